@@ -1,0 +1,145 @@
+"""The one exception hierarchy of casino_core.
+
+Every error carries a stable, machine-readable ``code`` (a host maps it to an HTTP status or a
+provider error code; it never changes between releases) and a human message. Errors caused by
+bad input are also :class:`ValueError`, so generic validation handlers catch them.
+
+Messages never contain secrets: no server seed before its reveal, no key, no password.
+
+::
+
+    CasinoError                              (code CASINO_ERROR)
+    ├── InvalidInput (ValueError)            INVALID_INPUT
+    │   ├── InvalidBet                       INVALID_BET
+    │   ├── InvalidSeed                      INVALID_SEED
+    │   ├── InvalidAmount                    INVALID_AMOUNT
+    │   ├── UnknownCurrency                  UNKNOWN_CURRENCY
+    │   └── UnknownScheme                    UNKNOWN_SCHEME
+    ├── SeedRevealed                         SEED_REVEALED
+    ├── ChainMismatch                        CHAIN_MISMATCH
+    ├── InsufficientFunds                    INSUFFICIENT_FUNDS
+    ├── IdempotencyConflict                  IDEMPOTENCY_CONFLICT
+    ├── AccountNotFound                      ACCOUNT_NOT_FOUND
+    ├── LimitExceeded                        LIMIT_EXCEEDED
+    ├── ConfigurationError                   CONFIGURATION_ERROR
+    └── StorageUnavailable                   STORAGE_UNAVAILABLE
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+__all__ = [
+    "AccountNotFound",
+    "CasinoError",
+    "ChainMismatch",
+    "ConfigurationError",
+    "IdempotencyConflict",
+    "InsufficientFunds",
+    "InvalidAmount",
+    "InvalidBet",
+    "InvalidInput",
+    "InvalidSeed",
+    "LimitExceeded",
+    "SeedRevealed",
+    "StorageUnavailable",
+    "UnknownCurrency",
+    "UnknownScheme",
+]
+
+
+class CasinoError(Exception):
+    """Root of every error casino_core raises on purpose."""
+
+    code: ClassVar[str] = "CASINO_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"[{self.code}] {self.message}"
+
+
+class InvalidInput(CasinoError, ValueError):
+    """The caller passed a value outside what the operation accepts."""
+
+    code = "INVALID_INPUT"
+
+
+class InvalidBet(InvalidInput):
+    """A bet or game rule is outside its allowed range; the message names the field."""
+
+    code = "INVALID_BET"
+
+
+class InvalidSeed(InvalidInput):
+    """A server seed, client seed, nonce, game hash or salt is malformed."""
+
+    code = "INVALID_SEED"
+
+
+class InvalidAmount(InvalidInput):
+    """An amount is negative, fractional in minor units, or has too many decimals."""
+
+    code = "INVALID_AMOUNT"
+
+
+class UnknownCurrency(InvalidInput):
+    """A currency code is not in the registry."""
+
+    code = "UNKNOWN_CURRENCY"
+
+
+class UnknownScheme(InvalidInput):
+    """An RNG or crash scheme name is not one casino_core implements."""
+
+    code = "UNKNOWN_SCHEME"
+
+
+class SeedRevealed(CasinoError):
+    """The seed pair was revealed (rotated out) and can never draw again."""
+
+    code = "SEED_REVEALED"
+
+
+class ChainMismatch(CasinoError):
+    """A game hash does not link to the published terminal hash within the bound."""
+
+    code = "CHAIN_MISMATCH"
+
+
+class InsufficientFunds(CasinoError):
+    """A debit would take an account below its floor."""
+
+    code = "INSUFFICIENT_FUNDS"
+
+
+class IdempotencyConflict(CasinoError):
+    """An idempotency key was reused with a different request."""
+
+    code = "IDEMPOTENCY_CONFLICT"
+
+
+class AccountNotFound(CasinoError):
+    """No account exists for the given operator, player, currency and mode."""
+
+    code = "ACCOUNT_NOT_FOUND"
+
+
+class LimitExceeded(CasinoError):
+    """A configured limit (stake, payout, responsible-gaming) would be exceeded."""
+
+    code = "LIMIT_EXCEEDED"
+
+
+class ConfigurationError(CasinoError):
+    """The settings are unsafe or incomplete; casino_core refuses to start."""
+
+    code = "CONFIGURATION_ERROR"
+
+
+class StorageUnavailable(CasinoError):
+    """The backing store failed; the operation had no effect."""
+
+    code = "STORAGE_UNAVAILABLE"

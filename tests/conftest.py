@@ -1,0 +1,62 @@
+"""Shared test set-up: hypothesis profiles and the PostgreSQL / Redis service fixtures.
+
+Hypothesis profiles: ``dev`` (quick, the default while editing) and ``ci`` (thorough; chosen
+automatically when ``CI`` is set, or by ``HYPOTHESIS_PROFILE=ci``).
+
+Services: tests marked ``postgres`` or ``redis`` get their URL from ``CASINO_CORE_POSTGRES_URL``
+/ ``CASINO_CORE_REDIS_URL``. When the service is unreachable they skip with the reason, unless
+``CI`` is set: then they fail, so CI can never pass by skipping them.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from urllib.parse import urlsplit
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+settings.register_profile("dev", max_examples=30, deadline=None)
+settings.register_profile(
+    "ci", max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE") or ("ci" if os.environ.get("CI") else "dev"))
+
+POSTGRES_URL = os.environ.get(
+    "CASINO_CORE_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+REDIS_URL = os.environ.get("CASINO_CORE_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _reachable(url: str, default_port: int) -> str | None:
+    """None when a TCP connection to the URL's host opens, else the reason it did not."""
+    parts = urlsplit(url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or default_port
+    try:
+        with socket.create_connection((host, port), timeout=2):
+            return None
+    except OSError as exc:
+        return f"cannot connect to {host}:{port} ({exc})"
+
+
+def _require(url: str, default_port: int, what: str, env: str) -> str:
+    reason = _reachable(url, default_port)
+    if reason is None:
+        return url
+    message = f"{what} unavailable: {reason}; set {env} or start the service"
+    if os.environ.get("CI"):
+        pytest.fail(f"{message} (CI is set, so service tests must run)")
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> str:
+    """URL of the PostgreSQL test database (skips outside CI when unreachable)."""
+    return _require(POSTGRES_URL, 5432, "PostgreSQL", "CASINO_CORE_POSTGRES_URL")
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    """URL of the Redis test database (skips outside CI when unreachable)."""
+    return _require(REDIS_URL, 6379, "Redis", "CASINO_CORE_REDIS_URL")
