@@ -14,14 +14,18 @@ from casino_core.games._core import (
     payout_minor,
     validate_model,
 )
+from casino_core.games._registry import GAMES, get_game, register_game
 
 __all__ = [
+    "GAMES",
     "Distribution",
     "Game",
     "Outcome",
     "ParSheet",
     "floor_to_decimals",
+    "get_game",
     "par_sheet",
     "payout_minor",
+    "register_game",
     "validate_model",
 ]

@@ -1,0 +1,47 @@
+"""The ``casino-core`` command line for auditors and operators.
+
+Each command group lives in a private module with a ``register(subparsers)`` function that adds
+its sub-commands; each sub-command sets ``func(args) -> int`` (the exit code). Exit codes:
+0 success, 1 a verification found a mismatch, 2 bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+
+from casino_core._version import __version__
+from casino_core.errors import CasinoError
+
+__all__ = ["main"]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from casino_core.cli import _fairness
+
+    parser = argparse.ArgumentParser(
+        prog="casino-core",
+        description="Provably-fair verification, PAR sheets and audits for casino_core.",
+    )
+    parser.add_argument("--version", action="version", version=f"casino-core {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in (_fairness,):
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        code: int = args.func(args)
+    except CasinoError as exc:
+        print(f"casino-core: error: {exc}", file=sys.stderr)
+        return 2
+    return code
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
