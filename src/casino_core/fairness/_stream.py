@@ -50,6 +50,8 @@ class Scheme(StrEnum):
     @classmethod
     def parse(cls, value: str | Scheme) -> Scheme:
         """The scheme named ``value``, or :class:`UnknownScheme`."""
+        if type(value) is cls:
+            return value
         try:
             return cls(value)
         except ValueError:
@@ -70,13 +72,16 @@ class ByteStream:
     __slots__ = ("_buf", "_key", "_pos", "_prefix", "_round")
 
     def __init__(self, server_seed: str, client_seed: str, nonce: int, cursor: int = 0) -> None:
+        self._key = key = server_seed.encode()
+        self._prefix = prefix = f"{client_seed}:{nonce}:"
+        if cursor == 0:
+            self._round = self._pos = 0
+            self._buf = hmac.digest(key, (prefix + "0").encode(), "sha256")
+            return
         if cursor < 0:
             raise InvalidInput(f"cursor must be >= 0, got {cursor}")
-        self._key = server_seed.encode()
-        self._prefix = f"{client_seed}:{nonce}:"
-        self._round = cursor // _ROUND_BYTES
+        self._round, self._pos = divmod(cursor, _ROUND_BYTES)
         self._buf = self._digest(self._round)
-        self._pos = cursor % _ROUND_BYTES
 
     def _digest(self, rnd: int) -> bytes:
         return hmac.digest(self._key, (self._prefix + str(rnd)).encode(), "sha256")
@@ -117,7 +122,7 @@ class ByteStream:
 
 
 def _check_n(n: int, upper: int) -> None:
-    if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= upper:
+    if type(n) is not int or not 1 <= n <= upper:
         raise InvalidInput(f"n must be an int in 1..{upper}, got {n!r}")
 
 
@@ -194,7 +199,9 @@ class UnbiasedRng(Rng):
     @staticmethod
     def limit(n: int) -> tuple[int, int]:
         """(words per draw, acceptance limit) for a bound n."""
-        k = max(1, -(-(n - 1).bit_length() // 32))
+        if n <= _TWO_32:
+            return 1, _TWO_32 - _TWO_32 % n
+        k = -(-(n - 1).bit_length() // 32)
         space = 1 << (32 * k)
         return k, space - space % n
 
@@ -203,7 +210,7 @@ class UnbiasedRng(Rng):
         k, limit = self.limit(n)
         read = self.stream.read
         width = 4 * k
-        while True:
+        while True:  # terminates with probability 1; each attempt accepts with p > 1/2
             w = int.from_bytes(read(width))
             if w < limit:
                 return w % n
