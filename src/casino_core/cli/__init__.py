@@ -18,7 +18,7 @@ __all__ = ["main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from casino_core.cli import _audit, _fairness
+    from casino_core.cli import _audit, _fairness, _games
 
     parser = argparse.ArgumentParser(
         prog="casino-core",
@@ -26,7 +26,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"casino-core {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (_fairness, _audit):
+    for module in (_fairness, _games, _audit):
         module.register(sub)
     return parser
 

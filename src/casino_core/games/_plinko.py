@@ -1,0 +1,106 @@
+"""Plinko: a ball falls through ``rows`` rows of pegs; each row sends it left or right.
+
+Stream use (one value per row, in row order from the top): ``right = rng.int_below(2)``. Under
+``stake`` that is ``floor(float * 2)`` of each float (1 = right), as the public verifiers
+compute; under ``unbiased`` it is one rejection-sampled bit per row (2 divides 2^32, so no
+word is ever rejected). The bucket is the number of rights (0 = left edge), the path is the
+directions as ``"L"``/``"R"``, and the multiplier is ``table[bucket]``: the published
+(risk, rows) tables by default (8-16 rows, low/medium/high/expert). P(bucket = k) is
+``C(rows, k) / 2^rows``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from math import comb
+from typing import Final
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from casino_core.fairness import Rng
+from casino_core.games._core import Distribution
+from casino_core.games._registry import register_game
+from casino_core.games._tables import (
+    Tables,
+    check_tables,
+    lookup,
+    parse_table_game,
+    published_tables,
+)
+
+__all__ = ["PLINKO", "PlinkoBet", "PlinkoGame", "PlinkoOutcome", "PlinkoRules"]
+
+MIN_ROWS: Final = 1
+MAX_ROWS: Final = 32
+
+
+class PlinkoRules(BaseModel):
+    """Plinko's tables, ``risk -> rows -> multiplier of each bucket`` (left edge first)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tables: Tables = Field(default_factory=lambda: published_tables("plinko"))
+
+    @model_validator(mode="after")
+    def _check(self) -> PlinkoRules:
+        check_tables(self.tables, "rows", MIN_ROWS, MAX_ROWS, 1)
+        return self
+
+
+class PlinkoBet(BaseModel):
+    """The player's choice: how many rows and which risk."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    rows: int = Field(16, ge=MIN_ROWS, le=MAX_ROWS)
+    risk: str = Field("low", min_length=1, max_length=32)
+
+
+@dataclass(frozen=True, slots=True)
+class PlinkoOutcome:
+    path: str
+    bucket: int
+    multiplier: Fraction
+
+
+class PlinkoGame:
+    """The plinko game (record name ``"plinko"``); params ``rows``, ``risk``, ``table``."""
+
+    name = "plinko"
+
+    def parse(self, params: Mapping[str, object]) -> tuple[PlinkoRules, PlinkoBet]:
+        rules, bet = parse_table_game(
+            params,
+            self.name,
+            ("rows", "risk"),
+            PlinkoBet,
+            PlinkoRules,
+            lambda b: (b.risk, b.rows),
+        )
+        self.table(rules, bet)
+        return rules, bet
+
+    def table(self, rules: PlinkoRules, bet: PlinkoBet) -> tuple[Fraction, ...]:
+        """The multipliers by bucket for this bet (InvalidBet if there is none)."""
+        return lookup(rules.tables, bet.risk, bet.rows, "rows")
+
+    def resolve(self, rules: PlinkoRules, bet: PlinkoBet, rng: Rng) -> PlinkoOutcome:
+        table = self.table(rules, bet)
+        rights = rng.ints_below(2, bet.rows)
+        bucket = sum(rights)
+        path = "".join("R" if r else "L" for r in rights)
+        return PlinkoOutcome(path, bucket, table[bucket])
+
+    def distribution(self, rules: PlinkoRules, bet: PlinkoBet) -> Distribution:
+        table = self.table(rules, bet)
+        paths = 1 << bet.rows
+        return Distribution.of((m, Fraction(comb(bet.rows, k), paths)) for k, m in enumerate(table))
+
+    def record_result(self, outcome: PlinkoOutcome) -> dict[str, object]:
+        return {"path": outcome.path, "bucket": outcome.bucket}
+
+
+PLINKO: Final = PlinkoGame()
+register_game(PLINKO)

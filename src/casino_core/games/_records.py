@@ -1,0 +1,461 @@
+"""Round record v1: one JSON object per line, recomputed from revealed seeds by anyone.
+
+A seeded round::
+
+    {"version": 1, "game": "wheel", "scheme": "stake", "server_seed": "...",
+     "server_seed_hash": "..." (optional), "client_seed": "...", "nonce": 7,
+     "params": {"segments": 10, "risk": "low"}, "result": {"segment": 3},
+     "multiplier": "1.2" (optional)}
+
+A crash round carries ``game_hash`` and ``salt`` instead of the seeds and nonce, its
+``scheme`` is a crash scheme (``stake_crash``, ``bustabit_v2``), its params are optional
+``house_edge`` (default 0.01) and ``target`` (a cash-out target, needed to check a
+``multiplier``: target if the crash point reaches it, else 0), and its result is
+``{"crash_point": "1.28"}``.
+
+Decimal values may be JSON numbers or strings; they are compared as decimals. The multiplier
+matches when it equals the exact one, or, when the exact multiplier has no finite decimal
+expansion (several roulette bets), when it is written as ``"p/q"`` or as the exact value
+rounded down to at least 8 decimals. Every check reports each field that differs with the
+recorded and the recomputed value. See docs/auditors.md.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Final
+
+from casino_core.errors import CasinoError, InvalidInput
+from casino_core.fairness import (
+    DEFAULT_CRASH_EDGE,
+    CrashScheme,
+    Scheme,
+    commitment_of,
+    crash_point,
+    make_rng,
+    validate_nonce,
+    verify_commitment,
+)
+from casino_core.games._core import Outcome, floor_to_decimals
+from casino_core.games._registry import get_game
+from casino_core.games._tables import to_fraction
+
+__all__ = [
+    "RECORD_VERSION",
+    "Difference",
+    "RecordCheck",
+    "VerifySummary",
+    "format_multiplier",
+    "make_crash_record",
+    "make_record",
+    "verify_lines",
+    "verify_record",
+]
+
+RECORD_VERSION: Final = 1
+MISSING: Final = "(missing)"
+MIN_ROUNDED_DECIMALS: Final = 8
+_NUMBER: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
+_REQUIRED_SEEDED: Final = ("game", "scheme", "server_seed", "client_seed", "nonce", "result")
+_REQUIRED_CRASH: Final = ("game", "scheme", "game_hash", "salt", "result")
+_KNOWN: Final = frozenset(
+    {
+        "version",
+        "game",
+        "scheme",
+        "server_seed",
+        "server_seed_hash",
+        "client_seed",
+        "nonce",
+        "params",
+        "result",
+        "multiplier",
+        "game_hash",
+        "salt",
+    }
+)
+
+
+def _terminates(value: Fraction) -> bool:
+    den = value.denominator
+    for p in (2, 5):
+        while den % p == 0:
+            den //= p
+    return den == 1
+
+
+def format_multiplier(value: Fraction) -> str:
+    """A multiplier as an exact decimal string ("1.2", "36"), or ``"p/q"`` if none exists."""
+    if not _terminates(value):
+        return f"{value.numerator}/{value.denominator}"
+    places = 0
+    while (value * 10**places).denominator != 1:
+        places += 1
+    scaled = value * 10**places
+    sign = "-" if scaled < 0 else ""
+    digits = str(abs(scaled.numerator)).rjust(places + 1, "0")
+    if not places:
+        return sign + digits
+    return f"{sign}{digits[:-places]}.{digits[-places:]}"
+
+
+def _jsonable(value: object) -> object:
+    if isinstance(value, Fraction):
+        return format_multiplier(value)
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def _as_decimal(value: object) -> Decimal | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return Decimal(value)
+    if isinstance(value, Decimal):
+        return value if value.is_finite() else None
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
+        return Decimal(value.strip())
+    return None
+
+
+def _same(recorded: object, expected: object) -> bool:
+    """Recorded equals expected: numbers as decimals, lists and objects element by element."""
+    if isinstance(expected, bool) or isinstance(recorded, bool):
+        return type(recorded) is type(expected) and recorded == expected
+    if isinstance(expected, Fraction):
+        try:
+            return to_fraction(recorded) == expected
+        except ValueError:
+            return False
+    want = _as_decimal(expected)
+    if want is not None:
+        got = _as_decimal(recorded)
+        return got is not None and got == want
+    if isinstance(expected, list | tuple):
+        return (
+            isinstance(recorded, list | tuple)
+            and len(recorded) == len(expected)
+            and all(_same(r, e) for r, e in zip(recorded, expected, strict=True))
+        )
+    if isinstance(expected, Mapping):
+        return (
+            isinstance(recorded, Mapping)
+            and recorded.keys() == expected.keys()
+            and all(_same(recorded[k], v) for k, v in expected.items())
+        )
+    return recorded == expected
+
+
+def _multiplier_matches(recorded: object, exact: Fraction) -> bool:
+    try:
+        value = to_fraction(recorded)
+    except ValueError:
+        return False
+    if value == exact:
+        return True
+    text = str(recorded).strip()
+    if _terminates(exact) or "." not in text or not _NUMBER.fullmatch(text):
+        return False
+    places = len(text.partition(".")[2])
+    return places >= MIN_ROUNDED_DECIMALS and floor_to_decimals(exact, places) == value
+
+
+@dataclass(frozen=True, slots=True)
+class Difference:
+    """One field whose recorded value is not what recomputing the round gives."""
+
+    field: str
+    recorded: object
+    expected: object
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "field": self.field,
+            "recorded": _jsonable(self.recorded),
+            "expected": _jsonable(self.expected),
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class RecordCheck:
+    """The verdict on one record: ``match``, ``mismatch`` (with differences) or ``malformed``."""
+
+    line: int
+    game: str | None
+    differences: tuple[Difference, ...] = ()
+    error: str | None = None
+
+    @property
+    def status(self) -> str:
+        if self.error is not None:
+            return "malformed"
+        return "mismatch" if self.differences else "match"
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.differences
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {"line": self.line, "status": self.status, "game": self.game}
+        if self.error is not None:
+            out["error"] = self.error
+        out["differences"] = [d.as_dict() for d in self.differences]
+        return out
+
+
+@dataclass(slots=True)
+class VerifySummary:
+    """Running counts of a verification; ``exit_code`` is the CLI's (0, 1 or 2)."""
+
+    total: int = 0
+    matched: int = 0
+    mismatched: int = 0
+    malformed: int = 0
+    first_malformed: str | None = None
+    by_game: dict[str, int] = field(default_factory=dict)
+
+    def add(self, check: RecordCheck) -> None:
+        self.total += 1
+        if check.error is not None:
+            self.malformed += 1
+            if self.first_malformed is None:
+                self.first_malformed = check.error
+        elif check.differences:
+            self.mismatched += 1
+        else:
+            self.matched += 1
+        if check.game is not None:
+            self.by_game[check.game] = self.by_game.get(check.game, 0) + 1
+
+    @property
+    def exit_code(self) -> int:
+        if self.malformed:
+            return 2
+        return 1 if self.mismatched else 0
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "total": self.total,
+            "matched": self.matched,
+            "mismatched": self.mismatched,
+            "malformed": self.malformed,
+            "by_game": dict(sorted(self.by_game.items())),
+        }
+
+
+def _require_str(record: Mapping[str, Any], key: str) -> str:
+    value = record[key]
+    if not isinstance(value, str) or not value:
+        raise InvalidInput(f"{key}: must be a non-empty string")
+    return value
+
+
+def _params_key(params: Mapping[str, Any]) -> str:
+    def tag(value: object) -> object:
+        if isinstance(value, Decimal):
+            return {"__decimal__": str(value)}
+        raise TypeError(f"not JSON: {type(value).__name__}")
+
+    return json.dumps(params, sort_keys=True, default=tag)
+
+
+@functools.lru_cache(maxsize=1024)
+def _parse_cached(game: str, params_json: str) -> tuple[Any, Any]:
+    def untag(obj: dict[str, Any]) -> object:
+        if obj.keys() == {"__decimal__"}:
+            return Decimal(obj["__decimal__"])
+        return obj
+
+    params = json.loads(params_json, object_hook=untag)
+    return get_game(game).parse(params)
+
+
+def _check_fields(record: Mapping[str, Any], required: Iterable[str]) -> dict[str, Any]:
+    version = record.get("version")
+    if type(version) is not int or version != RECORD_VERSION:
+        raise InvalidInput(f"version: must be {RECORD_VERSION}, got {version!r}")
+    unknown = sorted(set(record) - _KNOWN)
+    if unknown:
+        raise InvalidInput(f"{unknown[0]}: not a field of round record v{RECORD_VERSION}")
+    for key in required:
+        if key not in record:
+            raise InvalidInput(f"{key}: missing")
+    params = record.get("params", {})
+    if not isinstance(params, Mapping):
+        raise InvalidInput("params: must be an object")
+    if not isinstance(record["result"], Mapping):
+        raise InvalidInput("result: must be an object")
+    return dict(params)
+
+
+def _result_differences(
+    recorded: Mapping[str, Any], expected: Mapping[str, object]
+) -> list[Difference]:
+    out = [
+        Difference(f"result.{k}", recorded.get(k, MISSING), v)
+        for k, v in expected.items()
+        if not (k in recorded and _same(recorded[k], v))
+    ]
+    out.extend(
+        Difference(f"result.{k}", recorded[k], MISSING) for k in recorded if k not in expected
+    )
+    return out
+
+
+def _verify_crash(record: Mapping[str, Any], params: dict[str, Any]) -> list[Difference]:
+    scheme = CrashScheme.parse(_require_str(record, "scheme"))
+    unknown = sorted(set(params) - {"house_edge", "target"})
+    if unknown:
+        raise InvalidInput(f"params.{unknown[0]}: not a crash parameter (house_edge, target)")
+    try:
+        edge = to_fraction(params.get("house_edge", DEFAULT_CRASH_EDGE))
+        target = to_fraction(params["target"]) if "target" in params else None
+    except ValueError as exc:
+        raise InvalidInput(f"params: {exc}") from None
+    point = crash_point(
+        scheme, _require_str(record, "game_hash"), _require_str(record, "salt"), edge
+    )
+    diffs = _result_differences(record["result"], {"crash_point": point})
+    if "multiplier" in record:
+        if target is None:
+            raise InvalidInput("multiplier: a crash record needs params.target to check it")
+        exact = target if Fraction(point) >= target else Fraction(0)
+        if not _multiplier_matches(record["multiplier"], exact):
+            diffs.append(Difference("multiplier", record["multiplier"], exact))
+    return diffs
+
+
+def _verify_seeded(record: Mapping[str, Any], params: dict[str, Any]) -> list[Difference]:
+    game_name = _require_str(record, "game")
+    scheme = Scheme.parse(_require_str(record, "scheme"))
+    server_seed = _require_str(record, "server_seed")
+    client_seed = _require_str(record, "client_seed")
+    nonce = validate_nonce(record["nonce"])
+    diffs: list[Difference] = []
+    commitment = record.get("server_seed_hash")
+    if commitment is not None and not verify_commitment(server_seed, commitment):
+        diffs.append(Difference("server_seed_hash", commitment, commitment_of(server_seed)))
+    game = get_game(game_name)
+    try:
+        rules, bet = _parse_cached(game_name, _params_key(params))
+    except TypeError:
+        rules, bet = game.parse(params)
+    except CasinoError as exc:
+        raise InvalidInput(f"params: {exc.message}") from None
+    outcome = game.resolve(rules, bet, make_rng(scheme, server_seed, client_seed, nonce))
+    diffs.extend(_result_differences(record["result"], game.record_result(outcome)))
+    if "multiplier" in record and not _multiplier_matches(record["multiplier"], outcome.multiplier):
+        diffs.append(Difference("multiplier", record["multiplier"], outcome.multiplier))
+    return diffs
+
+
+def verify_record(record: Mapping[str, Any], line: int = 0) -> RecordCheck:
+    """Recompute one parsed record; :class:`InvalidInput` if it is malformed.
+
+    Checks the commitment (when ``server_seed_hash`` is given), every key of ``result`` and
+    the ``multiplier`` (when given). Games come from the registry, so any registered game
+    verifies; crash records are recomputed with :func:`~casino_core.fairness.crash_point`.
+    """
+    if not isinstance(record, Mapping):
+        raise InvalidInput("a round record is a JSON object")
+    game = record.get("game")
+    if "game_hash" in record:
+        params = _check_fields(record, _REQUIRED_CRASH)
+        diffs = _verify_crash(record, params)
+    else:
+        params = _check_fields(record, _REQUIRED_SEEDED)
+        diffs = _verify_seeded(record, params)
+    return RecordCheck(line, game if isinstance(game, str) else None, tuple(diffs))
+
+
+def verify_lines(lines: Iterable[str | bytes], start: int = 1) -> Iterator[RecordCheck]:
+    """Verify JSON Lines one at a time (flat memory); blank lines are skipped.
+
+    A line that is not a valid record yields a ``malformed`` check whose error names the line
+    number (counted from ``start``) and the field.
+    """
+    for number, raw in enumerate(lines, start):
+        try:
+            text = raw.decode() if isinstance(raw, bytes) else raw
+            if not text.strip():
+                continue
+            record = json.loads(text, parse_float=Decimal)
+            yield verify_record(record, number)
+        except (CasinoError, ValueError) as exc:
+            message = exc.message if isinstance(exc, CasinoError) else str(exc)
+            yield RecordCheck(number, None, error=f"line {number}: {message}")
+
+
+def make_record(
+    game: str,
+    scheme: Scheme | str,
+    server_seed: str,
+    client_seed: str,
+    nonce: int,
+    params: Mapping[str, object],
+    *,
+    with_commitment: bool = True,
+    with_multiplier: bool = True,
+) -> dict[str, object]:
+    """Play the round from its seeds and return its round record v1 (JSON-ready)."""
+    scheme = Scheme.parse(scheme)
+    target = get_game(game)
+    rules, bet = target.parse(params)
+    outcome: Outcome = target.resolve(rules, bet, make_rng(scheme, server_seed, client_seed, nonce))
+    record: dict[str, object] = {"version": RECORD_VERSION, "game": game, "scheme": scheme.value}
+    record["server_seed"] = server_seed
+    if with_commitment:
+        record["server_seed_hash"] = commitment_of(server_seed)
+    record.update(
+        client_seed=client_seed,
+        nonce=nonce,
+        params=_jsonable(params),
+        result=_jsonable(target.record_result(outcome)),
+    )
+    if with_multiplier:
+        record["multiplier"] = format_multiplier(outcome.multiplier)
+    return record
+
+
+def make_crash_record(
+    scheme: CrashScheme | str,
+    game_hash: str,
+    salt: str,
+    *,
+    house_edge: Fraction | None = None,
+    target: Fraction | None = None,
+) -> dict[str, object]:
+    """The round record v1 of one crash game (with the player's result if ``target``)."""
+    kind = CrashScheme.parse(scheme)
+    edge = DEFAULT_CRASH_EDGE if house_edge is None else house_edge
+    point = crash_point(kind, game_hash, salt, edge)
+    params: dict[str, object] = {}
+    if house_edge is not None:
+        params["house_edge"] = format_multiplier(house_edge)
+    record: dict[str, object] = {
+        "version": RECORD_VERSION,
+        "game": "crash",
+        "scheme": kind.value,
+        "game_hash": game_hash,
+        "salt": salt,
+        "params": params,
+        "result": {"crash_point": str(point)},
+    }
+    if target is not None:
+        params["target"] = format_multiplier(target)
+        won = Fraction(point) >= target
+        record["multiplier"] = format_multiplier(target if won else Fraction(0))
+    return record

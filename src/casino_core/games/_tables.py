@@ -1,0 +1,178 @@
+"""Payout tables shared by the table games (wheel, plinko, keno) and their params parsing.
+
+The published tables ship inside the package (``games/data/stake_paytables.json``, a copy of
+the reference tables) and are read once, on first use, through :mod:`importlib.resources`.
+A table maps ``risk -> size -> multipliers``, where size is the wheel's segment count, the
+plinko row count or the number of keno picks.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import re
+from collections.abc import Callable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from fractions import Fraction
+from importlib import resources
+from typing import Annotated, Any, Final, TypeVar
+
+from pydantic import AfterValidator, BaseModel, BeforeValidator
+
+from casino_core.errors import InvalidBet
+from casino_core.games._core import validate_model
+
+__all__ = [
+    "Multiplier",
+    "Table",
+    "Tables",
+    "check_keys",
+    "check_tables",
+    "lookup",
+    "parse_table_game",
+    "published_tables",
+    "split_list",
+    "to_fraction",
+]
+
+BetT = TypeVar("BetT", bound=BaseModel)
+RulesT = TypeVar("RulesT", bound=BaseModel)
+
+_DECIMAL: Final = re.compile(r"[0-9]+(\.[0-9]+)?|\.[0-9]+")
+
+
+def to_fraction(value: object) -> Fraction:
+    """A multiplier from an int, a decimal string or number, or a ``"p/q"`` string; exact."""
+    if isinstance(value, bool):
+        raise ValueError("a multiplier is a number, not a bool")
+    if isinstance(value, Fraction | int):
+        return Fraction(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"multiplier must be finite, got {value}")
+        return Fraction(value)
+    if isinstance(value, float):
+        return Fraction(Decimal(repr(value)))
+    if isinstance(value, str):
+        text = value.strip()
+        if "/" in text:
+            num, _, den = text.partition("/")
+            if num.strip().isdigit() and den.strip().isdigit() and int(den):
+                return Fraction(int(num), int(den))
+        elif _DECIMAL.fullmatch(text):
+            try:
+                return Fraction(Decimal(text))
+            except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
+                pass
+    raise ValueError(f"not a decimal multiplier: {value!r}")
+
+
+def _non_negative(value: Fraction) -> Fraction:
+    if value < 0:
+        raise ValueError(f"multiplier must be >= 0, got {value}")
+    return value
+
+
+Multiplier = Annotated[Fraction, BeforeValidator(to_fraction), AfterValidator(_non_negative)]
+"""An exact, non-negative payout multiplier (accepts "1.5", 2, Decimal("0.3"), "7/3")."""
+
+Table = tuple[Multiplier, ...]
+Tables = dict[str, dict[int, Table]]
+
+
+@functools.cache
+def _raw_tables() -> dict[str, Any]:
+    text = resources.files("casino_core.games").joinpath("data/stake_paytables.json").read_text()
+    data: dict[str, Any] = json.loads(text)
+    return data
+
+
+def published_tables(game: str) -> dict[str, dict[int, tuple[Fraction, ...]]]:
+    """The published tables of ``game`` ("plinko", "wheel" or "keno") as exact fractions."""
+    raw = _raw_tables()[game]
+    return {
+        risk: {int(size): tuple(Fraction(Decimal(m)) for m in row) for size, row in by_size.items()}
+        for risk, by_size in raw.items()
+    }
+
+
+def lookup(
+    tables: Mapping[str, Mapping[int, Table]], risk: str, size: int, size_field: str
+) -> Table:
+    """The table for (risk, size), or :class:`InvalidBet` naming the field that has no table."""
+    by_size = tables.get(risk)
+    if by_size is None:
+        raise InvalidBet(
+            f"risk: no table for risk {risk!r} (available: {', '.join(sorted(tables))})"
+        )
+    table = by_size.get(size)
+    if table is None:
+        sizes = ", ".join(str(s) for s in sorted(by_size))
+        raise InvalidBet(f"{size_field}: no {risk!r} table for {size} (available: {sizes})")
+    return table
+
+
+def check_keys(params: Mapping[str, object], allowed: Sequence[str], game: str) -> None:
+    """Refuse params keys the game does not know, naming them."""
+    unknown = sorted(k for k in params if k not in allowed)
+    if unknown:
+        raise InvalidBet(
+            f"{unknown[0]}: unknown {game} parameter (known: {', '.join(sorted(allowed))})"
+        )
+
+
+def split_list(value: object) -> object:
+    """A CLI-friendly list: ``"1,2,3"`` or a JSON array string becomes a list; else unchanged."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            try:
+                return json.loads(text, parse_float=Decimal)
+            except ValueError:
+                return value
+        return [part.strip() for part in text.split(",") if part.strip()]
+    return value
+
+
+def check_tables(
+    tables: Mapping[str, Mapping[int, Table]], size_name: str, low: int, high: int, extra: int
+) -> None:
+    """Every table's size is in ``low..high`` and it has ``size + extra`` multipliers."""
+    if not tables:
+        raise ValueError("at least one table is required")
+    for risk, by_size in tables.items():
+        if not by_size:
+            raise ValueError(f"risk {risk!r} has no tables")
+        for size, table in by_size.items():
+            if not low <= size <= high:
+                raise ValueError(f"{size_name} {size} is outside {low}..{high}")
+            if len(table) != size + extra:
+                raise ValueError(
+                    f"the {risk!r} table for {size_name} {size} has {len(table)} "
+                    f"multipliers, expected {size + extra}"
+                )
+
+
+def parse_table_game(
+    params: Mapping[str, object],
+    game: str,
+    keys: Sequence[str],
+    bet_model: type[BetT],
+    rules_model: type[RulesT],
+    key_of: Callable[[BetT], tuple[str, int]],
+) -> tuple[RulesT, BetT]:
+    """(rules, bet) of a table game from record/CLI params, refusing unknown keys.
+
+    ``keys`` are the bet's params; a ``table`` param (a list, a JSON array or a comma-separated
+    string of multipliers) replaces the published tables with that one table for the bet's
+    (risk, size), and the PAR sheet then reports its RTP.
+    """
+    check_keys(params, (*keys, "table"), game)
+    bet = validate_model(bet_model, {k: v for k, v in params.items() if k != "table"})
+    table = params.get("table")
+    if table is None:
+        rules = rules_model()
+    else:
+        risk, size = key_of(bet)
+        rules = validate_model(rules_model, {"tables": {risk: {size: split_list(table)}}})
+    return rules, bet

@@ -1,0 +1,98 @@
+"""Wheel: a spin lands on one of ``segments`` equally likely segments; the table pays it.
+
+Stream use (one value): ``segment = rng.int_below(segments)``. Under ``stake`` that is
+``floor(float * segments)`` of the first float, as the public verifiers compute; under
+``unbiased`` it is one rejection-sampled integer. The multiplier is ``table[segment]`` of the
+(risk, segments) table: the published ones by default (10-50 segments, low/medium/high).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Final
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from casino_core.fairness import Rng
+from casino_core.games._core import Distribution
+from casino_core.games._registry import register_game
+from casino_core.games._tables import (
+    Tables,
+    check_tables,
+    lookup,
+    parse_table_game,
+    published_tables,
+)
+
+__all__ = ["WHEEL", "WheelBet", "WheelGame", "WheelOutcome", "WheelRules"]
+
+MAX_SEGMENTS: Final = 1000
+
+
+class WheelRules(BaseModel):
+    """The wheel's tables, ``risk -> segments -> multiplier of each segment index``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tables: Tables = Field(default_factory=lambda: published_tables("wheel"))
+
+    @model_validator(mode="after")
+    def _check(self) -> WheelRules:
+        check_tables(self.tables, "segments", 2, MAX_SEGMENTS, 0)
+        return self
+
+
+class WheelBet(BaseModel):
+    """The player's choice: how many segments and which risk."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    segments: int = Field(10, ge=2, le=MAX_SEGMENTS)
+    risk: str = Field("low", min_length=1, max_length=32)
+
+
+@dataclass(frozen=True, slots=True)
+class WheelOutcome:
+    segment: int
+    multiplier: Fraction
+
+
+class WheelGame:
+    """The wheel game (record name ``"wheel"``); params ``segments``, ``risk``, ``table``."""
+
+    name = "wheel"
+
+    def parse(self, params: Mapping[str, object]) -> tuple[WheelRules, WheelBet]:
+        rules, bet = parse_table_game(
+            params,
+            self.name,
+            ("segments", "risk"),
+            WheelBet,
+            WheelRules,
+            lambda b: (b.risk, b.segments),
+        )
+        self.table(rules, bet)
+        return rules, bet
+
+    def table(self, rules: WheelRules, bet: WheelBet) -> tuple[Fraction, ...]:
+        """The multipliers by segment index for this bet (InvalidBet if there is none)."""
+        return lookup(rules.tables, bet.risk, bet.segments, "segments")
+
+    def resolve(self, rules: WheelRules, bet: WheelBet, rng: Rng) -> WheelOutcome:
+        table = self.table(rules, bet)
+        segment = rng.int_below(len(table))
+        return WheelOutcome(segment, table[segment])
+
+    def distribution(self, rules: WheelRules, bet: WheelBet) -> Distribution:
+        table = self.table(rules, bet)
+        share = Fraction(1, len(table))
+        return Distribution.of((m, share) for m in table)
+
+    def record_result(self, outcome: WheelOutcome) -> dict[str, object]:
+        return {"segment": outcome.segment}
+
+
+WHEEL: Final = WheelGame()
+register_game(WHEEL)
