@@ -1,5 +1,6 @@
-"""Auditor toolkit: statistical tests of outcomes (bulk verification and reports build on it)."""
+"""Auditor toolkit: bulk verification of exported rounds and statistical tests of outcomes."""
 
+from casino_core.audit._bulk import CSV_FIELDS, AuditReport, FileReport, Finding, verify_files
 from casino_core.audit._stats import (
     DEFAULT_ALPHA,
     RtpCheck,
@@ -15,7 +16,11 @@ from casino_core.audit._stats import (
 )
 
 __all__ = [
+    "CSV_FIELDS",
     "DEFAULT_ALPHA",
+    "AuditReport",
+    "FileReport",
+    "Finding",
     "RtpCheck",
     "TestResult",
     "chi_square_gof",
@@ -26,4 +31,5 @@ __all__ = [
     "rtp_check",
     "runs_test",
     "serial_correlation",
+    "verify_files",
 ]

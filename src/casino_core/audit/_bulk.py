@@ -1,0 +1,445 @@
+"""Bulk verification of exported round records (JSON Lines or CSV), streaming, optionally parallel.
+
+For every input file it records the SHA-256 of its bytes, recomputes every round
+(:func:`casino_core.games.verify_record`), and checks the sequence of each seed pair: nonces
+run 0, 1, 2, ... in file order with no gap and no repeat. Memory stays flat: records are read
+and checked one at a time (or in bounded chunks per worker with ``jobs > 1``), and the only
+state kept per seed pair is the next expected nonce.
+
+CSV files name the record fields in their header row (``game, scheme, server_seed,
+server_seed_hash, client_seed, nonce, params, result, multiplier, game_hash, salt``);
+``params`` and ``result`` hold JSON text; a missing ``version`` column means version 1; empty
+cells are absent fields. A header may use other names through ``column_map``
+(``{"Server Seed": "server_seed", ...}``).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import os
+import sys
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+from typing import IO, Any, Final, TypeVar
+
+from casino_core.errors import CasinoError, InvalidInput
+from casino_core.fairness import commitment_of
+from casino_core.games import RecordCheck, verify_record
+
+__all__ = [
+    "CSV_FIELDS",
+    "AuditReport",
+    "FileReport",
+    "Finding",
+    "verify_files",
+]
+
+CSV_FIELDS: Final = (
+    "version",
+    "game",
+    "scheme",
+    "server_seed",
+    "server_seed_hash",
+    "client_seed",
+    "nonce",
+    "params",
+    "result",
+    "multiplier",
+    "game_hash",
+    "salt",
+)
+_JSON_CELLS: Final = frozenset({"params", "result"})
+_CHUNK_LINES: Final = 2000
+T = TypeVar("T")
+MAX_FINDINGS: Final = 10_000
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    """One problem found: a mismatch, a malformed line, or a sequence defect."""
+
+    file: str
+    line: int
+    kind: str  # "mismatch" | "malformed" | "nonce_gap" | "nonce_repeat"
+    detail: str
+    differences: tuple[dict[str, object], ...] = ()
+
+    def as_dict(self) -> dict[str, object]:
+        out: dict[str, object] = {
+            "file": self.file,
+            "line": self.line,
+            "kind": self.kind,
+            "detail": self.detail,
+        }
+        if self.differences:
+            out["differences"] = list(self.differences)
+        return out
+
+
+@dataclass(slots=True)
+class FileReport:
+    """What one input file held and what was found in it."""
+
+    path: str
+    sha256: str = ""
+    size: int = 0
+    records: int = 0
+    matched: int = 0
+    mismatched: int = 0
+    malformed: int = 0
+    nonce_gaps: int = 0
+    nonce_repeats: int = 0
+    seed_pairs: int = 0
+    by_game: dict[str, int] = field(default_factory=dict)
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "path": self.path,
+            "sha256": self.sha256,
+            "size": self.size,
+            "records": self.records,
+            "matched": self.matched,
+            "mismatched": self.mismatched,
+            "malformed": self.malformed,
+            "nonce_gaps": self.nonce_gaps,
+            "nonce_repeats": self.nonce_repeats,
+            "seed_pairs": self.seed_pairs,
+            "by_game": dict(sorted(self.by_game.items())),
+        }
+
+
+@dataclass(slots=True)
+class AuditReport:
+    """The result of :func:`verify_files`; ``exit_code`` 0 clean, 1 findings, 2 malformed."""
+
+    files: list[FileReport] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)
+    findings_dropped: int = 0
+
+    def add(self, finding: Finding) -> None:
+        if len(self.findings) < MAX_FINDINGS:
+            self.findings.append(finding)
+        else:
+            self.findings_dropped += 1
+
+    @property
+    def records(self) -> int:
+        return sum(f.records for f in self.files)
+
+    @property
+    def clean(self) -> bool:
+        return not self.findings and not self.findings_dropped
+
+    @property
+    def exit_code(self) -> int:
+        if any(f.malformed for f in self.files):
+            return 2
+        return 0 if self.clean else 1
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "records": self.records,
+            "clean": self.clean,
+            "files": [f.as_dict() for f in self.files],
+            "findings": [f.as_dict() for f in self.findings],
+            "findings_dropped": self.findings_dropped,
+        }
+
+
+@dataclass(frozen=True, slots=True)
+class _Checked:
+    """A record's verdict plus what the sequence check needs (picklable, small)."""
+
+    line: int
+    status: str
+    game: str | None
+    error: str | None
+    differences: tuple[dict[str, object], ...]
+    pair: tuple[str, str] | None
+    nonce: int | None
+
+
+def _check_one(line: int, record: object) -> _Checked:
+    try:
+        if not isinstance(record, Mapping):
+            raise InvalidInput("a round record is a JSON object")
+        check: RecordCheck = verify_record(record, line)
+    except (CasinoError, ValueError, KeyError, TypeError) as exc:
+        message = exc.message if isinstance(exc, CasinoError) else str(exc)
+        return _Checked(line, "malformed", None, f"line {line}: {message}", (), None, None)
+    pair: tuple[str, str] | None = None
+    nonce: int | None = None
+    seed, client = record.get("server_seed"), record.get("client_seed")
+    if isinstance(seed, str) and isinstance(client, str) and "game_hash" not in record:
+        pair = (commitment_of(seed), client)
+        raw_nonce = record.get("nonce")
+        nonce = raw_nonce if type(raw_nonce) is int else None
+    return _Checked(
+        line,
+        check.status,
+        check.game,
+        check.error,
+        tuple(d.as_dict() for d in check.differences),
+        pair,
+        nonce,
+    )
+
+
+def _parse_json_line(text: str) -> object:
+    return json.loads(text, parse_float=Decimal)
+
+
+def _check_json_chunk(chunk: list[tuple[int, str]]) -> list[_Checked]:
+    out = []
+    for line, text in chunk:
+        try:
+            record = _parse_json_line(text)
+        except ValueError as exc:
+            out.append(_Checked(line, "malformed", None, f"line {line}: {exc}", (), None, None))
+            continue
+        out.append(_check_one(line, record))
+    return out
+
+
+def _csv_record(row: Mapping[str, str], column_map: Mapping[str, str]) -> dict[str, object]:
+    record: dict[str, object] = {"version": 1}
+    for column, cell in row.items():
+        if column is None:
+            raise InvalidInput("CSV row has more cells than the header")
+        name = column_map.get(column, column)
+        if cell is None or cell == "":
+            continue
+        if name not in CSV_FIELDS:
+            raise InvalidInput(f"CSV column {column!r} is not a round record field")
+        if name in _JSON_CELLS:
+            record[name] = json.loads(cell, parse_float=Decimal)
+        elif name in {"nonce", "version"}:
+            record[name] = int(cell)
+        else:
+            record[name] = cell
+    return record
+
+
+def _json_lines(handle: IO[bytes]) -> Iterator[tuple[int, str]]:
+    for number, raw in enumerate(handle, 1):
+        text = raw.decode("utf-8", errors="replace")
+        if text.strip():
+            yield number, text
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    chunk: list[T] = []
+    for item in items:
+        chunk.append(item)
+        if len(chunk) >= size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _HashingReader(io.RawIOBase):
+    """Wraps a binary file: hashes and counts every byte read through it."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.sha = hashlib.sha256()
+        self.count = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        self.sha.update(data)
+        self.count += n
+        return n
+
+
+class _Progress:
+    """A one-line progress bar on stderr, only when stderr is a terminal."""
+
+    def __init__(self, total: int, label: str, enabled: bool) -> None:
+        self.total, self.label, self.enabled = max(total, 1), label, enabled
+        self._last = -1
+
+    def update(self, done: int, records: int) -> None:
+        if not self.enabled:
+            return
+        pct = min(100, done * 100 // self.total)
+        if pct == self._last:
+            return
+        self._last = pct
+        bar = "#" * (pct // 4)
+        sys.stderr.write(f"\r{self.label} [{bar:<25}] {pct:3d}% {records:,} records")
+        sys.stderr.flush()
+
+    def close(self) -> None:
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def _is_csv(path: str, fmt: str) -> bool:
+    if fmt != "auto":
+        return fmt == "csv"
+    return path.lower().endswith(".csv")
+
+
+def verify_files(
+    paths: Iterable[str],
+    *,
+    jobs: int = 1,
+    fmt: str = "auto",
+    column_map: Mapping[str, str] | None = None,
+    progress: bool | None = None,
+    on_finding: Callable[[Finding], None] | None = None,
+) -> AuditReport:
+    """Verify every record of every file; see the module docstring. ``-`` reads stdin."""
+    if jobs < 1:
+        raise InvalidInput(f"jobs must be >= 1, got {jobs}")
+    if fmt not in {"auto", "jsonl", "csv"}:
+        raise InvalidInput(f"format must be auto, jsonl or csv, got {fmt!r}")
+    show = sys.stderr.isatty() if progress is None else progress
+    mapping = dict(column_map or {})
+    report = AuditReport()
+    pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    try:
+        for path in paths:
+            _verify_one_file(path, report, pool, jobs, fmt, mapping, show, on_finding)
+    finally:
+        if pool is not None:
+            pool.shutdown()
+    return report
+
+
+def _verify_one_file(
+    path: str,
+    report: AuditReport,
+    pool: ProcessPoolExecutor | None,
+    jobs: int,
+    fmt: str,
+    mapping: Mapping[str, str],
+    show: bool,
+    on_finding: Callable[[Finding], None] | None,
+) -> None:
+    file_report = FileReport(path=path)
+    report.files.append(file_report)
+    raw: IO[bytes] = sys.stdin.buffer if path == "-" else Path(path).open("rb")  # noqa: SIM115
+    size = 0 if path == "-" else os.fstat(raw.fileno()).st_size
+    reader = _HashingReader(raw)
+    buffered = io.BufferedReader(reader, buffer_size=1 << 20)
+    bar = _Progress(size, Path(path).name if path != "-" else "stdin", show and size > 0)
+    next_nonce: dict[tuple[str, str], int] = {}
+
+    def emit(finding: Finding) -> None:
+        report.add(finding)
+        if on_finding is not None:
+            on_finding(finding)
+
+    def consume(checked: _Checked) -> None:
+        file_report.records += 1
+        if checked.game is not None:
+            file_report.by_game[checked.game] = file_report.by_game.get(checked.game, 0) + 1
+        if checked.status == "malformed":
+            file_report.malformed += 1
+            emit(Finding(path, checked.line, "malformed", checked.error or "malformed"))
+            return
+        if checked.status == "mismatch":
+            file_report.mismatched += 1
+            fields = ", ".join(str(d["field"]) for d in checked.differences)
+            emit(Finding(path, checked.line, "mismatch", fields, checked.differences))
+        else:
+            file_report.matched += 1
+        if checked.pair is None or checked.nonce is None:
+            return
+        expected = next_nonce.get(checked.pair, 0)
+        if checked.nonce == expected:
+            next_nonce[checked.pair] = expected + 1
+        elif checked.nonce > expected:
+            file_report.nonce_gaps += 1
+            missing = (
+                str(expected)
+                if checked.nonce == expected + 1
+                else f"{expected}..{checked.nonce - 1}"
+            )
+            emit(
+                Finding(
+                    path,
+                    checked.line,
+                    "nonce_gap",
+                    f"seed pair {checked.pair[0][:16]}... nonce {checked.nonce} "
+                    f"follows {expected - 1}: nonce {missing} missing",
+                )
+            )
+            next_nonce[checked.pair] = checked.nonce + 1
+        else:
+            file_report.nonce_repeats += 1
+            emit(
+                Finding(
+                    path,
+                    checked.line,
+                    "nonce_repeat",
+                    f"seed pair {checked.pair[0][:16]}... nonce {checked.nonce} again "
+                    f"(next expected {expected})",
+                )
+            )
+
+    try:
+        if _is_csv(path, fmt):
+            text = io.TextIOWrapper(buffered, encoding="utf-8", newline="")
+            rows = csv.DictReader(text)
+
+            def csv_checked() -> Iterator[_Checked]:
+                for row in rows:
+                    line = rows.line_num
+                    try:
+                        record = _csv_record(row, mapping)
+                    except (CasinoError, ValueError) as exc:
+                        msg = exc.message if isinstance(exc, CasinoError) else str(exc)
+                        yield _Checked(
+                            line, "malformed", None, f"line {line}: {msg}", (), None, None
+                        )
+                        continue
+                    yield _check_one(line, record)
+
+            for checked in csv_checked():
+                consume(checked)
+                bar.update(reader.count, file_report.records)
+        else:
+            lines = _json_lines(buffered)
+            if pool is None:
+                for chunk in _chunks(lines, _CHUNK_LINES):
+                    for checked in _check_json_chunk(chunk):
+                        consume(checked)
+                    bar.update(reader.count, file_report.records)
+            else:
+                # Bounded look-ahead: at most 2 * jobs chunks in flight, results in order.
+                pending: list[Any] = []
+                for chunk in _chunks(lines, _CHUNK_LINES):
+                    pending.append(pool.submit(_check_json_chunk, chunk))
+                    if len(pending) >= 2 * jobs:
+                        for checked in pending.pop(0).result():
+                            consume(checked)
+                        bar.update(reader.count, file_report.records)
+                for future in pending:
+                    for checked in future.result():
+                        consume(checked)
+                bar.update(reader.count, file_report.records)
+        # Drain what the parsers did not read, so the hash covers the whole file.
+        while buffered.read(1 << 20):
+            pass
+    finally:
+        bar.close()
+        if path != "-":
+            raw.close()
+    file_report.sha256 = reader.sha.hexdigest()
+    file_report.size = reader.count
+    file_report.seed_pairs = len(next_nonce)

@@ -1,0 +1,124 @@
+"""Bulk verification of exported round records: findings, sequences, hashes, formats, jobs."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+from pathlib import Path
+
+import pytest
+
+from casino_core.audit import verify_files
+from casino_core.cli import main
+from casino_core.games import make_record
+
+SEED_A = "a5022ccf5dd5a76d2014278e3d91d1dfc47c3f12e683ea0c8151fdc2f944beb1"
+SEED_B = "18e93f4a7b5b58d2569765766d1b6c3296bbd8430d6f20249044d72f14720159"
+WHEEL = {"segments": 10, "risk": "low"}
+
+
+def records(seed: str, client: str, nonces: range | list[int]) -> list[dict[str, object]]:
+    return [make_record("wheel", "stake", seed, client, n, WHEEL) for n in nonces]
+
+
+def write_jsonl(path: Path, rows: list[dict[str, object]]) -> Path:
+    path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+    return path
+
+
+class TestFindings:
+    """Planted defects are found, with their line numbers."""
+
+    def test_clean_file(self, tmp_path: Path) -> None:
+        """Two interleaved seed pairs with complete nonces: clean, exit 0, hash of the bytes."""
+        rows = [
+            r
+            for pair in zip(
+                records(SEED_A, "a", range(30)), records(SEED_B, "b", range(30)), strict=True
+            )
+            for r in pair
+        ]
+        path = write_jsonl(tmp_path / "clean.jsonl", rows)
+        report = verify_files([str(path)])
+        assert report.clean
+        assert report.exit_code == 0
+        assert report.files[0].sha256 == hashlib.sha256(path.read_bytes()).hexdigest()
+        assert report.files[0].records == 60
+        assert report.files[0].seed_pairs == 2
+
+    def test_planted_mismatch_gap_and_repeat(self, tmp_path: Path) -> None:
+        """A changed result digit, a missing nonce and a repeated nonce are each reported."""
+        rows = records(SEED_A, "a", range(10))
+        rows[3]["result"] = {"segment": (int(rows[3]["result"]["segment"]) + 1) % 10}  # type: ignore[index, call-overload]
+        del rows[6]  # nonce 6 missing
+        rows.append(records(SEED_A, "a", [2])[0])  # nonce 2 again at the end
+        path = write_jsonl(tmp_path / "planted.jsonl", rows)
+        report = verify_files([str(path)])
+        kinds = {(f.kind, f.line) for f in report.findings}
+        assert ("mismatch", 4) in kinds
+        assert ("nonce_gap", 7) in kinds
+        assert ("nonce_repeat", 10) in kinds
+        assert report.exit_code == 1
+        gap = next(f for f in report.findings if f.kind == "nonce_gap")
+        assert "nonce 6 missing" in gap.detail
+
+    def test_malformed_line_is_exit_2_with_line_number(self, tmp_path: Path) -> None:
+        """A line that is not JSON is malformed; the report names its line."""
+        path = tmp_path / "bad.jsonl"
+        path.write_text(json.dumps(records(SEED_A, "a", [0])[0]) + "\n{not json\n")
+        report = verify_files([str(path)])
+        assert report.exit_code == 2
+        assert [f.line for f in report.findings if f.kind == "malformed"] == [2]
+
+
+class TestFormatsAndJobs:
+    """CSV with a column mapping, and parallel verification."""
+
+    def test_csv_with_column_map(self, tmp_path: Path) -> None:
+        """CSV rows with renamed columns verify the same as JSON Lines."""
+        path = tmp_path / "export.csv"
+        with path.open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(
+                ["Game", "scheme", "Server Seed", "client_seed", "nonce", "params", "result"]
+            )
+            for r in records(SEED_A, "a", range(5)):
+                cells = [r["game"], r["scheme"], r["server_seed"], r["client_seed"], r["nonce"]]
+                writer.writerow([*cells, json.dumps(r["params"]), json.dumps(r["result"])])
+        mapping = {"Game": "game", "Server Seed": "server_seed"}
+        report = verify_files([str(path)], column_map=mapping)
+        assert report.clean, report.as_dict()
+        assert report.files[0].records == 5
+        unmapped = verify_files([str(path)])
+        assert unmapped.exit_code == 2
+
+    def test_jobs_give_the_same_report(self, tmp_path: Path) -> None:
+        """--jobs 2 finds exactly what one process finds, in the same order."""
+        rows = records(SEED_A, "a", range(5000))
+        rows[4321]["result"] = {"segment": 99}
+        path = write_jsonl(tmp_path / "big.jsonl", rows)
+        one = verify_files([str(path)], jobs=1)
+        two = verify_files([str(path)], jobs=2)
+        assert one.as_dict() == two.as_dict()
+        assert [f.line for f in one.findings] == [4322]
+
+
+class TestCli:
+    """casino-core audit verify."""
+
+    def test_cli_prints_hash_and_exit_codes(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Exit 0 on a clean file with its SHA-256 printed; exit 1 on a tampered one."""
+        clean = write_jsonl(tmp_path / "c.jsonl", records(SEED_B, "b", range(8)))
+        assert main(["audit", "verify", str(clean)]) == 0
+        out = capsys.readouterr().out
+        assert hashlib.sha256(clean.read_bytes()).hexdigest() in out
+        rows = records(SEED_B, "b", range(8))
+        rows[5]["multiplier"] = "123.45"
+        tampered = write_jsonl(tmp_path / "t.jsonl", rows)
+        assert main(["audit", "verify", "--json", str(tampered)]) == 1
+        data = json.loads(capsys.readouterr().out)
+        assert data["findings"][0]["line"] == 6
+        assert data["findings"][0]["kind"] == "mismatch"
