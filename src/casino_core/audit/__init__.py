@@ -4,6 +4,8 @@ from casino_core.audit._bulk import CSV_FIELDS, AuditReport, FileReport, Finding
 from casino_core.audit._stats import (
     DEFAULT_ALPHA,
     RtpCheck,
+    RunsAccumulator,
+    SerialAccumulator,
     TestResult,
     chi_square_gof,
     chi_square_sf,
@@ -22,6 +24,8 @@ __all__ = [
     "FileReport",
     "Finding",
     "RtpCheck",
+    "RunsAccumulator",
+    "SerialAccumulator",
     "TestResult",
     "chi_square_gof",
     "chi_square_sf",

@@ -24,6 +24,8 @@ from casino_core.errors import InvalidInput
 __all__ = [
     "DEFAULT_ALPHA",
     "RtpCheck",
+    "RunsAccumulator",
+    "SerialAccumulator",
     "TestResult",
     "chi_square_gof",
     "chi_square_sf",
@@ -308,3 +310,70 @@ def rounds_needed(std_dev: float, precision: float, *, confidence: float = 0.99)
     if precision <= 0:
         raise InvalidInput("precision must be > 0")
     return math.ceil((_z(confidence) * std_dev / precision) ** 2)
+
+
+class RunsAccumulator:
+    """Online Wald-Wolfowitz runs test: feed booleans one at a time, flat memory."""
+
+    __slots__ = ("_last", "n1", "n2", "runs")
+
+    def __init__(self) -> None:
+        self.n1 = self.n2 = self.runs = 0
+        self._last: bool | None = None
+
+    def add(self, value: bool) -> None:
+        if value:
+            self.n1 += 1
+        else:
+            self.n2 += 1
+        if value != self._last:
+            self.runs += 1
+            self._last = value
+
+    def result(self, *, alpha: float = DEFAULT_ALPHA, name: str = "runs test") -> TestResult:
+        n1, n2 = self.n1, self.n2
+        n = n1 + n2
+        if n1 == 0 or n2 == 0 or n < 3:
+            return TestResult(name, 0.0, 1.0, alpha, n, "one-valued sequence: no runs to test")
+        mean = 2 * n1 * n2 / n + 1
+        var = 2 * n1 * n2 * (2 * n1 * n2 - n) / (n * n * (n - 1))
+        z = (self.runs - mean) / math.sqrt(var)
+        detail = f"{self.runs} runs, {mean:.1f} expected"
+        return TestResult(name, z, normal_two_sided_p(z), alpha, n, detail)
+
+
+class SerialAccumulator:
+    """Online lag-1 serial correlation: sums of x, x^2 and x_i * x_(i+1), flat memory."""
+
+    __slots__ = ("_first", "_last", "n", "sum", "sum_lag", "sum_sq")
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.sum = self.sum_sq = self.sum_lag = 0.0
+        self._first = self._last = 0.0
+
+    def add(self, value: float) -> None:
+        if self.n:
+            self.sum_lag += self._last * value
+        else:
+            self._first = value
+        self.n += 1
+        self.sum += value
+        self.sum_sq += value * value
+        self._last = value
+
+    def result(
+        self, *, alpha: float = DEFAULT_ALPHA, name: str = "serial correlation"
+    ) -> TestResult:
+        n = self.n
+        if n < 4:
+            return TestResult(name, 0.0, 1.0, alpha, n, "too few values")
+        mean = self.sum / n
+        denom = self.sum_sq - n * mean * mean
+        if denom <= 0:
+            return TestResult(name, 0.0, 1.0, alpha, n, "constant sequence")
+        # sum over i of (x_i - m)(x_(i+1) - m), expanded into the running sums
+        num = self.sum_lag - mean * (2 * self.sum - self._first - self._last) + (n - 1) * mean**2
+        r = num / denom
+        z = r * math.sqrt(n)
+        return TestResult(name, r, normal_two_sided_p(z), alpha, n, "lag 1")

@@ -14,6 +14,8 @@ from hypothesis import strategies as st
 from scipy import stats as sp
 
 from casino_core.audit import (
+    RunsAccumulator,
+    SerialAccumulator,
     chi_square_gof,
     chi_square_sf,
     ks_uniform,
@@ -134,3 +136,26 @@ class TestRtp:
         n = rounds_needed(1.0, 0.01)
         assert n == math.ceil((2.5758293035489 * 1.0 / 0.01) ** 2)
         assert rounds_needed(1.0, 0.005) == pytest.approx(4 * n, rel=1e-3)
+
+
+class TestOnlineAccumulators:
+    """The streaming versions agree with the list versions."""
+
+    @given(st.lists(st.booleans(), min_size=3, max_size=300))
+    def test_runs_accumulator_matches_runs_test(self, signs: list[bool]) -> None:
+        """Same statistic and p-value as runs_test on the whole list."""
+        acc = RunsAccumulator()
+        for s in signs:
+            acc.add(s)
+        assert acc.result() == runs_test(signs)
+
+    @given(st.lists(st.floats(0, 1), min_size=5, max_size=300))
+    def test_serial_accumulator_matches_serial_correlation(self, values: list[float]) -> None:
+        """Same r (to 1e-9) as serial_correlation on the whole list."""
+        acc = SerialAccumulator()
+        for v in values:
+            acc.add(v)
+        ours = acc.result()
+        if len(set(values)) == 1 or ours.detail == "constant sequence":
+            return
+        assert ours.statistic == pytest.approx(serial_correlation(values).statistic, abs=1e-9)
