@@ -197,6 +197,7 @@ class RecordCheck:
     game: str | None
     differences: tuple[Difference, ...] = ()
     error: str | None = None
+    multiplier: Fraction | None = None  # the recomputed one, when the record determines it
 
     @property
     def status(self) -> str:
@@ -315,7 +316,9 @@ def _result_differences(
     return out
 
 
-def _verify_crash(record: Mapping[str, Any], params: dict[str, Any]) -> list[Difference]:
+def _verify_crash(
+    record: Mapping[str, Any], params: dict[str, Any]
+) -> tuple[list[Difference], Fraction | None]:
     scheme = CrashScheme.parse(_require_str(record, "scheme"))
     unknown = sorted(set(params) - {"house_edge", "target"})
     if unknown:
@@ -329,16 +332,18 @@ def _verify_crash(record: Mapping[str, Any], params: dict[str, Any]) -> list[Dif
         scheme, _require_str(record, "game_hash"), _require_str(record, "salt"), edge
     )
     diffs = _result_differences(record["result"], {"crash_point": point})
+    exact = None if target is None else (target if Fraction(point) >= target else Fraction(0))
     if "multiplier" in record:
-        if target is None:
+        if exact is None:
             raise InvalidInput("multiplier: a crash record needs params.target to check it")
-        exact = target if Fraction(point) >= target else Fraction(0)
         if not _multiplier_matches(record["multiplier"], exact):
             diffs.append(Difference("multiplier", record["multiplier"], exact))
-    return diffs
+    return diffs, exact
 
 
-def _verify_seeded(record: Mapping[str, Any], params: dict[str, Any]) -> list[Difference]:
+def _verify_seeded(
+    record: Mapping[str, Any], params: dict[str, Any]
+) -> tuple[list[Difference], Fraction]:
     game_name = _require_str(record, "game")
     scheme = Scheme.parse(_require_str(record, "scheme"))
     server_seed = _require_str(record, "server_seed")
@@ -359,7 +364,7 @@ def _verify_seeded(record: Mapping[str, Any], params: dict[str, Any]) -> list[Di
     diffs.extend(_result_differences(record["result"], game.record_result(outcome)))
     if "multiplier" in record and not _multiplier_matches(record["multiplier"], outcome.multiplier):
         diffs.append(Difference("multiplier", record["multiplier"], outcome.multiplier))
-    return diffs
+    return diffs, outcome.multiplier
 
 
 def verify_record(record: Mapping[str, Any], line: int = 0) -> RecordCheck:
@@ -374,11 +379,12 @@ def verify_record(record: Mapping[str, Any], line: int = 0) -> RecordCheck:
     game = record.get("game")
     if "game_hash" in record:
         params = _check_fields(record, _REQUIRED_CRASH)
-        diffs = _verify_crash(record, params)
+        diffs, multiplier = _verify_crash(record, params)
     else:
         params = _check_fields(record, _REQUIRED_SEEDED)
-        diffs = _verify_seeded(record, params)
-    return RecordCheck(line, game if isinstance(game, str) else None, tuple(diffs))
+        diffs, multiplier = _verify_seeded(record, params)
+    name = game if isinstance(game, str) else None
+    return RecordCheck(line, name, tuple(diffs), multiplier=multiplier)
 
 
 def verify_lines(lines: Iterable[str | bytes], start: int = 1) -> Iterator[RecordCheck]:
