@@ -25,16 +25,18 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 from typing import IO, Any, Final, TypeVar
 
 from casino_core.errors import CasinoError, InvalidInput
-from casino_core.fairness import commitment_of
+from casino_core.fairness import commitment_of, stream_bytes
 from casino_core.games import RecordCheck, verify_record
 
 __all__ = [
     "CSV_FIELDS",
     "AuditReport",
+    "CheckedRound",
     "FileReport",
     "Finding",
     "verify_files",
@@ -153,16 +155,27 @@ class AuditReport:
 
 
 @dataclass(frozen=True, slots=True)
-class _Checked:
-    """A record's verdict plus what the sequence check needs (picklable, small)."""
+class CheckedRound:
+    """One record's verdict plus what sequence checks and statistics need (picklable, small).
+
+    ``config`` is (game, scheme, canonical params JSON); ``multiplier`` the recomputed one;
+    ``first_uniform`` the first 4 stream bytes / 2^32 of a seeded round (uniform under any
+    scheme and game, for the KS test of the generator itself).
+    """
 
     line: int
     status: str
     game: str | None
     error: str | None
-    differences: tuple[dict[str, object], ...]
-    pair: tuple[str, str] | None
-    nonce: int | None
+    differences: tuple[dict[str, object], ...] = ()
+    pair: tuple[str, str] | None = None
+    nonce: int | None = None
+    config: tuple[str, str, str] | None = None
+    multiplier: Fraction | None = None
+    first_uniform: float | None = None
+
+
+_Checked = CheckedRound
 
 
 def _check_one(line: int, record: object) -> _Checked:
@@ -172,14 +185,23 @@ def _check_one(line: int, record: object) -> _Checked:
         check: RecordCheck = verify_record(record, line)
     except (CasinoError, ValueError, KeyError, TypeError) as exc:
         message = exc.message if isinstance(exc, CasinoError) else str(exc)
-        return _Checked(line, "malformed", None, f"line {line}: {message}", (), None, None)
+        return _Checked(line, "malformed", None, f"line {line}: {message}")
     pair: tuple[str, str] | None = None
     nonce: int | None = None
+    first: float | None = None
     seed, client = record.get("server_seed"), record.get("client_seed")
     if isinstance(seed, str) and isinstance(client, str) and "game_hash" not in record:
         pair = (commitment_of(seed), client)
         raw_nonce = record.get("nonce")
         nonce = raw_nonce if type(raw_nonce) is int else None
+        if nonce is not None:
+            first = int.from_bytes(stream_bytes(seed, client, nonce, 4)) / 2**32
+    params = record.get("params", {})
+    config = (
+        str(record.get("game")),
+        str(record.get("scheme")),
+        json.dumps(params, sort_keys=True, default=str, separators=(",", ":")),
+    )
     return _Checked(
         line,
         check.status,
@@ -188,6 +210,9 @@ def _check_one(line: int, record: object) -> _Checked:
         tuple(d.as_dict() for d in check.differences),
         pair,
         nonce,
+        config,
+        check.multiplier,
+        first,
     )
 
 
@@ -201,7 +226,7 @@ def _check_json_chunk(chunk: list[tuple[int, str]]) -> list[_Checked]:
         try:
             record = _parse_json_line(text)
         except ValueError as exc:
-            out.append(_Checked(line, "malformed", None, f"line {line}: {exc}", (), None, None))
+            out.append(_Checked(line, "malformed", None, f"line {line}: {exc}"))
             continue
         out.append(_check_one(line, record))
     return out
@@ -301,8 +326,13 @@ def verify_files(
     column_map: Mapping[str, str] | None = None,
     progress: bool | None = None,
     on_finding: Callable[[Finding], None] | None = None,
+    on_round: Callable[[CheckedRound], None] | None = None,
 ) -> AuditReport:
-    """Verify every record of every file; see the module docstring. ``-`` reads stdin."""
+    """Verify every record of every file; see the module docstring. ``-`` reads stdin.
+
+    ``on_finding`` sees each finding as it is made; ``on_round`` sees every checked round in
+    file order (statistics hook in here).
+    """
     if jobs < 1:
         raise InvalidInput(f"jobs must be >= 1, got {jobs}")
     if fmt not in {"auto", "jsonl", "csv"}:
@@ -313,7 +343,7 @@ def verify_files(
     pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
     try:
         for path in paths:
-            _verify_one_file(path, report, pool, jobs, fmt, mapping, show, on_finding)
+            _verify_one_file(path, report, pool, jobs, fmt, mapping, show, on_finding, on_round)
     finally:
         if pool is not None:
             pool.shutdown()
@@ -329,6 +359,7 @@ def _verify_one_file(
     mapping: Mapping[str, str],
     show: bool,
     on_finding: Callable[[Finding], None] | None,
+    on_round: Callable[[CheckedRound], None] | None,
 ) -> None:
     file_report = FileReport(path=path)
     report.files.append(file_report)
@@ -346,6 +377,8 @@ def _verify_one_file(
 
     def consume(checked: _Checked) -> None:
         file_report.records += 1
+        if on_round is not None:
+            on_round(checked)
         if checked.game is not None:
             file_report.by_game[checked.game] = file_report.by_game.get(checked.game, 0) + 1
         if checked.status == "malformed":

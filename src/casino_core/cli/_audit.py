@@ -77,6 +77,58 @@ def _verify(args: argparse.Namespace) -> int:
     return report.exit_code
 
 
+def _grind(text: str | None) -> Any:
+    from casino_core.audit._simulate import Grind
+
+    if text is None:
+        return None
+    game, _, fraction = text.partition(":")
+    return Grind(game, float(fraction) if fraction else 0.5)
+
+
+def _simulate(args: argparse.Namespace) -> int:
+    from casino_core.audit._simulate import simulate_history
+
+    path = simulate_history(
+        args.out, args.rounds, master_seed=args.master_seed, grind=_grind(args.plant_grind)
+    )
+    print(f"wrote {args.rounds:,} round records to {path}")
+    return 0
+
+
+def _report(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from casino_core.audit._report import build_report, render_html, render_markdown
+    from casino_core.audit._simulate import simulate_history
+
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    files = list(args.files)
+    if args.simulate:
+        sim = simulate_history(
+            out / "simulated.jsonl",
+            args.simulate,
+            master_seed=args.master_seed,
+            grind=_grind(args.plant_grind),
+        )
+        files.append(str(sim))
+    if not files:
+        raise InvalidInput("give FILE arguments, --simulate N, or both")
+    report = build_report(
+        files, jobs=args.jobs, fmt=args.format, column_map=_parse_map(args.map), alpha=args.alpha
+    )
+    (out / "report.json").write_text(json.dumps(report.as_dict(), indent=2, sort_keys=True))
+    (out / "report.md").write_text(render_markdown(report))
+    written = ["report.json", "report.md"]
+    if args.html:
+        (out / "report.html").write_text(render_html(report))
+        written.append("report.html")
+    print(f"{report.verification.records:,} rounds; verdict {report.verdict}")
+    print("wrote " + ", ".join(str(out / name) for name in written))
+    return {"PASS": 0, "STATISTICAL FLAGS": 1}.get(report.verdict, report.verification.exit_code)
+
+
 def _count(text: str) -> int:
     value = int(text)
     if value < 0:
@@ -125,3 +177,36 @@ def register(sub: Any) -> None:
     verify.add_argument("--show", type=int, default=20, help="findings to print (default 20)")
     verify.add_argument("--json", action="store_true", help="print the whole report as JSON")
     verify.set_defaults(func=_verify)
+
+    simulate = audit_sub.add_parser(
+        "simulate", help="write a simulated round history (every game, both schemes)"
+    )
+    simulate.add_argument("--rounds", type=_count, required=True)
+    simulate.add_argument("--out", required=True, help="the JSON Lines file to write")
+    simulate.add_argument("--master-seed", help="derive every seed from this (reproducible)")
+    simulate.add_argument(
+        "--plant-grind", metavar="GAME[:FRACTION]", help="plant seed grinding (a biased game)"
+    )
+    simulate.set_defaults(func=_simulate)
+
+    report = audit_sub.add_parser(
+        "report",
+        help="verify, test and write a certification report (Markdown, JSON, HTML)",
+        description=(
+            "Verifies every round, computes the PAR sheet of each game configuration found, "
+            "runs the statistical tests and writes report.md and report.json (and report.html "
+            "with --html) to --out. Exit 0 PASS, 1 findings or statistical flags, 2 malformed."
+        ),
+    )
+    report.add_argument("files", nargs="*", metavar="FILE")
+    report.add_argument("--out", required=True, help="directory for the report files")
+    report.add_argument("--simulate", type=_count, default=0, metavar="N",
+                        help="also simulate N rounds and include them")  # fmt: skip
+    report.add_argument("--master-seed", help="seed of the simulation (reproducible)")
+    report.add_argument("--plant-grind", metavar="GAME[:FRACTION]", help="plant a biased game")
+    report.add_argument("--jobs", type=int, default=1)
+    report.add_argument("--format", choices=["auto", "jsonl", "csv"], default="auto")
+    report.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD")
+    report.add_argument("--alpha", type=float, default=0.01)
+    report.add_argument("--html", action="store_true", help="also write report.html")
+    report.set_defaults(func=_report)

@@ -419,7 +419,10 @@ def make_record(
     """Play the round from its seeds and return its round record v1 (JSON-ready)."""
     scheme = Scheme.parse(scheme)
     target = get_game(game)
-    rules, bet = target.parse(params)
+    try:
+        rules, bet = _parse_cached(game, _params_key(params))
+    except TypeError:  # params that are not JSON-able cannot be cached
+        rules, bet = target.parse(params)
     outcome: Outcome = target.resolve(rules, bet, make_rng(scheme, server_seed, client_seed, nonce))
     record: dict[str, object] = {"version": RECORD_VERSION, "game": game, "scheme": scheme.value}
     record["server_seed"] = server_seed

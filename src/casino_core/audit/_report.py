@@ -1,0 +1,472 @@
+"""The certification report: verification, PAR sheets, statistical tests, in one pass.
+
+:func:`build_report` verifies every input (see :mod:`casino_core.audit._bulk`) and, in the same
+pass, feeds each round into per-configuration statistics: outcome counts for a chi-square
+goodness of fit against the exact distribution, an above/below-RTP runs test, lag-1 serial
+correlation of multipliers, and the observed RTP with its confidence interval; and, per RNG
+scheme, a Kolmogorov-Smirnov test of each round's first stream value (a 65,536-bin histogram,
+so memory stays flat; the binning moves D by at most 2^-16). Renderers write Markdown, JSON and
+HTML.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from fractions import Fraction
+from importlib import metadata
+from pathlib import Path
+from typing import Any, Final
+
+from casino_core._version import __version__
+from casino_core.audit._bulk import AuditReport, CheckedRound, verify_files
+from casino_core.audit._stats import (
+    DEFAULT_ALPHA,
+    RunsAccumulator,
+    SerialAccumulator,
+    TestResult,
+    _kolmogorov_sf,
+    chi_square_gof,
+    normal_two_sided_p,
+    rounds_needed,
+    rtp_check,
+)
+from casino_core.errors import CasinoError
+from casino_core.games import get_game, par_sheet
+
+__all__ = [
+    "CertificationReport",
+    "ConfigStats",
+    "build_report",
+    "package_fingerprint",
+    "render_html",
+    "render_markdown",
+]
+
+_BINS: Final = 1 << 16
+MAX_CONFIGS: Final = 500
+MIN_ROUNDS_FOR_TESTS: Final = 30
+RTP_PRECISION: Final = 0.001
+
+
+def package_fingerprint() -> dict[str, object]:
+    """SHA-256 of every file of the installed casino_core package, and one over all of them."""
+    root = Path(__file__).resolve().parents[1]
+    files = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and "__pycache__" not in path.parts and path.suffix != ".pyc":
+            files[str(path.relative_to(root.parent))] = hashlib.sha256(
+                path.read_bytes()
+            ).hexdigest()
+    overall = hashlib.sha256("".join(f"{k}:{v}\n" for k, v in files.items()).encode()).hexdigest()
+    try:
+        dist_version = metadata.version("casino-core")
+    except metadata.PackageNotFoundError:  # running from a source tree
+        dist_version = __version__
+    return {"version": dist_version, "files": files, "sha256": overall}
+
+
+@dataclass(slots=True)
+class ConfigStats:
+    """Running statistics of one (game, scheme, params) configuration."""
+
+    game: str
+    scheme: str
+    params_json: str
+    rounds: int = 0
+    total: Fraction = Fraction(0)
+    counts: Counter[Fraction] = field(default_factory=Counter)
+    runs: RunsAccumulator = field(default_factory=RunsAccumulator)
+    serial: SerialAccumulator = field(default_factory=SerialAccumulator)
+
+    def add(self, multiplier: Fraction, mid_cdf: Mapping[Fraction, float] | None) -> None:
+        """Count one round. ``mid_cdf`` maps each outcome to P(M < m) + P(M = m) / 2.
+
+        Runs and serial correlation use that transform rather than raw multipliers: it is
+        bounded, so one rare 1000x win next to another cannot dominate the statistic as it
+        does with heavy-tailed raw values, and under independence it is identically
+        distributed with mean 1/2.
+        """
+        self.rounds += 1
+        self.total += multiplier
+        self.counts[multiplier] += 1
+        if mid_cdf is not None:
+            u = mid_cdf.get(multiplier)
+            if u is not None:
+                self.serial.add(u)
+                self.runs.add(u > 0.5)
+
+
+@dataclass(slots=True)
+class _UniformHistogram:
+    counts: list[int] = field(default_factory=lambda: [0] * _BINS)
+    n: int = 0
+
+    def add(self, u: float) -> None:
+        self.counts[min(_BINS - 1, int(u * _BINS))] += 1
+        self.n += 1
+
+    def ks(self, alpha: float, name: str) -> TestResult:
+        n = self.n
+        d = 0.0
+        cum = 0
+        for i, c in enumerate(self.counts):
+            left, right = i / _BINS, (i + 1) / _BINS
+            before = cum / n
+            cum += c
+            after = cum / n
+            d = max(d, after - left, right - before)
+        # Within a bin the values are not known, so this bounds D from above, by at most one
+        # bin width (2^-16) more than the exact D: a conservative statistic.
+        sqrt_n = math.sqrt(n)
+        lam = (sqrt_n + 0.12 + 0.11 / sqrt_n) * d
+        detail = "first stream value of each round against U[0, 1) (65,536 bins, D bounded above)"
+        return TestResult(name, d, _kolmogorov_sf(lam), alpha, n, detail)
+
+
+@dataclass(slots=True)
+class CertificationReport:
+    """Everything the report states, as data (render with the functions below)."""
+
+    created_at: str
+    package: dict[str, object]
+    verification: AuditReport
+    configs: list[dict[str, object]]
+    generator_tests: list[dict[str, object]]
+    not_checked: list[str]
+    alpha: float
+
+    def all_tests(self) -> list[dict[str, Any]]:
+        return [*self.generator_tests, *(t for c in self.configs for t in _tests_of(c))]
+
+    def holm_flags(self) -> list[dict[str, Any]]:
+        """Tests still significant after Holm's correction for testing many at once.
+
+        With K tests at alpha, about K * alpha fail by chance alone; Holm's step-down method
+        keeps the chance of any false flag in the whole report at most alpha.
+        """
+        tests = sorted(self.all_tests(), key=lambda t: float(t["p_value"]))
+        flags = []
+        for rank, test in enumerate(tests):
+            if float(test["p_value"]) >= self.alpha / (len(tests) - rank):
+                break
+            flags.append(test)
+        return flags
+
+    @property
+    def verdict(self) -> str:
+        if not self.verification.clean:
+            return "FINDINGS"
+        return "STATISTICAL FLAGS" if self.holm_flags() else "PASS"
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "report": "casino_core certification report",
+            "created_at": self.created_at,
+            "verdict": self.verdict,
+            "alpha": self.alpha,
+            "flags_after_holm": [
+                {"test": t["test"], "config": t.get("config", "generator"), "p_value": t["p_value"]}
+                for t in self.holm_flags()
+            ],
+            "library": {
+                "version": self.package["version"],
+                "package_sha256": self.package["sha256"],
+                "files": self.package["files"],
+            },
+            "inputs": [
+                {"path": f.path, "sha256": f.sha256, "bytes": f.size, "records": f.records}
+                for f in self.verification.files
+            ],
+            "verification": self.verification.as_dict(),
+            "configurations": self.configs,
+            "generator_tests": self.generator_tests,
+            "not_checked": self.not_checked,
+        }
+
+
+def _tests_of(config: Mapping[str, object]) -> list[dict[str, Any]]:
+    tests = config.get("tests", [])
+    return list(tests) if isinstance(tests, list) else []
+
+
+def _decimal(x: Fraction, places: int = 6) -> str:
+    return f"{float(x):.{places}f}"
+
+
+def build_report(
+    paths: Iterable[str],
+    *,
+    jobs: int = 1,
+    fmt: str = "auto",
+    column_map: Mapping[str, str] | None = None,
+    alpha: float = DEFAULT_ALPHA,
+    progress: bool | None = None,
+) -> CertificationReport:
+    """Verify ``paths`` and compute every statistic in the same streaming pass."""
+    configs: dict[tuple[str, str, str], ConfigStats] = {}
+    mids: dict[tuple[str, str, str], dict[Fraction, float] | None] = {}
+    uniforms: dict[str, _UniformHistogram] = {}
+    overflow = 0
+
+    def on_round(checked: CheckedRound) -> None:
+        nonlocal overflow
+        if checked.status == "malformed" or checked.config is None:
+            return
+        if checked.first_uniform is not None:
+            uniforms.setdefault(checked.config[1], _UniformHistogram()).add(checked.first_uniform)
+        if checked.multiplier is None:
+            return
+        key = checked.config
+        stats = configs.get(key)
+        if stats is None:
+            if len(configs) >= MAX_CONFIGS:
+                overflow += 1
+                return
+            stats = configs[key] = ConfigStats(*key)
+            mids[key] = _mid_cdf(key)
+        stats.add(checked.multiplier, mids[key])
+
+    verification = verify_files(
+        paths, jobs=jobs, fmt=fmt, column_map=column_map, progress=progress, on_round=on_round
+    )
+    not_checked = [
+        "Use of a seed after its reveal: round record v1 carries no timestamps, so the order "
+        "of bets and reveals cannot be checked from the records alone.",
+        "Raw-output batteries (NIST SP 800-22, dieharder, TestU01): run them on "
+        "`casino-core audit stream` output.",
+        f"Statistical tests of configurations with fewer than {MIN_ROUNDS_FOR_TESTS} rounds.",
+    ]
+    if overflow:
+        not_checked.append(
+            f"{overflow:,} rounds in configurations beyond the first {MAX_CONFIGS} (statistics "
+            "skipped; they were still verified)."
+        )
+    out_configs = [_config_section(stats, alpha, not_checked) for stats in configs.values()]
+    out_configs.sort(key=lambda c: (str(c["game"]), str(c["scheme"]), str(c["params"])))
+    generator = [
+        hist.ks(alpha, f"Kolmogorov-Smirnov, scheme {scheme}").as_dict()
+        for scheme, hist in sorted(uniforms.items())
+        if hist.n >= MIN_ROUNDS_FOR_TESTS
+    ]
+    return CertificationReport(
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        package=package_fingerprint(),
+        verification=verification,
+        configs=out_configs,
+        generator_tests=generator,
+        not_checked=not_checked,
+        alpha=alpha,
+    )
+
+
+def _mid_cdf(key: tuple[str, str, str]) -> dict[Fraction, float] | None:
+    try:
+        game = get_game(key[0])
+        rules, bet = game.parse(json.loads(key[2]))
+        table = game.distribution(rules, bet).table
+    except (CasinoError, ValueError, TypeError, KeyError):
+        return None
+    out: dict[Fraction, float] = {}
+    below = Fraction(0)
+    for multiplier, probability in table:
+        out[multiplier] = float(below + probability / 2)
+        below += probability
+    return out
+
+
+def _config_section(stats: ConfigStats, alpha: float, not_checked: list[str]) -> dict[str, Any]:
+    section: dict[str, Any] = {
+        "game": stats.game,
+        "scheme": stats.scheme,
+        "params": json.loads(stats.params_json),
+        "rounds": stats.rounds,
+        "observed_rtp": _decimal(stats.total / stats.rounds) if stats.rounds else None,
+    }
+    try:
+        game = get_game(stats.game)
+        rules, bet = game.parse(json.loads(stats.params_json))
+        dist = game.distribution(rules, bet)
+    except (CasinoError, ValueError, TypeError, KeyError) as exc:
+        not_checked.append(
+            f"{stats.game} {stats.params_json}: no exact distribution ({exc}); statistics skipped."
+        )
+        return section
+    sheet = par_sheet(stats.game, json.loads(stats.params_json), dist)
+    section["par_sheet"] = {
+        "rtp": _decimal(sheet.rtp, 8),
+        "rtp_exact": str(sheet.rtp),
+        "hit_frequency": _decimal(sheet.hit_frequency),
+        "std_dev": f"{float(sheet.std_dev):.6f}",
+        "max_win": _decimal(sheet.max_win, 2),
+        "outcomes": len(dist.table),
+    }
+    tests: list[dict[str, object]] = []
+    if stats.rounds >= MIN_ROUNDS_FOR_TESTS:
+        expected = dict(dist.table)
+        tests.append(chi_square_gof(stats.counts, expected, alpha=alpha).as_dict())
+        tests.append(
+            stats.runs.result(alpha=alpha, name="runs test (above/below median)").as_dict()
+        )
+        tests.append(
+            stats.serial.result(alpha=alpha, name="serial correlation (mid-CDF)").as_dict()
+        )
+        sd = float(sheet.std_dev)
+        check = rtp_check(stats.rounds, stats.total, sheet.rtp, sd, confidence=0.99)
+        section["rtp_interval_99"] = check.as_dict()
+        section["rounds_for_0.1pct_precision"] = rounds_needed(sd, RTP_PRECISION) if sd else 0
+        z = (check.observed - float(sheet.rtp)) / (sd / math.sqrt(stats.rounds)) if sd else 0.0
+        p_rtp = normal_two_sided_p(z)
+        tests.append(
+            {
+                "test": "observed RTP against theoretical",
+                "statistic": check.observed,
+                "p_value": p_rtp,
+                "alpha": alpha,
+                "n": stats.rounds,
+                "verdict": "pass" if p_rtp >= alpha else "FAIL",
+                "detail": f"99% interval [{check.low:.6f}, {check.high:.6f}]",
+            }
+        )
+    label = f"{stats.game} ({stats.scheme}) {stats.params_json}"
+    for test in tests:
+        test["config"] = label
+    section["tests"] = tests
+    return section
+
+
+def _fmt_p(value: object) -> str:
+    if value is None:
+        return "-"
+    p = float(str(value))
+    return f"{p:.3g}" if p >= 1e-4 else f"{p:.2e}"
+
+
+def render_markdown(report: CertificationReport) -> str:
+    """The report as Markdown, for filing."""
+    v = report.verification
+    lines = [
+        "# casino_core certification report",
+        "",
+        f"- Created: {report.created_at}",
+        f"- Verdict: **{report.verdict}**",
+        f"- Library: casino_core {report.package['version']}, package SHA-256 "
+        f"`{report.package['sha256']}` (per-file hashes in the JSON report)",
+        f"- Significance level: alpha = {report.alpha} per test; the verdict counts a "
+        "statistical flag only if it survives Holm's correction over all tests in this report "
+        "(each table still shows every test's own verdict at alpha)",
+        "",
+        "## Inputs",
+        "",
+        "| file | SHA-256 | bytes | records |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {f.path} | `{f.sha256}` | {f.size:,} | {f.records:,} |" for f in v.files]
+    lines += [
+        "",
+        "## Verification",
+        "",
+        "| file | match | mismatch | malformed | seed pairs | nonce gaps | nonce repeats |",
+        "|---|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {f.path} | {f.matched:,} | {f.mismatched:,} | {f.malformed:,} | {f.seed_pairs:,} "
+        f"| {f.nonce_gaps:,} | {f.nonce_repeats:,} |"
+        for f in v.files
+    ]
+    if v.findings:
+        lines += ["", "Findings (first 50):", ""]
+        lines += [f"- {f.file}:{f.line}: {f.kind}: {f.detail}" for f in v.findings[:50]]
+    flags = report.holm_flags()
+    if flags:
+        lines += ["", "## Statistical flags (after Holm's correction)", ""]
+        lines += [
+            f"- {t.get('config', 'generator')}: {t['test']}, p = {_fmt_p(t['p_value'])}"
+            for t in flags
+        ]
+    lines += ["", "## Generator tests", ""]
+    lines += _test_table(report.generator_tests)
+    lines += ["", "## Game configurations", ""]
+    for config in report.configs:
+        lines += [
+            f"### {config['game']} ({config['scheme']}) `{json.dumps(config['params'])}`",
+            "",
+            f"Rounds: {config['rounds']:,}; observed RTP {config['observed_rtp']}",
+        ]
+        sheet = config.get("par_sheet")
+        if isinstance(sheet, dict):
+            lines += [
+                "",
+                f"PAR sheet: RTP {sheet['rtp']} (exact {sheet['rtp_exact']}), hit frequency "
+                f"{sheet['hit_frequency']}, standard deviation {sheet['std_dev']}, max win "
+                f"{sheet['max_win']}x, {sheet['outcomes']} distinct outcomes; rounds for a "
+                f"0.1% RTP precision at 99%: {config.get('rounds_for_0.1pct_precision', '-')}",
+            ]
+        lines += ["", *_test_table(_tests_of(config)), ""]
+    lines += ["## Not checked", ""]
+    lines += [f"- {item}" for item in report.not_checked]
+    return "\n".join(lines) + "\n"
+
+
+def _test_table(tests: list[dict[str, Any]]) -> list[str]:
+    if not tests:
+        return ["(no test run: too few rounds)"]
+    rows = ["| test | statistic | p-value | n | verdict | detail |", "|---|---|---|---|---|---|"]
+    for t in tests:
+        stat = t["statistic"]
+        stat_text = f"{stat:.6g}" if isinstance(stat, float) else str(stat)
+        rows.append(
+            f"| {t['test']} | {stat_text} | {_fmt_p(t['p_value'])} | {t['n']:,} | "
+            f"{t['verdict']} | {t['detail']} |"
+        )
+    return rows
+
+
+def render_html(report: CertificationReport) -> str:
+    """A self-contained HTML page of the Markdown report (tables rendered, text escaped)."""
+    body: list[str] = []
+    in_table = False
+    for line in render_markdown(report).splitlines():
+        if line.startswith("|"):
+            cells = [html.escape(c.strip()) for c in line.strip("|").split("|")]
+            if set("".join(cells)) <= {"-"}:
+                continue
+            if not in_table:
+                body.append("<table>")
+                in_table = True
+                body.append("<tr>" + "".join(f"<th>{c}</th>" for c in cells) + "</tr>")
+                continue
+            body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
+            continue
+        if in_table:
+            body.append("</table>")
+            in_table = False
+        text = html.escape(line)
+        if line.startswith("### "):
+            body.append(f"<h3>{text[4:]}</h3>")
+        elif line.startswith("## "):
+            body.append(f"<h2>{text[3:]}</h2>")
+        elif line.startswith("# "):
+            body.append(f"<h1>{text[2:]}</h1>")
+        elif line.startswith("- "):
+            body.append(f"<li>{text[2:]}</li>")
+        elif line:
+            body.append(f"<p>{text}</p>")
+    if in_table:
+        body.append("</table>")
+    style = (
+        "body{font-family:sans-serif;max-width:70em;margin:2em auto}"
+        "table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px}"
+    )
+    return (
+        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
+        f"<title>casino_core certification report</title><style>{style}</style></head><body>"
+        + "\n".join(body)
+        + "</body></html>\n"
+    )
