@@ -18,7 +18,7 @@ from fractions import Fraction
 from math import comb
 from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from casino_core.fairness import Rng
 from casino_core.games._core import Distribution
@@ -46,10 +46,11 @@ class KenoRules(BaseModel):
 
     tables: Tables = Field(default_factory=lambda: published_tables("keno"))
 
-    @model_validator(mode="after")
-    def _check(self) -> KenoRules:
-        check_tables(self.tables, "picks", 1, MAX_PICKS, 1)
-        return self
+    @field_validator("tables")
+    @classmethod
+    def _check(cls, tables: Tables) -> Tables:
+        check_tables(tables, "picks", 1, MAX_PICKS, 1)
+        return tables
 
 
 class KenoBet(BaseModel):

@@ -17,7 +17,7 @@ from fractions import Fraction
 from math import comb
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from casino_core.fairness import Rng
 from casino_core.games._core import Distribution
@@ -43,10 +43,11 @@ class PlinkoRules(BaseModel):
 
     tables: Tables = Field(default_factory=lambda: published_tables("plinko"))
 
-    @model_validator(mode="after")
-    def _check(self) -> PlinkoRules:
-        check_tables(self.tables, "rows", MIN_ROWS, MAX_ROWS, 1)
-        return self
+    @field_validator("tables")
+    @classmethod
+    def _check(cls, tables: Tables) -> Tables:
+        check_tables(tables, "rows", MIN_ROWS, MAX_ROWS, 1)
+        return tables
 
 
 class PlinkoBet(BaseModel):

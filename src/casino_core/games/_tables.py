@@ -174,5 +174,8 @@ def parse_table_game(
         rules = rules_model()
     else:
         risk, size = key_of(bet)
-        rules = validate_model(rules_model, {"tables": {risk: {size: split_list(table)}}})
+        try:
+            rules = validate_model(rules_model, {"tables": {risk: {size: split_list(table)}}})
+        except InvalidBet as exc:
+            raise InvalidBet(f"table: {exc.message}") from None
     return rules, bet

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from casino_core.fairness import Rng
 from casino_core.games._core import Distribution
@@ -38,10 +38,11 @@ class WheelRules(BaseModel):
 
     tables: Tables = Field(default_factory=lambda: published_tables("wheel"))
 
-    @model_validator(mode="after")
-    def _check(self) -> WheelRules:
-        check_tables(self.tables, "segments", 2, MAX_SEGMENTS, 0)
-        return self
+    @field_validator("tables")
+    @classmethod
+    def _check(cls, tables: Tables) -> Tables:
+        check_tables(tables, "segments", 2, MAX_SEGMENTS, 0)
+        return tables
 
 
 class WheelBet(BaseModel):
