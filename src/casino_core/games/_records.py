@@ -392,7 +392,10 @@ def verify_lines(lines: Iterable[str | bytes], start: int = 1) -> Iterator[Recor
             text = raw.decode() if isinstance(raw, bytes) else raw
             if not text.strip():
                 continue
-            record = json.loads(text, parse_float=Decimal)
+            try:
+                record = json.loads(text, parse_float=Decimal)
+            except ValueError as exc:
+                raise InvalidInput(f"not valid JSON ({exc})") from None
             yield verify_record(record, number)
         except (CasinoError, ValueError) as exc:
             message = exc.message if isinstance(exc, CasinoError) else str(exc)
