@@ -143,3 +143,17 @@ class TestParSheet:
         """An unknown game lists the known ones."""
         assert main(["par-sheet", "poker"]) == 2
         assert "keno" in capsys.readouterr().err
+
+
+class TestAuditorsDoc:
+    def test_examples_in_docs_verify(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The JSON examples in docs/auditors.md are valid, matching records."""
+        doc = Path(__file__).parents[2] / "docs" / "auditors.md"
+        text = doc.read_text()
+        block = text.split("```json\n", 1)[1].split("```", 1)[0]
+        path = tmp_path / "examples.jsonl"
+        path.write_text(block)
+        assert main(["verify", str(path)]) == 0
+        assert "3 records: 3 match" in capsys.readouterr().out
