@@ -102,8 +102,8 @@ def _table_keys(rules: object, model: type[Any]) -> st.SearchStrategy[tuple[str,
 
 
 def wheel_rules(custom: bool = True) -> st.SearchStrategy[WheelRules]:
-    """Published wheel tables, or (if ``custom``) one random 2-60 segment table "custom"."""
-    return _table_rules("wheel", range(2, 61), 0, custom).map(lambda t: WheelRules(tables=t))
+    """Published wheel tables, or (if ``custom``) one random 2-30 segment table "custom"."""
+    return _table_rules("wheel", range(2, 31), 0, custom).map(lambda t: WheelRules(tables=t))
 
 
 def wheel_bets(rules: WheelRules) -> st.SearchStrategy[WheelBet]:
