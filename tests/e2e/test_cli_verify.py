@@ -157,3 +157,24 @@ class TestAuditorsDoc:
         path.write_text(block)
         assert main(["verify", str(path)]) == 0
         assert "3 records: 3 match" in capsys.readouterr().out
+
+
+class TestProgress:
+    def test_progress_bar_only_on_a_terminal(
+        self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """stderr a TTY: a bar reaching 100% there; stdout keeps only the summary."""
+        path = _write(tmp_path, _records())
+        monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
+        assert main(["verify", str(path)]) == 0
+        out, err = capsys.readouterr()
+        assert "100.0%  5 records" in err
+        assert "#" * 30 in err
+        assert out.strip() == "5 records: 5 match, 0 differ, 0 malformed"
+
+    def test_no_progress_when_not_a_terminal(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Piped stderr gets no progress output."""
+        assert main(["verify", str(_write(tmp_path, _records()))]) == 0
+        assert capsys.readouterr().err == ""
