@@ -87,13 +87,21 @@ def _raw_tables() -> dict[str, Any]:
     return data
 
 
-def published_tables(game: str) -> dict[str, dict[int, tuple[Fraction, ...]]]:
-    """The published tables of ``game`` ("plinko", "wheel" or "keno") as exact fractions."""
+@functools.cache
+def _published(game: str) -> dict[str, dict[int, tuple[Fraction, ...]]]:
     raw = _raw_tables()[game]
     return {
         risk: {int(size): tuple(Fraction(Decimal(m)) for m in row) for size, row in by_size.items()}
         for risk, by_size in raw.items()
     }
+
+
+def published_tables(game: str) -> dict[str, dict[int, tuple[Fraction, ...]]]:
+    """The published tables of ``game`` ("plinko", "wheel" or "keno") as exact fractions.
+
+    Parsed once; each call returns fresh dicts (the tables themselves are immutable tuples).
+    """
+    return {risk: dict(by_size) for risk, by_size in _published(game).items()}
 
 
 def lookup(

@@ -51,6 +51,13 @@ class TestMatching:
         """JSON numbers and strings compare as decimals; "p/q" is exact."""
         assert verify_record(_wheel(multiplier=value)).ok
 
+    def test_params_may_be_absent_or_null(self) -> None:
+        """Missing or null params mean the game's defaults (10 segments, low risk)."""
+        record = _wheel()
+        del record["params"]
+        assert verify_record(record).ok
+        assert verify_record({**record, "params": None}).ok
+
     def test_numbers_as_strings_match_in_the_result(self) -> None:
         """A result integer written as a string compares as a decimal."""
         assert verify_record(_wheel(result={"segment": "7"})).ok
@@ -152,6 +159,13 @@ class TestMalformed:
             (json.dumps(_wheel(server_seed_hash="xyz")), "commitment"),
             (json.dumps(_wheel(extra=1)), "extra"),
             (json.dumps(_wheel(client_seed=5)), "client_seed"),
+            (json.dumps(_wheel(salt="x")), "only crash records carry salt"),
+            (json.dumps({**make_crash_record("stake_crash", GAME_HASH, "s"), "nonce": 1}), "nonce"),
+            (json.dumps({**make_crash_record("stake_crash", GAME_HASH, "s"), "salt": 1}), "salt"),
+            (
+                json.dumps({**make_crash_record("stake_crash", GAME_HASH, "s"), "game_hash": "ab"}),
+                "game hash",
+            ),
         ],
     )
     def test_malformed_line_is_named(self, line: str, message: str) -> None:
