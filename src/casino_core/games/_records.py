@@ -7,7 +7,8 @@ A seeded round::
      "params": {"segments": 10, "risk": "low"}, "result": {"segment": 3},
      "multiplier": "1.2" (optional)}
 
-A crash round carries ``game_hash`` and ``salt`` instead of the seeds and nonce, its
+A crash round (``"game": "crash"``) carries ``game_hash`` and ``salt`` instead of the seeds
+and nonce, its
 ``scheme`` is a crash scheme (``stake_crash``, ``bustabit_v2``), its params are optional
 ``house_edge`` (default 0.01) and ``target`` (a cash-out target, needed to check a
 ``multiplier``: target if the crash point reaches it, else 0), and its result is
