@@ -8,10 +8,9 @@ A seeded round::
      "multiplier": "1.2" (optional)}
 
 A crash round (``"game": "crash"``) carries ``game_hash`` and ``salt`` instead of the seeds
-and nonce, its
-``scheme`` is a crash scheme (``stake_crash``, ``bustabit_v2``), its params are optional
-``house_edge`` (default 0.01) and ``target`` (a cash-out target, needed to check a
-``multiplier``: target if the crash point reaches it, else 0), and its result is
+and nonce; its ``scheme`` is a crash scheme (``stake_crash``, ``bustabit_v2``), its params
+are optional ``house_edge`` (default 0.01) and ``target`` (a cash-out target, needed to check
+a ``multiplier``: target if the crash point reaches it, else 0), and its result is
 ``{"crash_point": "1.28"}``.
 
 Decimal values may be JSON numbers or strings; they are compared as decimals. The multiplier
