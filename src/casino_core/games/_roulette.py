@@ -303,11 +303,11 @@ def pays(kind: RouletteBetKind) -> int:
     return _PAYS.get(kind, 2)
 
 
-@functools.lru_cache(maxsize=512)
+@functools.lru_cache(maxsize=128)
 def _returns_by_pocket(variant: RouletteVariant, bet: RouletteBet) -> tuple[tuple[int, ...], ...]:
     """For each pocket, each bet's return (validating every bet against the layout)."""
     plan = [(covered(variant, w, i), w.amount * pays(w.kind)) for i, w in enumerate(bet.bets)]
-    pockets = 38 if variant is RouletteVariant.AMERICAN else 37
+    pockets = RouletteRules(variant=variant).pockets
     return tuple(
         tuple(win if pocket in cover else 0 for cover, win in plan) for pocket in range(pockets)
     )
