@@ -12,7 +12,10 @@ registered game; values are read as JSON when they parse (``picks=[1,2,3]``), el
 from __future__ import annotations
 
 import argparse
+import io
 import json
+import os
+import stat
 import sys
 from contextlib import ExitStack
 from decimal import Decimal
@@ -35,9 +38,28 @@ SubParsers = Any  # argparse's _SubParsersAction is private; its type is not wor
 _PROGRESS_EVERY = 2000
 
 
-def _progress(count: int, done: bool = False) -> None:
-    end = "\n" if done else ""
-    print(f"\rverified {count:,} records", end=end, file=sys.stderr, flush=True)
+class _Progress:
+    """A progress bar on stderr: by bytes read for a regular file, else a running count."""
+
+    WIDTH = 30
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.size: int | None = None
+        try:
+            info = os.fstat(stream.fileno())
+            if stat.S_ISREG(info.st_mode) and info.st_size:
+                self.size = info.st_size
+        except (OSError, ValueError, io.UnsupportedOperation):
+            self.size = None
+
+    def show(self, count: int, done: bool = False) -> None:
+        text = f"{count:,} records"
+        if self.size is not None:
+            share = 1.0 if done else min(1.0, self.stream.tell() / self.size)
+            bar = "#" * int(share * self.WIDTH)
+            text = f"[{bar:<{self.WIDTH}}] {share:6.1%}  {text}"
+        print(f"\r{text}", end="\n" if done else "", file=sys.stderr, flush=True)
 
 
 def _report(args: argparse.Namespace, check: RecordCheck) -> None:
@@ -55,7 +77,8 @@ def _report(args: argparse.Namespace, check: RecordCheck) -> None:
 
 def _verify(args: argparse.Namespace) -> int:
     summary = VerifySummary()
-    show_progress = not args.json and sys.stderr.isatty()
+    show_progress = sys.stderr.isatty()
+    progress: _Progress | None = None
     with ExitStack() as stack:
         stream: IO[bytes] = sys.stdin.buffer
         if args.file != "-":
@@ -63,13 +86,15 @@ def _verify(args: argparse.Namespace) -> int:
                 stream = stack.enter_context(open(args.file, "rb"))
             except OSError as exc:
                 raise InvalidInput(f"cannot read {args.file}: {exc.strerror}") from None
+        if show_progress:
+            progress = _Progress(stream)
         for check in verify_lines(stream):
             summary.add(check)
             _report(args, check)
-            if show_progress and summary.total % _PROGRESS_EVERY == 0:
-                _progress(summary.total)
-    if show_progress:
-        _progress(summary.total, done=True)
+            if progress is not None and summary.total % _PROGRESS_EVERY == 0:
+                progress.show(summary.total)
+        if progress is not None:
+            progress.show(summary.total, done=True)
     if args.json:
         print(json.dumps({"summary": summary.as_dict()}, sort_keys=True))
     else:

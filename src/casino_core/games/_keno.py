@@ -12,22 +12,21 @@ default (1-10 picks, classic/low/medium/high). P(hits = h) is hypergeometric:
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from math import comb
 from typing import Annotated, Final
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from casino_core.fairness import Rng
 from casino_core.games._core import Distribution
 from casino_core.games._registry import register_game
 from casino_core.games._tables import (
+    TableGame,
+    TableRules,
     Tables,
     check_tables,
-    lookup,
-    parse_table_game,
     published_tables,
     split_list,
 )
@@ -39,17 +38,16 @@ DRAWN: Final = 10
 MAX_PICKS: Final = 10
 
 
-class KenoRules(BaseModel):
+class KenoRules(TableRules):
     """Keno's tables, ``risk -> number of picks -> multiplier by hits (0 first)``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     tables: Tables = Field(default_factory=lambda: published_tables("keno"))
 
-    @model_validator(mode="after")
-    def _check(self) -> KenoRules:
-        check_tables(self.tables, "picks", 1, MAX_PICKS, 1)
-        return self
+    @field_validator("tables")
+    @classmethod
+    def _check(cls, tables: Tables) -> Tables:
+        check_tables(tables, "picks", 1, MAX_PICKS, 1)
+        return tables
 
 
 class KenoBet(BaseModel):
@@ -88,26 +86,17 @@ def draw(rng: Rng) -> list[int]:
     return [remaining.pop(rng.int_below(NUMBERS - i)) for i in range(DRAWN)]
 
 
-class KenoGame:
+class KenoGame(TableGame[KenoRules, KenoBet]):
     """The keno game (record name ``"keno"``); params ``picks``, ``risk``, ``table``."""
 
     name = "keno"
+    rules_model = KenoRules
+    bet_model = KenoBet
+    bet_keys = ("picks", "risk")
+    size_field = "picks"
 
-    def parse(self, params: Mapping[str, object]) -> tuple[KenoRules, KenoBet]:
-        rules, bet = parse_table_game(
-            params,
-            self.name,
-            ("picks", "risk"),
-            KenoBet,
-            KenoRules,
-            lambda b: (b.risk, len(b.picks)),
-        )
-        self.table(rules, bet)
-        return rules, bet
-
-    def table(self, rules: KenoRules, bet: KenoBet) -> tuple[Fraction, ...]:
-        """The multipliers by hits for this bet (InvalidBet if there is none)."""
-        return lookup(rules.tables, bet.risk, len(bet.picks), "picks")
+    def table_key(self, bet: KenoBet) -> tuple[str, int]:
+        return (bet.risk, len(bet.picks))
 
     def resolve(self, rules: KenoRules, bet: KenoBet, rng: Rng) -> KenoOutcome:
         table = self.table(rules, bet)

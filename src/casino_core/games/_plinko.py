@@ -11,24 +11,17 @@ directions as ``"L"``/``"R"``, and the multiplier is ``table[bucket]``: the publ
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from math import comb
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from casino_core.fairness import Rng
 from casino_core.games._core import Distribution
 from casino_core.games._registry import register_game
-from casino_core.games._tables import (
-    Tables,
-    check_tables,
-    lookup,
-    parse_table_game,
-    published_tables,
-)
+from casino_core.games._tables import TableGame, TableRules, Tables, check_tables, published_tables
 
 __all__ = ["PLINKO", "PlinkoBet", "PlinkoGame", "PlinkoOutcome", "PlinkoRules"]
 
@@ -36,17 +29,16 @@ MIN_ROWS: Final = 1
 MAX_ROWS: Final = 32
 
 
-class PlinkoRules(BaseModel):
+class PlinkoRules(TableRules):
     """Plinko's tables, ``risk -> rows -> multiplier of each bucket`` (left edge first)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     tables: Tables = Field(default_factory=lambda: published_tables("plinko"))
 
-    @model_validator(mode="after")
-    def _check(self) -> PlinkoRules:
-        check_tables(self.tables, "rows", MIN_ROWS, MAX_ROWS, 1)
-        return self
+    @field_validator("tables")
+    @classmethod
+    def _check(cls, tables: Tables) -> Tables:
+        check_tables(tables, "rows", MIN_ROWS, MAX_ROWS, 1)
+        return tables
 
 
 class PlinkoBet(BaseModel):
@@ -65,26 +57,17 @@ class PlinkoOutcome:
     multiplier: Fraction
 
 
-class PlinkoGame:
+class PlinkoGame(TableGame[PlinkoRules, PlinkoBet]):
     """The plinko game (record name ``"plinko"``); params ``rows``, ``risk``, ``table``."""
 
     name = "plinko"
+    rules_model = PlinkoRules
+    bet_model = PlinkoBet
+    bet_keys = ("rows", "risk")
+    size_field = "rows"
 
-    def parse(self, params: Mapping[str, object]) -> tuple[PlinkoRules, PlinkoBet]:
-        rules, bet = parse_table_game(
-            params,
-            self.name,
-            ("rows", "risk"),
-            PlinkoBet,
-            PlinkoRules,
-            lambda b: (b.risk, b.rows),
-        )
-        self.table(rules, bet)
-        return rules, bet
-
-    def table(self, rules: PlinkoRules, bet: PlinkoBet) -> tuple[Fraction, ...]:
-        """The multipliers by bucket for this bet (InvalidBet if there is none)."""
-        return lookup(rules.tables, bet.risk, bet.rows, "rows")
+    def table_key(self, bet: PlinkoBet) -> tuple[str, int]:
+        return (bet.risk, bet.rows)
 
     def resolve(self, rules: PlinkoRules, bet: PlinkoBet, rng: Rng) -> PlinkoOutcome:
         table = self.table(rules, bet)

@@ -7,10 +7,10 @@ A seeded round::
      "params": {"segments": 10, "risk": "low"}, "result": {"segment": 3},
      "multiplier": "1.2" (optional)}
 
-A crash round carries ``game_hash`` and ``salt`` instead of the seeds and nonce, its
-``scheme`` is a crash scheme (``stake_crash``, ``bustabit_v2``), its params are optional
-``house_edge`` (default 0.01) and ``target`` (a cash-out target, needed to check a
-``multiplier``: target if the crash point reaches it, else 0), and its result is
+A crash round (``"game": "crash"``) carries ``game_hash`` and ``salt`` instead of the seeds
+and nonce; its ``scheme`` is a crash scheme (``stake_crash``, ``bustabit_v2``), its params
+are optional ``house_edge`` (default 0.01) and ``target`` (a cash-out target, needed to check
+a ``multiplier``: target if the crash point reaches it, else 0), and its result is
 ``{"crash_point": "1.28"}``.
 
 Decimal values may be JSON numbers or strings; they are compared as decimals. The multiplier
@@ -274,7 +274,10 @@ def _params_key(params: Mapping[str, Any]) -> str:
 
 
 @functools.lru_cache(maxsize=1024)
-def _parse_cached(game: str, params_json: str) -> tuple[Any, Any]:
+def _parse_cached(game: str, game_id: int, params_json: str) -> tuple[Any, Any]:
+    """``get_game(game).parse`` of the params, remembered (keyed by the game object's id)."""
+    del game_id  # part of the key only: a game re-registered under the name gets new entries
+
     def untag(obj: dict[str, Any]) -> object:
         if obj.keys() == {"__decimal__"}:
             return Decimal(obj["__decimal__"])
@@ -294,7 +297,9 @@ def _check_fields(record: Mapping[str, Any], required: Iterable[str]) -> dict[st
     for key in required:
         if key not in record:
             raise InvalidInput(f"{key}: missing")
-    params = record.get("params", {})
+    params = record.get("params")
+    if params is None:
+        params = {}
     if not isinstance(params, Mapping):
         raise InvalidInput("params: must be an object")
     if not isinstance(record["result"], Mapping):
@@ -355,9 +360,14 @@ def _verify_seeded(
         diffs.append(Difference("server_seed_hash", commitment, commitment_of(server_seed)))
     game = get_game(game_name)
     try:
-        rules, bet = _parse_cached(game_name, _params_key(params))
-    except TypeError:
-        rules, bet = game.parse(params)
+        key: str | None = _params_key(params)
+    except TypeError:  # params built in Python with values JSON cannot hold: parse directly
+        key = None
+    try:
+        if key is None:
+            rules, bet = game.parse(params)
+        else:
+            rules, bet = _parse_cached(game_name, id(game), key)
     except CasinoError as exc:
         raise InvalidInput(f"params: {exc.message}") from None
     outcome = game.resolve(rules, bet, make_rng(scheme, server_seed, client_seed, nonce))
@@ -377,11 +387,17 @@ def verify_record(record: Mapping[str, Any], line: int = 0) -> RecordCheck:
     if not isinstance(record, Mapping):
         raise InvalidInput("a round record is a JSON object")
     game = record.get("game")
-    if "game_hash" in record:
+    if game == "crash":
         params = _check_fields(record, _REQUIRED_CRASH)
+        for key in ("server_seed", "server_seed_hash", "client_seed", "nonce"):
+            if key in record:
+                raise InvalidInput(f"{key}: a crash record carries game_hash and salt instead")
         diffs, multiplier = _verify_crash(record, params)
     else:
         params = _check_fields(record, _REQUIRED_SEEDED)
+        for key in ("game_hash", "salt"):
+            if key in record:
+                raise InvalidInput(f"{key}: only crash records carry {key}")
         diffs, multiplier = _verify_seeded(record, params)
     name = game if isinstance(game, str) else None
     return RecordCheck(line, name, tuple(diffs), multiplier=multiplier)
@@ -398,10 +414,13 @@ def verify_lines(lines: Iterable[str | bytes], start: int = 1) -> Iterator[Recor
             text = raw.decode() if isinstance(raw, bytes) else raw
             if not text.strip():
                 continue
-            record = json.loads(text, parse_float=Decimal)
+            try:
+                record = json.loads(text, parse_float=Decimal)
+            except ValueError as exc:
+                raise InvalidInput(f"not valid JSON ({exc})") from None
             yield verify_record(record, number)
-        except (CasinoError, ValueError) as exc:
-            message = exc.message if isinstance(exc, CasinoError) else str(exc)
+        except (CasinoError, ValueError, TypeError) as exc:
+            message = exc.message if isinstance(exc, CasinoError) else f"{exc}"
             yield RecordCheck(number, None, error=f"line {number}: {message}")
 
 
@@ -420,7 +439,7 @@ def make_record(
     scheme = Scheme.parse(scheme)
     target = get_game(game)
     try:
-        rules, bet = _parse_cached(game, _params_key(params))
+        rules, bet = _parse_cached(game, id(target), _params_key(params))
     except TypeError:  # params that are not JSON-able cannot be cached
         rules, bet = target.parse(params)
     outcome: Outcome = target.resolve(rules, bet, make_rng(scheme, server_seed, client_seed, nonce))

@@ -262,7 +262,6 @@ def _layout(variant: RouletteVariant) -> dict[RouletteBetKind, frozenset[frozens
     }
 
 
-@functools.lru_cache(maxsize=4096)
 def covered(variant: RouletteVariant, wager: RouletteWager, index: int = 0) -> frozenset[int]:
     """The pockets ``wager`` wins on; :class:`InvalidBet` names ``bets.<index>`` if invalid."""
     kind = wager.kind
@@ -304,6 +303,16 @@ def pays(kind: RouletteBetKind) -> int:
     return _PAYS.get(kind, 2)
 
 
+@functools.lru_cache(maxsize=128)
+def _returns_by_pocket(variant: RouletteVariant, bet: RouletteBet) -> tuple[tuple[int, ...], ...]:
+    """For each pocket, each bet's return (validating every bet against the layout)."""
+    plan = [(covered(variant, w, i), w.amount * pays(w.kind)) for i, w in enumerate(bet.bets)]
+    pockets = RouletteRules(variant=variant).pockets
+    return tuple(
+        tuple(win if pocket in cover else 0 for cover, win in plan) for pocket in range(pockets)
+    )
+
+
 class RouletteGame:
     """The roulette game (record name ``"roulette"``); params ``variant`` and ``bets``."""
 
@@ -318,28 +327,22 @@ class RouletteGame:
 
     def check(self, rules: RouletteRules, bet: RouletteBet) -> None:
         """Raise :class:`InvalidBet` unless every bet is a real bet on this layout."""
-        for i, wager in enumerate(bet.bets):
-            covered(rules.variant, wager, i)
+        _returns_by_pocket(rules.variant, bet)
 
     def returns(self, rules: RouletteRules, bet: RouletteBet, pocket: int) -> tuple[int, ...]:
         """Each bet's return when the ball lands in ``pocket``."""
-        return tuple(
-            w.amount * pays(w.kind) if pocket in covered(rules.variant, w, i) else 0
-            for i, w in enumerate(bet.bets)
-        )
+        return _returns_by_pocket(rules.variant, bet)[pocket]
 
     def resolve(self, rules: RouletteRules, bet: RouletteBet, rng: Rng) -> RouletteOutcome:
-        self.check(rules, bet)
+        table = _returns_by_pocket(rules.variant, bet)
         pocket = rng.int_below(rules.pockets)
-        return RouletteOutcome(pocket, self.returns(rules, bet, pocket), bet.total_amount)
+        return RouletteOutcome(pocket, table[pocket], bet.total_amount)
 
     def distribution(self, rules: RouletteRules, bet: RouletteBet) -> Distribution:
-        self.check(rules, bet)
+        table = _returns_by_pocket(rules.variant, bet)
         share = Fraction(1, rules.pockets)
         total = bet.total_amount
-        return Distribution.of(
-            (Fraction(sum(self.returns(rules, bet, p)), total), share) for p in range(rules.pockets)
-        )
+        return Distribution.of((Fraction(sum(r), total), share) for r in table)
 
     def record_result(self, outcome: RouletteOutcome) -> dict[str, object]:
         return {"pocket": outcome.pocket}

@@ -11,13 +11,13 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from importlib import resources
-from typing import Annotated, Any, Final, TypeVar
+from typing import Annotated, Any, Final, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from casino_core.errors import InvalidBet
 from casino_core.games._core import validate_model
@@ -25,18 +25,19 @@ from casino_core.games._core import validate_model
 __all__ = [
     "Multiplier",
     "Table",
+    "TableGame",
+    "TableRules",
     "Tables",
     "check_keys",
     "check_tables",
     "lookup",
-    "parse_table_game",
     "published_tables",
     "split_list",
     "to_fraction",
 ]
 
 BetT = TypeVar("BetT", bound=BaseModel)
-RulesT = TypeVar("RulesT", bound=BaseModel)
+RulesT = TypeVar("RulesT", bound="TableRules")
 
 _DECIMAL: Final = re.compile(r"[0-9]+(\.[0-9]+)?|\.[0-9]+")
 
@@ -87,13 +88,21 @@ def _raw_tables() -> dict[str, Any]:
     return data
 
 
-def published_tables(game: str) -> dict[str, dict[int, tuple[Fraction, ...]]]:
-    """The published tables of ``game`` ("plinko", "wheel" or "keno") as exact fractions."""
+@functools.cache
+def _published(game: str) -> dict[str, dict[int, tuple[Fraction, ...]]]:
     raw = _raw_tables()[game]
     return {
         risk: {int(size): tuple(Fraction(Decimal(m)) for m in row) for size, row in by_size.items()}
         for risk, by_size in raw.items()
     }
+
+
+def published_tables(game: str) -> dict[str, dict[int, tuple[Fraction, ...]]]:
+    """The published tables of ``game`` ("plinko", "wheel" or "keno") as exact fractions.
+
+    Parsed once; each call returns fresh dicts (the tables themselves are immutable tuples).
+    """
+    return {risk: dict(by_size) for risk, by_size in _published(game).items()}
 
 
 def lookup(
@@ -153,26 +162,58 @@ def check_tables(
                 )
 
 
-def parse_table_game(
-    params: Mapping[str, object],
-    game: str,
-    keys: Sequence[str],
-    bet_model: type[BetT],
-    rules_model: type[RulesT],
-    key_of: Callable[[BetT], tuple[str, int]],
-) -> tuple[RulesT, BetT]:
-    """(rules, bet) of a table game from record/CLI params, refusing unknown keys.
+class TableRules(BaseModel):
+    """Rules of a table game: ``tables[risk][size]`` is a tuple of multipliers.
 
-    ``keys`` are the bet's params; a ``table`` param (a list, a JSON array or a comma-separated
-    string of multipliers) replaces the published tables with that one table for the bet's
-    (risk, size), and the PAR sheet then reports its RTP.
+    Subclasses give ``tables`` its published default and check the tables' shape.
     """
-    check_keys(params, (*keys, "table"), game)
-    bet = validate_model(bet_model, {k: v for k, v in params.items() if k != "table"})
-    table = params.get("table")
-    if table is None:
-        rules = rules_model()
-    else:
-        risk, size = key_of(bet)
-        rules = validate_model(rules_model, {"tables": {risk: {size: split_list(table)}}})
-    return rules, bet
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    tables: Tables
+
+
+class TableGame(Generic[RulesT, BetT]):
+    """What wheel, plinko and keno share: params parsing and the table of a bet.
+
+    A subclass sets ``name``, ``rules_model``, ``bet_model``, ``bet_keys`` (the bet's params),
+    ``size_field`` (the bet field that picks the table's size) and :meth:`table_key`.
+    """
+
+    name: str
+    rules_model: type[RulesT]
+    bet_model: type[BetT]
+    bet_keys: tuple[str, ...]
+    size_field: str
+
+    def table_key(self, bet: BetT) -> tuple[str, int]:
+        """(risk, size) of the table that pays ``bet``."""
+        raise NotImplementedError
+
+    def parse(self, params: Mapping[str, object]) -> tuple[RulesT, BetT]:
+        """(rules, bet) from record/CLI params, refusing unknown keys.
+
+        A ``table`` param (a list, a JSON array or a comma-separated string of multipliers)
+        replaces the published tables with that one table for the bet's (risk, size), and the
+        PAR sheet then reports its RTP.
+        """
+        check_keys(params, (*self.bet_keys, "table"), self.name)
+        bet = validate_model(self.bet_model, {k: v for k, v in params.items() if k != "table"})
+        table = params.get("table")
+        if table is None:
+            rules = self.rules_model.model_validate({})
+        else:
+            risk, size = self.table_key(bet)
+            try:
+                rules = validate_model(
+                    self.rules_model, {"tables": {risk: {size: split_list(table)}}}
+                )
+            except InvalidBet as exc:
+                raise InvalidBet(f"table: {exc.message}") from None
+        self.table(rules, bet)
+        return rules, bet
+
+    def table(self, rules: RulesT, bet: BetT) -> tuple[Fraction, ...]:
+        """The multipliers that pay this bet (InvalidBet naming the field if there are none)."""
+        risk, size = self.table_key(bet)
+        return lookup(rules.tables, risk, size, self.size_field)

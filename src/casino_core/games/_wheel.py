@@ -8,40 +8,32 @@ Stream use (one value): ``segment = rng.int_below(segments)``. Under ``stake`` t
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from casino_core.fairness import Rng
 from casino_core.games._core import Distribution
 from casino_core.games._registry import register_game
-from casino_core.games._tables import (
-    Tables,
-    check_tables,
-    lookup,
-    parse_table_game,
-    published_tables,
-)
+from casino_core.games._tables import TableGame, TableRules, Tables, check_tables, published_tables
 
 __all__ = ["WHEEL", "WheelBet", "WheelGame", "WheelOutcome", "WheelRules"]
 
 MAX_SEGMENTS: Final = 1000
 
 
-class WheelRules(BaseModel):
+class WheelRules(TableRules):
     """The wheel's tables, ``risk -> segments -> multiplier of each segment index``."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
 
     tables: Tables = Field(default_factory=lambda: published_tables("wheel"))
 
-    @model_validator(mode="after")
-    def _check(self) -> WheelRules:
-        check_tables(self.tables, "segments", 2, MAX_SEGMENTS, 0)
-        return self
+    @field_validator("tables")
+    @classmethod
+    def _check(cls, tables: Tables) -> Tables:
+        check_tables(tables, "segments", 2, MAX_SEGMENTS, 0)
+        return tables
 
 
 class WheelBet(BaseModel):
@@ -59,26 +51,17 @@ class WheelOutcome:
     multiplier: Fraction
 
 
-class WheelGame:
+class WheelGame(TableGame[WheelRules, WheelBet]):
     """The wheel game (record name ``"wheel"``); params ``segments``, ``risk``, ``table``."""
 
     name = "wheel"
+    rules_model = WheelRules
+    bet_model = WheelBet
+    bet_keys = ("segments", "risk")
+    size_field = "segments"
 
-    def parse(self, params: Mapping[str, object]) -> tuple[WheelRules, WheelBet]:
-        rules, bet = parse_table_game(
-            params,
-            self.name,
-            ("segments", "risk"),
-            WheelBet,
-            WheelRules,
-            lambda b: (b.risk, b.segments),
-        )
-        self.table(rules, bet)
-        return rules, bet
-
-    def table(self, rules: WheelRules, bet: WheelBet) -> tuple[Fraction, ...]:
-        """The multipliers by segment index for this bet (InvalidBet if there is none)."""
-        return lookup(rules.tables, bet.risk, bet.segments, "segments")
+    def table_key(self, bet: WheelBet) -> tuple[str, int]:
+        return (bet.risk, bet.segments)
 
     def resolve(self, rules: WheelRules, bet: WheelBet, rng: Rng) -> WheelOutcome:
         table = self.table(rules, bet)
