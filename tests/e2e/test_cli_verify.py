@@ -99,7 +99,7 @@ class TestVerify:
         """A separate process running the CLI entry point, with the file on stdin."""
         data = "".join(json.dumps(r) + "\n" for r in _records())
         entry = "import sys; from casino_core.cli import main; sys.exit(main())"
-        result = subprocess.run(  # noqa: S603 - fixed argv, our own interpreter
+        result = subprocess.run(
             [sys.executable, "-c", entry, "verify", "-", "--json"],
             input=data,
             capture_output=True,
