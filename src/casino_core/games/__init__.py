@@ -4,6 +4,14 @@ Each game module exports its rules, bet and outcome models and a game object fol
 :class:`Game`; this package re-exports them.
 """
 
+from casino_core.games._coinflip import (
+    COINFLIP,
+    CoinflipBet,
+    CoinflipGame,
+    CoinflipOutcome,
+    CoinflipRules,
+    CoinSide,
+)
 from casino_core.games._core import (
     Distribution,
     Game,
@@ -14,18 +22,41 @@ from casino_core.games._core import (
     payout_minor,
     validate_model,
 )
+from casino_core.games._dice import DICE, DiceBet, DiceCondition, DiceGame, DiceOutcome, DiceRules
+from casino_core.games._formula import ExactNumber, FormulaRules, range_probability
+from casino_core.games._limbo import LIMBO, LimboBet, LimboGame, LimboOutcome, LimboRules
 from casino_core.games._registry import GAMES, get_game, register_game
 
 __all__ = [
+    "COINFLIP",
+    "DICE",
     "GAMES",
+    "LIMBO",
+    "CoinSide",
+    "CoinflipBet",
+    "CoinflipGame",
+    "CoinflipOutcome",
+    "CoinflipRules",
+    "DiceBet",
+    "DiceCondition",
+    "DiceGame",
+    "DiceOutcome",
+    "DiceRules",
     "Distribution",
+    "ExactNumber",
+    "FormulaRules",
     "Game",
+    "LimboBet",
+    "LimboGame",
+    "LimboOutcome",
+    "LimboRules",
     "Outcome",
     "ParSheet",
     "floor_to_decimals",
     "get_game",
     "par_sheet",
     "payout_minor",
+    "range_probability",
     "register_game",
     "validate_model",
 ]

@@ -1,0 +1,140 @@
+"""Shared pieces of the formula games (dice, coinflip, limbo, mines, hilo, crash).
+
+* :data:`ExactNumber`: a pydantic field type holding an exact :class:`~fractions.Fraction`,
+  given as a Fraction, int, Decimal or a string such as ``"1/100"`` or ``"0.01"``. Floats are
+  refused: ``0.01`` as a float is not one hundredth.
+* :class:`FormulaRules`: the house edge and the display decimals every formula game has.
+* :func:`range_probability`: the exact probability that ``rng.int_below(n)`` lands in
+  ``[lo, hi)`` under a scheme. Under ``unbiased`` it is ``(hi - lo) / n``; under ``stake``
+  ``int_below(n) = floor(word * n / 2**32)``, so value k is hit by
+  ``ceil((k + 1) * 2**32 / n) - ceil(k * 2**32 / n)`` of the 2^32 words.
+* :func:`split_params`: a record's ``params`` into a rules model and a bet model.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from decimal import Decimal
+from fractions import Fraction
+from typing import Annotated, Any, Final, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, field_validator
+
+from casino_core.errors import InvalidBet
+from casino_core.fairness import Scheme
+from casino_core.games._core import floor_to_decimals, validate_model
+
+__all__ = [
+    "DEFAULT_HOUSE_EDGE",
+    "TWO_32",
+    "ExactNumber",
+    "FormulaRules",
+    "decimal_text",
+    "display_multiplier",
+    "range_probability",
+    "split_params",
+    "to_fraction",
+    "words_below",
+]
+
+TWO_32: Final = 1 << 32
+DEFAULT_HOUSE_EDGE: Final = Fraction(1, 100)
+MAX_DECIMALS: Final = 8
+
+RulesT = TypeVar("RulesT", bound=BaseModel)
+BetT = TypeVar("BetT", bound=BaseModel)
+
+
+def to_fraction(value: object) -> Fraction:
+    """An exact Fraction from a Fraction, int, Decimal or numeric string; floats are refused."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got a bool")
+    if isinstance(value, Fraction | int):
+        return Fraction(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"expected a finite number, got {value}")
+        return Fraction(value)
+    if isinstance(value, str):
+        try:
+            return Fraction(value.strip())
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(
+                f"expected an exact number like '0.01' or '1/100', got {value!r}"
+            ) from None
+    if isinstance(value, float):
+        raise ValueError(
+            f"floats are inexact ({value!r}); give a str, int, Decimal or Fraction instead"
+        )
+    raise ValueError(f"expected a number, got {type(value).__name__}")
+
+
+ExactNumber = Annotated[
+    Fraction,
+    PlainValidator(to_fraction),
+    PlainSerializer(str, return_type=str),
+]
+"""A pydantic field holding an exact Fraction (serialised as ``"p/q"`` text)."""
+
+
+def decimal_text(value: Fraction, decimals: int) -> str:
+    """``value`` (a multiple of 10^-decimals) written with exactly ``decimals`` places."""
+    scaled = value * 10**decimals
+    if scaled.denominator != 1:
+        raise ValueError(f"{value} has more than {decimals} decimals")
+    return str(Decimal(scaled.numerator).scaleb(-decimals))
+
+
+def display_multiplier(exact: Fraction, decimals: int) -> Fraction:
+    """The multiplier shown and paid: ``exact`` rounded down to ``decimals`` places."""
+    return floor_to_decimals(exact, decimals)
+
+
+class FormulaRules(BaseModel):
+    """Rules shared by the formula games: the house edge and the display decimals.
+
+    ``house_edge`` is exact (e.g. ``"1/100"``) and in [0, 1/2]; payout multipliers are
+    ``(1 - house_edge) / P(win)`` rounded down to ``decimals`` places (0-8).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    house_edge: ExactNumber = DEFAULT_HOUSE_EDGE
+    decimals: int = Field(default=2, ge=0, le=MAX_DECIMALS, strict=True)
+
+    @field_validator("house_edge")
+    @classmethod
+    def _edge_range(cls, value: Fraction) -> Fraction:
+        if not 0 <= value <= Fraction(1, 2):
+            raise ValueError(f"must be in [0, 1/2], got {value}")
+        return value
+
+
+def words_below(x: int, n: int) -> int:
+    """How many 32-bit words w have ``floor(w * n / 2**32) < x``, for 0 <= x <= n."""
+    return -((-x * TWO_32) // n)
+
+
+def range_probability(scheme: Scheme | str, n: int, lo: int, hi: int) -> Fraction:
+    """Exact probability that ``int_below(n)`` under ``scheme`` falls in ``[lo, hi)``."""
+    scheme = Scheme.parse(scheme)
+    if not 0 <= lo <= hi <= n:
+        raise ValueError(f"need 0 <= lo <= hi <= n, got lo={lo}, hi={hi}, n={n}")
+    if scheme is Scheme.STAKE:
+        return Fraction(words_below(hi, n) - words_below(lo, n), TWO_32)
+    return Fraction(hi - lo, n)
+
+
+def split_params(
+    params: Mapping[str, object], rules_model: type[RulesT], bet_model: type[BetT]
+) -> tuple[RulesT, BetT]:
+    """Rules and bet from one flat mapping: rules fields go to the rules, the rest to the bet.
+
+    Unknown keys are refused by the bet model (``extra="forbid"``), naming the key.
+    """
+    if not isinstance(params, Mapping):
+        raise InvalidBet(f"params: expected a mapping, got {type(params).__name__}")
+    rules_keys = set(rules_model.model_fields)
+    rules_part: dict[str, Any] = {k: v for k, v in params.items() if k in rules_keys}
+    bet_part: dict[str, Any] = {k: v for k, v in params.items() if k not in rules_keys}
+    return validate_model(rules_model, rules_part), validate_model(bet_model, bet_part)
