@@ -28,34 +28,33 @@ STAKE_SEEDS = [
 ]
 
 
-class BiasedStakeRng(StakeRng):
-    """A deliberately skewed stake RNG: every value is the larger of two honest draws."""
+class _MaxOfTwo(Rng):
+    """Mixin that skews an RNG: every value is the larger of two honest draws."""
 
     __slots__ = ()
 
     def uniform(self) -> float:
-        return max(super().uniform(), super().uniform())
+        honest: Any = super()  # the concrete scheme's method, next in the MRO
+        return max(float(honest.uniform()), float(honest.uniform()))
 
     def int_below(self, n: int) -> int:
-        return max(super().int_below(n), super().int_below(n))
+        honest: Any = super()
+        return max(int(honest.int_below(n)), int(honest.int_below(n)))
 
     def ints_below(self, n: int, count: int) -> list[int]:
         return [self.int_below(n) for _ in range(count)]
 
 
-class BiasedUnbiasedRng(UnbiasedRng):
-    """A deliberately skewed unbiased-scheme RNG: the larger of two honest draws."""
+class BiasedStakeRng(_MaxOfTwo, StakeRng):
+    """A deliberately skewed stake RNG."""
 
     __slots__ = ()
 
-    def uniform(self) -> float:
-        return max(super().uniform(), super().uniform())
 
-    def int_below(self, n: int) -> int:
-        return max(super().int_below(n), super().int_below(n))
+class BiasedUnbiasedRng(_MaxOfTwo, UnbiasedRng):
+    """A deliberately skewed unbiased-scheme RNG."""
 
-    def ints_below(self, n: int, count: int) -> list[int]:
-        return [self.int_below(n) for _ in range(count)]
+    __slots__ = ()
 
 
 def rngs(scheme: Scheme, count: int, seed: int, biased: bool = False) -> list[Rng]:
