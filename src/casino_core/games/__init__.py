@@ -24,14 +24,38 @@ from casino_core.games._core import (
 )
 from casino_core.games._dice import DICE, DiceBet, DiceCondition, DiceGame, DiceOutcome, DiceRules
 from casino_core.games._formula import ExactNumber, FormulaRules, range_probability
+from casino_core.games._hilo import (
+    HILO,
+    HiloAction,
+    HiloBet,
+    HiloGame,
+    HiloOutcome,
+    HiloRules,
+    HiloState,
+    HiloStatus,
+)
 from casino_core.games._limbo import LIMBO, LimboBet, LimboGame, LimboOutcome, LimboRules
+from casino_core.games._mines import (
+    MINES,
+    CashOut,
+    MinesBet,
+    MinesGame,
+    MinesOutcome,
+    MinesRules,
+    MinesState,
+    MinesStatus,
+    Reveal,
+)
 from casino_core.games._registry import GAMES, get_game, register_game
 
 __all__ = [
     "COINFLIP",
     "DICE",
     "GAMES",
+    "HILO",
     "LIMBO",
+    "MINES",
+    "CashOut",
     "CoinSide",
     "CoinflipBet",
     "CoinflipGame",
@@ -46,12 +70,26 @@ __all__ = [
     "ExactNumber",
     "FormulaRules",
     "Game",
+    "HiloAction",
+    "HiloBet",
+    "HiloGame",
+    "HiloOutcome",
+    "HiloRules",
+    "HiloState",
+    "HiloStatus",
     "LimboBet",
     "LimboGame",
     "LimboOutcome",
     "LimboRules",
+    "MinesBet",
+    "MinesGame",
+    "MinesOutcome",
+    "MinesRules",
+    "MinesState",
+    "MinesStatus",
     "Outcome",
     "ParSheet",
+    "Reveal",
     "floor_to_decimals",
     "get_game",
     "par_sheet",

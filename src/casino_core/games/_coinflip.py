@@ -103,10 +103,15 @@ class CoinflipGame:
         return CoinflipOutcome(flips=flips, won=won, multiplier=pays if won else Fraction(0))
 
     def distribution(
-        self, rules: CoinflipRules, bet: CoinflipBet, scheme: Scheme | str = Scheme.UNBIASED
+        self,
+        rules: CoinflipRules,
+        bet: CoinflipBet,
+        scheme: Scheme | str = Scheme.UNBIASED,
+        *,
+        rounded: bool = True,
     ) -> Distribution:
         """Exact payout table: the product of each predicted side's probability."""
-        pays = self.payout_multiplier(rules, bet)
+        pays = self.payout_multiplier(rules, bet) if rounded else self.exact_multiplier(rules, bet)
         p_win = Fraction(1)
         for side in bet.flips:
             v = _SIDES.index(side)

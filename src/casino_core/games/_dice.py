@@ -134,10 +134,15 @@ class DiceGame:
         return DiceOutcome(roll=roll, won=won, multiplier=pays if won else Fraction(0))
 
     def distribution(
-        self, rules: DiceRules, bet: DiceBet, scheme: Scheme | str = Scheme.UNBIASED
+        self,
+        rules: DiceRules,
+        bet: DiceBet,
+        scheme: Scheme | str = Scheme.UNBIASED,
+        *,
+        rounded: bool = True,
     ) -> Distribution:
         """Exact payout table under ``scheme``, summed over the 10,001 rolls."""
-        pays = self.payout_multiplier(rules, bet)
+        pays = self.payout_multiplier(rules, bet) if rounded else self.exact_multiplier(rules, bet)
         lo, hi = bet.winning_rolls()
         p_win = range_probability(scheme, ROLLS, lo, hi)
         return Distribution.of([(pays, p_win), (Fraction(0), 1 - p_win)])

@@ -153,9 +153,19 @@ class LimboGame:
         return Fraction(lo + 1, TWO_32)
 
     def distribution(
-        self, rules: LimboRules, bet: LimboBet, scheme: Scheme | str = Scheme.UNBIASED
+        self,
+        rules: LimboRules,
+        bet: LimboBet,
+        scheme: Scheme | str = Scheme.UNBIASED,
+        *,
+        rounded: bool = True,
     ) -> Distribution:
-        """Exact payout table: the target with :meth:`win_probability`, else 0."""
+        """Exact payout table: the target with :meth:`win_probability`, else 0.
+
+        ``rounded`` is accepted for symmetry with the other formula games; limbo pays the
+        target itself, which display rounding never changes.
+        """
+        del rounded
         p_win = self.win_probability(rules, bet, scheme)
         return Distribution.of([(self.target(rules, bet), p_win), (Fraction(0), 1 - p_win)])
 

@@ -21,16 +21,22 @@ from hypothesis.errors import InvalidArgument
 from casino_core.fairness import Scheme
 from casino_core.games._coinflip import MAX_FLIPS, CoinflipBet, CoinflipRules, CoinSide
 from casino_core.games._dice import ROLLS, DiceBet, DiceCondition, DiceRules
+from casino_core.games._hilo import HiloAction, HiloBet, HiloRules
 from casino_core.games._limbo import LimboBet, LimboRules
+from casino_core.games._mines import TILES, MinesBet, MinesRules
 
 __all__ = [
     "coinflip_bets",
     "coinflip_rules",
     "dice_bets",
     "dice_rules",
+    "hilo_bets",
+    "hilo_rules",
     "house_edges",
     "limbo_bets",
     "limbo_rules",
+    "mines_bets",
+    "mines_rules",
     "round_seeds",
     "schemes",
 ]
@@ -130,3 +136,56 @@ def limbo_bets(rules: LimboRules | None = None) -> st.SearchStrategy[LimboBet]:
     scale: int = 10**d
     top = int(rules.max_target * scale)
     return st.integers(scale + 1, top).map(lambda k: LimboBet(target=Decimal(k).scaleb(-d)))
+
+
+def mines_rules() -> st.SearchStrategy[MinesRules]:
+    """Mines rules: any edge up to 10%, 0-4 decimals."""
+    return st.builds(MinesRules, house_edge=house_edges(), decimals=_decimals())
+
+
+def mines_bets(max_tiles: int = TILES - 1) -> st.SearchStrategy[MinesBet]:
+    """A mine count and 1 to ``max_tiles`` distinct tiles to reveal (never more than are safe)."""
+    _check_type(max_tiles, int, "max_tiles")
+    if not 1 <= max_tiles <= TILES - 1:
+        raise InvalidArgument(f"max_tiles must be in 1..{TILES - 1}, got {max_tiles}")
+
+    @st.composite
+    def build(draw: st.DrawFn) -> MinesBet:
+        mines = draw(st.integers(1, TILES - 1))
+        most = min(max_tiles, TILES - mines)
+        tiles = draw(st.permutations(range(TILES)))[: draw(st.integers(1, most))]
+        return MinesBet(mines=mines, tiles=tuple(tiles))
+
+    return build()
+
+
+def hilo_rules() -> st.SearchStrategy[HiloRules]:
+    """Hilo rules: any edge up to 10%, 0-4 decimals, 1-52 guesses and skips."""
+    return st.builds(
+        HiloRules,
+        house_edge=house_edges(),
+        decimals=_decimals(),
+        max_actions=st.integers(1, 52),
+    )
+
+
+_TABLE_ACTIONS = (
+    HiloAction.HIGHER_OR_SAME,
+    HiloAction.LOWER_OR_SAME,
+    HiloAction.SAME,
+    HiloAction.SKIP,
+)
+
+
+def hilo_bets(rules: HiloRules | None = None, max_moves: int = 4) -> st.SearchStrategy[HiloBet]:
+    """Fixed strategies of 1 to ``max_moves`` guesses and skips that can be played on any
+    card (``higher_or_same``, ``lower_or_same``, ``same``, ``skip``; at least one guess)."""
+    rules = HiloRules() if rules is None else rules
+    _check_type(rules, HiloRules, "rules")
+    _check_type(max_moves, int, "max_moves")
+    if not 1 <= max_moves <= 100:
+        raise InvalidArgument(f"max_moves must be in 1..100, got {max_moves}")
+    most = min(max_moves, rules.max_actions)
+    moves = st.lists(st.sampled_from(_TABLE_ACTIONS), min_size=1, max_size=most)
+    guessing = moves.filter(lambda m: any(a is not HiloAction.SKIP for a in m))
+    return guessing.map(lambda m: HiloBet(actions=tuple(m)))
