@@ -22,6 +22,14 @@ from casino_core.games._core import (
     payout_minor,
     validate_model,
 )
+from casino_core.games._crash import (
+    CRASH,
+    CrashBet,
+    CrashGame,
+    CrashOutcome,
+    CrashRoundResult,
+    CrashRules,
+)
 from casino_core.games._dice import DICE, DiceBet, DiceCondition, DiceGame, DiceOutcome, DiceRules
 from casino_core.games._formula import ExactNumber, FormulaRules, range_probability
 from casino_core.games._hilo import (
@@ -50,6 +58,7 @@ from casino_core.games._registry import GAMES, get_game, register_game
 
 __all__ = [
     "COINFLIP",
+    "CRASH",
     "DICE",
     "GAMES",
     "HILO",
@@ -61,6 +70,11 @@ __all__ = [
     "CoinflipGame",
     "CoinflipOutcome",
     "CoinflipRules",
+    "CrashBet",
+    "CrashGame",
+    "CrashOutcome",
+    "CrashRoundResult",
+    "CrashRules",
     "DiceBet",
     "DiceCondition",
     "DiceGame",

@@ -1,4 +1,4 @@
-"""Hypothesis strategies for the formula games: dice, coinflip, limbo, mines, hilo.
+"""Hypothesis strategies for the formula games: dice, coinflip, limbo, mines, hilo, crash.
 
 Each strategy is a typed function returning ``SearchStrategy[T]`` and checks its arguments
 (raising :class:`hypothesis.errors.InvalidArgument`), so a host's property tests can draw
@@ -18,8 +18,9 @@ from fractions import Fraction
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from casino_core.fairness import Scheme
+from casino_core.fairness import CrashScheme, Scheme
 from casino_core.games._coinflip import MAX_FLIPS, CoinflipBet, CoinflipRules, CoinSide
+from casino_core.games._crash import CrashBet, CrashRules
 from casino_core.games._dice import ROLLS, DiceBet, DiceCondition, DiceRules
 from casino_core.games._hilo import HiloAction, HiloBet, HiloRules
 from casino_core.games._limbo import LimboBet, LimboRules
@@ -28,8 +29,11 @@ from casino_core.games._mines import TILES, MinesBet, MinesRules
 __all__ = [
     "coinflip_bets",
     "coinflip_rules",
+    "crash_bets",
+    "crash_rules",
     "dice_bets",
     "dice_rules",
+    "game_hashes",
     "hilo_bets",
     "hilo_rules",
     "house_edges",
@@ -189,3 +193,26 @@ def hilo_bets(rules: HiloRules | None = None, max_moves: int = 4) -> st.SearchSt
     moves = st.lists(st.sampled_from(_TABLE_ACTIONS), min_size=1, max_size=most)
     guessing = moves.filter(lambda m: any(a is not HiloAction.SKIP for a in m))
     return guessing.map(lambda m: HiloBet(actions=tuple(m)))
+
+
+def game_hashes() -> st.SearchStrategy[str]:
+    """Crash game hashes: 64 lowercase hex characters."""
+    return st.binary(min_size=32, max_size=32).map(bytes.hex)
+
+
+def crash_rules() -> st.SearchStrategy[CrashRules]:
+    """Crash rules: either formula, any edge up to 10%, max target 2 to 10^6."""
+    return st.builds(
+        CrashRules,
+        crash_scheme=st.sampled_from(list(CrashScheme)),
+        house_edge=house_edges(),
+        max_target=st.integers(2, 10**6).map(Fraction),
+    )
+
+
+def crash_bets(rules: CrashRules | None = None) -> st.SearchStrategy[CrashBet]:
+    """Cash-out targets from 1.01 to ``rules.max_target`` in hundredths."""
+    rules = CrashRules() if rules is None else rules
+    _check_type(rules, CrashRules, "rules")
+    top = int(rules.max_target * 100)
+    return st.integers(101, top).map(lambda k: CrashBet(target=Decimal(k).scaleb(-2)))
