@@ -21,18 +21,25 @@ the floor to 1.00 move it by a little; the PAR sheet gives the exact figure).
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from casino_core.errors import InvalidBet
 from casino_core.fairness import DEFAULT_CRASH_EDGE, CrashScheme, Rng, crash_point
 from casino_core.games._core import Distribution
-from casino_core.games._formula import TWO_32, ExactNumber, decimal_text, split_params
+from casino_core.games._formula import (
+    TWO_32,
+    HouseEdge,
+    MaxTarget,
+    decimal_text,
+    largest_true,
+    split_params,
+)
 from casino_core.games._registry import register_game
 
 __all__ = [
@@ -55,22 +62,8 @@ class CrashRules(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     crash_scheme: CrashScheme = CrashScheme.STAKE_CRASH
-    house_edge: ExactNumber = DEFAULT_CRASH_EDGE
-    max_target: ExactNumber = Fraction(1_000_000)
-
-    @field_validator("house_edge")
-    @classmethod
-    def _edge_range(cls, value: Fraction) -> Fraction:
-        if not 0 <= value <= Fraction(1, 2):
-            raise ValueError(f"must be in [0, 1/2], got {value}")
-        return value
-
-    @field_validator("max_target")
-    @classmethod
-    def _max_range(cls, value: Fraction) -> Fraction:
-        if not 2 <= value <= 10**9:
-            raise ValueError(f"must be in [2, 1000000000], got {value}")
-        return value
+    house_edge: HouseEdge = DEFAULT_CRASH_EDGE
+    max_target: MaxTarget = Fraction(1_000_000)
 
 
 class CrashBet(BaseModel):
@@ -119,22 +112,6 @@ def bustabit_hundredths(r: int, keep_hundred: float) -> int:
     x = r / 2**52
     hundredths: int = math.floor(keep_hundred / (1 - x))
     return max(100, hundredths)
-
-
-def _largest(lo: int, hi: int, wins: Callable[[int], bool]) -> int:
-    """The largest v in [lo, hi) with wins(v), for wins true on a prefix; lo - 1 if none."""
-    if not wins(lo):
-        return lo - 1
-    if wins(hi - 1):
-        return hi - 1
-    lo_, hi_ = lo, hi - 1  # wins(lo_) and not wins(hi_)
-    while hi_ - lo_ > 1:
-        mid = (lo_ + hi_) // 2
-        if wins(mid):
-            lo_ = mid
-        else:
-            hi_ = mid
-    return lo_
 
 
 class CrashGame:
@@ -206,11 +183,11 @@ class CrashGame:
         need = int(t * 100)
         if rules.crash_scheme is CrashScheme.STAKE_CRASH:
             keep = float(1 - rules.house_edge)
-            last = _largest(0, TWO_32, lambda w: stake_crash_hundredths(w, keep) >= need)
+            last = largest_true(0, TWO_32, lambda w: stake_crash_hundredths(w, keep) >= need)
             return Fraction(last + 1, TWO_32)
         keep_hundred = float(100 * (1 - rules.house_edge))
         # bustabit's point rises with r: count the values from the first winner upwards.
-        last_loser = _largest(0, TWO_52, lambda r: bustabit_hundredths(r, keep_hundred) < need)
+        last_loser = largest_true(0, TWO_52, lambda r: bustabit_hundredths(r, keep_hundred) < need)
         return Fraction(TWO_52 - (last_loser + 1), TWO_52)
 
     def distribution(self, rules: CrashRules, bet: CrashBet) -> Distribution:

@@ -13,12 +13,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
 from typing import Annotated, Any, Final, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, PlainSerializer, PlainValidator, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+)
 
 from casino_core.errors import InvalidBet
 from casino_core.fairness import Scheme
@@ -29,8 +36,12 @@ __all__ = [
     "TWO_32",
     "ExactNumber",
     "FormulaRules",
+    "HouseEdge",
+    "MaxTarget",
+    "check_house_edge",
     "decimal_text",
     "display_multiplier",
+    "largest_true",
     "range_probability",
     "split_params",
     "to_fraction",
@@ -77,6 +88,43 @@ ExactNumber = Annotated[
 """A pydantic field holding an exact Fraction (serialised as ``"p/q"`` text)."""
 
 
+def check_house_edge(value: Fraction) -> Fraction:
+    """A house edge must lie in [0, 1/2]."""
+    if not 0 <= value <= Fraction(1, 2):
+        raise ValueError(f"must be in [0, 1/2], got {value}")
+    return value
+
+
+def _check_max_target(value: Fraction) -> Fraction:
+    if not 2 <= value <= 10**9:
+        raise ValueError(f"must be in [2, 1000000000], got {value}")
+    return value
+
+
+MaxTarget = Annotated[ExactNumber, AfterValidator(_check_max_target)]
+"""The largest target multiplier a game accepts: an exact number in [2, 10^9]."""
+
+HouseEdge = Annotated[ExactNumber, AfterValidator(check_house_edge)]
+"""An exact house edge in [0, 1/2]."""
+
+
+def largest_true(lo: int, hi: int, holds: Callable[[int], bool]) -> int:
+    """The largest v in [lo, hi) with ``holds(v)``, for ``holds`` true on a prefix of the
+    range (a monotone test); ``lo - 1`` when it holds nowhere. Bisection: O(log(hi - lo))."""
+    if not holds(lo):
+        return lo - 1
+    if holds(hi - 1):
+        return hi - 1
+    yes, no = lo, hi - 1
+    while no - yes > 1:
+        mid = (yes + no) // 2
+        if holds(mid):
+            yes = mid
+        else:
+            no = mid
+    return yes
+
+
 def decimal_text(value: Fraction, decimals: int) -> str:
     """``value`` (a multiple of 10^-decimals) written with exactly ``decimals`` places."""
     scaled = value * 10**decimals
@@ -99,15 +147,8 @@ class FormulaRules(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    house_edge: ExactNumber = DEFAULT_HOUSE_EDGE
+    house_edge: HouseEdge = DEFAULT_HOUSE_EDGE
     decimals: int = Field(default=2, ge=0, le=MAX_DECIMALS, strict=True)
-
-    @field_validator("house_edge")
-    @classmethod
-    def _edge_range(cls, value: Fraction) -> Fraction:
-        if not 0 <= value <= Fraction(1, 2):
-            raise ValueError(f"must be in [0, 1/2], got {value}")
-        return value
 
 
 def words_below(x: int, n: int) -> int:

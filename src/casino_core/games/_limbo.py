@@ -30,16 +30,17 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from casino_core.errors import InvalidBet
 from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution
 from casino_core.games._formula import (
     TWO_32,
-    ExactNumber,
     FormulaRules,
+    MaxTarget,
     decimal_text,
+    largest_true,
     split_params,
 )
 from casino_core.games._registry import register_game
@@ -53,14 +54,7 @@ _STAKE_SCALE: Final = 1e8
 class LimboRules(FormulaRules):
     """House edge, display decimals, and the largest target allowed (default 1,000,000)."""
 
-    max_target: ExactNumber = Fraction(1_000_000)
-
-    @field_validator("max_target")
-    @classmethod
-    def _max_range(cls, value: Fraction) -> Fraction:
-        if not 2 <= value <= 10**9:
-            raise ValueError(f"must be in [2, 1000000000], got {value}")
-        return value
+    max_target: MaxTarget = Fraction(1_000_000)
 
 
 class LimboBet(BaseModel):
@@ -140,17 +134,11 @@ class LimboGame:
             return Fraction(math.floor((1 - rules.house_edge) * TWO_52 / t), TWO_52)
         keep = float(1 - rules.house_edge)
         need = t * 10**rules.decimals  # an integer: t has at most `decimals` places
-        lo, hi = 0, TWO_32  # invariant: words <= lo win (word 0 always does), hi loses
-        if stake_point_scaled(TWO_32 - 1, keep, rules.decimals) >= need:
-            return Fraction(1)
-        hi = TWO_32 - 1
-        while hi - lo > 1:
-            mid = (lo + hi) // 2
-            if stake_point_scaled(mid, keep, rules.decimals) >= need:
-                lo = mid
-            else:
-                hi = mid
-        return Fraction(lo + 1, TWO_32)
+        # Word 0 always wins; from word 1 on the point never rises as the word grows.
+        last = largest_true(
+            0, TWO_32, lambda w: stake_point_scaled(w, keep, rules.decimals) >= need
+        )
+        return Fraction(last + 1, TWO_32)
 
     def distribution(
         self,
