@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections import Counter
 from decimal import Decimal
 from fractions import Fraction
 
@@ -9,7 +11,15 @@ import pytest
 
 from casino_core.errors import InvalidBet
 from casino_core.fairness import Scheme, make_rng
-from casino_core.games import DICE, DiceBet, DiceCondition, DiceRules, get_game, par_sheet
+from casino_core.games import (
+    DICE,
+    DiceBet,
+    DiceCondition,
+    DiceRules,
+    Distribution,
+    get_game,
+    par_sheet,
+)
 from formula_games_support import ALPHA, STAKE_SEEDS, chi_square_p, rngs, simulate
 
 OVER_50 = {"target": "50", "condition": "over"}
@@ -114,6 +124,27 @@ class TestChiSquare:
         rules, bet = DICE.parse({"target": "10", "condition": "under"})
         counts = simulate(lambda rng: DICE.resolve(rules, bet, rng), rngs(scheme, 3000, 1))
         assert chi_square_p(counts, DICE.distribution(rules, bet, scheme)) > ALPHA
+
+    @pytest.mark.parametrize("biased", [False, True])
+    def test_rolls_fit_exact_roll_table(self, scheme: Scheme, biased: bool) -> None:
+        """Rolls in 20 buckets of 500 fit their exact probabilities; a skewed stream fails."""
+        rules, bet = DICE.parse(OVER_50)
+        edges = [*range(0, 10_001, 500), 10_001]
+        table = [
+            (
+                Fraction(i),
+                sum((DICE.roll_probability(r, scheme) for r in range(lo, hi)), Fraction(0)),
+            )
+            for i, (lo, hi) in enumerate(itertools.pairwise(edges))
+        ]
+        buckets = Distribution.of(table)
+        rolls = [
+            int(DICE.resolve(rules, bet, rng).roll * 100)
+            for rng in rngs(scheme, 3000, 20 + biased, biased=biased)
+        ]
+        counts = Counter(Fraction(r // 500) for r in rolls)  # 10000 is bucket 20 on its own
+        p_value = chi_square_p(counts, buckets)
+        assert (p_value < ALPHA) if biased else (p_value > ALPHA)
 
     def test_rejects_biased_stream(self, scheme: Scheme) -> None:
         """A stream skewed towards high values is rejected."""

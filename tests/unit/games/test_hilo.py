@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from fractions import Fraction
 
 import pytest
 
 from casino_core.errors import InvalidBet
 from casino_core.fairness import Scheme, make_rng
-from casino_core.games import HILO, HiloAction, HiloRules, HiloState, HiloStatus, get_game
+from casino_core.games import (
+    HILO,
+    Distribution,
+    HiloAction,
+    HiloRules,
+    HiloState,
+    HiloStatus,
+    get_game,
+)
 from casino_core.games._hilo import card_name, guess_probability, hilo_value
 from formula_games_support import ALPHA, STAKE_SEEDS, chi_square_p, rngs, simulate
 
@@ -185,6 +194,18 @@ class TestChiSquare:
         rules, bet = HILO.parse(TWO_GUESSES)
         counts = simulate(lambda rng: HILO.resolve(rules, bet, rng), rngs(scheme, 4000, 9))
         assert chi_square_p(counts, HILO.distribution(rules, bet, scheme)) > ALPHA
+
+    @pytest.mark.parametrize("biased", [False, True])
+    def test_card_values_fit(self, scheme: Scheme, biased: bool) -> None:
+        """The first three cards' values fit the exact value table; a skewed stream fails."""
+        probs = HILO.value_probabilities(scheme)
+        table = Distribution.of((Fraction(v), p) for v, p in enumerate(probs))
+        rules = HiloRules(max_actions=2)
+        counts: Counter[Fraction] = Counter()
+        for rng in rngs(scheme, 1500, 30 + biased, biased=biased):
+            counts.update(Fraction(hilo_value(c)) for c in HILO.start(rules, rng).deck)
+        p_value = chi_square_p(counts, table)
+        assert (p_value < ALPHA) if biased else (p_value > ALPHA)
 
     def test_rejects_biased_stream(self, scheme: Scheme) -> None:
         """Cards from a stream skewed towards high indices (Aces) are rejected."""
