@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
 from fractions import Fraction
-from typing import Final
+from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -24,6 +24,8 @@ from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution
 from casino_core.games._formula import (
     FormulaRules,
+    ParamInt,
+    ParamList,
     display_multiplier,
     range_probability,
     split_params,
@@ -53,7 +55,7 @@ _SIDES: Final = (CoinSide.HEADS, CoinSide.TAILS)
 class CoinflipRules(FormulaRules):
     """House edge, display decimals and the longest series allowed (1-20, default 20)."""
 
-    max_flips: int = Field(default=MAX_FLIPS, ge=1, le=MAX_FLIPS, strict=True)
+    max_flips: ParamInt = Field(default=MAX_FLIPS, ge=1, le=MAX_FLIPS)
 
 
 class CoinflipBet(BaseModel):
@@ -61,7 +63,7 @@ class CoinflipBet(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    flips: tuple[CoinSide, ...] = Field(min_length=1, max_length=MAX_FLIPS)
+    flips: Annotated[tuple[CoinSide, ...], ParamList] = Field(min_length=1, max_length=MAX_FLIPS)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from typing import Annotated, Any, Final, TypeVar
 from pydantic import (
     AfterValidator,
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     PlainSerializer,
@@ -38,6 +39,8 @@ __all__ = [
     "FormulaRules",
     "HouseEdge",
     "MaxTarget",
+    "ParamInt",
+    "ParamList",
     "check_house_edge",
     "decimal_text",
     "display_multiplier",
@@ -86,6 +89,25 @@ ExactNumber = Annotated[
     PlainSerializer(str, return_type=str),
 ]
 """A pydantic field holding an exact Fraction (serialised as ``"p/q"`` text)."""
+
+
+def _refuse_bool(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("expected an integer, got a bool")
+    return value
+
+
+def _split_text(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+ParamInt = Annotated[int, BeforeValidator(_refuse_bool)]
+"""An integer field that also takes integer text (``"3"``, from CLI params) but no bool."""
+
+ParamList = BeforeValidator(_split_text)
+"""Marks a list field that also takes comma-separated text (``"heads,tails"``)."""
 
 
 def check_house_edge(value: Fraction) -> Fraction:
@@ -148,7 +170,7 @@ class FormulaRules(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     house_edge: HouseEdge = DEFAULT_HOUSE_EDGE
-    decimals: int = Field(default=2, ge=0, le=MAX_DECIMALS, strict=True)
+    decimals: ParamInt = Field(default=2, ge=0, le=MAX_DECIMALS)
 
 
 def words_below(x: int, n: int) -> int:

@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from fractions import Fraction
-from typing import Final
+from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -35,6 +35,8 @@ from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution
 from casino_core.games._formula import (
     FormulaRules,
+    ParamInt,
+    ParamList,
     display_multiplier,
     range_probability,
     split_params,
@@ -114,7 +116,7 @@ def guess_probability(guess: HiloAction, value: int) -> Fraction:
 class HiloRules(FormulaRules):
     """House edge, display decimals, and the most guesses and skips in a round (1-100)."""
 
-    max_actions: int = Field(default=52, ge=1, le=100, strict=True)
+    max_actions: ParamInt = Field(default=52, ge=1, le=100)
 
 
 class HiloBet(BaseModel):
@@ -122,7 +124,7 @@ class HiloBet(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    actions: tuple[HiloAction, ...] = Field(min_length=1, max_length=100)
+    actions: Annotated[tuple[HiloAction, ...], ParamList] = Field(min_length=1, max_length=100)
 
     @model_validator(mode="after")
     def _actions_valid(self) -> HiloBet:

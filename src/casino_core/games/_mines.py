@@ -27,7 +27,7 @@ from dataclasses import dataclass, replace
 from enum import StrEnum
 from fractions import Fraction
 from math import comb
-from typing import Final
+from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -37,6 +37,8 @@ from casino_core.games._core import Distribution
 from casino_core.games._formula import (
     TWO_32,
     FormulaRules,
+    ParamInt,
+    ParamList,
     display_multiplier,
     split_params,
     words_below,
@@ -69,8 +71,8 @@ class MinesBet(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    mines: int = Field(ge=1, le=TILES - 1, strict=True)
-    tiles: tuple[int, ...] = Field(min_length=1, max_length=TILES - 1)
+    mines: ParamInt = Field(ge=1, le=TILES - 1)
+    tiles: Annotated[tuple[ParamInt, ...], ParamList] = Field(min_length=1, max_length=TILES - 1)
 
     @model_validator(mode="after")
     def _tiles_valid(self) -> MinesBet:

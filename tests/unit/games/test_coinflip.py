@@ -82,6 +82,12 @@ class TestValidation:
         with pytest.raises(InvalidBet, match=field):
             COINFLIP.parse(params)
 
+    def test_cli_text_params(self) -> None:
+        """CLI-style text params parse: integers as text, lists as comma-separated text."""
+        rules, bet = COINFLIP.parse({"flips": "heads, tails", "max_flips": "2"})
+        assert [s.value for s in bet.flips] == ["heads", "tails"]
+        assert rules.max_flips == 2
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("scheme", list(Scheme))

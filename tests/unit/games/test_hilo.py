@@ -180,6 +180,12 @@ class TestValidation:
         with pytest.raises(InvalidBet, match=field):
             HILO.parse(params)
 
+    def test_cli_text_params(self) -> None:
+        """CLI-style text params parse: integers as text, lists as comma-separated text."""
+        rules, bet = HILO.parse({"actions": "higher_or_same,skip", "max_actions": "5"})
+        assert bet.actions == (HiloAction.HIGHER_OR_SAME, HiloAction.SKIP)
+        assert rules.max_actions == 5
+
 
 TWO_GUESSES = {"actions": ["higher_or_same", "lower_or_same"], "max_actions": 2}
 

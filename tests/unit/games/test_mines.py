@@ -181,13 +181,19 @@ class TestValidation:
             ({"mines": 3, "tiles": [25]}, "tiles"),
             ({"mines": 20, "tiles": [0, 1, 2, 3, 4, 5]}, "tiles"),
             ({"tiles": [1]}, "mines"),
-            ({"mines": 3, "tiles": [1], "decimals": "2"}, "decimals"),
+            ({"mines": 3, "tiles": [1], "decimals": 2.5}, "decimals"),
+            ({"mines": True, "tiles": [1]}, "mines"),
         ],
     )
     def test_invalid(self, params: dict[str, object], field: str) -> None:
         """The message names the offending field."""
         with pytest.raises(InvalidBet, match=field):
             MINES.parse(params)
+
+    def test_cli_text_params(self) -> None:
+        """CLI-style text params parse: integers as text, lists as comma-separated text."""
+        rules, bet = MINES.parse({"mines": "3", "tiles": "0, 1,2", "decimals": "4"})
+        assert (bet.mines, bet.tiles, rules.decimals) == (3, (0, 1, 2), 4)
 
 
 @pytest.mark.slow
