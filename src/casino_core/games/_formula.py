@@ -1,8 +1,8 @@
 """Shared pieces of the formula games (dice, coinflip, limbo, mines, hilo, crash).
 
 * :data:`ExactNumber`: a pydantic field type holding an exact :class:`~fractions.Fraction`,
-  given as a Fraction, int, Decimal or a string such as ``"1/100"`` or ``"0.01"``. Floats are
-  refused: ``0.01`` as a float is not one hundredth.
+  given as a Fraction, int, Decimal or a string such as ``"1/100"`` or ``"0.01"``. A float
+  (a JSON number) is read as the decimal it prints as: ``0.01`` is exactly one hundredth.
 * :class:`FormulaRules`: the house edge and the display decimals every formula game has.
 * :func:`range_probability`: the exact probability that ``rng.int_below(n)`` lands in
   ``[lo, hi)`` under a scheme. Under ``unbiased`` it is ``(hi - lo) / n``; under ``stake``
@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -60,7 +61,8 @@ BetT = TypeVar("BetT", bound=BaseModel)
 
 
 def to_fraction(value: object) -> Fraction:
-    """An exact Fraction from a Fraction, int, Decimal or numeric string; floats are refused."""
+    """An exact Fraction from a Fraction, int, Decimal, numeric string, or a float read as the
+    decimal it prints as (so a JSON ``0.01`` is exactly 1/100)."""
     if isinstance(value, bool):
         raise ValueError("expected a number, got a bool")
     if isinstance(value, Fraction | int):
@@ -77,9 +79,11 @@ def to_fraction(value: object) -> Fraction:
                 f"expected an exact number like '0.01' or '1/100', got {value!r}"
             ) from None
     if isinstance(value, float):
-        raise ValueError(
-            f"floats are inexact ({value!r}); give a str, int, Decimal or Fraction instead"
-        )
+        # A JSON number arrives as a float: take the decimal it was written as (its
+        # shortest repr), never the binary value (0.01 is one hundredth, not 0.01000...0002).
+        if not math.isfinite(value):
+            raise ValueError(f"expected a finite number, got {value!r}")
+        return Fraction(Decimal(repr(value)))
     raise ValueError(f"expected a number, got {type(value).__name__}")
 
 

@@ -95,7 +95,7 @@ class TestValidation:
             ({"target": "100", "condition": "over"}, "target"),
             ({"target": "50", "condition": "sideways"}, "condition"),
             ({"target": "50"}, "condition"),
-            ({"target": "50", "condition": "over", "house_edge": 0.01}, "house_edge"),
+            ({"target": "50", "condition": "over", "house_edge": float("nan")}, "house_edge"),
             ({"target": "50", "condition": "over", "house_edge": "3/5"}, "house_edge"),
             ({"target": "50", "condition": "over", "decimals": 9}, "decimals"),
             ({"target": "50", "condition": "over", "colour": "red"}, "colour"),
