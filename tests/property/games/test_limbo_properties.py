@@ -37,5 +37,5 @@ def test_rtp_within_grid(rules: LimboRules, data: st.DataObject, scheme: Scheme)
     if scheme is Scheme.UNBIASED:
         assert keep - t / 2**52 < dist.mean() <= keep
     else:
-        # Stake's doubles round the point near each boundary; bound the gap loosely.
-        assert abs(dist.mean() - keep) < t * Fraction(4, 2**32) + keep * Fraction(1, 10**4)
+        # The winning words are within about one word of (1 - edge) / t of the 2^32.
+        assert abs(dist.mean() - keep) < t * Fraction(2, 2**32)
