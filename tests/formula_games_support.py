@@ -1,7 +1,8 @@
 """Test helpers for the formula games: simulation, chi-square against exact tables, a biased RNG.
 
 Simulations use deterministic pseudo-random seeds (``random.Random(seed)``) so a run is
-reproducible; the rounds themselves are drawn from the real HMAC stream.
+reproducible; the rounds themselves are drawn from the real HMAC stream. Their size follows
+the hypothesis profile (:func:`rounds`), like the ``slow`` marker says.
 """
 
 from __future__ import annotations
@@ -12,12 +13,20 @@ from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
+from hypothesis import settings
 from scipy.stats import chisquare  # type: ignore[import-untyped]  # scipy ships no stubs
 
 from casino_core.fairness import ByteStream, Rng, Scheme, StakeRng, UnbiasedRng, make_rng
 from casino_core.games import Distribution
 
 ALPHA = 0.001
+
+
+def rounds(base: int) -> int:
+    """Simulation size: ``base`` under the quick ``dev`` profile, five times it under ``ci``."""
+    thorough = settings.default is not None and settings.default.max_examples >= 300
+    return base * (5 if thorough else 1)
+
 
 STAKE_SEEDS = [
     # (server seed, client seed, nonce) of the published examples in

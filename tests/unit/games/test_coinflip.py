@@ -9,7 +9,7 @@ import pytest
 from casino_core.errors import InvalidBet
 from casino_core.fairness import Scheme, make_rng, stream_floats
 from casino_core.games import COINFLIP, get_game
-from formula_games_support import ALPHA, STAKE_SEEDS, chi_square_p, rngs, simulate
+from formula_games_support import ALPHA, STAKE_SEEDS, chi_square_p, rngs, rounds, simulate
 
 # Published stake floats of the first seed triple: KyranRana/stake-provably-fair-api
 # src/test/generators/FloatGenerator.test.ts (testcase1): 0.771740999306, 0.889090552926,
@@ -97,12 +97,14 @@ class TestChiSquare:
     def test_fits_exact_distribution(self, scheme: Scheme) -> None:
         """Honest streams fit the exact table of a two-flip series."""
         rules, bet = COINFLIP.parse({"flips": ["heads", "heads"]})
-        counts = simulate(lambda rng: COINFLIP.resolve(rules, bet, rng), rngs(scheme, 2000, 3))
+        counts = simulate(
+            lambda rng: COINFLIP.resolve(rules, bet, rng), rngs(scheme, rounds(2000), 3)
+        )
         assert chi_square_p(counts, COINFLIP.distribution(rules, bet, scheme)) > ALPHA
 
     def test_rejects_biased_stream(self, scheme: Scheme) -> None:
         """A stream skewed towards tails is rejected."""
         rules, bet = COINFLIP.parse({"flips": ["heads", "heads"]})
-        biased = rngs(scheme, 2000, 4, biased=True)
+        biased = rngs(scheme, rounds(2000), 4, biased=True)
         counts = simulate(lambda rng: COINFLIP.resolve(rules, bet, rng), biased)
         assert chi_square_p(counts, COINFLIP.distribution(rules, bet, scheme)) < ALPHA

@@ -13,7 +13,7 @@ from casino_core.errors import InvalidBet
 from casino_core.fairness import CrashScheme, crash_point, make_rng
 from casino_core.games import CRASH, CrashRules, get_game
 from casino_core.games._crash import TWO_52, bustabit_hundredths, stake_crash_hundredths
-from formula_games_support import ALPHA, chi_square_p
+from formula_games_support import ALPHA, chi_square_p, rounds
 
 # KyranRana/stake-provably-fair-api src/test/Crash.test.ts with
 # src/test/resources/MultiplayerGameSeeds.json (checked there against
@@ -151,14 +151,15 @@ class TestChiSquare:
         """Honest hashes fit the exact table at target 1.50."""
         rules, bet = CRASH.parse({"target": "1.5", "crash_scheme": scheme})
         counts = Counter(
-            CRASH.resolve_round(rules, bet, h, STAKE_SALT).multiplier for h in _hashes(3000, 12)
+            CRASH.resolve_round(rules, bet, h, STAKE_SALT).multiplier
+            for h in _hashes(rounds(3000), 12)
         )
         assert chi_square_p(counts, CRASH.distribution(rules, bet)) > ALPHA
 
     def test_rejects_biased_hashes(self, scheme: CrashScheme) -> None:
         """An operator who keeps the lower of two hashes' points is caught."""
         rules, bet = CRASH.parse({"target": "1.5", "crash_scheme": scheme})
-        pairs = zip(_hashes(3000, 13), _hashes(3000, 14), strict=True)
+        pairs = zip(_hashes(rounds(3000), 13), _hashes(rounds(3000), 14), strict=True)
         outcomes = (
             min(
                 (CRASH.resolve_round(rules, bet, h, STAKE_SALT) for h in pair),

@@ -20,7 +20,7 @@ from casino_core.games import (
     get_game,
     par_sheet,
 )
-from formula_games_support import ALPHA, STAKE_SEEDS, chi_square_p, rngs, simulate
+from formula_games_support import ALPHA, STAKE_SEEDS, chi_square_p, rngs, rounds, simulate
 
 OVER_50 = {"target": "50", "condition": "over"}
 
@@ -122,7 +122,8 @@ class TestChiSquare:
     def test_fits_exact_distribution(self, scheme: Scheme) -> None:
         """Rolls from honest streams fit the exact table of every roll bucket."""
         rules, bet = DICE.parse({"target": "10", "condition": "under"})
-        counts = simulate(lambda rng: DICE.resolve(rules, bet, rng), rngs(scheme, 3000, 1))
+        honest = rngs(scheme, rounds(3000), 1)
+        counts = simulate(lambda rng: DICE.resolve(rules, bet, rng), honest)
         assert chi_square_p(counts, DICE.distribution(rules, bet, scheme)) > ALPHA
 
     @pytest.mark.parametrize("biased", [False, True])
@@ -140,7 +141,7 @@ class TestChiSquare:
         buckets = Distribution.of(table)
         rolls = [
             int(DICE.resolve(rules, bet, rng).roll * 100)
-            for rng in rngs(scheme, 3000, 20 + biased, biased=biased)
+            for rng in rngs(scheme, rounds(3000), 20 + biased, biased=biased)
         ]
         counts = Counter(Fraction(r // 500) for r in rolls)  # 10000 is bucket 20 on its own
         p_value = chi_square_p(counts, buckets)
@@ -149,6 +150,6 @@ class TestChiSquare:
     def test_rejects_biased_stream(self, scheme: Scheme) -> None:
         """A stream skewed towards high values is rejected."""
         rules, bet = DICE.parse({"target": "10", "condition": "under"})
-        biased = rngs(scheme, 3000, 2, biased=True)
+        biased = rngs(scheme, rounds(3000), 2, biased=True)
         counts = simulate(lambda rng: DICE.resolve(rules, bet, rng), biased)
         assert chi_square_p(counts, DICE.distribution(rules, bet, scheme)) < ALPHA

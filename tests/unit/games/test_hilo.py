@@ -19,7 +19,7 @@ from casino_core.games import (
     get_game,
 )
 from casino_core.games._hilo import card_name, guess_probability, hilo_value
-from formula_games_support import ALPHA, STAKE_SEEDS, chi_square_p, rngs, simulate
+from formula_games_support import ALPHA, STAKE_SEEDS, chi_square_p, rngs, rounds, simulate
 
 # KyranRana/stake-provably-fair-api src/test/Cards.test.ts (seeds in
 # src/test/resources/GameSeeds.json; checked there against
@@ -198,7 +198,8 @@ class TestChiSquare:
     def test_fits_exact_distribution(self, scheme: Scheme) -> None:
         """Honest card sequences fit the exact table of a two-guess strategy."""
         rules, bet = HILO.parse(TWO_GUESSES)
-        counts = simulate(lambda rng: HILO.resolve(rules, bet, rng), rngs(scheme, 4000, 9))
+        honest = rngs(scheme, rounds(4000), 9)
+        counts = simulate(lambda rng: HILO.resolve(rules, bet, rng), honest)
         assert chi_square_p(counts, HILO.distribution(rules, bet, scheme)) > ALPHA
 
     @pytest.mark.parametrize("biased", [False, True])
@@ -208,7 +209,7 @@ class TestChiSquare:
         table = Distribution.of((Fraction(v), p) for v, p in enumerate(probs))
         rules = HiloRules(max_actions=2)
         counts: Counter[Fraction] = Counter()
-        for rng in rngs(scheme, 1500, 30 + biased, biased=biased):
+        for rng in rngs(scheme, rounds(1500), 30 + biased, biased=biased):
             counts.update(Fraction(hilo_value(c)) for c in HILO.start(rules, rng).deck)
         p_value = chi_square_p(counts, table)
         assert (p_value < ALPHA) if biased else (p_value > ALPHA)
@@ -216,6 +217,6 @@ class TestChiSquare:
     def test_rejects_biased_stream(self, scheme: Scheme) -> None:
         """Cards from a stream skewed towards high indices (Aces) are rejected."""
         rules, bet = HILO.parse(TWO_GUESSES)
-        biased = rngs(scheme, 4000, 10, biased=True)
+        biased = rngs(scheme, rounds(4000), 10, biased=True)
         counts = simulate(lambda rng: HILO.resolve(rules, bet, rng), biased)
         assert chi_square_p(counts, HILO.distribution(rules, bet, scheme)) < ALPHA

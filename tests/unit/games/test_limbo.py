@@ -10,7 +10,7 @@ from casino_core.errors import InvalidBet
 from casino_core.fairness import Scheme, make_rng
 from casino_core.games import LIMBO, get_game
 from casino_core.games._limbo import TWO_52, stake_point_scaled
-from formula_games_support import ALPHA, STAKE_SEEDS, chi_square_p, rngs, simulate
+from formula_games_support import ALPHA, STAKE_SEEDS, chi_square_p, rngs, rounds, simulate
 
 KEEP = 0.99
 
@@ -95,12 +95,13 @@ class TestChiSquare:
     def test_fits_exact_distribution(self, scheme: Scheme) -> None:
         """Honest streams fit the exact table at target 2."""
         rules, bet = LIMBO.parse({"target": "2"})
-        counts = simulate(lambda rng: LIMBO.resolve(rules, bet, rng), rngs(scheme, 2000, 5))
+        honest = rngs(scheme, rounds(2000), 5)
+        counts = simulate(lambda rng: LIMBO.resolve(rules, bet, rng), honest)
         assert chi_square_p(counts, LIMBO.distribution(rules, bet, scheme)) > ALPHA
 
     def test_rejects_biased_stream(self, scheme: Scheme) -> None:
         """A stream skewed towards high floats (low points) is rejected."""
         rules, bet = LIMBO.parse({"target": "2"})
-        biased = rngs(scheme, 2000, 6, biased=True)
+        biased = rngs(scheme, rounds(2000), 6, biased=True)
         counts = simulate(lambda rng: LIMBO.resolve(rules, bet, rng), biased)
         assert chi_square_p(counts, LIMBO.distribution(rules, bet, scheme)) < ALPHA

@@ -21,7 +21,7 @@ from casino_core.games import (
 )
 from casino_core.games._formula import TWO_32, words_below
 from casino_core.games._mines import exact_multiplier, safe_probability
-from formula_games_support import ALPHA, STAKE_SEEDS, chi_square_p, rngs, simulate
+from formula_games_support import ALPHA, STAKE_SEEDS, chi_square_p, rngs, rounds, simulate
 
 
 class TestKnownAnswers:
@@ -204,12 +204,13 @@ class TestChiSquare:
     def test_fits_exact_distribution(self, scheme: Scheme) -> None:
         """Honest boards fit the exact table of revealing three tiles with 3 mines."""
         rules, bet = MINES.parse({"mines": 3, "tiles": [0, 6, 12]})
-        counts = simulate(lambda rng: MINES.resolve(rules, bet, rng), rngs(scheme, 2000, 7))
+        honest = rngs(scheme, rounds(2000), 7)
+        counts = simulate(lambda rng: MINES.resolve(rules, bet, rng), honest)
         assert chi_square_p(counts, MINES.distribution(rules, bet, scheme)) > ALPHA
 
     def test_rejects_biased_stream(self, scheme: Scheme) -> None:
         """Boards from a stream skewed towards high indices are rejected."""
         rules, bet = MINES.parse({"mines": 3, "tiles": [0, 6, 12]})
-        biased = rngs(scheme, 2000, 8, biased=True)
+        biased = rngs(scheme, rounds(2000), 8, biased=True)
         counts = simulate(lambda rng: MINES.resolve(rules, bet, rng), biased)
         assert chi_square_p(counts, MINES.distribution(rules, bet, scheme)) < ALPHA
