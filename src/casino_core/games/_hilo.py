@@ -18,6 +18,10 @@ Ace) is refused. At the edges "or same" is a sure thing (``higher_or_same`` on a
 ``lower_or_same`` on a King): it wins and multiplies by 1. Cashing out after the correct
 guesses with probabilities P1..Pk pays ``(1 - edge) / (P1 * ... * Pk)`` rounded down to the
 display decimals, so any fixed strategy returns exactly ``1 - edge`` before rounding.
+
+``likelier`` is a per-card policy rather than a guess of its own: it plays
+``higher_or_same`` on Ace to 7 and ``lower_or_same`` on 8 to King (the likelier side; a 7 is
+a tie and goes higher). The outcome lists the concrete guesses played.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ __all__ = [
     "HiloState",
     "HiloStatus",
     "card_name",
+    "concrete_action",
     "hilo_value",
 ]
 
@@ -68,7 +73,7 @@ def hilo_value(card: int) -> int:
 
 
 def card_name(card: int) -> str:
-    """``"QD"`` for index 42: rank then suit letter (diamonds, hearts, spades, clubs)."""
+    """``"QD"`` for index 40: rank then suit letter (diamonds, hearts, spades, clubs)."""
     return RANK_NAMES[card // 4] + SUIT_NAMES[card % 4]
 
 
@@ -78,6 +83,7 @@ class HiloAction(StrEnum):
     HIGHER = "higher"
     LOWER = "lower"
     SAME = "same"
+    LIKELIER = "likelier"
     SKIP = "skip"
     CASH_OUT = "cash_out"
 
@@ -89,12 +95,25 @@ _GUESSES: Final = frozenset(
         HiloAction.HIGHER,
         HiloAction.LOWER,
         HiloAction.SAME,
+        HiloAction.LIKELIER,
     }
 )
 
 
+def concrete_action(action: HiloAction, value: int) -> HiloAction:
+    """``likelier`` is the per-card policy "the likelier of the two 'or same' guesses":
+    ``higher_or_same`` on values 0-6 (Ace to 7, ties go higher), else ``lower_or_same``.
+    Every other action is itself."""
+    if action is not HiloAction.LIKELIER:
+        return action
+    if VALUES - value >= value + 1:
+        return HiloAction.HIGHER_OR_SAME
+    return HiloAction.LOWER_OR_SAME
+
+
 def winning_values(guess: HiloAction, value: int) -> range:
     """The next-card values on which ``guess`` wins from a card of ``value``."""
+    guess = concrete_action(guess, value)
     if guess is HiloAction.HIGHER_OR_SAME:
         return range(value, VALUES)
     if guess is HiloAction.LOWER_OR_SAME:
@@ -148,11 +167,13 @@ class HiloStatus(StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class HiloOutcome:
-    """A finished round: cards shown in draw order, and the multiplier paid."""
+    """A finished round: cards shown in draw order, the guesses and skips played (with
+    ``likelier`` resolved to the guess it made), and the multiplier paid."""
 
     cards: tuple[int, ...]
     won: bool
     multiplier: Fraction
+    actions: tuple[HiloAction, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +189,7 @@ class HiloState:
     odds: Fraction = Fraction(1)
     guesses: int = 0
     status: HiloStatus = HiloStatus.PLAYING
+    played: tuple[HiloAction, ...] = ()
 
     @property
     def shown(self) -> tuple[int, ...]:
@@ -227,11 +249,13 @@ class HiloGame:
                 raise InvalidBet("action: cash out needs at least one correct guess")
             state = replace(state, status=HiloStatus.CASHED_OUT)
             pays = self.payout_multiplier(state.rules, state.odds)
-            return state, HiloOutcome(state.shown, won=True, multiplier=pays)
+            return state, HiloOutcome(state.shown, True, pays, state.played)
         if state.position + 1 >= len(state.deck):
             raise InvalidBet(f"action: only cash_out is left after {state.rules.max_actions}")
         value = hilo_value(state.card)
+        action = concrete_action(action, value)
         nxt = state.position + 1
+        state = replace(state, played=(*state.played, action))
         if action is HiloAction.SKIP:
             return replace(state, position=nxt), None
         p = guess_probability(action, value)
@@ -239,7 +263,7 @@ class HiloGame:
             raise InvalidBet(f"action: {action.value!r} cannot win on {card_name(state.card)}")
         if hilo_value(state.deck[nxt]) not in winning_values(action, value):
             state = replace(state, position=nxt, status=HiloStatus.LOST)
-            return state, HiloOutcome(state.shown, won=False, multiplier=Fraction(0))
+            return state, HiloOutcome(state.shown, False, Fraction(0), state.played)
         state = replace(state, position=nxt, odds=state.odds * p, guesses=state.guesses + 1)
         return state, None
 
@@ -302,7 +326,8 @@ class HiloGame:
             following: dict[tuple[int, int], int] = {}
             lost = 0
             for (value, count), weight in states.items():
-                wins = range(VALUES) if skip else winning_values(action, value)
+                guess = concrete_action(action, value)
+                wins = range(VALUES) if skip else winning_values(guess, value)
                 factor = 1 if skip else len(wins)
                 for nxt in range(VALUES):
                     w = weight * weights[nxt]

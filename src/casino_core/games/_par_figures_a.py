@@ -51,6 +51,8 @@ def default_configurations() -> dict[str, list[Mapping[str, object]]]:
             {"actions": ["higher_or_same"]},
             {"actions": ["lower_or_same"]},
             {"actions": ["higher_or_same"] * 3},
+            {"actions": ["likelier"] * 3},
+            {"actions": ["likelier"] * 5},
             {"actions": ["same", "skip", "higher_or_same"]},
         ],
         "crash": [

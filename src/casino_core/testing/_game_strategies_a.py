@@ -174,6 +174,7 @@ def hilo_rules() -> st.SearchStrategy[HiloRules]:
 
 
 _TABLE_ACTIONS = (
+    HiloAction.LIKELIER,
     HiloAction.HIGHER_OR_SAME,
     HiloAction.LOWER_OR_SAME,
     HiloAction.SAME,
@@ -183,7 +184,8 @@ _TABLE_ACTIONS = (
 
 def hilo_bets(rules: HiloRules | None = None, max_moves: int = 4) -> st.SearchStrategy[HiloBet]:
     """Fixed strategies of 1 to ``max_moves`` guesses and skips that can be played on any
-    card (``higher_or_same``, ``lower_or_same``, ``same``, ``skip``; at least one guess)."""
+    card (``likelier``, ``higher_or_same``, ``lower_or_same``, ``same``, ``skip``; at least
+    one guess)."""
     rules = HiloRules() if rules is None else rules
     _check_type(rules, HiloRules, "rules")
     _check_type(max_moves, int, "max_moves")

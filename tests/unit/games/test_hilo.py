@@ -18,7 +18,7 @@ from casino_core.games import (
     HiloStatus,
     get_game,
 )
-from casino_core.games._hilo import card_name, guess_probability, hilo_value
+from casino_core.games._hilo import card_name, concrete_action, guess_probability, hilo_value
 from formula_games_support import ALPHA, STAKE_SEEDS, chi_square_p, rngs, rounds, simulate
 
 # KyranRana/stake-provably-fair-api src/test/Cards.test.ts (seeds in
@@ -123,6 +123,16 @@ class TestStateMachine:
         assert out.multiplier == Fraction(107, 100)
         assert out.cards == (40, 46, 16)
         assert state.status is HiloStatus.CASHED_OUT
+
+    def test_likelier_policy(self) -> None:
+        """ "likelier" plays lower_or_same on QD (value 11), which loses to KS; it is recorded."""
+        rules, bet = HILO.parse({"actions": ["likelier"]})
+        outcome = HILO.resolve(rules, bet, make_rng(Scheme.STAKE, *STAKE_SEEDS[0]))
+        assert outcome.actions == (HiloAction.LOWER_OR_SAME,)
+        assert not outcome.won
+        picks = [concrete_action(HiloAction.LIKELIER, v) for v in range(13)]
+        assert picks == [HiloAction.HIGHER_OR_SAME] * 7 + [HiloAction.LOWER_OR_SAME] * 6
+        assert all(guess_probability(p, v) >= Fraction(7, 13) for v, p in enumerate(picks))
 
     def test_sure_guess_multiplies_by_one(self) -> None:
         """ "lower_or_same" on a King always wins and leaves the odds at 1 (pays 1 - edge)."""
