@@ -27,6 +27,7 @@ from pydantic import (
     Field,
     PlainSerializer,
     PlainValidator,
+    WithJsonSchema,
 )
 
 from casino_core.errors import InvalidBet
@@ -91,6 +92,9 @@ ExactNumber = Annotated[
     Fraction,
     PlainValidator(to_fraction),
     PlainSerializer(str, return_type=str),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\s*-?[0-9.eE+-]+(/[0-9]+)?\s*$", "examples": ["1/100"]}
+    ),
 ]
 """A pydantic field holding an exact Fraction (serialised as ``"p/q"`` text)."""
 
