@@ -4,6 +4,14 @@ Each game module exports its rules, bet and outcome models and a game object fol
 :class:`Game`; this package re-exports them.
 """
 
+from casino_core.games._coinflip import (
+    COINFLIP,
+    CoinflipBet,
+    CoinflipGame,
+    CoinflipOutcome,
+    CoinflipRules,
+    CoinSide,
+)
 from casino_core.games._core import (
     Distribution,
     Game,
@@ -14,7 +22,39 @@ from casino_core.games._core import (
     payout_minor,
     validate_model,
 )
+from casino_core.games._crash import (
+    CRASH,
+    CrashBet,
+    CrashGame,
+    CrashOutcome,
+    CrashRoundResult,
+    CrashRules,
+)
+from casino_core.games._dice import DICE, DiceBet, DiceCondition, DiceGame, DiceOutcome, DiceRules
+from casino_core.games._formula import ExactNumber, FormulaRules, range_probability
+from casino_core.games._hilo import (
+    HILO,
+    HiloAction,
+    HiloBet,
+    HiloGame,
+    HiloOutcome,
+    HiloRules,
+    HiloState,
+    HiloStatus,
+)
 from casino_core.games._keno import KENO, KenoBet, KenoGame, KenoOutcome, KenoRules
+from casino_core.games._limbo import LIMBO, LimboBet, LimboGame, LimboOutcome, LimboRules
+from casino_core.games._mines import (
+    MINES,
+    CashOut,
+    MinesBet,
+    MinesGame,
+    MinesOutcome,
+    MinesRules,
+    MinesState,
+    MinesStatus,
+    Reveal,
+)
 from casino_core.games._plinko import PLINKO, PlinkoBet, PlinkoGame, PlinkoOutcome, PlinkoRules
 from casino_core.games._records import (
     Difference,
@@ -40,18 +80,59 @@ from casino_core.games._roulette import (
 from casino_core.games._wheel import WHEEL, WheelBet, WheelGame, WheelOutcome, WheelRules
 
 __all__ = [
+    "COINFLIP",
+    "CRASH",
+    "DICE",
     "GAMES",
+    "HILO",
     "KENO",
+    "LIMBO",
+    "MINES",
     "PLINKO",
     "ROULETTE",
     "WHEEL",
+    "CashOut",
+    "CoinSide",
+    "CoinflipBet",
+    "CoinflipGame",
+    "CoinflipOutcome",
+    "CoinflipRules",
+    "CrashBet",
+    "CrashGame",
+    "CrashOutcome",
+    "CrashRoundResult",
+    "CrashRules",
+    "DiceBet",
+    "DiceCondition",
+    "DiceGame",
+    "DiceOutcome",
+    "DiceRules",
     "Difference",
     "Distribution",
+    "ExactNumber",
+    "FormulaRules",
     "Game",
+    "HiloAction",
+    "HiloBet",
+    "HiloGame",
+    "HiloOutcome",
+    "HiloRules",
+    "HiloState",
+    "HiloStatus",
     "KenoBet",
     "KenoGame",
     "KenoOutcome",
     "KenoRules",
+    "LimboBet",
+    "LimboGame",
+    "LimboOutcome",
+    "LimboRules",
+    "MinesBet",
+    "MinesGame",
+    "MinesOutcome",
+    "MinesRules",
+    "MinesState",
+    "MinesStatus",
     "Outcome",
     "ParSheet",
     "PlinkoBet",
@@ -59,6 +140,7 @@ __all__ = [
     "PlinkoOutcome",
     "PlinkoRules",
     "RecordCheck",
+    "Reveal",
     "RouletteBet",
     "RouletteBetKind",
     "RouletteGame",
@@ -78,6 +160,7 @@ __all__ = [
     "make_record",
     "par_sheet",
     "payout_minor",
+    "range_probability",
     "register_game",
     "validate_model",
     "verify_lines",

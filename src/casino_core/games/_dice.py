@@ -1,0 +1,160 @@
+"""Dice: a roll from 0.00 to 100.00 (10,001 values); bet over or under a target.
+
+Draws, in order: one ``rng.int_below(10001)`` = the roll in hundredths. Under ``stake`` that
+is ``floor(float * 10001)`` of the first float, so ``roll = floor(float * 10001) / 100``
+exactly as the public verifiers compute it; under ``unbiased`` it is rejection sampled.
+
+A bet ``over`` target t wins when roll > t (10000 - 100t winning rolls); ``under`` wins when
+roll < t (100t winning rolls). The win chance shown is winning rolls / 100 percent and must lie
+within the rules' bounds (default 0.01%-98%). The exact win probability under ``unbiased`` is
+``rolls / 10001``, and the payout multiplier is ``(1 - edge) * 10001 / rolls`` rounded down to
+the display decimals, so the RTP is exactly ``1 - edge`` before that rounding. (Stake shows
+``99 / chance``, which pays 10000/10001 of that; this library pays the exact odds.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import StrEnum
+from fractions import Fraction
+from typing import Final
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from casino_core.errors import InvalidBet
+from casino_core.fairness import Rng, Scheme
+from casino_core.games._core import Distribution
+from casino_core.games._formula import (
+    ExactNumber,
+    FormulaRules,
+    decimal_text,
+    display_multiplier,
+    range_probability,
+    split_params,
+)
+from casino_core.games._registry import register_game
+
+__all__ = ["DICE", "DiceBet", "DiceCondition", "DiceGame", "DiceOutcome", "DiceRules"]
+
+ROLLS: Final = 10_001
+"""Number of possible rolls: 0.00, 0.01, ..., 100.00."""
+
+
+class DiceCondition(StrEnum):
+    OVER = "over"
+    UNDER = "under"
+
+
+class DiceRules(FormulaRules):
+    """House edge, display decimals, and the allowed win chance in percent (default 0.01-98)."""
+
+    min_chance: ExactNumber = Fraction(1, 100)
+    max_chance: ExactNumber = Fraction(98)
+
+    @model_validator(mode="after")
+    def _chance_bounds(self) -> DiceRules:
+        lo, hi = self.min_chance, self.max_chance
+        if not (Fraction(1, 100) <= lo <= hi <= 100 and (lo * 100).denominator == 1):
+            raise ValueError(
+                f"min_chance and max_chance must be multiples of 0.01 with "
+                f"0.01 <= min_chance <= max_chance <= 100, got {lo} and {hi}"
+            )
+        return self
+
+
+class DiceBet(BaseModel):
+    """Target 0.00-100.00 (two decimals) and condition ``over`` or ``under``."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    target: Decimal = Field(ge=0, le=100, decimal_places=2)
+    condition: DiceCondition
+
+    @property
+    def target_hundredths(self) -> int:
+        return int(self.target * 100)
+
+    def winning_rolls(self) -> tuple[int, int]:
+        """The winning rolls, in hundredths, as the range [lo, hi)."""
+        t = self.target_hundredths
+        if self.condition is DiceCondition.OVER:
+            return t + 1, ROLLS
+        return 0, t
+
+
+@dataclass(frozen=True, slots=True)
+class DiceOutcome:
+    """A resolved dice round: the roll (two decimals), whether it won, the multiplier paid."""
+
+    roll: Decimal
+    won: bool
+    multiplier: Fraction
+
+
+class DiceGame:
+    """The dice game (record name ``dice``)."""
+
+    name = "dice"
+
+    def parse(self, params: Mapping[str, object]) -> tuple[DiceRules, DiceBet]:
+        """Rules and bet from record params ``{"target", "condition"}`` (+ optional rules)."""
+        rules, bet = split_params(params, DiceRules, DiceBet)
+        self.payout_multiplier(rules, bet)
+        return rules, bet
+
+    def payout_multiplier(self, rules: DiceRules, bet: DiceBet) -> Fraction:
+        """The multiplier a win pays: :meth:`exact_multiplier` rounded down to the decimals."""
+        return display_multiplier(self.exact_multiplier(rules, bet), rules.decimals)
+
+    def exact_multiplier(self, rules: DiceRules, bet: DiceBet) -> Fraction:
+        """``(1 - edge) * 10001 / winning rolls``: RTP exactly ``1 - edge`` before rounding.
+
+        Raises :class:`InvalidBet` naming ``target`` when the win chance is out of bounds.
+        """
+        lo, hi = bet.winning_rolls()
+        rolls = hi - lo
+        chance = Fraction(rolls, 100)
+        if not rules.min_chance <= chance <= rules.max_chance:
+            raise InvalidBet(
+                f"target: {bet.condition.value} {bet.target} gives a win chance of "
+                f"{float(chance):g}%, allowed {float(rules.min_chance):g}%"
+                f"-{float(rules.max_chance):g}%"
+            )
+        return (1 - rules.house_edge) * Fraction(ROLLS, rolls)
+
+    def resolve(self, rules: DiceRules, bet: DiceBet, rng: Rng) -> DiceOutcome:
+        """Draw one ``int_below(10001)``: the roll in hundredths."""
+        pays = self.payout_multiplier(rules, bet)
+        hundredths = rng.int_below(ROLLS)
+        lo, hi = bet.winning_rolls()
+        won = lo <= hundredths < hi
+        roll = Decimal(hundredths).scaleb(-2)
+        return DiceOutcome(roll=roll, won=won, multiplier=pays if won else Fraction(0))
+
+    def distribution(
+        self,
+        rules: DiceRules,
+        bet: DiceBet,
+        scheme: Scheme | str = Scheme.UNBIASED,
+        *,
+        rounded: bool = True,
+    ) -> Distribution:
+        """Exact payout table under ``scheme``, summed over the 10,001 rolls."""
+        pays = self.payout_multiplier(rules, bet) if rounded else self.exact_multiplier(rules, bet)
+        lo, hi = bet.winning_rolls()
+        p_win = range_probability(scheme, ROLLS, lo, hi)
+        return Distribution.of([(pays, p_win), (Fraction(0), 1 - p_win)])
+
+    def roll_probability(self, hundredths: int, scheme: Scheme | str = Scheme.UNBIASED) -> Fraction:
+        """Exact probability of one roll (``stake``: its share of the 2^32 words)."""
+        return range_probability(scheme, ROLLS, hundredths, hundredths + 1)
+
+    def record_result(self, outcome: DiceOutcome) -> dict[str, object]:
+        """``{"roll": "77.29"}``."""
+        return {"roll": decimal_text(Fraction(outcome.roll), 2)}
+
+
+DICE: Final = DiceGame()
+register_game(DICE)

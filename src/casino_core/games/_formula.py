@@ -1,0 +1,211 @@
+"""Shared pieces of the formula games (dice, coinflip, limbo, mines, hilo, crash).
+
+* :data:`ExactNumber`: a pydantic field type holding an exact :class:`~fractions.Fraction`,
+  given as a Fraction, int, Decimal or a string such as ``"1/100"`` or ``"0.01"``. A float
+  (a JSON number) is read as the decimal it prints as: ``0.01`` is exactly one hundredth.
+* :class:`FormulaRules`: the house edge and the display decimals every formula game has.
+* :func:`range_probability`: the exact probability that ``rng.int_below(n)`` lands in
+  ``[lo, hi)`` under a scheme. Under ``unbiased`` it is ``(hi - lo) / n``; under ``stake``
+  ``int_below(n) = floor(word * n / 2**32)``, so value k is hit by
+  ``ceil((k + 1) * 2**32 / n) - ceil(k * 2**32 / n)`` of the 2^32 words.
+* :func:`split_params`: a record's ``params`` into a rules model and a bet model.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from decimal import Decimal
+from fractions import Fraction
+from typing import Annotated, Any, Final, TypeVar
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    WithJsonSchema,
+)
+
+from casino_core.errors import InvalidBet
+from casino_core.fairness import Scheme
+from casino_core.games._core import floor_to_decimals, validate_model
+
+__all__ = [
+    "DEFAULT_HOUSE_EDGE",
+    "TWO_32",
+    "ExactNumber",
+    "FormulaRules",
+    "HouseEdge",
+    "MaxTarget",
+    "ParamInt",
+    "ParamList",
+    "check_house_edge",
+    "decimal_text",
+    "display_multiplier",
+    "largest_true",
+    "range_probability",
+    "split_params",
+    "to_fraction",
+    "words_below",
+]
+
+TWO_32: Final = 1 << 32
+DEFAULT_HOUSE_EDGE: Final = Fraction(1, 100)
+MAX_DECIMALS: Final = 8
+
+RulesT = TypeVar("RulesT", bound=BaseModel)
+BetT = TypeVar("BetT", bound=BaseModel)
+
+
+def to_fraction(value: object) -> Fraction:
+    """An exact Fraction from a Fraction, int, Decimal, numeric string, or a float read as the
+    decimal it prints as (so a JSON ``0.01`` is exactly 1/100)."""
+    if isinstance(value, bool):
+        raise ValueError("expected a number, got a bool")
+    if isinstance(value, Fraction | int):
+        return Fraction(value)
+    if isinstance(value, Decimal):
+        if not value.is_finite():
+            raise ValueError(f"expected a finite number, got {value}")
+        return Fraction(value)
+    if isinstance(value, str):
+        try:
+            return Fraction(value.strip())
+        except (ValueError, ZeroDivisionError):
+            raise ValueError(
+                f"expected an exact number like '0.01' or '1/100', got {value!r}"
+            ) from None
+    if isinstance(value, float):
+        # A JSON number arrives as a float: take the decimal it was written as (its
+        # shortest repr), never the binary value (0.01 is one hundredth, not 0.01000...0002).
+        if not math.isfinite(value):
+            raise ValueError(f"expected a finite number, got {value!r}")
+        return Fraction(Decimal(repr(value)))
+    raise ValueError(f"expected a number, got {type(value).__name__}")
+
+
+ExactNumber = Annotated[
+    Fraction,
+    PlainValidator(to_fraction),
+    PlainSerializer(str, return_type=str),
+    WithJsonSchema(
+        {"type": "string", "pattern": r"^\s*-?[0-9.eE+-]+(/[0-9]+)?\s*$", "examples": ["1/100"]}
+    ),
+]
+"""A pydantic field holding an exact Fraction (serialised as ``"p/q"`` text)."""
+
+
+def _refuse_bool(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError("expected an integer, got a bool")
+    return value
+
+
+def _split_text(value: object) -> object:
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+ParamInt = Annotated[int, BeforeValidator(_refuse_bool)]
+"""An integer field that also takes integer text (``"3"``, from CLI params) but no bool."""
+
+ParamList = BeforeValidator(_split_text)
+"""Marks a list field that also takes comma-separated text (``"heads,tails"``)."""
+
+
+def check_house_edge(value: Fraction) -> Fraction:
+    """A house edge must lie in [0, 1/2]."""
+    if not 0 <= value <= Fraction(1, 2):
+        raise ValueError(f"must be in [0, 1/2], got {value}")
+    return value
+
+
+def _check_max_target(value: Fraction) -> Fraction:
+    if not 2 <= value <= 10**9:
+        raise ValueError(f"must be in [2, 1000000000], got {value}")
+    return value
+
+
+MaxTarget = Annotated[ExactNumber, AfterValidator(_check_max_target)]
+"""The largest target multiplier a game accepts: an exact number in [2, 10^9]."""
+
+HouseEdge = Annotated[ExactNumber, AfterValidator(check_house_edge)]
+"""An exact house edge in [0, 1/2]."""
+
+
+def largest_true(lo: int, hi: int, holds: Callable[[int], bool]) -> int:
+    """The largest v in [lo, hi) with ``holds(v)``, for ``holds`` true on a prefix of the
+    range (a monotone test); ``lo - 1`` when it holds nowhere. Bisection: O(log(hi - lo))."""
+    if not holds(lo):
+        return lo - 1
+    if holds(hi - 1):
+        return hi - 1
+    yes, no = lo, hi - 1
+    while no - yes > 1:
+        mid = (yes + no) // 2
+        if holds(mid):
+            yes = mid
+        else:
+            no = mid
+    return yes
+
+
+def decimal_text(value: Fraction, decimals: int) -> str:
+    """``value`` (a multiple of 10^-decimals) written with exactly ``decimals`` places."""
+    scaled = value * 10**decimals
+    if scaled.denominator != 1:
+        raise ValueError(f"{value} has more than {decimals} decimals")
+    return str(Decimal(scaled.numerator).scaleb(-decimals))
+
+
+def display_multiplier(exact: Fraction, decimals: int) -> Fraction:
+    """The multiplier shown and paid: ``exact`` rounded down to ``decimals`` places."""
+    return floor_to_decimals(exact, decimals)
+
+
+class FormulaRules(BaseModel):
+    """Rules shared by the formula games: the house edge and the display decimals.
+
+    ``house_edge`` is exact (e.g. ``"1/100"``) and in [0, 1/2]; payout multipliers are
+    ``(1 - house_edge) / P(win)`` rounded down to ``decimals`` places (0-8).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    house_edge: HouseEdge = DEFAULT_HOUSE_EDGE
+    decimals: ParamInt = Field(default=2, ge=0, le=MAX_DECIMALS)
+
+
+def words_below(x: int, n: int) -> int:
+    """How many 32-bit words w have ``floor(w * n / 2**32) < x``, for 0 <= x <= n."""
+    return -((-x * TWO_32) // n)
+
+
+def range_probability(scheme: Scheme | str, n: int, lo: int, hi: int) -> Fraction:
+    """Exact probability that ``int_below(n)`` under ``scheme`` falls in ``[lo, hi)``."""
+    scheme = Scheme.parse(scheme)
+    if not 0 <= lo <= hi <= n:
+        raise ValueError(f"need 0 <= lo <= hi <= n, got lo={lo}, hi={hi}, n={n}")
+    if scheme is Scheme.STAKE:
+        return Fraction(words_below(hi, n) - words_below(lo, n), TWO_32)
+    return Fraction(hi - lo, n)
+
+
+def split_params(
+    params: Mapping[str, object], rules_model: type[RulesT], bet_model: type[BetT]
+) -> tuple[RulesT, BetT]:
+    """Rules and bet from one flat mapping: rules fields go to the rules, the rest to the bet.
+
+    Unknown keys are refused by the bet model (``extra="forbid"``), naming the key.
+    """
+    if not isinstance(params, Mapping):
+        raise InvalidBet(f"params: expected a mapping, got {type(params).__name__}")
+    rules_keys = set(rules_model.model_fields)
+    rules_part: dict[str, Any] = {k: v for k, v in params.items() if k in rules_keys}
+    bet_part: dict[str, Any] = {k: v for k, v in params.items() if k not in rules_keys}
+    return validate_model(rules_model, rules_part), validate_model(bet_model, bet_part)

@@ -1,0 +1,50 @@
+"""Dice properties over random rules, bets, seeds and both schemes."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from fractions import Fraction
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from casino_core.fairness import Scheme, make_rng
+from casino_core.games import DICE, DiceRules, par_sheet, payout_minor
+from casino_core.testing._game_strategies_a import dice_bets, dice_rules, round_seeds, schemes
+
+
+@given(rules=dice_rules(), data=st.data(), seeds=round_seeds(), scheme=schemes())
+def test_outcome_in_support(
+    rules: DiceRules, data: st.DataObject, seeds: tuple[str, str, int], scheme: Scheme
+) -> None:
+    """Every resolved outcome's multiplier is in the exact table, and the record round-trips."""
+    bet = data.draw(dice_bets(rules))
+    outcome = DICE.resolve(rules, bet, make_rng(scheme, *seeds))
+    dist = DICE.distribution(rules, bet, scheme)
+    assert outcome.multiplier in dist.support
+    assert dist.probability_of(outcome.multiplier) > 0
+    assert Decimal(str(DICE.record_result(outcome)["roll"])) == outcome.roll
+    assert 0 <= outcome.roll <= 100
+
+
+@given(rules=dice_rules(), data=st.data(), scheme=schemes())
+def test_exact_rtp(rules: DiceRules, data: st.DataObject, scheme: Scheme) -> None:
+    """Probabilities sum to 1; RTP is 1 - edge before rounding and at most that after."""
+    bet = data.draw(dice_bets(rules))
+    dist = DICE.distribution(rules, bet, scheme)
+    assert sum(p for _, p in dist.table) == 1
+    lo, hi = bet.winning_rolls()
+    if scheme is Scheme.UNBIASED:
+        exact = DICE.exact_multiplier(rules, bet) * Fraction(hi - lo, 10_001)
+        assert exact == 1 - rules.house_edge
+        rtp = par_sheet("dice", {}, dist).rtp
+        assert 1 - rules.house_edge - Fraction(1, 10**rules.decimals) < rtp <= exact
+
+
+@given(rules=dice_rules(), data=st.data(), stake=st.integers(0, 10**20))
+def test_payout_in_minor_units(rules: DiceRules, data: st.DataObject, stake: int) -> None:
+    """Payout is floor(stake x multiplier), never above the exact value."""
+    bet = data.draw(dice_bets(rules))
+    m = DICE.payout_multiplier(rules, bet)
+    paid = payout_minor(stake, m)
+    assert paid <= stake * m < paid + 1
