@@ -38,7 +38,7 @@ from casino_core.audit._stats import (
     rtp_check,
 )
 from casino_core.errors import CasinoError
-from casino_core.games import get_game, par_sheet
+from casino_core.games import Distribution, get_game, par_sheet
 
 __all__ = [
     "CertificationReport",
@@ -52,6 +52,7 @@ __all__ = [
 _BINS: Final = 1 << 16
 MAX_CONFIGS: Final = 500
 MIN_ROUNDS_FOR_TESTS: Final = 30
+MIN_RARE_SIDE: Final = 20
 RTP_PRECISION: Final = 0.001
 
 
@@ -308,19 +309,41 @@ def _config_section(stats: ConfigStats, alpha: float, not_checked: list[str]) ->
         "outcomes": len(dist.table),
     }
     tests: list[dict[str, object]] = []
+    label = f"{stats.game} ({stats.scheme}) {stats.params_json}"
     if stats.rounds >= MIN_ROUNDS_FOR_TESTS:
         expected = dict(dist.table)
         tests.append(chi_square_gof(stats.counts, expected, alpha=alpha).as_dict())
-        tests.append(
-            stats.runs.result(alpha=alpha, name="runs test (above/below median)").as_dict()
-        )
-        tests.append(
-            stats.serial.result(alpha=alpha, name="serial correlation (mid-CDF)").as_dict()
-        )
+        # The runs and serial statistics are compared with a normal distribution, which is
+        # only accurate once the rarer side of the median split has been seen often enough.
+        above = sum((p for m, p in dist.table if _mid(dist, m) > 0.5), Fraction(0))
+        rare_side = float(min(above, 1 - above))
+        if stats.rounds * rare_side >= MIN_RARE_SIDE:
+            tests.append(
+                stats.runs.result(alpha=alpha, name="runs test (above/below median)").as_dict()
+            )
+            tests.append(
+                stats.serial.result(alpha=alpha, name="serial correlation (mid-CDF)").as_dict()
+            )
+        else:
+            need = math.ceil(MIN_RARE_SIDE / rare_side) if rare_side else "infinitely many"
+            not_checked.append(
+                f"{label}: runs and serial-correlation tests need {need} rounds for the normal "
+                f"approximation (the rarer side of the median has probability {rare_side:.4g}); "
+                f"{stats.rounds:,} found."
+            )
         sd = float(sheet.std_dev)
         check = rtp_check(stats.rounds, stats.total, sheet.rtp, sd, confidence=0.99)
         section["rtp_interval_99"] = check.as_dict()
         section["rounds_for_0.1pct_precision"] = rounds_needed(sd, RTP_PRECISION) if sd else 0
+        skew = _skewness(dist)
+        clt_rounds = math.ceil(25 * skew * skew)
+        if stats.rounds < clt_rounds:
+            not_checked.append(
+                f"{label}: the RTP test needs {clt_rounds:,} rounds (25 x skewness^2 = "
+                f"{skew:.3g}^2) before its normal approximation holds; {stats.rounds:,} found."
+            )
+            section["tests"] = _labelled(tests, label)
+            return section
         z = (check.observed - float(sheet.rtp)) / (sd / math.sqrt(stats.rounds)) if sd else 0.0
         p_rtp = normal_two_sided_p(z)
         tests.append(
@@ -334,11 +357,29 @@ def _config_section(stats: ConfigStats, alpha: float, not_checked: list[str]) ->
                 "detail": f"99% interval [{check.low:.6f}, {check.high:.6f}]",
             }
         )
-    label = f"{stats.game} ({stats.scheme}) {stats.params_json}"
+    section["tests"] = _labelled(tests, label)
+    return section
+
+
+def _labelled(tests: list[dict[str, object]], label: str) -> list[dict[str, object]]:
     for test in tests:
         test["config"] = label
-    section["tests"] = tests
-    return section
+    return tests
+
+
+def _mid(dist: Distribution, multiplier: Fraction) -> float:
+    below = sum((p for m, p in dist.table if m < multiplier), Fraction(0))
+    return float(below + dist.probability_of(multiplier) / 2)
+
+
+def _skewness(dist: Distribution) -> float:
+    """The third standardized moment of one round's multiplier (0 for a constant)."""
+    mu = dist.mean()
+    var = dist.variance()
+    if var == 0:
+        return 0.0
+    third = sum(((m - mu) ** 3 * p for m, p in dist.table), Fraction(0))
+    return float(third) / math.pow(float(var), 1.5)
 
 
 def _fmt_p(value: object) -> str:
