@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import inspect
 import json
 import math
 from collections import Counter
@@ -22,7 +23,7 @@ from datetime import UTC, datetime
 from fractions import Fraction
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, cast
 
 from casino_core._version import __version__
 from casino_core.audit._bulk import AuditReport, CheckedRound, verify_files
@@ -267,11 +268,27 @@ def build_report(
     )
 
 
+def _distribution(game_name: str, scheme: str, params_json: str) -> Distribution:
+    """The exact distribution of one configuration under the record's scheme.
+
+    Games whose ``distribution`` takes a ``scheme`` (the formula games, whose stake-scheme
+    tables differ from the unbiased ones by the word counts) get it; crash gets the record's
+    scheme as its ``crash_scheme``.
+    """
+    game = get_game(game_name)
+    params = json.loads(params_json)
+    if game_name == "crash" and isinstance(params, dict):
+        params.setdefault("crash_scheme", scheme)
+    rules, bet = game.parse(params)
+    if "scheme" in inspect.signature(game.distribution).parameters and game_name != "crash":
+        with_scheme: Any = game.distribution  # the Game protocol has no scheme argument
+        return cast(Distribution, with_scheme(rules, bet, scheme=scheme))
+    return game.distribution(rules, bet)
+
+
 def _mid_cdf(key: tuple[str, str, str]) -> dict[Fraction, float] | None:
     try:
-        game = get_game(key[0])
-        rules, bet = game.parse(json.loads(key[2]))
-        table = game.distribution(rules, bet).table
+        table = _distribution(*key).table
     except (CasinoError, ValueError, TypeError, KeyError):
         return None
     out: dict[Fraction, float] = {}
@@ -291,9 +308,7 @@ def _config_section(stats: ConfigStats, alpha: float, not_checked: list[str]) ->
         "observed_rtp": _decimal(stats.total / stats.rounds) if stats.rounds else None,
     }
     try:
-        game = get_game(stats.game)
-        rules, bet = game.parse(json.loads(stats.params_json))
-        dist = game.distribution(rules, bet)
+        dist = _distribution(stats.game, stats.scheme, stats.params_json)
     except (CasinoError, ValueError, TypeError, KeyError) as exc:
         not_checked.append(
             f"{stats.game} {stats.params_json}: no exact distribution ({exc}); statistics skipped."

@@ -32,8 +32,8 @@ SAMPLE_PARAMS: Final[Mapping[str, tuple[Mapping[str, object], ...]]] = {
     "wheel": ({"segments": 10, "risk": "low"}, {"segments": 30, "risk": "high"}),
     "plinko": ({"rows": 8, "risk": "low"}, {"rows": 16, "risk": "high"}),
     "keno": ({"picks": "1,2,3,4,5", "risk": "classic"}, {"picks": "7,14,21", "risk": "high"}),
-    "mines": ({"mines": 3, "reveal": "0,1,2"},),
-    "hilo": ({"actions": "higher,lower,cashout"},),
+    "mines": ({"mines": 3, "tiles": "0,1,2"}, {"mines": 10, "tiles": "12"}),
+    "hilo": ({"actions": "likelier,likelier,cash_out"},),
 }
 """Example parameters per game; games without a usable entry are left out of simulations."""
 
@@ -88,7 +88,7 @@ def simulated_records(
     for i in range(rounds):
         if include_crash and i % (len(lanes) + 1) == len(lanes):
             game_hash = derive(f"crash:{i}")
-            yield make_crash_record("stake_crash", game_hash, _CRASH_SALT)
+            yield make_crash_record("stake_crash", game_hash, _CRASH_SALT, target=Fraction(2))
             continue
         lane = i % len(lanes)
         name, params, scheme = lanes[lane]

@@ -8,6 +8,7 @@ its sub-commands; each sub-command sets ``func(args) -> int`` (the exit code). E
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
@@ -40,4 +41,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CasinoError as exc:
         print(f"casino-core: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:
+        # The reader (| head) closed the pipe: stop quietly, as Unix tools do.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
     return code

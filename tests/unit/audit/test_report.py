@@ -6,6 +6,7 @@ import hashlib
 import json
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -20,6 +21,7 @@ from casino_core.cli import main
 from casino_core.games import get_game, par_sheet
 
 ROUNDS = 6000
+SCHEME_EXACT_GAMES = {"dice", "coinflip", "limbo", "mines", "hilo"}
 
 
 @pytest.fixture(scope="module")
@@ -52,9 +54,16 @@ class TestCleanHistory:
         assert report.configs
         lines = [json.loads(x) for x in clean_history.read_text().splitlines()]
         for config in report.configs:
-            game = get_game(str(config["game"]))
-            rules, bet = game.parse(config["params"])
-            sheet = par_sheet(game.name, config["params"], game.distribution(rules, bet))
+            game: Any = get_game(str(config["game"]))
+            params = dict(config["params"])
+            if config["game"] == "crash":
+                params["crash_scheme"] = config["scheme"]
+            rules, bet = game.parse(params)
+            if config["game"] in SCHEME_EXACT_GAMES:  # their stake tables differ by word counts
+                dist = game.distribution(rules, bet, scheme=config["scheme"])
+            else:
+                dist = game.distribution(rules, bet)
+            sheet = par_sheet(game.name, config["params"], dist)
             assert config["par_sheet"]["rtp_exact"] == str(sheet.rtp)
             mine = [
                 Fraction(str(r["multiplier"]))
