@@ -703,7 +703,8 @@ class SqlWallet:
         total = func.sum(postings.c.amount).label("total")
         q = select(*cols, total, func.count().label("n")).where(where).group_by(*cols)
         for row in conn.execute(q):
-            out[tuple(row[: len(cols)])] = [int(row.total), int(row.n)]
+            if row.n:  # without GROUP BY keys, an empty journal still yields one NULL row
+                out[tuple(row[: len(cols)])] = [int(row.total), int(row.n)]
         return out
 
     def system_balance(self, operator_id: str, name: str, currency: Currency, mode: Mode) -> int:
