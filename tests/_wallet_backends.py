@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from casino_core.wallet import MemoryWallet, Mode, WalletService
 from casino_core.wallet.redis import RedisDemoWallet
 from casino_core.wallet.sql import SqlWallet, create_schema, make_engine
 
@@ -74,3 +75,21 @@ def redis_wallet(redis_url: str, redis_prefix: str) -> Iterator[RedisDemoWallet]
     wallet = RedisDemoWallet.from_url(redis_url, prefix=redis_prefix)
     yield wallet
     wallet.close()
+
+
+@pytest.fixture(
+    params=[
+        "memory",
+        "sqlite",
+        pytest.param("pg", marks=pytest.mark.postgres),
+        pytest.param("redis", marks=pytest.mark.redis),
+    ]
+)
+def backend(request: pytest.FixtureRequest) -> tuple[WalletService, Mode]:
+    """Each wallet backend with the mode it accepts (Redis: demo only)."""
+    name = request.param
+    if name == "memory":
+        return MemoryWallet(), Mode.REAL
+    if name == "redis":
+        return request.getfixturevalue("redis_wallet"), Mode.DEMO
+    return request.getfixturevalue(f"{name}_wallet"), Mode.REAL

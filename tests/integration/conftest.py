@@ -1,6 +1,7 @@
 """Wallet backend fixtures (see tests/_wallet_backends.py)."""
 
 from _wallet_backends import (  # noqa: F401 - fixtures are found by name
+    backend,
     pg_schema,
     pg_wallet,
     redis_prefix,

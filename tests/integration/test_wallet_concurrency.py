@@ -96,28 +96,6 @@ class TestStress:
             check(wallet, op, Mode.REAL, results)
 
 
-def _backends(request: pytest.FixtureRequest) -> tuple[WalletService, Mode]:
-    name = request.param
-    if name == "memory":
-        return MemoryWallet(), Mode.REAL
-    if name == "redis":
-        return request.getfixturevalue("redis_wallet"), Mode.DEMO
-    return request.getfixturevalue(f"{name}_wallet"), Mode.REAL
-
-
-@pytest.fixture(
-    params=[
-        "memory",
-        "sqlite",
-        pytest.param("pg", marks=pytest.mark.postgres),
-        pytest.param("redis", marks=pytest.mark.redis),
-    ]
-)
-def backend(request: pytest.FixtureRequest) -> tuple[WalletService, Mode]:
-    """Each wallet backend with the mode it accepts."""
-    return _backends(request)
-
-
 def _hammer(n: int, fn: Any) -> list[tuple[str, Any]]:
     barrier = threading.Barrier(n)
     out: list[tuple[str, Any]] = []

@@ -254,7 +254,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         _configure_sqlite(engine)
         return engine
     if backend == "postgresql":
-        if parsed.get_driver_name() != "psycopg":
+        if parsed.drivername != "postgresql+psycopg":
             raise ConfigurationError(
                 "PostgreSQL wallets use psycopg 3: write the URL as postgresql+psycopg://..."
             )
