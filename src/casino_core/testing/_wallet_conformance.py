@@ -11,6 +11,7 @@ from hypothesis import settings as Settings  # noqa: N812 - the class, named for
 from hypothesis import strategies as st
 from hypothesis.stateful import (
     RuleBasedStateMachine,
+    initialize,
     invariant,
     precondition,
     rule,
@@ -29,7 +30,7 @@ _EPOCH = from_micros(0)
 
 __all__ = ["run_wallet_conformance", "wallet_state_machine"]
 
-_PLAYERS = ("p0", "p1", "p2", "p3")
+_PLAYERS = ("p0", "p1", "p2")
 _SYSTEMS = ("house", "deposits", "withdrawals")
 
 
@@ -109,6 +110,19 @@ def wallet_state_machine(
         def fresh_key(self) -> str:
             self.counter += 1
             return f"key-{self.counter}"
+
+        @initialize()
+        def open_some(self) -> None:
+            """p0 and p1 are open in every currency and mode, p0 funded; p2 starts closed."""
+            for currency in currency_list:
+                for mode in mode_list:
+                    for player in _PLAYERS[:2]:
+                        self.open_account((player, currency, mode), 0)
+                    self.movement(
+                        "credit",
+                        (self.key((_PLAYERS[0], currency, mode)), 10_000, "deposits"),
+                        self.fresh_key(),
+                    )
 
         @rule(spec=accounts_st, floor=st.sampled_from([0, 0, 0, -1000]))
         def open_account(self, spec: tuple[str, Currency, Mode], floor: int) -> None:
