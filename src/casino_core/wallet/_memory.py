@@ -10,6 +10,7 @@ from datetime import datetime
 
 from casino_core.errors import AccountNotFound, InsufficientFunds, InvalidInput, LimitExceeded
 from casino_core.money import MAX_MINOR_UNITS, Currency
+from casino_core.wallet._base import MovingWallet
 from casino_core.wallet._common import (
     Clock,
     Request,
@@ -17,9 +18,7 @@ from casino_core.wallet._common import (
     check_floor,
     from_micros,
     replay,
-    single_request,
     to_micros,
-    transfer_request,
     utc_now,
     validate_history_args,
 )
@@ -63,7 +62,7 @@ class _Posting:
     micros: int
 
 
-class MemoryWallet:
+class MemoryWallet(MovingWallet):
     """A :class:`~casino_core.wallet.WalletService` kept in process memory behind one lock.
 
     It is the reference model of the conformance suite and handy in tests and demos; it is
@@ -115,43 +114,6 @@ class MemoryWallet:
         return acct
 
     # -- movements ------------------------------------------------------------------------
-
-    def credit(
-        self,
-        account: AccountKey,
-        amount: int,
-        *,
-        idempotency_key: str,
-        system_account: str = "house",
-    ) -> Receipt:
-        """Move money from a system account in; see :meth:`WalletService.credit`."""
-        return self._run(
-            single_request(Kind.CREDIT, account, amount, idempotency_key, system_account)
-        )
-
-    def debit(
-        self,
-        account: AccountKey,
-        amount: int,
-        *,
-        idempotency_key: str,
-        system_account: str = "house",
-    ) -> Receipt:
-        """Move money out to a system account; see :meth:`WalletService.debit`."""
-        return self._run(
-            single_request(Kind.DEBIT, account, amount, idempotency_key, system_account)
-        )
-
-    def transfer(
-        self,
-        source: AccountKey,
-        destination: AccountKey,
-        amount: int,
-        *,
-        idempotency_key: str,
-    ) -> Receipt:
-        """Move money between two players; see :meth:`WalletService.transfer`."""
-        return self._run(transfer_request(source, destination, amount, idempotency_key))
 
     def _run(self, req: Request) -> Receipt:
         with self._lock:

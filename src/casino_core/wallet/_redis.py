@@ -24,6 +24,7 @@ from casino_core.errors import (
     StorageUnavailable,
 )
 from casino_core.money import MAX_MINOR_UNITS, Currency, get_currency
+from casino_core.wallet._base import MovingWallet
 from casino_core.wallet._common import (
     Clock,
     Request,
@@ -33,7 +34,6 @@ from casino_core.wallet._common import (
     recorded_error,
     single_request,
     to_micros,
-    transfer_request,
     utc_now,
     validate_history_args,
 )
@@ -62,7 +62,7 @@ _MESSAGES = {
 }
 
 
-class RedisDemoWallet:
+class RedisDemoWallet(MovingWallet):
     """A play-money :class:`~casino_core.wallet.WalletService` on Redis.
 
     **Not durable**: Redis may lose recent writes on a crash (and everything when run
@@ -173,41 +173,6 @@ class RedisDemoWallet:
         return Balance(int(bal), 0, int(bal), int(floor), int(ver))
 
     # -- movements ------------------------------------------------------------------------
-
-    def credit(
-        self,
-        account: AccountKey,
-        amount: int,
-        *,
-        idempotency_key: str,
-        system_account: str = "house",
-    ) -> Receipt:
-        """Move play money from a system account in; see :meth:`WalletService.credit`."""
-        req = single_request(Kind.CREDIT, account, amount, idempotency_key, system_account)
-        return self._run(req)
-
-    def debit(
-        self,
-        account: AccountKey,
-        amount: int,
-        *,
-        idempotency_key: str,
-        system_account: str = "house",
-    ) -> Receipt:
-        """Move play money out to a system account; see :meth:`WalletService.debit`."""
-        req = single_request(Kind.DEBIT, account, amount, idempotency_key, system_account)
-        return self._run(req)
-
-    def transfer(
-        self,
-        source: AccountKey,
-        destination: AccountKey,
-        amount: int,
-        *,
-        idempotency_key: str,
-    ) -> Receipt:
-        """Move play money between two players; see :meth:`WalletService.transfer`."""
-        return self._run(transfer_request(source, destination, amount, idempotency_key))
 
     def top_up(self, account: AccountKey, amount: int, *, idempotency_key: str) -> Receipt:
         """Give a demo player more play money (a credit from the ``faucet``)."""

@@ -56,6 +56,7 @@ from casino_core.errors import (
     StorageUnavailable,
 )
 from casino_core.money import MAX_MINOR_UNITS, Currency
+from casino_core.wallet._base import MovingWallet
 from casino_core.wallet._common import (
     Clock,
     Request,
@@ -66,9 +67,7 @@ from casino_core.wallet._common import (
     from_micros,
     recorded_error,
     replay,
-    single_request,
     to_micros,
-    transfer_request,
     utc_now,
     validate_history_args,
 )
@@ -309,7 +308,7 @@ _RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 _ATTEMPTS = 8
 
 
-class SqlWallet:
+class SqlWallet(MovingWallet):
     """A :class:`~casino_core.wallet.WalletService` on PostgreSQL or SQLite.
 
     Build it from an engine made by :func:`make_engine` (or use
@@ -443,43 +442,6 @@ class SqlWallet:
         return self._tx(work)
 
     # -- movements ------------------------------------------------------------------------
-
-    def credit(
-        self,
-        account: AccountKey,
-        amount: int,
-        *,
-        idempotency_key: str,
-        system_account: str = "house",
-    ) -> Receipt:
-        """Move money from a system account in; see :meth:`WalletService.credit`."""
-        return self._run(
-            single_request(Kind.CREDIT, account, amount, idempotency_key, system_account)
-        )
-
-    def debit(
-        self,
-        account: AccountKey,
-        amount: int,
-        *,
-        idempotency_key: str,
-        system_account: str = "house",
-    ) -> Receipt:
-        """Move money out to a system account; see :meth:`WalletService.debit`."""
-        return self._run(
-            single_request(Kind.DEBIT, account, amount, idempotency_key, system_account)
-        )
-
-    def transfer(
-        self,
-        source: AccountKey,
-        destination: AccountKey,
-        amount: int,
-        *,
-        idempotency_key: str,
-    ) -> Receipt:
-        """Move money between two players; see :meth:`WalletService.transfer`."""
-        return self._run(transfer_request(source, destination, amount, idempotency_key))
 
     def _run(self, req: Request) -> Receipt:
         outcome = self._tx(lambda conn: self._attempt(conn, req))
