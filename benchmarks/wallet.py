@@ -137,7 +137,7 @@ def bare_sql_move(
     kind: str,
     amount: int,
     key: str,
-    lock: str,
+    lock: bool,
 ) -> None:
     """One debit or credit with the same statements and checks as the library."""
     fp = _fp(kind, op, player, "USD", 2, "real", str(amount), "house")
@@ -148,20 +148,30 @@ def bare_sql_move(
     )
     if fetchone() is not None:
         return
-    execute(
-        f"SELECT id, floor, balance, version FROM {q}casino_wallet_accounts WHERE operator_id = "
-        f"{ph} AND player_id = {ph} AND currency = {ph} AND mode = {ph}{lock}",
-        (op, player, "USD", "real"),
-    )
-    aid, floor, balance, version = fetchone()
     delta = amount if kind == "credit" else -amount
-    new = int(balance) + delta
-    if new < int(floor):
-        raise RuntimeError("insufficient funds")
-    execute(
-        f"UPDATE {q}casino_wallet_accounts SET balance = {ph}, version = {ph} WHERE id = {ph}",
-        (amount_out(new), version + 1, aid),
-    )
+    if lock:  # PostgreSQL: check and move in one conditional UPDATE, as the library does
+        execute(
+            f"UPDATE {q}casino_wallet_accounts SET balance = balance + {ph}, version = version + 1"
+            f" WHERE operator_id = {ph} AND player_id = {ph} AND currency = {ph} AND mode = {ph}"
+            f" AND balance + {ph} >= floor AND balance + {ph} <= {ph}"
+            " RETURNING id, balance, version",
+            (delta, op, player, "USD", "real", delta, delta, 10**36 - 1),
+        )
+        aid, new, _version = fetchone()
+    else:  # SQLite: read under BEGIN IMMEDIATE, add in Python (amounts are text), write
+        execute(
+            f"SELECT id, floor, balance, version FROM {q}casino_wallet_accounts WHERE "
+            f"operator_id = {ph} AND player_id = {ph} AND currency = {ph} AND mode = {ph}",
+            (op, player, "USD", "real"),
+        )
+        aid, floor, balance, version = fetchone()
+        new = int(balance) + delta
+        if new < int(floor):
+            raise RuntimeError("insufficient funds")
+        execute(
+            f"UPDATE {q}casino_wallet_accounts SET balance = {ph}, version = {ph} WHERE id = {ph}",
+            (amount_out(new), version + 1, aid),
+        )
     tx, now = uuid.uuid4().hex, time.time_ns() // 1000
     receipt = json.dumps({"t": tx, "k": key, "amt": str(amount), "bal": str(new)})
     execute(
@@ -198,7 +208,7 @@ def bench_sqlite(seconds: float, rows: list[tuple[str, float, float | None]]) ->
             cur.execute("BEGIN IMMEDIATE")
             bare_sql_move(
                 cur.execute, cur.fetchone, cur.executemany, "", "?", str,
-                "bench", "bare", kind, 100, f"bare-{kind}{i}", "",
+                "bench", "bare", kind, 100, f"bare-{kind}{i}", False,
             )  # fmt: skip
             cur.execute("COMMIT")
 
@@ -229,7 +239,7 @@ def bench_postgres(url: str, seconds: float, rows: list[tuple[str, float, float 
                 with conn.transaction():
                     bare_sql_move(
                         cur.execute, cur.fetchone, cur.executemany, f'"{schema}".', "%s", int,
-                        "bench", "bare", kind, 100, f"bare-{kind}{i}", " FOR UPDATE",
+                        "bench", "bare", kind, 100, f"bare-{kind}{i}", True,
                     )  # fmt: skip
 
             lib, bare = compare(seconds, library_pair(wallet, account, "lib"), pairs(one))
