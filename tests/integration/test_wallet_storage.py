@@ -290,7 +290,11 @@ class TestRedisDemo:
         assert wallet.balance(account).posted == 1_000
         assert wallet.reset(account, idempotency_key="r2") is None
         wallet.debit(account, 999, idempotency_key="bet2")
-        wallet.reset(account, idempotency_key="r3")
+        up = wallet.reset(account, idempotency_key="r3")
+        assert up is not None
+        assert (up.kind, up.amount, up.balance_after) == (Kind.CREDIT, 999, 1_000)
+        assert wallet.balance(account).posted == 1_000
+        assert wallet.reset(account, idempotency_key="r1") == receipt  # a replay, not a conflict
         assert wallet.balance(account).posted == 1_000
         assert (
             wallet.system_balance(account.operator_id, "faucet", USD, Mode.DEMO)

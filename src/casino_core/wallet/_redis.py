@@ -50,6 +50,7 @@ from casino_core.wallet._types import (
     check_amount,
     check_idempotency_key,
     check_system_account,
+    fingerprint,
 )
 
 __all__ = ["RedisDemoWallet"]
@@ -151,15 +152,16 @@ class RedisDemoWallet(MovingWallet):
         check_floor(floor)
         member = f"{account.player_id}|{account.currency.code}"
         keys = [self._acct(account), self._k(account.operator_id, "accounts")]
-        bal, ver, stored_floor = self._call(
-            lambda: self._open(keys=keys, args=[str(floor), member, account.currency.decimals])
-        )
-        if int(stored_floor) != floor:
-            raise InvalidInput(f"account {account} is already open with floor {stored_floor}")
+        args: list[str | int] = [str(floor), member, account.currency.decimals, str(self._start)]
         if self._start:
             key = f"casino-core:starting-balance:{account.player_id}:{account.currency.code}"
-            self._run(single_request(Kind.CREDIT, account, self._start, key, "faucet"))
-            return self.balance(account)
+            grant = single_request(Kind.CREDIT, account, self._start, key, "faucet")
+            move_keys, move_args = self._move_params(grant)
+            keys += move_keys
+            args += move_args
+        bal, ver, stored_floor = self._call(lambda: self._open(keys=keys, args=args))
+        if int(stored_floor) != floor:
+            raise InvalidInput(f"account {account} is already open with floor {stored_floor}")
         return Balance(int(bal), 0, int(bal), floor, int(ver))
 
     def balance(self, account: AccountKey) -> Balance:
@@ -181,26 +183,25 @@ class RedisDemoWallet(MovingWallet):
         )
 
     def reset(self, account: AccountKey, *, idempotency_key: str) -> Receipt | None:
-        """Bring a demo account back to the starting balance, through the ``faucet``.
+        """Bring a demo account back to the starting balance, in one script.
 
-        Reads the balance, then moves the difference under ``idempotency_key`` (None when
-        already there). Under concurrent play on the same account the move may be refused
-        (``InsufficientFunds``) or land beside another movement; call it again.
+        Moves the difference to or from the ``faucet`` (a credit or a debit, whichever gets
+        there) atomically; returns None when the balance already was the starting balance.
+        A replay of the key returns the first outcome, whatever happened since.
         """
-        check_idempotency_key(idempotency_key)
-        current = self.balance(account).posted
-        if current == self._start:
-            return None
-        if current < self._start:
-            return self.top_up(account, self._start - current, idempotency_key=idempotency_key)
-        return self.debit(
-            account, current - self._start, idempotency_key=idempotency_key, system_account="faucet"
-        )
+        acct = self._demo(account)
+        key = check_idempotency_key(idempotency_key)
+        target = self._start
+        fp = fingerprint(Kind.CREDIT, (acct,), target, "faucet:reset")
+        req = Request(Kind.CREDIT, acct, None, "faucet", max(target, 1), key, fp)
+        keys, args = self._move_params(req)
+        args[1], args[2] = "reset", str(target)
+        return self._outcome(req, self._call(lambda: self._move(keys=keys, args=args)))
 
-    def _run(self, req: Request) -> Receipt:
-        src = self._demo(req.account)
+    def _move_params(self, req: Request) -> tuple[list[str], list[str | int]]:
+        """KEYS and ARGV of the move script for ``req``."""
+        src = req.account
         op, cur = src.operator_id, src.currency.code
-        transfer = req.counter is not None
         keys = [
             self._k(op, "k", req.key),
             self._acct(src),
@@ -212,7 +213,7 @@ class RedisDemoWallet(MovingWallet):
             self._k(op, "seq"),
             self._k(op, "ntx"),
         ]
-        args = [
+        args: list[str | int] = [
             req.fingerprint,
             req.kind.value,
             str(req.amount),
@@ -223,9 +224,20 @@ class RedisDemoWallet(MovingWallet):
             src.player_id,
             req.key,
             _MAX,
-            "" if transfer else req.counterparty,
+            "" if req.counter is not None else req.counterparty,
         ]
-        out = self._call(lambda: self._move(keys=keys, args=args))
+        return keys, args
+
+    def _run(self, req: Request) -> Receipt:
+        self._demo(req.account)
+        keys, args = self._move_params(req)
+        receipt = self._outcome(req, self._call(lambda: self._move(keys=keys, args=args)))
+        assert receipt is not None  # only resets can be no-ops
+        return receipt
+
+    def _outcome(self, req: Request, out: list[str]) -> Receipt | None:
+        """The receipt (or raised error) of a move script's reply."""
+        src = req.account
         status = out[0]
         if status == "conflict":
             raise IdempotencyConflict(
@@ -239,13 +251,15 @@ class RedisDemoWallet(MovingWallet):
             else:
                 message = _MESSAGES[code].format(account=account, amount=req.amount)
             raise recorded_error(code, message)
-        _st, _st2, _code, bal, ver, cbal, cver, tx, at = out
+        if out[1] == "noop":
+            return None
+        _st, _st2, _code, bal, ver, cbal, cver, tx, at, kind, amount = out
         return Receipt(
             transaction_id=tx,
             idempotency_key=req.key,
-            kind=req.kind,
+            kind=Kind(kind),
             account=src,
-            amount=req.amount,
+            amount=int(amount),
             balance_after=int(bal),
             version=int(ver),
             counterparty=req.counterparty,

@@ -70,19 +70,25 @@ local function cmp(x, y)
 end
 """
 
-MOVE = (
+MOVE_FN = (
     BIGNUM
     + r"""
 -- KEYS: 1 idempotency record, 2 account, 3 counter account ('' for system), 4 account
 --       history, 5 counter history or system journal, 6 sequence, 7 transaction count
--- ARGV: 1 fingerprint, 2 kind, 3 amount, 4 tx id, 5 micros, 6 ttl seconds,
---       7 counterparty, 8 player id, 9 idempotency key, 10 max, 11 system name
+-- ARGV: 1 fingerprint, 2 kind ('credit', 'debit', 'transfer', or 'reset': then 3 is the
+--       target balance and the move is whatever credit or debit reaches it), 3 amount,
+--       4 tx id, 5 micros, 6 ttl seconds, 7 counterparty, 8 player id, 9 idempotency key,
+--       10 max, 11 system name
+-- Returns {status, state, code, bal, ver, cbal, cver, tx, at, kind, amount}.
+local function move(KEYS, ARGV)
 local rec = KEYS[1]
-local known = redis.call('HMGET', rec, 'fp', 'st', 'code', 'bal', 'ver', 'cbal', 'cver', 'tx', 'at')
+local known = redis.call('HMGET', rec, 'fp', 'st', 'code', 'bal', 'ver', 'cbal', 'cver', 'tx',
+  'at', 'kind', 'amt')
 if known[1] then
   if known[1] ~= ARGV[1] then return {'conflict'} end
-  return {'replay', known[2], known[3] or '', known[4] or '', known[5] or '', known[6] or '',
-          known[7] or '', known[8] or '', known[9] or ''}
+  local out = {'replay'}
+  for i = 2, 11 do out[i] = known[i] or '' end
+  return out
 end
 local ttl = tonumber(ARGV[6])
 local function refuse(code)
@@ -95,6 +101,16 @@ local transfer = KEYS[3] ~= ''
 if redis.call('EXISTS', KEYS[2]) == 0 then return refuse('ACCOUNT_NOT_FOUND') end
 if transfer and redis.call('EXISTS', KEYS[3]) == 0 then return refuse('ACCOUNT_NOT_FOUND') end
 local acct = redis.call('HMGET', KEYS[2], 'bal', 'ver', 'floor')
+if kind == 'reset' then
+  local diff = add(ARGV[3], neg(acct[1]))
+  if diff == '0' then
+    redis.call('HSET', rec, 'fp', ARGV[1], 'st', 'noop')
+    redis.call('EXPIRE', rec, ttl)
+    return {'ok', 'noop'}
+  end
+  if string.sub(diff, 1, 1) == '-' then kind, amount = 'debit', neg(diff)
+  else kind, amount = 'credit', diff end
+end
 local delta = amount
 if kind ~= 'credit' then delta = neg(amount) end
 local bal = add(acct[1], delta)
@@ -122,18 +138,32 @@ else
   redis.call('LPUSH', KEYS[5], cjson.encode({t = ARGV[4], amt = neg(delta), sys = ARGV[11]}))
 end
 redis.call('HSET', rec, 'fp', ARGV[1], 'st', 'accepted', 'bal', bal, 'ver', ver,
-  'cbal', cbal, 'cver', cver, 'tx', ARGV[4], 'at', ARGV[5])
+  'cbal', cbal, 'cver', cver, 'tx', ARGV[4], 'at', ARGV[5], 'kind', kind, 'amt', amount)
 redis.call('EXPIRE', rec, ttl)
-return {'ok', 'accepted', '', bal, ver, cbal, cver, ARGV[4], ARGV[5]}
+return {'ok', 'accepted', '', bal, ver, cbal, cver, ARGV[4], ARGV[5], kind, amount}
+end
 """
 )
 
-OPEN = r"""
--- KEYS: 1 account, 2 account set; ARGV: 1 floor, 2 member, 3 decimals
-if redis.call('EXISTS', KEYS[1]) == 1 then
-  return redis.call('HMGET', KEYS[1], 'bal', 'ver', 'floor')
+MOVE = MOVE_FN + "\nreturn move(KEYS, ARGV)\n"
+"""One credit, debit or transfer."""
+
+OPEN = (
+    MOVE_FN
+    + r"""
+-- KEYS: 1 account, 2 account set, 3-9 the keys of move() for the starting grant
+-- ARGV: 1 floor, 2 member, 3 decimals, 4 grant ('0' for none), 5-15 the arguments of move()
+if redis.call('EXISTS', KEYS[1]) == 0 then
+  redis.call('HSET', KEYS[1], 'bal', '0', 'ver', '0', 'floor', ARGV[1], 'dec', ARGV[3])
+  redis.call('SADD', KEYS[2], ARGV[2])
 end
-redis.call('HSET', KEYS[1], 'bal', '0', 'ver', '0', 'floor', ARGV[1], 'dec', ARGV[3])
-redis.call('SADD', KEYS[2], ARGV[2])
-return {'0', '0', ARGV[1]}
+if ARGV[4] ~= '0' then
+  local mk, ma = {}, {}
+  for i = 3, 9 do mk[#mk + 1] = KEYS[i] end
+  for i = 5, 15 do ma[#ma + 1] = ARGV[i] end
+  move(mk, ma)
+end
+return redis.call('HMGET', KEYS[1], 'bal', 'ver', 'floor')
 """
+)
+"""Open an account (idempotent) and grant the starting balance once, in one script."""
