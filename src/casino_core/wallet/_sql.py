@@ -2,13 +2,17 @@
 
 Imports SQLAlchemy, so it is only imported when a SQL wallet is asked for.
 
-How it stays correct under concurrency: every movement is one database transaction that
-locks the player rows it changes (``SELECT ... FOR UPDATE`` on PostgreSQL, in player-id
-order; ``BEGIN IMMEDIATE`` on SQLite, which serialises writers), checks the floor, updates
-the balance projection, and appends the transaction and its postings. The idempotency key is
-unique per operator in the database, so two deliveries of one key cannot both commit: the
-loser rolls back and replays the winner's outcome. System accounts have no balance row: their
-balances are sums over the journal, so no hot row sits in every bet (DESIGN decision 5).
+How it stays correct under concurrency: every movement is one database transaction. On
+PostgreSQL a credit or debit is a conditional ``UPDATE ... SET balance = balance + :delta
+WHERE balance + :delta >= floor ... RETURNING``, so the check and the move happen under the
+row lock in one statement; when it matches no row, the locking path (``SELECT ... FOR
+UPDATE``) decides between "missing", "insufficient" and "over the limit". Transfers lock both
+rows in player-id order. On SQLite ``BEGIN IMMEDIATE`` serialises writers and the balance is
+read, checked and written in Python (SQLite cannot add 36-digit text exactly). The
+idempotency key is unique per operator in the database, so two deliveries of one key cannot
+both commit: the loser rolls back and replays the winner's outcome. System accounts have no
+balance row: their balances are sums over the journal, so no hot row sits in every bet
+(DESIGN decision 5).
 """
 
 from __future__ import annotations
