@@ -62,12 +62,12 @@ class TestStress:
         assert 0 < accepted < 2_000  # some debits must have been refused, most accepted
 
     def test_sqlite_threads(self, sqlite_wallet: SqlWallet) -> None:
-        """600 operations from 8 threads on SQLite keep every invariant."""
+        """2,000 operations from 8 threads on SQLite keep every invariant."""
         op = _op()
         setup(sqlite_wallet, op, Mode.REAL)
-        results = run_threads(lambda: sqlite_wallet, op, Mode.REAL, 8, plan(5, 600, op))
+        results = run_threads(lambda: sqlite_wallet, op, Mode.REAL, 8, plan(5, 2_000, op))
         accepted = check(sqlite_wallet, op, Mode.REAL, results)
-        assert 0 < accepted < 600
+        assert 0 < accepted < 2_000
 
     def test_memory_threads(self) -> None:
         """The reference wallet is thread-safe too."""
