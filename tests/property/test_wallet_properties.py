@@ -12,8 +12,8 @@ from sqlalchemy import Column, Integer, MetaData, Table, create_engine, insert, 
 
 from casino_core.errors import CasinoError
 from casino_core.money import MAX_MINOR_UNITS, USD
-from casino_core.testing.strategies import amounts
-from casino_core.wallet import AccountKey, MemoryWallet, WalletService
+from casino_core.testing.strategies import Operation, amounts, operations
+from casino_core.wallet import AccountKey, MemoryWallet, Receipt, WalletService
 from casino_core.wallet._redis_lua import BIGNUM
 from casino_core.wallet.sql import Amount
 
@@ -140,3 +140,35 @@ class TestLuaBignum:
 
         check()
         client.close()
+
+
+ACCOUNTS = [AccountKey("ops", p, USD) for p in PLAYERS]
+
+
+class TestOperationsStrategy:
+    """The public operations() strategy drives any wallet; the books still balance."""
+
+    @given(st.lists(operations(ACCOUNTS, keys=st.sampled_from(["k1", "k2", "k3", "k4"]),
+                               max_amount=10**9), max_size=30))  # fmt: skip
+    def test_replays_and_conflicts_keep_books(self, ops: list[Operation]) -> None:
+        """With only four keys, most operations are replays or conflicts; nothing breaks."""
+        wallet = MemoryWallet()
+        for account in ACCOUNTS:
+            wallet.open_account(account)
+        accepted: dict[str, Receipt] = {}
+        for op in ops:
+            try:
+                receipt = op.apply(wallet)
+            except CasinoError:
+                continue
+            if op.idempotency_key in accepted:
+                assert accepted[op.idempotency_key] == receipt
+            accepted[op.idempotency_key] = receipt
+        report = wallet.reconcile("ops")
+        assert report.ok
+        assert report.transactions == len(accepted)
+
+    def test_bad_accounts(self) -> None:
+        """An empty account list is refused."""
+        with pytest.raises(ValueError, match="non-empty"):
+            operations([])

@@ -9,14 +9,24 @@ from __future__ import annotations
 import operator
 import string
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 from hypothesis import strategies as st
 
 from casino_core.errors import InvalidInput
 from casino_core.money import MAX_MINOR_UNITS, USD, Currency
-from casino_core.wallet._types import SYSTEM_ACCOUNTS, AccountKey, Mode
+from casino_core.wallet._protocol import WalletService
+from casino_core.wallet._types import SYSTEM_ACCOUNTS, AccountKey, Kind, Mode, Receipt
 
-__all__ = ["account_keys", "amounts", "idempotency_keys", "ids", "system_accounts"]
+__all__ = [
+    "Operation",
+    "account_keys",
+    "amounts",
+    "idempotency_keys",
+    "ids",
+    "operations",
+    "system_accounts",
+]
 
 
 def amounts(*, max_value: int = MAX_MINOR_UNITS, huge: bool = True) -> st.SearchStrategy[int]:
@@ -61,3 +71,76 @@ def account_keys(
     return st.builds(
         AccountKey, ops, ids(), st.sampled_from(list(currencies)), st.sampled_from(list(modes))
     )
+
+
+@dataclass(frozen=True, slots=True)
+class Operation:
+    """One money movement, ready to :meth:`apply` to any wallet."""
+
+    kind: Kind
+    account: AccountKey
+    amount: int
+    idempotency_key: str
+    destination: AccountKey | None = None
+    system_account: str = "house"
+
+    def apply(self, wallet: WalletService) -> Receipt:
+        """Send this movement to ``wallet``; its errors propagate."""
+        if self.kind is Kind.TRANSFER:
+            if self.destination is None:
+                raise InvalidInput("a transfer operation needs a destination")
+            return wallet.transfer(
+                self.account, self.destination, self.amount, idempotency_key=self.idempotency_key
+            )
+        method = wallet.credit if self.kind is Kind.CREDIT else wallet.debit
+        return method(
+            self.account,
+            self.amount,
+            idempotency_key=self.idempotency_key,
+            system_account=self.system_account,
+        )
+
+
+def operations(
+    accounts: Sequence[AccountKey],
+    *,
+    keys: st.SearchStrategy[str] | None = None,
+    max_amount: int = MAX_MINOR_UNITS,
+) -> st.SearchStrategy[Operation]:
+    """Credits, debits and transfers among ``accounts``.
+
+    Transfers go to another of ``accounts`` with the same operator, currency and mode (none
+    are drawn when no such pair exists). ``keys`` defaults to :func:`idempotency_keys`; pass
+    a small ``sampled_from`` to provoke replays and conflicts.
+    """
+    pool = list(accounts)
+    if not pool or not all(isinstance(a, AccountKey) for a in pool):
+        raise InvalidInput("accounts must be a non-empty sequence of AccountKey")
+    key_st = keys if keys is not None else idempotency_keys()
+    amount_st = amounts(max_value=max_amount)
+    single = st.builds(
+        Operation,
+        st.sampled_from([Kind.CREDIT, Kind.DEBIT]),
+        st.sampled_from(pool),
+        amount_st,
+        key_st,
+        st.none(),
+        system_accounts(),
+    )
+    pairs = [
+        (a, b)
+        for a in pool
+        for b in pool
+        if a != b
+        and (a.operator_id, a.currency, a.mode) == (b.operator_id, b.currency, b.mode)
+        and a.player_id != b.player_id
+    ]
+    if not pairs:
+        return single
+    transfer = st.builds(
+        lambda pair, amount, key: Operation(Kind.TRANSFER, pair[0], amount, key, pair[1]),
+        st.sampled_from(pairs),
+        amount_st,
+        key_st,
+    )
+    return st.one_of(single, single, transfer)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from casino_core.errors import InvalidAmount, InvalidInput
+from casino_core.errors import InvalidAmount, InvalidInput, UnknownCurrency
 from casino_core.money import MAX_MINOR_UNITS, Currency, get_currency
 
 __all__ = [
@@ -69,6 +69,19 @@ def _check_id(value: object, what: str) -> str:
     return value
 
 
+def _check_registered(currency: Currency) -> None:
+    """A registered code must come with its registered decimals (amounts would change value)."""
+    try:
+        known = get_currency(currency.code)
+    except UnknownCurrency:
+        return
+    if known != currency:
+        raise InvalidInput(
+            f"currency {currency.code} is registered with {known.decimals} decimals, "
+            f"not {currency.decimals}"
+        )
+
+
 def check_amount(amount: object) -> int:
     """Return ``amount`` if it is a positive ``int`` of at most 36 digits, else raise."""
     if not isinstance(amount, int) or isinstance(amount, bool):
@@ -116,6 +129,8 @@ class AccountKey:
         currency = self.currency
         if not isinstance(currency, Currency):
             object.__setattr__(self, "currency", get_currency(currency))
+        else:
+            _check_registered(currency)
         try:
             object.__setattr__(self, "mode", Mode(self.mode))
         except ValueError:

@@ -38,6 +38,12 @@ class TestAccountKey:
         with pytest.raises(InvalidInput):
             AccountKey("op", "p", USD, "fake")  # type: ignore[arg-type]
 
+    def test_registered_code_needs_its_decimals(self) -> None:
+        """USD with 3 decimals is not USD: refused rather than silently a different account."""
+        with pytest.raises(InvalidInput, match="registered"):
+            AccountKey("op", "p", Currency("USD", 3))
+        assert AccountKey("op", "p", Currency("USD", 2)).currency == USD
+
     def test_is_hashable_and_frozen(self) -> None:
         """Keys are values."""
         assert AccountKey("op", "p", USD) == AccountKey("op", "p", "USD")  # type: ignore[arg-type]
@@ -78,15 +84,17 @@ class TestFingerprint:
 
     def test_stable_and_distinct(self) -> None:
         """Same request, same fingerprint; any field changed, a different one."""
-        a = AccountKey("op", "p", USD)
+        a = AccountKey("op", "p", Currency("ODD", 2))
         base = fingerprint(Kind.DEBIT, (a,), 100, "house")
         assert base == fingerprint(Kind.DEBIT, (a,), 100, "house")
         variants = {
             fingerprint(Kind.CREDIT, (a,), 100, "house"),
             fingerprint(Kind.DEBIT, (a,), 101, "house"),
             fingerprint(Kind.DEBIT, (a,), 100, "fees"),
-            fingerprint(Kind.DEBIT, (AccountKey("op", "p", USD, Mode.DEMO),), 100, "house"),
-            fingerprint(Kind.DEBIT, (AccountKey("op", "p", Currency("USD", 3)),), 100, "house"),
+            fingerprint(
+                Kind.DEBIT, (AccountKey("op", "p", Currency("ODD", 2), Mode.DEMO),), 100, "house"
+            ),
+            fingerprint(Kind.DEBIT, (AccountKey("op", "p", Currency("ODD", 3)),), 100, "house"),
         }
         assert base not in variants
         assert len(variants) == 5
