@@ -280,6 +280,11 @@ class TestRedisDemo:
         account = AccountKey(_op(), "demo", USD, Mode.DEMO)
         assert wallet.open_account(account).posted == 1_000
         assert wallet.open_account(account).posted == 1_000
+        client = redis_lib.Redis.from_url(redis_url)
+        grant = f"{redis_prefix}|{{{account.operator_id}}}|k|casino-core:starting-balance:demo:USD"
+        assert client.delete(grant) == 1  # as if the grant's idempotency record had expired
+        client.close()
+        assert wallet.open_account(account).posted == 1_000  # reopening never grants again
         wallet.top_up(account, 250, idempotency_key="t1")
         wallet.debit(account, 50, idempotency_key="bet")
         assert wallet.balance(account).posted == 1_200

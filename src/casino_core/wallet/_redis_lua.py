@@ -153,10 +153,13 @@ OPEN = (
     + r"""
 -- KEYS: 1 account, 2 account set, 3-9 the keys of move() for the starting grant
 -- ARGV: 1 floor, 2 member, 3 decimals, 4 grant ('0' for none), 5-15 the arguments of move()
-if redis.call('EXISTS', KEYS[1]) == 0 then
-  redis.call('HSET', KEYS[1], 'bal', '0', 'ver', '0', 'floor', ARGV[1], 'dec', ARGV[3])
-  redis.call('SADD', KEYS[2], ARGV[2])
+-- The grant happens only when this call creates the account (not on later opens, whatever
+-- became of the grant's idempotency record, which expires).
+if redis.call('EXISTS', KEYS[1]) == 1 then
+  return redis.call('HMGET', KEYS[1], 'bal', 'ver', 'floor')
 end
+redis.call('HSET', KEYS[1], 'bal', '0', 'ver', '0', 'floor', ARGV[1], 'dec', ARGV[3])
+redis.call('SADD', KEYS[2], ARGV[2])
 if ARGV[4] ~= '0' then
   local mk, ma = {}, {}
   for i = 3, 9 do mk[#mk + 1] = KEYS[i] end
