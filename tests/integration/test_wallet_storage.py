@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 import redis as redis_lib
 from sqlalchemy import event, text
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 
 from casino_core.errors import (
     ConfigurationError,
@@ -179,6 +179,14 @@ def failing(sql_wallet: SqlWallet) -> Iterator[_Failing]:
     f.heal()
 
 
+class _Sqlstate(Exception):
+    """A driver error carrying a SQLSTATE, as psycopg's do."""
+
+    def __init__(self, sqlstate: str) -> None:
+        super().__init__(f"simulated {sqlstate}")
+        self.sqlstate = sqlstate
+
+
 class TestStorageFailures:
     """Driver errors become StorageUnavailable and leave no partial state."""
 
@@ -194,6 +202,45 @@ class TestStorageFailures:
         assert wallet.history(account).entries == ()
         assert wallet.credit(account, 500, idempotency_key="k1").balance_after == 500
         assert wallet.reconcile(account.operator_id).ok
+
+    def test_serialization_failure_is_retried(self, sql_wallet: SqlWallet) -> None:
+        """A deadlock / serialization failure (SQLSTATE 40P01 / 40001) is retried: one move."""
+        account = AccountKey(_op(), "p", USD)
+        sql_wallet.open_account(account)
+        failures = [_Sqlstate("40P01"), _Sqlstate("40001")]
+
+        def flaky(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            inserting = statement.lstrip().upper().startswith("INSERT")
+            if failures and inserting and "postings" in statement:
+                raise OperationalError(statement, {}, failures.pop())
+
+        event.listen(sql_wallet.engine, "before_cursor_execute", flaky)
+        try:
+            receipt = sql_wallet.credit(account, 70, idempotency_key="k")
+        finally:
+            event.remove(sql_wallet.engine, "before_cursor_execute", flaky)
+        assert not failures
+        assert receipt.balance_after == 70
+        assert sql_wallet.balance(account).posted == 70
+        assert len(sql_wallet.history(account).entries) == 1
+
+    def test_endless_conflicts_give_up(self, sql_wallet: SqlWallet) -> None:
+        """A conflict that never clears ends in StorageUnavailable, with nothing recorded."""
+        account = AccountKey(_op(), "p", USD)
+        sql_wallet.open_account(account)
+
+        def always(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            if "postings" in statement and statement.lstrip().upper().startswith("INSERT"):
+                raise IntegrityError(statement, {}, RuntimeError("duplicate"))
+
+        event.listen(sql_wallet.engine, "before_cursor_execute", always)
+        try:
+            with pytest.raises(StorageUnavailable, match="kept conflicting"):
+                sql_wallet.credit(account, 70, idempotency_key="k")
+        finally:
+            event.remove(sql_wallet.engine, "before_cursor_execute", always)
+        assert sql_wallet.balance(account).posted == 0
+        assert sql_wallet.credit(account, 70, idempotency_key="k").balance_after == 70
 
     def test_unreachable_postgres(self) -> None:
         """Nothing listening: StorageUnavailable, with the driver error chained."""
