@@ -9,9 +9,10 @@ Run from the repository root::
 
 For each backend it prints debit+credit pairs per second through the library and, beside it,
 the same transactions issued with the bare driver (sqlite3, psycopg, redis-py EVALSHA of the
-same Lua script) in the same run, and their ratio (goal: >= 0.5). Then hot-account
-throughput on PostgreSQL with 1, 4 and 16 worker threads. Everything it creates (a temporary
-SQLite file, a PostgreSQL schema, Redis keys under a unique prefix) is removed at the end.
+same Lua script) in the same run, and their ratio (goal: >= 0.5). Then throughput on
+PostgreSQL with 1, 4 and 16 worker threads, all on one hot account and spread one each.
+Everything it creates (a temporary SQLite file, a PostgreSQL schema, Redis keys under a
+unique prefix) is removed at the end.
 This is a command, not a test: numbers depend on the machine.
 """
 
@@ -246,12 +247,14 @@ def bench_postgres(url: str, seconds: float, rows: list[tuple[str, float, float 
         rows.append(("postgresql", lib, bare))
         print_table(rows)
         rows.clear()
-        print("\nPostgreSQL hot account (every worker on one player account):")
+        print("\nPostgreSQL movements/s, threads sharing one hot account vs one account each:")
         for workers in (1, 4, 16):
-            hot = AccountKey("bench", f"hot{workers}", USD)
-            fund(wallet, hot)
-            print(f"  {workers:>2} workers: {hot_throughput(wallet, hot, workers, seconds):8.0f} "
-                  "movements/s")  # fmt: skip
+            hot = [AccountKey("bench", f"hot{workers}", USD)] * workers
+            cold = [AccountKey("bench", f"cold{workers}-{w}", USD) for w in range(workers)]
+            for account in {*hot, *cold}:
+                fund(wallet, account)
+            print(f"  {workers:>2} workers: hot {throughput(wallet, hot, seconds, 'h'):7.0f}   "
+                  f"spread {throughput(wallet, cold, seconds, 'c'):7.0f}")  # fmt: skip
         wallet.close()
     finally:
         cleanup = make_engine(url)
@@ -260,21 +263,22 @@ def bench_postgres(url: str, seconds: float, rows: list[tuple[str, float, float 
         cleanup.dispose()
 
 
-def hot_throughput(
-    wallet: WalletService, account: AccountKey, workers: int, seconds: float
+def throughput(
+    wallet: WalletService, accounts: list[AccountKey], seconds: float, tag: str
 ) -> float:
+    """Movements per second with one thread per entry of ``accounts`` (credit, debit, ...)."""
     stop = time.perf_counter() + seconds
-    counts = [0] * workers
+    counts = [0] * len(accounts)
 
     def work(w: int) -> None:
         i = 0
         while time.perf_counter() < stop:
-            kind = wallet.debit if i % 2 else wallet.credit
-            kind(account, 100, idempotency_key=f"hot{workers}-{w}-{i}")
+            move = wallet.debit if i % 2 else wallet.credit
+            move(accounts[w], 100, idempotency_key=f"{tag}{len(accounts)}-{w}-{i}")
             i += 1
         counts[w] = i
 
-    threads = [threading.Thread(target=work, args=(w,)) for w in range(workers)]
+    threads = [threading.Thread(target=work, args=(w,)) for w in range(len(accounts))]
     start = time.perf_counter()
     for t in threads:
         t.start()
