@@ -78,9 +78,18 @@ def open_wallet(
                 "redis:// is the play-money demo wallet: not durable and refusing real money; "
                 "in production ask for it explicitly with demo_only=True"
             )
-        from casino_core.wallet._redis import RedisDemoWallet
-
-        return RedisDemoWallet.from_url(url, clock=clock, **options)
+        try:
+            from casino_core.wallet._redis import RedisDemoWallet
+        except ImportError as exc:  # pragma: no cover - depends on the installed extras
+            raise ConfigurationError(
+                "the Redis demo wallet needs the 'redis' extra: pip install 'casino-core[redis]'"
+            ) from exc
+        if schema is not None or create_schema:
+            raise ConfigurationError("schema and create_schema apply to SQL URLs only")
+        try:
+            return RedisDemoWallet.from_url(url, clock=clock, **options)
+        except TypeError as exc:
+            raise ConfigurationError(f"bad option for redis://: {exc}") from None
     if scheme == "sqlite" or scheme.startswith("postgresql"):
         if demo_only:
             raise ConfigurationError("demo_only applies to redis:// only")
@@ -90,7 +99,10 @@ def open_wallet(
             raise ConfigurationError(
                 "SQL wallets need the 'sql' extra: pip install 'casino-core[sql]'"
             ) from exc
-        engine = _sql.make_engine(url, **options)
+        try:
+            engine = _sql.make_engine(url, **options)
+        except TypeError as exc:
+            raise ConfigurationError(f"bad option for the SQL engine: {exc}") from None
         if create_schema:
             _sql.create_schema(engine, schema)
         return _sql.SqlWallet(engine, schema=schema, clock=clock)

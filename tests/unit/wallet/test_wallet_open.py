@@ -60,6 +60,15 @@ class TestOpenWallet:
         with pytest.raises(ConfigurationError):
             open_wallet("memory://", pool_size=3)
 
+    def test_unknown_backend_options(self, tmp_path: Path) -> None:
+        """Options a backend does not take are a ConfigurationError, not a TypeError."""
+        with pytest.raises(ConfigurationError, match="redis"):
+            open_wallet("redis://127.0.0.1:1/0", starting_cash=5)
+        with pytest.raises(ConfigurationError, match="SQL"):
+            open_wallet(f"sqlite:///{tmp_path / 'w.db'}", pool_sise=5)
+        with pytest.raises(ConfigurationError, match="SQL URLs"):
+            open_wallet("redis://127.0.0.1:1/0", create_schema=True)
+
     def test_demo_only_is_for_redis(self, tmp_path: Path) -> None:
         """demo_only on a SQL URL is a mistake worth reporting."""
         with pytest.raises(ConfigurationError):
