@@ -258,8 +258,8 @@ def bench_postgres(url: str, seconds: float, rows: list[tuple[str, float, float 
         wallet.close()
     finally:
         cleanup = make_engine(url)
-        with cleanup.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        with cleanup.begin() as sa_conn:
+            sa_conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
         cleanup.dispose()
 
 

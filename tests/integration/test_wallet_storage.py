@@ -362,7 +362,7 @@ class TestRedisDemo:
         account = AccountKey(_op(), "demo", USD, Mode.DEMO)
         wallet.open_account(account)
         wallet.credit(account, 5, idempotency_key="ttl-key")
-        client = redis_lib.Redis.from_url(redis_url)
+        client: Any = redis_lib.Redis.from_url(redis_url)
         key = f"{redis_prefix}|{{{account.operator_id}}}|k|ttl-key"
         assert 590 <= client.ttl(key) <= 600
         client.close()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -14,7 +15,14 @@ from casino_core.errors import (
     InvalidInput,
 )
 from casino_core.money import ETH, USD
-from casino_core.wallet import AccountKey, Kind, MemoryWallet, Mode, WalletService
+from casino_core.wallet import (
+    AccountKey,
+    HistoryEntry,
+    Kind,
+    MemoryWallet,
+    Mode,
+    WalletService,
+)
 
 ALICE = AccountKey("op1", "alice", USD)
 BOB = AccountKey("op1", "bob", USD)
@@ -168,13 +176,14 @@ class TestIdempotency:
     def test_conflict(self, wallet: MemoryWallet) -> None:
         """Same key, another request: IdempotencyConflict, nothing moves."""
         wallet.debit(ALICE, 100, idempotency_key="bet")
-        for call in (
+        calls: list[Callable[[], object]] = [
             lambda: wallet.debit(ALICE, 101, idempotency_key="bet"),
             lambda: wallet.credit(ALICE, 100, idempotency_key="bet"),
             lambda: wallet.debit(BOB, 100, idempotency_key="bet"),
             lambda: wallet.debit(ALICE, 100, idempotency_key="bet", system_account="fees"),
             lambda: wallet.transfer(ALICE, BOB, 100, idempotency_key="bet"),
-        ):
+        ]
+        for call in calls:
             with pytest.raises(IdempotencyConflict):
                 call()
         assert wallet.balance(ALICE).posted == 900
@@ -206,7 +215,7 @@ class TestHistory:
         for i in range(5):
             clock.tick()
             wallet.debit(ALICE, 10 + i, idempotency_key=f"bet{i}")
-        seen = []
+        seen: list[HistoryEntry] = []
         cursor = None
         while True:
             page = wallet.history(ALICE, limit=2, before=cursor)
