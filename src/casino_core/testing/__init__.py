@@ -1,0 +1,15 @@
+"""Test helpers for hosts and backends: hypothesis strategies and the wallet conformance suite.
+
+Needs ``hypothesis`` (a test dependency; ``casino_core`` itself never imports this package).
+A host app checks its own :class:`~casino_core.wallet.WalletService` with::
+
+    from casino_core.testing import run_wallet_conformance
+
+    def test_my_wallet_conforms():
+        run_wallet_conformance(lambda: MyWallet(...))
+"""
+
+from casino_core.testing import strategies
+from casino_core.testing._wallet_conformance import run_wallet_conformance, wallet_state_machine
+
+__all__ = ["run_wallet_conformance", "strategies", "wallet_state_machine"]

@@ -1,0 +1,237 @@
+"""A stateful conformance suite: any WalletService must behave like the in-memory model."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import replace
+from typing import Any
+
+from hypothesis import settings as Settings  # noqa: N812 - the class, named for what it is
+from hypothesis import strategies as st
+from hypothesis.stateful import (
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
+
+from casino_core.errors import CasinoError, InvalidInput
+from casino_core.money import ETH, USD, Currency
+from casino_core.testing.strategies import amounts
+from casino_core.wallet._common import from_micros
+from casino_core.wallet._memory import MemoryWallet
+from casino_core.wallet._protocol import WalletService
+from casino_core.wallet._types import AccountKey, HistoryEntry, Kind, Mode, Receipt
+
+_EPOCH = from_micros(0)
+
+__all__ = ["run_wallet_conformance", "wallet_state_machine"]
+
+_PLAYERS = ("p0", "p1", "p2")
+_SYSTEMS = ("house", "deposits", "withdrawals")
+
+
+def _outcome(fn: Callable[[], Any]) -> tuple[str, Any]:
+    try:
+        return "ok", fn()
+    except CasinoError as exc:
+        return "error", type(exc)
+
+
+def _comparable(value: Any) -> Any:
+    """Drop what legitimately differs between backends (ids, timestamps, cursors)."""
+    if isinstance(value, Receipt):
+        return replace(value, transaction_id="", created_at=_EPOCH)
+    if isinstance(value, HistoryEntry):
+        return replace(value, cursor="", transaction_id="", created_at=_EPOCH)
+    return value
+
+
+def wallet_state_machine(
+    factory: Callable[[], WalletService],
+    *,
+    currencies: Sequence[Currency] = (USD, ETH),
+    modes: Sequence[Mode] = (Mode.REAL, Mode.DEMO),
+) -> type[RuleBasedStateMachine]:
+    """A hypothesis state machine checking ``factory()``'s wallet against :class:`MemoryWallet`.
+
+    Each run uses a fresh random operator id, so ``factory`` may return one shared service
+    (it is never closed by the suite). ``modes`` lets a demo-only backend leave out ``real``.
+    The machine opens accounts, credits, debits and transfers random amounts (tiny and near
+    10^36), replays earlier idempotency keys with the same request and with a different one,
+    and after every step checks balances, histories (walked page by page) and the ledger.
+    """
+    currency_list = list(currencies)
+    mode_list = [Mode(m) for m in modes]
+    if not currency_list or not mode_list:
+        raise InvalidInput("currencies and modes must not be empty")
+
+    accounts_st = st.tuples(
+        st.sampled_from(_PLAYERS), st.sampled_from(currency_list), st.sampled_from(mode_list)
+    )
+
+    class WalletConformance(RuleBasedStateMachine):
+        """Random wallet operations on the backend under test and on the model, compared."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.op = "conf-" + uuid.uuid4().hex[:16]
+            self.model = MemoryWallet()
+            self.sut = factory()
+            self.sent: list[tuple[str, tuple[Any, ...], Any]] = []
+            self.counter = 0
+            self.opened: set[AccountKey] = set()
+
+        def key(self, spec: tuple[str, Currency, Mode]) -> AccountKey:
+            return AccountKey(self.op, spec[0], spec[1], spec[2])
+
+        def both(self, call: Callable[[WalletService], Any]) -> Any:
+            expected = _outcome(lambda: call(self.model))
+            actual = _outcome(lambda: call(self.sut))
+            assert (expected[0], _comparable(expected[1])) == (
+                actual[0],
+                _comparable(actual[1]),
+            ), f"model gave {expected!r}, backend gave {actual!r}"
+            return actual[1]
+
+        def movement(self, op: str, args: tuple[Any, ...], key: str) -> None:
+            def call(w: WalletService) -> Any:
+                if op == "transfer":
+                    return w.transfer(args[0], args[1], args[2], idempotency_key=key)
+                method = w.credit if op == "credit" else w.debit
+                return method(args[0], args[1], idempotency_key=key, system_account=args[2])
+
+            result = self.both(call)
+            self.sent.append((op, args, result))
+
+        def fresh_key(self) -> str:
+            self.counter += 1
+            return f"key-{self.counter}"
+
+        @initialize()
+        def open_some(self) -> None:
+            """p0 and p1 are open in every currency and mode, p0 funded; p2 starts closed."""
+            for currency in currency_list:
+                for mode in mode_list:
+                    for player in _PLAYERS[:2]:
+                        self.open_account((player, currency, mode), 0)
+                    self.movement(
+                        "credit",
+                        (self.key((_PLAYERS[0], currency, mode)), 10_000, "deposits"),
+                        self.fresh_key(),
+                    )
+
+        @rule(spec=accounts_st, floor=st.sampled_from([0, 0, 0, -1000]))
+        def open_account(self, spec: tuple[str, Currency, Mode], floor: int) -> None:
+            account = self.key(spec)
+            self.both(lambda w: w.open_account(account, floor=floor))
+            self.opened.add(account)
+
+        @rule(spec=accounts_st, amount=amounts(), system=st.sampled_from(_SYSTEMS))
+        def credit(self, spec: tuple[str, Currency, Mode], amount: int, system: str) -> None:
+            self.movement("credit", (self.key(spec), amount, system), self.fresh_key())
+
+        @rule(spec=accounts_st, amount=amounts(), system=st.sampled_from(_SYSTEMS))
+        def debit(self, spec: tuple[str, Currency, Mode], amount: int, system: str) -> None:
+            self.movement("debit", (self.key(spec), amount, system), self.fresh_key())
+
+        @rule(src=accounts_st, dst=st.sampled_from(_PLAYERS), amount=amounts())
+        def transfer(self, src: tuple[str, Currency, Mode], dst: str, amount: int) -> None:
+            source = self.key(src)
+            destination = AccountKey(self.op, dst, source.currency, source.mode)
+            self.movement("transfer", (source, destination, amount), self.fresh_key())
+
+        @precondition(lambda self: bool(self.sent))
+        @rule(data=st.data())
+        def replay_same_request(self, data: st.DataObject) -> None:
+            index = data.draw(st.integers(0, len(self.sent) - 1))
+            op, args, first = self.sent[index]
+            key = f"key-{index + 1}"
+            self.movement(op, args, key)
+            again = self.sent.pop()[2]
+            if isinstance(first, Receipt):
+                assert again == first, "a replay must return the very first receipt"
+
+        @precondition(lambda self: bool(self.sent))
+        @rule(data=st.data(), extra=st.integers(1, 50))
+        def reuse_key_for_other_request(self, data: st.DataObject, extra: int) -> None:
+            index = data.draw(st.integers(0, len(self.sent) - 1))
+            op, args, _first = self.sent[index]
+            if op == "transfer":
+                changed = (args[0], args[1], args[2] + extra)
+            else:
+                changed = (args[0], args[1] + extra, args[2])
+            self.movement(op, changed, f"key-{index + 1}")
+            self.sent.pop()
+
+        @rule(spec=accounts_st)
+        def balance(self, spec: tuple[str, Currency, Mode]) -> None:
+            account = self.key(spec)
+            self.both(lambda w: w.balance(account))
+
+        @rule(
+            spec=accounts_st,
+            kinds=st.none() | st.frozensets(st.sampled_from(list(Kind)), min_size=1),
+            page=st.integers(1, 4),
+        )
+        def history(
+            self, spec: tuple[str, Currency, Mode], kinds: frozenset[Kind] | None, page: int
+        ) -> None:
+            account = self.key(spec)
+
+            def walk(w: WalletService) -> list[HistoryEntry]:
+                out: list[HistoryEntry] = []
+                cursor: str | None = None
+                while True:
+                    got = w.history(account, limit=page, before=cursor, kinds=kinds)
+                    assert len(got.entries) <= page
+                    out.extend(_comparable(e) for e in got.entries)
+                    if got.next_cursor is None:
+                        return out
+                    assert got.entries, "a page with a next cursor cannot be empty"
+                    cursor = got.next_cursor
+
+            self.both(walk)
+
+        @invariant()
+        def ledger_balances(self) -> None:
+            report = self.sut.reconcile(self.op)
+            expected = self.model.reconcile(self.op)
+            assert report.ok, f"ledger broken: {report}"
+            assert report.accounts_checked == expected.accounts_checked
+            assert report.transactions == expected.transactions
+            assert {k: v for k, v in report.system_balances.items() if v} == {
+                k: v for k, v in expected.system_balances.items() if v
+            }
+            for name in _SYSTEMS:
+                for currency in currency_list:
+                    for mode in mode_list:
+                        assert self.sut.system_balance(
+                            self.op, name, currency, mode
+                        ) == self.model.system_balance(self.op, name, currency, mode)
+
+    return WalletConformance
+
+
+def run_wallet_conformance(
+    factory: Callable[[], WalletService],
+    *,
+    currencies: Sequence[Currency] = (USD, ETH),
+    modes: Sequence[Mode] = (Mode.REAL, Mode.DEMO),
+    settings: Settings | None = None,
+) -> None:
+    """Run the conformance state machine on ``factory``'s wallets; raise on any divergence.
+
+    Call it from a test::
+
+        def test_my_wallet_conforms():
+            run_wallet_conformance(lambda: MyWallet(...))
+
+    ``settings`` (a ``hypothesis.settings``) sizes the run, for example
+    ``settings(max_examples=50, stateful_step_count=30)``.
+    """
+    machine = wallet_state_machine(factory, currencies=currencies, modes=modes)
+    run_state_machine_as_test(machine, settings=settings)

@@ -1,0 +1,42 @@
+"""Player wallets on a double-entry journal.
+
+The contract is :class:`WalletService`; :func:`open_wallet` builds one from a URL. The
+in-memory wallet is here; the SQL wallet lives in :mod:`casino_core.wallet.sql` and the Redis
+demo wallet in :mod:`casino_core.wallet.redis`, which import their optional dependencies
+(SQLAlchemy, redis-py) only when imported themselves.
+"""
+
+from casino_core.wallet._factory import ENV_MODE, ENV_URL, is_production, open_wallet
+from casino_core.wallet._memory import MemoryWallet
+from casino_core.wallet._protocol import WalletService
+from casino_core.wallet._types import (
+    SYSTEM_ACCOUNTS,
+    AccountKey,
+    Balance,
+    HistoryEntry,
+    HistoryPage,
+    Kind,
+    LedgerReport,
+    Mode,
+    Receipt,
+    fingerprint,
+)
+
+__all__ = [
+    "ENV_MODE",
+    "ENV_URL",
+    "SYSTEM_ACCOUNTS",
+    "AccountKey",
+    "Balance",
+    "HistoryEntry",
+    "HistoryPage",
+    "Kind",
+    "LedgerReport",
+    "MemoryWallet",
+    "Mode",
+    "Receipt",
+    "WalletService",
+    "fingerprint",
+    "is_production",
+    "open_wallet",
+]

@@ -1,0 +1,225 @@
+"""Helpers shared by the wallet backends: validation, stored outcomes, receipt codec."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from casino_core.errors import (
+    AccountNotFound,
+    CasinoError,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidInput,
+    LimitExceeded,
+)
+from casino_core.money import MAX_MINOR_UNITS, Currency
+from casino_core.wallet._types import (
+    AccountKey,
+    Kind,
+    Mode,
+    Receipt,
+    check_amount,
+    check_idempotency_key,
+    check_system_account,
+    fingerprint,
+)
+
+__all__ = [
+    "RECORDED_ERRORS",
+    "Clock",
+    "Request",
+    "check_account",
+    "check_floor",
+    "check_limit",
+    "decode_receipt",
+    "encode_receipt",
+    "from_micros",
+    "recorded_error",
+    "replay",
+    "single_request",
+    "to_micros",
+    "transfer_request",
+    "utc_now",
+    "validate_history_args",
+]
+
+Clock = Callable[[], datetime]
+
+RECORDED_ERRORS: dict[str, type[CasinoError]] = {
+    InsufficientFunds.code: InsufficientFunds,
+    AccountNotFound.code: AccountNotFound,
+    LimitExceeded.code: LimitExceeded,
+}
+"""Business errors that are recorded under the idempotency key and replayed as they were."""
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
+def utc_now() -> datetime:
+    """The current time in UTC (the default clock)."""
+    return datetime.now(UTC)
+
+
+def to_micros(moment: datetime) -> int:
+    """Microseconds since the Unix epoch of an aware datetime."""
+    if moment.tzinfo is None:
+        raise InvalidInput("datetimes must be timezone-aware")
+    delta = moment - _EPOCH
+    return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
+
+
+def from_micros(micros: int) -> datetime:
+    """The UTC datetime of microseconds since the Unix epoch."""
+    seconds, rest = divmod(micros, 1_000_000)
+    return datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest)
+
+
+def check_account(account: object) -> AccountKey:
+    """Return ``account`` if it is an :class:`AccountKey`, else raise ``InvalidInput``."""
+    if not isinstance(account, AccountKey):
+        raise InvalidInput(f"expected an AccountKey, got {type(account).__name__}")
+    return account
+
+
+def check_floor(floor: object) -> int:
+    """A floor is an int in [-MAX_MINOR_UNITS, 0]."""
+    if not isinstance(floor, int) or isinstance(floor, bool) or not -MAX_MINOR_UNITS <= floor <= 0:
+        raise InvalidInput(f"floor must be an int between -(10**36 - 1) and 0, got {floor!r}")
+    return floor
+
+
+def check_limit(limit: object) -> int:
+    """A page size is an int in 1..1000."""
+    if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 1000:
+        raise InvalidInput(f"limit must be an int in 1..1000, got {limit!r}")
+    return limit
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    """A validated money-moving request with its fingerprint."""
+
+    kind: Kind
+    account: AccountKey
+    counter: AccountKey | None
+    counterparty: str
+    amount: int
+    key: str
+    fingerprint: str
+
+
+def single_request(
+    kind: Kind, account: object, amount: object, key: object, system_account: object
+) -> Request:
+    """Validate a credit or debit."""
+    acct = check_account(account)
+    amt = check_amount(amount)
+    k = check_idempotency_key(key)
+    name = check_system_account(system_account)
+    return Request(kind, acct, None, name, amt, k, fingerprint(kind, (acct,), amt, name))
+
+
+def transfer_request(source: object, destination: object, amount: object, key: object) -> Request:
+    """Validate a transfer: one operator, currency and mode, two different players."""
+    src = check_account(source)
+    dst = check_account(destination)
+    amt = check_amount(amount)
+    k = check_idempotency_key(key)
+    if src.operator_id != dst.operator_id:
+        raise InvalidInput("a transfer must stay within one operator")
+    if src.currency != dst.currency or src.mode != dst.mode:
+        raise InvalidInput("a transfer must stay within one currency and mode")
+    if src.player_id == dst.player_id:
+        raise InvalidInput("a transfer needs two different accounts")
+    fp = fingerprint(Kind.TRANSFER, (src, dst), amt, dst.player_id)
+    return Request(Kind.TRANSFER, src, dst, dst.player_id, amt, k, fp)
+
+
+def recorded_error(code: str, message: str) -> CasinoError:
+    """The business error recorded under an idempotency key, ready to raise again."""
+    return RECORDED_ERRORS.get(code, CasinoError)(message)
+
+
+def replay(
+    request: Request, stored_fingerprint: str, outcome: Receipt | tuple[str, str]
+) -> Receipt:
+    """The outcome of a replayed key: the first receipt, its error, or a conflict."""
+    if stored_fingerprint != request.fingerprint:
+        raise IdempotencyConflict(
+            f"idempotency key {request.key!r} was already used for a different request"
+        )
+    if isinstance(outcome, Receipt):
+        return outcome
+    raise recorded_error(*outcome)
+
+
+def validate_history_args(
+    limit: object, before: object, kinds: object, since: object, until: object
+) -> tuple[int, int | None, frozenset[Kind] | None, int | None, int | None]:
+    """Check history arguments; return (limit, before seq, kinds, since us, until us)."""
+    lim = check_limit(limit)
+    seq: int | None = None
+    if before is not None:
+        if not isinstance(before, str) or not before.isdigit() or len(before) > 20:
+            raise InvalidInput(f"not a history cursor: {before!r}")
+        seq = int(before)
+    kset: frozenset[Kind] | None = None
+    if kinds is not None:
+        try:
+            kset = frozenset(Kind(k) for k in kinds)  # type: ignore[attr-defined]
+        except (TypeError, ValueError):
+            raise InvalidInput(f"kinds must be a set of Kind, got {kinds!r}") from None
+    bounds: list[int | None] = []
+    for value in (since, until):
+        if value is None:
+            bounds.append(None)
+        elif isinstance(value, datetime):
+            bounds.append(to_micros(value))
+        else:
+            raise InvalidInput("since and until must be timezone-aware datetimes")
+    return lim, seq, kset, bounds[0], bounds[1]
+
+
+def _account_doc(a: AccountKey) -> list[Any]:
+    return [a.operator_id, a.player_id, a.currency.code, a.currency.decimals, a.mode.value]
+
+
+def encode_receipt(r: Receipt) -> str:
+    """A receipt as compact JSON; amounts are decimal strings (exact at any size)."""
+    doc = {
+        "t": r.transaction_id,
+        "k": r.idempotency_key,
+        "kind": r.kind.value,
+        "a": _account_doc(r.account),
+        "amt": str(r.amount),
+        "bal": str(r.balance_after),
+        "v": r.version,
+        "cp": r.counterparty,
+        "cbal": None if r.counter_balance_after is None else str(r.counter_balance_after),
+        "cv": r.counter_version,
+        "at": to_micros(r.created_at),
+    }
+    return json.dumps(doc, separators=(",", ":"))
+
+
+def decode_receipt(text: str) -> Receipt:
+    """The inverse of :func:`encode_receipt`."""
+    doc = json.loads(text)
+    op, player, code, decimals, mode = doc["a"]
+    return Receipt(
+        transaction_id=doc["t"],
+        idempotency_key=doc["k"],
+        kind=Kind(doc["kind"]),
+        account=AccountKey(op, player, Currency(code, decimals), Mode(mode)),
+        amount=int(doc["amt"]),
+        balance_after=int(doc["bal"]),
+        version=int(doc["v"]),
+        counterparty=doc["cp"],
+        counter_balance_after=None if doc["cbal"] is None else int(doc["cbal"]),
+        counter_version=None if doc["cv"] is None else int(doc["cv"]),
+        created_at=from_micros(int(doc["at"])),
+    )

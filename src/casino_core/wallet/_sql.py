@@ -1,0 +1,772 @@
+"""The SQL wallet (SQLAlchemy 2 Core): PostgreSQL via psycopg 3, and SQLite.
+
+Imports SQLAlchemy, so it is only imported when a SQL wallet is asked for.
+
+How it stays correct under concurrency: every movement is one database transaction. On
+PostgreSQL a credit or debit is a conditional ``UPDATE ... SET balance = balance + :delta
+WHERE balance + :delta >= floor ... RETURNING``, so the check and the move happen under the
+row lock in one statement; when it matches no row, the locking path (``SELECT ... FOR
+UPDATE``) decides between "missing", "insufficient" and "over the limit". Transfers lock both
+rows in player-id order. On SQLite ``BEGIN IMMEDIATE`` serialises writers and the balance is
+read, checked and written in Python (SQLite cannot add 36-digit text exactly). The
+idempotency key is unique per operator in the database, so two deliveries of one key cannot
+both commit: the loser rolls back and replays the winner's outcome. System accounts have no
+balance row: their balances are sums over the journal, so no hot row sits in every bet
+(DESIGN decision 5).
+"""
+
+from __future__ import annotations
+
+import uuid
+import weakref
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from datetime import datetime
+from decimal import Decimal
+from typing import Any, TypeVar
+
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    Column,
+    Connection,
+    Engine,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    select,
+)
+from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.types import TypeDecorator, TypeEngine
+
+from casino_core.errors import (
+    AccountNotFound,
+    ConfigurationError,
+    InsufficientFunds,
+    InvalidInput,
+    LimitExceeded,
+    StorageUnavailable,
+)
+from casino_core.money import MAX_MINOR_UNITS, Currency
+from casino_core.wallet._base import MovingWallet
+from casino_core.wallet._common import (
+    Clock,
+    Request,
+    check_account,
+    check_floor,
+    decode_receipt,
+    encode_receipt,
+    from_micros,
+    recorded_error,
+    replay,
+    to_micros,
+    utc_now,
+    validate_history_args,
+)
+from casino_core.wallet._types import (
+    AccountKey,
+    Balance,
+    HistoryEntry,
+    HistoryPage,
+    Kind,
+    LedgerReport,
+    Mode,
+    Receipt,
+    check_system_account,
+)
+
+__all__ = [
+    "Amount",
+    "SqlWallet",
+    "accounts",
+    "append_only_ddl",
+    "create_schema",
+    "make_engine",
+    "metadata",
+    "postings",
+    "transactions",
+]
+
+T = TypeVar("T")
+
+
+class Amount(TypeDecorator[int]):
+    """Minor units of up to 36 digits, exact on every dialect.
+
+    ``NUMERIC(36, 0)`` on PostgreSQL; a decimal string on SQLite, whose INTEGER is 64-bit and
+    whose NUMERIC goes through a float. Python sees plain ``int``.
+    """
+
+    impl = Numeric(36, 0)
+    cache_ok = True
+
+    def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
+        if dialect.name == "sqlite":
+            return dialect.type_descriptor(String(40))
+        return dialect.type_descriptor(Numeric(36, 0, asdecimal=True))
+
+    def process_bind_param(self, value: int | None, dialect: Dialect) -> Any:
+        if value is None:
+            return None
+        if dialect.name == "sqlite":
+            return str(value)
+        return Decimal(value)
+
+    def process_result_value(self, value: Any, dialect: Dialect) -> int | None:
+        if value is None:
+            return None
+        return int(value)
+
+
+_Id = BigInteger().with_variant(Integer(), "sqlite")
+
+metadata = MetaData()
+"""The wallet tables; include it in a host app's Alembic ``target_metadata``."""
+
+accounts = Table(
+    "casino_wallet_accounts",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column("operator_id", String(128), nullable=False),
+    Column("player_id", String(128), nullable=False),
+    Column("currency", String(12), nullable=False),
+    Column("decimals", SmallInteger, nullable=False),
+    Column("mode", String(4), nullable=False),
+    Column("floor", Amount, nullable=False),
+    Column("balance", Amount, nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    UniqueConstraint("operator_id", "player_id", "currency", "mode", name="uq_casino_wallet_acct"),
+    CheckConstraint("mode IN ('real', 'demo')", name="ck_casino_wallet_acct_mode"),
+)
+"""Player accounts: the balance projection and the floor, one row per account."""
+
+transactions = Table(
+    "casino_wallet_transactions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("operator_id", String(128), nullable=False),
+    Column("idempotency_key", String(255), nullable=False),
+    Column("fingerprint", String(64), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("error_code", String(32)),
+    Column("error_message", Text),
+    Column("receipt", Text),
+    Column("created_us", BigInteger, nullable=False),
+    UniqueConstraint("operator_id", "idempotency_key", name="uq_casino_wallet_tx_key"),
+    CheckConstraint("status IN ('accepted', 'refused')", name="ck_casino_wallet_tx_status"),
+)
+"""One row per idempotency key: the accepted receipt or the refused business error."""
+
+postings = Table(
+    "casino_wallet_postings",
+    metadata,
+    Column("id", _Id, primary_key=True, autoincrement=True),
+    Column(
+        "transaction_id", String(32), ForeignKey("casino_wallet_transactions.id"), nullable=False
+    ),
+    Column("operator_id", String(128), nullable=False),
+    Column("account_id", _Id, ForeignKey("casino_wallet_accounts.id")),
+    Column("system_account", String(32)),
+    Column("currency", String(12), nullable=False),
+    Column("mode", String(4), nullable=False),
+    Column("kind", String(8), nullable=False),
+    Column("amount", Amount, nullable=False),
+    Column("balance_after", Amount),
+    Column("counterparty", String(128), nullable=False),
+    Column("idempotency_key", String(255), nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    CheckConstraint(
+        "(account_id IS NULL) <> (system_account IS NULL)", name="ck_casino_wallet_posting_side"
+    ),
+    Index("ix_casino_wallet_postings_account", "account_id", "id"),
+    Index("ix_casino_wallet_postings_system", "operator_id", "system_account", "currency", "mode"),
+)
+"""The journal: append-only postings; each transaction's postings sum to zero."""
+
+
+def append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
+    """SQL that makes journal rows append-only (triggers), for Alembic ``op.execute``.
+
+    On PostgreSQL a trigger function raises on UPDATE, DELETE or TRUNCATE of postings and
+    transactions; on SQLite ``RAISE(ABORT)`` triggers refuse UPDATE and DELETE.
+    """
+    tables = ("casino_wallet_postings", "casino_wallet_transactions")
+    if dialect_name == "postgresql":
+        q = f'"{schema}".' if schema else ""
+        fn = f"{q}casino_wallet_append_only"
+        out = [
+            f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ "
+            "BEGIN RAISE EXCEPTION USING MESSAGE = 'casino_core journal rows are append-only: ' "
+            "|| TG_OP || ' on ' || TG_TABLE_NAME, ERRCODE = 'restrict_violation'; END $$"
+        ]
+        for t in tables:
+            out.append(
+                f"CREATE OR REPLACE TRIGGER {t}_no_change BEFORE UPDATE OR DELETE ON {q}{t} "
+                f"FOR EACH ROW EXECUTE FUNCTION {fn}()"
+            )
+            out.append(
+                f"CREATE OR REPLACE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {q}{t} "
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {fn}()"
+            )
+        return out
+    if dialect_name == "sqlite":
+        return [
+            f"CREATE TRIGGER IF NOT EXISTS {t}_no_{op.lower()} BEFORE {op} ON {t} "
+            f"BEGIN SELECT RAISE(ABORT, 'casino_core journal rows are append-only'); END"
+            for t in tables
+            for op in ("UPDATE", "DELETE")
+        ]
+    return []
+
+
+_SQLITE_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine fit for the wallet; on SQLite it begins every transaction IMMEDIATE.
+
+    ``kwargs`` go to :func:`sqlalchemy.create_engine` (``pool_size`` and so on).
+    """
+    try:
+        parsed = make_url(url)
+    except ArgumentError as exc:
+        raise ConfigurationError(f"not a database URL: {exc}") from None
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database in (None, "", ":memory:") or "mode=memory" in str(parsed):
+            raise ConfigurationError(
+                "an in-memory SQLite database is private to one connection; use memory:// "
+                "for a throwaway wallet or sqlite:///path.db for a file"
+            )
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
+        engine = create_engine(parsed, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    if backend == "postgresql":
+        if parsed.drivername != "postgresql+psycopg":
+            raise ConfigurationError(
+                "PostgreSQL wallets use psycopg 3: write the URL as postgresql+psycopg://..."
+            )
+        return create_engine(parsed, **kwargs)
+    raise ConfigurationError(f"the SQL wallet supports PostgreSQL and SQLite, not {backend!r}")
+
+
+def _configure_sqlite(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=FULL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        # Straight to the driver: this runs before every transaction, so it stays cheap.
+        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+
+    _SQLITE_ENGINES.add(engine)
+
+
+def create_schema(engine: Engine, schema: str | None = None) -> None:
+    """Create the wallet tables and append-only triggers if missing (quick start, tests).
+
+    With ``schema`` (PostgreSQL), the tables go into that schema, created if needed. Hosts
+    with migrations include :data:`metadata` and :func:`append_only_ddl` in them instead.
+    """
+    try:
+        with engine.begin() as conn:
+            if schema is not None:
+                if engine.dialect.name != "postgresql":
+                    raise ConfigurationError("schema= is supported on PostgreSQL only")
+                conn.exec_driver_sql(f'CREATE SCHEMA IF NOT EXISTS "{_check_schema(schema)}"')
+                conn = conn.execution_options(schema_translate_map={None: schema})
+            metadata.create_all(conn)
+            for statement in append_only_ddl(engine.dialect.name, schema):
+                conn.exec_driver_sql(statement)
+    except SQLAlchemyError as exc:
+        raise StorageUnavailable(f"could not create the wallet schema: {exc}") from exc
+
+
+def _check_schema(schema: str) -> str:
+    if not schema.replace("_", "").isalnum() or not schema.isascii() or len(schema) > 63:
+        raise ConfigurationError(f"schema must be an ASCII identifier, got {schema!r}")
+    return schema
+
+
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
+_ATTEMPTS = 8
+
+
+class SqlWallet(MovingWallet):
+    """A :class:`~casino_core.wallet.WalletService` on PostgreSQL or SQLite.
+
+    Build it from an engine made by :func:`make_engine` (or use
+    :func:`~casino_core.wallet.open_wallet`). ``schema`` places the tables in a PostgreSQL
+    schema. The tables must exist: :func:`create_schema` or the host's migrations.
+    """
+
+    def __init__(
+        self, engine: Engine, *, schema: str | None = None, clock: Clock = utc_now
+    ) -> None:
+        name = engine.dialect.name
+        if name not in ("postgresql", "sqlite"):
+            raise ConfigurationError(f"the SQL wallet supports PostgreSQL and SQLite, not {name}")
+        if name == "sqlite" and engine not in _SQLITE_ENGINES:
+            raise ConfigurationError(
+                "SQLite engines must come from casino_core.wallet.make_engine, which makes "
+                "every transaction BEGIN IMMEDIATE (without it concurrent debits could race)"
+            )
+        if schema is not None:
+            if name != "postgresql":
+                raise ConfigurationError("schema= is supported on PostgreSQL only")
+            engine = engine.execution_options(schema_translate_map={None: _check_schema(schema)})
+        self._engine = engine
+        self._schema = schema
+        self._sqlite = name == "sqlite"
+        self._clock = clock
+        a, t = accounts.c, transactions.c
+        key_match = (
+            (a.operator_id == bindparam("k_op"))
+            & (a.player_id == bindparam("k_player"))
+            & (a.currency == bindparam("k_cur"))
+            & (a.mode == bindparam("k_mode"))
+        )
+        self._q_key = select(
+            t.fingerprint, t.status, t.error_code, t.error_message, t.receipt
+        ).where((t.operator_id == bindparam("op")) & (t.idempotency_key == bindparam("key")))
+        self._q_lock = (
+            select(a.id, a.floor, a.balance, a.version).where(key_match).with_for_update()
+        )
+        self._q_account = select(a.id, a.floor, a.balance, a.version).where(key_match)
+        self._q_update = (
+            accounts.update()
+            .where(a.id == bindparam("aid"))
+            .values(balance=bindparam("bal"), version=bindparam("ver"))
+        )
+        # PostgreSQL credit/debit fast path: check and move in one statement; the row lock is
+        # taken by the UPDATE itself, so the hot row is held one round trip less.
+        delta = bindparam("delta", type_=Amount)
+        new_balance = a.balance + delta
+        self._q_cond_update = (
+            accounts.update()
+            .where(key_match & (new_balance >= a.floor))
+            .where(new_balance <= bindparam("max", MAX_MINOR_UNITS, type_=Amount))
+            .values(balance=new_balance, version=a.version + 1)
+            .returning(a.id, a.balance, a.version)
+        )
+        self._q_insert_tx = transactions.insert()
+        self._q_insert_postings = postings.insert()
+        self._q_insert_account = accounts.insert()
+
+    def __repr__(self) -> str:
+        return f"SqlWallet(dialect={self._engine.dialect.name!r}, schema={self._schema!r})"
+
+    @property
+    def engine(self) -> Engine:
+        """The engine (with the schema translation applied)."""
+        return self._engine
+
+    # -- plumbing -------------------------------------------------------------------------
+
+    def _tx(self, work: Callable[[Connection], T]) -> T:
+        """Run ``work`` in one transaction; retry lost races; translate driver errors."""
+        for _attempt in range(_ATTEMPTS):
+            try:
+                with self._engine.begin() as conn:
+                    return work(conn)
+            except IntegrityError as exc:
+                last: SQLAlchemyError = exc
+                continue
+            except DBAPIError as exc:
+                state = getattr(exc.orig, "sqlstate", None)
+                if state in _RETRYABLE_SQLSTATES:
+                    last = exc
+                    continue
+                raise StorageUnavailable(f"the wallet database failed: {exc.orig}") from exc
+            except SQLAlchemyError as exc:
+                raise StorageUnavailable(f"the wallet database failed: {exc}") from exc
+        raise StorageUnavailable(
+            f"the wallet database kept conflicting after {_ATTEMPTS} attempts"
+        ) from last
+
+    @staticmethod
+    def _key_params(account: AccountKey) -> dict[str, Any]:
+        return {
+            "k_op": account.operator_id,
+            "k_player": account.player_id,
+            "k_cur": account.currency.code,
+            "k_mode": account.mode.value,
+        }
+
+    # -- accounts -------------------------------------------------------------------------
+
+    def open_account(self, account: AccountKey, *, floor: int = 0) -> Balance:
+        """Open ``account`` (idempotent); see :meth:`WalletService.open_account`."""
+        check_account(account)
+        check_floor(floor)
+
+        def work(conn: Connection) -> Balance:
+            row = conn.execute(self._q_account, self._key_params(account)).first()
+            if row is None:
+                conn.execute(
+                    self._q_insert_account,
+                    {
+                        "operator_id": account.operator_id,
+                        "player_id": account.player_id,
+                        "currency": account.currency.code,
+                        "decimals": account.currency.decimals,
+                        "mode": account.mode.value,
+                        "floor": floor,
+                        "balance": 0,
+                        "version": 0,
+                        "created_us": to_micros(self._clock()),
+                    },
+                )
+                return Balance(0, 0, 0, floor, 0)
+            if row.floor != floor:
+                raise InvalidInput(f"account {account} is already open with floor {row.floor}")
+            return Balance(row.balance, 0, row.balance, row.floor, row.version)
+
+        return self._tx(work)
+
+    def balance(self, account: AccountKey) -> Balance:
+        """The account's balance; see :meth:`WalletService.balance`."""
+        check_account(account)
+
+        def work(conn: Connection) -> Balance:
+            row = conn.execute(self._q_account, self._key_params(account)).first()
+            if row is None:
+                raise AccountNotFound(f"no account {account}")
+            return Balance(row.balance, 0, row.balance, row.floor, row.version)
+
+        return self._tx(work)
+
+    # -- movements ------------------------------------------------------------------------
+
+    def _run(self, req: Request) -> Receipt:
+        outcome = self._tx(lambda conn: self._attempt(conn, req))
+        if isinstance(outcome, Receipt):
+            return outcome
+        raise recorded_error(*outcome)
+
+    def _attempt(self, conn: Connection, req: Request) -> Receipt | tuple[str, str]:
+        op = req.account.operator_id
+        known = conn.execute(self._q_key, {"op": op, "key": req.key}).first()
+        if known is not None:
+            stored: Receipt | tuple[str, str]
+            if known.status == "accepted":
+                stored = decode_receipt(known.receipt)
+            else:
+                stored = (known.error_code, known.error_message)
+            try:
+                return replay(req, known.fingerprint, stored)
+            except (InsufficientFunds, AccountNotFound, LimitExceeded) as exc:
+                return (exc.code, exc.message)
+        micros = to_micros(self._clock())
+        tx_id = uuid.uuid4().hex
+        try:
+            receipt = self._move(conn, req, tx_id, micros)
+        except (InsufficientFunds, AccountNotFound, LimitExceeded) as exc:
+            conn.execute(
+                self._q_insert_tx,
+                {
+                    "id": tx_id,
+                    "operator_id": op,
+                    "idempotency_key": req.key,
+                    "fingerprint": req.fingerprint,
+                    "kind": req.kind.value,
+                    "status": "refused",
+                    "error_code": exc.code,
+                    "error_message": exc.message,
+                    "receipt": None,
+                    "created_us": micros,
+                },
+            )
+            return (exc.code, exc.message)
+        return receipt
+
+    def _lock(self, conn: Connection, account: AccountKey) -> Any:
+        row = conn.execute(self._q_lock, self._key_params(account)).first()
+        if row is None:
+            raise AccountNotFound(f"no account {account}")
+        return row
+
+    def _move(self, conn: Connection, req: Request, tx_id: str, micros: int) -> Receipt:
+        main_key, counter_key = req.account, req.counter
+        delta = req.amount if req.kind is Kind.CREDIT else -req.amount
+        if not self._sqlite and counter_key is None:
+            params = {**self._key_params(main_key), "delta": delta}
+            moved = conn.execute(self._q_cond_update, params).first()
+            if moved is not None:
+                return self._record(
+                    conn, req, tx_id, micros, delta, moved.id, moved.balance, moved.version,
+                    None,
+                )  # fmt: skip
+            # Refused or missing: the locking path below decides which, under the row lock
+            # (the state may have changed since; then the movement goes through after all).
+        if counter_key is not None and counter_key.player_id < main_key.player_id:
+            counter_row = self._lock(conn, counter_key)
+            main_row = self._lock(conn, main_key)
+        else:
+            main_row = self._lock(conn, main_key)
+            counter_row = self._lock(conn, counter_key) if counter_key is not None else None
+        if counter_key is not None and counter_row is None:  # pragma: no cover - typing aid
+            raise AccountNotFound(f"no account {counter_key}")
+        new_balance = main_row.balance + delta
+        if new_balance < main_row.floor:
+            raise InsufficientFunds(
+                f"account {main_key} cannot pay {req.amount} without going below its floor"
+            )
+        if new_balance > MAX_MINOR_UNITS:
+            raise LimitExceeded(f"account {main_key} would exceed 10**36 - 1 minor units")
+        counter_balance = counter_version = None
+        if counter_row is not None:
+            counter_balance = counter_row.balance + req.amount
+            if counter_balance > MAX_MINOR_UNITS:
+                raise LimitExceeded(f"account {counter_key} would exceed 10**36 - 1 minor units")
+            counter_version = counter_row.version + 1
+        version = main_row.version + 1
+        updates = [{"aid": main_row.id, "bal": new_balance, "ver": version}]
+        counter: tuple[int, int, int] | None = None
+        if counter_row is not None and counter_balance is not None and counter_version is not None:
+            updates.append({"aid": counter_row.id, "bal": counter_balance, "ver": counter_version})
+            counter = (counter_row.id, counter_balance, counter_version)
+        conn.execute(self._q_update, updates)
+        return self._record(
+            conn, req, tx_id, micros, delta, main_row.id, new_balance, version, counter
+        )
+
+    def _record(
+        self,
+        conn: Connection,
+        req: Request,
+        tx_id: str,
+        micros: int,
+        delta: int,
+        account_id: int,
+        balance: int,
+        version: int,
+        counter: tuple[int, int, int] | None,
+    ) -> Receipt:
+        """Append the transaction row and its postings; return the receipt."""
+        main_key = req.account
+        receipt = Receipt(
+            transaction_id=tx_id,
+            idempotency_key=req.key,
+            kind=req.kind,
+            account=main_key,
+            amount=req.amount,
+            balance_after=balance,
+            version=version,
+            counterparty=req.counterparty,
+            counter_balance_after=None if counter is None else counter[1],
+            counter_version=None if counter is None else counter[2],
+            created_at=from_micros(micros),
+        )
+        op = main_key.operator_id
+        conn.execute(
+            self._q_insert_tx,
+            {
+                "id": tx_id,
+                "operator_id": op,
+                "idempotency_key": req.key,
+                "fingerprint": req.fingerprint,
+                "kind": req.kind.value,
+                "status": "accepted",
+                "error_code": None,
+                "error_message": None,
+                "receipt": encode_receipt(receipt),
+                "created_us": micros,
+            },
+        )
+        common = {
+            "transaction_id": tx_id,
+            "operator_id": op,
+            "currency": main_key.currency.code,
+            "mode": main_key.mode.value,
+            "kind": req.kind.value,
+            "idempotency_key": req.key,
+            "created_us": micros,
+        }
+        rows = [
+            {
+                **common,
+                "account_id": account_id,
+                "system_account": None,
+                "amount": delta,
+                "balance_after": balance,
+                "counterparty": req.counterparty,
+            }
+        ]
+        if counter is not None:
+            rows.append(
+                {
+                    **common,
+                    "account_id": counter[0],
+                    "system_account": None,
+                    "amount": req.amount,
+                    "balance_after": counter[1],
+                    "counterparty": main_key.player_id,
+                }
+            )
+        else:
+            rows.append(
+                {
+                    **common,
+                    "account_id": None,
+                    "system_account": req.counterparty,
+                    "amount": -delta,
+                    "balance_after": None,
+                    "counterparty": main_key.player_id,
+                }
+            )
+        conn.execute(self._q_insert_postings, rows)
+        return receipt
+
+    # -- reading --------------------------------------------------------------------------
+
+    def history(
+        self,
+        account: AccountKey,
+        *,
+        limit: int = 50,
+        before: str | None = None,
+        kinds: frozenset[Kind] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> HistoryPage:
+        """The account's postings, newest first; see :meth:`WalletService.history`."""
+        check_account(account)
+        lim, seq, kset, lo, hi = validate_history_args(limit, before, kinds, since, until)
+        p = postings.c
+
+        def work(conn: Connection) -> HistoryPage:
+            row = conn.execute(self._q_account, self._key_params(account)).first()
+            if row is None:
+                raise AccountNotFound(f"no account {account}")
+            q = select(
+                p.id,
+                p.transaction_id,
+                p.idempotency_key,
+                p.kind,
+                p.amount,
+                p.balance_after,
+                p.counterparty,
+                p.created_us,
+            ).where(p.account_id == row.id)
+            if seq is not None:
+                q = q.where(p.id < seq)
+            if kset is not None:
+                q = q.where(p.kind.in_(sorted(k.value for k in kset)))
+            if lo is not None:
+                q = q.where(p.created_us >= lo)
+            if hi is not None:
+                q = q.where(p.created_us < hi)
+            rows = conn.execute(q.order_by(p.id.desc()).limit(lim + 1)).all()
+            entries = tuple(
+                HistoryEntry(
+                    str(r.id),
+                    r.transaction_id,
+                    r.idempotency_key,
+                    Kind(r.kind),
+                    r.amount,
+                    r.balance_after,
+                    r.counterparty,
+                    from_micros(r.created_us),
+                )
+                for r in rows[:lim]
+            )
+            return HistoryPage(entries, entries[-1].cursor if len(rows) > lim else None)
+
+        return self._tx(work)
+
+    def _sums(
+        self, conn: Connection, keys: Iterable[Any], where: Any
+    ) -> dict[tuple[Any, ...], list[int]]:
+        """(sum of amount, count) grouped by ``keys``; exact on both dialects."""
+        cols = list(keys)
+        out: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
+        if self._sqlite:  # SQLite's SUM goes through 64-bit ints or floats: add in Python
+            for row in conn.execute(select(*cols, postings.c.amount).where(where)):
+                acc = out[tuple(row[:-1])]
+                acc[0] += row[-1]
+                acc[1] += 1
+            return out
+        total = func.sum(postings.c.amount).label("total")
+        q = select(*cols, total, func.count().label("n")).where(where).group_by(*cols)
+        for row in conn.execute(q):
+            if row.n:  # without GROUP BY keys, an empty journal still yields one NULL row
+                out[tuple(row[: len(cols)])] = [int(row.total), int(row.n)]
+        return out
+
+    def system_balance(self, operator_id: str, name: str, currency: Currency, mode: Mode) -> int:
+        """A system account's balance: the sum of its journal postings."""
+        check_system_account(name)
+        p = postings.c
+        where = (
+            (p.operator_id == operator_id)
+            & (p.system_account == name)
+            & (p.currency == currency.code)
+            & (p.mode == Mode(mode).value)
+        )
+        sums = self._tx(lambda conn: self._sums(conn, [], where))
+        return sums[()][0] if () in sums else 0
+
+    def reconcile(self, operator_id: str) -> LedgerReport:
+        """Recompute balances from the journal; see :meth:`WalletService.reconcile`."""
+        a, p, t = accounts.c, postings.c, transactions.c
+
+        def work(conn: Connection) -> LedgerReport:
+            rows = conn.execute(
+                select(a.id, a.player_id, a.currency, a.mode, a.balance, a.version).where(
+                    a.operator_id == operator_id
+                )
+            ).all()
+            in_op = p.operator_id == operator_id
+            per_account = self._sums(conn, [p.account_id], in_op & p.account_id.is_not(None))
+            totals = self._sums(conn, [p.currency, p.mode], in_op)
+            system = self._sums(
+                conn, [p.system_account, p.currency, p.mode], in_op & p.system_account.is_not(None)
+            )
+            n_tx = conn.execute(
+                select(func.count()).where(
+                    (t.operator_id == operator_id) & (t.status == "accepted")
+                )
+            ).scalar_one()
+            mismatches = tuple(
+                sorted(
+                    f"{operator_id}/{r.player_id}/{r.currency}/{r.mode}"
+                    for r in rows
+                    if per_account.get((r.id,), [0, 0]) != [r.balance, r.version]
+                )
+            )
+            return LedgerReport(
+                operator_id,
+                len(rows),
+                int(n_tx),
+                {(k[0], k[1]): v[0] for k, v in totals.items()},
+                {(k[0], k[1], k[2]): v[0] for k, v in system.items()},
+                mismatches,
+            )
+
+        return self._tx(work)
+
+    def close(self) -> None:
+        """Dispose of the engine's connection pool."""
+        self._engine.dispose()

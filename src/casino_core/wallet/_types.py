@@ -1,0 +1,249 @@
+"""Value types of the wallet contract: account keys, balances, receipts, history entries.
+
+All of them are frozen dataclasses holding plain ``int`` minor units: floats never touch money.
+"""
+
+from __future__ import annotations
+
+import enum
+import hashlib
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from casino_core.errors import InvalidAmount, InvalidInput, UnknownCurrency
+from casino_core.money import MAX_MINOR_UNITS, Currency, get_currency
+
+__all__ = [
+    "SYSTEM_ACCOUNTS",
+    "AccountKey",
+    "Balance",
+    "HistoryEntry",
+    "HistoryPage",
+    "Kind",
+    "LedgerReport",
+    "Mode",
+    "Receipt",
+    "check_amount",
+    "check_idempotency_key",
+    "check_system_account",
+    "fingerprint",
+]
+
+_ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}")
+_KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")
+
+SYSTEM_ACCOUNTS = frozenset({"house", "deposits", "withdrawals", "fees", "promotions", "faucet"})
+"""Names of the system accounts a credit or debit may move money against.
+
+``house`` is the bankroll (bets and wins), ``deposits`` the clearing account of incoming
+payments, ``withdrawals`` the pending outgoing payments, ``fees``, ``promotions`` (bonuses),
+and ``faucet`` where demo wallets draw play money from. Their balances are never stored in a
+hot row: they are derived from the journal (sum of their postings).
+"""
+
+
+class Mode(enum.StrEnum):
+    """Whether an account holds real money or play money."""
+
+    REAL = "real"
+    DEMO = "demo"
+
+
+class Kind(enum.StrEnum):
+    """What kind of movement a journal transaction is."""
+
+    CREDIT = "credit"
+    DEBIT = "debit"
+    TRANSFER = "transfer"
+
+
+def _check_id(value: object, what: str) -> str:
+    if not isinstance(value, str) or not _ID_RE.fullmatch(value):
+        raise InvalidInput(
+            f"{what} must be 1-128 characters of letters, digits and _.:@- "
+            f"(starting with a letter or digit), got {value!r}"
+        )
+    return value
+
+
+def _check_registered(currency: Currency) -> None:
+    """A registered code must come with its registered decimals (amounts would change value)."""
+    try:
+        known = get_currency(currency.code)
+    except UnknownCurrency:
+        return
+    if known != currency:
+        raise InvalidInput(
+            f"currency {currency.code} is registered with {known.decimals} decimals, "
+            f"not {currency.decimals}"
+        )
+
+
+def check_amount(amount: object) -> int:
+    """Return ``amount`` if it is a positive ``int`` of at most 36 digits, else raise."""
+    if not isinstance(amount, int) or isinstance(amount, bool):
+        raise InvalidAmount(f"an amount must be an int of minor units, got {type(amount).__name__}")
+    if amount <= 0:
+        raise InvalidAmount(f"an amount to move must be positive, got {amount}")
+    if amount > MAX_MINOR_UNITS:
+        raise InvalidAmount("an amount must have at most 36 digits in minor units")
+    return amount
+
+
+def check_idempotency_key(key: object) -> str:
+    """Return ``key`` if it is 1-255 printable ASCII characters without spaces, else raise."""
+    if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
+        raise InvalidInput(
+            "an idempotency key must be 1-255 printable ASCII characters without spaces"
+        )
+    return key
+
+
+def check_system_account(name: object) -> str:
+    """Return ``name`` if it is one of :data:`SYSTEM_ACCOUNTS`, else raise."""
+    if not isinstance(name, str) or name not in SYSTEM_ACCOUNTS:
+        raise InvalidInput(
+            f"unknown system account {name!r}; expected one of {sorted(SYSTEM_ACCOUNTS)}"
+        )
+    return name
+
+
+@dataclass(frozen=True, slots=True)
+class AccountKey:
+    """Identifies one player account: (operator_id, player_id, currency, mode).
+
+    ``currency`` accepts a :class:`Currency` or a registered code such as ``"USD"``.
+    """
+
+    operator_id: str
+    player_id: str
+    currency: Currency
+    mode: Mode = Mode.REAL
+
+    def __post_init__(self) -> None:
+        _check_id(self.operator_id, "operator_id")
+        _check_id(self.player_id, "player_id")
+        currency = self.currency
+        if not isinstance(currency, Currency):
+            object.__setattr__(self, "currency", get_currency(currency))
+        else:
+            _check_registered(currency)
+        try:
+            object.__setattr__(self, "mode", Mode(self.mode))
+        except ValueError:
+            raise InvalidInput(f"mode must be 'real' or 'demo', got {self.mode!r}") from None
+
+    def __str__(self) -> str:
+        return f"{self.operator_id}/{self.player_id}/{self.currency.code}/{self.mode.value}"
+
+
+@dataclass(frozen=True, slots=True)
+class Balance:
+    """A player account's balance in minor units.
+
+    ``posted`` is the sum of the account's journal postings; ``held`` is reserved by holds
+    (always 0 until two-phase holds land); ``available = posted - held`` is what a debit may
+    use down to the account's ``floor``. ``version`` grows by one with every posting.
+    """
+
+    available: int
+    held: int
+    posted: int
+    floor: int
+    version: int
+
+
+@dataclass(frozen=True, slots=True)
+class Receipt:
+    """The immutable result of a money movement; a replay returns the very same receipt.
+
+    ``account`` is the player account credited (credit) or debited (debit, transfer source);
+    ``balance_after`` and ``version`` are that account's posted balance and version right after
+    the movement. ``counterparty`` is the system account name (credit, debit) or the
+    destination player id (transfer), whose balance and version after a transfer are
+    ``counter_balance_after`` / ``counter_version`` (None for system accounts, whose balances
+    are derived from the journal).
+    """
+
+    transaction_id: str
+    idempotency_key: str
+    kind: Kind
+    account: AccountKey
+    amount: int
+    balance_after: int
+    version: int
+    counterparty: str
+    counter_balance_after: int | None
+    counter_version: int | None
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One journal posting of a player account, as shown in its history.
+
+    ``amount`` is signed: positive when money came in, negative when it went out.
+    ``cursor`` is opaque: pass it as ``before=`` to continue after this entry.
+    """
+
+    cursor: str
+    transaction_id: str
+    idempotency_key: str
+    kind: Kind
+    amount: int
+    balance_after: int
+    counterparty: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryPage:
+    """A page of history, newest first; ``next_cursor`` is None on the last page."""
+
+    entries: tuple[HistoryEntry, ...]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerReport:
+    """What :meth:`WalletService.reconcile` found for one operator.
+
+    ``journal_totals`` maps (currency code, mode) to the sum of every posting, which must be
+    zero; ``mismatches`` lists the player accounts whose stored balance differs from the sum
+    of their postings; ``system_balances`` maps (system account, currency, mode) to its
+    journal-derived balance. ``ok`` is True when nothing is wrong.
+    """
+
+    operator_id: str
+    accounts_checked: int
+    transactions: int
+    journal_totals: dict[tuple[str, str], int]
+    system_balances: dict[tuple[str, str, str], int]
+    mismatches: tuple[str, ...]
+
+    @property
+    def ok(self) -> bool:
+        """True when every balance equals its journal and every journal sums to zero."""
+        return not self.mismatches and all(v == 0 for v in self.journal_totals.values())
+
+
+def fingerprint(kind: Kind, accounts: Iterable[AccountKey], amount: int, counterparty: str) -> str:
+    """SHA-256 of a canonical description of a request, used to detect key reuse.
+
+    Two requests with one idempotency key are "the same request" exactly when their
+    fingerprints are equal.
+    """
+    doc = {
+        "kind": kind.value,
+        "accounts": [
+            [a.operator_id, a.player_id, a.currency.code, a.currency.decimals, a.mode.value]
+            for a in accounts
+        ],
+        "amount": str(amount),
+        "counterparty": counterparty,
+    }
+    data = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(data).hexdigest()

@@ -1,0 +1,95 @@
+"""Wallet fixtures shared by the conformance and integration tests (imported by conftests).
+
+Isolation from other test sessions on the same services: PostgreSQL tests get a fresh schema
+per session (dropped at the end), Redis tests a fresh key prefix (deleted at the end), and
+every test uses its own operator ids.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from casino_core.wallet import MemoryWallet, Mode, WalletService
+from casino_core.wallet.redis import RedisDemoWallet
+from casino_core.wallet.sql import SqlWallet, create_schema, make_engine
+
+
+@pytest.fixture(scope="session")
+def pg_schema(postgres_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL schema holding the wallet tables, dropped after the session."""
+    schema = "cc_wallet_" + uuid.uuid4().hex[:12]
+    engine = make_engine(postgres_url)
+    create_schema(engine, schema)
+    yield schema
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def pg_wallet(postgres_url: str, pg_schema: str) -> Iterator[SqlWallet]:
+    """A PostgreSQL wallet in the session's schema."""
+    wallet = SqlWallet(make_engine(postgres_url, pool_size=8), schema=pg_schema)
+    yield wallet
+    wallet.close()
+
+
+@pytest.fixture(scope="session")
+def sqlite_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite database file with the wallet tables."""
+    path = tmp_path_factory.mktemp("wallet") / "wallet.db"
+    engine = make_engine(f"sqlite:///{path}")
+    create_schema(engine)
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def sqlite_wallet(sqlite_path: Path) -> Iterator[SqlWallet]:
+    """A SQLite wallet on the session's database file."""
+    wallet = SqlWallet(make_engine(f"sqlite:///{sqlite_path}"))
+    yield wallet
+    wallet.close()
+
+
+@pytest.fixture(scope="session")
+def redis_prefix(redis_url: str) -> Iterator[str]:
+    """A fresh key prefix on the Redis test database; its keys are deleted afterwards."""
+    import redis
+
+    prefix = "cc-test-" + uuid.uuid4().hex[:12]
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(match=prefix + "|*", count=1000):
+        client.delete(key)
+    client.close()
+
+
+@pytest.fixture(scope="session")
+def redis_wallet(redis_url: str, redis_prefix: str) -> Iterator[RedisDemoWallet]:
+    """A Redis demo wallet under the session's prefix (starting balance 0)."""
+    wallet = RedisDemoWallet.from_url(redis_url, prefix=redis_prefix)
+    yield wallet
+    wallet.close()
+
+
+@pytest.fixture(
+    params=[
+        "memory",
+        "sqlite",
+        pytest.param("pg", marks=pytest.mark.postgres),
+        pytest.param("redis", marks=pytest.mark.redis),
+    ]
+)
+def backend(request: pytest.FixtureRequest) -> tuple[WalletService, Mode]:
+    """Each wallet backend with the mode it accepts (Redis: demo only)."""
+    name = request.param
+    if name == "memory":
+        return MemoryWallet(), Mode.REAL
+    if name == "redis":
+        return request.getfixturevalue("redis_wallet"), Mode.DEMO
+    return request.getfixturevalue(f"{name}_wallet"), Mode.REAL

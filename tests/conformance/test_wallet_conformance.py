@@ -1,0 +1,36 @@
+"""Every wallet backend behaves like the in-memory reference model."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import settings
+
+from casino_core.testing import run_wallet_conformance
+from casino_core.wallet import MemoryWallet, Mode
+from casino_core.wallet.redis import RedisDemoWallet
+from casino_core.wallet.sql import SqlWallet
+
+# Backends that do I/O run fewer, shorter programs: the 2-core CI box runs them in seconds.
+IO_SETTINGS = settings(max_examples=25, stateful_step_count=30)
+
+
+class TestWalletConformance:
+    """The stateful conformance suite, once per backend."""
+
+    def test_memory(self) -> None:
+        """A fresh in-memory wallet agrees with the model (sanity check of the suite)."""
+        run_wallet_conformance(MemoryWallet)
+
+    def test_sqlite(self, sqlite_wallet: SqlWallet) -> None:
+        """SQLite agrees with the model."""
+        run_wallet_conformance(lambda: sqlite_wallet, settings=IO_SETTINGS)
+
+    @pytest.mark.postgres
+    def test_postgres(self, pg_wallet: SqlWallet) -> None:
+        """PostgreSQL agrees with the model."""
+        run_wallet_conformance(lambda: pg_wallet, settings=IO_SETTINGS)
+
+    @pytest.mark.redis
+    def test_redis(self, redis_wallet: RedisDemoWallet) -> None:
+        """The Redis demo wallet agrees with the model on demo accounts."""
+        run_wallet_conformance(lambda: redis_wallet, modes=(Mode.DEMO,), settings=IO_SETTINGS)

@@ -1,0 +1,54 @@
+"""The public names of the wallet and testing packages are pinned."""
+
+from __future__ import annotations
+
+import casino_core.testing
+import casino_core.wallet
+import casino_core.wallet.redis
+import casino_core.wallet.sql
+
+
+def test_wallet_exports() -> None:
+    """casino_core.wallet.__all__ is sorted and complete."""
+    assert casino_core.wallet.__all__ == [
+        "ENV_MODE",
+        "ENV_URL",
+        "SYSTEM_ACCOUNTS",
+        "AccountKey",
+        "Balance",
+        "HistoryEntry",
+        "HistoryPage",
+        "Kind",
+        "LedgerReport",
+        "MemoryWallet",
+        "Mode",
+        "Receipt",
+        "WalletService",
+        "fingerprint",
+        "is_production",
+        "open_wallet",
+    ]
+
+
+def test_backend_and_testing_exports() -> None:
+    """The SQL, Redis and testing modules export exactly these."""
+    assert casino_core.wallet.sql.__all__ == [
+        "Amount",
+        "SqlWallet",
+        "accounts",
+        "append_only_ddl",
+        "create_schema",
+        "make_engine",
+        "metadata",
+        "postings",
+        "transactions",
+    ]
+    assert casino_core.wallet.redis.__all__ == ["RedisDemoWallet"]
+    assert casino_core.testing.__all__ == [
+        "run_wallet_conformance",
+        "strategies",
+        "wallet_state_machine",
+    ]
+    for module in (casino_core.wallet, casino_core.wallet.sql, casino_core.testing):
+        for name in module.__all__:
+            assert getattr(module, name) is not None
