@@ -21,7 +21,6 @@ from casino_core.cli import main
 from casino_core.games import get_game, par_sheet
 
 ROUNDS = 6000
-SCHEME_EXACT_GAMES = {"dice", "coinflip", "limbo", "mines", "hilo"}
 
 
 @pytest.fixture(scope="module")
@@ -59,10 +58,7 @@ class TestCleanHistory:
             if config["game"] == "crash":
                 params["crash_scheme"] = config["scheme"]
             rules, bet = game.parse(params)
-            if config["game"] in SCHEME_EXACT_GAMES:  # their stake tables differ by word counts
-                dist = game.distribution(rules, bet, scheme=config["scheme"])
-            else:
-                dist = game.distribution(rules, bet)
+            dist = game.distribution(rules, bet, config["scheme"])  # stake tables differ
             sheet = par_sheet(game.name, config["params"], dist)
             assert config["par_sheet"]["rtp_exact"] == str(sheet.rtp)
             mine = [
