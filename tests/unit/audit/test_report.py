@@ -6,7 +6,7 @@ import hashlib
 import json
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -53,14 +53,15 @@ class TestCleanHistory:
         assert report.configs
         lines = [json.loads(x) for x in clean_history.read_text().splitlines()]
         for config in report.configs:
-            game: Any = get_game(str(config["game"]))
-            params = dict(config["params"])
+            game = get_game(str(config["game"]))
+            recorded: dict[str, Any] = dict(cast(dict[str, Any], config["params"]))
+            params = dict(recorded)
             if config["game"] == "crash":
                 params["crash_scheme"] = config["scheme"]
             rules, bet = game.parse(params)
-            dist = game.distribution(rules, bet, config["scheme"])  # stake tables differ
-            sheet = par_sheet(game.name, config["params"], dist)
-            assert config["par_sheet"]["rtp_exact"] == str(sheet.rtp)
+            dist = game.distribution(rules, bet, str(config["scheme"]))  # stake tables differ
+            sheet = par_sheet(game.name, recorded, dist)
+            assert cast(dict[str, Any], config["par_sheet"])["rtp_exact"] == str(sheet.rtp)
             mine = [
                 Fraction(str(r["multiplier"]))
                 for r in lines
