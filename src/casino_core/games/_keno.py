@@ -112,6 +112,16 @@ def draw(rng: Rng) -> list[int]:
     return [remaining.pop(rng.int_below(NUMBERS - i)) for i in range(DRAWN)]
 
 
+@functools.cache
+def _free_times(drawn: int) -> tuple[tuple[tuple[int, int], ...], ...]:
+    """For each set of taken draw times (a bit mask): its free times t, each with how many
+    taken times lie below t."""
+    return tuple(
+        tuple((t, (mask & ((1 << t) - 1)).bit_count()) for t in range(drawn) if not mask >> t & 1)
+        for mask in range(1 << drawn)
+    )
+
+
 def draw_weights(
     picks: frozenset[int], weights: Sequence[Sequence[int]], numbers: int = NUMBERS
 ) -> tuple[int, ...]:
@@ -133,26 +143,32 @@ def draw_weights(
     # so it is at most the product of the row sums: that many bits per hit count suffice.
     slot = math.prod(max(sum(w), 1) for w in weights).bit_length()
     full = (1 << drawn) - 1
-    # For each set of taken times: its free times t with how many taken times lie below t.
-    free_times = [
-        [(t, (mask & ((1 << t) - 1)).bit_count()) for t in range(drawn) if not mask >> t & 1]
-        for mask in range(full + 1)
+    free_times = _free_times(drawn)
+    # The number drawn at time t sits at a place with a non-zero weight, after at most t
+    # smaller numbers: it is at most (last such place) + 1 + t. Past that, a state with t
+    # still free cannot complete (this prunes only when a row ends in zeros, as crafted words
+    # in tests do; the stake rows have no zero).
+    latest = [
+        max((k for k, v in enumerate(w) if v), default=-numbers) + 1 + t
+        for t, w in enumerate(weights)
     ]
     states: dict[int, int] = {0: 1}  # taken times -> weights, hit count h in slot h
     for x in range(1, numbers + 1):
         shift = slot if x in picks else 0
         left = numbers - x  # numbers still to come, which must fill the free times
+        closed = sum(1 << t for t in range(drawn) if latest[t] <= x)  # must be taken by now
         after: dict[int, int] = {}
         for mask, value in states.items():
             free = free_times[mask]
-            if len(free) <= left:  # x is not drawn
+            missing = closed & ~mask
+            if len(free) <= left and not missing:  # x is not drawn
                 after[mask] = after.get(mask, 0) + value
             if not free or len(free) - 1 > left:
                 continue
             value <<= shift
             for t, below in free:  # x is drawn at time t, at place x - 1 - below
                 weight = weights[t][x - 1 - below]
-                if weight:  # (zero weights: only in tests with crafted words)
+                if weight and not missing & ~(1 << t):
                     taken = mask | 1 << t
                     after[taken] = after.get(taken, 0) + value * weight
         states = after
