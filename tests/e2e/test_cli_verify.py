@@ -128,6 +128,26 @@ class TestParSheet:
             {"multiplier": "99/25", "probability": "1/4"},
         ]
 
+    def test_scheme_stake(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """--scheme stake gives the exact stake sheet and says so; the default is unbiased."""
+        args = ["par-sheet", "roulette", "--param", "bets=red", "--json"]
+        assert main(args) == 0
+        unbiased = json.loads(capsys.readouterr().out)
+        assert main([*args, "--scheme", "stake"]) == 0
+        stake = json.loads(capsys.readouterr().out)
+        assert (unbiased["scheme"], stake["scheme"]) == ("unbiased", "stake")
+        assert unbiased["rtp"]["exact"] == "36/37"
+        assert stake["rtp"]["exact"] == "522360887/536870912"  # 2 x red's words / 2^32
+        assert main(["par-sheet", "wheel", "--scheme", "stake"]) == 0
+        assert "PAR sheet: wheel (defaults), scheme stake" in capsys.readouterr().out
+
+    def test_unknown_scheme_exits_2(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Only the two RNG schemes are accepted."""
+        with pytest.raises(SystemExit) as exc:
+            main(["par-sheet", "wheel", "--scheme", "fair-ish"])
+        assert exc.value.code == 2
+        assert "stake" in capsys.readouterr().err
+
     def test_custom_table(self, capsys: pytest.CaptureFixture[str]) -> None:
         """A custom table's RTP is reported."""
         args = ["par-sheet", "plinko", "--param", "rows=1", "--param", "table=0.5,1.3", "--json"]

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import hashlib
 import html
-import inspect
 import json
 import math
 from collections import Counter
@@ -23,7 +22,7 @@ from datetime import UTC, datetime
 from fractions import Fraction
 from importlib import metadata
 from pathlib import Path
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from casino_core._version import __version__
 from casino_core.audit._bulk import AuditReport, CheckedRound, verify_files
@@ -271,19 +270,16 @@ def build_report(
 def _distribution(game_name: str, scheme: str, params_json: str) -> Distribution:
     """The exact distribution of one configuration under the record's scheme.
 
-    Games whose ``distribution`` takes a ``scheme`` (the formula games, whose stake-scheme
-    tables differ from the unbiased ones by the word counts) get it; crash gets the record's
-    scheme as its ``crash_scheme``.
+    Every game's ``distribution`` takes the scheme: under ``stake`` the tables differ from the
+    unbiased ones by the word counts. A crash record's scheme names its formula, which the
+    rules take as ``crash_scheme`` (crash's ``distribution`` checks the two agree).
     """
     game = get_game(game_name)
     params = json.loads(params_json)
     if game_name == "crash" and isinstance(params, dict):
         params.setdefault("crash_scheme", scheme)
     rules, bet = game.parse(params)
-    if "scheme" in inspect.signature(game.distribution).parameters and game_name != "crash":
-        with_scheme: Any = game.distribution  # the Game protocol has no scheme argument
-        return cast(Distribution, with_scheme(rules, bet, scheme=scheme))
-    return game.distribution(rules, bet)
+    return game.distribution(rules, bet, scheme)
 
 
 def _mid_cdf(key: tuple[str, str, str]) -> dict[Fraction, float] | None:

@@ -5,8 +5,10 @@ progress line on stderr when stderr is a terminal), or with ``--json`` one JSON 
 record; exit 0 when every record matches, 1 when any differs, 2 when any line is malformed
 (its number is named on stderr).
 
-``casino-core par-sheet GAME --param key=value ...`` prints the exact PAR sheet of any
-registered game; values are read as JSON when they parse (``picks=[1,2,3]``), else as text.
+``casino-core par-sheet GAME --param key=value ... [--scheme stake|unbiased]`` prints the exact
+PAR sheet of any registered game under that RNG scheme (default ``unbiased``; under ``stake``
+the tables follow the 2^32 words' uneven split); values are read as JSON when they parse
+(``picks=[1,2,3]``), else as text.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from decimal import Decimal
 from typing import IO, Any
 
 from casino_core.errors import InvalidInput
+from casino_core.fairness import Scheme
 from casino_core.games import (
     GAMES,
     RecordCheck,
@@ -121,8 +124,8 @@ def _par_sheet(args: argparse.Namespace) -> int:
     game = get_game(args.game)
     params = dict(args.param)
     rules, bet = game.parse(params)
-    sheet = par_sheet(game.name, params, game.distribution(rules, bet))
-    data = sheet.as_dict()
+    sheet = par_sheet(game.name, params, game.distribution(rules, bet, args.scheme))
+    data = {"scheme": args.scheme, **sheet.as_dict()}
     if args.json:
         print(json.dumps(data, default=str, sort_keys=True))
         return 0
@@ -133,7 +136,7 @@ def _par_sheet(args: argparse.Namespace) -> int:
         return f"{value['decimal']}  ({value['exact']})"
 
     shown = ", ".join(f"{k}={v}" for k, v in params.items()) or "defaults"
-    print(f"PAR sheet: {game.name} ({shown})")
+    print(f"PAR sheet: {game.name} ({shown}), scheme {args.scheme}")
     for name in ("rtp", "house_edge", "hit_frequency", "win_frequency", "variance", "max_win"):
         print(f"  {name:<14} {figure(name)}")
     print(f"  {'std_dev':<14} {data['std_dev']}")
@@ -162,6 +165,12 @@ def register(sub: SubParsers) -> None:
         type=_param,
         metavar="KEY=VALUE",
         help="a game parameter (repeatable), e.g. --param rows=16 --param risk=high",
+    )
+    par.add_argument(
+        "--scheme",
+        choices=[s.value for s in Scheme],
+        default=Scheme.UNBIASED.value,
+        help="the RNG scheme the rounds are played with (default: unbiased)",
     )
     par.add_argument("--json", action="store_true", help="print JSON")
     par.set_defaults(func=_par_sheet)

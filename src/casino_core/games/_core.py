@@ -1,9 +1,9 @@
 """What every game shares: exact distributions, PAR sheets, payouts, validation, the protocol.
 
 Games are pure (DESIGN.md decision 9): ``resolve(rules, bet, rng) -> outcome`` draws from a
-:class:`~casino_core.fairness.Rng` in a documented order, and ``distribution(rules, bet)``
-gives the exact table of (payout multiplier, probability) as Fractions, from which the PAR
-sheet follows exactly.
+:class:`~casino_core.fairness.Rng` in a documented order, and
+``distribution(rules, bet, scheme)`` gives the exact table of (payout multiplier, probability)
+as Fractions under that RNG scheme, from which the PAR sheet follows exactly.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 from pydantic import BaseModel, ValidationError
 
 from casino_core.errors import InvalidBet
-from casino_core.fairness import Rng
+from casino_core.fairness import Rng, Scheme
 
 __all__ = [
     "Distribution",
@@ -184,7 +184,12 @@ class Game(Protocol[RulesC, BetC, OutcomeT]):
     * ``parse(params)``: rules and bet from round-record ``params`` or CLI ``--param``
       strings (values may be str, int or decimal strings); raises InvalidBet.
     * ``resolve``: pure; draws from ``rng`` in the documented order.
-    * ``distribution``: the exact table for this rules and bet.
+    * ``distribution``: the exact table for this rules and bet under ``scheme`` (the RNG
+      scheme the rounds were played with, default ``unbiased``). Under ``stake``
+      ``int_below(n)`` is ``floor(word * n / 2^32)``, which reaches the n values by word
+      counts that differ by one when n does not divide 2^32, so the stake table is exact for
+      stake rounds and differs from the unbiased one by parts in 2^32. Crash reads no per-bet
+      stream: it also accepts its crash-scheme name (see ``CrashGame.distribution``).
     * ``record_result(outcome)``: the ``result`` object of round record v1.
     """
 
@@ -194,6 +199,8 @@ class Game(Protocol[RulesC, BetC, OutcomeT]):
 
     def resolve(self, rules: RulesC, bet: BetC, rng: Rng) -> OutcomeT: ...
 
-    def distribution(self, rules: RulesC, bet: BetC) -> Distribution: ...
+    def distribution(
+        self, rules: RulesC, bet: BetC, scheme: Scheme | str = Scheme.UNBIASED
+    ) -> Distribution: ...
 
     def record_result(self, outcome: Any) -> dict[str, object]: ...

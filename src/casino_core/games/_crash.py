@@ -16,6 +16,10 @@ are evaluated on every boundary candidate):
 
 The payout is the target itself, so RTP = t * P: about ``1 - edge`` (the formulas' grids and
 the floor to 1.00 move it by a little; the PAR sheet gives the exact figure).
+
+``distribution(rules, bet, scheme)`` takes the ``scheme`` of the ``Game`` protocol: an RNG
+scheme (``stake``/``unbiased``) is accepted and changes nothing (no per-bet stream is read); a
+crash-scheme name must match ``rules.crash_scheme`` (an :class:`InvalidBet` otherwise).
 """
 
 from __future__ import annotations
@@ -29,8 +33,8 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from casino_core.errors import InvalidBet
-from casino_core.fairness import DEFAULT_CRASH_EDGE, CrashScheme, Rng, crash_point
+from casino_core.errors import InvalidBet, UnknownScheme
+from casino_core.fairness import DEFAULT_CRASH_EDGE, CrashScheme, Rng, Scheme, crash_point
 from casino_core.games._core import Distribution
 from casino_core.games._formula import (
     TWO_32,
@@ -54,6 +58,8 @@ __all__ = [
 ]
 
 TWO_52: Final = 1 << 52
+_RNG_SCHEMES: Final = frozenset(s.value for s in Scheme)
+_CRASH_SCHEMES: Final = frozenset(s.value for s in CrashScheme)
 
 
 class CrashRules(BaseModel):
@@ -190,13 +196,41 @@ class CrashGame:
         last_loser = largest_true(0, TWO_52, lambda r: bustabit_hundredths(r, keep_hundred) < need)
         return Fraction(TWO_52 - (last_loser + 1), TWO_52)
 
-    def distribution(self, rules: CrashRules, bet: CrashBet) -> Distribution:
-        """Exact payout table of one player's target (all 0 without a target)."""
+    def distribution(
+        self,
+        rules: CrashRules,
+        bet: CrashBet,
+        scheme: Scheme | CrashScheme | str = Scheme.UNBIASED,
+    ) -> Distribution:
+        """Exact payout table of one player's target (all 0 without a target).
+
+        The formula is ``rules.crash_scheme``. ``scheme`` is there for the ``Game`` protocol
+        and for audits: a crash round reads no per-bet stream, so an RNG scheme (``stake``,
+        ``unbiased``, the default) changes nothing; a crash-scheme name (what a crash
+        record's ``scheme`` holds) must be ``rules.crash_scheme``, else :class:`InvalidBet`
+        (the table of one formula is never silently given for another). Any other name
+        raises :class:`~casino_core.errors.UnknownScheme`.
+        """
+        self.check_scheme(rules, scheme)
         t = self.target(rules, bet)
         if t is None:
             return Distribution.of([(Fraction(0), Fraction(1))])
         p_win = self.win_probability(rules, bet)
         return Distribution.of([(t, p_win), (Fraction(0), 1 - p_win)])
+
+    def check_scheme(self, rules: CrashRules, scheme: Scheme | CrashScheme | str) -> None:
+        """Accept an RNG scheme name, or the crash-scheme name of ``rules`` (see
+        :meth:`distribution`)."""
+        if scheme in _RNG_SCHEMES:
+            return
+        if scheme not in _CRASH_SCHEMES:
+            known = ", ".join(sorted(_RNG_SCHEMES | _CRASH_SCHEMES))
+            raise UnknownScheme(f"unknown scheme {scheme!r} (known: {known})")
+        if CrashScheme(scheme) is not rules.crash_scheme:
+            raise InvalidBet(
+                f"scheme: {CrashScheme(scheme).value} rounds, but the rules' crash_scheme is "
+                f"{rules.crash_scheme.value}"
+            )
 
     def record_result(self, outcome: CrashOutcome) -> dict[str, object]:
         """``{"crash_point": "2.56"}``."""

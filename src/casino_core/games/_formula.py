@@ -8,6 +8,8 @@
   ``[lo, hi)`` under a scheme. Under ``unbiased`` it is ``(hi - lo) / n``; under ``stake``
   ``int_below(n) = floor(word * n / 2**32)``, so value k is hit by
   ``ceil((k + 1) * 2**32 / n) - ceil(k * 2**32 / n)`` of the 2^32 words.
+  :func:`value_probabilities` gives that probability for each of the n values (the table
+  games roulette and wheel use it too).
 * :func:`split_params`: a record's ``params`` into a rules model and a bet model.
 """
 
@@ -17,6 +19,7 @@ import math
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
+from itertools import pairwise
 from typing import Annotated, Any, Final, TypeVar
 
 from pydantic import (
@@ -50,6 +53,7 @@ __all__ = [
     "range_probability",
     "split_params",
     "to_fraction",
+    "value_probabilities",
     "words_below",
 ]
 
@@ -194,6 +198,22 @@ def range_probability(scheme: Scheme | str, n: int, lo: int, hi: int) -> Fractio
     if scheme is Scheme.STAKE:
         return Fraction(words_below(hi, n) - words_below(lo, n), TWO_32)
     return Fraction(hi - lo, n)
+
+
+def value_probabilities(scheme: Scheme | str, n: int) -> tuple[Fraction, ...]:
+    """Exact probability of each value 0..n-1 of ``int_below(n)`` under ``scheme``.
+
+    ``unbiased``: 1/n each. ``stake``: value k's share of the 2^32 words,
+    ``words_below(k + 1, n) - words_below(k, n)``; when n does not divide 2^32,
+    ``2**32 % n`` of the values get one word more than the others.
+    """
+    scheme = Scheme.parse(scheme)
+    if n < 1:
+        raise ValueError(f"need n >= 1, got {n}")
+    if scheme is Scheme.STAKE:
+        edges = [words_below(k, n) for k in range(n + 1)]
+        return tuple(Fraction(hi - lo, TWO_32) for lo, hi in pairwise(edges))
+    return (Fraction(1, n),) * n
 
 
 def split_params(

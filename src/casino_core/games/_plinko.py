@@ -6,7 +6,8 @@ compute; under ``unbiased`` it is one rejection-sampled bit per row (2 divides 2
 word is ever rejected). The bucket is the number of rights (0 = left edge), the path is the
 directions as ``"L"``/``"R"``, and the multiplier is ``table[bucket]``: the published
 (risk, rows) tables by default (8-16 rows, low/medium/high/expert). P(bucket = k) is
-``C(rows, k) / 2^rows``.
+``C(rows, k) / 2^rows`` under both schemes (``distribution`` takes the scheme and checks its
+name, but the table is the same).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from casino_core.fairness import Rng
+from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution
 from casino_core.games._registry import register_game
 from casino_core.games._tables import TableGame, TableRules, Tables, check_tables, published_tables
@@ -76,7 +77,11 @@ class PlinkoGame(TableGame[PlinkoRules, PlinkoBet]):
         path = "".join("R" if r else "L" for r in rights)
         return PlinkoOutcome(path, bucket, table[bucket])
 
-    def distribution(self, rules: PlinkoRules, bet: PlinkoBet) -> Distribution:
+    def distribution(
+        self, rules: PlinkoRules, bet: PlinkoBet, scheme: Scheme | str = Scheme.UNBIASED
+    ) -> Distribution:
+        """Exact table; the same under both schemes (2 divides 2^32: each bit is fair)."""
+        Scheme.parse(scheme)
         table = self.table(rules, bet)
         paths = 1 << bet.rows
         return Distribution.of((m, Fraction(comb(bet.rows, k), paths)) for k, m in enumerate(table))

@@ -4,7 +4,9 @@ Stream use (one value): ``pocket = rng.int_below(pockets)`` with 37 pockets (Eur
 (American, pocket 37 is "00"). Under ``stake`` that is ``floor(float * 37)`` of the first
 float, exactly the public verifiers' roulette; ``floor(float * 38)`` for American, which the
 largest crypto casino does not offer (same mapping, one more pocket). Under ``unbiased`` it is
-one rejection-sampled integer.
+one rejection-sampled integer. Neither 37 nor 38 divides 2^32, so under ``stake`` the pockets
+are not exactly equally likely (pocket k is hit by ``ceil((k + 1) 2^32 / n) - ceil(k 2^32 / n)``
+of the 2^32 words): ``distribution(rules, bet, "stake")`` is exact for stake rounds.
 
 Bets (``kind``, with ``numbers`` for inside bets, ``which`` = 1..3 for dozen and column, and
 an integer ``amount`` in any unit, default 1). A winning bet returns ``amount x pays`` (stake
@@ -44,8 +46,9 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from casino_core.errors import InvalidBet
-from casino_core.fairness import Rng
+from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution, validate_model
+from casino_core.games._formula import value_probabilities
 from casino_core.games._registry import register_game
 from casino_core.games._tables import check_keys, split_list
 
@@ -338,11 +341,17 @@ class RouletteGame:
         pocket = rng.int_below(rules.pockets)
         return RouletteOutcome(pocket, table[pocket], bet.total_amount)
 
-    def distribution(self, rules: RouletteRules, bet: RouletteBet) -> Distribution:
+    def distribution(
+        self, rules: RouletteRules, bet: RouletteBet, scheme: Scheme | str = Scheme.UNBIASED
+    ) -> Distribution:
+        """Exact table under ``scheme``: each pocket 1/37 (1/38) under ``unbiased``, its share of
+        the 2^32 words under ``stake`` (neither 37 nor 38 divides 2^32)."""
         table = _returns_by_pocket(rules.variant, bet)
-        share = Fraction(1, rules.pockets)
+        shares = value_probabilities(scheme, rules.pockets)
         total = bet.total_amount
-        return Distribution.of((Fraction(sum(r), total), share) for r in table)
+        return Distribution.of(
+            (Fraction(sum(r), total), share) for r, share in zip(table, shares, strict=True)
+        )
 
     def record_result(self, outcome: RouletteOutcome) -> dict[str, object]:
         return {"pocket": outcome.pocket}

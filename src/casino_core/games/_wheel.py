@@ -1,8 +1,11 @@
-"""Wheel: a spin lands on one of ``segments`` equally likely segments; the table pays it.
+"""Wheel: a spin lands on one of ``segments`` segments; the table pays it.
 
 Stream use (one value): ``segment = rng.int_below(segments)``. Under ``stake`` that is
 ``floor(float * segments)`` of the first float, as the public verifiers compute; under
-``unbiased`` it is one rejection-sampled integer. The multiplier is ``table[segment]`` of the
+``unbiased`` it is one rejection-sampled integer, so the segments are equally likely. Under
+``stake`` segment k is hit by ``ceil((k + 1) 2^32 / s) - ceil(k 2^32 / s)`` of the 2^32 words
+(s segments): equal shares only when s is a power of two. ``distribution(rules, bet,
+"stake")`` is exact for stake rounds. The multiplier is ``table[segment]`` of the
 (risk, segments) table: the published ones by default (10-50 segments, low/medium/high).
 """
 
@@ -14,8 +17,9 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from casino_core.fairness import Rng
+from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution
+from casino_core.games._formula import value_probabilities
 from casino_core.games._registry import register_game
 from casino_core.games._tables import TableGame, TableRules, Tables, check_tables, published_tables
 
@@ -68,10 +72,14 @@ class WheelGame(TableGame[WheelRules, WheelBet]):
         segment = rng.int_below(len(table))
         return WheelOutcome(segment, table[segment])
 
-    def distribution(self, rules: WheelRules, bet: WheelBet) -> Distribution:
+    def distribution(
+        self, rules: WheelRules, bet: WheelBet, scheme: Scheme | str = Scheme.UNBIASED
+    ) -> Distribution:
+        """Exact table under ``scheme``: each segment 1/segments under ``unbiased``, its share
+        of the 2^32 words under ``stake`` (equal only when segments is a power of two)."""
         table = self.table(rules, bet)
-        share = Fraction(1, len(table))
-        return Distribution.of((m, share) for m in table)
+        shares = value_probabilities(scheme, len(table))
+        return Distribution.of(zip(table, shares, strict=True))
 
     def record_result(self, outcome: WheelOutcome) -> dict[str, object]:
         return {"segment": outcome.segment}

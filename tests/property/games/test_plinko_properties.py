@@ -27,7 +27,7 @@ class TestPlinko:
         assert set(outcome.path) <= {"L", "R"}
         assert outcome.bucket == outcome.path.count("R")
         assert outcome.multiplier == PLINKO.table(rules, bet)[outcome.bucket]
-        assert outcome.multiplier in PLINKO.distribution(rules, bet).support
+        assert outcome.multiplier in PLINKO.distribution(rules, bet, scheme).support
 
     @given(rules_and_bets)
     def test_probabilities_sum_to_one_and_rtp_is_exact(

@@ -29,7 +29,7 @@ class TestRoulette:
         rules, bet = rb
         outcome = ROULETTE.resolve(rules, bet, make_rng(scheme, *seeds))
         assert 0 <= outcome.pocket < rules.pockets
-        assert outcome.multiplier in ROULETTE.distribution(rules, bet).support
+        assert outcome.multiplier in ROULETTE.distribution(rules, bet, scheme).support
         for i, (wager, got) in enumerate(zip(bet.bets, outcome.returns, strict=True)):
             won = outcome.pocket in covered(rules.variant, wager, i)
             assert got == (wager.amount * pays(wager.kind) if won else 0)

@@ -2,7 +2,7 @@
 
 For each table game and both schemes, rounds are played from pseudo-random seeds (one server
 and client seed per case, nonces 0..N-1) and their multipliers are compared with
-``distribution()`` at alpha = 0.001; the same test must reject a deliberately biased stream
+``distribution(rules, bet, scheme)`` at alpha = 0.001; the same test must reject a biased stream
 (:class:`casino_core.testing._game_strategies_b.BiasedRng`). The configurations give every
 cell (pocket, segment, bucket, hit count) its own multiplier, so the test sees the cells.
 
@@ -54,7 +54,7 @@ def _p_value(case: str, scheme: Scheme, biased: bool) -> float:
     game_name, params = CASES[case]
     game = get_game(game_name)
     rules, bet = game.parse(params)
-    dist = game.distribution(rules, bet)
+    dist = game.distribution(rules, bet, scheme)
     source = random.Random(f"{FIT_SEED}:{case}:{scheme.value}")
     server_seed = source.randbytes(32).hex()
     client_seed = source.randbytes(8).hex()

@@ -25,7 +25,7 @@ class TestWheel:
         table = WHEEL.table(rules, bet)
         assert 0 <= outcome.segment < bet.segments
         assert outcome.multiplier == table[outcome.segment]
-        assert outcome.multiplier in WHEEL.distribution(rules, bet).support
+        assert outcome.multiplier in WHEEL.distribution(rules, bet, scheme).support
 
     @given(rules_and_bets)
     def test_probabilities_sum_to_one_and_rtp_is_exact(

@@ -50,7 +50,7 @@ class TestFindings:
     def test_planted_mismatch_gap_and_repeat(self, tmp_path: Path) -> None:
         """A changed result digit, a missing nonce and a repeated nonce are each reported."""
         rows = records(SEED_A, "a", range(10))
-        rows[3]["result"] = {"segment": (int(rows[3]["result"]["segment"]) + 1) % 10}  # type: ignore[index, call-overload]
+        rows[3]["result"] = {"segment": (int(rows[3]["result"]["segment"]) + 1) % 10}  # type: ignore[index]
         del rows[6]  # nonce 6 missing
         rows.append(records(SEED_A, "a", [2])[0])  # nonce 2 again at the end
         path = write_jsonl(tmp_path / "planted.jsonl", rows)

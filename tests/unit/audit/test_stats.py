@@ -11,7 +11,7 @@ from fractions import Fraction
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from scipy import stats as sp
+from scipy import stats as sp  # type: ignore[import-untyped]  # scipy has no stubs
 
 from casino_core.audit import (
     RunsAccumulator,

@@ -17,24 +17,9 @@ from casino_core.fairness import (
     stream_floats,
     stream_ints,
 )
+from crafted_words import ScriptedStream
 
 SEED = "a5022ccf5dd5a76d2014278e3d91d1dfc47c3f12e683ea0c8151fdc2f944beb1"
-
-
-class ScriptedStream(ByteStream):
-    """A stream that returns crafted 4-byte words, to test accept/reject decisions."""
-
-    def __init__(self, words: list[int]) -> None:
-        super().__init__(SEED, "c", 0)
-        self._data = b"".join(w.to_bytes(4) for w in words)
-        self._at = 0
-
-    def read(self, n: int) -> bytes:
-        out = self._data[self._at : self._at + n]
-        if len(out) < n:
-            raise AssertionError("scripted stream exhausted")
-        self._at += n
-        return out
 
 
 class TestByteStream:

@@ -93,7 +93,7 @@ class TestMatching:
 
                 return Out()
 
-            def distribution(self, rules: Any, bet: Any) -> Distribution:
+            def distribution(self, rules: Any, bet: Any, scheme: Any = "unbiased") -> Distribution:
                 return Distribution.of(
                     [(Fraction(1), Fraction(1, 2)), (Fraction(2), Fraction(1, 2))]
                 )

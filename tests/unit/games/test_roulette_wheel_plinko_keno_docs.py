@@ -1,4 +1,8 @@
-"""docs/games-tables.md: every default PAR figure on the page is what the code computes."""
+"""docs/games-tables.md: every default PAR figure on the page is what the code computes.
+
+The figures under ``unbiased`` come first; the section "Under `stake`" repeats the roulette,
+wheel and keno configurations under the stake scheme.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from casino_core.fairness import Scheme
 from casino_core.games import get_game, par_sheet
 
 DOC = Path(__file__).parents[3] / "docs" / "games-tables.md"
@@ -19,6 +24,7 @@ ROULETTE_ROWS: dict[str, dict[str, object]] = {
     "american, top line": {"variant": "american", "bets": "top_line"},
 }
 SIZE_PARAM = {"wheel": "segments", "plinko": "rows", "keno": "picks"}
+STAKE_SECTION = "### Under `stake`"
 
 
 def _fixed(x: Fraction, places: int) -> str:
@@ -45,9 +51,28 @@ def _row(label: str) -> str:
     )
 
 
-def _doc_rows() -> list[str]:
+def _stake_row(label: str) -> str:
+    game_name, params = _params(label)
+    game = get_game(game_name)
+    rules, bet = game.parse(params)
+    stake = game.distribution(rules, bet, Scheme.STAKE)
+    unbiased = game.distribution(rules, bet, Scheme.UNBIASED)
+    moved = max(
+        abs(stake.probability_of(m) - unbiased.probability_of(m))
+        for m in stake.support | unbiased.support
+    )
+    return (
+        f"| {label} | {_fixed(unbiased.mean(), 10)} | {_fixed(stake.mean(), 10)} | "
+        f"{float(stake.mean() - unbiased.mean()):+.2e} | {float(moved):.2e} |"
+    )
+
+
+def _doc_rows(stake: bool) -> list[str]:
+    """The figure rows before the stake section, or (``stake``) in it."""
+    text = DOC.read_text()
+    unbiased_part, _, stake_part = text.partition(STAKE_SECTION)
     rows = []
-    for line in DOC.read_text().splitlines():
+    for line in (stake_part if stake else unbiased_part).splitlines():
         label = line.split("|")[1].strip() if line.startswith("| ") else ""
         words = label.split()
         if label in ROULETTE_ROWS or (len(words) == 3 and words[0] in SIZE_PARAM):
@@ -56,11 +81,19 @@ def _doc_rows() -> list[str]:
 
 
 def test_every_published_configuration_is_on_the_page() -> None:
-    """5 roulette rows, 15 wheel, 36 plinko and 40 keno configurations."""
-    assert len(_doc_rows()) == 5 + 15 + 36 + 40
+    """5 roulette rows, 15 wheel, 36 plinko and 40 keno configurations; again under stake
+    without plinko (the same under both schemes)."""
+    assert len(_doc_rows(stake=False)) == 5 + 15 + 36 + 40
+    assert len(_doc_rows(stake=True)) == 5 + 15 + 40
 
 
-@pytest.mark.parametrize("line", _doc_rows())
+@pytest.mark.parametrize("line", _doc_rows(stake=False))
 def test_row_matches_the_code(line: str) -> None:
     """The row is exactly what par_sheet computes for that configuration."""
     assert line == _row(line.split("|")[1].strip())
+
+
+@pytest.mark.parametrize("line", _doc_rows(stake=True))
+def test_stake_row_matches_the_code(line: str) -> None:
+    """The row is exactly what the stake and unbiased distributions give."""
+    assert line == _stake_row(line.split("|")[1].strip())
