@@ -104,6 +104,7 @@ class FileReport:
     nonce_gaps: int = 0
     nonce_repeats: int = 0
     used_after_reveal: int = 0
+    seeded_records: int = 0
     timed_records: int = 0
     seed_pairs: int = 0
     by_game: dict[str, int] = field(default_factory=dict)
@@ -120,6 +121,7 @@ class FileReport:
             "nonce_gaps": self.nonce_gaps,
             "nonce_repeats": self.nonce_repeats,
             "used_after_reveal": self.used_after_reveal,
+            "seeded_records": self.seeded_records,
             "timed_records": self.timed_records,
             "seed_pairs": self.seed_pairs,
             "by_game": dict(sorted(self.by_game.items())),
@@ -393,8 +395,10 @@ def _verify_one_file(
 
     def consume(checked: _Checked) -> None:
         file_report.records += 1
-        if checked.placed_at is not None and checked.seed_revealed_at is not None:
-            file_report.timed_records += 1
+        if checked.pair is not None:
+            file_report.seeded_records += 1
+            if checked.placed_at is not None and checked.seed_revealed_at is not None:
+                file_report.timed_records += 1
         if on_round is not None:
             on_round(checked)
         if checked.game is not None:
