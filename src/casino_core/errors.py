@@ -22,7 +22,9 @@ Messages never contain secrets: no server seed before its reveal, no key, no pas
     ├── AccountNotFound                      ACCOUNT_NOT_FOUND
     ├── LimitExceeded                        LIMIT_EXCEEDED
     ├── ConfigurationError                   CONFIGURATION_ERROR
-    └── StorageUnavailable                   STORAGE_UNAVAILABLE
+    ├── StorageUnavailable                   STORAGE_UNAVAILABLE
+    ├── HoldNotFound                         HOLD_NOT_FOUND
+    └── HoldNotActive                        HOLD_NOT_ACTIVE
 """
 
 from __future__ import annotations
@@ -34,6 +36,8 @@ __all__ = [
     "CasinoError",
     "ChainMismatch",
     "ConfigurationError",
+    "HoldNotActive",
+    "HoldNotFound",
     "IdempotencyConflict",
     "InsufficientFunds",
     "InvalidAmount",
@@ -143,3 +147,15 @@ class StorageUnavailable(CasinoError):
     """The backing store failed; the operation had no effect."""
 
     code = "STORAGE_UNAVAILABLE"
+
+
+class HoldNotFound(CasinoError):
+    """No hold with that id exists on the given account."""
+
+    code = "HOLD_NOT_FOUND"
+
+
+class HoldNotActive(CasinoError):
+    """The hold was already captured, released or expired (a hold resolves at most once)."""
+
+    code = "HOLD_NOT_ACTIVE"

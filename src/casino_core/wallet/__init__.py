@@ -7,6 +7,7 @@ demo wallet in :mod:`casino_core.wallet.redis`, which import their optional depe
 """
 
 from casino_core.wallet._factory import ENV_MODE, ENV_URL, is_production, open_wallet
+from casino_core.wallet._holds import Hold, HoldingWallet, HoldStatus
 from casino_core.wallet._memory import MemoryWallet
 from casino_core.wallet._protocol import WalletService
 from casino_core.wallet._types import (
@@ -30,6 +31,9 @@ __all__ = [
     "Balance",
     "HistoryEntry",
     "HistoryPage",
+    "Hold",
+    "HoldStatus",
+    "HoldingWallet",
     "Kind",
     "LedgerReport",
     "MemoryWallet",

@@ -58,6 +58,7 @@ class Kind(enum.StrEnum):
     CREDIT = "credit"
     DEBIT = "debit"
     TRANSFER = "transfer"
+    CAPTURE = "capture"
 
 
 def _check_id(value: object, what: str) -> str:
