@@ -29,6 +29,7 @@ Messages never contain secrets: no server seed before its reveal, no key, no pas
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 __all__ = [
@@ -132,9 +133,27 @@ class AccountNotFound(CasinoError):
 
 
 class LimitExceeded(CasinoError):
-    """A configured limit (stake, payout, responsible-gaming) would be exceeded."""
+    """A configured limit (stake, payout, responsible-gaming) would be exceeded.
+
+    For a responsible-gaming limit, ``limit`` is the configured amount, ``used`` what the
+    current window has used already and ``resets_at`` when the window next frees some of it
+    (None when not known, for example on an idempotent replay: the message still says it).
+    """
 
     code = "LIMIT_EXCEEDED"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int | None = None,
+        used: int | None = None,
+        resets_at: datetime | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.used = used
+        self.resets_at = resets_at
 
 
 class ConfigurationError(CasinoError):

@@ -24,6 +24,7 @@ from casino_core.money import ETH, USD, Currency
 from casino_core.testing.strategies import amounts
 from casino_core.wallet._common import from_micros
 from casino_core.wallet._holds import Hold, HoldingWallet
+from casino_core.wallet._limits import Limit, LimitingWallet, LimitKind
 from casino_core.wallet._memory import MemoryWallet
 from casino_core.wallet._protocol import WalletService
 from casino_core.wallet._types import AccountKey, HistoryEntry, Kind, Mode, Receipt
@@ -35,6 +36,13 @@ __all__ = ["run_wallet_conformance", "wallet_state_machine"]
 
 _PLAYERS = ("p0", "p1", "p2")
 _SYSTEMS = ("house", "deposits", "withdrawals")
+_LIMIT_PROBES = {
+    LimitKind.DEPOSIT: ("credit", "deposits"),
+    LimitKind.PRIZE: ("credit", "promotions"),
+    LimitKind.WITHDRAWAL: ("debit", "withdrawals"),
+    LimitKind.WAGER: ("debit", "house"),
+    LimitKind.LOSS: ("debit", "house"),
+}
 
 
 def _outcome(fn: Callable[[], Any]) -> tuple[str, Any]:
@@ -61,6 +69,7 @@ def wallet_state_machine(
     currencies: Sequence[Currency] = (USD, ETH),
     modes: Sequence[Mode] = (Mode.REAL, Mode.DEMO),
     holds: bool | None = None,
+    limits: bool | None = None,
 ) -> type[RuleBasedStateMachine]:
     """A hypothesis state machine checking ``factory()``'s wallet against :class:`MemoryWallet`.
 
@@ -72,6 +81,8 @@ def wallet_state_machine(
 
     With ``holds`` (by default: when the wallet is a :class:`~casino_core.wallet.HoldingWallet`)
     it also makes holds and captures (all or part), releases, replays and expires them.
+    With ``limits`` (by default: when it is a :class:`~casino_core.wallet.LimitingWallet`) it
+    sets and clears rolling-day limits, which every later movement must respect alike.
     """
     currency_list = list(currencies)
     mode_list = [Mode(m) for m in modes]
@@ -98,6 +109,7 @@ def wallet_state_machine(
             self.holds: list[tuple[AccountKey, str, str, str]] = []
             self.hold_requests: list[tuple[AccountKey, int, datetime, str]] = []
             self.hold_counter = 0
+            self.limiting = isinstance(self.sut, LimitingWallet) if limits is None else limits
 
         def key(self, spec: tuple[str, Currency, Mode]) -> AccountKey:
             return AccountKey(self.op, spec[0], spec[1], spec[2])
@@ -342,6 +354,36 @@ def wallet_state_machine(
 
             self.both(call)
 
+        @precondition(lambda self: self.limiting)
+        @rule(
+            spec=st.tuples(  # mostly the funded player, where limits bite
+                st.sampled_from(["p0", "p0", "p0", "p1", "p2"]),
+                st.sampled_from(currency_list),
+                st.sampled_from(mode_list),
+            ),
+            kind=st.sampled_from(list(LimitKind)),
+            amount=st.none() | st.sampled_from([1, 100, 1_000, 5_000]),
+            probe=st.integers(0, 1),
+        )
+        def set_or_clear_limit(
+            self, spec: tuple[str, Currency, Mode], kind: LimitKind, amount: int | None, probe: int
+        ) -> None:
+            """A rolling-day limit (``None``: clear it); movements then respect it."""
+            account = self.key(spec)
+
+            def call(w: WalletService) -> Any:
+                assert isinstance(w, LimitingWallet)
+                if amount is None:
+                    w.clear_limit(account, kind)
+                else:
+                    w.set_limit(account, Limit(kind, amount))
+                return w.limits(account)
+
+            self.both(call)
+            if amount is not None:  # probe it: a movement of its kind, at or just over it
+                op, system = _LIMIT_PROBES[kind]
+                self.movement(op, (account, amount + probe, system), self.fresh_key())
+
         @invariant()
         def ledger_balances(self) -> None:
             report = self.sut.reconcile(self.op)
@@ -369,6 +411,7 @@ def run_wallet_conformance(
     modes: Sequence[Mode] = (Mode.REAL, Mode.DEMO),
     settings: Settings | None = None,
     holds: bool | None = None,
+    limits: bool | None = None,
 ) -> None:
     """Run the conformance state machine on ``factory``'s wallets; raise on any divergence.
 
@@ -380,5 +423,7 @@ def run_wallet_conformance(
     ``settings`` (a ``hypothesis.settings``) sizes the run, for example
     ``settings(max_examples=50, stateful_step_count=30)``.
     """
-    machine = wallet_state_machine(factory, currencies=currencies, modes=modes, holds=holds)
+    machine = wallet_state_machine(
+        factory, currencies=currencies, modes=modes, holds=holds, limits=limits
+    )
     run_state_machine_as_test(machine, settings=settings)

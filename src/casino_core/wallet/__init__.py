@@ -8,6 +8,7 @@ demo wallet in :mod:`casino_core.wallet.redis`, which import their optional depe
 
 from casino_core.wallet._factory import ENV_MODE, ENV_URL, is_production, open_wallet
 from casino_core.wallet._holds import Hold, HoldingWallet, HoldStatus
+from casino_core.wallet._limits import Limit, LimitingWallet, LimitKind, LimitWindow
 from casino_core.wallet._memory import MemoryWallet
 from casino_core.wallet._protocol import WalletService
 from casino_core.wallet._types import (
@@ -36,6 +37,10 @@ __all__ = [
     "HoldingWallet",
     "Kind",
     "LedgerReport",
+    "Limit",
+    "LimitKind",
+    "LimitWindow",
+    "LimitingWallet",
     "MemoryWallet",
     "Mode",
     "Receipt",

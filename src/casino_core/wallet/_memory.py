@@ -40,6 +40,7 @@ from casino_core.wallet._holds import (
     key_conflict,
     release_request,
 )
+from casino_core.wallet._limits import Limit, LimitKind, check_limits
 from casino_core.wallet._types import (
     AccountKey,
     Balance,
@@ -62,6 +63,7 @@ class _Account:
     version: int = 0
     postings: list[_Posting] = field(default_factory=list)
     held: int = 0
+    limits: dict[LimitKind, Limit] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -171,6 +173,11 @@ class MemoryWallet(MovingWallet):
         micros = to_micros(self._clock())
         op = req.account.operator_id
         cur, mode = req.account.currency.code, req.account.mode.value
+        if acct.limits:
+            history = ((p.kind, p.counterparty, p.amount, p.micros) for p in acct.postings)
+            check_limits(
+                req.account, acct.limits, req.kind, req.counterparty, delta, micros, history
+            )
         acct.posted += delta
         acct.version += 1
         self._post(
@@ -419,7 +426,11 @@ class MemoryWallet(MovingWallet):
             value = check_capture_amount(amount, found.amount)
             acct = self._get(account)
             acct.held -= found.amount
-            receipt = self._apply(Request(Kind.CAPTURE, account, None, system, value, key, fp))
+            try:
+                receipt = self._apply(Request(Kind.CAPTURE, account, None, system, value, key, fp))
+            except LimitExceeded:  # (a withdrawal limit): the hold stays as it was
+                acct.held += found.amount
+                raise
             self._holds[found.hold_id] = replace(found, status=HoldStatus.CAPTURED, captured=value)
             self._hold_keys[scope] = (fp, receipt)
             return receipt
@@ -475,3 +486,25 @@ class MemoryWallet(MovingWallet):
             if h.status is HoldStatus.ACTIVE and h.account.operator_id == operator_id:
                 out[h.account] += h.amount
         return out
+
+    # -- limits (LimitingWallet) ----------------------------------------------------------
+
+    def set_limit(self, account: AccountKey, limit: Limit) -> None:
+        """Set or replace a limit; see :meth:`LimitingWallet.set_limit`."""
+        check_account(account)
+        if not isinstance(limit, Limit):
+            raise InvalidInput(f"expected a Limit, got {type(limit).__name__}")
+        with self._lock:
+            self._get(account).limits[limit.kind] = limit
+
+    def clear_limit(self, account: AccountKey, kind: LimitKind) -> None:
+        """Remove a limit; see :meth:`LimitingWallet.clear_limit`."""
+        check_account(account)
+        with self._lock:
+            self._get(account).limits.pop(LimitKind(kind), None)
+
+    def limits(self, account: AccountKey) -> tuple[Limit, ...]:
+        """The account's limits; see :meth:`LimitingWallet.limits`."""
+        check_account(account)
+        with self._lock:
+            return tuple(sorted(self._get(account).limits.values(), key=lambda x: x.kind.value))

@@ -54,6 +54,7 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from casino_core.errors import (
     AccountNotFound,
+    CasinoError,
     ConfigurationError,
     HoldNotActive,
     HoldNotFound,
@@ -90,6 +91,7 @@ from casino_core.wallet._holds import (
     key_conflict,
     release_request,
 )
+from casino_core.wallet._limits import Limit, LimitKind, check_limits, earliest_start
 from casino_core.wallet._types import (
     AccountKey,
     Balance,
@@ -109,6 +111,7 @@ __all__ = [
     "append_only_ddl",
     "create_schema",
     "holds",
+    "limits",
     "make_engine",
     "metadata",
     "postings",
@@ -165,6 +168,7 @@ accounts = Table(
     Column("version", BigInteger, nullable=False),
     Column("created_us", BigInteger, nullable=False),
     Column("held", Amount, nullable=False, server_default="0"),
+    Column("limited", SmallInteger, nullable=False, server_default="0"),
     UniqueConstraint("operator_id", "player_id", "currency", "mode", name="uq_casino_wallet_acct"),
     CheckConstraint("mode IN ('real', 'demo')", name="ck_casino_wallet_acct_mode"),
 )
@@ -235,6 +239,17 @@ holds = Table(
     Index("ix_casino_wallet_holds_account", "account_id", "status"),
 )
 """Two-phase holds; an account's ``held`` is the sum of its active holds."""
+
+limits = Table(
+    "casino_wallet_limits",
+    metadata,
+    Column("account_id", _Id, ForeignKey("casino_wallet_accounts.id"), primary_key=True),
+    Column("kind", String(12), primary_key=True),
+    Column("amount", Amount, nullable=False),
+    Column("window", String(8), nullable=False),
+    Column("utc_offset_min", SmallInteger, nullable=False),
+)
+"""Responsible-gaming limits; an account with any has ``limited = 1`` (off the fast path)."""
 
 
 def append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
@@ -390,7 +405,9 @@ class SqlWallet(MovingWallet):
             t.fingerprint, t.status, t.error_code, t.error_message, t.receipt
         ).where((t.operator_id == bindparam("op")) & (t.idempotency_key == bindparam("key")))
         self._q_lock = (
-            select(a.id, a.floor, a.balance, a.version, a.held).where(key_match).with_for_update()
+            select(a.id, a.floor, a.balance, a.version, a.held, a.limited)
+            .where(key_match)
+            .with_for_update()
         )
         self._q_account = select(a.id, a.floor, a.balance, a.version, a.held).where(key_match)
         self._q_update = (
@@ -404,7 +421,7 @@ class SqlWallet(MovingWallet):
         new_balance = a.balance + delta
         self._q_cond_update = (
             accounts.update()
-            .where(key_match & (new_balance - a.held >= a.floor))
+            .where(key_match & (new_balance - a.held >= a.floor) & (a.limited == 0))
             .where(new_balance <= bindparam("max", MAX_MINOR_UNITS, type_=Amount))
             .values(balance=new_balance, version=a.version + 1)
             .returning(a.id, a.balance, a.version)
@@ -476,6 +493,7 @@ class SqlWallet(MovingWallet):
                         "version": 0,
                         "created_us": to_micros(self._clock()),
                         "held": 0,
+                        "limited": 0,
                     },
                 )
                 return Balance(0, 0, 0, floor, 0)
@@ -503,9 +521,11 @@ class SqlWallet(MovingWallet):
         outcome = self._tx(lambda conn: self._attempt(conn, req))
         if isinstance(outcome, Receipt):
             return outcome
+        if isinstance(outcome, CasinoError):
+            raise outcome
         raise recorded_error(*outcome)
 
-    def _attempt(self, conn: Connection, req: Request) -> Receipt | tuple[str, str]:
+    def _attempt(self, conn: Connection, req: Request) -> Receipt | tuple[str, str] | CasinoError:
         op = req.account.operator_id
         known = conn.execute(self._q_key, {"op": op, "key": req.key}).first()
         if known is not None:
@@ -540,7 +560,7 @@ class SqlWallet(MovingWallet):
                     "created_us": micros,
                 },
             )
-            return (exc.code, exc.message)
+            return exc  # the first refusal keeps its facts (LimitExceeded.limit ...)
         return receipt
 
     def _lock(self, conn: Connection, account: AccountKey) -> Any:
@@ -577,6 +597,8 @@ class SqlWallet(MovingWallet):
             )
         if new_balance > MAX_MINOR_UNITS:
             raise LimitExceeded(f"account {main_key} would exceed 10**36 - 1 minor units")
+        if main_row.limited:
+            self._check_limits(conn, req, main_row.id, delta, micros)
         counter_balance = counter_version = None
         if counter_row is not None:
             counter_balance = counter_row.balance + req.amount
@@ -1070,3 +1092,86 @@ class SqlWallet(MovingWallet):
         for account_id, amount in rows:
             out[account_id] += amount
         return out
+
+    # -- limits (LimitingWallet) ----------------------------------------------------------
+
+    def _check_limits(
+        self, conn: Connection, req: Request, account_id: int, delta: int, micros: int
+    ) -> None:
+        """Raise ``LimitExceeded`` if ``req`` would pass a limit (the account row is locked)."""
+        lim, p = limits.c, postings.c
+        found = {
+            LimitKind(r.kind): Limit(r.kind, r.amount, r.window, r.utc_offset_min)
+            for r in conn.execute(
+                select(lim.kind, lim.amount, lim.window, lim.utc_offset_min).where(
+                    lim.account_id == account_id
+                )
+            )
+        }
+        start = earliest_start(found.values(), micros)
+        past = conn.execute(
+            select(p.kind, p.counterparty, p.amount, p.created_us).where(
+                (p.account_id == account_id) & (p.created_us >= start)
+            )
+        ).all()
+        history = ((r.kind, r.counterparty, r.amount, r.created_us) for r in past)
+        check_limits(req.account, found, req.kind, req.counterparty, delta, micros, history)
+
+    def set_limit(self, account: AccountKey, limit: Limit) -> None:
+        """Set or replace a limit; see :meth:`LimitingWallet.set_limit`."""
+        check_account(account)
+        if not isinstance(limit, Limit):
+            raise InvalidInput(f"expected a Limit, got {type(limit).__name__}")
+        lim = limits.c
+
+        def work(conn: Connection) -> None:
+            row = self._lock(conn, account)
+            conn.execute(
+                limits.delete().where((lim.account_id == row.id) & (lim.kind == limit.kind.value))
+            )
+            conn.execute(
+                limits.insert(),
+                {
+                    "account_id": row.id,
+                    "kind": limit.kind.value,
+                    "amount": limit.amount,
+                    "window": limit.window.value,
+                    "utc_offset_min": limit.utc_offset_minutes,
+                },
+            )
+            conn.execute(accounts.update().where(accounts.c.id == row.id).values(limited=1))
+
+        self._tx(work)
+
+    def clear_limit(self, account: AccountKey, kind: LimitKind) -> None:
+        """Remove a limit; see :meth:`LimitingWallet.clear_limit`."""
+        check_account(account)
+        name = LimitKind(kind).value
+        lim = limits.c
+
+        def work(conn: Connection) -> None:
+            row = self._lock(conn, account)
+            conn.execute(limits.delete().where((lim.account_id == row.id) & (lim.kind == name)))
+            left = conn.execute(select(func.count()).where(lim.account_id == row.id)).scalar_one()
+            if not left:
+                conn.execute(accounts.update().where(accounts.c.id == row.id).values(limited=0))
+
+        self._tx(work)
+
+    def limits(self, account: AccountKey) -> tuple[Limit, ...]:
+        """The account's limits; see :meth:`LimitingWallet.limits`."""
+        check_account(account)
+        lim = limits.c
+
+        def work(conn: Connection) -> tuple[Limit, ...]:
+            row = conn.execute(self._q_account, self._key_params(account)).first()
+            if row is None:
+                raise AccountNotFound(f"no account {account}")
+            rows = conn.execute(
+                select(lim.kind, lim.amount, lim.window, lim.utc_offset_min)
+                .where(lim.account_id == row.id)
+                .order_by(lim.kind)
+            ).all()
+            return tuple(Limit(r.kind, r.amount, r.window, r.utc_offset_min) for r in rows)
+
+        return self._tx(work)

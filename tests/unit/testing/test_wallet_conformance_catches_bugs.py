@@ -15,7 +15,7 @@ from casino_core.wallet._common import Request
 
 # Generation only (no shrinking: a counterexample is all this needs), bounded in size.
 FIND = settings(
-    max_examples=200,
+    max_examples=400,
     stateful_step_count=30,
     database=None,
     phases=[Phase.generate],
@@ -110,7 +110,23 @@ def test_suite_catches(broken: type[MemoryWallet]) -> None:
         run_wallet_conformance(broken, settings=FIND)
 
 
-@pytest.mark.parametrize("broken", [DoubleReleaseWallet, HeldIgnoredWallet, LateSweepWallet])
+class LimitBlindWallet(MemoryWallet):
+    """Lists its limits but lets wagers (debits to house) pass them."""
+
+    def _run(self, req: Request) -> Any:
+        saved = self._accounts[req.account].limits if req.account in self._accounts else None
+        if saved is not None and req.counterparty == "house":
+            self._accounts[req.account].limits = {}
+        try:
+            return super()._run(req)
+        finally:
+            if saved is not None:
+                self._accounts[req.account].limits = saved
+
+
+@pytest.mark.parametrize(
+    "broken", [DoubleReleaseWallet, HeldIgnoredWallet, LateSweepWallet, LimitBlindWallet]
+)
 def test_suite_catches_hold_bugs(broken: type[MemoryWallet]) -> None:
     """Each wallet with broken holds is caught (hold bugs need longer programs to show)."""
     with pytest.raises(AssertionError):
