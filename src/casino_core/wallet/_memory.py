@@ -41,9 +41,11 @@ from casino_core.wallet._holds import (
     release_request,
 )
 from casino_core.wallet._limits import Limit, LimitKind, check_limits
+from casino_core.wallet._reconcile import differences
 from casino_core.wallet._types import (
     AccountKey,
     Balance,
+    Discrepancy,
     HistoryEntry,
     HistoryPage,
     Kind,
@@ -330,13 +332,23 @@ class MemoryWallet(MovingWallet):
                 per_account[p.player][1] += 1
             elif p.system is not None:
                 system[(p.system, p.currency, p.mode)] += p.amount
-        mismatches = tuple(
-            str(k)
-            for k, (posted, version, held_now) in sorted(accounts.items(), key=lambda i: str(i[0]))
-            if per_account[k] != [posted, version] or held.get(k, 0) != held_now
-        )
+        found: list[Discrepancy] = []
+        for k, (posted, version, held_now) in sorted(accounts.items(), key=lambda i: str(i[0])):
+            stored = (posted, version, held_now)
+            recomputed = (per_account[k][0], per_account[k][1], held.get(k, 0))
+            found.extend(differences(str(k), stored, recomputed))
+        per_tx: dict[tuple[str, str, str], int] = defaultdict(int)
+        for p in journal:
+            per_tx[(p.transaction_id, p.currency, p.mode)] += p.amount
         return LedgerReport(
-            operator_id, len(accounts), transactions, dict(totals), dict(system), mismatches
+            operator_id,
+            len(accounts),
+            transactions,
+            dict(totals),
+            dict(system),
+            tuple(sorted({d.account for d in found})),
+            tuple(found),
+            tuple(sorted({tx for (tx, _c, _m), total in per_tx.items() if total})),
         )
 
     def close(self) -> None:

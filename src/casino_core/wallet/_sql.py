@@ -92,9 +92,11 @@ from casino_core.wallet._holds import (
     release_request,
 )
 from casino_core.wallet._limits import Limit, LimitKind, check_limits, earliest_start
+from casino_core.wallet._reconcile import differences
 from casino_core.wallet._types import (
     AccountKey,
     Balance,
+    Discrepancy,
     HistoryEntry,
     HistoryPage,
     Kind,
@@ -816,21 +818,26 @@ class SqlWallet(MovingWallet):
                     & t.kind.not_in(("hold", "release"))
                 )
             ).scalar_one()
-            mismatches = tuple(
-                sorted(
-                    f"{operator_id}/{r.player_id}/{r.currency}/{r.mode}"
-                    for r in rows
-                    if per_account.get((r.id,), [0, 0]) != [r.balance, r.version]
-                    or held.get(r.id, 0) != r.held
+            found: list[Discrepancy] = []
+            for r in sorted(rows, key=lambda r: (r.player_id, r.currency, r.mode)):
+                sums = per_account.get((r.id,), [0, 0])
+                found.extend(
+                    differences(
+                        f"{operator_id}/{r.player_id}/{r.currency}/{r.mode}",
+                        (r.balance, r.version, r.held),
+                        (sums[0], sums[1], held.get(r.id, 0)),
+                    )
                 )
-            )
+            per_tx = self._unbalanced(conn, in_op)
             return LedgerReport(
                 operator_id,
                 len(rows),
                 int(n_tx),
                 {(k[0], k[1]): v[0] for k, v in totals.items()},
                 {(k[0], k[1], k[2]): v[0] for k, v in system.items()},
-                mismatches,
+                tuple(sorted({d.account for d in found})),
+                tuple(found),
+                per_tx,
             )
 
         return self._tx(work)
@@ -1175,3 +1182,14 @@ class SqlWallet(MovingWallet):
             return tuple(Limit(r.kind, r.amount, r.window, r.utc_offset_min) for r in rows)
 
         return self._tx(work)
+
+    def _unbalanced(self, conn: Connection, where: Any) -> tuple[str, ...]:
+        """Ids of journal transactions whose postings do not sum to zero per currency."""
+        p = postings.c
+        keys = [p.transaction_id, p.currency, p.mode]
+        if self._sqlite:
+            sums = self._sums(conn, keys, where)
+            return tuple(sorted({k[0] for k, v in sums.items() if v[0]}))
+        q = select(p.transaction_id).where(where).group_by(*keys)
+        rows = conn.execute(q.having(func.sum(p.amount) != 0)).scalars()
+        return tuple(sorted(set(rows)))

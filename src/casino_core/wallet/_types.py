@@ -20,6 +20,7 @@ __all__ = [
     "SYSTEM_ACCOUNTS",
     "AccountKey",
     "Balance",
+    "Discrepancy",
     "HistoryEntry",
     "HistoryPage",
     "Kind",
@@ -215,7 +216,9 @@ class LedgerReport:
     ``journal_totals`` maps (currency code, mode) to the sum of every posting, which must be
     zero; ``mismatches`` lists the player accounts whose stored balance differs from the sum
     of their postings; ``system_balances`` maps (system account, currency, mode) to its
-    journal-derived balance. ``ok`` is True when nothing is wrong.
+    journal-derived balance. ``discrepancies`` details each differing figure (posted,
+    version, held) and ``unbalanced`` lists the journal transactions whose postings do not
+    sum to zero per currency and mode. ``ok`` is True when nothing is wrong.
     """
 
     operator_id: str
@@ -224,11 +227,32 @@ class LedgerReport:
     journal_totals: dict[tuple[str, str], int]
     system_balances: dict[tuple[str, str, str], int]
     mismatches: tuple[str, ...]
+    discrepancies: tuple[Discrepancy, ...] = ()
+    unbalanced: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         """True when every balance equals its journal and every journal sums to zero."""
-        return not self.mismatches and all(v == 0 for v in self.journal_totals.values())
+        return (
+            not self.mismatches
+            and not self.unbalanced
+            and all(v == 0 for v in self.journal_totals.values())
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Discrepancy:
+    """One stored figure of a player account that differs from the journal's.
+
+    ``field`` is ``posted`` (the balance), ``version`` (the number of postings) or ``held``
+    (the sum of active holds); ``stored`` is the projection's value, ``journal`` the value
+    recomputed from the journal (and holds). Reported, never fixed: see ``post_correction``.
+    """
+
+    account: str
+    field: str
+    stored: int
+    journal: int
 
 
 def fingerprint(kind: Kind, accounts: Iterable[AccountKey], amount: int, counterparty: str) -> str:

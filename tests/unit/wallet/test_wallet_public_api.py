@@ -16,6 +16,7 @@ def test_wallet_exports() -> None:
         "SYSTEM_ACCOUNTS",
         "AccountKey",
         "Balance",
+        "Discrepancy",
         "HistoryEntry",
         "HistoryPage",
         "Hold",
