@@ -24,7 +24,8 @@ Messages never contain secrets: no server seed before its reveal, no key, no pas
     ├── ConfigurationError                   CONFIGURATION_ERROR
     ├── StorageUnavailable                   STORAGE_UNAVAILABLE
     ├── HoldNotFound                         HOLD_NOT_FOUND
-    └── HoldNotActive                        HOLD_NOT_ACTIVE
+    ├── HoldNotActive                        HOLD_NOT_ACTIVE
+    └── StepFailed                           STEP_FAILED
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ __all__ = [
     "InvalidSeed",
     "LimitExceeded",
     "SeedRevealed",
+    "StepFailed",
     "StorageUnavailable",
     "UnknownCurrency",
     "UnknownScheme",
@@ -178,3 +180,9 @@ class HoldNotActive(CasinoError):
     """The hold was already captured, released or expired (a hold resolves at most once)."""
 
     code = "HOLD_NOT_ACTIVE"
+
+
+class StepFailed(CasinoError):
+    """A saga step failed for good (a port said no): the saga compensates what it did."""
+
+    code = "STEP_FAILED"
