@@ -7,8 +7,10 @@ from datetime import UTC, datetime
 
 import pytest
 
+from casino_core.errors import InsufficientFunds, InvalidAmount
 from casino_core.money import USD
-from casino_core.wallet import AccountKey, Discrepancy, MemoryWallet
+from casino_core.wallet import AccountKey, Discrepancy, Kind, MemoryWallet, Mode, WalletService
+from casino_core.wallet._base import MovingWallet
 from casino_core.wallet.sql import SqlWallet, accounts, postings
 
 
@@ -74,3 +76,26 @@ class TestReconcile:
         report = wallet.reconcile("op")
         assert report.discrepancies == (Discrepancy("op/p/USD/real", "held", 4, 0),)
         assert not report.ok
+
+
+class TestPostCorrection:
+    """Corrections are explicit, balanced, idempotent journal transactions."""
+
+    def test_correction_both_ways(self, backend: tuple[WalletService, Mode]) -> None:
+        """A credit and a debit against ``corrections``, in the history and the ledger."""
+        wallet, mode = backend
+        op = "cor-" + uuid.uuid4().hex[:12]
+        account = AccountKey(op, "p", USD, mode)
+        wallet.open_account(account)
+        assert isinstance(wallet, MovingWallet)
+        up = wallet.post_correction(account, 300, idempotency_key="correction:T-1")
+        assert (up.kind, up.counterparty, up.balance_after) == (Kind.CREDIT, "corrections", 300)
+        assert wallet.post_correction(account, 300, idempotency_key="correction:T-1") == up
+        down = wallet.post_correction(account, -120, idempotency_key="correction:T-2")
+        assert (down.kind, down.balance_after) == (Kind.DEBIT, 180)
+        with pytest.raises(InsufficientFunds):
+            wallet.post_correction(account, -181, idempotency_key="correction:T-3")
+        with pytest.raises(InvalidAmount):
+            wallet.post_correction(account, 0, idempotency_key="correction:T-4")
+        assert wallet.system_balance(op, "corrections", USD, mode) == -180
+        assert wallet.reconcile(op).ok

@@ -36,12 +36,15 @@ __all__ = [
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}")
 _KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")
 
-SYSTEM_ACCOUNTS = frozenset({"house", "deposits", "withdrawals", "fees", "promotions", "faucet"})
+SYSTEM_ACCOUNTS = frozenset(
+    {"house", "deposits", "withdrawals", "fees", "promotions", "faucet", "corrections"}
+)
 """Names of the system accounts a credit or debit may move money against.
 
 ``house`` is the bankroll (bets and wins), ``deposits`` the clearing account of incoming
 payments, ``withdrawals`` the pending outgoing payments, ``fees``, ``promotions`` (bonuses),
-and ``faucet`` where demo wallets draw play money from. Their balances are never stored in a
+``faucet`` where demo wallets draw play money from, and ``corrections``, the other side of
+explicit balance corrections (``post_correction``). Their balances are never stored in a
 hot row: they are derived from the journal (sum of their postings).
 """
 
