@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
-from casino_core.testing import run_wallet_conformance, strategies
+from casino_core.ledger import MemorySagaStore
+from casino_core.testing import run_saga_conformance, run_wallet_conformance, strategies
 from casino_core.wallet import AccountKey, HistoryPage, HoldStatus, Kind, MemoryWallet
 from casino_core.wallet._common import Request
 
@@ -152,3 +153,24 @@ class TestStrategies:
     def test_account_keys(self, key: AccountKey) -> None:
         """Generated keys are valid and belong to the operator."""
         assert key.operator_id == "op"
+
+
+class BlindSagaStore(MemorySagaStore):
+    """Never lists unfinished sagas, so recover() leaves interrupted ones mid-way."""
+
+    def unfinished(self) -> list[str]:
+        return []
+
+
+class NoCasSagaStore(MemorySagaStore):
+    """Forgets what actions returned (the hold id a compensation or capture needs)."""
+
+    def save(self, record: Any) -> bool:
+        return super().save(replace(record, data={}))
+
+
+@pytest.mark.parametrize("store", [BlindSagaStore, NoCasSagaStore])
+def test_saga_suite_catches(store: type[MemorySagaStore]) -> None:
+    """Each broken saga store is caught."""
+    with pytest.raises((AssertionError, KeyError)):
+        run_saga_conformance(MemoryWallet(), store())
