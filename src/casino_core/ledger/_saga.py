@@ -192,8 +192,25 @@ class SagaCoordinator:
             if moved.finished:
                 return moved
 
-    def _write(self, record: SagaRecord, **changes: object) -> SagaRecord | None:
-        new = replace(record, **changes)  # type: ignore[arg-type]
+    def _write(
+        self,
+        record: SagaRecord,
+        *,
+        status: SagaStatus | None = None,
+        step: int | None = None,
+        phase: str,
+        data: Mapping[str, str] | None = None,
+        error: str | None = None,
+    ) -> SagaRecord | None:
+        """Compare-and-set ``record`` with the changes; the new record, or None if beaten."""
+        new = replace(
+            record,
+            status=record.status if status is None else status,
+            step=record.step if step is None else step,
+            phase=phase,
+            data=record.data if data is None else data,
+            error=record.error if error is None else error,
+        )
         if not self.store.save(new):
             return None
         return replace(new, version=record.version + 1)

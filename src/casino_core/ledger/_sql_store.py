@@ -5,12 +5,15 @@ Importing this module imports SQLAlchemy.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     BigInteger,
     Column,
     Engine,
     Integer,
     MetaData,
+    Row,
     String,
     Table,
     Text,
@@ -55,8 +58,8 @@ def create_saga_schema(engine: Engine, schema: str | None = None) -> None:
         raise StorageUnavailable(f"could not create the saga table: {exc}") from exc
 
 
-def _record(row: object) -> SagaRecord:
-    r = row._mapping  # type: ignore[attr-defined]
+def _record(row: Row[Any]) -> SagaRecord:
+    r = row._mapping
     return SagaRecord(
         r["id"], r["flow"], decode(r["params"]), decode(r["data"]), SagaStatus(r["status"]),
         r["step"], r["phase"], r["version"], r["error"],
