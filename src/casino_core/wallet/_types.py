@@ -149,9 +149,10 @@ class AccountKey:
 class Balance:
     """A player account's balance in minor units.
 
-    ``posted`` is the sum of the account's journal postings; ``held`` is reserved by holds
-    (always 0 until two-phase holds land); ``available = posted - held`` is what a debit may
-    use down to the account's ``floor``. ``version`` grows by one with every posting.
+    ``posted`` is the sum of the account's journal postings; ``held`` is reserved by active
+    holds (see :class:`~casino_core.wallet.HoldingWallet`; always 0 on backends without
+    holds); ``available = posted - held`` is what a debit or a new hold may use down to the
+    account's ``floor``. ``version`` grows by one with every posting.
     """
 
     available: int
