@@ -22,11 +22,15 @@ Messages never contain secrets: no server seed before its reveal, no key, no pas
     ├── AccountNotFound                      ACCOUNT_NOT_FOUND
     ├── LimitExceeded                        LIMIT_EXCEEDED
     ├── ConfigurationError                   CONFIGURATION_ERROR
-    └── StorageUnavailable                   STORAGE_UNAVAILABLE
+    ├── StorageUnavailable                   STORAGE_UNAVAILABLE
+    ├── HoldNotFound                         HOLD_NOT_FOUND
+    ├── HoldNotActive                        HOLD_NOT_ACTIVE
+    └── StepFailed                           STEP_FAILED
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import ClassVar
 
 __all__ = [
@@ -34,6 +38,8 @@ __all__ = [
     "CasinoError",
     "ChainMismatch",
     "ConfigurationError",
+    "HoldNotActive",
+    "HoldNotFound",
     "IdempotencyConflict",
     "InsufficientFunds",
     "InvalidAmount",
@@ -42,6 +48,7 @@ __all__ = [
     "InvalidSeed",
     "LimitExceeded",
     "SeedRevealed",
+    "StepFailed",
     "StorageUnavailable",
     "UnknownCurrency",
     "UnknownScheme",
@@ -128,9 +135,27 @@ class AccountNotFound(CasinoError):
 
 
 class LimitExceeded(CasinoError):
-    """A configured limit (stake, payout, responsible-gaming) would be exceeded."""
+    """A configured limit (stake, payout, responsible-gaming) would be exceeded.
+
+    For a responsible-gaming limit, ``limit`` is the configured amount, ``used`` what the
+    current window has used already and ``resets_at`` when the window next frees some of it
+    (None when not known, for example on an idempotent replay: the message still says it).
+    """
 
     code = "LIMIT_EXCEEDED"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        limit: int | None = None,
+        used: int | None = None,
+        resets_at: datetime | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.limit = limit
+        self.used = used
+        self.resets_at = resets_at
 
 
 class ConfigurationError(CasinoError):
@@ -143,3 +168,21 @@ class StorageUnavailable(CasinoError):
     """The backing store failed; the operation had no effect."""
 
     code = "STORAGE_UNAVAILABLE"
+
+
+class HoldNotFound(CasinoError):
+    """No hold with that id exists on the given account."""
+
+    code = "HOLD_NOT_FOUND"
+
+
+class HoldNotActive(CasinoError):
+    """The hold was already captured, released or expired (a hold resolves at most once)."""
+
+    code = "HOLD_NOT_ACTIVE"
+
+
+class StepFailed(CasinoError):
+    """A saga step failed for good (a port said no): the saga compensates what it did."""
+
+    code = "STEP_FAILED"

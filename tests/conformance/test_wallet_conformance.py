@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from hypothesis import HealthCheck, settings
 
-from casino_core.testing import run_wallet_conformance
+from casino_core.ledger import MemorySagaStore
+from casino_core.ledger.sql import SqlSagaStore, create_saga_schema
+from casino_core.testing import run_saga_conformance, run_wallet_conformance
 from casino_core.wallet import MemoryWallet, Mode
 from casino_core.wallet.redis import RedisDemoWallet
 from casino_core.wallet.sql import SqlWallet
@@ -37,3 +39,22 @@ class TestWalletConformance:
     def test_redis(self, redis_wallet: RedisDemoWallet) -> None:
         """The Redis demo wallet agrees with the model on demo accounts."""
         run_wallet_conformance(lambda: redis_wallet, modes=(Mode.DEMO,), settings=IO_SETTINGS)
+
+
+class TestSagaConformance:
+    """The built-in saga flows, interrupted at every boundary, on each backend with sagas."""
+
+    def test_memory(self) -> None:
+        """MemoryWallet with MemorySagaStore."""
+        run_saga_conformance(MemoryWallet(), MemorySagaStore())
+
+    def test_sqlite(self, sqlite_wallet: SqlWallet) -> None:
+        """SQLite wallet with the saga table in the same file."""
+        create_saga_schema(sqlite_wallet.engine)
+        run_saga_conformance(sqlite_wallet, SqlSagaStore(sqlite_wallet.engine))
+
+    @pytest.mark.postgres
+    def test_postgres(self, pg_wallet: SqlWallet) -> None:
+        """PostgreSQL wallet with the saga table in the same schema."""
+        create_saga_schema(pg_wallet.engine)
+        run_saga_conformance(pg_wallet, SqlSagaStore(pg_wallet.engine))

@@ -79,11 +79,12 @@ class TestExactAmounts:
                 text(
                     "SELECT table_name, column_name, numeric_precision, numeric_scale "
                     "FROM information_schema.columns WHERE table_schema = :s "
-                    "AND column_name IN ('balance', 'floor', 'amount', 'balance_after')"
+                    "AND column_name IN "
+                    "('balance', 'floor', 'amount', 'balance_after', 'held', 'captured')"
                 ),
                 {"s": pg_schema},
             ).all()
-        assert len(rows) == 4
+        assert len(rows) == 8  # postings 2, accounts 3, holds 2, limits 1
         assert {(r[2], r[3]) for r in rows} == {(36, 0)}
 
     def test_sqlite_stores_decimal_text(self, sqlite_wallet: SqlWallet) -> None:

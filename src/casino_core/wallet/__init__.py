@@ -7,12 +7,15 @@ demo wallet in :mod:`casino_core.wallet.redis`, which import their optional depe
 """
 
 from casino_core.wallet._factory import ENV_MODE, ENV_URL, is_production, open_wallet
+from casino_core.wallet._holds import Hold, HoldingWallet, HoldStatus
+from casino_core.wallet._limits import Limit, LimitingWallet, LimitKind, LimitWindow
 from casino_core.wallet._memory import MemoryWallet
 from casino_core.wallet._protocol import WalletService
 from casino_core.wallet._types import (
     SYSTEM_ACCOUNTS,
     AccountKey,
     Balance,
+    Discrepancy,
     HistoryEntry,
     HistoryPage,
     Kind,
@@ -28,10 +31,18 @@ __all__ = [
     "SYSTEM_ACCOUNTS",
     "AccountKey",
     "Balance",
+    "Discrepancy",
     "HistoryEntry",
     "HistoryPage",
+    "Hold",
+    "HoldStatus",
+    "HoldingWallet",
     "Kind",
     "LedgerReport",
+    "Limit",
+    "LimitKind",
+    "LimitWindow",
+    "LimitingWallet",
     "MemoryWallet",
     "Mode",
     "Receipt",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 
+from casino_core.errors import InvalidAmount
 from casino_core.wallet._common import Request, single_request, transfer_request
 from casino_core.wallet._types import AccountKey, Kind, Receipt
 
@@ -52,6 +53,24 @@ class MovingWallet(ABC):
     ) -> Receipt:
         """Move ``amount`` between two accounts of one operator, currency and mode."""
         return self._run(transfer_request(source, destination, amount, idempotency_key))
+
+    def post_correction(self, account: AccountKey, amount: int, *, idempotency_key: str) -> Receipt:
+        """Correct a player balance with an explicit, balanced journal transaction.
+
+        ``amount`` is signed: positive credits the player, negative debits it (never below the
+        floor); the other side is the ``corrections`` system account. This is how a wrong
+        balance is fixed after :meth:`reconcile` or an investigation: nothing is ever rewritten
+        in place. Put the case reference in the key (``"correction:TICKET-42"``).
+        """
+        if not isinstance(amount, int) or isinstance(amount, bool) or amount == 0:
+            raise InvalidAmount(f"a correction is a non-zero int of minor units, got {amount!r}")
+        if amount > 0:
+            return self.credit(
+                account, amount, idempotency_key=idempotency_key, system_account="corrections"
+            )
+        return self.debit(
+            account, -amount, idempotency_key=idempotency_key, system_account="corrections"
+        )
 
     @abstractmethod
     def _run(self, req: Request) -> Receipt:

@@ -5,10 +5,17 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from casino_core.errors import AccountNotFound, InsufficientFunds, InvalidInput, LimitExceeded
+from casino_core.errors import (
+    AccountNotFound,
+    HoldNotActive,
+    HoldNotFound,
+    InsufficientFunds,
+    InvalidInput,
+    LimitExceeded,
+)
 from casino_core.money import MAX_MINOR_UNITS, Currency
 from casino_core.wallet._base import MovingWallet
 from casino_core.wallet._common import (
@@ -16,15 +23,29 @@ from casino_core.wallet._common import (
     Request,
     check_account,
     check_floor,
+    check_limit,
     from_micros,
+    recorded_error,
     replay,
     to_micros,
     utc_now,
     validate_history_args,
 )
+from casino_core.wallet._holds import (
+    Hold,
+    HoldStatus,
+    capture_request,
+    check_capture_amount,
+    hold_request,
+    key_conflict,
+    release_request,
+)
+from casino_core.wallet._limits import Limit, LimitKind, check_limits
+from casino_core.wallet._reconcile import differences
 from casino_core.wallet._types import (
     AccountKey,
     Balance,
+    Discrepancy,
     HistoryEntry,
     HistoryPage,
     Kind,
@@ -43,6 +64,8 @@ class _Account:
     posted: int = 0
     version: int = 0
     postings: list[_Posting] = field(default_factory=list)
+    held: int = 0
+    limits: dict[LimitKind, Limit] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,6 +102,8 @@ class MemoryWallet(MovingWallet):
         self._system: dict[tuple[str, str, str, str], list[_Posting]] = defaultdict(list)
         self._transactions: dict[str, int] = defaultdict(int)
         self._closed = False
+        self._holds: dict[str, Hold] = {}
+        self._hold_keys: dict[tuple[str, str], tuple[str, Hold | Receipt | tuple[str, str]]] = {}
 
     def __repr__(self) -> str:
         return f"MemoryWallet(accounts={len(self._accounts)}, postings={len(self._journal)})"
@@ -105,7 +130,7 @@ class MemoryWallet(MovingWallet):
 
     @staticmethod
     def _balance(acct: _Account) -> Balance:
-        return Balance(acct.posted, 0, acct.posted, acct.floor, acct.version)
+        return Balance(acct.posted - acct.held, acct.held, acct.posted, acct.floor, acct.version)
 
     def _get(self, account: AccountKey) -> _Account:
         acct = self._accounts.get(account)
@@ -121,6 +146,8 @@ class MemoryWallet(MovingWallet):
             known = self._keys.get(scope)
             if known is not None:
                 return replay(req, *known)
+            if scope in self._hold_keys:
+                raise key_conflict(req.key)
             try:
                 receipt = self._apply(req)
             except (InsufficientFunds, AccountNotFound, LimitExceeded) as exc:
@@ -136,7 +163,7 @@ class MemoryWallet(MovingWallet):
             delta = req.amount
         else:
             delta = -req.amount
-            if acct.posted - req.amount < acct.floor:
+            if acct.posted - acct.held - req.amount < acct.floor:
                 raise InsufficientFunds(
                     f"account {req.account} cannot pay {req.amount} without going below its floor"
                 )
@@ -148,6 +175,11 @@ class MemoryWallet(MovingWallet):
         micros = to_micros(self._clock())
         op = req.account.operator_id
         cur, mode = req.account.currency.code, req.account.mode.value
+        if acct.limits:
+            history = ((p.kind, p.counterparty, p.amount, p.micros) for p in acct.postings)
+            check_limits(
+                req.account, acct.limits, req.kind, req.counterparty, delta, micros, history
+            )
         acct.posted += delta
         acct.version += 1
         self._post(
@@ -284,10 +316,11 @@ class MemoryWallet(MovingWallet):
         with self._lock:
             journal = [p for p in self._journal if p.operator_id == operator_id]
             accounts = {
-                k: (a.posted, a.version)
+                k: (a.posted, a.version, a.held)
                 for k, a in self._accounts.items()
                 if k.operator_id == operator_id
             }
+            held = self._held_by_holds(operator_id)
             transactions = self._transactions[operator_id]
         totals: dict[tuple[str, str], int] = defaultdict(int)
         system: dict[tuple[str, str, str], int] = defaultdict(int)
@@ -299,15 +332,191 @@ class MemoryWallet(MovingWallet):
                 per_account[p.player][1] += 1
             elif p.system is not None:
                 system[(p.system, p.currency, p.mode)] += p.amount
-        mismatches = tuple(
-            str(k)
-            for k, (posted, version) in sorted(accounts.items(), key=lambda i: str(i[0]))
-            if per_account[k] != [posted, version]
-        )
+        found: list[Discrepancy] = []
+        for k, (posted, version, held_now) in sorted(accounts.items(), key=lambda i: str(i[0])):
+            stored = (posted, version, held_now)
+            recomputed = (per_account[k][0], per_account[k][1], held.get(k, 0))
+            found.extend(differences(str(k), stored, recomputed))
+        per_tx: dict[tuple[str, str, str], int] = defaultdict(int)
+        for p in journal:
+            per_tx[(p.transaction_id, p.currency, p.mode)] += p.amount
         return LedgerReport(
-            operator_id, len(accounts), transactions, dict(totals), dict(system), mismatches
+            operator_id,
+            len(accounts),
+            transactions,
+            dict(totals),
+            dict(system),
+            tuple(sorted({d.account for d in found})),
+            tuple(found),
+            tuple(sorted({tx for (tx, _c, _m), total in per_tx.items() if total})),
         )
 
     def close(self) -> None:
         """Nothing to release; present for the protocol."""
         self._closed = True
+
+    # -- holds (HoldingWallet) ------------------------------------------------------------
+
+    def _hold_replay(self, scope: tuple[str, str], fp: str) -> Hold | Receipt | None:
+        if scope in self._keys:
+            raise key_conflict(scope[1])
+        known = self._hold_keys.get(scope)
+        if known is None:
+            return None
+        if known[0] != fp:
+            raise key_conflict(scope[1])
+        outcome = known[1]
+        if isinstance(outcome, tuple):
+            raise recorded_error(*outcome)
+        return outcome
+
+    def _active_hold(self, account: AccountKey, hold_id: object, *, capturing: bool) -> Hold:
+        found = self._holds.get(hold_id) if isinstance(hold_id, str) else None
+        if found is None or found.account != account:
+            raise HoldNotFound(f"no hold {hold_id!r} on account {account}")
+        if found.status is not HoldStatus.ACTIVE:
+            raise HoldNotActive(f"hold {hold_id} is already {found.status.value}")
+        if capturing and to_micros(self._clock()) >= to_micros(found.expires_at):
+            raise HoldNotActive(f"hold {hold_id} expired at {found.expires_at.isoformat()}")
+        return found
+
+    def hold(
+        self, account: AccountKey, amount: int, *, idempotency_key: str, expires_at: datetime
+    ) -> Hold:
+        """Reserve ``amount`` until ``expires_at``; see :meth:`HoldingWallet.hold`."""
+        account, amt, key, exp, fp = hold_request(account, amount, idempotency_key, expires_at)
+        scope = (account.operator_id, key)
+        with self._lock:
+            first = self._hold_replay(scope, fp)
+            if first is not None:
+                assert isinstance(first, Hold)
+                return first
+            try:
+                acct = self._get(account)
+                if acct.posted - acct.held - amt < acct.floor:
+                    raise InsufficientFunds(
+                        f"account {account} cannot hold {amt} without going below its floor"
+                    )
+            except (InsufficientFunds, AccountNotFound) as exc:
+                self._hold_keys[scope] = (fp, (exc.code, exc.message))
+                raise
+            acct.held += amt
+            made = Hold(
+                uuid.uuid4().hex,
+                key,
+                account,
+                amt,
+                0,
+                HoldStatus.ACTIVE,
+                from_micros(exp),
+                from_micros(to_micros(self._clock())),
+            )
+            self._holds[made.hold_id] = made
+            self._hold_keys[scope] = (fp, made)
+            return made
+
+    def capture(
+        self,
+        account: AccountKey,
+        hold_id: str,
+        amount: int | None = None,
+        *,
+        idempotency_key: str,
+        system_account: str = "withdrawals",
+    ) -> Receipt:
+        """Post all or part of a hold; see :meth:`HoldingWallet.capture`."""
+        account, key, system, fp = capture_request(
+            account, hold_id, amount, idempotency_key, system_account
+        )
+        scope = (account.operator_id, key)
+        with self._lock:
+            first = self._hold_replay(scope, fp)
+            if first is not None:
+                assert isinstance(first, Receipt)
+                return first
+            found = self._active_hold(account, hold_id, capturing=True)
+            value = check_capture_amount(amount, found.amount)
+            acct = self._get(account)
+            acct.held -= found.amount
+            try:
+                receipt = self._apply(Request(Kind.CAPTURE, account, None, system, value, key, fp))
+            except LimitExceeded:  # (a withdrawal limit): the hold stays as it was
+                acct.held += found.amount
+                raise
+            self._holds[found.hold_id] = replace(found, status=HoldStatus.CAPTURED, captured=value)
+            self._hold_keys[scope] = (fp, receipt)
+            return receipt
+
+    def release(self, account: AccountKey, hold_id: str, *, idempotency_key: str) -> Hold:
+        """Return a hold to available; see :meth:`HoldingWallet.release`."""
+        account, key, fp = release_request(account, hold_id, idempotency_key)
+        scope = (account.operator_id, key)
+        with self._lock:
+            first = self._hold_replay(scope, fp)
+            if first is not None:
+                assert isinstance(first, Hold)
+                return first
+            found = self._active_hold(account, hold_id, capturing=False)
+            self._get(account).held -= found.amount
+            done = self._holds[found.hold_id] = replace(found, status=HoldStatus.RELEASED)
+            self._hold_keys[scope] = (fp, done)
+            return done
+
+    def get_hold(self, account: AccountKey, hold_id: str) -> Hold:
+        """The hold as it stands; see :meth:`HoldingWallet.get_hold`."""
+        check_account(account)
+        with self._lock:
+            found = self._holds.get(hold_id)
+        if found is None or found.account != account:
+            raise HoldNotFound(f"no hold {hold_id!r} on account {account}")
+        return found
+
+    def expire_holds(
+        self, *, now: datetime | None = None, operator_id: str | None = None, limit: int = 1000
+    ) -> int:
+        """Expire due holds; see :meth:`HoldingWallet.expire_holds`."""
+        lim = check_limit(limit)
+        cutoff = to_micros(self._clock() if now is None else now)
+        done = 0
+        with self._lock:
+            for found in list(self._holds.values()):
+                if done == lim:
+                    break
+                if found.status is not HoldStatus.ACTIVE or to_micros(found.expires_at) > cutoff:
+                    continue
+                if operator_id is not None and found.account.operator_id != operator_id:
+                    continue
+                self._get(found.account).held -= found.amount
+                self._holds[found.hold_id] = replace(found, status=HoldStatus.EXPIRED)
+                done += 1
+        return done
+
+    def _held_by_holds(self, operator_id: str) -> dict[AccountKey, int]:
+        """Each account's active holds summed (what ``held`` must equal)."""
+        out: dict[AccountKey, int] = defaultdict(int)
+        for h in self._holds.values():
+            if h.status is HoldStatus.ACTIVE and h.account.operator_id == operator_id:
+                out[h.account] += h.amount
+        return out
+
+    # -- limits (LimitingWallet) ----------------------------------------------------------
+
+    def set_limit(self, account: AccountKey, limit: Limit) -> None:
+        """Set or replace a limit; see :meth:`LimitingWallet.set_limit`."""
+        check_account(account)
+        if not isinstance(limit, Limit):
+            raise InvalidInput(f"expected a Limit, got {type(limit).__name__}")
+        with self._lock:
+            self._get(account).limits[limit.kind] = limit
+
+    def clear_limit(self, account: AccountKey, kind: LimitKind) -> None:
+        """Remove a limit; see :meth:`LimitingWallet.clear_limit`."""
+        check_account(account)
+        with self._lock:
+            self._get(account).limits.pop(LimitKind(kind), None)
+
+    def limits(self, account: AccountKey) -> tuple[Limit, ...]:
+        """The account's limits; see :meth:`LimitingWallet.limits`."""
+        check_account(account)
+        with self._lock:
+            return tuple(sorted(self._get(account).limits.values(), key=lambda x: x.kind.value))

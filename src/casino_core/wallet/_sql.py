@@ -23,6 +23,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from datetime import datetime
 from decimal import Decimal
+from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import (
@@ -53,7 +54,10 @@ from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from casino_core.errors import (
     AccountNotFound,
+    CasinoError,
     ConfigurationError,
+    HoldNotActive,
+    HoldNotFound,
     InsufficientFunds,
     InvalidInput,
     LimitExceeded,
@@ -66,6 +70,7 @@ from casino_core.wallet._common import (
     Request,
     check_account,
     check_floor,
+    check_limit,
     decode_receipt,
     encode_receipt,
     from_micros,
@@ -75,9 +80,23 @@ from casino_core.wallet._common import (
     utc_now,
     validate_history_args,
 )
+from casino_core.wallet._holds import (
+    Hold,
+    HoldStatus,
+    capture_request,
+    check_capture_amount,
+    decode_hold,
+    encode_hold,
+    hold_request,
+    key_conflict,
+    release_request,
+)
+from casino_core.wallet._limits import Limit, LimitKind, check_limits, earliest_start
+from casino_core.wallet._reconcile import differences
 from casino_core.wallet._types import (
     AccountKey,
     Balance,
+    Discrepancy,
     HistoryEntry,
     HistoryPage,
     Kind,
@@ -93,6 +112,8 @@ __all__ = [
     "accounts",
     "append_only_ddl",
     "create_schema",
+    "holds",
+    "limits",
     "make_engine",
     "metadata",
     "postings",
@@ -148,6 +169,8 @@ accounts = Table(
     Column("balance", Amount, nullable=False),
     Column("version", BigInteger, nullable=False),
     Column("created_us", BigInteger, nullable=False),
+    Column("held", Amount, nullable=False, server_default="0"),
+    Column("limited", SmallInteger, nullable=False, server_default="0"),
     UniqueConstraint("operator_id", "player_id", "currency", "mode", name="uq_casino_wallet_acct"),
     CheckConstraint("mode IN ('real', 'demo')", name="ck_casino_wallet_acct_mode"),
 )
@@ -196,6 +219,39 @@ postings = Table(
     Index("ix_casino_wallet_postings_system", "operator_id", "system_account", "currency", "mode"),
 )
 """The journal: append-only postings; each transaction's postings sum to zero."""
+
+holds = Table(
+    "casino_wallet_holds",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("operator_id", String(128), nullable=False),
+    Column("account_id", _Id, ForeignKey("casino_wallet_accounts.id"), nullable=False),
+    Column("amount", Amount, nullable=False),
+    Column("captured", Amount, nullable=False),
+    Column("status", String(8), nullable=False),
+    Column("idempotency_key", String(255), nullable=False),
+    Column("expires_us", BigInteger, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("resolved_us", BigInteger),
+    CheckConstraint(
+        "status IN ('active', 'captured', 'released', 'expired')",
+        name="ck_casino_wallet_hold_status",
+    ),
+    Index("ix_casino_wallet_holds_due", "status", "expires_us"),
+    Index("ix_casino_wallet_holds_account", "account_id", "status"),
+)
+"""Two-phase holds; an account's ``held`` is the sum of its active holds."""
+
+limits = Table(
+    "casino_wallet_limits",
+    metadata,
+    Column("account_id", _Id, ForeignKey("casino_wallet_accounts.id"), primary_key=True),
+    Column("kind", String(12), primary_key=True),
+    Column("amount", Amount, nullable=False),
+    Column("window", String(8), nullable=False),
+    Column("utc_offset_min", SmallInteger, nullable=False),
+)
+"""Responsible-gaming limits; an account with any has ``limited = 1`` (off the fast path)."""
 
 
 def append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
@@ -351,9 +407,11 @@ class SqlWallet(MovingWallet):
             t.fingerprint, t.status, t.error_code, t.error_message, t.receipt
         ).where((t.operator_id == bindparam("op")) & (t.idempotency_key == bindparam("key")))
         self._q_lock = (
-            select(a.id, a.floor, a.balance, a.version).where(key_match).with_for_update()
+            select(a.id, a.floor, a.balance, a.version, a.held, a.limited)
+            .where(key_match)
+            .with_for_update()
         )
-        self._q_account = select(a.id, a.floor, a.balance, a.version).where(key_match)
+        self._q_account = select(a.id, a.floor, a.balance, a.version, a.held).where(key_match)
         self._q_update = (
             accounts.update()
             .where(a.id == bindparam("aid"))
@@ -365,7 +423,7 @@ class SqlWallet(MovingWallet):
         new_balance = a.balance + delta
         self._q_cond_update = (
             accounts.update()
-            .where(key_match & (new_balance >= a.floor))
+            .where(key_match & (new_balance - a.held >= a.floor) & (a.limited == 0))
             .where(new_balance <= bindparam("max", MAX_MINOR_UNITS, type_=Amount))
             .values(balance=new_balance, version=a.version + 1)
             .returning(a.id, a.balance, a.version)
@@ -436,12 +494,14 @@ class SqlWallet(MovingWallet):
                         "balance": 0,
                         "version": 0,
                         "created_us": to_micros(self._clock()),
+                        "held": 0,
+                        "limited": 0,
                     },
                 )
                 return Balance(0, 0, 0, floor, 0)
             if row.floor != floor:
                 raise InvalidInput(f"account {account} is already open with floor {row.floor}")
-            return Balance(row.balance, 0, row.balance, row.floor, row.version)
+            return Balance(row.balance - row.held, row.held, row.balance, row.floor, row.version)
 
         return self._tx(work)
 
@@ -453,7 +513,7 @@ class SqlWallet(MovingWallet):
             row = conn.execute(self._q_account, self._key_params(account)).first()
             if row is None:
                 raise AccountNotFound(f"no account {account}")
-            return Balance(row.balance, 0, row.balance, row.floor, row.version)
+            return Balance(row.balance - row.held, row.held, row.balance, row.floor, row.version)
 
         return self._tx(work)
 
@@ -463,12 +523,16 @@ class SqlWallet(MovingWallet):
         outcome = self._tx(lambda conn: self._attempt(conn, req))
         if isinstance(outcome, Receipt):
             return outcome
+        if isinstance(outcome, CasinoError):
+            raise outcome
         raise recorded_error(*outcome)
 
-    def _attempt(self, conn: Connection, req: Request) -> Receipt | tuple[str, str]:
+    def _attempt(self, conn: Connection, req: Request) -> Receipt | tuple[str, str] | CasinoError:
         op = req.account.operator_id
         known = conn.execute(self._q_key, {"op": op, "key": req.key}).first()
         if known is not None:
+            if known.fingerprint != req.fingerprint:
+                raise key_conflict(req.key)  # (hold and release rows store no receipt)
             stored: Receipt | tuple[str, str]
             if known.status == "accepted":
                 stored = decode_receipt(known.receipt)
@@ -498,7 +562,7 @@ class SqlWallet(MovingWallet):
                     "created_us": micros,
                 },
             )
-            return (exc.code, exc.message)
+            return exc  # the first refusal keeps its facts (LimitExceeded.limit ...)
         return receipt
 
     def _lock(self, conn: Connection, account: AccountKey) -> Any:
@@ -529,12 +593,14 @@ class SqlWallet(MovingWallet):
         if counter_key is not None and counter_row is None:  # pragma: no cover - typing aid
             raise AccountNotFound(f"no account {counter_key}")
         new_balance = main_row.balance + delta
-        if new_balance < main_row.floor:
+        if new_balance - main_row.held < main_row.floor:
             raise InsufficientFunds(
                 f"account {main_key} cannot pay {req.amount} without going below its floor"
             )
         if new_balance > MAX_MINOR_UNITS:
             raise LimitExceeded(f"account {main_key} would exceed 10**36 - 1 minor units")
+        if main_row.limited:
+            self._check_limits(conn, req, main_row.id, delta, micros)
         counter_balance = counter_version = None
         if counter_row is not None:
             counter_balance = counter_row.balance + req.amount
@@ -734,10 +800,11 @@ class SqlWallet(MovingWallet):
 
         def work(conn: Connection) -> LedgerReport:
             rows = conn.execute(
-                select(a.id, a.player_id, a.currency, a.mode, a.balance, a.version).where(
+                select(a.id, a.player_id, a.currency, a.mode, a.balance, a.version, a.held).where(
                     a.operator_id == operator_id
                 )
             ).all()
+            held = self._held_by_holds(conn, operator_id)
             in_op = p.operator_id == operator_id
             per_account = self._sums(conn, [p.account_id], in_op & p.account_id.is_not(None))
             totals = self._sums(conn, [p.currency, p.mode], in_op)
@@ -746,23 +813,31 @@ class SqlWallet(MovingWallet):
             )
             n_tx = conn.execute(
                 select(func.count()).where(
-                    (t.operator_id == operator_id) & (t.status == "accepted")
+                    (t.operator_id == operator_id)
+                    & (t.status == "accepted")
+                    & t.kind.not_in(("hold", "release"))
                 )
             ).scalar_one()
-            mismatches = tuple(
-                sorted(
-                    f"{operator_id}/{r.player_id}/{r.currency}/{r.mode}"
-                    for r in rows
-                    if per_account.get((r.id,), [0, 0]) != [r.balance, r.version]
+            found: list[Discrepancy] = []
+            for r in sorted(rows, key=lambda r: (r.player_id, r.currency, r.mode)):
+                sums = per_account.get((r.id,), [0, 0])
+                found.extend(
+                    differences(
+                        f"{operator_id}/{r.player_id}/{r.currency}/{r.mode}",
+                        (r.balance, r.version, r.held),
+                        (sums[0], sums[1], held.get(r.id, 0)),
+                    )
                 )
-            )
+            per_tx = self._unbalanced(conn, in_op)
             return LedgerReport(
                 operator_id,
                 len(rows),
                 int(n_tx),
                 {(k[0], k[1]): v[0] for k, v in totals.items()},
                 {(k[0], k[1], k[2]): v[0] for k, v in system.items()},
-                mismatches,
+                tuple(sorted({d.account for d in found})),
+                tuple(found),
+                per_tx,
             )
 
         return self._tx(work)
@@ -770,3 +845,351 @@ class SqlWallet(MovingWallet):
     def close(self) -> None:
         """Dispose of the engine's connection pool."""
         self._engine.dispose()
+
+    # -- holds (HoldingWallet) ------------------------------------------------------------
+
+    def _hold_known(self, conn: Connection, op: str, key: str, fp: str) -> Any:
+        known = conn.execute(self._q_key, {"op": op, "key": key}).first()
+        if known is not None and known.fingerprint != fp:
+            raise key_conflict(key)
+        return known
+
+    def _tx_row(
+        self, op: str, tx_id: str, key: str, fp: str, kind: str, micros: int, **rest: Any
+    ) -> dict[str, Any]:
+        row = {
+            "id": tx_id,
+            "operator_id": op,
+            "idempotency_key": key,
+            "fingerprint": fp,
+            "kind": kind,
+            "status": "accepted",
+            "error_code": None,
+            "error_message": None,
+            "receipt": None,
+            "created_us": micros,
+        }
+        row.update(rest)
+        return row
+
+    def _set_held(self, conn: Connection, account_id: int, held: int) -> None:
+        a = accounts.c
+        conn.execute(accounts.update().where(a.id == account_id).values(held=held))
+
+    def _locked_hold(
+        self, conn: Connection, account: AccountKey, hold_id: object, *, capturing: bool
+    ) -> tuple[Any, Any]:
+        """(account row, hold row) of an active hold, the account row locked."""
+        acct = conn.execute(self._q_lock, self._key_params(account)).first()
+        h = holds.c
+        row = None
+        if acct is not None and isinstance(hold_id, str):
+            row = conn.execute(
+                select(
+                    h.id, h.amount, h.status, h.expires_us, h.created_us, h.idempotency_key
+                ).where((h.id == hold_id) & (h.account_id == acct.id))
+            ).first()
+        if acct is None or row is None:
+            raise HoldNotFound(f"no hold {hold_id!r} on account {account}")
+        if row.status != HoldStatus.ACTIVE.value:
+            raise HoldNotActive(f"hold {hold_id} is already {row.status}")
+        if capturing and to_micros(self._clock()) >= row.expires_us:
+            raise HoldNotActive(f"hold {hold_id} expired at {from_micros(row.expires_us)}")
+        return acct, row
+
+    def _resolve(
+        self, conn: Connection, hold_id: str, status: HoldStatus, captured: int, micros: int
+    ) -> None:
+        h = holds.c
+        done = conn.execute(
+            holds.update()
+            .where((h.id == hold_id) & (h.status == HoldStatus.ACTIVE.value))
+            .values(status=status.value, captured=captured, resolved_us=micros)
+        )
+        if done.rowcount != 1:  # pragma: no cover - the account lock makes this impossible
+            raise HoldNotActive(f"hold {hold_id} was resolved concurrently")
+
+    def hold(
+        self, account: AccountKey, amount: int, *, idempotency_key: str, expires_at: datetime
+    ) -> Hold:
+        """Reserve ``amount`` until ``expires_at``; see :meth:`HoldingWallet.hold`."""
+        account, amt, key, exp, fp = hold_request(account, amount, idempotency_key, expires_at)
+        op = account.operator_id
+
+        def work(conn: Connection) -> Hold | tuple[str, str]:
+            known = self._hold_known(conn, op, key, fp)
+            if known is not None:
+                if known.status == "refused":
+                    return (known.error_code, known.error_message)
+                return decode_hold(known.receipt)
+            micros = to_micros(self._clock())
+            tx_id = uuid.uuid4().hex
+            row = conn.execute(self._q_lock, self._key_params(account)).first()
+            error: AccountNotFound | InsufficientFunds | None = None
+            if row is None:
+                error = AccountNotFound(f"no account {account}")
+            elif row.balance - row.held - amt < row.floor:
+                error = InsufficientFunds(
+                    f"account {account} cannot hold {amt} without going below its floor"
+                )
+            if error is not None:
+                conn.execute(
+                    self._q_insert_tx,
+                    self._tx_row(
+                        op, tx_id, key, fp, "hold", micros, status="refused",
+                        error_code=error.code, error_message=error.message,
+                    ),
+                )  # fmt: skip
+                return (error.code, error.message)
+            assert row is not None
+            made = Hold(
+                tx_id, key, account, amt, 0, HoldStatus.ACTIVE, from_micros(exp),
+                from_micros(micros),
+            )  # fmt: skip
+            self._set_held(conn, row.id, row.held + amt)
+            conn.execute(
+                self._q_insert_tx,
+                self._tx_row(op, tx_id, key, fp, "hold", micros, receipt=encode_hold(made)),
+            )
+            conn.execute(
+                holds.insert(),
+                {
+                    "id": tx_id,
+                    "operator_id": op,
+                    "account_id": row.id,
+                    "amount": amt,
+                    "captured": 0,
+                    "status": HoldStatus.ACTIVE.value,
+                    "idempotency_key": key,
+                    "expires_us": exp,
+                    "created_us": micros,
+                    "resolved_us": None,
+                },
+            )
+            return made
+
+        outcome = self._tx(work)
+        if isinstance(outcome, Hold):
+            return outcome
+        raise recorded_error(*outcome)
+
+    def capture(
+        self,
+        account: AccountKey,
+        hold_id: str,
+        amount: int | None = None,
+        *,
+        idempotency_key: str,
+        system_account: str = "withdrawals",
+    ) -> Receipt:
+        """Post all or part of a hold; see :meth:`HoldingWallet.capture`."""
+        account, key, system, fp = capture_request(
+            account, hold_id, amount, idempotency_key, system_account
+        )
+        op = account.operator_id
+
+        def work(conn: Connection) -> Receipt:
+            known = self._hold_known(conn, op, key, fp)
+            if known is not None:
+                return decode_receipt(known.receipt)
+            acct, row = self._locked_hold(conn, account, hold_id, capturing=True)
+            value = check_capture_amount(amount, row.amount)
+            micros = to_micros(self._clock())
+            self._set_held(conn, acct.id, acct.held - row.amount)
+            self._resolve(conn, row.id, HoldStatus.CAPTURED, value, micros)
+            req = Request(Kind.CAPTURE, account, None, system, value, key, fp)
+            return self._move(conn, req, uuid.uuid4().hex, micros)
+
+        return self._tx(work)
+
+    def release(self, account: AccountKey, hold_id: str, *, idempotency_key: str) -> Hold:
+        """Return a hold to available; see :meth:`HoldingWallet.release`."""
+        account, key, fp = release_request(account, hold_id, idempotency_key)
+        op = account.operator_id
+
+        def work(conn: Connection) -> Hold:
+            known = self._hold_known(conn, op, key, fp)
+            if known is not None:
+                return decode_hold(known.receipt)
+            acct, row = self._locked_hold(conn, account, hold_id, capturing=False)
+            micros = to_micros(self._clock())
+            self._set_held(conn, acct.id, acct.held - row.amount)
+            self._resolve(conn, row.id, HoldStatus.RELEASED, 0, micros)
+            done = Hold(
+                row.id, row.idempotency_key, account, row.amount, 0, HoldStatus.RELEASED,
+                from_micros(row.expires_us), from_micros(row.created_us),
+            )  # fmt: skip
+            conn.execute(
+                self._q_insert_tx,
+                self._tx_row(
+                    op, uuid.uuid4().hex, key, fp, "release", micros, receipt=encode_hold(done)
+                ),
+            )
+            return done
+
+        return self._tx(work)
+
+    def get_hold(self, account: AccountKey, hold_id: str) -> Hold:
+        """The hold as it stands; see :meth:`HoldingWallet.get_hold`."""
+        check_account(account)
+        h = holds.c
+
+        def work(conn: Connection) -> Hold:
+            acct = conn.execute(self._q_account, self._key_params(account)).first()
+            row = None
+            if acct is not None and isinstance(hold_id, str):
+                row = conn.execute(
+                    select(holds).where((h.id == hold_id) & (h.account_id == acct.id))
+                ).first()
+            if row is None:
+                raise HoldNotFound(f"no hold {hold_id!r} on account {account}")
+            return Hold(
+                row.id, row.idempotency_key, account, row.amount, row.captured,
+                HoldStatus(row.status), from_micros(row.expires_us), from_micros(row.created_us),
+            )  # fmt: skip
+
+        return self._tx(work)
+
+    def expire_holds(
+        self, *, now: datetime | None = None, operator_id: str | None = None, limit: int = 1000
+    ) -> int:
+        """Expire due holds; see :meth:`HoldingWallet.expire_holds`."""
+        lim = check_limit(limit)
+        cutoff = to_micros(self._clock() if now is None else now)
+        h, a = holds.c, accounts.c
+        where = (h.status == HoldStatus.ACTIVE.value) & (h.expires_us <= cutoff)
+        if operator_id is not None:
+            where = where & (h.operator_id == operator_id)
+        due = self._tx(
+            lambda conn: conn.execute(
+                select(h.id, h.account_id, h.amount).where(where).order_by(h.expires_us).limit(lim)
+            ).all()
+        )
+
+        def expire(conn: Connection, hold_id: str, account_id: int, amount: int) -> int:
+            acct = conn.execute(
+                select(a.id, a.held).where(a.id == account_id).with_for_update()
+            ).first()
+            done = conn.execute(
+                holds.update()
+                .where((h.id == hold_id) & (h.status == HoldStatus.ACTIVE.value))
+                .values(status=HoldStatus.EXPIRED.value, resolved_us=to_micros(self._clock()))
+            )
+            if acct is None or done.rowcount != 1:
+                return 0  # someone else resolved it first
+            self._set_held(conn, acct.id, acct.held - amount)
+            return 1
+
+        count = 0
+        for row in due:
+            count += self._tx(
+                partial(expire, hold_id=row.id, account_id=row.account_id, amount=row.amount)
+            )
+        return count
+
+    def _held_by_holds(self, conn: Connection, operator_id: str) -> dict[int, int]:
+        """Each account id's active holds summed (what ``held`` must equal)."""
+        h = holds.c
+        out: dict[int, int] = defaultdict(int)
+        rows = conn.execute(
+            select(h.account_id, h.amount).where(
+                (h.operator_id == operator_id) & (h.status == HoldStatus.ACTIVE.value)
+            )
+        )
+        for account_id, amount in rows:
+            out[account_id] += amount
+        return out
+
+    # -- limits (LimitingWallet) ----------------------------------------------------------
+
+    def _check_limits(
+        self, conn: Connection, req: Request, account_id: int, delta: int, micros: int
+    ) -> None:
+        """Raise ``LimitExceeded`` if ``req`` would pass a limit (the account row is locked)."""
+        lim, p = limits.c, postings.c
+        found = {
+            LimitKind(r.kind): Limit(r.kind, r.amount, r.window, r.utc_offset_min)
+            for r in conn.execute(
+                select(lim.kind, lim.amount, lim.window, lim.utc_offset_min).where(
+                    lim.account_id == account_id
+                )
+            )
+        }
+        start = earliest_start(found.values(), micros)
+        past = conn.execute(
+            select(p.kind, p.counterparty, p.amount, p.created_us).where(
+                (p.account_id == account_id) & (p.created_us >= start)
+            )
+        ).all()
+        history = ((r.kind, r.counterparty, r.amount, r.created_us) for r in past)
+        check_limits(req.account, found, req.kind, req.counterparty, delta, micros, history)
+
+    def set_limit(self, account: AccountKey, limit: Limit) -> None:
+        """Set or replace a limit; see :meth:`LimitingWallet.set_limit`."""
+        check_account(account)
+        if not isinstance(limit, Limit):
+            raise InvalidInput(f"expected a Limit, got {type(limit).__name__}")
+        lim = limits.c
+
+        def work(conn: Connection) -> None:
+            row = self._lock(conn, account)
+            conn.execute(
+                limits.delete().where((lim.account_id == row.id) & (lim.kind == limit.kind.value))
+            )
+            conn.execute(
+                limits.insert(),
+                {
+                    "account_id": row.id,
+                    "kind": limit.kind.value,
+                    "amount": limit.amount,
+                    "window": limit.window.value,
+                    "utc_offset_min": limit.utc_offset_minutes,
+                },
+            )
+            conn.execute(accounts.update().where(accounts.c.id == row.id).values(limited=1))
+
+        self._tx(work)
+
+    def clear_limit(self, account: AccountKey, kind: LimitKind) -> None:
+        """Remove a limit; see :meth:`LimitingWallet.clear_limit`."""
+        check_account(account)
+        name = LimitKind(kind).value
+        lim = limits.c
+
+        def work(conn: Connection) -> None:
+            row = self._lock(conn, account)
+            conn.execute(limits.delete().where((lim.account_id == row.id) & (lim.kind == name)))
+            left = conn.execute(select(func.count()).where(lim.account_id == row.id)).scalar_one()
+            if not left:
+                conn.execute(accounts.update().where(accounts.c.id == row.id).values(limited=0))
+
+        self._tx(work)
+
+    def limits(self, account: AccountKey) -> tuple[Limit, ...]:
+        """The account's limits; see :meth:`LimitingWallet.limits`."""
+        check_account(account)
+        lim = limits.c
+
+        def work(conn: Connection) -> tuple[Limit, ...]:
+            row = conn.execute(self._q_account, self._key_params(account)).first()
+            if row is None:
+                raise AccountNotFound(f"no account {account}")
+            rows = conn.execute(
+                select(lim.kind, lim.amount, lim.window, lim.utc_offset_min)
+                .where(lim.account_id == row.id)
+                .order_by(lim.kind)
+            ).all()
+            return tuple(Limit(r.kind, r.amount, r.window, r.utc_offset_min) for r in rows)
+
+        return self._tx(work)
+
+    def _unbalanced(self, conn: Connection, where: Any) -> tuple[str, ...]:
+        """Ids of journal transactions whose postings do not sum to zero per currency."""
+        p = postings.c
+        keys = [p.transaction_id, p.currency, p.mode]
+        if self._sqlite:
+            sums = self._sums(conn, keys, where)
+            return tuple(sorted({k[0] for k, v in sums.items() if v[0]}))
+        q = select(p.transaction_id).where(where).group_by(*keys)
+        rows = conn.execute(q.having(func.sum(p.amount) != 0)).scalars()
+        return tuple(sorted(set(rows)))

@@ -20,6 +20,7 @@ __all__ = [
     "SYSTEM_ACCOUNTS",
     "AccountKey",
     "Balance",
+    "Discrepancy",
     "HistoryEntry",
     "HistoryPage",
     "Kind",
@@ -35,12 +36,15 @@ __all__ = [
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}")
 _KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")
 
-SYSTEM_ACCOUNTS = frozenset({"house", "deposits", "withdrawals", "fees", "promotions", "faucet"})
+SYSTEM_ACCOUNTS = frozenset(
+    {"house", "deposits", "withdrawals", "fees", "promotions", "faucet", "corrections"}
+)
 """Names of the system accounts a credit or debit may move money against.
 
 ``house`` is the bankroll (bets and wins), ``deposits`` the clearing account of incoming
 payments, ``withdrawals`` the pending outgoing payments, ``fees``, ``promotions`` (bonuses),
-and ``faucet`` where demo wallets draw play money from. Their balances are never stored in a
+``faucet`` where demo wallets draw play money from, and ``corrections``, the other side of
+explicit balance corrections (``post_correction``). Their balances are never stored in a
 hot row: they are derived from the journal (sum of their postings).
 """
 
@@ -58,6 +62,7 @@ class Kind(enum.StrEnum):
     CREDIT = "credit"
     DEBIT = "debit"
     TRANSFER = "transfer"
+    CAPTURE = "capture"
 
 
 def _check_id(value: object, what: str) -> str:
@@ -144,9 +149,10 @@ class AccountKey:
 class Balance:
     """A player account's balance in minor units.
 
-    ``posted`` is the sum of the account's journal postings; ``held`` is reserved by holds
-    (always 0 until two-phase holds land); ``available = posted - held`` is what a debit may
-    use down to the account's ``floor``. ``version`` grows by one with every posting.
+    ``posted`` is the sum of the account's journal postings; ``held`` is reserved by active
+    holds (see :class:`~casino_core.wallet.HoldingWallet`; always 0 on backends without
+    holds); ``available = posted - held`` is what a debit or a new hold may use down to the
+    account's ``floor``. ``version`` grows by one with every posting.
     """
 
     available: int
@@ -214,7 +220,9 @@ class LedgerReport:
     ``journal_totals`` maps (currency code, mode) to the sum of every posting, which must be
     zero; ``mismatches`` lists the player accounts whose stored balance differs from the sum
     of their postings; ``system_balances`` maps (system account, currency, mode) to its
-    journal-derived balance. ``ok`` is True when nothing is wrong.
+    journal-derived balance. ``discrepancies`` details each differing figure (posted,
+    version, held) and ``unbalanced`` lists the journal transactions whose postings do not
+    sum to zero per currency and mode. ``ok`` is True when nothing is wrong.
     """
 
     operator_id: str
@@ -223,11 +231,32 @@ class LedgerReport:
     journal_totals: dict[tuple[str, str], int]
     system_balances: dict[tuple[str, str, str], int]
     mismatches: tuple[str, ...]
+    discrepancies: tuple[Discrepancy, ...] = ()
+    unbalanced: tuple[str, ...] = ()
 
     @property
     def ok(self) -> bool:
         """True when every balance equals its journal and every journal sums to zero."""
-        return not self.mismatches and all(v == 0 for v in self.journal_totals.values())
+        return (
+            not self.mismatches
+            and not self.unbalanced
+            and all(v == 0 for v in self.journal_totals.values())
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Discrepancy:
+    """One stored figure of a player account that differs from the journal's.
+
+    ``field`` is ``posted`` (the balance), ``version`` (the number of postings) or ``held``
+    (the sum of active holds); ``stored`` is the projection's value, ``journal`` the value
+    recomputed from the journal (and holds). Reported, never fixed: see ``post_correction``.
+    """
+
+    account: str
+    field: str
+    stored: int
+    journal: int
 
 
 def fingerprint(kind: Kind, accounts: Iterable[AccountKey], amount: int, counterparty: str) -> str:

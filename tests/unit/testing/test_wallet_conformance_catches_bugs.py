@@ -2,26 +2,29 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from dataclasses import replace
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, Phase, given, settings
 
-from casino_core.testing import run_wallet_conformance, strategies
-from casino_core.wallet import AccountKey, HistoryPage, Kind, MemoryWallet
+from casino_core.ledger import MemorySagaStore
+from casino_core.testing import run_saga_conformance, run_wallet_conformance, strategies
+from casino_core.wallet import AccountKey, HistoryPage, HoldStatus, Kind, MemoryWallet
 from casino_core.wallet._common import Request
 
 # Generation only (no shrinking: a counterexample is all this needs), bounded in size, and
 # derandomized so that whether the suite finds each bug does not depend on luck.
 FIND = settings(
     derandomize=True,
-    max_examples=200,
+    max_examples=400,
     stateful_step_count=30,
     database=None,
     phases=[Phase.generate],
     suppress_health_check=list(HealthCheck),
 )
+FIND_HOLDS = settings(FIND, max_examples=1000, stateful_step_count=40)
 
 
 class ForgetfulWallet(MemoryWallet):
@@ -64,11 +67,73 @@ class OldestFirstWallet(MemoryWallet):
         return HistoryPage(tuple(reversed(page.entries)), page.next_cursor)
 
 
+class DoubleReleaseWallet(MemoryWallet):
+    """Releases a hold that was already resolved (a hold must resolve at most once)."""
+
+    def release(self, account: AccountKey, hold_id: str, *, idempotency_key: str) -> Any:
+        found = self._holds.get(hold_id)
+        if found is not None and found.status is not HoldStatus.ACTIVE:
+            self._holds[hold_id] = replace(found, status=HoldStatus.ACTIVE)
+            self._accounts[account].held += found.amount
+        return super().release(account, hold_id, idempotency_key=idempotency_key)
+
+
+class HeldIgnoredWallet(MemoryWallet):
+    """Lets new holds ignore the money already held (available would go below the floor)."""
+
+    def hold(
+        self, account: AccountKey, amount: int, *, idempotency_key: str, expires_at: datetime
+    ) -> Any:
+        acct = self._accounts.get(account)
+        saved = 0 if acct is None else acct.held
+        if acct is not None:
+            acct.held = 0
+        try:
+            return super().hold(
+                account, amount, idempotency_key=idempotency_key, expires_at=expires_at
+            )
+        finally:
+            if acct is not None:
+                acct.held += saved
+
+
+class LateSweepWallet(MemoryWallet):
+    """Expires holds one microsecond late."""
+
+    def expire_holds(self, *, now: Any = None, operator_id: Any = None, limit: int = 1000) -> int:
+        if now is not None:
+            now = now - timedelta(microseconds=1)
+        return super().expire_holds(now=now, operator_id=operator_id, limit=limit)
+
+
 @pytest.mark.parametrize("broken", [ForgetfulWallet, OverdraftWallet, OldestFirstWallet])
 def test_suite_catches(broken: type[MemoryWallet]) -> None:
     """Each broken wallet is caught."""
     with pytest.raises(AssertionError):
         run_wallet_conformance(broken, settings=FIND)
+
+
+class LimitBlindWallet(MemoryWallet):
+    """Lists its limits but lets wagers (debits to house) pass them."""
+
+    def _run(self, req: Request) -> Any:
+        saved = self._accounts[req.account].limits if req.account in self._accounts else None
+        if saved is not None and req.counterparty == "house":
+            self._accounts[req.account].limits = {}
+        try:
+            return super()._run(req)
+        finally:
+            if saved is not None:
+                self._accounts[req.account].limits = saved
+
+
+@pytest.mark.parametrize(
+    "broken", [DoubleReleaseWallet, HeldIgnoredWallet, LateSweepWallet, LimitBlindWallet]
+)
+def test_suite_catches_hold_bugs(broken: type[MemoryWallet]) -> None:
+    """Each wallet with broken holds is caught (hold bugs need longer programs to show)."""
+    with pytest.raises(AssertionError):
+        run_wallet_conformance(broken, settings=FIND_HOLDS)
 
 
 class TestStrategies:
@@ -90,3 +155,24 @@ class TestStrategies:
     def test_account_keys(self, key: AccountKey) -> None:
         """Generated keys are valid and belong to the operator."""
         assert key.operator_id == "op"
+
+
+class BlindSagaStore(MemorySagaStore):
+    """Never lists unfinished sagas, so recover() leaves interrupted ones mid-way."""
+
+    def unfinished(self) -> list[str]:
+        return []
+
+
+class NoCasSagaStore(MemorySagaStore):
+    """Forgets what actions returned (the hold id a compensation or capture needs)."""
+
+    def save(self, record: Any) -> bool:
+        return super().save(replace(record, data={}))
+
+
+@pytest.mark.parametrize("store", [BlindSagaStore, NoCasSagaStore])
+def test_saga_suite_catches(store: type[MemorySagaStore]) -> None:
+    """Each broken saga store is caught."""
+    with pytest.raises((AssertionError, KeyError)):
+        run_saga_conformance(MemoryWallet(), store())

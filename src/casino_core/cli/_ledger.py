@@ -1,0 +1,101 @@
+"""``reconcile``: recompute every balance from the journal and report what differs."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from casino_core.errors import InvalidInput
+from casino_core.wallet import LedgerReport, WalletService, open_wallet
+
+__all__ = ["register"]
+
+
+def _operators(wallet: WalletService) -> list[str]:
+    """Every operator with an account (SQL wallets), for a reconcile without --operator."""
+    from casino_core.wallet.sql import SqlWallet, accounts
+
+    if not isinstance(wallet, SqlWallet):
+        raise InvalidInput("name the operators to reconcile with --operator on this wallet")
+    from sqlalchemy import select
+
+    with wallet.engine.connect() as conn:
+        rows = conn.execute(select(accounts.c.operator_id).distinct()).scalars()
+        return sorted(rows)
+
+
+def _as_json(report: LedgerReport) -> dict[str, Any]:
+    return {
+        "operator_id": report.operator_id,
+        "ok": report.ok,
+        "accounts_checked": report.accounts_checked,
+        "transactions": report.transactions,
+        "journal_totals": {f"{c}/{m}": str(v) for (c, m), v in report.journal_totals.items()},
+        "system_balances": {
+            f"{n}/{c}/{m}": str(v) for (n, c, m), v in report.system_balances.items()
+        },
+        "mismatches": list(report.mismatches),
+        "discrepancies": [
+            {
+                "account": d.account,
+                "field": d.field,
+                "stored": str(d.stored),
+                "journal": str(d.journal),
+            }
+            for d in report.discrepancies
+        ],
+        "unbalanced_transactions": list(report.unbalanced),
+    }
+
+
+def _reconcile(args: argparse.Namespace) -> int:
+    wallet = open_wallet(args.url)
+    try:
+        operators = args.operator or _operators(wallet)
+        reports = [wallet.reconcile(op) for op in operators]
+    finally:
+        wallet.close()
+    if args.json:
+        print(json.dumps([_as_json(r) for r in reports], indent=2))
+    else:
+        for r in reports:
+            state = "ok" if r.ok else "DISCREPANCIES"
+            print(
+                f"{r.operator_id}: {state} ({r.accounts_checked} accounts, "
+                f"{r.transactions} transactions)"
+            )
+            for d in r.discrepancies:
+                print(f"  {d.account} {d.field}: stored {d.stored}, journal {d.journal}")
+            for (currency, mode), total in sorted(r.journal_totals.items()):
+                if total:
+                    print(f"  journal {currency}/{mode} sums to {total}, not 0")
+            for tx in r.unbalanced:
+                print(f"  transaction {tx} does not sum to zero")
+            if not r.ok and not r.discrepancies:
+                for account in r.mismatches:
+                    print(f"  {account}: stored balance differs from its journal")
+    return 0 if all(r.ok for r in reports) else 1
+
+
+def register(sub: Any) -> None:
+    """Add the ``reconcile`` command."""
+    p = sub.add_parser(
+        "reconcile",
+        help="recompute balances from the journal and report discrepancies (fixes nothing)",
+        description=(
+            "Recompute every player balance (posted, version, held) from the journal and "
+            "compare it with the stored projection; check that every journal transaction sums "
+            "to zero per currency. Reports only: corrections are explicit journal "
+            "transactions. Exit 0 when all is consistent, 1 when something differs."
+        ),
+    )
+    p.add_argument("url", help="wallet URL (sqlite:///path.db, postgresql+psycopg://...)")
+    p.add_argument(
+        "--operator",
+        action="append",
+        default=[],
+        help="operator id to reconcile (repeatable; default: every operator of a SQL wallet)",
+    )
+    p.add_argument("--json", action="store_true", help="print the reports as JSON")
+    p.set_defaults(func=_reconcile)

@@ -1,0 +1,232 @@
+"""Built-in money flows on the saga coordinator: deposit, withdrawal, entry fee, prize.
+
+External systems come in through ports (Protocols the host implements). A port call that
+raises anything but :class:`~casino_core.ledger.StepFailed` is "not known yet": the saga stays
+running and :meth:`~casino_core.ledger.SagaCoordinator.recover` calls the port again with the
+same idempotency key, so ports must treat a repeated key as the same request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from contextlib import suppress
+from datetime import datetime
+from typing import Protocol
+
+from casino_core.errors import HoldNotActive, InvalidInput
+from casino_core.ledger._saga import (
+    SagaCoordinator,
+    SagaDefinition,
+    SagaRecord,
+    Step,
+    StepContext,
+    StepFailed,
+)
+from casino_core.money import Currency
+from casino_core.wallet._common import Clock, from_micros, to_micros, utc_now
+from casino_core.wallet._holds import HoldingWallet
+from casino_core.wallet._types import AccountKey, Mode, check_amount
+
+__all__ = [
+    "PENDING_DEPOSITS",
+    "DepositPort",
+    "PayoutPort",
+    "ledger_flows",
+    "pool_account",
+    "start_deposit",
+    "start_entry_fee",
+    "start_prize",
+    "start_withdrawal",
+]
+
+PENDING_DEPOSITS = "pending-deposits"
+"""Player id of the per-operator account where deposits wait for their confirmation."""
+
+
+class PayoutPort(Protocol):
+    """The host's payment provider, paying a withdrawal out."""
+
+    def payout(self, withdrawal_id: str, account: AccountKey, amount: int, *, key: str) -> bool:
+        """True when paid, False when refused for good; raise when not known yet."""
+        ...
+
+
+class DepositPort(Protocol):
+    """The host's payment provider, confirming an incoming deposit."""
+
+    def confirm(self, deposit_id: str, account: AccountKey, amount: int, *, key: str) -> bool:
+        """True when confirmed, False when it failed for good; raise when not known yet."""
+        ...
+
+
+def pool_account(account: AccountKey, tournament_id: str) -> AccountKey:
+    """The tournament pool of ``account``'s operator, currency and mode."""
+    return AccountKey(account.operator_id, f"pool-{tournament_id}", account.currency, account.mode)
+
+
+def _params(account: AccountKey, amount: int, **extra: str) -> dict[str, str]:
+    return {
+        "operator": account.operator_id,
+        "player": account.player_id,
+        "currency": account.currency.code,
+        "decimals": str(account.currency.decimals),
+        "mode": account.mode.value,
+        "amount": str(check_amount(amount)),
+        **extra,
+    }
+
+
+def _account(p: Mapping[str, str], player: str | None = None) -> AccountKey:
+    return AccountKey(
+        p["operator"],
+        player if player is not None else p["player"],
+        Currency(p["currency"], int(p["decimals"])),
+        Mode(p["mode"]),
+    )
+
+
+def ledger_flows(
+    wallet: HoldingWallet,
+    *,
+    payouts: PayoutPort | None = None,
+    deposits: DepositPort | None = None,
+    clock: Clock = utc_now,
+) -> dict[str, SagaDefinition]:
+    """The built-in flows on ``wallet`` (a flow whose port is missing is left out)."""
+
+    def deposit_steps(p: Mapping[str, str]) -> Sequence[Step]:
+        assert deposits is not None
+        player, amount = _account(p), int(p["amount"])
+        pending = _account(p, PENDING_DEPOSITS)
+
+        def clear(ctx: StepContext) -> None:
+            wallet.open_account(pending)
+            wallet.credit(pending, amount, idempotency_key=ctx.key(), system_account="deposits")
+
+        def unclear(ctx: StepContext) -> None:
+            wallet.debit(
+                pending, amount, idempotency_key=ctx.key("undo"), system_account="deposits"
+            )
+
+        def confirm(ctx: StepContext) -> None:
+            if not deposits.confirm(ctx.saga_id, player, amount, key=ctx.key()):
+                raise StepFailed(f"deposit {ctx.saga_id} was not confirmed")
+
+        def settle(ctx: StepContext) -> None:
+            wallet.transfer(pending, player, amount, idempotency_key=ctx.key())
+
+        return (Step("clear", clear, unclear), Step("confirm", confirm), Step("credit", settle))
+
+    def withdrawal_steps(p: Mapping[str, str]) -> Sequence[Step]:
+        assert payouts is not None
+        player, amount = _account(p), int(p["amount"])
+        expires_us, deadline_us = int(p["expires_us"]), int(p["deadline_us"])
+
+        def hold(ctx: StepContext) -> Mapping[str, str]:
+            made = wallet.hold(
+                player, amount, idempotency_key=ctx.key(), expires_at=from_micros(expires_us)
+            )
+            return {"hold_id": made.hold_id}
+
+        def release(ctx: StepContext) -> None:
+            with suppress(HoldNotActive):  # expired already: the money is back either way
+                wallet.release(player, ctx.data["hold_id"], idempotency_key=ctx.key("undo"))
+
+        def pay(ctx: StepContext) -> None:
+            if to_micros(clock()) >= deadline_us:
+                raise StepFailed(f"withdrawal {ctx.saga_id} timed out before its payout")
+            if not payouts.payout(ctx.saga_id, player, amount, key=ctx.key()):
+                raise StepFailed(f"withdrawal {ctx.saga_id} was refused by the provider")
+
+        def capture(ctx: StepContext) -> None:
+            try:
+                wallet.capture(player, ctx.data["hold_id"], idempotency_key=ctx.key())
+            except HoldNotActive:
+                # Paid out, but the hold was swept meanwhile: debit what was paid.
+                wallet.debit(
+                    player, amount, idempotency_key=ctx.key("debit"), system_account="withdrawals"
+                )
+
+        return (Step("hold", hold, release), Step("payout", pay), Step("capture", capture))
+
+    def entry_steps(p: Mapping[str, str]) -> Sequence[Step]:
+        player, amount = _account(p), int(p["amount"])
+        pool = pool_account(player, p["tournament"])
+
+        def pay_in(ctx: StepContext) -> None:
+            wallet.open_account(pool)
+            wallet.transfer(player, pool, amount, idempotency_key=ctx.key())
+
+        def refund(ctx: StepContext) -> None:
+            wallet.transfer(pool, player, amount, idempotency_key=ctx.key("undo"))
+
+        return (Step("entry", pay_in, refund),)
+
+    def prize_steps(p: Mapping[str, str]) -> Sequence[Step]:
+        player, amount = _account(p), int(p["amount"])
+        pool = pool_account(player, p["tournament"])
+
+        def award(ctx: StepContext) -> None:
+            wallet.transfer(pool, player, amount, idempotency_key=ctx.key())
+
+        return (Step("prize", award),)
+
+    flows = {
+        "entry_fee": SagaDefinition("entry_fee", entry_steps),
+        "prize": SagaDefinition("prize", prize_steps),
+    }
+    if deposits is not None:
+        flows["deposit"] = SagaDefinition("deposit", deposit_steps)
+    if payouts is not None:
+        flows["withdrawal"] = SagaDefinition("withdrawal", withdrawal_steps)
+    return flows
+
+
+def start_deposit(
+    coordinator: SagaCoordinator, saga_id: str, account: AccountKey, amount: int
+) -> SagaRecord:
+    """Deposit ``amount``: deposits clearing -> pending, confirmed, -> the player."""
+    return coordinator.start("deposit", saga_id, _params(account, amount))
+
+
+def start_withdrawal(
+    coordinator: SagaCoordinator,
+    saga_id: str,
+    account: AccountKey,
+    amount: int,
+    *,
+    deadline: datetime,
+    hold_until: datetime,
+) -> SagaRecord:
+    """Withdraw ``amount``: hold it, pay it out before ``deadline``, capture it.
+
+    ``hold_until`` (after ``deadline``, leaving time to capture) is the hold's expiry.
+    """
+    if to_micros(hold_until) <= to_micros(deadline):
+        raise InvalidInput("hold_until must come after the payout deadline")
+    extra = {"expires_us": str(to_micros(hold_until)), "deadline_us": str(to_micros(deadline))}
+    return coordinator.start("withdrawal", saga_id, _params(account, amount, **extra))
+
+
+def start_entry_fee(
+    coordinator: SagaCoordinator,
+    saga_id: str,
+    account: AccountKey,
+    tournament_id: str,
+    amount: int,
+) -> SagaRecord:
+    """Move an entry fee from the player to the tournament pool."""
+    return coordinator.start(
+        "entry_fee", saga_id, _params(account, amount, tournament=tournament_id)
+    )
+
+
+def start_prize(
+    coordinator: SagaCoordinator,
+    saga_id: str,
+    account: AccountKey,
+    tournament_id: str,
+    amount: int,
+) -> SagaRecord:
+    """Pay a prize from the tournament pool to the player."""
+    return coordinator.start("prize", saga_id, _params(account, amount, tournament=tournament_id))

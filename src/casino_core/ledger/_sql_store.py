@@ -1,0 +1,136 @@
+"""Saga records in the journal's SQL database (PostgreSQL or SQLite).
+
+Importing this module imports SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Engine,
+    Integer,
+    MetaData,
+    Row,
+    String,
+    Table,
+    Text,
+    select,
+)
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from casino_core.errors import InvalidInput, StorageUnavailable
+from casino_core.ledger._saga import SagaRecord, SagaStatus, decode, encode
+from casino_core.wallet._common import to_micros, utc_now
+
+__all__ = ["SqlSagaStore", "create_saga_schema", "saga_metadata", "sagas"]
+
+saga_metadata = MetaData()
+"""The saga table; include it in a host app's migrations beside the wallet's metadata."""
+
+sagas = Table(
+    "casino_ledger_sagas",
+    saga_metadata,
+    Column("id", String(64), primary_key=True),
+    Column("flow", String(64), nullable=False),
+    Column("params", Text, nullable=False),
+    Column("data", Text, nullable=False),
+    Column("status", String(12), nullable=False, index=True),
+    Column("step", Integer, nullable=False),
+    Column("phase", String(8), nullable=False),
+    Column("version", BigInteger, nullable=False),
+    Column("error", Text),
+    Column("updated_us", BigInteger, nullable=False),
+)
+"""One row per saga: its step and phase, written before and after every action."""
+
+
+def create_saga_schema(engine: Engine, schema: str | None = None) -> None:
+    """Create the saga table if missing (next to the wallet tables)."""
+    try:
+        with engine.begin() as conn:
+            if schema is not None:
+                conn = conn.execution_options(schema_translate_map={None: schema})
+            saga_metadata.create_all(conn)
+    except SQLAlchemyError as exc:
+        raise StorageUnavailable(f"could not create the saga table: {exc}") from exc
+
+
+def _record(row: Row[Any]) -> SagaRecord:
+    r = row._mapping
+    return SagaRecord(
+        r["id"], r["flow"], decode(r["params"]), decode(r["data"]), SagaStatus(r["status"]),
+        r["step"], r["phase"], r["version"], r["error"],
+    )  # fmt: skip
+
+
+class SqlSagaStore:
+    """A :class:`~casino_core.ledger.SagaStore` on the wallet's engine (same database)."""
+
+    def __init__(self, engine: Engine, *, schema: str | None = None) -> None:
+        if schema is not None:
+            engine = engine.execution_options(schema_translate_map={None: schema})
+        self._engine = engine
+
+    def _row(self, record: SagaRecord) -> dict[str, object]:
+        return {
+            "flow": record.flow,
+            "params": encode(record.params),
+            "data": encode(record.data),
+            "status": record.status.value,
+            "step": record.step,
+            "phase": record.phase,
+            "error": record.error,
+            "updated_us": to_micros(utc_now()),
+        }
+
+    def create(self, record: SagaRecord) -> SagaRecord:
+        """Insert unless present; return the stored record."""
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(
+                    sagas.insert(), {**self._row(record), "id": record.saga_id, "version": 0}
+                )
+        except IntegrityError:
+            pass  # it exists: return it
+        except SQLAlchemyError as exc:
+            raise StorageUnavailable(f"the saga store failed: {exc}") from exc
+        return self.load(record.saga_id)
+
+    def load(self, saga_id: str) -> SagaRecord:
+        """The stored record."""
+        try:
+            with self._engine.begin() as conn:
+                row = conn.execute(select(sagas).where(sagas.c.id == saga_id)).first()
+        except SQLAlchemyError as exc:
+            raise StorageUnavailable(f"the saga store failed: {exc}") from exc
+        if row is None:
+            raise InvalidInput(f"no saga {saga_id!r}")
+        return _record(row)
+
+    def save(self, record: SagaRecord) -> bool:
+        """Compare-and-set on version."""
+        c = sagas.c
+        try:
+            with self._engine.begin() as conn:
+                done = conn.execute(
+                    sagas.update()
+                    .where((c.id == record.saga_id) & (c.version == record.version))
+                    .values(**self._row(record), version=record.version + 1)
+                )
+                return done.rowcount == 1
+        except SQLAlchemyError as exc:
+            raise StorageUnavailable(f"the saga store failed: {exc}") from exc
+
+    def unfinished(self) -> list[str]:
+        """Ids of unfinished sagas."""
+        c = sagas.c
+        done = (SagaStatus.COMPLETED.value, SagaStatus.COMPENSATED.value)
+        try:
+            with self._engine.begin() as conn:
+                rows = conn.execute(select(c.id).where(c.status.not_in(done)).order_by(c.id))
+                return list(rows.scalars())
+        except SQLAlchemyError as exc:
+            raise StorageUnavailable(f"the saga store failed: {exc}") from exc
