@@ -1,0 +1,251 @@
+"""The :class:`Casino` facade: plays instant rounds atomically, manages seeds, exports rounds."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from fractions import Fraction
+from typing import Final
+
+from casino_core.casino._crypto import SeedCipher
+from casino_core.casino._plan import CasinoStore, PlayPlan
+from casino_core.casino._types import (
+    CasinoObserver,
+    CasinoSettings,
+    Round,
+    RoundExport,
+    SeedInfo,
+    SeedRotation,
+    canonical_json,
+)
+from casino_core.errors import InvalidBet, InvalidInput, LimitExceeded
+from casino_core.fairness import Scheme, make_rng, validate_client_seed
+from casino_core.games import get_game, payout_minor
+from casino_core.money import Currency
+from casino_core.wallet import AccountKey, MemoryWallet, Mode, WalletService
+from casino_core.wallet._types import _check_id, check_amount, check_idempotency_key
+
+__all__ = ["INSTANT_GAMES", "Casino"]
+
+INSTANT_GAMES: Final = frozenset(
+    {"coinflip", "dice", "keno", "limbo", "plinko", "roulette", "wheel"}
+)
+"""The games :meth:`Casino.play` plays in one call."""
+
+MAX_ROUND_KEY: Final = 200
+_log = logging.getLogger("casino_core.casino")
+
+
+@functools.lru_cache(maxsize=4096)
+def _max_multiplier(game: str, params_json: str) -> Fraction:
+    """The largest multiplier a bet can pay (over both schemes' exact tables)."""
+    g = get_game(game)
+    rules, bet = g.parse(json.loads(params_json))
+    return max(max(g.distribution(rules, bet, s).support) for s in Scheme)
+
+
+def _check_ids(operator_id: str, player_id: str) -> None:
+    _check_id(operator_id, "operator_id")
+    _check_id(player_id, "player_id")
+
+
+class Casino:
+    """Plays provably-fair rounds against a wallet, atomically; thread-safe.
+
+    Build it from a store (:class:`MemoryCasinoStore` or :class:`SqlCasinoStore`) and
+    :class:`CasinoSettings`; ``observers`` hear about settled rounds, rotations and refused
+    bets after the fact.
+    """
+
+    def __init__(
+        self,
+        store: CasinoStore,
+        settings: CasinoSettings | None = None,
+        *,
+        observers: Iterable[CasinoObserver] = (),
+    ) -> None:
+        self._store = store
+        self._settings = settings if settings is not None else CasinoSettings()
+        self._cipher = SeedCipher(self._settings.seed_key)
+        self._scheme = Scheme.parse(self._settings.default_scheme)
+        self._observers = tuple(observers)
+
+    @classmethod
+    def in_memory(
+        cls, settings: CasinoSettings | None = None, *, wallet: MemoryWallet | None = None
+    ) -> Casino:
+        """A casino on a fresh (or the given) :class:`MemoryWallet`."""
+        from casino_core.casino._memory import MemoryCasinoStore
+
+        return cls(MemoryCasinoStore(wallet), settings)
+
+    def __repr__(self) -> str:
+        return f"Casino(store={self._store!r}, encrypted_seeds={self._cipher.encrypts})"
+
+    @property
+    def wallet(self) -> WalletService:
+        """The wallet the rounds move money in (fund players through it)."""
+        return self._store.wallet
+
+    def close(self) -> None:
+        """Close the store and its wallet."""
+        self._store.close()
+
+    # -- events ---------------------------------------------------------------------------
+
+    def _emit(self, event: str, *args: object) -> None:
+        for observer in self._observers:
+            try:
+                getattr(observer, event)(*args)
+            except Exception:
+                _log.exception("casino observer %r failed on %s", observer, event)
+
+    def _refuse(self, account: AccountKey, limit: str, message: str) -> LimitExceeded:
+        self._emit("limit_hit", account.operator_id, account.player_id, limit, message)
+        return LimitExceeded(message)
+
+    # -- seeds ----------------------------------------------------------------------------
+
+    def seeds(self, operator_id: str, player_id: str) -> SeedInfo:
+        """The player's active seed pair (commitment and next commitment); created if none."""
+        _check_ids(operator_id, player_id)
+        return self._store.seeds(operator_id, player_id, self._cipher, self._scheme)
+
+    def rotate_seed(
+        self,
+        operator_id: str,
+        player_id: str,
+        *,
+        client_seed: str | None = None,
+        scheme: Scheme | str | None = None,
+    ) -> SeedRotation:
+        """Reveal the active server seed and activate the pre-committed next one (nonce 0)."""
+        _check_ids(operator_id, player_id)
+        client = validate_client_seed(client_seed) if client_seed is not None else None
+        new_scheme = Scheme.parse(scheme) if scheme is not None else None
+        revealed, active = self._store.rotate(
+            operator_id, player_id, self._cipher, self._scheme, client, new_scheme
+        )
+        rotation = SeedRotation(revealed, active)
+        self._emit("seed_rotated", operator_id, player_id, rotation)
+        return rotation
+
+    def set_client_seed(self, operator_id: str, player_id: str, client_seed: str) -> SeedRotation:
+        """Change the player's client seed; this rotates (the old server seed is revealed)."""
+        return self.rotate_seed(operator_id, player_id, client_seed=client_seed)
+
+    # -- rounds ---------------------------------------------------------------------------
+
+    def play(
+        self,
+        operator_id: str,
+        player_id: str,
+        currency: Currency | str,
+        mode: Mode | str,
+        game: str,
+        params: Mapping[str, object],
+        stake: int,
+        *,
+        idempotency_key: str,
+    ) -> Round:
+        """Play one instant round in one unit of work; see docs/casino.md.
+
+        Debits ``stake``, takes the player's next nonce, resolves, credits
+        ``floor(stake x multiplier)``, posts both to the journal and stores the round; all of
+        it or none of it. A replay of ``idempotency_key`` returns the first round; the key
+        with another request raises ``IdempotencyConflict``.
+        """
+        account = AccountKey(operator_id, player_id, currency, Mode(mode))  # type: ignore[arg-type]
+        if game not in INSTANT_GAMES:
+            raise InvalidBet(
+                f"game: {game!r} is not an instant game "
+                f"(instant: {', '.join(sorted(INSTANT_GAMES))})"
+            )
+        if not isinstance(params, Mapping):
+            raise InvalidBet("params: must be a mapping")
+        try:
+            params_json = canonical_json(params)
+        except (TypeError, ValueError):
+            raise InvalidBet("params: must hold JSON values (str, int, decimals, lists)") from None
+        g = get_game(game)
+        rules, bet = g.parse(json.loads(params_json))
+        stake = check_amount(stake)
+        key = check_idempotency_key(idempotency_key)
+        if len(key) > MAX_ROUND_KEY:
+            raise InvalidInput(f"a round's idempotency key has at most {MAX_ROUND_KEY} characters")
+        code = account.currency.code
+        limits = self._settings
+        cap = limits.max_stake.get(code)
+        if cap is not None and stake > cap:
+            raise self._refuse(account, "max_stake", f"stake {stake} is above the maximum {cap}")
+        bankroll = limits.bankroll.get((operator_id, code))
+        cap = limits.max_payout.get(code)
+        max_win = 0
+        if cap is not None or bankroll is not None:
+            max_win = payout_minor(stake, _max_multiplier(game, params_json))
+            if cap is not None and max_win > cap:
+                raise self._refuse(
+                    account,
+                    "max_payout",
+                    f"this bet could pay {max_win}, above the maximum payout {cap}",
+                )
+        fingerprint = hashlib.sha256(
+            canonical_json(
+                [
+                    operator_id,
+                    player_id,
+                    code,
+                    account.currency.decimals,
+                    account.mode.value,
+                    game,
+                    json.loads(params_json),
+                    str(stake),
+                ]
+            ).encode()
+        ).hexdigest()
+
+        def resolve(
+            server_seed: str, client_seed: str, nonce: int, scheme: Scheme
+        ) -> tuple[str, Fraction]:
+            outcome = g.resolve(rules, bet, make_rng(scheme, server_seed, client_seed, nonce))
+            return canonical_json(g.record_result(outcome)), outcome.multiplier
+
+        plan = PlayPlan(
+            account,
+            game,
+            params_json,
+            fingerprint,
+            key,
+            stake,
+            resolve,
+            bankroll,
+            max(0, max_win - stake),
+        )
+        try:
+            round_, replayed = self._store.play(plan, self._cipher, self._scheme)
+        except LimitExceeded as exc:
+            self._emit("limit_hit", operator_id, player_id, "bankroll", exc.message)
+            raise
+        if not replayed:
+            self._emit("round_settled", round_)
+        return round_
+
+    # -- export ---------------------------------------------------------------------------
+
+    def export(self, operator_id: str, player_id: str | None = None) -> RoundExport:
+        """The operator's (or one player's) rounds as round records v1; see :class:`RoundExport`."""
+        records: list[dict[str, object]] = []
+        ids: list[str] = []
+        pending: list[dict[str, object]] = []
+        pending_ids: list[str] = []
+        for round_, seed in self._store.rounds(operator_id, player_id):
+            if seed is None:
+                pending.append(round_.record(None))
+                pending_ids.append(round_.round_id)
+            else:
+                records.append(round_.record(seed))
+                ids.append(round_.round_id)
+        return RoundExport(tuple(records), tuple(ids), tuple(pending), tuple(pending_ids))
