@@ -1,0 +1,157 @@
+"""The SQL casino store: seeds encrypted at rest, rollback of a failed round, concurrency."""
+
+from __future__ import annotations
+
+import multiprocessing
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from _casino_backends import SEED_KEY, sql_casino
+from casino_core.casino import CasinoSettings
+from casino_core.casino.sql import rounds_table, seed_pairs
+from casino_core.errors import InsufficientFunds, LimitExceeded, StorageUnavailable
+from casino_core.money import MAX_MINOR_UNITS
+from casino_core.wallet import AccountKey
+from casino_core.wallet.sql import SqlWallet
+
+DICE = {"target": "50.5", "condition": "over"}
+
+
+class TestSeedsAtRest:
+    """Server seeds in the database."""
+
+    def test_encrypted_and_revealed_only_by_rotation(self, casino_sqlite_path: Path) -> None:
+        """With a key the seed columns hold ciphertext; the plain seed appears at reveal."""
+        op = "op-" + uuid.uuid4().hex[:12]
+        casino = sql_casino(
+            f"sqlite:///{casino_sqlite_path}", None, CasinoSettings(seed_key=SEED_KEY)
+        )
+        shown = casino.seeds(op, "alice")
+        store = casino._store
+        assert isinstance(store.wallet, SqlWallet)
+        with store.wallet.engine.connect() as conn:
+            row = conn.execute(select(seed_pairs).where(seed_pairs.c.operator_id == op)).one()
+        assert row.server_seed.startswith("aesgcm1:")
+        assert row.next_server_seed.startswith("aesgcm1:")
+        assert row.revealed_seed is None
+        revealed = casino.rotate_seed(op, "alice").revealed
+        with store.wallet.engine.connect() as conn:
+            rows = conn.execute(select(seed_pairs).where(seed_pairs.c.operator_id == op)).all()
+            assert not any(
+                revealed.server_seed in str(tuple(r)) for r in rows if r.status == "active"
+            )
+        assert {r.revealed_seed for r in rows if r.status == "revealed"} == {revealed.server_seed}
+        assert revealed.commitment == shown.server_seed_hash
+        casino.close()
+
+    def test_wrong_key_cannot_read_the_seed(self, casino_sqlite_path: Path) -> None:
+        """Another key fails loudly (StorageUnavailable), never plays on a wrong seed."""
+        op = "op-" + uuid.uuid4().hex[:12]
+        url = f"sqlite:///{casino_sqlite_path}"
+        first = sql_casino(url, None, CasinoSettings(seed_key=SEED_KEY))
+        account = AccountKey(op, "alice", "USD")
+        first.wallet.open_account(account)
+        first.wallet.credit(account, 1_000, idempotency_key="dep", system_account="deposits")
+        first.seeds(op, "alice")
+        other = sql_casino(url, None, CasinoSettings(seed_key=b"x" * 32))
+        with pytest.raises(StorageUnavailable):
+            other.play(op, "alice", "USD", "real", "dice", DICE, 10, idempotency_key="k")
+        assert other.wallet.balance(account).posted == 1_000
+        first.close()
+        other.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
+def test_failure_after_the_debit_rolls_everything_back(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    """A payout the account cannot hold fails after the debit; nothing of the round stays."""
+    if backend == "sqlite":
+        url, schema = f"sqlite:///{request.getfixturevalue('casino_sqlite_path')}", None
+    else:
+        url, schema = (
+            request.getfixturevalue("postgres_url"),
+            request.getfixturevalue("casino_pg_schema"),
+        )
+    casino = sql_casino(url, schema)
+    op = "op-" + uuid.uuid4().hex[:12]
+    account = AccountKey(op, "alice", "USD")
+    casino.wallet.open_account(account)
+    start = MAX_MINOR_UNITS - 10
+    casino.wallet.credit(account, start, idempotency_key="dep", system_account="deposits")
+    played = 0
+    for i in range(60):  # limbo 2x: a win from within 100 of the top cannot be paid
+        try:
+            r = casino.play(
+                op, "alice", "USD", "real", "limbo", {"target": "2"}, 100, idempotency_key=f"k{i}"
+            )
+        except LimitExceeded:
+            break
+        played += 1
+        start += r.payout - r.stake
+    else:  # pragma: no cover - no failing win in 60 rounds at 1/2
+        pytest.fail("no refused win in 60 rounds")
+    assert casino.wallet.balance(account).posted == start
+    assert casino.seeds(op, "alice").nonce == played
+    assert len(casino.export(op).pending) == played
+    assert casino.wallet.reconcile(op).ok
+    casino.close()
+
+
+def _hammer(
+    url: str, schema: str, op: str, worker: int, bets: int, out: multiprocessing.Queue[object]
+) -> None:
+    casino = sql_casino(url, schema)
+    played = refused = 0
+    for i in range(bets):
+        try:
+            casino.play(
+                op, "alice", "USD", "real", "dice", DICE, 100, idempotency_key=f"w{worker}-{i}"
+            )
+            played += 1
+        except InsufficientFunds:
+            refused += 1
+    casino.close()
+    out.put((played, refused))
+
+
+@pytest.mark.postgres
+def test_eight_processes_one_player(postgres_url: str, casino_pg_schema: str) -> None:
+    """8 processes bet for one player: nonces are 0..n-1 once each, no overdraft, all journaled."""
+    op = "op-" + uuid.uuid4().hex[:12]
+    casino = sql_casino(postgres_url, casino_pg_schema)
+    account = AccountKey(op, "alice", "USD")
+    casino.wallet.open_account(account)
+    casino.wallet.credit(account, 3_000, idempotency_key="dep", system_account="deposits")
+    ctx = multiprocessing.get_context("spawn")
+    out: multiprocessing.Queue[object] = ctx.Queue()
+    workers = [
+        ctx.Process(target=_hammer, args=(postgres_url, casino_pg_schema, op, w, 30, out))
+        for w in range(8)
+    ]
+    for p in workers:
+        p.start()
+    results = [out.get(timeout=120) for _ in workers]
+    for p in workers:
+        p.join(timeout=60)
+        assert p.exitcode == 0
+    played = sum(r[0] for r in results)  # type: ignore[index]
+    assert played + sum(r[1] for r in results) == 8 * 30  # type: ignore[index]
+    store = casino._store
+    with store.wallet.engine.connect() as conn:  # type: ignore[attr-defined]
+        rows = conn.execute(
+            select(rounds_table.c.nonce, rounds_table.c.stake, rounds_table.c.payout).where(
+                rounds_table.c.operator_id == op
+            )
+        ).all()
+    assert sorted(r.nonce for r in rows) == list(range(played))
+    balance = casino.wallet.balance(account).posted
+    assert balance >= 0
+    assert balance == 3_000 + sum(r.payout - r.stake for r in rows)
+    report = casino.wallet.reconcile(op)
+    assert report.ok
+    assert report.transactions == 1 + played + sum(1 for r in rows if r.payout)
+    casino.close()
