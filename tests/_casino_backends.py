@@ -9,6 +9,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,6 +18,17 @@ from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
 from casino_core.wallet.sql import SqlWallet, make_engine
 
 SEED_KEY = b"k" * 16 + b"test-seed-key-32-bytes-at-least!"
+
+INSTANT_BETS: list[tuple[str, dict[str, Any]]] = [
+    ("dice", {"target": "50.5", "condition": "over"}),
+    ("coinflip", {"flips": ["heads", "tails"]}),
+    ("roulette", {"bets": [{"kind": "red", "amount": 1}]}),
+    ("plinko", {"rows": 8, "risk": "low"}),
+    ("wheel", {"segments": 10, "risk": "low"}),
+    ("keno", {"picks": [1, 2, 3]}),
+    ("limbo", {"target": "2"}),
+]
+"""One bet of each instant game."""
 
 
 @pytest.fixture(scope="session")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from _casino_backends import SEED_KEY
+from _casino_backends import INSTANT_BETS, SEED_KEY
 from casino_core.casino import Casino, CasinoSettings, Round, SeedRotation
 from casino_core.errors import (
     AccountNotFound,
@@ -26,15 +26,7 @@ from casino_core.wallet import AccountKey
 
 Factory = Callable[..., Casino]
 
-GAMES: list[tuple[str, dict[str, Any]]] = [
-    ("dice", {"target": "50.5", "condition": "over"}),
-    ("coinflip", {"flips": ["heads", "tails"]}),
-    ("roulette", {"bets": [{"kind": "red", "amount": 1}]}),
-    ("plinko", {"rows": 8, "risk": "low"}),
-    ("wheel", {"segments": 10, "risk": "low"}),
-    ("keno", {"picks": [1, 2, 3]}),
-    ("limbo", {"target": "2"}),
-]
+GAMES = INSTANT_BETS
 DICE = {"target": "50.5", "condition": "over"}
 
 
