@@ -13,6 +13,8 @@ from _casino_backends import SEED_KEY, sql_casino
 from casino_core.casino import CasinoSettings
 from casino_core.casino.sql import rounds_table, seed_pairs
 from casino_core.errors import InsufficientFunds, LimitExceeded, StorageUnavailable
+from casino_core.fairness import make_rng
+from casino_core.games import get_game
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import AccountKey
 from casino_core.wallet.sql import SqlWallet
@@ -82,40 +84,44 @@ def test_failure_after_the_debit_rolls_everything_back(
     casino.wallet.open_account(account)
     start = MAX_MINOR_UNITS - 10
     casino.wallet.credit(account, start, idempotency_key="dep", system_account="deposits")
-    played = 0
-    for i in range(60):  # limbo 2x: a win from within 100 of the top cannot be paid
-        try:
-            r = casino.play(
-                op, "alice", "USD", "real", "limbo", {"target": "2"}, 100, idempotency_key=f"k{i}"
-            )
-        except LimitExceeded:
-            break
-        played += 1
-        start += r.payout - r.stake
-    else:  # pragma: no cover - no failing win in 60 rounds at 1/2
-        pytest.fail("no refused win in 60 rounds")
+    shown = casino.seeds(op, "alice")  # white box: no seed key, so the seed is stored plain
+    with casino.wallet.engine.connect() as conn:  # type: ignore[attr-defined]
+        stored = conn.execute(
+            select(seed_pairs.c.server_seed).where(seed_pairs.c.operator_id == op)
+        ).scalar_one()
+    seed = stored.removeprefix("plain:")
+    dice = get_game("dice")
+    winning = next(
+        params
+        for params in ({"target": "50.5", "condition": c} for c in ("over", "under"))
+        if dice.resolve(
+            *dice.parse(params), make_rng(shown.scheme, seed, shown.client_seed, 0)
+        ).multiplier
+    )
+    with pytest.raises(LimitExceeded):  # the win at nonce 0 would pass 10**36 - 1
+        casino.play(op, "alice", "USD", "real", "dice", winning, 100, idempotency_key="k")
     assert casino.wallet.balance(account).posted == start
-    assert casino.seeds(op, "alice").nonce == played
-    assert len(casino.export(op).pending) == played
-    assert casino.wallet.reconcile(op).ok
+    assert casino.seeds(op, "alice").nonce == 0
+    assert casino.export(op).pending == ()
+    report = casino.wallet.reconcile(op)
+    assert report.ok
+    assert report.transactions == 1  # the deposit: the round's debit was rolled back
     casino.close()
 
 
-def _hammer(
-    url: str, schema: str, op: str, worker: int, bets: int, out: multiprocessing.Queue[object]
-) -> None:
+def _hammer(url: str, schema: str, op: str, worker: int, bets: int) -> tuple[int, int]:
+    """One process: ``bets`` dice rounds for the shared player; (played, refused)."""
     casino = sql_casino(url, schema)
     played = refused = 0
     for i in range(bets):
+        key = f"w{worker}-{i}"
         try:
-            casino.play(
-                op, "alice", "USD", "real", "dice", DICE, 100, idempotency_key=f"w{worker}-{i}"
-            )
+            casino.play(op, "alice", "USD", "real", "dice", DICE, 100, idempotency_key=key)
             played += 1
         except InsufficientFunds:
             refused += 1
     casino.close()
-    out.put((played, refused))
+    return played, refused
 
 
 @pytest.mark.postgres
@@ -126,20 +132,12 @@ def test_eight_processes_one_player(postgres_url: str, casino_pg_schema: str) ->
     account = AccountKey(op, "alice", "USD")
     casino.wallet.open_account(account)
     casino.wallet.credit(account, 3_000, idempotency_key="dep", system_account="deposits")
-    ctx = multiprocessing.get_context("spawn")
-    out: multiprocessing.Queue[object] = ctx.Queue()
-    workers = [
-        ctx.Process(target=_hammer, args=(postgres_url, casino_pg_schema, op, w, 30, out))
-        for w in range(8)
-    ]
-    for p in workers:
-        p.start()
-    results = [out.get(timeout=120) for _ in workers]
-    for p in workers:
-        p.join(timeout=60)
-        assert p.exitcode == 0
-    played = sum(r[0] for r in results)  # type: ignore[index]
-    assert played + sum(r[1] for r in results) == 8 * 30  # type: ignore[index]
+    with multiprocessing.get_context("spawn").Pool(8) as pool:
+        results = pool.starmap(
+            _hammer, [(postgres_url, casino_pg_schema, op, w, 30) for w in range(8)]
+        )
+    played = sum(r[0] for r in results)
+    assert played + sum(r[1] for r in results) == 8 * 30
     store = casino._store
     with store.wallet.engine.connect() as conn:  # type: ignore[attr-defined]
         rows = conn.execute(

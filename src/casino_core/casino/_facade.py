@@ -75,12 +75,16 @@ class Casino:
 
     @classmethod
     def in_memory(
-        cls, settings: CasinoSettings | None = None, *, wallet: MemoryWallet | None = None
+        cls,
+        settings: CasinoSettings | None = None,
+        *,
+        wallet: MemoryWallet | None = None,
+        observers: Iterable[CasinoObserver] = (),
     ) -> Casino:
         """A casino on a fresh (or the given) :class:`MemoryWallet`."""
         from casino_core.casino._memory import MemoryCasinoStore
 
-        return cls(MemoryCasinoStore(wallet), settings)
+        return cls(MemoryCasinoStore(wallet), settings, observers=observers)
 
     def __repr__(self) -> str:
         return f"Casino(store={self._store!r}, encrypted_seeds={self._cipher.encrypts})"

@@ -29,6 +29,7 @@ from sqlalchemy import (
     bindparam,
     func,
     select,
+    text,
 )
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -77,9 +78,16 @@ seed_pairs = Table(
     Column("created_us", BigInteger, nullable=False),
     Column("revealed_us", BigInteger),
     UniqueConstraint("operator_id", "player_id", "pair_no", name="uq_casino_seed_pair_no"),
-    Index("ix_casino_seed_pairs_active", "operator_id", "player_id", "status"),
+    Index(
+        "uq_casino_seed_pairs_active",
+        "operator_id",
+        "player_id",
+        unique=True,
+        postgresql_where=text("status = 'active'"),
+        sqlite_where=text("status = 'active'"),
+    ),
 )
-"""One row per seed pair; the player's newest pair is the active one."""
+"""One row per seed pair; at most one per player is active (a partial unique index)."""
 
 rounds_table = Table(
     "casino_rounds",
@@ -174,20 +182,20 @@ class SqlCasinoStore:
         conn: Connection,
         op: str,
         player: str,
+        pair_no: int,
         seed: str,
         commitment: str,
         client: str,
         scheme: Scheme,
         cipher: SeedCipher,
     ) -> None:
-        top = conn.execute(self._q_max_no, {"op": op, "player": player}).scalar()
         nxt = ServerSeed.generate()
         conn.execute(
             self._q_insert_pair,
             {
                 "operator_id": op,
                 "player_id": player,
-                "pair_no": 0 if top is None else int(top) + 1,
+                "pair_no": pair_no,
                 "status": "active",
                 "server_seed": seed,
                 "server_seed_hash": commitment,
@@ -211,11 +219,16 @@ class SqlCasinoStore:
         if row is None:  # again, in a fresh snapshot: a rotation may have just committed
             row = conn.execute(q, params).first()
         if row is None:
+            # The player's first pair is number 0: when two transactions create it at once,
+            # UNIQUE (operator, player, pair_no) lets one commit and the other retries (_tx).
+            if conn.execute(self._q_max_no, params).scalar() is not None:  # pragma: no cover
+                raise StorageUnavailable(f"player {op}/{player} has seed pairs but none active")
             first = ServerSeed.generate()
             self._insert_pair(
                 conn,
                 op,
                 player,
+                0,
                 cipher.seal(first),
                 first.commitment,
                 generate_client_seed(),
@@ -265,6 +278,7 @@ class SqlCasinoStore:
                 conn,
                 operator_id,
                 player_id,
+                int(old.pair_no) + 1,
                 old.next_server_seed,
                 old.next_server_seed_hash,
                 client_seed if client_seed is not None else old.client_seed,
