@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 import uuid
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from casino_core.casino import CasinoSettings
 from casino_core.casino.sql import rounds_table, seed_pairs
 from casino_core.errors import InsufficientFunds, LimitExceeded, StorageUnavailable
 from casino_core.fairness import make_rng
-from casino_core.games import get_game
+from casino_core.games import get_game, verify_lines
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import AccountKey
 from casino_core.wallet.sql import SqlWallet
@@ -152,4 +153,54 @@ def test_eight_processes_one_player(postgres_url: str, casino_pg_schema: str) ->
     report = casino.wallet.reconcile(op)
     assert report.ok
     assert report.transactions == 1 + played + sum(1 for r in rows if r.payout)
+    casino.close()
+
+
+@pytest.mark.postgres
+def test_rotations_during_concurrent_bets(postgres_url: str, casino_pg_schema: str) -> None:
+    """Bets racing rotations: every pair's nonces are 0..k-1, and every round verifies."""
+    op = "op-" + uuid.uuid4().hex[:12]
+    casino = sql_casino(postgres_url, casino_pg_schema, CasinoSettings(seed_key=SEED_KEY))
+    account = AccountKey(op, "alice", "USD")
+    casino.wallet.open_account(account)
+    casino.wallet.credit(account, 10**9, idempotency_key="dep", system_account="deposits")
+    errors: list[BaseException] = []
+    used: dict[str, int] = {}
+
+    def bettor(worker: int) -> None:
+        try:
+            for i in range(40):
+                casino.play(
+                    op, "alice", "USD", "real", "dice", DICE, 100, idempotency_key=f"w{worker}-{i}"
+                )
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def rotator() -> None:
+        try:
+            for _ in range(10):
+                revealed = casino.rotate_seed(op, "alice").revealed
+                used[revealed.commitment] = revealed.nonces_used
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=bettor, args=(w,)) for w in range(4)]
+    threads.append(threading.Thread(target=rotator))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[0]
+    last = casino.rotate_seed(op, "alice").revealed
+    used[last.commitment] = last.nonces_used
+    export = casino.export(op)
+    assert export.pending == ()
+    assert len(export.records) == 160
+    by_pair: dict[str, list[int]] = {}
+    for record in export.records:
+        by_pair.setdefault(str(record["server_seed_hash"]), []).append(int(str(record["nonce"])))
+    for commitment, nonces in by_pair.items():
+        assert sorted(nonces) == list(range(used[commitment]))
+    assert all(c.ok for c in verify_lines(export.jsonl().splitlines()))
+    assert casino.wallet.reconcile(op).ok
     casino.close()

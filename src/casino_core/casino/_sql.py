@@ -129,6 +129,9 @@ def create_casino_schema(engine: Engine, schema: str | None = None) -> None:
         raise StorageUnavailable(f"could not create the casino schema: {exc}") from exc
 
 
+_LOOKS = 16
+
+
 class SqlCasinoStore:
     """Casino state in the SQL wallet's database (PostgreSQL or SQLite)."""
 
@@ -215,28 +218,30 @@ class SqlCasinoStore:
     ) -> Any:
         params = {"op": op, "player": player}
         q = self._q_active if self._wallet._sqlite else self._q_active.with_for_update()
-        row = conn.execute(q, params).first()
-        if row is None:  # again, in a fresh snapshot: a rotation may have just committed
+        # Each statement sees the rows committed when it starts; a rotation committing while
+        # this one waits for the row lock hides both pairs from it, so look again.
+        for _ in range(_LOOKS):
             row = conn.execute(q, params).first()
-        if row is None:
-            # The player's first pair is number 0: when two transactions create it at once,
-            # UNIQUE (operator, player, pair_no) lets one commit and the other retries (_tx).
-            if conn.execute(self._q_max_no, params).scalar() is not None:  # pragma: no cover
-                raise StorageUnavailable(f"player {op}/{player} has seed pairs but none active")
-            first = ServerSeed.generate()
-            self._insert_pair(
-                conn,
-                op,
-                player,
-                0,
-                cipher.seal(first),
-                first.commitment,
-                generate_client_seed(),
-                scheme,
-                cipher,
-            )
-            row = conn.execute(q, params).first()
-        return row
+            if row is not None:
+                return row
+            if conn.execute(self._q_max_no, params).scalar() is None:
+                # The player's first pair is number 0: when two transactions create it at
+                # once, UNIQUE (operator, player, pair_no) lets one commit; the other retries.
+                first = ServerSeed.generate()
+                self._insert_pair(
+                    conn,
+                    op,
+                    player,
+                    0,
+                    cipher.seal(first),
+                    first.commitment,
+                    generate_client_seed(),
+                    scheme,
+                    cipher,
+                )
+        raise StorageUnavailable(  # pragma: no cover - rotations faster than statements
+            f"the active seed pair of {op}/{player} kept changing"
+        )
 
     @staticmethod
     def _info(row: Any) -> SeedInfo:
@@ -333,7 +338,7 @@ class SqlCasinoStore:
                         "largest possible win"
                     )
             taken = conn.execute(self._q_take, {"op": op, "player": player}).first()
-            if taken is None:  # first bet of this player: create the pair, then take nonce 0
+            if taken is None:  # no pair yet, or rotated meanwhile: lock (or make) the active one
                 self._active(conn, op, player, cipher, scheme)
                 taken = conn.execute(self._q_take, {"op": op, "player": player}).one()
             nonce = int(taken.nonce) - 1
