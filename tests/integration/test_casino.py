@@ -137,6 +137,10 @@ class TestPlay:
         with pytest.raises(InvalidInput):
             casino.play(operator, "alice", "USD", "real", "dice", DICE, 0, idempotency_key="k")
         with pytest.raises(InvalidInput):
+            casino.play(operator, "alice", "USD", "live", "dice", DICE, 5, idempotency_key="k")
+        with pytest.raises(InvalidInput):
+            casino.play(operator, "alice", "XYZ", "real", "dice", DICE, 5, idempotency_key="k")
+        with pytest.raises(InvalidInput):
             casino.play(operator, "alice", "USD", "real", "dice", DICE, 5, idempotency_key="a b")
         assert casino.seeds(operator, "alice").nonce == 0
         assert casino.seeds(operator, "bob").nonce == 0

@@ -162,7 +162,7 @@ class Casino:
         it or none of it. A replay of ``idempotency_key`` returns the first round; the key
         with another request raises ``IdempotencyConflict``.
         """
-        account = AccountKey(operator_id, player_id, currency, Mode(mode))  # type: ignore[arg-type]
+        account = AccountKey(operator_id, player_id, currency, mode)  # type: ignore[arg-type]
         if game not in INSTANT_GAMES:
             raise InvalidBet(
                 f"game: {game!r} is not an instant game "
