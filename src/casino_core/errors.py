@@ -22,7 +22,8 @@ Messages never contain secrets: no server seed before its reveal, no key, no pas
     ├── AccountNotFound                      ACCOUNT_NOT_FOUND
     ├── LimitExceeded                        LIMIT_EXCEEDED
     ├── ConfigurationError                   CONFIGURATION_ERROR
-    └── StorageUnavailable                   STORAGE_UNAVAILABLE
+    ├── StorageUnavailable                   STORAGE_UNAVAILABLE
+    └── RoundInProgress                      ROUND_IN_PROGRESS
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ __all__ = [
     "InvalidInput",
     "InvalidSeed",
     "LimitExceeded",
+    "RoundInProgress",
     "SeedRevealed",
     "StorageUnavailable",
     "UnknownCurrency",
@@ -143,3 +145,9 @@ class StorageUnavailable(CasinoError):
     """The backing store failed; the operation had no effect."""
 
     code = "STORAGE_UNAVAILABLE"
+
+
+class RoundInProgress(CasinoError):
+    """A multi-step round is still open (e.g. a seed rotation must wait for it to end)."""
+
+    code = "ROUND_IN_PROGRESS"

@@ -7,11 +7,19 @@ import hashlib
 import json
 import logging
 from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import Final
 
 from casino_core.casino._crypto import SeedCipher
-from casino_core.casino._plan import CasinoStore, PlayPlan
+from casino_core.casino._multistep import (
+    MULTI_STEP_GAMES,
+    POLICIES,
+    Unchanged,
+    advance,
+    check_start,
+)
+from casino_core.casino._plan import CasinoStore, PlayPlan, StepResult
 from casino_core.casino._types import (
     CasinoObserver,
     CasinoSettings,
@@ -21,7 +29,7 @@ from casino_core.casino._types import (
     SeedRotation,
     canonical_json,
 )
-from casino_core.errors import InvalidBet, InvalidInput, LimitExceeded
+from casino_core.errors import ConfigurationError, InvalidBet, InvalidInput, LimitExceeded
 from casino_core.fairness import Scheme, make_rng, validate_client_seed
 from casino_core.games import get_game, payout_minor
 from casino_core.money import Currency
@@ -47,6 +55,15 @@ def _max_multiplier(game: str, params_json: str) -> Fraction:
     return max(max(g.distribution(rules, bet, s).support) for s in Scheme)
 
 
+def _describable(round_: Round) -> bool:
+    """True when round record v1 can describe the finished multi-step round."""
+    try:
+        get_game(round_.game).parse(round_.record(None)["params"])  # type: ignore[arg-type]
+    except InvalidBet:
+        return False
+    return True
+
+
 def _check_ids(operator_id: str, player_id: str) -> None:
     _check_id(operator_id, "operator_id")
     _check_id(player_id, "player_id")
@@ -69,6 +86,13 @@ class Casino:
     ) -> None:
         self._store = store
         self._settings = settings if settings is not None else CasinoSettings()
+        if self._settings.abandoned_policy not in POLICIES:
+            raise ConfigurationError(
+                f"abandoned_policy must be one of {sorted(POLICIES)}, "
+                f"got {self._settings.abandoned_policy!r}"
+            )
+        if self._settings.abandoned_after <= timedelta(0):
+            raise ConfigurationError("abandoned_after must be a positive duration")
         self._cipher = SeedCipher(self._settings.seed_key)
         self._scheme = Scheme.parse(self._settings.default_scheme)
         self._observers = tuple(observers)
@@ -168,6 +192,92 @@ class Casino:
                 f"game: {game!r} is not an instant game "
                 f"(instant: {', '.join(sorted(INSTANT_GAMES))})"
             )
+        return self._open(account, game, params, stake, idempotency_key, multi_step=False)
+
+    def start(
+        self,
+        operator_id: str,
+        player_id: str,
+        currency: Currency | str,
+        mode: Mode | str,
+        game: str,
+        params: Mapping[str, object],
+        stake: int,
+        *,
+        idempotency_key: str,
+    ) -> Round:
+        """Start a mines or hilo round: debit the stake and fix its nonce (one unit of work).
+
+        ``params`` are the game's rules and, for mines, ``{"mines": m}``; what is played comes
+        with :meth:`act`. The round is ``"playing"`` until it ends. A replay of the key
+        returns the round as it is now.
+        """
+        account = AccountKey(operator_id, player_id, currency, mode)  # type: ignore[arg-type]
+        if game not in MULTI_STEP_GAMES:
+            raise InvalidBet(f"game: {game!r} is not a multi-step game (mines, hilo)")
+        return self._open(account, game, params, stake, idempotency_key, multi_step=True)
+
+    def act(
+        self, operator_id: str, round_id: str, action: object, *, step: int | None = None
+    ) -> Round:
+        """Play one action on an open mines or hilo round; settle it if the action ends it.
+
+        Mines: ``{"reveal": tile}`` or ``"cash_out"``; hilo: a :class:`HiloAction` value.
+        ``step`` is the number of actions the client has seen: a retried action then returns
+        the round unchanged and a stale one raises ``IdempotencyConflict``.
+        """
+        if action in ("auto_cash_out", "forfeit"):
+            raise InvalidBet(f"action: {action!r} is the sweep's, not a player's")
+        return self._act(operator_id, round_id, action, step, None)[0]
+
+    def sweep(self, now: datetime | None = None) -> list[Round]:
+        """Settle every round in play that nobody moved for ``abandoned_after``.
+
+        Safe to run anywhere, at once: each round is settled in its own unit of work that
+        checks again, under the round's lock, that it is still open and still stale.
+        """
+        moment = now if now is not None else datetime.now(UTC)
+        cutoff = moment - self._settings.abandoned_after
+        policy = "auto_cash_out" if self._settings.abandoned_policy == "cash_out" else "forfeit"
+        settled = []
+        for operator_id, round_id in self._store.stale_rounds(cutoff):
+            r, changed = self._act(operator_id, round_id, policy, None, cutoff)
+            if changed:
+                settled.append(r)
+        return settled
+
+    def _act(
+        self,
+        operator_id: str,
+        round_id: str,
+        action: object,
+        step: int | None,
+        stale_before: datetime | None,
+    ) -> tuple[Round, bool]:
+        """The round after the action, and whether the action changed it."""
+
+        def move(round_: Round, seed: str) -> StepResult:
+            return advance(round_, seed, action, step)
+
+        try:
+            r = self._store.act(operator_id, round_id, move, self._cipher, stale_before)
+        except Unchanged as same:
+            return same.round, False
+        if r.status != "playing":
+            self._emit("round_settled", r)
+        return r, True
+
+    def _open(
+        self,
+        account: AccountKey,
+        game: str,
+        params: Mapping[str, object],
+        stake: int,
+        idempotency_key: str,
+        *,
+        multi_step: bool,
+    ) -> Round:
+        operator_id, player_id = account.operator_id, account.player_id
         if not isinstance(params, Mapping):
             raise InvalidBet("params: must be a mapping")
         try:
@@ -175,7 +285,10 @@ class Casino:
         except (TypeError, ValueError):
             raise InvalidBet("params: must hold JSON values (str, int, decimals, lists)") from None
         g = get_game(game)
-        rules, bet = g.parse(json.loads(params_json))
+        if multi_step:
+            rules, bet = check_start(game, json.loads(params_json))
+        else:
+            rules, bet = g.parse(json.loads(params_json))
         stake = check_amount(stake)
         key = check_idempotency_key(idempotency_key)
         if len(key) > MAX_ROUND_KEY:
@@ -189,6 +302,13 @@ class Casino:
         cap = limits.max_payout.get(code)
         max_win = 0
         if cap is not None or bankroll is not None:
+            if multi_step:
+                raise self._refuse(
+                    account,
+                    "max_payout",
+                    "multi-step games cannot be bounded by max_payout or "
+                    "a bankroll yet: configure neither for their currency",
+                )
             max_win = payout_minor(stake, _max_multiplier(game, params_json))
             if cap is not None and max_win > cap:
                 raise self._refuse(
@@ -214,6 +334,8 @@ class Casino:
         def resolve(
             server_seed: str, client_seed: str, nonce: int, scheme: Scheme
         ) -> tuple[str, Fraction]:
+            if multi_step:
+                return "{}", Fraction(0)
             outcome = g.resolve(rules, bet, make_rng(scheme, server_seed, client_seed, nonce))
             return canonical_json(g.record_result(outcome)), outcome.multiplier
 
@@ -227,13 +349,14 @@ class Casino:
             resolve,
             bankroll,
             max(0, max_win - stake),
+            multi_step,
         )
         try:
             round_, replayed = self._store.play(plan, self._cipher, self._scheme)
         except LimitExceeded as exc:
             self._emit("limit_hit", operator_id, player_id, "bankroll", exc.message)
             raise
-        if not replayed:
+        if not replayed and not multi_step:
             self._emit("round_settled", round_)
         return round_
 
@@ -245,11 +368,26 @@ class Casino:
         ids: list[str] = []
         pending: list[dict[str, object]] = []
         pending_ids: list[str] = []
+        void: list[dict[str, object]] = []
         for round_, seed in self._store.rounds(operator_id, player_id):
-            if seed is None:
+            if round_.status == "playing":
+                continue
+            if round_.game in MULTI_STEP_GAMES and not _describable(round_):
+                void.append(
+                    {
+                        "round_id": round_.round_id,
+                        "game": round_.game,
+                        "server_seed_hash": round_.server_seed_hash,
+                        "nonce": round_.nonce,
+                        "status": round_.status,
+                    }
+                )
+            elif seed is None:
                 pending.append(round_.record(None))
                 pending_ids.append(round_.round_id)
             else:
                 records.append(round_.record(seed))
                 ids.append(round_.round_id)
-        return RoundExport(tuple(records), tuple(ids), tuple(pending), tuple(pending_ids))
+        return RoundExport(
+            tuple(records), tuple(ids), tuple(pending), tuple(pending_ids), tuple(void)
+        )

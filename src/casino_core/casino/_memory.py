@@ -4,16 +4,24 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 
 from casino_core.casino._crypto import SeedCipher
-from casino_core.casino._plan import PlayPlan, money_requests
+from casino_core.casino._multistep import Unchanged
+from casino_core.casino._plan import Advance, PlayPlan, money_requests, payout_request
 from casino_core.casino._types import Round, SeedInfo
-from casino_core.errors import IdempotencyConflict, InsufficientFunds, LimitExceeded
+from casino_core.errors import (
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidBet,
+    LimitExceeded,
+    RoundInProgress,
+)
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
 from casino_core.games import format_multiplier, payout_minor
-from casino_core.money import MAX_MINOR_UNITS
-from casino_core.wallet import MemoryWallet, WalletService
+from casino_core.money import MAX_MINOR_UNITS, get_currency
+from casino_core.wallet import AccountKey, MemoryWallet, Mode, WalletService
 from casino_core.wallet._common import Clock, utc_now
 
 __all__ = ["MemoryCasinoStore"]
@@ -50,6 +58,8 @@ class MemoryCasinoStore:
         self._players: dict[tuple[str, str], _Player] = {}
         self._pair_seq = 0
         self._rounds: list[tuple[Round, _Pair]] = []
+        self._by_id: dict[str, int] = {}  # round id -> index in _rounds
+        self._moved: dict[str, datetime] = {}  # open multi-step round id -> last move
         self._keys: dict[tuple[str, str], tuple[str, Round]] = {}
 
     def __repr__(self) -> str:
@@ -112,6 +122,10 @@ class MemoryCasinoStore:
     ) -> tuple[RevealedSeed, SeedInfo]:
         with self._lock:
             old = self._active(operator_id, player_id, cipher, scheme)
+            if any(self._rounds[self._by_id[r]][1] is old for r in self._moved):
+                raise RoundInProgress(
+                    f"player {operator_id}/{player_id} has a round in play; finish it first"
+                )
             text = cipher.open(old.seed, old.commitment).reveal_text()
             new = self._new_pair(
                 cipher,
@@ -184,10 +198,83 @@ class MemoryCasinoStore:
                 balance_after=receipt.balance_after,
                 idempotency_key=plan.key,
                 created_at=receipt.created_at,
+                status="playing" if plan.multi_step else "settled",
             )
             self._keys[(op, plan.key)] = (plan.fingerprint, round_)
+            self._by_id[round_.round_id] = len(self._rounds)
             self._rounds.append((round_, pair))
+            if plan.multi_step:
+                self._moved[round_.round_id] = self._clock()
             return round_, False
+
+    def act(
+        self,
+        operator_id: str,
+        round_id: str,
+        advance: Advance,
+        cipher: SeedCipher,
+        stale_before: datetime | None = None,
+    ) -> Round:
+        with self._lock:
+            index = self._by_id.get(round_id)
+            if index is None or self._rounds[index][0].operator_id != operator_id:
+                raise InvalidBet(f"round: no round {round_id!r} for operator {operator_id}")
+            round_, pair = self._rounds[index]
+            moved = self._moved.get(round_id)
+            if stale_before is not None and (moved is None or moved >= stale_before):
+                raise Unchanged(round_)
+            step = advance(round_, cipher.open(pair.seed, pair.commitment).reveal_text())
+            balance = round_.balance_after
+            if step.payout > 0:
+                account = AccountKey(
+                    op := operator_id,
+                    round_.player_id,
+                    get_currency(round_.currency),
+                    Mode(round_.mode),
+                )
+                req = payout_request(account, round_.idempotency_key, step.payout)
+                if (op, req.key) in self._wallet._keys:
+                    raise IdempotencyConflict(f"wallet key {req.key!r} is already used")
+                before = self._wallet.balance(account)
+                if before.posted + step.payout > MAX_MINOR_UNITS:
+                    raise LimitExceeded(f"account {account} would exceed 10**36 - 1 minor units")
+                balance = self._wallet._run(req).balance_after
+            elif step.status != "playing":
+                balance = self._wallet.balance(
+                    AccountKey(
+                        operator_id,
+                        round_.player_id,
+                        get_currency(round_.currency),
+                        Mode(round_.mode),
+                    )
+                ).posted
+            new = replace(
+                round_,
+                actions=step.actions,
+                status=step.status,
+                result=json.loads(step.result_json),
+                multiplier=format_multiplier(step.multiplier),
+                payout=step.payout,
+                balance_after=balance,
+            )
+            self._rounds[index] = (new, pair)
+            self._keys[(operator_id, round_.idempotency_key)] = (
+                self._keys[(operator_id, round_.idempotency_key)][0],
+                new,
+            )
+            if step.status == "playing":
+                self._moved[round_id] = self._clock()
+            else:
+                del self._moved[round_id]
+            return new
+
+    def stale_rounds(self, cutoff: datetime) -> list[tuple[str, str]]:
+        with self._lock:
+            return [
+                (self._rounds[self._by_id[r]][0].operator_id, r)
+                for r, moved in self._moved.items()
+                if moved < cutoff
+            ]
 
     def rounds(self, operator_id: str, player_id: str | None) -> list[tuple[Round, str | None]]:
         with self._lock:

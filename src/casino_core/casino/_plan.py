@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from fractions import Fraction
 from typing import Any, Protocol
 
@@ -14,7 +15,16 @@ from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.wallet import AccountKey, Kind, WalletService
 from casino_core.wallet._common import Request, single_request
 
-__all__ = ["CasinoStore", "PlayPlan", "Resolver", "money_requests", "round_from_doc"]
+__all__ = [
+    "Advance",
+    "CasinoStore",
+    "PlayPlan",
+    "Resolver",
+    "StepResult",
+    "money_requests",
+    "payout_request",
+    "round_from_doc",
+]
 
 Resolver = Callable[[str, str, int, Scheme], tuple[str, Fraction]]
 """(server seed text, client seed, nonce, scheme) -> (result as JSON, exact multiplier)."""
@@ -33,6 +43,22 @@ class PlayPlan:
     resolve: Resolver
     bankroll: int | None  # None: no bankroll check
     max_net_win: int  # largest possible payout - stake (for the bankroll check)
+    multi_step: bool = False  # stored as "playing", settled later by act()
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """What one action did to a multi-step round: its actions so far and, if it ended, how."""
+
+    actions: tuple[Any, ...]
+    status: str  # "playing", "cashed_out", "busted", "lost", "forfeited"
+    result_json: str = "{}"
+    multiplier: Fraction = Fraction(0)
+    payout: int = 0
+
+
+Advance = Callable[[Round, str], StepResult]
+"""(the round as stored, its server seed text) -> what the action does (or raise)."""
 
 
 def money_requests(plan: PlayPlan, payout: int) -> tuple[Request, Request | None]:
@@ -50,6 +76,11 @@ def money_requests(plan: PlayPlan, payout: int) -> tuple[Request, Request | None
         else None
     )
     return debit, credit
+
+
+def payout_request(account: AccountKey, key: str, payout: int) -> Request:
+    """The payout credit of a multi-step round (key ``casino:<key>:payout``)."""
+    return single_request(Kind.CREDIT, account, payout, f"casino:{key}:payout", "house")
 
 
 def round_from_doc(doc: dict[str, Any]) -> Round:
@@ -73,6 +104,8 @@ def round_from_doc(doc: dict[str, Any]) -> Round:
         balance_after=int(doc["balance_after"]),
         idempotency_key=doc["idempotency_key"],
         created_at=doc["created_at"],
+        status=doc.get("status") or "settled",
+        actions=tuple(json.loads(doc.get("actions") or "[]")),
     )
 
 
@@ -102,6 +135,25 @@ class CasinoStore(Protocol):
         new_scheme: Scheme | None,
     ) -> tuple[RevealedSeed, SeedInfo]:
         """Reveal the active pair and activate its pre-committed successor."""
+        ...
+
+    def act(
+        self,
+        operator_id: str,
+        round_id: str,
+        advance: Advance,
+        cipher: SeedCipher,
+        stale_before: datetime | None = None,
+    ) -> Round:
+        """Apply ``advance`` to an open multi-step round in one unit of work (with its payout).
+
+        With ``stale_before``, only if the round last moved before it (else it is returned
+        unchanged): the sweep's guard against a player acting at the same moment.
+        """
+        ...
+
+    def stale_rounds(self, cutoff: datetime) -> list[tuple[str, str]]:
+        """(operator id, round id) of the rounds in play last moved before ``cutoff``."""
         ...
 
     def rounds(self, operator_id: str, player_id: str | None) -> list[tuple[Round, str | None]]:

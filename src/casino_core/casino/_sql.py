@@ -11,7 +11,10 @@ the logic were wrong.
 
 from __future__ import annotations
 
+import json
 import uuid
+from dataclasses import replace
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import (
@@ -34,19 +37,29 @@ from sqlalchemy import (
 from sqlalchemy.exc import SQLAlchemyError
 
 from casino_core.casino._crypto import SeedCipher
-from casino_core.casino._plan import PlayPlan, money_requests, round_from_doc
-from casino_core.casino._types import Round, SeedInfo
+from casino_core.casino._multistep import Unchanged
+from casino_core.casino._plan import (
+    Advance,
+    PlayPlan,
+    money_requests,
+    payout_request,
+    round_from_doc,
+)
+from casino_core.casino._types import Round, SeedInfo, canonical_json
 from casino_core.errors import (
     ConfigurationError,
     IdempotencyConflict,
+    InvalidBet,
     LimitExceeded,
+    RoundInProgress,
     StorageUnavailable,
 )
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
 from casino_core.games import format_multiplier, payout_minor
-from casino_core.wallet import Mode, WalletService
+from casino_core.money import get_currency
+from casino_core.wallet import AccountKey, Mode, WalletService
 from casino_core.wallet._common import from_micros, to_micros
-from casino_core.wallet._sql import Amount, SqlWallet, _Id, create_schema, postings
+from casino_core.wallet._sql import Amount, SqlWallet, _Id, accounts, create_schema, postings
 
 __all__ = [
     "SqlCasinoStore",
@@ -110,9 +123,13 @@ rounds_table = Table(
     Column("payout", Amount, nullable=False),
     Column("balance_after", Amount, nullable=False),
     Column("created_us", BigInteger, nullable=False),
+    Column("status", String(12), nullable=False),  # settled, playing, cashed_out, busted, ...
+    Column("actions", Text, nullable=False),  # JSON list: what a multi-step round played
+    Column("updated_us", BigInteger, nullable=False),
     UniqueConstraint("operator_id", "idempotency_key", name="uq_casino_round_key"),
     UniqueConstraint("seed_pair_id", "nonce", name="uq_casino_round_nonce"),
     Index("ix_casino_rounds_player", "operator_id", "player_id"),
+    Index("ix_casino_rounds_open", "status", "updated_us"),
 )
 """One row per settled instant round (the audit trail)."""
 
@@ -162,6 +179,34 @@ class SqlCasinoStore:
             select(rounds_table, s.server_seed_hash, s.client_seed)
             .join(seed_pairs, s.id == r.seed_pair_id)
             .where((r.operator_id == bindparam("op")) & (r.idempotency_key == bindparam("key")))
+        )
+        self._q_open_on_pair = (
+            select(r.id)
+            .where((r.seed_pair_id == bindparam("pid")) & (r.status == "playing"))
+            .limit(1)
+        )
+        by_id = (r.id == bindparam("rid")) & (r.operator_id == bindparam("op"))
+        q_round = (
+            select(rounds_table, s.server_seed_hash, s.server_seed, s.client_seed)
+            .join(seed_pairs, s.id == r.seed_pair_id)
+            .where(by_id)
+        )
+        self._q_round_lock = q_round if wallet._sqlite else q_round.with_for_update(of=rounds_table)
+        self._q_settle = (
+            rounds_table.update()
+            .where(by_id)
+            .values(
+                actions=bindparam("actions"),
+                status=bindparam("status"),
+                result=bindparam("result"),
+                multiplier=bindparam("multiplier"),
+                payout=bindparam("payout", type_=Amount),
+                balance_after=bindparam("balance_after", type_=Amount),
+                updated_us=bindparam("updated_us"),
+            )
+        )
+        self._q_stale = select(r.operator_id, r.id).where(
+            (r.status == "playing") & (r.updated_us < bindparam("cutoff"))
         )
         p = postings.c
         self._q_house = select(p.amount).where(
@@ -273,6 +318,10 @@ class SqlCasinoStore:
     ) -> tuple[RevealedSeed, SeedInfo]:
         def work(conn: Connection) -> tuple[RevealedSeed, SeedInfo]:
             old = self._active(conn, operator_id, player_id, cipher, scheme)
+            if conn.execute(self._q_open_on_pair, {"pid": old.id}).first() is not None:
+                raise RoundInProgress(
+                    f"player {operator_id}/{player_id} has a round in play; finish it first"
+                )
             text = cipher.open(old.server_seed, old.server_seed_hash).reveal_text()
             done = conn.execute(
                 self._q_reveal, {"pid": old.id, "text": text, "at": to_micros(self._clock())}
@@ -373,6 +422,9 @@ class SqlCasinoStore:
                 "payout": payout,
                 "balance_after": receipt.balance_after,
                 "created_us": micros,
+                "status": "playing" if plan.multi_step else "settled",
+                "actions": "[]",
+                "updated_us": micros,
             }
             conn.execute(self._q_insert_round, doc)
             doc.update(
@@ -384,6 +436,77 @@ class SqlCasinoStore:
             return round_from_doc(doc), False
 
         return wallet._tx(work)
+
+    def act(
+        self,
+        operator_id: str,
+        round_id: str,
+        advance: Advance,
+        cipher: SeedCipher,
+        stale_before: datetime | None = None,
+    ) -> Round:
+        wallet = self._wallet
+
+        def work(conn: Connection) -> Round:
+            row = conn.execute(self._q_round_lock, {"rid": round_id, "op": operator_id}).first()
+            if row is None:
+                raise InvalidBet(f"round: no round {round_id!r} for operator {operator_id}")
+            current = self._round(row)
+            if stale_before is not None and (
+                row.status != "playing" or row.updated_us >= to_micros(stale_before)
+            ):
+                raise Unchanged(current)
+            step = advance(
+                current, cipher.open(row.server_seed, row.server_seed_hash).reveal_text()
+            )
+            balance = current.balance_after
+            account = AccountKey(
+                operator_id, current.player_id, get_currency(current.currency), Mode(current.mode)
+            )
+            if step.payout > 0:
+                req = payout_request(account, current.idempotency_key, step.payout)
+                balance = wallet._apply_on(conn, req).balance_after
+            elif step.status != "playing":
+                balance = conn.execute(
+                    select(accounts.c.balance).where(
+                        (accounts.c.operator_id == operator_id)
+                        & (accounts.c.player_id == current.player_id)
+                        & (accounts.c.currency == current.currency)
+                        & (accounts.c.mode == current.mode)
+                    )
+                ).scalar_one()
+            micros = to_micros(self._clock())
+            values = {
+                "rid": round_id,
+                "op": operator_id,
+                "actions": canonical_json(list(step.actions)),
+                "status": step.status,
+                "result": step.result_json,
+                "multiplier": format_multiplier(step.multiplier),
+                "payout": step.payout,
+                "balance_after": balance,
+                "updated_us": micros,
+            }
+            conn.execute(self._q_settle, values)
+            return replace(
+                current,
+                actions=step.actions,
+                status=step.status,
+                result=json.loads(step.result_json),
+                multiplier=format_multiplier(step.multiplier),
+                payout=step.payout,
+                balance_after=balance,
+            )
+
+        return wallet._tx(work)
+
+    def stale_rounds(self, cutoff: datetime) -> list[tuple[str, str]]:
+        q = self._q_stale
+        return self._wallet._tx(
+            lambda conn: [
+                (r.operator_id, r.id) for r in conn.execute(q, {"cutoff": to_micros(cutoff)})
+            ]
+        )
 
     def rounds(self, operator_id: str, player_id: str | None) -> list[tuple[Round, str | None]]:
         s, r = seed_pairs.c, rounds_table.c

@@ -5,13 +5,17 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.games._records import _jsonable as jsonable
 
+MULTI_STEP_FIELD: dict[str, str] = {"mines": "tiles", "hilo": "actions"}
+"""The record param that lists what was played in each multi-step game."""
+
 __all__ = [
+    "MULTI_STEP_FIELD",
     "CasinoObserver",
     "CasinoSettings",
     "Round",
@@ -40,6 +44,9 @@ class CasinoSettings:
       bankroll plus the house's result so far (its journal balance, per mode). Unset: no check.
     * ``seed_key``: at least 32 random bytes; server seeds are then stored AES-GCM encrypted.
     * ``default_scheme``: the RNG scheme of new seed pairs.
+    * ``abandoned_after`` / ``abandoned_policy``: :meth:`Casino.sweep` settles a mines or
+      hilo round nobody moved for that long: ``"cash_out"`` (pay what cashing out pays now;
+      a round with nothing won yet is forfeited) or ``"forfeit"`` (pay nothing).
     """
 
     max_stake: Mapping[str, int] = field(default_factory=dict)
@@ -47,6 +54,8 @@ class CasinoSettings:
     bankroll: Mapping[tuple[str, str], int] = field(default_factory=dict)
     seed_key: bytes | None = field(default=None, repr=False)
     default_scheme: Scheme = Scheme.UNBIASED
+    abandoned_after: timedelta = timedelta(hours=24)
+    abandoned_policy: str = "cash_out"
 
 
 @dataclass(frozen=True, slots=True)
@@ -98,20 +107,31 @@ class Round:
     balance_after: int
     idempotency_key: str
     created_at: datetime
+    status: str = "settled"
+    actions: tuple[Any, ...] = ()
 
     def record(self, server_seed: str | None) -> dict[str, object]:
-        """Round record v1 of this round; pass the revealed server seed (None: pending)."""
+        """Round record v1 of this round; pass the revealed server seed (None: pending).
+
+        A multi-step round's params are its start params plus what was played (``tiles`` for
+        mines, ``actions`` for hilo); a forfeited round carries no ``multiplier`` (it paid 0
+        by policy, not by the game), so only its result is checked.
+        """
         out: dict[str, object] = {"version": 1, "game": self.game, "scheme": self.scheme.value}
         if server_seed is not None:
             out["server_seed"] = server_seed
+        params = dict(self.params)
+        if self.game in MULTI_STEP_FIELD:
+            params[MULTI_STEP_FIELD[self.game]] = list(self.actions)
         out.update(
             server_seed_hash=self.server_seed_hash,
             client_seed=self.client_seed,
             nonce=self.nonce,
-            params=dict(self.params),
+            params=params,
             result=dict(self.result),
-            multiplier=self.multiplier,
         )
+        if self.status != "forfeited":
+            out["multiplier"] = self.multiplier
         return out
 
 
@@ -123,12 +143,16 @@ class RoundExport:
     ``pending`` are the rounds under a still-secret seed: the same fields without
     ``server_seed``, so they are *not* valid records until the seed is revealed (export
     again after a rotation). ``round_ids`` and ``pending_ids`` give each line's round id.
+    Multi-step rounds still in play are left out; ``void`` lists the finished ones that no
+    round record can describe (forfeited before any tile or guess): round id, game, seed
+    hash, nonce and status.
     """
 
     records: tuple[dict[str, object], ...]
     round_ids: tuple[str, ...]
     pending: tuple[dict[str, object], ...]
     pending_ids: tuple[str, ...]
+    void: tuple[dict[str, object], ...] = ()
 
     def jsonl(self) -> str:
         """The verifiable records as JSON Lines (what ``casino-core verify`` reads)."""
