@@ -1,8 +1,9 @@
 """casino_core: provably-fair RNG, exact game math and double-entry wallets for casino backends.
 
-The public API is what this module and its documented subpackages (``casino_core.fairness``,
-``casino_core.money``, ``casino_core.errors``) export; modules whose names start with an
-underscore are private.
+The public API is what this module and its documented subpackages export
+(``casino_core.fairness``, ``casino_core.games``, ``casino_core.wallet``, ``casino_core.audit``,
+``casino_core.money``, ``casino_core.errors``, ``casino_core.testing``); modules whose names
+start with an underscore are private.
 """
 
 from casino_core._version import __version__
@@ -36,6 +37,15 @@ from casino_core.fairness import (
     verify_chain_link,
     verify_commitment,
 )
+from casino_core.games import (
+    Distribution,
+    ParSheet,
+    get_game,
+    make_record,
+    par_sheet,
+    payout_minor,
+    verify_record,
+)
 from casino_core.money import (
     Currency,
     CurrencyRegistry,
@@ -45,15 +55,27 @@ from casino_core.money import (
     parse_amount,
     register_currency,
 )
+from casino_core.wallet import (
+    AccountKey,
+    Balance,
+    MemoryWallet,
+    Mode,
+    Receipt,
+    WalletService,
+    open_wallet,
+)
 
 __all__ = [
+    "AccountKey",
     "AccountNotFound",
+    "Balance",
     "CasinoError",
     "ChainMismatch",
     "ConfigurationError",
     "CrashScheme",
     "Currency",
     "CurrencyRegistry",
+    "Distribution",
     "HashChain",
     "IdempotencyConflict",
     "InsufficientFunds",
@@ -62,7 +84,11 @@ __all__ = [
     "InvalidInput",
     "InvalidSeed",
     "LimitExceeded",
+    "MemoryWallet",
+    "Mode",
     "Money",
+    "ParSheet",
+    "Receipt",
     "RevealedSeed",
     "Rotation",
     "Scheme",
@@ -72,13 +98,20 @@ __all__ = [
     "StorageUnavailable",
     "UnknownCurrency",
     "UnknownScheme",
+    "WalletService",
     "__version__",
     "crash_point",
     "format_amount",
     "get_currency",
+    "get_game",
+    "make_record",
     "make_rng",
+    "open_wallet",
+    "par_sheet",
     "parse_amount",
+    "payout_minor",
     "register_currency",
     "verify_chain_link",
     "verify_commitment",
+    "verify_record",
 ]

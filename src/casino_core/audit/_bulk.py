@@ -1,8 +1,10 @@
 """Bulk verification of exported round records (JSON Lines or CSV), streaming, optionally parallel.
 
 For every input file it records the SHA-256 of its bytes, recomputes every round
-(:func:`casino_core.games.verify_record`), and checks the sequence of each seed pair: nonces
-run 0, 1, 2, ... in file order with no gap and no repeat. Memory stays flat: records are read
+(:func:`casino_core.games.verify_record`), checks the sequence of each seed pair (nonces run
+0, 1, 2, ... in file order with no gap and no repeat), and, on records that carry the optional
+``placed_at`` and ``seed_revealed_at`` timestamps, that no bet was placed after its seed's
+reveal. Memory stays flat: records are read
 and checked one at a time (or in bounded chunks per worker with ``jobs > 1``), and the only
 state kept per seed pair is the next expected nonce.
 
@@ -24,6 +26,7 @@ import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
@@ -32,6 +35,7 @@ from typing import IO, Any, Final, TypeVar
 from casino_core.errors import CasinoError, InvalidInput
 from casino_core.fairness import commitment_of, stream_bytes
 from casino_core.games import RecordCheck, verify_record
+from casino_core.games._records import parse_timestamp
 
 __all__ = [
     "CSV_FIELDS",
@@ -55,6 +59,8 @@ CSV_FIELDS: Final = (
     "multiplier",
     "game_hash",
     "salt",
+    "placed_at",
+    "seed_revealed_at",
 )
 _JSON_CELLS: Final = frozenset({"params", "result"})
 _CHUNK_LINES: Final = 2000
@@ -68,7 +74,7 @@ class Finding:
 
     file: str
     line: int
-    kind: str  # "mismatch" | "malformed" | "nonce_gap" | "nonce_repeat"
+    kind: str  # "mismatch" | "malformed" | "nonce_gap" | "nonce_repeat" | "used_after_reveal"
     detail: str
     differences: tuple[dict[str, object], ...] = ()
 
@@ -97,6 +103,9 @@ class FileReport:
     malformed: int = 0
     nonce_gaps: int = 0
     nonce_repeats: int = 0
+    used_after_reveal: int = 0
+    seeded_records: int = 0
+    timed_records: int = 0
     seed_pairs: int = 0
     by_game: dict[str, int] = field(default_factory=dict)
 
@@ -111,6 +120,9 @@ class FileReport:
             "malformed": self.malformed,
             "nonce_gaps": self.nonce_gaps,
             "nonce_repeats": self.nonce_repeats,
+            "used_after_reveal": self.used_after_reveal,
+            "seeded_records": self.seeded_records,
+            "timed_records": self.timed_records,
             "seed_pairs": self.seed_pairs,
             "by_game": dict(sorted(self.by_game.items())),
         }
@@ -173,6 +185,8 @@ class CheckedRound:
     config: tuple[str, str, str] | None = None
     multiplier: Fraction | None = None
     first_uniform: float | None = None
+    placed_at: datetime | None = None
+    seed_revealed_at: datetime | None = None
 
 
 _Checked = CheckedRound
@@ -196,6 +210,8 @@ def _check_one(line: int, record: object) -> _Checked:
         nonce = raw_nonce if type(raw_nonce) is int else None
         if nonce is not None:
             first = int.from_bytes(stream_bytes(seed, client, nonce, 4)) / 2**32
+    placed = record.get("placed_at")
+    revealed = record.get("seed_revealed_at")
     params = record.get("params", {})
     config = (
         str(record.get("game")),
@@ -213,6 +229,8 @@ def _check_one(line: int, record: object) -> _Checked:
         config,
         check.multiplier,
         first,
+        parse_timestamp(placed, "placed_at") if placed is not None else None,
+        parse_timestamp(revealed, "seed_revealed_at") if revealed is not None else None,
     )
 
 
@@ -377,6 +395,10 @@ def _verify_one_file(
 
     def consume(checked: _Checked) -> None:
         file_report.records += 1
+        if checked.pair is not None:
+            file_report.seeded_records += 1
+            if checked.placed_at is not None and checked.seed_revealed_at is not None:
+                file_report.timed_records += 1
         if on_round is not None:
             on_round(checked)
         if checked.game is not None:
@@ -391,6 +413,21 @@ def _verify_one_file(
             emit(Finding(path, checked.line, "mismatch", fields, checked.differences))
         else:
             file_report.matched += 1
+        if (
+            checked.placed_at is not None
+            and checked.seed_revealed_at is not None
+            and checked.placed_at >= checked.seed_revealed_at
+        ):
+            file_report.used_after_reveal += 1
+            emit(
+                Finding(
+                    path,
+                    checked.line,
+                    "used_after_reveal",
+                    f"bet placed at {checked.placed_at.isoformat()}, its seed revealed at "
+                    f"{checked.seed_revealed_at.isoformat()}",
+                )
+            )
         if checked.pair is None or checked.nonce is None:
             return
         expected = next_nonce.get(checked.pair, 0)

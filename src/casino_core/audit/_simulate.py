@@ -14,6 +14,7 @@ import json
 import secrets
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
 from typing import Final
@@ -37,6 +38,7 @@ SAMPLE_PARAMS: Final[Mapping[str, tuple[Mapping[str, object], ...]]] = {
 }
 """Example parameters per game; games without a usable entry are left out of simulations."""
 
+_START: Final = datetime(2026, 1, 1, tzinfo=UTC)
 _CRASH_SALT: Final = "0000000000000000001b34dc6a1e86083f95500b096231436e9b25cbdd0075c4"
 
 
@@ -61,6 +63,39 @@ def _usable_configs() -> list[tuple[str, Mapping[str, object]]]:
 
 
 def simulated_records(
+    rounds: int,
+    *,
+    master_seed: str | None = None,
+    pair_size: int = 1000,
+    schemes: tuple[Scheme, ...] = (Scheme.STAKE, Scheme.UNBIASED),
+    grind: Grind | None = None,
+    include_crash: bool = True,
+    start: datetime = _START,
+) -> Iterator[dict[str, object]]:
+    """``rounds`` records as :func:`_records` makes them, timed: round i is placed at
+    ``start + i`` milliseconds and every seed is revealed one second after the last round
+    (the operator reveals at export), so the used-after-reveal check runs on them too."""
+    revealed = _stamp(start + timedelta(milliseconds=rounds, seconds=1))
+    records = _records(
+        rounds,
+        master_seed=master_seed,
+        pair_size=pair_size,
+        schemes=schemes,
+        grind=grind,
+        include_crash=include_crash,
+    )
+    for i, record in enumerate(records):
+        record["placed_at"] = _stamp(start + timedelta(milliseconds=i))
+        if "server_seed" in record:
+            record["seed_revealed_at"] = revealed
+        yield record
+
+
+def _stamp(moment: datetime) -> str:
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _records(
     rounds: int,
     *,
     master_seed: str | None = None,

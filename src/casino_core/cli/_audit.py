@@ -65,7 +65,8 @@ def _verify(args: argparse.Namespace) -> int:
         print(
             f"  {f.records:,} records: {f.matched:,} match, {f.mismatched:,} mismatch, "
             f"{f.malformed:,} malformed; {f.seed_pairs:,} seed pairs, {f.nonce_gaps:,} nonce "
-            f"gaps, {f.nonce_repeats:,} nonce repeats"
+            f"gaps, {f.nonce_repeats:,} nonce repeats, {f.used_after_reveal:,} bets after "
+            f"their seed's reveal ({f.timed_records:,} records timed)"
         )
     shown = report.findings[: args.show]
     for finding in shown:

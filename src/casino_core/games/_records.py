@@ -27,6 +27,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final
@@ -54,6 +55,7 @@ __all__ = [
     "format_multiplier",
     "make_crash_record",
     "make_record",
+    "parse_timestamp",
     "verify_lines",
     "verify_record",
 ]
@@ -78,8 +80,11 @@ _KNOWN: Final = frozenset(
         "multiplier",
         "game_hash",
         "salt",
+        "placed_at",
+        "seed_revealed_at",
     }
 )
+_TIMESTAMPS: Final = ("placed_at", "seed_revealed_at")
 
 
 def _terminates(value: Fraction) -> bool:
@@ -297,6 +302,9 @@ def _check_fields(record: Mapping[str, Any], required: Iterable[str]) -> dict[st
     for key in required:
         if key not in record:
             raise InvalidInput(f"{key}: missing")
+    for key in _TIMESTAMPS:
+        if key in record:
+            parse_timestamp(record[key], key)
     params = record.get("params")
     if params is None:
         params = {}
@@ -305,6 +313,19 @@ def _check_fields(record: Mapping[str, Any], required: Iterable[str]) -> dict[st
     if not isinstance(record["result"], Mapping):
         raise InvalidInput("result: must be an object")
     return dict(params)
+
+
+def parse_timestamp(value: object, field_name: str = "timestamp") -> datetime:
+    """An RFC 3339 / ISO 8601 timestamp with a UTC offset (``2026-11-23T15:04:05.123Z``)."""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field_name}: must be an ISO 8601 string with a UTC offset")
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise InvalidInput(f"{field_name}: not an ISO 8601 timestamp: {value!r}") from None
+    if moment.tzinfo is None:
+        raise InvalidInput(f"{field_name}: needs a UTC offset (e.g. Z or +00:00)")
+    return moment
 
 
 def _result_differences(

@@ -1,4 +1,5 @@
-"""Test helpers for hosts and backends: hypothesis strategies and the wallet conformance suite.
+"""Test helpers for hosts and backends: hypothesis strategies (``games`` for every game,
+``strategies`` for wallet operations) and the wallet conformance suite.
 
 Needs ``hypothesis`` (a test dependency; ``casino_core`` itself never imports this package).
 A host app checks its own :class:`~casino_core.wallet.WalletService` with::
@@ -9,7 +10,7 @@ A host app checks its own :class:`~casino_core.wallet.WalletService` with::
         run_wallet_conformance(lambda: MyWallet(...))
 """
 
-from casino_core.testing import strategies
+from casino_core.testing import games, strategies
 from casino_core.testing._wallet_conformance import run_wallet_conformance, wallet_state_machine
 
-__all__ = ["run_wallet_conformance", "strategies", "wallet_state_machine"]
+__all__ = ["games", "run_wallet_conformance", "strategies", "wallet_state_machine"]

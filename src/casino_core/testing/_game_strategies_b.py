@@ -16,7 +16,7 @@ from typing import Any, Final
 from hypothesis import strategies as st
 from hypothesis.errors import InvalidArgument
 
-from casino_core.fairness import Rng, Scheme
+from casino_core.fairness import Rng
 from casino_core.games._core import Distribution
 from casino_core.games._keno import MAX_PICKS, NUMBERS, KenoBet, KenoRules
 from casino_core.games._plinko import PlinkoBet, PlinkoRules
@@ -31,6 +31,7 @@ from casino_core.games._roulette import (
 )
 from casino_core.games._tables import published_tables
 from casino_core.games._wheel import WheelBet, WheelRules
+from casino_core.testing._game_strategies_a import round_seeds, schemes
 
 __all__ = [
     "BiasedRng",
@@ -58,21 +59,6 @@ def _check_int(name: str, value: object, low: int, high: int) -> int:
     if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
         raise InvalidArgument(f"{name} must be an int in {low}..{high}, got {value!r}")
     return value
-
-
-def schemes() -> st.SearchStrategy[Scheme]:
-    """Either RNG scheme."""
-    return st.sampled_from(list(Scheme))
-
-
-def round_seeds(max_nonce: int = 10**6) -> st.SearchStrategy[tuple[str, str, int]]:
-    """(server seed as 64 hex characters, client seed, nonce) of one bet."""
-    _check_int("max_nonce", max_nonce, 0, 2**63 - 1)
-    return st.tuples(
-        st.text(_HEX, min_size=64, max_size=64),
-        st.text(st.characters(min_codepoint=33, max_codepoint=126), min_size=1, max_size=32),
-        st.integers(0, max_nonce),
-    )
 
 
 def _multipliers(size: int, max_multiplier: int) -> st.SearchStrategy[tuple[Fraction, ...]]:

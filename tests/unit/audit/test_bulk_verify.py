@@ -122,3 +122,26 @@ class TestCli:
         data = json.loads(capsys.readouterr().out)
         assert data["findings"][0]["line"] == 6
         assert data["findings"][0]["kind"] == "mismatch"
+
+
+class TestRevealOrder:
+    """Records with timestamps are checked for bets placed after their seed's reveal."""
+
+    def test_bet_after_reveal_is_found(self, tmp_path: Path) -> None:
+        """A bet timed after its seed's reveal is a finding; one before is not."""
+        rows = records(SEED_A, "a", range(3))
+        for i, row in enumerate(rows):
+            row["placed_at"] = f"2026-11-23T10:00:0{i}Z"
+            row["seed_revealed_at"] = "2026-11-23T10:00:01.500Z"
+        path = write_jsonl(tmp_path / "timed.jsonl", rows)
+        report = verify_files([str(path)])
+        assert [(f.kind, f.line) for f in report.findings] == [("used_after_reveal", 3)]
+        assert report.files[0].timed_records == 3
+
+    def test_malformed_timestamp(self, tmp_path: Path) -> None:
+        """A timestamp without a UTC offset makes the line malformed, naming the field."""
+        row = records(SEED_A, "a", [0])[0]
+        row["placed_at"] = "2026-11-23T10:00:00"
+        report = verify_files([str(write_jsonl(tmp_path / "bad.jsonl", [row]))])
+        assert report.exit_code == 2
+        assert "placed_at" in report.findings[0].detail

@@ -70,6 +70,25 @@ class TestChiSquare:
         assert not result.passed
         assert result.p_value < 1e-6
 
+    def test_power_at_a_small_bias(self) -> None:
+        """A d6 whose six comes up 1.1/6 of the time: at 30,000 rolls the test's stated power
+        (noncentral chi-square) is >= 0.9, and the biased die is detected at alpha = 0.01."""
+        p_six = Fraction(11, 60)
+        biased = dict.fromkeys(range(5), (1 - p_six) / 5) | {5: p_six}
+        fair = {face: Fraction(1, 6) for face in range(6)}
+        n = 30_000
+        lam = n * sum(float((biased[k] - fair[k]) ** 2 / fair[k]) for k in fair)
+        power = sp.ncx2.sf(sp.chi2.isf(0.01, 5), 5, lam)
+        assert power >= 0.9
+        # Rolls from the unbiased scheme mapped through the biased die's exact CDF.
+        edges = [sum(biased[j] for j in range(k + 1)) for k in range(6)]
+        rolls = Counter(
+            next(k for k, e in enumerate(edges) if Fraction(v, 2**20) < e)
+            for v in fair_ints(2**20, n, "power")
+        )
+        assert not chi_square_gof(rolls, fair).passed
+        assert chi_square_gof(rolls, biased).passed
+
     def test_impossible_outcome_is_p_zero(self) -> None:
         """An outcome with probability 0 in the table makes the test fail outright."""
         result = chi_square_gof({0: 10, 1: 10, 7: 1}, {0: Fraction(1, 2), 1: Fraction(1, 2)})

@@ -12,8 +12,10 @@ from casino_core.testing import run_wallet_conformance, strategies
 from casino_core.wallet import AccountKey, HistoryPage, Kind, MemoryWallet
 from casino_core.wallet._common import Request
 
-# Generation only (no shrinking: a counterexample is all this needs), bounded in size.
+# Generation only (no shrinking: a counterexample is all this needs), bounded in size, and
+# derandomized so that whether the suite finds each bug does not depend on luck.
 FIND = settings(
+    derandomize=True,
     max_examples=200,
     stateful_step_count=30,
     database=None,

@@ -45,6 +45,7 @@ def test_backend_and_testing_exports() -> None:
     ]
     assert casino_core.wallet.redis.__all__ == ["RedisDemoWallet"]
     assert casino_core.testing.__all__ == [
+        "games",
         "run_wallet_conformance",
         "strategies",
         "wallet_state_machine",
