@@ -6,6 +6,7 @@ Size: 10,000 rounds per SQL backend under ``CI``; 700 otherwise.
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -103,10 +104,25 @@ def test_round_trip(backend: str, request: pytest.FixtureRequest, tmp_path: Path
     cli = subprocess.run([sys.executable, "-m", "casino_core", "verify", str(path)],
                          capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
     assert cli.returncode == 0, cli.stdout[-2000:] + cli.stderr[-2000:]
+    audit = subprocess.run(
+        [sys.executable, "-m", "casino_core", "audit", "verify", "--json", str(path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )  # nonces of every pair 0..n-1 in file order, no bet after its seed's reveal
+    assert audit.returncode == 0, audit.stdout[-2000:] + audit.stderr[-2000:]
+    (summary,) = json.loads(audit.stdout.splitlines()[-1])["files"]
+    assert summary["matched"] == summary["timed_records"] == ROUNDS
+    assert (summary["nonce_gaps"], summary["nonce_repeats"], summary["used_after_reveal"]) == (
+        0,
+        0,
+        0,
+    )
 
     report = casino.wallet.reconcile(op)
     assert report.ok, report.mismatches
-    played = [r for r, _ in casino._store.rounds(op, None)]
+    played = [r for r, _, _ in casino._store.rounds(op, None)]
     assert len(played) == ROUNDS
     for code in CURRENCIES:
         currency = AccountKey(op, "x", code).currency

@@ -369,7 +369,7 @@ class Casino:
         pending: list[dict[str, object]] = []
         pending_ids: list[str] = []
         void: list[dict[str, object]] = []
-        for round_, seed in self._store.rounds(operator_id, player_id):
+        for round_, seed, revealed_at in self._store.rounds(operator_id, player_id):
             if round_.status == "playing":
                 continue
             if round_.game in MULTI_STEP_GAMES and not _describable(round_):
@@ -386,7 +386,7 @@ class Casino:
                 pending.append(round_.record(None))
                 pending_ids.append(round_.round_id)
             else:
-                records.append(round_.record(seed))
+                records.append(round_.record(seed, revealed_at))
                 ids.append(round_.round_id)
         return RoundExport(
             tuple(records), tuple(ids), tuple(pending), tuple(pending_ids), tuple(void)

@@ -38,6 +38,7 @@ class _Pair:
     scheme: Scheme
     nonce: int = 0
     revealed: str | None = None
+    revealed_at: datetime | None = None
 
 
 @dataclass(slots=True)
@@ -135,6 +136,7 @@ class MemoryCasinoStore:
                 new_scheme if new_scheme is not None else old.scheme,
             )
             old.revealed = text
+            old.revealed_at = self._clock()
             self._players[(operator_id, player_id)].pairs.append(new)
             revealed = RevealedSeed(text, old.commitment, old.client_seed, old.nonce, old.scheme)
             return revealed, self._info(operator_id, player_id, new)
@@ -276,10 +278,12 @@ class MemoryCasinoStore:
                 if moved < cutoff
             ]
 
-    def rounds(self, operator_id: str, player_id: str | None) -> list[tuple[Round, str | None]]:
+    def rounds(
+        self, operator_id: str, player_id: str | None
+    ) -> list[tuple[Round, str | None, datetime | None]]:
         with self._lock:
             return [
-                (r, pair.revealed)
+                (r, pair.revealed, pair.revealed_at)
                 for r, pair in self._rounds
                 if r.operator_id == operator_id and (player_id is None or r.player_id == player_id)
             ]

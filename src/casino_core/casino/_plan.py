@@ -156,8 +156,11 @@ class CasinoStore(Protocol):
         """(operator id, round id) of the rounds in play last moved before ``cutoff``."""
         ...
 
-    def rounds(self, operator_id: str, player_id: str | None) -> list[tuple[Round, str | None]]:
-        """Rounds in play order with the revealed server seed of each (None: still secret)."""
+    def rounds(
+        self, operator_id: str, player_id: str | None
+    ) -> list[tuple[Round, str | None, datetime | None]]:
+        """Rounds in play order, each with its revealed server seed and when it was revealed
+        (None, None: still secret)."""
         ...
 
     def close(self) -> None: ...

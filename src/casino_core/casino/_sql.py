@@ -508,10 +508,12 @@ class SqlCasinoStore:
             ]
         )
 
-    def rounds(self, operator_id: str, player_id: str | None) -> list[tuple[Round, str | None]]:
+    def rounds(
+        self, operator_id: str, player_id: str | None
+    ) -> list[tuple[Round, str | None, datetime | None]]:
         s, r = seed_pairs.c, rounds_table.c
         q = (
-            select(rounds_table, s.server_seed_hash, s.client_seed, s.revealed_seed)
+            select(rounds_table, s.server_seed_hash, s.client_seed, s.revealed_seed, s.revealed_us)
             .join(seed_pairs, s.id == r.seed_pair_id)
             .where(r.operator_id == operator_id)
         )
@@ -519,8 +521,15 @@ class SqlCasinoStore:
             q = q.where(r.player_id == player_id)
         q = q.order_by(r.player_id, r.seed_pair_id, r.nonce)
 
-        def work(conn: Connection) -> list[tuple[Round, str | None]]:
-            return [(self._round(row), row.revealed_seed) for row in conn.execute(q)]
+        def work(conn: Connection) -> list[tuple[Round, str | None, datetime | None]]:
+            return [
+                (
+                    self._round(row),
+                    row.revealed_seed,
+                    None if row.revealed_us is None else from_micros(int(row.revealed_us)),
+                )
+                for row in conn.execute(q)
+            ]
 
         return self._wallet._tx(work)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, runtime_checkable
 
 from casino_core.fairness import RevealedSeed, Scheme
@@ -25,6 +25,11 @@ __all__ = [
     "canonical_json",
     "jsonable",
 ]
+
+
+def _timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with microseconds and a ``Z`` (round record v1 timestamps)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def canonical_json(value: object) -> str:
@@ -110,12 +115,17 @@ class Round:
     status: str = "settled"
     actions: tuple[Any, ...] = ()
 
-    def record(self, server_seed: str | None) -> dict[str, object]:
+    def record(
+        self, server_seed: str | None, revealed_at: datetime | None = None
+    ) -> dict[str, object]:
         """Round record v1 of this round; pass the revealed server seed (None: pending).
 
-        A multi-step round's params are its start params plus what was played (``tiles`` for
-        mines, ``actions`` for hilo); a forfeited round carries no ``multiplier`` (it paid 0
-        by policy, not by the game), so only its result is checked.
+        ``placed_at`` is when the round was played, ``seed_revealed_at`` (given
+        ``revealed_at``) when its seed was revealed, so ``casino-core audit verify`` can
+        check that no bet used a revealed seed. A multi-step round's params are its start
+        params plus what was played (``tiles`` for mines, ``actions`` for hilo); a forfeited
+        round carries no ``multiplier`` (it paid 0 by policy, not by the game), so only its
+        result is checked.
         """
         out: dict[str, object] = {"version": 1, "game": self.game, "scheme": self.scheme.value}
         if server_seed is not None:
@@ -132,6 +142,9 @@ class Round:
         )
         if self.status != "forfeited":
             out["multiplier"] = self.multiplier
+        out["placed_at"] = _timestamp(self.created_at)
+        if revealed_at is not None:
+            out["seed_revealed_at"] = _timestamp(revealed_at)
         return out
 
 
