@@ -354,7 +354,8 @@ class Casino:
         try:
             round_, replayed = self._store.play(plan, self._cipher, self._scheme)
         except LimitExceeded as exc:
-            self._emit("limit_hit", operator_id, player_id, "bankroll", exc.message)
+            limit = "bankroll" if "bankroll" in exc.message else "balance_cap"
+            self._emit("limit_hit", operator_id, player_id, limit, exc.message)
             raise
         if not replayed and not multi_step:
             self._emit("round_settled", round_)
