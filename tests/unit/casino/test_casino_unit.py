@@ -100,3 +100,30 @@ def test_failing_observer_does_not_undo_the_round(caplog: pytest.LogCaptureFixtu
     assert (
         sum("metrics backend down" in rec.exc_text for rec in caplog.records if rec.exc_text) == 2
     )
+
+
+def test_memory_casino_needs_no_optional_dependency() -> None:
+    """`casino_core.casino` imports and plays on memory without SQLAlchemy, redis, hypothesis."""
+    import subprocess
+    import sys
+
+    code = """
+import importlib.abc, sys
+class Block(importlib.abc.MetaPathFinder):
+    def find_spec(self, name, path=None, target=None):
+        if name.split(".")[0] in {"sqlalchemy", "psycopg", "redis", "hypothesis", "scipy"}:
+            raise ImportError(f"blocked optional dependency {name}")
+        return None
+sys.meta_path.insert(0, Block())
+from casino_core.casino import Casino
+from casino_core.wallet import AccountKey
+casino = Casino.in_memory()
+account = AccountKey("op", "p", "USD")
+casino.wallet.open_account(account)
+casino.wallet.credit(account, 500, idempotency_key="d", system_account="deposits")
+casino.play("op", "p", "USD", "real", "dice", {"target": "50.5", "condition": "over"}, 100,
+            idempotency_key="k")
+print("ok")
+"""
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert out.stdout.strip() == "ok", out.stderr
