@@ -256,6 +256,15 @@ class TestGuards:
             operator, "alice", "USD", "real", "limbo", {"target": "10"}, 1_000, idempotency_key="c2"
         )
         assert r.nonce == 0
+        stricter = Casino(casino._store, CasinoSettings(max_stake={"USD": 10}))
+        again = stricter.play(
+            operator, "alice", "USD", "real", "limbo", {"target": "10"}, 1_000, idempotency_key="c2"
+        )
+        assert again == r  # a replay returns the first round even under stricter limits
+        with pytest.raises(IdempotencyConflict):
+            stricter.play(
+                operator, "alice", "USD", "real", "dice", DICE, 1_000, idempotency_key="c2"
+            )
 
 
 class TestExportAndEvents:

@@ -29,7 +29,13 @@ from casino_core.casino._types import (
     SeedRotation,
     canonical_json,
 )
-from casino_core.errors import ConfigurationError, InvalidBet, InvalidInput, LimitExceeded
+from casino_core.errors import (
+    ConfigurationError,
+    IdempotencyConflict,
+    InvalidBet,
+    InvalidInput,
+    LimitExceeded,
+)
 from casino_core.fairness import Scheme, make_rng, validate_client_seed
 from casino_core.games import get_game, payout_minor
 from casino_core.money import Currency
@@ -134,6 +140,19 @@ class Casino:
     def _refuse(self, account: AccountKey, limit: str, message: str) -> LimitExceeded:
         self._emit("limit_hit", account.operator_id, account.player_id, limit, message)
         return LimitExceeded(message)
+
+    def _limited(
+        self, account: AccountKey, key: str, fingerprint: str, limit: str, message: str
+    ) -> Round:
+        """A replay of a played key returns its round even if the limits changed since."""
+        known = self._store.find_round(account.operator_id, key)
+        if known is None:
+            raise self._refuse(account, limit, message)
+        if known[0] != fingerprint:
+            raise IdempotencyConflict(
+                f"idempotency key {key!r} was already used for a different round"
+            )
+        return known[1]
 
     # -- seeds ----------------------------------------------------------------------------
 
@@ -294,28 +313,6 @@ class Casino:
         if len(key) > MAX_ROUND_KEY:
             raise InvalidInput(f"a round's idempotency key has at most {MAX_ROUND_KEY} characters")
         code = account.currency.code
-        limits = self._settings
-        cap = limits.max_stake.get(code)
-        if cap is not None and stake > cap:
-            raise self._refuse(account, "max_stake", f"stake {stake} is above the maximum {cap}")
-        bankroll = limits.bankroll.get((operator_id, code))
-        cap = limits.max_payout.get(code)
-        max_win = 0
-        if cap is not None or bankroll is not None:
-            if multi_step:
-                raise self._refuse(
-                    account,
-                    "max_payout",
-                    "multi-step games cannot be bounded by max_payout or "
-                    "a bankroll yet: configure neither for their currency",
-                )
-            max_win = payout_minor(stake, _max_multiplier(game, params_json))
-            if cap is not None and max_win > cap:
-                raise self._refuse(
-                    account,
-                    "max_payout",
-                    f"this bet could pay {max_win}, above the maximum payout {cap}",
-                )
         fingerprint = hashlib.sha256(
             canonical_json(
                 [
@@ -330,6 +327,34 @@ class Casino:
                 ]
             ).encode()
         ).hexdigest()
+        limits = self._settings
+        cap = limits.max_stake.get(code)
+        if cap is not None and stake > cap:
+            return self._limited(
+                account, key, fingerprint, "max_stake", f"stake {stake} is above the maximum {cap}"
+            )
+        bankroll = limits.bankroll.get((operator_id, code))
+        cap = limits.max_payout.get(code)
+        max_win = 0
+        if cap is not None or bankroll is not None:
+            if multi_step:
+                return self._limited(
+                    account,
+                    key,
+                    fingerprint,
+                    "max_payout",
+                    "multi-step games cannot be bounded by max_payout or "
+                    "a bankroll yet: configure neither for their currency",
+                )
+            max_win = payout_minor(stake, _max_multiplier(game, params_json))
+            if cap is not None and max_win > cap:
+                return self._limited(
+                    account,
+                    key,
+                    fingerprint,
+                    "max_payout",
+                    f"this bet could pay {max_win}, above the maximum payout {cap}",
+                )
 
         def resolve(
             server_seed: str, client_seed: str, nonce: int, scheme: Scheme

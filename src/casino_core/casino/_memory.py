@@ -270,6 +270,10 @@ class MemoryCasinoStore:
                 del self._moved[round_id]
             return new
 
+    def find_round(self, operator_id: str, key: str) -> tuple[str, Round] | None:
+        with self._lock:
+            return self._keys.get((operator_id, key))
+
     def stale_rounds(self, cutoff: datetime) -> list[tuple[str, str]]:
         with self._lock:
             return [

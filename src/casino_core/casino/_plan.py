@@ -152,6 +152,10 @@ class CasinoStore(Protocol):
         """
         ...
 
+    def find_round(self, operator_id: str, key: str) -> tuple[str, Round] | None:
+        """(request fingerprint, round) stored under an idempotency key, if any."""
+        ...
+
     def stale_rounds(self, cutoff: datetime) -> list[tuple[str, str]]:
         """(operator id, round id) of the rounds in play last moved before ``cutoff``."""
         ...

@@ -500,6 +500,13 @@ class SqlCasinoStore:
 
         return wallet._tx(work)
 
+    def find_round(self, operator_id: str, key: str) -> tuple[str, Round] | None:
+        def work(conn: Connection) -> tuple[str, Round] | None:
+            row = conn.execute(self._q_round_by_key, {"op": operator_id, "key": key}).first()
+            return None if row is None else (row.fingerprint, self._round(row))
+
+        return self._wallet._tx(work)
+
     def stale_rounds(self, cutoff: datetime) -> list[tuple[str, str]]:
         q = self._q_stale
         return self._wallet._tx(
