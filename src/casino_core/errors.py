@@ -25,7 +25,8 @@ Messages never contain secrets: no server seed before its reveal, no key, no pas
     ├── StorageUnavailable                   STORAGE_UNAVAILABLE
     ├── HoldNotFound                         HOLD_NOT_FOUND
     ├── HoldNotActive                        HOLD_NOT_ACTIVE
-    └── StepFailed                           STEP_FAILED
+    ├── StepFailed                           STEP_FAILED
+    └── RoundInProgress                      ROUND_IN_PROGRESS
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ __all__ = [
     "InvalidInput",
     "InvalidSeed",
     "LimitExceeded",
+    "RoundInProgress",
     "SeedRevealed",
     "StepFailed",
     "StorageUnavailable",
@@ -186,3 +188,9 @@ class StepFailed(CasinoError):
     """A saga step failed for good (a port said no): the saga compensates what it did."""
 
     code = "STEP_FAILED"
+
+
+class RoundInProgress(CasinoError):
+    """A multi-step round is still open (e.g. a seed rotation must wait for it to end)."""
+
+    code = "ROUND_IN_PROGRESS"

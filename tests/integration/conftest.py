@@ -1,5 +1,11 @@
-"""Wallet backend fixtures (see tests/_wallet_backends.py)."""
+"""Wallet and casino backend fixtures (see tests/_wallet_backends.py, tests/_casino_backends.py)."""
 
+from _casino_backends import (  # noqa: F401 - fixtures are found by name
+    casino_factory,
+    casino_pg_schema,
+    casino_sqlite_path,
+    operator,
+)
 from _wallet_backends import (  # noqa: F401 - fixtures are found by name
     backend,
     pg_schema,

@@ -527,6 +527,20 @@ class SqlWallet(MovingWallet):
             raise outcome
         raise recorded_error(*outcome)
 
+    def _apply_on(self, conn: Connection, req: Request) -> Receipt:
+        """Apply ``req`` on ``conn``, inside a transaction the caller owns (see :meth:`_tx`).
+
+        The hook for components that compose a movement with their own statements in one
+        database transaction (the casino's rounds). A business error is raised, so the
+        caller's transaction rolls back and nothing of it stays, refusal row included.
+        """
+        outcome = self._attempt(conn, req)
+        if isinstance(outcome, Receipt):
+            return outcome
+        if isinstance(outcome, CasinoError):
+            raise outcome
+        raise recorded_error(*outcome)
+
     def _attempt(self, conn: Connection, req: Request) -> Receipt | tuple[str, str] | CasinoError:
         op = req.account.operator_id
         known = conn.execute(self._q_key, {"op": op, "key": req.key}).first()

@@ -1,0 +1,99 @@
+"""Instant rounds per second through the Casino, beside the wallet-only rate of each backend.
+
+Run from the repository root::
+
+    python benchmarks/rounds.py                      # memory, SQLite; PostgreSQL if up
+    python benchmarks/rounds.py --seconds 5 \\
+        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+For each backend it prints ``Casino.play`` rounds per second end to end (a dice round: replay
+check, nonce, resolution, stake debit, payout credit, journal, round row, one unit of work)
+and, measured in alternating slices of the same run, the wallet's bare debit+credit pairs per
+second, with their ratio. A round does the pair's work plus the seed row and the round row,
+so a ratio near 1 means the casino adds little on top of the money movement. Everything it
+creates (a temporary SQLite file, a PostgreSQL schema) is removed at the end.
+This is a command, not a test: numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import tempfile
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from wallet import compare, fund, library_pair, reachable
+
+from casino_core.casino import Casino, CasinoSettings
+from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
+from casino_core.wallet import AccountKey
+from casino_core.wallet.sql import SqlWallet, make_engine
+
+PG_DEFAULT = os.environ.get(
+    "CASINO_CORE_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+DICE = {"target": "50.5", "condition": "over"}
+
+
+def backends(pg_url: str | None, tmp: Path) -> Iterator[tuple[str, Casino, Callable[[], None]]]:
+    """(name, casino, cleanup) for memory, SQLite and (if given) PostgreSQL."""
+    settings = CasinoSettings(seed_key=os.urandom(32))
+    yield "memory", Casino.in_memory(settings), lambda: None
+    engine = make_engine(f"sqlite:///{tmp / 'rounds.db'}")
+    create_casino_schema(engine)
+    yield "sqlite", Casino(SqlCasinoStore(SqlWallet(engine)), settings), lambda: None
+    if pg_url is None:
+        return
+    schema = "cc_bench_" + uuid.uuid4().hex[:10]
+    pg = make_engine(pg_url)
+    create_casino_schema(pg, schema)
+
+    def drop() -> None:
+        with pg.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        pg.dispose()
+
+    yield "postgresql", Casino(SqlCasinoStore(SqlWallet(pg, schema=schema)), settings), drop
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
+    parser.add_argument("--postgres", default=PG_DEFAULT, help="PostgreSQL URL (skipped if down)")
+    args = parser.parse_args()
+    pg_url = args.postgres if reachable(args.postgres, 5432) else None
+    print(f"{'backend':<11} {'rounds/s':>10} {'wallet pairs/s':>15} {'ratio':>6}")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, casino, cleanup in backends(pg_url, Path(tmp)):
+            player = AccountKey("bench-op", "player", "USD")
+            wallet_only = AccountKey("bench-op", "wallet-only", "USD")
+            fund(casino.wallet, player)
+            fund(casino.wallet, wallet_only)
+            casino.seeds("bench-op", "player")
+
+            def play(i: int, casino: Casino = casino) -> None:
+                casino.play(
+                    "bench-op",
+                    "player",
+                    "USD",
+                    "real",
+                    "dice",
+                    DICE,
+                    100,
+                    idempotency_key=f"round-{i}",
+                )
+
+            rounds, pairs = compare(
+                args.seconds, play, library_pair(casino.wallet, wallet_only, "pair")
+            )
+            print(f"{name:<11} {rounds:>10,.0f} {pairs:>15,.0f} {rounds / pairs:>6.2f}")
+            casino.close()
+            cleanup()
+    if pg_url is None:
+        print("(PostgreSQL not reachable: skipped)")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""The casino facade: atomic rounds, seed pairs per player, limits, export, events.
+
+A :class:`Casino` plays a round in one unit of work on its store: the stake debit, the
+player's next nonce, the resolution, the payout credit, the journal postings and the round
+record, all or none. :class:`MemoryCasinoStore` keeps everything in process memory;
+:class:`SqlCasinoStore` (in :mod:`casino_core.casino.sql`, which imports SQLAlchemy) keeps it
+in the SQL wallet's database, in the same transaction as the money. Mines and hilo rounds
+are started, acted on and swept (:meth:`Casino.start`, :meth:`Casino.act`,
+:meth:`Casino.sweep`) with their state in the store. See docs/casino.md.
+"""
+
+from casino_core.casino._crypto import MIN_KEY_BYTES, SeedCipher
+from casino_core.casino._facade import INSTANT_GAMES, Casino
+from casino_core.casino._memory import MemoryCasinoStore
+from casino_core.casino._plan import CasinoStore
+from casino_core.casino._types import (
+    CasinoObserver,
+    CasinoSettings,
+    Round,
+    RoundExport,
+    SeedInfo,
+    SeedRotation,
+)
+
+__all__ = [
+    "INSTANT_GAMES",
+    "MIN_KEY_BYTES",
+    "Casino",
+    "CasinoObserver",
+    "CasinoSettings",
+    "CasinoStore",
+    "MemoryCasinoStore",
+    "Round",
+    "RoundExport",
+    "SeedCipher",
+    "SeedInfo",
+    "SeedRotation",
+]

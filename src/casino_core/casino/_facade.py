@@ -1,0 +1,419 @@
+"""The :class:`Casino` facade: plays instant rounds atomically, manages seeds, exports rounds."""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import json
+import logging
+from collections.abc import Iterable, Mapping
+from datetime import UTC, datetime, timedelta
+from fractions import Fraction
+from typing import Final
+
+from casino_core.casino._crypto import SeedCipher
+from casino_core.casino._multistep import (
+    MULTI_STEP_GAMES,
+    POLICIES,
+    Unchanged,
+    advance,
+    check_start,
+)
+from casino_core.casino._plan import CasinoStore, PlayPlan, StepResult
+from casino_core.casino._types import (
+    CasinoObserver,
+    CasinoSettings,
+    Round,
+    RoundExport,
+    SeedInfo,
+    SeedRotation,
+    canonical_json,
+)
+from casino_core.errors import (
+    ConfigurationError,
+    IdempotencyConflict,
+    InvalidBet,
+    InvalidInput,
+    LimitExceeded,
+)
+from casino_core.fairness import Scheme, make_rng, validate_client_seed
+from casino_core.games import get_game, payout_minor
+from casino_core.money import Currency
+from casino_core.wallet import AccountKey, MemoryWallet, Mode, WalletService
+from casino_core.wallet._types import _check_id, check_amount, check_idempotency_key
+
+__all__ = ["INSTANT_GAMES", "Casino"]
+
+INSTANT_GAMES: Final = frozenset(
+    {"coinflip", "dice", "keno", "limbo", "plinko", "roulette", "wheel"}
+)
+"""The games :meth:`Casino.play` plays in one call."""
+
+MAX_ROUND_KEY: Final = 200
+_log = logging.getLogger("casino_core.casino")
+
+
+@functools.lru_cache(maxsize=4096)
+def _max_multiplier(game: str, params_json: str) -> Fraction:
+    """The largest multiplier a bet can pay (over both schemes' exact tables)."""
+    g = get_game(game)
+    rules, bet = g.parse(json.loads(params_json))
+    return max(max(g.distribution(rules, bet, s).support) for s in Scheme)
+
+
+def _describable(round_: Round) -> bool:
+    """True when round record v1 can describe the finished multi-step round."""
+    try:
+        get_game(round_.game).parse(round_.record(None)["params"])  # type: ignore[arg-type]
+    except InvalidBet:
+        return False
+    return True
+
+
+def _check_ids(operator_id: str, player_id: str) -> None:
+    _check_id(operator_id, "operator_id")
+    _check_id(player_id, "player_id")
+
+
+class Casino:
+    """Plays provably-fair rounds against a wallet, atomically; thread-safe.
+
+    Build it from a store (:class:`MemoryCasinoStore` or :class:`SqlCasinoStore`) and
+    :class:`CasinoSettings`; ``observers`` hear about settled rounds, rotations and refused
+    bets after the fact.
+    """
+
+    def __init__(
+        self,
+        store: CasinoStore,
+        settings: CasinoSettings | None = None,
+        *,
+        observers: Iterable[CasinoObserver] = (),
+    ) -> None:
+        self._store = store
+        self._settings = settings if settings is not None else CasinoSettings()
+        if self._settings.abandoned_policy not in POLICIES:
+            raise ConfigurationError(
+                f"abandoned_policy must be one of {sorted(POLICIES)}, "
+                f"got {self._settings.abandoned_policy!r}"
+            )
+        if self._settings.abandoned_after <= timedelta(0):
+            raise ConfigurationError("abandoned_after must be a positive duration")
+        self._cipher = SeedCipher(self._settings.seed_key)
+        self._scheme = Scheme.parse(self._settings.default_scheme)
+        self._observers = tuple(observers)
+
+    @classmethod
+    def in_memory(
+        cls,
+        settings: CasinoSettings | None = None,
+        *,
+        wallet: MemoryWallet | None = None,
+        observers: Iterable[CasinoObserver] = (),
+    ) -> Casino:
+        """A casino on a fresh (or the given) :class:`MemoryWallet`."""
+        from casino_core.casino._memory import MemoryCasinoStore
+
+        return cls(MemoryCasinoStore(wallet), settings, observers=observers)
+
+    def __repr__(self) -> str:
+        return f"Casino(store={self._store!r}, encrypted_seeds={self._cipher.encrypts})"
+
+    @property
+    def wallet(self) -> WalletService:
+        """The wallet the rounds move money in (fund players through it)."""
+        return self._store.wallet
+
+    def close(self) -> None:
+        """Close the store and its wallet."""
+        self._store.close()
+
+    # -- events ---------------------------------------------------------------------------
+
+    def _emit(self, event: str, *args: object) -> None:
+        for observer in self._observers:
+            try:
+                getattr(observer, event)(*args)
+            except Exception:
+                _log.exception("casino observer %r failed on %s", observer, event)
+
+    def _refuse(self, account: AccountKey, limit: str, message: str) -> LimitExceeded:
+        self._emit("limit_hit", account.operator_id, account.player_id, limit, message)
+        return LimitExceeded(message)
+
+    def _limited(
+        self, account: AccountKey, key: str, fingerprint: str, limit: str, message: str
+    ) -> Round:
+        """A replay of a played key returns its round even if the limits changed since."""
+        known = self._store.find_round(account.operator_id, key)
+        if known is None:
+            raise self._refuse(account, limit, message)
+        if known[0] != fingerprint:
+            raise IdempotencyConflict(
+                f"idempotency key {key!r} was already used for a different round"
+            )
+        return known[1]
+
+    # -- seeds ----------------------------------------------------------------------------
+
+    def seeds(self, operator_id: str, player_id: str) -> SeedInfo:
+        """The player's active seed pair (commitment and next commitment); created if none."""
+        _check_ids(operator_id, player_id)
+        return self._store.seeds(operator_id, player_id, self._cipher, self._scheme)
+
+    def rotate_seed(
+        self,
+        operator_id: str,
+        player_id: str,
+        *,
+        client_seed: str | None = None,
+        scheme: Scheme | str | None = None,
+    ) -> SeedRotation:
+        """Reveal the active server seed and activate the pre-committed next one (nonce 0)."""
+        _check_ids(operator_id, player_id)
+        client = validate_client_seed(client_seed) if client_seed is not None else None
+        new_scheme = Scheme.parse(scheme) if scheme is not None else None
+        revealed, active = self._store.rotate(
+            operator_id, player_id, self._cipher, self._scheme, client, new_scheme
+        )
+        rotation = SeedRotation(revealed, active)
+        self._emit("seed_rotated", operator_id, player_id, rotation)
+        return rotation
+
+    def set_client_seed(self, operator_id: str, player_id: str, client_seed: str) -> SeedRotation:
+        """Change the player's client seed; this rotates (the old server seed is revealed)."""
+        return self.rotate_seed(operator_id, player_id, client_seed=client_seed)
+
+    # -- rounds ---------------------------------------------------------------------------
+
+    def play(
+        self,
+        operator_id: str,
+        player_id: str,
+        currency: Currency | str,
+        mode: Mode | str,
+        game: str,
+        params: Mapping[str, object],
+        stake: int,
+        *,
+        idempotency_key: str,
+    ) -> Round:
+        """Play one instant round in one unit of work; see docs/casino.md.
+
+        Debits ``stake``, takes the player's next nonce, resolves, credits
+        ``floor(stake x multiplier)``, posts both to the journal and stores the round; all of
+        it or none of it. A replay of ``idempotency_key`` returns the first round; the key
+        with another request raises ``IdempotencyConflict``.
+        """
+        account = AccountKey(operator_id, player_id, currency, mode)  # type: ignore[arg-type]
+        if game not in INSTANT_GAMES:
+            raise InvalidBet(
+                f"game: {game!r} is not an instant game "
+                f"(instant: {', '.join(sorted(INSTANT_GAMES))})"
+            )
+        return self._open(account, game, params, stake, idempotency_key, multi_step=False)
+
+    def start(
+        self,
+        operator_id: str,
+        player_id: str,
+        currency: Currency | str,
+        mode: Mode | str,
+        game: str,
+        params: Mapping[str, object],
+        stake: int,
+        *,
+        idempotency_key: str,
+    ) -> Round:
+        """Start a mines or hilo round: debit the stake and fix its nonce (one unit of work).
+
+        ``params`` are the game's rules and, for mines, ``{"mines": m}``; what is played comes
+        with :meth:`act`. The round is ``"playing"`` until it ends. A replay of the key
+        returns the round as it is now.
+        """
+        account = AccountKey(operator_id, player_id, currency, mode)  # type: ignore[arg-type]
+        if game not in MULTI_STEP_GAMES:
+            raise InvalidBet(f"game: {game!r} is not a multi-step game (mines, hilo)")
+        return self._open(account, game, params, stake, idempotency_key, multi_step=True)
+
+    def act(
+        self, operator_id: str, round_id: str, action: object, *, step: int | None = None
+    ) -> Round:
+        """Play one action on an open mines or hilo round; settle it if the action ends it.
+
+        Mines: ``{"reveal": tile}`` or ``"cash_out"``; hilo: a :class:`HiloAction` value.
+        ``step`` is the number of actions the client has seen: a retried action then returns
+        the round unchanged and a stale one raises ``IdempotencyConflict``.
+        """
+        if action in ("auto_cash_out", "forfeit"):
+            raise InvalidBet(f"action: {action!r} is the sweep's, not a player's")
+        return self._act(operator_id, round_id, action, step, None)[0]
+
+    def sweep(self, now: datetime | None = None) -> list[Round]:
+        """Settle every round in play that nobody moved for ``abandoned_after``.
+
+        Safe to run anywhere, at once: each round is settled in its own unit of work that
+        checks again, under the round's lock, that it is still open and still stale.
+        """
+        moment = now if now is not None else datetime.now(UTC)
+        cutoff = moment - self._settings.abandoned_after
+        policy = "auto_cash_out" if self._settings.abandoned_policy == "cash_out" else "forfeit"
+        settled = []
+        for operator_id, round_id in self._store.stale_rounds(cutoff):
+            r, changed = self._act(operator_id, round_id, policy, None, cutoff)
+            if changed:
+                settled.append(r)
+        return settled
+
+    def _act(
+        self,
+        operator_id: str,
+        round_id: str,
+        action: object,
+        step: int | None,
+        stale_before: datetime | None,
+    ) -> tuple[Round, bool]:
+        """The round after the action, and whether the action changed it."""
+
+        def move(round_: Round, seed: str) -> StepResult:
+            return advance(round_, seed, action, step)
+
+        try:
+            r = self._store.act(operator_id, round_id, move, self._cipher, stale_before)
+        except Unchanged as same:
+            return same.round, False
+        if r.status != "playing":
+            self._emit("round_settled", r)
+        return r, True
+
+    def _open(
+        self,
+        account: AccountKey,
+        game: str,
+        params: Mapping[str, object],
+        stake: int,
+        idempotency_key: str,
+        *,
+        multi_step: bool,
+    ) -> Round:
+        operator_id, player_id = account.operator_id, account.player_id
+        if not isinstance(params, Mapping):
+            raise InvalidBet("params: must be a mapping")
+        try:
+            params_json = canonical_json(params)
+        except (TypeError, ValueError):
+            raise InvalidBet("params: must hold JSON values (str, int, decimals, lists)") from None
+        g = get_game(game)
+        if multi_step:
+            rules, bet = check_start(game, json.loads(params_json))
+        else:
+            rules, bet = g.parse(json.loads(params_json))
+        stake = check_amount(stake)
+        key = check_idempotency_key(idempotency_key)
+        if len(key) > MAX_ROUND_KEY:
+            raise InvalidInput(f"a round's idempotency key has at most {MAX_ROUND_KEY} characters")
+        code = account.currency.code
+        fingerprint = hashlib.sha256(
+            canonical_json(
+                [
+                    operator_id,
+                    player_id,
+                    code,
+                    account.currency.decimals,
+                    account.mode.value,
+                    game,
+                    json.loads(params_json),
+                    str(stake),
+                ]
+            ).encode()
+        ).hexdigest()
+        limits = self._settings
+        cap = limits.max_stake.get(code)
+        if cap is not None and stake > cap:
+            return self._limited(
+                account, key, fingerprint, "max_stake", f"stake {stake} is above the maximum {cap}"
+            )
+        bankroll = limits.bankroll.get((operator_id, code))
+        cap = limits.max_payout.get(code)
+        max_win = 0
+        if cap is not None or bankroll is not None:
+            if multi_step:
+                return self._limited(
+                    account,
+                    key,
+                    fingerprint,
+                    "max_payout",
+                    "multi-step games cannot be bounded by max_payout or "
+                    "a bankroll yet: configure neither for their currency",
+                )
+            max_win = payout_minor(stake, _max_multiplier(game, params_json))
+            if cap is not None and max_win > cap:
+                return self._limited(
+                    account,
+                    key,
+                    fingerprint,
+                    "max_payout",
+                    f"this bet could pay {max_win}, above the maximum payout {cap}",
+                )
+
+        def resolve(
+            server_seed: str, client_seed: str, nonce: int, scheme: Scheme
+        ) -> tuple[str, Fraction]:
+            if multi_step:
+                return "{}", Fraction(0)
+            outcome = g.resolve(rules, bet, make_rng(scheme, server_seed, client_seed, nonce))
+            return canonical_json(g.record_result(outcome)), outcome.multiplier
+
+        plan = PlayPlan(
+            account,
+            game,
+            params_json,
+            fingerprint,
+            key,
+            stake,
+            resolve,
+            bankroll,
+            max(0, max_win - stake),
+            multi_step,
+        )
+        try:
+            round_, replayed = self._store.play(plan, self._cipher, self._scheme)
+        except LimitExceeded as exc:
+            limit = "bankroll" if "bankroll" in exc.message else "balance_cap"
+            self._emit("limit_hit", operator_id, player_id, limit, exc.message)
+            raise
+        if not replayed and not multi_step:
+            self._emit("round_settled", round_)
+        return round_
+
+    # -- export ---------------------------------------------------------------------------
+
+    def export(self, operator_id: str, player_id: str | None = None) -> RoundExport:
+        """The operator's (or one player's) rounds as round records v1; see :class:`RoundExport`."""
+        records: list[dict[str, object]] = []
+        ids: list[str] = []
+        pending: list[dict[str, object]] = []
+        pending_ids: list[str] = []
+        void: list[dict[str, object]] = []
+        for round_, seed, revealed_at in self._store.rounds(operator_id, player_id):
+            if round_.status == "playing":
+                continue
+            if round_.game in MULTI_STEP_GAMES and not _describable(round_):
+                void.append(
+                    {
+                        "round_id": round_.round_id,
+                        "game": round_.game,
+                        "server_seed_hash": round_.server_seed_hash,
+                        "nonce": round_.nonce,
+                        "status": round_.status,
+                    }
+                )
+            elif seed is None:
+                pending.append(round_.record(None))
+                pending_ids.append(round_.round_id)
+            else:
+                records.append(round_.record(seed, revealed_at))
+                ids.append(round_.round_id)
+        return RoundExport(
+            tuple(records), tuple(ids), tuple(pending), tuple(pending_ids), tuple(void)
+        )

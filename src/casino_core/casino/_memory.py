@@ -1,0 +1,296 @@
+"""The in-memory casino store: rounds and seed pairs beside a MemoryWallet, under its lock."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from casino_core.casino._crypto import SeedCipher
+from casino_core.casino._multistep import Unchanged
+from casino_core.casino._plan import Advance, PlayPlan, money_requests, payout_request
+from casino_core.casino._types import Round, SeedInfo
+from casino_core.errors import (
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidBet,
+    LimitExceeded,
+    RoundInProgress,
+)
+from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
+from casino_core.games import format_multiplier, payout_minor
+from casino_core.money import MAX_MINOR_UNITS, get_currency
+from casino_core.wallet import AccountKey, MemoryWallet, Mode, WalletService
+from casino_core.wallet._common import Clock, utc_now
+
+__all__ = ["MemoryCasinoStore"]
+
+
+@dataclass(slots=True)
+class _Pair:
+    pair_id: int
+    seed: str  # stored form (SeedCipher)
+    commitment: str
+    next_seed: str
+    next_commitment: str
+    client_seed: str
+    scheme: Scheme
+    nonce: int = 0
+    revealed: str | None = None
+    revealed_at: datetime | None = None
+
+
+@dataclass(slots=True)
+class _Player:
+    pairs: list[_Pair] = field(default_factory=list)
+
+
+class MemoryCasinoStore:
+    """Casino state in process memory, atomic with its :class:`MemoryWallet` (same lock).
+
+    Not durable: for tests, demos and play money on one process.
+    """
+
+    def __init__(self, wallet: MemoryWallet | None = None, *, clock: Clock = utc_now) -> None:
+        self._wallet = wallet if wallet is not None else MemoryWallet(clock=clock)
+        self._lock = self._wallet._lock  # one lock: wallet movements and rounds are one unit
+        self._clock = clock
+        self._players: dict[tuple[str, str], _Player] = {}
+        self._pair_seq = 0
+        self._rounds: list[tuple[Round, _Pair]] = []
+        self._by_id: dict[str, int] = {}  # round id -> index in _rounds
+        self._moved: dict[str, datetime] = {}  # open multi-step round id -> last move
+        self._keys: dict[tuple[str, str], tuple[str, Round]] = {}
+
+    def __repr__(self) -> str:
+        return f"MemoryCasinoStore(players={len(self._players)}, rounds={len(self._rounds)})"
+
+    @property
+    def wallet(self) -> WalletService:
+        return self._wallet
+
+    def _new_pair(
+        self, cipher: SeedCipher, seed: str, commitment: str, client: str, scheme: Scheme
+    ) -> _Pair:
+        nxt = ServerSeed.generate()
+        self._pair_seq += 1
+        return _Pair(
+            self._pair_seq, seed, commitment, cipher.seal(nxt), nxt.commitment, client, scheme
+        )
+
+    def _active(
+        self, operator_id: str, player_id: str, cipher: SeedCipher, scheme: Scheme
+    ) -> _Pair:
+        player = self._players.setdefault((operator_id, player_id), _Player())
+        if not player.pairs:
+            first = ServerSeed.generate()
+            player.pairs.append(
+                self._new_pair(
+                    cipher, cipher.seal(first), first.commitment, generate_client_seed(), scheme
+                )
+            )
+        return player.pairs[-1]
+
+    @staticmethod
+    def _info(operator_id: str, player_id: str, pair: _Pair) -> SeedInfo:
+        return SeedInfo(
+            operator_id,
+            player_id,
+            pair.commitment,
+            pair.next_commitment,
+            pair.client_seed,
+            pair.nonce,
+            pair.scheme,
+        )
+
+    def seeds(
+        self, operator_id: str, player_id: str, cipher: SeedCipher, scheme: Scheme
+    ) -> SeedInfo:
+        with self._lock:
+            return self._info(
+                operator_id, player_id, self._active(operator_id, player_id, cipher, scheme)
+            )
+
+    def rotate(
+        self,
+        operator_id: str,
+        player_id: str,
+        cipher: SeedCipher,
+        scheme: Scheme,
+        client_seed: str | None,
+        new_scheme: Scheme | None,
+    ) -> tuple[RevealedSeed, SeedInfo]:
+        with self._lock:
+            old = self._active(operator_id, player_id, cipher, scheme)
+            if any(self._rounds[self._by_id[r]][1] is old for r in self._moved):
+                raise RoundInProgress(
+                    f"player {operator_id}/{player_id} has a round in play; finish it first"
+                )
+            text = cipher.open(old.seed, old.commitment).reveal_text()
+            new = self._new_pair(
+                cipher,
+                old.next_seed,
+                old.next_commitment,
+                client_seed if client_seed is not None else old.client_seed,
+                new_scheme if new_scheme is not None else old.scheme,
+            )
+            old.revealed = text
+            old.revealed_at = self._clock()
+            self._players[(operator_id, player_id)].pairs.append(new)
+            revealed = RevealedSeed(text, old.commitment, old.client_seed, old.nonce, old.scheme)
+            return revealed, self._info(operator_id, player_id, new)
+
+    def play(self, plan: PlayPlan, cipher: SeedCipher, scheme: Scheme) -> tuple[Round, bool]:
+        acct = plan.account
+        op = acct.operator_id
+        wallet = self._wallet
+        with self._lock:
+            known = self._keys.get((op, plan.key))
+            if known is not None:
+                if known[0] != plan.fingerprint:
+                    raise IdempotencyConflict(
+                        f"idempotency key {plan.key!r} was already used for a different round"
+                    )
+                return known[1], True
+            before = wallet.balance(acct)  # AccountNotFound before anything moves
+            if before.available - plan.stake < before.floor:
+                raise InsufficientFunds(f"account {acct} cannot stake {plan.stake}")
+            if plan.bankroll is not None:
+                house = wallet.system_balance(op, "house", acct.currency, acct.mode)
+                if plan.max_net_win > plan.bankroll + house:
+                    raise LimitExceeded(
+                        f"the {acct.currency.code} bankroll of {op} cannot cover this bet's "
+                        "largest possible win"
+                    )
+            pair = self._active(op, acct.player_id, cipher, scheme)
+            seed = cipher.open(pair.seed, pair.commitment)
+            nonce = pair.nonce
+            result, multiplier = plan.resolve(
+                seed.reveal_text(), pair.client_seed, nonce, pair.scheme
+            )
+            payout = payout_minor(plan.stake, multiplier)
+            if before.posted - plan.stake + payout > MAX_MINOR_UNITS:
+                raise LimitExceeded(f"account {acct} would exceed 10**36 - 1 minor units")
+            debit, credit = money_requests(plan, payout)
+            for req in (debit, credit):
+                if req is not None and (op, req.key) in wallet._keys:
+                    raise IdempotencyConflict(f"wallet key {req.key!r} is already used")
+            # Nothing below can fail: the balance, limits and keys were checked under the lock.
+            receipt = wallet._run(debit)
+            if credit is not None:
+                receipt = wallet._run(credit)
+            pair.nonce = nonce + 1
+            round_ = Round(
+                round_id=uuid.uuid4().hex,
+                operator_id=op,
+                player_id=acct.player_id,
+                currency=acct.currency.code,
+                mode=acct.mode.value,
+                game=plan.game,
+                params=json.loads(plan.params_json),
+                scheme=pair.scheme,
+                server_seed_hash=pair.commitment,
+                client_seed=pair.client_seed,
+                nonce=nonce,
+                result=json.loads(result),
+                multiplier=format_multiplier(multiplier),
+                stake=plan.stake,
+                payout=payout,
+                balance_after=receipt.balance_after,
+                idempotency_key=plan.key,
+                created_at=receipt.created_at,
+                status="playing" if plan.multi_step else "settled",
+            )
+            self._keys[(op, plan.key)] = (plan.fingerprint, round_)
+            self._by_id[round_.round_id] = len(self._rounds)
+            self._rounds.append((round_, pair))
+            if plan.multi_step:
+                self._moved[round_.round_id] = self._clock()
+            return round_, False
+
+    def act(
+        self,
+        operator_id: str,
+        round_id: str,
+        advance: Advance,
+        cipher: SeedCipher,
+        stale_before: datetime | None = None,
+    ) -> Round:
+        with self._lock:
+            index = self._by_id.get(round_id)
+            if index is None or self._rounds[index][0].operator_id != operator_id:
+                raise InvalidBet(f"round: no round {round_id!r} for operator {operator_id}")
+            round_, pair = self._rounds[index]
+            moved = self._moved.get(round_id)
+            if stale_before is not None and (moved is None or moved >= stale_before):
+                raise Unchanged(round_)
+            step = advance(round_, cipher.open(pair.seed, pair.commitment).reveal_text())
+            balance = round_.balance_after
+            if step.payout > 0:
+                account = AccountKey(
+                    op := operator_id,
+                    round_.player_id,
+                    get_currency(round_.currency),
+                    Mode(round_.mode),
+                )
+                req = payout_request(account, round_.idempotency_key, step.payout)
+                if (op, req.key) in self._wallet._keys:
+                    raise IdempotencyConflict(f"wallet key {req.key!r} is already used")
+                before = self._wallet.balance(account)
+                if before.posted + step.payout > MAX_MINOR_UNITS:
+                    raise LimitExceeded(f"account {account} would exceed 10**36 - 1 minor units")
+                balance = self._wallet._run(req).balance_after
+            elif step.status != "playing":
+                balance = self._wallet.balance(
+                    AccountKey(
+                        operator_id,
+                        round_.player_id,
+                        get_currency(round_.currency),
+                        Mode(round_.mode),
+                    )
+                ).posted
+            new = replace(
+                round_,
+                actions=step.actions,
+                status=step.status,
+                result=json.loads(step.result_json),
+                multiplier=format_multiplier(step.multiplier),
+                payout=step.payout,
+                balance_after=balance,
+            )
+            self._rounds[index] = (new, pair)
+            self._keys[(operator_id, round_.idempotency_key)] = (
+                self._keys[(operator_id, round_.idempotency_key)][0],
+                new,
+            )
+            if step.status == "playing":
+                self._moved[round_id] = self._clock()
+            else:
+                del self._moved[round_id]
+            return new
+
+    def find_round(self, operator_id: str, key: str) -> tuple[str, Round] | None:
+        with self._lock:
+            return self._keys.get((operator_id, key))
+
+    def stale_rounds(self, cutoff: datetime) -> list[tuple[str, str]]:
+        with self._lock:
+            return [
+                (self._rounds[self._by_id[r]][0].operator_id, r)
+                for r, moved in self._moved.items()
+                if moved < cutoff
+            ]
+
+    def rounds(
+        self, operator_id: str, player_id: str | None
+    ) -> list[tuple[Round, str | None, datetime | None]]:
+        with self._lock:
+            return [
+                (r, pair.revealed, pair.revealed_at)
+                for r, pair in self._rounds
+                if r.operator_id == operator_id and (player_id is None or r.player_id == player_id)
+            ]
+
+    def close(self) -> None:
+        self._wallet.close()

@@ -1,0 +1,170 @@
+"""What the facade hands a store to play one round, and what stores share."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from fractions import Fraction
+from typing import Any, Protocol
+
+from casino_core.casino._crypto import SeedCipher
+from casino_core.casino._types import Round, SeedInfo
+from casino_core.fairness import RevealedSeed, Scheme
+from casino_core.wallet import AccountKey, Kind, WalletService
+from casino_core.wallet._common import Request, single_request
+
+__all__ = [
+    "Advance",
+    "CasinoStore",
+    "PlayPlan",
+    "Resolver",
+    "StepResult",
+    "money_requests",
+    "payout_request",
+    "round_from_doc",
+]
+
+Resolver = Callable[[str, str, int, Scheme], tuple[str, Fraction]]
+"""(server seed text, client seed, nonce, scheme) -> (result as JSON, exact multiplier)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PlayPlan:
+    """A validated instant round, ready for a store's unit of work."""
+
+    account: AccountKey
+    game: str
+    params_json: str
+    fingerprint: str
+    key: str
+    stake: int
+    resolve: Resolver
+    bankroll: int | None  # None: no bankroll check
+    max_net_win: int  # largest possible payout - stake (for the bankroll check)
+    multi_step: bool = False  # stored as "playing", settled later by act()
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    """What one action did to a multi-step round: its actions so far and, if it ended, how."""
+
+    actions: tuple[Any, ...]
+    status: str  # "playing", "cashed_out", "busted", "lost", "forfeited"
+    result_json: str = "{}"
+    multiplier: Fraction = Fraction(0)
+    payout: int = 0
+
+
+Advance = Callable[[Round, str], StepResult]
+"""(the round as stored, its server seed text) -> what the action does (or raise)."""
+
+
+def money_requests(plan: PlayPlan, payout: int) -> tuple[Request, Request | None]:
+    """The wallet requests of a round: the stake debit and (if anything is won) the payout.
+
+    Their idempotency keys derive from the round's: ``casino:<key>:stake`` and
+    ``casino:<key>:payout`` (hosts should not use the ``casino:`` prefix for their own keys).
+    """
+    debit = single_request(
+        Kind.DEBIT, plan.account, plan.stake, f"casino:{plan.key}:stake", "house"
+    )
+    credit = (
+        single_request(Kind.CREDIT, plan.account, payout, f"casino:{plan.key}:payout", "house")
+        if payout > 0
+        else None
+    )
+    return debit, credit
+
+
+def payout_request(account: AccountKey, key: str, payout: int) -> Request:
+    """The payout credit of a multi-step round (key ``casino:<key>:payout``)."""
+    return single_request(Kind.CREDIT, account, payout, f"casino:{key}:payout", "house")
+
+
+def round_from_doc(doc: dict[str, Any]) -> Round:
+    """A :class:`Round` from stored columns (params and result as JSON text)."""
+    return Round(
+        round_id=doc["round_id"],
+        operator_id=doc["operator_id"],
+        player_id=doc["player_id"],
+        currency=doc["currency"],
+        mode=doc["mode"],
+        game=doc["game"],
+        params=json.loads(doc["params"]),
+        scheme=Scheme(doc["scheme"]),
+        server_seed_hash=doc["server_seed_hash"],
+        client_seed=doc["client_seed"],
+        nonce=int(doc["nonce"]),
+        result=json.loads(doc["result"]),
+        multiplier=doc["multiplier"],
+        stake=int(doc["stake"]),
+        payout=int(doc["payout"]),
+        balance_after=int(doc["balance_after"]),
+        idempotency_key=doc["idempotency_key"],
+        created_at=doc["created_at"],
+        status=doc.get("status") or "settled",
+        actions=tuple(json.loads(doc.get("actions") or "[]")),
+    )
+
+
+class CasinoStore(Protocol):
+    """The port a :class:`~casino_core.casino.Casino` plays through (memory or SQL)."""
+
+    @property
+    def wallet(self) -> WalletService: ...
+
+    def play(self, plan: PlayPlan, cipher: SeedCipher, scheme: Scheme) -> tuple[Round, bool]:
+        """Play ``plan`` in one unit of work; return the round and whether it was a replay."""
+        ...
+
+    def seeds(
+        self, operator_id: str, player_id: str, cipher: SeedCipher, scheme: Scheme
+    ) -> SeedInfo:
+        """The active pair (created if the player has none)."""
+        ...
+
+    def rotate(
+        self,
+        operator_id: str,
+        player_id: str,
+        cipher: SeedCipher,
+        scheme: Scheme,
+        client_seed: str | None,
+        new_scheme: Scheme | None,
+    ) -> tuple[RevealedSeed, SeedInfo]:
+        """Reveal the active pair and activate its pre-committed successor."""
+        ...
+
+    def act(
+        self,
+        operator_id: str,
+        round_id: str,
+        advance: Advance,
+        cipher: SeedCipher,
+        stale_before: datetime | None = None,
+    ) -> Round:
+        """Apply ``advance`` to an open multi-step round in one unit of work (with its payout).
+
+        With ``stale_before``, only if the round last moved before it (else it is returned
+        unchanged): the sweep's guard against a player acting at the same moment.
+        """
+        ...
+
+    def find_round(self, operator_id: str, key: str) -> tuple[str, Round] | None:
+        """(request fingerprint, round) stored under an idempotency key, if any."""
+        ...
+
+    def stale_rounds(self, cutoff: datetime) -> list[tuple[str, str]]:
+        """(operator id, round id) of the rounds in play last moved before ``cutoff``."""
+        ...
+
+    def rounds(
+        self, operator_id: str, player_id: str | None
+    ) -> list[tuple[Round, str | None, datetime | None]]:
+        """Rounds in play order, each with its revealed server seed and when it was revealed
+        (None, None: still secret)."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,194 @@
+"""Value types of the casino facade: settings, rounds, seed views, exports, events."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any, Protocol, runtime_checkable
+
+from casino_core.fairness import RevealedSeed, Scheme
+from casino_core.games._records import _jsonable as jsonable
+
+MULTI_STEP_FIELD: dict[str, str] = {"mines": "tiles", "hilo": "actions"}
+"""The record param that lists what was played in each multi-step game."""
+
+__all__ = [
+    "MULTI_STEP_FIELD",
+    "CasinoObserver",
+    "CasinoSettings",
+    "Round",
+    "RoundExport",
+    "SeedInfo",
+    "SeedRotation",
+    "canonical_json",
+    "jsonable",
+]
+
+
+def _timestamp(moment: datetime) -> str:
+    """ISO 8601 in UTC with microseconds and a ``Z`` (round record v1 timestamps)."""
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical_json(value: object) -> str:
+    """Compact JSON with sorted keys (fingerprints, stored params and results)."""
+    return json.dumps(jsonable(value), sort_keys=True, separators=(",", ":"))
+
+
+@dataclass(frozen=True, slots=True)
+class CasinoSettings:
+    """How a :class:`~casino_core.casino.Casino` plays. Every limit is in minor units.
+
+    * ``max_stake`` / ``max_payout``: per currency code; a bet whose stake, or whose largest
+      possible payout (stake x the bet's largest multiplier), exceeds it is refused before
+      it is played (``LimitExceeded``).
+    * ``bankroll``: per (operator id, currency code), the house's funded bankroll. A bet is
+      refused when its largest possible net win (largest payout - stake) exceeds the
+      bankroll plus the house's result so far (its journal balance, per mode). Unset: no check.
+    * ``seed_key``: at least 32 random bytes; server seeds are then stored AES-GCM encrypted.
+    * ``default_scheme``: the RNG scheme of new seed pairs.
+    * ``abandoned_after`` / ``abandoned_policy``: :meth:`Casino.sweep` settles a mines or
+      hilo round nobody moved for that long: ``"cash_out"`` (pay what cashing out pays now;
+      a round with nothing won yet is forfeited) or ``"forfeit"`` (pay nothing).
+    """
+
+    max_stake: Mapping[str, int] = field(default_factory=dict)
+    max_payout: Mapping[str, int] = field(default_factory=dict)
+    bankroll: Mapping[tuple[str, str], int] = field(default_factory=dict)
+    seed_key: bytes | None = field(default=None, repr=False)
+    default_scheme: Scheme = Scheme.UNBIASED
+    abandoned_after: timedelta = timedelta(hours=24)
+    abandoned_policy: str = "cash_out"
+
+
+@dataclass(frozen=True, slots=True)
+class SeedInfo:
+    """A player's active seed pair as the player may see it (no server seed)."""
+
+    operator_id: str
+    player_id: str
+    server_seed_hash: str
+    next_server_seed_hash: str
+    client_seed: str
+    nonce: int
+    scheme: Scheme
+
+
+@dataclass(frozen=True, slots=True)
+class SeedRotation:
+    """The revealed old pair and the new active pair."""
+
+    revealed: RevealedSeed
+    active: SeedInfo
+
+
+@dataclass(frozen=True, slots=True)
+class Round:
+    """One settled instant round. A replay of its idempotency key returns it unchanged.
+
+    ``params`` and ``result`` are JSON-ready (exact decimals as strings); ``multiplier`` is
+    the exact payout multiplier as :func:`~casino_core.games.format_multiplier` writes it;
+    ``payout = floor(stake x multiplier)``; ``balance_after`` is the player's balance after
+    the payout.
+    """
+
+    round_id: str
+    operator_id: str
+    player_id: str
+    currency: str
+    mode: str
+    game: str
+    params: Mapping[str, Any]
+    scheme: Scheme
+    server_seed_hash: str
+    client_seed: str
+    nonce: int
+    result: Mapping[str, Any]
+    multiplier: str
+    stake: int
+    payout: int
+    balance_after: int
+    idempotency_key: str
+    created_at: datetime
+    status: str = "settled"
+    actions: tuple[Any, ...] = ()
+
+    def record(
+        self, server_seed: str | None, revealed_at: datetime | None = None
+    ) -> dict[str, object]:
+        """Round record v1 of this round; pass the revealed server seed (None: pending).
+
+        ``placed_at`` is when the round was played, ``seed_revealed_at`` (given
+        ``revealed_at``) when its seed was revealed, so ``casino-core audit verify`` can
+        check that no bet used a revealed seed. A multi-step round's params are its start
+        params plus what was played (``tiles`` for mines, ``actions`` for hilo); a forfeited
+        round carries no ``multiplier`` (it paid 0 by policy, not by the game), so only its
+        result is checked.
+        """
+        out: dict[str, object] = {"version": 1, "game": self.game, "scheme": self.scheme.value}
+        if server_seed is not None:
+            out["server_seed"] = server_seed
+        params = dict(self.params)
+        if self.game in MULTI_STEP_FIELD:
+            params[MULTI_STEP_FIELD[self.game]] = list(self.actions)
+        out.update(
+            server_seed_hash=self.server_seed_hash,
+            client_seed=self.client_seed,
+            nonce=self.nonce,
+            params=params,
+            result=dict(self.result),
+        )
+        if self.status != "forfeited":
+            out["multiplier"] = self.multiplier
+        out["placed_at"] = _timestamp(self.created_at)
+        if revealed_at is not None:
+            out["seed_revealed_at"] = _timestamp(revealed_at)
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class RoundExport:
+    """Rounds as round records v1, split by whether their seed is revealed yet.
+
+    ``records`` are complete round records v1 (``casino-core verify`` checks them);
+    ``pending`` are the rounds under a still-secret seed: the same fields without
+    ``server_seed``, so they are *not* valid records until the seed is revealed (export
+    again after a rotation). ``round_ids`` and ``pending_ids`` give each line's round id.
+    Multi-step rounds still in play are left out; ``void`` lists the finished ones that no
+    round record can describe (forfeited before any tile or guess): round id, game, seed
+    hash, nonce and status.
+    """
+
+    records: tuple[dict[str, object], ...]
+    round_ids: tuple[str, ...]
+    pending: tuple[dict[str, object], ...]
+    pending_ids: tuple[str, ...]
+    void: tuple[dict[str, object], ...] = ()
+
+    def jsonl(self) -> str:
+        """The verifiable records as JSON Lines (what ``casino-core verify`` reads)."""
+        return "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in self.records)
+
+    def pending_jsonl(self) -> str:
+        """The pending rounds as JSON Lines, each with ``"round_id"`` (not round records)."""
+        return "".join(
+            json.dumps({"round_id": i, **r}, separators=(",", ":")) + "\n"
+            for i, r in zip(self.pending_ids, self.pending, strict=True)
+        )
+
+
+@runtime_checkable
+class CasinoObserver(Protocol):
+    """What a host implements to hear about settled rounds, rotations and refused bets.
+
+    Called after the unit of work commits, on the calling thread; an observer's exception
+    is logged and swallowed (the round is already settled).
+    """
+
+    def round_settled(self, round_: Round) -> None: ...
+
+    def seed_rotated(self, operator_id: str, player_id: str, rotation: SeedRotation) -> None: ...
+
+    def limit_hit(self, operator_id: str, player_id: str, limit: str, message: str) -> None: ...

@@ -1,0 +1,17 @@
+"""The SQL casino store (imports SQLAlchemy): :class:`SqlCasinoStore` and its tables."""
+
+from casino_core.casino._sql import (
+    SqlCasinoStore,
+    casino_metadata,
+    create_casino_schema,
+    rounds_table,
+    seed_pairs,
+)
+
+__all__ = [
+    "SqlCasinoStore",
+    "casino_metadata",
+    "create_casino_schema",
+    "rounds_table",
+    "seed_pairs",
+]

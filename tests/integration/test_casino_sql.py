@@ -1,0 +1,206 @@
+"""The SQL casino store: seeds encrypted at rest, rollback of a failed round, concurrency."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import uuid
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from _casino_backends import SEED_KEY, sql_casino
+from casino_core.casino import CasinoSettings
+from casino_core.casino.sql import rounds_table, seed_pairs
+from casino_core.errors import InsufficientFunds, LimitExceeded, StorageUnavailable
+from casino_core.fairness import make_rng
+from casino_core.games import get_game, verify_lines
+from casino_core.money import MAX_MINOR_UNITS
+from casino_core.wallet import AccountKey
+from casino_core.wallet.sql import SqlWallet
+
+DICE = {"target": "50.5", "condition": "over"}
+
+
+class TestSeedsAtRest:
+    """Server seeds in the database."""
+
+    def test_encrypted_and_revealed_only_by_rotation(self, casino_sqlite_path: Path) -> None:
+        """With a key the seed columns hold ciphertext; the plain seed appears at reveal."""
+        op = "op-" + uuid.uuid4().hex[:12]
+        casino = sql_casino(
+            f"sqlite:///{casino_sqlite_path}", None, CasinoSettings(seed_key=SEED_KEY)
+        )
+        shown = casino.seeds(op, "alice")
+        store = casino._store
+        assert isinstance(store.wallet, SqlWallet)
+        with store.wallet.engine.connect() as conn:
+            row = conn.execute(select(seed_pairs).where(seed_pairs.c.operator_id == op)).one()
+        assert row.server_seed.startswith("aesgcm1:")
+        assert row.next_server_seed.startswith("aesgcm1:")
+        assert row.revealed_seed is None
+        revealed = casino.rotate_seed(op, "alice").revealed
+        with store.wallet.engine.connect() as conn:
+            rows = conn.execute(select(seed_pairs).where(seed_pairs.c.operator_id == op)).all()
+            assert not any(
+                revealed.server_seed in str(tuple(r)) for r in rows if r.status == "active"
+            )
+        assert {r.revealed_seed for r in rows if r.status == "revealed"} == {revealed.server_seed}
+        assert revealed.commitment == shown.server_seed_hash
+        casino.close()
+
+    def test_wrong_key_cannot_read_the_seed(self, casino_sqlite_path: Path) -> None:
+        """Another key fails loudly (StorageUnavailable), never plays on a wrong seed."""
+        op = "op-" + uuid.uuid4().hex[:12]
+        url = f"sqlite:///{casino_sqlite_path}"
+        first = sql_casino(url, None, CasinoSettings(seed_key=SEED_KEY))
+        account = AccountKey(op, "alice", "USD")
+        first.wallet.open_account(account)
+        first.wallet.credit(account, 1_000, idempotency_key="dep", system_account="deposits")
+        first.seeds(op, "alice")
+        other = sql_casino(url, None, CasinoSettings(seed_key=b"x" * 32))
+        with pytest.raises(StorageUnavailable):
+            other.play(op, "alice", "USD", "real", "dice", DICE, 10, idempotency_key="k")
+        assert other.wallet.balance(account).posted == 1_000
+        first.close()
+        other.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
+def test_failure_after_the_debit_rolls_everything_back(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    """A payout the account cannot hold fails after the debit; nothing of the round stays."""
+    if backend == "sqlite":
+        url, schema = f"sqlite:///{request.getfixturevalue('casino_sqlite_path')}", None
+    else:
+        url, schema = (
+            request.getfixturevalue("postgres_url"),
+            request.getfixturevalue("casino_pg_schema"),
+        )
+    casino = sql_casino(url, schema)
+    op = "op-" + uuid.uuid4().hex[:12]
+    account = AccountKey(op, "alice", "USD")
+    casino.wallet.open_account(account)
+    start = MAX_MINOR_UNITS - 10
+    casino.wallet.credit(account, start, idempotency_key="dep", system_account="deposits")
+    shown = casino.seeds(op, "alice")  # white box: no seed key, so the seed is stored plain
+    with casino.wallet.engine.connect() as conn:  # type: ignore[attr-defined]
+        stored = conn.execute(
+            select(seed_pairs.c.server_seed).where(seed_pairs.c.operator_id == op)
+        ).scalar_one()
+    seed = stored.removeprefix("plain:")
+    dice = get_game("dice")
+    winning = next(
+        params
+        for params in ({"target": "50.5", "condition": c} for c in ("over", "under"))
+        if dice.resolve(
+            *dice.parse(params), make_rng(shown.scheme, seed, shown.client_seed, 0)
+        ).multiplier
+    )
+    with pytest.raises(LimitExceeded):  # the win at nonce 0 would pass 10**36 - 1
+        casino.play(op, "alice", "USD", "real", "dice", winning, 100, idempotency_key="k")
+    assert casino.wallet.balance(account).posted == start
+    assert casino.seeds(op, "alice").nonce == 0
+    assert casino.export(op).pending == ()
+    report = casino.wallet.reconcile(op)
+    assert report.ok
+    assert report.transactions == 1  # the deposit: the round's debit was rolled back
+    casino.close()
+
+
+def _hammer(url: str, schema: str, op: str, worker: int, bets: int) -> tuple[int, int]:
+    """One process: ``bets`` dice rounds for the shared player; (played, refused)."""
+    casino = sql_casino(url, schema)
+    played = refused = 0
+    for i in range(bets):
+        key = f"w{worker}-{i}"
+        try:
+            casino.play(op, "alice", "USD", "real", "dice", DICE, 100, idempotency_key=key)
+            played += 1
+        except InsufficientFunds:
+            refused += 1
+    casino.close()
+    return played, refused
+
+
+@pytest.mark.postgres
+def test_eight_processes_one_player(postgres_url: str, casino_pg_schema: str) -> None:
+    """8 processes bet for one player: nonces are 0..n-1 once each, no overdraft, all journaled."""
+    op = "op-" + uuid.uuid4().hex[:12]
+    casino = sql_casino(postgres_url, casino_pg_schema)
+    account = AccountKey(op, "alice", "USD")
+    casino.wallet.open_account(account)
+    casino.wallet.credit(account, 3_000, idempotency_key="dep", system_account="deposits")
+    with multiprocessing.get_context("spawn").Pool(8) as pool:
+        results = pool.starmap(
+            _hammer, [(postgres_url, casino_pg_schema, op, w, 30) for w in range(8)]
+        )
+    played = sum(r[0] for r in results)
+    assert played + sum(r[1] for r in results) == 8 * 30
+    store = casino._store
+    with store.wallet.engine.connect() as conn:  # type: ignore[attr-defined]
+        rows = conn.execute(
+            select(rounds_table.c.nonce, rounds_table.c.stake, rounds_table.c.payout).where(
+                rounds_table.c.operator_id == op
+            )
+        ).all()
+    assert sorted(r.nonce for r in rows) == list(range(played))
+    balance = casino.wallet.balance(account).posted
+    assert balance >= 0
+    assert balance == 3_000 + sum(r.payout - r.stake for r in rows)
+    report = casino.wallet.reconcile(op)
+    assert report.ok
+    assert report.transactions == 1 + played + sum(1 for r in rows if r.payout)
+    casino.close()
+
+
+@pytest.mark.postgres
+def test_rotations_during_concurrent_bets(postgres_url: str, casino_pg_schema: str) -> None:
+    """Bets racing rotations: every pair's nonces are 0..k-1, and every round verifies."""
+    op = "op-" + uuid.uuid4().hex[:12]
+    casino = sql_casino(postgres_url, casino_pg_schema, CasinoSettings(seed_key=SEED_KEY))
+    account = AccountKey(op, "alice", "USD")
+    casino.wallet.open_account(account)
+    casino.wallet.credit(account, 10**9, idempotency_key="dep", system_account="deposits")
+    errors: list[BaseException] = []
+    used: dict[str, int] = {}
+
+    def bettor(worker: int) -> None:
+        try:
+            for i in range(40):
+                casino.play(
+                    op, "alice", "USD", "real", "dice", DICE, 100, idempotency_key=f"w{worker}-{i}"
+                )
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    def rotator() -> None:
+        try:
+            for _ in range(10):
+                revealed = casino.rotate_seed(op, "alice").revealed
+                used[revealed.commitment] = revealed.nonces_used
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=bettor, args=(w,)) for w in range(4)]
+    threads.append(threading.Thread(target=rotator))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not errors, errors[0]
+    last = casino.rotate_seed(op, "alice").revealed
+    used[last.commitment] = last.nonces_used
+    export = casino.export(op)
+    assert export.pending == ()
+    assert len(export.records) == 160
+    by_pair: dict[str, list[int]] = {}
+    for record in export.records:
+        by_pair.setdefault(str(record["server_seed_hash"]), []).append(int(str(record["nonce"])))
+    for commitment, nonces in by_pair.items():
+        assert sorted(nonces) == list(range(used[commitment]))
+    assert all(c.ok for c in verify_lines(export.jsonl().splitlines()))
+    assert casino.wallet.reconcile(op).ok
+    casino.close()
