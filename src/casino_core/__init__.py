@@ -1,12 +1,22 @@
 """casino_core: provably-fair RNG, exact game math and double-entry wallets for casino backends.
 
 The public API is what this module and its documented subpackages export
-(``casino_core.fairness``, ``casino_core.games``, ``casino_core.wallet``, ``casino_core.audit``,
+(``casino_core.fairness``, ``casino_core.games``, ``casino_core.wallet``, ``casino_core.casino``,
+``casino_core.ledger``, ``casino_core.audit``,
 ``casino_core.money``, ``casino_core.errors``, ``casino_core.testing``); modules whose names
 start with an underscore are private.
 """
 
 from casino_core._version import __version__
+from casino_core.casino import (
+    Casino,
+    CasinoObserver,
+    CasinoSettings,
+    Round,
+    RoundExport,
+    SeedInfo,
+    SeedRotation,
+)
 from casino_core.errors import (
     AccountNotFound,
     CasinoError,
@@ -21,6 +31,7 @@ from casino_core.errors import (
     InvalidInput,
     InvalidSeed,
     LimitExceeded,
+    RoundInProgress,
     SeedRevealed,
     StepFailed,
     StorageUnavailable,
@@ -72,7 +83,10 @@ __all__ = [
     "AccountKey",
     "AccountNotFound",
     "Balance",
+    "Casino",
     "CasinoError",
+    "CasinoObserver",
+    "CasinoSettings",
     "ChainMismatch",
     "ConfigurationError",
     "CrashScheme",
@@ -96,9 +110,14 @@ __all__ = [
     "Receipt",
     "RevealedSeed",
     "Rotation",
+    "Round",
+    "RoundExport",
+    "RoundInProgress",
     "Scheme",
+    "SeedInfo",
     "SeedPair",
     "SeedRevealed",
+    "SeedRotation",
     "ServerSeed",
     "StepFailed",
     "StorageUnavailable",
