@@ -35,7 +35,7 @@ from typing import IO, Any, Final, TypeVar
 from casino_core.errors import CasinoError, InvalidInput
 from casino_core.fairness import commitment_of, stream_bytes
 from casino_core.games import RecordCheck, verify_record
-from casino_core.games._records import parse_timestamp
+from casino_core.games._records import RECORD_FIELDS, parse_timestamp
 
 __all__ = [
     "CSV_FIELDS",
@@ -46,22 +46,8 @@ __all__ = [
     "verify_files",
 ]
 
-CSV_FIELDS: Final = (
-    "version",
-    "game",
-    "scheme",
-    "server_seed",
-    "server_seed_hash",
-    "client_seed",
-    "nonce",
-    "params",
-    "result",
-    "multiplier",
-    "game_hash",
-    "salt",
-    "placed_at",
-    "seed_revealed_at",
-)
+CSV_FIELDS: Final = RECORD_FIELDS
+"""The CSV header names: the round record v1 fields."""
 _JSON_CELLS: Final = frozenset({"params", "result"})
 _CHUNK_LINES: Final = 2000
 T = TypeVar("T")

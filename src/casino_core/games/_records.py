@@ -48,6 +48,7 @@ from casino_core.games._registry import get_game
 from casino_core.games._tables import to_fraction
 
 __all__ = [
+    "RECORD_FIELDS",
     "RECORD_VERSION",
     "Difference",
     "RecordCheck",
@@ -66,24 +67,24 @@ MIN_ROUNDED_DECIMALS: Final = 8
 _NUMBER: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
 _REQUIRED_SEEDED: Final = ("game", "scheme", "server_seed", "client_seed", "nonce", "result")
 _REQUIRED_CRASH: Final = ("game", "scheme", "game_hash", "salt", "result")
-_KNOWN: Final = frozenset(
-    {
-        "version",
-        "game",
-        "scheme",
-        "server_seed",
-        "server_seed_hash",
-        "client_seed",
-        "nonce",
-        "params",
-        "result",
-        "multiplier",
-        "game_hash",
-        "salt",
-        "placed_at",
-        "seed_revealed_at",
-    }
+RECORD_FIELDS: Final = (
+    "version",
+    "game",
+    "scheme",
+    "server_seed",
+    "server_seed_hash",
+    "client_seed",
+    "nonce",
+    "params",
+    "result",
+    "multiplier",
+    "game_hash",
+    "salt",
+    "placed_at",
+    "seed_revealed_at",
 )
+"""Every field of round record v1, in the order the docs list them."""
+_KNOWN: Final = frozenset(RECORD_FIELDS)
 _TIMESTAMPS: Final = ("placed_at", "seed_revealed_at")
 
 
