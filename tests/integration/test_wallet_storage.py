@@ -156,19 +156,34 @@ def sql_wallet(request: pytest.FixtureRequest) -> SqlWallet:
 
 
 class _Failing:
-    """Makes the driver fail on inserting postings (after the balance update) until healed."""
+    """Makes the database fail on inserting postings (after the balance update) until healed.
 
-    def __init__(self, wallet: SqlWallet) -> None:
+    On SQLite through a trigger, which also reaches the driver-level fast path; on PostgreSQL
+    through a driver error raised from SQLAlchemy's cursor event.
+    """
+
+    def __init__(self, wallet: SqlWallet, error: type[Exception] = OperationalError) -> None:
         self.wallet = wallet
-        event.listen(wallet.engine, "before_cursor_execute", self.boom)
+        self.error = error
+        self.sqlite = wallet.engine.dialect.name == "sqlite"
+        if self.sqlite:
+            with wallet.engine.begin() as conn:
+                conn.exec_driver_sql(
+                    "CREATE TRIGGER casino_test_boom BEFORE INSERT ON casino_wallet_postings "
+                    "BEGIN SELECT RAISE(ABORT, 'disk on fire'); END"
+                )
+        else:
+            event.listen(wallet.engine, "before_cursor_execute", self.boom)
 
-    @staticmethod
-    def boom(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+    def boom(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
         if statement.lstrip().upper().startswith("INSERT INTO") and "postings" in statement:
-            raise OperationalError(statement, {}, RuntimeError("disk on fire"))
+            raise self.error(statement, {}, RuntimeError("disk on fire"))
 
     def heal(self) -> None:
-        if event.contains(self.wallet.engine, "before_cursor_execute", self.boom):
+        if self.sqlite:
+            with self.wallet.engine.begin() as conn:
+                conn.exec_driver_sql("DROP TRIGGER IF EXISTS casino_test_boom")
+        elif event.contains(self.wallet.engine, "before_cursor_execute", self.boom):
             event.remove(self.wallet.engine, "before_cursor_execute", self.boom)
 
 
@@ -204,10 +219,10 @@ class TestStorageFailures:
         assert wallet.credit(account, 500, idempotency_key="k1").balance_after == 500
         assert wallet.reconcile(account.operator_id).ok
 
-    def test_serialization_failure_is_retried(self, sql_wallet: SqlWallet) -> None:
+    def test_serialization_failure_is_retried(self, pg_wallet: SqlWallet) -> None:
         """A deadlock / serialization failure (SQLSTATE 40P01 / 40001) is retried: one move."""
         account = AccountKey(_op(), "p", USD)
-        sql_wallet.open_account(account)
+        pg_wallet.open_account(account)
         failures = [_Sqlstate("40P01"), _Sqlstate("40001")]
 
         def flaky(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
@@ -215,31 +230,26 @@ class TestStorageFailures:
             if failures and inserting and "postings" in statement:
                 raise OperationalError(statement, {}, failures.pop())
 
-        event.listen(sql_wallet.engine, "before_cursor_execute", flaky)
+        event.listen(pg_wallet.engine, "before_cursor_execute", flaky)
         try:
-            receipt = sql_wallet.credit(account, 70, idempotency_key="k")
+            receipt = pg_wallet.credit(account, 70, idempotency_key="k")
         finally:
-            event.remove(sql_wallet.engine, "before_cursor_execute", flaky)
+            event.remove(pg_wallet.engine, "before_cursor_execute", flaky)
         assert not failures
         assert receipt.balance_after == 70
-        assert sql_wallet.balance(account).posted == 70
-        assert len(sql_wallet.history(account).entries) == 1
+        assert pg_wallet.balance(account).posted == 70
+        assert len(pg_wallet.history(account).entries) == 1
 
     def test_endless_conflicts_give_up(self, sql_wallet: SqlWallet) -> None:
         """A conflict that never clears ends in StorageUnavailable, with nothing recorded."""
         account = AccountKey(_op(), "p", USD)
         sql_wallet.open_account(account)
-
-        def always(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
-            if "postings" in statement and statement.lstrip().upper().startswith("INSERT"):
-                raise IntegrityError(statement, {}, RuntimeError("duplicate"))
-
-        event.listen(sql_wallet.engine, "before_cursor_execute", always)
+        failing = _Failing(sql_wallet, IntegrityError)
         try:
             with pytest.raises(StorageUnavailable, match="kept conflicting"):
                 sql_wallet.credit(account, 70, idempotency_key="k")
         finally:
-            event.remove(sql_wallet.engine, "before_cursor_execute", always)
+            failing.heal()
         assert sql_wallet.balance(account).posted == 0
         assert sql_wallet.credit(account, 70, idempotency_key="k").balance_after == 70
 
@@ -378,3 +388,76 @@ class TestRedisDemo:
             RedisDemoWallet(client, key_ttl=5)
         with pytest.raises(InvalidInput):
             RedisDemoWallet(client, starting_balance=-5)
+
+
+class TestSqliteFastPath:
+    """Plain SQLite credits and debits skip SQLAlchemy; everything else takes the general path."""
+
+    @staticmethod
+    def _statements(wallet: SqlWallet, move: Any) -> int:
+        seen: list[str] = []
+
+        def count(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+            seen.append(statement)
+
+        event.listen(wallet.engine, "before_cursor_execute", count)
+        try:
+            move()
+        finally:
+            event.remove(wallet.engine, "before_cursor_execute", count)
+        return len(seen)
+
+    def test_plain_movements_bypass_sqlalchemy(self, sqlite_wallet: SqlWallet) -> None:
+        """A plain credit and debit commit on the driver, with the same receipt and journal."""
+        account = AccountKey(_op(), "p", USD)
+        sqlite_wallet.open_account(account)
+        assert (
+            self._statements(
+                sqlite_wallet, lambda: sqlite_wallet.credit(account, 900, idempotency_key="c")
+            )
+            == 0
+        )
+        assert (
+            self._statements(
+                sqlite_wallet, lambda: sqlite_wallet.debit(account, 250, idempotency_key="d")
+            )
+            == 0
+        )
+        assert sqlite_wallet.balance(account).posted == 650
+        entries = sqlite_wallet.history(account).entries
+        assert [(e.kind, e.amount, e.balance_after) for e in entries] == [
+            (Kind.DEBIT, -250, 650),
+            (Kind.CREDIT, 900, 900),
+        ]
+        assert sqlite_wallet.reconcile(account.operator_id).ok
+
+    def test_replays_and_refusals_take_the_general_path(self, sqlite_wallet: SqlWallet) -> None:
+        """A replay, a refusal and a transfer are answered by the general path, as before."""
+        account = AccountKey(_op(), "p", USD)
+        other = AccountKey(account.operator_id, "q", USD)
+        sqlite_wallet.open_account(account)
+        sqlite_wallet.open_account(other)
+        first = sqlite_wallet.credit(account, 100, idempotency_key="c")
+        replayed: list[Any] = []
+        assert (
+            self._statements(
+                sqlite_wallet,
+                lambda: replayed.append(sqlite_wallet.credit(account, 100, idempotency_key="c")),
+            )
+            > 0
+        )
+        assert replayed == [first]
+        with pytest.raises(InsufficientFunds):
+            sqlite_wallet.debit(account, 101, idempotency_key="big")
+        sqlite_wallet.credit(account, 1000, idempotency_key="more")
+        with pytest.raises(InsufficientFunds):  # the refusal was recorded: it replays
+            sqlite_wallet.debit(account, 101, idempotency_key="big")
+        assert (
+            self._statements(
+                sqlite_wallet,
+                lambda: sqlite_wallet.transfer(account, other, 5, idempotency_key="t"),
+            )
+            > 0
+        )
+        assert sqlite_wallet.balance(account).posted == 1095
+        assert sqlite_wallet.reconcile(account.operator_id).ok

@@ -17,6 +17,7 @@ balance row: their balances are sums over the journal, so no hot row sits in eve
 
 from __future__ import annotations
 
+import sqlite3
 import uuid
 import weakref
 from collections import defaultdict
@@ -72,7 +73,6 @@ from casino_core.wallet._common import (
     check_floor,
     check_limit,
     decode_receipt,
-    encode_receipt,
     from_micros,
     recorded_error,
     replay,
@@ -93,6 +93,7 @@ from casino_core.wallet._holds import (
 )
 from casino_core.wallet._limits import Limit, LimitKind, check_limits, earliest_start
 from casino_core.wallet._reconcile import differences
+from casino_core.wallet._sqlite_fast import SqliteFastPath, accepted_rows
 from casino_core.wallet._types import (
     AccountKey,
     Balance,
@@ -431,6 +432,20 @@ class SqlWallet(MovingWallet):
         self._q_insert_tx = transactions.insert()
         self._q_insert_postings = postings.insert()
         self._q_insert_account = accounts.insert()
+        self._fast = (
+            SqliteFastPath(
+                engine,
+                self._q_key,
+                self._q_lock,
+                self._q_update,
+                self._q_insert_tx,
+                self._q_insert_postings,
+                [c.name for c in transactions.c],
+                [c.name for c in postings.c if c.name != "id"],
+            )
+            if self._sqlite
+            else None
+        )
 
     def __repr__(self) -> str:
         return f"SqlWallet(dialect={self._engine.dialect.name!r}, schema={self._schema!r})"
@@ -520,6 +535,17 @@ class SqlWallet(MovingWallet):
     # -- movements ------------------------------------------------------------------------
 
     def _run(self, req: Request) -> Receipt:
+        if self._fast is not None:
+            try:
+                fast = self._fast.move(
+                    req, uuid.uuid4().hex, to_micros(self._clock()), self._key_params(req.account)
+                )
+            except sqlite3.IntegrityError:
+                fast = None  # a lost race on the key: the general path replays the winner
+            except sqlite3.Error as exc:
+                raise StorageUnavailable(f"the wallet database failed: {exc}") from exc
+            if fast is not None:
+                return fast
         outcome = self._tx(lambda conn: self._attempt(conn, req))
         if isinstance(outcome, Receipt):
             return outcome
@@ -645,78 +671,11 @@ class SqlWallet(MovingWallet):
         counter: tuple[int, int, int] | None,
     ) -> Receipt:
         """Append the transaction row and its postings; return the receipt."""
-        main_key = req.account
-        receipt = Receipt(
-            transaction_id=tx_id,
-            idempotency_key=req.key,
-            kind=req.kind,
-            account=main_key,
-            amount=req.amount,
-            balance_after=balance,
-            version=version,
-            counterparty=req.counterparty,
-            counter_balance_after=None if counter is None else counter[1],
-            counter_version=None if counter is None else counter[2],
-            created_at=from_micros(micros),
+        receipt, tx_row, posting_rows = accepted_rows(
+            req, tx_id, micros, delta, account_id, balance, version, counter
         )
-        op = main_key.operator_id
-        conn.execute(
-            self._q_insert_tx,
-            {
-                "id": tx_id,
-                "operator_id": op,
-                "idempotency_key": req.key,
-                "fingerprint": req.fingerprint,
-                "kind": req.kind.value,
-                "status": "accepted",
-                "error_code": None,
-                "error_message": None,
-                "receipt": encode_receipt(receipt),
-                "created_us": micros,
-            },
-        )
-        common = {
-            "transaction_id": tx_id,
-            "operator_id": op,
-            "currency": main_key.currency.code,
-            "mode": main_key.mode.value,
-            "kind": req.kind.value,
-            "idempotency_key": req.key,
-            "created_us": micros,
-        }
-        rows = [
-            {
-                **common,
-                "account_id": account_id,
-                "system_account": None,
-                "amount": delta,
-                "balance_after": balance,
-                "counterparty": req.counterparty,
-            }
-        ]
-        if counter is not None:
-            rows.append(
-                {
-                    **common,
-                    "account_id": counter[0],
-                    "system_account": None,
-                    "amount": req.amount,
-                    "balance_after": counter[1],
-                    "counterparty": main_key.player_id,
-                }
-            )
-        else:
-            rows.append(
-                {
-                    **common,
-                    "account_id": None,
-                    "system_account": req.counterparty,
-                    "amount": -delta,
-                    "balance_after": None,
-                    "counterparty": main_key.player_id,
-                }
-            )
-        conn.execute(self._q_insert_postings, rows)
+        conn.execute(self._q_insert_tx, tx_row)
+        conn.execute(self._q_insert_postings, posting_rows)
         return receipt
 
     # -- reading --------------------------------------------------------------------------
