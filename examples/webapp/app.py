@@ -225,7 +225,7 @@ def create_app(
     admin_token: str | None = None,
     settings: CasinoSettings | None = None,
     observers: Iterable[CasinoObserver] = (),
-    metrics: Callable[[], tuple[bytes, str]] | None = None,
+    metrics: bool = False,
 ) -> Starlette:
     """The web app over a casino on ``database`` (a SQLite path, or a SQLAlchemy URL).
 
@@ -233,15 +233,26 @@ def create_app(
     fixed for the whole app here; a real host takes it from the authenticated API client
     (one operator must never reach another's players). ``admin_token`` enables funding real
     money (``Authorization: Bearer <token>``); without it only play money can be funded.
-    ``settings`` (limits, scheme) get ``seed_key`` put in; ``metrics`` returns the body and
-    content type of ``GET /metrics`` (see :func:`app_from_env`).
+    ``settings`` (limits, scheme) get ``seed_key`` put in. ``metrics=True`` (needs the
+    ``metrics`` extra) counts rounds, rotations and limits on a registry of this app and
+    serves it at ``GET /metrics``; a real host would guard that path.
     """
     url = str(database) if "://" in str(database) else f"sqlite:///{database}"
     engine = make_engine(url)
     create_casino_schema(engine)
     base = settings if settings is not None else CasinoSettings()
+    watchers = list(observers)
+    scrape: Callable[[], bytes] | None = None
+    if metrics:
+        from prometheus_client import CollectorRegistry, generate_latest
+
+        from casino_core.casino.metrics import PrometheusObserver
+
+        registry = CollectorRegistry()
+        watchers.append(PrometheusObserver(registry))
+        scrape = functools.partial(generate_latest, registry)
     store = SqlCasinoStore(SqlWallet(engine))
-    casino = Casino(store, replace(base, seed_key=seed_key), observers=observers)
+    casino = Casino(store, replace(base, seed_key=seed_key), observers=watchers)
     op = operator_id
 
     def owner_of(round_id: str) -> str | None:
@@ -357,9 +368,10 @@ def create_app(
         )
 
     async def metrics_endpoint(request: Request) -> Response:
-        assert metrics is not None
-        data, content_type = await run_in_threadpool(metrics)
-        return Response(data, headers={"Content-Type": content_type})
+        from prometheus_client import CONTENT_TYPE_LATEST
+
+        assert scrape is not None
+        return Response(await run_in_threadpool(scrape), media_type=CONTENT_TYPE_LATEST)
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
@@ -378,7 +390,7 @@ def create_app(
         Route(f"{p}/rounds/{{round_id}}/act", act, methods=["POST"]),
         Route(f"{p}/export", export, methods=["GET"]),
     ]
-    if metrics is not None:
+    if scrape is not None:
         routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.casino = casino
@@ -390,7 +402,8 @@ def app_from_env() -> Starlette:
 
     ``CASINO_WEBAPP_SEED_KEY`` (required: 64+ hex characters, i.e. 32+ bytes),
     ``CASINO_WEBAPP_DB`` (default ``casino-webapp.db``), ``CASINO_WEBAPP_OPERATOR``,
-    ``CASINO_WEBAPP_ADMIN_TOKEN`` (optional). Nothing falls back silently: a missing or short
+    ``CASINO_WEBAPP_ADMIN_TOKEN`` (optional), ``CASINO_WEBAPP_METRICS=1`` (serve
+    ``/metrics``; needs prometheus-client). Nothing falls back silently: a missing or short
     key refuses to start.
     """
     try:
@@ -404,6 +417,7 @@ def app_from_env() -> Starlette:
         seed_key=seed_key,
         operator_id=os.environ.get("CASINO_WEBAPP_OPERATOR", "webapp-demo"),
         admin_token=os.environ.get("CASINO_WEBAPP_ADMIN_TOKEN") or None,
+        metrics=os.environ.get("CASINO_WEBAPP_METRICS") == "1",
     )
 
 

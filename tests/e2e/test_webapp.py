@@ -468,6 +468,39 @@ class TestMultiStep:
         assert error_code(r) == "INVALID_BET"
 
 
+class TestMetrics:
+    def test_metrics_count_what_was_played(self, make_client: Any) -> None:
+        """With metrics on, /metrics shows the rounds, stakes, rotations and limits."""
+        client = make_client(CasinoSettings(max_stake={"USD": 500}), metrics=True)
+        fund(client, "alice", 10_000)
+        played = [play(client, "alice", f"bet-{n}").json() for n in range(3)]
+        assert play(client, "alice", "big", stake=600).status_code == 422
+        client.post("/players/alice/seeds/rotate")
+        r = client.get("/metrics")
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/plain")
+        from prometheus_client.parser import text_string_to_metric_families
+
+        samples = {
+            (sample.name, tuple(sorted(sample.labels.items()))): sample.value
+            for family in text_string_to_metric_families(r.text)
+            for sample in family.samples
+        }
+        usd = (("currency", "USD"), ("mode", "real"))
+        dice = (("currency", "USD"), ("game", "dice"), ("mode", "real"))
+        assert samples["casino_core_rounds_settled_total", dice] == 3
+        assert samples["casino_core_stake_minor_units_total", usd] == 300
+        payout = sum(round_["payout"] for round_ in played)
+        assert samples["casino_core_payout_minor_units_total", usd] == payout
+        assert samples["casino_core_seed_rotations_total", ()] == 1
+        assert samples["casino_core_limits_hit_total", (("limit", "max_stake"),)] == 1
+        assert "alice" not in r.text
+
+    def test_no_metrics_route_by_default(self, client: Any) -> None:
+        """Without metrics=True there is no /metrics."""
+        assert client.get("/metrics").status_code == 404
+
+
 class TestConfiguration:
     def test_from_env_refuses_without_a_seed_key(
         self, webapp: ModuleType, monkeypatch: pytest.MonkeyPatch
