@@ -19,7 +19,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("CASINO_CORE_VENV", ROOT / ".venv"))
-EXTRAS = {"demo": "sql", "test": "all,dev"}
+# "examples" (Starlette, httpx/httpx2, uvicorn) is only for examples/webapp and its tests; it
+# stays out of "dev" so the library's own tool set does not grow a web framework.
+EXTRAS = {"demo": "sql", "test": "all,dev,examples"}
 
 
 def venv_python() -> Path:
