@@ -94,6 +94,14 @@ class RedisKeys:
         client.close()
 
 
+@pytest.fixture
+def redis_keys(redis_url: str) -> Iterator[RedisKeys]:
+    """Builds Redis casinos under fresh prefixes; their keys are deleted after the test."""
+    keys = RedisKeys(redis_url)
+    yield keys
+    keys.clean()
+
+
 class CasinoFactory:
     """Builds casinos on one backend; ``mode`` is the money mode its tests play in."""
 
