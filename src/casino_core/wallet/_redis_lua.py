@@ -204,9 +204,11 @@ local acct = redis.call('HMGET', KEYS[10], 'bal', 'floor')
 if not acct[1] then return {'refused', 'ACCOUNT_NOT_FOUND'} end
 local after = add(acct[1], neg(ARGV[4]))
 if cmp(after, acct[2]) < 0 then return {'refused', 'INSUFFICIENT_FUNDS'} end
+local house = nil
 if ARGV[7] ~= '' then
   -- The house's result so far: the sum of its journal, which only ever grows at the head,
   -- so a cache of (entries summed, sum) is brought up to date by the new entries alone.
+  -- (The cache is written with the round, so a refused round writes nothing.)
   local n = redis.call('LLEN', KEYS[7])
   local cache = redis.call('HMGET', KEYS[8], 'n', 'sum')
   local seen, sum = tonumber(cache[1] or '0'), cache[2] or '0'
@@ -214,11 +216,12 @@ if ARGV[7] ~= '' then
     for _, item in ipairs(redis.call('LRANGE', KEYS[7], 0, n - seen - 1)) do
       sum = add(sum, cjson.decode(item).amt)
     end
-    redis.call('HSET', KEYS[8], 'n', n, 'sum', sum)
+    house = {n, sum}
   end
   if cmp(ARGV[8], add(ARGV[7], sum)) > 0 then return {'refused', 'BANKROLL'} end
 end
 if cmp(add(after, ARGV[5]), ARGV[6]) > 0 then return {'refused', 'LIMIT_EXCEEDED'} end
+if house then redis.call('HSET', KEYS[8], 'n', house[1], 'sum', house[2]) end
 local mk, ma = {}, {}
 for i = 9, 15 do mk[#mk + 1] = KEYS[i] end
 for i = 14, 24 do ma[#ma + 1] = ARGV[i] end
