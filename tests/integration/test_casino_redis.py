@@ -23,6 +23,7 @@ from casino_core.errors import (
     InsufficientFunds,
     InvalidInput,
     LimitExceeded,
+    StorageUnavailable,
 )
 from casino_core.fairness import commitment_of
 from casino_core.games import payout_minor, verify_lines
@@ -128,6 +129,36 @@ class TestAtomicRounds:
         assert [r.nonce for r in stored] == list(range(n))  # stored in nonce order
         assert sorted(stored, key=lambda r: r.nonce) == sorted(rounds, key=lambda r: r.nonce)
         assert casino.wallet.reconcile(op).ok
+
+    def test_a_lost_nonce_race_is_resolved_again(
+        self, redis_keys: RedisKeys, op: str, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """When another round takes the nonce first, the round is resolved for the next one."""
+        casino = redis_keys.casino()
+        funded(casino, op)
+        store = casino._store
+        assert isinstance(store, RedisCasinoStore)
+        script = store._play
+        answers: list[str] = []
+
+        def racing(*, keys: list[str], args: list[object]) -> list[str]:
+            if not answers:  # another round sneaks in between the read and the script
+                answers.append("raced")
+                casino.play(op, "alice", "USD", "demo", "dice", DICE, 10, idempotency_key="other")
+            out: list[str] = script(keys=keys, args=args)
+            answers.append(out[0])
+            return out
+
+        monkeypatch.setattr(store, "_play", racing)
+        mine = casino.play(op, "alice", "USD", "demo", "limbo", {"target": "2"}, 10,
+                           idempotency_key="mine")  # fmt: skip
+        assert answers == ["raced", "ok", "retry", "ok"]  # the other's ok, then mine twice
+        assert mine.nonce == 1
+        casino.rotate_seed(op, "alice")
+        export = casino.export(op)
+        record = dict(zip(export.round_ids, export.records, strict=True))[mine.round_id]
+        assert (record["nonce"], record["result"]) == (1, dict(mine.result))
+        assert all(c.ok for c in verify_lines(export.jsonl().splitlines()))
 
     def test_same_key_from_many_threads_plays_once(self, redis_keys: RedisKeys, op: str) -> None:
         """One key sent from several threads at once: one round, every caller gets it."""
@@ -257,6 +288,19 @@ class TestSeedsAndExport:
         assert pair["seed"].startswith("aesgcm1:")
         assert pair["next"].startswith("aesgcm1:")
         assert pair["hash"] == shown.next_server_seed_hash
+
+    def test_wrong_key_cannot_read_the_seed(self, redis_keys: RedisKeys, op: str) -> None:
+        """Another seed key fails loudly (StorageUnavailable) and plays nothing."""
+        casino = redis_keys.casino(CasinoSettings(seed_key=SEED_KEY))
+        account = funded(casino, op)
+        casino.seeds(op, "alice")
+        other = Casino(casino._store, CasinoSettings(seed_key=b"o" * 32))
+        with pytest.raises(StorageUnavailable):
+            other.play(op, "alice", "USD", "demo", "dice", DICE, 10, idempotency_key="k")
+        with pytest.raises(StorageUnavailable):
+            other.rotate_seed(op, "alice")
+        assert casino.seeds(op, "alice").nonce == 0
+        assert casino.wallet.balance(account).posted == 10**9
 
     def test_plays_racing_rotations_all_verify(self, redis_keys: RedisKeys, op: str) -> None:
         """Plays and rotations at once: each pair's nonces run 0..k-1 and every round verifies."""
