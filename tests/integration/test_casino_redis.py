@@ -160,6 +160,36 @@ class TestAtomicRounds:
         assert (record["nonce"], record["result"]) == (1, dict(mine.result))
         assert all(c.ok for c in verify_lines(export.jsonl().splitlines()))
 
+    def test_two_hosts_take_turns(self, redis_keys: RedisKeys, op: str, redis_url: str) -> None:
+        """Two stores (two hosts) play and rotate in turn for one player: no nonce is reused,
+        no round uses a revealed seed, whatever each host last saw."""
+        first = redis_keys.casino()
+        store = first._store
+        assert isinstance(store, RedisCasinoStore)
+        wallet = RedisDemoWallet.from_url(redis_url, prefix=store._w._prefix)
+        second = Casino(RedisCasinoStore(wallet))
+        funded(first, op)
+        played: list[Round] = []
+        for i in range(12):
+            host = (first, second)[i % 2]
+            if i % 4 == 3:
+                revealed = host.rotate_seed(op, "alice").revealed
+                assert revealed.nonces_used == sum(
+                    r.server_seed_hash == revealed.commitment for r in played
+                )
+            played.append(
+                host.play(op, "alice", "USD", "demo", "dice", DICE, 10, idempotency_key=f"k{i}")
+            )
+        first.rotate_seed(op, "alice")
+        export = first.export(op)
+        assert sorted(export.round_ids) == sorted(r.round_id for r in played)
+        assert all(c.ok for c in verify_lines(export.jsonl().splitlines()))
+        per_pair: dict[str, list[int]] = {}
+        for r in played:
+            per_pair.setdefault(r.server_seed_hash, []).append(r.nonce)
+        assert list(per_pair.values()) == [[0, 1, 2], [0, 1, 2, 3], [0, 1, 2, 3], [0]]
+        second.close()
+
     def test_same_key_from_many_threads_plays_once(self, redis_keys: RedisKeys, op: str) -> None:
         """One key sent from several threads at once: one round, every caller gets it."""
         casino = redis_keys.casino()

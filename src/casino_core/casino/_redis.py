@@ -53,6 +53,7 @@ __all__ = ["RedisCasinoStore"]
 
 _MAX: Final = str(MAX_MINOR_UNITS)
 _ATTEMPTS: Final = 1_000  # nonce races lost in a row before giving up (each one a win elsewhere)
+_REMEMBERED: Final = 10_000  # players whose pair state is kept between rounds
 _NO_MOVE: Final[list[str | int]] = [""] * 11
 
 
@@ -92,6 +93,14 @@ class RedisCasinoStore:
         self._act = self._r.register_script(CASINO_ACT)
         self._rotate = self._r.register_script(CASINO_ROTATE)
         self._make_pair = self._r.register_script(CASINO_PAIR)
+        # The last pair state seen per player, so that a round usually takes one round trip
+        # (the script; a stale entry costs a 'retry' answer, which carries the fresh state).
+        self._pairs: dict[tuple[str, str], dict[str, str]] = {}
+
+    def _remember(self, op: str, player: str, pair: dict[str, str]) -> None:
+        if len(self._pairs) >= _REMEMBERED:
+            self._pairs.clear()
+        self._pairs[(op, player)] = pair
 
     def __repr__(self) -> str:
         return f"RedisCasinoStore({self._w!r})"
@@ -200,6 +209,7 @@ class RedisCasinoStore:
                     f"player {operator_id}/{player_id} has a round in play; finish it first"
                 )
             if out[0] == "ok":
+                self._pairs.pop((operator_id, player_id), None)
                 revealed = RevealedSeed(
                     text, old["hash"], old["client"], int(old["nonce"]), Scheme(old["scheme"])
                 )
@@ -255,14 +265,15 @@ class RedisCasinoStore:
             self._k(op, "hsum", code),
         ]
         opened: tuple[str, str] = ("", "")  # (stored seed, its text) of the last attempt
+        known_pair = self._pairs.get((op, player))  # None: read it (and check the account)
         for _ in range(_ATTEMPTS):
-            pair, exists = self._call(read)
-            if not exists:
-                known = self.find_round(op, plan.key)  # a replay needs no account check
-                if known is None:
+            if known_pair is None:
+                known_pair, exists = self._call(read)
+                if not exists and self.find_round(op, plan.key) is None:  # replays need none
                     raise AccountNotFound(f"no account {acct}")
-            if not pair:
-                pair = self._create_pair(op, player, cipher, scheme)
+                if not known_pair:
+                    known_pair = self._create_pair(op, player, cipher, scheme)
+            pair = known_pair
             if opened[0] != pair["seed"]:
                 opened = (pair["seed"], cipher.open(pair["seed"], pair["hash"]).reveal_text())
             nonce = int(pair["nonce"])
@@ -327,9 +338,11 @@ class RedisCasinoStore:
             ]
             out = self._call(lambda keys=keys, args=args: self._play(keys=keys, args=args))
             status = out[0]
-            if status == "retry":
+            if status == "retry":  # another round took the nonce (or a rotation the pair)
+                known_pair = dict(zip(out[1::2], out[2::2], strict=True)) or None
                 continue
             if status == "ok":
+                self._remember(op, player, {**pair, "nonce": str(nonce + 1)})
                 doc["balance_after"] = out[1]
                 return self._round(doc), False
             if status == "replay":

@@ -187,8 +187,9 @@ CASINO_PLAY = (
 --       none), 8 largest net win, 9 ttl, 10 round id, 11 player id, 12 multi-step ('1'/'0'),
 --       13 micros, 14-24 the arguments of move() for the debit, 25-35 for the credit,
 --       36... round field, value, field, value ...
--- Returns {'ok', balance after} or {'replay', round id}, {'conflict'}, {'retry'},
--- {'wallet_key', key}, {'refused', code}.
+-- Returns {'ok', balance after} or {'replay', round id}, {'conflict'}, {'wallet_key', key},
+-- {'refused', code}, or {'retry', field, value ...} with the pair as it is now (none if the
+-- player has no pair), so that the caller can resolve again without reading it.
 local rec = KEYS[1]
 local known = redis.call('HMGET', rec, 'fp', 'rid')
 if known[1] then
@@ -196,7 +197,11 @@ if known[1] then
   return {'replay', known[2]}
 end
 local pair = redis.call('HMGET', KEYS[2], 'no', 'nonce')
-if pair[1] ~= ARGV[2] or pair[2] ~= ARGV[3] then return {'retry'} end
+if pair[1] ~= ARGV[2] or pair[2] ~= ARGV[3] then
+  local now = redis.call('HGETALL', KEYS[2])
+  table.insert(now, 1, 'retry')
+  return now
+end
 local paying = ARGV[5] ~= '0'
 if redis.call('EXISTS', KEYS[9]) == 1 then return {'wallet_key', ARGV[22]} end
 if paying and redis.call('EXISTS', KEYS[16]) == 1 then return {'wallet_key', ARGV[33]} end
