@@ -25,8 +25,9 @@ from casino_core.errors import (
     LimitExceeded,
     StorageUnavailable,
 )
-from casino_core.fairness import commitment_of
-from casino_core.games import payout_minor, verify_lines
+from casino_core.fairness import commitment_of, make_rng
+from casino_core.games import get_game, payout_minor, verify_lines
+from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import AccountKey, MemoryWallet
 from casino_core.wallet.redis import RedisDemoWallet
 
@@ -227,6 +228,28 @@ class TestAtomicRounds:
         assert casino.play(op, "alice", "USD", "demo", "dice", DICE, 100, idempotency_key="k") == (
             first
         )
+
+    def test_balance_cap_refuses_and_writes_nothing(self, redis_keys: RedisKeys, op: str) -> None:
+        """A win that would pass 10**36 - 1 is LimitExceeded and changes no key."""
+        casino = redis_keys.casino()  # no seed key: the seed is stored plain (white box)
+        account = funded(casino, op, amount=MAX_MINOR_UNITS - 10)
+        shown = casino.seeds(op, "alice")
+        pair = next(v for k, v in snapshot(casino).items() if k.endswith("|c|p|alice"))
+        assert isinstance(pair, dict)
+        seed = pair["seed"].removeprefix("plain:")
+        dice = get_game("dice")
+        winning = next(
+            params
+            for params in ({"target": "50.5", "condition": c} for c in ("over", "under"))
+            if dice.resolve(
+                *dice.parse(params), make_rng(shown.scheme, seed, shown.client_seed, 0)
+            ).multiplier
+        )
+        before = snapshot(casino)
+        with pytest.raises(LimitExceeded):
+            casino.play(op, "alice", "USD", "demo", "dice", winning, 100, idempotency_key="k")
+        assert snapshot(casino) == before
+        assert casino.wallet.balance(account).posted == MAX_MINOR_UNITS - 10
 
     def test_used_wallet_key_conflicts(self, redis_keys: RedisKeys, op: str) -> None:
         """A host that already used the round's wallet key gets IdempotencyConflict, no round."""

@@ -79,7 +79,14 @@ class RedisCasinoStore:
 
     All keys live under the wallet's prefix and operator hash tag (one Redis Cluster slot per
     operator), except one set of the operators with mines/hilo rounds, read by
-    :meth:`stale_rounds`.
+    :meth:`stale_rounds` (an operator is added before its first start is tried, so even a
+    refused start may add it: a registry, not round state).
+
+    Each store remembers the last pair state it saw per player, so a round is usually one
+    round trip (the script); when the state is stale (another host played or rotated) the
+    script writes nothing and answers with the current state, and the round is resolved
+    again. Many threads playing for *one* player therefore retry often; different players
+    never contend.
     """
 
     def __init__(self, wallet: RedisDemoWallet) -> None:
@@ -96,6 +103,7 @@ class RedisCasinoStore:
         # The last pair state seen per player, so that a round usually takes one round trip
         # (the script; a stale entry costs a 'retry' answer, which carries the fresh state).
         self._pairs: dict[tuple[str, str], dict[str, str]] = {}
+        self._known_ops: set[str] = set()  # operators already in the mines/hilo registry
 
     def _remember(self, op: str, player: str, pair: dict[str, str]) -> None:
         if len(self._pairs) >= _REMEMBERED:
@@ -252,8 +260,11 @@ class RedisCasinoStore:
             pair, exists = pipe.execute()
             return pair, int(exists)
 
-        if plan.multi_step:  # so that stale_rounds() finds this operator (harmless if refused)
+        if plan.multi_step and op not in self._known_ops:
+            # The registry stale_rounds() reads (outside the operator's slot, so not in the
+            # script): written first, so that no open round can be missed by the sweep.
             self._call(lambda: self._r.sadd(self._ops_key, op))
+            self._known_ops.add(op)
         keys_head = [
             self._k(op, "k", plan.key),
             pair_key,
