@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
@@ -54,7 +54,7 @@ __all__ = ["RedisCasinoStore"]
 _MAX: Final = str(MAX_MINOR_UNITS)
 _ATTEMPTS: Final = 1_000  # nonce races lost in a row before giving up (each one a win elsewhere)
 _REMEMBERED: Final = 10_000  # players whose pair state is kept between rounds
-_NO_MOVE: Final[list[str | int]] = [""] * 11
+_NO_MOVE: Final[tuple[str, ...]] = ("",) * 11  # no payout: empty arguments
 
 
 def _flat(fields: Mapping[str, object]) -> list[str]:
@@ -296,10 +296,11 @@ class RedisCasinoStore:
             debit_keys, debit_args = self._w._move_params(debit)
             debit_args[4] = micros
             credit_keys: list[str] = []
-            credit_args = _NO_MOVE
+            credit_args: Sequence[str | int] = _NO_MOVE
             if credit is not None:
-                credit_keys, credit_args = self._w._move_params(credit)
-                credit_args[4] = micros
+                credit_keys, moved = self._w._move_params(credit)
+                moved[4] = micros
+                credit_args = moved
             round_id = uuid.uuid4().hex
             doc: dict[str, Any] = {
                 "round_id": round_id,
