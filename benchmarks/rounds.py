@@ -2,16 +2,18 @@
 
 Run from the repository root::
 
-    python benchmarks/rounds.py                      # memory, SQLite; PostgreSQL if up
+    python benchmarks/rounds.py                      # memory, SQLite; PostgreSQL, Redis if up
     python benchmarks/rounds.py --seconds 5 \\
-        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test \\
+        --redis redis://127.0.0.1:6379/15
 
 For each backend it prints ``Casino.play`` rounds per second end to end (a dice round: replay
 check, nonce, resolution, stake debit, payout credit, journal, round row, one unit of work)
 and, measured in alternating slices of the same run, the wallet's bare debit+credit pairs per
 second, with their ratio. A round does the pair's work plus the seed row and the round row,
 so a ratio near 1 means the casino adds little on top of the money movement. Everything it
-creates (a temporary SQLite file, a PostgreSQL schema) is removed at the end.
+creates (a temporary SQLite file, a PostgreSQL schema, the Redis keys under a fresh prefix) is
+removed at the end. Redis plays in demo mode (play money only).
 This is a command, not a test: numbers depend on the machine.
 """
 
@@ -34,16 +36,21 @@ from casino_core.wallet.sql import SqlWallet, make_engine
 PG_DEFAULT = os.environ.get(
     "CASINO_CORE_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
+REDIS_DEFAULT = os.environ.get("CASINO_CORE_REDIS_URL", "redis://127.0.0.1:6379/15")
 DICE = {"target": "50.5", "condition": "over"}
 
 
-def backends(pg_url: str | None, tmp: Path) -> Iterator[tuple[str, Casino, Callable[[], None]]]:
-    """(name, casino, cleanup) for memory, SQLite and (if given) PostgreSQL."""
+def backends(
+    pg_url: str | None, redis_url: str | None, tmp: Path
+) -> Iterator[tuple[str, Casino, Callable[[], None]]]:
+    """(name, casino, cleanup) for memory, SQLite and (if given) PostgreSQL and Redis."""
     settings = CasinoSettings(seed_key=os.urandom(32))
     yield "memory", Casino.in_memory(settings), lambda: None
     engine = make_engine(f"sqlite:///{tmp / 'rounds.db'}")
     create_casino_schema(engine)
     yield "sqlite", Casino(SqlCasinoStore(SqlWallet(engine)), settings), lambda: None
+    if redis_url is not None:
+        yield redis_backend(redis_url, settings)
     if pg_url is None:
         return
     schema = "cc_bench_" + uuid.uuid4().hex[:10]
@@ -58,27 +65,49 @@ def backends(pg_url: str | None, tmp: Path) -> Iterator[tuple[str, Casino, Calla
     yield "postgresql", Casino(SqlCasinoStore(SqlWallet(pg, schema=schema)), settings), drop
 
 
+def redis_backend(url: str, settings: CasinoSettings) -> tuple[str, Casino, Callable[[], None]]:
+    """The Redis casino under a fresh key prefix, and a cleanup deleting those keys only."""
+    import redis
+
+    from casino_core.casino.redis import RedisCasinoStore
+    from casino_core.wallet.redis import RedisDemoWallet
+
+    prefix = "cc-bench-" + uuid.uuid4().hex[:10]
+
+    def clean() -> None:
+        client = redis.Redis.from_url(url)
+        for key in client.scan_iter(match=prefix + "|*", count=1000):
+            client.delete(key)
+        client.close()
+
+    wallet = RedisDemoWallet.from_url(url, prefix=prefix)
+    return "redis", Casino(RedisCasinoStore(wallet), settings), clean
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
     parser.add_argument("--postgres", default=PG_DEFAULT, help="PostgreSQL URL (skipped if down)")
+    parser.add_argument("--redis", default=REDIS_DEFAULT, help="Redis URL (skipped if down)")
     args = parser.parse_args()
     pg_url = args.postgres if reachable(args.postgres, 5432) else None
+    redis_url = args.redis if reachable(args.redis, 6379) else None
     print(f"{'backend':<11} {'rounds/s':>10} {'wallet pairs/s':>15} {'ratio':>6}")
     with tempfile.TemporaryDirectory() as tmp:
-        for name, casino, cleanup in backends(pg_url, Path(tmp)):
-            player = AccountKey("bench-op", "player", "USD")
-            wallet_only = AccountKey("bench-op", "wallet-only", "USD")
+        for name, casino, cleanup in backends(pg_url, redis_url, Path(tmp)):
+            mode = "demo" if name == "redis" else "real"
+            player = AccountKey("bench-op", "player", "USD", mode)
+            wallet_only = AccountKey("bench-op", "wallet-only", "USD", mode)
             fund(casino.wallet, player)
             fund(casino.wallet, wallet_only)
             casino.seeds("bench-op", "player")
 
-            def play(i: int, casino: Casino = casino) -> None:
+            def play(i: int, casino: Casino = casino, mode: str = mode) -> None:
                 casino.play(
                     "bench-op",
                     "player",
                     "USD",
-                    "real",
+                    mode,
                     "dice",
                     DICE,
                     100,
@@ -93,6 +122,8 @@ def main() -> None:
             cleanup()
     if pg_url is None:
         print("(PostgreSQL not reachable: skipped)")
+    if redis_url is None:
+        print("(Redis not reachable: skipped)")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,9 @@
-"""Casino fixtures: one casino per backend (memory, SQLite, PostgreSQL), data isolated.
+"""Casino fixtures: one casino per backend (memory, SQLite, PostgreSQL, Redis), data isolated.
 
-PostgreSQL gets a fresh schema per session (dropped at the end), SQLite a temp file; every
-test uses its own operator id (``operator`` fixture).
+PostgreSQL gets a fresh schema per session (dropped at the end), SQLite a temp file, Redis a
+fresh key prefix per casino (its keys deleted at the end); every test uses its own operator id
+(``operator`` fixture). Redis holds play money only, so a test plays in ``casino_factory.mode``
+(``"demo"`` on Redis, ``"real"`` elsewhere) rather than in a literal mode.
 """
 
 from __future__ import annotations
@@ -14,7 +16,9 @@ from typing import Any
 import pytest
 
 from casino_core.casino import Casino, CasinoSettings
+from casino_core.casino.redis import RedisCasinoStore
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
+from casino_core.wallet.redis import RedisDemoWallet
 from casino_core.wallet.sql import SqlWallet, make_engine
 
 SEED_KEY = b"k" * 16 + b"test-seed-key-32-bytes-at-least!"
@@ -61,29 +65,91 @@ def sql_casino(url: str, schema: str | None, settings: CasinoSettings | None = N
     return Casino(SqlCasinoStore(wallet), settings)
 
 
-@pytest.fixture(
-    params=["memory", "sqlite", pytest.param("pg", marks=pytest.mark.postgres)],
-)
-def casino_factory(request: pytest.FixtureRequest) -> Iterator[object]:
-    """A function building a casino on the backend with the given settings."""
-    made: list[Casino] = []
-    name = request.param
+def money_mode(casino: Casino) -> str:
+    """The mode a test plays in on this casino: "demo" on Redis (play money only), else "real"."""
+    return "demo" if isinstance(casino.wallet, RedisDemoWallet) else "real"
 
-    def build(settings: CasinoSettings | None = None) -> Casino:
-        if name == "memory":
+
+class RedisKeys:
+    """Fresh key prefixes on the Redis test database, each deleted by :meth:`clean`."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.prefixes: list[str] = []
+
+    def casino(self, settings: CasinoSettings | None = None) -> Casino:
+        """A casino on a Redis demo wallet under a new prefix."""
+        prefix = "cc-casino-" + uuid.uuid4().hex[:12]
+        self.prefixes.append(prefix)
+        return Casino(RedisCasinoStore(RedisDemoWallet.from_url(self.url, prefix=prefix)), settings)
+
+    def clean(self) -> None:
+        """Delete the keys under the prefixes made here (and nothing else)."""
+        import redis
+
+        client = redis.Redis.from_url(self.url)
+        for prefix in self.prefixes:
+            for key in client.scan_iter(match=prefix + "|*", count=1000):
+                client.delete(key)
+        client.close()
+
+
+@pytest.fixture
+def redis_keys(redis_url: str) -> Iterator[RedisKeys]:
+    """Builds Redis casinos under fresh prefixes; their keys are deleted after the test."""
+    keys = RedisKeys(redis_url)
+    yield keys
+    keys.clean()
+
+
+class CasinoFactory:
+    """Builds casinos on one backend; ``mode`` is the money mode its tests play in."""
+
+    def __init__(self, name: str, request: pytest.FixtureRequest) -> None:
+        self.name = name
+        self.mode = "demo" if name == "redis" else "real"
+        self._request = request
+        self._made: list[Casino] = []
+        self._redis: RedisKeys | None = None
+
+    def __call__(self, settings: CasinoSettings | None = None) -> Casino:
+        request = self._request
+        if self.name == "memory":
             casino = Casino.in_memory(settings)
-        elif name == "sqlite":
+        elif self.name == "sqlite":
             path = request.getfixturevalue("casino_sqlite_path")
             casino = sql_casino(f"sqlite:///{path}", None, settings)
+        elif self.name == "redis":
+            if self._redis is None:
+                self._redis = RedisKeys(request.getfixturevalue("redis_url"))
+            casino = self._redis.casino(settings)
         else:
             url = request.getfixturevalue("postgres_url")
             casino = sql_casino(url, request.getfixturevalue("casino_pg_schema"), settings)
-        made.append(casino)
+        self._made.append(casino)
         return casino
 
-    yield build
-    for casino in made:
-        casino.close()
+    def close(self) -> None:
+        """Close every casino built here; delete their Redis keys."""
+        for casino in self._made:
+            casino.close()
+        if self._redis is not None:
+            self._redis.clean()
+
+
+@pytest.fixture(
+    params=[
+        "memory",
+        "sqlite",
+        pytest.param("pg", marks=pytest.mark.postgres),
+        pytest.param("redis", marks=pytest.mark.redis),
+    ],
+)
+def casino_factory(request: pytest.FixtureRequest) -> Iterator[CasinoFactory]:
+    """Builds casinos on the backend with the given settings (``.mode``: the mode to play)."""
+    factory = CasinoFactory(request.param, request)
+    yield factory
+    factory.close()
 
 
 @pytest.fixture

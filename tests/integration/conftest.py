@@ -5,6 +5,7 @@ from _casino_backends import (  # noqa: F401 - fixtures are found by name
     casino_pg_schema,
     casino_sqlite_path,
     operator,
+    redis_keys,
 )
 from _wallet_backends import (  # noqa: F401 - fixtures are found by name
     backend,

@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 
 import pytest
 
+from _casino_backends import CasinoFactory, money_mode
 from casino_core.casino import Casino, CasinoSettings, Round
 from casino_core.errors import ConfigurationError, IdempotencyConflict, InvalidBet, RoundInProgress
 from casino_core.games import payout_minor, verify_lines
 from casino_core.wallet import AccountKey
 
-Factory = Callable[..., Casino]
 LATER = datetime.now(UTC) + timedelta(days=2)
 
 
 def funded(casino: Casino, operator: str, player: str = "alice") -> AccountKey:
-    account = AccountKey(operator, player, "USD")
+    account = AccountKey(operator, player, "USD", money_mode(casino))
     casino.wallet.open_account(account)
     casino.wallet.credit(
         account, 100_000, idempotency_key=f"dep-{player}", system_account="deposits"
@@ -29,7 +28,14 @@ def funded(casino: Casino, operator: str, player: str = "alice") -> AccountKey:
 def play_mines(casino: Casino, operator: str, key: str, cash_out: bool = True) -> Round:
     """Reveal tile 0; unless it was a mine, cash out (or leave the round open)."""
     r = casino.start(
-        operator, "alice", "USD", "real", "mines", {"mines": 3}, 1_000, idempotency_key=key
+        operator,
+        "alice",
+        "USD",
+        money_mode(casino),
+        "mines",
+        {"mines": 3},
+        1_000,
+        idempotency_key=key,
     )
     assert r.status == "playing"
     r = casino.act(operator, r.round_id, {"reveal": 0}, step=0)
@@ -48,7 +54,9 @@ def verified(casino: Casino, operator: str) -> int:
 class TestMultiStep:
     """Rounds whose state lives in the store between actions."""
 
-    def test_mines_rounds_settle_and_verify(self, casino_factory: Factory, operator: str) -> None:
+    def test_mines_rounds_settle_and_verify(
+        self, casino_factory: CasinoFactory, operator: str
+    ) -> None:
         """Stake at start, payout at the end, nonces in order; the exports verify."""
         casino = casino_factory()
         account = funded(casino, operator)
@@ -66,13 +74,16 @@ class TestMultiStep:
         assert verified(casino, operator) == 6
         assert casino.wallet.reconcile(operator).ok
 
-    def test_hilo_rounds_settle_and_verify(self, casino_factory: Factory, operator: str) -> None:
+    def test_hilo_rounds_settle_and_verify(
+        self, casino_factory: CasinoFactory, operator: str
+    ) -> None:
         """Guess until a loss or a win, cash out after a win; the exports verify."""
+        mode = casino_factory.mode
         casino = casino_factory()
         funded(casino, operator)
         for i in range(6):
             r = casino.start(
-                operator, "alice", "USD", "real", "hilo", {}, 500, idempotency_key=f"h{i}"
+                operator, "alice", "USD", mode, "hilo", {}, 500, idempotency_key=f"h{i}"
             )
             r = casino.act(operator, r.round_id, "likelier", step=0)
             if r.status == "playing":
@@ -85,17 +96,19 @@ class TestMultiStep:
         assert verified(casino, operator) == 6
         assert casino.wallet.reconcile(operator).ok
 
-    def test_retries_conflicts_and_errors(self, casino_factory: Factory, operator: str) -> None:
+    def test_retries_conflicts_and_errors(
+        self, casino_factory: CasinoFactory, operator: str
+    ) -> None:
         """A retried action is a no-op; a stale one conflicts; a finished round refuses more."""
+        mode = casino_factory.mode
         casino = casino_factory()
         account = funded(casino, operator)
-        r = casino.start(operator, "alice", "USD", "real", "hilo", {}, 500, idempotency_key="h")
+        r = casino.start(operator, "alice", "USD", mode, "hilo", {}, 500, idempotency_key="h")
         assert (
-            casino.start(operator, "alice", "USD", "real", "hilo", {}, 500, idempotency_key="h")
-            == r
+            casino.start(operator, "alice", "USD", mode, "hilo", {}, 500, idempotency_key="h") == r
         )
         with pytest.raises(IdempotencyConflict):
-            casino.start(operator, "alice", "USD", "real", "hilo", {}, 501, idempotency_key="h")
+            casino.start(operator, "alice", "USD", mode, "hilo", {}, 501, idempotency_key="h")
         first = casino.act(operator, r.round_id, "skip", step=0)
         assert casino.act(operator, r.round_id, "skip", step=0) == first
         with pytest.raises(IdempotencyConflict):
@@ -105,22 +118,23 @@ class TestMultiStep:
         with pytest.raises(InvalidBet):
             casino.act(operator, "no-such-round", "skip")
         with pytest.raises(InvalidBet):
-            casino.start(operator, "alice", "USD", "real", "mines", {"mines": 3, "tiles": [1]}, 5,
+            casino.start(operator, "alice", "USD", mode, "mines", {"mines": 3, "tiles": [1]}, 5,
                          idempotency_key="bad")  # fmt: skip
         with pytest.raises(InvalidBet):
             casino.play(
-                operator, "alice", "USD", "real", "mines", {"mines": 3}, 5, idempotency_key="x"
+                operator, "alice", "USD", mode, "mines", {"mines": 3}, 5, idempotency_key="x"
             )
         assert casino.wallet.balance(account).posted == 100_000 - 500
 
     def test_no_rotation_while_a_round_is_open(
-        self, casino_factory: Factory, operator: str
+        self, casino_factory: CasinoFactory, operator: str
     ) -> None:
         """The seed of an open round cannot be revealed; after it ends, it can."""
+        mode = casino_factory.mode
         casino = casino_factory()
         funded(casino, operator)
         r = casino.start(
-            operator, "alice", "USD", "real", "mines", {"mines": 24}, 100, idempotency_key="m"
+            operator, "alice", "USD", mode, "mines", {"mines": 24}, 100, idempotency_key="m"
         )
         with pytest.raises(RoundInProgress):
             casino.set_client_seed(operator, "alice", "new-seed")
@@ -137,13 +151,16 @@ class TestSweep:
         "settings",
         [{"abandoned_policy": "refund"}, {"abandoned_after": timedelta(0)}],
     )
-    def test_bad_policy_refused(self, casino_factory: Factory, settings: dict[str, object]) -> None:
+    def test_bad_policy_refused(
+        self, casino_factory: CasinoFactory, settings: dict[str, object]
+    ) -> None:
         """An unknown policy or a non-positive timeout refuses to start."""
         with pytest.raises(ConfigurationError):
             casino_factory(CasinoSettings(**settings))  # type: ignore[arg-type]
 
-    def test_auto_cash_out(self, casino_factory: Factory, operator: str) -> None:
+    def test_auto_cash_out(self, casino_factory: CasinoFactory, operator: str) -> None:
         """A round with a safe tile is cashed out; one with nothing won is forfeited (void)."""
+        mode = casino_factory.mode
         casino = casino_factory(CasinoSettings(abandoned_after=timedelta(hours=1)))
         account = funded(casino, operator)
         open_safe = None
@@ -153,7 +170,7 @@ class TestSweep:
                 open_safe = r
                 break
         assert open_safe is not None
-        untouched = casino.start(operator, "alice", "USD", "real", "mines", {"mines": 3}, 1_000,
+        untouched = casino.start(operator, "alice", "USD", mode, "mines", {"mines": 3}, 1_000,
                                  idempotency_key="untouched")  # fmt: skip
         assert casino.sweep() == []  # nothing is stale yet
         before = casino.wallet.balance(account).posted
@@ -170,11 +187,12 @@ class TestSweep:
         assert verified(casino, operator) == len(export.records)
         assert casino.wallet.reconcile(operator).ok
 
-    def test_forfeit(self, casino_factory: Factory, operator: str) -> None:
+    def test_forfeit(self, casino_factory: CasinoFactory, operator: str) -> None:
         """Under "forfeit" an abandoned round pays nothing; its record checks the result only."""
+        mode = casino_factory.mode
         casino = casino_factory(CasinoSettings(abandoned_policy="forfeit"))
         account = funded(casino, operator)
-        h = casino.start(operator, "alice", "USD", "real", "hilo", {}, 700, idempotency_key="h")
+        h = casino.start(operator, "alice", "USD", mode, "hilo", {}, 700, idempotency_key="h")
         h = casino.act(operator, h.round_id, "skip")
         balance = casino.wallet.balance(account).posted
         m = None

@@ -1,7 +1,8 @@
 """Acceptance: many rounds over every instant game and both schemes, rotations in between;
 the export verifies with ``casino-core verify``, the journal reconciles, money is conserved.
 
-Size: 10,000 rounds per SQL backend under ``CI``; 700 otherwise.
+Size: 10,000 rounds per backend under ``CI``; 700 otherwise. Redis plays in demo mode (play
+money only), the others in real mode.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import pytest
 
-from _casino_backends import INSTANT_BETS, SEED_KEY, sql_casino
+from _casino_backends import INSTANT_BETS, SEED_KEY, money_mode, sql_casino
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.games import verify_lines
 from casino_core.wallet import SYSTEM_ACCOUNTS, AccountKey, Mode
@@ -32,6 +33,7 @@ BETS = [*INSTANT_BETS, ("dice", {"target": "10", "condition": "under"})]
 def _play_player(
     casino: Casino, op: str, player: str, count: int, errors: list[BaseException]
 ) -> None:
+    mode = money_mode(casino)
     try:
         for i in range(count):
             if i and i % ROTATE_EVERY == 0:  # alternate the scheme at each rotation
@@ -39,14 +41,20 @@ def _play_player(
                 casino.rotate_seed(op, player, scheme=scheme)
             game, params = BETS[i % len(BETS)]
             currency = CURRENCIES[i % 2]
-            casino.play(op, player, currency, "real", game, params, 1_000 + i % 7,
+            casino.play(op, player, currency, mode, game, params, 1_000 + i % 7,
                         idempotency_key=f"{player}-{i}")  # fmt: skip
     except BaseException as exc:  # pragma: no cover - reported by the test
         errors.append(exc)
 
 
 @pytest.mark.parametrize(
-    "backend", ["memory", "sqlite", pytest.param("pg", marks=pytest.mark.postgres)]
+    "backend",
+    [
+        "memory",
+        "sqlite",
+        pytest.param("pg", marks=pytest.mark.postgres),
+        pytest.param("redis", marks=pytest.mark.redis),
+    ],
 )
 def test_round_trip(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
     """Play, export, verify every record with the CLI, reconcile, check conservation."""
@@ -58,6 +66,8 @@ def test_round_trip(backend: str, request: pytest.FixtureRequest, tmp_path: Path
         from casino_core.casino.sql import create_casino_schema
 
         create_casino_schema(casino.wallet.engine)  # type: ignore[attr-defined]
+    elif backend == "redis":
+        casino = request.getfixturevalue("redis_keys").casino(settings)
     else:
         casino = sql_casino(
             request.getfixturevalue("postgres_url"),
@@ -65,11 +75,12 @@ def test_round_trip(backend: str, request: pytest.FixtureRequest, tmp_path: Path
             settings,
         )
     op = "op-" + uuid.uuid4().hex[:12]
+    mode = money_mode(casino)
     players = [f"p{n}" for n in range(PLAYERS)]
     deposit = 10**12
     for player in players:
         for code in CURRENCIES:
-            account = AccountKey(op, player, code)
+            account = AccountKey(op, player, code, mode)
             casino.wallet.open_account(account)
             casino.wallet.credit(account, deposit, idempotency_key=f"dep-{player}-{code}",
                                  system_account="deposits")  # fmt: skip
@@ -126,15 +137,17 @@ def test_round_trip(backend: str, request: pytest.FixtureRequest, tmp_path: Path
     assert len(played) == ROUNDS
     for code in CURRENCIES:
         currency = AccountKey(op, "x", code).currency
-        assert report.journal_totals[(code, "real")] == 0
+        assert report.journal_totals[(code, mode)] == 0
         net = sum(r.payout - r.stake for r in played if r.currency == code)
-        players_total = sum(casino.wallet.balance(AccountKey(op, p, code)).posted for p in players)
+        players_total = sum(
+            casino.wallet.balance(AccountKey(op, p, code, mode)).posted for p in players
+        )
         assert players_total == PLAYERS * deposit + net
-        house = casino.wallet.system_balance(op, "house", currency, Mode.REAL)
-        deposits = casino.wallet.system_balance(op, "deposits", currency, Mode.REAL)
+        house = casino.wallet.system_balance(op, "house", currency, Mode(mode))
+        deposits = casino.wallet.system_balance(op, "deposits", currency, Mode(mode))
         assert (house, deposits) == (-net, -PLAYERS * deposit)
         others = sum(
-            casino.wallet.system_balance(op, name, currency, Mode.REAL)
+            casino.wallet.system_balance(op, name, currency, Mode(mode))
             for name in SYSTEM_ACCOUNTS - {"house", "deposits"}
         )
         assert players_total + house + deposits + others == 0

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _casino_backends import RedisKeys, money_mode
 from casino_core.casino import Casino, Round
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
 from casino_core.errors import IdempotencyConflict, InsufficientFunds
@@ -37,19 +38,27 @@ STEPS = st.lists(
 )
 
 
-@pytest.fixture(scope="module", params=["memory", "sqlite"])
+@pytest.fixture(
+    scope="module", params=["memory", "sqlite", pytest.param("redis", marks=pytest.mark.redis)]
+)
 def casino(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Casino]:
     """One casino per store for the whole module; each example uses its own operator."""
+    redis_keys = None
     if request.param == "memory":
         made = Casino.in_memory()
+    elif request.param == "redis":
+        redis_keys = RedisKeys(request.getfixturevalue("redis_url"))
+        made = redis_keys.casino()
     else:
         engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('prop') / 'casino.db'}")
         create_casino_schema(engine)
         made = Casino(SqlCasinoStore(SqlWallet(engine)))
     yield made
     made.close()
+    if redis_keys is not None:
+        redis_keys.clean()
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
@@ -60,7 +69,8 @@ def test_random_sequences_keep_every_invariant(
     """Balance = deposit + net of distinct rounds; replays return the first round; a reused key
     with another request conflicts; nonces per pair run 0..k-1; every revealed round verifies."""
     op = "op-" + uuid.uuid4().hex[:12]
-    account = AccountKey(op, "p", "USD")
+    mode = money_mode(casino)  # Redis: play money only
+    account = AccountKey(op, "p", "USD", mode)
     casino.wallet.open_account(account)
     casino.wallet.credit(account, 1_000, idempotency_key="dep", system_account="deposits")
     first: dict[str, tuple[tuple[int, int], Round]] = {}
@@ -71,7 +81,7 @@ def test_random_sequences_keep_every_invariant(
         game, params = BETS[arg]
         key = f"k{key_no}"
         try:
-            r = casino.play(op, "p", "USD", "real", game, params, stake, idempotency_key=key)
+            r = casino.play(op, "p", "USD", mode, game, params, stake, idempotency_key=key)
         except IdempotencyConflict:
             assert key in first
             assert first[key][0] != (arg, stake)

@@ -78,9 +78,9 @@ def _check_ids(operator_id: str, player_id: str) -> None:
 class Casino:
     """Plays provably-fair rounds against a wallet, atomically; thread-safe.
 
-    Build it from a store (:class:`MemoryCasinoStore` or :class:`SqlCasinoStore`) and
-    :class:`CasinoSettings`; ``observers`` hear about settled rounds, rotations and refused
-    bets after the fact.
+    Build it from a store (:class:`MemoryCasinoStore`, :class:`SqlCasinoStore`, or
+    :class:`RedisCasinoStore` for play money) and :class:`CasinoSettings`; ``observers``
+    hear about settled rounds, rotations and refused bets after the fact.
     """
 
     def __init__(

@@ -110,7 +110,7 @@ def round_from_doc(doc: dict[str, Any]) -> Round:
 
 
 class CasinoStore(Protocol):
-    """The port a :class:`~casino_core.casino.Casino` plays through (memory or SQL)."""
+    """The port a :class:`~casino_core.casino.Casino` plays through (memory, SQL, Redis)."""
 
     @property
     def wallet(self) -> WalletService: ...

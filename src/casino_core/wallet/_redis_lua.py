@@ -170,3 +170,148 @@ return redis.call('HMGET', KEYS[1], 'bal', 'ver', 'floor')
 """
 )
 """Open an account (idempotent) and grant the starting balance once, in one script."""
+
+# -- the Redis casino store (casino_core.casino.redis) ------------------------------------
+# A round is one script: the Python side resolves the round for the nonce it read, and the
+# script commits it only if that nonce is still the player's next one (else it answers
+# 'retry' and writes nothing). Every check runs before the first write; the money moves
+# through move() above (the wallet's own postings), whose checks then cannot fail.
+
+CASINO_PLAY = (
+    MOVE_FN
+    + r"""
+-- KEYS: 1 round key record, 2 active seed pair, 3 round hash, 4 player's round list,
+--       5 player set, 6 open rounds (sorted set), 7 house journal, 8 house sum cache,
+--       9-15 the keys of move() for the stake debit, 16-22 for the payout credit (if any)
+-- ARGV: 1 fingerprint, 2 pair no, 3 nonce, 4 stake, 5 payout, 6 max, 7 bankroll ('' for
+--       none), 8 largest net win, 9 ttl, 10 round id, 11 player id, 12 multi-step ('1'/'0'),
+--       13 micros, 14-24 the arguments of move() for the debit, 25-35 for the credit,
+--       36... round field, value, field, value ...
+-- Returns {'ok', balance after} or {'replay', round id}, {'conflict'}, {'wallet_key', key},
+-- {'refused', code}, or {'retry', field, value ...} with the pair as it is now (none if the
+-- player has no pair), so that the caller can resolve again without reading it.
+local rec = KEYS[1]
+local known = redis.call('HMGET', rec, 'fp', 'rid')
+if known[1] then
+  if known[1] ~= ARGV[1] then return {'conflict'} end
+  return {'replay', known[2]}
+end
+local pair = redis.call('HMGET', KEYS[2], 'no', 'nonce')
+if pair[1] ~= ARGV[2] or pair[2] ~= ARGV[3] then
+  local now = redis.call('HGETALL', KEYS[2])
+  table.insert(now, 1, 'retry')
+  return now
+end
+local paying = ARGV[5] ~= '0'
+if redis.call('EXISTS', KEYS[9]) == 1 then return {'wallet_key', ARGV[22]} end
+if paying and redis.call('EXISTS', KEYS[16]) == 1 then return {'wallet_key', ARGV[33]} end
+local acct = redis.call('HMGET', KEYS[10], 'bal', 'floor')
+if not acct[1] then return {'refused', 'ACCOUNT_NOT_FOUND'} end
+local after = add(acct[1], neg(ARGV[4]))
+if cmp(after, acct[2]) < 0 then return {'refused', 'INSUFFICIENT_FUNDS'} end
+local house = nil
+if ARGV[7] ~= '' then
+  -- The house's result so far: the sum of its journal, which only ever grows at the head,
+  -- so a cache of (entries summed, sum) is brought up to date by the new entries alone.
+  -- (The cache is written with the round, so a refused round writes nothing.)
+  local n = redis.call('LLEN', KEYS[7])
+  local cache = redis.call('HMGET', KEYS[8], 'n', 'sum')
+  local seen, sum = tonumber(cache[1] or '0'), cache[2] or '0'
+  if n > seen then
+    for _, item in ipairs(redis.call('LRANGE', KEYS[7], 0, n - seen - 1)) do
+      sum = add(sum, cjson.decode(item).amt)
+    end
+    house = {n, sum}
+  end
+  if cmp(ARGV[8], add(ARGV[7], sum)) > 0 then return {'refused', 'BANKROLL'} end
+end
+if cmp(add(after, ARGV[5]), ARGV[6]) > 0 then return {'refused', 'LIMIT_EXCEEDED'} end
+if house then redis.call('HSET', KEYS[8], 'n', house[1], 'sum', house[2]) end
+local mk, ma = {}, {}
+for i = 9, 15 do mk[#mk + 1] = KEYS[i] end
+for i = 14, 24 do ma[#ma + 1] = ARGV[i] end
+local out = move(mk, ma)
+if paying then
+  mk, ma = {}, {}
+  for i = 16, 22 do mk[#mk + 1] = KEYS[i] end
+  for i = 25, 35 do ma[#ma + 1] = ARGV[i] end
+  out = move(mk, ma)
+end
+local bal = out[4]
+local fields = {'balance_after', bal}
+for i = 36, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[3], unpack(fields))
+redis.call('HSET', rec, 'fp', ARGV[1], 'rid', ARGV[10])
+redis.call('EXPIRE', rec, tonumber(ARGV[9]))
+redis.call('HINCRBY', KEYS[2], 'nonce', 1)
+redis.call('RPUSH', KEYS[4], ARGV[10])
+redis.call('SADD', KEYS[5], ARGV[11])
+if ARGV[12] == '1' then
+  redis.call('HINCRBY', KEYS[2], 'open', 1)
+  redis.call('ZADD', KEYS[6], ARGV[13], ARGV[10])
+end
+return {'ok', bal}
+"""
+)
+"""Play one round: replay check, nonce check, stake, payout, round record, nonce + 1."""
+
+CASINO_ACT = (
+    MOVE_FN
+    + r"""
+-- KEYS: 1 round hash, 2 active seed pair, 3 open rounds, 4 account, 5-11 the keys of move()
+--       for the payout credit (if any)
+-- ARGV: 1 round version read, 2 status, 3 actions, 4 result, 5 multiplier, 6 payout,
+--       7 micros, 8 max, 9 round id, 10 pair no, 11-21 the arguments of move() (if paying)
+-- Returns {'ok', balance after} or {'retry'}, {'wallet_key', key}, {'refused', code}.
+local cur = redis.call('HMGET', KEYS[1], 'ver', 'balance_after')
+if cur[1] ~= ARGV[1] then return {'retry'} end
+local bal = cur[2]
+if ARGV[6] ~= '0' then
+  if redis.call('EXISTS', KEYS[5]) == 1 then return {'wallet_key', ARGV[19]} end
+  local acct = redis.call('HGET', KEYS[4], 'bal')
+  if not acct then return {'refused', 'ACCOUNT_NOT_FOUND'} end
+  if cmp(add(acct, ARGV[6]), ARGV[8]) > 0 then return {'refused', 'LIMIT_EXCEEDED'} end
+  local mk, ma = {}, {}
+  for i = 5, 11 do mk[#mk + 1] = KEYS[i] end
+  for i = 11, 21 do ma[#ma + 1] = ARGV[i] end
+  bal = move(mk, ma)[4]
+elseif ARGV[2] ~= 'playing' then
+  bal = redis.call('HGET', KEYS[4], 'bal') or bal
+end
+redis.call('HSET', KEYS[1], 'actions', ARGV[3], 'status', ARGV[2], 'result', ARGV[4],
+  'multiplier', ARGV[5], 'payout', ARGV[6], 'balance_after', bal, 'updated_us', ARGV[7],
+  'ver', tostring(tonumber(ARGV[1]) + 1))
+if ARGV[2] == 'playing' then
+  redis.call('ZADD', KEYS[3], ARGV[7], ARGV[9])
+else
+  redis.call('ZREM', KEYS[3], ARGV[9])
+  if redis.call('HGET', KEYS[2], 'no') == ARGV[10] then
+    redis.call('HINCRBY', KEYS[2], 'open', -1)
+  end
+end
+return {'ok', bal}
+"""
+)
+"""Apply one action to a multi-step round if nobody moved it since it was read."""
+
+CASINO_ROTATE = r"""
+-- KEYS: 1 active seed pair, 2 the player's revealed seeds
+-- ARGV: 1 pair no, 2 nonce, 3 revealed seed, 4 micros, 5... the new pair's field, value ...
+-- Returns {'ok'}, {'retry'} (the pair moved since it was read) or {'busy'} (a round open).
+local p = redis.call('HMGET', KEYS[1], 'no', 'nonce', 'open')
+if p[1] ~= ARGV[1] or p[2] ~= ARGV[2] then return {'retry'} end
+if tonumber(p[3] or '0') > 0 then return {'busy'} end
+redis.call('HSET', KEYS[2], ARGV[1] .. ':seed', ARGV[3], ARGV[1] .. ':at', ARGV[4])
+local fields = {}
+for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[1], unpack(fields))
+return {'ok'}
+"""
+"""Reveal the active seed pair and activate its successor (nonce 0)."""
+
+CASINO_PAIR = r"""
+-- KEYS: 1 active seed pair; ARGV: its field, value ... (used only if the player has none)
+if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('HSET', KEYS[1], unpack(ARGV)) end
+return redis.call('HGETALL', KEYS[1])
+"""
+"""The player's active seed pair, created from ARGV if there is none."""

@@ -1,0 +1,503 @@
+"""The Redis casino store: play-money rounds on a :class:`RedisDemoWallet`, one script each.
+
+A round is resolved in Python for the nonce the player's active seed pair shows, then
+committed by ONE Lua script (``CASINO_PLAY`` in ``casino_core.wallet._redis_lua``) that checks
+that nonce is still the next one and the idempotency key unused, checks the funds (and the
+bankroll), moves the stake and the payout with the wallet's own posting code, stores the round
+and increments the nonce. Redis runs a script alone, so that is one atomic unit; when another
+round took the nonce meanwhile the script writes nothing and the round is resolved again for
+the next nonce. Mines and hilo actions and seed rotations are one script each in the same way.
+
+**Play money only, not durable**: see :class:`RedisCasinoStore`.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from typing import Any, Final
+
+from casino_core.casino._crypto import SeedCipher
+from casino_core.casino._multistep import Unchanged
+from casino_core.casino._plan import (
+    Advance,
+    PlayPlan,
+    money_requests,
+    payout_request,
+    round_from_doc,
+)
+from casino_core.casino._types import Round, SeedInfo, canonical_json
+from casino_core.errors import (
+    AccountNotFound,
+    CasinoError,
+    ConfigurationError,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidBet,
+    LimitExceeded,
+    RoundInProgress,
+    StorageUnavailable,
+)
+from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
+from casino_core.games import format_multiplier, payout_minor
+from casino_core.money import MAX_MINOR_UNITS, get_currency
+from casino_core.wallet import AccountKey, Mode, WalletService
+from casino_core.wallet._common import from_micros, to_micros
+from casino_core.wallet._redis import RedisDemoWallet
+from casino_core.wallet._redis_lua import CASINO_ACT, CASINO_PAIR, CASINO_PLAY, CASINO_ROTATE
+
+__all__ = ["RedisCasinoStore"]
+
+_MAX: Final = str(MAX_MINOR_UNITS)
+_ATTEMPTS: Final = 1_000  # nonce races lost in a row before giving up (each one a win elsewhere)
+_REMEMBERED: Final = 10_000  # players whose pair state is kept between rounds
+_NO_MOVE: Final[tuple[str, ...]] = ("",) * 11  # no payout: empty arguments
+
+
+def _flat(fields: Mapping[str, object]) -> list[str]:
+    return [str(x) for item in fields.items() for x in item]
+
+
+class RedisCasinoStore:
+    """Casino state in Redis beside a :class:`RedisDemoWallet`: play money only.
+
+    What Redis guarantees here: each round (stake debit, nonce, payout credit, journal
+    postings, round record, idempotency record), each mines/hilo action and each seed
+    rotation is one Lua script, which Redis runs alone, so none is ever half applied and
+    concurrent rounds of one player get distinct nonces without gaps. Every check runs before
+    the script's first write, so a refused round writes nothing.
+
+    What it does not guarantee: **durability**. Redis acknowledges before it persists (and
+    may not persist at all), so a crash can lose recent rounds and money movements, or
+    everything; that is why the wallet refuses real money (``InvalidInput``). Idempotency
+    records expire after the wallet's ``key_ttl``: a key replayed later plays a new round.
+    Round records, seed pairs and journals do not expire. Server seeds are stored as the
+    casino's :class:`SeedCipher` seals them (encrypted when it has a key).
+
+    All keys live under the wallet's prefix and operator hash tag (one Redis Cluster slot per
+    operator), except one set of the operators with mines/hilo rounds, read by
+    :meth:`stale_rounds` (an operator is added before its first start is tried, so even a
+    refused start may add it: a registry, not round state).
+
+    Each store remembers the last pair state it saw per player, so a round is usually one
+    round trip (the script); when the state is stale (another host played or rotated) the
+    script writes nothing and answers with the current state, and the round is resolved
+    again. Many threads playing for *one* player therefore retry often; different players
+    never contend.
+    """
+
+    def __init__(self, wallet: RedisDemoWallet) -> None:
+        if not isinstance(wallet, RedisDemoWallet):
+            raise ConfigurationError("RedisCasinoStore needs a RedisDemoWallet")
+        self._w = wallet
+        self._r = wallet._r
+        self._clock = wallet._clock
+        self._ops_key = f"{wallet._prefix}|casino-operators"
+        self._play = self._r.register_script(CASINO_PLAY)
+        self._act = self._r.register_script(CASINO_ACT)
+        self._rotate = self._r.register_script(CASINO_ROTATE)
+        self._make_pair = self._r.register_script(CASINO_PAIR)
+        # The last pair state seen per player, so that a round usually takes one round trip
+        # (the script; a stale entry costs a 'retry' answer, which carries the fresh state).
+        self._pairs: dict[tuple[str, str], dict[str, str]] = {}
+        self._known_ops: set[str] = set()  # operators already in the mines/hilo registry
+
+    def _remember(self, op: str, player: str, pair: dict[str, str]) -> None:
+        if len(self._pairs) >= _REMEMBERED:
+            self._pairs.clear()
+        self._pairs[(op, player)] = pair
+
+    def __repr__(self) -> str:
+        return f"RedisCasinoStore({self._w!r})"
+
+    @property
+    def wallet(self) -> WalletService:
+        return self._w
+
+    # -- keys -----------------------------------------------------------------------------
+
+    def _k(self, op: str, *parts: str) -> str:
+        return self._w._k(op, "c", *parts)
+
+    def _call(self, fn: Any) -> Any:
+        return self._w._call(fn)
+
+    # -- seeds ----------------------------------------------------------------------------
+
+    def _new_pair(
+        self,
+        cipher: SeedCipher,
+        no: int,
+        seed: str,
+        commitment: str,
+        client: str,
+        scheme: Scheme,
+    ) -> dict[str, str]:
+        nxt = ServerSeed.generate()
+        return {
+            "no": str(no),
+            "seed": seed,
+            "hash": commitment,
+            "next": cipher.seal(nxt),
+            "next_hash": nxt.commitment,
+            "client": client,
+            "scheme": scheme.value,
+            "nonce": "0",
+            "open": "0",
+            "created_us": str(to_micros(self._clock())),
+        }
+
+    def _create_pair(
+        self, op: str, player: str, cipher: SeedCipher, scheme: Scheme
+    ) -> dict[str, str]:
+        """The active pair, made now if the player has none (one script: never two)."""
+        first = ServerSeed.generate()
+        fields = self._new_pair(
+            cipher, 0, cipher.seal(first), first.commitment, generate_client_seed(), scheme
+        )
+        key = self._k(op, "p", player)
+        flat = self._call(lambda: self._make_pair(keys=[key], args=_flat(fields)))
+        return dict(zip(flat[::2], flat[1::2], strict=True))
+
+    def _pair(self, op: str, player: str, cipher: SeedCipher, scheme: Scheme) -> dict[str, str]:
+        pair: dict[str, str] = self._call(lambda: self._r.hgetall(self._k(op, "p", player)))
+        return pair or self._create_pair(op, player, cipher, scheme)
+
+    @staticmethod
+    def _info(op: str, player: str, pair: Mapping[str, str]) -> SeedInfo:
+        return SeedInfo(
+            op,
+            player,
+            pair["hash"],
+            pair["next_hash"],
+            pair["client"],
+            int(pair["nonce"]),
+            Scheme(pair["scheme"]),
+        )
+
+    def seeds(
+        self, operator_id: str, player_id: str, cipher: SeedCipher, scheme: Scheme
+    ) -> SeedInfo:
+        return self._info(
+            operator_id, player_id, self._pair(operator_id, player_id, cipher, scheme)
+        )
+
+    def rotate(
+        self,
+        operator_id: str,
+        player_id: str,
+        cipher: SeedCipher,
+        scheme: Scheme,
+        client_seed: str | None,
+        new_scheme: Scheme | None,
+    ) -> tuple[RevealedSeed, SeedInfo]:
+        keys = [self._k(operator_id, "p", player_id), self._k(operator_id, "rev", player_id)]
+        for _ in range(_ATTEMPTS):
+            old = self._pair(operator_id, player_id, cipher, scheme)
+            if int(old.get("open", "0")) > 0:
+                raise RoundInProgress(
+                    f"player {operator_id}/{player_id} has a round in play; finish it first"
+                )
+            text = cipher.open(old["seed"], old["hash"]).reveal_text()
+            new = self._new_pair(
+                cipher,
+                int(old["no"]) + 1,
+                old["next"],
+                old["next_hash"],
+                client_seed if client_seed is not None else old["client"],
+                new_scheme if new_scheme is not None else Scheme(old["scheme"]),
+            )
+            args = [old["no"], old["nonce"], text, new["created_us"], *_flat(new)]
+            out = self._call(lambda args=args: self._rotate(keys=keys, args=args))
+            if out[0] == "busy":
+                raise RoundInProgress(
+                    f"player {operator_id}/{player_id} has a round in play; finish it first"
+                )
+            if out[0] == "ok":
+                self._pairs.pop((operator_id, player_id), None)
+                revealed = RevealedSeed(
+                    text, old["hash"], old["client"], int(old["nonce"]), Scheme(old["scheme"])
+                )
+                return revealed, self._info(operator_id, player_id, new)
+        raise StorageUnavailable(f"the seed pair of {operator_id}/{player_id} kept changing")
+
+    # -- rounds ---------------------------------------------------------------------------
+
+    @staticmethod
+    def _round(doc: dict[str, Any]) -> Round:
+        doc["created_at"] = from_micros(int(doc["created_us"]))
+        return round_from_doc(doc)
+
+    def _load(self, op: str, round_id: str) -> dict[str, Any]:
+        doc: dict[str, Any] = self._call(lambda: self._r.hgetall(self._k(op, "r", round_id)))
+        return doc
+
+    @staticmethod
+    def _refusal(code: str, account: AccountKey, amount: int) -> CasinoError:
+        if code == "ACCOUNT_NOT_FOUND":
+            return AccountNotFound(f"no account {account}")
+        if code == "INSUFFICIENT_FUNDS":
+            return InsufficientFunds(f"account {account} cannot stake {amount}")
+        if code == "BANKROLL":
+            return LimitExceeded(
+                f"the {account.currency.code} bankroll of {account.operator_id} cannot cover "
+                "this bet's largest possible win"
+            )
+        return LimitExceeded(f"account {account} would exceed 10**36 - 1 minor units")
+
+    def play(self, plan: PlayPlan, cipher: SeedCipher, scheme: Scheme) -> tuple[Round, bool]:
+        acct = self._w._demo(plan.account)  # real money: InvalidInput, before anything
+        op, player, code = acct.operator_id, acct.player_id, acct.currency.code
+        pair_key = self._k(op, "p", player)
+
+        def read() -> tuple[dict[str, str], int]:
+            pipe = self._r.pipeline(transaction=False)
+            pipe.hgetall(pair_key)
+            pipe.exists(self._w._acct(acct))
+            pair, exists = pipe.execute()
+            return pair, int(exists)
+
+        if plan.multi_step and op not in self._known_ops:
+            # The registry stale_rounds() reads (outside the operator's slot, so not in the
+            # script): written first, so that no open round can be missed by the sweep.
+            self._call(lambda: self._r.sadd(self._ops_key, op))
+            self._known_ops.add(op)
+        keys_head = [
+            self._k(op, "k", plan.key),
+            pair_key,
+            "",  # the round hash, per attempt
+            self._k(op, "rl", player),
+            self._k(op, "players"),
+            self._k(op, "open"),
+            self._w._sys(op, "house", code),
+            self._k(op, "hsum", code),
+        ]
+        opened: tuple[str, str] = ("", "")  # (stored seed, its text) of the last attempt
+        known_pair = self._pairs.get((op, player))  # None: read it (and check the account)
+        for _ in range(_ATTEMPTS):
+            if known_pair is None:
+                known_pair, exists = self._call(read)
+                if not exists and self.find_round(op, plan.key) is None:  # replays need none
+                    raise AccountNotFound(f"no account {acct}")
+                if not known_pair:
+                    known_pair = self._create_pair(op, player, cipher, scheme)
+            pair = known_pair
+            if opened[0] != pair["seed"]:
+                opened = (pair["seed"], cipher.open(pair["seed"], pair["hash"]).reveal_text())
+            nonce = int(pair["nonce"])
+            pair_scheme = Scheme(pair["scheme"])
+            result, multiplier = plan.resolve(opened[1], pair["client"], nonce, pair_scheme)
+            payout = payout_minor(plan.stake, multiplier)
+            debit, credit = money_requests(plan, payout)
+            micros = str(to_micros(self._clock()))
+            debit_keys, debit_args = self._w._move_params(debit)
+            debit_args[4] = micros
+            credit_keys: list[str] = []
+            credit_args: Sequence[str | int] = _NO_MOVE
+            if credit is not None:
+                credit_keys, moved = self._w._move_params(credit)
+                moved[4] = micros
+                credit_args = moved
+            round_id = uuid.uuid4().hex
+            doc: dict[str, Any] = {
+                "round_id": round_id,
+                "operator_id": op,
+                "player_id": player,
+                "currency": code,
+                "mode": acct.mode.value,
+                "game": plan.game,
+                "params": plan.params_json,
+                "scheme": pair_scheme.value,
+                "server_seed_hash": pair["hash"],
+                "client_seed": pair["client"],
+                "nonce": str(nonce),
+                "result": result,
+                "multiplier": format_multiplier(multiplier),
+                "stake": str(plan.stake),
+                "payout": str(payout),
+                "idempotency_key": plan.key,
+                "fingerprint": plan.fingerprint,
+                "created_us": micros,
+                "updated_us": micros,
+                "status": "playing" if plan.multi_step else "settled",
+                "actions": "[]",
+                "pair": pair["no"],
+                "ver": "0",
+            }
+            keys = list(keys_head)
+            keys[2] = self._k(op, "r", round_id)
+            keys += debit_keys + credit_keys
+            args = [
+                plan.fingerprint,
+                pair["no"],
+                pair["nonce"],
+                str(plan.stake),
+                str(payout),
+                _MAX,
+                "" if plan.bankroll is None else str(plan.bankroll),
+                str(plan.max_net_win),
+                self._w._ttl,
+                round_id,
+                player,
+                "1" if plan.multi_step else "0",
+                micros,
+                *debit_args,
+                *credit_args,
+                *_flat(doc),
+            ]
+            out = self._call(lambda keys=keys, args=args: self._play(keys=keys, args=args))
+            status = out[0]
+            if status == "retry":  # another round took the nonce (or a rotation the pair)
+                known_pair = dict(zip(out[1::2], out[2::2], strict=True)) or None
+                continue
+            if status == "ok":
+                self._remember(op, player, {**pair, "nonce": str(nonce + 1)})
+                doc["balance_after"] = out[1]
+                return self._round(doc), False
+            if status == "replay":
+                return self._round(self._load(op, out[1])), True
+            if status == "conflict":
+                raise IdempotencyConflict(
+                    f"idempotency key {plan.key!r} was already used for a different round"
+                )
+            if status == "wallet_key":
+                raise IdempotencyConflict(f"wallet key {out[1]!r} is already used")
+            raise self._refusal(out[1], acct, plan.stake)
+        raise StorageUnavailable(f"the nonce of {op}/{player} kept changing")
+
+    def act(
+        self,
+        operator_id: str,
+        round_id: str,
+        advance: Advance,
+        cipher: SeedCipher,
+        stale_before: datetime | None = None,
+    ) -> Round:
+        op = operator_id
+        round_key = self._k(op, "r", round_id)
+        for _ in range(_ATTEMPTS):
+            doc = self._load(op, round_id)
+            if not doc:
+                raise InvalidBet(f"round: no round {round_id!r} for operator {op}")
+            version, pair_no, player = doc["ver"], doc["pair"], doc["player_id"]
+            current = self._round(doc)
+            if stale_before is not None and (
+                current.status != "playing" or int(doc["updated_us"]) >= to_micros(stale_before)
+            ):
+                raise Unchanged(current)
+            pair_key = self._k(op, "p", player)
+            step = advance(current, self._seed_of(op, player, pair_no, cipher))
+            account = AccountKey(op, player, get_currency(current.currency), Mode(current.mode))
+            micros = str(to_micros(self._clock()))
+            keys = [round_key, pair_key, self._k(op, "open"), self._w._acct(account)]
+            args: list[str | int] = [
+                version,
+                step.status,
+                canonical_json(list(step.actions)),
+                step.result_json,
+                format_multiplier(step.multiplier),
+                str(step.payout),
+                micros,
+                _MAX,
+                round_id,
+                pair_no,
+            ]
+            if step.payout > 0:
+                move_keys, move_args = self._w._move_params(
+                    payout_request(account, current.idempotency_key, step.payout)
+                )
+                move_args[4] = micros
+                keys += move_keys
+                args += move_args
+            out = self._call(lambda keys=keys, args=args: self._act(keys=keys, args=args))
+            if out[0] == "retry":
+                continue
+            if out[0] == "ok":
+                return replace(
+                    current,
+                    actions=step.actions,
+                    status=step.status,
+                    result=json.loads(step.result_json),
+                    multiplier=format_multiplier(step.multiplier),
+                    payout=step.payout,
+                    balance_after=int(out[1]),
+                )
+            if out[0] == "wallet_key":
+                raise IdempotencyConflict(f"wallet key {out[1]!r} is already used")
+            raise self._refusal(out[1], account, step.payout)
+        raise StorageUnavailable(f"round {round_id} kept changing")
+
+    def _seed_of(self, op: str, player: str, pair_no: str, cipher: SeedCipher) -> str:
+        """The server seed text of the player's pair ``pair_no`` (active or revealed)."""
+
+        def read() -> tuple[dict[str, str], str | None]:
+            pipe = self._r.pipeline(transaction=True)
+            pipe.hgetall(self._k(op, "p", player))
+            pipe.hget(self._k(op, "rev", player), f"{pair_no}:seed")
+            active, revealed = pipe.execute()
+            return active, revealed
+
+        got: tuple[dict[str, str], str | None] = self._call(read)
+        active, revealed = got
+        if revealed is not None:
+            return revealed
+        if active.get("no") != pair_no:
+            raise StorageUnavailable(f"the seed pair of {op}/{player} is missing")
+        return cipher.open(active["seed"], active["hash"]).reveal_text()
+
+    def find_round(self, operator_id: str, key: str) -> tuple[str, Round] | None:
+        fp, round_id = self._call(
+            lambda: self._r.hmget(self._k(operator_id, "k", key), ["fp", "rid"])
+        )
+        if fp is None:
+            return None
+        doc = self._load(operator_id, round_id)
+        return (fp, self._round(doc)) if doc else None
+
+    def stale_rounds(self, cutoff: datetime) -> list[tuple[str, str]]:
+        limit = f"({to_micros(cutoff)}"
+        out: list[tuple[str, str]] = []
+        for op in sorted(self._call(lambda: self._r.smembers(self._ops_key))):
+            ids = self._call(
+                lambda op=op: self._r.zrangebyscore(self._k(op, "open"), "-inf", limit)
+            )
+            out += [(op, round_id) for round_id in ids]
+        return out
+
+    def rounds(
+        self, operator_id: str, player_id: str | None
+    ) -> list[tuple[Round, str | None, datetime | None]]:
+        op = operator_id
+        if player_id is not None:
+            players = [player_id]
+        else:
+            players = sorted(self._call(lambda: self._r.smembers(self._k(op, "players"))))
+        out: list[tuple[Round, str | None, datetime | None]] = []
+        for player in players:
+
+            def read(player: str = player) -> tuple[list[dict[str, Any]], dict[str, str]]:
+                ids: list[str] = self._r.lrange(self._k(op, "rl", player), 0, -1)  # type: ignore[assignment]
+                pipe = self._r.pipeline(transaction=False)
+                for round_id in ids:
+                    pipe.hgetall(self._k(op, "r", round_id))
+                pipe.hgetall(self._k(op, "rev", player))
+                *docs, revealed = pipe.execute()
+                return docs, revealed
+
+            docs, revealed = self._call(read)
+            for doc in docs:
+                at = revealed.get(f"{doc['pair']}:at")
+                out.append(
+                    (
+                        self._round(doc),
+                        revealed.get(f"{doc['pair']}:seed"),
+                        None if at is None else from_micros(int(at)),
+                    )
+                )
+        return out
+
+    def close(self) -> None:
+        self._w.close()
