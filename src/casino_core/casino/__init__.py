@@ -4,7 +4,9 @@ A :class:`Casino` plays a round in one unit of work on its store: the stake debi
 player's next nonce, the resolution, the payout credit, the journal postings and the round
 record, all or none. :class:`MemoryCasinoStore` keeps everything in process memory;
 :class:`SqlCasinoStore` (in :mod:`casino_core.casino.sql`, which imports SQLAlchemy) keeps it
-in the SQL wallet's database, in the same transaction as the money. Mines and hilo rounds
+in the SQL wallet's database, in the same transaction as the money;
+:class:`RedisCasinoStore` (in :mod:`casino_core.casino.redis`, which imports redis-py) keeps
+play-money rounds beside a Redis demo wallet, one Lua script per round (not durable). Mines and hilo rounds
 are started, acted on and swept (:meth:`Casino.start`, :meth:`Casino.act`,
 :meth:`Casino.sweep`) with their state in the store. See docs/casino.md.
 """
