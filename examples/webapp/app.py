@@ -22,7 +22,6 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any, Final
 
-from sqlalchemy import select
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -37,7 +36,7 @@ from casino_core.casino import (
     SeedInfo,
     SeedRotation,
 )
-from casino_core.casino.sql import SqlCasinoStore, create_casino_schema, rounds_table
+from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
 from casino_core.errors import CasinoError, ConfigurationError, InvalidInput
 from casino_core.wallet import AccountKey, Balance
 from casino_core.wallet.sql import SqlWallet, make_engine
@@ -57,7 +56,7 @@ STATUS_BY_CODE: Final[dict[str, int]] = {
     "IDEMPOTENCY_KEY_REQUIRED": 400,  # this app's: no Idempotency-Key header
     "FORBIDDEN": 403,  # this app's: real-money funding without the admin token
     "ACCOUNT_NOT_FOUND": 404,
-    "ROUND_NOT_FOUND": 404,  # this app's: no such round for this player
+    "ROUND_NOT_FOUND": 404,  # no such round for this player
     "INSUFFICIENT_FUNDS": 402,
     "IDEMPOTENCY_CONFLICT": 409,  # the key was used for another request
     "ROUND_IN_PROGRESS": 409,  # e.g. rotating while a mines round is open
@@ -255,13 +254,6 @@ def create_app(
     casino = Casino(store, replace(base, seed_key=seed_key), observers=watchers)
     op = operator_id
 
-    def owner_of(round_id: str) -> str | None:
-        query = select(rounds_table.c.player_id).where(
-            rounds_table.c.operator_id == op, rounds_table.c.id == round_id
-        )
-        with engine.connect() as conn:
-            return conn.execute(query).scalar_one_or_none()
-
     @_endpoint
     async def fund(request: Request) -> Response:
         player = request.path_params["player"]
@@ -349,11 +341,9 @@ def create_app(
         step = body.get("step")
         if step is not None and (not isinstance(step, int) or isinstance(step, bool)):
             raise InvalidInput("step: an integer is required")
-        # The facade's act() is scoped by operator only: check the round is this player's.
-        if await run_in_threadpool(owner_of, round_id) != player:
-            raise _Refused("ROUND_NOT_FOUND", f"no round {round_id!r} for this player")
+        # player_id: another player's round is refused as unknown (ROUND_NOT_FOUND).
         r = await run_in_threadpool(
-            functools.partial(casino.act, op, round_id, body["action"], step=step)
+            functools.partial(casino.act, op, round_id, body["action"], step=step, player_id=player)
         )
         return JSONResponse(_round(r))
 

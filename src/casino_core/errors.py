@@ -11,6 +11,7 @@ Messages never contain secrets: no server seed before its reveal, no key, no pas
     CasinoError                              (code CASINO_ERROR)
     ├── InvalidInput (ValueError)            INVALID_INPUT
     │   ├── InvalidBet                       INVALID_BET
+    │   │   └── RoundNotFound                ROUND_NOT_FOUND
     │   ├── InvalidSeed                      INVALID_SEED
     │   ├── InvalidAmount                    INVALID_AMOUNT
     │   ├── UnknownCurrency                  UNKNOWN_CURRENCY
@@ -49,6 +50,7 @@ __all__ = [
     "InvalidSeed",
     "LimitExceeded",
     "RoundInProgress",
+    "RoundNotFound",
     "SeedRevealed",
     "StepFailed",
     "StorageUnavailable",
@@ -194,3 +196,9 @@ class RoundInProgress(CasinoError):
     """A multi-step round is still open (e.g. a seed rotation must wait for it to end)."""
 
     code = "ROUND_IN_PROGRESS"
+
+
+class RoundNotFound(InvalidBet):
+    """No such round for this operator (or for this player, when the caller names one)."""
+
+    code = "ROUND_NOT_FOUND"

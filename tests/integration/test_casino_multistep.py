@@ -126,6 +126,20 @@ class TestMultiStep:
             )
         assert casino.wallet.balance(account).posted == 100_000 - 500
 
+    def test_another_players_round_is_unknown(
+        self, casino_factory: CasinoFactory, operator: str
+    ) -> None:
+        """With player_id, acting on someone else's round is refused and changes nothing."""
+        mode = casino_factory.mode
+        casino = casino_factory()
+        funded(casino, operator)
+        funded(casino, operator, "mallory")
+        r = casino.start(operator, "alice", "USD", mode, "hilo", {}, 500, idempotency_key="h")
+        with pytest.raises(InvalidBet, match="no round"):
+            casino.act(operator, r.round_id, "skip", step=0, player_id="mallory")
+        moved = casino.act(operator, r.round_id, "skip", step=0, player_id="alice")
+        assert len(moved.actions) == 1
+
     def test_no_rotation_while_a_round_is_open(
         self, casino_factory: CasinoFactory, operator: str
     ) -> None:

@@ -6,8 +6,8 @@ record, all or none. :class:`MemoryCasinoStore` keeps everything in process memo
 :class:`SqlCasinoStore` (in :mod:`casino_core.casino.sql`, which imports SQLAlchemy) keeps it
 in the SQL wallet's database, in the same transaction as the money;
 :class:`RedisCasinoStore` (in :mod:`casino_core.casino.redis`, which imports redis-py) keeps
-play-money rounds beside a Redis demo wallet, one Lua script per round (not durable). Mines and hilo rounds
-are started, acted on and swept (:meth:`Casino.start`, :meth:`Casino.act`,
+play-money rounds beside a Redis demo wallet, one Lua script per round (not durable). Mines
+and hilo rounds are started, acted on and swept (:meth:`Casino.start`, :meth:`Casino.act`,
 :meth:`Casino.sweep`) with their state in the store. See docs/casino.md.
 """
 

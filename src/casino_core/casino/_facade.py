@@ -35,6 +35,7 @@ from casino_core.errors import (
     InvalidBet,
     InvalidInput,
     LimitExceeded,
+    RoundNotFound,
 )
 from casino_core.fairness import Scheme, make_rng, validate_client_seed
 from casino_core.games import get_game, payout_minor
@@ -237,17 +238,25 @@ class Casino:
         return self._open(account, game, params, stake, idempotency_key, multi_step=True)
 
     def act(
-        self, operator_id: str, round_id: str, action: object, *, step: int | None = None
+        self,
+        operator_id: str,
+        round_id: str,
+        action: object,
+        *,
+        step: int | None = None,
+        player_id: str | None = None,
     ) -> Round:
         """Play one action on an open mines or hilo round; settle it if the action ends it.
 
         Mines: ``{"reveal": tile}`` or ``"cash_out"``; hilo: a :class:`HiloAction` value.
         ``step`` is the number of actions the client has seen: a retried action then returns
-        the round unchanged and a stale one raises ``IdempotencyConflict``.
+        the round unchanged and a stale one raises ``IdempotencyConflict``. Pass the
+        authenticated ``player_id`` when the round id comes from a client: another player's
+        round is then refused as unknown (``InvalidBet``), so round ids cannot be probed.
         """
         if action in ("auto_cash_out", "forfeit"):
             raise InvalidBet(f"action: {action!r} is the sweep's, not a player's")
-        return self._act(operator_id, round_id, action, step, None)[0]
+        return self._act(operator_id, round_id, action, step, None, player_id)[0]
 
     def sweep(self, now: datetime | None = None) -> list[Round]:
         """Settle every round in play that nobody moved for ``abandoned_after``.
@@ -272,10 +281,13 @@ class Casino:
         action: object,
         step: int | None,
         stale_before: datetime | None,
+        player_id: str | None = None,
     ) -> tuple[Round, bool]:
         """The round after the action, and whether the action changed it."""
 
         def move(round_: Round, seed: str) -> StepResult:
+            if player_id is not None and round_.player_id != player_id:
+                raise RoundNotFound(f"round: no round {round_id!r} for player {player_id}")
             return advance(round_, seed, action, step)
 
         try:

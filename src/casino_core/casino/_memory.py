@@ -14,9 +14,9 @@ from casino_core.casino._types import Round, SeedInfo
 from casino_core.errors import (
     IdempotencyConflict,
     InsufficientFunds,
-    InvalidBet,
     LimitExceeded,
     RoundInProgress,
+    RoundNotFound,
 )
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
 from casino_core.games import format_multiplier, payout_minor
@@ -220,7 +220,7 @@ class MemoryCasinoStore:
         with self._lock:
             index = self._by_id.get(round_id)
             if index is None or self._rounds[index][0].operator_id != operator_id:
-                raise InvalidBet(f"round: no round {round_id!r} for operator {operator_id}")
+                raise RoundNotFound(f"round: no round {round_id!r} for operator {operator_id}")
             round_, pair = self._rounds[index]
             moved = self._moved.get(round_id)
             if stale_before is not None and (moved is None or moved >= stale_before):

@@ -36,9 +36,9 @@ from casino_core.errors import (
     ConfigurationError,
     IdempotencyConflict,
     InsufficientFunds,
-    InvalidBet,
     LimitExceeded,
     RoundInProgress,
+    RoundNotFound,
     StorageUnavailable,
 )
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
@@ -381,7 +381,7 @@ class RedisCasinoStore:
         for _ in range(_ATTEMPTS):
             doc = self._load(op, round_id)
             if not doc:
-                raise InvalidBet(f"round: no round {round_id!r} for operator {op}")
+                raise RoundNotFound(f"round: no round {round_id!r} for operator {op}")
             version, pair_no, player = doc["ver"], doc["pair"], doc["player_id"]
             current = self._round(doc)
             if stale_before is not None and (

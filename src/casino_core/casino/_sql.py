@@ -49,9 +49,9 @@ from casino_core.casino._types import Round, SeedInfo, canonical_json
 from casino_core.errors import (
     ConfigurationError,
     IdempotencyConflict,
-    InvalidBet,
     LimitExceeded,
     RoundInProgress,
+    RoundNotFound,
     StorageUnavailable,
 )
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
@@ -450,7 +450,7 @@ class SqlCasinoStore:
         def work(conn: Connection) -> Round:
             row = conn.execute(self._q_round_lock, {"rid": round_id, "op": operator_id}).first()
             if row is None:
-                raise InvalidBet(f"round: no round {round_id!r} for operator {operator_id}")
+                raise RoundNotFound(f"round: no round {round_id!r} for operator {operator_id}")
             current = self._round(row)
             if stale_before is not None and (
                 row.status != "playing" or row.updated_us >= to_micros(stale_before)

@@ -41,6 +41,7 @@ PINNED_ALL = [
     "Round",
     "RoundExport",
     "RoundInProgress",
+    "RoundNotFound",
     "Scheme",
     "SeedInfo",
     "SeedPair",
