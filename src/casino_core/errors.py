@@ -26,7 +26,8 @@ Messages never contain secrets: no server seed before its reveal, no key, no pas
     ├── HoldNotFound                         HOLD_NOT_FOUND
     ├── HoldNotActive                        HOLD_NOT_ACTIVE
     ├── StepFailed                           STEP_FAILED
-    └── RoundInProgress                      ROUND_IN_PROGRESS
+    ├── RoundInProgress                      ROUND_IN_PROGRESS
+    └── RoundClosed                          ROUND_CLOSED
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ __all__ = [
     "InvalidInput",
     "InvalidSeed",
     "LimitExceeded",
+    "RoundClosed",
     "RoundInProgress",
     "SeedRevealed",
     "StepFailed",
@@ -194,3 +196,11 @@ class RoundInProgress(CasinoError):
     """A multi-step round is still open (e.g. a seed rotation must wait for it to end)."""
 
     code = "ROUND_IN_PROGRESS"
+
+
+class RoundClosed(CasinoError):
+    """A crash round is past (or not yet at) the phase a call needs: a bet after its start,
+    a cash-out before its start or after its crash point ("too late"), a settlement before
+    its start."""
+
+    code = "ROUND_CLOSED"

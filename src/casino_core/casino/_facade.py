@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import (
@@ -41,6 +41,9 @@ from casino_core.games import get_game, payout_minor
 from casino_core.money import Currency
 from casino_core.wallet import AccountKey, MemoryWallet, Mode, WalletService
 from casino_core.wallet._types import _check_id, check_amount, check_idempotency_key
+
+if TYPE_CHECKING:
+    from casino_core.casino._crash import CrashTable
 
 __all__ = ["INSTANT_GAMES", "Casino"]
 
@@ -386,10 +389,21 @@ class Casino:
             self._emit("round_settled", round_)
         return round_
 
+    # -- crash ----------------------------------------------------------------------------
+
+    def crash_table(self, operator_id: str, table_id: str) -> CrashTable:
+        """The crash table ``table_id`` of the operator, on this casino's store and limits."""
+        from casino_core.casino._crash import CrashTable
+
+        return CrashTable(self, operator_id, table_id)
+
     # -- export ---------------------------------------------------------------------------
 
     def export(self, operator_id: str, player_id: str | None = None) -> RoundExport:
-        """The operator's (or one player's) rounds as round records v1; see :class:`RoundExport`."""
+        """The operator's (or one player's) rounds as round records v1; see :class:`RoundExport`.
+
+        Settled crash bets follow the seeded rounds, one crash record each (id: the bet id).
+        """
         records: list[dict[str, object]] = []
         ids: list[str] = []
         pending: list[dict[str, object]] = []
@@ -414,6 +428,9 @@ class Casino:
             else:
                 records.append(round_.record(seed, revealed_at))
                 ids.append(round_.round_id)
+        for wager, crash_round in self._store.crash.settled_bets(operator_id, player_id):
+            records.append(wager.record(crash_round))
+            ids.append(wager.bet_id)
         return RoundExport(
             tuple(records), tuple(ids), tuple(pending), tuple(pending_ids), tuple(void)
         )
