@@ -6,9 +6,13 @@ record, all or none. :class:`MemoryCasinoStore` keeps everything in process memo
 :class:`SqlCasinoStore` (in :mod:`casino_core.casino.sql`, which imports SQLAlchemy) keeps it
 in the SQL wallet's database, in the same transaction as the money. Mines and hilo rounds
 are started, acted on and swept (:meth:`Casino.start`, :meth:`Casino.act`,
-:meth:`Casino.sweep`) with their state in the store. See docs/casino.md.
+:meth:`Casino.sweep`) with their state in the store. A :class:`CrashTable`
+(:meth:`Casino.crash_table`) plays multiplayer crash rounds over a published hash chain.
+See docs/casino.md.
 """
 
+from casino_core.casino._crash import MAX_TABLE_CHAIN, CrashTable
+from casino_core.casino._crash_types import CrashChainInfo, CrashRound, CrashWager
 from casino_core.casino._crypto import MIN_KEY_BYTES, SeedCipher
 from casino_core.casino._facade import INSTANT_GAMES, Casino
 from casino_core.casino._memory import MemoryCasinoStore
@@ -24,11 +28,16 @@ from casino_core.casino._types import (
 
 __all__ = [
     "INSTANT_GAMES",
+    "MAX_TABLE_CHAIN",
     "MIN_KEY_BYTES",
     "Casino",
     "CasinoObserver",
     "CasinoSettings",
     "CasinoStore",
+    "CrashChainInfo",
+    "CrashRound",
+    "CrashTable",
+    "CrashWager",
     "MemoryCasinoStore",
     "Round",
     "RoundExport",

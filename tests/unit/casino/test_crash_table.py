@@ -7,9 +7,8 @@ from fractions import Fraction
 
 import pytest
 
-from casino_core.casino import Casino, CasinoSettings
-from casino_core.casino._crash import CrashTable
-from casino_core.casino._crash_types import CrashWager, bet_multiplier
+from casino_core.casino import Casino, CasinoSettings, CrashTable, CrashWager
+from casino_core.casino._crash_types import bet_multiplier
 from casino_core.errors import (
     ConfigurationError,
     IdempotencyConflict,
