@@ -18,6 +18,7 @@ from casino_core.casino._multistep import (
     Unchanged,
     advance,
     check_start,
+    max_multi_step_multiplier,
 )
 from casino_core.casino._plan import CasinoStore, PlayPlan, StepResult
 from casino_core.casino._types import (
@@ -62,6 +63,12 @@ def _max_multiplier(game: str, params_json: str) -> Fraction:
     g = get_game(game)
     rules, bet = g.parse(json.loads(params_json))
     return max(max(g.distribution(rules, bet, s).support) for s in Scheme)
+
+
+@functools.lru_cache(maxsize=4096)
+def _max_multi_step(game: str, params_json: str) -> Fraction:
+    """The largest multiplier a mines or hilo round can pay (see max_multi_step_multiplier)."""
+    return max_multi_step_multiplier(game, json.loads(params_json))
 
 
 def _describable(round_: Round) -> bool:
@@ -340,16 +347,12 @@ class Casino:
         cap = limits.max_payout.get(code)
         max_win = 0
         if cap is not None or bankroll is not None:
-            if multi_step:
-                return self._limited(
-                    account,
-                    key,
-                    fingerprint,
-                    "max_payout",
-                    "multi-step games cannot be bounded by max_payout or "
-                    "a bankroll yet: configure neither for their currency",
-                )
-            max_win = payout_minor(stake, _max_multiplier(game, params_json))
+            top = (
+                _max_multi_step(game, params_json)
+                if multi_step
+                else _max_multiplier(game, params_json)
+            )
+            max_win = payout_minor(stake, top)
             if cap is not None and max_win > cap:
                 return self._limited(
                     account,
