@@ -16,8 +16,6 @@ from casino_core.casino._plan import StepResult
 from casino_core.casino._types import MULTI_STEP_FIELD, Round, canonical_json
 from casino_core.errors import IdempotencyConflict, InvalidBet
 from casino_core.fairness import make_rng
-from casino_core.games._mines import TILES as MINES_TILES
-from casino_core.games._mines import payout_multiplier as mines_payout_multiplier
 from casino_core.games import (
     HILO,
     MINES,
@@ -30,6 +28,8 @@ from casino_core.games import (
     Reveal,
     payout_minor,
 )
+from casino_core.games._mines import TILES as MINES_TILES
+from casino_core.games._mines import payout_multiplier as mines_payout_multiplier
 
 __all__ = [
     "MULTI_STEP_GAMES",
