@@ -241,3 +241,52 @@ class TestPostgresRaces:
         finally:
             for host in hosts:
                 host.close()
+
+    def test_bets_racing_the_start(
+        self, postgres_url: str, casino_pg_schema: str, operator: str
+    ) -> None:
+        """Bets released with the start either land in the round (debited) or are refused
+        (RoundClosed, no money moved); the round holds exactly the accepted ones."""
+        casino = sql_casino(postgres_url, casino_pg_schema)
+        try:
+            players = [f"q{i}" for i in range(12)]
+            accounts = {p: funded(casino, operator, p) for p in players}
+            table = casino.crash_table(operator, "start-race")
+            table.new_chain(2)
+            table.set_salt(SALT)
+            r = table.open_round()
+            barrier = threading.Barrier(len(players) + 1)
+            placed: dict[str, str] = {}
+            refused: list[str] = []
+
+            def bet(player: str) -> None:
+                barrier.wait()
+                try:
+                    w = table.place_bet(
+                        r.round_id, player, "USD", "real", 7_00, idempotency_key=f"race-{player}"
+                    )
+                except RoundClosed:
+                    refused.append(player)
+                else:
+                    placed[player] = w.bet_id
+
+            def start() -> None:
+                barrier.wait()
+                table.start_round(r.round_id)
+
+            threads = [threading.Thread(target=bet, args=(p,)) for p in players]
+            threads.append(threading.Thread(target=start))
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert len(placed) + len(refused) == len(players)
+            assert {w.bet_id for w in table.bets(r.round_id)} == set(placed.values())
+            for p, account in accounts.items():
+                expected = 1_000_00 - (7_00 if p in placed else 0)
+                assert casino.wallet.balance(account).posted == expected
+            settled = table.settle_round(r.round_id)[1]
+            assert len(settled) == len(placed)
+            assert casino.wallet.reconcile(operator).ok
+        finally:
+            casino.close()

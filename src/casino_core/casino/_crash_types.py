@@ -10,6 +10,7 @@ from fractions import Fraction
 from typing import Protocol
 
 from casino_core.casino._types import _timestamp
+from casino_core.errors import InvalidInput
 from casino_core.fairness import CrashScheme
 from casino_core.games import format_multiplier, make_crash_record
 from casino_core.wallet import AccountKey, Kind
@@ -125,7 +126,7 @@ class CrashWager:
         the multiplier is that target if the crash point reached it, else 0.
         """
         if round_.game_hash is None or self.settled_at is None:
-            raise ValueError("only a settled bet has a round record")
+            raise InvalidInput("only a settled bet has a round record")
         target = effective_target(self.cashed_out_at, self.auto_cash_out, round_.max_target)
         record = make_crash_record(
             round_.crash_scheme,

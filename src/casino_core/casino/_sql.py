@@ -139,7 +139,7 @@ rounds_table = Table(
 
 def create_casino_schema(engine: Engine, schema: str | None = None) -> None:
     """Create the wallet and casino tables (crash tables included) if missing."""
-    import casino_core.casino._crash_sql  # noqa: F401 - registers the crash tables
+    import casino_core.casino._crash_tables  # noqa: F401 - registers the crash tables
 
     create_schema(engine, schema)
     try:

@@ -1,6 +1,6 @@
 """The SQL casino store (imports SQLAlchemy): :class:`SqlCasinoStore` and its tables."""
 
-from casino_core.casino._crash_sql import crash_bets, crash_chains, crash_rounds
+from casino_core.casino._crash_tables import crash_bets, crash_chains, crash_rounds
 from casino_core.casino._sql import (
     SqlCasinoStore,
     casino_metadata,
