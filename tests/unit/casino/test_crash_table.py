@@ -420,3 +420,13 @@ class TestChainAndSecrets:
         assert all(c.ok for c in checks)
         assert all(c.multiplier is not None for c in checks)
         assert export.records[0]["scheme"] == "bustabit_v2"
+
+    def test_unsettled_bet_has_no_record(self) -> None:
+        """A placed bet of an open round cannot be written as a round record."""
+        casino = Casino.in_memory()
+        funded(casino)
+        t = table(casino)
+        r = t.open_round()
+        bet = t.place_bet(r.round_id, "alice", "USD", "real", 1_00, idempotency_key="a")
+        with pytest.raises(InvalidInput):
+            bet.record(r)
