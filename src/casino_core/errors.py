@@ -27,7 +27,8 @@ Messages never contain secrets: no server seed before its reveal, no key, no pas
     ├── HoldNotFound                         HOLD_NOT_FOUND
     ├── HoldNotActive                        HOLD_NOT_ACTIVE
     ├── StepFailed                           STEP_FAILED
-    └── RoundInProgress                      ROUND_IN_PROGRESS
+    ├── RoundInProgress                      ROUND_IN_PROGRESS
+    └── RoundClosed                          ROUND_CLOSED
 """
 
 from __future__ import annotations
@@ -49,6 +50,7 @@ __all__ = [
     "InvalidInput",
     "InvalidSeed",
     "LimitExceeded",
+    "RoundClosed",
     "RoundInProgress",
     "RoundNotFound",
     "SeedRevealed",
@@ -202,3 +204,11 @@ class RoundNotFound(InvalidBet):
     """No such round for this operator (or for this player, when the caller names one)."""
 
     code = "ROUND_NOT_FOUND"
+
+
+class RoundClosed(CasinoError):
+    """A crash round is past (or not yet at) the phase a call needs: a bet after its start,
+    a cash-out before its start or after its crash point ("too late"), a settlement before
+    its start."""
+
+    code = "ROUND_CLOSED"

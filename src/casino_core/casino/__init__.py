@@ -8,9 +8,13 @@ in the SQL wallet's database, in the same transaction as the money;
 :class:`RedisCasinoStore` (in :mod:`casino_core.casino.redis`, which imports redis-py) keeps
 play-money rounds beside a Redis demo wallet, one Lua script per round (not durable). Mines
 and hilo rounds are started, acted on and swept (:meth:`Casino.start`, :meth:`Casino.act`,
-:meth:`Casino.sweep`) with their state in the store. See docs/casino.md.
+:meth:`Casino.sweep`) with their state in the store. A :class:`CrashTable`
+(:meth:`Casino.crash_table`) plays multiplayer crash rounds over a published hash chain.
+See docs/casino.md.
 """
 
+from casino_core.casino._crash import MAX_TABLE_CHAIN, CrashTable
+from casino_core.casino._crash_types import CrashChainInfo, CrashRound, CrashWager
 from casino_core.casino._crypto import MIN_KEY_BYTES, SeedCipher
 from casino_core.casino._facade import INSTANT_GAMES, Casino
 from casino_core.casino._memory import MemoryCasinoStore
@@ -26,11 +30,16 @@ from casino_core.casino._types import (
 
 __all__ = [
     "INSTANT_GAMES",
+    "MAX_TABLE_CHAIN",
     "MIN_KEY_BYTES",
     "Casino",
     "CasinoObserver",
     "CasinoSettings",
     "CasinoStore",
+    "CrashChainInfo",
+    "CrashRound",
+    "CrashTable",
+    "CrashWager",
     "MemoryCasinoStore",
     "Round",
     "RoundExport",

@@ -59,6 +59,34 @@ class SeedCipher:
         sealed = self._aead.encrypt(nonce, seed.reveal_text().encode(), seed.commitment.encode())
         return _AES + base64.b64encode(nonce + sealed).decode()
 
+    def seal_text(self, secret: str, context: str) -> str:
+        """The stored form of another secret (a crash chain's seed), bound to ``context``
+        (its public commitment) as associated data."""
+        if self._aead is None:
+            return _PLAIN + secret
+        nonce = os.urandom(12)
+        sealed = self._aead.encrypt(nonce, secret.encode(), context.encode())
+        return _AES + base64.b64encode(nonce + sealed).decode()
+
+    def open_text(self, stored: str, context: str) -> str:
+        """The secret of :meth:`seal_text`; ``StorageUnavailable`` if it cannot be read back.
+
+        The caller checks the secret against its commitment (a chain's terminal hash).
+        """
+        if stored.startswith(_PLAIN):
+            return stored[len(_PLAIN) :]
+        if not stored.startswith(_AES):
+            raise StorageUnavailable("a stored secret has an unknown format")
+        if self._aead is None:
+            raise ConfigurationError("the stored secrets are encrypted: pass the key")
+        from cryptography.exceptions import InvalidTag
+
+        raw = base64.b64decode(stored[len(_AES) :])
+        try:
+            return self._aead.decrypt(raw[:12], raw[12:], context.encode()).decode()
+        except InvalidTag:
+            raise StorageUnavailable("a stored secret does not decrypt with this key") from None
+
     def open(self, stored: str, commitment: str) -> ServerSeed:
         """The seed of a stored form; ``StorageUnavailable`` if it cannot be read back."""
         if stored.startswith(_PLAIN):

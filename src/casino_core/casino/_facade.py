@@ -9,7 +9,7 @@ import logging
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
-from typing import Final
+from typing import TYPE_CHECKING, Final
 
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import (
@@ -18,6 +18,7 @@ from casino_core.casino._multistep import (
     Unchanged,
     advance,
     check_start,
+    max_multi_step_multiplier,
 )
 from casino_core.casino._plan import CasinoStore, PlayPlan, StepResult
 from casino_core.casino._types import (
@@ -43,6 +44,9 @@ from casino_core.money import Currency
 from casino_core.wallet import AccountKey, MemoryWallet, Mode, WalletService
 from casino_core.wallet._types import _check_id, check_amount, check_idempotency_key
 
+if TYPE_CHECKING:
+    from casino_core.casino._crash import CrashTable
+
 __all__ = ["INSTANT_GAMES", "Casino"]
 
 INSTANT_GAMES: Final = frozenset(
@@ -60,6 +64,12 @@ def _max_multiplier(game: str, params_json: str) -> Fraction:
     g = get_game(game)
     rules, bet = g.parse(json.loads(params_json))
     return max(max(g.distribution(rules, bet, s).support) for s in Scheme)
+
+
+@functools.lru_cache(maxsize=4096)
+def _max_multi_step(game: str, params_json: str) -> Fraction:
+    """The largest multiplier a mines or hilo round can pay (see max_multi_step_multiplier)."""
+    return max_multi_step_multiplier(game, json.loads(params_json))
 
 
 def _describable(round_: Round) -> bool:
@@ -349,16 +359,12 @@ class Casino:
         cap = limits.max_payout.get(code)
         max_win = 0
         if cap is not None or bankroll is not None:
-            if multi_step:
-                return self._limited(
-                    account,
-                    key,
-                    fingerprint,
-                    "max_payout",
-                    "multi-step games cannot be bounded by max_payout or "
-                    "a bankroll yet: configure neither for their currency",
-                )
-            max_win = payout_minor(stake, _max_multiplier(game, params_json))
+            top = (
+                _max_multi_step(game, params_json)
+                if multi_step
+                else _max_multiplier(game, params_json)
+            )
+            max_win = payout_minor(stake, top)
             if cap is not None and max_win > cap:
                 return self._limited(
                     account,
@@ -398,10 +404,21 @@ class Casino:
             self._emit("round_settled", round_)
         return round_
 
+    # -- crash ----------------------------------------------------------------------------
+
+    def crash_table(self, operator_id: str, table_id: str) -> CrashTable:
+        """The crash table ``table_id`` of the operator, on this casino's store and limits."""
+        from casino_core.casino._crash import CrashTable
+
+        return CrashTable(self, operator_id, table_id)
+
     # -- export ---------------------------------------------------------------------------
 
     def export(self, operator_id: str, player_id: str | None = None) -> RoundExport:
-        """The operator's (or one player's) rounds as round records v1; see :class:`RoundExport`."""
+        """The operator's (or one player's) rounds as round records v1; see :class:`RoundExport`.
+
+        Settled crash bets follow the seeded rounds, one crash record each (id: the bet id).
+        """
         records: list[dict[str, object]] = []
         ids: list[str] = []
         pending: list[dict[str, object]] = []
@@ -426,6 +443,9 @@ class Casino:
             else:
                 records.append(round_.record(seed, revealed_at))
                 ids.append(round_.round_id)
+        for wager, crash_round in self._store.crash.settled_bets(operator_id, player_id):
+            records.append(wager.record(crash_round))
+            ids.append(wager.bet_id)
         return RoundExport(
             tuple(records), tuple(ids), tuple(pending), tuple(pending_ids), tuple(void)
         )

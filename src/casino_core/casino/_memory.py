@@ -7,6 +7,7 @@ import uuid
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from casino_core.casino._crash_memory import MemoryCrashStore
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
 from casino_core.casino._plan import Advance, PlayPlan, money_requests, payout_request
@@ -62,6 +63,7 @@ class MemoryCasinoStore:
         self._by_id: dict[str, int] = {}  # round id -> index in _rounds
         self._moved: dict[str, datetime] = {}  # open multi-step round id -> last move
         self._keys: dict[tuple[str, str], tuple[str, Round]] = {}
+        self._crash = MemoryCrashStore(self._wallet, self._lock, clock)
 
     def __repr__(self) -> str:
         return f"MemoryCasinoStore(players={len(self._players)}, rounds={len(self._rounds)})"
@@ -69,6 +71,10 @@ class MemoryCasinoStore:
     @property
     def wallet(self) -> WalletService:
         return self._wallet
+
+    @property
+    def crash(self) -> MemoryCrashStore:
+        return self._crash
 
     def _new_pair(
         self, cipher: SeedCipher, seed: str, commitment: str, client: str, scheme: Scheme

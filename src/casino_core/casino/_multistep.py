@@ -28,8 +28,17 @@ from casino_core.games import (
     Reveal,
     payout_minor,
 )
+from casino_core.games._mines import TILES as MINES_TILES
+from casino_core.games._mines import payout_multiplier as mines_payout_multiplier
 
-__all__ = ["MULTI_STEP_GAMES", "POLICIES", "Unchanged", "advance", "check_start"]
+__all__ = [
+    "MULTI_STEP_GAMES",
+    "POLICIES",
+    "Unchanged",
+    "advance",
+    "check_start",
+    "max_multi_step_multiplier",
+]
 
 MULTI_STEP_GAMES: Final = frozenset(MULTI_STEP_FIELD)
 POLICIES: Final = frozenset({"cash_out", "forfeit"})
@@ -55,6 +64,22 @@ def check_start(game: str, params: Mapping[str, Any]) -> tuple[Any, int | None]:
         return rules, bet.mines
     hilo_rules, _ = HILO.parse(probe)
     return hilo_rules, None
+
+
+def max_multi_step_multiplier(game: str, params: Mapping[str, Any]) -> Fraction:
+    """The largest multiplier a mines or hilo round with these start params can pay.
+
+    Mines with m mines: every safe tile revealed, ``payout_multiplier(rules, m, 25 - m)``
+    (the multiplier grows with each safe tile, and the round ends there). Hilo: every one of
+    ``max_actions`` guesses won at the smallest odds a guess has (1/13, e.g. ``same``), so
+    ``(1 - edge) * 13**max_actions`` rounded down to the display decimals; hilo has no
+    payout cap of its own, so only a small ``max_actions`` keeps this bound usable.
+    """
+    rules, mines = check_start(game, params)
+    if game == "mines":
+        assert mines is not None
+        return mines_payout_multiplier(rules, mines, MINES_TILES - mines)
+    return HILO.payout_multiplier(rules, Fraction(1, 13) ** rules.max_actions)
 
 
 def _state(round_: Round, seed: str) -> MinesState | HiloState:

@@ -9,6 +9,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any, Protocol
 
+from casino_core.casino._crash_types import CrashStore
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._types import Round, SeedInfo
 from casino_core.fairness import RevealedSeed, Scheme
@@ -114,6 +115,11 @@ class CasinoStore(Protocol):
 
     @property
     def wallet(self) -> WalletService: ...
+
+    @property
+    def crash(self) -> CrashStore:
+        """The store's crash tables (chains, rounds, bets), in the same units of work."""
+        ...
 
     def play(self, plan: PlayPlan, cipher: SeedCipher, scheme: Scheme) -> tuple[Round, bool]:
         """Play ``plan`` in one unit of work; return the round and whether it was a replay."""

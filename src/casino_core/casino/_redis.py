@@ -20,6 +20,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
 
+from casino_core.casino._crash_types import CrashStore, NoCrashStore
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
 from casino_core.casino._plan import (
@@ -59,6 +60,9 @@ _NO_MOVE: Final[tuple[str, ...]] = ("",) * 11  # no payout: empty arguments
 
 def _flat(fields: Mapping[str, object]) -> list[str]:
     return [str(x) for item in fields.items() for x in item]
+
+
+_NO_CRASH: Final = NoCrashStore("the Redis demo store keeps no crash tables yet")
 
 
 class RedisCasinoStore:
@@ -116,6 +120,11 @@ class RedisCasinoStore:
     @property
     def wallet(self) -> WalletService:
         return self._w
+
+    @property
+    def crash(self) -> CrashStore:
+        """Crash tables are not kept on Redis yet: every table call is refused."""
+        return _NO_CRASH
 
     # -- keys -----------------------------------------------------------------------------
 

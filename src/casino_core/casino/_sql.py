@@ -15,7 +15,7 @@ import json
 import uuid
 from dataclasses import replace
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import (
     BigInteger,
@@ -60,6 +60,9 @@ from casino_core.money import get_currency
 from casino_core.wallet import AccountKey, Mode, WalletService
 from casino_core.wallet._common import from_micros, to_micros
 from casino_core.wallet._sql import Amount, SqlWallet, _Id, accounts, create_schema, postings
+
+if TYPE_CHECKING:
+    from casino_core.casino._crash_sql import SqlCrashStore
 
 __all__ = [
     "SqlCasinoStore",
@@ -135,7 +138,9 @@ rounds_table = Table(
 
 
 def create_casino_schema(engine: Engine, schema: str | None = None) -> None:
-    """Create the wallet and casino tables if missing (quick start, tests)."""
+    """Create the wallet and casino tables (crash tables included) if missing."""
+    import casino_core.casino._crash_tables  # noqa: F401 - registers the crash tables
+
     create_schema(engine, schema)
     try:
         with engine.begin() as conn:
@@ -157,6 +162,7 @@ class SqlCasinoStore:
             raise ConfigurationError("SqlCasinoStore needs a SqlWallet")
         self._wallet = wallet
         self._clock = wallet._clock
+        self._crash: SqlCrashStore | None = None
         s, r = seed_pairs.c, rounds_table.c
         who = (s.operator_id == bindparam("op")) & (s.player_id == bindparam("player"))
         active = who & (s.status == "active")
@@ -222,6 +228,14 @@ class SqlCasinoStore:
     @property
     def wallet(self) -> WalletService:
         return self._wallet
+
+    @property
+    def crash(self) -> SqlCrashStore:
+        if self._crash is None:
+            from casino_core.casino._crash_sql import SqlCrashStore
+
+            self._crash = SqlCrashStore(self._wallet)
+        return self._crash
 
     # -- seeds ----------------------------------------------------------------------------
 

@@ -6,10 +6,13 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.games._records import _jsonable as jsonable
+
+if TYPE_CHECKING:
+    from casino_core.casino._crash_types import CrashWager
 
 MULTI_STEP_FIELD: dict[str, str] = {"mines": "tiles", "hilo": "actions"}
 """The record param that lists what was played in each multi-step game."""
@@ -184,10 +187,12 @@ class CasinoObserver(Protocol):
     """What a host implements to hear about settled rounds, rotations and refused bets.
 
     Called after the unit of work commits, on the calling thread; an observer's exception
-    is logged and swallowed (the round is already settled).
+    is logged and swallowed (the round is already settled). ``round_settled`` also hears
+    each bet of a settled crash round, as a :class:`~casino_core.casino.CrashWager`
+    (``game == "crash"``; stake, payout, multiplier, ids, currency and mode as on a round).
     """
 
-    def round_settled(self, round_: Round) -> None: ...
+    def round_settled(self, round_: Round | CrashWager) -> None: ...
 
     def seed_rotated(self, operator_id: str, player_id: str, rotation: SeedRotation) -> None: ...
 

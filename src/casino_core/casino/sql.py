@@ -1,5 +1,6 @@
 """The SQL casino store (imports SQLAlchemy): :class:`SqlCasinoStore` and its tables."""
 
+from casino_core.casino._crash_tables import crash_bets, crash_chains, crash_rounds
 from casino_core.casino._sql import (
     SqlCasinoStore,
     casino_metadata,
@@ -11,6 +12,9 @@ from casino_core.casino._sql import (
 __all__ = [
     "SqlCasinoStore",
     "casino_metadata",
+    "crash_bets",
+    "crash_chains",
+    "crash_rounds",
     "create_casino_schema",
     "rounds_table",
     "seed_pairs",

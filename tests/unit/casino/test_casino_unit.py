@@ -59,11 +59,16 @@ def test_public_names_are_pinned() -> None:
     """casino_core.casino exports exactly these names."""
     assert casino_pkg.__all__ == [
         "INSTANT_GAMES",
+        "MAX_TABLE_CHAIN",
         "MIN_KEY_BYTES",
         "Casino",
         "CasinoObserver",
         "CasinoSettings",
         "CasinoStore",
+        "CrashChainInfo",
+        "CrashRound",
+        "CrashTable",
+        "CrashWager",
         "MemoryCasinoStore",
         "Round",
         "RoundExport",

@@ -1,0 +1,498 @@
+"""Crash tables in the SQL wallet's database: chains, rounds and bets, one transaction a call.
+
+Every call that changes a round reads its row under a lock first (``SELECT ... FOR UPDATE``
+on PostgreSQL; ``BEGIN IMMEDIATE`` serialises SQLite): bets take it ``FOR SHARE`` (bets of one
+round go on at once; with a bankroll configured ``FOR UPDATE``, so the round's exposure is
+summed exactly), the start, cash-outs and the settlement ``FOR UPDATE``. So a bet never lands
+in a started round, a cash-out never lands after the settlement, and the settlement (which
+moves each bet from ``placed`` to ``settled`` with its payout credit, in one transaction)
+runs once per round however many hosts call it. The chain's seed is stored sealed
+(:class:`SeedCipher`); a round's game hash is written only when it is settled.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import replace
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any
+
+from sqlalchemy import Connection, bindparam, func, select
+
+from casino_core.casino._crash_memory import account_of
+from casino_core.casino._crash_tables import crash_bets, crash_chains, crash_rounds
+from casino_core.casino._crash_types import (
+    BetPlan,
+    CashOutRule,
+    ChainRow,
+    CrashChainInfo,
+    CrashRound,
+    CrashWager,
+    crash_payout_request,
+    crash_stake_request,
+    settle_values,
+)
+from casino_core.errors import (
+    ConfigurationError,
+    IdempotencyConflict,
+    InvalidBet,
+    LimitExceeded,
+    RoundClosed,
+    RoundInProgress,
+)
+from casino_core.fairness import CrashScheme
+from casino_core.games import format_multiplier, payout_minor
+from casino_core.wallet._common import from_micros, to_micros
+from casino_core.wallet._sql import Amount, SqlWallet, postings
+
+__all__ = ["SqlCrashStore"]
+
+
+def _dec(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _us(value: Any) -> Any:
+    return None if value is None else from_micros(int(value))
+
+
+class SqlCrashStore:
+    """Crash chains, rounds and bets beside a :class:`SqlWallet` (its transactions)."""
+
+    def __init__(self, wallet: SqlWallet) -> None:
+        self._wallet = wallet
+        self._clock = wallet._clock
+        c, r, b = crash_chains.c, crash_rounds.c, crash_bets.c
+        table = (c.operator_id == bindparam("op")) & (c.table_id == bindparam("table"))
+        self._q_chain = select(crash_chains).where(table & (c.status == "active"))
+        self._q_chain_no = select(crash_chains).where(table & (c.chain_no == bindparam("no")))
+        self._q_max_no = select(func.max(c.chain_no)).where(table)
+        self._q_retire = crash_chains.update().where(table).values(status="retired")
+        self._q_round = (
+            select(crash_rounds, c.chain_no, c.terminal_hash, c.salt)
+            .add_columns(c.crash_scheme, c.house_edge, c.max_target)
+            .join(crash_chains, c.id == r.chain_id)
+            .where((r.id == bindparam("rid")) & (r.operator_id == bindparam("op")))
+        )
+        self._q_current = select(r.id).where(
+            (r.operator_id == bindparam("op"))
+            & (r.table_id == bindparam("table"))
+            & (r.status != "settled")
+        )
+        sqlite = wallet._sqlite
+        self._q_lock = self._q_round if sqlite else self._q_round.with_for_update(of=crash_rounds)
+        self._q_share = (
+            self._q_round if sqlite else self._q_round.with_for_update(of=crash_rounds, read=True)
+        )
+        self._q_bets = (
+            select(crash_bets).where(b.round_id == bindparam("rid")).order_by(b.created_us, b.id)
+        )
+        self._q_bet = select(crash_bets).where(
+            (b.id == bindparam("bid")) & (b.operator_id == bindparam("op"))
+        )
+        self._q_key = select(crash_bets).where(
+            (b.operator_id == bindparam("op")) & (b.idempotency_key == bindparam("key"))
+        )
+        self._q_exposure = select(b.max_payout).where(
+            (b.round_id == bindparam("rid"))
+            & (b.currency == bindparam("cur"))
+            & (b.mode == bindparam("mode"))
+        )
+        p = postings.c
+        self._q_house = select(p.amount).where(
+            (p.operator_id == bindparam("op"))
+            & (p.system_account == "house")
+            & (p.currency == bindparam("cur"))
+            & (p.mode == bindparam("mode"))
+        )
+        self._q_settle_bet = (
+            crash_bets.update()
+            .where((b.id == bindparam("bid")) & (b.status == "placed"))
+            .values(
+                status="settled",
+                multiplier=bindparam("multiplier"),
+                payout=bindparam("payout", type_=Amount),
+                balance_after=bindparam("balance_after", type_=Amount),
+                settled_us=bindparam("at"),
+            )
+        )
+
+    def __repr__(self) -> str:
+        return f"SqlCrashStore({self._wallet!r})"
+
+    # -- rows -----------------------------------------------------------------------------
+
+    @staticmethod
+    def _chain_row(row: Any) -> ChainRow:
+        info = CrashChainInfo(
+            operator_id=row.operator_id,
+            table_id=row.table_id,
+            chain_no=int(row.chain_no),
+            length=int(row.length),
+            terminal_hash=row.terminal_hash,
+            salt=row.salt,
+            crash_scheme=CrashScheme(row.crash_scheme),
+            house_edge=Fraction(row.house_edge),
+            max_target=Fraction(row.max_target),
+            games_used=int(row.games_used),
+            created_at=from_micros(int(row.created_us)),
+        )
+        return ChainRow(int(row.id), info, row.chain_seed)
+
+    @staticmethod
+    def _round_of(row: Any) -> CrashRound:
+        return CrashRound(
+            round_id=row.id,
+            operator_id=row.operator_id,
+            table_id=row.table_id,
+            chain_no=int(row.chain_no),
+            game=int(row.game_no),
+            terminal_hash=row.terminal_hash,
+            salt=row.salt,
+            crash_scheme=CrashScheme(row.crash_scheme),
+            house_edge=Fraction(row.house_edge),
+            max_target=Fraction(row.max_target),
+            status=row.status,
+            created_at=from_micros(int(row.created_us)),
+            crash_point=_dec(row.crash_point),
+            game_hash=row.game_hash,
+            started_at=_us(row.started_us),
+            settled_at=_us(row.settled_us),
+        )
+
+    @staticmethod
+    def _bet_of(row: Any) -> CrashWager:
+        return CrashWager(
+            bet_id=row.id,
+            round_id=row.round_id,
+            operator_id=row.operator_id,
+            player_id=row.player_id,
+            currency=row.currency,
+            mode=row.mode,
+            stake=int(row.stake),
+            auto_cash_out=_dec(row.auto_cash_out),
+            cashed_out_at=_dec(row.cashed_out_at),
+            status=row.status,
+            multiplier=row.multiplier,
+            payout=int(row.payout),
+            balance_after=int(row.balance_after),
+            idempotency_key=row.idempotency_key,
+            placed_at=from_micros(int(row.created_us)),
+            settled_at=_us(row.settled_us),
+        )
+
+    def _locked_round(self, conn: Connection, op: str, round_id: str, *, share: bool) -> Any:
+        q = self._q_share if share else self._q_lock
+        row = conn.execute(q, {"rid": round_id, "op": op}).first()
+        if row is None:
+            raise InvalidBet(f"round: no crash round {round_id!r} for operator {op}")
+        return row
+
+    # -- chains ---------------------------------------------------------------------------
+
+    def new_chain(self, info: CrashChainInfo, sealed_seed: str) -> ChainRow:
+        params = {"op": info.operator_id, "table": info.table_id}
+
+        def work(conn: Connection) -> ChainRow:
+            if conn.execute(self._q_current, params).first() is not None:
+                raise RoundInProgress(
+                    f"table {info.table_id} has an unsettled round; settle it first"
+                )
+            number = (conn.execute(self._q_max_no, params).scalar() or 0) + 1
+            conn.execute(self._q_retire, params)
+            conn.execute(
+                crash_chains.insert(),
+                {
+                    "operator_id": info.operator_id,
+                    "table_id": info.table_id,
+                    "chain_no": number,
+                    "status": "active",
+                    "length": info.length,
+                    "terminal_hash": info.terminal_hash,
+                    "chain_seed": sealed_seed,
+                    "salt": None,
+                    "crash_scheme": info.crash_scheme.value,
+                    "house_edge": format_multiplier(info.house_edge),
+                    "max_target": format_multiplier(info.max_target),
+                    "games_used": 0,
+                    "created_us": to_micros(self._clock()),
+                },
+            )
+            return self._chain_row(conn.execute(self._q_chain, params).one())
+
+        return self._wallet._tx(work)
+
+    def _active(self, conn: Connection, op: str, table: str) -> Any:
+        q = self._q_chain if self._wallet._sqlite else self._q_chain.with_for_update()
+        row = conn.execute(q, {"op": op, "table": table}).first()
+        if row is None:
+            raise ConfigurationError(f"table {table} has no hash chain: create one first")
+        return row
+
+    def set_salt(self, operator_id: str, table_id: str, salt: str) -> ChainRow:
+        def work(conn: Connection) -> ChainRow:
+            row = self._active(conn, operator_id, table_id)
+            if row.salt == salt:
+                return self._chain_row(row)
+            if row.salt is not None or row.games_used:
+                raise ConfigurationError(f"the salt of table {table_id}'s chain is fixed already")
+            conn.execute(crash_chains.update().where(crash_chains.c.id == row.id).values(salt=salt))
+            return replace(self._chain_row(row), info=replace(self._chain_row(row).info, salt=salt))
+
+        return self._wallet._tx(work)
+
+    def chain(self, operator_id: str, table_id: str, chain_no: int | None = None) -> ChainRow:
+        params = {"op": operator_id, "table": table_id, "no": chain_no}
+
+        def work(conn: Connection) -> ChainRow:
+            q = self._q_chain if chain_no is None else self._q_chain_no
+            row = conn.execute(q, params).first()
+            if row is None:
+                raise ConfigurationError(f"table {table_id} has no such hash chain")
+            return self._chain_row(row)
+
+        return self._wallet._tx(work)
+
+    # -- rounds ---------------------------------------------------------------------------
+
+    def open_round(self, operator_id: str, table_id: str) -> CrashRound:
+        params = {"op": operator_id, "table": table_id}
+
+        def work(conn: Connection) -> CrashRound:
+            chain = self._active(conn, operator_id, table_id)  # locked: one opener at a time
+            current = conn.execute(self._q_current, params).first()
+            if current is not None:
+                row = conn.execute(self._q_round, {"rid": current.id, "op": operator_id}).one()
+                return self._round_of(row)
+            if chain.salt is None:
+                raise ConfigurationError(f"table {table_id}'s chain has no salt yet")
+            if chain.games_used >= chain.length:
+                raise ConfigurationError(f"table {table_id}'s chain is used up: create a new one")
+            game = int(chain.games_used) + 1
+            conn.execute(
+                crash_chains.update().where(crash_chains.c.id == chain.id).values(games_used=game)
+            )
+            round_id = uuid.uuid4().hex
+            conn.execute(
+                crash_rounds.insert(),
+                {
+                    "id": round_id,
+                    "operator_id": operator_id,
+                    "table_id": table_id,
+                    "chain_id": chain.id,
+                    "game_no": game,
+                    "status": "open",
+                    "crash_point": None,
+                    "game_hash": None,
+                    "created_us": to_micros(self._clock()),
+                    "started_us": None,
+                    "settled_us": None,
+                },
+            )
+            return self._round_of(
+                conn.execute(self._q_round, {"rid": round_id, "op": operator_id}).one()
+            )
+
+        return self._wallet._tx(work)
+
+    def get_round(self, operator_id: str, round_id: str) -> CrashRound:
+        def work(conn: Connection) -> CrashRound:
+            row = conn.execute(self._q_round, {"rid": round_id, "op": operator_id}).first()
+            if row is None:
+                raise InvalidBet(f"round: no crash round {round_id!r} for operator {operator_id}")
+            return self._round_of(row)
+
+        return self._wallet._tx(work)
+
+    def place_bet(self, plan: BetPlan) -> tuple[CrashWager, bool]:
+        acct = plan.account
+        op = acct.operator_id
+        wallet = self._wallet
+
+        def work(conn: Connection) -> tuple[CrashWager, bool]:
+            known = conn.execute(self._q_key, {"op": op, "key": plan.key}).first()
+            if known is not None:
+                if known.fingerprint != plan.fingerprint:
+                    raise IdempotencyConflict(
+                        f"idempotency key {plan.key!r} was already used for a different bet"
+                    )
+                return self._bet_of(known), True
+            round_ = self._locked_round(conn, op, plan.round_id, share=plan.bankroll is None)
+            if round_.status != "open":
+                raise RoundClosed(f"crash round {plan.round_id} has started: no more bets")
+            if plan.bankroll is not None:
+                who = {"op": op, "cur": acct.currency.code, "mode": acct.mode.value}
+                house = sum(r.amount for r in conn.execute(self._q_house, who))
+                exposure = plan.max_payout + sum(
+                    r.max_payout
+                    for r in conn.execute(self._q_exposure, {"rid": plan.round_id, **who})
+                )
+                if exposure > plan.bankroll + house + plan.stake:
+                    raise LimitExceeded(
+                        f"the {acct.currency.code} bankroll of {op} cannot cover this round's "
+                        "largest possible payouts"
+                    )
+            receipt = wallet._apply_on(conn, crash_stake_request(acct, plan.key, plan.stake))
+            bet_id = uuid.uuid4().hex
+            micros = to_micros(receipt.created_at)
+            doc = {
+                "id": bet_id,
+                "round_id": plan.round_id,
+                "operator_id": op,
+                "idempotency_key": plan.key,
+                "fingerprint": plan.fingerprint,
+                "player_id": acct.player_id,
+                "currency": acct.currency.code,
+                "mode": acct.mode.value,
+                "stake": plan.stake,
+                "max_payout": plan.max_payout,
+                "auto_cash_out": None if plan.auto_cash_out is None else str(plan.auto_cash_out),
+                "cashed_out_at": None,
+                "status": "placed",
+                "multiplier": "0",
+                "payout": 0,
+                "balance_after": receipt.balance_after,
+                "created_us": micros,
+                "settled_us": None,
+            }
+            conn.execute(crash_bets.insert(), doc)
+            return self._bet_of(conn.execute(self._q_key, {"op": op, "key": plan.key}).one()), False
+
+        return wallet._tx(work)
+
+    def start_round(self, operator_id: str, round_id: str, point: Decimal) -> CrashRound:
+        def work(conn: Connection) -> CrashRound:
+            row = self._locked_round(conn, operator_id, round_id, share=False)
+            if row.status != "open":
+                return self._round_of(row)
+            conn.execute(
+                crash_rounds.update()
+                .where(crash_rounds.c.id == round_id)
+                .values(
+                    status="running",
+                    crash_point=str(point),
+                    started_us=to_micros(self._clock()),
+                )
+            )
+            return self._round_of(
+                conn.execute(self._q_round, {"rid": round_id, "op": operator_id}).one()
+            )
+
+        return self._wallet._tx(work)
+
+    def cash_out(self, operator_id: str, bet_id: str, rule: CashOutRule) -> CrashWager:
+        def work(conn: Connection) -> CrashWager:
+            found = conn.execute(self._q_bet, {"bid": bet_id, "op": operator_id}).first()
+            if found is None:
+                raise InvalidBet(f"bet: no crash bet {bet_id!r} for operator {operator_id}")
+            # Cash-outs and the settlement change a bet only under its round's lock: take it,
+            # then read the bet again (a cash-out may have committed meanwhile).
+            round_ = self._round_of(
+                self._locked_round(conn, operator_id, found.round_id, share=False)
+            )
+            bet = self._bet_of(conn.execute(self._q_bet, {"bid": bet_id, "op": operator_id}).one())
+            if bet.cashed_out_at is not None:
+                return bet
+            at = rule(bet, round_)
+            conn.execute(
+                crash_bets.update()
+                .where((crash_bets.c.id == bet_id) & crash_bets.c.cashed_out_at.is_(None))
+                .values(cashed_out_at=str(at))
+            )
+            return replace(bet, cashed_out_at=at)
+
+        return self._wallet._tx(work)
+
+    def settle_round(
+        self, operator_id: str, round_id: str, game_hash: str
+    ) -> tuple[CrashRound, list[CrashWager], bool]:
+        wallet = self._wallet
+
+        def work(conn: Connection) -> tuple[CrashRound, list[CrashWager], bool]:
+            round_ = self._round_of(self._locked_round(conn, operator_id, round_id, share=False))
+            if round_.status == "settled":
+                return round_, self._wagers(conn, round_id), False
+            if round_.status != "running":
+                raise RoundClosed(f"crash round {round_id} has not started")
+            micros = to_micros(self._clock())
+            bets = self._wagers(conn, round_id)
+            # Credits in account order, so two settlements never wait on each other in a cycle.
+            for bet in sorted(bets, key=lambda w: (w.player_id, w.currency, w.mode, w.bet_id)):
+                multiplier, text = settle_values(round_, bet)
+                payout = payout_minor(bet.stake, multiplier)
+                balance = bet.balance_after
+                if payout:
+                    req = crash_payout_request(account_of(bet), bet.idempotency_key, payout)
+                    balance = wallet._apply_on(conn, req).balance_after
+                done = conn.execute(
+                    self._q_settle_bet,
+                    {
+                        "bid": bet.bet_id,
+                        "multiplier": text,
+                        "payout": payout,
+                        "balance_after": balance,
+                        "at": micros,
+                    },
+                )
+                if done.rowcount != 1:  # pragma: no cover - the round row is locked
+                    raise RoundClosed(f"crash bet {bet.bet_id} was settled meanwhile")
+            conn.execute(
+                crash_rounds.update()
+                .where((crash_rounds.c.id == round_id) & (crash_rounds.c.status == "running"))
+                .values(status="settled", game_hash=game_hash, settled_us=micros)
+            )
+            settled = self._round_of(
+                conn.execute(self._q_round, {"rid": round_id, "op": operator_id}).one()
+            )
+            return settled, self._wagers(conn, round_id), True
+
+        return wallet._tx(work)
+
+    def _wagers(self, conn: Connection, round_id: str) -> list[CrashWager]:
+        return [self._bet_of(row) for row in conn.execute(self._q_bets, {"rid": round_id})]
+
+    def wagers(self, operator_id: str, round_id: str) -> list[CrashWager]:
+        def work(conn: Connection) -> list[CrashWager]:
+            if conn.execute(self._q_round, {"rid": round_id, "op": operator_id}).first() is None:
+                raise InvalidBet(f"round: no crash round {round_id!r} for operator {operator_id}")
+            return self._wagers(conn, round_id)
+
+        return self._wallet._tx(work)
+
+    def find_bet(self, operator_id: str, key: str) -> tuple[str, CrashWager] | None:
+        def work(conn: Connection) -> tuple[str, CrashWager] | None:
+            row = conn.execute(self._q_key, {"op": operator_id, "key": key}).first()
+            return None if row is None else (row.fingerprint, self._bet_of(row))
+
+        return self._wallet._tx(work)
+
+    def settled_bets(
+        self, operator_id: str, player_id: str | None
+    ) -> list[tuple[CrashWager, CrashRound]]:
+        r, b = crash_rounds.c, crash_bets.c
+        q = (
+            select(crash_bets.c.id, crash_bets.c.round_id)
+            .join(crash_rounds, r.id == b.round_id)
+            .where((b.operator_id == operator_id) & (r.status == "settled"))
+            .order_by(r.settled_us, r.id, b.created_us, b.id)
+        )
+        if player_id is not None:
+            q = q.where(b.player_id == player_id)
+        q_bets = select(crash_bets).where(b.round_id == bindparam("rid"))
+
+        def work(conn: Connection) -> list[tuple[CrashWager, CrashRound]]:
+            out: list[tuple[CrashWager, CrashRound]] = []
+            rounds: dict[str, CrashRound] = {}
+            bets: dict[str, CrashWager] = {}
+            for row in conn.execute(q).all():
+                if row.round_id not in rounds:
+                    rounds[row.round_id] = self._round_of(
+                        conn.execute(self._q_round, {"rid": row.round_id, "op": operator_id}).one()
+                    )
+                    for bet_row in conn.execute(q_bets, {"rid": row.round_id}):
+                        bets[bet_row.id] = self._bet_of(bet_row)
+                out.append((bets[row.id], rounds[row.round_id]))
+            return out
+
+        return self._wallet._tx(work)

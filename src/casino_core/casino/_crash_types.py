@@ -1,0 +1,270 @@
+"""Crash tables: value types, the plan of one bet, the settlement rule and the store port."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Protocol
+
+from casino_core.casino._types import _timestamp
+from casino_core.errors import ConfigurationError, InvalidInput
+from casino_core.fairness import CrashScheme
+from casino_core.games import format_multiplier, make_crash_record
+from casino_core.wallet import AccountKey, Kind
+from casino_core.wallet._common import Request, single_request
+
+__all__ = [
+    "BetPlan",
+    "ChainRow",
+    "CrashChainInfo",
+    "CrashRound",
+    "CrashStore",
+    "CrashWager",
+    "bet_multiplier",
+    "crash_payout_request",
+    "crash_stake_request",
+    "effective_target",
+]
+
+
+@dataclass(frozen=True, slots=True)
+class CrashChainInfo:
+    """A table's published hash chain: what players may see (never the chain's seed).
+
+    ``terminal_hash`` is the commitment published before game 1; ``salt`` the public value
+    fixed after it (None until :meth:`CrashTable.set_salt`); ``games_used`` how many games
+    of the ``length`` have been opened.
+    """
+
+    operator_id: str
+    table_id: str
+    chain_no: int
+    length: int
+    terminal_hash: str
+    salt: str | None
+    crash_scheme: CrashScheme
+    house_edge: Fraction
+    max_target: Fraction
+    games_used: int
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class ChainRow:
+    """A chain as stored: its public info, the store's id and the sealed chain seed."""
+
+    chain_id: int
+    info: CrashChainInfo
+    sealed_seed: str = field(repr=False)
+
+
+@dataclass(frozen=True, slots=True)
+class CrashRound:
+    """One game of a crash table: ``"open"`` (taking bets), ``"running"``, ``"settled"``.
+
+    ``game`` is the game number in the chain (game 1 uses the last hash generated).
+    ``crash_point`` is fixed at the start and is for the host's clock only until the round
+    is settled (it is left out of the repr); ``game_hash`` is None until settlement reveals
+    it (anyone can then check it with ``verify_chain_link(game_hash, terminal_hash)``).
+    """
+
+    round_id: str
+    operator_id: str
+    table_id: str
+    chain_no: int
+    game: int
+    terminal_hash: str
+    salt: str
+    crash_scheme: CrashScheme
+    house_edge: Fraction
+    max_target: Fraction
+    status: str
+    created_at: datetime
+    crash_point: Decimal | None = field(default=None, repr=False)
+    game_hash: str | None = None
+    started_at: datetime | None = None
+    settled_at: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CrashWager:
+    """One bet in a crash round: ``"placed"`` until the round settles it (exactly once).
+
+    ``auto_cash_out`` is the player's target (None: manual only); ``cashed_out_at`` the
+    accepted cash-out (manual, or the auto target reached before a manual request);
+    ``multiplier`` (exact decimal text) and ``payout = floor(stake x multiplier)`` are set at
+    settlement; ``balance_after`` is the player's balance after the bet's last movement.
+    ``game`` is always ``"crash"`` (observers receive wagers through ``round_settled``).
+    """
+
+    bet_id: str
+    round_id: str
+    operator_id: str
+    player_id: str
+    currency: str
+    mode: str
+    stake: int
+    auto_cash_out: Decimal | None
+    cashed_out_at: Decimal | None
+    status: str
+    multiplier: str
+    payout: int
+    balance_after: int
+    idempotency_key: str
+    placed_at: datetime
+    settled_at: datetime | None = None
+    game: str = "crash"
+
+    def record(self, round_: CrashRound) -> dict[str, object]:
+        """Round record v1 of this settled bet (``casino-core verify`` checks it).
+
+        ``params.target`` is the bet's cash-out: the accepted cash-out, else its auto
+        target, else the table's ``max_target`` (where every bet is cashed out at the latest);
+        the multiplier is that target if the crash point reached it, else 0.
+        """
+        if round_.game_hash is None or self.settled_at is None:
+            raise InvalidInput("only a settled bet has a round record")
+        target = effective_target(self.cashed_out_at, self.auto_cash_out, round_.max_target)
+        record = make_crash_record(
+            round_.crash_scheme,
+            round_.game_hash,
+            round_.salt,
+            house_edge=round_.house_edge,
+            target=target,
+        )
+        record["placed_at"] = _timestamp(self.placed_at)
+        record["seed_revealed_at"] = _timestamp(self.settled_at)
+        return record
+
+
+def effective_target(
+    cashed_out_at: Decimal | None, auto_cash_out: Decimal | None, max_target: Fraction
+) -> Fraction:
+    """The multiplier a bet leaves at: its cash-out, else its auto target, else the max."""
+    if cashed_out_at is not None:
+        return Fraction(cashed_out_at)
+    if auto_cash_out is not None:
+        return Fraction(auto_cash_out)
+    return max_target
+
+
+def bet_multiplier(
+    point: Decimal,
+    cashed_out_at: Decimal | None,
+    auto_cash_out: Decimal | None,
+    max_target: Fraction,
+) -> Fraction:
+    """The settlement rule: the bet's target (see :func:`effective_target`) if the crash
+    point reached it (at or above it, as the crash verifier checks), else 0."""
+    target = effective_target(cashed_out_at, auto_cash_out, max_target)
+    return target if Fraction(point) >= target else Fraction(0)
+
+
+@dataclass(frozen=True, slots=True)
+class BetPlan:
+    """A validated crash bet, ready for a store's unit of work."""
+
+    account: AccountKey
+    round_id: str
+    key: str
+    fingerprint: str
+    stake: int
+    auto_cash_out: Decimal | None
+    max_payout: int  # floor(stake x (auto target or max_target)): the bankroll exposure
+    bankroll: int | None
+
+
+def crash_stake_request(account: AccountKey, key: str, stake: int) -> Request:
+    """The stake debit of a crash bet (wallet key ``casino-crash:<key>:stake``)."""
+    return single_request(Kind.DEBIT, account, stake, f"casino-crash:{key}:stake", "house")
+
+
+def crash_payout_request(account: AccountKey, key: str, payout: int) -> Request:
+    """The payout credit of a crash bet (wallet key ``casino-crash:<key>:payout``)."""
+    return single_request(Kind.CREDIT, account, payout, f"casino-crash:{key}:payout", "house")
+
+
+CashOutRule = Callable[[CrashWager, CrashRound], Decimal]
+"""(the bet, its running round) -> the cash-out to record (or raise RoundClosed)."""
+
+
+class CrashStore(Protocol):
+    """What a casino store does for crash tables, each call one unit of work."""
+
+    def new_chain(self, info: CrashChainInfo, sealed_seed: str) -> ChainRow:
+        """Store a chain as the table's active one (its ``chain_no`` is assigned); the
+        previous one is retired. ``RoundInProgress`` if the table has an unsettled round."""
+        ...
+
+    def set_salt(self, operator_id: str, table_id: str, salt: str) -> ChainRow:
+        """Fix the active chain's salt once (before its first game)."""
+        ...
+
+    def chain(self, operator_id: str, table_id: str, chain_no: int | None = None) -> ChainRow:
+        """The active chain (or the numbered one); ``ConfigurationError`` if none."""
+        ...
+
+    def open_round(self, operator_id: str, table_id: str) -> CrashRound:
+        """The table's unsettled round, or a new one on the chain's next game."""
+        ...
+
+    def get_round(self, operator_id: str, round_id: str) -> CrashRound:
+        """A round by id (``InvalidBet`` if the operator has none)."""
+        ...
+
+    def place_bet(self, plan: BetPlan) -> tuple[CrashWager, bool]:
+        """Debit the stake and store the bet while the round is open; (bet, was a replay)."""
+        ...
+
+    def start_round(self, operator_id: str, round_id: str, point: Decimal) -> CrashRound:
+        """Open -> running with its crash point (a running round is returned as it is)."""
+        ...
+
+    def cash_out(self, operator_id: str, bet_id: str, rule: CashOutRule) -> CrashWager:
+        """Record the cash-out ``rule`` gives, under the round's lock (idempotent)."""
+        ...
+
+    def settle_round(
+        self, operator_id: str, round_id: str, game_hash: str
+    ) -> tuple[CrashRound, list[CrashWager], bool]:
+        """Settle every bet once and reveal the game hash; (round, bets, whether it changed)."""
+        ...
+
+    def wagers(self, operator_id: str, round_id: str) -> list[CrashWager]:
+        """The round's bets in the order they were placed."""
+        ...
+
+    def find_bet(self, operator_id: str, key: str) -> tuple[str, CrashWager] | None:
+        """(request fingerprint, bet) stored under an idempotency key, if any."""
+        ...
+
+    def settled_bets(
+        self, operator_id: str, player_id: str | None
+    ) -> list[tuple[CrashWager, CrashRound]]:
+        """Settled bets (the operator's or one player's) with their rounds, in play order."""
+        ...
+
+
+def settle_values(round_: CrashRound, bet: CrashWager) -> tuple[Fraction, str]:
+    """(exact multiplier, its text) of ``bet`` in the running ``round_``."""
+    assert round_.crash_point is not None
+    m = bet_multiplier(round_.crash_point, bet.cashed_out_at, bet.auto_cash_out, round_.max_target)
+    return m, format_multiplier(m)
+
+
+class NoCrashStore:
+    """The crash part of a store that keeps no crash tables: exports none, refuses the rest."""
+
+    def __init__(self, reason: str) -> None:
+        self._reason = reason
+
+    def settled_bets(
+        self, operator_id: str, player_id: str | None
+    ) -> list[tuple[CrashWager, CrashRound]]:
+        return []
+
+    def __getattr__(self, name: str) -> Any:
+        raise ConfigurationError(f"crash tables: {self._reason}")

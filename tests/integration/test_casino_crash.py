@@ -1,0 +1,292 @@
+"""Crash tables on every store (memory, SQLite, PostgreSQL), and races on PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from decimal import Decimal
+from fractions import Fraction
+
+import pytest
+
+from _casino_backends import SEED_KEY, sql_casino
+from casino_core.casino import Casino, CasinoSettings
+from casino_core.errors import (
+    IdempotencyConflict,
+    RoundClosed,
+    StorageUnavailable,
+)
+from casino_core.fairness import verify_chain_link
+from casino_core.games import CrashRules, verify_lines
+from casino_core.wallet import AccountKey, Mode
+
+Factory = Callable[..., Casino]
+SALT = "00000000000000000002b8d1c0e3bd8c4c1d1e1b5f5a4bcd9f9b1c2d3e4f5a6b"
+
+
+def funded(casino: Casino, operator: str, player: str, amount: int = 1_000_00) -> AccountKey:
+    """Open and fund the player's USD account."""
+    account = AccountKey(operator, player, "USD")
+    casino.wallet.open_account(account)
+    casino.wallet.credit(
+        account, amount, idempotency_key=f"dep-{player}", system_account="deposits"
+    )
+    return account
+
+
+class Counter:
+    """Counts round_settled events per bet id."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.bets: dict[str, int] = {}
+
+    def round_settled(self, round_: object) -> None:
+        with self.lock:
+            bet_id = getattr(round_, "bet_id", "")
+            self.bets[bet_id] = self.bets.get(bet_id, 0) + 1
+
+    def seed_rotated(self, *args: object) -> None:
+        pass
+
+    def limit_hit(self, *args: object) -> None:
+        pass
+
+
+class TestOnEveryStore:
+    """The same lifecycle, export and ledger on memory, SQLite and PostgreSQL."""
+
+    def test_rounds_settle_verify_and_reconcile(
+        self, casino_factory: Factory, operator: str
+    ) -> None:
+        """Five rounds of mixed bets: records verify, journal reconciles, money adds up."""
+        casino = casino_factory(CasinoSettings(seed_key=SEED_KEY))
+        players = ["alice", "bob"]
+        accounts = [funded(casino, operator, p) for p in players]
+        table = casino.crash_table(operator, "main")
+        info = table.new_chain(20, CrashRules(max_target=Fraction(100)))
+        table.set_salt(SALT)
+        staked = paid = 0
+        for game in range(1, 6):
+            r = table.open_round()
+            assert r.game == game
+            bets = [
+                table.place_bet(
+                    r.round_id,
+                    p,
+                    "USD",
+                    "real",
+                    1_00 + i,
+                    auto_cash_out=auto,
+                    idempotency_key=f"{game}-{p}-{i}",
+                )
+                for i, auto in enumerate([None, "1.01", "2.50", "100"])
+                for p in players
+            ]
+            point = table.start_round(r.round_id).crash_point
+            assert point is not None
+            with pytest.raises(RoundClosed):
+                table.place_bet(r.round_id, "alice", "USD", "real", 1, idempotency_key=f"x{game}")
+            if point >= Decimal("1.20"):
+                assert table.cash_out(bets[0].bet_id, "1.20").cashed_out_at == Decimal("1.20")
+            settled, wagers = table.settle_round(r.round_id)
+            assert settled.game_hash is not None
+            assert verify_chain_link(settled.game_hash, info.terminal_hash) == game
+            assert [w.status for w in wagers] == ["settled"] * len(bets)
+            staked += sum(w.stake for w in wagers)
+            paid += sum(w.payout for w in wagers)
+        export = casino.export(operator)
+        checks = list(verify_lines(export.jsonl().splitlines()))
+        assert len(checks) == 40
+        assert all(c.ok for c in checks)
+        report = casino.wallet.reconcile(operator)
+        assert report.ok
+        total = sum(casino.wallet.balance(a).posted for a in accounts)
+        assert total == 2 * 1_000_00 - staked + paid
+        house = casino.wallet.system_balance(operator, "house", accounts[0].currency, Mode.REAL)
+        assert house == staked - paid
+
+    def test_replays_and_conflicts(self, casino_factory: Factory, operator: str) -> None:
+        """A bet key replays (also after the start); another request under it conflicts."""
+        casino = casino_factory()
+        funded(casino, operator, "alice")
+        table = casino.crash_table(operator, "t")
+        table.new_chain(3)
+        table.set_salt(SALT)
+        r = table.open_round()
+        bet = table.place_bet(r.round_id, "alice", "USD", "real", 5_00, idempotency_key="k")
+        table.start_round(r.round_id)
+        again = table.place_bet(r.round_id, "alice", "USD", "real", 5_00, idempotency_key="k")
+        assert again == bet
+        with pytest.raises(IdempotencyConflict):
+            table.place_bet(r.round_id, "alice", "USD", "real", 6_00, idempotency_key="k")
+        assert table.bets(r.round_id) == [bet]
+
+
+class TestSqlReload:
+    """A second host on the same database plays on from the stored, sealed chain."""
+
+    def test_other_host_settles_and_wrong_key_fails(
+        self, casino_sqlite_path: object, operator: str
+    ) -> None:
+        """The chain seed is read back with the key; a wrong key is StorageUnavailable."""
+        url = f"sqlite:///{casino_sqlite_path}"
+        first = sql_casino(url, None, CasinoSettings(seed_key=SEED_KEY))
+        wrong = sql_casino(url, None, CasinoSettings(seed_key=b"w" * 32))
+        second = sql_casino(url, None, CasinoSettings(seed_key=SEED_KEY))
+        try:
+            table = first.crash_table(operator, "t")
+            info = table.new_chain(10)
+            table.set_salt(SALT)
+            r = table.open_round()
+            with pytest.raises(StorageUnavailable):
+                wrong.crash_table(operator, "t").start_round(r.round_id)
+            running = second.crash_table(operator, "t").start_round(r.round_id)
+            settled = first.crash_table(operator, "t").settle_round(r.round_id)[0]
+            assert settled.crash_point == running.crash_point
+            assert settled.game_hash is not None
+            assert verify_chain_link(settled.game_hash, info.terminal_hash) == 1
+        finally:
+            for casino in (first, wrong, second):
+                casino.close()
+
+
+def race(
+    hosts: list[Casino], operator: str, round_id: str, bet_ids: list[str]
+) -> dict[str, Decimal]:
+    """6 threads settle the round while one thread per bet cashes it out at 1.01, all
+    released at once; returns the accepted cash-outs."""
+    accepted: dict[str, Decimal] = {}
+    barrier = threading.Barrier(6 + len(bet_ids))
+
+    def settle(host: Casino) -> None:
+        barrier.wait()
+        host.crash_table(operator, "race").settle_round(round_id)
+
+    def cash(host: Casino, bet_id: str) -> None:
+        barrier.wait()
+        try:
+            bet = host.crash_table(operator, "race").cash_out(bet_id, "1.01")
+        except RoundClosed:
+            return
+        assert bet.cashed_out_at is not None
+        accepted[bet_id] = bet.cashed_out_at
+
+    threads = [threading.Thread(target=settle, args=(hosts[i % 3],)) for i in range(6)]
+    threads += [
+        threading.Thread(target=cash, args=(hosts[i % 3], b)) for i, b in enumerate(bet_ids)
+    ]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return accepted
+
+
+@pytest.mark.postgres
+class TestPostgresRaces:
+    """Hosts settling and cashing out at once: every bet is paid exactly once."""
+
+    def test_concurrent_settles_and_cash_outs(
+        self, postgres_url: str, casino_pg_schema: str, operator: str
+    ) -> None:
+        """6 threads settle while 12 cash out: one settlement, each bet credited once."""
+        counter = Counter()
+        hosts = [
+            sql_casino(postgres_url, casino_pg_schema, CasinoSettings(seed_key=SEED_KEY))
+            for _ in range(3)
+        ]
+        hosts = [Casino(h._store, h._settings, observers=[counter]) for h in hosts]
+        try:
+            casino = hosts[0]
+            players = [f"p{i}" for i in range(12)]
+            accounts = [funded(casino, operator, p) for p in players]
+            table = casino.crash_table(operator, "race")
+            table.new_chain(5)
+            table.set_salt(SALT)
+            paid = 0
+            for _ in range(3):
+                r = table.open_round()
+                bets = [
+                    table.place_bet(
+                        r.round_id,
+                        p,
+                        "USD",
+                        "real",
+                        10_00,
+                        auto_cash_out="3.00" if i % 3 == 0 else None,
+                        idempotency_key=f"{r.round_id}-{p}",
+                    )
+                    for i, p in enumerate(players)
+                ]
+                point = table.start_round(r.round_id).crash_point
+                assert point is not None
+                accepted = race(hosts, operator, r.round_id, [b.bet_id for b in bets])
+                wagers = {w.bet_id: w for w in table.bets(r.round_id)}
+                assert {w.status for w in wagers.values()} == {"settled"}
+                for bet in bets:
+                    w = wagers[bet.bet_id]
+                    if bet.bet_id in accepted:
+                        assert w.cashed_out_at == accepted[bet.bet_id]
+                        assert w.payout == 10_10
+                    elif bet.auto_cash_out is not None:
+                        assert w.payout == (30_00 if point >= 3 else 0)
+                    else:
+                        assert w.payout == 0
+                    assert counter.bets[bet.bet_id] == 1
+                    paid += w.payout
+            assert casino.wallet.reconcile(operator).ok
+            balances = sum(casino.wallet.balance(a).posted for a in accounts)
+            assert balances == 12 * 1_000_00 - 3 * 12 * 10_00 + paid
+        finally:
+            for host in hosts:
+                host.close()
+
+    def test_bets_racing_the_start(
+        self, postgres_url: str, casino_pg_schema: str, operator: str
+    ) -> None:
+        """Bets released with the start either land in the round (debited) or are refused
+        (RoundClosed, no money moved); the round holds exactly the accepted ones."""
+        casino = sql_casino(postgres_url, casino_pg_schema)
+        try:
+            players = [f"q{i}" for i in range(12)]
+            accounts = {p: funded(casino, operator, p) for p in players}
+            table = casino.crash_table(operator, "start-race")
+            table.new_chain(2)
+            table.set_salt(SALT)
+            r = table.open_round()
+            barrier = threading.Barrier(len(players) + 1)
+            placed: dict[str, str] = {}
+            refused: list[str] = []
+
+            def bet(player: str) -> None:
+                barrier.wait()
+                try:
+                    w = table.place_bet(
+                        r.round_id, player, "USD", "real", 7_00, idempotency_key=f"race-{player}"
+                    )
+                except RoundClosed:
+                    refused.append(player)
+                else:
+                    placed[player] = w.bet_id
+
+            def start() -> None:
+                barrier.wait()
+                table.start_round(r.round_id)
+
+            threads = [threading.Thread(target=bet, args=(p,)) for p in players]
+            threads.append(threading.Thread(target=start))
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert len(placed) + len(refused) == len(players)
+            assert {w.bet_id for w in table.bets(r.round_id)} == set(placed.values())
+            for p, account in accounts.items():
+                expected = 1_000_00 - (7_00 if p in placed else 0)
+                assert casino.wallet.balance(account).posted == expected
+            settled = table.settle_round(r.round_id)[1]
+            assert len(settled) == len(placed)
+            assert casino.wallet.reconcile(operator).ok
+        finally:
+            casino.close()
