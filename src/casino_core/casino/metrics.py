@@ -22,6 +22,7 @@ dashboards and alerts, while the journal stays the exact record of money.
 
 from __future__ import annotations
 
+from casino_core.casino._crash_types import CrashWager
 from casino_core.casino._types import Round, SeedRotation
 from casino_core.errors import ConfigurationError
 
@@ -93,8 +94,8 @@ class PrometheusObserver:
     def __repr__(self) -> str:
         return f"PrometheusObserver(namespace={self._namespace!r})"
 
-    def round_settled(self, round_: Round) -> None:
-        """Count the round and add its stake and payout."""
+    def round_settled(self, round_: Round | CrashWager) -> None:
+        """Count the round (or settled crash bet) and add its stake and payout."""
         self._rounds.labels(round_.game, round_.currency, round_.mode).inc()
         self._stake.labels(round_.currency, round_.mode).inc(round_.stake)
         self._payout.labels(round_.currency, round_.mode).inc(round_.payout)

@@ -90,6 +90,27 @@ class TestRounds:
 
 
 class TestSeedsAndLimits:
+    def test_settled_crash_bets_count_as_rounds(self) -> None:
+        """Each settled crash bet counts once, with its stake and payout."""
+        from casino_core.games import CrashRules
+
+        casino, registry = observed()
+        table = casino.crash_table("op", "t")
+        table.new_chain(10, CrashRules(max_target=100))
+        table.set_salt("salt")
+        r = table.open_round()
+        for n in range(3):
+            table.place_bet(r.round_id, "alice", "USD", "real", 1_00, auto_cash_out="1.50",
+                            idempotency_key=f"c{n}")  # fmt: skip
+        table.start_round(r.round_id)
+        _, bets = table.settle_round(r.round_id)
+        table.settle_round(r.round_id)  # a second settlement settles nothing again
+        crash = {"game": "crash", "currency": "USD", "mode": "real"}
+        assert value(registry, "rounds_settled_total", **crash) == 3
+        usd = {"currency": "USD", "mode": "real"}
+        assert value(registry, "stake_minor_units_total", **usd) == 3_00
+        assert value(registry, "payout_minor_units_total", **usd) == sum(b.payout for b in bets)
+
     def test_rotations_are_counted(self) -> None:
         """rotate_seed and set_client_seed each count one rotation."""
         casino, registry = observed()
