@@ -1,4 +1,5 @@
-"""Crash tables on every store (memory, SQLite, PostgreSQL), and races on PostgreSQL."""
+"""Crash tables on every store (memory, SQLite, PostgreSQL, Redis), and races on PostgreSQL
+and Redis."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from fractions import Fraction
 
 import pytest
 
-from _casino_backends import SEED_KEY, sql_casino
+from _casino_backends import SEED_KEY, CasinoFactory, RedisKeys, money_mode, sql_casino
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.errors import (
     IdempotencyConflict,
@@ -25,8 +26,8 @@ SALT = "00000000000000000002b8d1c0e3bd8c4c1d1e1b5f5a4bcd9f9b1c2d3e4f5a6b"
 
 
 def funded(casino: Casino, operator: str, player: str, amount: int = 1_000_00) -> AccountKey:
-    """Open and fund the player's USD account."""
-    account = AccountKey(operator, player, "USD")
+    """Open and fund the player's USD account (in the casino's money mode)."""
+    account = AccountKey(operator, player, "USD", money_mode(casino))
     casino.wallet.open_account(account)
     casino.wallet.credit(
         account, amount, idempotency_key=f"dep-{player}", system_account="deposits"
@@ -54,13 +55,14 @@ class Counter:
 
 
 class TestOnEveryStore:
-    """The same lifecycle, export and ledger on memory, SQLite and PostgreSQL."""
+    """The same lifecycle, export and ledger on memory, SQLite, PostgreSQL and Redis."""
 
     def test_rounds_settle_verify_and_reconcile(
-        self, casino_factory: Factory, operator: str
+        self, casino_factory: CasinoFactory, operator: str
     ) -> None:
         """Five rounds of mixed bets: records verify, journal reconciles, money adds up."""
         casino = casino_factory(CasinoSettings(seed_key=SEED_KEY))
+        mode = casino_factory.mode
         players = ["alice", "bob"]
         accounts = [funded(casino, operator, p) for p in players]
         table = casino.crash_table(operator, "main")
@@ -75,7 +77,7 @@ class TestOnEveryStore:
                     r.round_id,
                     p,
                     "USD",
-                    "real",
+                    mode,
                     1_00 + i,
                     auto_cash_out=auto,
                     idempotency_key=f"{game}-{p}-{i}",
@@ -86,7 +88,7 @@ class TestOnEveryStore:
             point = table.start_round(r.round_id).crash_point
             assert point is not None
             with pytest.raises(RoundClosed):
-                table.place_bet(r.round_id, "alice", "USD", "real", 1, idempotency_key=f"x{game}")
+                table.place_bet(r.round_id, "alice", "USD", mode, 1, idempotency_key=f"x{game}")
             if point >= Decimal("1.20"):
                 assert table.cash_out(bets[0].bet_id, "1.20").cashed_out_at == Decimal("1.20")
             settled, wagers = table.settle_round(r.round_id)
@@ -103,23 +105,26 @@ class TestOnEveryStore:
         assert report.ok
         total = sum(casino.wallet.balance(a).posted for a in accounts)
         assert total == 2 * 1_000_00 - staked + paid
-        house = casino.wallet.system_balance(operator, "house", accounts[0].currency, Mode.REAL)
+        house = casino.wallet.system_balance(
+            operator, "house", accounts[0].currency, accounts[0].mode
+        )
         assert house == staked - paid
 
-    def test_replays_and_conflicts(self, casino_factory: Factory, operator: str) -> None:
+    def test_replays_and_conflicts(self, casino_factory: CasinoFactory, operator: str) -> None:
         """A bet key replays (also after the start); another request under it conflicts."""
         casino = casino_factory()
+        mode = casino_factory.mode
         funded(casino, operator, "alice")
         table = casino.crash_table(operator, "t")
         table.new_chain(3)
         table.set_salt(SALT)
         r = table.open_round()
-        bet = table.place_bet(r.round_id, "alice", "USD", "real", 5_00, idempotency_key="k")
+        bet = table.place_bet(r.round_id, "alice", "USD", mode, 5_00, idempotency_key="k")
         table.start_round(r.round_id)
-        again = table.place_bet(r.round_id, "alice", "USD", "real", 5_00, idempotency_key="k")
+        again = table.place_bet(r.round_id, "alice", "USD", mode, 5_00, idempotency_key="k")
         assert again == bet
         with pytest.raises(IdempotencyConflict):
-            table.place_bet(r.round_id, "alice", "USD", "real", 6_00, idempotency_key="k")
+            table.place_bet(r.round_id, "alice", "USD", mode, 6_00, idempotency_key="k")
         assert table.bets(r.round_id) == [bet]
 
 

@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
 
-from casino_core.casino._crash_types import CrashStore, NoCrashStore
+from casino_core.casino._crash_redis import RedisCrashStore
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
 from casino_core.casino._plan import (
@@ -60,9 +60,6 @@ _NO_MOVE: Final[tuple[str, ...]] = ("",) * 11  # no payout: empty arguments
 
 def _flat(fields: Mapping[str, object]) -> list[str]:
     return [str(x) for item in fields.items() for x in item]
-
-
-_NO_CRASH: Final = NoCrashStore("the Redis demo store keeps no crash tables yet")
 
 
 class RedisCasinoStore:
@@ -108,6 +105,7 @@ class RedisCasinoStore:
         # (the script; a stale entry costs a 'retry' answer, which carries the fresh state).
         self._pairs: dict[tuple[str, str], dict[str, str]] = {}
         self._known_ops: set[str] = set()  # operators already in the mines/hilo registry
+        self._crash = RedisCrashStore(wallet)
 
     def _remember(self, op: str, player: str, pair: dict[str, str]) -> None:
         if len(self._pairs) >= _REMEMBERED:
@@ -122,9 +120,9 @@ class RedisCasinoStore:
         return self._w
 
     @property
-    def crash(self) -> CrashStore:
-        """Crash tables are not kept on Redis yet: every table call is refused."""
-        return _NO_CRASH
+    def crash(self) -> RedisCrashStore:
+        """Crash tables on the same wallet (see :class:`RedisCrashStore`)."""
+        return self._crash
 
     # -- keys -----------------------------------------------------------------------------
 
