@@ -6,7 +6,8 @@ that nonce is still the next one and the idempotency key unused, checks the fund
 bankroll), moves the stake and the payout with the wallet's own posting code, stores the round
 and increments the nonce. Redis runs a script alone, so that is one atomic unit; when another
 round took the nonce meanwhile the script writes nothing and the round is resolved again for
-the next nonce. Mines and hilo actions and seed rotations are one script each in the same way.
+the next nonce. Mines and hilo actions and seed rotations are one script each in the same way;
+crash tables live in :mod:`casino_core.casino._crash_redis` (one script per call that writes).
 
 **Play money only, not durable**: see :class:`RedisCasinoStore`.
 """
