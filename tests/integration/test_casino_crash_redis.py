@@ -20,16 +20,18 @@ from casino_core.casino._crash import CrashTable
 from casino_core.casino._crash_types import CrashRound, CrashWager
 from casino_core.casino.redis import RedisCasinoStore
 from casino_core.errors import (
+    ConfigurationError,
     IdempotencyConflict,
     InsufficientFunds,
     InvalidBet,
     InvalidInput,
     LimitExceeded,
     RoundClosed,
+    RoundInProgress,
     StorageUnavailable,
 )
 from casino_core.fairness import crash_point, verify_chain_link
-from casino_core.games import CrashRules
+from casino_core.games import CrashRules, verify_lines
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import AccountKey
 from casino_core.wallet.redis import RedisDemoWallet
@@ -272,3 +274,75 @@ class TestKeyExpiry:
         again = table.place_bet(r.round_id, "alice", "USD", "demo", 1_00, idempotency_key="b")
         assert again == table.bets(r.round_id)[0]
         casino.close()
+
+
+class TestChains:
+    """Chain and round bookkeeping in the table's scripts."""
+
+    def test_chain_rules_and_one_unsettled_round(
+        self, redis_keys: RedisKeys, operator: str
+    ) -> None:
+        """No chain, no salt, a fixed salt, a used-up chain and an unsettled round are refused."""
+        casino = redis_keys.casino()
+        table = casino.crash_table(operator, "t")
+        for call in (table.open_round, table.chain, lambda: table.set_salt(SALT)):
+            with pytest.raises(ConfigurationError):
+                call()
+        first = table.new_chain(2)
+        assert first.chain_no == 1
+        with pytest.raises(ConfigurationError, match="no salt"):
+            table.open_round()
+        assert table.set_salt(SALT).salt == SALT
+        assert table.set_salt(SALT).salt == SALT  # the same salt again: a no-op
+        with pytest.raises(ConfigurationError, match="fixed"):
+            table.set_salt("other")
+        r = table.open_round()
+        assert table.open_round() == r  # the unsettled round, not a new one
+        assert table.chain().games_used == 1
+        with pytest.raises(RoundInProgress):
+            table.new_chain(5)
+        table.start_round(r.round_id)
+        table.settle_round(r.round_id)
+        r2 = table.open_round()
+        assert (r2.game, r2.chain_no) == (2, 1)
+        table.start_round(r2.round_id)
+        table.settle_round(r2.round_id)
+        with pytest.raises(ConfigurationError, match="used up"):
+            table.open_round()
+        second = table.new_chain(3)
+        assert second.chain_no == 2
+        assert store_of(casino).crash.chain(operator, "t", 1).info.games_used == 2
+        with pytest.raises(ConfigurationError):
+            store_of(casino).crash.chain(operator, "t", 3)
+
+    def test_export_of_one_player(self, redis_keys: RedisKeys, operator: str) -> None:
+        """A player's export holds that player's settled bets only, and they verify."""
+        casino = redis_keys.casino(CasinoSettings(seed_key=SEED_KEY))
+        for player in ("alice", "bob"):
+            funded(casino, operator, player)
+        table = casino.crash_table(operator, "t")
+        table.new_chain(4)
+        table.set_salt(SALT)
+        mine: list[str] = []
+        for game in range(3):
+            r = table.open_round()
+            for player in ("alice", "bob", "alice"):
+                bet = table.place_bet(
+                    r.round_id,
+                    player,
+                    "USD",
+                    "demo",
+                    1_00,
+                    auto_cash_out="1.50",
+                    idempotency_key=f"{game}-{player}-{len(mine)}",
+                )
+                if player == "alice":
+                    mine.append(bet.bet_id)
+            table.start_round(r.round_id)
+            if game < 2:
+                table.settle_round(r.round_id)
+        export = casino.export(operator, "alice")
+        assert list(export.round_ids) == mine[:4]  # the unsettled round's bets are not there
+        checks = list(verify_lines(export.jsonl().splitlines()))
+        assert [c.ok for c in checks] == [True] * 4
+        assert len(casino.export(operator).round_ids) == 6

@@ -304,7 +304,7 @@ class RedisCrashStore:
                 return _round_of(_dict(out[1:]))
             if out[0] == "current":
                 return self.get_round(op, out[1])
-            if out[0] == "retry" and not seen:
+            if out[0] == "nochain":
                 raise ConfigurationError(f"table {table_id} has no hash chain: create one first")
             if out[0] == "nosalt":
                 raise ConfigurationError(f"table {table_id}'s chain has no salt yet")
@@ -414,7 +414,8 @@ class RedisCrashStore:
         self, operator_id: str, round_id: str, game_hash: str
     ) -> tuple[CrashRound, list[CrashWager], bool]:
         op, w = operator_id, self._w
-        for _ in range(_ATTEMPTS):
+        tries = 0
+        while True:
             doc, bet_ids = self._round_and_bets(op, round_id)
             if not doc:
                 raise _no_round(op, round_id)
@@ -423,6 +424,11 @@ class RedisCrashStore:
                 return round_, self._bets(op, bet_ids), False
             if round_.status != "running":
                 raise RoundClosed(f"crash round {round_id} has not started")
+            # A retry means a cash-out landed meanwhile (at most one per bet) or the round
+            # moved on: the budget grows with the bets.
+            tries += 1
+            if tries > _ATTEMPTS + len(bet_ids):
+                raise StorageUnavailable(f"crash round {round_id} kept changing")
             bets = self._bets(op, bet_ids)
             micros = str(to_micros(self._clock()))
             keys = [
@@ -456,7 +462,6 @@ class RedisCrashStore:
                 raise LimitExceeded(
                     f"a payout of crash round {round_id} would exceed 10**36 - 1 minor units"
                 )
-        raise StorageUnavailable(f"crash round {round_id} kept changing")
 
     def wagers(self, operator_id: str, round_id: str) -> list[CrashWager]:
         doc, bet_ids = self._round_and_bets(operator_id, round_id)
@@ -476,14 +481,23 @@ class RedisCrashStore:
         self, operator_id: str, player_id: str | None
     ) -> list[tuple[CrashWager, CrashRound]]:
         op = operator_id
-        round_ids: list[str] = self._call(lambda: self._r.lrange(self._k(op, "done"), 0, -1))
+
+        def read() -> tuple[list[dict[str, str]], list[list[str]]]:
+            round_ids: list[str] = self._r.lrange(self._k(op, "done"), 0, -1)  # type: ignore[assignment]
+            pipe = self._r.pipeline(transaction=True)
+            for round_id in round_ids:
+                pipe.hgetall(self._k(op, "r", round_id))
+                pipe.lrange(self._k(op, "rb", round_id), 0, -1)
+            got = pipe.execute()
+            return got[::2], got[1::2]
+
+        got: tuple[list[dict[str, str]], list[list[str]]] = self._call(read)
+        docs, id_lists = got
+        bets = iter(self._bets(op, [b for ids in id_lists for b in ids]))
         out: list[tuple[CrashWager, CrashRound]] = []
-        for round_id in round_ids:
-            doc, bet_ids = self._round_and_bets(op, round_id)
+        for doc, ids in zip(docs, id_lists, strict=True):
             round_ = _round_of(doc)
-            out.extend(
-                (bet, round_)
-                for bet in self._bets(op, bet_ids)
-                if player_id is None or bet.player_id == player_id
-            )
+            for bet in [next(bets) for _ in ids]:
+                if player_id is None or bet.player_id == player_id:
+                    out.append((bet, round_))
         return out

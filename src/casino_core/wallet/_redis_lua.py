@@ -374,9 +374,10 @@ CRASH_OPEN = r"""
 -- KEYS: 1 table hash, 2 the active chain's hash, 3 the new round's hash
 -- ARGV: 1 chains the caller saw, 2 round id, 3 micros, 4 operator id, 5 table id
 -- Returns {'ok', field, value ...} (the new round), {'current', round id}, {'retry'},
--- {'nosalt'} or {'used'}.
+-- {'nochain'}, {'nosalt'} or {'used'}.
 local t = redis.call('HMGET', KEYS[1], 'n', 'cur')
 if t[2] then return {'current', t[2]} end
+if not t[1] then return {'nochain'} end
 if t[1] ~= ARGV[1] then return {'retry'} end
 local c = redis.call('HMGET', KEYS[2], 'salt', 'games_used', 'length', 'chain_no',
   'terminal_hash', 'crash_scheme', 'house_edge', 'max_target')
