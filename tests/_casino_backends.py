@@ -65,6 +65,27 @@ def sql_casino(url: str, schema: str | None, settings: CasinoSettings | None = N
     return Casino(SqlCasinoStore(wallet), settings)
 
 
+def snapshot(casino: Casino) -> dict[str, object]:
+    """Every key under the casino's prefix with its value (what a refused round must not change)."""
+    store = casino._store
+    assert isinstance(store, RedisCasinoStore)
+    client = store._r
+    out: dict[str, object] = {}
+    for key in sorted(client.scan_iter(match=store._w._prefix + "|*", count=1000)):
+        kind = client.type(key)
+        if kind == "hash":
+            out[key] = client.hgetall(key)
+        elif kind == "list":
+            out[key] = client.lrange(key, 0, -1)
+        elif kind == "set":
+            out[key] = sorted(client.smembers(key))
+        elif kind == "zset":
+            out[key] = client.zrange(key, 0, -1, withscores=True)
+        else:
+            out[key] = client.get(key)
+    return out
+
+
 def money_mode(casino: Casino) -> str:
     """The mode a test plays in on this casino: "demo" on Redis (play money only), else "real"."""
     return "demo" if isinstance(casino.wallet, RedisDemoWallet) else "real"

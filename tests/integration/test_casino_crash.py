@@ -1,16 +1,17 @@
-"""Crash tables on every store (memory, SQLite, PostgreSQL), and races on PostgreSQL."""
+"""Crash tables on every store (memory, SQLite, PostgreSQL, Redis), and races on PostgreSQL
+and Redis."""
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 
-from _casino_backends import SEED_KEY, sql_casino
+from _casino_backends import SEED_KEY, CasinoFactory, RedisKeys, money_mode, sql_casino
 from casino_core.casino import Casino, CasinoSettings
+from casino_core.casino.redis import RedisCasinoStore
 from casino_core.errors import (
     IdempotencyConflict,
     RoundClosed,
@@ -18,15 +19,15 @@ from casino_core.errors import (
 )
 from casino_core.fairness import verify_chain_link
 from casino_core.games import CrashRules, verify_lines
-from casino_core.wallet import AccountKey, Mode
+from casino_core.wallet import AccountKey
+from casino_core.wallet.redis import RedisDemoWallet
 
-Factory = Callable[..., Casino]
 SALT = "00000000000000000002b8d1c0e3bd8c4c1d1e1b5f5a4bcd9f9b1c2d3e4f5a6b"
 
 
 def funded(casino: Casino, operator: str, player: str, amount: int = 1_000_00) -> AccountKey:
-    """Open and fund the player's USD account."""
-    account = AccountKey(operator, player, "USD")
+    """Open and fund the player's USD account (in the casino's money mode)."""
+    account = AccountKey(operator, player, "USD", money_mode(casino))
     casino.wallet.open_account(account)
     casino.wallet.credit(
         account, amount, idempotency_key=f"dep-{player}", system_account="deposits"
@@ -54,13 +55,14 @@ class Counter:
 
 
 class TestOnEveryStore:
-    """The same lifecycle, export and ledger on memory, SQLite and PostgreSQL."""
+    """The same lifecycle, export and ledger on memory, SQLite, PostgreSQL and Redis."""
 
     def test_rounds_settle_verify_and_reconcile(
-        self, casino_factory: Factory, operator: str
+        self, casino_factory: CasinoFactory, operator: str
     ) -> None:
         """Five rounds of mixed bets: records verify, journal reconciles, money adds up."""
         casino = casino_factory(CasinoSettings(seed_key=SEED_KEY))
+        mode = casino_factory.mode
         players = ["alice", "bob"]
         accounts = [funded(casino, operator, p) for p in players]
         table = casino.crash_table(operator, "main")
@@ -75,7 +77,7 @@ class TestOnEveryStore:
                     r.round_id,
                     p,
                     "USD",
-                    "real",
+                    mode,
                     1_00 + i,
                     auto_cash_out=auto,
                     idempotency_key=f"{game}-{p}-{i}",
@@ -86,7 +88,7 @@ class TestOnEveryStore:
             point = table.start_round(r.round_id).crash_point
             assert point is not None
             with pytest.raises(RoundClosed):
-                table.place_bet(r.round_id, "alice", "USD", "real", 1, idempotency_key=f"x{game}")
+                table.place_bet(r.round_id, "alice", "USD", mode, 1, idempotency_key=f"x{game}")
             if point >= Decimal("1.20"):
                 assert table.cash_out(bets[0].bet_id, "1.20").cashed_out_at == Decimal("1.20")
             settled, wagers = table.settle_round(r.round_id)
@@ -103,23 +105,26 @@ class TestOnEveryStore:
         assert report.ok
         total = sum(casino.wallet.balance(a).posted for a in accounts)
         assert total == 2 * 1_000_00 - staked + paid
-        house = casino.wallet.system_balance(operator, "house", accounts[0].currency, Mode.REAL)
+        house = casino.wallet.system_balance(
+            operator, "house", accounts[0].currency, accounts[0].mode
+        )
         assert house == staked - paid
 
-    def test_replays_and_conflicts(self, casino_factory: Factory, operator: str) -> None:
+    def test_replays_and_conflicts(self, casino_factory: CasinoFactory, operator: str) -> None:
         """A bet key replays (also after the start); another request under it conflicts."""
         casino = casino_factory()
+        mode = casino_factory.mode
         funded(casino, operator, "alice")
         table = casino.crash_table(operator, "t")
         table.new_chain(3)
         table.set_salt(SALT)
         r = table.open_round()
-        bet = table.place_bet(r.round_id, "alice", "USD", "real", 5_00, idempotency_key="k")
+        bet = table.place_bet(r.round_id, "alice", "USD", mode, 5_00, idempotency_key="k")
         table.start_round(r.round_id)
-        again = table.place_bet(r.round_id, "alice", "USD", "real", 5_00, idempotency_key="k")
+        again = table.place_bet(r.round_id, "alice", "USD", mode, 5_00, idempotency_key="k")
         assert again == bet
         with pytest.raises(IdempotencyConflict):
-            table.place_bet(r.round_id, "alice", "USD", "real", 6_00, idempotency_key="k")
+            table.place_bet(r.round_id, "alice", "USD", mode, 6_00, idempotency_key="k")
         assert table.bets(r.round_id) == [bet]
 
 
@@ -183,6 +188,97 @@ def race(
     return accepted
 
 
+def check_settle_races(hosts: list[Casino], operator: str, counter: Counter) -> None:
+    """Three rounds of 12 bets, each settled by 6 threads while 12 threads cash out (the
+    hosts share one store): one settlement, each bet credited once, by the rule."""
+    casino = hosts[0]
+    mode = money_mode(casino)
+    players = [f"p{i}" for i in range(12)]
+    accounts = [funded(casino, operator, p) for p in players]
+    table = casino.crash_table(operator, "race")
+    table.new_chain(5)
+    table.set_salt(SALT)
+    paid = 0
+    for _ in range(3):
+        r = table.open_round()
+        bets = [
+            table.place_bet(
+                r.round_id,
+                p,
+                "USD",
+                mode,
+                10_00,
+                auto_cash_out="3.00" if i % 3 == 0 else None,
+                idempotency_key=f"{r.round_id}-{p}",
+            )
+            for i, p in enumerate(players)
+        ]
+        point = table.start_round(r.round_id).crash_point
+        assert point is not None
+        accepted = race(hosts, operator, r.round_id, [b.bet_id for b in bets])
+        wagers = {w.bet_id: w for w in table.bets(r.round_id)}
+        assert {w.status for w in wagers.values()} == {"settled"}
+        for bet in bets:
+            w = wagers[bet.bet_id]
+            if bet.bet_id in accepted:
+                assert w.cashed_out_at == accepted[bet.bet_id]
+                assert w.payout == 10_10
+            elif bet.auto_cash_out is not None:
+                assert w.payout == (30_00 if point >= 3 else 0)
+            else:
+                assert w.payout == 0
+            assert counter.bets[bet.bet_id] == 1
+            paid += w.payout
+    assert casino.wallet.reconcile(operator).ok
+    balances = sum(casino.wallet.balance(a).posted for a in accounts)
+    assert balances == 12 * 1_000_00 - 3 * 12 * 10_00 + paid
+
+
+def check_start_race(casino: Casino, operator: str) -> None:
+    """12 bets released with the start: each lands (debited) or is refused (RoundClosed, no
+    money moved); the round holds exactly the accepted ones."""
+    mode = money_mode(casino)
+    players = [f"q{i}" for i in range(12)]
+    accounts = {p: funded(casino, operator, p) for p in players}
+    table = casino.crash_table(operator, "start-race")
+    table.new_chain(2)
+    table.set_salt(SALT)
+    r = table.open_round()
+    barrier = threading.Barrier(len(players) + 1)
+    placed: dict[str, str] = {}
+    refused: list[str] = []
+
+    def bet(player: str) -> None:
+        barrier.wait()
+        try:
+            w = table.place_bet(
+                r.round_id, player, "USD", mode, 7_00, idempotency_key=f"race-{player}"
+            )
+        except RoundClosed:
+            refused.append(player)
+        else:
+            placed[player] = w.bet_id
+
+    def start() -> None:
+        barrier.wait()
+        table.start_round(r.round_id)
+
+    threads = [threading.Thread(target=bet, args=(p,)) for p in players]
+    threads.append(threading.Thread(target=start))
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(placed) + len(refused) == len(players)
+    assert {w.bet_id for w in table.bets(r.round_id)} == set(placed.values())
+    for p, account in accounts.items():
+        expected = 1_000_00 - (7_00 if p in placed else 0)
+        assert casino.wallet.balance(account).posted == expected
+    settled = table.settle_round(r.round_id)[1]
+    assert len(settled) == len(placed)
+    assert casino.wallet.reconcile(operator).ok
+
+
 @pytest.mark.postgres
 class TestPostgresRaces:
     """Hosts settling and cashing out at once: every bet is paid exactly once."""
@@ -198,46 +294,7 @@ class TestPostgresRaces:
         ]
         hosts = [Casino(h._store, h._settings, observers=[counter]) for h in hosts]
         try:
-            casino = hosts[0]
-            players = [f"p{i}" for i in range(12)]
-            accounts = [funded(casino, operator, p) for p in players]
-            table = casino.crash_table(operator, "race")
-            table.new_chain(5)
-            table.set_salt(SALT)
-            paid = 0
-            for _ in range(3):
-                r = table.open_round()
-                bets = [
-                    table.place_bet(
-                        r.round_id,
-                        p,
-                        "USD",
-                        "real",
-                        10_00,
-                        auto_cash_out="3.00" if i % 3 == 0 else None,
-                        idempotency_key=f"{r.round_id}-{p}",
-                    )
-                    for i, p in enumerate(players)
-                ]
-                point = table.start_round(r.round_id).crash_point
-                assert point is not None
-                accepted = race(hosts, operator, r.round_id, [b.bet_id for b in bets])
-                wagers = {w.bet_id: w for w in table.bets(r.round_id)}
-                assert {w.status for w in wagers.values()} == {"settled"}
-                for bet in bets:
-                    w = wagers[bet.bet_id]
-                    if bet.bet_id in accepted:
-                        assert w.cashed_out_at == accepted[bet.bet_id]
-                        assert w.payout == 10_10
-                    elif bet.auto_cash_out is not None:
-                        assert w.payout == (30_00 if point >= 3 else 0)
-                    else:
-                        assert w.payout == 0
-                    assert counter.bets[bet.bet_id] == 1
-                    paid += w.payout
-            assert casino.wallet.reconcile(operator).ok
-            balances = sum(casino.wallet.balance(a).posted for a in accounts)
-            assert balances == 12 * 1_000_00 - 3 * 12 * 10_00 + paid
+            check_settle_races(hosts, operator, counter)
         finally:
             for host in hosts:
                 host.close()
@@ -249,44 +306,47 @@ class TestPostgresRaces:
         (RoundClosed, no money moved); the round holds exactly the accepted ones."""
         casino = sql_casino(postgres_url, casino_pg_schema)
         try:
-            players = [f"q{i}" for i in range(12)]
-            accounts = {p: funded(casino, operator, p) for p in players}
-            table = casino.crash_table(operator, "start-race")
-            table.new_chain(2)
-            table.set_salt(SALT)
-            r = table.open_round()
-            barrier = threading.Barrier(len(players) + 1)
-            placed: dict[str, str] = {}
-            refused: list[str] = []
-
-            def bet(player: str) -> None:
-                barrier.wait()
-                try:
-                    w = table.place_bet(
-                        r.round_id, player, "USD", "real", 7_00, idempotency_key=f"race-{player}"
-                    )
-                except RoundClosed:
-                    refused.append(player)
-                else:
-                    placed[player] = w.bet_id
-
-            def start() -> None:
-                barrier.wait()
-                table.start_round(r.round_id)
-
-            threads = [threading.Thread(target=bet, args=(p,)) for p in players]
-            threads.append(threading.Thread(target=start))
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            assert len(placed) + len(refused) == len(players)
-            assert {w.bet_id for w in table.bets(r.round_id)} == set(placed.values())
-            for p, account in accounts.items():
-                expected = 1_000_00 - (7_00 if p in placed else 0)
-                assert casino.wallet.balance(account).posted == expected
-            settled = table.settle_round(r.round_id)[1]
-            assert len(settled) == len(placed)
-            assert casino.wallet.reconcile(operator).ok
+            check_start_race(casino, operator)
         finally:
             casino.close()
+
+
+def redis_hosts(redis_keys: RedisKeys, count: int, counter: Counter) -> list[Casino]:
+    """``count`` casinos with their own Redis connections on one fresh key prefix."""
+    first = redis_keys.casino(CasinoSettings(seed_key=SEED_KEY))
+    store = first._store
+    assert isinstance(store, RedisCasinoStore)
+    prefix = store._w._prefix
+    first.close()
+    return [
+        Casino(
+            RedisCasinoStore(RedisDemoWallet.from_url(redis_keys.url, prefix=prefix)),
+            CasinoSettings(seed_key=SEED_KEY),
+            observers=[counter],
+        )
+        for _ in range(count)
+    ]
+
+
+@pytest.mark.redis
+class TestRedisRaces:
+    """The same races on Redis, three hosts (connections) on one key prefix."""
+
+    def test_concurrent_settles_and_cash_outs(self, redis_keys: RedisKeys, operator: str) -> None:
+        """6 threads settle while 12 cash out: one settlement, each bet credited once."""
+        counter = Counter()
+        hosts = redis_hosts(redis_keys, 3, counter)
+        try:
+            check_settle_races(hosts, operator, counter)
+        finally:
+            for host in hosts:
+                host.close()
+
+    def test_bets_racing_the_start(self, redis_keys: RedisKeys, operator: str) -> None:
+        """Bets released with the start either land in the round (debited) or are refused
+        (RoundClosed, no money moved); the round holds exactly the accepted ones."""
+        hosts = redis_hosts(redis_keys, 1, Counter())
+        try:
+            check_start_race(hosts[0], operator)
+        finally:
+            hosts[0].close()

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _casino_backends import INSTANT_BETS, SEED_KEY, RedisKeys
+from _casino_backends import INSTANT_BETS, SEED_KEY, RedisKeys, snapshot
 from casino_core.casino import Casino, CasinoSettings, Round
 from casino_core.casino.redis import RedisCasinoStore
 from casino_core.errors import (
@@ -67,27 +67,6 @@ def run_threads(count: int, work: Callable[[int], None]) -> None:
         t.join()
     if errors:
         raise errors[0]
-
-
-def snapshot(casino: Casino) -> dict[str, object]:
-    """Every key under the casino's prefix with its value (what a refused round must not change)."""
-    store = casino._store
-    assert isinstance(store, RedisCasinoStore)
-    client = store._r
-    out: dict[str, object] = {}
-    for key in sorted(client.scan_iter(match=store._w._prefix + "|*", count=1000)):
-        kind = client.type(key)
-        if kind == "hash":
-            out[key] = client.hgetall(key)
-        elif kind == "list":
-            out[key] = client.lrange(key, 0, -1)
-        elif kind == "set":
-            out[key] = sorted(client.smembers(key))
-        elif kind == "zset":
-            out[key] = client.zrange(key, 0, -1, withscores=True)
-        else:
-            out[key] = client.get(key)
-    return out
 
 
 @pytest.fixture

@@ -11,11 +11,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _casino_backends import RedisKeys, money_mode
 from casino_core.casino import Casino
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
 from casino_core.errors import RoundClosed
 from casino_core.games import CrashRules, payout_minor, verify_lines
-from casino_core.wallet import AccountKey, Mode
+from casino_core.wallet import AccountKey
 from casino_core.wallet.sql import SqlWallet, make_engine
 
 PLAYERS = ["p0", "p1", "p2"]
@@ -33,19 +34,28 @@ BETS = st.lists(
 )
 
 
-@pytest.fixture(scope="module", params=["memory", "sqlite"])
+@pytest.fixture(
+    scope="module", params=["memory", "sqlite", pytest.param("redis", marks=pytest.mark.redis)]
+)
 def casino(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Casino]:
-    """One casino per store for the module; each example uses its own operator."""
+    """One casino per store for the module; each example uses its own operator (on Redis
+    under a fresh key prefix, deleted afterwards)."""
+    redis_keys = None
     if request.param == "memory":
         made = Casino.in_memory()
+    elif request.param == "redis":
+        redis_keys = RedisKeys(request.getfixturevalue("redis_url"))
+        made = redis_keys.casino()
     else:
         engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('crash') / 'casino.db'}")
         create_casino_schema(engine)
         made = Casino(SqlCasinoStore(SqlWallet(engine)))
     yield made
     made.close()
+    if redis_keys is not None:
+        redis_keys.clean()
 
 
 def _cents(hundredths: int | None) -> Decimal | None:
@@ -63,7 +73,8 @@ def test_every_bet_settles_once_by_the_rule(
     """Each bet settles exactly once at floor(stake x rule); cash-outs are accepted iff at or
     below the point; the journal reconciles; money is conserved; the records verify."""
     op = "op-" + uuid.uuid4().hex[:12]
-    accounts = [AccountKey(op, p, "USD") for p in PLAYERS]
+    mode = money_mode(casino)
+    accounts = [AccountKey(op, p, "USD", mode) for p in PLAYERS]
     for a in accounts:
         casino.wallet.open_account(a)
         casino.wallet.credit(
@@ -78,7 +89,7 @@ def test_every_bet_settles_once_by_the_rule(
             r.round_id,
             PLAYERS[who],
             "USD",
-            "real",
+            mode,
             stake,
             auto_cash_out=_cents(auto),
             idempotency_key=f"b{i}",
@@ -114,7 +125,7 @@ def test_every_bet_settles_once_by_the_rule(
     for i, a in enumerate(accounts):
         mine = sum(w.payout - w.stake for w in wagers if w.player_id == PLAYERS[i])
         assert casino.wallet.balance(a).posted == DEPOSIT + mine
-    house = casino.wallet.system_balance(op, "house", accounts[0].currency, Mode.REAL)
+    house = casino.wallet.system_balance(op, "house", accounts[0].currency, accounts[0].mode)
     assert house == -net
     checks = list(verify_lines(casino.export(op).jsonl().splitlines()))
     assert len(checks) == len(placed)

@@ -73,8 +73,9 @@ def _decimal(value: Fraction) -> Decimal:
 class CrashTable:
     """The rounds of one crash table of one operator, played through a casino's store.
 
-    Thread-safe; any number of processes may drive the same table on a SQL store (every
-    call is one unit of work that checks the round's phase under its lock). Build it with
+    Thread-safe; any number of processes may drive the same table on a SQL or Redis store
+    (every call is one unit of work that checks the round's phase: under its lock on SQL, in
+    one Lua script on Redis). Build it with
     :meth:`Casino.crash_table` or ``CrashTable(casino, operator_id, table_id)``.
     """
 

@@ -7,10 +7,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Protocol
 
 from casino_core.casino._types import _timestamp
-from casino_core.errors import ConfigurationError, InvalidInput
+from casino_core.errors import InvalidInput
 from casino_core.fairness import CrashScheme
 from casino_core.games import format_multiplier, make_crash_record
 from casino_core.wallet import AccountKey, Kind
@@ -253,18 +253,3 @@ def settle_values(round_: CrashRound, bet: CrashWager) -> tuple[Fraction, str]:
     assert round_.crash_point is not None
     m = bet_multiplier(round_.crash_point, bet.cashed_out_at, bet.auto_cash_out, round_.max_target)
     return m, format_multiplier(m)
-
-
-class NoCrashStore:
-    """The crash part of a store that keeps no crash tables: exports none, refuses the rest."""
-
-    def __init__(self, reason: str) -> None:
-        self._reason = reason
-
-    def settled_bets(
-        self, operator_id: str, player_id: str | None
-    ) -> list[tuple[CrashWager, CrashRound]]:
-        return []
-
-    def __getattr__(self, name: str) -> Any:
-        raise ConfigurationError(f"crash tables: {self._reason}")

@@ -6,7 +6,8 @@ that nonce is still the next one and the idempotency key unused, checks the fund
 bankroll), moves the stake and the payout with the wallet's own posting code, stores the round
 and increments the nonce. Redis runs a script alone, so that is one atomic unit; when another
 round took the nonce meanwhile the script writes nothing and the round is resolved again for
-the next nonce. Mines and hilo actions and seed rotations are one script each in the same way.
+the next nonce. Mines and hilo actions and seed rotations are one script each in the same way;
+crash tables live in :mod:`casino_core.casino._crash_redis` (one script per call that writes).
 
 **Play money only, not durable**: see :class:`RedisCasinoStore`.
 """
@@ -20,7 +21,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
 
-from casino_core.casino._crash_types import CrashStore, NoCrashStore
+from casino_core.casino._crash_redis import RedisCrashStore
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
 from casino_core.casino._plan import (
@@ -60,9 +61,6 @@ _NO_MOVE: Final[tuple[str, ...]] = ("",) * 11  # no payout: empty arguments
 
 def _flat(fields: Mapping[str, object]) -> list[str]:
     return [str(x) for item in fields.items() for x in item]
-
-
-_NO_CRASH: Final = NoCrashStore("the Redis demo store keeps no crash tables yet")
 
 
 class RedisCasinoStore:
@@ -108,6 +106,7 @@ class RedisCasinoStore:
         # (the script; a stale entry costs a 'retry' answer, which carries the fresh state).
         self._pairs: dict[tuple[str, str], dict[str, str]] = {}
         self._known_ops: set[str] = set()  # operators already in the mines/hilo registry
+        self._crash = RedisCrashStore(wallet)
 
     def _remember(self, op: str, player: str, pair: dict[str, str]) -> None:
         if len(self._pairs) >= _REMEMBERED:
@@ -122,9 +121,9 @@ class RedisCasinoStore:
         return self._w
 
     @property
-    def crash(self) -> CrashStore:
-        """Crash tables are not kept on Redis yet: every table call is refused."""
-        return _NO_CRASH
+    def crash(self) -> RedisCrashStore:
+        """Crash tables on the same wallet (see :class:`RedisCrashStore`)."""
+        return self._crash
 
     # -- keys -----------------------------------------------------------------------------
 

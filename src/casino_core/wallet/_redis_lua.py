@@ -315,3 +315,207 @@ if redis.call('EXISTS', KEYS[1]) == 0 then redis.call('HSET', KEYS[1], unpack(AR
 return redis.call('HGETALL', KEYS[1])
 """
 """The player's active seed pair, created from ARGV if there is none."""
+
+# -- crash tables on the Redis casino store (casino_core.casino._crash_redis) --------------
+# One script per call that changes a table. Keys: the table hash ('n' chains, 'cur' the
+# unsettled round), one hash per chain, per round (with 'ver', bumped by the start and the
+# settlement, and 'co', bumped by each cash-out), per bet; a round's bet list and exposure
+# hash; the bets' idempotency records (expiring after the wallet's key_ttl). A caller that
+# computed something from what it read passes what it read, and the script answers 'retry'
+# (writing nothing) if that changed meanwhile.
+
+HOUSE_SUM_FN = r"""
+-- The house's result so far and the cache update (or nil): the sum of its journal, which
+-- only grows at the head, so a cache of (entries summed, sum) is brought up to date by the
+-- new entries alone (the cache CASINO_PLAY keeps too).
+local function house_sum(journal, cache)
+  local n = redis.call('LLEN', journal)
+  local c = redis.call('HMGET', cache, 'n', 'sum')
+  local seen, sum = tonumber(c[1] or '0'), c[2] or '0'
+  if n <= seen then return sum, nil end
+  for _, item in ipairs(redis.call('LRANGE', journal, 0, n - seen - 1)) do
+    sum = add(sum, cjson.decode(item).amt)
+  end
+  return sum, {n, sum}
+end
+"""
+
+CRASH_CHAIN = r"""
+-- KEYS: 1 table hash, 2 the new chain's hash
+-- ARGV: 1 the number of chains the caller saw, 2... the new chain's field, value ...
+-- Returns {'ok'}, {'retry'} (a chain was added meanwhile) or {'busy'} (a round unsettled).
+local t = redis.call('HMGET', KEYS[1], 'n', 'cur')
+if t[2] then return {'busy'} end
+if (t[1] or '0') ~= ARGV[1] then return {'retry'} end
+local fields = {}
+for i = 2, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[2], unpack(fields))
+redis.call('HSET', KEYS[1], 'n', tostring(tonumber(ARGV[1]) + 1))
+return {'ok'}
+"""
+"""Store a table's new chain as its active one unless a round is unsettled."""
+
+CRASH_SALT = r"""
+-- KEYS: 1 table hash, 2 the active chain's hash; ARGV: 1 chains the caller saw, 2 salt
+-- Returns {'ok', field, value ...} (the chain now), {'retry'} or {'fixed'}.
+if redis.call('HGET', KEYS[1], 'n') ~= ARGV[1] then return {'retry'} end
+local c = redis.call('HMGET', KEYS[2], 'salt', 'games_used')
+if c[1] ~= ARGV[2] then
+  if c[1] or c[2] ~= '0' then return {'fixed'} end
+  redis.call('HSET', KEYS[2], 'salt', ARGV[2])
+end
+local out = redis.call('HGETALL', KEYS[2])
+table.insert(out, 1, 'ok')
+return out
+"""
+"""Fix the active chain's salt once, before its first game."""
+
+CRASH_OPEN = r"""
+-- KEYS: 1 table hash, 2 the active chain's hash, 3 the new round's hash
+-- ARGV: 1 chains the caller saw, 2 round id, 3 micros, 4 operator id, 5 table id
+-- Returns {'ok', field, value ...} (the new round), {'current', round id}, {'retry'},
+-- {'nochain'}, {'nosalt'} or {'used'}.
+local t = redis.call('HMGET', KEYS[1], 'n', 'cur')
+if t[2] then return {'current', t[2]} end
+if not t[1] then return {'nochain'} end
+if t[1] ~= ARGV[1] then return {'retry'} end
+local c = redis.call('HMGET', KEYS[2], 'salt', 'games_used', 'length', 'chain_no',
+  'terminal_hash', 'crash_scheme', 'house_edge', 'max_target')
+if not c[1] then return {'nosalt'} end
+local game = tonumber(c[2]) + 1
+if game > tonumber(c[3]) then return {'used'} end
+redis.call('HSET', KEYS[2], 'games_used', tostring(game))
+redis.call('HSET', KEYS[3], 'round_id', ARGV[2], 'operator_id', ARGV[4], 'table_id', ARGV[5],
+  'chain_no', c[4], 'game', tostring(game), 'terminal_hash', c[5], 'salt', c[1],
+  'crash_scheme', c[6], 'house_edge', c[7], 'max_target', c[8], 'status', 'open',
+  'created_us', ARGV[3], 'ver', '0', 'co', '0')
+redis.call('HSET', KEYS[1], 'cur', ARGV[2])
+local out = redis.call('HGETALL', KEYS[3])
+table.insert(out, 1, 'ok')
+return out
+"""
+"""The table's unsettled round, or a new one on the active chain's next game."""
+
+CRASH_BET = (
+    MOVE_FN
+    + HOUSE_SUM_FN
+    + r"""
+-- KEYS: 1 bet key record, 2 round hash, 3 round's bet list, 4 round's exposure hash, 5 bet
+--       hash, 6 house journal, 7 house sum cache, 8-14 the keys of move() for the stake
+-- ARGV: 1 fingerprint, 2 bet id, 3 stake, 4 largest payout, 5 bankroll ('' for none),
+--       6 currency, 7 ttl, 8-18 the arguments of move() for the stake, 19... the bet's
+--       field, value ...
+-- Returns {'ok', balance after}, {'replay', bet id}, {'conflict'}, {'noround'}, {'closed'},
+-- {'wallet_key', key} or {'refused', code}. Every check runs before the first write.
+local known = redis.call('HMGET', KEYS[1], 'fp', 'bid')
+if known[1] then
+  if known[1] ~= ARGV[1] then return {'conflict'} end
+  return {'replay', known[2]}
+end
+local status = redis.call('HGET', KEYS[2], 'status')
+if not status then return {'noround'} end
+if status ~= 'open' then return {'closed'} end
+if redis.call('EXISTS', KEYS[8]) == 1 then return {'wallet_key', ARGV[16]} end
+local acct = redis.call('HMGET', KEYS[9], 'bal', 'floor')
+if not acct[1] then return {'refused', 'ACCOUNT_NOT_FOUND'} end
+if cmp(add(acct[1], neg(ARGV[3])), acct[2]) < 0 then return {'refused', 'INSUFFICIENT_FUNDS'} end
+local exposure = add(redis.call('HGET', KEYS[4], ARGV[6]) or '0', ARGV[4])
+local house = nil
+if ARGV[5] ~= '' then
+  local sum
+  sum, house = house_sum(KEYS[6], KEYS[7])
+  if cmp(exposure, add(add(ARGV[5], sum), ARGV[3])) > 0 then return {'refused', 'BANKROLL'} end
+end
+if house then redis.call('HSET', KEYS[7], 'n', house[1], 'sum', house[2]) end
+local mk, ma = {}, {}
+for i = 8, 14 do mk[#mk + 1] = KEYS[i] end
+for i = 8, 18 do ma[#ma + 1] = ARGV[i] end
+local bal = move(mk, ma)[4]
+local fields = {'balance_after', bal}
+for i = 19, #ARGV do fields[#fields + 1] = ARGV[i] end
+redis.call('HSET', KEYS[5], unpack(fields))
+redis.call('RPUSH', KEYS[3], ARGV[2])
+redis.call('HSET', KEYS[4], ARGV[6], exposure)
+redis.call('HSET', KEYS[1], 'fp', ARGV[1], 'bid', ARGV[2])
+redis.call('EXPIRE', KEYS[1], tonumber(ARGV[7]))
+return {'ok', bal}
+"""
+)
+"""Place a crash bet while its round is open: stake debit, bet, idempotency record."""
+
+CRASH_START = r"""
+-- KEYS: 1 round hash; ARGV: 1 crash point, 2 micros
+-- Returns the round's field, value ... (running now if it was open; none if no round).
+if redis.call('HGET', KEYS[1], 'status') == 'open' then
+  redis.call('HSET', KEYS[1], 'status', 'running', 'crash_point', ARGV[1], 'started_us', ARGV[2])
+  redis.call('HINCRBY', KEYS[1], 'ver', 1)
+end
+return redis.call('HGETALL', KEYS[1])
+"""
+"""Start an open round with its crash point (any other round is returned as it is)."""
+
+CRASH_CASH = r"""
+-- KEYS: 1 round hash, 2 bet hash; ARGV: 1 the round version read, 2 cash-out
+-- Returns {'ok'}, {'done', cash-out} (the bet was cashed out meanwhile) or {'retry'}.
+if redis.call('HGET', KEYS[1], 'ver') ~= ARGV[1] then return {'retry'} end
+local at = redis.call('HGET', KEYS[2], 'cashed_out_at')
+if at then return {'done', at} end
+redis.call('HSET', KEYS[2], 'cashed_out_at', ARGV[2])
+redis.call('HINCRBY', KEYS[1], 'co', 1)
+return {'ok'}
+"""
+"""Record a cash-out computed from the round as read, if the round did not change."""
+
+CRASH_SETTLE = (
+    MOVE_FN
+    + r"""
+-- KEYS: 1 round hash, 2 table hash, 3 settled rounds list, 4..3+n the bets' hashes, then
+--       the keys of move() (7 each) of every paying bet, in bet order
+-- ARGV: 1 round version read, 2 cash-outs read, 3 game hash, 4 micros, 5 max, 6 round id,
+--       7 n, then per bet its multiplier and payout, then the arguments of move() (11 each)
+--       of every paying bet
+-- Returns {'ok'}, {'retry'} (the round moved since it was read), {'wallet_key', key} or
+-- {'refused', code}. Every check runs before the first write.
+local r = redis.call('HMGET', KEYS[1], 'ver', 'co', 'status')
+if r[1] ~= ARGV[1] or r[2] ~= ARGV[2] or r[3] ~= 'running' then return {'retry'} end
+local n = tonumber(ARGV[7])
+local bals, seen, j = {}, {}, 0
+for i = 1, n do
+  local payout = ARGV[7 + 2 * i]
+  if payout ~= '0' then
+    local kb, ab = 3 + n + 7 * j, 7 + 2 * n + 11 * j
+    local rec, acct = KEYS[kb + 1], KEYS[kb + 2]
+    if seen[rec] or redis.call('EXISTS', rec) == 1 then return {'wallet_key', ARGV[ab + 9]} end
+    seen[rec] = true
+    local bal = bals[acct] or redis.call('HGET', acct, 'bal')
+    if not bal then return {'refused', 'ACCOUNT_NOT_FOUND'} end
+    bal = add(bal, payout)
+    if cmp(bal, ARGV[5]) > 0 then return {'refused', 'LIMIT_EXCEEDED'} end
+    bals[acct] = bal
+    j = j + 1
+  end
+end
+j = 0
+for i = 1, n do
+  local payout = ARGV[7 + 2 * i]
+  local fields = {'status', 'settled', 'multiplier', ARGV[6 + 2 * i], 'payout', payout,
+    'settled_us', ARGV[4]}
+  if payout ~= '0' then
+    local kb, ab = 3 + n + 7 * j, 7 + 2 * n + 11 * j
+    local mk, ma = {}, {}
+    for x = 1, 7 do mk[x] = KEYS[kb + x] end
+    for x = 1, 11 do ma[x] = ARGV[ab + x] end
+    fields[#fields + 1] = 'balance_after'
+    fields[#fields + 1] = move(mk, ma)[4]
+    j = j + 1
+  end
+  redis.call('HSET', KEYS[3 + i], unpack(fields))
+end
+redis.call('HSET', KEYS[1], 'status', 'settled', 'game_hash', ARGV[3], 'settled_us', ARGV[4])
+redis.call('HINCRBY', KEYS[1], 'ver', 1)
+redis.call('HDEL', KEYS[2], 'cur')
+redis.call('RPUSH', KEYS[3], ARGV[6])
+return {'ok'}
+"""
+)
+"""Settle every bet of a running round once (payout credits) and reveal its game hash."""

@@ -1,0 +1,503 @@
+"""Crash tables on the Redis casino store: play money, one Lua script per call that writes.
+
+Every call that changes a table is ONE script (``CRASH_*`` in
+``casino_core.wallet._redis_lua``), which Redis runs alone: a bet (stake debit with the
+wallet's own posting code, the bet, its idempotency record) lands only while its round is
+open; the start moves the round from open to running once; the settlement credits every bet
+of the running round once, marks each settled, reveals the game hash and closes the round, or
+writes nothing. A cash-out is computed in Python from the round as read (the host's rule) and
+committed by a script that checks the round did not change since (its ``ver``: start and
+settlement); else it is read and computed again. The settlement, in turn, is computed from the
+bets as read and committed only if no cash-out (the round's ``co`` count) or start happened
+since. So a cash-out never lands after the settlement, and each bet is paid exactly once
+however many hosts settle at once.
+
+The chain seed is stored as the casino's :class:`SeedCipher` sealed it; a round's game hash
+is sent to Redis only by its settlement (the reveal). Idempotency records of bets expire after
+the wallet's ``key_ttl``, like every Redis idempotency record; chains, rounds and bets do not.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import replace
+from decimal import Decimal
+from fractions import Fraction
+from typing import Any, Final
+
+from casino_core.casino._crash_memory import account_of
+from casino_core.casino._crash_types import (
+    BetPlan,
+    CashOutRule,
+    ChainRow,
+    CrashChainInfo,
+    CrashRound,
+    CrashWager,
+    crash_payout_request,
+    crash_stake_request,
+    settle_values,
+)
+from casino_core.errors import (
+    AccountNotFound,
+    CasinoError,
+    ConfigurationError,
+    IdempotencyConflict,
+    InsufficientFunds,
+    InvalidBet,
+    LimitExceeded,
+    RoundClosed,
+    RoundInProgress,
+    StorageUnavailable,
+)
+from casino_core.fairness import CrashScheme
+from casino_core.games import format_multiplier, payout_minor
+from casino_core.money import MAX_MINOR_UNITS
+from casino_core.wallet import AccountKey
+from casino_core.wallet._common import from_micros, to_micros
+from casino_core.wallet._redis import RedisDemoWallet
+from casino_core.wallet._redis_lua import (
+    CRASH_BET,
+    CRASH_CASH,
+    CRASH_CHAIN,
+    CRASH_OPEN,
+    CRASH_SALT,
+    CRASH_SETTLE,
+    CRASH_START,
+)
+
+__all__ = ["RedisCrashStore"]
+
+_MAX: Final = str(MAX_MINOR_UNITS)
+_ATTEMPTS: Final = 1_000  # optimistic commits lost in a row before giving up
+
+
+def _flat(fields: Mapping[str, object]) -> list[str]:
+    return [str(x) for item in fields.items() for x in item]
+
+
+def _dict(flat: list[str]) -> dict[str, str]:
+    return dict(zip(flat[::2], flat[1::2], strict=True))
+
+
+def _dec(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _at(value: str | None) -> Any:
+    return None if value is None else from_micros(int(value))
+
+
+def _chain_row(d: Mapping[str, str]) -> ChainRow:
+    info = CrashChainInfo(
+        operator_id=d["operator_id"],
+        table_id=d["table_id"],
+        chain_no=int(d["chain_no"]),
+        length=int(d["length"]),
+        terminal_hash=d["terminal_hash"],
+        salt=d.get("salt"),
+        crash_scheme=CrashScheme(d["crash_scheme"]),
+        house_edge=Fraction(d["house_edge"]),
+        max_target=Fraction(d["max_target"]),
+        games_used=int(d["games_used"]),
+        created_at=from_micros(int(d["created_us"])),
+    )
+    return ChainRow(info.chain_no, info, d["seed"])
+
+
+def _round_of(d: Mapping[str, str]) -> CrashRound:
+    return CrashRound(
+        round_id=d["round_id"],
+        operator_id=d["operator_id"],
+        table_id=d["table_id"],
+        chain_no=int(d["chain_no"]),
+        game=int(d["game"]),
+        terminal_hash=d["terminal_hash"],
+        salt=d["salt"],
+        crash_scheme=CrashScheme(d["crash_scheme"]),
+        house_edge=Fraction(d["house_edge"]),
+        max_target=Fraction(d["max_target"]),
+        status=d["status"],
+        created_at=from_micros(int(d["created_us"])),
+        crash_point=_dec(d.get("crash_point")),
+        game_hash=d.get("game_hash"),
+        started_at=_at(d.get("started_us")),
+        settled_at=_at(d.get("settled_us")),
+    )
+
+
+def _bet_of(d: Mapping[str, str]) -> CrashWager:
+    return CrashWager(
+        bet_id=d["bet_id"],
+        round_id=d["round_id"],
+        operator_id=d["operator_id"],
+        player_id=d["player_id"],
+        currency=d["currency"],
+        mode=d["mode"],
+        stake=int(d["stake"]),
+        auto_cash_out=_dec(d.get("auto_cash_out")),
+        cashed_out_at=_dec(d.get("cashed_out_at")),
+        status=d["status"],
+        multiplier=d["multiplier"],
+        payout=int(d["payout"]),
+        balance_after=int(d["balance_after"]),
+        idempotency_key=d["idempotency_key"],
+        placed_at=from_micros(int(d["placed_us"])),
+        settled_at=_at(d.get("settled_us")),
+    )
+
+
+def _no_round(op: str, round_id: str) -> InvalidBet:
+    return InvalidBet(f"round: no crash round {round_id!r} for operator {op}")
+
+
+def _refusal(code: str, account: AccountKey, amount: int) -> CasinoError:
+    if code == "ACCOUNT_NOT_FOUND":
+        return AccountNotFound(f"no account {account}")
+    if code == "INSUFFICIENT_FUNDS":
+        return InsufficientFunds(f"account {account} cannot stake {amount}")
+    if code == "BANKROLL":
+        return LimitExceeded(
+            f"the {account.currency.code} bankroll of {account.operator_id} cannot cover this "
+            "round's largest possible payouts"
+        )
+    return LimitExceeded(f"account {account} would exceed 10**36 - 1 minor units")
+
+
+class RedisCrashStore:
+    """Crash chains, rounds and bets beside a :class:`RedisDemoWallet` (play money only).
+
+    Keys live under the wallet's prefix and the operator's hash tag (``...|{op}|x|...``):
+    ``t|<table>`` (chain count, unsettled round), ``c|<table>|<no>`` (a chain, its seed
+    sealed), ``r|<round>`` with ``rb|<round>`` (its bets, in order) and ``re|<round>`` (its
+    largest payouts per currency, for the bankroll), ``b|<bet>``, ``k|<key>`` (a bet's
+    idempotency record, expiring after the wallet's ``key_ttl``) and ``done`` (the settled
+    rounds in settlement order, read by the export).
+    """
+
+    def __init__(self, wallet: RedisDemoWallet) -> None:
+        self._w = wallet
+        self._r = wallet._r
+        self._clock = wallet._clock
+        register = self._r.register_script
+        self._chain_s = register(CRASH_CHAIN)
+        self._salt_s = register(CRASH_SALT)
+        self._open_s = register(CRASH_OPEN)
+        self._bet_s = register(CRASH_BET)
+        self._start_s = register(CRASH_START)
+        self._cash_s = register(CRASH_CASH)
+        self._settle_s = register(CRASH_SETTLE)
+
+    def __repr__(self) -> str:
+        return f"RedisCrashStore({self._w!r})"
+
+    # -- keys and reads -------------------------------------------------------------------
+
+    def _k(self, op: str, *parts: str) -> str:
+        return self._w._k(op, "x", *parts)
+
+    def _call(self, fn: Any) -> Any:
+        return self._w._call(fn)
+
+    def _script(self, script: Any, keys: list[str], args: list[Any]) -> list[str]:
+        out: list[str] = self._call(lambda: script(keys=keys, args=args))
+        return out
+
+    def _hash(self, key: str) -> dict[str, str]:
+        got: dict[str, str] = self._call(lambda: self._r.hgetall(key))
+        return got
+
+    def _chains(self, op: str, table: str) -> int:
+        """How many chains the table has had (the active one is the last)."""
+        return int(self._call(lambda: self._r.hget(self._k(op, "t", table), "n")) or 0)
+
+    def _bets(self, op: str, bet_ids: list[str]) -> list[CrashWager]:
+        """The bets by id, read in one MULTI (a settlement is seen whole or not at all)."""
+        if not bet_ids:
+            return []
+
+        def read() -> list[dict[str, str]]:
+            pipe = self._r.pipeline(transaction=True)
+            for bet_id in bet_ids:
+                pipe.hgetall(self._k(op, "b", bet_id))
+            docs: list[dict[str, str]] = pipe.execute()
+            return docs
+
+        docs: list[dict[str, str]] = self._call(read)
+        return [_bet_of(d) for d in docs]
+
+    def _round_and_bets(self, op: str, round_id: str) -> tuple[dict[str, str], list[str]]:
+        """The round's hash and its bet ids, read in one MULTI."""
+
+        def read() -> tuple[dict[str, str], list[str]]:
+            pipe = self._r.pipeline(transaction=True)
+            pipe.hgetall(self._k(op, "r", round_id))
+            pipe.lrange(self._k(op, "rb", round_id), 0, -1)
+            doc, ids = pipe.execute()
+            return doc, ids
+
+        got: tuple[dict[str, str], list[str]] = self._call(read)
+        return got
+
+    # -- chains ---------------------------------------------------------------------------
+
+    def new_chain(self, info: CrashChainInfo, sealed_seed: str) -> ChainRow:
+        op, table = info.operator_id, info.table_id
+        for _ in range(_ATTEMPTS):
+            seen = self._chains(op, table)
+            fields = {
+                "operator_id": op,
+                "table_id": table,
+                "chain_no": str(seen + 1),
+                "length": str(info.length),
+                "terminal_hash": info.terminal_hash,
+                "seed": sealed_seed,
+                "crash_scheme": info.crash_scheme.value,
+                "house_edge": format_multiplier(info.house_edge),
+                "max_target": format_multiplier(info.max_target),
+                "games_used": "0",
+                "created_us": str(to_micros(self._clock())),
+            }
+            keys = [self._k(op, "t", table), self._k(op, "c", table, str(seen + 1))]
+            out = self._script(self._chain_s, keys, [str(seen), *_flat(fields)])
+            if out[0] == "busy":
+                raise RoundInProgress(f"table {table} has an unsettled round; settle it first")
+            if out[0] == "ok":
+                return _chain_row(fields)
+        raise StorageUnavailable(f"the chains of table {table} kept changing")
+
+    def set_salt(self, operator_id: str, table_id: str, salt: str) -> ChainRow:
+        op = operator_id
+        for _ in range(_ATTEMPTS):
+            seen = self._chains(op, table_id)
+            if not seen:
+                raise ConfigurationError(f"table {table_id} has no hash chain: create one first")
+            keys = [self._k(op, "t", table_id), self._k(op, "c", table_id, str(seen))]
+            out = self._script(self._salt_s, keys, [str(seen), salt])
+            if out[0] == "fixed":
+                raise ConfigurationError(f"the salt of table {table_id}'s chain is fixed already")
+            if out[0] == "ok":
+                return _chain_row(_dict(out[1:]))
+        raise StorageUnavailable(f"the chains of table {table_id} kept changing")
+
+    def chain(self, operator_id: str, table_id: str, chain_no: int | None = None) -> ChainRow:
+        number = self._chains(operator_id, table_id) if chain_no is None else chain_no
+        doc = self._hash(self._k(operator_id, "c", table_id, str(number))) if number else {}
+        if not doc:
+            if chain_no is None:
+                raise ConfigurationError(f"table {table_id} has no hash chain: create one first")
+            raise ConfigurationError(f"table {table_id} has no chain {chain_no}")
+        return _chain_row(doc)
+
+    # -- rounds ---------------------------------------------------------------------------
+
+    def open_round(self, operator_id: str, table_id: str) -> CrashRound:
+        op = operator_id
+        table_key = self._k(op, "t", table_id)
+        for _ in range(_ATTEMPTS):
+            seen = self._chains(op, table_id)
+            round_id = uuid.uuid4().hex
+            keys = [table_key, self._k(op, "c", table_id, str(seen)), self._k(op, "r", round_id)]
+            args = [str(seen), round_id, str(to_micros(self._clock())), op, table_id]
+            out = self._script(self._open_s, keys, args)
+            if out[0] == "ok":
+                return _round_of(_dict(out[1:]))
+            if out[0] == "current":
+                return self.get_round(op, out[1])
+            if out[0] == "nochain":
+                raise ConfigurationError(f"table {table_id} has no hash chain: create one first")
+            if out[0] == "nosalt":
+                raise ConfigurationError(f"table {table_id}'s chain has no salt yet")
+            if out[0] == "used":
+                raise ConfigurationError(f"table {table_id}'s chain is used up: create a new one")
+        raise StorageUnavailable(f"the chains of table {table_id} kept changing")
+
+    def get_round(self, operator_id: str, round_id: str) -> CrashRound:
+        doc = self._hash(self._k(operator_id, "r", round_id))
+        if not doc:
+            raise _no_round(operator_id, round_id)
+        return _round_of(doc)
+
+    def place_bet(self, plan: BetPlan) -> tuple[CrashWager, bool]:
+        acct = self._w._demo(plan.account)  # real money: InvalidInput, before anything
+        op, code, w = acct.operator_id, acct.currency.code, self._w
+        move_keys, move_args = w._move_params(crash_stake_request(acct, plan.key, plan.stake))
+        micros = str(to_micros(self._clock()))
+        move_args[4] = micros  # the debit's time is the bet's
+        bet_id = uuid.uuid4().hex
+        doc = {
+            "bet_id": bet_id,
+            "round_id": plan.round_id,
+            "operator_id": op,
+            "player_id": acct.player_id,
+            "currency": code,
+            "mode": acct.mode.value,
+            "stake": str(plan.stake),
+            "max_payout": str(plan.max_payout),
+            "status": "placed",
+            "multiplier": "0",
+            "payout": "0",
+            "idempotency_key": plan.key,
+            "fingerprint": plan.fingerprint,
+            "placed_us": micros,
+        }
+        if plan.auto_cash_out is not None:
+            doc["auto_cash_out"] = str(plan.auto_cash_out)
+        keys = [
+            self._k(op, "k", plan.key),
+            self._k(op, "r", plan.round_id),
+            self._k(op, "rb", plan.round_id),
+            self._k(op, "re", plan.round_id),
+            self._k(op, "b", bet_id),
+            w._sys(op, "house", code),
+            w._k(op, "c", "hsum", code),  # the house-sum cache the instant rounds keep too
+            *move_keys,
+        ]
+        args: list[Any] = [
+            plan.fingerprint,
+            bet_id,
+            str(plan.stake),
+            str(plan.max_payout),
+            "" if plan.bankroll is None else str(plan.bankroll),
+            code,
+            w._ttl,
+            *move_args,
+            *_flat(doc),
+        ]
+        out = self._script(self._bet_s, keys, args)
+        status = out[0]
+        if status == "ok":
+            doc["balance_after"] = out[1]
+            return _bet_of(doc), False
+        if status == "replay":
+            return self._bets(op, [out[1]])[0], True
+        if status == "conflict":
+            raise IdempotencyConflict(
+                f"idempotency key {plan.key!r} was already used for a different bet"
+            )
+        if status == "noround":
+            raise _no_round(op, plan.round_id)
+        if status == "closed":
+            raise RoundClosed(f"crash round {plan.round_id} has started: no more bets")
+        if status == "wallet_key":
+            raise IdempotencyConflict(f"wallet key {out[1]!r} is already used")
+        raise _refusal(out[1], acct, plan.stake)
+
+    def start_round(self, operator_id: str, round_id: str, point: Decimal) -> CrashRound:
+        keys = [self._k(operator_id, "r", round_id)]
+        out = self._script(self._start_s, keys, [str(point), str(to_micros(self._clock()))])
+        if not out:
+            raise _no_round(operator_id, round_id)
+        return _round_of(_dict(out))
+
+    def cash_out(self, operator_id: str, bet_id: str, rule: CashOutRule) -> CrashWager:
+        op = operator_id
+        bet_key = self._k(op, "b", bet_id)
+        for _ in range(_ATTEMPTS):
+            doc = self._hash(bet_key)
+            if not doc:
+                raise InvalidBet(f"bet: no crash bet {bet_id!r} for operator {op}")
+            bet = _bet_of(doc)
+            if bet.cashed_out_at is not None:
+                return bet
+            round_key = self._k(op, "r", bet.round_id)
+            round_doc = self._hash(round_key)
+            at = rule(bet, _round_of(round_doc))  # may raise RoundClosed: nothing written
+            out = self._script(self._cash_s, [round_key, bet_key], [round_doc["ver"], str(at)])
+            if out[0] == "ok":
+                return replace(bet, cashed_out_at=at)
+            if out[0] == "done":
+                return replace(bet, cashed_out_at=Decimal(out[1]))
+        raise StorageUnavailable(f"crash round of bet {bet_id} kept changing")
+
+    def settle_round(
+        self, operator_id: str, round_id: str, game_hash: str
+    ) -> tuple[CrashRound, list[CrashWager], bool]:
+        op, w = operator_id, self._w
+        tries = 0
+        while True:
+            doc, bet_ids = self._round_and_bets(op, round_id)
+            if not doc:
+                raise _no_round(op, round_id)
+            round_ = _round_of(doc)
+            if round_.status == "settled":
+                return round_, self._bets(op, bet_ids), False
+            if round_.status != "running":
+                raise RoundClosed(f"crash round {round_id} has not started")
+            # A retry means a cash-out landed meanwhile (at most one per bet) or the round
+            # moved on: the budget grows with the bets.
+            tries += 1
+            if tries > _ATTEMPTS + len(bet_ids):
+                raise StorageUnavailable(f"crash round {round_id} kept changing")
+            bets = self._bets(op, bet_ids)
+            micros = str(to_micros(self._clock()))
+            keys = [
+                self._k(op, "r", round_id),
+                self._k(op, "t", round_.table_id),
+                self._k(op, "done"),
+                *(self._k(op, "b", b) for b in bet_ids),
+            ]
+            args: list[Any] = [doc["ver"], doc["co"], game_hash, micros, _MAX, round_id]
+            args.append(str(len(bets)))
+            moves: list[Any] = []
+            for bet in bets:
+                multiplier, text = settle_values(round_, bet)
+                payout = payout_minor(bet.stake, multiplier)
+                args += [text, str(payout)]
+                if payout:
+                    req = crash_payout_request(account_of(bet), bet.idempotency_key, payout)
+                    move_keys, move_args = w._move_params(req)
+                    move_args[4] = micros
+                    keys += move_keys
+                    moves += move_args
+            out = self._script(self._settle_s, keys, args + moves)
+            if out[0] == "ok":
+                doc, bet_ids = self._round_and_bets(op, round_id)  # settled: final from now on
+                return _round_of(doc), self._bets(op, bet_ids), True
+            if out[0] == "wallet_key":
+                raise IdempotencyConflict(f"wallet key {out[1]!r} is already used")
+            if out[0] == "refused":
+                if out[1] == "ACCOUNT_NOT_FOUND":
+                    raise AccountNotFound(f"a player account of crash round {round_id} is gone")
+                raise LimitExceeded(
+                    f"a payout of crash round {round_id} would exceed 10**36 - 1 minor units"
+                )
+
+    def wagers(self, operator_id: str, round_id: str) -> list[CrashWager]:
+        doc, bet_ids = self._round_and_bets(operator_id, round_id)
+        if not doc:
+            raise _no_round(operator_id, round_id)
+        return self._bets(operator_id, bet_ids)
+
+    def find_bet(self, operator_id: str, key: str) -> tuple[str, CrashWager] | None:
+        fp, bet_id = self._call(
+            lambda: self._r.hmget(self._k(operator_id, "k", key), ["fp", "bid"])
+        )
+        if fp is None:
+            return None
+        return fp, self._bets(operator_id, [bet_id])[0]
+
+    def settled_bets(
+        self, operator_id: str, player_id: str | None
+    ) -> list[tuple[CrashWager, CrashRound]]:
+        op = operator_id
+
+        def read() -> tuple[list[dict[str, str]], list[list[str]]]:
+            round_ids: list[str] = self._r.lrange(self._k(op, "done"), 0, -1)  # type: ignore[assignment]
+            pipe = self._r.pipeline(transaction=True)
+            for round_id in round_ids:
+                pipe.hgetall(self._k(op, "r", round_id))
+                pipe.lrange(self._k(op, "rb", round_id), 0, -1)
+            got = pipe.execute()
+            return got[::2], got[1::2]
+
+        got: tuple[list[dict[str, str]], list[list[str]]] = self._call(read)
+        docs, id_lists = got
+        bets = iter(self._bets(op, [b for ids in id_lists for b in ids]))
+        out: list[tuple[CrashWager, CrashRound]] = []
+        for doc, ids in zip(docs, id_lists, strict=True):
+            round_ = _round_of(doc)
+            for bet in [next(bets) for _ in ids]:
+                if player_id is None or bet.player_id == player_id:
+                    out.append((bet, round_))
+        return out
