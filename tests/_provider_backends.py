@@ -2,7 +2,7 @@
 
 Isolation from other sessions on the same services: a fresh PostgreSQL schema per session
 (dropped at the end), a fresh Redis key prefix per session (its keys deleted at the end), a
-SQLite temp file, and an operator id per test (``provider_operator``).
+SQLite temp file, and an operator id per test.
 """
 
 from __future__ import annotations
@@ -116,20 +116,6 @@ def make_backend(name: str, request: pytest.FixtureRequest) -> Backend:
         Mode.DEMO,
         lambda: RedisProviderStore(RedisDemoWallet.from_url(url, prefix=prefix)),
     )
-
-
-@pytest.fixture(params=BACKENDS)
-def provider_backend(request: pytest.FixtureRequest) -> Iterator[Backend]:
-    """Each provider backend (memory, SQLite, PostgreSQL, Redis demo)."""
-    backend = make_backend(request.param, request)
-    yield backend
-    backend.close()
-
-
-@pytest.fixture
-def provider_operator() -> str:
-    """An operator id of this test alone."""
-    return "prov-" + uuid.uuid4().hex[:12]
 
 
 def funded(wallet: WalletService, account: AccountKey, amount: int) -> AccountKey:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
-from _provider_backends import (  # noqa: F401 - fixtures are found by name
+from _provider_backends import (  # noqa: F401 - session fixtures are found by name
+    BACKENDS,
     Backend,
     funded,
-    provider_backend,
-    provider_operator,
+    make_backend,
     provider_pg_schema,
     provider_redis_prefix,
     provider_sqlite_url,
@@ -56,17 +58,16 @@ class Ctx:
         return ProviderWallet(self.pw._store, ProviderConfig(**config))  # type: ignore[arg-type]
 
 
-@pytest.fixture
-def ctx(provider_backend: Backend, provider_operator: str) -> Ctx:
-    """A studio provider on the backend with one player holding 1,000."""
-    store = provider_backend.store()
-    mode = provider_backend.mode
-    player = funded(store.wallet, AccountKey(provider_operator, "alice", "USD", mode), START)
-    other = funded(store.wallet, AccountKey(provider_operator, "bob", "USD", mode), START)
-    return Ctx(
-        ProviderWallet(store, ProviderConfig("studio")), store.wallet, player, other,
-        provider_backend,
-    )  # fmt: skip
+@pytest.fixture(params=BACKENDS)
+def ctx(request: pytest.FixtureRequest) -> Iterator[Ctx]:
+    """A studio provider on each backend with two players holding 1,000 each."""
+    backend = make_backend(request.param, request)
+    store = backend.store()
+    op = "prov-" + uuid.uuid4().hex[:12]
+    player = funded(store.wallet, AccountKey(op, "alice", "USD", backend.mode), START)
+    other = funded(store.wallet, AccountKey(op, "bob", "USD", backend.mode), START)
+    yield Ctx(ProviderWallet(store, ProviderConfig("studio")), store.wallet, player, other, backend)
+    backend.close()
 
 
 class TestReplay:
@@ -77,9 +78,13 @@ class TestReplay:
         first = ctx.pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=100)
         size = ctx.journal_size()
         again = ctx.pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=100)
-        assert first.ok and again.ok and again.replayed and not first.replayed
+        assert first.ok
+        assert again.ok
+        assert again.replayed
+        assert not first.replayed
         assert (again.balance, again.reference) == (900, first.reference)
-        assert ctx.balance() == 900 and ctx.journal_size() == size
+        assert ctx.balance() == 900
+        assert ctx.journal_size() == size
         ctx.check_ledger()
 
     def test_win_rollback_and_bet_and_win_replays(self, ctx: Ctx) -> None:
@@ -95,7 +100,8 @@ class TestReplay:
             first = call()
             balance = ctx.balance()
             again = call()
-            assert first.ok and again.replayed
+            assert first.ok
+            assert again.replayed
             assert again.balance == first.balance == balance == ctx.balance()
         assert ctx.balance() == START - 100 + 70 + 30
         ctx.check_ledger()
@@ -106,7 +112,8 @@ class TestReplay:
         funded(ctx.wallet, ctx.player, 10_000)
         again = ctx.pw.bet(ctx.player, tx_id="big", round_id="r1", amount=5_000)
         assert first.outcome is again.outcome is Outcome.INSUFFICIENT_FUNDS
-        assert again.replayed and again.balance == START
+        assert again.replayed
+        assert again.balance == START
         assert ctx.balance() == START + 10_000
 
 
@@ -117,7 +124,8 @@ class TestDuplicate:
         """A second bet with the id of the first and another amount is DUPLICATE_TRANSACTION."""
         ctx.pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=100)
         dup = ctx.pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=101)
-        assert dup.outcome is Outcome.DUPLICATE_TRANSACTION and not dup.ok
+        assert dup.outcome is Outcome.DUPLICATE_TRANSACTION
+        assert not dup.ok
         assert isinstance(dup.error(), DuplicateTransaction)
         assert isinstance(dup.error(), IdempotencyConflict)
         assert dup.error().code == "DUPLICATE_TRANSACTION"  # type: ignore[union-attr]
@@ -132,14 +140,17 @@ class TestDuplicate:
             ctx.pw.bet(ctx.other, tx_id="b1", round_id="r1", amount=100),
         ]
         assert [a.outcome for a in answers] == [Outcome.DUPLICATE_TRANSACTION] * 3
-        assert ctx.balance() == 900 and ctx.wallet.balance(ctx.other).available == START
+        assert ctx.balance() == 900
+        assert ctx.wallet.balance(ctx.other).available == START
 
     def test_ids_are_scoped_by_provider(self, ctx: Ctx) -> None:
         """Another provider may use the same tx id: it is another transaction."""
         other = ctx.provider(name="otherstudio")
         assert ctx.pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=100).ok
         again = other.bet(ctx.player, tx_id="b1", round_id="r1", amount=100)
-        assert again.ok and not again.replayed and ctx.balance() == 800
+        assert again.ok
+        assert not again.replayed
+        assert ctx.balance() == 800
         ctx.check_ledger()
 
 
@@ -149,9 +160,12 @@ class TestTombstone:
     def test_late_bet_is_refused(self, ctx: Ctx) -> None:
         """Rollback first: OK with the balance unchanged; the bet then is BET_ROLLED_BACK."""
         rb = ctx.pw.rollback(ctx.player, tx_id="x1", round_id="r1", bet_tx_id="b1")
-        assert rb.ok and rb.balance == START and rb.reference is None
+        assert rb.ok
+        assert rb.balance == START
+        assert rb.reference is None
         late = ctx.pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=100)
-        assert late.outcome is Outcome.BET_ROLLED_BACK and late.balance == START
+        assert late.outcome is Outcome.BET_ROLLED_BACK
+        assert late.balance == START
         again = ctx.pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=100)
         assert again.outcome is Outcome.BET_ROLLED_BACK
         late_bw = ctx.pw.bet_and_win(ctx.player, tx_id="b1", round_id="r1", bet=100, win=1)
@@ -163,9 +177,12 @@ class TestTombstone:
         ctx.pw.rollback(ctx.player, tx_id="x1", round_id="r1", bet_tx_id="b1")
         assert ctx.pw.rollback(ctx.player, tx_id="x1", round_id="r1", bet_tx_id="b1").replayed
         second = ctx.pw.rollback(ctx.player, tx_id="x2", round_id="r1", bet_tx_id="b1")
-        assert second.ok and not second.replayed and ctx.balance() == START
+        assert second.ok
+        assert not second.replayed
+        assert ctx.balance() == START
         win = ctx.pw.win(ctx.player, tx_id="w1", round_id="r1", bet_tx_id="b1", amount=50)
-        assert win.outcome is Outcome.BET_ROLLED_BACK and ctx.balance() == START
+        assert win.outcome is Outcome.BET_ROLLED_BACK
+        assert ctx.balance() == START
 
 
 class TestSettlementOrder:
@@ -178,7 +195,8 @@ class TestSettlementOrder:
             ctx.pw.rollback(ctx.player, tx_id="x1", round_id="r1", bet_tx_id="b1").balance == START
         )
         win = ctx.pw.win(ctx.player, tx_id="w1", round_id="r1", bet_tx_id="b1", amount=300)
-        assert win.outcome is Outcome.BET_ROLLED_BACK and win.balance == START
+        assert win.outcome is Outcome.BET_ROLLED_BACK
+        assert win.balance == START
         assert ctx.balance() == START
         ctx.check_ledger()
 
@@ -187,7 +205,8 @@ class TestSettlementOrder:
         ctx.pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=100)
         ctx.pw.win(ctx.player, tx_id="w1", round_id="r1", bet_tx_id="b1", amount=300)
         rb = ctx.pw.rollback(ctx.player, tx_id="x1", round_id="r1", bet_tx_id="b1")
-        assert rb.outcome is Outcome.BET_ALREADY_SETTLED and rb.balance == 1_200
+        assert rb.outcome is Outcome.BET_ALREADY_SETTLED
+        assert rb.balance == 1_200
         assert ctx.balance() == 1_200
 
     def test_second_win_refused(self, ctx: Ctx) -> None:
@@ -195,7 +214,8 @@ class TestSettlementOrder:
         ctx.pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=100)
         ctx.pw.win(ctx.player, tx_id="w1", round_id="r1", bet_tx_id="b1", amount=300)
         second = ctx.pw.win(ctx.player, tx_id="w2", round_id="r1", bet_tx_id="b1", amount=300)
-        assert second.outcome is Outcome.BET_ALREADY_SETTLED and ctx.balance() == 1_200
+        assert second.outcome is Outcome.BET_ALREADY_SETTLED
+        assert ctx.balance() == 1_200
 
     def test_several_wins_when_allowed(self, ctx: Ctx) -> None:
         """With multiple_wins, distinct wins all pay; still none after a rollback."""
@@ -207,13 +227,15 @@ class TestSettlementOrder:
         multi.bet(ctx.player, tx_id="b2", round_id="r2", amount=100)
         multi.rollback(ctx.player, tx_id="x2", round_id="r2", bet_tx_id="b2")
         late = multi.win(ctx.player, tx_id="w9", round_id="r2", bet_tx_id="b2", amount=10)
-        assert late.outcome is Outcome.BET_ROLLED_BACK and ctx.balance() == START - 70
+        assert late.outcome is Outcome.BET_ROLLED_BACK
+        assert ctx.balance() == START - 70
         ctx.check_ledger()
 
     def test_win_for_unknown_bet(self, ctx: Ctx) -> None:
         """A win whose bet was never seen is BET_NOT_FOUND and pays nothing."""
         win = ctx.pw.win(ctx.player, tx_id="w1", round_id="r1", bet_tx_id="nope", amount=50)
-        assert win.outcome is Outcome.BET_NOT_FOUND and ctx.balance() == START
+        assert win.outcome is Outcome.BET_NOT_FOUND
+        assert ctx.balance() == START
 
 
 class TestSessionAndBlock:
@@ -231,7 +253,8 @@ class TestSessionAndBlock:
         ctx.pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=100)
         ctx.pw.bet(ctx.player, tx_id="b2", round_id="r2", amount=100)
         refused = ctx.pw.bet(ctx.player, tx_id="b3", round_id="r3", amount=100, status=status)
-        assert refused.outcome is refusal and refused.balance == 800
+        assert refused.outcome is refusal
+        assert refused.balance == 800
         refused_bw = ctx.pw.bet_and_win(
             ctx.player, tx_id="b4", round_id="r4", bet=10, win=20, status=status
         )
@@ -251,7 +274,8 @@ class TestSessionAndBlock:
         pw = ProviderWallet(ctx.pw._store, ProviderConfig("studio"), status=status)
         ok = pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=1, session_id="live")
         old = pw.bet(ctx.player, tx_id="b2", round_id="r2", amount=1, session_id="old")
-        assert ok.ok and old.outcome is Outcome.SESSION_EXPIRED
+        assert ok.ok
+        assert old.outcome is Outcome.SESSION_EXPIRED
         assert seen == [("alice", "live"), ("alice", "old")]
 
 
@@ -263,23 +287,29 @@ class TestInsufficientFunds:
         ctx.pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=300)
         size = ctx.journal_size()
         answer = ctx.pw.bet(ctx.player, tx_id="b2", round_id="r1", amount=701)
-        assert answer.outcome is Outcome.INSUFFICIENT_FUNDS and answer.balance == 700
+        assert answer.outcome is Outcome.INSUFFICIENT_FUNDS
+        assert answer.balance == 700
         assert isinstance(answer.error(), InsufficientFunds)
-        assert ctx.balance() == 700 and ctx.journal_size() == size
+        assert ctx.balance() == 700
+        assert ctx.journal_size() == size
         fmt_status, body = ctx.pw.respond(answer)
-        assert fmt_status == 402 and body["balance"] == 700
+        assert fmt_status == 402
+        assert body["balance"] == 700
 
     def test_bet_and_win_needs_the_stake(self, ctx: Ctx) -> None:
         """A bet+win is refused when the stake is short, whatever the win."""
         answer = ctx.pw.bet_and_win(ctx.player, tx_id="bw", round_id="r1", bet=1_001, win=5_000)
-        assert answer.outcome is Outcome.INSUFFICIENT_FUNDS and answer.balance == START
+        assert answer.outcome is Outcome.INSUFFICIENT_FUNDS
+        assert answer.balance == START
         assert ctx.balance() == START
 
     def test_rollback_of_a_refused_bet(self, ctx: Ctx) -> None:
         """Rolling back a refused bet succeeds and gives nothing back (nothing was taken)."""
         ctx.pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=5_000)
         rb = ctx.pw.rollback(ctx.player, tx_id="x1", round_id="r1", bet_tx_id="b1")
-        assert rb.ok and rb.balance == START and ctx.balance() == START
+        assert rb.ok
+        assert rb.balance == START
+        assert ctx.balance() == START
 
 
 class TestRoundClosing:
@@ -289,16 +319,20 @@ class TestRoundClosing:
         """After a zero win, a bet in the same round is ROUND_CLOSED; other rounds still play."""
         ctx.pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=100)
         zero = ctx.pw.win(ctx.player, tx_id="w1", round_id="r1", bet_tx_id="b1", amount=0)
-        assert zero.ok and zero.balance == 900 and zero.reference is None
+        assert zero.ok
+        assert zero.balance == 900
+        assert zero.reference is None
         late = ctx.pw.bet(ctx.player, tx_id="b2", round_id="r1", amount=100)
-        assert late.outcome is Outcome.ROUND_CLOSED and ctx.balance() == 900
+        assert late.outcome is Outcome.ROUND_CLOSED
+        assert ctx.balance() == 900
         assert ctx.pw.bet(ctx.player, tx_id="b3", round_id="r2", amount=100).ok
 
     def test_zero_bet_and_win_closes(self, ctx: Ctx) -> None:
         """A bet+win with a zero win closes its round too."""
         assert ctx.pw.bet_and_win(ctx.player, tx_id="bw", round_id="r1", bet=10, win=0).ok
         late = ctx.pw.bet(ctx.player, tx_id="b2", round_id="r1", amount=1)
-        assert late.outcome is Outcome.ROUND_CLOSED and ctx.balance() == START - 10
+        assert late.outcome is Outcome.ROUND_CLOSED
+        assert ctx.balance() == START - 10
 
     def test_end_round(self, ctx: Ctx) -> None:
         """end_round closes (idempotently, even an unknown round) and refuses later bets."""
@@ -330,4 +364,5 @@ class TestBalanceAndAccounts:
         ghost = AccountKey(ctx.player.operator_id, "ghost", "USD", ctx.backend.mode)
         assert ctx.pw.balance(ghost).outcome is Outcome.ACCOUNT_NOT_FOUND
         bet = ctx.pw.bet(ghost, tx_id="g1", round_id="r1", amount=1)
-        assert bet.outcome is Outcome.ACCOUNT_NOT_FOUND and bet.balance is None
+        assert bet.outcome is Outcome.ACCOUNT_NOT_FOUND
+        assert bet.balance is None
