@@ -165,12 +165,12 @@ def _rollback(call: ProviderCall, state: State, available: int) -> Plan:
             ref=call.tx_id,
         )
         return Plan(ok, inserts=(done, tomb))
+    if bet.state is not BetState.TOMBSTONE and bet.kind not in _BETS:
+        return refuse(call, Outcome.BET_NOT_FOUND, available)  # a win's or rollback's id
     if bet.player_id != call.account.player_id:
         return refuse(call, Outcome.ROUND_MISMATCH, available)
     if bet.state in (BetState.TOMBSTONE, BetState.REFUSED, BetState.ROLLED_BACK):
         return Plan(ok, inserts=(done,))  # nothing was taken, or it was already given back
-    if bet.kind not in _BETS:
-        return refuse(call, Outcome.BET_NOT_FOUND, available)
     if bet.state is BetState.WON:
         return refuse(call, Outcome.BET_ALREADY_SETTLED, available)
     refunded = _answer(call, Outcome.OK, available + bet.amount)
