@@ -24,7 +24,7 @@ from casino_core.provider import (
     ProviderConfig,
     ProviderWallet,
 )
-from casino_core.wallet import AccountKey, WalletService
+from casino_core.wallet import AccountKey, Limit, LimitKind, WalletService
 
 START = 1_000
 
@@ -366,3 +366,23 @@ class TestBalanceAndAccounts:
         bet = ctx.pw.bet(ghost, tx_id="g1", round_id="r1", amount=1)
         assert bet.outcome is Outcome.ACCOUNT_NOT_FOUND
         assert bet.balance is None
+
+
+class TestWalletLimits:
+    """A responsible-gaming limit of the wallet refuses the bet, recorded like any refusal."""
+
+    def test_wager_limit(self, ctx: Ctx) -> None:
+        """Past the wager limit the bet answers LIMIT_EXCEEDED, moves nothing, and replays so."""
+        if ctx.backend.name == "redis":
+            pytest.skip("the Redis demo wallet has no limits")
+        ctx.wallet.set_limit(ctx.player, Limit(LimitKind.WAGER, 150))  # type: ignore[attr-defined]
+        assert ctx.pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=100).ok
+        over = ctx.pw.bet(ctx.player, tx_id="b2", round_id="r1", amount=100)
+        assert over.outcome is Outcome.LIMIT_EXCEEDED
+        assert over.balance == 900
+        again = ctx.pw.bet(ctx.player, tx_id="b2", round_id="r1", amount=100)
+        assert again.replayed
+        assert again.outcome is Outcome.LIMIT_EXCEEDED
+        assert ctx.pw.win(ctx.player, tx_id="w1", round_id="r1", bet_tx_id="b1", amount=10).ok
+        assert ctx.balance() == 910
+        ctx.check_ledger()
