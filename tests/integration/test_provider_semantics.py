@@ -23,6 +23,7 @@ from casino_core.provider import (
     PlayerStatus,
     ProviderConfig,
     ProviderWallet,
+    TxRecord,
 )
 from casino_core.wallet import AccountKey, Limit, LimitKind, WalletService
 
@@ -385,4 +386,31 @@ class TestWalletLimits:
         assert again.outcome is Outcome.LIMIT_EXCEEDED
         assert ctx.pw.win(ctx.player, tx_id="w1", round_id="r1", bet_tx_id="b1", amount=10).ok
         assert ctx.balance() == 910
+        ctx.check_ledger()
+
+
+class TestAtomicity:
+    """A failure between the wallet movement and the provider record leaves neither."""
+
+    def test_failure_while_recording_rolls_back_the_move(
+        self, ctx: Ctx, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """The record write fails: no money moved, no record; the retry then applies once."""
+        if ctx.backend.name == "memory":
+            pytest.skip("memory records are dict writes under the wallet's lock: they cannot fail")
+        size = ctx.journal_size()
+
+        def broken(self: TxRecord) -> str:
+            raise RuntimeError("crash between the movement and the record")
+
+        with monkeypatch.context() as patch:
+            patch.setattr(TxRecord, "encode", broken)
+            with pytest.raises(RuntimeError):
+                ctx.pw.bet_and_win(ctx.player, tx_id="bw", round_id="r1", bet=100, win=30)
+        assert ctx.balance() == START
+        assert ctx.journal_size() == size
+        first = ctx.pw.bet_and_win(ctx.player, tx_id="bw", round_id="r1", bet=100, win=30)
+        assert first.ok
+        assert not first.replayed
+        assert ctx.balance() == START - 70
         ctx.check_ledger()
