@@ -84,9 +84,11 @@ class RedisProviderStore:
         with wallet._r.pipeline(transaction=True) as transaction:
             pipe: Any = transaction  # redis-py's sync/async union return types
             pipe.watch(*watched)
-            raw_tx = pipe.get(tx_key) if tx_key else None
-            raw_ref = pipe.get(ref_key) if ref_key else None
-            raw_round = pipe.get(round_key)
+            # one round trip for the three records (one hash tag: one cluster slot)
+            raw_round, raw_tx, raw_ref = pipe.mget(round_key, tx_key or round_key,
+                                                   ref_key or round_key)  # fmt: skip
+            raw_tx = raw_tx if tx_key else None
+            raw_ref = raw_ref if ref_key else None
             bal, floor = pipe.hmget(acct_key, ["bal", "floor"])
             snap = None if bal is None else AccountSnapshot(int(bal), int(bal), int(floor))
             rnd = None

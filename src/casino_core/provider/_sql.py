@@ -121,7 +121,11 @@ class SqlProviderStore:
             & (t.provider == bindparam("prov"))
             & (t.tx_id == bindparam("tx"))
         )
-        q_tx = select(t.doc).where(tx_match)
+        q_tx = select(t.tx_id, t.doc).where(
+            (t.operator_id == bindparam("op"))
+            & (t.provider == bindparam("prov"))
+            & t.tx_id.in_(bindparam("txs", expanding=True))
+        )
         round_match = (
             (r.operator_id == bindparam("op"))
             & (r.provider == bindparam("prov"))
@@ -159,10 +163,13 @@ class SqlProviderStore:
             snap = AccountSnapshot(row.balance - row.held, row.balance, row.floor)
         key = {"op": call.account.operator_id, "prov": provider}
 
+        wanted = [tx for tx in (call.tx_id, call.ref) if tx]
+        docs: dict[str, str] = {}
+        if wanted:  # the call's record and its bet's, in one round trip
+            docs = {r.tx_id: r.doc for r in conn.execute(self._q_tx, {**key, "txs": wanted})}
+
         def record(tx: str | None) -> TxRecord | None:
-            if not tx:
-                return None
-            doc = conn.execute(self._q_tx, {**key, "tx": tx}).scalar()
+            doc = docs.get(tx) if tx else None
             return None if doc is None else TxRecord.decode(doc)
 
         found = conn.execute(self._q_round, {**key, "rid": call.round_id}).first()
