@@ -124,6 +124,27 @@ class TestDuplicatesApplyOnce:
         assert len(dups) == THREADS - 1
         check(pw, player, applied[0].balance or 0)
 
+    def test_same_id_from_different_players(
+        self, setup: tuple[ProviderWallet, AccountKey, Backend]
+    ) -> None:
+        """8 players sending one tx id at once: one bet applies, the others are duplicates."""
+        pw, player, _ = setup
+        players = [
+            funded(pw.wallet, AccountKey(player.operator_id, f"p{n}", "USD", player.mode), 500)
+            for n in range(THREADS)
+        ]
+        answers = race(
+            [
+                (lambda p=p: pw.bet(p, tx_id="shared", round_id="shared-round", amount=100))
+                for p in players
+            ]
+        )
+        assert sum(a.ok for a in answers) == 1
+        assert sum(a.outcome is Outcome.DUPLICATE_TRANSACTION for a in answers) == THREADS - 1
+        balances = sorted(pw.wallet.balance(p).available for p in players)
+        assert balances == [400] + [500] * (THREADS - 1)
+        check(pw, player, START)
+
 
 class TestRacesSettleOneWay:
     """A bet racing its rollback, or a win racing a rollback, ends one consistent way."""

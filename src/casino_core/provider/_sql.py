@@ -35,6 +35,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from casino_core.errors import (
     ConfigurationError,
+    IdempotencyConflict,
     InsufficientFunds,
     LimitExceeded,
     StorageUnavailable,
@@ -51,7 +52,7 @@ from casino_core.provider._types import (
     TxRecord,
 )
 from casino_core.wallet import WalletService
-from casino_core.wallet._common import to_micros
+from casino_core.wallet._common import Request, to_micros
 from casino_core.wallet._sql import SqlWallet, create_schema
 
 __all__ = [
@@ -106,6 +107,17 @@ def create_provider_schema(engine: Engine, schema: str | None = None) -> None:
             provider_metadata.create_all(conn)
     except SQLAlchemyError as exc:
         raise StorageUnavailable(f"could not create the provider schema: {exc}") from exc
+
+
+_ATTEMPTS = 8
+
+
+class _LostRace(Exception):
+    """The wallet key of a movement was taken by a concurrent call: decide again."""
+
+    def __init__(self, conflict: IdempotencyConflict) -> None:
+        super().__init__(conflict.message)
+        self.conflict = conflict
 
 
 class SqlProviderStore:
@@ -181,8 +193,25 @@ class SqlProviderStore:
         return State(record(call.tx_id), record(call.ref), rnd, snap)
 
     def execute(self, provider: str, call: ProviderCall, decider: Decider) -> ProviderAnswer:
-        """Decide and apply ``call`` in one database transaction."""
-        return self._wallet._tx(lambda conn: self._work(conn, provider, call, decider))
+        """Decide and apply ``call`` in one database transaction (again if it lost a race)."""
+        for _attempt in range(_ATTEMPTS):
+            try:
+                return self._wallet._tx(lambda conn: self._work(conn, provider, call, decider))
+            except _LostRace as lost:
+                last = lost.conflict
+        raise last
+
+    def _move(self, conn: Connection, req: Request) -> str:
+        """Apply one wallet movement; a key taken meanwhile means a race was lost.
+
+        Another call with this transaction id (another player's, say) committed its record
+        and movement after this transaction read the records: roll back and decide again
+        (the record is then visible, and the call answers a duplicate or a replay).
+        """
+        try:
+            return self._wallet._apply_on(conn, req).transaction_id
+        except IdempotencyConflict as exc:
+            raise _LostRace(exc) from exc
 
     def _work(
         self, conn: Connection, provider: str, call: ProviderCall, decider: Decider
@@ -194,7 +223,7 @@ class SqlProviderStore:
         reference = None
         for i, req in enumerate(wallet_requests(provider, call, plan)):
             try:
-                reference = self._wallet._apply_on(conn, req).transaction_id
+                reference = self._move(conn, req)
             except (InsufficientFunds, LimitExceeded) as exc:
                 if i:  # pragma: no cover - the plan was checked under the row lock
                     raise
