@@ -8,9 +8,10 @@ it back, so the provider record and the wallet movement never disagree.
 
 Concurrent duplicates: calls for one account queue on its row lock and the later one, reading
 after the earlier one committed, replays. Calls that share a transaction id across accounts
-(or a rollback racing its unknown bet) meet at the primary key of ``provider_transactions``:
-the loser's transaction fails with an integrity error, is rolled back and retried by ``_tx``,
-and then sees the winner's record.
+(or a rollback racing its unknown bet) meet at the primary key of ``provider_transactions``
+or at the wallet's unique idempotency key: the loser's transaction fails (an integrity error,
+or the wallet's ``IdempotencyConflict`` once the winner committed), is rolled back and run
+again, and then sees the winner's record.
 """
 
 from __future__ import annotations
