@@ -2,7 +2,7 @@
 
 The public API is what this module and its documented subpackages export
 (``casino_core.fairness``, ``casino_core.games``, ``casino_core.wallet``, ``casino_core.casino``,
-``casino_core.ledger``, ``casino_core.audit``,
+``casino_core.ledger``, ``casino_core.audit``, ``casino_core.provider``,
 ``casino_core.money``, ``casino_core.errors``, ``casino_core.testing``); modules whose names
 start with an underscore are private.
 """
@@ -25,6 +25,7 @@ from casino_core.errors import (
     CasinoError,
     ChainMismatch,
     ConfigurationError,
+    DuplicateTransaction,
     HoldNotActive,
     HoldNotFound,
     IdempotencyConflict,
@@ -101,6 +102,7 @@ __all__ = [
     "Currency",
     "CurrencyRegistry",
     "Distribution",
+    "DuplicateTransaction",
     "HashChain",
     "HoldNotActive",
     "HoldNotFound",

@@ -20,6 +20,7 @@ Messages never contain secrets: no server seed before its reveal, no key, no pas
     ├── ChainMismatch                        CHAIN_MISMATCH
     ├── InsufficientFunds                    INSUFFICIENT_FUNDS
     ├── IdempotencyConflict                  IDEMPOTENCY_CONFLICT
+    │   └── DuplicateTransaction             DUPLICATE_TRANSACTION
     ├── AccountNotFound                      ACCOUNT_NOT_FOUND
     ├── LimitExceeded                        LIMIT_EXCEEDED
     ├── ConfigurationError                   CONFIGURATION_ERROR
@@ -41,6 +42,7 @@ __all__ = [
     "CasinoError",
     "ChainMismatch",
     "ConfigurationError",
+    "DuplicateTransaction",
     "HoldNotActive",
     "HoldNotFound",
     "IdempotencyConflict",
@@ -132,6 +134,12 @@ class IdempotencyConflict(CasinoError):
     """An idempotency key was reused with a different request."""
 
     code = "IDEMPOTENCY_CONFLICT"
+
+
+class DuplicateTransaction(IdempotencyConflict):
+    """A game provider reused one of its transaction ids for a different call."""
+
+    code = "DUPLICATE_TRANSACTION"
 
 
 class AccountNotFound(CasinoError):

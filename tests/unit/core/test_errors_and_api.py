@@ -24,6 +24,7 @@ PINNED_ALL = [
     "Currency",
     "CurrencyRegistry",
     "Distribution",
+    "DuplicateTransaction",
     "HashChain",
     "HoldNotActive",
     "HoldNotFound",

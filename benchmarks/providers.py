@@ -1,0 +1,97 @@
+"""Provider callbacks/s (bet + win per round) beside the bare wallet debit + credit rate.
+
+    .venv/bin/python benchmarks/providers.py [--rounds 2000] [--postgres URL] [--redis URL]
+
+For each backend (memory, SQLite file, and PostgreSQL / Redis when a URL is given), plays
+``rounds`` provider rounds (one bet, one win) on one player, then the same number of bare
+wallet debit + credit pairs on another player of the same wallet, single-threaded, and prints
+both rates and their ratio (the cost of the provider records and the decision).
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+import time
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+
+from casino_core.provider import MemoryProviderStore, ProviderConfig, ProviderStore, ProviderWallet
+from casino_core.wallet import AccountKey, Mode
+
+
+def run(name: str, store: ProviderStore, mode: Mode, rounds: int) -> None:
+    op = "bench-" + uuid.uuid4().hex[:8]
+    wallet = store.wallet
+    src = "faucet" if mode is Mode.DEMO else "deposits"
+    a, b = AccountKey(op, "a", "USD", mode), AccountKey(op, "b", "USD", mode)
+    for acct in (a, b):
+        wallet.open_account(acct)
+        wallet.credit(acct, 10**12, idempotency_key=f"f-{acct.player_id}", system_account=src)
+    pw = ProviderWallet(store, ProviderConfig("bench"))
+
+    def provider() -> None:
+        for i in range(rounds):
+            pw.bet(a, tx_id=f"b{i}", round_id=f"r{i}", amount=100)
+            pw.win(a, tx_id=f"w{i}", round_id=f"r{i}", bet_tx_id=f"b{i}", amount=50)
+
+    def bare() -> None:
+        for i in range(rounds):
+            wallet.debit(b, 100, idempotency_key=f"d{i}")
+            wallet.credit(b, 50, idempotency_key=f"c{i}")
+
+    rates = [rounds * 2 / timed(fn) for fn in (provider, bare)]
+    print(f"{name:<10}{rates[0]:>16,.0f}{rates[1]:>16,.0f}{rates[0] / rates[1]:>10.2f}")
+    store.close()
+
+
+def timed(fn: Callable[[], None]) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2_000)
+    parser.add_argument("--postgres", help="postgresql+psycopg://... (a schema is created)")
+    parser.add_argument("--redis", help="redis://host:port/db (keys under a fresh prefix)")
+    args = parser.parse_args()
+    print(f"{'backend':<10}{'provider op/s':>16}{'bare wallet/s':>16}{'ratio':>10}")
+    run("memory", MemoryProviderStore(), Mode.REAL, args.rounds)
+    from casino_core.provider.sql import SqlProviderStore, create_provider_schema
+    from casino_core.wallet.sql import SqlWallet, make_engine
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        create_provider_schema(make_engine(url))
+        run("sqlite", SqlProviderStore(SqlWallet(make_engine(url))), Mode.REAL, args.rounds)
+    if args.postgres:
+        schema = "bench_provider_" + uuid.uuid4().hex[:8]
+        engine = make_engine(args.postgres)
+        create_provider_schema(engine, schema)
+        try:
+            store = SqlProviderStore(SqlWallet(make_engine(args.postgres), schema=schema))
+            run("postgres", store, Mode.REAL, args.rounds)
+        finally:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    if args.redis:
+        import redis
+
+        from casino_core.provider.redis import RedisProviderStore
+        from casino_core.wallet.redis import RedisDemoWallet
+
+        prefix = "bench-provider-" + uuid.uuid4().hex[:8]
+        try:
+            wallet = RedisDemoWallet.from_url(args.redis, prefix=prefix)
+            run("redis", RedisProviderStore(wallet), Mode.DEMO, args.rounds)
+        finally:
+            client = redis.Redis.from_url(args.redis)
+            for key in client.scan_iter(match=prefix + "|*", count=1000):
+                client.delete(key)
+
+
+if __name__ == "__main__":
+    main()

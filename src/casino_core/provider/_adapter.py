@@ -1,0 +1,238 @@
+"""The seamless-wallet adapter a host exposes to a game provider, and the store port."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
+
+from casino_core.errors import AccountNotFound, InvalidInput
+from casino_core.provider._decide import decide
+from casino_core.provider._format import GENERIC_FORMAT, ResponseFormat
+from casino_core.provider._types import (
+    Op,
+    Outcome,
+    Plan,
+    PlayerStatus,
+    ProviderAnswer,
+    ProviderCall,
+    State,
+    check_money,
+    check_name,
+    check_ref,
+)
+from casino_core.wallet import AccountKey, Kind, WalletService
+from casino_core.wallet._common import Request, check_account, single_request
+
+__all__ = [
+    "Decider",
+    "ProviderConfig",
+    "ProviderStore",
+    "ProviderWallet",
+    "StatusCheck",
+    "wallet_requests",
+]
+
+Decider = Callable[[State], Plan | ProviderAnswer]
+"""The decision a store runs on the state it loaded (a closure over :func:`decide`)."""
+
+StatusCheck = Callable[[AccountKey, str | None], PlayerStatus]
+"""The host's answer to "is this session valid, is this player blocked?" for a bet."""
+
+
+@runtime_checkable
+class ProviderStore(Protocol):
+    """Where provider transactions live, atomically with the wallet's movements."""
+
+    @property
+    def wallet(self) -> WalletService:
+        """The wallet the moves go to."""
+        ...
+
+    def execute(self, provider: str, call: ProviderCall, decider: Decider) -> ProviderAnswer:
+        """Load the state of ``call``, decide, write the plan: all of it or none of it."""
+        ...
+
+    def close(self) -> None:
+        """Release what the store holds (the wallet too)."""
+        ...
+
+
+def wallet_requests(provider: str, call: ProviderCall, plan: Plan) -> list[Request]:
+    """The wallet movements of a plan, keyed ``provider:<name>:<tx id>:debit|credit``.
+
+    Derived keys make a retried movement a wallet replay, never a second movement.
+    """
+    base = f"provider:{provider}:{call.tx_id}"
+    out = []
+    if plan.debit:
+        out.append(single_request(Kind.DEBIT, call.account, plan.debit, base + ":debit", "house"))
+    if plan.credit:
+        out.append(
+            single_request(Kind.CREDIT, call.account, plan.credit, base + ":credit", "house")
+        )
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class ProviderConfig:
+    """One provider: its name (scopes its transaction ids), its rules and its answers."""
+
+    name: str
+    multiple_wins: bool = False
+    format: ResponseFormat = field(default=GENERIC_FORMAT)
+
+    def __post_init__(self) -> None:
+        check_name(self.name)
+
+
+class ProviderWallet:
+    """Wallet callbacks of one game provider over a :class:`ProviderStore`.
+
+    Every money call is keyed by the provider's transaction id (scoped by operator and
+    provider) and answers a :class:`ProviderAnswer` rather than raising for business
+    outcomes; invalid input raises :class:`~casino_core.errors.InvalidInput` before anything
+    is recorded. :meth:`respond` renders an answer in the provider's format.
+    """
+
+    def __init__(
+        self, store: ProviderStore, config: ProviderConfig, *, status: StatusCheck | None = None
+    ) -> None:
+        if not isinstance(config, ProviderConfig):
+            raise InvalidInput("config must be a ProviderConfig")
+        self._store = store
+        self._config = config
+        self._status = status
+
+    def __repr__(self) -> str:
+        return f"ProviderWallet(provider={self._config.name!r}, store={self._store!r})"
+
+    @property
+    def config(self) -> ProviderConfig:
+        """The provider's configuration."""
+        return self._config
+
+    @property
+    def wallet(self) -> WalletService:
+        """The wallet underneath."""
+        return self._store.wallet
+
+    def _run(self, call: ProviderCall, status: PlayerStatus) -> ProviderAnswer:
+        multiple = self._config.multiple_wins
+
+        def decider(state: State) -> Plan | ProviderAnswer:
+            return decide(call, state, multiple_wins=multiple, status=status)
+
+        return self._store.execute(self._config.name, call, decider)
+
+    def _status_of(
+        self, account: AccountKey, session_id: str | None, status: PlayerStatus | None
+    ) -> PlayerStatus:
+        if status is not None:
+            if not isinstance(status, PlayerStatus):
+                raise InvalidInput("status must be a PlayerStatus")
+            return status
+        if self._status is not None:
+            return self._status(account, session_id)
+        return PlayerStatus()
+
+    def balance(self, account: AccountKey) -> ProviderAnswer:
+        """The player's available balance (``ACCOUNT_NOT_FOUND`` when there is no account)."""
+        acct = check_account(account)
+        try:
+            available = self._store.wallet.balance(acct).available
+        except AccountNotFound:
+            return ProviderAnswer(Outcome.ACCOUNT_NOT_FOUND, None, acct.currency)
+        return ProviderAnswer(Outcome.OK, available, acct.currency)
+
+    def bet(
+        self,
+        account: AccountKey,
+        *,
+        tx_id: str,
+        round_id: str,
+        amount: int,
+        session_id: str | None = None,
+        status: PlayerStatus | None = None,
+    ) -> ProviderAnswer:
+        """Debit a stake (refused on an invalid session, a blocked player, a closed round)."""
+        acct = check_account(account)
+        call = ProviderCall(
+            Op.BET,
+            acct,
+            check_ref(tx_id, "tx_id"),
+            check_ref(round_id, "round_id"),
+            amount=check_money(amount, "amount"),
+        )
+        return self._run(call, self._status_of(acct, session_id, status))
+
+    def win(
+        self, account: AccountKey, *, tx_id: str, round_id: str, bet_tx_id: str, amount: int
+    ) -> ProviderAnswer:
+        """Credit a win on the bet ``bet_tx_id``; a zero win closes the round."""
+        return self._run(self._settle(Op.WIN, account, tx_id, round_id, bet_tx_id, amount), _OK)
+
+    def rollback(
+        self, account: AccountKey, *, tx_id: str, round_id: str, bet_tx_id: str
+    ) -> ProviderAnswer:
+        """Refund the bet ``bet_tx_id`` (an unknown bet is tombstoned and the call succeeds)."""
+        call = self._settle(Op.ROLLBACK, account, tx_id, round_id, bet_tx_id, 0)
+        return self._run(call, _OK)
+
+    @staticmethod
+    def _settle(
+        op: Op, account: AccountKey, tx_id: str, round_id: str, bet_tx_id: str, amount: int
+    ) -> ProviderCall:
+        tx = check_ref(tx_id, "tx_id")
+        ref = check_ref(bet_tx_id, "bet_tx_id")
+        if ref == tx:
+            raise InvalidInput(f"a {op.value} needs its own tx_id, not the bet's")
+        return ProviderCall(
+            op,
+            check_account(account),
+            tx,
+            check_ref(round_id, "round_id"),
+            amount=check_money(amount, "amount"),
+            ref=ref,
+        )
+
+    def bet_and_win(
+        self,
+        account: AccountKey,
+        *,
+        tx_id: str,
+        round_id: str,
+        bet: int,
+        win: int,
+        session_id: str | None = None,
+        status: PlayerStatus | None = None,
+    ) -> ProviderAnswer:
+        """Debit ``bet`` and credit ``win`` in one call, all or nothing."""
+        acct = check_account(account)
+        call = ProviderCall(
+            Op.BET_AND_WIN,
+            acct,
+            check_ref(tx_id, "tx_id"),
+            check_ref(round_id, "round_id"),
+            amount=check_money(bet, "bet"),
+            win=check_money(win, "win"),
+        )
+        return self._run(call, self._status_of(acct, session_id, status))
+
+    def end_round(self, account: AccountKey, *, round_id: str) -> ProviderAnswer:
+        """Close the round: later bets in it are refused (idempotent)."""
+        call = ProviderCall(
+            Op.END_ROUND, check_account(account), "", check_ref(round_id, "round_id")
+        )
+        return self._run(call, _OK)
+
+    def respond(self, answer: ProviderAnswer) -> tuple[int, dict[str, object]]:
+        """``answer`` as (HTTP status, JSON body) in this provider's format."""
+        return self._config.format.render(answer)
+
+    def close(self) -> None:
+        """Close the store and its wallet."""
+        self._store.close()
+
+
+_OK = PlayerStatus()

@@ -1,0 +1,128 @@
+"""Provider transactions beside the Redis demo wallet: optimistic, one MULTI/EXEC per call.
+
+A call WATCHes the keys its decision reads (its record, the referenced bet, the round, the
+player's account hash), reads them, decides, and then queues in one MULTI/EXEC the wallet's
+own move script(s) (the wallet's Lua, unchanged, under derived idempotency keys) and the
+record writes. Redis runs a transaction all at once or not at all, and EXEC fails if any
+watched key changed since it was read: then the call reads again and decides again. So the
+records and the movements never disagree and concurrent duplicates apply once, with no lock
+at all. Play money only (the wallet refuses real accounts) and as durable as the Redis
+server: records expire after ``record_ttl`` seconds (default seven days).
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from redis.exceptions import RedisError, WatchError
+
+from casino_core.errors import ConfigurationError, StorageUnavailable
+from casino_core.provider._adapter import Decider, wallet_requests
+from casino_core.provider._decide import with_reference
+from casino_core.provider._types import (
+    AccountSnapshot,
+    ProviderAnswer,
+    ProviderCall,
+    RoundRecord,
+    State,
+    TxRecord,
+)
+from casino_core.wallet import WalletService
+from casino_core.wallet._redis import RedisDemoWallet
+
+__all__ = ["RedisProviderStore"]
+
+_ATTEMPTS = 64
+
+
+class RedisProviderStore:
+    """Provider records in the :class:`RedisDemoWallet`'s Redis, under the wallet's prefix."""
+
+    def __init__(self, wallet: RedisDemoWallet, *, record_ttl: int = 7 * 86_400) -> None:
+        if not isinstance(wallet, RedisDemoWallet):
+            raise ConfigurationError("RedisProviderStore needs a RedisDemoWallet")
+        if not isinstance(record_ttl, int) or record_ttl < wallet._ttl:
+            raise ConfigurationError("record_ttl must be an int no shorter than the wallet's")
+        self._wallet = wallet
+        self._ttl = record_ttl
+
+    def __repr__(self) -> str:
+        return f"RedisProviderStore({self._wallet!r})"
+
+    @property
+    def wallet(self) -> WalletService:
+        return self._wallet
+
+    def _tx_key(self, op: str, provider: str, tx: str) -> str:
+        return self._wallet._k(op, "pv", provider, "t", tx)
+
+    def _round_key(self, op: str, provider: str, round_id: str) -> str:
+        return self._wallet._k(op, "pv", provider, "r", round_id)
+
+    def execute(self, provider: str, call: ProviderCall, decider: Decider) -> ProviderAnswer:
+        """Decide and apply ``call`` in one optimistic Redis transaction (retried on a race)."""
+        self._wallet._demo(call.account)
+        try:
+            for _attempt in range(_ATTEMPTS):
+                try:
+                    return self._attempt(provider, call, decider)
+                except WatchError:
+                    continue
+        except RedisError as exc:
+            raise StorageUnavailable(f"the Redis provider store failed: {exc}") from exc
+        raise StorageUnavailable(f"provider call kept conflicting after {_ATTEMPTS} attempts")
+
+    def _attempt(self, provider: str, call: ProviderCall, decider: Decider) -> ProviderAnswer:
+        wallet = self._wallet
+        op = call.account.operator_id
+        tx_key = self._tx_key(op, provider, call.tx_id) if call.tx_id else None
+        ref_key = self._tx_key(op, provider, call.ref) if call.ref else None
+        round_key = self._round_key(op, provider, call.round_id)
+        acct_key = wallet._acct(call.account)
+        watched = [k for k in (tx_key, ref_key, round_key, acct_key) if k is not None]
+        with wallet._r.pipeline(transaction=True) as transaction:
+            pipe: Any = transaction  # redis-py's sync/async union return types
+            pipe.watch(*watched)
+            # one round trip for the three records (one hash tag: one cluster slot)
+            raw_round, raw_tx, raw_ref = pipe.mget(round_key, tx_key or round_key,
+                                                   ref_key or round_key)  # fmt: skip
+            raw_tx = raw_tx if tx_key else None
+            raw_ref = raw_ref if ref_key else None
+            bal, floor = pipe.hmget(acct_key, ["bal", "floor"])
+            snap = None if bal is None else AccountSnapshot(int(bal), int(bal), int(floor))
+            rnd = None
+            if raw_round is not None:
+                player, closed = json.loads(raw_round)
+                rnd = RoundRecord(call.round_id, player, bool(closed))
+            state = State(
+                None if raw_tx is None else TxRecord.decode(raw_tx),
+                None if raw_ref is None else TxRecord.decode(raw_ref),
+                rnd,
+                snap,
+            )
+            plan = decider(state)
+            if isinstance(plan, ProviderAnswer):
+                pipe.unwatch()
+                return plan
+            requests = wallet_requests(provider, call, plan)
+            pipe.multi()
+            reference = None
+            for req in requests:
+                keys, args = wallet._move_params(req)
+                reference = str(args[3])  # the wallet transaction id the script will use
+                wallet._move(keys=keys, args=args, client=pipe)
+            plan = with_reference(plan, reference)
+            for rec in plan.inserts + plan.updates:
+                pipe.set(self._tx_key(op, provider, rec.tx_id), rec.encode(), ex=self._ttl)
+            if plan.round is not None:
+                doc = json.dumps([plan.round.player_id, int(plan.round.closed)])
+                pipe.set(round_key, doc, ex=self._ttl)
+            results: list[Any] = pipe.execute()
+        for req, out in zip(requests, results, strict=False):
+            wallet._outcome(req, out)  # raises if the script refused (it cannot: keys watched)
+        return plan.answer
+
+    def close(self) -> None:
+        """Close the wallet's client."""
+        self._wallet.close()

@@ -1,0 +1,278 @@
+"""Provider transactions in the SQL wallet's database, one transaction per call.
+
+Each call is ONE database transaction on the wallet's engine (through the SQL wallet's
+``_tx`` / ``_apply_on`` hooks): lock the player's account row (``SELECT ... FOR UPDATE`` on
+PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` serialises every writer), read the records, decide,
+move the money with its journal postings, write the records. A crash or an error rolls all of
+it back, so the provider record and the wallet movement never disagree.
+
+Concurrent duplicates: calls for one account queue on its row lock and the later one, reading
+after the earlier one committed, replays. Calls that share a transaction id across accounts
+(or a rollback racing its unknown bet) meet at the primary key of ``provider_transactions``
+or at the wallet's unique idempotency key: the loser's transaction fails (an integrity error,
+or the wallet's ``IdempotencyConflict`` once the winner committed), is rolled back and run
+again, and then sees the winner's record.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    Connection,
+    Engine,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    bindparam,
+    select,
+)
+from sqlalchemy.exc import SQLAlchemyError
+
+from casino_core.errors import (
+    ConfigurationError,
+    IdempotencyConflict,
+    InsufficientFunds,
+    LimitExceeded,
+    StorageUnavailable,
+)
+from casino_core.provider._adapter import Decider, wallet_requests
+from casino_core.provider._decide import refuse, with_reference
+from casino_core.provider._types import (
+    AccountSnapshot,
+    Outcome,
+    ProviderAnswer,
+    ProviderCall,
+    RoundRecord,
+    State,
+    TxRecord,
+)
+from casino_core.wallet import WalletService
+from casino_core.wallet._common import Request, to_micros
+from casino_core.wallet._sql import SqlWallet, create_schema
+
+__all__ = [
+    "SqlProviderStore",
+    "create_provider_schema",
+    "provider_metadata",
+    "provider_rounds",
+    "provider_transactions",
+]
+
+provider_metadata = MetaData()
+"""The provider tables; include it in a host's Alembic metadata beside the wallet's."""
+
+provider_transactions = Table(
+    "provider_transactions",
+    provider_metadata,
+    Column("operator_id", String(128), nullable=False),
+    Column("provider", String(32), nullable=False),
+    Column("tx_id", String(128), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("round_id", String(128), nullable=False),
+    Column("state", String(12), nullable=False),
+    Column("doc", Text, nullable=False),  # the TxRecord as JSON (answer included)
+    Column("created_us", BigInteger, nullable=False),
+    Column("updated_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("operator_id", "provider", "tx_id", name="pk_provider_transactions"),
+)
+"""One row per provider transaction id (bets, wins, rollbacks, refusals, tombstones)."""
+
+provider_rounds = Table(
+    "provider_rounds",
+    provider_metadata,
+    Column("operator_id", String(128), nullable=False),
+    Column("provider", String(32), nullable=False),
+    Column("round_id", String(128), nullable=False),
+    Column("player_id", String(128), nullable=False),
+    Column("closed", Integer, nullable=False),
+    Column("created_us", BigInteger, nullable=False),
+    Column("updated_us", BigInteger, nullable=False),
+    PrimaryKeyConstraint("operator_id", "provider", "round_id", name="pk_provider_rounds"),
+)
+"""One row per provider round: its player and whether it still takes bets."""
+
+
+def create_provider_schema(engine: Engine, schema: str | None = None) -> None:
+    """Create the wallet and provider tables if missing (quick start, tests)."""
+    create_schema(engine, schema)
+    try:
+        with engine.begin() as conn:
+            if schema is not None:
+                conn = conn.execution_options(schema_translate_map={None: schema})
+            provider_metadata.create_all(conn)
+    except SQLAlchemyError as exc:
+        raise StorageUnavailable(f"could not create the provider schema: {exc}") from exc
+
+
+_ATTEMPTS = 8
+
+
+class _LostRace(Exception):
+    """The wallet key of a movement was taken by a concurrent call: decide again."""
+
+    def __init__(self, conflict: IdempotencyConflict) -> None:
+        super().__init__(conflict.message)
+        self.conflict = conflict
+
+
+class SqlProviderStore:
+    """Provider records in the :class:`SqlWallet`'s database (PostgreSQL or SQLite)."""
+
+    def __init__(self, wallet: SqlWallet) -> None:
+        if not isinstance(wallet, SqlWallet):
+            raise ConfigurationError("SqlProviderStore needs a SqlWallet")
+        self._wallet = wallet
+        t, r = provider_transactions.c, provider_rounds.c
+        tx_match = (
+            (t.operator_id == bindparam("op"))
+            & (t.provider == bindparam("prov"))
+            & (t.tx_id == bindparam("tx"))
+        )
+        q_tx = select(t.tx_id, t.doc).where(
+            (t.operator_id == bindparam("op"))
+            & (t.provider == bindparam("prov"))
+            & t.tx_id.in_(bindparam("txs", expanding=True))
+        )
+        round_match = (
+            (r.operator_id == bindparam("op"))
+            & (r.provider == bindparam("prov"))
+            & (r.round_id == bindparam("rid"))
+        )
+        q_round = select(r.player_id, r.closed).where(round_match)
+        if not wallet._sqlite:
+            q_tx, q_round = q_tx.with_for_update(), q_round.with_for_update()
+        self._q_tx, self._q_round = q_tx, q_round
+        self._q_insert_tx = provider_transactions.insert()
+        self._q_update_tx = (
+            provider_transactions.update()
+            .where(tx_match)
+            .values(state=bindparam("state"), doc=bindparam("doc"), updated_us=bindparam("at"))
+        )
+        self._q_insert_round = provider_rounds.insert()
+        self._q_update_round = (
+            provider_rounds.update()
+            .where(round_match)
+            .values(closed=bindparam("closed"), updated_us=bindparam("at"))
+        )
+
+    def __repr__(self) -> str:
+        return f"SqlProviderStore({self._wallet!r})"
+
+    @property
+    def wallet(self) -> WalletService:
+        return self._wallet
+
+    def _state(self, conn: Connection, provider: str, call: ProviderCall) -> State:
+        wallet = self._wallet
+        row = conn.execute(wallet._q_lock, wallet._key_params(call.account)).first()
+        snap = None
+        if row is not None:
+            snap = AccountSnapshot(row.balance - row.held, row.balance, row.floor)
+        key = {"op": call.account.operator_id, "prov": provider}
+
+        wanted = [tx for tx in (call.tx_id, call.ref) if tx]
+        docs: dict[str, str] = {}
+        if wanted:  # the call's record and its bet's, in one round trip
+            docs = {r.tx_id: r.doc for r in conn.execute(self._q_tx, {**key, "txs": wanted})}
+
+        def record(tx: str | None) -> TxRecord | None:
+            doc = docs.get(tx) if tx else None
+            return None if doc is None else TxRecord.decode(doc)
+
+        found = conn.execute(self._q_round, {**key, "rid": call.round_id}).first()
+        rnd = (
+            None
+            if found is None
+            else RoundRecord(call.round_id, found.player_id, bool(found.closed))
+        )
+        return State(record(call.tx_id), record(call.ref), rnd, snap)
+
+    def execute(self, provider: str, call: ProviderCall, decider: Decider) -> ProviderAnswer:
+        """Decide and apply ``call`` in one database transaction (again if it lost a race)."""
+        for _attempt in range(_ATTEMPTS):
+            try:
+                return self._wallet._tx(lambda conn: self._work(conn, provider, call, decider))
+            except _LostRace as lost:
+                last = lost.conflict
+        raise last
+
+    def _move(self, conn: Connection, req: Request) -> str:
+        """Apply one wallet movement; a key taken meanwhile means a race was lost.
+
+        Another call with this transaction id (another player's, say) committed its record
+        and movement after this transaction read the records: roll back and decide again
+        (the record is then visible, and the call answers a duplicate or a replay).
+        """
+        try:
+            return self._wallet._apply_on(conn, req).transaction_id
+        except IdempotencyConflict as exc:
+            raise _LostRace(exc) from exc
+
+    def _work(
+        self, conn: Connection, provider: str, call: ProviderCall, decider: Decider
+    ) -> ProviderAnswer:
+        state = self._state(conn, provider, call)
+        plan = decider(state)
+        if isinstance(plan, ProviderAnswer):
+            return plan
+        reference = None
+        for i, req in enumerate(wallet_requests(provider, call, plan)):
+            try:
+                reference = self._move(conn, req)
+            except (InsufficientFunds, LimitExceeded) as exc:
+                if i:  # pragma: no cover - the plan was checked under the row lock
+                    raise
+                balance = None if state.account is None else state.account.available
+                plan = refuse(call, Outcome(exc.code), balance)  # a wallet limit refused
+                break
+        plan = with_reference(plan, reference)
+        at = to_micros(self._wallet._clock())
+        op = call.account.operator_id
+        common: dict[str, Any] = {"operator_id": op, "provider": provider}
+        if plan.inserts:
+            conn.execute(
+                self._q_insert_tx,
+                [
+                    {
+                        **common,
+                        "tx_id": rec.tx_id,
+                        "kind": rec.kind,
+                        "round_id": rec.round_id,
+                        "state": rec.state.value,
+                        "doc": rec.encode(),
+                        "created_us": at,
+                        "updated_us": at,
+                    }
+                    for rec in plan.inserts
+                ],
+            )
+        for rec in plan.updates:
+            conn.execute(
+                self._q_update_tx,
+                {"op": op, "prov": provider, "tx": rec.tx_id, "state": rec.state.value,
+                 "doc": rec.encode(), "at": at},
+            )  # fmt: skip
+        rnd = plan.round
+        if rnd is not None and plan.new_round:
+            conn.execute(
+                self._q_insert_round,
+                {**common, "round_id": rnd.round_id, "player_id": rnd.player_id,
+                 "closed": int(rnd.closed), "created_us": at, "updated_us": at},
+            )  # fmt: skip
+        elif rnd is not None:
+            conn.execute(
+                self._q_update_round,
+                {"op": op, "prov": provider, "rid": rnd.round_id, "closed": int(rnd.closed),
+                 "at": at},
+            )  # fmt: skip
+        return plan.answer
+
+    def close(self) -> None:
+        """Close the wallet (dispose of its engine)."""
+        self._wallet.close()

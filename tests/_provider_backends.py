@@ -1,0 +1,128 @@
+"""Provider store fixtures for every backend (imported by the provider test modules).
+
+Isolation from other sessions on the same services: a fresh PostgreSQL schema per session
+(dropped at the end), a fresh Redis key prefix per session (its keys deleted at the end), a
+SQLite temp file, and an operator id per test.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+
+from casino_core.provider import MemoryProviderStore, ProviderStore
+from casino_core.provider.redis import RedisProviderStore
+from casino_core.provider.sql import SqlProviderStore, create_provider_schema
+from casino_core.wallet import AccountKey, Mode, WalletService
+from casino_core.wallet.redis import RedisDemoWallet
+from casino_core.wallet.sql import SqlWallet, make_engine
+
+BACKENDS = [
+    "memory",
+    "sqlite",
+    pytest.param("pg", marks=pytest.mark.postgres),
+    pytest.param("redis", marks=pytest.mark.redis),
+]
+
+
+@pytest.fixture(scope="session")
+def provider_sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A SQLite file with the wallet and provider tables."""
+    path: Path = tmp_path_factory.mktemp("provider") / "provider.db"
+    url = f"sqlite:///{path}"
+    engine = make_engine(url)
+    create_provider_schema(engine)
+    engine.dispose()
+    return url
+
+
+@pytest.fixture(scope="session")
+def provider_pg_schema(postgres_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL schema with the wallet and provider tables, dropped afterwards."""
+    schema = "cc_provider_" + uuid.uuid4().hex[:12]
+    engine = make_engine(postgres_url)
+    create_provider_schema(engine, schema)
+    yield schema
+    with engine.begin() as conn:
+        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def provider_redis_prefix(redis_url: str) -> Iterator[str]:
+    """A fresh Redis key prefix; its keys are deleted after the session."""
+    import redis
+
+    prefix = "cc-provider-" + uuid.uuid4().hex[:12]
+    yield prefix
+    client = redis.Redis.from_url(redis_url)
+    for key in client.scan_iter(match=prefix + "|*", count=1000):
+        client.delete(key)
+    client.close()
+
+
+@dataclass
+class Backend:
+    """One backend: its name, the mode its accounts use, and a store factory.
+
+    ``store()`` returns a new store on the same data (the same object on memory, whose data
+    lives in the store); every store made is closed at the end of the test.
+    """
+
+    name: str
+    mode: Mode
+    factory: Callable[[], ProviderStore]
+    made: list[ProviderStore] = field(default_factory=list)
+
+    def store(self) -> ProviderStore:
+        """A store on this backend's data."""
+        if self.name == "memory" and self.made:
+            return self.made[0]
+        made = self.factory()
+        self.made.append(made)
+        return made
+
+    def close(self) -> None:
+        """Close every store made."""
+        for made in self.made:
+            made.close()
+
+
+def make_backend(name: str, request: pytest.FixtureRequest) -> Backend:
+    """The backend called ``name``, from the session fixtures it needs."""
+    if name == "memory":
+        return Backend(name, Mode.REAL, MemoryProviderStore)
+    if name == "sqlite":
+        url = request.getfixturevalue("provider_sqlite_url")
+        return Backend(name, Mode.REAL, lambda: SqlProviderStore(SqlWallet(make_engine(url))))
+    if name == "pg":
+        url = request.getfixturevalue("postgres_url")
+        schema = request.getfixturevalue("provider_pg_schema")
+        return Backend(
+            name,
+            Mode.REAL,
+            lambda: SqlProviderStore(
+                SqlWallet(make_engine(url, pool_size=10, max_overflow=10), schema=schema)
+            ),
+        )
+    url = request.getfixturevalue("redis_url")
+    prefix = request.getfixturevalue("provider_redis_prefix")
+    return Backend(
+        name,
+        Mode.DEMO,
+        lambda: RedisProviderStore(RedisDemoWallet.from_url(url, prefix=prefix)),
+    )
+
+
+def funded(wallet: WalletService, account: AccountKey, amount: int) -> AccountKey:
+    """Open ``account`` and give it ``amount`` (a deposit, or the faucet on Redis)."""
+    wallet.open_account(account)
+    if amount:
+        source = "faucet" if isinstance(wallet, RedisDemoWallet) else "deposits"
+        wallet.credit(account, amount, idempotency_key="fund-" + uuid.uuid4().hex,
+                      system_account=source)  # fmt: skip
+    return account
