@@ -21,7 +21,7 @@ from casino_core.errors import (
 )
 from casino_core.fairness import commitment_of
 from casino_core.games import payout_minor, verify_lines
-from casino_core.wallet import AccountKey
+from casino_core.wallet import AccountKey, Limit, LimitKind
 
 GAMES = INSTANT_BETS
 DICE = {"target": "50.5", "condition": "over"}
@@ -276,6 +276,35 @@ class TestGuards:
         assert again == r  # a replay returns the first round even under stricter limits
         with pytest.raises(IdempotencyConflict):
             stricter.play(operator, "alice", "USD", mode, "dice", DICE, 1_000, idempotency_key="c2")
+
+
+class TestWalletLimits:
+    """A round refused by a wallet limit leaves its key free for a retry."""
+
+    @pytest.mark.parametrize(
+        "casino_factory",
+        ["memory", "sqlite", pytest.param("pg", marks=pytest.mark.postgres)],
+        indirect=True,  # the Redis demo wallet has no limits
+    )
+    def test_retry_after_the_limit_is_lifted(
+        self, casino_factory: CasinoFactory, operator: str
+    ) -> None:
+        """Refused by a wager limit (twice), then played with the same key once it is lifted."""
+        casino = casino_factory()
+        account = funded(casino, operator)
+        wallet: Any = casino.wallet
+        wallet.set_limit(account, Limit(LimitKind.WAGER, 50))
+        dice = {"target": "50.5", "condition": "over"}
+        for _ in range(2):
+            with pytest.raises(LimitExceeded):
+                casino.play(operator, "alice", "USD", "real", "dice", dice, 100,
+                            idempotency_key="k")  # fmt: skip
+        assert casino.wallet.balance(account).posted == 100_000
+        wallet.clear_limit(account, LimitKind.WAGER)
+        r = casino.play(operator, "alice", "USD", "real", "dice", dice, 100, idempotency_key="k")
+        assert r.nonce == 0
+        assert casino.wallet.balance(account).posted == 100_000 - 100 + r.payout
+        assert casino.wallet.reconcile(operator).ok
 
 
 class TestExportAndEvents:

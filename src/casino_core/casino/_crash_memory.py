@@ -183,7 +183,7 @@ class MemoryCrashStore:
             debit = crash_stake_request(acct, plan.key, plan.stake)
             if (op, debit.key) in wallet._keys:
                 raise IdempotencyConflict(f"wallet key {debit.key!r} is already used")
-            receipt = wallet._run(debit)
+            receipt = wallet._apply_on(debit)
             bet = CrashWager(
                 bet_id=uuid.uuid4().hex,
                 round_id=plan.round_id,
@@ -257,7 +257,7 @@ class MemoryCrashStore:
             # Nothing below can fail: the keys and balances were checked under the lock.
             # (Two bets of one account: the cap check above is per bet, a bound of 10**36.)
             for bet, text, payout, req in plans:
-                balance = bet.balance_after if req is None else wallet._run(req).balance_after
+                balance = bet.balance_after if req is None else wallet._apply_on(req).balance_after
                 self._bets[bet.bet_id] = replace(
                     bet,
                     status="settled",

@@ -182,10 +182,10 @@ class MemoryCasinoStore:
             for req in (debit, credit):
                 if req is not None and (op, req.key) in wallet._keys:
                     raise IdempotencyConflict(f"wallet key {req.key!r} is already used")
-            # Nothing below can fail: the balance, limits and keys were checked under the lock.
-            receipt = wallet._run(debit)
+            # Only the debit can still be refused (a wallet limit): nothing has moved then.
+            receipt = wallet._apply_on(debit)
             if credit is not None:
-                receipt = wallet._run(credit)
+                receipt = wallet._apply_on(credit)
             pair.nonce = nonce + 1
             round_ = Round(
                 round_id=uuid.uuid4().hex,
@@ -246,7 +246,7 @@ class MemoryCasinoStore:
                 before = self._wallet.balance(account)
                 if before.posted + step.payout > MAX_MINOR_UNITS:
                     raise LimitExceeded(f"account {account} would exceed 10**36 - 1 minor units")
-                balance = self._wallet._run(req).balance_after
+                balance = self._wallet._apply_on(req).balance_after
             elif step.status != "playing":
                 balance = self._wallet.balance(
                     AccountKey(

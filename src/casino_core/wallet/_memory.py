@@ -156,6 +156,24 @@ class MemoryWallet(MovingWallet):
             self._keys[scope] = (req.fingerprint, receipt)
             return receipt
 
+    def _apply_on(self, req: Request) -> Receipt:
+        """Apply ``req`` for a caller that owns the unit of work (the casino's rounds).
+
+        As :meth:`SqlWallet._apply_on <casino_core.wallet.sql.SqlWallet._apply_on>`: a business
+        error is raised and nothing is recorded, not even the refusal, so the caller's key
+        stays free for a retry once the cause is gone.
+        """
+        with self._lock:
+            scope = (req.account.operator_id, req.key)
+            known = self._keys.get(scope)
+            if known is not None:
+                return replay(req, *known)
+            if scope in self._hold_keys:
+                raise key_conflict(req.key)
+            receipt = self._apply(req)
+            self._keys[scope] = (req.fingerprint, receipt)
+            return receipt
+
     def _apply(self, req: Request) -> Receipt:
         acct = self._get(req.account)
         counter = self._get(req.counter) if req.counter is not None else None
