@@ -298,12 +298,17 @@ class TestConcurrentBets:
     def test_exposure_never_exceeds_the_bankroll(
         self, postgres_url: str, casino_pg_schema: str, operator: str
     ) -> None:
-        """8 threads bet against a bankroll of 3 largest wins: each bet fit when it was taken."""
+        """8 threads bet at the bankroll's edge (3 largest wins): each bet fit when taken."""
         stake, target, bankroll = 1_00, "2", 3_00  # each bet can win 1.00 net
         casino = sql_casino(postgres_url, casino_pg_schema, bankrolled(operator, bankroll))
         players = [f"p{n}" for n in range(8)]
         for p in players:
             funded(casino, operator, p)
+        # The house starts 2.00 down: the first bets race at the edge (one more largest win).
+        host = AccountKey(operator, "host", USD)
+        casino.wallet.open_account(host)
+        casino.wallet.credit(host, 2_00, idempotency_key="down", system_account="house")
+        assert casino.refresh_bankroll(operator, USD) == -2_00
         gate = threading.Barrier(len(players))
         errors: list[BaseException] = []
 
@@ -340,5 +345,6 @@ class TestConcurrentBets:
             result += amount
             assert result >= -bankroll  # the house never lost more than the bankroll
         assert taken > 0
-        assert row(casino, operator) == result == house(casino, operator)
+        assert result == house(casino, operator)
+        assert row(casino, operator) == result
         casino.close()
