@@ -169,12 +169,12 @@ class SqlBankroll:
     """The ``casino_bankroll`` rows: the house balance each bankroll check reads, locked.
 
     What a row counts: the house's journal balance (its ``house`` postings in that operator,
-    currency and mode) summed when the row was created or last :meth:`refresh`-ed, plus the
-    net of every casino movement since that was made under the row's lock: the stakes of
-    instant rounds, mines/hilo starts and crash bets placed with the bankroll configured, and
-    every casino payout (instant, mines/hilo at act time, crash settlement) while the row
-    exists. A host's own movements into or out of ``house`` (and rounds played by a casino
-    without that bankroll configured) are counted at the next :meth:`refresh`, exactly.
+    currency and mode) summed when the row was created or last :meth:`refresh`-ed, plus what
+    the casino moved since under the row's lock: stake - payout of the instant rounds, and
+    the stakes of mines/hilo starts and crash bets, played with that bankroll configured;
+    minus every mines/hilo (act time) and crash (settlement) payout while the row exists. A
+    host's own movements into or out of ``house`` (and rounds of a casino without that
+    bankroll configured) count at the next :meth:`refresh`, exactly.
     """
 
     def __init__(self, wallet: SqlWallet) -> None:
