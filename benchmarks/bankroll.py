@@ -7,10 +7,12 @@ Run from the repository root::
         --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 For each SQL backend it plays ``--small`` dice rounds without a bankroll (the prior journal),
-then measures ``Casino.play`` rounds per second with a bankroll configured; then it grows the
-journal to ``--large`` rounds and measures again. The bankroll check reads one locked row, so
-the two rates should be alike. Beside them it prints what one scan of the house's postings
-(``system_balance``, what the check used to run inside every round) costs at that size.
+then measures ``Casino.play`` rounds per second with a bankroll configured, and without one
+(alternating slices of the same run, so both see the same load); then it grows the journal to
+``--large`` rounds and measures again. The bankroll check reads and writes one locked row, so
+its cost beside the plain round (the ratio) should not grow with the journal. Beside them it
+prints what one scan of the house's postings (``system_balance``, what the check used to run
+inside every round) costs at that size.
 Everything it creates (a temporary SQLite file, a PostgreSQL schema) is removed at the end.
 This is a command, not a test: numbers depend on the machine.
 """
@@ -25,7 +27,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from wallet import fund, reachable, timed
+from wallet import compare, fund, reachable
 
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
@@ -68,7 +70,10 @@ def main() -> None:
     args = parser.parse_args()
     pg_url = args.postgres if reachable(args.postgres, 5432) else None
     key = os.urandom(32)
-    print(f"{'backend':<11} {'prior rounds':>12} {'rounds/s (bankroll)':>20} {'scan ms':>8}")
+    print(
+        f"{'backend':<11} {'prior rounds':>12} {'bankroll r/s':>13} {'plain r/s':>10} "
+        f"{'ratio':>6} {'scan ms':>8}"
+    )
     with tempfile.TemporaryDirectory() as tmp:
         for name, wallet, cleanup in databases(pg_url, Path(tmp)):
             store = SqlCasinoStore(wallet)
@@ -88,14 +93,21 @@ def main() -> None:
 
                 def play(i: int, base: int = measured, casino: Casino = checked) -> None:
                     casino.play(OP, "player", "USD", "real", "dice", DICE, 100,
-                                 idempotency_key=f"r{base + i}")  # fmt: skip
+                                idempotency_key=f"r{base + i}")  # fmt: skip
 
-                rate = timed(args.seconds, play)
+                def bare(i: int, base: int = measured, casino: Casino = plain) -> None:
+                    casino.play(OP, "player", "USD", "real", "dice", DICE, 100,
+                                idempotency_key=f"p{base + i}")  # fmt: skip
+
+                rate, plain_rate = compare(args.seconds, play, bare)
                 measured += 10_000_000
                 start = time.perf_counter()
                 wallet.system_balance(OP, "house", get_currency("USD"), Mode.REAL)
                 scan = (time.perf_counter() - start) * 1000
-                print(f"{name:<11} {played:>12,} {rate:>20,.0f} {scan:>8.1f}")
+                print(
+                    f"{name:<11} {played:>12,} {rate:>13,.0f} {plain_rate:>10,.0f} "
+                    f"{rate / plain_rate:>6.2f} {scan:>8.1f}"
+                )
             wallet.close()
             cleanup()
     if pg_url is None:
