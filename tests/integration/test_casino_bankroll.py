@@ -15,8 +15,8 @@ from sqlalchemy import select
 
 from _casino_backends import SEED_KEY, sql_casino
 from casino_core.casino import Casino, CasinoSettings
-from casino_core.casino._sql import SqlBankroll, bankroll_table
-from casino_core.casino.sql import create_casino_schema
+from casino_core.casino._sql import SqlBankroll
+from casino_core.casino.sql import bankroll_table, create_casino_schema
 from casino_core.errors import LimitExceeded
 from casino_core.games import CrashRules, payout_minor
 from casino_core.money import get_currency
@@ -216,6 +216,18 @@ class TestBankrollRow:
                          idempotency_key="m")  # fmt: skip
         casino.act(operator, r.round_id, {"reveal": 0})
         assert row(casino, operator) is None
+
+
+class TestRefreshElsewhere:
+    """The memory store reads the journal at every check: refresh returns its balance."""
+
+    def test_memory_refresh_is_the_journal(self, operator: str) -> None:
+        """refresh_bankroll on memory returns the house's journal balance, nothing stored."""
+        casino = Casino.in_memory(bankrolled(operator, 10_00))
+        bob = funded(casino, operator, "bob")
+        casino.wallet.credit(bob, 3_00, idempotency_key="bonus", system_account="house")
+        assert casino.refresh_bankroll(operator, USD, "real") == -3_00 == house(casino, operator)
+        assert not limbo(casino, operator, "bob", 1_00, "9", "refused")  # 8.00 > 10.00 - 3.00
 
 
 @pytest.fixture(params=["memory", "sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
