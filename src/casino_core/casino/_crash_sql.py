@@ -2,8 +2,10 @@
 
 Every call that changes a round reads its row under a lock first (``SELECT ... FOR UPDATE``
 on PostgreSQL; ``BEGIN IMMEDIATE`` serialises SQLite): bets take it ``FOR SHARE`` (bets of one
-round go on at once; with a bankroll configured ``FOR UPDATE``, so the round's exposure is
-summed exactly), the start, cash-outs and the settlement ``FOR UPDATE``. So a bet never lands
+round go on at once; with a bankroll configured they then lock the ``casino_bankroll`` row of
+their operator, currency and mode, so the round's exposure is summed exactly and checked
+against the house balance kept there), the start, cash-outs and the settlement ``FOR
+UPDATE`` (the settlement then takes its payouts off the bankroll rows). So a bet never lands
 in a started round, a cash-out never lands after the settlement, and the settlement (which
 moves each bet from ``placed`` to ``settled`` with its payout credit, in one transaction)
 runs once per round however many hosts call it. The chain's seed is stored sealed
@@ -33,6 +35,7 @@ from casino_core.casino._crash_types import (
     crash_stake_request,
     settle_values,
 )
+from casino_core.casino._sql import SqlBankroll
 from casino_core.errors import (
     ConfigurationError,
     IdempotencyConflict,
@@ -44,7 +47,7 @@ from casino_core.errors import (
 from casino_core.fairness import CrashScheme
 from casino_core.games import format_multiplier, payout_minor
 from casino_core.wallet._common import from_micros, to_micros
-from casino_core.wallet._sql import Amount, SqlWallet, postings
+from casino_core.wallet._sql import Amount, SqlWallet
 
 __all__ = ["SqlCrashStore"]
 
@@ -99,13 +102,7 @@ class SqlCrashStore:
             & (b.currency == bindparam("cur"))
             & (b.mode == bindparam("mode"))
         )
-        p = postings.c
-        self._q_house = select(p.amount).where(
-            (p.operator_id == bindparam("op"))
-            & (p.system_account == "house")
-            & (p.currency == bindparam("cur"))
-            & (p.mode == bindparam("mode"))
-        )
+        self._bankroll = SqlBankroll(wallet)
         self._q_settle_bet = (
             crash_bets.update()
             .where((b.id == bindparam("bid")) & (b.status == "placed"))
@@ -310,6 +307,8 @@ class SqlCrashStore:
         op = acct.operator_id
         wallet = self._wallet
 
+        who = {"op": op, "cur": acct.currency.code, "mode": acct.mode.value}
+
         def work(conn: Connection) -> tuple[CrashWager, bool]:
             known = conn.execute(self._q_key, {"op": op, "key": plan.key}).first()
             if known is not None:
@@ -318,12 +317,12 @@ class SqlCrashStore:
                         f"idempotency key {plan.key!r} was already used for a different bet"
                     )
                 return self._bet_of(known), True
-            round_ = self._locked_round(conn, op, plan.round_id, share=plan.bankroll is None)
+            round_ = self._locked_round(conn, op, plan.round_id, share=True)
             if round_.status != "open":
                 raise RoundClosed(f"crash round {plan.round_id} has started: no more bets")
-            if plan.bankroll is not None:
-                who = {"op": op, "cur": acct.currency.code, "mode": acct.mode.value}
-                house = sum(r.amount for r in conn.execute(self._q_house, who))
+            house = 0
+            if plan.bankroll is not None:  # bets of this operator, currency, mode: one a time
+                house = self._bankroll.lock(conn, who)
                 exposure = plan.max_payout + sum(
                     r.max_payout
                     for r in conn.execute(self._q_exposure, {"rid": plan.round_id, **who})
@@ -334,6 +333,8 @@ class SqlCrashStore:
                         "largest possible payouts"
                     )
             receipt = wallet._apply_on(conn, crash_stake_request(acct, plan.key, plan.stake))
+            if plan.bankroll is not None:
+                self._bankroll.set(conn, who, house + plan.stake)
             bet_id = uuid.uuid4().hex
             micros = to_micros(receipt.created_at)
             doc = {
@@ -359,7 +360,9 @@ class SqlCrashStore:
             conn.execute(crash_bets.insert(), doc)
             return self._bet_of(conn.execute(self._q_key, {"op": op, "key": plan.key}).one()), False
 
-        return wallet._tx(work)
+        if plan.bankroll is None:
+            return wallet._tx(work)
+        return self._bankroll.run(who, lambda: wallet._tx(work))
 
     def start_round(self, operator_id: str, round_id: str, point: Decimal) -> CrashRound:
         def work(conn: Connection) -> CrashRound:
@@ -417,9 +420,19 @@ class SqlCrashStore:
                 raise RoundClosed(f"crash round {round_id} has not started")
             micros = to_micros(self._clock())
             bets = self._wagers(conn, round_id)
+            settled = [(bet, *settle_values(round_, bet)) for bet in bets]
+            paid: dict[tuple[str, str], int] = {}
+            for bet, multiplier, _text in settled:
+                money = (bet.currency, bet.mode)
+                paid[money] = paid.get(money, 0) + payout_minor(bet.stake, multiplier)
+            # The bankroll rows (if any) before the accounts, in order, as bets lock them.
+            for (cur, mode), total in sorted(paid.items()):
+                if total:
+                    self._bankroll.pay(conn, {"op": operator_id, "cur": cur, "mode": mode}, total)
             # Credits in account order, so two settlements never wait on each other in a cycle.
-            for bet in sorted(bets, key=lambda w: (w.player_id, w.currency, w.mode, w.bet_id)):
-                multiplier, text = settle_values(round_, bet)
+            for bet, multiplier, text in sorted(
+                settled, key=lambda s: (s[0].player_id, s[0].currency, s[0].mode, s[0].bet_id)
+            ):
                 payout = payout_minor(bet.stake, multiplier)
                 balance = bet.balance_after
                 if payout:
@@ -442,10 +455,10 @@ class SqlCrashStore:
                 .where((crash_rounds.c.id == round_id) & (crash_rounds.c.status == "running"))
                 .values(status="settled", game_hash=game_hash, settled_us=micros)
             )
-            settled = self._round_of(
+            done_round = self._round_of(
                 conn.execute(self._q_round, {"rid": round_id, "op": operator_id}).one()
             )
-            return settled, self._wagers(conn, round_id), True
+            return done_round, self._wagers(conn, round_id), True
 
         return wallet._tx(work)
 

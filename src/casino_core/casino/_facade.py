@@ -404,6 +404,27 @@ class Casino:
             self._emit("round_settled", round_)
         return round_
 
+    # -- bankroll -------------------------------------------------------------------------
+
+    def refresh_bankroll(
+        self, operator_id: str, currency: Currency | str, mode: Mode | str = Mode.REAL
+    ) -> int:
+        """Recount the house's result the bankroll check uses, from the journal; return it.
+
+        On SQL the check reads a per (operator, currency, mode) row that follows the casino's
+        own rounds; a host's own movements into or out of ``house`` (and rounds played by a
+        casino without that bankroll configured) count from this call on (docs/casino.md,
+        "Limits"). Creates the row if missing. The memory and Redis stores read the journal
+        at every check: this returns the house's journal balance.
+        """
+        account = AccountKey(operator_id, "house", currency, mode)  # type: ignore[arg-type]
+        refresh = getattr(self._store, "refresh_bankroll", None)
+        if refresh is None:
+            return self._store.wallet.system_balance(
+                operator_id, "house", account.currency, account.mode
+            )
+        return int(refresh(operator_id, account.currency.code, account.mode))
+
     # -- crash ----------------------------------------------------------------------------
 
     def crash_table(self, operator_id: str, table_id: str) -> CrashTable:

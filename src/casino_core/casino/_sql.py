@@ -7,15 +7,23 @@ concurrent bets), the stake debit and payout credit with their journal postings,
 row. Any failure rolls all of it back. ``UNIQUE (seed_pair_id, nonce)`` and ``UNIQUE
 (operator_id, idempotency_key)`` make a repeated nonce or a double round impossible even if
 the logic were wrong.
+
+With a bankroll configured for the round's operator and currency, the round first locks the
+``casino_bankroll`` row of its (operator, currency, mode) (``FOR UPDATE``; ``BEGIN IMMEDIATE``
+on SQLite), checks the bet against the house balance kept there, and adds its own net
+(stake - payout) to it before committing: one primary-key read and one write, whatever the
+size of the journal, and concurrent bets of that operator and currency are checked one at a
+time against each other's results. See :class:`SqlBankroll` for what the row counts.
 """
 
 from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -65,12 +73,16 @@ if TYPE_CHECKING:
     from casino_core.casino._crash_sql import SqlCrashStore
 
 __all__ = [
+    "SqlBankroll",
     "SqlCasinoStore",
+    "bankroll_table",
     "casino_metadata",
     "create_casino_schema",
     "rounds_table",
     "seed_pairs",
 ]
+
+T = TypeVar("T")
 
 casino_metadata = MetaData()
 """The casino tables (rounds, seed pairs); include it in a host's Alembic metadata."""
@@ -135,6 +147,155 @@ rounds_table = Table(
     Index("ix_casino_rounds_open", "status", "updated_us"),
 )
 """One row per settled instant round (the audit trail)."""
+
+bankroll_table = Table(
+    "casino_bankroll",
+    casino_metadata,
+    Column("operator_id", String(128), primary_key=True),
+    Column("currency", String(12), primary_key=True),
+    Column("mode", String(4), primary_key=True),
+    Column("house_balance", Amount, nullable=False),
+    Column("refreshed_us", BigInteger, nullable=False),  # the last sum over the journal
+    Column("updated_us", BigInteger, nullable=False),
+)
+"""One row per (operator, currency, mode) with a bankroll: the house balance its check uses."""
+
+
+class _MissingBankroll(Exception):
+    """The bankroll row does not exist yet: create it (own transaction), then play again."""
+
+
+class SqlBankroll:
+    """The ``casino_bankroll`` rows: the house balance each bankroll check reads, locked.
+
+    What a row counts: the house's journal balance (its ``house`` postings in that operator,
+    currency and mode) summed when the row was created or last :meth:`refresh`-ed, plus what
+    the casino moved since under the row's lock: stake - payout of the instant rounds, and
+    the stakes of mines/hilo starts and crash bets, played with that bankroll configured;
+    minus every mines/hilo (act time) and crash (settlement) payout while the row exists. A
+    host's own movements into or out of ``house`` (and rounds of a casino without that
+    bankroll configured) count at the next :meth:`refresh`, exactly.
+    """
+
+    def __init__(self, wallet: SqlWallet) -> None:
+        self._wallet = wallet
+        k = bankroll_table.c
+        pk = (
+            (k.operator_id == bindparam("b_op"))
+            & (k.currency == bindparam("b_cur"))
+            & (k.mode == bindparam("b_mode"))
+        )
+        q = select(k.house_balance).where(pk)
+        self._q_read = q
+        self._q_lock = q if wallet._sqlite else q.with_for_update()
+        self._q_set = (
+            bankroll_table.update()
+            .where(pk)
+            .values(house_balance=bindparam("house", type_=Amount), updated_us=bindparam("at"))
+        )
+        self._q_refresh = (
+            bankroll_table.update()
+            .where(pk)
+            .values(
+                house_balance=bindparam("house", type_=Amount),
+                refreshed_us=bindparam("at"),
+                updated_us=bindparam("at"),
+            )
+        )
+
+    def _now(self) -> int:
+        return to_micros(self._wallet._clock())
+
+    @staticmethod
+    def _pk(who: dict[str, str]) -> dict[str, str]:
+        return {"b_op": who["op"], "b_cur": who["cur"], "b_mode": who["mode"]}
+
+    def lock(self, conn: Connection, who: dict[str, str]) -> int:
+        """Lock the row of ``who`` (op, cur, mode) and return its house balance."""
+        house = conn.execute(self._q_lock, self._pk(who)).scalar()
+        if house is None:
+            raise _MissingBankroll
+        return int(house)
+
+    def set(self, conn: Connection, who: dict[str, str], house: int) -> None:
+        """Store the house balance of the row locked by :meth:`lock`."""
+        conn.execute(self._q_set, {**self._pk(who), "house": house, "at": self._now()})
+
+    def pay(self, conn: Connection, who: dict[str, str], payout: int) -> None:
+        """Take a casino payout off the row of ``who`` if it has one (locking it)."""
+        house = conn.execute(self._q_lock, self._pk(who)).scalar()
+        if house is not None:
+            self.set(conn, who, int(house) - payout)
+
+    def _journal(self, conn: Connection, who: dict[str, str]) -> int:
+        p = postings.c
+        where = (
+            (p.operator_id == who["op"])
+            & (p.system_account == "house")
+            & (p.currency == who["cur"])
+            & (p.mode == who["mode"])
+        )
+        sums = self._wallet._sums(conn, [], where)
+        return sums[()][0] if () in sums else 0
+
+    def _insert(self, conn: Connection, who: dict[str, str], house: int) -> None:
+        at = self._now()
+        conn.execute(
+            bankroll_table.insert(),
+            {
+                "operator_id": who["op"],
+                "currency": who["cur"],
+                "mode": who["mode"],
+                "house_balance": house,
+                "refreshed_us": at,
+                "updated_us": at,
+            },
+        )
+
+    def create(self, who: dict[str, str]) -> None:
+        """Create the row from the journal if it is missing (idempotent, own transaction).
+
+        Two creators race on the primary key: the loser's transaction is retried and finds
+        the row. No casino writer of that bankroll moves money before the row exists.
+        """
+
+        def work(conn: Connection) -> None:
+            if conn.execute(self._q_read, self._pk(who)).first() is None:
+                self._insert(conn, who, self._journal(conn, who))
+
+        self._wallet._tx(work)
+
+    def refresh(self, who: dict[str, str]) -> int:
+        """Recompute the row from the journal under its lock (creating it); the balance."""
+
+        def work(conn: Connection) -> int:
+            # The lock first: every casino writer of the row has committed (its postings
+            # are in the sum) or waits and adds its net to what this writes.
+            known = conn.execute(self._q_lock, self._pk(who)).first()
+            house = self._journal(conn, who)
+            if known is None:
+                self._insert(conn, who, house)
+            else:
+                conn.execute(self._q_refresh, {**self._pk(who), "house": house, "at": self._now()})
+            return house
+
+        return self._wallet._tx(work)
+
+    def balance(self, who: dict[str, str]) -> int | None:
+        """The house balance the row holds now (None: no row)."""
+        value = self._wallet._tx(lambda conn: conn.execute(self._q_read, self._pk(who)).scalar())
+        return None if value is None else int(value)
+
+    def run(self, who: dict[str, str], unit: Callable[[], T]) -> T:
+        """Run ``unit`` (a ``_tx``); if it found no row for ``who``, create it and run again."""
+        for _ in range(_LOOKS):
+            try:
+                return unit()
+            except _MissingBankroll:
+                self.create(who)
+        raise StorageUnavailable(  # pragma: no cover - the row is never deleted
+            "the bankroll row kept disappearing"
+        )
 
 
 def create_casino_schema(engine: Engine, schema: str | None = None) -> None:
@@ -214,13 +375,7 @@ class SqlCasinoStore:
         self._q_stale = select(r.operator_id, r.id).where(
             (r.status == "playing") & (r.updated_us < bindparam("cutoff"))
         )
-        p = postings.c
-        self._q_house = select(p.amount).where(
-            (p.operator_id == bindparam("op"))
-            & (p.system_account == "house")
-            & (p.currency == bindparam("cur"))
-            & (p.mode == bindparam("mode"))
-        )
+        self._bankroll = SqlBankroll(wallet)
 
     def __repr__(self) -> str:
         return f"SqlCasinoStore({self._wallet!r})"
@@ -375,6 +530,12 @@ class SqlCasinoStore:
         op, player = acct.operator_id, acct.player_id
         wallet = self._wallet
 
+        who = (
+            None
+            if plan.bankroll is None
+            else {"op": op, "cur": acct.currency.code, "mode": Mode(acct.mode).value}
+        )
+
         def work(conn: Connection) -> tuple[Round, bool]:
             known = conn.execute(self._q_round_by_key, {"op": op, "key": plan.key}).first()
             if known is not None:
@@ -383,18 +544,9 @@ class SqlCasinoStore:
                         f"idempotency key {plan.key!r} was already used for a different round"
                     )
                 return self._round(known), True
-            if plan.bankroll is not None:
-                house = sum(
-                    r.amount
-                    for r in conn.execute(
-                        self._q_house,
-                        {
-                            "op": op,
-                            "cur": acct.currency.code,
-                            "mode": Mode(acct.mode).value,
-                        },
-                    )
-                )
+            house = 0
+            if who is not None and plan.bankroll is not None:  # a bankroll: lock its row
+                house = self._bankroll.lock(conn, who)  # concurrent bets wait here
                 if plan.max_net_win > plan.bankroll + house:
                     raise LimitExceeded(
                         f"the {acct.currency.code} bankroll of {op} cannot cover this bet's "
@@ -415,6 +567,8 @@ class SqlCasinoStore:
             receipt = wallet._apply_on(conn, debit)
             if credit is not None:
                 receipt = wallet._apply_on(conn, credit)
+            if who is not None:
+                self._bankroll.set(conn, who, house + plan.stake - payout)
             round_id = uuid.uuid4().hex
             micros = to_micros(receipt.created_at)
             doc = {
@@ -449,7 +603,9 @@ class SqlCasinoStore:
             )
             return round_from_doc(doc), False
 
-        return wallet._tx(work)
+        if who is None:
+            return wallet._tx(work)
+        return self._bankroll.run(who, lambda: wallet._tx(work))
 
     def act(
         self,
@@ -478,6 +634,9 @@ class SqlCasinoStore:
                 operator_id, current.player_id, get_currency(current.currency), Mode(current.mode)
             )
             if step.payout > 0:
+                # The bankroll row (if any) before the account: the order play locks them in.
+                who = {"op": operator_id, "cur": current.currency, "mode": current.mode}
+                self._bankroll.pay(conn, who, step.payout)
                 req = payout_request(account, current.idempotency_key, step.payout)
                 balance = wallet._apply_on(conn, req).balance_after
             elif step.status != "playing":
@@ -513,6 +672,14 @@ class SqlCasinoStore:
             )
 
         return wallet._tx(work)
+
+    def refresh_bankroll(self, operator_id: str, currency: str, mode: Mode) -> int:
+        """Recompute the (operator, currency, mode) bankroll row from the house journal.
+
+        Folds in the house movements the row does not follow (a host's own, rounds of a
+        casino without that bankroll); creates the row if missing. Returns the balance.
+        """
+        return self._bankroll.refresh({"op": operator_id, "cur": currency, "mode": mode.value})
 
     def find_round(self, operator_id: str, key: str) -> tuple[str, Round] | None:
         def work(conn: Connection) -> tuple[str, Round] | None:

@@ -49,7 +49,9 @@ class CasinoSettings:
       it is played (``LimitExceeded``).
     * ``bankroll``: per (operator id, currency code), the house's funded bankroll. A bet is
       refused when its largest possible net win (largest payout - stake) exceeds the
-      bankroll plus the house's result so far (its journal balance, per mode). Unset: no check.
+      bankroll plus the house's result so far (its journal balance, per mode; on SQL a locked
+      row that follows the casino's own movements, see :meth:`Casino.refresh_bankroll`).
+      Unset: no check.
     * ``seed_key``: at least 32 random bytes; server seeds are then stored AES-GCM encrypted.
     * ``default_scheme``: the RNG scheme of new seed pairs.
     * ``abandoned_after`` / ``abandoned_policy``: :meth:`Casino.sweep` settles a mines or

@@ -3,6 +3,7 @@
 from casino_core.casino._crash_tables import crash_bets, crash_chains, crash_rounds
 from casino_core.casino._sql import (
     SqlCasinoStore,
+    bankroll_table,
     casino_metadata,
     create_casino_schema,
     rounds_table,
@@ -11,6 +12,7 @@ from casino_core.casino._sql import (
 
 __all__ = [
     "SqlCasinoStore",
+    "bankroll_table",
     "casino_metadata",
     "crash_bets",
     "crash_chains",
