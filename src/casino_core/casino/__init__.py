@@ -22,6 +22,8 @@ from casino_core.casino._plan import CasinoStore
 from casino_core.casino._types import (
     CasinoObserver,
     CasinoSettings,
+    ExportCounts,
+    ExportLines,
     Round,
     RoundExport,
     SeedInfo,
@@ -40,6 +42,8 @@ __all__ = [
     "CrashRound",
     "CrashTable",
     "CrashWager",
+    "ExportCounts",
+    "ExportLines",
     "MemoryCasinoStore",
     "Round",
     "RoundExport",

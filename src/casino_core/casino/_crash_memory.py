@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 from threading import RLock
@@ -18,6 +19,7 @@ from casino_core.casino._crash_types import (
     crash_stake_request,
     settle_values,
 )
+from casino_core.casino._types import EXPORT_BATCH
 from casino_core.errors import (
     ConfigurationError,
     IdempotencyConflict,
@@ -285,17 +287,22 @@ class MemoryCrashStore:
             return None if known is None else (known[0], self._bets[known[1]])
 
     def settled_bets(
-        self, operator_id: str, player_id: str | None
-    ) -> list[tuple[CrashWager, CrashRound]]:
+        self, operator_id: str, player_id: str | None, *, batch: int = EXPORT_BATCH
+    ) -> Iterator[tuple[CrashWager, CrashRound]]:
+        """Bets of the rounds opened before the iteration began and settled when their slice
+        of ``batch`` rounds is read (under the lock), in play order."""
         with self._lock:
-            out: list[tuple[CrashWager, CrashRound]] = []
-            for round_id in self._round_order:
-                round_ = self._rounds[round_id]
-                if round_.operator_id != operator_id or round_.status != "settled":
-                    continue
-                out.extend(
-                    (bet, round_)
-                    for bet in self._wagers(round_id)
-                    if player_id is None or bet.player_id == player_id
-                )
-            return out
+            end = len(self._round_order)
+        for start in range(0, end, batch):
+            with self._lock:
+                page: list[tuple[CrashWager, CrashRound]] = []
+                for round_id in self._round_order[start : min(start + batch, end)]:
+                    round_ = self._rounds[round_id]
+                    if round_.operator_id != operator_id or round_.status != "settled":
+                        continue
+                    page.extend(
+                        (bet, round_)
+                        for bet in self._wagers(round_id)
+                        if player_id is None or bet.player_id == player_id
+                    )
+            yield from page

@@ -20,7 +20,7 @@ the wallet's ``key_ttl``, like every Redis idempotency record; chains, rounds an
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
@@ -38,6 +38,7 @@ from casino_core.casino._crash_types import (
     crash_stake_request,
     settle_values,
 )
+from casino_core.casino._types import EXPORT_BATCH
 from casino_core.errors import (
     AccountNotFound,
     CasinoError,
@@ -478,26 +479,33 @@ class RedisCrashStore:
         return fp, self._bets(operator_id, [bet_id])[0]
 
     def settled_bets(
-        self, operator_id: str, player_id: str | None
-    ) -> list[tuple[CrashWager, CrashRound]]:
+        self, operator_id: str, player_id: str | None, *, batch: int = EXPORT_BATCH
+    ) -> Iterator[tuple[CrashWager, CrashRound]]:
+        """Settled bets in settlement order: pages of ``batch`` rounds of the append-only
+        ``done`` list, each page's rounds and bet lists read in one MULTI."""
         op = operator_id
+        start = 0
+        while True:
 
-        def read() -> tuple[list[dict[str, str]], list[list[str]]]:
-            round_ids: list[str] = self._r.lrange(self._k(op, "done"), 0, -1)  # type: ignore[assignment]
-            pipe = self._r.pipeline(transaction=True)
-            for round_id in round_ids:
-                pipe.hgetall(self._k(op, "r", round_id))
-                pipe.lrange(self._k(op, "rb", round_id), 0, -1)
-            got = pipe.execute()
-            return got[::2], got[1::2]
+            def read(start: int = start) -> tuple[list[dict[str, str]], list[list[str]]]:
+                round_ids: list[str] = self._r.lrange(  # type: ignore[assignment]
+                    self._k(op, "done"), start, start + batch - 1
+                )
+                pipe = self._r.pipeline(transaction=True)
+                for round_id in round_ids:
+                    pipe.hgetall(self._k(op, "r", round_id))
+                    pipe.lrange(self._k(op, "rb", round_id), 0, -1)
+                got = pipe.execute() if round_ids else []
+                return got[::2], got[1::2]
 
-        got: tuple[list[dict[str, str]], list[list[str]]] = self._call(read)
-        docs, id_lists = got
-        bets = iter(self._bets(op, [b for ids in id_lists for b in ids]))
-        out: list[tuple[CrashWager, CrashRound]] = []
-        for doc, ids in zip(docs, id_lists, strict=True):
-            round_ = _round_of(doc)
-            for bet in [next(bets) for _ in ids]:
-                if player_id is None or bet.player_id == player_id:
-                    out.append((bet, round_))
-        return out
+            got: tuple[list[dict[str, str]], list[list[str]]] = self._call(read)
+            docs, id_lists = got
+            bets = iter(self._bets(op, [b for ids in id_lists for b in ids]))
+            for doc, ids in zip(docs, id_lists, strict=True):
+                round_ = _round_of(doc)
+                for bet in [next(bets) for _ in ids]:
+                    if player_id is None or bet.player_id == player_id:
+                        yield bet, round_
+            if len(docs) < batch:
+                return
+            start += batch

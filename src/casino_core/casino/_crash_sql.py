@@ -14,13 +14,15 @@ runs once per round however many hosts call it. The chain's seed is stored seale
 
 from __future__ import annotations
 
+import functools
 import uuid
+from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
 
-from sqlalchemy import Connection, bindparam, func, select
+from sqlalchemy import Connection, bindparam, func, select, tuple_
 
 from casino_core.casino._crash_memory import account_of
 from casino_core.casino._crash_tables import crash_bets, crash_chains, crash_rounds
@@ -36,6 +38,7 @@ from casino_core.casino._crash_types import (
     settle_values,
 )
 from casino_core.casino._sql import SqlBankroll
+from casino_core.casino._types import EXPORT_BATCH
 from casino_core.errors import (
     ConfigurationError,
     IdempotencyConflict,
@@ -481,31 +484,44 @@ class SqlCrashStore:
         return self._wallet._tx(work)
 
     def settled_bets(
-        self, operator_id: str, player_id: str | None
-    ) -> list[tuple[CrashWager, CrashRound]]:
-        r, b = crash_rounds.c, crash_bets.c
-        q = (
-            select(crash_bets.c.id, crash_bets.c.round_id)
-            .join(crash_rounds, r.id == b.round_id)
-            .where((b.operator_id == operator_id) & (r.status == "settled"))
-            .order_by(r.settled_us, r.id, b.created_us, b.id)
+        self, operator_id: str, player_id: str | None, *, batch: int = EXPORT_BATCH
+    ) -> Iterator[tuple[CrashWager, CrashRound]]:
+        """Settled bets by (round settlement time, round id, bet time, bet id), read in
+        keyset pages of ``batch`` settled rounds, each page (rounds and their bets) in one
+        short read transaction; no transaction stays open across pages."""
+        r, b, c = crash_rounds.c, crash_bets.c, crash_chains.c
+        q_rounds = (
+            select(crash_rounds, c.chain_no, c.terminal_hash, c.salt)
+            .add_columns(c.crash_scheme, c.house_edge, c.max_target)
+            .join(crash_chains, c.id == r.chain_id)
+            .where((r.operator_id == operator_id) & (r.status == "settled"))
+            .order_by(r.settled_us, r.id)
+            .limit(batch)
+        )
+        key = tuple_(r.settled_us, r.id)
+        q_bets = select(crash_bets).where(
+            b.round_id.in_(bindparam("rids", expanding=True)) & (b.operator_id == operator_id)
         )
         if player_id is not None:
-            q = q.where(b.player_id == player_id)
-        q_bets = select(crash_bets).where(b.round_id == bindparam("rid"))
+            q_bets = q_bets.where(b.player_id == player_id)
+        q_bets = q_bets.order_by(b.created_us, b.id)
 
-        def work(conn: Connection) -> list[tuple[CrashWager, CrashRound]]:
-            out: list[tuple[CrashWager, CrashRound]] = []
-            rounds: dict[str, CrashRound] = {}
-            bets: dict[str, CrashWager] = {}
-            for row in conn.execute(q).all():
-                if row.round_id not in rounds:
-                    rounds[row.round_id] = self._round_of(
-                        conn.execute(self._q_round, {"rid": row.round_id, "op": operator_id}).one()
-                    )
-                    for bet_row in conn.execute(q_bets, {"rid": row.round_id}):
-                        bets[bet_row.id] = self._bet_of(bet_row)
-                out.append((bets[row.id], rounds[row.round_id]))
-            return out
+        def work(conn: Connection, *, q: Any) -> tuple[list[Any], list[CrashWager]]:
+            rows = list(conn.execute(q).all())
+            rids = [row.id for row in rows]
+            bets = [self._bet_of(x) for x in conn.execute(q_bets, {"rids": rids})] if rids else []
+            return rows, bets
 
-        return self._wallet._tx(work)
+        page_q = q_rounds
+        while True:
+            rows, bets = self._wallet._tx(functools.partial(work, q=page_q))
+            by_round: dict[str, list[CrashWager]] = {}
+            for bet in bets:
+                by_round.setdefault(bet.round_id, []).append(bet)
+            for row in rows:
+                round_ = self._round_of(row)
+                for bet in by_round.get(round_.round_id, ()):
+                    yield bet, round_
+            if len(rows) < batch:
+                return
+            page_q = q_rounds.where(key > tuple_(rows[-1].settled_us, rows[-1].id))

@@ -55,6 +55,8 @@ crash_rounds = Table(
     Column("started_us", BigInteger),
     Column("settled_us", BigInteger),
     UniqueConstraint("chain_id", "game_no", name="uq_casino_crash_round_game"),
+    # the export's keyset pages over settled rounds, in settlement order
+    Index("ix_casino_crash_rounds_settled", "operator_id", "status", "settled_us", "id"),
     Index(
         "uq_casino_crash_rounds_current",
         "operator_id",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -243,8 +243,9 @@ class CrashStore(Protocol):
 
     def settled_bets(
         self, operator_id: str, player_id: str | None
-    ) -> list[tuple[CrashWager, CrashRound]]:
-        """Settled bets (the operator's or one player's) with their rounds, in play order."""
+    ) -> Iterator[tuple[CrashWager, CrashRound]]:
+        """Settled bets (the operator's or one player's) with their rounds, in settlement
+        order, read lazily a bounded page of rounds at a time (the streamed export)."""
         ...
 
 

@@ -6,7 +6,7 @@ import functools
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING, Final
@@ -24,6 +24,9 @@ from casino_core.casino._plan import CasinoStore, PlayPlan, StepResult
 from casino_core.casino._types import (
     CasinoObserver,
     CasinoSettings,
+    ExportCounts,
+    ExportItem,
+    ExportLines,
     Round,
     RoundExport,
     SeedInfo,
@@ -56,6 +59,8 @@ INSTANT_GAMES: Final = frozenset(
 
 MAX_ROUND_KEY: Final = 200
 _log = logging.getLogger("casino_core.casino")
+_EXPORT_KINDS: Final = ("record", "pending", "void")
+_ALL_KINDS: Final = frozenset(_EXPORT_KINDS)
 
 
 @functools.lru_cache(maxsize=4096)
@@ -439,34 +444,81 @@ class Casino:
         """The operator's (or one player's) rounds as round records v1; see :class:`RoundExport`.
 
         Settled crash bets follow the seeded rounds, one crash record each (id: the bet id).
+        Holds the whole export in memory: for large exports stream :meth:`export_lines`.
         """
-        records: list[dict[str, object]] = []
-        ids: list[str] = []
-        pending: list[dict[str, object]] = []
-        pending_ids: list[str] = []
-        void: list[dict[str, object]] = []
+        out: dict[str, tuple[list[str], list[dict[str, object]]]] = {
+            kind: ([], []) for kind in _EXPORT_KINDS
+        }
+        for kind, item_id, record in self._export_items(operator_id, player_id, _ALL_KINDS):
+            ids, records = out[kind]
+            ids.append(item_id)
+            records.append(record)
+        (ids, records), (pending_ids, pending), (_, void) = (out[k] for k in _EXPORT_KINDS)
+        return RoundExport(
+            tuple(records), tuple(ids), tuple(pending), tuple(pending_ids), tuple(void)
+        )
+
+    def export_lines(
+        self, operator_id: str, player_id: str | None = None, *, pending: bool = False
+    ) -> ExportLines:
+        """Stream the export as JSON Lines: the lines of ``export(...).jsonl()`` (with
+        ``pending=True``: of ``pending_jsonl()``), in the same order, read page by page.
+
+        Memory stays flat however many rounds the operator has: the stores read a bounded
+        page at a time (SQL: keyset pages in short transactions, no transaction held across
+        pages; memory: slices under the lock; Redis: list ranges). Not a snapshot: every
+        round stored before the stream started is read exactly once (as it is when its page
+        is read), rounds played meanwhile may or may not appear. The returned iterator's
+        ``counts`` (records, pending, void) is final once it is exhausted.
+        """
+        want = frozenset({"pending" if pending else "record"})
+        return ExportLines(
+            self._export_items(operator_id, player_id, want, crash=not pending),
+            pending=pending,
+        )
+
+    def export_counts(self, operator_id: str, player_id: str | None = None) -> ExportCounts:
+        """How many records, pending and void rounds an export holds now: one streamed pass
+        that builds no records (flat memory), e.g. for a header sent before the lines."""
+        counts = ExportCounts()
+        for kind, _, _ in self._export_items(operator_id, player_id, frozenset()):
+            if kind == "record":
+                counts.records += 1
+            elif kind == "pending":
+                counts.pending += 1
+            else:
+                counts.void += 1
+        return counts
+
+    def _export_items(
+        self,
+        operator_id: str,
+        player_id: str | None,
+        want: frozenset[str],
+        *,
+        crash: bool = True,
+    ) -> Iterator[ExportItem]:
+        """Every exported item in export order; a record only for the kinds in ``want``."""
+        nothing: dict[str, object] = {}
         for round_, seed, revealed_at in self._store.rounds(operator_id, player_id):
             if round_.status == "playing":
                 continue
             if round_.game in MULTI_STEP_GAMES and not _describable(round_):
-                void.append(
-                    {
-                        "round_id": round_.round_id,
-                        "game": round_.game,
-                        "server_seed_hash": round_.server_seed_hash,
-                        "nonce": round_.nonce,
-                        "status": round_.status,
-                    }
-                )
+                void: dict[str, object] = {
+                    "round_id": round_.round_id,
+                    "game": round_.game,
+                    "server_seed_hash": round_.server_seed_hash,
+                    "nonce": round_.nonce,
+                    "status": round_.status,
+                }
+                yield "void", round_.round_id, void
             elif seed is None:
-                pending.append(round_.record(None))
-                pending_ids.append(round_.round_id)
+                record = round_.record(None) if "pending" in want else nothing
+                yield "pending", round_.round_id, record
             else:
-                records.append(round_.record(seed, revealed_at))
-                ids.append(round_.round_id)
-        for wager, crash_round in self._store.crash.settled_bets(operator_id, player_id):
-            records.append(wager.record(crash_round))
-            ids.append(wager.bet_id)
-        return RoundExport(
-            tuple(records), tuple(ids), tuple(pending), tuple(pending_ids), tuple(void)
-        )
+                record = round_.record(seed, revealed_at) if "record" in want else nothing
+                yield "record", round_.round_id, record
+        if crash:
+            for wager, crash_round in self._store.crash.settled_bets(operator_id, player_id):
+                record = wager.record(crash_round) if "record" in want else nothing
+                yield "record", wager.bet_id, record

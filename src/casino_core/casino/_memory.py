@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -11,7 +12,7 @@ from casino_core.casino._crash_memory import MemoryCrashStore
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
 from casino_core.casino._plan import Advance, PlayPlan, money_requests, payout_request
-from casino_core.casino._types import Round, SeedInfo
+from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo
 from casino_core.errors import (
     IdempotencyConflict,
     InsufficientFunds,
@@ -289,14 +290,24 @@ class MemoryCasinoStore:
             ]
 
     def rounds(
-        self, operator_id: str, player_id: str | None
-    ) -> list[tuple[Round, str | None, datetime | None]]:
+        self, operator_id: str, player_id: str | None, *, batch: int = EXPORT_BATCH
+    ) -> Iterator[tuple[Round, str | None, datetime | None]]:
+        """The rounds stored when the iteration began, in play order, ``batch`` at a time.
+
+        Each slice is read under the lock (rounds are only ever appended or replaced in
+        place), so the lock is never held while the caller works.
+        """
         with self._lock:
-            return [
-                (r, pair.revealed, pair.revealed_at)
-                for r, pair in self._rounds
-                if r.operator_id == operator_id and (player_id is None or r.player_id == player_id)
-            ]
+            end = len(self._rounds)
+        for start in range(0, end, batch):
+            with self._lock:
+                page = [
+                    (r, pair.revealed, pair.revealed_at)
+                    for r, pair in self._rounds[start : min(start + batch, end)]
+                    if r.operator_id == operator_id
+                    and (player_id is None or r.player_id == player_id)
+                ]
+            yield from page
 
     def close(self) -> None:
         self._wallet.close()

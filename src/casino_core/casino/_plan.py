@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
 from fractions import Fraction
@@ -168,9 +168,10 @@ class CasinoStore(Protocol):
 
     def rounds(
         self, operator_id: str, player_id: str | None
-    ) -> list[tuple[Round, str | None, datetime | None]]:
-        """Rounds in play order, each with its revealed server seed and when it was revealed
-        (None, None: still secret)."""
+    ) -> Iterator[tuple[Round, str | None, datetime | None]]:
+        """Rounds in a stable order, each with its revealed server seed and when it was
+        revealed (None, None: still secret), read lazily a bounded page at a time (the
+        streamed export): every round stored before the iteration began comes exactly once."""
         ...
 
     def close(self) -> None: ...

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
@@ -31,7 +31,7 @@ from casino_core.casino._plan import (
     payout_request,
     round_from_doc,
 )
-from casino_core.casino._types import Round, SeedInfo, canonical_json
+from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo, canonical_json
 from casino_core.errors import (
     AccountNotFound,
     CasinoError,
@@ -476,36 +476,46 @@ class RedisCasinoStore:
         return out
 
     def rounds(
-        self, operator_id: str, player_id: str | None
-    ) -> list[tuple[Round, str | None, datetime | None]]:
+        self, operator_id: str, player_id: str | None, *, batch: int = EXPORT_BATCH
+    ) -> Iterator[tuple[Round, str | None, datetime | None]]:
+        """Rounds by player (sorted ids), each player's in play order, ``batch`` at a time.
+
+        A page is one ``LRANGE`` of the player's append-only round list, its rounds and the
+        player's revealed seeds read in one pipeline; the player ids are held (one set).
+        """
         op = operator_id
         if player_id is not None:
             players = [player_id]
         else:
             players = sorted(self._call(lambda: self._r.smembers(self._k(op, "players"))))
-        out: list[tuple[Round, str | None, datetime | None]] = []
         for player in players:
+            start = 0
+            while True:
 
-            def read(player: str = player) -> tuple[list[dict[str, Any]], dict[str, str]]:
-                ids: list[str] = self._r.lrange(self._k(op, "rl", player), 0, -1)  # type: ignore[assignment]
-                pipe = self._r.pipeline(transaction=False)
-                for round_id in ids:
-                    pipe.hgetall(self._k(op, "r", round_id))
-                pipe.hgetall(self._k(op, "rev", player))
-                *docs, revealed = pipe.execute()
-                return docs, revealed
+                def read(
+                    player: str = player, start: int = start
+                ) -> tuple[list[dict[str, Any]], dict[str, str]]:
+                    ids: list[str] = self._r.lrange(  # type: ignore[assignment]
+                        self._k(op, "rl", player), start, start + batch - 1
+                    )
+                    pipe = self._r.pipeline(transaction=False)
+                    for round_id in ids:
+                        pipe.hgetall(self._k(op, "r", round_id))
+                    pipe.hgetall(self._k(op, "rev", player))
+                    *docs, revealed = pipe.execute()
+                    return docs, revealed
 
-            docs, revealed = self._call(read)
-            for doc in docs:
-                at = revealed.get(f"{doc['pair']}:at")
-                out.append(
-                    (
+                docs, revealed = self._call(read)
+                for doc in docs:
+                    at = revealed.get(f"{doc['pair']}:at")
+                    yield (
                         self._round(doc),
                         revealed.get(f"{doc['pair']}:seed"),
                         None if at is None else from_micros(int(at)),
                     )
-                )
-        return out
+                if len(docs) < batch:
+                    break
+                start += batch
 
     def close(self) -> None:
         self._w.close()

@@ -18,9 +18,10 @@ time against each other's results. See :class:`SqlBankroll` for what the row cou
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -41,6 +42,7 @@ from sqlalchemy import (
     func,
     select,
     text,
+    tuple_,
 )
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -53,7 +55,7 @@ from casino_core.casino._plan import (
     payout_request,
     round_from_doc,
 )
-from casino_core.casino._types import Round, SeedInfo, canonical_json
+from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo, canonical_json
 from casino_core.errors import (
     ConfigurationError,
     IdempotencyConflict,
@@ -143,7 +145,8 @@ rounds_table = Table(
     Column("updated_us", BigInteger, nullable=False),
     UniqueConstraint("operator_id", "idempotency_key", name="uq_casino_round_key"),
     UniqueConstraint("seed_pair_id", "nonce", name="uq_casino_round_nonce"),
-    Index("ix_casino_rounds_player", "operator_id", "player_id"),
+    # (operator, player) lookups and the export's keyset pages, in export order
+    Index("ix_casino_rounds_player", "operator_id", "player_id", "seed_pair_id", "nonce"),
     Index("ix_casino_rounds_open", "status", "updated_us"),
 )
 """One row per settled instant round (the audit trail)."""
@@ -159,6 +162,11 @@ bankroll_table = Table(
     Column("updated_us", BigInteger, nullable=False),
 )
 """One row per (operator, currency, mode) with a bankroll: the house balance its check uses."""
+
+
+def _all_rows(query: Any, conn: Connection) -> list[Any]:
+    """Every row of ``query`` (one keyset page)."""
+    return list(conn.execute(query).all())
 
 
 class _MissingBankroll(Exception):
@@ -697,8 +705,15 @@ class SqlCasinoStore:
         )
 
     def rounds(
-        self, operator_id: str, player_id: str | None
-    ) -> list[tuple[Round, str | None, datetime | None]]:
+        self, operator_id: str, player_id: str | None, *, batch: int = EXPORT_BATCH
+    ) -> Iterator[tuple[Round, str | None, datetime | None]]:
+        """Rounds by (player, seed pair, nonce), in keyset pages of ``batch`` rows.
+
+        Each page is one short read transaction (``LIMIT batch`` after the last key read,
+        served by the ``ix_casino_rounds_player`` index), so no transaction stays open while
+        the caller consumes the rounds. The key is unique and never changes, so every round
+        stored before the iteration began comes exactly once, as it is when its page is read.
+        """
         s, r = seed_pairs.c, rounds_table.c
         q = (
             select(rounds_table, s.server_seed_hash, s.client_seed, s.revealed_seed, s.revealed_us)
@@ -707,19 +722,21 @@ class SqlCasinoStore:
         )
         if player_id is not None:
             q = q.where(r.player_id == player_id)
-        q = q.order_by(r.player_id, r.seed_pair_id, r.nonce)
-
-        def work(conn: Connection) -> list[tuple[Round, str | None, datetime | None]]:
-            return [
-                (
+        q = q.order_by(r.player_id, r.seed_pair_id, r.nonce).limit(batch)
+        key = tuple_(r.player_id, r.seed_pair_id, r.nonce)
+        page_q = q
+        while True:
+            rows = self._wallet._tx(functools.partial(_all_rows, page_q))
+            for row in rows:
+                yield (
                     self._round(row),
                     row.revealed_seed,
                     None if row.revealed_us is None else from_micros(int(row.revealed_us)),
                 )
-                for row in conn.execute(q)
-            ]
-
-        return self._wallet._tx(work)
+            if len(rows) < batch:
+                return
+            last = rows[-1]
+            page_q = q.where(key > tuple_(last.player_id, last.seed_pair_id, last.nonce))
 
     def close(self) -> None:
         self._wallet.close()

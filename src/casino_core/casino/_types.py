@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -14,13 +14,19 @@ from casino_core.games._records import _jsonable as jsonable
 if TYPE_CHECKING:
     from casino_core.casino._crash_types import CrashWager
 
+EXPORT_BATCH = 1000
+"""How many rounds a store reads per page when the export streams (its memory bound)."""
+
 MULTI_STEP_FIELD: dict[str, str] = {"mines": "tiles", "hilo": "actions"}
 """The record param that lists what was played in each multi-step game."""
 
 __all__ = [
+    "EXPORT_BATCH",
     "MULTI_STEP_FIELD",
     "CasinoObserver",
     "CasinoSettings",
+    "ExportCounts",
+    "ExportLines",
     "Round",
     "RoundExport",
     "SeedInfo",
@@ -174,14 +180,78 @@ class RoundExport:
 
     def jsonl(self) -> str:
         """The verifiable records as JSON Lines (what ``casino-core verify`` reads)."""
-        return "".join(json.dumps(r, separators=(",", ":")) + "\n" for r in self.records)
+        return "".join(record_line(r) for r in self.records)
 
     def pending_jsonl(self) -> str:
         """The pending rounds as JSON Lines, each with ``"round_id"`` (not round records)."""
         return "".join(
-            json.dumps({"round_id": i, **r}, separators=(",", ":")) + "\n"
-            for i, r in zip(self.pending_ids, self.pending, strict=True)
+            pending_line(i, r) for i, r in zip(self.pending_ids, self.pending, strict=True)
         )
+
+
+def record_line(record: Mapping[str, object]) -> str:
+    """One line of :meth:`RoundExport.jsonl`."""
+    return json.dumps(record, separators=(",", ":")) + "\n"
+
+
+def pending_line(round_id: str, record: Mapping[str, object]) -> str:
+    """One line of :meth:`RoundExport.pending_jsonl`."""
+    return json.dumps({"round_id": round_id, **record}, separators=(",", ":")) + "\n"
+
+
+@dataclass(slots=True)
+class ExportCounts:
+    """How many verifiable records, pending rounds and void rounds an export pass saw."""
+
+    records: int = 0
+    pending: int = 0
+    void: int = 0
+
+
+ExportItem = tuple[str, str, "dict[str, object]"]
+"""(kind: ``"record"``, ``"pending"`` or ``"void"``; round or bet id; its record)."""
+
+
+class ExportLines(Iterator[str]):
+    """A streamed export: JSON Lines, one line (with its ``"\\n"``) per item, read lazily.
+
+    Yields exactly the lines of :meth:`RoundExport.jsonl` (or, built with ``pending=True``,
+    of :meth:`RoundExport.pending_jsonl`), in the same order, holding one store page at a
+    time. :attr:`counts` grows as the lines are read and is final once the iterator is
+    exhausted (a pending stream does not read crash bets: they are never pending, so its
+    ``counts.records`` leaves them out). See :meth:`Casino.export_lines`.
+    """
+
+    __slots__ = ("_items", "_pending", "counts")
+
+    def __init__(self, items: Iterator[ExportItem], *, pending: bool = False) -> None:
+        self._items = items
+        self._pending = pending
+        self.counts = ExportCounts()
+
+    def __iter__(self) -> ExportLines:
+        return self
+
+    def __next__(self) -> str:
+        counts = self.counts
+        for kind, item_id, record in self._items:
+            if kind == "record":
+                counts.records += 1
+                if not self._pending:
+                    return record_line(record)
+            elif kind == "pending":
+                counts.pending += 1
+                if self._pending:
+                    return pending_line(item_id, record)
+            else:
+                counts.void += 1
+        raise StopIteration
+
+    def close(self) -> None:
+        """Stop early: close the underlying store reads (also done when exhausted)."""
+        close = getattr(self._items, "close", None)
+        if close is not None:
+            close()
 
 
 @runtime_checkable
