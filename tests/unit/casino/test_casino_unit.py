@@ -69,6 +69,8 @@ def test_public_names_are_pinned() -> None:
         "CrashRound",
         "CrashTable",
         "CrashWager",
+        "ExportCounts",
+        "ExportLines",
         "MemoryCasinoStore",
         "Round",
         "RoundExport",
