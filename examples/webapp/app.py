@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import hmac
+import itertools
 import logging
 import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
@@ -25,7 +26,7 @@ from typing import Any, Final
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from casino_core.casino import (
@@ -349,12 +350,18 @@ def create_app(
 
     @_endpoint
     async def export(request: Request) -> Response:
-        records = await run_in_threadpool(casino.export, op, request.path_params["player"])
+        player = request.path_params["player"]
         pending = request.query_params.get("pending") == "true"
-        return Response(
-            records.pending_jsonl() if pending else records.jsonl(),
+        # Streamed page by page (flat memory). The header needs the count before the
+        # lines: export_counts is a separate pass that builds no records.
+        counts = await run_in_threadpool(casino.export_counts, op, player)
+        lines = casino.export_lines(op, player, pending=pending)
+        # Read the first page here, so that a storage error still maps to a status code.
+        first = await run_in_threadpool(next, lines, "")
+        return StreamingResponse(
+            itertools.chain([first], lines),
             media_type="application/x-ndjson",
-            headers={"X-Pending-Rounds": str(len(records.pending))},
+            headers={"X-Pending-Rounds": str(counts.pending)},
         )
 
     async def metrics_endpoint(request: Request) -> Response:
