@@ -14,6 +14,7 @@ from casino_core.casino._crash_types import (
     CrashChainInfo,
     CrashRound,
     CrashWager,
+    account_of,
     crash_payout_request,
     crash_stake_request,
     settle_values,
@@ -28,16 +29,11 @@ from casino_core.errors import (
     RoundInProgress,
 )
 from casino_core.games import payout_minor
-from casino_core.money import MAX_MINOR_UNITS, get_currency
-from casino_core.wallet import AccountKey, MemoryWallet, Mode
+from casino_core.money import MAX_MINOR_UNITS
+from casino_core.wallet import MemoryWallet
 from casino_core.wallet._common import Clock
 
-__all__ = ["MemoryCrashStore", "account_of"]
-
-
-def account_of(bet: CrashWager) -> AccountKey:
-    """The wallet account of a bet."""
-    return AccountKey(bet.operator_id, bet.player_id, get_currency(bet.currency), Mode(bet.mode))
+__all__ = ["MemoryCrashStore"]
 
 
 class MemoryCrashStore:

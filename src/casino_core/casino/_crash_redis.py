@@ -26,7 +26,6 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final
 
-from casino_core.casino._crash_memory import account_of
 from casino_core.casino._crash_types import (
     BetPlan,
     CashOutRule,
@@ -34,6 +33,7 @@ from casino_core.casino._crash_types import (
     CrashChainInfo,
     CrashRound,
     CrashWager,
+    account_of,
     crash_payout_request,
     crash_stake_request,
     settle_values,

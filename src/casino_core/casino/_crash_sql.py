@@ -22,7 +22,6 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select
 
-from casino_core.casino._crash_memory import account_of
 from casino_core.casino._crash_tables import crash_bets, crash_chains, crash_rounds
 from casino_core.casino._crash_types import (
     BetPlan,
@@ -31,6 +30,7 @@ from casino_core.casino._crash_types import (
     CrashChainInfo,
     CrashRound,
     CrashWager,
+    account_of,
     crash_payout_request,
     crash_stake_request,
     settle_values,

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import json
 import uuid
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from casino_core.casino._crash_memory import MemoryCrashStore
+from casino_core.casino._crash_types import account_of
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
-from casino_core.casino._plan import Advance, PlayPlan, money_requests, payout_request
+from casino_core.casino._plan import (
+    Advance,
+    PlayPlan,
+    after_step,
+    money_requests,
+    payout_request,
+)
 from casino_core.casino._types import Round, SeedInfo
 from casino_core.errors import (
     IdempotencyConflict,
@@ -21,8 +28,8 @@ from casino_core.errors import (
 )
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
 from casino_core.games import format_multiplier, payout_minor
-from casino_core.money import MAX_MINOR_UNITS, get_currency
-from casino_core.wallet import AccountKey, MemoryWallet, Mode, WalletService
+from casino_core.money import MAX_MINOR_UNITS
+from casino_core.wallet import MemoryWallet, WalletService
 from casino_core.wallet._common import Clock, utc_now
 
 __all__ = ["MemoryCasinoStore"]
@@ -233,38 +240,18 @@ class MemoryCasinoStore:
                 raise Unchanged(round_)
             step = advance(round_, cipher.open(pair.seed, pair.commitment).reveal_text())
             balance = round_.balance_after
+            account = account_of(round_)
             if step.payout > 0:
-                account = AccountKey(
-                    op := operator_id,
-                    round_.player_id,
-                    get_currency(round_.currency),
-                    Mode(round_.mode),
-                )
                 req = payout_request(account, round_.idempotency_key, step.payout)
-                if (op, req.key) in self._wallet._keys:
+                if (operator_id, req.key) in self._wallet._keys:
                     raise IdempotencyConflict(f"wallet key {req.key!r} is already used")
                 before = self._wallet.balance(account)
                 if before.posted + step.payout > MAX_MINOR_UNITS:
                     raise LimitExceeded(f"account {account} would exceed 10**36 - 1 minor units")
                 balance = self._wallet._apply_on(req).balance_after
             elif step.status != "playing":
-                balance = self._wallet.balance(
-                    AccountKey(
-                        operator_id,
-                        round_.player_id,
-                        get_currency(round_.currency),
-                        Mode(round_.mode),
-                    )
-                ).posted
-            new = replace(
-                round_,
-                actions=step.actions,
-                status=step.status,
-                result=json.loads(step.result_json),
-                multiplier=format_multiplier(step.multiplier),
-                payout=step.payout,
-                balance_after=balance,
-            )
+                balance = self._wallet.balance(account).posted
+            new = after_step(round_, step, balance)
             self._rounds[index] = (new, pair)
             self._keys[(operator_id, round_.idempotency_key)] = (
                 self._keys[(operator_id, round_.idempotency_key)][0],

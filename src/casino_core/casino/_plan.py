@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
 from typing import Any, Protocol
@@ -13,6 +13,7 @@ from casino_core.casino._crash_types import CrashStore
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._types import Round, SeedInfo
 from casino_core.fairness import RevealedSeed, Scheme
+from casino_core.games import format_multiplier
 from casino_core.wallet import AccountKey, Kind, WalletService
 from casino_core.wallet._common import Request, single_request
 
@@ -22,6 +23,7 @@ __all__ = [
     "PlayPlan",
     "Resolver",
     "StepResult",
+    "after_step",
     "money_requests",
     "payout_request",
     "round_from_doc",
@@ -60,6 +62,19 @@ class StepResult:
 
 Advance = Callable[[Round, str], StepResult]
 """(the round as stored, its server seed text) -> what the action does (or raise)."""
+
+
+def after_step(round_: Round, step: StepResult, balance: int) -> Round:
+    """``round_`` as ``step`` left it, with the player's ``balance`` after it."""
+    return replace(
+        round_,
+        actions=step.actions,
+        status=step.status,
+        result=json.loads(step.result_json),
+        multiplier=format_multiplier(step.multiplier),
+        payout=step.payout,
+        balance_after=balance,
+    )
 
 
 def money_requests(plan: PlayPlan, payout: int) -> tuple[Request, Request | None]:

@@ -14,19 +14,19 @@ crash tables live in :mod:`casino_core.casino._crash_redis` (one script per call
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
 
 from casino_core.casino._crash_redis import RedisCrashStore
+from casino_core.casino._crash_types import account_of
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
 from casino_core.casino._plan import (
     Advance,
     PlayPlan,
+    after_step,
     money_requests,
     payout_request,
     round_from_doc,
@@ -45,8 +45,8 @@ from casino_core.errors import (
 )
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
 from casino_core.games import format_multiplier, payout_minor
-from casino_core.money import MAX_MINOR_UNITS, get_currency
-from casino_core.wallet import AccountKey, Mode, WalletService
+from casino_core.money import MAX_MINOR_UNITS
+from casino_core.wallet import AccountKey, WalletService
 from casino_core.wallet._common import from_micros, to_micros
 from casino_core.wallet._redis import RedisDemoWallet
 from casino_core.wallet._redis_lua import CASINO_ACT, CASINO_PAIR, CASINO_PLAY, CASINO_ROTATE
@@ -398,7 +398,7 @@ class RedisCasinoStore:
                 raise Unchanged(current)
             pair_key = self._k(op, "p", player)
             step = advance(current, self._seed_of(op, player, pair_no, cipher))
-            account = AccountKey(op, player, get_currency(current.currency), Mode(current.mode))
+            account = account_of(current)
             micros = str(to_micros(self._clock()))
             keys = [round_key, pair_key, self._k(op, "open"), self._w._acct(account)]
             args: list[str | int] = [
@@ -424,15 +424,7 @@ class RedisCasinoStore:
             if out[0] == "retry":
                 continue
             if out[0] == "ok":
-                return replace(
-                    current,
-                    actions=step.actions,
-                    status=step.status,
-                    result=json.loads(step.result_json),
-                    multiplier=format_multiplier(step.multiplier),
-                    payout=step.payout,
-                    balance_after=int(out[1]),
-                )
+                return after_step(current, step, int(out[1]))
             if out[0] == "wallet_key":
                 raise IdempotencyConflict(f"wallet key {out[1]!r} is already used")
             raise self._refusal(out[1], account, step.payout)

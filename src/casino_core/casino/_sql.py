@@ -18,10 +18,8 @@ time against each other's results. See :class:`SqlBankroll` for what the row cou
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Callable
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -44,11 +42,13 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from casino_core.casino._crash_types import account_of
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
 from casino_core.casino._plan import (
     Advance,
     PlayPlan,
+    after_step,
     money_requests,
     payout_request,
     round_from_doc,
@@ -64,8 +64,7 @@ from casino_core.errors import (
 )
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
 from casino_core.games import format_multiplier, payout_minor
-from casino_core.money import get_currency
-from casino_core.wallet import AccountKey, Mode, WalletService
+from casino_core.wallet import Mode, WalletService
 from casino_core.wallet._common import from_micros, to_micros
 from casino_core.wallet._sql import Amount, SqlWallet, _Id, accounts, create_schema, postings
 
@@ -630,9 +629,7 @@ class SqlCasinoStore:
                 current, cipher.open(row.server_seed, row.server_seed_hash).reveal_text()
             )
             balance = current.balance_after
-            account = AccountKey(
-                operator_id, current.player_id, get_currency(current.currency), Mode(current.mode)
-            )
+            account = account_of(current)
             if step.payout > 0:
                 # The bankroll row (if any) before the account: the order play locks them in.
                 who = {"op": operator_id, "cur": current.currency, "mode": current.mode}
@@ -661,15 +658,7 @@ class SqlCasinoStore:
                 "updated_us": micros,
             }
             conn.execute(self._q_settle, values)
-            return replace(
-                current,
-                actions=step.actions,
-                status=step.status,
-                result=json.loads(step.result_json),
-                multiplier=format_multiplier(step.multiplier),
-                payout=step.payout,
-                balance_after=balance,
-            )
+            return after_step(current, step, balance)
 
         return wallet._tx(work)
 
