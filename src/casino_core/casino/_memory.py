@@ -13,20 +13,23 @@ from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
 from casino_core.casino._plan import (
     Advance,
+    PairSeeds,
     PlayPlan,
     after_step,
+    first_pair,
     money_requests,
+    pair_seeds,
     payout_request,
+    round_in_progress,
 )
 from casino_core.casino._types import Round, SeedInfo
 from casino_core.errors import (
     IdempotencyConflict,
     InsufficientFunds,
     LimitExceeded,
-    RoundInProgress,
     RoundNotFound,
 )
-from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
+from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.games import format_multiplier, payout_minor
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import MemoryWallet, WalletService
@@ -83,26 +86,19 @@ class MemoryCasinoStore:
     def crash(self) -> MemoryCrashStore:
         return self._crash
 
-    def _new_pair(
-        self, cipher: SeedCipher, seed: str, commitment: str, client: str, scheme: Scheme
-    ) -> _Pair:
-        nxt = ServerSeed.generate()
+    def _new_pair(self, s: PairSeeds) -> _Pair:
         self._pair_seq += 1
         return _Pair(
-            self._pair_seq, seed, commitment, cipher.seal(nxt), nxt.commitment, client, scheme
-        )
+            self._pair_seq, s.seed, s.commitment, s.next_seed, s.next_commitment, s.client_seed,
+            s.scheme,
+        )  # fmt: skip
 
     def _active(
         self, operator_id: str, player_id: str, cipher: SeedCipher, scheme: Scheme
     ) -> _Pair:
         player = self._players.setdefault((operator_id, player_id), _Player())
         if not player.pairs:
-            first = ServerSeed.generate()
-            player.pairs.append(
-                self._new_pair(
-                    cipher, cipher.seal(first), first.commitment, generate_client_seed(), scheme
-                )
-            )
+            player.pairs.append(self._new_pair(first_pair(cipher, scheme)))
         return player.pairs[-1]
 
     @staticmethod
@@ -137,16 +133,16 @@ class MemoryCasinoStore:
         with self._lock:
             old = self._active(operator_id, player_id, cipher, scheme)
             if any(self._rounds[self._by_id[r]][1] is old for r in self._moved):
-                raise RoundInProgress(
-                    f"player {operator_id}/{player_id} has a round in play; finish it first"
-                )
+                raise round_in_progress(operator_id, player_id)
             text = cipher.open(old.seed, old.commitment).reveal_text()
             new = self._new_pair(
-                cipher,
-                old.next_seed,
-                old.next_commitment,
-                client_seed if client_seed is not None else old.client_seed,
-                new_scheme if new_scheme is not None else old.scheme,
+                pair_seeds(
+                    cipher,
+                    old.next_seed,
+                    old.next_commitment,
+                    client_seed if client_seed is not None else old.client_seed,
+                    new_scheme if new_scheme is not None else old.scheme,
+                )
             )
             old.revealed = text
             old.revealed_at = self._clock()

@@ -25,11 +25,15 @@ from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
 from casino_core.casino._plan import (
     Advance,
+    PairSeeds,
     PlayPlan,
     after_step,
+    first_pair,
     money_requests,
+    pair_seeds,
     payout_request,
     round_from_doc,
+    round_in_progress,
 )
 from casino_core.casino._types import Round, SeedInfo, canonical_json
 from casino_core.errors import (
@@ -39,11 +43,10 @@ from casino_core.errors import (
     IdempotencyConflict,
     InsufficientFunds,
     LimitExceeded,
-    RoundInProgress,
     RoundNotFound,
     StorageUnavailable,
 )
-from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
+from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.games import format_multiplier, payout_minor
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import AccountKey, WalletService
@@ -135,24 +138,15 @@ class RedisCasinoStore:
 
     # -- seeds ----------------------------------------------------------------------------
 
-    def _new_pair(
-        self,
-        cipher: SeedCipher,
-        no: int,
-        seed: str,
-        commitment: str,
-        client: str,
-        scheme: Scheme,
-    ) -> dict[str, str]:
-        nxt = ServerSeed.generate()
+    def _new_pair(self, no: int, s: PairSeeds) -> dict[str, str]:
         return {
             "no": str(no),
-            "seed": seed,
-            "hash": commitment,
-            "next": cipher.seal(nxt),
-            "next_hash": nxt.commitment,
-            "client": client,
-            "scheme": scheme.value,
+            "seed": s.seed,
+            "hash": s.commitment,
+            "next": s.next_seed,
+            "next_hash": s.next_commitment,
+            "client": s.client_seed,
+            "scheme": s.scheme.value,
             "nonce": "0",
             "open": "0",
             "created_us": str(to_micros(self._clock())),
@@ -162,10 +156,7 @@ class RedisCasinoStore:
         self, op: str, player: str, cipher: SeedCipher, scheme: Scheme
     ) -> dict[str, str]:
         """The active pair, made now if the player has none (one script: never two)."""
-        first = ServerSeed.generate()
-        fields = self._new_pair(
-            cipher, 0, cipher.seal(first), first.commitment, generate_client_seed(), scheme
-        )
+        fields = self._new_pair(0, first_pair(cipher, scheme))
         key = self._k(op, "p", player)
         flat = self._call(lambda: self._make_pair(keys=[key], args=_flat(fields)))
         return dict(zip(flat[::2], flat[1::2], strict=True))
@@ -206,24 +197,22 @@ class RedisCasinoStore:
         for _ in range(_ATTEMPTS):
             old = self._pair(operator_id, player_id, cipher, scheme)
             if int(old.get("open", "0")) > 0:
-                raise RoundInProgress(
-                    f"player {operator_id}/{player_id} has a round in play; finish it first"
-                )
+                raise round_in_progress(operator_id, player_id)
             text = cipher.open(old["seed"], old["hash"]).reveal_text()
             new = self._new_pair(
-                cipher,
                 int(old["no"]) + 1,
-                old["next"],
-                old["next_hash"],
-                client_seed if client_seed is not None else old["client"],
-                new_scheme if new_scheme is not None else Scheme(old["scheme"]),
+                pair_seeds(
+                    cipher,
+                    old["next"],
+                    old["next_hash"],
+                    client_seed if client_seed is not None else old["client"],
+                    new_scheme if new_scheme is not None else Scheme(old["scheme"]),
+                ),
             )
             args = [old["no"], old["nonce"], text, new["created_us"], *_flat(new)]
             out = self._call(lambda args=args: self._rotate(keys=keys, args=args))
             if out[0] == "busy":
-                raise RoundInProgress(
-                    f"player {operator_id}/{player_id} has a round in play; finish it first"
-                )
+                raise round_in_progress(operator_id, player_id)
             if out[0] == "ok":
                 self._pairs.pop((operator_id, player_id), None)
                 revealed = RevealedSeed(

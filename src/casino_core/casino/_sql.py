@@ -47,22 +47,25 @@ from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
 from casino_core.casino._plan import (
     Advance,
+    PairSeeds,
     PlayPlan,
     after_step,
+    first_pair,
     money_requests,
+    pair_seeds,
     payout_request,
     round_from_doc,
+    round_in_progress,
 )
 from casino_core.casino._types import Round, SeedInfo, canonical_json
 from casino_core.errors import (
     ConfigurationError,
     IdempotencyConflict,
     LimitExceeded,
-    RoundInProgress,
     RoundNotFound,
     StorageUnavailable,
 )
-from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
+from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.games import format_multiplier, payout_minor
 from casino_core.wallet import Mode, WalletService
 from casino_core.wallet._common import from_micros, to_micros
@@ -399,13 +402,8 @@ class SqlCasinoStore:
         op: str,
         player: str,
         pair_no: int,
-        seed: str,
-        commitment: str,
-        client: str,
-        scheme: Scheme,
-        cipher: SeedCipher,
+        s: PairSeeds,
     ) -> None:
-        nxt = ServerSeed.generate()
         conn.execute(
             self._q_insert_pair,
             {
@@ -413,12 +411,12 @@ class SqlCasinoStore:
                 "player_id": player,
                 "pair_no": pair_no,
                 "status": "active",
-                "server_seed": seed,
-                "server_seed_hash": commitment,
-                "next_server_seed": cipher.seal(nxt),
-                "next_server_seed_hash": nxt.commitment,
-                "client_seed": client,
-                "scheme": scheme.value,
+                "server_seed": s.seed,
+                "server_seed_hash": s.commitment,
+                "next_server_seed": s.next_seed,
+                "next_server_seed_hash": s.next_commitment,
+                "client_seed": s.client_seed,
+                "scheme": s.scheme.value,
                 "nonce": 0,
                 "revealed_seed": None,
                 "created_us": to_micros(self._clock()),
@@ -440,18 +438,7 @@ class SqlCasinoStore:
             if conn.execute(self._q_max_no, params).scalar() is None:
                 # The player's first pair is number 0: when two transactions create it at
                 # once, UNIQUE (operator, player, pair_no) lets one commit; the other retries.
-                first = ServerSeed.generate()
-                self._insert_pair(
-                    conn,
-                    op,
-                    player,
-                    0,
-                    cipher.seal(first),
-                    first.commitment,
-                    generate_client_seed(),
-                    scheme,
-                    cipher,
-                )
+                self._insert_pair(conn, op, player, 0, first_pair(cipher, scheme))
         raise StorageUnavailable(  # pragma: no cover - rotations faster than statements
             f"the active seed pair of {op}/{player} kept changing"
         )
@@ -487,9 +474,7 @@ class SqlCasinoStore:
         def work(conn: Connection) -> tuple[RevealedSeed, SeedInfo]:
             old = self._active(conn, operator_id, player_id, cipher, scheme)
             if conn.execute(self._q_open_on_pair, {"pid": old.id}).first() is not None:
-                raise RoundInProgress(
-                    f"player {operator_id}/{player_id} has a round in play; finish it first"
-                )
+                raise round_in_progress(operator_id, player_id)
             text = cipher.open(old.server_seed, old.server_seed_hash).reveal_text()
             done = conn.execute(
                 self._q_reveal, {"pid": old.id, "text": text, "at": to_micros(self._clock())}
@@ -501,11 +486,13 @@ class SqlCasinoStore:
                 operator_id,
                 player_id,
                 int(old.pair_no) + 1,
-                old.next_server_seed,
-                old.next_server_seed_hash,
-                client_seed if client_seed is not None else old.client_seed,
-                new_scheme if new_scheme is not None else Scheme(old.scheme),
-                cipher,
+                pair_seeds(
+                    cipher,
+                    old.next_server_seed,
+                    old.next_server_seed_hash,
+                    client_seed if client_seed is not None else old.client_seed,
+                    new_scheme if new_scheme is not None else Scheme(old.scheme),
+                ),
             )
             new = conn.execute(self._q_active, {"op": operator_id, "player": player_id}).one()
             revealed = RevealedSeed(
