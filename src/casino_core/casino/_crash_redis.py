@@ -66,7 +66,7 @@ from casino_core.wallet._redis_lua import (
     CRASH_START,
 )
 
-__all__ = ["RedisCrashStore"]
+__all__ = ["RedisCrashStore", "script_refusal"]
 
 _MAX: Final = str(MAX_MINOR_UNITS)
 _ATTEMPTS: Final = 1_000  # optimistic commits lost in a row before giving up
@@ -151,15 +151,15 @@ def _no_round(op: str, round_id: str) -> InvalidBet:
     return InvalidBet(f"round: no crash round {round_id!r} for operator {op}")
 
 
-def _refusal(code: str, account: AccountKey, amount: int) -> CasinoError:
+def script_refusal(code: str, account: AccountKey, amount: int, *, cover: str) -> CasinoError:
+    """The error of a script's refusal ``code``; ``cover`` says what a bankroll cannot cover."""
     if code == "ACCOUNT_NOT_FOUND":
         return AccountNotFound(f"no account {account}")
     if code == "INSUFFICIENT_FUNDS":
         return InsufficientFunds(f"account {account} cannot stake {amount}")
     if code == "BANKROLL":
         return LimitExceeded(
-            f"the {account.currency.code} bankroll of {account.operator_id} cannot cover this "
-            "round's largest possible payouts"
+            f"the {account.currency.code} bankroll of {account.operator_id} cannot cover {cover}"
         )
     return LimitExceeded(f"account {account} would exceed 10**36 - 1 minor units")
 
@@ -381,7 +381,9 @@ class RedisCrashStore:
             raise RoundClosed(f"crash round {plan.round_id} has started: no more bets")
         if status == "wallet_key":
             raise IdempotencyConflict(f"wallet key {out[1]!r} is already used")
-        raise _refusal(out[1], acct, plan.stake)
+        raise script_refusal(
+            out[1], acct, plan.stake, cover="this round's largest possible payouts"
+        )
 
     def start_round(self, operator_id: str, round_id: str, point: Decimal) -> CrashRound:
         keys = [self._k(operator_id, "r", round_id)]

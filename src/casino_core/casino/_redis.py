@@ -19,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
-from casino_core.casino._crash_redis import RedisCrashStore
+from casino_core.casino._crash_redis import RedisCrashStore, script_refusal
 from casino_core.casino._crash_types import account_of
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
@@ -41,8 +41,6 @@ from casino_core.errors import (
     CasinoError,
     ConfigurationError,
     IdempotencyConflict,
-    InsufficientFunds,
-    LimitExceeded,
     RoundNotFound,
     StorageUnavailable,
 )
@@ -234,16 +232,7 @@ class RedisCasinoStore:
 
     @staticmethod
     def _refusal(code: str, account: AccountKey, amount: int) -> CasinoError:
-        if code == "ACCOUNT_NOT_FOUND":
-            return AccountNotFound(f"no account {account}")
-        if code == "INSUFFICIENT_FUNDS":
-            return InsufficientFunds(f"account {account} cannot stake {amount}")
-        if code == "BANKROLL":
-            return LimitExceeded(
-                f"the {account.currency.code} bankroll of {account.operator_id} cannot cover "
-                "this bet's largest possible win"
-            )
-        return LimitExceeded(f"account {account} would exceed 10**36 - 1 minor units")
+        return script_refusal(code, account, amount, cover="this bet's largest possible win")
 
     def play(self, plan: PlayPlan, cipher: SeedCipher, scheme: Scheme) -> tuple[Round, bool]:
         acct = self._w._demo(plan.account)  # real money: InvalidInput, before anything
