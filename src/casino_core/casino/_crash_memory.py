@@ -19,6 +19,7 @@ from casino_core.casino._crash_types import (
     crash_stake_request,
     settle_values,
 )
+from casino_core.casino._plan import bankroll_short
 from casino_core.errors import (
     ConfigurationError,
     IdempotencyConflict,
@@ -172,10 +173,7 @@ class MemoryCrashStore:
                     and self._bets[b].mode == acct.mode.value
                 )
                 if exposure > plan.bankroll + house + plan.stake:
-                    raise LimitExceeded(
-                        f"the {acct.currency.code} bankroll of {op} cannot cover this round's "
-                        "largest possible payouts"
-                    )
+                    raise bankroll_short(acct, "round")
             debit = crash_stake_request(acct, plan.key, plan.stake)
             if (op, debit.key) in wallet._keys:
                 raise IdempotencyConflict(f"wallet key {debit.key!r} is already used")

@@ -16,6 +16,7 @@ from casino_core.casino._plan import (
     PairSeeds,
     PlayPlan,
     after_step,
+    bankroll_short,
     first_pair,
     money_requests,
     pair_seeds,
@@ -168,10 +169,7 @@ class MemoryCasinoStore:
             if plan.bankroll is not None:
                 house = wallet.system_balance(op, "house", acct.currency, acct.mode)
                 if plan.max_net_win > plan.bankroll + house:
-                    raise LimitExceeded(
-                        f"the {acct.currency.code} bankroll of {op} cannot cover this bet's "
-                        "largest possible win"
-                    )
+                    raise bankroll_short(acct, "bet")
             pair = self._active(op, acct.player_id, cipher, scheme)
             seed = cipher.open(pair.seed, pair.commitment)
             nonce = pair.nonce

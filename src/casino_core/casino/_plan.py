@@ -7,12 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from casino_core.casino._crash_types import CrashStore
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._types import Round, SeedInfo
-from casino_core.errors import RoundInProgress
+from casino_core.errors import LimitExceeded, RoundInProgress
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
 from casino_core.games import format_multiplier
 from casino_core.wallet import AccountKey, Kind, WalletService
@@ -26,6 +26,7 @@ __all__ = [
     "Resolver",
     "StepResult",
     "after_step",
+    "bankroll_short",
     "first_pair",
     "money_requests",
     "pair_seeds",
@@ -93,6 +94,18 @@ def first_pair(cipher: SeedCipher, scheme: Scheme) -> PairSeeds:
     """A player's first pair: a fresh server seed, its successor and a random client seed."""
     first = ServerSeed.generate()
     return pair_seeds(cipher, cipher.seal(first), first.commitment, generate_client_seed(), scheme)
+
+
+_COVERS = {
+    "bet": "this bet's largest possible win",
+    "round": "this round's largest possible payouts",
+}
+
+
+def bankroll_short(account: AccountKey, what: Literal["bet", "round"]) -> LimitExceeded:
+    """The refusal of a bet the bankroll cannot cover: its largest win, or its round's payouts."""
+    whose = f"the {account.currency.code} bankroll of {account.operator_id}"
+    return LimitExceeded(f"{whose} cannot cover {_COVERS[what]}")
 
 
 def round_in_progress(operator_id: str, player_id: str) -> RoundInProgress:

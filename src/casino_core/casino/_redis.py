@@ -232,7 +232,7 @@ class RedisCasinoStore:
 
     @staticmethod
     def _refusal(code: str, account: AccountKey, amount: int) -> CasinoError:
-        return script_refusal(code, account, amount, cover="this bet's largest possible win")
+        return script_refusal(code, account, amount, "bet")
 
     def play(self, plan: PlayPlan, cipher: SeedCipher, scheme: Scheme) -> tuple[Round, bool]:
         acct = self._w._demo(plan.account)  # real money: InvalidInput, before anything

@@ -50,6 +50,7 @@ from casino_core.casino._plan import (
     PairSeeds,
     PlayPlan,
     after_step,
+    bankroll_short,
     first_pair,
     money_requests,
     pair_seeds,
@@ -61,7 +62,6 @@ from casino_core.casino._types import Round, SeedInfo, canonical_json
 from casino_core.errors import (
     ConfigurationError,
     IdempotencyConflict,
-    LimitExceeded,
     RoundNotFound,
     StorageUnavailable,
 )
@@ -534,10 +534,7 @@ class SqlCasinoStore:
             if who is not None and plan.bankroll is not None:  # a bankroll: lock its row
                 house = self._bankroll.lock(conn, who)  # concurrent bets wait here
                 if plan.max_net_win > plan.bankroll + house:
-                    raise LimitExceeded(
-                        f"the {acct.currency.code} bankroll of {op} cannot cover this bet's "
-                        "largest possible win"
-                    )
+                    raise bankroll_short(acct, "bet")
             taken = conn.execute(self._q_take, {"op": op, "player": player}).first()
             if taken is None:  # no pair yet, or rotated meanwhile: lock (or make) the active one
                 self._active(conn, op, player, cipher, scheme)
