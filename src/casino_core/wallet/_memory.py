@@ -25,6 +25,7 @@ from casino_core.wallet._common import (
     check_floor,
     check_limit,
     from_micros,
+    history_page,
     recorded_error,
     replay,
     to_micros,
@@ -260,35 +261,24 @@ class MemoryWallet(MovingWallet):
     ) -> HistoryPage:
         """The account's postings, newest first; see :meth:`WalletService.history`."""
         check_account(account)
-        lim, seq, kset, lo, hi = validate_history_args(limit, before, kinds, since, until)
+        window = validate_history_args(limit, before, kinds, since, until)
         with self._lock:
             postings = list(self._get(account).postings)
-        picked: list[HistoryEntry] = []
-        more = False
-        for p in reversed(postings):
-            if seq is not None and p.seq >= seq:
-                continue
-            if kset is not None and p.kind not in kset:
-                continue
-            if (lo is not None and p.micros < lo) or (hi is not None and p.micros >= hi):
-                continue
-            if len(picked) == lim:
-                more = True
-                break
+
+        def entry(p: _Posting) -> HistoryEntry:
             assert p.balance_after is not None  # player postings always carry it
-            picked.append(
-                HistoryEntry(
-                    str(p.seq),
-                    p.transaction_id,
-                    p.key,
-                    p.kind,
-                    p.amount,
-                    p.balance_after,
-                    p.counterparty,
-                    from_micros(p.micros),
-                )
+            return HistoryEntry(
+                str(p.seq),
+                p.transaction_id,
+                p.key,
+                p.kind,
+                p.amount,
+                p.balance_after,
+                p.counterparty,
+                from_micros(p.micros),
             )
-        return HistoryPage(tuple(picked), picked[-1].cursor if more else None)
+
+        return history_page(reversed(postings), lambda p: (p.seq, p.kind, p.micros), entry, window)
 
     def system_balance(self, operator_id: str, name: str, currency: Currency, mode: Mode) -> int:
         """A system account's balance: the sum of its journal postings."""
