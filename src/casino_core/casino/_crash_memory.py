@@ -15,10 +15,12 @@ from casino_core.casino._crash_types import (
     CrashChainInfo,
     CrashRound,
     CrashWager,
+    account_of,
     crash_payout_request,
     crash_stake_request,
     settle_values,
 )
+from casino_core.casino._plan import bankroll_short
 from casino_core.casino._types import EXPORT_BATCH
 from casino_core.errors import (
     ConfigurationError,
@@ -30,16 +32,11 @@ from casino_core.errors import (
     RoundInProgress,
 )
 from casino_core.games import payout_minor
-from casino_core.money import MAX_MINOR_UNITS, get_currency
-from casino_core.wallet import AccountKey, MemoryWallet, Mode
+from casino_core.money import MAX_MINOR_UNITS
+from casino_core.wallet import MemoryWallet
 from casino_core.wallet._common import Clock
 
-__all__ = ["MemoryCrashStore", "account_of"]
-
-
-def account_of(bet: CrashWager) -> AccountKey:
-    """The wallet account of a bet."""
-    return AccountKey(bet.operator_id, bet.player_id, get_currency(bet.currency), Mode(bet.mode))
+__all__ = ["MemoryCrashStore"]
 
 
 class MemoryCrashStore:
@@ -178,10 +175,7 @@ class MemoryCrashStore:
                     and self._bets[b].mode == acct.mode.value
                 )
                 if exposure > plan.bankroll + house + plan.stake:
-                    raise LimitExceeded(
-                        f"the {acct.currency.code} bankroll of {op} cannot cover this round's "
-                        "largest possible payouts"
-                    )
+                    raise bankroll_short(acct, "round")
             debit = crash_stake_request(acct, plan.key, plan.stake)
             if (op, debit.key) in wallet._keys:
                 raise IdempotencyConflict(f"wallet key {debit.key!r} is already used")

@@ -24,9 +24,8 @@ from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Final
+from typing import Any, Final, Literal
 
-from casino_core.casino._crash_memory import account_of
 from casino_core.casino._crash_types import (
     BetPlan,
     CashOutRule,
@@ -34,10 +33,12 @@ from casino_core.casino._crash_types import (
     CrashChainInfo,
     CrashRound,
     CrashWager,
+    account_of,
     crash_payout_request,
     crash_stake_request,
     settle_values,
 )
+from casino_core.casino._plan import bankroll_short
 from casino_core.casino._types import EXPORT_BATCH
 from casino_core.errors import (
     AccountNotFound,
@@ -67,7 +68,7 @@ from casino_core.wallet._redis_lua import (
     CRASH_START,
 )
 
-__all__ = ["RedisCrashStore"]
+__all__ = ["RedisCrashStore", "script_refusal"]
 
 _MAX: Final = str(MAX_MINOR_UNITS)
 _ATTEMPTS: Final = 1_000  # optimistic commits lost in a row before giving up
@@ -152,16 +153,16 @@ def _no_round(op: str, round_id: str) -> InvalidBet:
     return InvalidBet(f"round: no crash round {round_id!r} for operator {op}")
 
 
-def _refusal(code: str, account: AccountKey, amount: int) -> CasinoError:
+def script_refusal(
+    code: str, account: AccountKey, amount: int, what: Literal["bet", "round"]
+) -> CasinoError:
+    """The error of a Lua script's refusal ``code`` (``what``: see :func:`bankroll_short`)."""
     if code == "ACCOUNT_NOT_FOUND":
         return AccountNotFound(f"no account {account}")
     if code == "INSUFFICIENT_FUNDS":
         return InsufficientFunds(f"account {account} cannot stake {amount}")
     if code == "BANKROLL":
-        return LimitExceeded(
-            f"the {account.currency.code} bankroll of {account.operator_id} cannot cover this "
-            "round's largest possible payouts"
-        )
+        return bankroll_short(account, what)
     return LimitExceeded(f"account {account} would exceed 10**36 - 1 minor units")
 
 
@@ -382,7 +383,7 @@ class RedisCrashStore:
             raise RoundClosed(f"crash round {plan.round_id} has started: no more bets")
         if status == "wallet_key":
             raise IdempotencyConflict(f"wallet key {out[1]!r} is already used")
-        raise _refusal(out[1], acct, plan.stake)
+        raise script_refusal(out[1], acct, plan.stake, "round")
 
     def start_round(self, operator_id: str, round_id: str, point: Decimal) -> CrashRound:
         keys = [self._k(operator_id, "r", round_id)]

@@ -24,7 +24,6 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, tuple_
 
-from casino_core.casino._crash_memory import account_of
 from casino_core.casino._crash_tables import crash_bets, crash_chains, crash_rounds
 from casino_core.casino._crash_types import (
     BetPlan,
@@ -33,17 +32,18 @@ from casino_core.casino._crash_types import (
     CrashChainInfo,
     CrashRound,
     CrashWager,
+    account_of,
     crash_payout_request,
     crash_stake_request,
     settle_values,
 )
+from casino_core.casino._plan import bankroll_short
 from casino_core.casino._sql import SqlBankroll
 from casino_core.casino._types import EXPORT_BATCH
 from casino_core.errors import (
     ConfigurationError,
     IdempotencyConflict,
     InvalidBet,
-    LimitExceeded,
     RoundClosed,
     RoundInProgress,
 )
@@ -331,10 +331,7 @@ class SqlCrashStore:
                     for r in conn.execute(self._q_exposure, {"rid": plan.round_id, **who})
                 )
                 if exposure > plan.bankroll + house + plan.stake:
-                    raise LimitExceeded(
-                        f"the {acct.currency.code} bankroll of {op} cannot cover this round's "
-                        "largest possible payouts"
-                    )
+                    raise bankroll_short(acct, "round")
             receipt = wallet._apply_on(conn, crash_stake_request(acct, plan.key, plan.stake))
             if plan.bankroll is not None:
                 self._bankroll.set(conn, who, house + plan.stake)

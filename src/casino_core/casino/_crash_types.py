@@ -9,11 +9,12 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Protocol
 
-from casino_core.casino._types import _timestamp
+from casino_core.casino._types import Round, _timestamp
 from casino_core.errors import InvalidInput
 from casino_core.fairness import CrashScheme
 from casino_core.games import format_multiplier, make_crash_record
-from casino_core.wallet import AccountKey, Kind
+from casino_core.money import get_currency
+from casino_core.wallet import AccountKey, Kind, Mode
 from casino_core.wallet._common import Request, single_request
 
 __all__ = [
@@ -23,6 +24,7 @@ __all__ = [
     "CrashRound",
     "CrashStore",
     "CrashWager",
+    "account_of",
     "bet_multiplier",
     "crash_payout_request",
     "crash_stake_request",
@@ -175,6 +177,13 @@ class BetPlan:
     auto_cash_out: Decimal | None
     max_payout: int  # floor(stake x (auto target or max_target)): the bankroll exposure
     bankroll: int | None
+
+
+def account_of(owner: CrashWager | Round) -> AccountKey:
+    """The wallet account of a bet or a round."""
+    return AccountKey(
+        owner.operator_id, owner.player_id, get_currency(owner.currency), Mode(owner.mode)
+    )
 
 
 def crash_stake_request(account: AccountKey, key: str, stake: int) -> Request:

@@ -5,25 +5,36 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from casino_core.casino._crash_memory import MemoryCrashStore
+from casino_core.casino._crash_types import account_of
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
-from casino_core.casino._plan import Advance, PlayPlan, money_requests, payout_request
+from casino_core.casino._plan import (
+    Advance,
+    PairSeeds,
+    PlayPlan,
+    after_step,
+    bankroll_short,
+    first_pair,
+    money_requests,
+    pair_seeds,
+    payout_request,
+    round_in_progress,
+)
 from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo
 from casino_core.errors import (
     IdempotencyConflict,
     InsufficientFunds,
     LimitExceeded,
-    RoundInProgress,
     RoundNotFound,
 )
-from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
+from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.games import format_multiplier, payout_minor
-from casino_core.money import MAX_MINOR_UNITS, get_currency
-from casino_core.wallet import AccountKey, MemoryWallet, Mode, WalletService
+from casino_core.money import MAX_MINOR_UNITS
+from casino_core.wallet import MemoryWallet, WalletService
 from casino_core.wallet._common import Clock, utc_now
 
 __all__ = ["MemoryCasinoStore"]
@@ -77,26 +88,19 @@ class MemoryCasinoStore:
     def crash(self) -> MemoryCrashStore:
         return self._crash
 
-    def _new_pair(
-        self, cipher: SeedCipher, seed: str, commitment: str, client: str, scheme: Scheme
-    ) -> _Pair:
-        nxt = ServerSeed.generate()
+    def _new_pair(self, s: PairSeeds) -> _Pair:
         self._pair_seq += 1
         return _Pair(
-            self._pair_seq, seed, commitment, cipher.seal(nxt), nxt.commitment, client, scheme
-        )
+            self._pair_seq, s.seed, s.commitment, s.next_seed, s.next_commitment, s.client_seed,
+            s.scheme,
+        )  # fmt: skip
 
     def _active(
         self, operator_id: str, player_id: str, cipher: SeedCipher, scheme: Scheme
     ) -> _Pair:
         player = self._players.setdefault((operator_id, player_id), _Player())
         if not player.pairs:
-            first = ServerSeed.generate()
-            player.pairs.append(
-                self._new_pair(
-                    cipher, cipher.seal(first), first.commitment, generate_client_seed(), scheme
-                )
-            )
+            player.pairs.append(self._new_pair(first_pair(cipher, scheme)))
         return player.pairs[-1]
 
     @staticmethod
@@ -131,16 +135,16 @@ class MemoryCasinoStore:
         with self._lock:
             old = self._active(operator_id, player_id, cipher, scheme)
             if any(self._rounds[self._by_id[r]][1] is old for r in self._moved):
-                raise RoundInProgress(
-                    f"player {operator_id}/{player_id} has a round in play; finish it first"
-                )
+                raise round_in_progress(operator_id, player_id)
             text = cipher.open(old.seed, old.commitment).reveal_text()
             new = self._new_pair(
-                cipher,
-                old.next_seed,
-                old.next_commitment,
-                client_seed if client_seed is not None else old.client_seed,
-                new_scheme if new_scheme is not None else old.scheme,
+                pair_seeds(
+                    cipher,
+                    old.next_seed,
+                    old.next_commitment,
+                    client_seed if client_seed is not None else old.client_seed,
+                    new_scheme if new_scheme is not None else old.scheme,
+                )
             )
             old.revealed = text
             old.revealed_at = self._clock()
@@ -166,10 +170,7 @@ class MemoryCasinoStore:
             if plan.bankroll is not None:
                 house = wallet.system_balance(op, "house", acct.currency, acct.mode)
                 if plan.max_net_win > plan.bankroll + house:
-                    raise LimitExceeded(
-                        f"the {acct.currency.code} bankroll of {op} cannot cover this bet's "
-                        "largest possible win"
-                    )
+                    raise bankroll_short(acct, "bet")
             pair = self._active(op, acct.player_id, cipher, scheme)
             seed = cipher.open(pair.seed, pair.commitment)
             nonce = pair.nonce
@@ -234,38 +235,18 @@ class MemoryCasinoStore:
                 raise Unchanged(round_)
             step = advance(round_, cipher.open(pair.seed, pair.commitment).reveal_text())
             balance = round_.balance_after
+            account = account_of(round_)
             if step.payout > 0:
-                account = AccountKey(
-                    op := operator_id,
-                    round_.player_id,
-                    get_currency(round_.currency),
-                    Mode(round_.mode),
-                )
                 req = payout_request(account, round_.idempotency_key, step.payout)
-                if (op, req.key) in self._wallet._keys:
+                if (operator_id, req.key) in self._wallet._keys:
                     raise IdempotencyConflict(f"wallet key {req.key!r} is already used")
                 before = self._wallet.balance(account)
                 if before.posted + step.payout > MAX_MINOR_UNITS:
                     raise LimitExceeded(f"account {account} would exceed 10**36 - 1 minor units")
                 balance = self._wallet._apply_on(req).balance_after
             elif step.status != "playing":
-                balance = self._wallet.balance(
-                    AccountKey(
-                        operator_id,
-                        round_.player_id,
-                        get_currency(round_.currency),
-                        Mode(round_.mode),
-                    )
-                ).posted
-            new = replace(
-                round_,
-                actions=step.actions,
-                status=step.status,
-                result=json.loads(step.result_json),
-                multiplier=format_multiplier(step.multiplier),
-                payout=step.payout,
-                balance_after=balance,
-            )
+                balance = self._wallet.balance(account).posted
+            new = after_step(round_, step, balance)
             self._rounds[index] = (new, pair)
             self._keys[(operator_id, round_.idempotency_key)] = (
                 self._keys[(operator_id, round_.idempotency_key)][0],

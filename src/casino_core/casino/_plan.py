@@ -4,27 +4,35 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from casino_core.casino._crash_types import CrashStore
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._types import Round, SeedInfo
-from casino_core.fairness import RevealedSeed, Scheme
+from casino_core.errors import LimitExceeded, RoundInProgress
+from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
+from casino_core.games import format_multiplier
 from casino_core.wallet import AccountKey, Kind, WalletService
 from casino_core.wallet._common import Request, single_request
 
 __all__ = [
     "Advance",
     "CasinoStore",
+    "PairSeeds",
     "PlayPlan",
     "Resolver",
     "StepResult",
+    "after_step",
+    "bankroll_short",
+    "first_pair",
     "money_requests",
+    "pair_seeds",
     "payout_request",
     "round_from_doc",
+    "round_in_progress",
 ]
 
 Resolver = Callable[[str, str, int, Scheme], tuple[str, Fraction]]
@@ -60,6 +68,62 @@ class StepResult:
 
 Advance = Callable[[Round, str], StepResult]
 """(the round as stored, its server seed text) -> what the action does (or raise)."""
+
+
+@dataclass(frozen=True, slots=True)
+class PairSeeds:
+    """A new seed pair as a store keeps it: server seeds sealed by the :class:`SeedCipher`."""
+
+    seed: str
+    commitment: str
+    next_seed: str
+    next_commitment: str
+    client_seed: str
+    scheme: Scheme
+
+
+def pair_seeds(
+    cipher: SeedCipher, seed: str, commitment: str, client_seed: str, scheme: Scheme
+) -> PairSeeds:
+    """A pair that activates the sealed ``seed`` and pre-commits a fresh successor."""
+    nxt = ServerSeed.generate()
+    return PairSeeds(seed, commitment, cipher.seal(nxt), nxt.commitment, client_seed, scheme)
+
+
+def first_pair(cipher: SeedCipher, scheme: Scheme) -> PairSeeds:
+    """A player's first pair: a fresh server seed, its successor and a random client seed."""
+    first = ServerSeed.generate()
+    return pair_seeds(cipher, cipher.seal(first), first.commitment, generate_client_seed(), scheme)
+
+
+_COVERS = {
+    "bet": "this bet's largest possible win",
+    "round": "this round's largest possible payouts",
+}
+
+
+def bankroll_short(account: AccountKey, what: Literal["bet", "round"]) -> LimitExceeded:
+    """The refusal of a bet the bankroll cannot cover: its largest win, or its round's payouts."""
+    whose = f"the {account.currency.code} bankroll of {account.operator_id}"
+    return LimitExceeded(f"{whose} cannot cover {_COVERS[what]}")
+
+
+def round_in_progress(operator_id: str, player_id: str) -> RoundInProgress:
+    """The refusal to rotate the seeds of a player with a multi-step round in play."""
+    return RoundInProgress(f"player {operator_id}/{player_id} has a round in play; finish it first")
+
+
+def after_step(round_: Round, step: StepResult, balance: int) -> Round:
+    """``round_`` as ``step`` left it, with the player's ``balance`` after it."""
+    return replace(
+        round_,
+        actions=step.actions,
+        status=step.status,
+        result=json.loads(step.result_json),
+        multiplier=format_multiplier(step.multiplier),
+        payout=step.payout,
+        balance_after=balance,
+    )
 
 
 def money_requests(plan: PlayPlan, payout: int) -> tuple[Request, Request | None]:

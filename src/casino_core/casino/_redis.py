@@ -14,22 +14,26 @@ crash tables live in :mod:`casino_core.casino._crash_redis` (one script per call
 
 from __future__ import annotations
 
-import json
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
 
-from casino_core.casino._crash_redis import RedisCrashStore
+from casino_core.casino._crash_redis import RedisCrashStore, script_refusal
+from casino_core.casino._crash_types import account_of
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
 from casino_core.casino._plan import (
     Advance,
+    PairSeeds,
     PlayPlan,
+    after_step,
+    first_pair,
     money_requests,
+    pair_seeds,
     payout_request,
     round_from_doc,
+    round_in_progress,
 )
 from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo, canonical_json
 from casino_core.errors import (
@@ -37,16 +41,13 @@ from casino_core.errors import (
     CasinoError,
     ConfigurationError,
     IdempotencyConflict,
-    InsufficientFunds,
-    LimitExceeded,
-    RoundInProgress,
     RoundNotFound,
     StorageUnavailable,
 )
-from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
+from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.games import format_multiplier, payout_minor
-from casino_core.money import MAX_MINOR_UNITS, get_currency
-from casino_core.wallet import AccountKey, Mode, WalletService
+from casino_core.money import MAX_MINOR_UNITS
+from casino_core.wallet import AccountKey, WalletService
 from casino_core.wallet._common import from_micros, to_micros
 from casino_core.wallet._redis import RedisDemoWallet
 from casino_core.wallet._redis_lua import CASINO_ACT, CASINO_PAIR, CASINO_PLAY, CASINO_ROTATE
@@ -135,24 +136,15 @@ class RedisCasinoStore:
 
     # -- seeds ----------------------------------------------------------------------------
 
-    def _new_pair(
-        self,
-        cipher: SeedCipher,
-        no: int,
-        seed: str,
-        commitment: str,
-        client: str,
-        scheme: Scheme,
-    ) -> dict[str, str]:
-        nxt = ServerSeed.generate()
+    def _new_pair(self, no: int, s: PairSeeds) -> dict[str, str]:
         return {
             "no": str(no),
-            "seed": seed,
-            "hash": commitment,
-            "next": cipher.seal(nxt),
-            "next_hash": nxt.commitment,
-            "client": client,
-            "scheme": scheme.value,
+            "seed": s.seed,
+            "hash": s.commitment,
+            "next": s.next_seed,
+            "next_hash": s.next_commitment,
+            "client": s.client_seed,
+            "scheme": s.scheme.value,
             "nonce": "0",
             "open": "0",
             "created_us": str(to_micros(self._clock())),
@@ -162,10 +154,7 @@ class RedisCasinoStore:
         self, op: str, player: str, cipher: SeedCipher, scheme: Scheme
     ) -> dict[str, str]:
         """The active pair, made now if the player has none (one script: never two)."""
-        first = ServerSeed.generate()
-        fields = self._new_pair(
-            cipher, 0, cipher.seal(first), first.commitment, generate_client_seed(), scheme
-        )
+        fields = self._new_pair(0, first_pair(cipher, scheme))
         key = self._k(op, "p", player)
         flat = self._call(lambda: self._make_pair(keys=[key], args=_flat(fields)))
         return dict(zip(flat[::2], flat[1::2], strict=True))
@@ -206,24 +195,22 @@ class RedisCasinoStore:
         for _ in range(_ATTEMPTS):
             old = self._pair(operator_id, player_id, cipher, scheme)
             if int(old.get("open", "0")) > 0:
-                raise RoundInProgress(
-                    f"player {operator_id}/{player_id} has a round in play; finish it first"
-                )
+                raise round_in_progress(operator_id, player_id)
             text = cipher.open(old["seed"], old["hash"]).reveal_text()
             new = self._new_pair(
-                cipher,
                 int(old["no"]) + 1,
-                old["next"],
-                old["next_hash"],
-                client_seed if client_seed is not None else old["client"],
-                new_scheme if new_scheme is not None else Scheme(old["scheme"]),
+                pair_seeds(
+                    cipher,
+                    old["next"],
+                    old["next_hash"],
+                    client_seed if client_seed is not None else old["client"],
+                    new_scheme if new_scheme is not None else Scheme(old["scheme"]),
+                ),
             )
             args = [old["no"], old["nonce"], text, new["created_us"], *_flat(new)]
             out = self._call(lambda args=args: self._rotate(keys=keys, args=args))
             if out[0] == "busy":
-                raise RoundInProgress(
-                    f"player {operator_id}/{player_id} has a round in play; finish it first"
-                )
+                raise round_in_progress(operator_id, player_id)
             if out[0] == "ok":
                 self._pairs.pop((operator_id, player_id), None)
                 revealed = RevealedSeed(
@@ -245,16 +232,7 @@ class RedisCasinoStore:
 
     @staticmethod
     def _refusal(code: str, account: AccountKey, amount: int) -> CasinoError:
-        if code == "ACCOUNT_NOT_FOUND":
-            return AccountNotFound(f"no account {account}")
-        if code == "INSUFFICIENT_FUNDS":
-            return InsufficientFunds(f"account {account} cannot stake {amount}")
-        if code == "BANKROLL":
-            return LimitExceeded(
-                f"the {account.currency.code} bankroll of {account.operator_id} cannot cover "
-                "this bet's largest possible win"
-            )
-        return LimitExceeded(f"account {account} would exceed 10**36 - 1 minor units")
+        return script_refusal(code, account, amount, "bet")
 
     def play(self, plan: PlayPlan, cipher: SeedCipher, scheme: Scheme) -> tuple[Round, bool]:
         acct = self._w._demo(plan.account)  # real money: InvalidInput, before anything
@@ -398,7 +376,7 @@ class RedisCasinoStore:
                 raise Unchanged(current)
             pair_key = self._k(op, "p", player)
             step = advance(current, self._seed_of(op, player, pair_no, cipher))
-            account = AccountKey(op, player, get_currency(current.currency), Mode(current.mode))
+            account = account_of(current)
             micros = str(to_micros(self._clock()))
             keys = [round_key, pair_key, self._k(op, "open"), self._w._acct(account)]
             args: list[str | int] = [
@@ -424,15 +402,7 @@ class RedisCasinoStore:
             if out[0] == "retry":
                 continue
             if out[0] == "ok":
-                return replace(
-                    current,
-                    actions=step.actions,
-                    status=step.status,
-                    result=json.loads(step.result_json),
-                    multiplier=format_multiplier(step.multiplier),
-                    payout=step.payout,
-                    balance_after=int(out[1]),
-                )
+                return after_step(current, step, int(out[1]))
             if out[0] == "wallet_key":
                 raise IdempotencyConflict(f"wallet key {out[1]!r} is already used")
             raise self._refusal(out[1], account, step.payout)

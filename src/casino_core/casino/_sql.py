@@ -19,10 +19,8 @@ time against each other's results. See :class:`SqlBankroll` for what the row cou
 from __future__ import annotations
 
 import functools
-import json
 import uuid
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -46,28 +44,32 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import SQLAlchemyError
 
+from casino_core.casino._crash_types import account_of
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
 from casino_core.casino._plan import (
     Advance,
+    PairSeeds,
     PlayPlan,
+    after_step,
+    bankroll_short,
+    first_pair,
     money_requests,
+    pair_seeds,
     payout_request,
     round_from_doc,
+    round_in_progress,
 )
 from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo, canonical_json
 from casino_core.errors import (
     ConfigurationError,
     IdempotencyConflict,
-    LimitExceeded,
-    RoundInProgress,
     RoundNotFound,
     StorageUnavailable,
 )
-from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
+from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.games import format_multiplier, payout_minor
-from casino_core.money import get_currency
-from casino_core.wallet import AccountKey, Mode, WalletService
+from casino_core.wallet import Mode, WalletService
 from casino_core.wallet._common import from_micros, to_micros
 from casino_core.wallet._sql import Amount, SqlWallet, _Id, accounts, create_schema, postings
 
@@ -408,13 +410,8 @@ class SqlCasinoStore:
         op: str,
         player: str,
         pair_no: int,
-        seed: str,
-        commitment: str,
-        client: str,
-        scheme: Scheme,
-        cipher: SeedCipher,
+        s: PairSeeds,
     ) -> None:
-        nxt = ServerSeed.generate()
         conn.execute(
             self._q_insert_pair,
             {
@@ -422,12 +419,12 @@ class SqlCasinoStore:
                 "player_id": player,
                 "pair_no": pair_no,
                 "status": "active",
-                "server_seed": seed,
-                "server_seed_hash": commitment,
-                "next_server_seed": cipher.seal(nxt),
-                "next_server_seed_hash": nxt.commitment,
-                "client_seed": client,
-                "scheme": scheme.value,
+                "server_seed": s.seed,
+                "server_seed_hash": s.commitment,
+                "next_server_seed": s.next_seed,
+                "next_server_seed_hash": s.next_commitment,
+                "client_seed": s.client_seed,
+                "scheme": s.scheme.value,
                 "nonce": 0,
                 "revealed_seed": None,
                 "created_us": to_micros(self._clock()),
@@ -449,18 +446,7 @@ class SqlCasinoStore:
             if conn.execute(self._q_max_no, params).scalar() is None:
                 # The player's first pair is number 0: when two transactions create it at
                 # once, UNIQUE (operator, player, pair_no) lets one commit; the other retries.
-                first = ServerSeed.generate()
-                self._insert_pair(
-                    conn,
-                    op,
-                    player,
-                    0,
-                    cipher.seal(first),
-                    first.commitment,
-                    generate_client_seed(),
-                    scheme,
-                    cipher,
-                )
+                self._insert_pair(conn, op, player, 0, first_pair(cipher, scheme))
         raise StorageUnavailable(  # pragma: no cover - rotations faster than statements
             f"the active seed pair of {op}/{player} kept changing"
         )
@@ -496,9 +482,7 @@ class SqlCasinoStore:
         def work(conn: Connection) -> tuple[RevealedSeed, SeedInfo]:
             old = self._active(conn, operator_id, player_id, cipher, scheme)
             if conn.execute(self._q_open_on_pair, {"pid": old.id}).first() is not None:
-                raise RoundInProgress(
-                    f"player {operator_id}/{player_id} has a round in play; finish it first"
-                )
+                raise round_in_progress(operator_id, player_id)
             text = cipher.open(old.server_seed, old.server_seed_hash).reveal_text()
             done = conn.execute(
                 self._q_reveal, {"pid": old.id, "text": text, "at": to_micros(self._clock())}
@@ -510,11 +494,13 @@ class SqlCasinoStore:
                 operator_id,
                 player_id,
                 int(old.pair_no) + 1,
-                old.next_server_seed,
-                old.next_server_seed_hash,
-                client_seed if client_seed is not None else old.client_seed,
-                new_scheme if new_scheme is not None else Scheme(old.scheme),
-                cipher,
+                pair_seeds(
+                    cipher,
+                    old.next_server_seed,
+                    old.next_server_seed_hash,
+                    client_seed if client_seed is not None else old.client_seed,
+                    new_scheme if new_scheme is not None else Scheme(old.scheme),
+                ),
             )
             new = conn.execute(self._q_active, {"op": operator_id, "player": player_id}).one()
             revealed = RevealedSeed(
@@ -556,10 +542,7 @@ class SqlCasinoStore:
             if who is not None and plan.bankroll is not None:  # a bankroll: lock its row
                 house = self._bankroll.lock(conn, who)  # concurrent bets wait here
                 if plan.max_net_win > plan.bankroll + house:
-                    raise LimitExceeded(
-                        f"the {acct.currency.code} bankroll of {op} cannot cover this bet's "
-                        "largest possible win"
-                    )
+                    raise bankroll_short(acct, "bet")
             taken = conn.execute(self._q_take, {"op": op, "player": player}).first()
             if taken is None:  # no pair yet, or rotated meanwhile: lock (or make) the active one
                 self._active(conn, op, player, cipher, scheme)
@@ -638,9 +621,7 @@ class SqlCasinoStore:
                 current, cipher.open(row.server_seed, row.server_seed_hash).reveal_text()
             )
             balance = current.balance_after
-            account = AccountKey(
-                operator_id, current.player_id, get_currency(current.currency), Mode(current.mode)
-            )
+            account = account_of(current)
             if step.payout > 0:
                 # The bankroll row (if any) before the account: the order play locks them in.
                 who = {"op": operator_id, "cur": current.currency, "mode": current.mode}
@@ -669,15 +650,7 @@ class SqlCasinoStore:
                 "updated_us": micros,
             }
             conn.execute(self._q_settle, values)
-            return replace(
-                current,
-                actions=step.actions,
-                status=step.status,
-                result=json.loads(step.result_json),
-                multiplier=format_multiplier(step.multiplier),
-                payout=step.payout,
-                balance_after=balance,
-            )
+            return after_step(current, step, balance)
 
         return wallet._tx(work)
 

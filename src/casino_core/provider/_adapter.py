@@ -6,8 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from casino_core.errors import AccountNotFound, InvalidInput
-from casino_core.provider._decide import decide
+from casino_core.errors import AccountNotFound, InsufficientFunds, InvalidInput, LimitExceeded
+from casino_core.provider._decide import decide, refuse, with_reference
 from casino_core.provider._format import GENERIC_FORMAT, ResponseFormat
 from casino_core.provider._types import (
     Op,
@@ -30,6 +30,7 @@ __all__ = [
     "ProviderStore",
     "ProviderWallet",
     "StatusCheck",
+    "make_moves",
     "wallet_requests",
 ]
 
@@ -72,6 +73,27 @@ def wallet_requests(provider: str, call: ProviderCall, plan: Plan) -> list[Reque
             single_request(Kind.CREDIT, call.account, plan.credit, base + ":credit", "house")
         )
     return out
+
+
+def make_moves(
+    provider: str, call: ProviderCall, plan: Plan, state: State, move: Callable[[Request], str]
+) -> Plan:
+    """Make the plan's wallet movements through ``move`` (it returns the transaction id).
+
+    Returns the plan with the reference of the last movement, or the refusal of ``call`` when
+    a wallet limit refused its first movement (then nothing has moved).
+    """
+    reference = None
+    for i, req in enumerate(wallet_requests(provider, call, plan)):
+        try:
+            reference = move(req)
+        except (InsufficientFunds, LimitExceeded) as exc:
+            if i:  # pragma: no cover - the plan was checked under the store's lock
+                raise
+            balance = None if state.account is None else state.account.available
+            plan = refuse(call, Outcome(exc.code), balance)  # a wallet limit refused
+            break
+    return with_reference(plan, reference)
 
 
 @dataclass(frozen=True, slots=True)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from casino_core.errors import AccountNotFound, ConfigurationError, InsufficientFunds, LimitExceeded
-from casino_core.provider._adapter import Decider, wallet_requests
-from casino_core.provider._decide import refuse, with_reference
+from casino_core.errors import AccountNotFound, ConfigurationError
+from casino_core.provider._adapter import Decider, make_moves
 from casino_core.provider._types import (
     AccountSnapshot,
-    Outcome,
     ProviderAnswer,
     ProviderCall,
     RoundRecord,
@@ -59,17 +57,9 @@ class MemoryProviderStore:
             plan = decider(state)
             if isinstance(plan, ProviderAnswer):
                 return plan
-            reference = None
-            for i, req in enumerate(wallet_requests(provider, call, plan)):
-                try:
-                    reference = self._wallet._run(req).transaction_id
-                except (InsufficientFunds, LimitExceeded) as exc:
-                    if i:  # pragma: no cover - the plan was checked under this lock
-                        raise
-                    balance = None if snap is None else snap.available
-                    plan = refuse(call, Outcome(exc.code), balance)  # a wallet limit refused
-                    break
-            plan = with_reference(plan, reference)
+            plan = make_moves(
+                provider, call, plan, state, lambda req: self._wallet._run(req).transaction_id
+            )
             for rec in plan.inserts + plan.updates:
                 self._records[(op, provider, rec.tx_id)] = rec
             if plan.round is not None:

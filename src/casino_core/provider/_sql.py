@@ -37,15 +37,11 @@ from sqlalchemy.exc import SQLAlchemyError
 from casino_core.errors import (
     ConfigurationError,
     IdempotencyConflict,
-    InsufficientFunds,
-    LimitExceeded,
     StorageUnavailable,
 )
-from casino_core.provider._adapter import Decider, wallet_requests
-from casino_core.provider._decide import refuse, with_reference
+from casino_core.provider._adapter import Decider, make_moves
 from casino_core.provider._types import (
     AccountSnapshot,
-    Outcome,
     ProviderAnswer,
     ProviderCall,
     RoundRecord,
@@ -221,17 +217,7 @@ class SqlProviderStore:
         plan = decider(state)
         if isinstance(plan, ProviderAnswer):
             return plan
-        reference = None
-        for i, req in enumerate(wallet_requests(provider, call, plan)):
-            try:
-                reference = self._move(conn, req)
-            except (InsufficientFunds, LimitExceeded) as exc:
-                if i:  # pragma: no cover - the plan was checked under the row lock
-                    raise
-                balance = None if state.account is None else state.account.available
-                plan = refuse(call, Outcome(exc.code), balance)  # a wallet limit refused
-                break
-        plan = with_reference(plan, reference)
+        plan = make_moves(provider, call, plan, state, lambda req: self._move(conn, req))
         at = to_micros(self._wallet._clock())
         op = call.account.operator_id
         common: dict[str, Any] = {"operator_id": op, "provider": provider}

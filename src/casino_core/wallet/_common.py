@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from casino_core.errors import (
     AccountNotFound,
@@ -19,6 +19,8 @@ from casino_core.errors import (
 from casino_core.money import MAX_MINOR_UNITS, Currency
 from casino_core.wallet._types import (
     AccountKey,
+    HistoryEntry,
+    HistoryPage,
     Kind,
     Mode,
     Receipt,
@@ -38,6 +40,7 @@ __all__ = [
     "decode_receipt",
     "encode_receipt",
     "from_micros",
+    "history_page",
     "recorded_error",
     "replay",
     "single_request",
@@ -46,6 +49,8 @@ __all__ = [
     "utc_now",
     "validate_history_args",
 ]
+
+T = TypeVar("T")
 
 Clock = Callable[[], datetime]
 
@@ -182,6 +187,35 @@ def validate_history_args(
         else:
             raise InvalidInput("since and until must be timezone-aware datetimes")
     return lim, seq, kset, bounds[0], bounds[1]
+
+
+def history_page(
+    newest_first: Iterable[T],
+    facts: Callable[[T], tuple[int, Kind, int]],
+    entry: Callable[[T], HistoryEntry],
+    window: tuple[int, int | None, frozenset[Kind] | None, int | None, int | None],
+) -> HistoryPage:
+    """One page of postings picked in Python (the memory and Redis wallets).
+
+    ``facts`` gives a posting's (sequence number, kind, microseconds), ``entry`` its history
+    entry; ``window`` is what :func:`validate_history_args` returns.
+    """
+    lim, seq, kset, lo, hi = window
+    picked: list[HistoryEntry] = []
+    more = False
+    for item in newest_first:
+        number, kind, micros = facts(item)
+        if seq is not None and number >= seq:
+            continue
+        if kset is not None and kind not in kset:
+            continue
+        if (lo is not None and micros < lo) or (hi is not None and micros >= hi):
+            continue
+        if len(picked) == lim:
+            more = True
+            break
+        picked.append(entry(item))
+    return HistoryPage(tuple(picked), picked[-1].cursor if more else None)
 
 
 def _account_doc(a: AccountKey) -> list[Any]:

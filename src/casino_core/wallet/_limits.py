@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 from casino_core.errors import InvalidInput, LimitExceeded
-from casino_core.wallet._common import from_micros
+from casino_core.wallet._common import check_account, from_micros
 from casino_core.wallet._protocol import WalletService
 from casino_core.wallet._types import AccountKey, Kind, check_amount
 
@@ -35,6 +35,7 @@ __all__ = [
     "check_limits",
     "contribution",
     "earliest_start",
+    "limit_request",
 ]
 
 DAY_US = 86_400_000_000
@@ -180,3 +181,11 @@ def check_limits(
 def earliest_start(limits: Iterable[Limit], now_us: int) -> int:
     """The earliest window start among ``limits`` (postings before it never count)."""
     return min((limit.window_start(now_us) for limit in limits), default=now_us)
+
+
+def limit_request(account: object, limit: object) -> tuple[AccountKey, Limit]:
+    """Validate a :meth:`LimitingWallet.set_limit` call: an account key and a :class:`Limit`."""
+    acct = check_account(account)
+    if not isinstance(limit, Limit):
+        raise InvalidInput(f"expected a Limit, got {type(limit).__name__}")
+    return acct, limit

@@ -25,6 +25,7 @@ from casino_core.wallet._common import (
     check_floor,
     check_limit,
     from_micros,
+    history_page,
     recorded_error,
     replay,
     to_micros,
@@ -40,7 +41,7 @@ from casino_core.wallet._holds import (
     key_conflict,
     release_request,
 )
-from casino_core.wallet._limits import Limit, LimitKind, check_limits
+from casino_core.wallet._limits import Limit, LimitKind, check_limits, limit_request
 from casino_core.wallet._reconcile import differences
 from casino_core.wallet._types import (
     AccountKey,
@@ -140,14 +141,22 @@ class MemoryWallet(MovingWallet):
 
     # -- movements ------------------------------------------------------------------------
 
+    def _replayed(self, req: Request) -> Receipt | None:
+        """The outcome recorded under ``req``'s key (or its error), or None if the key is free."""
+        scope = (req.account.operator_id, req.key)
+        known = self._keys.get(scope)
+        if known is not None:
+            return replay(req, *known)
+        if scope in self._hold_keys:
+            raise key_conflict(req.key)
+        return None
+
     def _run(self, req: Request) -> Receipt:
         with self._lock:
+            first = self._replayed(req)
+            if first is not None:
+                return first
             scope = (req.account.operator_id, req.key)
-            known = self._keys.get(scope)
-            if known is not None:
-                return replay(req, *known)
-            if scope in self._hold_keys:
-                raise key_conflict(req.key)
             try:
                 receipt = self._apply(req)
             except (InsufficientFunds, AccountNotFound, LimitExceeded) as exc:
@@ -164,12 +173,10 @@ class MemoryWallet(MovingWallet):
         stays free for a retry once the cause is gone.
         """
         with self._lock:
+            first = self._replayed(req)
+            if first is not None:
+                return first
             scope = (req.account.operator_id, req.key)
-            known = self._keys.get(scope)
-            if known is not None:
-                return replay(req, *known)
-            if scope in self._hold_keys:
-                raise key_conflict(req.key)
             receipt = self._apply(req)
             self._keys[scope] = (req.fingerprint, receipt)
             return receipt
@@ -200,63 +207,27 @@ class MemoryWallet(MovingWallet):
             )
         acct.posted += delta
         acct.version += 1
-        self._post(
-            acct,
-            _Posting(
-                len(self._journal) + 1,
-                tx,
-                req.key,
-                req.kind,
-                op,
-                cur,
-                mode,
-                req.account,
-                None,
-                delta,
-                acct.posted,
-                req.counterparty,
-                micros,
-            ),
-        )
+
+        def posting(
+            player: AccountKey | None, system: str | None, amount: int, after: int | None, cp: str
+        ) -> _Posting:
+            return _Posting(
+                len(self._journal) + 1, tx, req.key, req.kind, op, cur, mode,
+                player, system, amount, after, cp, micros,
+            )  # fmt: skip
+
+        self._post(acct, posting(req.account, None, delta, acct.posted, req.counterparty))
         if counter is not None and req.counter is not None:
             counter.posted += req.amount
             counter.version += 1
             self._post(
                 counter,
-                _Posting(
-                    len(self._journal) + 1,
-                    tx,
-                    req.key,
-                    req.kind,
-                    op,
-                    cur,
-                    mode,
-                    req.counter,
-                    None,
-                    req.amount,
-                    counter.posted,
-                    req.account.player_id,
-                    micros,
-                ),
+                posting(req.counter, None, req.amount, counter.posted, req.account.player_id),
             )
         else:
-            posting = _Posting(
-                len(self._journal) + 1,
-                tx,
-                req.key,
-                req.kind,
-                op,
-                cur,
-                mode,
-                None,
-                req.counterparty,
-                -delta,
-                None,
-                req.account.player_id,
-                micros,
-            )
-            self._journal.append(posting)
-            self._system[(op, req.counterparty, cur, mode)].append(posting)
+            system = posting(None, req.counterparty, -delta, None, req.account.player_id)
+            self._journal.append(system)
+            self._system[(op, req.counterparty, cur, mode)].append(system)
         self._transactions[op] += 1
         return Receipt(
             transaction_id=tx,
@@ -290,35 +261,24 @@ class MemoryWallet(MovingWallet):
     ) -> HistoryPage:
         """The account's postings, newest first; see :meth:`WalletService.history`."""
         check_account(account)
-        lim, seq, kset, lo, hi = validate_history_args(limit, before, kinds, since, until)
+        window = validate_history_args(limit, before, kinds, since, until)
         with self._lock:
             postings = list(self._get(account).postings)
-        picked: list[HistoryEntry] = []
-        more = False
-        for p in reversed(postings):
-            if seq is not None and p.seq >= seq:
-                continue
-            if kset is not None and p.kind not in kset:
-                continue
-            if (lo is not None and p.micros < lo) or (hi is not None and p.micros >= hi):
-                continue
-            if len(picked) == lim:
-                more = True
-                break
+
+        def entry(p: _Posting) -> HistoryEntry:
             assert p.balance_after is not None  # player postings always carry it
-            picked.append(
-                HistoryEntry(
-                    str(p.seq),
-                    p.transaction_id,
-                    p.key,
-                    p.kind,
-                    p.amount,
-                    p.balance_after,
-                    p.counterparty,
-                    from_micros(p.micros),
-                )
+            return HistoryEntry(
+                str(p.seq),
+                p.transaction_id,
+                p.key,
+                p.kind,
+                p.amount,
+                p.balance_after,
+                p.counterparty,
+                from_micros(p.micros),
             )
-        return HistoryPage(tuple(picked), picked[-1].cursor if more else None)
+
+        return history_page(reversed(postings), lambda p: (p.seq, p.kind, p.micros), entry, window)
 
     def system_balance(self, operator_id: str, name: str, currency: Currency, mode: Mode) -> int:
         """A system account's balance: the sum of its journal postings."""
@@ -521,9 +481,7 @@ class MemoryWallet(MovingWallet):
 
     def set_limit(self, account: AccountKey, limit: Limit) -> None:
         """Set or replace a limit; see :meth:`LimitingWallet.set_limit`."""
-        check_account(account)
-        if not isinstance(limit, Limit):
-            raise InvalidInput(f"expected a Limit, got {type(limit).__name__}")
+        account, limit = limit_request(account, limit)
         with self._lock:
             self._get(account).limits[limit.kind] = limit
 

@@ -31,6 +31,7 @@ from casino_core.wallet._common import (
     check_account,
     check_floor,
     from_micros,
+    history_page,
     recorded_error,
     single_request,
     to_micros,
@@ -282,7 +283,7 @@ class RedisDemoWallet(MovingWallet):
     ) -> HistoryPage:
         """The account's postings, newest first; see :meth:`WalletService.history`."""
         self._demo(account)
-        lim, seq, kset, lo, hi = validate_history_args(limit, before, kinds, since, until)
+        window = validate_history_args(limit, before, kinds, since, until)
 
         def read() -> tuple[int, list[str]]:
             pipe = self._r.pipeline(transaction=True)
@@ -294,33 +295,17 @@ class RedisDemoWallet(MovingWallet):
         exists, raw = self._call(read)
         if not exists:
             raise AccountNotFound(f"no account {account}")
-        picked: list[HistoryEntry] = []
-        more = False
-        for item in raw:
-            d = json.loads(item)
-            s, micros, kind = int(d["s"]), int(d["at"]), Kind(d["kind"])
-            if seq is not None and s >= seq:
-                continue
-            if kset is not None and kind not in kset:
-                continue
-            if (lo is not None and micros < lo) or (hi is not None and micros >= hi):
-                continue
-            if len(picked) == lim:
-                more = True
-                break
-            picked.append(
-                HistoryEntry(
-                    str(s),
-                    d["t"],
-                    d["k"],
-                    kind,
-                    int(d["amt"]),
-                    int(d["bal"]),
-                    d["cp"],
-                    from_micros(micros),
-                )
-            )
-        return HistoryPage(tuple(picked), picked[-1].cursor if more else None)
+
+        def facts(d: dict[str, Any]) -> tuple[int, Kind, int]:
+            return int(d["s"]), Kind(d["kind"]), int(d["at"])
+
+        def entry(d: dict[str, Any]) -> HistoryEntry:
+            return HistoryEntry(
+                str(int(d["s"])), d["t"], d["k"], Kind(d["kind"]), int(d["amt"]), int(d["bal"]),
+                d["cp"], from_micros(int(d["at"])),
+            )  # fmt: skip
+
+        return history_page(map(json.loads, raw), facts, entry, window)
 
     def system_balance(self, operator_id: str, name: str, currency: Currency, mode: Mode) -> int:
         """A system account's balance: the sum of its journal postings."""

@@ -91,7 +91,13 @@ from casino_core.wallet._holds import (
     key_conflict,
     release_request,
 )
-from casino_core.wallet._limits import Limit, LimitKind, check_limits, earliest_start
+from casino_core.wallet._limits import (
+    Limit,
+    LimitKind,
+    check_limits,
+    earliest_start,
+    limit_request,
+)
 from casino_core.wallet._reconcile import differences
 from casino_core.wallet._sqlite_fast import SqliteFastPath, accepted_rows
 from casino_core.wallet._types import (
@@ -1099,9 +1105,7 @@ class SqlWallet(MovingWallet):
 
     def set_limit(self, account: AccountKey, limit: Limit) -> None:
         """Set or replace a limit; see :meth:`LimitingWallet.set_limit`."""
-        check_account(account)
-        if not isinstance(limit, Limit):
-            raise InvalidInput(f"expected a Limit, got {type(limit).__name__}")
+        account, limit = limit_request(account, limit)
         lim = limits.c
 
         def work(conn: Connection) -> None:
