@@ -25,6 +25,8 @@ PINNED_ALL = [
     "CurrencyRegistry",
     "Distribution",
     "DuplicateTransaction",
+    "ExportCounts",
+    "ExportLines",
     "HashChain",
     "HoldNotActive",
     "HoldNotFound",
