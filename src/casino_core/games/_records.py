@@ -43,7 +43,7 @@ from casino_core.fairness import (
     validate_nonce,
     verify_commitment,
 )
-from casino_core.games._core import Outcome, floor_to_decimals
+from casino_core.games._core import Game, Outcome, floor_to_decimals
 from casino_core.games._registry import get_game
 from casino_core.games._tables import to_fraction
 
@@ -293,6 +293,15 @@ def _parse_cached(game: str, game_id: int, params_json: str) -> tuple[Any, Any]:
     return get_game(game).parse(params)
 
 
+def _parse(game_name: str, game: Game[Any, Any, Any], params: Mapping[str, Any]) -> tuple[Any, Any]:
+    """``game.parse(params)``, remembered when the params are JSON-able (else parsed anew)."""
+    try:
+        key = _params_key(params)
+    except TypeError:  # params built in Python with values JSON cannot hold: parse directly
+        return game.parse(params)
+    return _parse_cached(game_name, id(game), key)
+
+
 def _check_fields(record: Mapping[str, Any], required: Iterable[str]) -> dict[str, Any]:
     version = record.get("version")
     if type(version) is not int or version != RECORD_VERSION:
@@ -382,14 +391,7 @@ def _verify_seeded(
         diffs.append(Difference("server_seed_hash", commitment, commitment_of(server_seed)))
     game = get_game(game_name)
     try:
-        key: str | None = _params_key(params)
-    except TypeError:  # params built in Python with values JSON cannot hold: parse directly
-        key = None
-    try:
-        if key is None:
-            rules, bet = game.parse(params)
-        else:
-            rules, bet = _parse_cached(game_name, id(game), key)
+        rules, bet = _parse(game_name, game, params)
     except CasinoError as exc:
         raise InvalidInput(f"params: {exc.message}") from None
     outcome = game.resolve(rules, bet, make_rng(scheme, server_seed, client_seed, nonce))
@@ -460,10 +462,7 @@ def make_record(
     """Play the round from its seeds and return its round record v1 (JSON-ready)."""
     scheme = Scheme.parse(scheme)
     target = get_game(game)
-    try:
-        rules, bet = _parse_cached(game, id(target), _params_key(params))
-    except TypeError:  # params that are not JSON-able cannot be cached
-        rules, bet = target.parse(params)
+    rules, bet = _parse(game, target, params)
     outcome: Outcome = target.resolve(rules, bet, make_rng(scheme, server_seed, client_seed, nonce))
     record: dict[str, object] = {"version": RECORD_VERSION, "game": game, "scheme": scheme.value}
     record["server_seed"] = server_seed
