@@ -7,6 +7,7 @@ import json
 import sys
 from typing import Any
 
+from casino_core.cli._args import int_at_least
 from casino_core.errors import InvalidInput
 from casino_core.fairness import ByteStream, Scheme, ServerSeed, validate_client_seed
 
@@ -130,11 +131,7 @@ def _report(args: argparse.Namespace) -> int:
     return {"PASS": 0, "STATISTICAL FLAGS": 1}.get(report.verdict, report.verification.exit_code)
 
 
-def _count(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
+_count = int_at_least(0, "_count")
 
 
 def register(sub: Any) -> None:

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from casino_core.cli._args import int_at_least
 from casino_core.errors import ChainMismatch
 from casino_core.fairness import (
     CrashScheme,
@@ -87,18 +88,8 @@ def _chain_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-def _nonnegative(text: str) -> int:
-    value = int(text)
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"must be >= 0, got {value}")
-    return value
-
-
-def _positive(text: str) -> int:
-    value = int(text)
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+_nonnegative = int_at_least(0, "_nonnegative")
+_positive = int_at_least(1, "_positive")
 
 
 def register(sub: SubParsers) -> None:
