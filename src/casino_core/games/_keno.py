@@ -46,7 +46,6 @@ from casino_core.games._tables import (
     TableGame,
     TableRules,
     Tables,
-    check_tables,
     published_tables,
     split_list,
 )
@@ -69,13 +68,12 @@ MAX_PICKS: Final = 10
 class KenoRules(TableRules):
     """Keno's tables, ``risk -> number of picks -> multiplier by hits (0 first)``."""
 
-    tables: Tables = Field(default_factory=lambda: published_tables("keno"))
+    size_name = "picks"
+    min_size = 1
+    max_size = MAX_PICKS
+    extra = 1
 
-    @field_validator("tables")
-    @classmethod
-    def _check(cls, tables: Tables) -> Tables:
-        check_tables(tables, "picks", 1, MAX_PICKS, 1)
-        return tables
+    tables: Tables = Field(default_factory=lambda: published_tables("keno"))
 
 
 class KenoBet(BaseModel):

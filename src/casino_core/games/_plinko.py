@@ -17,12 +17,12 @@ from fractions import Fraction
 from math import comb
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution
 from casino_core.games._registry import register_game
-from casino_core.games._tables import TableGame, TableRules, Tables, check_tables, published_tables
+from casino_core.games._tables import TableGame, TableRules, Tables, published_tables
 
 __all__ = ["PLINKO", "PlinkoBet", "PlinkoGame", "PlinkoOutcome", "PlinkoRules"]
 
@@ -33,13 +33,12 @@ MAX_ROWS: Final = 32
 class PlinkoRules(TableRules):
     """Plinko's tables, ``risk -> rows -> multiplier of each bucket`` (left edge first)."""
 
-    tables: Tables = Field(default_factory=lambda: published_tables("plinko"))
+    size_name = "rows"
+    min_size = MIN_ROWS
+    max_size = MAX_ROWS
+    extra = 1
 
-    @field_validator("tables")
-    @classmethod
-    def _check(cls, tables: Tables) -> Tables:
-        check_tables(tables, "rows", MIN_ROWS, MAX_ROWS, 1)
-        return tables
+    tables: Tables = Field(default_factory=lambda: published_tables("plinko"))
 
 
 class PlinkoBet(BaseModel):

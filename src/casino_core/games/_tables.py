@@ -15,9 +15,9 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from importlib import resources
-from typing import Annotated, Any, Final, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Final, Generic, TypeVar
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, field_validator
 
 from casino_core.errors import InvalidBet
 from casino_core.games._core import validate_model
@@ -165,12 +165,25 @@ def check_tables(
 class TableRules(BaseModel):
     """Rules of a table game: ``tables[risk][size]`` is a tuple of multipliers.
 
-    Subclasses give ``tables`` its published default and check the tables' shape.
+    Subclasses give ``tables`` its published default and set the tables' shape: what a size
+    is called (``size_name``), its range ``min_size..max_size``, and how many multipliers
+    beyond the size a table has (``extra``), which :func:`check_tables` enforces.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
+    size_name: ClassVar[str]
+    min_size: ClassVar[int]
+    max_size: ClassVar[int]
+    extra: ClassVar[int]
+
     tables: Tables
+
+    @field_validator("tables")
+    @classmethod
+    def _check(cls, tables: Tables) -> Tables:
+        check_tables(tables, cls.size_name, cls.min_size, cls.max_size, cls.extra)
+        return tables
 
 
 class TableGame(Generic[RulesT, BetT]):

@@ -15,13 +15,13 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Final
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution
 from casino_core.games._formula import value_probabilities
 from casino_core.games._registry import register_game
-from casino_core.games._tables import TableGame, TableRules, Tables, check_tables, published_tables
+from casino_core.games._tables import TableGame, TableRules, Tables, published_tables
 
 __all__ = ["WHEEL", "WheelBet", "WheelGame", "WheelOutcome", "WheelRules"]
 
@@ -31,13 +31,12 @@ MAX_SEGMENTS: Final = 1000
 class WheelRules(TableRules):
     """The wheel's tables, ``risk -> segments -> multiplier of each segment index``."""
 
-    tables: Tables = Field(default_factory=lambda: published_tables("wheel"))
+    size_name = "segments"
+    min_size = 2
+    max_size = MAX_SEGMENTS
+    extra = 0
 
-    @field_validator("tables")
-    @classmethod
-    def _check(cls, tables: Tables) -> Tables:
-        check_tables(tables, "segments", 2, MAX_SEGMENTS, 0)
-        return tables
+    tables: Tables = Field(default_factory=lambda: published_tables("wheel"))
 
 
 class WheelBet(BaseModel):
