@@ -175,17 +175,17 @@ class CheckedRound:
     seed_revealed_at: datetime | None = None
 
 
-_Checked = CheckedRound
+def _malformed(line: int, message: str) -> CheckedRound:
+    return CheckedRound(line, "malformed", None, f"line {line}: {message}")
 
 
-def _check_one(line: int, record: object) -> _Checked:
+def _check_one(line: int, record: object) -> CheckedRound:
     try:
         if not isinstance(record, Mapping):
             raise InvalidInput("a round record is a JSON object")
         check: RecordCheck = verify_record(record, line)
     except (CasinoError, ValueError, KeyError, TypeError) as exc:
-        message = exc.message if isinstance(exc, CasinoError) else str(exc)
-        return _Checked(line, "malformed", None, f"line {line}: {message}")
+        return _malformed(line, exc.message if isinstance(exc, CasinoError) else str(exc))
     pair: tuple[str, str] | None = None
     nonce: int | None = None
     first: float | None = None
@@ -204,7 +204,7 @@ def _check_one(line: int, record: object) -> _Checked:
         str(record.get("scheme")),
         json.dumps(params, sort_keys=True, default=str, separators=(",", ":")),
     )
-    return _Checked(
+    return CheckedRound(
         line,
         check.status,
         check.game,
@@ -220,17 +220,13 @@ def _check_one(line: int, record: object) -> _Checked:
     )
 
 
-def _parse_json_line(text: str) -> object:
-    return json.loads(text, parse_float=Decimal)
-
-
-def _check_json_chunk(chunk: list[tuple[int, str]]) -> list[_Checked]:
+def _check_json_chunk(chunk: list[tuple[int, str]]) -> list[CheckedRound]:
     out = []
     for line, text in chunk:
         try:
-            record = _parse_json_line(text)
+            record = json.loads(text, parse_float=Decimal)
         except ValueError as exc:
-            out.append(_Checked(line, "malformed", None, f"line {line}: {exc}"))
+            out.append(_malformed(line, str(exc)))
             continue
         out.append(_check_one(line, record))
     return out
@@ -379,7 +375,7 @@ def _verify_one_file(
         if on_finding is not None:
             on_finding(finding)
 
-    def consume(checked: _Checked) -> None:
+    def consume(checked: CheckedRound) -> None:
         file_report.records += 1
         if checked.pair is not None:
             file_report.seeded_records += 1
@@ -453,16 +449,14 @@ def _verify_one_file(
             text = io.TextIOWrapper(buffered, encoding="utf-8", newline="")
             rows = csv.DictReader(text)
 
-            def csv_checked() -> Iterator[_Checked]:
+            def csv_checked() -> Iterator[CheckedRound]:
                 for row in rows:
                     line = rows.line_num
                     try:
                         record = _csv_record(row, mapping)
                     except (CasinoError, ValueError) as exc:
                         msg = exc.message if isinstance(exc, CasinoError) else str(exc)
-                        yield _Checked(
-                            line, "malformed", None, f"line {line}: {msg}", (), None, None
-                        )
+                        yield _malformed(line, msg)
                         continue
                     yield _check_one(line, record)
 
