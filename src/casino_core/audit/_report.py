@@ -291,12 +291,16 @@ def _distribution(game_name: str, scheme: str, params_json: str) -> Distribution
 
 def _mid_cdf(key: tuple[str, str, str]) -> dict[Fraction, float] | None:
     try:
-        table = _distribution(*key).table
+        return _mids(_distribution(*key))
     except (CasinoError, ValueError, TypeError, KeyError):
         return None
+
+
+def _mids(dist: Distribution) -> dict[Fraction, float]:
+    """Each outcome's mid-CDF, ``P(M < m) + P(M = m) / 2``, in one pass over the table."""
     out: dict[Fraction, float] = {}
     below = Fraction(0)
-    for multiplier, probability in table:
+    for multiplier, probability in sorted(dist.table):
         out[multiplier] = float(below + probability / 2)
         below += probability
     return out
@@ -333,7 +337,8 @@ def _config_section(stats: ConfigStats, alpha: float, not_checked: list[str]) ->
         tests.append(chi_square_gof(stats.counts, expected, alpha=alpha).as_dict())
         # The runs and serial statistics are compared with a normal distribution, which is
         # only accurate once the rarer side of the median split has been seen often enough.
-        above = sum((p for m, p in dist.table if _mid(dist, m) > 0.5), Fraction(0))
+        mids = _mids(dist)
+        above = sum((p for m, p in dist.table if mids[m] > 0.5), Fraction(0))
         rare_side = float(min(above, 1 - above))
         if stats.rounds * rare_side >= MIN_RARE_SIDE:
             tests.append(
@@ -383,11 +388,6 @@ def _labelled(tests: list[dict[str, object]], label: str) -> list[dict[str, obje
     for test in tests:
         test["config"] = label
     return tests
-
-
-def _mid(dist: Distribution, multiplier: Fraction) -> float:
-    below = sum((p for m, p in dist.table if m < multiplier), Fraction(0))
-    return float(below + dist.probability_of(multiplier) / 2)
 
 
 def _skewness(dist: Distribution) -> float:
