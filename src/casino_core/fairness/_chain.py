@@ -162,7 +162,8 @@ def crash_point(
     _check_hash(game_hash, "game hash")
     if not isinstance(salt, str) or not salt:
         raise InvalidSeed("salt must be a non-empty string")
-    keep = float(1 - _check_edge(house_edge))
+    edge = _check_edge(house_edge)
+    keep = float(1 - edge)
     if kind is CrashScheme.STAKE_CRASH:
         digest = hmac.digest(game_hash.encode(), salt.encode(), "sha256")
         word = int.from_bytes(digest[:4])
@@ -172,5 +173,5 @@ def crash_point(
         digest = hmac.digest(salt.encode(), bytes.fromhex(game_hash), "sha256")
         r = int.from_bytes(digest[:7]) >> 4  # the first 52 bits
         x = r / 2**52
-        hundredths = math.floor(float(100 * (1 - _check_edge(house_edge))) / (1 - x))
+        hundredths = math.floor(float(100 * (1 - edge)) / (1 - x))
     return Decimal(max(100, hundredths)).scaleb(-2)
