@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+import _service_data
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.redis import RedisCasinoStore
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
@@ -38,23 +39,13 @@ INSTANT_BETS: list[tuple[str, dict[str, Any]]] = [
 @pytest.fixture(scope="session")
 def casino_sqlite_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file with the wallet and casino tables."""
-    path = tmp_path_factory.mktemp("casino") / "casino.db"
-    engine = make_engine(f"sqlite:///{path}")
-    create_casino_schema(engine)
-    engine.dispose()
-    return path
+    return _service_data.sqlite_file(tmp_path_factory, "casino", create_casino_schema)
 
 
 @pytest.fixture(scope="session")
 def casino_pg_schema(postgres_url: str) -> Iterator[str]:
     """A fresh PostgreSQL schema with the wallet and casino tables, dropped afterwards."""
-    schema = "cc_casino_" + uuid.uuid4().hex[:12]
-    engine = make_engine(postgres_url)
-    create_casino_schema(engine, schema)
-    yield schema
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    engine.dispose()
+    yield from _service_data.pg_schema(postgres_url, "cc_casino_", create_casino_schema)
 
 
 def sql_casino(url: str, schema: str | None, settings: CasinoSettings | None = None) -> Casino:
@@ -100,19 +91,13 @@ class RedisKeys:
 
     def casino(self, settings: CasinoSettings | None = None) -> Casino:
         """A casino on a Redis demo wallet under a new prefix."""
-        prefix = "cc-casino-" + uuid.uuid4().hex[:12]
+        prefix = _service_data.fresh_prefix("cc-casino-")
         self.prefixes.append(prefix)
         return Casino(RedisCasinoStore(RedisDemoWallet.from_url(self.url, prefix=prefix)), settings)
 
     def clean(self) -> None:
         """Delete the keys under the prefixes made here (and nothing else)."""
-        import redis
-
-        client = redis.Redis.from_url(self.url)
-        for prefix in self.prefixes:
-            for key in client.scan_iter(match=prefix + "|*", count=1000):
-                client.delete(key)
-        client.close()
+        _service_data.delete_redis_keys(self.url, self.prefixes)
 
 
 @pytest.fixture
