@@ -108,6 +108,26 @@ def redis_keys(redis_url: str) -> Iterator[RedisKeys]:
     keys.clean()
 
 
+def module_casino(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Casino]:
+    """Yield one casino on ``request.param`` ("memory", "sqlite": a new file, "redis": a fresh
+    prefix) for a module-scoped fixture; close it (and delete its Redis keys) afterwards."""
+    redis_keys = None
+    if request.param == "memory":
+        made = Casino.in_memory()
+    elif request.param == "redis":
+        redis_keys = RedisKeys(request.getfixturevalue("redis_url"))
+        made = redis_keys.casino()
+    else:
+        path = _service_data.sqlite_file(tmp_path_factory, "casino", create_casino_schema)
+        made = sql_casino(f"sqlite:///{path}", None)
+    yield made
+    made.close()
+    if redis_keys is not None:
+        redis_keys.clean()
+
+
 class CasinoFactory:
     """Builds casinos on one backend; ``mode`` is the money mode its tests play in."""
 
