@@ -22,7 +22,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from casino_core.errors import InvalidInput, StorageUnavailable
-from casino_core.ledger._saga import SagaRecord, SagaStatus, decode, encode
+from casino_core.ledger._saga import FINAL, SagaRecord, SagaStatus, decode, encode
 from casino_core.wallet._common import to_micros, utc_now
 
 __all__ = ["SqlSagaStore", "create_saga_schema", "saga_metadata", "sagas"]
@@ -127,7 +127,7 @@ class SqlSagaStore:
     def unfinished(self) -> list[str]:
         """Ids of unfinished sagas."""
         c = sagas.c
-        done = (SagaStatus.COMPLETED.value, SagaStatus.COMPENSATED.value)
+        done = [status.value for status in FINAL]
         try:
             with self._engine.begin() as conn:
                 rows = conn.execute(select(c.id).where(c.status.not_in(done)).order_by(c.id))
