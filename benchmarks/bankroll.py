@@ -23,10 +23,10 @@ import argparse
 import os
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from _common import pg_schema
 from wallet import compare, fund, reachable
 
 from casino_core.casino import Casino, CasinoSettings
@@ -49,15 +49,7 @@ def databases(pg_url: str | None, tmp: Path) -> Iterator[tuple[str, SqlWallet, C
     yield "sqlite", SqlWallet(engine), lambda: None
     if pg_url is None:
         return
-    schema = "cc_bench_" + uuid.uuid4().hex[:10]
-    pg = make_engine(pg_url)
-    create_casino_schema(pg, schema)
-
-    def drop() -> None:
-        with pg.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        pg.dispose()
-
+    pg, schema, drop = pg_schema(pg_url, create_casino_schema)
     yield "postgresql", SqlWallet(pg, schema=schema), drop
 
 

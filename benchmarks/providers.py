@@ -17,6 +17,8 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
+from _common import pg_schema, redis_prefix
+
 from casino_core.provider import MemoryProviderStore, ProviderConfig, ProviderStore, ProviderWallet
 from casino_core.wallet import AccountKey, Mode
 
@@ -68,29 +70,22 @@ def main() -> None:
         create_provider_schema(make_engine(url))
         run("sqlite", SqlProviderStore(SqlWallet(make_engine(url))), Mode.REAL, args.rounds)
     if args.postgres:
-        schema = "bench_provider_" + uuid.uuid4().hex[:8]
-        engine = make_engine(args.postgres)
-        create_provider_schema(engine, schema)
+        _engine, schema, drop = pg_schema(args.postgres, create_provider_schema, "bench_provider_")
         try:
             store = SqlProviderStore(SqlWallet(make_engine(args.postgres), schema=schema))
             run("postgres", store, Mode.REAL, args.rounds)
         finally:
-            with engine.begin() as conn:
-                conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            drop()
     if args.redis:
-        import redis
-
         from casino_core.provider.redis import RedisProviderStore
         from casino_core.wallet.redis import RedisDemoWallet
 
-        prefix = "bench-provider-" + uuid.uuid4().hex[:8]
+        prefix, clean = redis_prefix(args.redis, "bench-provider-")
         try:
             wallet = RedisDemoWallet.from_url(args.redis, prefix=prefix)
             run("redis", RedisProviderStore(wallet), Mode.DEMO, args.rounds)
         finally:
-            client = redis.Redis.from_url(args.redis)
-            for key in client.scan_iter(match=prefix + "|*", count=1000):
-                client.delete(key)
+            clean()
 
 
 if __name__ == "__main__":

@@ -22,10 +22,10 @@ from __future__ import annotations
 import argparse
 import os
 import tempfile
-import uuid
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+from _common import pg_schema, redis_prefix
 from wallet import compare, fund, library_pair, reachable
 
 from casino_core.casino import Casino, CasinoSettings
@@ -53,33 +53,16 @@ def backends(
         yield redis_backend(redis_url, settings)
     if pg_url is None:
         return
-    schema = "cc_bench_" + uuid.uuid4().hex[:10]
-    pg = make_engine(pg_url)
-    create_casino_schema(pg, schema)
-
-    def drop() -> None:
-        with pg.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-        pg.dispose()
-
+    pg, schema, drop = pg_schema(pg_url, create_casino_schema)
     yield "postgresql", Casino(SqlCasinoStore(SqlWallet(pg, schema=schema)), settings), drop
 
 
 def redis_backend(url: str, settings: CasinoSettings) -> tuple[str, Casino, Callable[[], None]]:
     """The Redis casino under a fresh key prefix, and a cleanup deleting those keys only."""
-    import redis
-
     from casino_core.casino.redis import RedisCasinoStore
     from casino_core.wallet.redis import RedisDemoWallet
 
-    prefix = "cc-bench-" + uuid.uuid4().hex[:10]
-
-    def clean() -> None:
-        client = redis.Redis.from_url(url)
-        for key in client.scan_iter(match=prefix + "|*", count=1000):
-            client.delete(key)
-        client.close()
-
+    prefix, clean = redis_prefix(url)
     wallet = RedisDemoWallet.from_url(url, prefix=prefix)
     return "redis", Casino(RedisCasinoStore(wallet), settings), clean
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 
+import _service_data
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.redis import RedisCasinoStore
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
@@ -38,23 +39,13 @@ INSTANT_BETS: list[tuple[str, dict[str, Any]]] = [
 @pytest.fixture(scope="session")
 def casino_sqlite_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file with the wallet and casino tables."""
-    path = tmp_path_factory.mktemp("casino") / "casino.db"
-    engine = make_engine(f"sqlite:///{path}")
-    create_casino_schema(engine)
-    engine.dispose()
-    return path
+    return _service_data.sqlite_file(tmp_path_factory, "casino", create_casino_schema)
 
 
 @pytest.fixture(scope="session")
 def casino_pg_schema(postgres_url: str) -> Iterator[str]:
     """A fresh PostgreSQL schema with the wallet and casino tables, dropped afterwards."""
-    schema = "cc_casino_" + uuid.uuid4().hex[:12]
-    engine = make_engine(postgres_url)
-    create_casino_schema(engine, schema)
-    yield schema
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    engine.dispose()
+    yield from _service_data.pg_schema(postgres_url, "cc_casino_", create_casino_schema)
 
 
 def sql_casino(url: str, schema: str | None, settings: CasinoSettings | None = None) -> Casino:
@@ -100,19 +91,13 @@ class RedisKeys:
 
     def casino(self, settings: CasinoSettings | None = None) -> Casino:
         """A casino on a Redis demo wallet under a new prefix."""
-        prefix = "cc-casino-" + uuid.uuid4().hex[:12]
+        prefix = _service_data.fresh_prefix("cc-casino-")
         self.prefixes.append(prefix)
         return Casino(RedisCasinoStore(RedisDemoWallet.from_url(self.url, prefix=prefix)), settings)
 
     def clean(self) -> None:
         """Delete the keys under the prefixes made here (and nothing else)."""
-        import redis
-
-        client = redis.Redis.from_url(self.url)
-        for prefix in self.prefixes:
-            for key in client.scan_iter(match=prefix + "|*", count=1000):
-                client.delete(key)
-        client.close()
+        _service_data.delete_redis_keys(self.url, self.prefixes)
 
 
 @pytest.fixture
@@ -121,6 +106,26 @@ def redis_keys(redis_url: str) -> Iterator[RedisKeys]:
     keys = RedisKeys(redis_url)
     yield keys
     keys.clean()
+
+
+def module_casino(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Casino]:
+    """Yield one casino on ``request.param`` ("memory", "sqlite": a new file, "redis": a fresh
+    prefix) for a module-scoped fixture; close it (and delete its Redis keys) afterwards."""
+    redis_keys = None
+    if request.param == "memory":
+        made = Casino.in_memory()
+    elif request.param == "redis":
+        redis_keys = RedisKeys(request.getfixturevalue("redis_url"))
+        made = redis_keys.casino()
+    else:
+        path = _service_data.sqlite_file(tmp_path_factory, "casino", create_casino_schema)
+        made = sql_casino(f"sqlite:///{path}", None)
+    yield made
+    made.close()
+    if redis_keys is not None:
+        redis_keys.clean()
 
 
 class CasinoFactory:

@@ -10,10 +10,10 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 
+import _service_data
 from casino_core.provider import MemoryProviderStore, ProviderStore
 from casino_core.provider.redis import RedisProviderStore
 from casino_core.provider.sql import SqlProviderStore, create_provider_schema
@@ -32,37 +32,20 @@ BACKENDS = [
 @pytest.fixture(scope="session")
 def provider_sqlite_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A SQLite file with the wallet and provider tables."""
-    path: Path = tmp_path_factory.mktemp("provider") / "provider.db"
-    url = f"sqlite:///{path}"
-    engine = make_engine(url)
-    create_provider_schema(engine)
-    engine.dispose()
-    return url
+    path = _service_data.sqlite_file(tmp_path_factory, "provider", create_provider_schema)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(scope="session")
 def provider_pg_schema(postgres_url: str) -> Iterator[str]:
     """A fresh PostgreSQL schema with the wallet and provider tables, dropped afterwards."""
-    schema = "cc_provider_" + uuid.uuid4().hex[:12]
-    engine = make_engine(postgres_url)
-    create_provider_schema(engine, schema)
-    yield schema
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    engine.dispose()
+    yield from _service_data.pg_schema(postgres_url, "cc_provider_", create_provider_schema)
 
 
 @pytest.fixture(scope="session")
 def provider_redis_prefix(redis_url: str) -> Iterator[str]:
     """A fresh Redis key prefix; its keys are deleted after the session."""
-    import redis
-
-    prefix = "cc-provider-" + uuid.uuid4().hex[:12]
-    yield prefix
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(match=prefix + "|*", count=1000):
-        client.delete(key)
-    client.close()
+    yield from _service_data.redis_prefix(redis_url, "cc-provider-")
 
 
 @dataclass

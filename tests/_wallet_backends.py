@@ -7,12 +7,12 @@ every test uses its own operator ids.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+import _service_data
 from casino_core.wallet import MemoryWallet, Mode, WalletService
 from casino_core.wallet.redis import RedisDemoWallet
 from casino_core.wallet.sql import SqlWallet, create_schema, make_engine
@@ -21,13 +21,7 @@ from casino_core.wallet.sql import SqlWallet, create_schema, make_engine
 @pytest.fixture(scope="session")
 def pg_schema(postgres_url: str) -> Iterator[str]:
     """A fresh PostgreSQL schema holding the wallet tables, dropped after the session."""
-    schema = "cc_wallet_" + uuid.uuid4().hex[:12]
-    engine = make_engine(postgres_url)
-    create_schema(engine, schema)
-    yield schema
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    engine.dispose()
+    yield from _service_data.pg_schema(postgres_url, "cc_wallet_", create_schema)
 
 
 @pytest.fixture(scope="session")
@@ -41,11 +35,7 @@ def pg_wallet(postgres_url: str, pg_schema: str) -> Iterator[SqlWallet]:
 @pytest.fixture(scope="session")
 def sqlite_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite database file with the wallet tables."""
-    path = tmp_path_factory.mktemp("wallet") / "wallet.db"
-    engine = make_engine(f"sqlite:///{path}")
-    create_schema(engine)
-    engine.dispose()
-    return path
+    return _service_data.sqlite_file(tmp_path_factory, "wallet", create_schema)
 
 
 @pytest.fixture(scope="session")
@@ -59,14 +49,7 @@ def sqlite_wallet(sqlite_path: Path) -> Iterator[SqlWallet]:
 @pytest.fixture(scope="session")
 def redis_prefix(redis_url: str) -> Iterator[str]:
     """A fresh key prefix on the Redis test database; its keys are deleted afterwards."""
-    import redis
-
-    prefix = "cc-test-" + uuid.uuid4().hex[:12]
-    yield prefix
-    client = redis.Redis.from_url(redis_url)
-    for key in client.scan_iter(match=prefix + "|*", count=1000):
-        client.delete(key)
-    client.close()
+    yield from _service_data.redis_prefix(redis_url, "cc-test-")
 
 
 @pytest.fixture(scope="session")

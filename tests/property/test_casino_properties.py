@@ -10,13 +10,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _casino_backends import RedisKeys, money_mode
+from _casino_backends import module_casino, money_mode
 from casino_core.casino import Casino, Round
-from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
 from casino_core.errors import IdempotencyConflict, InsufficientFunds
 from casino_core.games import verify_lines
 from casino_core.wallet import AccountKey
-from casino_core.wallet.sql import SqlWallet, make_engine
 
 BETS: list[tuple[str, dict[str, Any]]] = [
     ("dice", {"target": "50.5", "condition": "over"}),
@@ -45,20 +43,7 @@ def casino(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Casino]:
     """One casino per store for the whole module; each example uses its own operator."""
-    redis_keys = None
-    if request.param == "memory":
-        made = Casino.in_memory()
-    elif request.param == "redis":
-        redis_keys = RedisKeys(request.getfixturevalue("redis_url"))
-        made = redis_keys.casino()
-    else:
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('prop') / 'casino.db'}")
-        create_casino_schema(engine)
-        made = Casino(SqlCasinoStore(SqlWallet(engine)))
-    yield made
-    made.close()
-    if redis_keys is not None:
-        redis_keys.clean()
+    yield from module_casino(request, tmp_path_factory)
 
 
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])

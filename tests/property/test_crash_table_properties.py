@@ -11,13 +11,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _casino_backends import RedisKeys, money_mode
+from _casino_backends import module_casino, money_mode
 from casino_core.casino import Casino
-from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
 from casino_core.errors import RoundClosed
 from casino_core.games import CrashRules, payout_minor, verify_lines
 from casino_core.wallet import AccountKey
-from casino_core.wallet.sql import SqlWallet, make_engine
 
 PLAYERS = ["p0", "p1", "p2"]
 DEPOSIT = 100_000
@@ -42,20 +40,7 @@ def casino(
 ) -> Iterator[Casino]:
     """One casino per store for the module; each example uses its own operator (on Redis
     under a fresh key prefix, deleted afterwards)."""
-    redis_keys = None
-    if request.param == "memory":
-        made = Casino.in_memory()
-    elif request.param == "redis":
-        redis_keys = RedisKeys(request.getfixturevalue("redis_url"))
-        made = redis_keys.casino()
-    else:
-        engine = make_engine(f"sqlite:///{tmp_path_factory.mktemp('crash') / 'casino.db'}")
-        create_casino_schema(engine)
-        made = Casino(SqlCasinoStore(SqlWallet(engine)))
-    yield made
-    made.close()
-    if redis_keys is not None:
-        redis_keys.clean()
+    yield from module_casino(request, tmp_path_factory)
 
 
 def _cents(hundredths: int | None) -> Decimal | None:

@@ -35,6 +35,7 @@ from casino_core.errors import (
 )
 
 __all__ = [
+    "FINAL",
     "MemorySagaStore",
     "SagaCoordinator",
     "SagaDefinition",
@@ -69,6 +70,10 @@ class SagaStatus(enum.StrEnum):
     COMPENSATED = "compensated"
 
 
+FINAL = (SagaStatus.COMPLETED, SagaStatus.COMPENSATED)
+"""The statuses a saga ends in (nothing moves it afterwards)."""
+
+
 @dataclass(frozen=True, slots=True)
 class SagaRecord:
     """A saga's persisted state.
@@ -92,7 +97,7 @@ class SagaRecord:
     @property
     def finished(self) -> bool:
         """True once completed or compensated."""
-        return self.status in (SagaStatus.COMPLETED, SagaStatus.COMPENSATED)
+        return self.status in FINAL
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,11 +5,14 @@ Importing this module imports SQLAlchemy.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     Column,
+    Connection,
     Engine,
     Integer,
     MetaData,
@@ -22,7 +25,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from casino_core.errors import InvalidInput, StorageUnavailable
-from casino_core.ledger._saga import SagaRecord, SagaStatus, decode, encode
+from casino_core.ledger._saga import FINAL, SagaRecord, SagaStatus, decode, encode
 from casino_core.wallet._common import to_micros, utc_now
 
 __all__ = ["SqlSagaStore", "create_saga_schema", "saga_metadata", "sagas"]
@@ -74,6 +77,15 @@ class SqlSagaStore:
             engine = engine.execution_options(schema_translate_map={None: schema})
         self._engine = engine
 
+    @contextmanager
+    def _transaction(self) -> Iterator[Connection]:
+        """One transaction; a database failure comes out as ``StorageUnavailable``."""
+        try:
+            with self._engine.begin() as conn:
+                yield conn
+        except SQLAlchemyError as exc:
+            raise StorageUnavailable(f"the saga store failed: {exc}") from exc
+
     def _row(self, record: SagaRecord) -> dict[str, object]:
         return {
             "flow": record.flow,
@@ -101,11 +113,8 @@ class SqlSagaStore:
 
     def load(self, saga_id: str) -> SagaRecord:
         """The stored record."""
-        try:
-            with self._engine.begin() as conn:
-                row = conn.execute(select(sagas).where(sagas.c.id == saga_id)).first()
-        except SQLAlchemyError as exc:
-            raise StorageUnavailable(f"the saga store failed: {exc}") from exc
+        with self._transaction() as conn:
+            row = conn.execute(select(sagas).where(sagas.c.id == saga_id)).first()
         if row is None:
             raise InvalidInput(f"no saga {saga_id!r}")
         return _record(row)
@@ -113,24 +122,18 @@ class SqlSagaStore:
     def save(self, record: SagaRecord) -> bool:
         """Compare-and-set on version."""
         c = sagas.c
-        try:
-            with self._engine.begin() as conn:
-                done = conn.execute(
-                    sagas.update()
-                    .where((c.id == record.saga_id) & (c.version == record.version))
-                    .values(**self._row(record), version=record.version + 1)
-                )
-                return done.rowcount == 1
-        except SQLAlchemyError as exc:
-            raise StorageUnavailable(f"the saga store failed: {exc}") from exc
+        with self._transaction() as conn:
+            done = conn.execute(
+                sagas.update()
+                .where((c.id == record.saga_id) & (c.version == record.version))
+                .values(**self._row(record), version=record.version + 1)
+            )
+            return done.rowcount == 1
 
     def unfinished(self) -> list[str]:
         """Ids of unfinished sagas."""
         c = sagas.c
-        done = (SagaStatus.COMPLETED.value, SagaStatus.COMPENSATED.value)
-        try:
-            with self._engine.begin() as conn:
-                rows = conn.execute(select(c.id).where(c.status.not_in(done)).order_by(c.id))
-                return list(rows.scalars())
-        except SQLAlchemyError as exc:
-            raise StorageUnavailable(f"the saga store failed: {exc}") from exc
+        done = [status.value for status in FINAL]
+        with self._transaction() as conn:
+            rows = conn.execute(select(c.id).where(c.status.not_in(done)).order_by(c.id))
+            return list(rows.scalars())

@@ -20,7 +20,7 @@ from hypothesis.stateful import (
 )
 
 from casino_core.errors import CasinoError, InvalidInput
-from casino_core.money import ETH, USD, Currency
+from casino_core.money import ETH, MAX_MINOR_UNITS, USD, Currency
 from casino_core.testing.strategies import amounts
 from casino_core.wallet._common import from_micros
 from casino_core.wallet._holds import Hold, HoldingWallet
@@ -103,7 +103,6 @@ def wallet_state_machine(
             self.sut = factory()
             self.sent: list[tuple[str, tuple[Any, ...], Any]] = []
             self.counter = 0
-            self.opened: set[AccountKey] = set()
             self.holding = isinstance(self.sut, HoldingWallet) if holds is None else holds
             # (account, model hold id, backend hold id, key) of every hold made
             self.holds: list[tuple[AccountKey, str, str, str]] = []
@@ -154,7 +153,6 @@ def wallet_state_machine(
         def open_account(self, spec: tuple[str, Currency, Mode], floor: int) -> None:
             account = self.key(spec)
             self.both(lambda w: w.open_account(account, floor=floor))
-            self.opened.add(account)
 
         @rule(spec=accounts_st, amount=amounts(), system=st.sampled_from(_SYSTEMS))
         def credit(self, spec: tuple[str, Currency, Mode], amount: int, system: str) -> None:
@@ -338,7 +336,7 @@ def wallet_state_machine(
             except CasinoError:
                 available = 1
             amount = {"half": available // 2, "all": available, "all+1": available + 1}[size]
-            return min(max(amount, 1), 10**36 - 1)
+            return min(max(amount, 1), MAX_MINOR_UNITS)
 
         def do_expire_holds(self, after: int, data: st.DataObject, exact: int) -> None:
             now = _HOLD_BASE + timedelta(seconds=after)

@@ -1,0 +1,46 @@
+"""Scratch data on the services for the benchmark scripts, removed when they are done.
+
+Every benchmark that runs on PostgreSQL makes a fresh schema and drops it at the end; every one
+that runs on Redis writes under a fresh key prefix and deletes those keys (and nothing else).
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+
+from sqlalchemy import Engine
+
+from casino_core.wallet.sql import make_engine
+
+
+def pg_schema(
+    url: str, create: Callable[[Engine, str | None], None], prefix: str = "cc_bench_"
+) -> tuple[Engine, str, Callable[[], None]]:
+    """An engine on ``url``, a fresh schema holding the tables ``create`` makes, and a cleanup
+    that drops the schema and disposes of the engine."""
+    schema = prefix + uuid.uuid4().hex[:10]
+    engine = make_engine(url)
+    create(engine, schema)
+
+    def drop() -> None:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+        engine.dispose()
+
+    return engine, schema, drop
+
+
+def redis_prefix(url: str, prefix: str = "cc-bench-") -> tuple[str, Callable[[], None]]:
+    """A fresh key prefix, and a cleanup that deletes the keys under it (only those)."""
+    made = prefix + uuid.uuid4().hex[:10]
+
+    def clean() -> None:
+        import redis
+
+        client = redis.Redis.from_url(url)
+        for key in client.scan_iter(match=made + "|*", count=1000):
+            client.delete(key)
+        client.close()
+
+    return made, clean
