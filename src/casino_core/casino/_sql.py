@@ -42,7 +42,6 @@ from sqlalchemy import (
     text,
     tuple_,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
 from casino_core.casino._crash_types import account_of
 from casino_core.casino._crypto import SeedCipher
@@ -71,7 +70,14 @@ from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.games import format_multiplier, payout_minor
 from casino_core.wallet import Mode, WalletService
 from casino_core.wallet._common import from_micros, to_micros
-from casino_core.wallet._sql import Amount, SqlWallet, _Id, accounts, create_schema, postings
+from casino_core.wallet._sql import (
+    Amount,
+    SqlWallet,
+    _Id,
+    accounts,
+    create_schema_with,
+    postings,
+)
 
 if TYPE_CHECKING:
     from casino_core.casino._crash_sql import SqlCrashStore
@@ -312,14 +318,7 @@ def create_casino_schema(engine: Engine, schema: str | None = None) -> None:
     """Create the wallet and casino tables (crash tables included) if missing."""
     import casino_core.casino._crash_tables  # noqa: F401 - registers the crash tables
 
-    create_schema(engine, schema)
-    try:
-        with engine.begin() as conn:
-            if schema is not None:
-                conn = conn.execution_options(schema_translate_map={None: schema})
-            casino_metadata.create_all(conn)
-    except SQLAlchemyError as exc:
-        raise StorageUnavailable(f"could not create the casino schema: {exc}") from exc
+    create_schema_with(engine, casino_metadata, "casino", schema)
 
 
 _LOOKS = 16
