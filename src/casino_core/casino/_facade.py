@@ -330,11 +330,12 @@ class Casino:
             params_json = canonical_json(params)
         except (TypeError, ValueError):
             raise InvalidBet("params: must hold JSON values (str, int, decimals, lists)") from None
+        params_doc = json.loads(params_json)  # JSON values only, as stored
         g = get_game(game)
         if multi_step:
-            rules, bet = check_start(game, json.loads(params_json))
+            rules, bet = check_start(game, params_doc)
         else:
-            rules, bet = g.parse(json.loads(params_json))
+            rules, bet = g.parse(params_doc)
         stake = check_amount(stake)
         key = check_idempotency_key(idempotency_key)
         if len(key) > MAX_ROUND_KEY:
@@ -349,7 +350,7 @@ class Casino:
                     account.currency.decimals,
                     account.mode.value,
                     game,
-                    json.loads(params_json),
+                    params_doc,
                     str(stake),
                 ]
             ).encode()
