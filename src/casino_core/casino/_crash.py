@@ -25,9 +25,9 @@ from casino_core.casino._crash_types import (
     CrashWager,
     effective_target,
 )
+from casino_core.casino._plan import key_conflict
 from casino_core.casino._types import canonical_json
 from casino_core.errors import (
-    IdempotencyConflict,
     InvalidBet,
     InvalidInput,
     InvalidSeed,
@@ -242,9 +242,7 @@ class CrashTable:
             if known is None:
                 raise self._casino._refuse(account, *refusal)
             if known[0] != fingerprint:
-                raise IdempotencyConflict(
-                    f"idempotency key {key!r} was already used for a different bet"
-                )
+                raise key_conflict(key, "bet")
             return known[1]
         plan = BetPlan(
             account,

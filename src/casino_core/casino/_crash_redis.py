@@ -40,13 +40,12 @@ from casino_core.casino._crash_types import (
     settle_values,
     wager_from_doc,
 )
-from casino_core.casino._plan import bankroll_short
+from casino_core.casino._plan import bankroll_short, key_conflict, wallet_key_used
 from casino_core.casino._types import EXPORT_BATCH
 from casino_core.errors import (
     AccountNotFound,
     CasinoError,
     ConfigurationError,
-    IdempotencyConflict,
     InsufficientFunds,
     InvalidBet,
     LimitExceeded,
@@ -313,15 +312,13 @@ class RedisCrashStore:
         if status == "replay":
             return self._bets(op, [out[1]])[0], True
         if status == "conflict":
-            raise IdempotencyConflict(
-                f"idempotency key {plan.key!r} was already used for a different bet"
-            )
+            raise key_conflict(plan.key, "bet")
         if status == "noround":
             raise _no_round(op, plan.round_id)
         if status == "closed":
             raise RoundClosed(f"crash round {plan.round_id} has started: no more bets")
         if status == "wallet_key":
-            raise IdempotencyConflict(f"wallet key {out[1]!r} is already used")
+            raise wallet_key_used(out[1])
         raise script_refusal(out[1], acct, plan.stake, "round")
 
     def start_round(self, operator_id: str, round_id: str, point: Decimal) -> CrashRound:
@@ -398,7 +395,7 @@ class RedisCrashStore:
                 doc, bet_ids = self._round_and_bets(op, round_id)  # settled: final from now on
                 return crash_round_from_doc(doc), self._bets(op, bet_ids), True
             if out[0] == "wallet_key":
-                raise IdempotencyConflict(f"wallet key {out[1]!r} is already used")
+                raise wallet_key_used(out[1])
             if out[0] == "refused":
                 if out[1] == "ACCOUNT_NOT_FOUND":
                     raise AccountNotFound(f"a player account of crash round {round_id} is gone")

@@ -39,12 +39,11 @@ from casino_core.casino._crash_types import (
     settle_values,
     wager_from_doc,
 )
-from casino_core.casino._plan import bankroll_short
+from casino_core.casino._plan import bankroll_short, key_conflict
 from casino_core.casino._sql import SqlBankroll
 from casino_core.casino._types import EXPORT_BATCH
 from casino_core.errors import (
     ConfigurationError,
-    IdempotencyConflict,
     InvalidBet,
     RoundClosed,
     RoundInProgress,
@@ -262,9 +261,7 @@ class SqlCrashStore:
             known = conn.execute(self._q_key, {"op": op, "key": plan.key}).first()
             if known is not None:
                 if known.fingerprint != plan.fingerprint:
-                    raise IdempotencyConflict(
-                        f"idempotency key {plan.key!r} was already used for a different bet"
-                    )
+                    raise key_conflict(plan.key, "bet")
                 return self._bet_of(known), True
             round_ = self._locked_round(conn, op, plan.round_id, share=True)
             if round_.status != "open":

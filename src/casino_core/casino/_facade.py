@@ -20,7 +20,7 @@ from casino_core.casino._multistep import (
     check_start,
     max_multi_step_multiplier,
 )
-from casino_core.casino._plan import CasinoStore, PlayPlan, StepResult
+from casino_core.casino._plan import CasinoStore, PlayPlan, StepResult, key_conflict
 from casino_core.casino._types import (
     CasinoObserver,
     CasinoSettings,
@@ -35,7 +35,6 @@ from casino_core.casino._types import (
 )
 from casino_core.errors import (
     ConfigurationError,
-    IdempotencyConflict,
     InvalidBet,
     InvalidInput,
     LimitExceeded,
@@ -165,9 +164,7 @@ class Casino:
         if known is None:
             raise self._refuse(account, limit, message)
         if known[0] != fingerprint:
-            raise IdempotencyConflict(
-                f"idempotency key {key!r} was already used for a different round"
-            )
+            raise key_conflict(key, "round")
         return known[1]
 
     # -- seeds ----------------------------------------------------------------------------

@@ -19,14 +19,15 @@ from casino_core.casino._plan import (
     after_step,
     bankroll_short,
     first_pair,
+    key_conflict,
     money_requests,
     pair_seeds,
     payout_request,
     round_in_progress,
+    wallet_key_used,
 )
 from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo
 from casino_core.errors import (
-    IdempotencyConflict,
     InsufficientFunds,
     LimitExceeded,
     RoundNotFound,
@@ -160,9 +161,7 @@ class MemoryCasinoStore:
             known = self._keys.get((op, plan.key))
             if known is not None:
                 if known[0] != plan.fingerprint:
-                    raise IdempotencyConflict(
-                        f"idempotency key {plan.key!r} was already used for a different round"
-                    )
+                    raise key_conflict(plan.key, "round")
                 return known[1], True
             before = wallet.balance(acct)  # AccountNotFound before anything moves
             if before.available - plan.stake < before.floor:
@@ -183,7 +182,7 @@ class MemoryCasinoStore:
             debit, credit = money_requests(plan, payout)
             for req in (debit, credit):
                 if req is not None and (op, req.key) in wallet._keys:
-                    raise IdempotencyConflict(f"wallet key {req.key!r} is already used")
+                    raise wallet_key_used(req.key)
             # Only the debit can still be refused (a wallet limit): nothing has moved then.
             receipt = wallet._apply_on(debit)
             if credit is not None:
@@ -239,7 +238,7 @@ class MemoryCasinoStore:
             if step.payout > 0:
                 req = payout_request(account, round_.idempotency_key, step.payout)
                 if (operator_id, req.key) in self._wallet._keys:
-                    raise IdempotencyConflict(f"wallet key {req.key!r} is already used")
+                    raise wallet_key_used(req.key)
                 before = self._wallet.balance(account)
                 if before.posted + step.payout > MAX_MINOR_UNITS:
                     raise LimitExceeded(f"account {account} would exceed 10**36 - 1 minor units")

@@ -12,7 +12,7 @@ from typing import Any, Literal, Protocol
 from casino_core.casino._crash_types import CrashStore
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._types import Round, SeedInfo
-from casino_core.errors import LimitExceeded, RoundInProgress
+from casino_core.errors import IdempotencyConflict, LimitExceeded, RoundInProgress
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
 from casino_core.games import format_multiplier
 from casino_core.wallet import AccountKey, Kind, WalletService
@@ -28,11 +28,13 @@ __all__ = [
     "after_step",
     "bankroll_short",
     "first_pair",
+    "key_conflict",
     "money_requests",
     "pair_seeds",
     "payout_request",
     "round_from_doc",
     "round_in_progress",
+    "wallet_key_used",
 ]
 
 Resolver = Callable[[str, str, int, Scheme], tuple[str, Fraction]]
@@ -111,6 +113,16 @@ def bankroll_short(account: AccountKey, what: Literal["bet", "round"]) -> LimitE
 def round_in_progress(operator_id: str, player_id: str) -> RoundInProgress:
     """The refusal to rotate the seeds of a player with a multi-step round in play."""
     return RoundInProgress(f"player {operator_id}/{player_id} has a round in play; finish it first")
+
+
+def key_conflict(key: str, what: Literal["round", "bet"]) -> IdempotencyConflict:
+    """The refusal of a round's (or crash bet's) idempotency key used for another request."""
+    return IdempotencyConflict(f"idempotency key {key!r} was already used for a different {what}")
+
+
+def wallet_key_used(key: str) -> IdempotencyConflict:
+    """The refusal of a movement whose derived wallet key another movement took already."""
+    return IdempotencyConflict(f"wallet key {key!r} is already used")
 
 
 def after_step(round_: Round, step: StepResult, balance: int) -> Round:

@@ -29,18 +29,19 @@ from casino_core.casino._plan import (
     PlayPlan,
     after_step,
     first_pair,
+    key_conflict,
     money_requests,
     pair_seeds,
     payout_request,
     round_from_doc,
     round_in_progress,
+    wallet_key_used,
 )
 from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo, canonical_json
 from casino_core.errors import (
     AccountNotFound,
     CasinoError,
     ConfigurationError,
-    IdempotencyConflict,
     RoundNotFound,
     StorageUnavailable,
 )
@@ -346,11 +347,9 @@ class RedisCasinoStore:
             if status == "replay":
                 return self._round(self._load(op, out[1])), True
             if status == "conflict":
-                raise IdempotencyConflict(
-                    f"idempotency key {plan.key!r} was already used for a different round"
-                )
+                raise key_conflict(plan.key, "round")
             if status == "wallet_key":
-                raise IdempotencyConflict(f"wallet key {out[1]!r} is already used")
+                raise wallet_key_used(out[1])
             raise self._refusal(out[1], acct, plan.stake)
         raise StorageUnavailable(f"the nonce of {op}/{player} kept changing")
 
@@ -404,7 +403,7 @@ class RedisCasinoStore:
             if out[0] == "ok":
                 return after_step(current, step, int(out[1]))
             if out[0] == "wallet_key":
-                raise IdempotencyConflict(f"wallet key {out[1]!r} is already used")
+                raise wallet_key_used(out[1])
             raise self._refusal(out[1], account, step.payout)
         raise StorageUnavailable(f"round {round_id} kept changing")
 

@@ -53,6 +53,7 @@ from casino_core.casino._plan import (
     after_step,
     bankroll_short,
     first_pair,
+    key_conflict,
     money_requests,
     pair_seeds,
     payout_request,
@@ -62,7 +63,6 @@ from casino_core.casino._plan import (
 from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo, canonical_json
 from casino_core.errors import (
     ConfigurationError,
-    IdempotencyConflict,
     RoundNotFound,
     StorageUnavailable,
 )
@@ -533,9 +533,7 @@ class SqlCasinoStore:
             known = conn.execute(self._q_round_by_key, {"op": op, "key": plan.key}).first()
             if known is not None:
                 if known.fingerprint != plan.fingerprint:
-                    raise IdempotencyConflict(
-                        f"idempotency key {plan.key!r} was already used for a different round"
-                    )
+                    raise key_conflict(plan.key, "round")
                 return self._round(known), True
             house = 0
             if who is not None and plan.bankroll is not None:  # a bankroll: lock its row
