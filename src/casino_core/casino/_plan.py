@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
@@ -16,7 +16,7 @@ from casino_core.errors import IdempotencyConflict, LimitExceeded, RoundInProgre
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
 from casino_core.games import format_multiplier
 from casino_core.wallet import AccountKey, Kind, WalletService
-from casino_core.wallet._common import Request, single_request
+from casino_core.wallet._common import Request, from_micros, single_request
 
 __all__ = [
     "Advance",
@@ -160,8 +160,8 @@ def payout_request(account: AccountKey, key: str, payout: int) -> Request:
     return single_request(Kind.CREDIT, account, payout, f"casino:{key}:payout", "house")
 
 
-def round_from_doc(doc: dict[str, Any]) -> Round:
-    """A :class:`Round` from stored columns (params and result as JSON text)."""
+def round_from_doc(doc: Mapping[str, Any]) -> Round:
+    """A :class:`Round` from stored columns (params and result as JSON text, times in µs)."""
     return Round(
         round_id=doc["round_id"],
         operator_id=doc["operator_id"],
@@ -180,7 +180,7 @@ def round_from_doc(doc: dict[str, Any]) -> Round:
         payout=int(doc["payout"]),
         balance_after=int(doc["balance_after"]),
         idempotency_key=doc["idempotency_key"],
-        created_at=doc["created_at"],
+        created_at=from_micros(int(doc["created_us"])),
         status=doc.get("status") or "settled",
         actions=tuple(json.loads(doc.get("actions") or "[]")),
     )

@@ -222,11 +222,6 @@ class RedisCasinoStore:
 
     # -- rounds ---------------------------------------------------------------------------
 
-    @staticmethod
-    def _round(doc: dict[str, Any]) -> Round:
-        doc["created_at"] = from_micros(int(doc["created_us"]))
-        return round_from_doc(doc)
-
     def _load(self, op: str, round_id: str) -> dict[str, Any]:
         doc: dict[str, Any] = self._call(lambda: self._r.hgetall(self._k(op, "r", round_id)))
         return doc
@@ -343,9 +338,9 @@ class RedisCasinoStore:
             if status == "ok":
                 self._remember(op, player, {**pair, "nonce": str(nonce + 1)})
                 doc["balance_after"] = out[1]
-                return self._round(doc), False
+                return round_from_doc(doc), False
             if status == "replay":
-                return self._round(self._load(op, out[1])), True
+                return round_from_doc(self._load(op, out[1])), True
             if status == "conflict":
                 raise key_conflict(plan.key, "round")
             if status == "wallet_key":
@@ -368,7 +363,7 @@ class RedisCasinoStore:
             if not doc:
                 raise RoundNotFound(f"round: no round {round_id!r} for operator {op}")
             version, pair_no, player = doc["ver"], doc["pair"], doc["player_id"]
-            current = self._round(doc)
+            current = round_from_doc(doc)
             if stale_before is not None and (
                 current.status != "playing" or int(doc["updated_us"]) >= to_micros(stale_before)
             ):
@@ -432,7 +427,7 @@ class RedisCasinoStore:
         if fp is None:
             return None
         doc = self._load(operator_id, round_id)
-        return (fp, self._round(doc)) if doc else None
+        return (fp, round_from_doc(doc)) if doc else None
 
     def stale_rounds(self, cutoff: datetime) -> list[tuple[str, str]]:
         limit = f"({to_micros(cutoff)}"
@@ -478,7 +473,7 @@ class RedisCasinoStore:
                 for doc in docs:
                     at = revealed.get(f"{doc['pair']}:at")
                     yield (
-                        self._round(doc),
+                        round_from_doc(doc),
                         revealed.get(f"{doc['pair']}:seed"),
                         None if at is None else from_micros(int(at)),
                     )

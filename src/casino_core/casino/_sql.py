@@ -513,10 +513,7 @@ class SqlCasinoStore:
 
     @staticmethod
     def _round(row: Any) -> Round:
-        doc = dict(row._mapping)
-        doc["round_id"] = doc["id"]
-        doc["created_at"] = from_micros(int(doc["created_us"]))
-        return round_from_doc(doc)
+        return round_from_doc({**row._mapping, "round_id": row.id})
 
     def play(self, plan: PlayPlan, cipher: SeedCipher, scheme: Scheme) -> tuple[Round, bool]:
         acct = plan.account
@@ -585,7 +582,6 @@ class SqlCasinoStore:
             conn.execute(self._q_insert_round, doc)
             doc.update(
                 round_id=round_id,
-                created_at=from_micros(micros),
                 server_seed_hash=taken.server_seed_hash,
                 client_seed=taken.client_seed,
             )
