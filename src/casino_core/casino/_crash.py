@@ -25,7 +25,6 @@ from casino_core.casino._crash_types import (
     CrashWager,
     effective_target,
 )
-from casino_core.casino._plan import key_conflict
 from casino_core.casino._types import canonical_json
 from casino_core.errors import (
     InvalidBet,
@@ -238,12 +237,8 @@ class CrashTable:
                 f"this bet could pay {max_payout}, above the maximum payout {cap}",
             )
         if refusal is not None:
-            known = self._store.find_bet(self._op, key)
-            if known is None:
-                raise self._casino._refuse(account, *refusal)
-            if known[0] != fingerprint:
-                raise key_conflict(key, "bet")
-            return known[1]
+            find = self._store.find_bet
+            return self._casino._limited(account, find, "bet", key, fingerprint, *refusal)
         plan = BetPlan(
             account,
             round_id,
@@ -257,8 +252,7 @@ class CrashTable:
         try:
             return self._store.place_bet(plan)[0]
         except LimitExceeded as exc:
-            limit = "bankroll" if "bankroll" in exc.message else "balance_cap"
-            self._casino._emit("limit_hit", self._op, account.player_id, limit, exc.message)
+            self._casino._store_refused(account, exc)
             raise
 
     def start_round(self, round_id: str) -> CrashRound:
