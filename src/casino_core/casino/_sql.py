@@ -74,7 +74,6 @@ from casino_core.wallet._sql import (
     Amount,
     SqlWallet,
     _Id,
-    accounts,
     create_schema_with,
     postings,
 )
@@ -621,15 +620,9 @@ class SqlCasinoStore:
                 self._bankroll.pay(conn, who, step.payout)
                 req = payout_request(account, current.idempotency_key, step.payout)
                 balance = wallet._apply_on(conn, req).balance_after
-            elif step.status != "playing":
-                balance = conn.execute(
-                    select(accounts.c.balance).where(
-                        (accounts.c.operator_id == operator_id)
-                        & (accounts.c.player_id == current.player_id)
-                        & (accounts.c.currency == current.currency)
-                        & (accounts.c.mode == current.mode)
-                    )
-                ).scalar_one()
+            elif step.status != "playing":  # lost: the balance as it stands
+                found = conn.execute(wallet._q_account, wallet._key_params(account)).one()
+                balance = int(found.balance)
             micros = to_micros(self._clock())
             values = {
                 "rid": round_id,
