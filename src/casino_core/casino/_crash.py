@@ -9,7 +9,6 @@ the point is known: every bet is paid exactly once and the game hash is revealed
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -25,7 +24,7 @@ from casino_core.casino._crash_types import (
     CrashWager,
     effective_target,
 )
-from casino_core.casino._types import canonical_json
+from casino_core.casino._types import request_fingerprint
 from casino_core.errors import (
     InvalidBet,
     InvalidInput,
@@ -208,22 +207,11 @@ class CrashTable:
         if len(key) > MAX_BET_KEY:
             raise InvalidInput(f"a bet's idempotency key has at most {MAX_BET_KEY} characters")
         code = account.currency.code
-        fingerprint = hashlib.sha256(
-            canonical_json(
-                [
-                    "crash",
-                    self._op,
-                    self._table,
-                    round_id,
-                    account.player_id,
-                    code,
-                    account.currency.decimals,
-                    account.mode.value,
-                    str(stake),
-                    None if auto is None else str(auto),
-                ]
-            ).encode()
-        ).hexdigest()
+        fingerprint = request_fingerprint(
+            "crash", self._op, self._table, round_id, account.player_id, code,
+            account.currency.decimals, account.mode.value, str(stake),
+            None if auto is None else str(auto),
+        )  # fmt: skip
         limits = self._casino._settings
         max_payout = payout_minor(stake, effective_target(None, auto, round_.max_target))
         cap = limits.max_stake.get(code)

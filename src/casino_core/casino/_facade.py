@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -32,6 +31,7 @@ from casino_core.casino._types import (
     SeedInfo,
     SeedRotation,
     canonical_json,
+    request_fingerprint,
 )
 from casino_core.errors import (
     ConfigurationError,
@@ -355,20 +355,10 @@ class Casino:
         if len(key) > MAX_ROUND_KEY:
             raise InvalidInput(f"a round's idempotency key has at most {MAX_ROUND_KEY} characters")
         code = account.currency.code
-        fingerprint = hashlib.sha256(
-            canonical_json(
-                [
-                    operator_id,
-                    player_id,
-                    code,
-                    account.currency.decimals,
-                    account.mode.value,
-                    game,
-                    params_doc,
-                    str(stake),
-                ]
-            ).encode()
-        ).hexdigest()
+        fingerprint = request_fingerprint(
+            operator_id, player_id, code, account.currency.decimals, account.mode.value, game,
+            params_doc, str(stake),
+        )  # fmt: skip
         limits = self._settings
         cap = limits.max_stake.get(code)
         if cap is not None and stake > cap:
