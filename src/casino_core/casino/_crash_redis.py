@@ -20,7 +20,7 @@ the wallet's ``key_ttl``, like every Redis idempotency record; chains, rounds an
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any, Final, Literal
@@ -68,17 +68,19 @@ from casino_core.wallet._redis_lua import (
     CRASH_START,
 )
 
-__all__ = ["RedisCrashStore", "script_refusal"]
+__all__ = ["RedisCrashStore", "field_dict", "flat_fields", "script_refusal"]
 
 _MAX: Final = str(MAX_MINOR_UNITS)
 _ATTEMPTS: Final = 1_000  # optimistic commits lost in a row before giving up
 
 
-def _flat(fields: Mapping[str, object]) -> list[str]:
+def flat_fields(fields: Mapping[str, object]) -> list[str]:
+    """A hash's fields as the flat [name, value, ...] list the Lua scripts take."""
     return [str(x) for item in fields.items() for x in item]
 
 
-def _dict(flat: list[str]) -> dict[str, str]:
+def field_dict(flat: Sequence[str]) -> dict[str, str]:
+    """The inverse of :func:`flat_fields`: a script's flat answer (or HGETALL reply)."""
     return dict(zip(flat[::2], flat[1::2], strict=True))
 
 
@@ -199,7 +201,7 @@ class RedisCrashStore:
                 "created_us": str(to_micros(self._clock())),
             }
             keys = [self._k(op, "t", table), self._k(op, "c", table, str(seen + 1))]
-            out = self._script(self._chain_s, keys, [str(seen), *_flat(fields)])
+            out = self._script(self._chain_s, keys, [str(seen), *flat_fields(fields)])
             if out[0] == "busy":
                 raise RoundInProgress(f"table {table} has an unsettled round; settle it first")
             if out[0] == "ok":
@@ -217,7 +219,7 @@ class RedisCrashStore:
             if out[0] == "fixed":
                 raise ConfigurationError(f"the salt of table {table_id}'s chain is fixed already")
             if out[0] == "ok":
-                return _chain_row(_dict(out[1:]))
+                return _chain_row(field_dict(out[1:]))
         raise StorageUnavailable(f"the chains of table {table_id} kept changing")
 
     def chain(self, operator_id: str, table_id: str, chain_no: int | None = None) -> ChainRow:
@@ -241,7 +243,7 @@ class RedisCrashStore:
             args = [str(seen), round_id, str(to_micros(self._clock())), op, table_id]
             out = self._script(self._open_s, keys, args)
             if out[0] == "ok":
-                return crash_round_from_doc(_dict(out[1:]))
+                return crash_round_from_doc(field_dict(out[1:]))
             if out[0] == "current":
                 return self.get_round(op, out[1])
             if out[0] == "nochain":
@@ -302,7 +304,7 @@ class RedisCrashStore:
             code,
             w._ttl,
             *move_args,
-            *_flat(doc),
+            *flat_fields(doc),
         ]
         out = self._script(self._bet_s, keys, args)
         status = out[0]
@@ -326,7 +328,7 @@ class RedisCrashStore:
         out = self._script(self._start_s, keys, [str(point), str(to_micros(self._clock()))])
         if not out:
             raise _no_round(operator_id, round_id)
-        return crash_round_from_doc(_dict(out))
+        return crash_round_from_doc(field_dict(out))
 
     def cash_out(self, operator_id: str, bet_id: str, rule: CashOutRule) -> CrashWager:
         op = operator_id

@@ -19,7 +19,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
-from casino_core.casino._crash_redis import RedisCrashStore, script_refusal
+from casino_core.casino._crash_redis import (
+    RedisCrashStore,
+    field_dict,
+    flat_fields,
+    script_refusal,
+)
 from casino_core.casino._crash_types import account_of
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
@@ -59,10 +64,6 @@ _MAX: Final = str(MAX_MINOR_UNITS)
 _ATTEMPTS: Final = 1_000  # nonce races lost in a row before giving up (each one a win elsewhere)
 _REMEMBERED: Final = 10_000  # players whose pair state is kept between rounds
 _NO_MOVE: Final[tuple[str, ...]] = ("",) * 11  # no payout: empty arguments
-
-
-def _flat(fields: Mapping[str, object]) -> list[str]:
-    return [str(x) for item in fields.items() for x in item]
 
 
 class RedisCasinoStore:
@@ -157,8 +158,8 @@ class RedisCasinoStore:
         """The active pair, made now if the player has none (one script: never two)."""
         fields = self._new_pair(0, first_pair(cipher, scheme))
         key = self._k(op, "p", player)
-        flat = self._call(lambda: self._make_pair(keys=[key], args=_flat(fields)))
-        return dict(zip(flat[::2], flat[1::2], strict=True))
+        flat = self._call(lambda: self._make_pair(keys=[key], args=flat_fields(fields)))
+        return field_dict(flat)
 
     def _pair(self, op: str, player: str, cipher: SeedCipher, scheme: Scheme) -> dict[str, str]:
         pair: dict[str, str] = self._call(lambda: self._r.hgetall(self._k(op, "p", player)))
@@ -208,7 +209,7 @@ class RedisCasinoStore:
                     new_scheme if new_scheme is not None else Scheme(old["scheme"]),
                 ),
             )
-            args = [old["no"], old["nonce"], text, new["created_us"], *_flat(new)]
+            args = [old["no"], old["nonce"], text, new["created_us"], *flat_fields(new)]
             out = self._call(lambda args=args: self._rotate(keys=keys, args=args))
             if out[0] == "busy":
                 raise round_in_progress(operator_id, player_id)
@@ -328,12 +329,12 @@ class RedisCasinoStore:
                 micros,
                 *debit_args,
                 *credit_args,
-                *_flat(doc),
+                *flat_fields(doc),
             ]
             out = self._call(lambda keys=keys, args=args: self._play(keys=keys, args=args))
             status = out[0]
             if status == "retry":  # another round took the nonce (or a rotation the pair)
-                known_pair = dict(zip(out[1::2], out[2::2], strict=True)) or None
+                known_pair = field_dict(out[1:]) or None
                 continue
             if status == "ok":
                 self._remember(op, player, {**pair, "nonce": str(nonce + 1)})
