@@ -183,7 +183,8 @@ class SqlCrashStore:
             if row.salt is not None or row.games_used:
                 raise ConfigurationError(f"the salt of table {table_id}'s chain is fixed already")
             conn.execute(crash_chains.update().where(crash_chains.c.id == row.id).values(salt=salt))
-            return replace(self._chain_row(row), info=replace(self._chain_row(row).info, salt=salt))
+            chain = self._chain_row(row)
+            return replace(chain, info=replace(chain.info, salt=salt))
 
         return self._wallet._tx(work)
 
