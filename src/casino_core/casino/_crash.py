@@ -9,7 +9,6 @@ the point is known: every bet is paid exactly once and the game hash is revealed
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -25,9 +24,8 @@ from casino_core.casino._crash_types import (
     CrashWager,
     effective_target,
 )
-from casino_core.casino._types import canonical_json
+from casino_core.casino._types import request_fingerprint
 from casino_core.errors import (
-    IdempotencyConflict,
     InvalidBet,
     InvalidInput,
     InvalidSeed,
@@ -209,22 +207,11 @@ class CrashTable:
         if len(key) > MAX_BET_KEY:
             raise InvalidInput(f"a bet's idempotency key has at most {MAX_BET_KEY} characters")
         code = account.currency.code
-        fingerprint = hashlib.sha256(
-            canonical_json(
-                [
-                    "crash",
-                    self._op,
-                    self._table,
-                    round_id,
-                    account.player_id,
-                    code,
-                    account.currency.decimals,
-                    account.mode.value,
-                    str(stake),
-                    None if auto is None else str(auto),
-                ]
-            ).encode()
-        ).hexdigest()
+        fingerprint = request_fingerprint(
+            "crash", self._op, self._table, round_id, account.player_id, code,
+            account.currency.decimals, account.mode.value, str(stake),
+            None if auto is None else str(auto),
+        )  # fmt: skip
         limits = self._casino._settings
         max_payout = payout_minor(stake, effective_target(None, auto, round_.max_target))
         cap = limits.max_stake.get(code)
@@ -238,14 +225,8 @@ class CrashTable:
                 f"this bet could pay {max_payout}, above the maximum payout {cap}",
             )
         if refusal is not None:
-            known = self._store.find_bet(self._op, key)
-            if known is None:
-                raise self._casino._refuse(account, *refusal)
-            if known[0] != fingerprint:
-                raise IdempotencyConflict(
-                    f"idempotency key {key!r} was already used for a different bet"
-                )
-            return known[1]
+            find = self._store.find_bet
+            return self._casino._limited(account, find, "bet", key, fingerprint, *refusal)
         plan = BetPlan(
             account,
             round_id,
@@ -259,8 +240,7 @@ class CrashTable:
         try:
             return self._store.place_bet(plan)[0]
         except LimitExceeded as exc:
-            limit = "bankroll" if "bankroll" in exc.message else "balance_cap"
-            self._casino._emit("limit_hit", self._op, account.player_id, limit, exc.message)
+            self._casino._store_refused(account, exc)
             raise
 
     def start_round(self, round_id: str) -> CrashRound:

@@ -20,11 +20,10 @@ from casino_core.casino._crash_types import (
     crash_stake_request,
     settle_values,
 )
-from casino_core.casino._plan import bankroll_short
+from casino_core.casino._plan import bankroll_short, key_conflict, wallet_key_used
 from casino_core.casino._types import EXPORT_BATCH
 from casino_core.errors import (
     ConfigurationError,
-    IdempotencyConflict,
     InsufficientFunds,
     InvalidBet,
     LimitExceeded,
@@ -156,9 +155,7 @@ class MemoryCrashStore:
             known = self._keys.get((op, plan.key))
             if known is not None:
                 if known[0] != plan.fingerprint:
-                    raise IdempotencyConflict(
-                        f"idempotency key {plan.key!r} was already used for a different bet"
-                    )
+                    raise key_conflict(plan.key, "bet")
                 return self._bets[known[1]], True
             round_ = self._round(op, plan.round_id)
             if round_.status != "open":
@@ -178,7 +175,7 @@ class MemoryCrashStore:
                     raise bankroll_short(acct, "round")
             debit = crash_stake_request(acct, plan.key, plan.stake)
             if (op, debit.key) in wallet._keys:
-                raise IdempotencyConflict(f"wallet key {debit.key!r} is already used")
+                raise wallet_key_used(debit.key)
             receipt = wallet._apply_on(debit)
             bet = CrashWager(
                 bet_id=uuid.uuid4().hex,
@@ -244,7 +241,7 @@ class MemoryCrashStore:
                 req = crash_payout_request(account, bet.idempotency_key, payout) if payout else None
                 if req is not None:
                     if (operator_id, req.key) in wallet._keys:
-                        raise IdempotencyConflict(f"wallet key {req.key!r} is already used")
+                        raise wallet_key_used(req.key)
                     if wallet.balance(account).posted + payout > MAX_MINOR_UNITS:
                         raise LimitExceeded(
                             f"account {account} would exceed 10**36 - 1 minor units"

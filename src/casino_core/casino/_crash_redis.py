@@ -20,10 +20,9 @@ the wallet's ``key_ttl``, like every Redis idempotency record; chains, rounds an
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any, Final, Literal
 
 from casino_core.casino._crash_types import (
@@ -34,17 +33,19 @@ from casino_core.casino._crash_types import (
     CrashRound,
     CrashWager,
     account_of,
+    chain_info_from_doc,
     crash_payout_request,
+    crash_round_from_doc,
     crash_stake_request,
     settle_values,
+    wager_from_doc,
 )
-from casino_core.casino._plan import bankroll_short
+from casino_core.casino._plan import bankroll_short, key_conflict, wallet_key_used
 from casino_core.casino._types import EXPORT_BATCH
 from casino_core.errors import (
     AccountNotFound,
     CasinoError,
     ConfigurationError,
-    IdempotencyConflict,
     InsufficientFunds,
     InvalidBet,
     LimitExceeded,
@@ -52,11 +53,10 @@ from casino_core.errors import (
     RoundInProgress,
     StorageUnavailable,
 )
-from casino_core.fairness import CrashScheme
 from casino_core.games import format_multiplier, payout_minor
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import AccountKey
-from casino_core.wallet._common import from_micros, to_micros
+from casino_core.wallet._common import to_micros
 from casino_core.wallet._redis import RedisDemoWallet
 from casino_core.wallet._redis_lua import (
     CRASH_BET,
@@ -68,85 +68,25 @@ from casino_core.wallet._redis_lua import (
     CRASH_START,
 )
 
-__all__ = ["RedisCrashStore", "script_refusal"]
+__all__ = ["RedisCrashStore", "field_dict", "flat_fields", "script_refusal"]
 
 _MAX: Final = str(MAX_MINOR_UNITS)
 _ATTEMPTS: Final = 1_000  # optimistic commits lost in a row before giving up
 
 
-def _flat(fields: Mapping[str, object]) -> list[str]:
+def flat_fields(fields: Mapping[str, object]) -> list[str]:
+    """A hash's fields as the flat [name, value, ...] list the Lua scripts take."""
     return [str(x) for item in fields.items() for x in item]
 
 
-def _dict(flat: list[str]) -> dict[str, str]:
+def field_dict(flat: Sequence[str]) -> dict[str, str]:
+    """The inverse of :func:`flat_fields`: a script's flat answer (or HGETALL reply)."""
     return dict(zip(flat[::2], flat[1::2], strict=True))
 
 
-def _dec(value: str | None) -> Decimal | None:
-    return None if value is None else Decimal(value)
-
-
-def _at(value: str | None) -> Any:
-    return None if value is None else from_micros(int(value))
-
-
 def _chain_row(d: Mapping[str, str]) -> ChainRow:
-    info = CrashChainInfo(
-        operator_id=d["operator_id"],
-        table_id=d["table_id"],
-        chain_no=int(d["chain_no"]),
-        length=int(d["length"]),
-        terminal_hash=d["terminal_hash"],
-        salt=d.get("salt"),
-        crash_scheme=CrashScheme(d["crash_scheme"]),
-        house_edge=Fraction(d["house_edge"]),
-        max_target=Fraction(d["max_target"]),
-        games_used=int(d["games_used"]),
-        created_at=from_micros(int(d["created_us"])),
-    )
+    info = chain_info_from_doc(d)
     return ChainRow(info.chain_no, info, d["seed"])
-
-
-def _round_of(d: Mapping[str, str]) -> CrashRound:
-    return CrashRound(
-        round_id=d["round_id"],
-        operator_id=d["operator_id"],
-        table_id=d["table_id"],
-        chain_no=int(d["chain_no"]),
-        game=int(d["game"]),
-        terminal_hash=d["terminal_hash"],
-        salt=d["salt"],
-        crash_scheme=CrashScheme(d["crash_scheme"]),
-        house_edge=Fraction(d["house_edge"]),
-        max_target=Fraction(d["max_target"]),
-        status=d["status"],
-        created_at=from_micros(int(d["created_us"])),
-        crash_point=_dec(d.get("crash_point")),
-        game_hash=d.get("game_hash"),
-        started_at=_at(d.get("started_us")),
-        settled_at=_at(d.get("settled_us")),
-    )
-
-
-def _bet_of(d: Mapping[str, str]) -> CrashWager:
-    return CrashWager(
-        bet_id=d["bet_id"],
-        round_id=d["round_id"],
-        operator_id=d["operator_id"],
-        player_id=d["player_id"],
-        currency=d["currency"],
-        mode=d["mode"],
-        stake=int(d["stake"]),
-        auto_cash_out=_dec(d.get("auto_cash_out")),
-        cashed_out_at=_dec(d.get("cashed_out_at")),
-        status=d["status"],
-        multiplier=d["multiplier"],
-        payout=int(d["payout"]),
-        balance_after=int(d["balance_after"]),
-        idempotency_key=d["idempotency_key"],
-        placed_at=from_micros(int(d["placed_us"])),
-        settled_at=_at(d.get("settled_us")),
-    )
 
 
 def _no_round(op: str, round_id: str) -> InvalidBet:
@@ -226,7 +166,7 @@ class RedisCrashStore:
             return docs
 
         docs: list[dict[str, str]] = self._call(read)
-        return [_bet_of(d) for d in docs]
+        return [wager_from_doc(d) for d in docs]
 
     def _round_and_bets(self, op: str, round_id: str) -> tuple[dict[str, str], list[str]]:
         """The round's hash and its bet ids, read in one MULTI."""
@@ -261,7 +201,7 @@ class RedisCrashStore:
                 "created_us": str(to_micros(self._clock())),
             }
             keys = [self._k(op, "t", table), self._k(op, "c", table, str(seen + 1))]
-            out = self._script(self._chain_s, keys, [str(seen), *_flat(fields)])
+            out = self._script(self._chain_s, keys, [str(seen), *flat_fields(fields)])
             if out[0] == "busy":
                 raise RoundInProgress(f"table {table} has an unsettled round; settle it first")
             if out[0] == "ok":
@@ -279,7 +219,7 @@ class RedisCrashStore:
             if out[0] == "fixed":
                 raise ConfigurationError(f"the salt of table {table_id}'s chain is fixed already")
             if out[0] == "ok":
-                return _chain_row(_dict(out[1:]))
+                return _chain_row(field_dict(out[1:]))
         raise StorageUnavailable(f"the chains of table {table_id} kept changing")
 
     def chain(self, operator_id: str, table_id: str, chain_no: int | None = None) -> ChainRow:
@@ -303,7 +243,7 @@ class RedisCrashStore:
             args = [str(seen), round_id, str(to_micros(self._clock())), op, table_id]
             out = self._script(self._open_s, keys, args)
             if out[0] == "ok":
-                return _round_of(_dict(out[1:]))
+                return crash_round_from_doc(field_dict(out[1:]))
             if out[0] == "current":
                 return self.get_round(op, out[1])
             if out[0] == "nochain":
@@ -318,7 +258,7 @@ class RedisCrashStore:
         doc = self._hash(self._k(operator_id, "r", round_id))
         if not doc:
             raise _no_round(operator_id, round_id)
-        return _round_of(doc)
+        return crash_round_from_doc(doc)
 
     def place_bet(self, plan: BetPlan) -> tuple[CrashWager, bool]:
         acct = self._w._demo(plan.account)  # real money: InvalidInput, before anything
@@ -364,25 +304,23 @@ class RedisCrashStore:
             code,
             w._ttl,
             *move_args,
-            *_flat(doc),
+            *flat_fields(doc),
         ]
         out = self._script(self._bet_s, keys, args)
         status = out[0]
         if status == "ok":
             doc["balance_after"] = out[1]
-            return _bet_of(doc), False
+            return wager_from_doc(doc), False
         if status == "replay":
             return self._bets(op, [out[1]])[0], True
         if status == "conflict":
-            raise IdempotencyConflict(
-                f"idempotency key {plan.key!r} was already used for a different bet"
-            )
+            raise key_conflict(plan.key, "bet")
         if status == "noround":
             raise _no_round(op, plan.round_id)
         if status == "closed":
             raise RoundClosed(f"crash round {plan.round_id} has started: no more bets")
         if status == "wallet_key":
-            raise IdempotencyConflict(f"wallet key {out[1]!r} is already used")
+            raise wallet_key_used(out[1])
         raise script_refusal(out[1], acct, plan.stake, "round")
 
     def start_round(self, operator_id: str, round_id: str, point: Decimal) -> CrashRound:
@@ -390,7 +328,7 @@ class RedisCrashStore:
         out = self._script(self._start_s, keys, [str(point), str(to_micros(self._clock()))])
         if not out:
             raise _no_round(operator_id, round_id)
-        return _round_of(_dict(out))
+        return crash_round_from_doc(field_dict(out))
 
     def cash_out(self, operator_id: str, bet_id: str, rule: CashOutRule) -> CrashWager:
         op = operator_id
@@ -399,12 +337,14 @@ class RedisCrashStore:
             doc = self._hash(bet_key)
             if not doc:
                 raise InvalidBet(f"bet: no crash bet {bet_id!r} for operator {op}")
-            bet = _bet_of(doc)
+            bet = wager_from_doc(doc)
             if bet.cashed_out_at is not None:
                 return bet
             round_key = self._k(op, "r", bet.round_id)
             round_doc = self._hash(round_key)
-            at = rule(bet, _round_of(round_doc))  # may raise RoundClosed: nothing written
+            at = rule(
+                bet, crash_round_from_doc(round_doc)
+            )  # may raise RoundClosed: nothing written
             out = self._script(self._cash_s, [round_key, bet_key], [round_doc["ver"], str(at)])
             if out[0] == "ok":
                 return replace(bet, cashed_out_at=at)
@@ -421,7 +361,7 @@ class RedisCrashStore:
             doc, bet_ids = self._round_and_bets(op, round_id)
             if not doc:
                 raise _no_round(op, round_id)
-            round_ = _round_of(doc)
+            round_ = crash_round_from_doc(doc)
             if round_.status == "settled":
                 return round_, self._bets(op, bet_ids), False
             if round_.status != "running":
@@ -455,9 +395,9 @@ class RedisCrashStore:
             out = self._script(self._settle_s, keys, args + moves)
             if out[0] == "ok":
                 doc, bet_ids = self._round_and_bets(op, round_id)  # settled: final from now on
-                return _round_of(doc), self._bets(op, bet_ids), True
+                return crash_round_from_doc(doc), self._bets(op, bet_ids), True
             if out[0] == "wallet_key":
-                raise IdempotencyConflict(f"wallet key {out[1]!r} is already used")
+                raise wallet_key_used(out[1])
             if out[0] == "refused":
                 if out[1] == "ACCOUNT_NOT_FOUND":
                     raise AccountNotFound(f"a player account of crash round {round_id} is gone")
@@ -503,7 +443,7 @@ class RedisCrashStore:
             docs, id_lists = got
             bets = iter(self._bets(op, [b for ids in id_lists for b in ids]))
             for doc, ids in zip(docs, id_lists, strict=True):
-                round_ = _round_of(doc)
+                round_ = crash_round_from_doc(doc)
                 for bet in [next(bets) for _ in ids]:
                     if player_id is None or bet.player_id == player_id:
                         yield bet, round_

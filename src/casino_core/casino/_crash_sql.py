@@ -19,7 +19,6 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
-from fractions import Fraction
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, tuple_
@@ -33,34 +32,27 @@ from casino_core.casino._crash_types import (
     CrashRound,
     CrashWager,
     account_of,
+    chain_info_from_doc,
     crash_payout_request,
+    crash_round_from_doc,
     crash_stake_request,
     settle_values,
+    wager_from_doc,
 )
-from casino_core.casino._plan import bankroll_short
+from casino_core.casino._plan import bankroll_short, key_conflict
 from casino_core.casino._sql import SqlBankroll
 from casino_core.casino._types import EXPORT_BATCH
 from casino_core.errors import (
     ConfigurationError,
-    IdempotencyConflict,
     InvalidBet,
     RoundClosed,
     RoundInProgress,
 )
-from casino_core.fairness import CrashScheme
 from casino_core.games import format_multiplier, payout_minor
-from casino_core.wallet._common import from_micros, to_micros
+from casino_core.wallet._common import to_micros
 from casino_core.wallet._sql import Amount, SqlWallet
 
 __all__ = ["SqlCrashStore"]
-
-
-def _dec(value: str | None) -> Decimal | None:
-    return None if value is None else Decimal(value)
-
-
-def _us(value: Any) -> Any:
-    return None if value is None else from_micros(int(value))
 
 
 class SqlCrashStore:
@@ -125,62 +117,15 @@ class SqlCrashStore:
 
     @staticmethod
     def _chain_row(row: Any) -> ChainRow:
-        info = CrashChainInfo(
-            operator_id=row.operator_id,
-            table_id=row.table_id,
-            chain_no=int(row.chain_no),
-            length=int(row.length),
-            terminal_hash=row.terminal_hash,
-            salt=row.salt,
-            crash_scheme=CrashScheme(row.crash_scheme),
-            house_edge=Fraction(row.house_edge),
-            max_target=Fraction(row.max_target),
-            games_used=int(row.games_used),
-            created_at=from_micros(int(row.created_us)),
-        )
-        return ChainRow(int(row.id), info, row.chain_seed)
+        return ChainRow(int(row.id), chain_info_from_doc(row._mapping), row.chain_seed)
 
     @staticmethod
     def _round_of(row: Any) -> CrashRound:
-        return CrashRound(
-            round_id=row.id,
-            operator_id=row.operator_id,
-            table_id=row.table_id,
-            chain_no=int(row.chain_no),
-            game=int(row.game_no),
-            terminal_hash=row.terminal_hash,
-            salt=row.salt,
-            crash_scheme=CrashScheme(row.crash_scheme),
-            house_edge=Fraction(row.house_edge),
-            max_target=Fraction(row.max_target),
-            status=row.status,
-            created_at=from_micros(int(row.created_us)),
-            crash_point=_dec(row.crash_point),
-            game_hash=row.game_hash,
-            started_at=_us(row.started_us),
-            settled_at=_us(row.settled_us),
-        )
+        return crash_round_from_doc({**row._mapping, "round_id": row.id, "game": row.game_no})
 
     @staticmethod
     def _bet_of(row: Any) -> CrashWager:
-        return CrashWager(
-            bet_id=row.id,
-            round_id=row.round_id,
-            operator_id=row.operator_id,
-            player_id=row.player_id,
-            currency=row.currency,
-            mode=row.mode,
-            stake=int(row.stake),
-            auto_cash_out=_dec(row.auto_cash_out),
-            cashed_out_at=_dec(row.cashed_out_at),
-            status=row.status,
-            multiplier=row.multiplier,
-            payout=int(row.payout),
-            balance_after=int(row.balance_after),
-            idempotency_key=row.idempotency_key,
-            placed_at=from_micros(int(row.created_us)),
-            settled_at=_us(row.settled_us),
-        )
+        return wager_from_doc({**row._mapping, "bet_id": row.id, "placed_us": row.created_us})
 
     def _locked_round(self, conn: Connection, op: str, round_id: str, *, share: bool) -> Any:
         q = self._q_share if share else self._q_lock
@@ -238,7 +183,8 @@ class SqlCrashStore:
             if row.salt is not None or row.games_used:
                 raise ConfigurationError(f"the salt of table {table_id}'s chain is fixed already")
             conn.execute(crash_chains.update().where(crash_chains.c.id == row.id).values(salt=salt))
-            return replace(self._chain_row(row), info=replace(self._chain_row(row).info, salt=salt))
+            chain = self._chain_row(row)
+            return replace(chain, info=replace(chain.info, salt=salt))
 
         return self._wallet._tx(work)
 
@@ -316,9 +262,7 @@ class SqlCrashStore:
             known = conn.execute(self._q_key, {"op": op, "key": plan.key}).first()
             if known is not None:
                 if known.fingerprint != plan.fingerprint:
-                    raise IdempotencyConflict(
-                        f"idempotency key {plan.key!r} was already used for a different bet"
-                    )
+                    raise key_conflict(plan.key, "bet")
                 return self._bet_of(known), True
             round_ = self._locked_round(conn, op, plan.round_id, share=True)
             if round_.status != "open":

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Protocol
+from typing import Any, Protocol
 
 from casino_core.casino._types import Round, _timestamp
 from casino_core.errors import InvalidInput
@@ -15,7 +15,7 @@ from casino_core.fairness import CrashScheme
 from casino_core.games import format_multiplier, make_crash_record
 from casino_core.money import get_currency
 from casino_core.wallet import AccountKey, Kind, Mode
-from casino_core.wallet._common import Request, single_request
+from casino_core.wallet._common import Request, from_micros, single_request
 
 __all__ = [
     "BetPlan",
@@ -26,9 +26,12 @@ __all__ = [
     "CrashWager",
     "account_of",
     "bet_multiplier",
+    "chain_info_from_doc",
     "crash_payout_request",
+    "crash_round_from_doc",
     "crash_stake_request",
     "effective_target",
+    "wager_from_doc",
 ]
 
 
@@ -177,6 +180,75 @@ class BetPlan:
     auto_cash_out: Decimal | None
     max_payout: int  # floor(stake x (auto target or max_target)): the bankroll exposure
     bankroll: int | None
+
+
+def _decimal(value: str | None) -> Decimal | None:
+    return None if value is None else Decimal(value)
+
+
+def _moment(value: Any) -> datetime | None:
+    return None if value is None else from_micros(int(value))
+
+
+def chain_info_from_doc(doc: Mapping[str, Any]) -> CrashChainInfo:
+    """A chain's :class:`CrashChainInfo` from its stored fields (a missing salt: None)."""
+    return CrashChainInfo(
+        operator_id=doc["operator_id"],
+        table_id=doc["table_id"],
+        chain_no=int(doc["chain_no"]),
+        length=int(doc["length"]),
+        terminal_hash=doc["terminal_hash"],
+        salt=doc.get("salt"),
+        crash_scheme=CrashScheme(doc["crash_scheme"]),
+        house_edge=Fraction(doc["house_edge"]),
+        max_target=Fraction(doc["max_target"]),
+        games_used=int(doc["games_used"]),
+        created_at=from_micros(int(doc["created_us"])),
+    )
+
+
+def crash_round_from_doc(doc: Mapping[str, Any]) -> CrashRound:
+    """A :class:`CrashRound` from its stored fields and its chain's (optional ones: None)."""
+    return CrashRound(
+        round_id=doc["round_id"],
+        operator_id=doc["operator_id"],
+        table_id=doc["table_id"],
+        chain_no=int(doc["chain_no"]),
+        game=int(doc["game"]),
+        terminal_hash=doc["terminal_hash"],
+        salt=doc["salt"],
+        crash_scheme=CrashScheme(doc["crash_scheme"]),
+        house_edge=Fraction(doc["house_edge"]),
+        max_target=Fraction(doc["max_target"]),
+        status=doc["status"],
+        created_at=from_micros(int(doc["created_us"])),
+        crash_point=_decimal(doc.get("crash_point")),
+        game_hash=doc.get("game_hash"),
+        started_at=_moment(doc.get("started_us")),
+        settled_at=_moment(doc.get("settled_us")),
+    )
+
+
+def wager_from_doc(doc: Mapping[str, Any]) -> CrashWager:
+    """A :class:`CrashWager` from its stored fields (optional ones missing or None)."""
+    return CrashWager(
+        bet_id=doc["bet_id"],
+        round_id=doc["round_id"],
+        operator_id=doc["operator_id"],
+        player_id=doc["player_id"],
+        currency=doc["currency"],
+        mode=doc["mode"],
+        stake=int(doc["stake"]),
+        auto_cash_out=_decimal(doc.get("auto_cash_out")),
+        cashed_out_at=_decimal(doc.get("cashed_out_at")),
+        status=doc["status"],
+        multiplier=doc["multiplier"],
+        payout=int(doc["payout"]),
+        balance_after=int(doc["balance_after"]),
+        idempotency_key=doc["idempotency_key"],
+        placed_at=from_micros(int(doc["placed_us"])),
+        settled_at=_moment(doc.get("settled_us")),
+    )
 
 
 def account_of(owner: CrashWager | Round) -> AccountKey:

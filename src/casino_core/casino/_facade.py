@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import functools
-import hashlib
 import json
 import logging
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import (
@@ -20,7 +19,7 @@ from casino_core.casino._multistep import (
     check_start,
     max_multi_step_multiplier,
 )
-from casino_core.casino._plan import CasinoStore, PlayPlan, StepResult
+from casino_core.casino._plan import CasinoStore, PlayPlan, StepResult, key_conflict
 from casino_core.casino._types import (
     CasinoObserver,
     CasinoSettings,
@@ -32,10 +31,10 @@ from casino_core.casino._types import (
     SeedInfo,
     SeedRotation,
     canonical_json,
+    request_fingerprint,
 )
 from casino_core.errors import (
     ConfigurationError,
-    IdempotencyConflict,
     InvalidBet,
     InvalidInput,
     LimitExceeded,
@@ -56,6 +55,8 @@ INSTANT_GAMES: Final = frozenset(
     {"coinflip", "dice", "keno", "limbo", "plinko", "roulette", "wheel"}
 )
 """The games :meth:`Casino.play` plays in one call."""
+
+T = TypeVar("T")
 
 MAX_ROUND_KEY: Final = 200
 _log = logging.getLogger("casino_core.casino")
@@ -158,17 +159,30 @@ class Casino:
         return LimitExceeded(message)
 
     def _limited(
-        self, account: AccountKey, key: str, fingerprint: str, limit: str, message: str
-    ) -> Round:
-        """A replay of a played key returns its round even if the limits changed since."""
-        known = self._store.find_round(account.operator_id, key)
+        self,
+        account: AccountKey,
+        find: Callable[[str, str], tuple[str, T] | None],
+        what: Literal["round", "bet"],
+        key: str,
+        fingerprint: str,
+        limit: str,
+        message: str,
+    ) -> T:
+        """A request over a limit: refused, unless its key was played (``find``: the
+        store's (fingerprint, round or bet) of a key); a replay returns what it played even
+        if the limits changed since."""
+        known = find(account.operator_id, key)
         if known is None:
             raise self._refuse(account, limit, message)
         if known[0] != fingerprint:
-            raise IdempotencyConflict(
-                f"idempotency key {key!r} was already used for a different round"
-            )
+            raise key_conflict(key, what)
         return known[1]
+
+    def _store_refused(self, account: AccountKey, exc: LimitExceeded) -> None:
+        """Tell the observers about a limit the store refused a play at (in its unit of
+        work): the bankroll, or the 10**36 balance cap."""
+        limit = "bankroll" if "bankroll" in exc.message else "balance_cap"
+        self._emit("limit_hit", account.operator_id, account.player_id, limit, exc.message)
 
     # -- seeds ----------------------------------------------------------------------------
 
@@ -330,35 +344,32 @@ class Casino:
             params_json = canonical_json(params)
         except (TypeError, ValueError):
             raise InvalidBet("params: must hold JSON values (str, int, decimals, lists)") from None
+        params_doc = json.loads(params_json)  # JSON values only, as stored
         g = get_game(game)
         if multi_step:
-            rules, bet = check_start(game, json.loads(params_json))
+            rules, bet = check_start(game, params_doc)
         else:
-            rules, bet = g.parse(json.loads(params_json))
+            rules, bet = g.parse(params_doc)
         stake = check_amount(stake)
         key = check_idempotency_key(idempotency_key)
         if len(key) > MAX_ROUND_KEY:
             raise InvalidInput(f"a round's idempotency key has at most {MAX_ROUND_KEY} characters")
         code = account.currency.code
-        fingerprint = hashlib.sha256(
-            canonical_json(
-                [
-                    operator_id,
-                    player_id,
-                    code,
-                    account.currency.decimals,
-                    account.mode.value,
-                    game,
-                    json.loads(params_json),
-                    str(stake),
-                ]
-            ).encode()
-        ).hexdigest()
+        fingerprint = request_fingerprint(
+            operator_id, player_id, code, account.currency.decimals, account.mode.value, game,
+            params_doc, str(stake),
+        )  # fmt: skip
         limits = self._settings
         cap = limits.max_stake.get(code)
         if cap is not None and stake > cap:
             return self._limited(
-                account, key, fingerprint, "max_stake", f"stake {stake} is above the maximum {cap}"
+                account,
+                self._store.find_round,
+                "round",
+                key,
+                fingerprint,
+                "max_stake",
+                f"stake {stake} is above the maximum {cap}",
             )
         bankroll = limits.bankroll.get((operator_id, code))
         cap = limits.max_payout.get(code)
@@ -373,6 +384,8 @@ class Casino:
             if cap is not None and max_win > cap:
                 return self._limited(
                     account,
+                    self._store.find_round,
+                    "round",
                     key,
                     fingerprint,
                     "max_payout",
@@ -402,8 +415,7 @@ class Casino:
         try:
             round_, replayed = self._store.play(plan, self._cipher, self._scheme)
         except LimitExceeded as exc:
-            limit = "bankroll" if "bankroll" in exc.message else "balance_cap"
-            self._emit("limit_hit", operator_id, player_id, limit, exc.message)
+            self._store_refused(account, exc)
             raise
         if not replayed and not multi_step:
             self._emit("round_settled", round_)

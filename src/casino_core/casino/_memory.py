@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from casino_core.casino._crash_memory import MemoryCrashStore
@@ -19,14 +19,15 @@ from casino_core.casino._plan import (
     after_step,
     bankroll_short,
     first_pair,
+    key_conflict,
     money_requests,
     pair_seeds,
     payout_request,
     round_in_progress,
+    wallet_key_used,
 )
 from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo
 from casino_core.errors import (
-    IdempotencyConflict,
     InsufficientFunds,
     LimitExceeded,
     RoundNotFound,
@@ -42,7 +43,6 @@ __all__ = ["MemoryCasinoStore"]
 
 @dataclass(slots=True)
 class _Pair:
-    pair_id: int
     seed: str  # stored form (SeedCipher)
     commitment: str
     next_seed: str
@@ -52,11 +52,6 @@ class _Pair:
     nonce: int = 0
     revealed: str | None = None
     revealed_at: datetime | None = None
-
-
-@dataclass(slots=True)
-class _Player:
-    pairs: list[_Pair] = field(default_factory=list)
 
 
 class MemoryCasinoStore:
@@ -69,8 +64,7 @@ class MemoryCasinoStore:
         self._wallet = wallet if wallet is not None else MemoryWallet(clock=clock)
         self._lock = self._wallet._lock  # one lock: wallet movements and rounds are one unit
         self._clock = clock
-        self._players: dict[tuple[str, str], _Player] = {}
-        self._pair_seq = 0
+        self._active_pairs: dict[tuple[str, str], _Pair] = {}  # revealed ones: in _rounds
         self._rounds: list[tuple[Round, _Pair]] = []
         self._by_id: dict[str, int] = {}  # round id -> index in _rounds
         self._moved: dict[str, datetime] = {}  # open multi-step round id -> last move
@@ -78,7 +72,8 @@ class MemoryCasinoStore:
         self._crash = MemoryCrashStore(self._wallet, self._lock, clock)
 
     def __repr__(self) -> str:
-        return f"MemoryCasinoStore(players={len(self._players)}, rounds={len(self._rounds)})"
+        players = len(self._active_pairs)
+        return f"MemoryCasinoStore(players={players}, rounds={len(self._rounds)})"
 
     @property
     def wallet(self) -> WalletService:
@@ -88,20 +83,18 @@ class MemoryCasinoStore:
     def crash(self) -> MemoryCrashStore:
         return self._crash
 
-    def _new_pair(self, s: PairSeeds) -> _Pair:
-        self._pair_seq += 1
-        return _Pair(
-            self._pair_seq, s.seed, s.commitment, s.next_seed, s.next_commitment, s.client_seed,
-            s.scheme,
-        )  # fmt: skip
+    @staticmethod
+    def _new_pair(s: PairSeeds) -> _Pair:
+        return _Pair(s.seed, s.commitment, s.next_seed, s.next_commitment, s.client_seed, s.scheme)
 
     def _active(
         self, operator_id: str, player_id: str, cipher: SeedCipher, scheme: Scheme
     ) -> _Pair:
-        player = self._players.setdefault((operator_id, player_id), _Player())
-        if not player.pairs:
-            player.pairs.append(self._new_pair(first_pair(cipher, scheme)))
-        return player.pairs[-1]
+        pair = self._active_pairs.get((operator_id, player_id))
+        if pair is None:
+            pair = self._new_pair(first_pair(cipher, scheme))
+            self._active_pairs[(operator_id, player_id)] = pair
+        return pair
 
     @staticmethod
     def _info(operator_id: str, player_id: str, pair: _Pair) -> SeedInfo:
@@ -148,7 +141,7 @@ class MemoryCasinoStore:
             )
             old.revealed = text
             old.revealed_at = self._clock()
-            self._players[(operator_id, player_id)].pairs.append(new)
+            self._active_pairs[(operator_id, player_id)] = new
             revealed = RevealedSeed(text, old.commitment, old.client_seed, old.nonce, old.scheme)
             return revealed, self._info(operator_id, player_id, new)
 
@@ -160,9 +153,7 @@ class MemoryCasinoStore:
             known = self._keys.get((op, plan.key))
             if known is not None:
                 if known[0] != plan.fingerprint:
-                    raise IdempotencyConflict(
-                        f"idempotency key {plan.key!r} was already used for a different round"
-                    )
+                    raise key_conflict(plan.key, "round")
                 return known[1], True
             before = wallet.balance(acct)  # AccountNotFound before anything moves
             if before.available - plan.stake < before.floor:
@@ -183,7 +174,7 @@ class MemoryCasinoStore:
             debit, credit = money_requests(plan, payout)
             for req in (debit, credit):
                 if req is not None and (op, req.key) in wallet._keys:
-                    raise IdempotencyConflict(f"wallet key {req.key!r} is already used")
+                    raise wallet_key_used(req.key)
             # Only the debit can still be refused (a wallet limit): nothing has moved then.
             receipt = wallet._apply_on(debit)
             if credit is not None:
@@ -239,7 +230,7 @@ class MemoryCasinoStore:
             if step.payout > 0:
                 req = payout_request(account, round_.idempotency_key, step.payout)
                 if (operator_id, req.key) in self._wallet._keys:
-                    raise IdempotencyConflict(f"wallet key {req.key!r} is already used")
+                    raise wallet_key_used(req.key)
                 before = self._wallet.balance(account)
                 if before.posted + step.payout > MAX_MINOR_UNITS:
                     raise LimitExceeded(f"account {account} would exceed 10**36 - 1 minor units")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
@@ -12,11 +12,11 @@ from typing import Any, Literal, Protocol
 from casino_core.casino._crash_types import CrashStore
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._types import Round, SeedInfo
-from casino_core.errors import LimitExceeded, RoundInProgress
+from casino_core.errors import IdempotencyConflict, LimitExceeded, RoundInProgress
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
 from casino_core.games import format_multiplier
 from casino_core.wallet import AccountKey, Kind, WalletService
-from casino_core.wallet._common import Request, single_request
+from casino_core.wallet._common import Request, from_micros, single_request
 
 __all__ = [
     "Advance",
@@ -28,11 +28,13 @@ __all__ = [
     "after_step",
     "bankroll_short",
     "first_pair",
+    "key_conflict",
     "money_requests",
     "pair_seeds",
     "payout_request",
     "round_from_doc",
     "round_in_progress",
+    "wallet_key_used",
 ]
 
 Resolver = Callable[[str, str, int, Scheme], tuple[str, Fraction]]
@@ -113,6 +115,16 @@ def round_in_progress(operator_id: str, player_id: str) -> RoundInProgress:
     return RoundInProgress(f"player {operator_id}/{player_id} has a round in play; finish it first")
 
 
+def key_conflict(key: str, what: Literal["round", "bet"]) -> IdempotencyConflict:
+    """The refusal of a round's (or crash bet's) idempotency key used for another request."""
+    return IdempotencyConflict(f"idempotency key {key!r} was already used for a different {what}")
+
+
+def wallet_key_used(key: str) -> IdempotencyConflict:
+    """The refusal of a movement whose derived wallet key another movement took already."""
+    return IdempotencyConflict(f"wallet key {key!r} is already used")
+
+
 def after_step(round_: Round, step: StepResult, balance: int) -> Round:
     """``round_`` as ``step`` left it, with the player's ``balance`` after it."""
     return replace(
@@ -148,8 +160,8 @@ def payout_request(account: AccountKey, key: str, payout: int) -> Request:
     return single_request(Kind.CREDIT, account, payout, f"casino:{key}:payout", "house")
 
 
-def round_from_doc(doc: dict[str, Any]) -> Round:
-    """A :class:`Round` from stored columns (params and result as JSON text)."""
+def round_from_doc(doc: Mapping[str, Any]) -> Round:
+    """A :class:`Round` from stored columns (params and result as JSON text, times in µs)."""
     return Round(
         round_id=doc["round_id"],
         operator_id=doc["operator_id"],
@@ -168,7 +180,7 @@ def round_from_doc(doc: dict[str, Any]) -> Round:
         payout=int(doc["payout"]),
         balance_after=int(doc["balance_after"]),
         idempotency_key=doc["idempotency_key"],
-        created_at=doc["created_at"],
+        created_at=from_micros(int(doc["created_us"])),
         status=doc.get("status") or "settled",
         actions=tuple(json.loads(doc.get("actions") or "[]")),
     )

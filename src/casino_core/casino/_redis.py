@@ -19,7 +19,12 @@ from collections.abc import Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
-from casino_core.casino._crash_redis import RedisCrashStore, script_refusal
+from casino_core.casino._crash_redis import (
+    RedisCrashStore,
+    field_dict,
+    flat_fields,
+    script_refusal,
+)
 from casino_core.casino._crash_types import account_of
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
@@ -29,18 +34,19 @@ from casino_core.casino._plan import (
     PlayPlan,
     after_step,
     first_pair,
+    key_conflict,
     money_requests,
     pair_seeds,
     payout_request,
     round_from_doc,
     round_in_progress,
+    wallet_key_used,
 )
 from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo, canonical_json
 from casino_core.errors import (
     AccountNotFound,
     CasinoError,
     ConfigurationError,
-    IdempotencyConflict,
     RoundNotFound,
     StorageUnavailable,
 )
@@ -58,10 +64,6 @@ _MAX: Final = str(MAX_MINOR_UNITS)
 _ATTEMPTS: Final = 1_000  # nonce races lost in a row before giving up (each one a win elsewhere)
 _REMEMBERED: Final = 10_000  # players whose pair state is kept between rounds
 _NO_MOVE: Final[tuple[str, ...]] = ("",) * 11  # no payout: empty arguments
-
-
-def _flat(fields: Mapping[str, object]) -> list[str]:
-    return [str(x) for item in fields.items() for x in item]
 
 
 class RedisCasinoStore:
@@ -156,8 +158,8 @@ class RedisCasinoStore:
         """The active pair, made now if the player has none (one script: never two)."""
         fields = self._new_pair(0, first_pair(cipher, scheme))
         key = self._k(op, "p", player)
-        flat = self._call(lambda: self._make_pair(keys=[key], args=_flat(fields)))
-        return dict(zip(flat[::2], flat[1::2], strict=True))
+        flat = self._call(lambda: self._make_pair(keys=[key], args=flat_fields(fields)))
+        return field_dict(flat)
 
     def _pair(self, op: str, player: str, cipher: SeedCipher, scheme: Scheme) -> dict[str, str]:
         pair: dict[str, str] = self._call(lambda: self._r.hgetall(self._k(op, "p", player)))
@@ -207,7 +209,7 @@ class RedisCasinoStore:
                     new_scheme if new_scheme is not None else Scheme(old["scheme"]),
                 ),
             )
-            args = [old["no"], old["nonce"], text, new["created_us"], *_flat(new)]
+            args = [old["no"], old["nonce"], text, new["created_us"], *flat_fields(new)]
             out = self._call(lambda args=args: self._rotate(keys=keys, args=args))
             if out[0] == "busy":
                 raise round_in_progress(operator_id, player_id)
@@ -220,11 +222,6 @@ class RedisCasinoStore:
         raise StorageUnavailable(f"the seed pair of {operator_id}/{player_id} kept changing")
 
     # -- rounds ---------------------------------------------------------------------------
-
-    @staticmethod
-    def _round(doc: dict[str, Any]) -> Round:
-        doc["created_at"] = from_micros(int(doc["created_us"]))
-        return round_from_doc(doc)
 
     def _load(self, op: str, round_id: str) -> dict[str, Any]:
         doc: dict[str, Any] = self._call(lambda: self._r.hgetall(self._k(op, "r", round_id)))
@@ -332,25 +329,23 @@ class RedisCasinoStore:
                 micros,
                 *debit_args,
                 *credit_args,
-                *_flat(doc),
+                *flat_fields(doc),
             ]
             out = self._call(lambda keys=keys, args=args: self._play(keys=keys, args=args))
             status = out[0]
             if status == "retry":  # another round took the nonce (or a rotation the pair)
-                known_pair = dict(zip(out[1::2], out[2::2], strict=True)) or None
+                known_pair = field_dict(out[1:]) or None
                 continue
             if status == "ok":
                 self._remember(op, player, {**pair, "nonce": str(nonce + 1)})
                 doc["balance_after"] = out[1]
-                return self._round(doc), False
+                return round_from_doc(doc), False
             if status == "replay":
-                return self._round(self._load(op, out[1])), True
+                return round_from_doc(self._load(op, out[1])), True
             if status == "conflict":
-                raise IdempotencyConflict(
-                    f"idempotency key {plan.key!r} was already used for a different round"
-                )
+                raise key_conflict(plan.key, "round")
             if status == "wallet_key":
-                raise IdempotencyConflict(f"wallet key {out[1]!r} is already used")
+                raise wallet_key_used(out[1])
             raise self._refusal(out[1], acct, plan.stake)
         raise StorageUnavailable(f"the nonce of {op}/{player} kept changing")
 
@@ -369,7 +364,7 @@ class RedisCasinoStore:
             if not doc:
                 raise RoundNotFound(f"round: no round {round_id!r} for operator {op}")
             version, pair_no, player = doc["ver"], doc["pair"], doc["player_id"]
-            current = self._round(doc)
+            current = round_from_doc(doc)
             if stale_before is not None and (
                 current.status != "playing" or int(doc["updated_us"]) >= to_micros(stale_before)
             ):
@@ -404,7 +399,7 @@ class RedisCasinoStore:
             if out[0] == "ok":
                 return after_step(current, step, int(out[1]))
             if out[0] == "wallet_key":
-                raise IdempotencyConflict(f"wallet key {out[1]!r} is already used")
+                raise wallet_key_used(out[1])
             raise self._refusal(out[1], account, step.payout)
         raise StorageUnavailable(f"round {round_id} kept changing")
 
@@ -433,7 +428,7 @@ class RedisCasinoStore:
         if fp is None:
             return None
         doc = self._load(operator_id, round_id)
-        return (fp, self._round(doc)) if doc else None
+        return (fp, round_from_doc(doc)) if doc else None
 
     def stale_rounds(self, cutoff: datetime) -> list[tuple[str, str]]:
         limit = f"({to_micros(cutoff)}"
@@ -479,7 +474,7 @@ class RedisCasinoStore:
                 for doc in docs:
                     at = revealed.get(f"{doc['pair']}:at")
                     yield (
-                        self._round(doc),
+                        round_from_doc(doc),
                         revealed.get(f"{doc['pair']}:seed"),
                         None if at is None else from_micros(int(at)),
                     )

@@ -42,7 +42,6 @@ from sqlalchemy import (
     text,
     tuple_,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
 from casino_core.casino._crash_types import account_of
 from casino_core.casino._crypto import SeedCipher
@@ -54,6 +53,7 @@ from casino_core.casino._plan import (
     after_step,
     bankroll_short,
     first_pair,
+    key_conflict,
     money_requests,
     pair_seeds,
     payout_request,
@@ -63,7 +63,6 @@ from casino_core.casino._plan import (
 from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo, canonical_json
 from casino_core.errors import (
     ConfigurationError,
-    IdempotencyConflict,
     RoundNotFound,
     StorageUnavailable,
 )
@@ -71,7 +70,13 @@ from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.games import format_multiplier, payout_minor
 from casino_core.wallet import Mode, WalletService
 from casino_core.wallet._common import from_micros, to_micros
-from casino_core.wallet._sql import Amount, SqlWallet, _Id, accounts, create_schema, postings
+from casino_core.wallet._sql import (
+    Amount,
+    SqlWallet,
+    _Id,
+    create_schema_with,
+    postings,
+)
 
 if TYPE_CHECKING:
     from casino_core.casino._crash_sql import SqlCrashStore
@@ -312,14 +317,7 @@ def create_casino_schema(engine: Engine, schema: str | None = None) -> None:
     """Create the wallet and casino tables (crash tables included) if missing."""
     import casino_core.casino._crash_tables  # noqa: F401 - registers the crash tables
 
-    create_schema(engine, schema)
-    try:
-        with engine.begin() as conn:
-            if schema is not None:
-                conn = conn.execution_options(schema_translate_map={None: schema})
-            casino_metadata.create_all(conn)
-    except SQLAlchemyError as exc:
-        raise StorageUnavailable(f"could not create the casino schema: {exc}") from exc
+    create_schema_with(engine, casino_metadata, "casino", schema)
 
 
 _LOOKS = 16
@@ -514,10 +512,7 @@ class SqlCasinoStore:
 
     @staticmethod
     def _round(row: Any) -> Round:
-        doc = dict(row._mapping)
-        doc["round_id"] = doc["id"]
-        doc["created_at"] = from_micros(int(doc["created_us"]))
-        return round_from_doc(doc)
+        return round_from_doc({**row._mapping, "round_id": row.id})
 
     def play(self, plan: PlayPlan, cipher: SeedCipher, scheme: Scheme) -> tuple[Round, bool]:
         acct = plan.account
@@ -534,9 +529,7 @@ class SqlCasinoStore:
             known = conn.execute(self._q_round_by_key, {"op": op, "key": plan.key}).first()
             if known is not None:
                 if known.fingerprint != plan.fingerprint:
-                    raise IdempotencyConflict(
-                        f"idempotency key {plan.key!r} was already used for a different round"
-                    )
+                    raise key_conflict(plan.key, "round")
                 return self._round(known), True
             house = 0
             if who is not None and plan.bankroll is not None:  # a bankroll: lock its row
@@ -588,7 +581,6 @@ class SqlCasinoStore:
             conn.execute(self._q_insert_round, doc)
             doc.update(
                 round_id=round_id,
-                created_at=from_micros(micros),
                 server_seed_hash=taken.server_seed_hash,
                 client_seed=taken.client_seed,
             )
@@ -628,15 +620,9 @@ class SqlCasinoStore:
                 self._bankroll.pay(conn, who, step.payout)
                 req = payout_request(account, current.idempotency_key, step.payout)
                 balance = wallet._apply_on(conn, req).balance_after
-            elif step.status != "playing":
-                balance = conn.execute(
-                    select(accounts.c.balance).where(
-                        (accounts.c.operator_id == operator_id)
-                        & (accounts.c.player_id == current.player_id)
-                        & (accounts.c.currency == current.currency)
-                        & (accounts.c.mode == current.mode)
-                    )
-                ).scalar_one()
+            elif step.status != "playing":  # lost: the balance as it stands
+                found = conn.execute(wallet._q_account, wallet._key_params(account)).one()
+                balance = int(found.balance)
             micros = to_micros(self._clock())
             values = {
                 "rid": round_id,

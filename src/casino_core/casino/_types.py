@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ __all__ = [
     "SeedRotation",
     "canonical_json",
     "jsonable",
+    "request_fingerprint",
 ]
 
 
@@ -44,6 +46,12 @@ def _timestamp(moment: datetime) -> str:
 def canonical_json(value: object) -> str:
     """Compact JSON with sorted keys (fingerprints, stored params and results)."""
     return json.dumps(jsonable(value), sort_keys=True, separators=(",", ":"))
+
+
+def request_fingerprint(*parts: object) -> str:
+    """SHA-256 of the canonical JSON list of ``parts``: two requests under one idempotency
+    key are the same request exactly when their fingerprints are equal."""
+    return hashlib.sha256(canonical_json(list(parts)).encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

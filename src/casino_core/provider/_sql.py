@@ -32,13 +32,8 @@ from sqlalchemy import (
     bindparam,
     select,
 )
-from sqlalchemy.exc import SQLAlchemyError
 
-from casino_core.errors import (
-    ConfigurationError,
-    IdempotencyConflict,
-    StorageUnavailable,
-)
+from casino_core.errors import ConfigurationError, IdempotencyConflict
 from casino_core.provider._adapter import Decider, make_moves
 from casino_core.provider._types import (
     AccountSnapshot,
@@ -50,7 +45,7 @@ from casino_core.provider._types import (
 )
 from casino_core.wallet import WalletService
 from casino_core.wallet._common import Request, to_micros
-from casino_core.wallet._sql import SqlWallet, create_schema
+from casino_core.wallet._sql import SqlWallet, create_schema_with
 
 __all__ = [
     "SqlProviderStore",
@@ -96,14 +91,7 @@ provider_rounds = Table(
 
 def create_provider_schema(engine: Engine, schema: str | None = None) -> None:
     """Create the wallet and provider tables if missing (quick start, tests)."""
-    create_schema(engine, schema)
-    try:
-        with engine.begin() as conn:
-            if schema is not None:
-                conn = conn.execution_options(schema_translate_map={None: schema})
-            provider_metadata.create_all(conn)
-    except SQLAlchemyError as exc:
-        raise StorageUnavailable(f"could not create the provider schema: {exc}") from exc
+    create_schema_with(engine, provider_metadata, "provider", schema)
 
 
 _ATTEMPTS = 8

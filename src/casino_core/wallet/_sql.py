@@ -1170,3 +1170,21 @@ class SqlWallet(MovingWallet):
         q = select(p.transaction_id).where(where).group_by(*keys)
         rows = conn.execute(q.having(func.sum(p.amount) != 0)).scalars()
         return tuple(sorted(set(rows)))
+
+
+def create_schema_with(
+    engine: Engine, extra: MetaData, what: str, schema: str | None = None
+) -> None:
+    """Create the wallet tables, then the tables of ``extra`` beside them, if missing.
+
+    The quick start of the stores that share the wallet's database (casino, provider);
+    ``what`` names the tables in the error (``could not create the <what> schema``).
+    """
+    create_schema(engine, schema)
+    try:
+        with engine.begin() as conn:
+            if schema is not None:
+                conn = conn.execution_options(schema_translate_map={None: schema})
+            extra.create_all(conn)
+    except SQLAlchemyError as exc:
+        raise StorageUnavailable(f"could not create the {what} schema: {exc}") from exc
