@@ -72,10 +72,12 @@ def funded(casino: Casino, op: str, player: str, amount: int = 1_000_00) -> Acco
     return account
 
 
-def table_at(casino: Casino, op: str, at_least: str) -> tuple[CrashTable, CrashRound, list[str]]:
-    """A table with an open round whose game's crash point is at least ``at_least`` (earlier
-    games of the chain are started and settled without bets); also the ids of the rounds
-    passed over."""
+def table_at(
+    casino: Casino, op: str, at_least: str, below: str | None = None
+) -> tuple[CrashTable, CrashRound, list[str]]:
+    """A table with an open round whose game's crash point is at least ``at_least`` (and
+    below ``below``, if given; earlier games of the chain are started and settled without
+    bets); also the ids of the rounds passed over."""
     table = casino.crash_table(op, "t")
     table.new_chain(200, CrashRules(max_target=Fraction(100)))
     table.set_salt(SALT)
@@ -83,7 +85,7 @@ def table_at(casino: Casino, op: str, at_least: str) -> tuple[CrashTable, CrashR
     for _ in range(200):
         r = table.open_round()
         point = point_of(table, r)
-        if point >= Decimal(at_least):
+        if point >= Decimal(at_least) and (below is None or point < Decimal(below)):
             return table, r, skipped
         table.start_round(r.round_id)
         table.settle_round(r.round_id)
@@ -101,7 +103,8 @@ class TestOptimisticCommits:
         casino = redis_keys.casino()
         other = same_prefix(redis_keys, casino)
         funded(casino, operator, "alice")
-        table, r, _ = table_at(casino, operator, "1.50")
+        # below max_target: a point at 100 would pay the bet its implicit cash-out at 100x
+        table, r, _ = table_at(casino, operator, "1.50", below="100")
         bet = table.place_bet(r.round_id, "alice", "USD", "demo", 1_00, idempotency_key="b")
         table.start_round(r.round_id)
         seen: list[str] = []
