@@ -99,7 +99,7 @@ from casino_core.wallet._limits import (
     limit_request,
 )
 from casino_core.wallet._reconcile import differences
-from casino_core.wallet._sqlite_fast import SqliteFastPath, accepted_rows
+from casino_core.wallet._sqlite_fast import SqliteFastPath, accepted_rows, transaction_row
 from casino_core.wallet._types import (
     AccountKey,
     Balance,
@@ -595,19 +595,11 @@ class SqlWallet(MovingWallet):
         except (InsufficientFunds, AccountNotFound, LimitExceeded) as exc:
             conn.execute(
                 self._q_insert_tx,
-                {
-                    "id": tx_id,
-                    "operator_id": op,
-                    "idempotency_key": req.key,
-                    "fingerprint": req.fingerprint,
-                    "kind": req.kind.value,
-                    "status": "refused",
-                    "error_code": exc.code,
-                    "error_message": exc.message,
-                    "receipt": None,
-                    "created_us": micros,
-                },
-            )
+                transaction_row(
+                    op, tx_id, req.key, req.fingerprint, req.kind.value, micros,
+                    status="refused", error_code=exc.code, error_message=exc.message,
+                ),
+            )  # fmt: skip
             return exc  # the first refusal keeps its facts (LimitExceeded.limit ...)
         return receipt
 
@@ -833,24 +825,6 @@ class SqlWallet(MovingWallet):
             raise key_conflict(key)
         return known
 
-    def _tx_row(
-        self, op: str, tx_id: str, key: str, fp: str, kind: str, micros: int, **rest: Any
-    ) -> dict[str, Any]:
-        row = {
-            "id": tx_id,
-            "operator_id": op,
-            "idempotency_key": key,
-            "fingerprint": fp,
-            "kind": kind,
-            "status": "accepted",
-            "error_code": None,
-            "error_message": None,
-            "receipt": None,
-            "created_us": micros,
-        }
-        row.update(rest)
-        return row
-
     def _set_held(self, conn: Connection, account_id: int, held: int) -> None:
         a = accounts.c
         conn.execute(accounts.update().where(a.id == account_id).values(held=held))
@@ -914,7 +888,7 @@ class SqlWallet(MovingWallet):
             if error is not None:
                 conn.execute(
                     self._q_insert_tx,
-                    self._tx_row(
+                    transaction_row(
                         op, tx_id, key, fp, "hold", micros, status="refused",
                         error_code=error.code, error_message=error.message,
                     ),
@@ -928,7 +902,7 @@ class SqlWallet(MovingWallet):
             self._set_held(conn, row.id, row.held + amt)
             conn.execute(
                 self._q_insert_tx,
-                self._tx_row(op, tx_id, key, fp, "hold", micros, receipt=encode_hold(made)),
+                transaction_row(op, tx_id, key, fp, "hold", micros, receipt=encode_hold(made)),
             )
             conn.execute(
                 holds.insert(),
@@ -1000,7 +974,7 @@ class SqlWallet(MovingWallet):
             )  # fmt: skip
             conn.execute(
                 self._q_insert_tx,
-                self._tx_row(
+                transaction_row(
                     op, uuid.uuid4().hex, key, fp, "release", micros, receipt=encode_hold(done)
                 ),
             )

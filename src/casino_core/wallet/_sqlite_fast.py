@@ -1,4 +1,4 @@
-"""The rows of an accepted movement, and the SQLite fast path that writes them.
+"""The rows a movement writes, and the SQLite fast path that writes them.
 
 On SQLite, SQLAlchemy's per-statement machinery costs more than the database work of a
 movement (five small statements on one local file), so a plain credit or debit against a
@@ -23,9 +23,37 @@ from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet._common import Request, encode_receipt, from_micros
 from casino_core.wallet._types import Kind, Receipt
 
-__all__ = ["SqliteFastPath", "accepted_rows"]
+__all__ = ["SqliteFastPath", "accepted_rows", "transaction_row"]
 
 Row = dict[str, Any]
+
+
+def transaction_row(
+    op: str,
+    tx_id: str,
+    key: str,
+    fp: str,
+    kind: str,
+    micros: int,
+    *,
+    status: str = "accepted",
+    error_code: str | None = None,
+    error_message: str | None = None,
+    receipt: str | None = None,
+) -> Row:
+    """The row of one idempotency key in the transactions table (accepted or refused)."""
+    return {
+        "id": tx_id,
+        "operator_id": op,
+        "idempotency_key": key,
+        "fingerprint": fp,
+        "kind": kind,
+        "status": status,
+        "error_code": error_code,
+        "error_message": error_message,
+        "receipt": receipt,
+        "created_us": micros,
+    }
 
 
 def accepted_rows(
@@ -58,18 +86,10 @@ def accepted_rows(
         created_at=from_micros(micros),
     )
     op = main_key.operator_id
-    tx_row = {
-        "id": tx_id,
-        "operator_id": op,
-        "idempotency_key": req.key,
-        "fingerprint": req.fingerprint,
-        "kind": req.kind.value,
-        "status": "accepted",
-        "error_code": None,
-        "error_message": None,
-        "receipt": encode_receipt(receipt),
-        "created_us": micros,
-    }
+    tx_row = transaction_row(
+        op, tx_id, req.key, req.fingerprint, req.kind.value, micros,
+        receipt=encode_receipt(receipt),
+    )  # fmt: skip
     common = {
         "transaction_id": tx_id,
         "operator_id": op,
