@@ -99,7 +99,12 @@ from casino_core.wallet._limits import (
     limit_request,
 )
 from casino_core.wallet._reconcile import differences
-from casino_core.wallet._sqlite_fast import SqliteFastPath, accepted_rows, transaction_row
+from casino_core.wallet._sqlite_fast import (
+    Accepted,
+    SqliteFastPath,
+    accepted_rows,
+    transaction_row,
+)
 from casino_core.wallet._types import (
     AccountKey,
     Balance,
@@ -617,9 +622,11 @@ class SqlWallet(MovingWallet):
             moved = conn.execute(self._q_cond_update, params).first()
             if moved is not None:
                 return self._record(
-                    conn, req, tx_id, micros, delta, moved.id, moved.balance, moved.version,
-                    None,
-                )  # fmt: skip
+                    conn,
+                    accepted_rows(
+                        req, tx_id, micros, delta, moved.id, moved.balance, moved.version, None
+                    ),
+                )
             # Refused or missing: the locking path below decides which, under the row lock
             # (the state may have changed since; then the movement goes through after all).
         if counter_key is not None and counter_key.player_id < main_key.player_id:
@@ -653,25 +660,13 @@ class SqlWallet(MovingWallet):
             counter = (counter_row.id, counter_balance, counter_version)
         conn.execute(self._q_update, updates)
         return self._record(
-            conn, req, tx_id, micros, delta, main_row.id, new_balance, version, counter
+            conn,
+            accepted_rows(req, tx_id, micros, delta, main_row.id, new_balance, version, counter),
         )
 
-    def _record(
-        self,
-        conn: Connection,
-        req: Request,
-        tx_id: str,
-        micros: int,
-        delta: int,
-        account_id: int,
-        balance: int,
-        version: int,
-        counter: tuple[int, int, int] | None,
-    ) -> Receipt:
-        """Append the transaction row and its postings; return the receipt."""
-        receipt, tx_row, posting_rows = accepted_rows(
-            req, tx_id, micros, delta, account_id, balance, version, counter
-        )
+    def _record(self, conn: Connection, rows: Accepted) -> Receipt:
+        """Append an accepted movement's transaction row and postings; return its receipt."""
+        receipt, tx_row, posting_rows = rows
         conn.execute(self._q_insert_tx, tx_row)
         conn.execute(self._q_insert_postings, posting_rows)
         return receipt

@@ -23,9 +23,12 @@ from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet._common import Request, encode_receipt, from_micros
 from casino_core.wallet._types import Kind, Receipt
 
-__all__ = ["SqliteFastPath", "accepted_rows", "transaction_row"]
+__all__ = ["Accepted", "SqliteFastPath", "accepted_rows", "transaction_row"]
 
 Row = dict[str, Any]
+
+Accepted = tuple[Receipt, Row, list[Row]]
+"""An accepted movement: its receipt, its transaction row and its postings."""
 
 
 def transaction_row(
@@ -65,7 +68,7 @@ def accepted_rows(
     balance: int,
     version: int,
     counter: tuple[int, int, int] | None,
-) -> tuple[Receipt, Row, list[Row]]:
+) -> Accepted:
     """The receipt, the transaction row and the postings of an accepted movement.
 
     ``counter`` is (account id, balance after, version) of the other player in a transfer;
