@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine
 from sqlalchemy.sql import ClauseElement
@@ -136,8 +136,8 @@ class _Compiled:
 
     def __init__(self, stmt: ClauseElement, engine: Engine, keys: Sequence[str] = ()) -> None:
         dialect = engine.dialect
-        compiled = stmt.compile(dialect=dialect, column_keys=list(keys) or None)
-        assert isinstance(compiled, SQLCompiler)
+        # (a SELECT, INSERT or UPDATE always compiles to an SQLCompiler)
+        compiled = cast(SQLCompiler, stmt.compile(dialect=dialect, column_keys=list(keys) or None))
         self.sql = compiled.string
         names = tuple(compiled.positiontup or ())
         # dialect_impl: the type as this dialect stores it (Amount is text on SQLite)
