@@ -41,6 +41,7 @@ __all__ = [
     "encode_receipt",
     "from_micros",
     "history_page",
+    "key_conflict",
     "recorded_error",
     "replay",
     "single_request",
@@ -144,6 +145,11 @@ def transfer_request(source: object, destination: object, amount: object, key: o
     return Request(Kind.TRANSFER, src, dst, dst.player_id, amt, k, fp)
 
 
+def key_conflict(key: str) -> IdempotencyConflict:
+    """The error for a key that was first used by a different request."""
+    return IdempotencyConflict(f"idempotency key {key!r} was already used for a different request")
+
+
 def recorded_error(code: str, message: str) -> CasinoError:
     """The business error recorded under an idempotency key, ready to raise again."""
     return RECORDED_ERRORS.get(code, CasinoError)(message)
@@ -154,9 +160,7 @@ def replay(
 ) -> Receipt:
     """The outcome of a replayed key: the first receipt, its error, or a conflict."""
     if stored_fingerprint != request.fingerprint:
-        raise IdempotencyConflict(
-            f"idempotency key {request.key!r} was already used for a different request"
-        )
+        raise key_conflict(request.key)
     if isinstance(outcome, Receipt):
         return outcome
     raise recorded_error(*outcome)

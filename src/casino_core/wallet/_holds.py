@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from casino_core.errors import IdempotencyConflict, InvalidAmount, InvalidInput
+from casino_core.errors import InvalidAmount, InvalidInput
 from casino_core.money import Currency
 from casino_core.wallet._common import check_account, from_micros, to_micros
 from casino_core.wallet._protocol import WalletService
@@ -39,7 +39,6 @@ __all__ = [
     "encode_hold",
     "hold_fingerprint",
     "hold_request",
-    "key_conflict",
     "release_request",
 ]
 
@@ -159,11 +158,6 @@ def hold_fingerprint(op: str, account: AccountKey, amount: int, extra: str) -> s
         "extra": extra,
     }
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
-
-
-def key_conflict(key: str) -> IdempotencyConflict:
-    """The error for a key that was first used by a different request."""
-    return IdempotencyConflict(f"idempotency key {key!r} was already used for a different request")
 
 
 def encode_hold(h: Hold) -> str:

@@ -26,6 +26,7 @@ from casino_core.wallet._common import (
     check_limit,
     from_micros,
     history_page,
+    key_conflict,
     recorded_error,
     replay,
     to_micros,
@@ -38,7 +39,6 @@ from casino_core.wallet._holds import (
     capture_request,
     check_capture_amount,
     hold_request,
-    key_conflict,
     release_request,
 )
 from casino_core.wallet._limits import Limit, LimitKind, check_limits, limit_request

@@ -19,7 +19,6 @@ from redis.exceptions import RedisError
 from casino_core.errors import (
     AccountNotFound,
     ConfigurationError,
-    IdempotencyConflict,
     InvalidInput,
     StorageUnavailable,
 )
@@ -32,6 +31,7 @@ from casino_core.wallet._common import (
     check_floor,
     from_micros,
     history_page,
+    key_conflict,
     recorded_error,
     single_request,
     to_micros,
@@ -241,9 +241,7 @@ class RedisDemoWallet(MovingWallet):
         src = req.account
         status = out[0]
         if status == "conflict":
-            raise IdempotencyConflict(
-                f"idempotency key {req.key!r} was already used for a different request"
-            )
+            raise key_conflict(req.key)
         if status == "refused" or (status == "replay" and out[1] == "refused"):
             code = out[1] if status == "refused" else out[2]
             account = src if code != "ACCOUNT_NOT_FOUND" or req.counter is None else None

@@ -74,6 +74,7 @@ from casino_core.wallet._common import (
     check_limit,
     decode_receipt,
     from_micros,
+    key_conflict,
     recorded_error,
     replay,
     to_micros,
@@ -88,7 +89,6 @@ from casino_core.wallet._holds import (
     decode_hold,
     encode_hold,
     hold_request,
-    key_conflict,
     release_request,
 )
 from casino_core.wallet._limits import (
