@@ -171,6 +171,22 @@ return redis.call('HMGET', KEYS[1], 'bal', 'ver', 'floor')
 )
 """Open an account (idempotent) and grant the starting balance once, in one script."""
 
+HOUSE_SUM_FN = r"""
+-- The house's result so far and the cache update (or nil): the sum of its journal, which
+-- only grows at the head, so a cache of (entries summed, sum) is brought up to date by the
+-- new entries alone (CASINO_PLAY and CRASH_BET share the cache).
+local function house_sum(journal, cache)
+  local n = redis.call('LLEN', journal)
+  local c = redis.call('HMGET', cache, 'n', 'sum')
+  local seen, sum = tonumber(c[1] or '0'), c[2] or '0'
+  if n <= seen then return sum, nil end
+  for _, item in ipairs(redis.call('LRANGE', journal, 0, n - seen - 1)) do
+    sum = add(sum, cjson.decode(item).amt)
+  end
+  return sum, {n, sum}
+end
+"""
+
 # -- the Redis casino store (casino_core.casino.redis) ------------------------------------
 # A round is one script: the Python side resolves the round for the nonce it read, and the
 # script commits it only if that nonce is still the player's next one (else it answers
@@ -179,6 +195,7 @@ return redis.call('HMGET', KEYS[1], 'bal', 'ver', 'floor')
 
 CASINO_PLAY = (
     MOVE_FN
+    + HOUSE_SUM_FN
     + r"""
 -- KEYS: 1 round key record, 2 active seed pair, 3 round hash, 4 player's round list,
 --       5 player set, 6 open rounds (sorted set), 7 house journal, 8 house sum cache,
@@ -211,18 +228,9 @@ local after = add(acct[1], neg(ARGV[4]))
 if cmp(after, acct[2]) < 0 then return {'refused', 'INSUFFICIENT_FUNDS'} end
 local house = nil
 if ARGV[7] ~= '' then
-  -- The house's result so far: the sum of its journal, which only ever grows at the head,
-  -- so a cache of (entries summed, sum) is brought up to date by the new entries alone.
   -- (The cache is written with the round, so a refused round writes nothing.)
-  local n = redis.call('LLEN', KEYS[7])
-  local cache = redis.call('HMGET', KEYS[8], 'n', 'sum')
-  local seen, sum = tonumber(cache[1] or '0'), cache[2] or '0'
-  if n > seen then
-    for _, item in ipairs(redis.call('LRANGE', KEYS[7], 0, n - seen - 1)) do
-      sum = add(sum, cjson.decode(item).amt)
-    end
-    house = {n, sum}
-  end
+  local sum
+  sum, house = house_sum(KEYS[7], KEYS[8])
   if cmp(ARGV[8], add(ARGV[7], sum)) > 0 then return {'refused', 'BANKROLL'} end
 end
 if cmp(add(after, ARGV[5]), ARGV[6]) > 0 then return {'refused', 'LIMIT_EXCEEDED'} end
@@ -323,22 +331,6 @@ return redis.call('HGETALL', KEYS[1])
 # hash; the bets' idempotency records (expiring after the wallet's key_ttl). A caller that
 # computed something from what it read passes what it read, and the script answers 'retry'
 # (writing nothing) if that changed meanwhile.
-
-HOUSE_SUM_FN = r"""
--- The house's result so far and the cache update (or nil): the sum of its journal, which
--- only grows at the head, so a cache of (entries summed, sum) is brought up to date by the
--- new entries alone (the cache CASINO_PLAY keeps too).
-local function house_sum(journal, cache)
-  local n = redis.call('LLEN', journal)
-  local c = redis.call('HMGET', cache, 'n', 'sum')
-  local seen, sum = tonumber(c[1] or '0'), c[2] or '0'
-  if n <= seen then return sum, nil end
-  for _, item in ipairs(redis.call('LRANGE', journal, 0, n - seen - 1)) do
-    sum = add(sum, cjson.decode(item).amt)
-  end
-  return sum, {n, sum}
-end
-"""
 
 CRASH_CHAIN = r"""
 -- KEYS: 1 table hash, 2 the new chain's hash
