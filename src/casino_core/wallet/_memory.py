@@ -153,24 +153,20 @@ class MemoryWallet(MovingWallet):
 
     def _run(self, req: Request) -> Receipt:
         with self._lock:
-            first = self._replayed(req)
-            if first is not None:
-                return first
-            scope = (req.account.operator_id, req.key)
             try:
-                receipt = self._apply(req)
+                return self._apply_on(req)
             except (InsufficientFunds, AccountNotFound, LimitExceeded) as exc:
-                self._keys[scope] = (req.fingerprint, (exc.code, exc.message))
+                # A new refusal is recorded under the key; a replayed one already is.
+                scope = (req.account.operator_id, req.key)
+                self._keys.setdefault(scope, (req.fingerprint, (exc.code, exc.message)))
                 raise
-            self._keys[scope] = (req.fingerprint, receipt)
-            return receipt
 
     def _apply_on(self, req: Request) -> Receipt:
         """Apply ``req`` for a caller that owns the unit of work (the casino's rounds).
 
         As :meth:`SqlWallet._apply_on <casino_core.wallet.sql.SqlWallet._apply_on>`: a business
         error is raised and nothing is recorded, not even the refusal, so the caller's key
-        stays free for a retry once the cause is gone.
+        stays free for a retry once the cause is gone (:meth:`_run` records it).
         """
         with self._lock:
             first = self._replayed(req)
