@@ -377,6 +377,15 @@ def _check_schema(schema: str) -> str:
     return schema
 
 
+def _settle(outcome: Receipt | tuple[str, str] | CasinoError) -> Receipt:
+    """The receipt of :meth:`SqlWallet._attempt`, or its business error raised."""
+    if isinstance(outcome, Receipt):
+        return outcome
+    if isinstance(outcome, CasinoError):
+        raise outcome
+    raise recorded_error(*outcome)
+
+
 _RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 _ATTEMPTS = 8
 
@@ -557,12 +566,7 @@ class SqlWallet(MovingWallet):
                 raise StorageUnavailable(f"the wallet database failed: {exc}") from exc
             if fast is not None:
                 return fast
-        outcome = self._tx(lambda conn: self._attempt(conn, req))
-        if isinstance(outcome, Receipt):
-            return outcome
-        if isinstance(outcome, CasinoError):
-            raise outcome
-        raise recorded_error(*outcome)
+        return _settle(self._tx(lambda conn: self._attempt(conn, req)))
 
     def _apply_on(self, conn: Connection, req: Request) -> Receipt:
         """Apply ``req`` on ``conn``, inside a transaction the caller owns (see :meth:`_tx`).
@@ -571,12 +575,7 @@ class SqlWallet(MovingWallet):
         database transaction (the casino's rounds). A business error is raised, so the
         caller's transaction rolls back and nothing of it stays, refusal row included.
         """
-        outcome = self._attempt(conn, req)
-        if isinstance(outcome, Receipt):
-            return outcome
-        if isinstance(outcome, CasinoError):
-            raise outcome
-        raise recorded_error(*outcome)
+        return _settle(self._attempt(conn, req))
 
     def _attempt(self, conn: Connection, req: Request) -> Receipt | tuple[str, str] | CasinoError:
         op = req.account.operator_id
