@@ -76,7 +76,6 @@ from casino_core.wallet._common import (
     from_micros,
     key_conflict,
     recorded_error,
-    replay,
     to_micros,
     utc_now,
     validate_history_args,
@@ -583,15 +582,9 @@ class SqlWallet(MovingWallet):
         if known is not None:
             if known.fingerprint != req.fingerprint:
                 raise key_conflict(req.key)  # (hold and release rows store no receipt)
-            stored: Receipt | tuple[str, str]
             if known.status == "accepted":
-                stored = decode_receipt(known.receipt)
-            else:
-                stored = (known.error_code, known.error_message)
-            try:
-                return replay(req, known.fingerprint, stored)
-            except (InsufficientFunds, AccountNotFound, LimitExceeded) as exc:
-                return (exc.code, exc.message)
+                return decode_receipt(known.receipt)
+            return (known.error_code, known.error_message)  # raised again by _settle
         micros = to_micros(self._clock())
         tx_id = uuid.uuid4().hex
         try:
