@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from casino_core.errors import (
     AccountNotFound,
@@ -16,14 +16,15 @@ from casino_core.errors import (
     InvalidInput,
     LimitExceeded,
 )
-from casino_core.money import MAX_MINOR_UNITS, Currency
+from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet._types import (
     AccountKey,
     HistoryEntry,
     HistoryPage,
     Kind,
-    Mode,
     Receipt,
+    account_doc,
+    account_from_doc,
     check_amount,
     check_idempotency_key,
     check_system_account,
@@ -222,17 +223,13 @@ def history_page(
     return HistoryPage(tuple(picked), picked[-1].cursor if more else None)
 
 
-def _account_doc(a: AccountKey) -> list[Any]:
-    return [a.operator_id, a.player_id, a.currency.code, a.currency.decimals, a.mode.value]
-
-
 def encode_receipt(r: Receipt) -> str:
     """A receipt as compact JSON; amounts are decimal strings (exact at any size)."""
     doc = {
         "t": r.transaction_id,
         "k": r.idempotency_key,
         "kind": r.kind.value,
-        "a": _account_doc(r.account),
+        "a": account_doc(r.account),
         "amt": str(r.amount),
         "bal": str(r.balance_after),
         "v": r.version,
@@ -247,12 +244,11 @@ def encode_receipt(r: Receipt) -> str:
 def decode_receipt(text: str) -> Receipt:
     """The inverse of :func:`encode_receipt`."""
     doc = json.loads(text)
-    op, player, code, decimals, mode = doc["a"]
     return Receipt(
         transaction_id=doc["t"],
         idempotency_key=doc["k"],
         kind=Kind(doc["kind"]),
-        account=AccountKey(op, player, Currency(code, decimals), Mode(mode)),
+        account=account_from_doc(doc["a"]),
         amount=int(doc["amt"]),
         balance_after=int(doc["bal"]),
         version=int(doc["v"]),
