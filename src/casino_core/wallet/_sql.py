@@ -544,9 +544,7 @@ class SqlWallet(MovingWallet):
         check_account(account)
 
         def work(conn: Connection) -> Balance:
-            row = conn.execute(self._q_account, self._key_params(account)).first()
-            if row is None:
-                raise AccountNotFound(f"no account {account}")
+            row = self._row(conn, self._q_account, account)
             return Balance(row.balance - row.held, row.held, row.balance, row.floor, row.version)
 
         return self._tx(work)
@@ -600,11 +598,18 @@ class SqlWallet(MovingWallet):
             return exc  # the first refusal keeps its facts (LimitExceeded.limit ...)
         return receipt
 
-    def _lock(self, conn: Connection, account: AccountKey) -> Any:
-        row = conn.execute(self._q_lock, self._key_params(account)).first()
+    def _row(self, conn: Connection, query: Any, account: AccountKey) -> Any:
+        """The row ``query`` (:attr:`_q_account` or :attr:`_q_lock`) finds for ``account``.
+
+        Raises ``AccountNotFound`` when there is none.
+        """
+        row = conn.execute(query, self._key_params(account)).first()
         if row is None:
             raise AccountNotFound(f"no account {account}")
         return row
+
+    def _lock(self, conn: Connection, account: AccountKey) -> Any:
+        return self._row(conn, self._q_lock, account)
 
     def _move(self, conn: Connection, req: Request, tx_id: str, micros: int) -> Receipt:
         main_key, counter_key = req.account, req.counter
@@ -681,9 +686,7 @@ class SqlWallet(MovingWallet):
         p = postings.c
 
         def work(conn: Connection) -> HistoryPage:
-            row = conn.execute(self._q_account, self._key_params(account)).first()
-            if row is None:
-                raise AccountNotFound(f"no account {account}")
+            row = self._row(conn, self._q_account, account)
             q = select(
                 p.id,
                 p.transaction_id,
@@ -1109,9 +1112,7 @@ class SqlWallet(MovingWallet):
         lim = limits.c
 
         def work(conn: Connection) -> tuple[Limit, ...]:
-            row = conn.execute(self._q_account, self._key_params(account)).first()
-            if row is None:
-                raise AccountNotFound(f"no account {account}")
+            row = self._row(conn, self._q_account, account)
             rows = conn.execute(
                 select(lim.kind, lim.amount, lim.window, lim.utc_offset_min)
                 .where(lim.account_id == row.id)
