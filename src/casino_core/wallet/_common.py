@@ -34,6 +34,7 @@ from casino_core.wallet._types import (
 __all__ = [
     "RECORDED_ERRORS",
     "Clock",
+    "HistoryWindow",
     "Request",
     "check_account",
     "check_floor",
@@ -53,6 +54,9 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+HistoryWindow = tuple[int, int | None, frozenset[Kind] | None, int | None, int | None]
+"""What :func:`validate_history_args` returns: (limit, before seq, kinds, since us, until us)."""
 
 Clock = Callable[[], datetime]
 
@@ -169,7 +173,7 @@ def replay(
 
 def validate_history_args(
     limit: object, before: object, kinds: object, since: object, until: object
-) -> tuple[int, int | None, frozenset[Kind] | None, int | None, int | None]:
+) -> HistoryWindow:
     """Check history arguments; return (limit, before seq, kinds, since us, until us)."""
     lim = check_limit(limit)
     seq: int | None = None
@@ -198,7 +202,7 @@ def history_page(
     newest_first: Iterable[T],
     facts: Callable[[T], tuple[int, Kind, int]],
     entry: Callable[[T], HistoryEntry],
-    window: tuple[int, int | None, frozenset[Kind] | None, int | None, int | None],
+    window: HistoryWindow,
 ) -> HistoryPage:
     """One page of postings picked in Python (the memory and Redis wallets).
 

@@ -20,6 +20,7 @@ from casino_core.money import MAX_MINOR_UNITS, Currency
 from casino_core.wallet._base import MovingWallet
 from casino_core.wallet._common import (
     Clock,
+    HistoryWindow,
     Request,
     check_account,
     check_floor,
@@ -31,7 +32,6 @@ from casino_core.wallet._common import (
     replay,
     to_micros,
     utc_now,
-    validate_history_args,
 )
 from casino_core.wallet._holds import (
     Hold,
@@ -245,19 +245,7 @@ class MemoryWallet(MovingWallet):
 
     # -- reading --------------------------------------------------------------------------
 
-    def history(
-        self,
-        account: AccountKey,
-        *,
-        limit: int = 50,
-        before: str | None = None,
-        kinds: frozenset[Kind] | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> HistoryPage:
-        """The account's postings, newest first; see :meth:`WalletService.history`."""
-        check_account(account)
-        window = validate_history_args(limit, before, kinds, since, until)
+    def _history(self, account: AccountKey, window: HistoryWindow) -> HistoryPage:
         with self._lock:
             postings = list(self._get(account).postings)
 

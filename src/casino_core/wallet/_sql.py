@@ -68,6 +68,7 @@ from casino_core.money import MAX_MINOR_UNITS, Currency
 from casino_core.wallet._base import MovingWallet
 from casino_core.wallet._common import (
     Clock,
+    HistoryWindow,
     Request,
     check_account,
     check_floor,
@@ -78,7 +79,6 @@ from casino_core.wallet._common import (
     recorded_error,
     to_micros,
     utc_now,
-    validate_history_args,
 )
 from casino_core.wallet._holds import (
     Hold,
@@ -670,19 +670,8 @@ class SqlWallet(MovingWallet):
 
     # -- reading --------------------------------------------------------------------------
 
-    def history(
-        self,
-        account: AccountKey,
-        *,
-        limit: int = 50,
-        before: str | None = None,
-        kinds: frozenset[Kind] | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> HistoryPage:
-        """The account's postings, newest first; see :meth:`WalletService.history`."""
-        check_account(account)
-        lim, seq, kset, lo, hi = validate_history_args(limit, before, kinds, since, until)
+    def _history(self, account: AccountKey, window: HistoryWindow) -> HistoryPage:
+        lim, seq, kset, lo, hi = window
         p = postings.c
 
         def work(conn: Connection) -> HistoryPage:
