@@ -856,15 +856,13 @@ class SqlWallet(MovingWallet):
                 return decode_hold(known.receipt)
             micros = to_micros(self._clock())
             tx_id = uuid.uuid4().hex
-            row = conn.execute(self._q_lock, self._key_params(account)).first()
-            error: AccountNotFound | InsufficientFunds | None = None
-            if row is None:
-                error = AccountNotFound(f"no account {account}")
-            elif row.balance - row.held - amt < row.floor:
-                error = InsufficientFunds(
-                    f"account {account} cannot hold {amt} without going below its floor"
-                )
-            if error is not None:
+            try:
+                row = self._lock(conn, account)
+                if row.balance - row.held - amt < row.floor:
+                    raise InsufficientFunds(
+                        f"account {account} cannot hold {amt} without going below its floor"
+                    )
+            except (AccountNotFound, InsufficientFunds) as error:
                 conn.execute(
                     self._q_insert_tx,
                     transaction_row(
@@ -873,7 +871,6 @@ class SqlWallet(MovingWallet):
                     ),
                 )  # fmt: skip
                 return (error.code, error.message)
-            assert row is not None
             made = Hold(
                 tx_id, key, account, amt, 0, HoldStatus.ACTIVE, from_micros(exp),
                 from_micros(micros),
