@@ -3,18 +3,27 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from datetime import datetime
 
 from casino_core.errors import InvalidAmount
-from casino_core.wallet._common import Request, single_request, transfer_request
-from casino_core.wallet._types import AccountKey, Kind, Receipt
+from casino_core.wallet._common import (
+    HistoryWindow,
+    Request,
+    check_account,
+    single_request,
+    transfer_request,
+    validate_history_args,
+)
+from casino_core.wallet._types import AccountKey, HistoryPage, Kind, Receipt
 
 __all__ = ["MovingWallet"]
 
 
 class MovingWallet(ABC):
-    """Validates credit, debit and transfer requests and hands them to :meth:`_run`.
+    """Validates credit, debit, transfer and history requests and hands them to the backend.
 
-    A backend implements ``_run`` (apply a validated request atomically, idempotently).
+    A backend implements ``_run`` (apply a validated request atomically, idempotently) and
+    ``_history`` (one page of a checked account's postings).
     """
 
     def credit(
@@ -72,6 +81,28 @@ class MovingWallet(ABC):
             account, -amount, idempotency_key=idempotency_key, system_account="corrections"
         )
 
+    def history(
+        self,
+        account: AccountKey,
+        *,
+        limit: int = 50,
+        before: str | None = None,
+        kinds: frozenset[Kind] | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> HistoryPage:
+        """The account's postings, newest first; see :meth:`WalletService.history`."""
+        checked = self._checked(account)
+        return self._history(checked, validate_history_args(limit, before, kinds, since, until))
+
+    def _checked(self, account: object) -> AccountKey:
+        """``account`` if this wallet takes it, else ``InvalidInput`` (a backend may narrow it)."""
+        return check_account(account)
+
     @abstractmethod
     def _run(self, req: Request) -> Receipt:
         """Apply ``req`` atomically and idempotently; return its receipt or raise."""
+
+    @abstractmethod
+    def _history(self, account: AccountKey, window: HistoryWindow) -> HistoryPage:
+        """One page of ``account``'s postings in ``window`` (see :func:`validate_history_args`)."""

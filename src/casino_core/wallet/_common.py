@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from casino_core.errors import (
     AccountNotFound,
@@ -16,14 +16,15 @@ from casino_core.errors import (
     InvalidInput,
     LimitExceeded,
 )
-from casino_core.money import MAX_MINOR_UNITS, Currency
+from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet._types import (
     AccountKey,
     HistoryEntry,
     HistoryPage,
     Kind,
-    Mode,
     Receipt,
+    account_doc,
+    account_from_doc,
     check_amount,
     check_idempotency_key,
     check_system_account,
@@ -33,6 +34,7 @@ from casino_core.wallet._types import (
 __all__ = [
     "RECORDED_ERRORS",
     "Clock",
+    "HistoryWindow",
     "Request",
     "check_account",
     "check_floor",
@@ -41,6 +43,7 @@ __all__ = [
     "encode_receipt",
     "from_micros",
     "history_page",
+    "key_conflict",
     "recorded_error",
     "replay",
     "single_request",
@@ -51,6 +54,9 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+
+HistoryWindow = tuple[int, int | None, frozenset[Kind] | None, int | None, int | None]
+"""What :func:`validate_history_args` returns: (limit, before seq, kinds, since us, until us)."""
 
 Clock = Callable[[], datetime]
 
@@ -144,6 +150,11 @@ def transfer_request(source: object, destination: object, amount: object, key: o
     return Request(Kind.TRANSFER, src, dst, dst.player_id, amt, k, fp)
 
 
+def key_conflict(key: str) -> IdempotencyConflict:
+    """The error for a key that was first used by a different request."""
+    return IdempotencyConflict(f"idempotency key {key!r} was already used for a different request")
+
+
 def recorded_error(code: str, message: str) -> CasinoError:
     """The business error recorded under an idempotency key, ready to raise again."""
     return RECORDED_ERRORS.get(code, CasinoError)(message)
@@ -154,9 +165,7 @@ def replay(
 ) -> Receipt:
     """The outcome of a replayed key: the first receipt, its error, or a conflict."""
     if stored_fingerprint != request.fingerprint:
-        raise IdempotencyConflict(
-            f"idempotency key {request.key!r} was already used for a different request"
-        )
+        raise key_conflict(request.key)
     if isinstance(outcome, Receipt):
         return outcome
     raise recorded_error(*outcome)
@@ -164,7 +173,7 @@ def replay(
 
 def validate_history_args(
     limit: object, before: object, kinds: object, since: object, until: object
-) -> tuple[int, int | None, frozenset[Kind] | None, int | None, int | None]:
+) -> HistoryWindow:
     """Check history arguments; return (limit, before seq, kinds, since us, until us)."""
     lim = check_limit(limit)
     seq: int | None = None
@@ -193,7 +202,7 @@ def history_page(
     newest_first: Iterable[T],
     facts: Callable[[T], tuple[int, Kind, int]],
     entry: Callable[[T], HistoryEntry],
-    window: tuple[int, int | None, frozenset[Kind] | None, int | None, int | None],
+    window: HistoryWindow,
 ) -> HistoryPage:
     """One page of postings picked in Python (the memory and Redis wallets).
 
@@ -218,17 +227,13 @@ def history_page(
     return HistoryPage(tuple(picked), picked[-1].cursor if more else None)
 
 
-def _account_doc(a: AccountKey) -> list[Any]:
-    return [a.operator_id, a.player_id, a.currency.code, a.currency.decimals, a.mode.value]
-
-
 def encode_receipt(r: Receipt) -> str:
     """A receipt as compact JSON; amounts are decimal strings (exact at any size)."""
     doc = {
         "t": r.transaction_id,
         "k": r.idempotency_key,
         "kind": r.kind.value,
-        "a": _account_doc(r.account),
+        "a": account_doc(r.account),
         "amt": str(r.amount),
         "bal": str(r.balance_after),
         "v": r.version,
@@ -243,12 +248,11 @@ def encode_receipt(r: Receipt) -> str:
 def decode_receipt(text: str) -> Receipt:
     """The inverse of :func:`encode_receipt`."""
     doc = json.loads(text)
-    op, player, code, decimals, mode = doc["a"]
     return Receipt(
         transaction_id=doc["t"],
         idempotency_key=doc["k"],
         kind=Kind(doc["kind"]),
-        account=AccountKey(op, player, Currency(code, decimals), Mode(mode)),
+        account=account_from_doc(doc["a"]),
         amount=int(doc["amt"]),
         balance_after=int(doc["bal"]),
         version=int(doc["v"]),

@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from casino_core.errors import IdempotencyConflict, InvalidAmount, InvalidInput
-from casino_core.money import Currency
+from casino_core.errors import InvalidAmount, InvalidInput
 from casino_core.wallet._common import check_account, from_micros, to_micros
 from casino_core.wallet._protocol import WalletService
 from casino_core.wallet._types import (
     AccountKey,
-    Mode,
     Receipt,
+    account_doc,
+    account_from_doc,
     check_amount,
     check_idempotency_key,
     check_system_account,
@@ -39,7 +39,6 @@ __all__ = [
     "encode_hold",
     "hold_fingerprint",
     "hold_request",
-    "key_conflict",
     "release_request",
 ]
 
@@ -148,32 +147,20 @@ def hold_fingerprint(op: str, account: AccountKey, amount: int, extra: str) -> s
     """SHA-256 of a canonical hold, capture or release request (see ``fingerprint``)."""
     doc = {
         "kind": op,
-        "account": [
-            account.operator_id,
-            account.player_id,
-            account.currency.code,
-            account.currency.decimals,
-            account.mode.value,
-        ],
+        "account": account_doc(account),
         "amount": str(amount),
         "extra": extra,
     }
     return hashlib.sha256(json.dumps(doc, sort_keys=True).encode()).hexdigest()
 
 
-def key_conflict(key: str) -> IdempotencyConflict:
-    """The error for a key that was first used by a different request."""
-    return IdempotencyConflict(f"idempotency key {key!r} was already used for a different request")
-
-
 def encode_hold(h: Hold) -> str:
     """A hold as compact JSON (amounts as decimal strings)."""
-    a = h.account
     return json.dumps(
         {
             "id": h.hold_id,
             "k": h.idempotency_key,
-            "a": [a.operator_id, a.player_id, a.currency.code, a.currency.decimals, a.mode.value],
+            "a": account_doc(h.account),
             "amt": str(h.amount),
             "cap": str(h.captured),
             "st": h.status.value,
@@ -187,11 +174,10 @@ def encode_hold(h: Hold) -> str:
 def decode_hold(text: str) -> Hold:
     """The inverse of :func:`encode_hold`."""
     doc = json.loads(text)
-    op, player, code, decimals, mode = doc["a"]
     return Hold(
         hold_id=doc["id"],
         idempotency_key=doc["k"],
-        account=AccountKey(op, player, Currency(code, decimals), Mode(mode)),
+        account=account_from_doc(doc["a"]),
         amount=int(doc["amt"]),
         captured=int(doc["cap"]),
         status=HoldStatus(doc["st"]),

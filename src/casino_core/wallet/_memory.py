@@ -20,17 +20,18 @@ from casino_core.money import MAX_MINOR_UNITS, Currency
 from casino_core.wallet._base import MovingWallet
 from casino_core.wallet._common import (
     Clock,
+    HistoryWindow,
     Request,
     check_account,
     check_floor,
     check_limit,
     from_micros,
     history_page,
+    key_conflict,
     recorded_error,
     replay,
     to_micros,
     utc_now,
-    validate_history_args,
 )
 from casino_core.wallet._holds import (
     Hold,
@@ -38,7 +39,6 @@ from casino_core.wallet._holds import (
     capture_request,
     check_capture_amount,
     hold_request,
-    key_conflict,
     release_request,
 )
 from casino_core.wallet._limits import Limit, LimitKind, check_limits, limit_request
@@ -153,24 +153,20 @@ class MemoryWallet(MovingWallet):
 
     def _run(self, req: Request) -> Receipt:
         with self._lock:
-            first = self._replayed(req)
-            if first is not None:
-                return first
-            scope = (req.account.operator_id, req.key)
             try:
-                receipt = self._apply(req)
+                return self._apply_on(req)
             except (InsufficientFunds, AccountNotFound, LimitExceeded) as exc:
-                self._keys[scope] = (req.fingerprint, (exc.code, exc.message))
+                # A new refusal is recorded under the key; a replayed one already is.
+                scope = (req.account.operator_id, req.key)
+                self._keys.setdefault(scope, (req.fingerprint, (exc.code, exc.message)))
                 raise
-            self._keys[scope] = (req.fingerprint, receipt)
-            return receipt
 
     def _apply_on(self, req: Request) -> Receipt:
         """Apply ``req`` for a caller that owns the unit of work (the casino's rounds).
 
         As :meth:`SqlWallet._apply_on <casino_core.wallet.sql.SqlWallet._apply_on>`: a business
         error is raised and nothing is recorded, not even the refusal, so the caller's key
-        stays free for a retry once the cause is gone.
+        stays free for a retry once the cause is gone (:meth:`_run` records it).
         """
         with self._lock:
             first = self._replayed(req)
@@ -249,19 +245,7 @@ class MemoryWallet(MovingWallet):
 
     # -- reading --------------------------------------------------------------------------
 
-    def history(
-        self,
-        account: AccountKey,
-        *,
-        limit: int = 50,
-        before: str | None = None,
-        kinds: frozenset[Kind] | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> HistoryPage:
-        """The account's postings, newest first; see :meth:`WalletService.history`."""
-        check_account(account)
-        window = validate_history_args(limit, before, kinds, since, until)
+    def _history(self, account: AccountKey, window: HistoryWindow) -> HistoryPage:
         with self._lock:
             postings = list(self._get(account).postings)
 

@@ -9,7 +9,6 @@ import json
 import uuid
 from collections import defaultdict
 from collections.abc import Callable
-from datetime import datetime
 from functools import partial
 from typing import Any
 
@@ -19,7 +18,6 @@ from redis.exceptions import RedisError
 from casino_core.errors import (
     AccountNotFound,
     ConfigurationError,
-    IdempotencyConflict,
     InvalidInput,
     StorageUnavailable,
 )
@@ -27,16 +25,17 @@ from casino_core.money import MAX_MINOR_UNITS, Currency, get_currency
 from casino_core.wallet._base import MovingWallet
 from casino_core.wallet._common import (
     Clock,
+    HistoryWindow,
     Request,
     check_account,
     check_floor,
     from_micros,
     history_page,
+    key_conflict,
     recorded_error,
     single_request,
     to_micros,
     utc_now,
-    validate_history_args,
 )
 from casino_core.wallet._redis_lua import MOVE, OPEN
 from casino_core.wallet._types import (
@@ -241,9 +240,7 @@ class RedisDemoWallet(MovingWallet):
         src = req.account
         status = out[0]
         if status == "conflict":
-            raise IdempotencyConflict(
-                f"idempotency key {req.key!r} was already used for a different request"
-            )
+            raise key_conflict(req.key)
         if status == "refused" or (status == "replay" and out[1] == "refused"):
             code = out[1] if status == "refused" else out[2]
             account = src if code != "ACCOUNT_NOT_FOUND" or req.counter is None else None
@@ -271,20 +268,10 @@ class RedisDemoWallet(MovingWallet):
 
     # -- reading --------------------------------------------------------------------------
 
-    def history(
-        self,
-        account: AccountKey,
-        *,
-        limit: int = 50,
-        before: str | None = None,
-        kinds: frozenset[Kind] | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> HistoryPage:
-        """The account's postings, newest first; see :meth:`WalletService.history`."""
-        self._demo(account)
-        window = validate_history_args(limit, before, kinds, since, until)
+    def _checked(self, account: object) -> AccountKey:
+        return self._demo(account)
 
+    def _history(self, account: AccountKey, window: HistoryWindow) -> HistoryPage:
         def read() -> tuple[int, list[str]]:
             pipe = self._r.pipeline(transaction=True)
             pipe.exists(self._acct(account))

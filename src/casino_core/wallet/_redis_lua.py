@@ -142,6 +142,13 @@ redis.call('HSET', rec, 'fp', ARGV[1], 'st', 'accepted', 'bal', bal, 'ver', ver,
 redis.call('EXPIRE', rec, ttl)
 return {'ok', 'accepted', '', bal, ver, cbal, cver, ARGV[4], ARGV[5], kind, amount}
 end
+-- move() inside a larger script, on its KEYS[k .. k + 6] and ARGV[a .. a + 10].
+local function move_at(k, a)
+  local mk, ma = {}, {}
+  for i = 0, 6 do mk[i + 1] = KEYS[k + i] end
+  for i = 0, 10 do ma[i + 1] = ARGV[a + i] end
+  return move(mk, ma)
+end
 """
 )
 
@@ -161,15 +168,28 @@ end
 redis.call('HSET', KEYS[1], 'bal', '0', 'ver', '0', 'floor', ARGV[1], 'dec', ARGV[3])
 redis.call('SADD', KEYS[2], ARGV[2])
 if ARGV[4] ~= '0' then
-  local mk, ma = {}, {}
-  for i = 3, 9 do mk[#mk + 1] = KEYS[i] end
-  for i = 5, 15 do ma[#ma + 1] = ARGV[i] end
-  move(mk, ma)
+  move_at(3, 5)
 end
 return redis.call('HMGET', KEYS[1], 'bal', 'ver', 'floor')
 """
 )
 """Open an account (idempotent) and grant the starting balance once, in one script."""
+
+HOUSE_SUM_FN = r"""
+-- The house's result so far and the cache update (or nil): the sum of its journal, which
+-- only grows at the head, so a cache of (entries summed, sum) is brought up to date by the
+-- new entries alone (CASINO_PLAY and CRASH_BET share the cache).
+local function house_sum(journal, cache)
+  local n = redis.call('LLEN', journal)
+  local c = redis.call('HMGET', cache, 'n', 'sum')
+  local seen, sum = tonumber(c[1] or '0'), c[2] or '0'
+  if n <= seen then return sum, nil end
+  for _, item in ipairs(redis.call('LRANGE', journal, 0, n - seen - 1)) do
+    sum = add(sum, cjson.decode(item).amt)
+  end
+  return sum, {n, sum}
+end
+"""
 
 # -- the Redis casino store (casino_core.casino.redis) ------------------------------------
 # A round is one script: the Python side resolves the round for the nonce it read, and the
@@ -179,6 +199,7 @@ return redis.call('HMGET', KEYS[1], 'bal', 'ver', 'floor')
 
 CASINO_PLAY = (
     MOVE_FN
+    + HOUSE_SUM_FN
     + r"""
 -- KEYS: 1 round key record, 2 active seed pair, 3 round hash, 4 player's round list,
 --       5 player set, 6 open rounds (sorted set), 7 house journal, 8 house sum cache,
@@ -211,32 +232,15 @@ local after = add(acct[1], neg(ARGV[4]))
 if cmp(after, acct[2]) < 0 then return {'refused', 'INSUFFICIENT_FUNDS'} end
 local house = nil
 if ARGV[7] ~= '' then
-  -- The house's result so far: the sum of its journal, which only ever grows at the head,
-  -- so a cache of (entries summed, sum) is brought up to date by the new entries alone.
   -- (The cache is written with the round, so a refused round writes nothing.)
-  local n = redis.call('LLEN', KEYS[7])
-  local cache = redis.call('HMGET', KEYS[8], 'n', 'sum')
-  local seen, sum = tonumber(cache[1] or '0'), cache[2] or '0'
-  if n > seen then
-    for _, item in ipairs(redis.call('LRANGE', KEYS[7], 0, n - seen - 1)) do
-      sum = add(sum, cjson.decode(item).amt)
-    end
-    house = {n, sum}
-  end
+  local sum
+  sum, house = house_sum(KEYS[7], KEYS[8])
   if cmp(ARGV[8], add(ARGV[7], sum)) > 0 then return {'refused', 'BANKROLL'} end
 end
 if cmp(add(after, ARGV[5]), ARGV[6]) > 0 then return {'refused', 'LIMIT_EXCEEDED'} end
 if house then redis.call('HSET', KEYS[8], 'n', house[1], 'sum', house[2]) end
-local mk, ma = {}, {}
-for i = 9, 15 do mk[#mk + 1] = KEYS[i] end
-for i = 14, 24 do ma[#ma + 1] = ARGV[i] end
-local out = move(mk, ma)
-if paying then
-  mk, ma = {}, {}
-  for i = 16, 22 do mk[#mk + 1] = KEYS[i] end
-  for i = 25, 35 do ma[#ma + 1] = ARGV[i] end
-  out = move(mk, ma)
-end
+local out = move_at(9, 14)
+if paying then out = move_at(16, 25) end
 local bal = out[4]
 local fields = {'balance_after', bal}
 for i = 36, #ARGV do fields[#fields + 1] = ARGV[i] end
@@ -271,10 +275,7 @@ if ARGV[6] ~= '0' then
   local acct = redis.call('HGET', KEYS[4], 'bal')
   if not acct then return {'refused', 'ACCOUNT_NOT_FOUND'} end
   if cmp(add(acct, ARGV[6]), ARGV[8]) > 0 then return {'refused', 'LIMIT_EXCEEDED'} end
-  local mk, ma = {}, {}
-  for i = 5, 11 do mk[#mk + 1] = KEYS[i] end
-  for i = 11, 21 do ma[#ma + 1] = ARGV[i] end
-  bal = move(mk, ma)[4]
+  bal = move_at(5, 11)[4]
 elseif ARGV[2] ~= 'playing' then
   bal = redis.call('HGET', KEYS[4], 'bal') or bal
 end
@@ -323,22 +324,6 @@ return redis.call('HGETALL', KEYS[1])
 # hash; the bets' idempotency records (expiring after the wallet's key_ttl). A caller that
 # computed something from what it read passes what it read, and the script answers 'retry'
 # (writing nothing) if that changed meanwhile.
-
-HOUSE_SUM_FN = r"""
--- The house's result so far and the cache update (or nil): the sum of its journal, which
--- only grows at the head, so a cache of (entries summed, sum) is brought up to date by the
--- new entries alone (the cache CASINO_PLAY keeps too).
-local function house_sum(journal, cache)
-  local n = redis.call('LLEN', journal)
-  local c = redis.call('HMGET', cache, 'n', 'sum')
-  local seen, sum = tonumber(c[1] or '0'), c[2] or '0'
-  if n <= seen then return sum, nil end
-  for _, item in ipairs(redis.call('LRANGE', journal, 0, n - seen - 1)) do
-    sum = add(sum, cjson.decode(item).amt)
-  end
-  return sum, {n, sum}
-end
-"""
 
 CRASH_CHAIN = r"""
 -- KEYS: 1 table hash, 2 the new chain's hash
@@ -427,10 +412,7 @@ if ARGV[5] ~= '' then
   if cmp(exposure, add(add(ARGV[5], sum), ARGV[3])) > 0 then return {'refused', 'BANKROLL'} end
 end
 if house then redis.call('HSET', KEYS[7], 'n', house[1], 'sum', house[2]) end
-local mk, ma = {}, {}
-for i = 8, 14 do mk[#mk + 1] = KEYS[i] end
-for i = 8, 18 do ma[#ma + 1] = ARGV[i] end
-local bal = move(mk, ma)[4]
+local bal = move_at(8, 8)[4]
 local fields = {'balance_after', bal}
 for i = 19, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[5], unpack(fields))
@@ -502,11 +484,8 @@ for i = 1, n do
     'settled_us', ARGV[4]}
   if payout ~= '0' then
     local kb, ab = 3 + n + 7 * j, 7 + 2 * n + 11 * j
-    local mk, ma = {}, {}
-    for x = 1, 7 do mk[x] = KEYS[kb + x] end
-    for x = 1, 11 do ma[x] = ARGV[ab + x] end
     fields[#fields + 1] = 'balance_after'
-    fields[#fields + 1] = move(mk, ma)[4]
+    fields[#fields + 1] = move_at(kb + 1, ab + 1)[4]
     j = j + 1
   end
   redis.call('HSET', KEYS[3 + i], unpack(fields))

@@ -68,17 +68,17 @@ from casino_core.money import MAX_MINOR_UNITS, Currency
 from casino_core.wallet._base import MovingWallet
 from casino_core.wallet._common import (
     Clock,
+    HistoryWindow,
     Request,
     check_account,
     check_floor,
     check_limit,
     decode_receipt,
     from_micros,
+    key_conflict,
     recorded_error,
-    replay,
     to_micros,
     utc_now,
-    validate_history_args,
 )
 from casino_core.wallet._holds import (
     Hold,
@@ -88,7 +88,6 @@ from casino_core.wallet._holds import (
     decode_hold,
     encode_hold,
     hold_request,
-    key_conflict,
     release_request,
 )
 from casino_core.wallet._limits import (
@@ -99,7 +98,12 @@ from casino_core.wallet._limits import (
     limit_request,
 )
 from casino_core.wallet._reconcile import differences
-from casino_core.wallet._sqlite_fast import SqliteFastPath, accepted_rows
+from casino_core.wallet._sqlite_fast import (
+    Accepted,
+    SqliteFastPath,
+    accepted_rows,
+    transaction_row,
+)
 from casino_core.wallet._types import (
     AccountKey,
     Balance,
@@ -372,6 +376,15 @@ def _check_schema(schema: str) -> str:
     return schema
 
 
+def _settle(outcome: Receipt | tuple[str, str] | CasinoError) -> Receipt:
+    """The receipt of :meth:`SqlWallet._attempt`, or its business error raised."""
+    if isinstance(outcome, Receipt):
+        return outcome
+    if isinstance(outcome, CasinoError):
+        raise outcome
+    raise recorded_error(*outcome)
+
+
 _RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
 _ATTEMPTS = 8
 
@@ -531,9 +544,7 @@ class SqlWallet(MovingWallet):
         check_account(account)
 
         def work(conn: Connection) -> Balance:
-            row = conn.execute(self._q_account, self._key_params(account)).first()
-            if row is None:
-                raise AccountNotFound(f"no account {account}")
+            row = self._row(conn, self._q_account, account)
             return Balance(row.balance - row.held, row.held, row.balance, row.floor, row.version)
 
         return self._tx(work)
@@ -552,12 +563,7 @@ class SqlWallet(MovingWallet):
                 raise StorageUnavailable(f"the wallet database failed: {exc}") from exc
             if fast is not None:
                 return fast
-        outcome = self._tx(lambda conn: self._attempt(conn, req))
-        if isinstance(outcome, Receipt):
-            return outcome
-        if isinstance(outcome, CasinoError):
-            raise outcome
-        raise recorded_error(*outcome)
+        return _settle(self._tx(lambda conn: self._attempt(conn, req)))
 
     def _apply_on(self, conn: Connection, req: Request) -> Receipt:
         """Apply ``req`` on ``conn``, inside a transaction the caller owns (see :meth:`_tx`).
@@ -566,12 +572,7 @@ class SqlWallet(MovingWallet):
         database transaction (the casino's rounds). A business error is raised, so the
         caller's transaction rolls back and nothing of it stays, refusal row included.
         """
-        outcome = self._attempt(conn, req)
-        if isinstance(outcome, Receipt):
-            return outcome
-        if isinstance(outcome, CasinoError):
-            raise outcome
-        raise recorded_error(*outcome)
+        return _settle(self._attempt(conn, req))
 
     def _attempt(self, conn: Connection, req: Request) -> Receipt | tuple[str, str] | CasinoError:
         op = req.account.operator_id
@@ -579,15 +580,9 @@ class SqlWallet(MovingWallet):
         if known is not None:
             if known.fingerprint != req.fingerprint:
                 raise key_conflict(req.key)  # (hold and release rows store no receipt)
-            stored: Receipt | tuple[str, str]
             if known.status == "accepted":
-                stored = decode_receipt(known.receipt)
-            else:
-                stored = (known.error_code, known.error_message)
-            try:
-                return replay(req, known.fingerprint, stored)
-            except (InsufficientFunds, AccountNotFound, LimitExceeded) as exc:
-                return (exc.code, exc.message)
+                return decode_receipt(known.receipt)
+            return (known.error_code, known.error_message)  # raised again by _settle
         micros = to_micros(self._clock())
         tx_id = uuid.uuid4().hex
         try:
@@ -595,27 +590,26 @@ class SqlWallet(MovingWallet):
         except (InsufficientFunds, AccountNotFound, LimitExceeded) as exc:
             conn.execute(
                 self._q_insert_tx,
-                {
-                    "id": tx_id,
-                    "operator_id": op,
-                    "idempotency_key": req.key,
-                    "fingerprint": req.fingerprint,
-                    "kind": req.kind.value,
-                    "status": "refused",
-                    "error_code": exc.code,
-                    "error_message": exc.message,
-                    "receipt": None,
-                    "created_us": micros,
-                },
-            )
+                transaction_row(
+                    op, tx_id, req.key, req.fingerprint, req.kind.value, micros,
+                    status="refused", error_code=exc.code, error_message=exc.message,
+                ),
+            )  # fmt: skip
             return exc  # the first refusal keeps its facts (LimitExceeded.limit ...)
         return receipt
 
-    def _lock(self, conn: Connection, account: AccountKey) -> Any:
-        row = conn.execute(self._q_lock, self._key_params(account)).first()
+    def _row(self, conn: Connection, query: Any, account: AccountKey) -> Any:
+        """The row ``query`` (:attr:`_q_account` or :attr:`_q_lock`) finds for ``account``.
+
+        Raises ``AccountNotFound`` when there is none.
+        """
+        row = conn.execute(query, self._key_params(account)).first()
         if row is None:
             raise AccountNotFound(f"no account {account}")
         return row
+
+    def _lock(self, conn: Connection, account: AccountKey) -> Any:
+        return self._row(conn, self._q_lock, account)
 
     def _move(self, conn: Connection, req: Request, tx_id: str, micros: int) -> Receipt:
         main_key, counter_key = req.account, req.counter
@@ -625,9 +619,11 @@ class SqlWallet(MovingWallet):
             moved = conn.execute(self._q_cond_update, params).first()
             if moved is not None:
                 return self._record(
-                    conn, req, tx_id, micros, delta, moved.id, moved.balance, moved.version,
-                    None,
-                )  # fmt: skip
+                    conn,
+                    accepted_rows(
+                        req, tx_id, micros, delta, moved.id, moved.balance, moved.version, None
+                    ),
+                )
             # Refused or missing: the locking path below decides which, under the row lock
             # (the state may have changed since; then the movement goes through after all).
         if counter_key is not None and counter_key.player_id < main_key.player_id:
@@ -661,50 +657,25 @@ class SqlWallet(MovingWallet):
             counter = (counter_row.id, counter_balance, counter_version)
         conn.execute(self._q_update, updates)
         return self._record(
-            conn, req, tx_id, micros, delta, main_row.id, new_balance, version, counter
+            conn,
+            accepted_rows(req, tx_id, micros, delta, main_row.id, new_balance, version, counter),
         )
 
-    def _record(
-        self,
-        conn: Connection,
-        req: Request,
-        tx_id: str,
-        micros: int,
-        delta: int,
-        account_id: int,
-        balance: int,
-        version: int,
-        counter: tuple[int, int, int] | None,
-    ) -> Receipt:
-        """Append the transaction row and its postings; return the receipt."""
-        receipt, tx_row, posting_rows = accepted_rows(
-            req, tx_id, micros, delta, account_id, balance, version, counter
-        )
+    def _record(self, conn: Connection, rows: Accepted) -> Receipt:
+        """Append an accepted movement's transaction row and postings; return its receipt."""
+        receipt, tx_row, posting_rows = rows
         conn.execute(self._q_insert_tx, tx_row)
         conn.execute(self._q_insert_postings, posting_rows)
         return receipt
 
     # -- reading --------------------------------------------------------------------------
 
-    def history(
-        self,
-        account: AccountKey,
-        *,
-        limit: int = 50,
-        before: str | None = None,
-        kinds: frozenset[Kind] | None = None,
-        since: datetime | None = None,
-        until: datetime | None = None,
-    ) -> HistoryPage:
-        """The account's postings, newest first; see :meth:`WalletService.history`."""
-        check_account(account)
-        lim, seq, kset, lo, hi = validate_history_args(limit, before, kinds, since, until)
+    def _history(self, account: AccountKey, window: HistoryWindow) -> HistoryPage:
+        lim, seq, kset, lo, hi = window
         p = postings.c
 
         def work(conn: Connection) -> HistoryPage:
-            row = conn.execute(self._q_account, self._key_params(account)).first()
-            if row is None:
-                raise AccountNotFound(f"no account {account}")
+            row = self._row(conn, self._q_account, account)
             q = select(
                 p.id,
                 p.transaction_id,
@@ -833,24 +804,6 @@ class SqlWallet(MovingWallet):
             raise key_conflict(key)
         return known
 
-    def _tx_row(
-        self, op: str, tx_id: str, key: str, fp: str, kind: str, micros: int, **rest: Any
-    ) -> dict[str, Any]:
-        row = {
-            "id": tx_id,
-            "operator_id": op,
-            "idempotency_key": key,
-            "fingerprint": fp,
-            "kind": kind,
-            "status": "accepted",
-            "error_code": None,
-            "error_message": None,
-            "receipt": None,
-            "created_us": micros,
-        }
-        row.update(rest)
-        return row
-
     def _set_held(self, conn: Connection, account_id: int, held: int) -> None:
         a = accounts.c
         conn.execute(accounts.update().where(a.id == account_id).values(held=held))
@@ -903,24 +856,21 @@ class SqlWallet(MovingWallet):
                 return decode_hold(known.receipt)
             micros = to_micros(self._clock())
             tx_id = uuid.uuid4().hex
-            row = conn.execute(self._q_lock, self._key_params(account)).first()
-            error: AccountNotFound | InsufficientFunds | None = None
-            if row is None:
-                error = AccountNotFound(f"no account {account}")
-            elif row.balance - row.held - amt < row.floor:
-                error = InsufficientFunds(
-                    f"account {account} cannot hold {amt} without going below its floor"
-                )
-            if error is not None:
+            try:
+                row = self._lock(conn, account)
+                if row.balance - row.held - amt < row.floor:
+                    raise InsufficientFunds(
+                        f"account {account} cannot hold {amt} without going below its floor"
+                    )
+            except (AccountNotFound, InsufficientFunds) as error:
                 conn.execute(
                     self._q_insert_tx,
-                    self._tx_row(
+                    transaction_row(
                         op, tx_id, key, fp, "hold", micros, status="refused",
                         error_code=error.code, error_message=error.message,
                     ),
                 )  # fmt: skip
                 return (error.code, error.message)
-            assert row is not None
             made = Hold(
                 tx_id, key, account, amt, 0, HoldStatus.ACTIVE, from_micros(exp),
                 from_micros(micros),
@@ -928,7 +878,7 @@ class SqlWallet(MovingWallet):
             self._set_held(conn, row.id, row.held + amt)
             conn.execute(
                 self._q_insert_tx,
-                self._tx_row(op, tx_id, key, fp, "hold", micros, receipt=encode_hold(made)),
+                transaction_row(op, tx_id, key, fp, "hold", micros, receipt=encode_hold(made)),
             )
             conn.execute(
                 holds.insert(),
@@ -1000,7 +950,7 @@ class SqlWallet(MovingWallet):
             )  # fmt: skip
             conn.execute(
                 self._q_insert_tx,
-                self._tx_row(
+                transaction_row(
                     op, uuid.uuid4().hex, key, fp, "release", micros, receipt=encode_hold(done)
                 ),
             )
@@ -1148,9 +1098,7 @@ class SqlWallet(MovingWallet):
         lim = limits.c
 
         def work(conn: Connection) -> tuple[Limit, ...]:
-            row = conn.execute(self._q_account, self._key_params(account)).first()
-            if row is None:
-                raise AccountNotFound(f"no account {account}")
+            row = self._row(conn, self._q_account, account)
             rows = conn.execute(
                 select(lim.kind, lim.amount, lim.window, lim.utc_offset_min)
                 .where(lim.account_id == row.id)

@@ -1,4 +1,4 @@
-"""The rows of an accepted movement, and the SQLite fast path that writes them.
+"""The rows a movement writes, and the SQLite fast path that writes them.
 
 On SQLite, SQLAlchemy's per-statement machinery costs more than the database work of a
 movement (five small statements on one local file), so a plain credit or debit against a
@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Engine
 from sqlalchemy.sql import ClauseElement
@@ -23,9 +23,40 @@ from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet._common import Request, encode_receipt, from_micros
 from casino_core.wallet._types import Kind, Receipt
 
-__all__ = ["SqliteFastPath", "accepted_rows"]
+__all__ = ["Accepted", "SqliteFastPath", "accepted_rows", "transaction_row"]
 
 Row = dict[str, Any]
+
+Accepted = tuple[Receipt, Row, list[Row]]
+"""An accepted movement: its receipt, its transaction row and its postings."""
+
+
+def transaction_row(
+    op: str,
+    tx_id: str,
+    key: str,
+    fp: str,
+    kind: str,
+    micros: int,
+    *,
+    status: str = "accepted",
+    error_code: str | None = None,
+    error_message: str | None = None,
+    receipt: str | None = None,
+) -> Row:
+    """The row of one idempotency key in the transactions table (accepted or refused)."""
+    return {
+        "id": tx_id,
+        "operator_id": op,
+        "idempotency_key": key,
+        "fingerprint": fp,
+        "kind": kind,
+        "status": status,
+        "error_code": error_code,
+        "error_message": error_message,
+        "receipt": receipt,
+        "created_us": micros,
+    }
 
 
 def accepted_rows(
@@ -37,7 +68,7 @@ def accepted_rows(
     balance: int,
     version: int,
     counter: tuple[int, int, int] | None,
-) -> tuple[Receipt, Row, list[Row]]:
+) -> Accepted:
     """The receipt, the transaction row and the postings of an accepted movement.
 
     ``counter`` is (account id, balance after, version) of the other player in a transfer;
@@ -58,18 +89,10 @@ def accepted_rows(
         created_at=from_micros(micros),
     )
     op = main_key.operator_id
-    tx_row = {
-        "id": tx_id,
-        "operator_id": op,
-        "idempotency_key": req.key,
-        "fingerprint": req.fingerprint,
-        "kind": req.kind.value,
-        "status": "accepted",
-        "error_code": None,
-        "error_message": None,
-        "receipt": encode_receipt(receipt),
-        "created_us": micros,
-    }
+    tx_row = transaction_row(
+        op, tx_id, req.key, req.fingerprint, req.kind.value, micros,
+        receipt=encode_receipt(receipt),
+    )  # fmt: skip
     common = {
         "transaction_id": tx_id,
         "operator_id": op,
@@ -113,8 +136,8 @@ class _Compiled:
 
     def __init__(self, stmt: ClauseElement, engine: Engine, keys: Sequence[str] = ()) -> None:
         dialect = engine.dialect
-        compiled = stmt.compile(dialect=dialect, column_keys=list(keys) or None)
-        assert isinstance(compiled, SQLCompiler)
+        # (a SELECT, INSERT or UPDATE always compiles to an SQLCompiler)
+        compiled = cast(SQLCompiler, stmt.compile(dialect=dialect, column_keys=list(keys) or None))
         self.sql = compiled.string
         names = tuple(compiled.positiontup or ())
         # dialect_impl: the type as this dialect stores it (Amount is text on SQLite)

@@ -9,9 +9,10 @@ import enum
 import hashlib
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from casino_core.errors import InvalidAmount, InvalidInput, UnknownCurrency
 from casino_core.money import MAX_MINOR_UNITS, Currency, get_currency
@@ -27,6 +28,8 @@ __all__ = [
     "LedgerReport",
     "Mode",
     "Receipt",
+    "account_doc",
+    "account_from_doc",
     "check_amount",
     "check_idempotency_key",
     "check_system_account",
@@ -143,6 +146,17 @@ class AccountKey:
 
     def __str__(self) -> str:
         return f"{self.operator_id}/{self.player_id}/{self.currency.code}/{self.mode.value}"
+
+
+def account_doc(a: AccountKey) -> list[str | int]:
+    """An account key as stored in JSON: [operator, player, currency, decimals, mode]."""
+    return [a.operator_id, a.player_id, a.currency.code, a.currency.decimals, a.mode.value]
+
+
+def account_from_doc(doc: Sequence[Any]) -> AccountKey:
+    """The inverse of :func:`account_doc`."""
+    op, player, code, decimals, mode = doc
+    return AccountKey(op, player, Currency(code, decimals), Mode(mode))
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,10 +281,7 @@ def fingerprint(kind: Kind, accounts: Iterable[AccountKey], amount: int, counter
     """
     doc = {
         "kind": kind.value,
-        "accounts": [
-            [a.operator_id, a.player_id, a.currency.code, a.currency.decimals, a.mode.value]
-            for a in accounts
-        ],
+        "accounts": [account_doc(a) for a in accounts],
         "amount": str(amount),
         "counterparty": counterparty,
     }
