@@ -18,6 +18,7 @@ cells are absent fields. A header may use other names through ``column_map``
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -34,8 +35,8 @@ from typing import IO, Any, Final, TypeVar
 
 from casino_core.errors import CasinoError, InvalidInput
 from casino_core.fairness import commitment_of, stream_bytes
-from casino_core.games import RecordCheck, verify_record
-from casino_core.games._records import RECORD_FIELDS, parse_timestamp
+from casino_core.games import Difference, RecordCheck, verify_record
+from casino_core.games._records import RECORD_FIELDS, RulesCatalog, parse_timestamp
 
 __all__ = [
     "CSV_FIELDS",
@@ -60,7 +61,8 @@ class Finding:
 
     file: str
     line: int
-    kind: str  # "mismatch" | "malformed" | "nonce_gap" | "nonce_repeat" | "used_after_reveal"
+    kind: str  # "mismatch", "malformed", "nonce_gap", "nonce_repeat", "used_after_reveal",
+    # "off_catalog" (rules not those of a published offering version)
     detail: str
     differences: tuple[dict[str, object], ...] = ()
 
@@ -90,6 +92,7 @@ class FileReport:
     nonce_gaps: int = 0
     nonce_repeats: int = 0
     used_after_reveal: int = 0
+    off_catalog: int = 0
     seeded_records: int = 0
     timed_records: int = 0
     seed_pairs: int = 0
@@ -107,6 +110,7 @@ class FileReport:
             "nonce_gaps": self.nonce_gaps,
             "nonce_repeats": self.nonce_repeats,
             "used_after_reveal": self.used_after_reveal,
+            "off_catalog": self.off_catalog,
             "seeded_records": self.seeded_records,
             "timed_records": self.timed_records,
             "seed_pairs": self.seed_pairs,
@@ -173,6 +177,7 @@ class CheckedRound:
     first_uniform: float | None = None
     placed_at: datetime | None = None
     seed_revealed_at: datetime | None = None
+    offering: tuple[str, int, str] | None = None  # (offering id, version, rules fingerprint)
 
 
 def _malformed(line: int, message: str) -> CheckedRound:
@@ -217,7 +222,40 @@ def _check_one(line: int, record: object) -> CheckedRound:
         first,
         parse_timestamp(placed, "placed_at") if placed is not None else None,
         parse_timestamp(revealed, "seed_revealed_at") if revealed is not None else None,
+        _offering_of(record),
     )
+
+
+def _offering_of(record: Mapping[str, Any]) -> tuple[str, int, str] | None:
+    """The record's (offering id, version, rules fingerprint), checked well formed already."""
+    if "offering_id" not in record:
+        return None
+    return (record["offering_id"], record["offering_version"], record["rules_fingerprint"])
+
+
+def _catalog_checker(
+    catalog: RulesCatalog,
+) -> Callable[[CheckedRound], tuple[dict[str, object], ...]]:
+    """Compare a checked round's rules with the catalog, remembering each configuration
+    (rounds repeat the same few offering, game and params combinations)."""
+
+    @functools.lru_cache(maxsize=4096)
+    def check(
+        offering: tuple[str, int, str] | None, game: str, params_json: str
+    ) -> tuple[dict[str, object], ...]:
+        record: dict[str, object] = {"game": game, "params": json.loads(params_json)}
+        if offering is not None:
+            record.update(
+                offering_id=offering[0], offering_version=offering[1],
+                rules_fingerprint=offering[2],
+            )  # fmt: skip
+        return tuple(Difference(*d).as_dict() for d in catalog.check_record(record))
+
+    def run(checked: CheckedRound) -> tuple[dict[str, object], ...]:
+        assert checked.config is not None
+        return check(checked.offering, checked.config[0], checked.config[2])
+
+    return run
 
 
 def _check_json_chunk(chunk: list[tuple[int, str]]) -> list[CheckedRound]:
@@ -327,11 +365,14 @@ def verify_files(
     progress: bool | None = None,
     on_finding: Callable[[Finding], None] | None = None,
     on_round: Callable[[CheckedRound], None] | None = None,
+    catalog: RulesCatalog | None = None,
 ) -> AuditReport:
     """Verify every record of every file; see the module docstring. ``-`` reads stdin.
 
     ``on_finding`` sees each finding as it is made; ``on_round`` sees every checked round in
-    file order (statistics hook in here).
+    file order (statistics hook in here). With the operator's published ``catalog``, every
+    seeded record must name an offering version of it whose rules are exactly the record's
+    (a finding of kind ``off_catalog`` otherwise; crash records are pinned by their chain).
     """
     if jobs < 1:
         raise InvalidInput(f"jobs must be >= 1, got {jobs}")
@@ -341,9 +382,12 @@ def verify_files(
     mapping = dict(column_map or {})
     report = AuditReport()
     pool = ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    rules = None if catalog is None else _catalog_checker(catalog)
     try:
         for path in paths:
-            _verify_one_file(path, report, pool, jobs, fmt, mapping, show, on_finding, on_round)
+            _verify_one_file(
+                path, report, pool, jobs, fmt, mapping, show, on_finding, on_round, rules
+            )
     finally:
         if pool is not None:
             pool.shutdown()
@@ -360,6 +404,7 @@ def _verify_one_file(
     show: bool,
     on_finding: Callable[[Finding], None] | None,
     on_round: Callable[[CheckedRound], None] | None,
+    rules: Callable[[CheckedRound], tuple[dict[str, object], ...]] | None = None,
 ) -> None:
     file_report = FileReport(path=path)
     report.files.append(file_report)
@@ -395,6 +440,12 @@ def _verify_one_file(
             emit(Finding(path, checked.line, "mismatch", fields, checked.differences))
         else:
             file_report.matched += 1
+        if rules is not None and checked.game not in (None, "crash"):
+            differences = rules(checked)
+            if differences:
+                file_report.off_catalog += 1
+                fields = ", ".join(str(d["field"]) for d in differences)
+                emit(Finding(path, checked.line, "off_catalog", fields, differences))
         if (
             checked.placed_at is not None
             and checked.seed_revealed_at is not None

@@ -39,6 +39,7 @@ from casino_core.audit._stats import (
 )
 from casino_core.errors import CasinoError
 from casino_core.games import Distribution, get_game, par_sheet
+from casino_core.games._records import RulesCatalog
 
 __all__ = [
     "CertificationReport",
@@ -54,6 +55,8 @@ MAX_CONFIGS: Final = 500
 MIN_ROUNDS_FOR_TESTS: Final = 30
 MIN_RARE_SIDE: Final = 20
 RTP_PRECISION: Final = 0.001
+IMPLAUSIBLE_P: Final = 1e-9
+"""A distribution-free bound below which an observed RTP fails the report outright."""
 
 
 def package_fingerprint() -> dict[str, object]:
@@ -142,6 +145,7 @@ class CertificationReport:
     generator_tests: list[dict[str, object]]
     not_checked: list[str]
     alpha: float
+    failures: list[str] = field(default_factory=list)
 
     def all_tests(self) -> list[dict[str, Any]]:
         return [*self.generator_tests, *(t for c in self.configs for t in _tests_of(c))]
@@ -162,8 +166,12 @@ class CertificationReport:
 
     @property
     def verdict(self) -> str:
-        if not self.verification.clean:
-            return "FINDINGS"
+        """``FAIL`` on any verification finding (a record that does not recompute, a nonce
+        defect, rules off the published catalog) or hard failure (a configuration whose exact
+        RTP is >= 1, an observed RTP its exact distribution makes implausible);
+        ``STATISTICAL FLAGS`` when a test stays significant after Holm; else ``PASS``."""
+        if not self.verification.clean or self.failures:
+            return "FAIL"
         return "STATISTICAL FLAGS" if self.holm_flags() else "PASS"
 
     def as_dict(self) -> dict[str, object]:
@@ -171,6 +179,7 @@ class CertificationReport:
             "report": "casino_core certification report",
             "created_at": self.created_at,
             "verdict": self.verdict,
+            "failures": list(self.failures),
             "alpha": self.alpha,
             "flags_after_holm": [
                 {"test": t["test"], "config": t.get("config", "generator"), "p_value": t["p_value"]}
@@ -209,8 +218,13 @@ def build_report(
     column_map: Mapping[str, str] | None = None,
     alpha: float = DEFAULT_ALPHA,
     progress: bool | None = None,
+    catalog: RulesCatalog | None = None,
 ) -> CertificationReport:
-    """Verify ``paths`` and compute every statistic in the same streaming pass."""
+    """Verify ``paths`` and compute every statistic in the same streaming pass.
+
+    With the operator's published ``catalog``, a record whose rules are not those of a
+    published offering version is a finding (see :func:`verify_files`).
+    """
     configs: dict[tuple[str, str, str], ConfigStats] = {}
     mids: dict[tuple[str, str, str], dict[Fraction, float] | None] = {}
     uniforms: dict[str, _UniformHistogram] = {}
@@ -235,7 +249,13 @@ def build_report(
         stats.add(checked.multiplier, mids[key])
 
     verification = verify_files(
-        paths, jobs=jobs, fmt=fmt, column_map=column_map, progress=progress, on_round=on_round
+        paths,
+        jobs=jobs,
+        fmt=fmt,
+        column_map=column_map,
+        progress=progress,
+        on_round=on_round,
+        catalog=catalog,
     )
     timed = sum(f.timed_records for f in verification.files)
     seeded = sum(f.seeded_records for f in verification.files)
@@ -256,7 +276,10 @@ def build_report(
             f"{overflow:,} rounds in configurations beyond the first {MAX_CONFIGS} (statistics "
             "skipped; they were still verified)."
         )
-    out_configs = [_config_section(stats, alpha, not_checked) for stats in configs.values()]
+    failures: list[str] = []
+    out_configs = [
+        _config_section(stats, alpha, not_checked, failures) for stats in configs.values()
+    ]
     out_configs.sort(key=lambda c: (str(c["game"]), str(c["scheme"]), str(c["params"])))
     generator = [
         hist.ks(alpha, f"Kolmogorov-Smirnov, scheme {scheme}").as_dict()
@@ -271,6 +294,7 @@ def build_report(
         generator_tests=generator,
         not_checked=not_checked,
         alpha=alpha,
+        failures=failures,
     )
 
 
@@ -306,7 +330,42 @@ def _mids(dist: Distribution) -> dict[Fraction, float]:
     return out
 
 
-def _config_section(stats: ConfigStats, alpha: float, not_checked: list[str]) -> dict[str, Any]:
+def _hard_failures(stats: ConfigStats, dist: Distribution, rtp: Fraction) -> list[str]:
+    """What no honest history of this configuration can show, whatever its size.
+
+    * An exact RTP >= 1: the rules pay the player more than they stake on average.
+    * An observed RTP outside [smallest, largest multiplier]: impossible.
+    * An observed RTP that Hoeffding's inequality (no normal approximation: any number of
+      rounds) puts below :data:`IMPLAUSIBLE_P`: ``P(|mean - rtp| >= t) <= 2 exp(-2 n t^2 /
+      (max - min)^2)`` for n rounds with multipliers in [min, max].
+    """
+    label = f"{stats.game} ({stats.scheme}) {stats.params_json}"
+    out = []
+    if rtp >= 1:
+        out.append(f"{label}: the exact RTP is {float(rtp):.6f} (>= 1): the rules pay out more "
+                   "than is staked")  # fmt: skip
+    if not stats.rounds:
+        return out
+    observed = stats.total / stats.rounds
+    low, high = dist.table[0][0], dist.table[-1][0]
+    if not low <= observed <= high:
+        out.append(f"{label}: the observed RTP {float(observed):.6f} lies outside the "
+                   f"multipliers' range [{float(low)}, {float(high)}]")  # fmt: skip
+    elif high > low:
+        t = float(abs(observed - rtp))
+        bound = 2 * math.exp(-2 * stats.rounds * t * t / float(high - low) ** 2)
+        if bound < IMPLAUSIBLE_P:
+            out.append(
+                f"{label}: the observed RTP {float(observed):.6f} over {stats.rounds:,} rounds "
+                f"is implausible for the exact RTP {float(rtp):.6f} (Hoeffding bound "
+                f"{bound:.3g} < {IMPLAUSIBLE_P:g})"
+            )
+    return out
+
+
+def _config_section(
+    stats: ConfigStats, alpha: float, not_checked: list[str], failures: list[str]
+) -> dict[str, Any]:
     section: dict[str, Any] = {
         "game": stats.game,
         "scheme": stats.scheme,
@@ -322,6 +381,7 @@ def _config_section(stats: ConfigStats, alpha: float, not_checked: list[str]) ->
         )
         return section
     sheet = par_sheet(stats.game, json.loads(stats.params_json), dist)
+    failures.extend(_hard_failures(stats, dist, sheet.rtp))
     section["par_sheet"] = {
         "rtp": _decimal(sheet.rtp, 8),
         "rtp_exact": str(sheet.rtp),
@@ -421,6 +481,10 @@ def render_markdown(report: CertificationReport) -> str:
         "statistical flag only if it survives Holm's correction over all tests in this report "
         "(each table still shows every test's own verdict at alpha)",
         "",
+    ]
+    if report.failures:
+        lines += ["## Failures", "", *(f"- {item}" for item in report.failures), ""]
+    lines += [
         "## Inputs",
         "",
         "| file | SHA-256 | bytes | records |",
@@ -432,12 +496,13 @@ def render_markdown(report: CertificationReport) -> str:
         "## Verification",
         "",
         "| file | match | mismatch | malformed | seed pairs | nonce gaps | nonce repeats "
-        "| used after reveal |",
-        "|---|---|---|---|---|---|---|---|",
+        "| used after reveal | off catalog |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [
         f"| {f.path} | {f.matched:,} | {f.mismatched:,} | {f.malformed:,} | {f.seed_pairs:,} "
-        f"| {f.nonce_gaps:,} | {f.nonce_repeats:,} | {f.used_after_reveal:,} |"
+        f"| {f.nonce_gaps:,} | {f.nonce_repeats:,} | {f.used_after_reveal:,} "
+        f"| {f.off_catalog:,} |"
         for f in v.files
     ]
     if v.findings:

@@ -16,7 +16,6 @@ from casino_core.casino._multistep import (
     POLICIES,
     Unchanged,
     advance,
-    check_start,
     max_multi_step_multiplier,
 )
 from casino_core.casino._plan import CasinoStore, PlayPlan, StepResult, key_conflict
@@ -33,6 +32,7 @@ from casino_core.casino._types import (
     canonical_json,
     request_fingerprint,
 )
+from casino_core.catalog import Catalog, default_catalog
 from casino_core.errors import (
     ConfigurationError,
     InvalidBet,
@@ -87,6 +87,13 @@ def _describable(round_: Round) -> bool:
     return True
 
 
+def _stricter(a: int | None, b: int | None) -> int | None:
+    """The smaller of two caps, where either may be unset."""
+    if a is None:
+        return b
+    return a if b is None else min(a, b)
+
+
 def _check_ids(operator_id: str, player_id: str) -> None:
     _check_id(operator_id, "operator_id")
     _check_id(player_id, "player_id")
@@ -105,8 +112,12 @@ class Casino:
         store: CasinoStore,
         settings: CasinoSettings | None = None,
         *,
+        catalog: Catalog | None = None,
         observers: Iterable[CasinoObserver] = (),
     ) -> None:
+        if catalog is not None and not isinstance(catalog, Catalog):
+            raise ConfigurationError("catalog must be a casino_core.catalog.Catalog")
+        self._catalog = catalog if catalog is not None else default_catalog()
         self._store = store
         self._settings = settings if settings is not None else CasinoSettings()
         if self._settings.abandoned_policy not in POLICIES:
@@ -126,15 +137,20 @@ class Casino:
         settings: CasinoSettings | None = None,
         *,
         wallet: MemoryWallet | None = None,
+        catalog: Catalog | None = None,
         observers: Iterable[CasinoObserver] = (),
     ) -> Casino:
         """A casino on a fresh (or the given) :class:`MemoryWallet`."""
         from casino_core.casino._memory import MemoryCasinoStore
 
-        return cls(MemoryCasinoStore(wallet), settings, observers=observers)
+        return cls(MemoryCasinoStore(wallet), settings, catalog=catalog, observers=observers)
 
     def __repr__(self) -> str:
         return f"Casino(store={self._store!r}, encrypted_seeds={self._cipher.encrypts})"
+
+    def catalog(self) -> Catalog:
+        """The operator's offerings this casino plays (publish ``catalog().to_json()``)."""
+        return self._catalog
 
     @property
     def wallet(self) -> WalletService:
@@ -222,26 +238,28 @@ class Casino:
         player_id: str,
         currency: Currency | str,
         mode: Mode | str,
-        game: str,
-        params: Mapping[str, object],
+        offering: str,
+        bet: Mapping[str, object],
         stake: int,
         *,
         idempotency_key: str,
     ) -> Round:
-        """Play one instant round in one unit of work; see docs/casino.md.
+        """Play one instant round of an offering in one unit of work; see docs/casino.md.
 
-        Debits ``stake``, takes the player's next nonce, resolves, credits
-        ``floor(stake x multiplier)``, posts both to the journal and stores the round; all of
-        it or none of it. A replay of ``idempotency_key`` returns the first round; the key
-        with another request raises ``IdempotencyConflict``.
+        ``offering`` is an offering id of the casino's catalog (the default catalog names
+        them after the games: ``"dice"``); ``bet`` carries the player's bet fields only
+        (docs/trust-boundary.md): a rule key (``house_edge``, ``table`` ...) or a choice the
+        offering does not allow is refused with ``InvalidBet``. Debits ``stake``, takes the
+        player's next nonce, resolves under the offering's pinned rules, credits
+        ``floor(stake x multiplier)``, posts both to the journal and stores the round with
+        its offering id, version and rules fingerprint; all of it or none of it. A replay of
+        ``idempotency_key`` returns the first round; the key with another request raises
+        ``IdempotencyConflict``.
         """
-        account = AccountKey(operator_id, player_id, currency, mode)  # type: ignore[arg-type]
-        if game not in INSTANT_GAMES:
-            raise InvalidBet(
-                f"game: {game!r} is not an instant game "
-                f"(instant: {', '.join(sorted(INSTANT_GAMES))})"
-            )
-        return self._open(account, game, params, stake, idempotency_key, multi_step=False)
+        return self._open(
+            operator_id, player_id, currency, mode, offering, bet, stake, idempotency_key,
+            multi_step=False,
+        )  # fmt: skip
 
     def start(
         self,
@@ -249,22 +267,22 @@ class Casino:
         player_id: str,
         currency: Currency | str,
         mode: Mode | str,
-        game: str,
-        params: Mapping[str, object],
+        offering: str,
+        bet: Mapping[str, object],
         stake: int,
         *,
         idempotency_key: str,
     ) -> Round:
-        """Start a mines or hilo round: debit the stake and fix its nonce (one unit of work).
+        """Start a mines or hilo round of an offering: debit the stake and fix its nonce.
 
-        ``params`` are the game's rules and, for mines, ``{"mines": m}``; what is played comes
-        with :meth:`act`. The round is ``"playing"`` until it ends. A replay of the key
-        returns the round as it is now.
+        ``bet`` is ``{"mines": m}`` for mines (among the offering's choices, if it lists
+        any) and ``{}`` for hilo; what is played comes with :meth:`act`. The round is
+        ``"playing"`` until it ends. A replay of the key returns the round as it is now.
         """
-        account = AccountKey(operator_id, player_id, currency, mode)  # type: ignore[arg-type]
-        if game not in MULTI_STEP_GAMES:
-            raise InvalidBet(f"game: {game!r} is not a multi-step game (mines, hilo)")
-        return self._open(account, game, params, stake, idempotency_key, multi_step=True)
+        return self._open(
+            operator_id, player_id, currency, mode, offering, bet, stake, idempotency_key,
+            multi_step=True,
+        )  # fmt: skip
 
     def act(
         self,
@@ -329,38 +347,44 @@ class Casino:
 
     def _open(
         self,
-        account: AccountKey,
-        game: str,
-        params: Mapping[str, object],
+        operator_id: str,
+        player_id: str,
+        currency: Currency | str,
+        mode: Mode | str,
+        offering_id: str,
+        bet: Mapping[str, object],
         stake: int,
         idempotency_key: str,
         *,
         multi_step: bool,
     ) -> Round:
-        operator_id, player_id = account.operator_id, account.player_id
-        if not isinstance(params, Mapping):
-            raise InvalidBet("params: must be a mapping")
-        try:
-            params_json = canonical_json(params)
-        except (TypeError, ValueError):
-            raise InvalidBet("params: must hold JSON values (str, int, decimals, lists)") from None
-        params_doc = json.loads(params_json)  # JSON values only, as stored
+        account = AccountKey(operator_id, player_id, currency, mode)  # type: ignore[arg-type]
+        offering = self._catalog.current(offering_id)
+        game = offering.game
+        if multi_step and game not in MULTI_STEP_GAMES:
+            raise InvalidBet(
+                f"offering: {offering.id!r} offers {game}, not a multi-step game (mines, hilo)"
+            )
+        if not multi_step and game not in INSTANT_GAMES:
+            raise InvalidBet(
+                f"offering: {offering.id!r} offers {game}, not an instant game "
+                f"(instant: {', '.join(sorted(INSTANT_GAMES))}); start it with start()"
+            )
+        placed = offering.bet(bet)
+        params_json = placed.params_json
+        rules, parsed_bet = placed.rules, placed.bet
         g = get_game(game)
-        if multi_step:
-            rules, bet = check_start(game, params_doc)
-        else:
-            rules, bet = g.parse(params_doc)
         stake = check_amount(stake)
         key = check_idempotency_key(idempotency_key)
         if len(key) > MAX_ROUND_KEY:
             raise InvalidInput(f"a round's idempotency key has at most {MAX_ROUND_KEY} characters")
         code = account.currency.code
         fingerprint = request_fingerprint(
-            operator_id, player_id, code, account.currency.decimals, account.mode.value, game,
-            params_doc, str(stake),
+            operator_id, player_id, code, account.currency.decimals, account.mode.value,
+            offering.id, placed.bet_json, str(stake),
         )  # fmt: skip
         limits = self._settings
-        cap = limits.max_stake.get(code)
+        cap = _stricter(limits.max_stake.get(code), offering.max_stake.get(code))
         if cap is not None and stake > cap:
             return self._limited(
                 account,
@@ -372,7 +396,7 @@ class Casino:
                 f"stake {stake} is above the maximum {cap}",
             )
         bankroll = limits.bankroll.get((operator_id, code))
-        cap = limits.max_payout.get(code)
+        cap = _stricter(limits.max_payout.get(code), offering.max_payout.get(code))
         max_win = 0
         if cap is not None or bankroll is not None:
             top = (
@@ -397,7 +421,8 @@ class Casino:
         ) -> tuple[str, Fraction]:
             if multi_step:
                 return "{}", Fraction(0)
-            outcome = g.resolve(rules, bet, make_rng(scheme, server_seed, client_seed, nonce))
+            rng = make_rng(scheme, server_seed, client_seed, nonce)
+            outcome = g.resolve(rules, parsed_bet, rng)
             return canonical_json(g.record_result(outcome)), outcome.multiplier
 
         plan = PlayPlan(
@@ -411,6 +436,7 @@ class Casino:
             bankroll,
             max(0, max_win - stake),
             multi_step,
+            offering.ref,
         )
         try:
             round_, replayed = self._store.play(plan, self._cipher, self._scheme)

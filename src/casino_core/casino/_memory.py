@@ -200,6 +200,7 @@ class MemoryCasinoStore:
                 idempotency_key=plan.key,
                 created_at=receipt.created_at,
                 status="playing" if plan.multi_step else "settled",
+                offering=plan.offering,
             )
             self._keys[(op, plan.key)] = (plan.fingerprint, round_)
             self._by_id[round_.round_id] = len(self._rounds)

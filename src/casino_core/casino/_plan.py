@@ -12,6 +12,7 @@ from typing import Any, Literal, Protocol
 from casino_core.casino._crash_types import CrashStore
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._types import Round, SeedInfo
+from casino_core.catalog import OfferingRef
 from casino_core.errors import IdempotencyConflict, LimitExceeded, RoundInProgress
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
 from casino_core.games import format_multiplier
@@ -55,6 +56,7 @@ class PlayPlan:
     bankroll: int | None  # None: no bankroll check
     max_net_win: int  # largest possible payout - stake (for the bankroll check)
     multi_step: bool = False  # stored as "playing", settled later by act()
+    offering: OfferingRef | None = None  # the offering version the round is played under
 
 
 @dataclass(frozen=True, slots=True)
@@ -183,6 +185,7 @@ def round_from_doc(doc: Mapping[str, Any]) -> Round:
         created_at=from_micros(int(doc["created_us"])),
         status=doc.get("status") or "settled",
         actions=tuple(json.loads(doc.get("actions") or "[]")),
+        offering=OfferingRef.from_text(doc.get("offering")),
     )
 
 

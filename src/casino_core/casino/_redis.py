@@ -293,6 +293,7 @@ class RedisCasinoStore:
                 "mode": acct.mode.value,
                 "game": plan.game,
                 "params": plan.params_json,
+                "offering": "" if plan.offering is None else plan.offering.to_text(),
                 "scheme": pair_scheme.value,
                 "server_seed_hash": pair["hash"],
                 "client_seed": pair["client"],

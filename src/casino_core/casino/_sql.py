@@ -138,6 +138,7 @@ rounds_table = Table(
     Column("mode", String(4), nullable=False),
     Column("game", String(32), nullable=False),
     Column("params", Text, nullable=False),
+    Column("offering", Text, nullable=False),  # OfferingRef.to_text(); "" for none
     Column("scheme", String(16), nullable=False),
     Column("seed_pair_id", _Id, ForeignKey("casino_seed_pairs.id"), nullable=False),
     Column("nonce", BigInteger, nullable=False),
@@ -565,6 +566,7 @@ class SqlCasinoStore:
                 "mode": acct.mode.value,
                 "game": plan.game,
                 "params": plan.params_json,
+                "offering": "" if plan.offering is None else plan.offering.to_text(),
                 "scheme": pair_scheme.value,
                 "seed_pair_id": taken.id,
                 "nonce": nonce,

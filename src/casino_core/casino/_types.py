@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from casino_core.catalog import OfferingRef
 from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.games._records import _jsonable as jsonable
 
@@ -133,6 +134,7 @@ class Round:
     created_at: datetime
     status: str = "settled"
     actions: tuple[Any, ...] = ()
+    offering: OfferingRef | None = None
 
     def record(
         self, server_seed: str | None, revealed_at: datetime | None = None
@@ -159,6 +161,8 @@ class Round:
             params=params,
             result=dict(self.result),
         )
+        if self.offering is not None:
+            out.update(self.offering.as_dict())
         if self.status != "forfeited":
             out["multiplier"] = self.multiplier
         out["placed_at"] = _timestamp(self.created_at)

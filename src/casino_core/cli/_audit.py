@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from casino_core.cli._args import int_at_least
+from casino_core.cli._catalog import add_catalog_argument, load_catalog
 from casino_core.errors import InvalidInput
 from casino_core.fairness import ByteStream, Scheme, ServerSeed, validate_client_seed
 
@@ -56,7 +57,11 @@ def _verify(args: argparse.Namespace) -> int:
     from casino_core.audit import verify_files
 
     report = verify_files(
-        args.files, jobs=args.jobs, fmt=args.format, column_map=_parse_map(args.map)
+        args.files,
+        jobs=args.jobs,
+        fmt=args.format,
+        column_map=_parse_map(args.map),
+        catalog=load_catalog(args.catalog),
     )
     if args.json:
         print(json.dumps(report.as_dict(), sort_keys=True))
@@ -118,7 +123,12 @@ def _report(args: argparse.Namespace) -> int:
     if not files:
         raise InvalidInput("give FILE arguments, --simulate N, or both")
     report = build_report(
-        files, jobs=args.jobs, fmt=args.format, column_map=_parse_map(args.map), alpha=args.alpha
+        files,
+        jobs=args.jobs,
+        fmt=args.format,
+        column_map=_parse_map(args.map),
+        alpha=args.alpha,
+        catalog=load_catalog(args.catalog),
     )
     (out / "report.json").write_text(json.dumps(report.as_dict(), indent=2, sort_keys=True))
     (out / "report.md").write_text(render_markdown(report))
@@ -128,7 +138,9 @@ def _report(args: argparse.Namespace) -> int:
         written.append("report.html")
     print(f"{report.verification.records:,} rounds; verdict {report.verdict}")
     print("wrote " + ", ".join(str(out / name) for name in written))
-    return {"PASS": 0, "STATISTICAL FLAGS": 1}.get(report.verdict, report.verification.exit_code)
+    if report.verdict == "PASS":
+        return 0
+    return max(1, report.verification.exit_code)
 
 
 _count = int_at_least(0, "_count")
@@ -172,6 +184,7 @@ def register(sub: Any) -> None:
     verify.add_argument(
         "--map", action="append", default=[], metavar="COLUMN=FIELD", help="CSV column name"
     )
+    add_catalog_argument(verify)
     verify.add_argument("--show", type=int, default=20, help="findings to print (default 20)")
     verify.add_argument("--json", action="store_true", help="print the whole report as JSON")
     verify.set_defaults(func=_verify)
@@ -207,4 +220,5 @@ def register(sub: Any) -> None:
     report.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD")
     report.add_argument("--alpha", type=float, default=0.01)
     report.add_argument("--html", action="store_true", help="also write report.html")
+    add_catalog_argument(report)
     report.set_defaults(func=_report)

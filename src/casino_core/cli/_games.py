@@ -23,6 +23,7 @@ from contextlib import ExitStack
 from decimal import Decimal
 from typing import IO, Any
 
+from casino_core.cli._catalog import add_catalog_argument, load_catalog
 from casino_core.errors import InvalidInput
 from casino_core.fairness import Scheme
 from casino_core.games import (
@@ -91,7 +92,7 @@ def _verify(args: argparse.Namespace) -> int:
                 raise InvalidInput(f"cannot read {args.file}: {exc.strerror}") from None
         if show_progress:
             progress = _Progress(stream)
-        for check in verify_lines(stream):
+        for check in verify_lines(stream, catalog=load_catalog(args.catalog)):
             summary.add(check)
             _report(args, check)
             if progress is not None and summary.total % _PROGRESS_EVERY == 0:
@@ -154,6 +155,7 @@ def register(sub: SubParsers) -> None:
     )
     verify.add_argument("file", metavar="FILE", help="a JSON Lines file, or - for stdin")
     verify.add_argument("--json", action="store_true", help="one JSON line per record")
+    add_catalog_argument(verify)
     verify.set_defaults(func=_verify)
 
     par = sub.add_parser("par-sheet", help="the exact PAR sheet of a game configuration")

@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from casino_core.errors import CasinoError, InvalidInput
 from casino_core.fairness import (
@@ -52,6 +52,7 @@ __all__ = [
     "RECORD_VERSION",
     "Difference",
     "RecordCheck",
+    "RulesCatalog",
     "VerifySummary",
     "format_multiplier",
     "make_crash_record",
@@ -82,8 +83,12 @@ RECORD_FIELDS: Final = (
     "salt",
     "placed_at",
     "seed_revealed_at",
+    "offering_id",
+    "offering_version",
+    "rules_fingerprint",
 )
 """Every field of round record v1, in the order the docs list them."""
+_FINGERPRINT: Final = re.compile(r"[0-9a-f]{64}")
 _KNOWN: Final = frozenset(RECORD_FIELDS)
 _TIMESTAMPS: Final = ("placed_at", "seed_revealed_at")
 
@@ -315,6 +320,7 @@ def _check_fields(record: Mapping[str, Any], required: Iterable[str]) -> dict[st
     for key in _TIMESTAMPS:
         if key in record:
             parse_timestamp(record[key], key)
+    _check_offering(record)
     params = record.get("params")
     if params is None:
         params = {}
@@ -323,6 +329,25 @@ def _check_fields(record: Mapping[str, Any], required: Iterable[str]) -> dict[st
     if not isinstance(record["result"], Mapping):
         raise InvalidInput("result: must be an object")
     return dict(params)
+
+
+def _check_offering(record: Mapping[str, Any]) -> None:
+    """The optional offering fields come together, well formed (``Catalog.check_record``
+    compares them with the published catalog)."""
+    present = [k for k in ("offering_id", "offering_version", "rules_fingerprint") if k in record]
+    if not present:
+        return
+    if len(present) != 3:
+        raise InvalidInput("offering_id, offering_version and rules_fingerprint come together")
+    oid, version, fingerprint = (
+        record["offering_id"], record["offering_version"], record["rules_fingerprint"]
+    )  # fmt: skip
+    if not isinstance(oid, str) or not 1 <= len(oid) <= 64:
+        raise InvalidInput("offering_id: must be a string of 1-64 characters")
+    if type(version) is not int or not 1 <= version <= 10**9:
+        raise InvalidInput("offering_version: must be an integer >= 1")
+    if not isinstance(fingerprint, str) or not _FINGERPRINT.fullmatch(fingerprint):
+        raise InvalidInput("rules_fingerprint: must be 64 lowercase hex characters")
 
 
 def parse_timestamp(value: object, field_name: str = "timestamp") -> datetime:
@@ -401,12 +426,24 @@ def _verify_seeded(
     return diffs, outcome.multiplier
 
 
-def verify_record(record: Mapping[str, Any], line: int = 0) -> RecordCheck:
+class RulesCatalog(Protocol):
+    """What record verification asks of a published catalog (``casino_core.catalog.Catalog``):
+    the (field, recorded, published) differences between a record and its offering."""
+
+    def check_record(self, record: Mapping[str, Any]) -> list[tuple[str, object, object]]: ...
+
+
+def verify_record(
+    record: Mapping[str, Any], line: int = 0, *, catalog: RulesCatalog | None = None
+) -> RecordCheck:
     """Recompute one parsed record; :class:`InvalidInput` if it is malformed.
 
     Checks the commitment (when ``server_seed_hash`` is given), every key of ``result`` and
     the ``multiplier`` (when given). Games come from the registry, so any registered game
     verifies; crash records are recomputed with :func:`~casino_core.fairness.crash_point`.
+    With the operator's published ``catalog``, a seeded record must also name an offering
+    version of it whose rules are exactly the record's (its differences are reported like
+    any other: a record played under rules the operator did not publish is a mismatch).
     """
     if not isinstance(record, Mapping):
         raise InvalidInput("a round record is a JSON object")
@@ -423,15 +460,19 @@ def verify_record(record: Mapping[str, Any], line: int = 0) -> RecordCheck:
             if key in record:
                 raise InvalidInput(f"{key}: only crash records carry {key}")
         diffs, multiplier = _verify_seeded(record, params)
+        if catalog is not None:
+            diffs.extend(Difference(*d) for d in catalog.check_record(record))
     name = game if isinstance(game, str) else None
     return RecordCheck(line, name, tuple(diffs), multiplier=multiplier)
 
 
-def verify_lines(lines: Iterable[str | bytes], start: int = 1) -> Iterator[RecordCheck]:
+def verify_lines(
+    lines: Iterable[str | bytes], start: int = 1, *, catalog: RulesCatalog | None = None
+) -> Iterator[RecordCheck]:
     """Verify JSON Lines one at a time (flat memory); blank lines are skipped.
 
     A line that is not a valid record yields a ``malformed`` check whose error names the line
-    number (counted from ``start``) and the field.
+    number (counted from ``start``) and the field. ``catalog``: see :func:`verify_record`.
     """
     for number, raw in enumerate(lines, start):
         try:
@@ -442,7 +483,7 @@ def verify_lines(lines: Iterable[str | bytes], start: int = 1) -> Iterator[Recor
                 record = json.loads(text, parse_float=Decimal)
             except ValueError as exc:
                 raise InvalidInput(f"not valid JSON ({exc})") from None
-            yield verify_record(record, number)
+            yield verify_record(record, number, catalog=catalog)
         except (CasinoError, ValueError, TypeError) as exc:
             message = exc.message if isinstance(exc, CasinoError) else f"{exc}"
             yield RecordCheck(number, None, error=f"line {number}: {message}")
