@@ -19,6 +19,7 @@ import _service_data
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.redis import RedisCasinoStore
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
+from casino_core.catalog import Catalog
 from casino_core.wallet.redis import RedisDemoWallet
 from casino_core.wallet.sql import SqlWallet, make_engine
 
@@ -138,7 +139,16 @@ class CasinoFactory:
         self._made: list[Casino] = []
         self._redis: RedisKeys | None = None
 
-    def __call__(self, settings: CasinoSettings | None = None) -> Casino:
+    def __call__(
+        self, settings: CasinoSettings | None = None, *, catalog: Catalog | None = None
+    ) -> Casino:
+        """A casino on this backend; with ``catalog``, playing the operator's offerings."""
+        casino = self._build(settings)
+        if catalog is not None:
+            casino = Casino(casino._store, settings, catalog=catalog)
+        return casino
+
+    def _build(self, settings: CasinoSettings | None) -> Casino:
         request = self._request
         if self.name == "memory":
             casino = Casino.in_memory(settings)

@@ -268,7 +268,7 @@ class Offering:
                     raise ConfigurationError(
                         f"offering {self.id}: choices.{name}: values are ints or strings"
                     )
-            out[name] = tuple(sorted(set(items), key=str))
+            out[name] = tuple(sorted(set(items), key=lambda v: (isinstance(v, str), v)))
         return out
 
     def _check_caps(self, caps: Mapping[str, int], name: str) -> dict[str, int]:
@@ -550,7 +550,10 @@ class Catalog:
             data = tomllib.loads(text) if file.suffix == ".toml" else _strict_json(text)
         except (UnicodeDecodeError, ValueError, tomllib.TOMLDecodeError, RecursionError) as exc:
             raise ConfigurationError(f"catalog {file}: not valid: {exc}") from None
-        return cls.from_dict(data)
+        try:
+            return cls.from_dict(data)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"catalog {file}: {exc.message}") from None
 
     # -- what the auditor checks ----------------------------------------------------------
 

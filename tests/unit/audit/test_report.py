@@ -102,7 +102,7 @@ class TestPlantedDefects:
         kinds = {(f.kind, f.line) for f in report.verification.findings}
         assert ("mismatch", tampered_at + 1) in kinds
         assert any(kind == "nonce_gap" for kind, _ in kinds)
-        assert report.verdict == "FINDINGS"
+        assert report.verdict == "FAIL"
         assert "mismatch" in render_markdown(report)
 
     def test_seed_grinding_is_flagged(self, tmp_path: Path) -> None:
