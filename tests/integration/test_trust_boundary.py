@@ -220,12 +220,15 @@ class TestPinnedOfferings:
         second = Casino(first._store, None, catalog=catalog2)
         new = second.play(operator, "alice", "USD", account.mode, "wheel-main", bet, 100,
                           idempotency_key="new")  # fmt: skip
-        assert old.offering == v1.ref and new.offering == v2.ref
-        assert "table" not in old.params and len(new.params["table"]) == 10  # type: ignore[arg-type]
+        assert old.offering == v1.ref
+        assert new.offering == v2.ref
+        assert "table" not in old.params
+        assert len(new.params["table"]) == 10
         # A replay of the old key returns the old round under version 1.
         again = second.play(operator, "alice", "USD", account.mode, "wheel-main", bet, 100,
                             idempotency_key="old")  # fmt: skip
-        assert again.offering == v1.ref and again.round_id == old.round_id
+        assert again.offering == v1.ref
+        assert again.round_id == old.round_id
         second.rotate_seed(operator, "alice")
         lines = second.export(operator).jsonl().splitlines()
         assert all(c.ok for c in verify_lines(lines, catalog=catalog2))

@@ -110,7 +110,8 @@ class TestReportFails:
         for _ in range(1000):
             stats.add(top, None)
         failures = _hard_failures(stats, dist, dist.mean())
-        assert len(failures) == 1 and "implausible" in failures[0]
+        assert len(failures) == 1
+        assert "implausible" in failures[0]
         honest = ConfigStats("dice", "unbiased", "{}")
         for i in range(1000):
             honest.add(top if i % 2 else dist.table[0][0], None)
