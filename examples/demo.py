@@ -10,22 +10,33 @@ the revealed seed alone.
 
 from __future__ import annotations
 
+import json
 import os
 import tempfile
 from pathlib import Path
 
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
+from casino_core.catalog import Catalog, Offering
 from casino_core.games import verify_lines
 from casino_core.wallet import AccountKey
 from casino_core.wallet.sql import SqlWallet, make_engine
 
-BETS = [
-    ("dice", {"target": "50.5", "condition": "over"}),
-    ("limbo", {"target": "2"}),
-    ("roulette", {"bets": [{"kind": "red", "amount": 1}]}),
-    ("keno", {"picks": [3, 17, 29]}),
-    ("plinko", {"rows": 8, "risk": "low"}),
+CATALOG = Catalog(
+    [  # the operator's offerings: rules pinned here, published, never taken from a bet
+        Offering("dice-main", "dice", {"house_edge": "1/100"}),
+        Offering("limbo-main", "limbo", {"max_target": "1000"}),
+        Offering("roulette-eu", "roulette", {"variant": "european"}),
+        Offering("keno-classic", "keno", choices={"risk": ["classic"]}),
+        Offering("plinko-main", "plinko", choices={"rows": [8, 16], "risk": ["low", "high"]}),
+    ]
+)
+BETS = [  # what the player sends: the bet only
+    ("dice-main", {"target": "50.5", "condition": "over"}),
+    ("limbo-main", {"target": "2"}),
+    ("roulette-eu", {"bets": [{"kind": "red", "amount": 1}]}),
+    ("keno-classic", {"picks": [3, 17, 29]}),
+    ("plinko-main", {"rows": 8, "risk": "low"}),
 ]
 
 
@@ -33,19 +44,23 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{Path(tmp) / 'casino.db'}")
         create_casino_schema(engine)
-        casino = Casino(SqlCasinoStore(SqlWallet(engine)), CasinoSettings(seed_key=os.urandom(32)))
+        casino = Casino(
+            SqlCasinoStore(SqlWallet(engine)),
+            CasinoSettings(seed_key=os.urandom(32)),
+            catalog=CATALOG,
+        )
         alice = AccountKey("demo-op", "alice", "USD")
         casino.wallet.open_account(alice)
         casino.wallet.credit(alice, 100_00, idempotency_key="deposit-1", system_account="deposits")
 
         seeds = casino.seeds("demo-op", "alice")
         print(f"Before any bet the player sees the commitment {seeds.server_seed_hash[:16]}...")
-        for n, (game, params) in enumerate(BETS):
+        for n, (offering, bet) in enumerate(BETS):
             r = casino.play(
-                "demo-op", "alice", "USD", "real", game, params, 1_00, idempotency_key=f"bet-{n}"
+                "demo-op", "alice", "USD", "real", offering, bet, 1_00, idempotency_key=f"bet-{n}"
             )
             print(
-                f"  {game:8} nonce {r.nonce}: x{r.multiplier:<6} pays {r.payout / 100:5.2f}"
+                f"  {offering:12} nonce {r.nonce}: x{r.multiplier:<6} pays {r.payout / 100:5.2f}"
                 f"  balance {r.balance_after / 100:.2f} USD"
             )
 
@@ -53,13 +68,18 @@ def main() -> None:
         print(f"Client seed changed: server seed revealed {rotation.revealed.server_seed[:16]}...")
 
         # The export streams page by page (JSON Lines); verify_lines reads it as it comes.
-        checks = list(verify_lines(casino.export_lines("demo-op", "alice")))
+        # With the published catalog, the auditor checks the rules as well as the draws.
+        published = Catalog.from_dict(json.loads(casino.catalog().to_json()))
+        checks = list(verify_lines(casino.export_lines("demo-op", "alice"), catalog=published))
         ledger = casino.wallet.reconcile("demo-op")
         casino.close()
     matched = sum(c.ok for c in checks)
     if matched != len(BETS) or not ledger.ok:
         raise SystemExit(f"verification failed: {matched} matched, ledger ok={ledger.ok}")
-    print(f"Auditor: {matched} of {len(BETS)} exported rounds verified, journal reconciles: OK")
+    print(
+        f"Auditor: {matched} of {len(BETS)} exported rounds verified against the published "
+        "catalog, journal reconciles: OK"
+    )
 
 
 if __name__ == "__main__":
