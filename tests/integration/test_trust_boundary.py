@@ -245,3 +245,40 @@ class TestDefaultCatalog:
     def test_ids_are_the_games(self) -> None:
         assert [o.id for o in default_catalog()] == sorted(RULE_KEYS)
         assert all(o.version == 1 for o in default_catalog())
+
+
+class TestMultiStepOfferings:
+    """Mines and hilo rounds carry their offering and verify against the catalog."""
+
+    def test_mines_and_hilo_records(self, casino_factory: CasinoFactory, operator: str) -> None:
+        mines = Offering("mines-2", "mines", {"house_edge": "2/100"}, choices={"mines": [3]})
+        hilo = Offering("hilo-short", "hilo", {"max_actions": 5})
+        catalog = Catalog([mines, hilo])
+        casino = casino_factory(catalog=catalog)
+        account = funded(casino, operator)
+        m = casino.start(operator, "alice", "USD", account.mode, "mines-2", {"mines": 3}, 100,
+                         idempotency_key="m")  # fmt: skip
+        assert m.offering == mines.ref
+        assert m.params == {"mines": 3, "house_edge": "1/50"}
+        m = casino.act(operator, m.round_id, {"reveal": 0}, step=0)
+        if m.status == "playing":
+            m = casino.act(operator, m.round_id, "cash_out", step=1)
+        h = casino.start(operator, "alice", "USD", account.mode, "hilo-short", {}, 100,
+                         idempotency_key="h")  # fmt: skip
+        step = 0
+        while h.status == "playing" and step < 4:
+            h = casino.act(operator, h.round_id, "likelier", step=step)
+            step += 1
+        if h.status == "playing":
+            h = casino.act(operator, h.round_id, "cash_out", step=step)
+        assert h.status != "playing"
+        casino.rotate_seed(operator, "alice")
+        export = casino.export(operator)
+        assert {r["offering_id"] for r in export.records} == {"mines-2", "hilo-short"}
+        checks = list(verify_lines(export.jsonl().splitlines(), catalog=catalog))
+        assert all(c.ok for c in checks), [c.as_dict() for c in checks]
+        # The same records against a catalog where mines-2 pinned another edge: flagged.
+        other = Catalog([Offering("mines-2", "mines", choices={"mines": [3]}), hilo])
+        flagged = [c for c in verify_lines(export.jsonl().splitlines(), catalog=other) if not c.ok]
+        assert [c.game for c in flagged] == ["mines"]
+        assert {d.field for d in flagged[0].differences} == {"rules_fingerprint", "params"}
