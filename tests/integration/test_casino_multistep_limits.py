@@ -7,6 +7,7 @@ import pytest
 from _casino_backends import CasinoFactory, money_mode
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino._multistep import max_multi_step_multiplier
+from casino_core.catalog import Catalog, Offering
 from casino_core.errors import LimitExceeded
 from casino_core.games import payout_minor
 from casino_core.wallet import AccountKey
@@ -52,18 +53,14 @@ class TestStartGuards:
         self, casino_factory: CasinoFactory, operator: str
     ) -> None:
         """Hilo with 2 actions is bounded at 167.31x; the default 52 actions is refused."""
-        casino = casino_factory(CasinoSettings(max_payout={"USD": 200_00}))
+        catalog = Catalog(
+            [Offering("hilo-2", "hilo", {"max_actions": 2}), Offering("hilo", "hilo")]
+        )
+        casino = casino_factory(CasinoSettings(max_payout={"USD": 200_00}), catalog=catalog)
         funded(casino, operator)
         mode = casino_factory.mode
         r = casino.start(
-            operator,
-            "alice",
-            "USD",
-            mode,
-            "hilo",
-            {"max_actions": 2},
-            1_00,
-            idempotency_key="small",
+            operator, "alice", "USD", mode, "hilo-2", {}, 1_00, idempotency_key="small"
         )
         assert r.status == "playing"
         with pytest.raises(LimitExceeded):
