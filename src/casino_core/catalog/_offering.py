@@ -376,7 +376,7 @@ class Offering:
                 raise InvalidBet(f"{key}: not a field of a {self.game} bet (fields: {fields})")
         try:
             doc: dict[str, Any] = json.loads(_canonical(bet))
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, RecursionError):
             raise InvalidBet("bet: must hold JSON values (str, int, decimals, lists)") from None
         return doc
 

@@ -26,7 +26,10 @@ HONEST_BETS: dict[str, list[dict[str, Any]]] = {
     "plinko": [{"rows": 8, "risk": "low"}, {"rows": 16, "risk": "high"}],
     "roulette": [{"bets": [{"kind": "red", "amount": 1}]}],
     "wheel": [{"segments": 10, "risk": "low"}, {"segments": 30, "risk": "medium"}],
+    "mines": [{"mines": 3}],
+    "hilo": [{}],
 }
+"""Bets on every offering of the default catalog."""
 
 
 def play_export(casino: Casino, path: Path, plays: list[tuple[str, dict[str, Any]]]) -> Path:
@@ -35,10 +38,25 @@ def play_export(casino: Casino, path: Path, plays: list[tuple[str, dict[str, Any
     casino.wallet.open_account(account)
     casino.wallet.credit(account, 10**9, idempotency_key="dep", system_account="deposits")
     for i, (offering, bet) in enumerate(plays):
-        casino.play("op", "p", "USD", "real", offering, bet, 100, idempotency_key=f"k{i}")
+        if offering in ("mines", "hilo"):
+            play_multi_step(casino, offering, bet, f"k{i}")
+        else:
+            casino.play("op", "p", "USD", "real", offering, bet, 100, idempotency_key=f"k{i}")
     casino.rotate_seed("op", "p")
     path.write_text(casino.export("op").jsonl())
     return path
+
+
+def play_multi_step(casino: Casino, offering: str, bet: dict[str, Any], key: str) -> None:
+    """Start a mines or hilo round and play it to its end (reveal / guess, then cash out)."""
+    r = casino.start("op", "p", "USD", "real", offering, bet, 100, idempotency_key=key)
+    step = 0
+    while r.status == "playing" and step < 3:
+        action: object = {"reveal": step} if offering == "mines" else "likelier"
+        r = casino.act("op", r.round_id, action, step=step)
+        step += 1
+    if r.status == "playing":
+        casino.act("op", r.round_id, "cash_out", step=step)
 
 
 def catalog_file(tmp_path: Path, catalog: Catalog) -> Path:
@@ -133,6 +151,8 @@ class TestHonestExportPasses:
         casino = Casino.in_memory()
         plays = [(g, b) for g, bets in HONEST_BETS.items() for b in bets for _ in range(15)]
         path = play_export(casino, tmp_path / "honest.jsonl", plays)
+        played = {json.loads(line)["offering_id"] for line in path.read_text().splitlines()}
+        assert played == {o.id for o in default_catalog()}
         catalog = catalog_file(tmp_path, casino.catalog())
         report = build_report([str(path)], progress=False, catalog=Catalog.load(catalog))
         assert report.verdict == "PASS", (report.failures, report.verification.findings[:3])
