@@ -282,3 +282,30 @@ class TestMultiStepOfferings:
         flagged = [c for c in verify_lines(export.jsonl().splitlines(), catalog=other) if not c.ok]
         assert [c.game for c in flagged] == ["mines"]
         assert {d.field for d in flagged[0].differences} == {"rules_fingerprint", "params"}
+
+
+class TestRetriesAcrossVersions:
+    """A retry of a round played under an earlier version returns that round."""
+
+    def test_retry_after_the_choices_narrowed(
+        self, casino_factory: CasinoFactory, operator: str
+    ) -> None:
+        wide = Catalog([Offering("plinko", "plinko", choices={"rows": [8, 16]})])
+        narrow = wide.revise(Offering("plinko", "plinko", choices={"rows": [8]}))
+        first = casino_factory(catalog=wide)
+        account = funded(first, operator)
+        bet = {"rows": 16, "risk": "low"}
+        played = first.play(operator, "alice", "USD", account.mode, "plinko", bet, 100,
+                            idempotency_key="k")  # fmt: skip
+        later = Casino(first._store, None, catalog=narrow)
+        again = later.play(operator, "alice", "USD", account.mode, "plinko", bet, 100,
+                           idempotency_key="k")  # fmt: skip
+        assert again == played
+        with pytest.raises(InvalidBet, match="allows 8"):
+            later.play(operator, "alice", "USD", account.mode, "plinko", bet, 100,
+                       idempotency_key="k2")  # fmt: skip
+        withdrawn = Casino(first._store, None, catalog=Catalog([Offering("dice", "dice")]))
+        assert withdrawn.play(operator, "alice", "USD", account.mode, "plinko", bet, 100,
+                              idempotency_key="k") == played  # fmt: skip
+        balance = later.wallet.balance(account).available
+        assert balance == 100_000 - 100 + played.payout

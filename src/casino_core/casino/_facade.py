@@ -32,7 +32,7 @@ from casino_core.casino._types import (
     canonical_json,
     request_fingerprint,
 )
-from casino_core.catalog import Catalog, default_catalog
+from casino_core.catalog import Catalog, Offering, PlacedBet, default_catalog
 from casino_core.errors import (
     ConfigurationError,
     InvalidBet,
@@ -345,6 +345,23 @@ class Casino:
             self._emit("round_settled", r)
         return r, True
 
+    def _place(
+        self, offering_id: str, bet: Mapping[str, object], *, multi_step: bool
+    ) -> tuple[Offering, PlacedBet]:
+        """The current version of the offering and the bet it accepts (or ``InvalidBet``)."""
+        offering = self._catalog.current(offering_id)
+        game = offering.game
+        if multi_step and game not in MULTI_STEP_GAMES:
+            raise InvalidBet(
+                f"offering: {offering.id!r} offers {game}, not a multi-step game (mines, hilo)"
+            )
+        if not multi_step and game not in INSTANT_GAMES:
+            raise InvalidBet(
+                f"offering: {offering.id!r} offers {game}, not an instant game "
+                f"(instant: {', '.join(sorted(INSTANT_GAMES))}); start it with start()"
+            )
+        return offering, offering.bet(bet)
+
     def _open(
         self,
         operator_id: str,
@@ -359,30 +376,34 @@ class Casino:
         multi_step: bool,
     ) -> Round:
         account = AccountKey(operator_id, player_id, currency, mode)  # type: ignore[arg-type]
-        offering = self._catalog.current(offering_id)
-        game = offering.game
-        if multi_step and game not in MULTI_STEP_GAMES:
-            raise InvalidBet(
-                f"offering: {offering.id!r} offers {game}, not a multi-step game (mines, hilo)"
-            )
-        if not multi_step and game not in INSTANT_GAMES:
-            raise InvalidBet(
-                f"offering: {offering.id!r} offers {game}, not an instant game "
-                f"(instant: {', '.join(sorted(INSTANT_GAMES))}); start it with start()"
-            )
-        placed = offering.bet(bet)
-        params_json = placed.params_json
-        rules, parsed_bet = placed.rules, placed.bet
-        g = get_game(game)
         stake = check_amount(stake)
         key = check_idempotency_key(idempotency_key)
         if len(key) > MAX_ROUND_KEY:
             raise InvalidInput(f"a round's idempotency key has at most {MAX_ROUND_KEY} characters")
+        if not isinstance(offering_id, str) or not isinstance(bet, Mapping):
+            raise InvalidBet("offering, bet: an offering id and a mapping of bet fields")
+        try:
+            bet_json = canonical_json(bet)
+        except (TypeError, ValueError, RecursionError):
+            raise InvalidBet("bet: must hold JSON values (str, int, decimals, lists)") from None
         code = account.currency.code
         fingerprint = request_fingerprint(
             operator_id, player_id, code, account.currency.decimals, account.mode.value,
-            offering.id, placed.bet_json, str(stake),
+            offering_id, bet_json, str(stake),
         )  # fmt: skip
+        try:
+            offering, placed = self._place(offering_id, bet, multi_step=multi_step)
+        except InvalidBet:
+            # A retry of a round played under an earlier version of the offering (or before
+            # it was withdrawn) returns that round; anything else is refused as it stands.
+            known = self._store.find_round(operator_id, key)
+            if known is not None and known[0] == fingerprint:
+                return known[1]
+            raise
+        game = offering.game
+        params_json = placed.params_json
+        rules, parsed_bet = placed.rules, placed.bet
+        g = get_game(game)
         limits = self._settings
         cap = _stricter(limits.max_stake.get(code), offering.max_stake.get(code))
         if cap is not None and stake > cap:

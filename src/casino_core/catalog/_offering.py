@@ -162,14 +162,14 @@ class OfferingRef:
 class PlacedBet:
     """A player's bet accepted by an offering: the round's record params and parsed models.
 
-    ``bet_json`` is the canonical JSON of the bet as the player sent it (validated): the
-    part of a round's request fingerprint that the player chose.
+    ``params`` are the validated bet in its canonical form (the bet model's fields, exact
+    numbers as text) plus the pinned rules that differ from the library's defaults (for the
+    table games: the bet's ``table`` when it differs from the published one).
     """
 
     offering: Offering
     params: dict[str, object]
     params_json: str
-    bet_json: str
     rules: Any
     bet: Any
 
@@ -340,23 +340,26 @@ class Offering:
         names the offending key."""
         doc = self._bet_doc(bet)
         game = get_game(self.game)
-        params = dict(doc)
-        if self._record_rules is not None:
-            params.update(self._record_rules)
-        multi_step = self.game in MULTI_STEP_BET
-        if multi_step:
-            rules, parsed = self._start(params)
-        elif isinstance(game, TableGame):
-            parsed = validate_model(game.bet_model, doc)
-            table = game.table(self.rules, parsed)  # InvalidBet naming the field if none
-            if table != self._published_table(game, parsed):
-                params["table"] = [jsonable(m) for m in table]
-            rules = self.rules
+        rule_params = self._record_rules or {}
+        if self.game in MULTI_STEP_BET:
+            rules, mines = self._start({**doc, **rule_params})
+            parsed: Any = None
+            self._check_choice_values({"mines": mines})
+            start = {"mines": mines} if self.game == "mines" else {}
+            params: dict[str, object] = {**start, **rule_params}
         else:
-            rules, parsed = game.parse(params)
-        self._check_choice_values(parsed if not multi_step else doc)
+            if isinstance(game, TableGame):
+                parsed = validate_model(game.bet_model, doc)
+                rules = self.rules
+                table = game.table(rules, parsed)  # InvalidBet naming the field if none
+                if table != self._published_table(game, parsed):
+                    rule_params = {"table": [jsonable(m) for m in table]}
+            else:
+                rules, parsed = game.parse({**doc, **rule_params})
+            self._check_choice_values(parsed)
+            params = {**parsed.model_dump(mode="json"), **rule_params}
         params_json = _canonical(params)
-        return PlacedBet(self, json.loads(params_json), params_json, _canonical(doc), rules, parsed)
+        return PlacedBet(self, json.loads(params_json), params_json, rules, parsed)
 
     def _bet_doc(self, bet: Mapping[str, object] | BaseModel) -> dict[str, Any]:
         if isinstance(bet, BaseModel):
@@ -580,19 +583,32 @@ class Catalog:
         params = record.get("params")
         params = dict(params) if isinstance(params, Mapping) else {}
         played = PLAYED_FIELD.get(offering.game)
-        played_value = params.pop(played, None) if played else None
-        bet_doc = {k: v for k, v in params.items() if k not in RULE_KEYS[offering.game]}
+        if played is not None:
+            params.pop(played, None)
+        rule_keys = RULE_KEYS[offering.game]
         try:
-            expected = offering.bet(bet_doc).params
+            placed = offering.bet({k: v for k, v in params.items() if k not in rule_keys})
         except InvalidBet as exc:
             diffs.append(("params", params, f"a bet offering {oid} v{version} allows ({exc})"))
             return diffs
-        if played is not None and played_value is not None:
-            params[played] = played_value
-            expected = {**expected, played: played_value}
-        if _canonical(params) != _canonical(expected):
-            diffs.append(("params", record.get("params"), expected))
+        if not self._same_rules(offering, params, placed):
+            diffs.append(("params", record.get("params"), placed.params))
         return diffs
+
+    @staticmethod
+    def _same_rules(offering: Offering, params: Mapping[str, Any], placed: PlacedBet) -> bool:
+        """Whether the record's params pay this bet exactly as the offering's rules do."""
+        try:
+            if offering.game in MULTI_STEP_BET:
+                rules, _ = offering._start(params)
+                return bool(rules == placed.rules)
+            game = get_game(offering.game)
+            rules, bet = game.parse(params)
+        except InvalidBet:
+            return False
+        if isinstance(game, TableGame):
+            return bool(game.table(rules, bet) == game.table(placed.rules, placed.bet))
+        return bool(rules == placed.rules)
 
 
 def _strict_json(text: str) -> object:

@@ -11,11 +11,14 @@ A host app checks its own :class:`~casino_core.wallet.WalletService` with::
 """
 
 from casino_core.testing import games, strategies
+from casino_core.testing._casino_conformance import casino_state_machine, run_casino_conformance
 from casino_core.testing._saga_conformance import run_saga_conformance
 from casino_core.testing._wallet_conformance import run_wallet_conformance, wallet_state_machine
 
 __all__ = [
+    "casino_state_machine",
     "games",
+    "run_casino_conformance",
     "run_saga_conformance",
     "run_wallet_conformance",
     "strategies",
