@@ -34,7 +34,7 @@ class TestCasinoConformance:
         engine = make_engine(f"sqlite:///{tmp_path / 'conformance.db'}")
         create_casino_schema(engine)
         store = SqlCasinoStore(SqlWallet(engine))
-        run_casino_conformance(lambda: store, settings=IO_SETTINGS)
+        run_casino_conformance(lambda store=store: store, settings=IO_SETTINGS)
 
     @pytest.mark.postgres
     def test_postgres(self, postgres_url: str) -> None:
@@ -42,7 +42,7 @@ class TestCasinoConformance:
         for schema in _service_data.pg_schema(postgres_url, "cc_conf_", create_casino_schema):
             engine = make_engine(postgres_url, pool_size=2)
             store = SqlCasinoStore(SqlWallet(engine, schema=schema))
-            run_casino_conformance(lambda: store, settings=IO_SETTINGS)
+            run_casino_conformance(lambda store=store: store, settings=IO_SETTINGS)
             engine.dispose()
 
     @pytest.mark.redis
@@ -50,5 +50,5 @@ class TestCasinoConformance:
         """Play money under a fresh key prefix (deleted afterwards)."""
         for prefix in _service_data.redis_prefix(redis_url, "cc-conf-"):
             store = RedisCasinoStore(RedisDemoWallet.from_url(redis_url, prefix=prefix))
-            run_casino_conformance(lambda: store, mode="demo", settings=IO_SETTINGS)
+            run_casino_conformance(lambda store=store: store, mode="demo", settings=IO_SETTINGS)
             store.close()
