@@ -170,8 +170,8 @@ def issue_token(
     seconds = int(ttl.total_seconds()) if isinstance(ttl, timedelta) else ttl
     if type(seconds) is not int or seconds <= 0:
         raise InvalidInput("ttl: a positive number of seconds is required")
-    if not isinstance(player_id, str) or not 0 < len(player_id) <= 128:
-        raise InvalidInput("player: a player id (1-128 characters) is required")
+    if not isinstance(player_id, str) or not 0 < len(player_id.encode()) <= 128:
+        raise InvalidInput("player: a player id (1-128 bytes of UTF-8) is required")
     expiry = int(time.time() if now is None else now) + seconds
     subject = base64.urlsafe_b64encode(player_id.encode()).rstrip(b"=").decode("ascii")
     payload = f"{subject}.{expiry}"

@@ -344,13 +344,16 @@ class TestSessions:
     def test_tokens_round_trip_any_player_id(self, webapp: ModuleType) -> None:
         """Player ids with dots, colons and at-signs survive; the expiry is enforced."""
         now = 1_800_000_000
-        for player in ("alice", "a.b:c@d", "x" * 128):
+        for player in ("alice", "a.b:c@d", "x" * 128, "é" * 64):
             token = webapp.issue_token(SESSION_SECRET, player, 60, now=now)
             assert webapp.verify_token(SESSION_SECRET, token, now=now + 59) == player
             with pytest.raises(Exception, match="expired"):
                 webapp.verify_token(SESSION_SECRET, token, now=now + 60)
         with pytest.raises(ConfigurationError):
             webapp.issue_token(b"short", "alice", 60)
+        for player in ("", "x" * 129, "é" * 65):
+            with pytest.raises(Exception, match="player"):
+                webapp.issue_token(SESSION_SECRET, player, 60)
 
     def test_a_player_cannot_play_for_another(self, client: Any) -> None:
         """Alice's session cannot stake Bob's money, nor read or rotate his seeds."""
