@@ -2,24 +2,35 @@
 
 Example only (``pip install 'casino-core[sql,examples]'``); the library never imports
 Starlette. It shows what a host's HTTP layer does around the facade: pick the operator,
-parse and type-check the request, call the casino in a worker thread (the facade is
-synchronous and thread-safe), and turn casino_core's stable error codes into HTTP statuses
-without leaking anything else. See README.md beside this file for the endpoints.
+authenticate the player (a signed session token; the player never comes from the body),
+parse the request against a strict schema (an offering id and the player's bet fields,
+nothing else: the rules are the operator's :class:`Catalog`, configuration published at
+``GET /catalog``), call the casino in a worker thread (the facade is synchronous and
+thread-safe), and turn casino_core's stable error codes into HTTP statuses without leaking
+anything else. See README.md beside this file for the endpoints and what a real host
+replaces.
 
-    CASINO_WEBAPP_SEED_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))') \\
-        python examples/webapp/app.py
+    export CASINO_WEBAPP_SEED_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')
+    export CASINO_WEBAPP_SESSION_SECRET=$(python -c 'import secrets; print(secrets.token_hex(32))')
+    python examples/webapp/app.py
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import functools
+import hashlib
 import hmac
 import itertools
 import logging
 import os
+import re
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from contextlib import asynccontextmanager
 from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any, Final
 
@@ -38,11 +49,19 @@ from casino_core.casino import (
     SeedRotation,
 )
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
+from casino_core.catalog import Catalog, default_catalog
 from casino_core.errors import CasinoError, ConfigurationError, InvalidInput
 from casino_core.wallet import AccountKey, Balance
 from casino_core.wallet.sql import SqlWallet, make_engine
 
-__all__ = ["STATUS_BY_CODE", "app_from_env", "create_app"]
+__all__ = [
+    "CATALOG_ENV",
+    "STATUS_BY_CODE",
+    "app_from_env",
+    "create_app",
+    "issue_token",
+    "verify_token",
+]
 
 _log = logging.getLogger("casino_webapp")
 
@@ -55,7 +74,8 @@ STATUS_BY_CODE: Final[dict[str, int]] = {
     "UNKNOWN_CURRENCY": 400,
     "UNKNOWN_SCHEME": 400,
     "IDEMPOTENCY_KEY_REQUIRED": 400,  # this app's: no Idempotency-Key header
-    "FORBIDDEN": 403,  # this app's: real-money funding without the admin token
+    "UNAUTHENTICATED": 401,  # this app's: no, a bad or an expired session token
+    "FORBIDDEN": 403,  # this app's: another player's path, or admin-only without the token
     "ACCOUNT_NOT_FOUND": 404,
     "ROUND_NOT_FOUND": 404,  # no such round for this player
     "INSUFFICIENT_FUNDS": 402,
@@ -97,6 +117,10 @@ def _endpoint(fn: Handler) -> Handler:
         except (_Refused, CasinoError) as exc:
             code = exc.code
             status = STATUS_BY_CODE.get(code, 400 if isinstance(exc, InvalidInput) else 500)
+            if status == 401:
+                response = _error(status, code, exc.message)
+                response.headers["WWW-Authenticate"] = "Bearer"
+                return response
             if status < 500:
                 return _error(status, code, exc.message)
             # A storage or configuration message may name hosts or tables: log it, say less.
@@ -109,10 +133,98 @@ def _endpoint(fn: Handler) -> Handler:
     return wrapped
 
 
+# -- sessions ---------------------------------------------------------------------------
+
+SESSION_TTL: Final = 3600
+"""Seconds a session token lives by default."""
+
+MAX_SESSION_TTL: Final = 24 * 3600
+"""The longest session the admin endpoint issues."""
+
+MIN_SECRET_BYTES: Final = 32
+
+_MAX_TOKEN: Final = 512
+_EXPIRY: Final = re.compile(r"[0-9]{1,12}")
+_SESSION_CONTEXT: Final = b"casino-webapp-session-v1\x00"
+
+
+def _check_secret(secret: object) -> bytes:
+    if not isinstance(secret, bytes) or len(secret) < MIN_SECRET_BYTES:
+        raise ConfigurationError(f"the session secret must be {MIN_SECRET_BYTES}+ random bytes")
+    return secret
+
+
+def _mac(secret: bytes, payload: str) -> bytes:
+    mac = hmac.new(secret, _SESSION_CONTEXT + payload.encode("ascii"), hashlib.sha256)
+    return mac.hexdigest().encode("ascii")
+
+
+def issue_token(
+    secret: bytes, player_id: str, ttl: int | timedelta = SESSION_TTL, *, now: float | None = None
+) -> str:
+    """A session token for ``player_id`` that expires ``ttl`` seconds after ``now``.
+
+    ``<player id, base64url>.<expiry, unix seconds>.<HMAC-SHA256 of both, hex>`` under the
+    server's ``secret``: enough for an example. A real host has its own login and sessions.
+    """
+    seconds = int(ttl.total_seconds()) if isinstance(ttl, timedelta) else ttl
+    if type(seconds) is not int or seconds <= 0:
+        raise InvalidInput("ttl: a positive number of seconds is required")
+    if not isinstance(player_id, str) or not 0 < len(player_id.encode()) <= 128:
+        raise InvalidInput("player: a player id (1-128 bytes of UTF-8) is required")
+    expiry = int(time.time() if now is None else now) + seconds
+    subject = base64.urlsafe_b64encode(player_id.encode()).rstrip(b"=").decode("ascii")
+    payload = f"{subject}.{expiry}"
+    return f"{payload}.{_mac(_check_secret(secret), payload).decode('ascii')}"
+
+
+def verify_token(secret: bytes, token: str, *, now: float | None = None) -> str:
+    """The player id of a token :func:`issue_token` signed with ``secret`` and that has not
+    expired; else ``UNAUTHENTICATED``. The MAC is compared in constant time, first: nothing
+    of a token is read before it is known to be the server's."""
+    refused = _Refused("UNAUTHENTICATED", "the session token is not valid")
+    parts = token.split(".") if len(token) <= _MAX_TOKEN else []
+    if len(parts) != 3:
+        raise refused
+    subject, expiry, mac = parts
+    try:
+        payload = f"{subject}.{expiry}"
+        if not hmac.compare_digest(_mac(_check_secret(secret), payload), mac.encode()):
+            raise refused
+    except UnicodeEncodeError:
+        raise refused from None
+    if not _EXPIRY.fullmatch(expiry):
+        raise refused
+    if int(expiry) <= (time.time() if now is None else now):
+        raise _Refused("UNAUTHENTICATED", "the session token has expired; sign in again")
+    try:
+        return base64.urlsafe_b64decode(subject + "=" * (-len(subject) % 4)).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        raise refused from None
+
+
+def _bearer(request: Request) -> str:
+    scheme, _, token = request.headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "bearer" or not token:
+        raise _Refused(
+            "UNAUTHENTICATED", "a session token is required: Authorization: Bearer <token>"
+        )
+    return token.strip()
+
+
 # -- request parsing --------------------------------------------------------------------
 
+FUND_FIELDS: Final = frozenset({"currency", "mode", "amount"})
+ROTATE_FIELDS: Final = frozenset({"scheme"})
+CLIENT_SEED_FIELDS: Final = frozenset({"client_seed"})
+BET_REQUEST_FIELDS: Final = frozenset({"offering", "bet", "stake", "currency", "mode"})
+"""A play or start body: the offering id and the player's bet, never the rules."""
+ACT_FIELDS: Final = frozenset({"action", "step"})
+SESSION_FIELDS: Final = frozenset({"player", "ttl"})
 
-async def _body(request: Request) -> dict[str, Any]:
+
+async def _body(request: Request, fields: frozenset[str]) -> dict[str, Any]:
+    """The JSON object body; a key that is not one of ``fields`` is refused (strict)."""
     raw = await request.body()
     if not raw:
         return {}
@@ -122,6 +234,12 @@ async def _body(request: Request) -> dict[str, Any]:
         raise InvalidInput("the body must be a JSON object") from None
     if not isinstance(body, dict):
         raise InvalidInput("the body must be a JSON object")
+    unknown = sorted(set(body) - fields)
+    if unknown:
+        name = unknown[0] if len(unknown[0]) <= 64 else unknown[0][:64] + "..."
+        raise InvalidInput(
+            f"{name}: not a field of this request (fields: {', '.join(sorted(fields))})"
+        )
     return body
 
 
@@ -157,12 +275,16 @@ def _key(request: Request, player: str) -> str:
 
 
 def _round(r: Round) -> dict[str, object]:
+    ref = r.offering
     return {
         "round_id": r.round_id,
         "player_id": r.player_id,
         "currency": r.currency,
         "mode": r.mode,
         "game": r.game,
+        "offering_id": ref.offering_id if ref else None,
+        "offering_version": ref.version if ref else None,
+        "rules_fingerprint": ref.rules_fingerprint if ref else None,
         "params": dict(r.params),
         "scheme": r.scheme.value,
         "server_seed_hash": r.server_seed_hash,
@@ -216,11 +338,16 @@ def _balance(account: AccountKey, b: Balance) -> dict[str, object]:
 
 # -- the app ----------------------------------------------------------------------------
 
+CATALOG_ENV: Final = "CASINO_CORE_CATALOG"
+"""The environment variable naming the operator's catalog file (JSON or TOML)."""
+
 
 def create_app(
     database: str | Path,
     *,
     seed_key: bytes,
+    session_secret: bytes,
+    catalog: Catalog | None = None,
     operator_id: str = "webapp-demo",
     admin_token: str | None = None,
     settings: CasinoSettings | None = None,
@@ -229,14 +356,21 @@ def create_app(
 ) -> Starlette:
     """The web app over a casino on ``database`` (a SQLite path, or a SQLAlchemy URL).
 
-    ``seed_key`` (32+ random bytes) encrypts the server seeds at rest. ``operator_id`` is
-    fixed for the whole app here; a real host takes it from the authenticated API client
-    (one operator must never reach another's players). ``admin_token`` enables funding real
-    money (``Authorization: Bearer <token>``); without it only play money can be funded.
+    ``seed_key`` (32+ random bytes) encrypts the server seeds at rest. ``session_secret``
+    (32+ random bytes) signs the players' session tokens (:func:`issue_token`); every player
+    endpoint acts for the token's player only. ``catalog`` is the operator's offerings
+    (default: the library's :func:`~casino_core.catalog.default_catalog`), published at
+    ``GET /catalog``; a request names an offering and carries bet fields only. ``operator_id``
+    is fixed for the whole app here; a real host takes it from the authenticated API client
+    (one operator must never reach another's players). ``admin_token`` enables the admin
+    endpoints (``Authorization: Bearer <token>``): funding real money and issuing sessions.
     ``settings`` (limits, scheme) get ``seed_key`` put in. ``metrics=True`` (needs the
     ``metrics`` extra) counts rounds, rotations and limits on a registry of this app and
     serves it at ``GET /metrics``; a real host would guard that path.
     """
+    secret = _check_secret(session_secret)
+    offerings = catalog if catalog is not None else default_catalog()
+    published = offerings.to_json()
     url = str(database) if "://" in str(database) else f"sqlite:///{database}"
     engine = make_engine(url)
     create_casino_schema(engine)
@@ -252,20 +386,50 @@ def create_app(
         watchers.append(PrometheusObserver(registry))
         scrape = functools.partial(generate_latest, registry)
     store = SqlCasinoStore(SqlWallet(engine))
-    casino = Casino(store, replace(base, seed_key=seed_key), observers=watchers)
+    casino = Casino(store, replace(base, seed_key=seed_key), catalog=offerings, observers=watchers)
     op = operator_id
+    admin = None if admin_token is None else f"Bearer {admin_token}".encode()
+
+    def is_admin(request: Request) -> bool:
+        given = request.headers.get("authorization", "").encode()
+        return admin is not None and hmac.compare_digest(given, admin)
+
+    def session_player(request: Request) -> str:
+        """The player of the request's session token; a path's player must be that one."""
+        player = verify_token(secret, _bearer(request))
+        if request.path_params.get("player", player) != player:
+            raise _Refused("FORBIDDEN", "this session is another player's")
+        return player
+
+    @_endpoint
+    async def catalog_endpoint(request: Request) -> Response:
+        return Response(published, media_type="application/json")
+
+    @_endpoint
+    async def new_session(request: Request) -> Response:
+        if not is_admin(request):
+            raise _Refused("FORBIDDEN", "issuing sessions needs the admin token")
+        body = await _body(request, SESSION_FIELDS)
+        ttl = body.get("ttl", SESSION_TTL)
+        if type(ttl) is not int or not 0 < ttl <= MAX_SESSION_TTL:
+            raise InvalidInput(f"ttl: an integer number of seconds, 1 to {MAX_SESSION_TTL}")
+        now = int(time.time())
+        token = issue_token(secret, _text(body, "player"), ttl, now=now)
+        expires = datetime.fromtimestamp(now + ttl, UTC).isoformat()
+        return JSONResponse({"token": token, "player": body["player"], "expires_at": expires})
 
     @_endpoint
     async def fund(request: Request) -> Response:
         player = request.path_params["player"]
-        body = await _body(request)
+        admin_call = is_admin(request)
+        if not admin_call:
+            session_player(request)
+        body = await _body(request, FUND_FIELDS)
         account = _account(op, player, body)
         amount = _int(body, "amount")
-        if account.mode.value == "real":
+        if account.mode.value == "real" and not admin_call:
             # Real money comes from the host's payment flow; this stands in for its admin API.
-            given = request.headers.get("authorization", "")
-            if admin_token is None or not hmac.compare_digest(given, f"Bearer {admin_token}"):
-                raise _Refused("FORBIDDEN", "funding real money needs the admin token")
+            raise _Refused("FORBIDDEN", "funding real money needs the admin token")
         key = f"fund:{_key(request, player)}"
 
         def run() -> Balance:
@@ -277,49 +441,49 @@ def create_app(
 
     @_endpoint
     async def balance(request: Request) -> Response:
-        query = dict(request.query_params)
-        player = request.path_params["player"]
-        account = _account(op, player, query)
+        account = _account(op, session_player(request), dict(request.query_params))
         return JSONResponse(
             _balance(account, await run_in_threadpool(casino.wallet.balance, account))
         )
 
     @_endpoint
     async def seeds(request: Request) -> Response:
-        info = await run_in_threadpool(casino.seeds, op, request.path_params["player"])
+        info = await run_in_threadpool(casino.seeds, op, session_player(request))
         return JSONResponse(_seeds(info))
 
     @_endpoint
     async def rotate(request: Request) -> Response:
-        body = await _body(request)
+        player = session_player(request)
+        body = await _body(request, ROTATE_FIELDS)
         scheme = _text(body, "scheme") if "scheme" in body else None
         rotation = await run_in_threadpool(
-            functools.partial(casino.rotate_seed, op, request.path_params["player"], scheme=scheme)
+            functools.partial(casino.rotate_seed, op, player, scheme=scheme)
         )
         return JSONResponse(_rotation(rotation))
 
     @_endpoint
     async def client_seed(request: Request) -> Response:
-        body = await _body(request)
+        player = session_player(request)
+        body = await _body(request, CLIENT_SEED_FIELDS)
         rotation = await run_in_threadpool(
-            casino.set_client_seed, op, request.path_params["player"], _text(body, "client_seed")
+            casino.set_client_seed, op, player, _text(body, "client_seed")
         )
         return JSONResponse(_rotation(rotation))
 
     async def _open(request: Request, opener: Callable[..., Round]) -> Response:
-        player = request.path_params["player"]
-        body = await _body(request)
-        params = body.get("params", {})
-        if not isinstance(params, dict):
-            raise InvalidInput("params: a JSON object is required")
+        player = session_player(request)
+        body = await _body(request, BET_REQUEST_FIELDS)
+        bet = body.get("bet", {})
+        if not isinstance(bet, dict):
+            raise InvalidInput("bet: a JSON object of the offering's bet fields is required")
         call = functools.partial(
             opener,
             op,
             player,
             _text(body, "currency"),
             _text(body, "mode", "real"),
-            _text(body, "game"),
-            params,
+            _text(body, "offering"),
+            bet,  # rule keys (house_edge, table ...) are refused by the casino: INVALID_BET
             _int(body, "stake"),
             idempotency_key=_key(request, player),
         )
@@ -335,8 +499,8 @@ def create_app(
 
     @_endpoint
     async def act(request: Request) -> Response:
-        player, round_id = request.path_params["player"], request.path_params["round_id"]
-        body = await _body(request)
+        player, round_id = session_player(request), request.path_params["round_id"]
+        body = await _body(request, ACT_FIELDS)
         if "action" not in body:
             raise InvalidInput("action: required")
         step = body.get("step")
@@ -350,7 +514,7 @@ def create_app(
 
     @_endpoint
     async def export(request: Request) -> Response:
-        player = request.path_params["player"]
+        player = session_player(request)
         pending = request.query_params.get("pending") == "true"
         # Streamed page by page (flat memory). The header needs the count before the
         # lines: export_counts is a separate pass that builds no records.
@@ -377,6 +541,8 @@ def create_app(
 
     p = "/players/{player}"
     routes = [
+        Route("/catalog", catalog_endpoint, methods=["GET"]),
+        Route("/admin/sessions", new_session, methods=["POST"]),
         Route(f"{p}/fund", fund, methods=["POST"]),
         Route(f"{p}/balance", balance, methods=["GET"]),
         Route(f"{p}/seeds", seeds, methods=["GET"]),
@@ -394,24 +560,36 @@ def create_app(
     return app
 
 
+def _hex_secret(name: str) -> bytes:
+    """A required secret of 32+ random bytes given as 64+ hex characters in ``$name``."""
+    try:
+        value = bytes.fromhex(os.environ[name])
+    except (KeyError, ValueError):
+        value = b""
+    if len(value) < MIN_SECRET_BYTES:
+        raise ConfigurationError(f"set {name} to 64+ hex characters (32+ random bytes)")
+    return value
+
+
 def app_from_env() -> Starlette:
     """The app configured from the environment (what ``uvicorn --factory`` calls).
 
-    ``CASINO_WEBAPP_SEED_KEY`` (required: 64+ hex characters, i.e. 32+ bytes),
+    ``CASINO_WEBAPP_SEED_KEY`` and ``CASINO_WEBAPP_SESSION_SECRET`` (required: 64+ hex
+    characters, i.e. 32+ bytes, each its own), ``CASINO_CORE_CATALOG`` (the operator's
+    catalog file, JSON or TOML; default the library's default catalog),
     ``CASINO_WEBAPP_DB`` (default ``casino-webapp.db``), ``CASINO_WEBAPP_OPERATOR``,
     ``CASINO_WEBAPP_ADMIN_TOKEN`` (optional), ``CASINO_WEBAPP_METRICS=1`` (serve
     ``/metrics``; needs prometheus-client). Nothing falls back silently: a missing or short
-    key refuses to start.
+    secret, or a catalog file that is not valid, refuses to start.
     """
-    try:
-        seed_key = bytes.fromhex(os.environ["CASINO_WEBAPP_SEED_KEY"])
-    except (KeyError, ValueError):
-        raise ConfigurationError(
-            "set CASINO_WEBAPP_SEED_KEY to 64+ hex characters (32+ random bytes)"
-        ) from None
+    seed_key = _hex_secret("CASINO_WEBAPP_SEED_KEY")
+    session_secret = _hex_secret("CASINO_WEBAPP_SESSION_SECRET")
+    catalog_file = os.environ.get(CATALOG_ENV)
     return create_app(
         os.environ.get("CASINO_WEBAPP_DB", "casino-webapp.db"),
         seed_key=seed_key,
+        session_secret=session_secret,
+        catalog=Catalog.load(catalog_file) if catalog_file else None,
         operator_id=os.environ.get("CASINO_WEBAPP_OPERATOR", "webapp-demo"),
         admin_token=os.environ.get("CASINO_WEBAPP_ADMIN_TOKEN") or None,
         metrics=os.environ.get("CASINO_WEBAPP_METRICS") == "1",
