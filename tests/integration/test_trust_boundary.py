@@ -309,3 +309,18 @@ class TestRetriesAcrossVersions:
                               idempotency_key="k") == played  # fmt: skip
         balance = later.wallet.balance(account).available
         assert balance == 100_000 - 100 + played.payout
+
+
+class TestAcceptedBetsAreRemembered:
+    """A repeated bet is validated once; what is remembered cannot be changed by a caller."""
+
+    def test_same_bet_same_placement(self) -> None:
+        offering = Offering("dice-r", "dice")
+        bet = {"target": "50", "condition": "over"}
+        first = offering.bet(bet)
+        assert offering.bet(dict(bet)) is first
+        bet["target"] = "1"  # the caller's mapping, changed afterwards
+        assert offering.bet({"target": "50", "condition": "over"}).params["target"] == "50"
+        with pytest.raises(TypeError):
+            first.params["house_edge"] = "0"  # type: ignore[index]
+        assert offering.bet(bet) is not first

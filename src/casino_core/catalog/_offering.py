@@ -29,6 +29,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final
 
 from pydantic import BaseModel, ValidationError
@@ -68,6 +69,9 @@ CATALOG_FORMAT: Final = 1
 
 MAX_OFFERINGS: Final = 10_000
 """The most offering versions one catalog holds (a published file is bounded too)."""
+
+PLACED_CACHE: Final = 4096
+"""How many accepted bets an offering remembers (then it forgets them all and starts over)."""
 
 MAX_CATALOG_BYTES: Final = 16 * 1024 * 1024
 """The largest catalog file :meth:`Catalog.load` reads."""
@@ -168,7 +172,7 @@ class PlacedBet:
     """
 
     offering: Offering
-    params: dict[str, object]
+    params: Mapping[str, object]  # read-only
     params_json: str
     rules: Any
     bet: Any
@@ -186,6 +190,7 @@ class Offering:
     """
 
     __slots__ = (
+        "_placed",
         "_record_rules",
         "choices",
         "fingerprint",
@@ -249,6 +254,7 @@ class Offering:
         self.max_stake = self._check_caps(max_stake or {}, "max_stake")
         self.max_payout = self._check_caps(max_payout or {}, "max_payout")
         self._record_rules = self._record_rule_params()
+        self._placed: dict[str, PlacedBet] = {}
         self.fingerprint = hashlib.sha256(_canonical(self.canonical()).encode()).hexdigest()
 
     def _check_choices(self, choices: Mapping[str, Iterable[object]]) -> dict[str, tuple[Any, ...]]:
@@ -337,8 +343,30 @@ class Offering:
     def bet(self, bet: Mapping[str, object] | BaseModel) -> PlacedBet:
         """Accept a player's bet: refuse rule keys and disallowed choices, return the round's
         record params (pinned rules + bet) with the parsed rules and bet. ``InvalidBet``
-        names the offending key."""
-        doc = self._bet_doc(bet)
+        names the offending key.
+
+        Accepted bets are remembered by their canonical JSON (at most
+        :data:`PLACED_CACHE` per offering), so a bet repeated round after round is validated
+        once: the result is immutable and depends on nothing but the bet and the offering.
+        """
+        if isinstance(bet, BaseModel):
+            bet = bet.model_dump(mode="json")
+        if not isinstance(bet, Mapping):
+            raise InvalidBet(f"bet: expected an object of bet fields, got {type(bet).__name__}")
+        self._check_keys(bet)
+        try:
+            text = _canonical(bet)
+        except (TypeError, ValueError, RecursionError):
+            raise InvalidBet("bet: must hold JSON values (str, int, decimals, lists)") from None
+        placed = self._placed.get(text)
+        if placed is None:
+            placed = self._accept(json.loads(text))
+            if len(self._placed) >= PLACED_CACHE:
+                self._placed.clear()
+            self._placed[text] = placed
+        return placed
+
+    def _accept(self, doc: dict[str, Any]) -> PlacedBet:
         game = get_game(self.game)
         rule_params = self._record_rules or {}
         if self.game in MULTI_STEP_BET:
@@ -359,13 +387,11 @@ class Offering:
             self._check_choice_values(parsed)
             params = {**parsed.model_dump(mode="json"), **rule_params}
         params_json = _canonical(params)
-        return PlacedBet(self, json.loads(params_json), params_json, rules, parsed)
+        return PlacedBet(
+            self, MappingProxyType(json.loads(params_json)), params_json, rules, parsed
+        )
 
-    def _bet_doc(self, bet: Mapping[str, object] | BaseModel) -> dict[str, Any]:
-        if isinstance(bet, BaseModel):
-            bet = bet.model_dump(mode="json")
-        if not isinstance(bet, Mapping):
-            raise InvalidBet(f"bet: expected an object of bet fields, got {type(bet).__name__}")
+    def _check_keys(self, bet: Mapping[Any, object]) -> None:
         rule_keys = RULE_KEYS[self.game]
         allowed = BET_FIELDS[self.game]
         for key in sorted(bet, key=str):
@@ -377,11 +403,6 @@ class Offering:
             if key not in allowed:
                 fields = ", ".join(sorted(allowed)) or "none"
                 raise InvalidBet(f"{key}: not a field of a {self.game} bet (fields: {fields})")
-        try:
-            doc: dict[str, Any] = json.loads(_canonical(bet))
-        except (TypeError, ValueError, RecursionError):
-            raise InvalidBet("bet: must hold JSON values (str, int, decimals, lists)") from None
-        return doc
 
     def _start(self, params: Mapping[str, object]) -> tuple[Any, Any]:
         from casino_core.casino._multistep import check_start  # the start rules live there
@@ -592,7 +613,7 @@ class Catalog:
             diffs.append(("params", params, f"a bet offering {oid} v{version} allows ({exc})"))
             return diffs
         if not self._same_rules(offering, params, placed):
-            diffs.append(("params", record.get("params"), placed.params))
+            diffs.append(("params", record.get("params"), dict(placed.params)))
         return diffs
 
     @staticmethod
