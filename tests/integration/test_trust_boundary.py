@@ -319,7 +319,7 @@ class TestAcceptedBetsAreRemembered:
         bet = {"target": "50", "condition": "over"}
         first = offering.bet(bet)
         assert offering.bet(dict(bet)) is first
-        bet["target"] = "1"  # the caller's mapping, changed afterwards
+        bet["target"] = "20"  # the caller's mapping, changed afterwards
         assert offering.bet({"target": "50", "condition": "over"}).params["target"] == "50"
         with pytest.raises(TypeError):
             first.params["house_edge"] = "0"  # type: ignore[index]
