@@ -25,6 +25,7 @@ __all__ = [
     "Game",
     "Outcome",
     "ParSheet",
+    "check_params",
     "floor_to_decimals",
     "par_sheet",
     "payout_minor",
@@ -37,6 +38,16 @@ BetT = TypeVar("BetT", bound=BaseModel)
 OutcomeT = TypeVar("OutcomeT", bound="Outcome", covariant=True)
 RulesC = TypeVar("RulesC", bound=BaseModel, contravariant=True)
 BetC = TypeVar("BetC", bound=BaseModel, contravariant=True)
+
+
+def check_params(params: object) -> Mapping[str, Any]:
+    """``params`` if it is a mapping with string keys, else :class:`InvalidBet`."""
+    if not isinstance(params, Mapping):
+        raise InvalidBet(f"params: expected a mapping, got {type(params).__name__}")
+    for key in params:
+        if not isinstance(key, str):
+            raise InvalidBet(f"params: keys are strings, got {type(key).__name__}")
+    return params
 
 
 def validate_model(model: type[ModelT], data: Mapping[str, Any] | ModelT) -> ModelT:

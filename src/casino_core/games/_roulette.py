@@ -45,10 +45,11 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from casino_core.errors import InvalidBet
+from casino_core._bounds import bounded_list, bounded_text
+from casino_core.errors import InvalidBet, InvalidInput
 from casino_core.fairness import Rng, Scheme
-from casino_core.games._core import Distribution, validate_model
-from casino_core.games._formula import value_probabilities
+from casino_core.games._core import Distribution, check_params, validate_model
+from casino_core.games._formula import ParamInt, value_probabilities
 from casino_core.games._registry import register_game
 from casino_core.games._tables import check_keys, split_list
 
@@ -149,17 +150,21 @@ class RouletteWager(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: RouletteBetKind
-    numbers: tuple[int, ...] = ()
-    which: int | None = Field(None, ge=1, le=3)
-    amount: int = Field(1, ge=1, le=10**30)
+    numbers: tuple[ParamInt, ...] = ()
+    which: ParamInt | None = Field(None, ge=1, le=3)
+    amount: ParamInt = Field(1, ge=1, le=10**30)
 
     @field_validator("numbers", mode="before")
     @classmethod
     def _numbers(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = [p for p in value.replace("-", ",").split(",") if p.strip()]
-        if isinstance(value, list | tuple):
-            return tuple(_pocket_number(v) for v in value)
+        try:
+            if isinstance(value, str):
+                text = bounded_text(value, "numbers")
+                value = [p for p in text.replace("-", ",").split(",") if p.strip()]
+            if isinstance(value, list | tuple):
+                return tuple(_pocket_number(v) for v in bounded_list(value, "numbers"))
+        except InvalidInput as exc:
+            raise ValueError(exc.message) from None
         return value
 
     @field_validator("numbers")
@@ -181,7 +186,10 @@ def _params_wagers(value: object) -> object:
     """
     if not isinstance(value, str) or value.strip().startswith("["):
         return split_list(value)
-    text = value.strip()
+    try:
+        text = bounded_text(value, "bets").strip()
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from None
     wagers: list[dict[str, object]] = []
     for part in text.split(";"):
         if not part.strip():
@@ -322,6 +330,7 @@ class RouletteGame:
     name = "roulette"
 
     def parse(self, params: Mapping[str, object]) -> tuple[RouletteRules, RouletteBet]:
+        check_params(params)
         check_keys(params, ("variant", "bets"), self.name)
         rules = validate_model(RouletteRules, {k: v for k, v in params.items() if k != "bets"})
         bet = validate_model(RouletteBet, {"bets": params.get("bets")})
