@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from typing import IO, Any, Final
@@ -50,6 +50,7 @@ __all__ = [
     "bounded_list",
     "bounded_number_text",
     "bounded_text",
+    "check_nesting",
     "load_json",
 ]
 
@@ -180,6 +181,23 @@ def bounded_list(value: object, what: str = "", limit: int = MAX_LIST_ITEMS) -> 
     if len(value) > limit:
         raise _refuse(what, f"a list has at most {limit:,} items, got {len(value):,}")
     return list(value)
+
+
+def check_nesting(value: object, what: str = "", limit: int = MAX_JSON_DEPTH) -> None:
+    """Refuse a structure of mappings, lists and tuples nested deeper than ``limit`` (what a
+    JSON document may hold), walking it without recursion."""
+    stack: list[tuple[object, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if isinstance(item, Mapping):
+            children: Iterable[object] = item.values()
+        elif isinstance(item, list | tuple):
+            children = item
+        else:
+            continue
+        if depth >= limit:
+            raise _refuse(what, f"nested deeper than {limit} levels")
+        stack.extend((child, depth + 1) for child in children)
 
 
 def _refuse_constant(name: str) -> Any:
