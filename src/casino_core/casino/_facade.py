@@ -42,6 +42,7 @@ from casino_core.errors import (
 )
 from casino_core.fairness import Scheme, make_rng, validate_client_seed
 from casino_core.games import get_game, payout_minor
+from casino_core.games._core import check_params
 from casino_core.money import Currency
 from casino_core.wallet import AccountKey, MemoryWallet, Mode, WalletService
 from casino_core.wallet._types import _check_id, check_amount, check_idempotency_key
@@ -340,6 +341,7 @@ class Casino:
         operator_id, player_id = account.operator_id, account.player_id
         if not isinstance(params, Mapping):
             raise InvalidBet("params: must be a mapping")
+        check_params(params)  # bounded before canonical_json: str keys, at most 32 deep
         try:
             params_json = canonical_json(params)
         except (TypeError, ValueError):

@@ -17,7 +17,8 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ValidationError
 
-from casino_core.errors import InvalidBet
+from casino_core._bounds import check_nesting
+from casino_core.errors import InvalidBet, InvalidInput
 from casino_core.fairness import Rng, Scheme
 
 __all__ = [
@@ -41,12 +42,17 @@ BetC = TypeVar("BetC", bound=BaseModel, contravariant=True)
 
 
 def check_params(params: object) -> Mapping[str, Any]:
-    """``params`` if it is a mapping with string keys, else :class:`InvalidBet`."""
+    """``params`` if it is a mapping with string keys nested at most
+    :data:`~casino_core._bounds.MAX_JSON_DEPTH` deep, else :class:`InvalidBet`."""
     if not isinstance(params, Mapping):
         raise InvalidBet(f"params: expected a mapping, got {type(params).__name__}")
     for key in params:
         if not isinstance(key, str):
             raise InvalidBet(f"params: keys are strings, got {type(key).__name__}")
+    try:
+        check_nesting(params, "params")
+    except InvalidInput as exc:
+        raise InvalidBet(exc.message) from None
     return params
 
 
