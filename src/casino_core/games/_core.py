@@ -9,7 +9,8 @@ as Fractions under that RNG scheme, from which the PAR sheet follows exactly.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -26,6 +27,7 @@ __all__ = [
     "Game",
     "Outcome",
     "ParSheet",
+    "as_value_error",
     "check_params",
     "floor_to_decimals",
     "par_sheet",
@@ -39,6 +41,17 @@ BetT = TypeVar("BetT", bound=BaseModel)
 OutcomeT = TypeVar("OutcomeT", bound="Outcome", covariant=True)
 RulesC = TypeVar("RulesC", bound=BaseModel, contravariant=True)
 BetC = TypeVar("BetC", bound=BaseModel, contravariant=True)
+
+
+@contextmanager
+def as_value_error() -> Iterator[None]:
+    """Inside a pydantic validator: an :class:`InvalidInput` becomes a plain ``ValueError``
+    with its message, which pydantic words as a field error (and validate_model turns into
+    one :class:`InvalidBet`)."""
+    try:
+        yield
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from None
 
 
 def check_params(params: object) -> Mapping[str, Any]:

@@ -38,10 +38,16 @@ from casino_core._bounds import (
     bounded_int,
     bounded_list,
     bounded_text,
+    load_json,
 )
 from casino_core.errors import InvalidInput
 from casino_core.fairness import Scheme
-from casino_core.games._core import check_params, floor_to_decimals, validate_model
+from casino_core.games._core import (
+    as_value_error,
+    check_params,
+    floor_to_decimals,
+    validate_model,
+)
 
 __all__ = [
     "DEFAULT_HOUSE_EDGE",
@@ -58,6 +64,7 @@ __all__ = [
     "display_multiplier",
     "largest_true",
     "range_probability",
+    "split_list",
     "split_params",
     "to_fraction",
     "value_probabilities",
@@ -73,13 +80,12 @@ BetT = TypeVar("BetT", bound=BaseModel)
 
 
 def to_fraction(value: object) -> Fraction:
-    """An exact Fraction from a Fraction, int, Decimal, numeric string, or a float read as the
-    decimal it prints as (so a JSON ``0.01`` is exactly 1/100), within the number bounds of
-    :mod:`casino_core._bounds` (no huge exponent, no non-ASCII digit, no bool, NaN or inf)."""
-    try:
+    """An exact Fraction from a Fraction, int, Decimal, numeric or ``"p/q"`` string, or a float
+    read as the decimal it prints as (so a JSON ``0.01`` is exactly 1/100), within the number
+    bounds of :mod:`casino_core._bounds` (no huge exponent, no non-ASCII digit, no bool, NaN
+    or inf); else ``ValueError``. Every game's exact numbers and multipliers use it."""
+    with as_value_error():
         return bounded_fraction(value)
-    except InvalidInput as exc:
-        raise ValueError(exc.message) from None
 
 
 ExactNumber = Annotated[
@@ -94,40 +100,45 @@ ExactNumber = Annotated[
 
 
 def _bounded_int(value: object) -> object:
-    try:
+    with as_value_error():
         if isinstance(value, bool | str | int):
             return bounded_int(value)
         if isinstance(value, Decimal | float):
             bounded_decimal(value)  # pydantic's int check then refuses a fraction part
-    except InvalidInput as exc:
-        raise ValueError(exc.message) from None
     return value
 
 
-def _split_text(value: object) -> object:
-    try:
+def split_list(value: object) -> object:
+    """A CLI-friendly list: ``"1,2,3"`` or a JSON array string becomes a list; else unchanged.
+
+    Text and lists beyond :data:`~casino_core._bounds.MAX_TEXT` characters or
+    :data:`~casino_core._bounds.MAX_LIST_ITEMS` items raise ``ValueError``.
+    """
+    with as_value_error():
         if isinstance(value, str):
-            text = bounded_text(value, "a list param")
-            value = [part.strip() for part in text.split(",") if part.strip()]
+            text = bounded_text(value, "a list param").strip()
+            if text.startswith("["):
+                try:
+                    value = load_json(text, "a list param")
+                except InvalidInput:
+                    return value
+            else:
+                value = [part.strip() for part in text.split(",") if part.strip()]
         if isinstance(value, list | tuple):
             bounded_list(value, "a list param")
-    except InvalidInput as exc:
-        raise ValueError(exc.message) from None
     return value
 
 
 def _bounded_decimal(value: object) -> Decimal:
-    try:
+    with as_value_error():
         return bounded_decimal(value)
-    except InvalidInput as exc:
-        raise ValueError(exc.message) from None
 
 
 ParamInt = Annotated[int, BeforeValidator(_bounded_int)]
 """An integer field that also takes ASCII integer text (``"3"``, from CLI params) but no bool,
 within :data:`~casino_core._bounds.MAX_DIGITS` digits."""
 
-ParamList = BeforeValidator(_split_text)
+ParamList = BeforeValidator(split_list)
 """Marks a list field that also takes comma-separated text (``"heads,tails"``); bounded to
 :data:`~casino_core._bounds.MAX_TEXT` characters and :data:`~casino_core._bounds.MAX_LIST_ITEMS`
 items."""

@@ -46,9 +46,9 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from casino_core._bounds import bounded_list, bounded_text
-from casino_core.errors import InvalidBet, InvalidInput
+from casino_core.errors import InvalidBet
 from casino_core.fairness import Rng, Scheme
-from casino_core.games._core import Distribution, check_params, validate_model
+from casino_core.games._core import Distribution, as_value_error, check_params, validate_model
 from casino_core.games._formula import ParamInt, value_probabilities
 from casino_core.games._registry import register_game
 from casino_core.games._tables import check_keys, split_list
@@ -157,14 +157,12 @@ class RouletteWager(BaseModel):
     @field_validator("numbers", mode="before")
     @classmethod
     def _numbers(cls, value: object) -> object:
-        try:
+        with as_value_error():
             if isinstance(value, str):
                 text = bounded_text(value, "numbers")
                 value = [p for p in text.replace("-", ",").split(",") if p.strip()]
             if isinstance(value, list | tuple):
                 return tuple(_pocket_number(v) for v in bounded_list(value, "numbers"))
-        except InvalidInput as exc:
-            raise ValueError(exc.message) from None
         return value
 
     @field_validator("numbers")
@@ -186,10 +184,8 @@ def _params_wagers(value: object) -> object:
     """
     if not isinstance(value, str) or value.strip().startswith("["):
         return split_list(value)
-    try:
+    with as_value_error():
         text = bounded_text(value, "bets").strip()
-    except InvalidInput as exc:
-        raise ValueError(exc.message) from None
     wagers: list[dict[str, object]] = []
     for part in text.split(";"):
         if not part.strip():

@@ -18,9 +18,9 @@ from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, field_validator
 
-from casino_core._bounds import bounded_fraction, bounded_list, bounded_text, load_json
-from casino_core.errors import InvalidBet, InvalidInput
+from casino_core.errors import InvalidBet
 from casino_core.games._core import check_params, validate_model
+from casino_core.games._formula import split_list, to_fraction
 
 __all__ = [
     "Multiplier",
@@ -38,15 +38,6 @@ __all__ = [
 
 BetT = TypeVar("BetT", bound=BaseModel)
 RulesT = TypeVar("RulesT", bound="TableRules")
-
-
-def to_fraction(value: object) -> Fraction:
-    """A multiplier from an int, a decimal string or number, or a ``"p/q"`` string; exact and
-    within the number bounds of :mod:`casino_core._bounds`."""
-    try:
-        return bounded_fraction(value)
-    except InvalidInput as exc:
-        raise ValueError(f"not a bounded decimal multiplier: {exc.message}") from None
 
 
 def _non_negative(value: Fraction) -> Fraction:
@@ -109,29 +100,6 @@ def check_keys(params: Mapping[str, object], allowed: Sequence[str], game: str) 
         raise InvalidBet(
             f"{unknown[0]}: unknown {game} parameter (known: {', '.join(sorted(allowed))})"
         )
-
-
-def split_list(value: object) -> object:
-    """A CLI-friendly list: ``"1,2,3"`` or a JSON array string becomes a list; else unchanged.
-
-    Text and lists beyond :data:`~casino_core._bounds.MAX_TEXT` characters or
-    :data:`~casino_core._bounds.MAX_LIST_ITEMS` items raise ``ValueError``.
-    """
-    try:
-        if isinstance(value, str):
-            text = bounded_text(value, "a list param").strip()
-            if text.startswith("["):
-                try:
-                    value = load_json(text, "a list param")
-                except InvalidInput:
-                    return value
-            else:
-                value = [part.strip() for part in text.split(",") if part.strip()]
-        if isinstance(value, list | tuple):
-            bounded_list(value, "a list param")
-    except InvalidInput as exc:
-        raise ValueError(exc.message) from None  # a plain ValueError: pydantic words it
-    return value
 
 
 def check_tables(
