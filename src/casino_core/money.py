@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Self
 
+from casino_core._bounds import bounded_number_text
 from casino_core.errors import InvalidAmount, InvalidInput, UnknownCurrency
 
 __all__ = [
@@ -38,7 +39,7 @@ MAX_MINOR_UNITS = 10**36 - 1
 """The largest magnitude of an amount in minor units (36 decimal digits)."""
 
 _CODE_RE = re.compile(r"[A-Z][A-Z0-9]{1,11}")
-_DECIMAL_RE = re.compile(r"(-?)(\d+)(?:\.(\d+))?")
+_DECIMAL_RE = re.compile(r"(-?)([0-9]+)(?:\.([0-9]+))?")
 _MAX_DECIMALS = 18
 
 
@@ -158,11 +159,16 @@ def parse_amount(text: str, currency: Currency) -> int:
     """Parse ``"12.34"`` (major units) into minor units of ``currency``, exactly.
 
     Accepts an optional leading minus, digits, and at most ``currency.decimals`` decimals.
-    No exponent, no thousands separators, no float: ``"0.1"`` USD is exactly 10 cents.
+    No exponent, no thousands separators, no float: ``"0.1"`` USD is exactly 10 cents. ASCII
+    digits only (``"١٢"`` is refused), at most ``MAX_NUMBER_TEXT`` (160) characters.
     """
     if not isinstance(text, str):
         raise InvalidAmount(f"an amount to parse must be a str, got {type(text).__name__}")
-    match = _DECIMAL_RE.fullmatch(text.strip())
+    try:
+        plain = bounded_number_text(text, "an amount")
+    except InvalidInput as exc:
+        raise InvalidAmount(exc.message) from None
+    match = _DECIMAL_RE.fullmatch(plain)
     if match is None:
         raise InvalidAmount(f"not a plain decimal amount: {text!r}")
     sign, whole, frac = match.groups()

@@ -5,8 +5,12 @@ For every input file it records the SHA-256 of its bytes, recomputes every round
 0, 1, 2, ... in file order with no gap and no repeat), and, on records that carry the optional
 ``placed_at`` and ``seed_revealed_at`` timestamps, that no bet was placed after its seed's
 reveal. Memory stays flat: records are read
-and checked one at a time (or in bounded chunks per worker with ``jobs > 1``), and the only
-state kept per seed pair is the next expected nonce.
+and checked one at a time (or in bounded chunks per worker with ``jobs > 1``, at most
+``MAX_JOBS`` workers), and the only state kept per seed pair is the next expected nonce, under
+a 16-byte hash of the pair. Every line is at most 1 MiB and every record within the bounds of
+:mod:`casino_core._bounds`; an oversize line, a CSV cell over the csv module's field limit
+(131,072 characters) or a CSV file that is not UTF-8 stops the run with
+:class:`~casino_core.errors.InvalidInput`.
 
 CSV files name the record fields in their header row (``game, scheme, server_seed,
 server_seed_hash, client_seed, nonce, params, result, multiplier, game_hash, salt``);
@@ -28,11 +32,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
-from decimal import Decimal
 from fractions import Fraction
 from pathlib import Path
 from typing import IO, Any, Final, TypeVar
 
+from casino_core._bounds import MAX_JOBS, bounded_int, bounded_lines, load_json
 from casino_core.errors import CasinoError, InvalidInput
 from casino_core.fairness import commitment_of, stream_bytes
 from casino_core.games import Difference, RecordCheck, verify_record
@@ -262,9 +266,9 @@ def _check_json_chunk(chunk: list[tuple[int, str]]) -> list[CheckedRound]:
     out = []
     for line, text in chunk:
         try:
-            record = json.loads(text, parse_float=Decimal)
-        except ValueError as exc:
-            out.append(_malformed(line, str(exc)))
+            record = load_json(text, "record")
+        except InvalidInput as exc:
+            out.append(_malformed(line, exc.message))
             continue
         out.append(_check_one(line, record))
     return out
@@ -281,19 +285,38 @@ def _csv_record(row: Mapping[str, str], column_map: Mapping[str, str]) -> dict[s
         if name not in CSV_FIELDS:
             raise InvalidInput(f"CSV column {column!r} is not a round record field")
         if name in _JSON_CELLS:
-            record[name] = json.loads(cell, parse_float=Decimal)
+            record[name] = load_json(cell, name)
         elif name in {"nonce", "version"}:
-            record[name] = int(cell)
+            record[name] = bounded_int(cell, name)
         else:
             record[name] = cell
     return record
 
 
 def _json_lines(handle: IO[bytes]) -> Iterator[tuple[int, str]]:
-    for number, raw in enumerate(handle, 1):
+    for number, raw in enumerate(bounded_lines(handle), 1):
         text = raw.decode("utf-8", errors="replace")
         if text.strip():
             yield number, text
+
+
+def _csv_lines(handle: IO[bytes]) -> Iterator[str]:
+    """The lines of a CSV file as text, each within MAX_LINE_BYTES and strictly UTF-8."""
+    for number, raw in enumerate(bounded_lines(handle), 1):
+        try:
+            yield raw.decode("utf-8")
+        except UnicodeDecodeError:
+            raise InvalidInput(f"line {number}: not UTF-8 text") from None
+
+
+def _pair_key(commitment: str, client_seed: str) -> bytes:
+    """The compact key a seed pair's nonce state is kept under: 16 bytes of BLAKE2b of both
+    (200,000 pairs take a few MiB, whatever the seeds' lengths)."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(commitment.encode())
+    digest.update(b"\0")
+    digest.update(client_seed.encode())
+    return digest.digest()
 
 
 def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
@@ -374,8 +397,8 @@ def verify_files(
     seeded record must name an offering version of it whose rules are exactly the record's
     (a finding of kind ``off_catalog`` otherwise; crash records are pinned by their chain).
     """
-    if jobs < 1:
-        raise InvalidInput(f"jobs must be >= 1, got {jobs}")
+    if type(jobs) is not int or not 1 <= jobs <= MAX_JOBS:
+        raise InvalidInput(f"jobs must be an int in 1..{MAX_JOBS}, got {jobs!r}")
     if fmt not in {"auto", "jsonl", "csv"}:
         raise InvalidInput(f"format must be auto, jsonl or csv, got {fmt!r}")
     show = sys.stderr.isatty() if progress is None else progress
@@ -413,7 +436,7 @@ def _verify_one_file(
     reader = _HashingReader(raw)
     buffered = io.BufferedReader(reader, buffer_size=1 << 20)
     bar = _Progress(size, Path(path).name if path != "-" else "stdin", show and size > 0)
-    next_nonce: dict[tuple[str, str], int] = {}
+    next_nonce: dict[bytes, int] = {}
 
     def emit(finding: Finding) -> None:
         report.add(finding)
@@ -463,9 +486,10 @@ def _verify_one_file(
             )
         if checked.pair is None or checked.nonce is None:
             return
-        expected = next_nonce.get(checked.pair, 0)
+        key = _pair_key(*checked.pair)
+        expected = next_nonce.get(key, 0)
         if checked.nonce == expected:
-            next_nonce[checked.pair] = expected + 1
+            next_nonce[key] = expected + 1
         elif checked.nonce > expected:
             file_report.nonce_gaps += 1
             missing = (
@@ -482,7 +506,7 @@ def _verify_one_file(
                     f"follows {expected - 1}: nonce {missing} missing",
                 )
             )
-            next_nonce[checked.pair] = checked.nonce + 1
+            next_nonce[key] = checked.nonce + 1
         else:
             file_report.nonce_repeats += 1
             emit(
@@ -497,11 +521,16 @@ def _verify_one_file(
 
     try:
         if _is_csv(path, fmt):
-            text = io.TextIOWrapper(buffered, encoding="utf-8", newline="")
-            rows = csv.DictReader(text)
+            rows = csv.DictReader(_csv_lines(buffered))
 
             def csv_checked() -> Iterator[CheckedRound]:
-                for row in rows:
+                while True:
+                    try:
+                        row = next(rows)
+                    except StopIteration:
+                        return
+                    except csv.Error as exc:  # a cell over the field limit, a NUL byte
+                        raise InvalidInput(f"{path}: line {rows.line_num}: {exc}") from None
                     line = rows.line_num
                     try:
                         record = _csv_record(row, mapping)

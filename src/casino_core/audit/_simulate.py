@@ -49,6 +49,19 @@ class Grind:
     game: str
     fraction: float = 0.5
 
+    def __post_init__(self) -> None:
+        if not isinstance(self.game, str) or self.game not in SAMPLE_PARAMS:
+            raise InvalidInput(
+                f"grind: game must be one of {', '.join(sorted(SAMPLE_PARAMS))}, got {self.game!r}"
+            )
+        fraction = self.fraction
+        if (
+            isinstance(fraction, bool)
+            or not isinstance(fraction, int | float)
+            or not 0 < fraction <= 1
+        ):
+            raise InvalidInput(f"grind: fraction must be a number in (0, 1], got {fraction!r}")
+
 
 def _usable_configs() -> list[tuple[str, Mapping[str, object]]]:
     out = []

@@ -12,10 +12,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Mapping
 from datetime import UTC, datetime
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from typing import TYPE_CHECKING, Final
 
+from casino_core._bounds import bounded_decimal
 from casino_core.casino._crash_types import (
     BetPlan,
     CrashChainInfo,
@@ -56,9 +57,9 @@ def _two_decimals(value: object, what: str) -> Decimal:
     if isinstance(value, bool | float) or not isinstance(value, Decimal | int | str):
         raise InvalidBet(f"{what}: a decimal as str, int or Decimal (never a float)")
     try:
-        d = Decimal(value)
-    except (InvalidOperation, ValueError):
-        raise InvalidBet(f"{what}: not a decimal number: {value!r}") from None
+        d = bounded_decimal(value, what)
+    except InvalidInput as exc:
+        raise InvalidBet(exc.message) from None
     if not d.is_finite() or d != d.quantize(_CENT) or d < _MIN_CASH_OUT:
         raise InvalidBet(f"{what}: must be a multiplier of at least 1.01 with two decimals")
     return d.quantize(_CENT)
@@ -100,7 +101,7 @@ class CrashTable:
         retired (its unplayed hashes are never revealed); ``RoundInProgress`` while a round
         of the table is unsettled. Fix the salt with :meth:`set_salt` before the first game.
         """
-        if not isinstance(length, int) or not 1 <= length <= MAX_TABLE_CHAIN:
+        if type(length) is not int or not 1 <= length <= MAX_TABLE_CHAIN:
             raise InvalidInput(f"a table's chain length must be in 1..{MAX_TABLE_CHAIN}")
         if rules is None:
             rules = CrashRules()

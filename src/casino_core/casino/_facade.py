@@ -42,6 +42,7 @@ from casino_core.errors import (
 )
 from casino_core.fairness import Scheme, make_rng, validate_client_seed
 from casino_core.games import get_game, payout_minor
+from casino_core.games._core import check_params
 from casino_core.money import Currency
 from casino_core.wallet import AccountKey, MemoryWallet, Mode, WalletService
 from casino_core.wallet._types import _check_id, check_amount, check_idempotency_key
@@ -382,6 +383,7 @@ class Casino:
             raise InvalidInput(f"a round's idempotency key has at most {MAX_ROUND_KEY} characters")
         if not isinstance(offering_id, str) or not isinstance(bet, Mapping):
             raise InvalidBet("offering, bet: an offering id and a mapping of bet fields")
+        check_params(bet)  # bounded before canonical_json: str keys, at most 32 deep
         try:
             bet_json = canonical_json(bet)
         except (TypeError, ValueError, RecursionError):

@@ -48,6 +48,7 @@ from casino_core.games import (
     get_game,
     validate_model,
 )
+from casino_core.games._core import check_params
 from casino_core.games._records import _jsonable as jsonable
 from casino_core.games._tables import TableGame, TableRules, published_tables
 
@@ -353,6 +354,7 @@ class Offering:
             bet = bet.model_dump(mode="json")
         if not isinstance(bet, Mapping):
             raise InvalidBet(f"bet: expected an object of bet fields, got {type(bet).__name__}")
+        check_params(bet)
         self._check_keys(bet)
         try:
             text = _canonical(bet)

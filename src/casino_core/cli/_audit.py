@@ -7,7 +7,8 @@ import json
 import sys
 from typing import Any
 
-from casino_core.cli._args import int_at_least
+from casino_core._bounds import MAX_JOBS, bounded_decimal
+from casino_core.cli._args import int_at_least, int_between
 from casino_core.cli._catalog import add_catalog_argument, load_catalog
 from casino_core.errors import InvalidInput
 from casino_core.fairness import ByteStream, Scheme, ServerSeed, validate_client_seed
@@ -25,7 +26,7 @@ def _stream(args: argparse.Namespace) -> int:
     remaining = args.bytes
     nonce = args.nonce
     try:
-        if args.per_nonce == 0:
+        if args.per_nonce is None:
             stream = ByteStream(args.server_seed, args.client_seed, nonce)
             while remaining > 0:
                 take = min(_CHUNK, remaining)
@@ -90,7 +91,7 @@ def _grind(text: str | None) -> Any:
     if text is None:
         return None
     game, _, fraction = text.partition(":")
-    return Grind(game, float(fraction) if fraction else 0.5)
+    return Grind(game, float(bounded_decimal(fraction, "--plant-grind")) if fraction else 0.5)
 
 
 def _simulate(args: argparse.Namespace) -> int:
@@ -144,6 +145,21 @@ def _report(args: argparse.Namespace) -> int:
 
 
 _count = int_at_least(0, "_count")
+_positive = int_at_least(1, "_positive")
+_jobs = int_between(1, MAX_JOBS, "_jobs")
+
+
+def _alpha(text: str) -> float:
+    try:
+        value = float(bounded_decimal(text))
+    except InvalidInput as exc:
+        raise argparse.ArgumentTypeError(exc.message) from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1), got {text}")
+    return value
+
+
+_alpha.__name__ = _alpha.__qualname__ = "_alpha"
 
 
 def register(sub: Any) -> None:
@@ -166,7 +182,7 @@ def register(sub: Any) -> None:
     stream.add_argument("--client-seed", required=True)
     stream.add_argument("--nonce", type=_count, default=0)
     stream.add_argument("--bytes", type=_count, required=True, help="how many bytes to write")
-    stream.add_argument("--per-nonce", type=_count, default=0, metavar="K")
+    stream.add_argument("--per-nonce", type=_positive, metavar="K")
     stream.set_defaults(func=_stream)
 
     verify = audit_sub.add_parser(
@@ -179,13 +195,15 @@ def register(sub: Any) -> None:
         ),
     )
     verify.add_argument("files", nargs="+", metavar="FILE", help="a file, or - for stdin")
-    verify.add_argument("--jobs", type=int, default=1, help="worker processes (default 1)")
+    verify.add_argument(
+        "--jobs", type=_jobs, default=1, help=f"worker processes (default 1, at most {MAX_JOBS})"
+    )
     verify.add_argument("--format", choices=["auto", "jsonl", "csv"], default="auto")
     verify.add_argument(
         "--map", action="append", default=[], metavar="COLUMN=FIELD", help="CSV column name"
     )
     add_catalog_argument(verify)
-    verify.add_argument("--show", type=int, default=20, help="findings to print (default 20)")
+    verify.add_argument("--show", type=_count, default=20, help="findings to print (default 20)")
     verify.add_argument("--json", action="store_true", help="print the whole report as JSON")
     verify.set_defaults(func=_verify)
 
@@ -215,10 +233,10 @@ def register(sub: Any) -> None:
                         help="also simulate N rounds and include them")  # fmt: skip
     report.add_argument("--master-seed", help="seed of the simulation (reproducible)")
     report.add_argument("--plant-grind", metavar="GAME[:FRACTION]", help="plant a biased game")
-    report.add_argument("--jobs", type=int, default=1)
+    report.add_argument("--jobs", type=_jobs, default=1, help=f"at most {MAX_JOBS}")
     report.add_argument("--format", choices=["auto", "jsonl", "csv"], default="auto")
     report.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD")
-    report.add_argument("--alpha", type=float, default=0.01)
+    report.add_argument("--alpha", type=_alpha, default=0.01)
     report.add_argument("--html", action="store_true", help="also write report.html")
     add_catalog_argument(report)
     report.set_defaults(func=_report)

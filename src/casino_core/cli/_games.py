@@ -3,7 +3,8 @@
 ``casino-core verify FILE|-`` streams the file (flat memory), prints a summary (and a
 progress line on stderr when stderr is a terminal), or with ``--json`` one JSON line per
 record; exit 0 when every record matches, 1 when any differs, 2 when any line is malformed
-(its number is named on stderr).
+(its number is named on stderr) or longer than ``MAX_LINE_BYTES`` (1 MiB: an endless input
+such as /dev/zero stops there).
 
 ``casino-core par-sheet GAME --param key=value ... [--scheme stake|unbiased]`` prints the exact
 PAR sheet of any registered game under that RNG scheme (default ``unbiased``; under ``stake``
@@ -20,9 +21,9 @@ import os
 import stat
 import sys
 from contextlib import ExitStack
-from decimal import Decimal
 from typing import IO, Any
 
+from casino_core._bounds import bounded_lines, load_json
 from casino_core.cli._catalog import add_catalog_argument, load_catalog
 from casino_core.errors import InvalidInput
 from casino_core.fairness import Scheme
@@ -92,7 +93,7 @@ def _verify(args: argparse.Namespace) -> int:
                 raise InvalidInput(f"cannot read {args.file}: {exc.strerror}") from None
         if show_progress:
             progress = _Progress(stream)
-        for check in verify_lines(stream, catalog=load_catalog(args.catalog)):
+        for check in verify_lines(bounded_lines(stream), catalog=load_catalog(args.catalog)):
             summary.add(check)
             _report(args, check)
             if progress is not None and summary.total % _PROGRESS_EVERY == 0:
@@ -115,8 +116,8 @@ def _param(text: str) -> tuple[str, object]:
         raise argparse.ArgumentTypeError(f"expected key=value, got {text!r}")
     value: object
     try:
-        value = json.loads(raw, parse_float=Decimal)
-    except ValueError:
+        value = load_json(raw, "--param")
+    except InvalidInput:
         value = raw
     return key.strip(), value
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import argparse
 import json
+from pathlib import Path
 from typing import Any
 
-from casino_core.errors import InvalidInput
+from casino_core.errors import InvalidInput, StorageUnavailable
 from casino_core.wallet import LedgerReport, WalletService, open_wallet
 
 __all__ = ["register"]
@@ -19,10 +20,16 @@ def _operators(wallet: WalletService) -> list[str]:
     if not isinstance(wallet, SqlWallet):
         raise InvalidInput("name the operators to reconcile with --operator on this wallet")
     from sqlalchemy import select
+    from sqlalchemy.exc import SQLAlchemyError
 
-    with wallet.engine.connect() as conn:
-        rows = conn.execute(select(accounts.c.operator_id).distinct()).scalars()
-        return sorted(rows)
+    try:
+        with wallet.engine.connect() as conn:
+            rows = conn.execute(select(accounts.c.operator_id).distinct()).scalars()
+            return sorted(rows)
+    except SQLAlchemyError as exc:
+        raise StorageUnavailable(
+            f"cannot list the operators (is this a casino_core wallet?): {type(exc).__name__}"
+        ) from None
 
 
 def _as_json(report: LedgerReport) -> dict[str, Any]:
@@ -49,7 +56,23 @@ def _as_json(report: LedgerReport) -> dict[str, Any]:
     }
 
 
+def _existing_sqlite(url: str) -> None:
+    """Refuse a SQLite URL whose file does not exist: reconcile reads, it never creates one."""
+    if not url.strip().lower().startswith("sqlite"):
+        return
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        database = make_url(url.strip()).database
+    except ArgumentError:
+        raise InvalidInput(f"not a wallet URL: {url!r}") from None
+    if database and database != ":memory:" and not Path(database).is_file():
+        raise InvalidInput(f"no SQLite wallet at {database} (reconcile never creates one)")
+
+
 def _reconcile(args: argparse.Namespace) -> int:
+    _existing_sqlite(args.url)
     wallet = open_wallet(args.url)
     try:
         operators = args.operator or _operators(wallet)

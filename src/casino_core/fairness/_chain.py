@@ -34,6 +34,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Final
 
+from casino_core._bounds import bounded_fraction
 from casino_core.errors import ChainMismatch, InvalidInput, InvalidSeed, UnknownScheme
 
 __all__ = [
@@ -89,7 +90,7 @@ class HashChain:
     @classmethod
     def generate(cls, length: int, seed: str | None = None) -> HashChain:
         """A chain of ``length`` game hashes from ``seed`` (random if omitted)."""
-        if not isinstance(length, int) or not 1 <= length <= MAX_CHAIN_LENGTH:
+        if type(length) is not int or not 1 <= length <= MAX_CHAIN_LENGTH:
             raise InvalidInput(f"chain length must be in 1..{MAX_CHAIN_LENGTH}, got {length!r}")
         if seed is None:
             seed = secrets.token_bytes(32).hex()
@@ -110,8 +111,8 @@ class HashChain:
 
     def game_hash(self, game: int) -> str:
         """The hash of game ``game`` (1-based, in play order)."""
-        if not 1 <= game <= self._length:
-            raise InvalidInput(f"game must be in 1..{self._length}, got {game}")
+        if type(game) is not int or not 1 <= game <= self._length:
+            raise InvalidInput(f"game must be an int in 1..{self._length}, got {game!r}")
         index = self._length - game
         return self._digests[32 * index : 32 * index + 32].hex()
 
@@ -132,7 +133,7 @@ def verify_chain_link(game_hash: str, terminal_hash: str, max_distance: int = 10
     """
     current = _check_hash(game_hash, "game hash")
     target = _check_hash(terminal_hash, "terminal hash")
-    if not isinstance(max_distance, int) or max_distance < 1:
+    if type(max_distance) is not int or max_distance < 1:
         raise InvalidInput(f"max_distance must be a positive int, got {max_distance!r}")
     for distance in range(1, max_distance + 1):
         current = _next_link(current)
@@ -145,7 +146,7 @@ def verify_chain_link(game_hash: str, terminal_hash: str, max_distance: int = 10
 
 
 def _check_edge(house_edge: Fraction | int | str) -> Fraction:
-    edge = Fraction(house_edge)
+    edge = bounded_fraction(house_edge, "house edge")
     if not 0 <= edge < 1:
         raise InvalidInput(f"house edge must be in [0, 1), got {edge}")
     return edge

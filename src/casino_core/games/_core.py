@@ -9,7 +9,8 @@ as Fractions under that RNG scheme, from which the PAR sheet follows exactly.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal, localcontext
 from fractions import Fraction
@@ -17,7 +18,8 @@ from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from pydantic import BaseModel, ValidationError
 
-from casino_core.errors import InvalidBet
+from casino_core._bounds import check_nesting
+from casino_core.errors import InvalidBet, InvalidInput
 from casino_core.fairness import Rng, Scheme
 
 __all__ = [
@@ -25,6 +27,8 @@ __all__ = [
     "Game",
     "Outcome",
     "ParSheet",
+    "as_value_error",
+    "check_params",
     "floor_to_decimals",
     "par_sheet",
     "payout_minor",
@@ -37,6 +41,32 @@ BetT = TypeVar("BetT", bound=BaseModel)
 OutcomeT = TypeVar("OutcomeT", bound="Outcome", covariant=True)
 RulesC = TypeVar("RulesC", bound=BaseModel, contravariant=True)
 BetC = TypeVar("BetC", bound=BaseModel, contravariant=True)
+
+
+@contextmanager
+def as_value_error() -> Iterator[None]:
+    """Inside a pydantic validator: an :class:`InvalidInput` becomes a plain ``ValueError``
+    with its message, which pydantic words as a field error (and validate_model turns into
+    one :class:`InvalidBet`)."""
+    try:
+        yield
+    except InvalidInput as exc:
+        raise ValueError(exc.message) from None
+
+
+def check_params(params: object) -> Mapping[str, Any]:
+    """``params`` if it is a mapping with string keys nested at most
+    :data:`~casino_core._bounds.MAX_JSON_DEPTH` deep, else :class:`InvalidBet`."""
+    if not isinstance(params, Mapping):
+        raise InvalidBet(f"params: expected a mapping, got {type(params).__name__}")
+    for key in params:
+        if not isinstance(key, str):
+            raise InvalidBet(f"params: keys are strings, got {type(key).__name__}")
+    try:
+        check_nesting(params, "params")
+    except InvalidInput as exc:
+        raise InvalidBet(exc.message) from None
+    return params
 
 
 def validate_model(model: type[ModelT], data: Mapping[str, Any] | ModelT) -> ModelT:

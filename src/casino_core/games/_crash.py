@@ -38,6 +38,7 @@ from casino_core.fairness import DEFAULT_CRASH_EDGE, CrashScheme, Rng, Scheme, c
 from casino_core.games._core import Distribution
 from casino_core.games._formula import (
     TWO_32,
+    BoundedDecimal,
     HouseEdge,
     MaxTarget,
     decimal_text,
@@ -81,7 +82,7 @@ class CrashBet(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    target: Decimal | None = Field(default=None, gt=1, decimal_places=2, allow_inf_nan=False)
+    target: BoundedDecimal | None = Field(default=None, gt=1, decimal_places=2, allow_inf_nan=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,6 +27,7 @@ from casino_core.errors import InvalidBet
 from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution
 from casino_core.games._formula import (
+    BoundedDecimal,
     ExactNumber,
     FormulaRules,
     decimal_text,
@@ -69,7 +70,7 @@ class DiceBet(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    target: Decimal = Field(ge=0, le=100, decimal_places=2)
+    target: BoundedDecimal = Field(ge=0, le=100, decimal_places=2)
     condition: DiceCondition
 
     @property

@@ -15,7 +15,6 @@
 
 from __future__ import annotations
 
-import math
 from collections.abc import Callable, Mapping
 from decimal import Decimal
 from fractions import Fraction
@@ -33,13 +32,27 @@ from pydantic import (
     WithJsonSchema,
 )
 
-from casino_core.errors import InvalidBet
+from casino_core._bounds import (
+    bounded_decimal,
+    bounded_fraction,
+    bounded_int,
+    bounded_list,
+    bounded_text,
+    load_json,
+)
+from casino_core.errors import InvalidInput
 from casino_core.fairness import Scheme
-from casino_core.games._core import floor_to_decimals, validate_model
+from casino_core.games._core import (
+    as_value_error,
+    check_params,
+    floor_to_decimals,
+    validate_model,
+)
 
 __all__ = [
     "DEFAULT_HOUSE_EDGE",
     "TWO_32",
+    "BoundedDecimal",
     "ExactNumber",
     "FormulaRules",
     "HouseEdge",
@@ -51,6 +64,7 @@ __all__ = [
     "display_multiplier",
     "largest_true",
     "range_probability",
+    "split_list",
     "split_params",
     "to_fraction",
     "value_probabilities",
@@ -66,30 +80,12 @@ BetT = TypeVar("BetT", bound=BaseModel)
 
 
 def to_fraction(value: object) -> Fraction:
-    """An exact Fraction from a Fraction, int, Decimal, numeric string, or a float read as the
-    decimal it prints as (so a JSON ``0.01`` is exactly 1/100)."""
-    if isinstance(value, bool):
-        raise ValueError("expected a number, got a bool")
-    if isinstance(value, Fraction | int):
-        return Fraction(value)
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"expected a finite number, got {value}")
-        return Fraction(value)
-    if isinstance(value, str):
-        try:
-            return Fraction(value.strip())
-        except (ValueError, ZeroDivisionError):
-            raise ValueError(
-                f"expected an exact number like '0.01' or '1/100', got {value!r}"
-            ) from None
-    if isinstance(value, float):
-        # A JSON number arrives as a float: take the decimal it was written as (its
-        # shortest repr), never the binary value (0.01 is one hundredth, not 0.01000...0002).
-        if not math.isfinite(value):
-            raise ValueError(f"expected a finite number, got {value!r}")
-        return Fraction(Decimal(repr(value)))
-    raise ValueError(f"expected a number, got {type(value).__name__}")
+    """An exact Fraction from a Fraction, int, Decimal, numeric or ``"p/q"`` string, or a float
+    read as the decimal it prints as (so a JSON ``0.01`` is exactly 1/100), within the number
+    bounds of :mod:`casino_core._bounds` (no huge exponent, no non-ASCII digit, no bool, NaN
+    or inf); else ``ValueError``. Every game's exact numbers and multipliers use it."""
+    with as_value_error():
+        return bounded_fraction(value)
 
 
 ExactNumber = Annotated[
@@ -103,23 +99,53 @@ ExactNumber = Annotated[
 """A pydantic field holding an exact Fraction (serialised as ``"p/q"`` text)."""
 
 
-def _refuse_bool(value: object) -> object:
-    if isinstance(value, bool):
-        raise ValueError("expected an integer, got a bool")
+def _bounded_int(value: object) -> object:
+    with as_value_error():
+        if isinstance(value, bool | str | int):
+            return bounded_int(value)
+        if isinstance(value, Decimal | float):
+            bounded_decimal(value)  # pydantic's int check then refuses a fraction part
     return value
 
 
-def _split_text(value: object) -> object:
-    if isinstance(value, str):
-        return [part.strip() for part in value.split(",") if part.strip()]
+def split_list(value: object) -> object:
+    """A CLI-friendly list: ``"1,2,3"`` or a JSON array string becomes a list; else unchanged.
+
+    Text and lists beyond :data:`~casino_core._bounds.MAX_TEXT` characters or
+    :data:`~casino_core._bounds.MAX_LIST_ITEMS` items raise ``ValueError``.
+    """
+    with as_value_error():
+        if isinstance(value, str):
+            text = bounded_text(value, "a list param").strip()
+            if text.startswith("["):
+                try:
+                    value = load_json(text, "a list param")
+                except InvalidInput:
+                    return value
+            else:
+                value = [part.strip() for part in text.split(",") if part.strip()]
+        if isinstance(value, list | tuple):
+            bounded_list(value, "a list param")
     return value
 
 
-ParamInt = Annotated[int, BeforeValidator(_refuse_bool)]
-"""An integer field that also takes integer text (``"3"``, from CLI params) but no bool."""
+def _bounded_decimal(value: object) -> Decimal:
+    with as_value_error():
+        return bounded_decimal(value)
 
-ParamList = BeforeValidator(_split_text)
-"""Marks a list field that also takes comma-separated text (``"heads,tails"``)."""
+
+ParamInt = Annotated[int, BeforeValidator(_bounded_int)]
+"""An integer field that also takes ASCII integer text (``"3"``, from CLI params) but no bool,
+within :data:`~casino_core._bounds.MAX_DIGITS` digits."""
+
+ParamList = BeforeValidator(split_list)
+"""Marks a list field that also takes comma-separated text (``"heads,tails"``); bounded to
+:data:`~casino_core._bounds.MAX_TEXT` characters and :data:`~casino_core._bounds.MAX_LIST_ITEMS`
+items."""
+
+BoundedDecimal = Annotated[Decimal, BeforeValidator(_bounded_decimal)]
+"""A Decimal field read through :func:`~casino_core._bounds.bounded_decimal`: ASCII digits
+only, no bool, NaN or infinity, no huge exponent; the field's own constraints apply after."""
 
 
 def check_house_edge(value: Fraction) -> Fraction:
@@ -223,8 +249,7 @@ def split_params(
 
     Unknown keys are refused by the bet model (``extra="forbid"``), naming the key.
     """
-    if not isinstance(params, Mapping):
-        raise InvalidBet(f"params: expected a mapping, got {type(params).__name__}")
+    check_params(params)
     rules_keys = set(rules_model.model_fields)
     rules_part: dict[str, Any] = {k: v for k, v in params.items() if k in rules_keys}
     bet_part: dict[str, Any] = {k: v for k, v in params.items() if k not in rules_keys}

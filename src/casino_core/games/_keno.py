@@ -40,7 +40,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution
-from casino_core.games._formula import words_below
+from casino_core.games._formula import ParamInt, words_below
 from casino_core.games._registry import register_game
 from casino_core.games._tables import (
     TableGame,
@@ -81,7 +81,7 @@ class KenoBet(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    picks: tuple[Annotated[int, Field(ge=1, le=NUMBERS)], ...] = Field(
+    picks: tuple[Annotated[ParamInt, Field(ge=1, le=NUMBERS)], ...] = Field(
         min_length=1, max_length=MAX_PICKS
     )
     risk: str = Field("classic", min_length=1, max_length=32)

@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from decimal import Decimal
 from fractions import Fraction
 from typing import Final
 
@@ -37,6 +36,7 @@ from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution
 from casino_core.games._formula import (
     TWO_32,
+    BoundedDecimal,
     FormulaRules,
     MaxTarget,
     decimal_text,
@@ -62,7 +62,7 @@ class LimboBet(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    target: Decimal = Field(gt=1, allow_inf_nan=False)
+    target: BoundedDecimal = Field(gt=1, allow_inf_nan=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution
+from casino_core.games._formula import ParamInt
 from casino_core.games._registry import register_game
 from casino_core.games._tables import TableGame, TableRules, Tables, published_tables
 
@@ -46,7 +47,7 @@ class PlinkoBet(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    rows: int = Field(16, ge=MIN_ROWS, le=MAX_ROWS)
+    rows: ParamInt = Field(16, ge=MIN_ROWS, le=MAX_ROWS)
     risk: str = Field("low", min_length=1, max_length=32)
 
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import json
+import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -32,6 +33,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final, Protocol
 
+from casino_core._bounds import MAX_SEED_TEXT, bounded_decimal, check_nesting, load_json
 from casino_core.errors import CasinoError, InvalidInput
 from casino_core.fairness import (
     DEFAULT_CRASH_EDGE,
@@ -136,9 +138,12 @@ def _as_decimal(value: object) -> Decimal | None:
     if isinstance(value, Decimal):
         return value if value.is_finite() else None
     if isinstance(value, float):
-        return Decimal(repr(value))
+        return Decimal(repr(value)) if math.isfinite(value) else None
     if isinstance(value, str) and _NUMBER.fullmatch(value.strip()):
-        return Decimal(value.strip())
+        try:
+            return bounded_decimal(value)
+        except InvalidInput:
+            return None
     return None
 
 
@@ -272,6 +277,8 @@ def _require_str(record: Mapping[str, Any], key: str) -> str:
     value = record[key]
     if not isinstance(value, str) or not value:
         raise InvalidInput(f"{key}: must be a non-empty string")
+    if len(value) > MAX_SEED_TEXT:
+        raise InvalidInput(f"{key}: at most {MAX_SEED_TEXT} characters, got {len(value):,}")
     return value
 
 
@@ -447,6 +454,9 @@ def verify_record(
     """
     if not isinstance(record, Mapping):
         raise InvalidInput("a round record is a JSON object")
+    if not all(isinstance(key, str) for key in record):
+        raise InvalidInput("a round record's keys are strings")
+    check_nesting(record, "a round record")
     game = record.get("game")
     if game == "crash":
         params = _check_fields(record, _REQUIRED_CRASH)
@@ -472,18 +482,17 @@ def verify_lines(
     """Verify JSON Lines one at a time (flat memory); blank lines are skipped.
 
     A line that is not a valid record yields a ``malformed`` check whose error names the line
-    number (counted from ``start``) and the field. ``catalog``: see :func:`verify_record`.
+    number (counted from ``start``) and the field. Lines are parsed by
+    :func:`casino_core._bounds.load_json`: duplicate keys, NaN / Infinity, nesting deeper
+    than 32 and lines over 1 MiB are malformed.
+    ``catalog``: see :func:`verify_record`.
     """
     for number, raw in enumerate(lines, start):
         try:
             text = raw.decode() if isinstance(raw, bytes) else raw
             if not text.strip():
                 continue
-            try:
-                record = json.loads(text, parse_float=Decimal)
-            except ValueError as exc:
-                raise InvalidInput(f"not valid JSON ({exc})") from None
-            yield verify_record(record, number, catalog=catalog)
+            yield verify_record(load_json(text, "record"), number, catalog=catalog)
         except (CasinoError, ValueError, TypeError) as exc:
             message = exc.message if isinstance(exc, CasinoError) else f"{exc}"
             yield RecordCheck(number, None, error=f"line {number}: {message}")

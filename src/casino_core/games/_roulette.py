@@ -45,10 +45,11 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from casino_core._bounds import bounded_list, bounded_text
 from casino_core.errors import InvalidBet
 from casino_core.fairness import Rng, Scheme
-from casino_core.games._core import Distribution, validate_model
-from casino_core.games._formula import value_probabilities
+from casino_core.games._core import Distribution, as_value_error, check_params, validate_model
+from casino_core.games._formula import ParamInt, value_probabilities
 from casino_core.games._registry import register_game
 from casino_core.games._tables import check_keys, split_list
 
@@ -149,17 +150,19 @@ class RouletteWager(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     kind: RouletteBetKind
-    numbers: tuple[int, ...] = ()
-    which: int | None = Field(None, ge=1, le=3)
-    amount: int = Field(1, ge=1, le=10**30)
+    numbers: tuple[ParamInt, ...] = ()
+    which: ParamInt | None = Field(None, ge=1, le=3)
+    amount: ParamInt = Field(1, ge=1, le=10**30)
 
     @field_validator("numbers", mode="before")
     @classmethod
     def _numbers(cls, value: object) -> object:
-        if isinstance(value, str):
-            value = [p for p in value.replace("-", ",").split(",") if p.strip()]
-        if isinstance(value, list | tuple):
-            return tuple(_pocket_number(v) for v in value)
+        with as_value_error():
+            if isinstance(value, str):
+                text = bounded_text(value, "numbers")
+                value = [p for p in text.replace("-", ",").split(",") if p.strip()]
+            if isinstance(value, list | tuple):
+                return tuple(_pocket_number(v) for v in bounded_list(value, "numbers"))
         return value
 
     @field_validator("numbers")
@@ -181,7 +184,8 @@ def _params_wagers(value: object) -> object:
     """
     if not isinstance(value, str) or value.strip().startswith("["):
         return split_list(value)
-    text = value.strip()
+    with as_value_error():
+        text = bounded_text(value, "bets").strip()
     wagers: list[dict[str, object]] = []
     for part in text.split(";"):
         if not part.strip():
@@ -322,6 +326,7 @@ class RouletteGame:
     name = "roulette"
 
     def parse(self, params: Mapping[str, object]) -> tuple[RouletteRules, RouletteBet]:
+        check_params(params)
         check_keys(params, ("variant", "bets"), self.name)
         rules = validate_model(RouletteRules, {k: v for k, v in params.items() if k != "bets"})
         bet = validate_model(RouletteBet, {"bets": params.get("bets")})

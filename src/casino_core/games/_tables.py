@@ -10,17 +10,17 @@ from __future__ import annotations
 
 import functools
 import json
-import re
 from collections.abc import Mapping, Sequence
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from fractions import Fraction
 from importlib import resources
-from typing import Annotated, Any, ClassVar, Final, Generic, TypeVar
+from typing import Annotated, Any, ClassVar, Generic, TypeVar
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, field_validator
 
 from casino_core.errors import InvalidBet
-from casino_core.games._core import validate_model
+from casino_core.games._core import check_params, validate_model
+from casino_core.games._formula import split_list, to_fraction
 
 __all__ = [
     "Multiplier",
@@ -38,34 +38,6 @@ __all__ = [
 
 BetT = TypeVar("BetT", bound=BaseModel)
 RulesT = TypeVar("RulesT", bound="TableRules")
-
-_DECIMAL: Final = re.compile(r"[0-9]+(\.[0-9]+)?|\.[0-9]+")
-
-
-def to_fraction(value: object) -> Fraction:
-    """A multiplier from an int, a decimal string or number, or a ``"p/q"`` string; exact."""
-    if isinstance(value, bool):
-        raise ValueError("a multiplier is a number, not a bool")
-    if isinstance(value, Fraction | int):
-        return Fraction(value)
-    if isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"multiplier must be finite, got {value}")
-        return Fraction(value)
-    if isinstance(value, float):
-        return Fraction(Decimal(repr(value)))
-    if isinstance(value, str):
-        text = value.strip()
-        if "/" in text:
-            num, _, den = text.partition("/")
-            if num.strip().isdigit() and den.strip().isdigit() and int(den):
-                return Fraction(int(num), int(den))
-        elif _DECIMAL.fullmatch(text):
-            try:
-                return Fraction(Decimal(text))
-            except InvalidOperation:  # pragma: no cover - the pattern admits only decimals
-                pass
-    raise ValueError(f"not a decimal multiplier: {value!r}")
 
 
 def _non_negative(value: Fraction) -> Fraction:
@@ -128,19 +100,6 @@ def check_keys(params: Mapping[str, object], allowed: Sequence[str], game: str) 
         raise InvalidBet(
             f"{unknown[0]}: unknown {game} parameter (known: {', '.join(sorted(allowed))})"
         )
-
-
-def split_list(value: object) -> object:
-    """A CLI-friendly list: ``"1,2,3"`` or a JSON array string becomes a list; else unchanged."""
-    if isinstance(value, str):
-        text = value.strip()
-        if text.startswith("["):
-            try:
-                return json.loads(text, parse_float=Decimal)
-            except ValueError:
-                return value
-        return [part.strip() for part in text.split(",") if part.strip()]
-    return value
 
 
 def check_tables(
@@ -210,6 +169,7 @@ class TableGame(Generic[RulesT, BetT]):
         replaces the published tables with that one table for the bet's (risk, size), and the
         PAR sheet then reports its RTP.
         """
+        check_params(params)
         check_keys(params, (*self.bet_keys, "table"), self.name)
         bet = validate_model(self.bet_model, {k: v for k, v in params.items() if k != "table"})
         table = params.get("table")
@@ -223,6 +183,8 @@ class TableGame(Generic[RulesT, BetT]):
                 )
             except InvalidBet as exc:
                 raise InvalidBet(f"table: {exc.message}") from None
+            except ValueError as exc:
+                raise InvalidBet(f"table: {exc}") from None
         self.table(rules, bet)
         return rules, bet
 

@@ -19,7 +19,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution
-from casino_core.games._formula import value_probabilities
+from casino_core.games._formula import ParamInt, value_probabilities
 from casino_core.games._registry import register_game
 from casino_core.games._tables import TableGame, TableRules, Tables, published_tables
 
@@ -44,7 +44,7 @@ class WheelBet(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    segments: int = Field(10, ge=2, le=MAX_SEGMENTS)
+    segments: ParamInt = Field(10, ge=2, le=MAX_SEGMENTS)
     risk: str = Field("low", min_length=1, max_length=32)
 
 

@@ -53,7 +53,7 @@ from casino_core.wallet._types import (
     LedgerReport,
     Mode,
     Receipt,
-    check_system_account,
+    system_key,
 )
 
 __all__ = ["MemoryWallet"]
@@ -264,13 +264,13 @@ class MemoryWallet(MovingWallet):
 
         return history_page(reversed(postings), lambda p: (p.seq, p.kind, p.micros), entry, window)
 
-    def system_balance(self, operator_id: str, name: str, currency: Currency, mode: Mode) -> int:
+    def system_balance(
+        self, operator_id: str, name: str, currency: Currency | str, mode: Mode | str
+    ) -> int:
         """A system account's balance: the sum of its journal postings."""
-        check_system_account(name)
+        operator_id, name, currency, mode = system_key(operator_id, name, currency, mode)
         with self._lock:
-            postings = list(
-                self._system.get((operator_id, name, currency.code, Mode(mode).value), ())
-            )
+            postings = list(self._system.get((operator_id, name, currency.code, mode.value), ()))
         return sum(p.amount for p in postings)
 
     def reconcile(self, operator_id: str) -> LedgerReport:

@@ -102,8 +102,11 @@ class WalletService(Protocol):
         """
         ...
 
-    def system_balance(self, operator_id: str, name: str, currency: Currency, mode: Mode) -> int:
-        """The balance of a system account, derived from the journal."""
+    def system_balance(
+        self, operator_id: str, name: str, currency: Currency | str, mode: Mode | str
+    ) -> int:
+        """The balance of a system account, derived from the journal (``currency`` a
+        :class:`Currency` or a registered code, as in :class:`AccountKey`)."""
         ...
 
     def reconcile(self, operator_id: str) -> LedgerReport:

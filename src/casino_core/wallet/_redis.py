@@ -49,8 +49,8 @@ from casino_core.wallet._types import (
     Receipt,
     check_amount,
     check_idempotency_key,
-    check_system_account,
     fingerprint,
+    system_key,
 )
 
 __all__ = ["RedisDemoWallet"]
@@ -294,10 +294,12 @@ class RedisDemoWallet(MovingWallet):
 
         return history_page(map(json.loads, raw), facts, entry, window)
 
-    def system_balance(self, operator_id: str, name: str, currency: Currency, mode: Mode) -> int:
+    def system_balance(
+        self, operator_id: str, name: str, currency: Currency | str, mode: Mode | str
+    ) -> int:
         """A system account's balance: the sum of its journal postings."""
-        check_system_account(name)
-        if Mode(mode) is not Mode.DEMO:
+        operator_id, name, currency, mode = system_key(operator_id, name, currency, mode)
+        if mode is not Mode.DEMO:
             return 0
         raw = self._call(lambda: self._r.lrange(self._sys(operator_id, name, currency.code), 0, -1))
         return sum(int(json.loads(x)["amt"]) for x in raw)

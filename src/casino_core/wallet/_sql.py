@@ -114,7 +114,7 @@ from casino_core.wallet._types import (
     LedgerReport,
     Mode,
     Receipt,
-    check_system_account,
+    system_key,
 )
 
 __all__ = [
@@ -731,9 +731,11 @@ class SqlWallet(MovingWallet):
                 out[tuple(row[: len(cols)])] = [int(row.total), int(row.n)]
         return out
 
-    def system_balance(self, operator_id: str, name: str, currency: Currency, mode: Mode) -> int:
+    def system_balance(
+        self, operator_id: str, name: str, currency: Currency | str, mode: Mode | str
+    ) -> int:
         """A system account's balance: the sum of its journal postings."""
-        check_system_account(name)
+        operator_id, name, currency, mode = system_key(operator_id, name, currency, mode)
         p = postings.c
         where = (
             (p.operator_id == operator_id)

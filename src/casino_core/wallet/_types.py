@@ -34,6 +34,7 @@ __all__ = [
     "check_idempotency_key",
     "check_system_account",
     "fingerprint",
+    "system_key",
 ]
 
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}")
@@ -108,6 +109,24 @@ def check_idempotency_key(key: object) -> str:
             "an idempotency key must be 1-255 printable ASCII characters without spaces"
         )
     return key
+
+
+def system_key(
+    operator_id: object, name: object, currency: object, mode: object
+) -> tuple[str, str, Currency, Mode]:
+    """(operator, system account, currency, mode) of a system account, validated the way an
+    :class:`AccountKey` is (``currency`` may be a :class:`Currency` or a registered code)."""
+    op = _check_id(operator_id, "operator_id")
+    account = check_system_account(name)
+    if isinstance(currency, Currency):
+        _check_registered(currency)
+    elif isinstance(currency, str):
+        currency = get_currency(currency)
+    else:
+        raise InvalidInput(f"currency must be a Currency or a code, got {type(currency).__name__}")
+    if not isinstance(mode, str) or mode not in {m.value for m in Mode}:
+        raise InvalidInput(f"mode must be 'real' or 'demo', got {mode!r}")
+    return op, account, currency, Mode(mode)
 
 
 def check_system_account(name: object) -> str:

@@ -183,10 +183,12 @@ class TestCatalogCommand:
             '"rules_fingerprint": "' + "0" * 64 + '"}]}',
             '{"catalog": 1, "offerings": [], "offerings": []}',
             '{"catalog": 1, "offerings": [{"id": "d", "game": "crash"}]}',
+            '{"catalog": 1, "offerings": [{"id": "d", "game": "dice", "rules": {"house_edge": '
+            '"1e999999999"}}]}',
             '{"catalog": 2}',
             "not json",
         ],
-        ids=["wrong-fingerprint", "duplicate-key", "crash", "format", "garbage"],
+        ids=["wrong-fingerprint", "duplicate-key", "crash", "huge-edge", "format", "garbage"],
     )
     def test_invalid_catalogs_exit_2(
         self, tmp_path: Path, text: str, capsys: pytest.CaptureFixture[str]

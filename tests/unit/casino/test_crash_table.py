@@ -267,9 +267,14 @@ class TestBets:
         assert t.place_bet(r.round_id, "alice", "USD", "real", 1_00, idempotency_key="a") == bet
         assert len(t.bets(r.round_id)) == 1
 
-    @pytest.mark.parametrize("auto", ["1.00", "0.5", "2.001", "1000000.01", 2.5])
+    @pytest.mark.parametrize(
+        "auto",
+        ["1.00", "0.5", "2.001", "1000000.01", 2.5, "1e999999999", Decimal("1e-999999999"),
+         "\u0665\u0660", "nan"],
+    )  # fmt: skip
     def test_bad_auto_target(self, auto: object) -> None:
-        """Targets outside [1.01, max_target] or with three decimals are InvalidBet."""
+        """Targets outside [1.01, max_target], with three decimals, in exponent form beyond the
+        bounds (was decimal.InvalidOperation) or non-ASCII are InvalidBet."""
         casino = Casino.in_memory()
         funded(casino)
         t = table(casino)

@@ -55,7 +55,9 @@ def test_backend_and_testing_exports() -> None:
     ]
     assert casino_core.wallet.redis.__all__ == ["RedisDemoWallet"]
     assert casino_core.testing.__all__ == [
+        "casino_state_machine",
         "games",
+        "run_casino_conformance",
         "run_saga_conformance",
         "run_wallet_conformance",
         "strategies",
