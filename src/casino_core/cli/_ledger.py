@@ -20,9 +20,8 @@ def _operators(wallet: WalletService) -> list[str]:
         raise InvalidInput("name the operators to reconcile with --operator on this wallet")
     from sqlalchemy import select
 
-    with wallet.engine.connect() as conn:
-        rows = conn.execute(select(accounts.c.operator_id).distinct()).scalars()
-        return sorted(rows)
+    q = select(accounts.c.operator_id).distinct()
+    return wallet._tx(lambda conn: sorted(conn.execute(q).scalars()))  # errors translated
 
 
 def _as_json(report: LedgerReport) -> dict[str, Any]:
