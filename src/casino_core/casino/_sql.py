@@ -314,10 +314,14 @@ class SqlBankroll:
 
 
 def create_casino_schema(engine: Engine, schema: str | None = None) -> None:
-    """Create the wallet and casino tables (crash tables included) if missing."""
+    """Create the wallet and casino tables (crash tables included) if missing; when this
+    call created them, record the schema version (``casino_core_schema``)."""
     import casino_core.casino._crash_tables  # noqa: F401 - registers the crash tables
+    from casino_core.casino._schema_version import stamp_if_created
 
-    create_schema_with(engine, casino_metadata, "casino", schema)
+    stamp_if_created(
+        engine, schema, lambda: create_schema_with(engine, casino_metadata, "casino", schema)
+    )
 
 
 _LOOKS = 16
@@ -387,6 +391,12 @@ class SqlCasinoStore:
 
     def __repr__(self) -> str:
         return f"SqlCasinoStore({self._wallet!r})"
+
+    def check_ready(self) -> None:
+        """The production checks of the database (docs/casino.md, "Production checks")."""
+        from casino_core.casino._schema_version import check_casino_database
+
+        check_casino_database(self._wallet)
 
     @property
     def wallet(self) -> WalletService:

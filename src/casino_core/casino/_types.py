@@ -71,6 +71,8 @@ class CasinoSettings:
       provider) or at least 32 random bytes (one key, id ``"default"``); server seeds are
       then stored AES-GCM encrypted. Bytes are wrapped in a ``SeedKeys`` at once, so the
       settings' repr and ``dataclasses.asdict`` never hold raw key bytes.
+    * ``production``: run the production checks when the casino is built (docs/casino.md,
+      "Production checks"); None: when ``CASINO_CORE_ENV=production``.
     * ``default_scheme``: the RNG scheme of new seed pairs.
     * ``abandoned_after`` / ``abandoned_policy``: :meth:`Casino.sweep` settles a mines or
       hilo round nobody moved for that long: ``"cash_out"`` (pay what cashing out pays now;
@@ -84,6 +86,7 @@ class CasinoSettings:
     default_scheme: Scheme = Scheme.UNBIASED
     abandoned_after: timedelta = timedelta(hours=24)
     abandoned_policy: str = "cash_out"
+    production: bool | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.seed_key, bytes):  # never kept as plain bytes (asdict, copies)
