@@ -325,16 +325,26 @@ class SeedCipher:
             raise StorageUnavailable("a stored server seed does not match its commitment")
         return seed
 
+    @property
+    def current_prefix(self) -> str:
+        """How every value sealed under the active key begins (``"plain:"`` without keys)."""
+        return _PLAIN if self._keys is None else f"{_V2}{self._keys.active}:"
+
     def is_current(self, stored: str) -> bool:
         """True when ``stored`` is sealed under the active key (nothing to reseal)."""
-        if self._keys is None:
-            return stored.startswith(_PLAIN)
-        return stored.startswith(f"{_V2}{self._keys.active}:")
+        return stored.startswith(self.current_prefix)
+
+    def reseal(self, stored: str, commitment: str) -> str | None:
+        """A stored server seed sealed again under the active key (None: it is already),
+        for re-encryption after a key rotation; plain values get sealed too. The seed is
+        checked against ``commitment`` first."""
+        if self.is_current(stored):
+            return None
+        return self.seal(self.open(stored, commitment))
 
     def reseal_text(self, stored: str, context: str) -> str | None:
-        """``stored`` sealed again under the active key (None: it is already), for re-encryption
-        after a key rotation. Plain values get sealed too. Checks nothing about ``context``
-        beyond the associated data: the stores' reseal keeps commitments as they are."""
+        """:meth:`reseal` for a :meth:`seal_text` secret (a crash chain's seed, which its
+        store's reader checks against the chain's terminal hash)."""
         if self.is_current(stored):
             return None
         return self._seal(self._open(stored, context, "secret"), context)

@@ -80,6 +80,7 @@ from casino_core.wallet._sql import (
 
 if TYPE_CHECKING:
     from casino_core.casino._crash_sql import SqlCrashStore
+    from casino_core.casino._reseal import ResealCounts
 
 __all__ = [
     "SqlBankroll",
@@ -391,6 +392,13 @@ class SqlCasinoStore:
 
     def __repr__(self) -> str:
         return f"SqlCasinoStore({self._wallet!r})"
+
+    def reseal_seeds(self, cipher: SeedCipher, *, batch: int = 200) -> ResealCounts:
+        """Seal every stored seed again under the cipher's active key (idempotent, resumable:
+        a page of ``batch`` rows per transaction); see docs/casino.md, "Key management"."""
+        from casino_core.casino._sql_reseal import reseal_sql
+
+        return reseal_sql(self._wallet, cipher, batch)
 
     def check_ready(self) -> None:
         """The production checks of the database (docs/casino.md, "Production checks")."""
