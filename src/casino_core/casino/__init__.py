@@ -25,6 +25,7 @@ from casino_core.casino._crypto import (
 from casino_core.casino._facade import INSTANT_GAMES, Casino
 from casino_core.casino._memory import MemoryCasinoStore
 from casino_core.casino._plan import CasinoStore
+from casino_core.casino._reseal import ResealCounts
 from casino_core.casino._types import (
     CasinoObserver,
     CasinoSettings,
@@ -53,6 +54,7 @@ __all__ = [
     "ExportLines",
     "KeyProvider",
     "MemoryCasinoStore",
+    "ResealCounts",
     "Round",
     "RoundExport",
     "SeedCipher",

@@ -74,6 +74,7 @@ def test_public_names_are_pinned() -> None:
         "ExportLines",
         "KeyProvider",
         "MemoryCasinoStore",
+        "ResealCounts",
         "Round",
         "RoundExport",
         "SeedCipher",
