@@ -24,6 +24,7 @@ Messages never contain secrets: no server seed before its reveal, no key, no pas
     ├── AccountNotFound                      ACCOUNT_NOT_FOUND
     ├── LimitExceeded                        LIMIT_EXCEEDED
     ├── ConfigurationError                   CONFIGURATION_ERROR
+    │   └── SeedKeyUnavailable               SEED_KEY_UNAVAILABLE
     ├── StorageUnavailable                   STORAGE_UNAVAILABLE
     ├── HoldNotFound                         HOLD_NOT_FOUND
     ├── HoldNotActive                        HOLD_NOT_ACTIVE
@@ -55,6 +56,7 @@ __all__ = [
     "RoundClosed",
     "RoundInProgress",
     "RoundNotFound",
+    "SeedKeyUnavailable",
     "SeedRevealed",
     "StepFailed",
     "StorageUnavailable",
@@ -176,6 +178,17 @@ class ConfigurationError(CasinoError):
     """The settings are unsafe or incomplete; casino_core refuses to start."""
 
     code = "CONFIGURATION_ERROR"
+
+
+class SeedKeyUnavailable(ConfigurationError):
+    """A stored seed is sealed under a key id the casino's seed keys do not have (or the key
+    provider failed for it). ``key_id`` names the key; nothing here shows key material."""
+
+    code = "SEED_KEY_UNAVAILABLE"
+
+    def __init__(self, message: str, *, key_id: str | None = None) -> None:
+        super().__init__(message)
+        self.key_id = key_id
 
 
 class StorageUnavailable(CasinoError):

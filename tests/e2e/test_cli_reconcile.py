@@ -82,3 +82,31 @@ class TestReconcileCommand:
         assert main(["reconcile", "memory://"]) == 2
         assert "--operator" in capsys.readouterr().err
         assert main(["reconcile", "memory://", "--operator", "x"]) == 0
+
+
+class TestReconcileRedacts:
+    """reconcile never echoes a database password, and fails with exit 2, not a traceback."""
+
+    @pytest.mark.parametrize(
+        "url",
+        [
+            "postgresql+psycopg://u:s3cr3t-pw@127.0.0.1:1/db",  # a closed port
+            "postgresql+psycopg://u:s3cr3t-pw@h:notaport/db",
+            "postgresql+psycopg:/u:s3cr3t-pw@h/db",
+            "memory://u:s3cr3t-pw@h",
+        ],
+    )
+    def test_bad_or_unreachable_url(self, url: str, capsys: pytest.CaptureFixture[str]) -> None:
+        """The message is clear, exits 2 and holds no password."""
+        assert main(["reconcile", url]) == 2
+        captured = capsys.readouterr()
+        assert "s3cr3t-pw" not in captured.out + captured.err
+        assert captured.err.startswith("casino-core: error:")
+
+    def test_missing_sqlite_directory(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A SQLite path in a missing folder is refused (exit 2) and not created."""
+        assert main(["reconcile", f"sqlite:///{tmp_path / 'nope' / 'w.db'}"]) == 2
+        assert "no SQLite wallet at" in capsys.readouterr().err
+        assert not (tmp_path / "nope").exists()

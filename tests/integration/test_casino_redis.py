@@ -306,8 +306,8 @@ class TestSeedsAndExport:
         stored = snapshot(casino)
         pair = next(v for k, v in stored.items() if k.endswith("|c|p|alice"))
         assert isinstance(pair, dict)
-        assert pair["seed"].startswith("aesgcm1:")
-        assert pair["next"].startswith("aesgcm1:")
+        assert pair["seed"].startswith("v2:default:")
+        assert pair["next"].startswith("v2:default:")
         rotation = casino.rotate_seed(op, "alice")
         seed = rotation.revealed.server_seed
         assert not any(seed in str(v) for v in stored.values())  # nowhere before the reveal
@@ -319,8 +319,8 @@ class TestSeedsAndExport:
         after = snapshot(casino)
         pair = next(v for k, v in after.items() if k.endswith("|c|p|alice"))
         assert isinstance(pair, dict)
-        assert pair["seed"].startswith("aesgcm1:")
-        assert pair["next"].startswith("aesgcm1:")
+        assert pair["seed"].startswith("v2:default:")
+        assert pair["next"].startswith("v2:default:")
         assert pair["hash"] == shown.next_server_seed_hash
 
     def test_wrong_key_cannot_read_the_seed(self, redis_keys: RedisKeys, op: str) -> None:

@@ -37,8 +37,8 @@ class TestSeedsAtRest:
         assert isinstance(store.wallet, SqlWallet)
         with store.wallet.engine.connect() as conn:
             row = conn.execute(select(seed_pairs).where(seed_pairs.c.operator_id == op)).one()
-        assert row.server_seed.startswith("aesgcm1:")
-        assert row.next_server_seed.startswith("aesgcm1:")
+        assert row.server_seed.startswith("v2:default:")
+        assert row.next_server_seed.startswith("v2:default:")
         assert row.revealed_seed is None
         revealed = casino.rotate_seed(op, "alice").revealed
         with store.wallet.engine.connect() as conn:

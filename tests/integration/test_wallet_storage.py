@@ -254,7 +254,8 @@ class TestStorageFailures:
         assert sql_wallet.credit(account, 70, idempotency_key="k").balance_after == 70
 
     def test_unreachable_postgres(self) -> None:
-        """Nothing listening: StorageUnavailable, with the driver error chained."""
+        """Nothing listening: StorageUnavailable describing the driver error, chaining none
+        (a driver error carries its statement's parameters)."""
         wallet = SqlWallet(
             make_engine(
                 "postgresql+psycopg://postgres@127.0.0.1:1/none",
@@ -263,7 +264,9 @@ class TestStorageFailures:
         )
         with pytest.raises(StorageUnavailable) as info:
             wallet.balance(AccountKey("op", "p", USD))
-        assert info.value.__cause__ is not None
+        assert info.value.__cause__ is None
+        assert info.value.__context__ is None
+        assert "OperationalError" in str(info.value)
 
     def test_missing_tables(self, tmp_path: Path) -> None:
         """A database without the wallet tables is a storage error, not a crash."""

@@ -15,10 +15,17 @@ See docs/casino.md.
 
 from casino_core.casino._crash import MAX_TABLE_CHAIN, CrashTable
 from casino_core.casino._crash_types import CrashChainInfo, CrashRound, CrashWager
-from casino_core.casino._crypto import MIN_KEY_BYTES, SeedCipher
+from casino_core.casino._crypto import (
+    ENV_SEED_KEYS,
+    MIN_KEY_BYTES,
+    KeyProvider,
+    SeedCipher,
+    SeedKeys,
+)
 from casino_core.casino._facade import INSTANT_GAMES, Casino
 from casino_core.casino._memory import MemoryCasinoStore
 from casino_core.casino._plan import CasinoStore
+from casino_core.casino._reseal import ResealCounts
 from casino_core.casino._types import (
     CasinoObserver,
     CasinoSettings,
@@ -31,6 +38,7 @@ from casino_core.casino._types import (
 )
 
 __all__ = [
+    "ENV_SEED_KEYS",
     "INSTANT_GAMES",
     "MAX_TABLE_CHAIN",
     "MIN_KEY_BYTES",
@@ -44,10 +52,13 @@ __all__ = [
     "CrashWager",
     "ExportCounts",
     "ExportLines",
+    "KeyProvider",
     "MemoryCasinoStore",
+    "ResealCounts",
     "Round",
     "RoundExport",
     "SeedCipher",
     "SeedInfo",
+    "SeedKeys",
     "SeedRotation",
 ]

@@ -20,6 +20,7 @@ from casino_core.casino._crash_types import (
     crash_stake_request,
     settle_values,
 )
+from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._plan import bankroll_short, key_conflict, wallet_key_used
 from casino_core.casino._types import EXPORT_BATCH
 from casino_core.errors import (
@@ -73,6 +74,18 @@ class MemoryCrashStore:
             )
             chains.append(row)
             return row
+
+    def reseal(self, cipher: SeedCipher) -> int:
+        """Seal every chain seed again under the cipher's active key; how many changed."""
+        changed = 0
+        with self._lock:
+            for chains in self._chains.values():
+                for i, row in enumerate(chains):
+                    sealed = cipher.reseal_text(row.sealed_seed, row.info.terminal_hash)
+                    if sealed is not None:
+                        chains[i] = replace(row, sealed_seed=sealed)
+                        changed += 1
+        return changed
 
     def _active(self, operator_id: str, table_id: str) -> ChainRow:
         chains = self._chains.get((operator_id, table_id))

@@ -19,6 +19,7 @@ from casino_core.casino._multistep import (
     max_multi_step_multiplier,
 )
 from casino_core.casino._plan import CasinoStore, PlayPlan, StepResult, key_conflict
+from casino_core.casino._production import check_production
 from casino_core.casino._types import (
     CasinoObserver,
     CasinoSettings,
@@ -128,6 +129,7 @@ class Casino:
             )
         if self._settings.abandoned_after <= timedelta(0):
             raise ConfigurationError("abandoned_after must be a positive duration")
+        check_production(store, self._settings)
         self._cipher = SeedCipher(self._settings.seed_key)
         self._scheme = Scheme.parse(self._settings.default_scheme)
         self._observers = tuple(observers)

@@ -26,6 +26,7 @@ from casino_core.casino._plan import (
     round_in_progress,
     wallet_key_used,
 )
+from casino_core.casino._reseal import ResealCounts, check_resealing
 from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo
 from casino_core.errors import (
     InsufficientFunds,
@@ -115,6 +116,20 @@ class MemoryCasinoStore:
             return self._info(
                 operator_id, player_id, self._active(operator_id, player_id, cipher, scheme)
             )
+
+    def reseal_seeds(self, cipher: SeedCipher) -> ResealCounts:
+        """Seal every stored seed again under the cipher's active key (under the lock)."""
+        key_id = check_resealing(cipher)
+        with self._lock:
+            pairs = {id(p): p for p in self._active_pairs.values()}
+            pairs.update((id(p), p) for _, p in self._rounds)
+            changed = 0
+            for pair in pairs.values():
+                seed = cipher.reseal(pair.seed, pair.commitment)
+                nxt = cipher.reseal(pair.next_seed, pair.next_commitment)
+                pair.seed, pair.next_seed = seed or pair.seed, nxt or pair.next_seed
+                changed += seed is not None or nxt is not None
+            return ResealCounts(key_id, changed, self._crash.reseal(cipher))
 
     def rotate(
         self,

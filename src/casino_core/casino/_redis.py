@@ -94,6 +94,9 @@ class RedisCasinoStore:
     never contend.
     """
 
+    play_money_only: Final = True
+    """Production checks need no seed key for it (docs/casino.md, "Production checks")."""
+
     def __init__(self, wallet: RedisDemoWallet) -> None:
         if not isinstance(wallet, RedisDemoWallet):
             raise ConfigurationError("RedisCasinoStore needs a RedisDemoWallet")

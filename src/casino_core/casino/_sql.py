@@ -80,6 +80,7 @@ from casino_core.wallet._sql import (
 
 if TYPE_CHECKING:
     from casino_core.casino._crash_sql import SqlCrashStore
+    from casino_core.casino._reseal import ResealCounts
 
 __all__ = [
     "SqlBankroll",
@@ -315,10 +316,14 @@ class SqlBankroll:
 
 
 def create_casino_schema(engine: Engine, schema: str | None = None) -> None:
-    """Create the wallet and casino tables (crash tables included) if missing."""
+    """Create the wallet and casino tables (crash tables included) if missing; when this
+    call created them, record the schema version (``casino_core_schema``)."""
     import casino_core.casino._crash_tables  # noqa: F401 - registers the crash tables
+    from casino_core.casino._schema_version import stamp_if_created
 
-    create_schema_with(engine, casino_metadata, "casino", schema)
+    stamp_if_created(
+        engine, schema, lambda: create_schema_with(engine, casino_metadata, "casino", schema)
+    )
 
 
 _LOOKS = 16
@@ -388,6 +393,19 @@ class SqlCasinoStore:
 
     def __repr__(self) -> str:
         return f"SqlCasinoStore({self._wallet!r})"
+
+    def reseal_seeds(self, cipher: SeedCipher, *, batch: int = 200) -> ResealCounts:
+        """Seal every stored seed again under the cipher's active key (idempotent, resumable:
+        a page of ``batch`` rows per transaction); see docs/casino.md, "Key management"."""
+        from casino_core.casino._sql_reseal import reseal_sql
+
+        return reseal_sql(self._wallet, cipher, batch)
+
+    def check_ready(self) -> None:
+        """The production checks of the database (docs/casino.md, "Production checks")."""
+        from casino_core.casino._schema_version import check_casino_database
+
+        check_casino_database(self._wallet)
 
     @property
     def wallet(self) -> WalletService:

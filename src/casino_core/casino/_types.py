@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from casino_core.casino._crypto import SeedKeys
 from casino_core.catalog import OfferingRef
 from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.games._records import _jsonable as jsonable
@@ -67,7 +68,12 @@ class CasinoSettings:
       bankroll plus the house's result so far (its journal balance, per mode; on SQL a locked
       row that follows the casino's own movements, see :meth:`Casino.refresh_bankroll`).
       Unset: no check.
-    * ``seed_key``: at least 32 random bytes; server seeds are then stored AES-GCM encrypted.
+    * ``seed_key``: a :class:`~casino_core.casino.SeedKeys` (key ids, rotation, a KMS key
+      provider) or at least 32 random bytes (one key, id ``"default"``); server seeds are
+      then stored AES-GCM encrypted. Bytes are wrapped in a ``SeedKeys`` at once, so the
+      settings' repr and ``dataclasses.asdict`` never hold raw key bytes.
+    * ``production``: run the production checks when the casino is built (docs/casino.md,
+      "Production checks"); None: when ``CASINO_CORE_ENV=production``.
     * ``default_scheme``: the RNG scheme of new seed pairs.
     * ``abandoned_after`` / ``abandoned_policy``: :meth:`Casino.sweep` settles a mines or
       hilo round nobody moved for that long: ``"cash_out"`` (pay what cashing out pays now;
@@ -77,10 +83,15 @@ class CasinoSettings:
     max_stake: Mapping[str, int] = field(default_factory=dict)
     max_payout: Mapping[str, int] = field(default_factory=dict)
     bankroll: Mapping[tuple[str, str], int] = field(default_factory=dict)
-    seed_key: bytes | None = field(default=None, repr=False)
+    seed_key: SeedKeys | bytes | None = field(default=None, repr=False)
     default_scheme: Scheme = Scheme.UNBIASED
     abandoned_after: timedelta = timedelta(hours=24)
     abandoned_policy: str = "cash_out"
+    production: bool | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.seed_key, bytes):  # never kept as plain bytes (asdict, copies)
+            object.__setattr__(self, "seed_key", SeedKeys.single(self.seed_key))
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,6 +1,12 @@
 """The SQL casino store (imports SQLAlchemy): :class:`SqlCasinoStore` and its tables."""
 
 from casino_core.casino._crash_tables import crash_bets, crash_chains, crash_rounds
+from casino_core.casino._schema_version import (
+    CASINO_SCHEMA_VERSION,
+    casino_schema_version,
+    schema_versions,
+    stamp_casino_schema,
+)
 from casino_core.casino._sql import (
     SqlCasinoStore,
     bankroll_table,
@@ -11,13 +17,17 @@ from casino_core.casino._sql import (
 )
 
 __all__ = [
+    "CASINO_SCHEMA_VERSION",
     "SqlCasinoStore",
     "bankroll_table",
     "casino_metadata",
+    "casino_schema_version",
     "crash_bets",
     "crash_chains",
     "crash_rounds",
     "create_casino_schema",
     "rounds_table",
+    "schema_versions",
     "seed_pairs",
+    "stamp_casino_schema",
 ]

@@ -6,6 +6,7 @@ import argparse
 import json
 from typing import Any
 
+from casino_core.cli import _seeds
 from casino_core.cli._args import int_at_least
 from casino_core.errors import ChainMismatch
 from casino_core.fairness import (
@@ -93,11 +94,12 @@ _positive = int_at_least(1, "_positive")
 
 
 def register(sub: SubParsers) -> None:
-    seeds = sub.add_parser("seeds", help="server seeds and commitments")
+    seeds = sub.add_parser("seeds", help="server seeds and commitments; re-encryption")
     seeds_sub = seeds.add_subparsers(dest="seeds_command", required=True, metavar="COMMAND")
     new = seeds_sub.add_parser("new", help="a fresh server seed and its SHA-256 commitment")
     new.add_argument("--json", action="store_true", help="print JSON")
     new.set_defaults(func=_seeds_new)
+    _seeds.register(seeds_sub)  # seeds reencrypt
 
     rng = sub.add_parser("rng", help="recompute the values of one bet from revealed seeds")
     rng.add_argument("--scheme", default=Scheme.STAKE.value, choices=[s.value for s in Scheme])

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from casino_core.errors import InvalidInput, StorageUnavailable
+from casino_core.errors import InvalidInput
 from casino_core.wallet import LedgerReport, WalletService, open_wallet
 
 __all__ = ["register"]
@@ -20,16 +20,9 @@ def _operators(wallet: WalletService) -> list[str]:
     if not isinstance(wallet, SqlWallet):
         raise InvalidInput("name the operators to reconcile with --operator on this wallet")
     from sqlalchemy import select
-    from sqlalchemy.exc import SQLAlchemyError
 
-    try:
-        with wallet.engine.connect() as conn:
-            rows = conn.execute(select(accounts.c.operator_id).distinct()).scalars()
-            return sorted(rows)
-    except SQLAlchemyError as exc:
-        raise StorageUnavailable(
-            f"cannot list the operators (is this a casino_core wallet?): {type(exc).__name__}"
-        ) from None
+    q = select(accounts.c.operator_id).distinct()
+    return wallet._tx(lambda conn: sorted(conn.execute(q).scalars()))  # errors translated
 
 
 def _as_json(report: LedgerReport) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -45,6 +46,7 @@ __all__ = [
     "history_page",
     "key_conflict",
     "recorded_error",
+    "redact_url",
     "replay",
     "single_request",
     "to_micros",
@@ -261,3 +263,20 @@ def decode_receipt(text: str) -> Receipt:
         counter_version=None if doc["cv"] is None else int(doc["cv"]),
         created_at=from_micros(int(doc["at"])),
     )
+
+
+_QUERY_PASSWORD = re.compile(r"(?i)(?P<name>\b(?:password|passwd|pwd)=)[^&#\s]*")
+
+
+def redact_url(url: str) -> str:
+    """``url`` with its password (``user:<password>@`` or ``password=`` in the query) shown
+    as ``***``: safe to echo in a message or a log (what SQLAlchemy's
+    ``URL.render_as_string(hide_password=True)`` does, for any string, parsable or not;
+    when in doubt it hides more: everything after the user name up to the last ``@``)."""
+    scheme, sep, rest = url.partition("://")
+    if not sep:
+        scheme, rest = "", url
+    at = rest.rfind("@")
+    if at > 0 and ":" in rest[:at]:
+        rest = rest[: rest.index(":")] + ":***" + rest[at:]
+    return _QUERY_PASSWORD.sub(lambda m: f"{m['name']}***", scheme + sep + rest)

@@ -6,7 +6,7 @@ import os
 from typing import Any
 
 from casino_core.errors import ConfigurationError
-from casino_core.wallet._common import Clock, utc_now
+from casino_core.wallet._common import Clock, redact_url, utc_now
 from casino_core.wallet._memory import MemoryWallet
 from casino_core.wallet._protocol import WalletService
 
@@ -68,7 +68,7 @@ def open_wallet(
                 "production needs sqlite:///... or postgresql+psycopg://..."
             )
         if url not in ("memory://", "memory:///"):
-            raise ConfigurationError(f"memory:// takes no host or path, got {url!r}")
+            raise ConfigurationError(f"memory:// takes no host or path, got {redact_url(url)!r}")
         if options:
             raise ConfigurationError(f"memory:// takes no options, got {sorted(options)}")
         return MemoryWallet(clock=clock)
@@ -107,6 +107,6 @@ def open_wallet(
             _sql.create_schema(engine, schema)
         return _sql.SqlWallet(engine, schema=schema, clock=clock)
     raise ConfigurationError(
-        f"unsupported wallet URL scheme {scheme or url!r}: use memory://, sqlite:///path.db, "
-        "postgresql+psycopg://... or redis://..."
+        f"unsupported wallet URL scheme {scheme or redact_url(url)!r}: use memory://, "
+        "sqlite:///path.db, postgresql+psycopg://... or redis://..."
     )

@@ -50,7 +50,13 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError, IntegrityError, SQLAlchemyError
+from sqlalchemy.exc import (
+    ArgumentError,
+    DBAPIError,
+    IntegrityError,
+    SQLAlchemyError,
+    StatementError,
+)
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from casino_core.errors import (
@@ -77,6 +83,7 @@ from casino_core.wallet._common import (
     from_micros,
     key_conflict,
     recorded_error,
+    redact_url,
     to_micros,
     utc_now,
 )
@@ -307,11 +314,14 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """An engine fit for the wallet; on SQLite it begins every transaction IMMEDIATE.
 
     ``kwargs`` go to :func:`sqlalchemy.create_engine` (``pool_size`` and so on).
+    ``hide_parameters`` defaults to True: statement parameters (server seeds among them)
+    stay out of SQL logs and of SQLAlchemy's error messages.
     """
     try:
         parsed = make_url(url)
-    except ArgumentError as exc:
-        raise ConfigurationError(f"not a database URL: {exc}") from None
+    except (ArgumentError, ValueError):
+        raise ConfigurationError(f"not a database URL: {redact_url(url)}") from None
+    kwargs.setdefault("hide_parameters", True)
     backend = parsed.get_backend_name()
     if backend == "sqlite":
         if parsed.database in (None, "", ":memory:") or "mode=memory" in str(parsed):
@@ -330,6 +340,29 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             )
         return create_engine(parsed, **kwargs)
     raise ConfigurationError(f"the SQL wallet supports PostgreSQL and SQLite, not {backend!r}")
+
+
+def db_message(exc: BaseException) -> str:
+    """What a database error says, safely: the driver's error class, SQLSTATE and primary
+    message only; never the statement, its parameters, or PostgreSQL's DETAIL (which can
+    quote row values)."""
+    orig = exc.orig if isinstance(exc, StatementError) and exc.orig is not None else exc
+    primary = getattr(getattr(orig, "diag", None), "message_primary", None)
+    if not primary:
+        primary = (
+            str(orig).strip().split("\n", 1)[0] if not isinstance(orig, StatementError) else ""
+        )
+    state = getattr(orig, "sqlstate", None)
+    where = f" (SQLSTATE {state})" if state else ""
+    return (
+        f"{type(orig).__name__}{where}: {primary}" if primary else f"{type(orig).__name__}{where}"
+    )
+
+
+def db_failure(what: str, exc: BaseException) -> StorageUnavailable:
+    """``StorageUnavailable("<what>: <db_message>")``, for the caller to raise outside its
+    ``except`` block, so the driver error (and its parameters) is not chained to it."""
+    return StorageUnavailable(f"{what}: {db_message(exc)}")
 
 
 def _configure_sqlite(engine: Engine) -> None:
@@ -367,7 +400,10 @@ def create_schema(engine: Engine, schema: str | None = None) -> None:
             for statement in append_only_ddl(engine.dialect.name, schema):
                 conn.exec_driver_sql(statement)
     except SQLAlchemyError as exc:
-        raise StorageUnavailable(f"could not create the wallet schema: {exc}") from exc
+        failure = db_failure("could not create the wallet schema", exc)
+    else:
+        return
+    raise failure
 
 
 def _check_schema(schema: str) -> str:
@@ -477,25 +513,31 @@ class SqlWallet(MovingWallet):
     # -- plumbing -------------------------------------------------------------------------
 
     def _tx(self, work: Callable[[Connection], T]) -> T:
-        """Run ``work`` in one transaction; retry lost races; translate driver errors."""
+        """Run ``work`` in one transaction; retry lost races; translate driver errors.
+
+        The ``StorageUnavailable`` raised chains nothing: a driver error carries the failed
+        statement's parameters (a seed being revealed, say), so it is described by
+        :func:`db_failure` and raised outside the handler.
+        """
+        lost = ""
         for _attempt in range(_ATTEMPTS):
             try:
                 with self._engine.begin() as conn:
                     return work(conn)
             except IntegrityError as exc:
-                last: SQLAlchemyError = exc
+                lost = db_message(exc)
                 continue
             except DBAPIError as exc:
-                state = getattr(exc.orig, "sqlstate", None)
-                if state in _RETRYABLE_SQLSTATES:
-                    last = exc
+                if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+                    lost = db_message(exc)
                     continue
-                raise StorageUnavailable(f"the wallet database failed: {exc.orig}") from exc
+                failure = db_failure("the wallet database failed", exc)
             except SQLAlchemyError as exc:
-                raise StorageUnavailable(f"the wallet database failed: {exc}") from exc
+                failure = db_failure("the wallet database failed", exc)
+            raise failure
         raise StorageUnavailable(
-            f"the wallet database kept conflicting after {_ATTEMPTS} attempts"
-        ) from last
+            f"the wallet database kept conflicting after {_ATTEMPTS} attempts ({lost})"
+        )
 
     @staticmethod
     def _key_params(account: AccountKey) -> dict[str, Any]:
@@ -553,6 +595,7 @@ class SqlWallet(MovingWallet):
 
     def _run(self, req: Request) -> Receipt:
         if self._fast is not None:
+            failure: StorageUnavailable | None = None
             try:
                 fast = self._fast.move(
                     req, uuid.uuid4().hex, to_micros(self._clock()), self._key_params(req.account)
@@ -560,7 +603,9 @@ class SqlWallet(MovingWallet):
             except sqlite3.IntegrityError:
                 fast = None  # a lost race on the key: the general path replays the winner
             except sqlite3.Error as exc:
-                raise StorageUnavailable(f"the wallet database failed: {exc}") from exc
+                failure = db_failure("the wallet database failed", exc)
+            if failure is not None:
+                raise failure  # outside the handler: nothing chained
             if fast is not None:
                 return fast
         return _settle(self._tx(lambda conn: self._attempt(conn, req)))
@@ -1137,4 +1182,7 @@ def create_schema_with(
                 conn = conn.execution_options(schema_translate_map={None: schema})
             extra.create_all(conn)
     except SQLAlchemyError as exc:
-        raise StorageUnavailable(f"could not create the {what} schema: {exc}") from exc
+        failure = db_failure(f"could not create the {what} schema", exc)
+    else:
+        return
+    raise failure

@@ -350,12 +350,12 @@ class TestChainAndSecrets:
         casino = Casino.in_memory(CasinoSettings(seed_key=KEY))
         t = table(casino)
         row = casino._store.crash.chain("op-1", "t1")
-        assert row.sealed_seed.startswith("aesgcm1:")
+        assert row.sealed_seed.startswith("v2:default:")
         r = t.open_round()
         running = t.start_round(r.round_id)
         again = casino.crash_table("op-1", "t1")
         assert again.settle_round(r.round_id)[0].game_hash == t._game_hash(running)
-        assert "aesgcm1" not in repr(row)
+        assert "v2:" not in repr(row)
         assert str(running.crash_point) not in repr(running)
 
     def test_no_game_hash_before_settlement(self) -> None:

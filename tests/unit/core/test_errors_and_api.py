@@ -51,6 +51,7 @@ PINNED_ALL = [
     "RoundNotFound",
     "Scheme",
     "SeedInfo",
+    "SeedKeyUnavailable",
     "SeedPair",
     "SeedRevealed",
     "SeedRotation",
