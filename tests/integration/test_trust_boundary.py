@@ -324,3 +324,13 @@ class TestAcceptedBetsAreRemembered:
         with pytest.raises(TypeError):
             first.params["house_edge"] = "0"  # type: ignore[index]
         assert offering.bet(bet) is not first
+
+
+def test_catalog_public_api() -> None:
+    """casino_core.catalog exports exactly these (a test pins the public names)."""
+    import casino_core.catalog
+
+    assert casino_core.catalog.__all__ == [
+        "BET_FIELDS", "CATALOG_FORMAT", "RULE_KEYS", "Catalog", "Offering", "OfferingRef",
+        "PlacedBet", "default_catalog",
+    ]  # fmt: skip

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 
 from _deadline import within
 from casino_core.casino import Casino
+from casino_core.catalog import Catalog
 from casino_core.errors import CasinoError
 from casino_core.games import get_game, make_record, verify_lines, verify_record
 from casino_core.money import USD, Money
@@ -315,3 +316,37 @@ class TestEveryFixedValue:
                     )
                 ):
                     assert (*_snapshot(casino.wallet, account), casino.export_counts(op)) == before
+
+
+class TestCatalog:
+    """The operator's catalog file and the offering id of a request, hostile."""
+
+    @SETTINGS
+    @given(offering=HOSTILE)
+    def test_offering_id(self, casino: Casino, offering: object) -> None:
+        """Any value as the offering id of a bet: a CasinoError, nothing moved."""
+        op = "op-" + uuid.uuid4().hex[:10]
+        account = AccountKey(op, "p", USD)
+        casino.wallet.open_account(account)
+        casino.wallet.credit(account, 1_000, idempotency_key="dep", system_account="deposits")
+        before = (*_snapshot(casino.wallet, account), casino.export_counts(op))
+        bet = {"target": "50", "condition": "over"}
+        play = casino.play
+        if not _call(lambda: play(op, "p", "USD", "real", offering, bet, 1, idempotency_key="k")):  # type: ignore[arg-type]
+            assert (*_snapshot(casino.wallet, account), casino.export_counts(op)) == before
+
+    @SETTINGS
+    @given(
+        field=st.sampled_from(["id", "game", "rules", "version", "choices", "max_stake",
+                               "max_payout", "title", "rules_fingerprint", "extra"]),
+        value=HOSTILE,
+        rule=st.sampled_from(["house_edge", "decimals", "tables", "max_target"]),
+    )  # fmt: skip
+    def test_catalog_document(self, field: str, value: object, rule: str) -> None:
+        """A published catalog with one hostile field (or rule) loads or is refused, no crash."""
+        item: dict[str, object] = {"id": "dice-x", "game": "dice", "version": 1}
+        item[field] = value
+        if field == "rules":
+            item["rules"] = {rule: value}
+        _call(lambda: Catalog.from_dict({"catalog": 1, "offerings": [item]}))
+        _call(lambda: Catalog.from_dict(value))

@@ -218,11 +218,12 @@ class Offering:
     ) -> None:
         if not isinstance(offering_id, str) or not _ID.fullmatch(offering_id):
             raise ConfigurationError(
-                f"offering id {offering_id!r}: 1-64 of a-z, 0-9, '.', '_', '-' (first a-z/0-9)"
+                f"offering id {repr(offering_id)[:70]}: 1-64 of a-z, 0-9, '.', '_', '-' "
+                "(first a-z/0-9)"
             )
-        if game not in RULES_MODELS:
+        if not isinstance(game, str) or game not in RULES_MODELS:
             raise ConfigurationError(
-                f"offering {offering_id}: game {game!r} cannot be offered "
+                f"offering {offering_id}: game {repr(game)[:40]} cannot be offered "
                 f"(offerable: {', '.join(sorted(RULES_MODELS))}; crash tables pin their "
                 "rules with CrashTable.new_chain)"
             )
@@ -242,7 +243,10 @@ class Offering:
                 )
             parsed = rules
         else:
+            if rules is not None and not isinstance(rules, Mapping):
+                raise ConfigurationError(f"offering {offering_id}: rules: a mapping of rule fields")
             try:
+                check_params(rules or {})
                 parsed = model.model_validate(dict(rules or {}))
             except ValidationError as exc:
                 first = exc.errors(include_url=False, include_input=False)[0]
@@ -250,6 +254,8 @@ class Offering:
                 raise ConfigurationError(
                     f"offering {offering_id}: rules.{where}: {first['msg']}"
                 ) from None
+            except InvalidBet as exc:
+                raise ConfigurationError(f"offering {offering_id}: rules: {exc.message}") from None
         self.rules: Any = parsed
         self.choices = self._check_choices(choices or {})
         self.max_stake = self._check_caps(max_stake or {}, "max_stake")
@@ -261,27 +267,41 @@ class Offering:
     def _check_choices(self, choices: Mapping[str, Iterable[object]]) -> dict[str, tuple[Any, ...]]:
         allowed = _CHOICE_FIELDS.get(self.game, frozenset())
         out: dict[str, tuple[Any, ...]] = {}
-        for name, values in sorted(choices.items()):
+        if not isinstance(choices, Mapping) or len(choices) > len(allowed):
+            raise ConfigurationError(
+                f"offering {self.id}: choices: a mapping of bet field -> allowed values "
+                f"(fields: {', '.join(sorted(allowed)) or 'none'})"
+            )
+        for name, values in choices.items():
             if name not in allowed:
                 raise ConfigurationError(
                     f"offering {self.id}: choices.{name}: not a choice of {self.game} "
                     f"(choices: {', '.join(sorted(allowed)) or 'none'})"
                 )
+            if not isinstance(values, list | tuple) or not values or len(values) > 1000:
+                raise ConfigurationError(f"offering {self.id}: choices.{name}: a list of 1-1000")
             items = tuple(values)
-            if not items or len(items) > 1000:
+            if len(items) > 1000:
                 raise ConfigurationError(f"offering {self.id}: choices.{name}: 1-1000 values")
             for item in items:
                 if isinstance(item, bool) or not isinstance(item, int | str):
                     raise ConfigurationError(
                         f"offering {self.id}: choices.{name}: values are ints or strings"
                     )
+                if isinstance(item, str) and len(item) > 64:
+                    raise ConfigurationError(
+                        f"offering {self.id}: choices.{name}: strings of at most 64 characters"
+                    )
             out[name] = tuple(sorted(set(items), key=lambda v: (isinstance(v, str), v)))
-        return out
+        return dict(sorted(out.items()))
 
     def _check_caps(self, caps: Mapping[str, int], name: str) -> dict[str, int]:
         out = {}
+        if not isinstance(caps, Mapping) or len(caps) > 1000:
+            raise ConfigurationError(f"offering {self.id}: {name}: a mapping of currency codes")
         for code, value in caps.items():
-            if not isinstance(code, str) or type(value) is not int or not 0 < value < 10**36:
+            bad_code = not isinstance(code, str) or not 1 <= len(code) <= 12
+            if bad_code or type(value) is not int or not 0 < value < 10**36:
                 raise ConfigurationError(
                     f"offering {self.id}: {name}: currency code -> minor units (1 .. 10**36-1)"
                 )
