@@ -8,11 +8,20 @@ record that :meth:`SagaCoordinator.recover` drives to an end:
   again, which is harmless because every action is idempotent (keyed by saga id and step);
 * when an action fails for good (:class:`StepFailed`, or a business error such as
   ``InsufficientFunds``) the saga turns ``compensating`` and the compensations of the steps
-  already done run in reverse order, again idempotently, down to ``compensated``.
+  already done run in reverse order, again idempotently, down to ``compensated``;
+* an **external** step (one with a ``status`` query: a payout, a deposit confirmation) is
+  recorded ``in_doubt`` *before* its action calls the port. A saga found ``in_doubt`` never
+  runs that action again and is never compensated on a guess: recovery asks the port for the
+  status of the step's key and goes forward when it says paid, compensates when it says not
+  paid, and otherwise stays ``in_doubt`` (reported, with the reason);
+* once an external step has succeeded the saga is past its **point of no return**: a later
+  step that fails for good leaves it ``running`` with the error (retried by the next
+  ``recover``), it is never compensated.
 
-Any other exception (a timeout, a lost connection) leaves the saga ``running`` for a later
-:meth:`~SagaCoordinator.recover`. Store writes are compare-and-set on a version, so two
-coordinators driving one saga at once cannot both advance it; the loser reloads.
+Any other exception from an action (a timeout, a lost connection) leaves the saga where it was
+(``running`` or ``in_doubt``) with the error recorded, for a later ``recover()``. Store writes
+are compare-and-set on a version, so two coordinators driving one saga at once cannot both
+advance it; the loser reloads. The state machine is drawn in docs/ledger.md.
 """
 
 from __future__ import annotations
@@ -37,6 +46,8 @@ from casino_core.errors import (
 __all__ = [
     "FINAL",
     "MemorySagaStore",
+    "PortStatus",
+    "Recovery",
     "SagaCoordinator",
     "SagaDefinition",
     "SagaRecord",
@@ -62,9 +73,14 @@ _DEFINITIVE: tuple[type[CasinoError], ...] = (
 
 
 class SagaStatus(enum.StrEnum):
-    """Where a saga stands; ``completed`` and ``compensated`` are final."""
+    """Where a saga stands; ``completed`` and ``compensated`` are final.
+
+    ``in_doubt``: the current step's external call may have happened; only the port's
+    ``status`` answer moves the saga on.
+    """
 
     RUNNING = "running"
+    IN_DOUBT = "in_doubt"
     COMPENSATING = "compensating"
     COMPLETED = "completed"
     COMPENSATED = "compensated"
@@ -74,14 +90,29 @@ FINAL = (SagaStatus.COMPLETED, SagaStatus.COMPENSATED)
 """The statuses a saga ends in (nothing moves it afterwards)."""
 
 
+class PortStatus(enum.StrEnum):
+    """A port's answer about one idempotency key (see ``status`` on the ports).
+
+    ``not_paid`` is a promise: nothing was, and nothing will ever be, paid or confirmed under
+    that key (the provider voids the key if it must). When that cannot be promised yet the
+    answer is ``unknown``.
+    """
+
+    PAID = "paid"
+    NOT_PAID = "not_paid"
+    UNKNOWN = "unknown"
+
+
 @dataclass(frozen=True, slots=True)
 class SagaRecord:
     """A saga's persisted state.
 
-    ``step`` is the next step to run (running) or the last step still to compensate
+    ``step`` is the next step to run (running, in doubt) or the last step still to compensate
     (compensating; -1 when none is left); ``phase`` is ``started`` while step ``step``'s
     action may be under way. ``data`` holds what actions returned (ids to compensate with).
-    ``version`` grows with every write (compare-and-set).
+    ``error`` says why the saga compensates, or why it is stuck where it is (in doubt, or a
+    failure past its point of no return). ``version`` grows with every write
+    (compare-and-set).
     """
 
     saga_id: str
@@ -116,11 +147,22 @@ class StepContext:
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One step: ``action`` (returns data to keep, or None) and its ``compensation``."""
+    """One step: ``action`` (returns data to keep, or None) and its ``compensation``.
+
+    A step with a ``status`` query is **external**: its action calls a port (returns None, or
+    raises :class:`StepFailed` when the port refused or the call never went out), and
+    ``status`` asks the port what became of the step's key after a crash or a timeout.
+    """
 
     name: str
     action: Callable[[StepContext], Mapping[str, str] | None]
     compensation: Callable[[StepContext], None] | None = None
+    status: Callable[[StepContext], PortStatus] | None = None
+
+    @property
+    def external(self) -> bool:
+        """True when the action has an effect outside the ledger (it is asked ``status``)."""
+        return self.status is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +171,28 @@ class SagaDefinition:
 
     name: str
     steps: Callable[[Mapping[str, str]], Sequence[Step]]
+
+
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    """What one :meth:`SagaCoordinator.recover` pass did.
+
+    ``sagas``: each unfinished saga as it stands afterwards (those that could be loaded);
+    ``failures``: saga id -> why it could not be driven (the others went on regardless).
+    """
+
+    sagas: tuple[SagaRecord, ...]
+    failures: Mapping[str, str]
+
+    @property
+    def in_doubt(self) -> tuple[SagaRecord, ...]:
+        """The sagas waiting for a port's answer."""
+        return tuple(r for r in self.sagas if r.status is SagaStatus.IN_DOUBT)
+
+    @property
+    def stuck(self) -> tuple[SagaRecord, ...]:
+        """The sagas that are not final afterwards, with their reason in ``error``."""
+        return tuple(r for r in self.sagas if not r.finished)
 
 
 class SagaStore(Protocol):
@@ -159,6 +223,19 @@ def _noop(_saga: str, _step: int, _where: str) -> None:
     return None
 
 
+def _reason(step: str, exc: BaseException) -> str:
+    if isinstance(exc, CasinoError):
+        return f"{step}: {exc}"  # (its text starts with its code)
+    return f"{step}: {type(exc).__name__}: {exc}"
+
+
+class _Keep:
+    """Marks a field ``_write`` leaves as it is."""
+
+
+_KEEP = _Keep()
+
+
 @dataclass
 class SagaCoordinator:
     """Runs and recovers sagas of the registered ``flows`` on ``store``."""
@@ -179,22 +256,42 @@ class SagaCoordinator:
             raise InvalidInput(f"saga {saga_id!r} exists with another flow or parameters")
         return self.drive(saga_id)
 
-    def recover(self) -> list[SagaRecord]:
-        """Drive every unfinished saga forward or back; return their records."""
-        return [self.drive(saga_id) for saga_id in self.store.unfinished()]
+    def recover(self) -> Recovery:
+        """Drive every unfinished saga forward or back, each on its own.
+
+        Never raises for one saga: a saga that cannot be driven (its store write failed, its
+        flow is unknown ...) is listed in ``failures`` and the others go on.
+        """
+        try:
+            ids = self.store.unfinished()
+        except CasinoError as exc:
+            return Recovery((), {"*": _reason("unfinished", exc)})
+        records: list[SagaRecord] = []
+        failures: dict[str, str] = {}
+        for saga_id in ids:
+            try:
+                records.append(self.drive(saga_id))
+            except Exception as exc:
+                failures[saga_id] = _reason("recover", exc)
+        return Recovery(tuple(records), failures)
 
     def drive(self, saga_id: str) -> SagaRecord:
-        """Advance one saga as far as it goes now."""
+        """Advance one saga as far as it goes now; return it as it stands.
+
+        A step whose outcome is not known yet (a timeout, a port that cannot tell) stops the
+        saga where it is, with the reason in ``error``; only a failing store raises.
+        """
         while True:
             record = self.store.load(saga_id)
             if record.finished:
                 return record
-            steps = list(self.flows[record.flow].steps(record.params))
-            # Any exception but a definitive failure propagates; the saga stays running.
-            moved = self._advance(record, steps)
+            definition = self.flows.get(record.flow)
+            if definition is None:
+                raise InvalidInput(f"saga {saga_id!r} has an unknown flow {record.flow!r}")
+            moved, go_on = self._advance(record, list(definition.steps(record.params)))
             if moved is None:
                 continue  # lost a compare-and-set: reload
-            if moved.finished:
+            if moved.finished or not go_on:
                 return moved
 
     def _write(
@@ -205,7 +302,7 @@ class SagaCoordinator:
         step: int | None = None,
         phase: str,
         data: Mapping[str, str] | None = None,
-        error: str | None = None,
+        error: str | _Keep | None = _KEEP,
     ) -> SagaRecord | None:
         """Compare-and-set ``record`` with the changes; the new record, or None if beaten."""
         new = replace(
@@ -214,41 +311,89 @@ class SagaCoordinator:
             step=record.step if step is None else step,
             phase=phase,
             data=record.data if data is None else data,
-            error=record.error if error is None else error,
+            error=record.error if isinstance(error, _Keep) else error,
         )
         if not self.store.save(new):
             return None
         return replace(new, version=record.version + 1)
 
-    def _advance(self, record: SagaRecord, steps: list[Step]) -> SagaRecord | None:
-        """One step forward or back; None when another driver got there first."""
+    def _fail(
+        self, record: SagaRecord, steps: list[Step], reason: str
+    ) -> tuple[SagaRecord | None, bool]:
+        """Step ``record.step`` failed for good: compensate, unless past the point of no return."""
         i = record.step
+        if any(step.external for step in steps[:i]):
+            # An external effect happened: never undo; stay running with the reason.
+            return self._write(
+                record, status=SagaStatus.RUNNING, phase="ready", error=reason
+            ), False
+        return self._write(
+            record, status=SagaStatus.COMPENSATING, step=i - 1, phase="ready", error=reason
+        ), True
+
+    def _advance(self, record: SagaRecord, steps: list[Step]) -> tuple[SagaRecord | None, bool]:
+        """One step forward or back: (the new record or None when beaten, whether to go on)."""
+        i = record.step
+        if record.status is SagaStatus.IN_DOUBT:
+            return self._settle_doubt(record, steps)
         if record.status is SagaStatus.RUNNING:
             if i >= len(steps):
-                return self._write(record, status=SagaStatus.COMPLETED, phase="ready")
+                return self._write(record, status=SagaStatus.COMPLETED, phase="ready"), True
+            step = steps[i]
             self.on_boundary(record.saga_id, i, "before")
-            started = self._write(record, phase="started")
+            # An external step is in doubt from before its call until the port's answer is kept.
+            doubt = SagaStatus.IN_DOUBT if step.external else None
+            started = self._write(record, status=doubt, phase="started")
             if started is None:
-                return None
-            ctx = StepContext(record.saga_id, steps[i].name, record.params, record.data)
+                return None, True
+            ctx = StepContext(record.saga_id, step.name, record.params, record.data)
             try:
-                out = steps[i].action(ctx)
+                out = step.action(ctx)
             except _DEFINITIVE as exc:
-                return self._write(
-                    started, status=SagaStatus.COMPENSATING, step=i - 1, phase="ready",
-                    error=f"{steps[i].name}: {exc}",
-                )  # fmt: skip
+                self.on_boundary(record.saga_id, i, "after")
+                return self._fail(started, steps, _reason(step.name, exc))
+            except Exception as exc:
+                return self._write(started, phase="started", error=_reason(step.name, exc)), False
             self.on_boundary(record.saga_id, i, "after")
             data = {**record.data, **(out or {})}
-            return self._write(started, step=i + 1, phase="ready", data=data)
+            return self._write(
+                started, status=SagaStatus.RUNNING, step=i + 1, phase="ready", data=data,
+                error=None,
+            ), True  # fmt: skip
         # compensating: undo step i (whose action completed), then i - 1 ...
         if i < 0:
-            return self._write(record, status=SagaStatus.COMPENSATED, phase="ready")
+            return self._write(record, status=SagaStatus.COMPENSATED, phase="ready"), True
         self.on_boundary(record.saga_id, i, "undo")
         undo = steps[i].compensation
         if undo is not None:
-            undo(StepContext(record.saga_id, steps[i].name, record.params, record.data))
-        return self._write(record, step=i - 1, phase="ready")
+            try:
+                undo(StepContext(record.saga_id, steps[i].name, record.params, record.data))
+            except Exception as exc:
+                reason = "undo " + _reason(steps[i].name, exc)
+                return self._write(record, phase="ready", error=reason), False
+        return self._write(record, step=i - 1, phase="ready"), True
+
+    def _settle_doubt(
+        self, record: SagaRecord, steps: list[Step]
+    ) -> tuple[SagaRecord | None, bool]:
+        """Ask the port what became of the in-doubt step; move only on a clear answer."""
+        i = record.step
+        step = steps[i]
+        assert step.status is not None  # only an external step is ever in doubt
+        self.on_boundary(record.saga_id, i, "query")
+        ctx = StepContext(record.saga_id, step.name, record.params, record.data)
+        try:
+            answer = PortStatus(step.status(ctx))
+        except Exception as exc:
+            return self._write(record, phase="started", error=_reason(step.name, exc)), False
+        if answer is PortStatus.PAID:
+            return self._write(
+                record, status=SagaStatus.RUNNING, step=i + 1, phase="ready", error=None
+            ), True
+        if answer is PortStatus.NOT_PAID:
+            return self._fail(record, steps, f"{step.name}: the port reports it not paid")
+        reason = f"{step.name}: in doubt, the port does not know the outcome yet"
+        return self._write(record, phase="started", error=reason), False
 
 
 def encode(mapping: Mapping[str, str]) -> str:

@@ -11,10 +11,12 @@ A host app checks its own :class:`~casino_core.wallet.WalletService` with::
 """
 
 from casino_core.testing import games, strategies
+from casino_core.testing._ports import FakePaymentPort
 from casino_core.testing._saga_conformance import run_saga_conformance
 from casino_core.testing._wallet_conformance import run_wallet_conformance, wallet_state_machine
 
 __all__ = [
+    "FakePaymentPort",
     "games",
     "run_saga_conformance",
     "run_wallet_conformance",

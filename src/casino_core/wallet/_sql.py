@@ -85,6 +85,7 @@ from casino_core.wallet._holds import (
     HoldStatus,
     capture_request,
     check_capture_amount,
+    check_expiry,
     decode_hold,
     encode_hold,
     hold_request,
@@ -957,6 +958,20 @@ class SqlWallet(MovingWallet):
             return done
 
         return self._tx(work)
+
+    def extend_hold(self, account: AccountKey, hold_id: str, *, expires_at: datetime) -> Hold:
+        """Move a hold's expiry later; see :meth:`HoldingWallet.extend_hold`."""
+        check_account(account)
+        later = to_micros(check_expiry(expires_at))
+
+        def work(conn: Connection) -> None:
+            _acct, row = self._locked_hold(conn, account, hold_id, capturing=False)
+            if later > row.expires_us:
+                h = holds.c
+                conn.execute(holds.update().where(h.id == row.id).values(expires_us=later))
+
+        self._tx(work)
+        return self.get_hold(account, hold_id)
 
     def get_hold(self, account: AccountKey, hold_id: str) -> Hold:
         """The hold as it stands; see :meth:`HoldingWallet.get_hold`."""

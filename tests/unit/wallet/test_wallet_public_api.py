@@ -13,6 +13,7 @@ def test_wallet_exports() -> None:
     assert casino_core.wallet.__all__ == [
         "ENV_MODE",
         "ENV_URL",
+        "NO_EXPIRY",
         "SYSTEM_ACCOUNTS",
         "AccountKey",
         "Balance",
@@ -55,6 +56,7 @@ def test_backend_and_testing_exports() -> None:
     ]
     assert casino_core.wallet.redis.__all__ == ["RedisDemoWallet"]
     assert casino_core.testing.__all__ == [
+        "FakePaymentPort",
         "games",
         "run_saga_conformance",
         "run_wallet_conformance",
