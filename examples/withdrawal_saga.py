@@ -83,7 +83,7 @@ def main() -> None:
             start_withdrawal(dying, "wd-3", alice, 10_000, **times)
         except Crash:
             b = wallet.balance(alice)
-            state = SqlSagaStore(engine).load("wd-3").status.value
+            state = SqlSagaStore(engine).load("casino-1", "wd-3").status.value
             print(f"wd-3: crashed after the payout ({state}); held {format_amount(b.held, USD)}")
 
         recovered = sagas.recover().sagas  # what a fresh process does at start-up

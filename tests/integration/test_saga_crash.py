@@ -85,14 +85,14 @@ def _check(
     wallet: SqlWallet, store: SqlSagaStore, op: str, scenario: str, k: int, paid: Path, late: bool
 ) -> None:
     where = f"{scenario} k={k}"
-    record = store.load(f"{op}-{scenario}")
+    record = store.load(op, f"{op}-{scenario}")
     report = wallet.reconcile(op)
     assert report.ok, where
     assert all(v == 0 for v in report.journal_totals.values()), where
     player = AccountKey(op, "player", USD)
     b = wallet.balance(player)
     assert b.held == 0, f"{where}: a hold is left"
-    sent = any(paid.glob(f"saga_{op}-{scenario}_*"))
+    sent = any(paid.glob(f"saga_{op}_{op}-{scenario}_*"))
     ok = not scenario.endswith("refused")
     if late and scenario.startswith("withdrawal"):
         ok = sent  # a payout not sent before the deadline never is; one sent is captured

@@ -30,9 +30,9 @@ from casino_core.ledger._saga import (
     StepFailed,
 )
 from casino_core.money import Currency
-from casino_core.wallet._common import Clock, from_micros, to_micros, utc_now
-from casino_core.wallet._holds import NO_EXPIRY, HoldingWallet
-from casino_core.wallet._types import AccountKey, Mode, check_amount
+from casino_core.wallet._common import Clock, check_account, from_micros, to_micros, utc_now
+from casino_core.wallet._holds import NO_EXPIRY, HoldingWallet, check_expiry
+from casino_core.wallet._types import AccountKey, Mode, _check_id, check_amount
 
 __all__ = [
     "PENDING_DEPOSITS",
@@ -84,10 +84,17 @@ class DepositPort(Protocol):
 
 def pool_account(account: AccountKey, tournament_id: str) -> AccountKey:
     """The tournament pool of ``account``'s operator, currency and mode."""
+    _check_id(tournament_id, "tournament_id")
     return AccountKey(account.operator_id, f"pool-{tournament_id}", account.currency, account.mode)
 
 
-def _params(account: AccountKey, amount: int, **extra: str) -> dict[str, str]:
+def _params(
+    account: AccountKey, amount: int, tournament: str | None = None, **extra: str
+) -> dict[str, str]:
+    """A saga's parameters, each checked (the flow checks them again as it builds its steps)."""
+    check_account(account)
+    if tournament is not None:
+        extra["tournament"] = pool_account(account, tournament).player_id.removeprefix("pool-")
     return {
         "operator": account.operator_id,
         "player": account.player_id,
@@ -97,6 +104,12 @@ def _params(account: AccountKey, amount: int, **extra: str) -> dict[str, str]:
         "amount": str(check_amount(amount)),
         **extra,
     }
+
+
+def _start(
+    coordinator: SagaCoordinator, flow: str, saga_id: str, params: dict[str, str]
+) -> SagaRecord:
+    return coordinator.start(flow, params["operator"], saga_id, params)
 
 
 def _account(p: Mapping[str, str], player: str | None = None) -> AccountKey:
@@ -227,7 +240,7 @@ def start_deposit(
     coordinator: SagaCoordinator, saga_id: str, account: AccountKey, amount: int
 ) -> SagaRecord:
     """Deposit ``amount``: deposits clearing -> pending, confirmed, -> the player."""
-    return coordinator.start("deposit", saga_id, _params(account, amount))
+    return _start(coordinator, "deposit", saga_id, _params(account, amount))
 
 
 def start_withdrawal(
@@ -243,10 +256,11 @@ def start_withdrawal(
 
     ``hold_until`` (after ``deadline``, leaving time to capture) is the hold's expiry.
     """
-    if to_micros(hold_until) <= to_micros(deadline):
+    until, due = to_micros(check_expiry(hold_until)), to_micros(check_expiry(deadline))
+    if until <= due:
         raise InvalidInput("hold_until must come after the payout deadline")
-    extra = {"expires_us": str(to_micros(hold_until)), "deadline_us": str(to_micros(deadline))}
-    return coordinator.start("withdrawal", saga_id, _params(account, amount, **extra))
+    params = _params(account, amount, expires_us=str(until), deadline_us=str(due))
+    return _start(coordinator, "withdrawal", saga_id, params)
 
 
 def start_entry_fee(
@@ -257,9 +271,7 @@ def start_entry_fee(
     amount: int,
 ) -> SagaRecord:
     """Move an entry fee from the player to the tournament pool."""
-    return coordinator.start(
-        "entry_fee", saga_id, _params(account, amount, tournament=tournament_id)
-    )
+    return _start(coordinator, "entry_fee", saga_id, _params(account, amount, tournament_id))
 
 
 def start_prize(
@@ -270,4 +282,4 @@ def start_prize(
     amount: int,
 ) -> SagaRecord:
     """Pay a prize from the tournament pool to the player."""
-    return coordinator.start("prize", saga_id, _params(account, amount, tournament=tournament_id))
+    return _start(coordinator, "prize", saga_id, _params(account, amount, tournament_id))

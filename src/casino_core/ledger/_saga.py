@@ -28,7 +28,9 @@ from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -42,6 +44,7 @@ from casino_core.errors import (
     LimitExceeded,
     StepFailed,
 )
+from casino_core.wallet._types import _check_id, check_idempotency_key
 
 __all__ = [
     "FINAL",
@@ -56,8 +59,10 @@ __all__ = [
     "Step",
     "StepContext",
     "StepFailed",
+    "check_saga_id",
     "decode",
     "encode",
+    "saga_key",
 ]
 
 
@@ -105,7 +110,7 @@ class PortStatus(enum.StrEnum):
 
 @dataclass(frozen=True, slots=True)
 class SagaRecord:
-    """A saga's persisted state.
+    """A saga's persisted state; a saga is identified by (``operator_id``, ``saga_id``).
 
     ``step`` is the next step to run (running, in doubt) or the last step still to compensate
     (compensating; -1 when none is left); ``phase`` is ``started`` while step ``step``'s
@@ -115,6 +120,7 @@ class SagaRecord:
     (compare-and-set).
     """
 
+    operator_id: str
     saga_id: str
     flow: str
     params: Mapping[str, str]
@@ -135,14 +141,24 @@ class SagaRecord:
 class StepContext:
     """What an action or compensation sees: the saga, its parameters and gathered data."""
 
+    operator_id: str
     saga_id: str
     step: str
     params: Mapping[str, str]
     data: Mapping[str, str]
 
     def key(self, phase: str = "do") -> str:
-        """The idempotency key of this step's action (``do``) or compensation (``undo``)."""
-        return f"saga:{self.saga_id}:{self.step}:{phase}"
+        """The idempotency key of this step's action (``do``) or compensation (``undo``).
+
+        ``saga:<operator>:<saga id>:<step>:<phase>``: unique across operators, so a payment
+        provider shared by several operators tells their sagas apart too.
+        """
+        return saga_key(self.operator_id, self.saga_id, self.step, phase)
+
+    @classmethod
+    def of(cls, record: SagaRecord, step: str) -> StepContext:
+        """The context of ``record``'s step ``step``."""
+        return cls(record.operator_id, record.saga_id, step, record.params, record.data)
 
 
 @dataclass(frozen=True, slots=True)
@@ -178,11 +194,12 @@ class Recovery:
     """What one :meth:`SagaCoordinator.recover` pass did.
 
     ``sagas``: each unfinished saga as it stands afterwards (those that could be loaded);
-    ``failures``: saga id -> why it could not be driven (the others went on regardless).
+    ``failures``: (operator id, saga id) -> why it could not be driven (the others went on
+    regardless; ``("*", "*")`` when the store could not even list them).
     """
 
     sagas: tuple[SagaRecord, ...]
-    failures: Mapping[str, str]
+    failures: Mapping[tuple[str, str], str]
 
     @property
     def in_doubt(self) -> tuple[SagaRecord, ...]:
@@ -202,16 +219,16 @@ class SagaStore(Protocol):
         """Insert ``record`` unless the id exists; return the stored record either way."""
         ...
 
-    def load(self, saga_id: str) -> SagaRecord:
-        """The record, or ``InvalidInput`` if unknown."""
+    def load(self, operator_id: str, saga_id: str) -> SagaRecord:
+        """The operator's record, or ``InvalidInput`` if unknown."""
         ...
 
     def save(self, record: SagaRecord) -> bool:
         """Write ``record`` (version + 1) if the stored version is ``record.version``."""
         ...
 
-    def unfinished(self) -> list[str]:
-        """Ids of sagas neither completed nor compensated."""
+    def unfinished(self) -> list[tuple[str, str]]:
+        """(operator id, saga id) of every saga neither completed nor compensated."""
         ...
 
 
@@ -229,6 +246,43 @@ def _reason(step: str, exc: BaseException) -> str:
     return f"{step}: {type(exc).__name__}: {exc}"
 
 
+_SAGA_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@\-]{0,63}")
+_STEP = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def check_saga_id(operator_id: object, saga_id: object) -> None:
+    """An operator id as accounts have them; a saga id of 1-64 letters, digits and ``_.@-``."""
+    if not isinstance(saga_id, str) or not _SAGA_ID.fullmatch(saga_id):
+        raise InvalidInput(
+            f"a saga id is 1-64 letters, digits and _.@- (starting with a letter or digit), "
+            f"got {saga_id!r}"
+        )
+    _check_id(operator_id, "operator_id")
+
+
+def saga_key(operator_id: str, saga_id: str, step: str, phase: str) -> str:
+    """The idempotency key of a saga's step: ``saga:<operator>:<saga id>:<step>:<phase>``."""
+    return check_idempotency_key(f"{SAGA_PREFIX}{operator_id}:{saga_id}:{step}:{phase}")
+
+
+SAGA_PREFIX = "saga:"
+"""The key namespace of saga steps (a direct wallet call cannot use it)."""
+
+
+def _steps(definition: SagaDefinition, record: SagaRecord) -> list[Step]:
+    """The saga's steps; parameters that cannot build them are ``InvalidInput``."""
+    try:
+        steps = list(definition.steps(record.params))
+    except InvalidInput:
+        raise
+    except (KeyError, ValueError, TypeError) as exc:
+        raise InvalidInput(f"saga {record.saga_id!r}: invalid parameters ({exc!r})") from exc
+    for step in steps:
+        if not _STEP.fullmatch(step.name):
+            raise InvalidInput(f"a step name is 1-32 of a-z, 0-9 and _, got {step.name!r}")
+    return steps
+
+
 class _Keep:
     """Marks a field ``_write`` leaves as it is."""
 
@@ -244,51 +298,72 @@ class SagaCoordinator:
     flows: Mapping[str, SagaDefinition]
     on_boundary: Boundary = field(default=_noop)
 
-    def start(self, flow: str, saga_id: str, params: Mapping[str, str]) -> SagaRecord:
-        """Create saga ``saga_id`` (idempotent: an existing one is driven on) and drive it."""
-        if flow not in self.flows:
+    def start(
+        self, flow: str, operator_id: str, saga_id: str, params: Mapping[str, str]
+    ) -> SagaRecord:
+        """Create the operator's saga ``saga_id`` (idempotent: an existing one is driven on)
+        and drive it.
+
+        Nothing invalid is stored: the ids, the parameters and every key the steps will use
+        are checked first (``InvalidInput``). Saga ids are the operator's own: another
+        operator's saga of the same id is a different saga.
+        """
+        definition = self.flows.get(flow)
+        if definition is None:
             raise InvalidInput(f"unknown saga flow {flow!r}")
-        if not isinstance(saga_id, str) or not 1 <= len(saga_id) <= 64:
-            raise InvalidInput("a saga id is 1-64 characters")
-        fresh = SagaRecord(saga_id, flow, dict(params), {}, SagaStatus.RUNNING, 0, "ready", 0)
+        check_saga_id(operator_id, saga_id)
+        fresh = SagaRecord(
+            operator_id, saga_id, flow, dict(params), {}, SagaStatus.RUNNING, 0, "ready", 0
+        )
+        for step in _steps(definition, fresh):
+            StepContext.of(fresh, step.name).key("undo")  # checks the step's keys
         stored = self.store.create(fresh)
         if stored.flow != flow or dict(stored.params) != dict(params):
             raise InvalidInput(f"saga {saga_id!r} exists with another flow or parameters")
-        return self.drive(saga_id)
+        return self.drive(operator_id, saga_id)
 
     def recover(self) -> Recovery:
         """Drive every unfinished saga forward or back, each on its own.
 
-        Never raises for one saga: a saga that cannot be driven (its store write failed, its
-        flow is unknown ...) is listed in ``failures`` and the others go on.
+        Never raises for one saga: a saga that cannot be driven (its parameters no longer
+        build its steps, its store write failed ...) gets the reason in its ``error`` (when
+        the store takes it), is listed in ``failures``, and the others go on.
         """
         try:
             ids = self.store.unfinished()
-        except CasinoError as exc:
-            return Recovery((), {"*": _reason("unfinished", exc)})
+        except Exception as exc:  # a store that cannot list: nothing was driven
+            return Recovery((), {("*", "*"): _reason("unfinished", exc)})
         records: list[SagaRecord] = []
-        failures: dict[str, str] = {}
-        for saga_id in ids:
+        failures: dict[tuple[str, str], str] = {}
+        for operator_id, saga_id in ids:
             try:
-                records.append(self.drive(saga_id))
-            except Exception as exc:
-                failures[saga_id] = _reason("recover", exc)
+                records.append(self.drive(operator_id, saga_id))
+            except Exception as exc:  # isolate this saga's failure, report it
+                failures[(operator_id, saga_id)] = reason = _reason("recover", exc)
+                self._note(operator_id, saga_id, reason)
         return Recovery(tuple(records), failures)
 
-    def drive(self, saga_id: str) -> SagaRecord:
+    def _note(self, operator_id: str, saga_id: str, reason: str) -> None:
+        """Best effort: keep ``reason`` on the saga (the store may be what failed)."""
+        with suppress(Exception):
+            record = self.store.load(operator_id, saga_id)
+            self._write(record, phase=record.phase, error=reason)
+
+    def drive(self, operator_id: str, saga_id: str) -> SagaRecord:
         """Advance one saga as far as it goes now; return it as it stands.
 
         A step whose outcome is not known yet (a timeout, a port that cannot tell) stops the
-        saga where it is, with the reason in ``error``; only a failing store raises.
+        saga where it is, with the reason in ``error``; only a failing store, or a stored saga
+        whose steps cannot be built, raises.
         """
         while True:
-            record = self.store.load(saga_id)
+            record = self.store.load(operator_id, saga_id)
             if record.finished:
                 return record
             definition = self.flows.get(record.flow)
             if definition is None:
                 raise InvalidInput(f"saga {saga_id!r} has an unknown flow {record.flow!r}")
-            moved, go_on = self._advance(record, list(definition.steps(record.params)))
+            moved, go_on = self._advance(record, _steps(definition, record))
             if moved is None:
                 continue  # lost a compare-and-set: reload
             if moved.finished or not go_on:
@@ -346,7 +421,7 @@ class SagaCoordinator:
             started = self._write(record, status=doubt, phase="started")
             if started is None:
                 return None, True
-            ctx = StepContext(record.saga_id, step.name, record.params, record.data)
+            ctx = StepContext.of(record, step.name)
             try:
                 out = step.action(ctx)
             except _DEFINITIVE as exc:
@@ -367,7 +442,7 @@ class SagaCoordinator:
         undo = steps[i].compensation
         if undo is not None:
             try:
-                undo(StepContext(record.saga_id, steps[i].name, record.params, record.data))
+                undo(StepContext.of(record, steps[i].name))
             except Exception as exc:
                 reason = "undo " + _reason(steps[i].name, exc)
                 return self._write(record, phase="ready", error=reason), False
@@ -381,9 +456,8 @@ class SagaCoordinator:
         step = steps[i]
         assert step.status is not None  # only an external step is ever in doubt
         self.on_boundary(record.saga_id, i, "query")
-        ctx = StepContext(record.saga_id, step.name, record.params, record.data)
         try:
-            answer = PortStatus(step.status(ctx))
+            answer = PortStatus(step.status(StepContext.of(record, step.name)))
         except Exception as exc:
             return self._write(record, phase="started", error=_reason(step.name, exc)), False
         if answer is PortStatus.PAID:
@@ -414,32 +488,33 @@ class MemorySagaStore:
         import threading
 
         self._lock = threading.Lock()
-        self._records: dict[str, SagaRecord] = {}
+        self._records: dict[tuple[str, str], SagaRecord] = {}
 
     def create(self, record: SagaRecord) -> SagaRecord:
         """Insert unless present; return the stored record."""
         with self._lock:
-            return self._records.setdefault(record.saga_id, record)
+            return self._records.setdefault((record.operator_id, record.saga_id), record)
 
-    def load(self, saga_id: str) -> SagaRecord:
+    def load(self, operator_id: str, saga_id: str) -> SagaRecord:
         """The stored record."""
         with self._lock:
-            found = self._records.get(saga_id)
+            found = self._records.get((operator_id, saga_id))
         if found is None:
             raise InvalidInput(f"no saga {saga_id!r}")
         return found
 
     def save(self, record: SagaRecord) -> bool:
         """Compare-and-set on version."""
+        scope = (record.operator_id, record.saga_id)
         with self._lock:
-            current = self._records.get(record.saga_id)
+            current = self._records.get(scope)
             if current is None or current.version != record.version:
                 return False
-            self._records[record.saga_id] = replace(record, version=record.version + 1)
+            self._records[scope] = replace(record, version=record.version + 1)
             return True
 
-    def unfinished(self) -> list[str]:
-        """Ids of unfinished sagas."""
+    def unfinished(self) -> list[tuple[str, str]]:
+        """(operator, id) of unfinished sagas."""
         with self._lock:
             return sorted(k for k, r in self._records.items() if not r.finished)
 

@@ -106,7 +106,7 @@ def _round(wallet: HoldingWallet, store: SagaStore, k: int) -> None:
         fresh.recover()
         fresh.recover()
     for name, _run in runs:
-        record = store.load(f"{op}-{name}")
+        record = store.load(op, f"{op}-{name}")
         want = SagaStatus.COMPENSATED if name.endswith("-no") else SagaStatus.COMPLETED
         assert record.status is want, f"k={k}: {name} ended {record.status}"
     assert len(provider.paid) == 2, f"k={k}: paid {sorted(provider.paid)}"

@@ -187,7 +187,7 @@ class TestCoordinator:
 
         with pytest.raises(KeyboardInterrupt):
             _withdraw(SagaCoordinator(c.store, c.flows, on_boundary=crash))
-        record = c.store.load("w1")
+        record = c.store.load("op", "w1")
         assert (record.status, record.step, record.phase) == (SagaStatus.IN_DOUBT, 1, "started")
         (done,) = c.recover().sagas
         assert done.status is SagaStatus.COMPLETED
@@ -226,21 +226,21 @@ class TestCoordinator:
 
         flow = SagaDefinition("f", lambda p: [action("a"), action("b"), action("c", True)])
         c = SagaCoordinator(MemorySagaStore(), {"f": flow})
-        assert c.start("f", "s1", {}).status is SagaStatus.COMPENSATED
+        assert c.start("f", "op", "s1", {}).status is SagaStatus.COMPENSATED
         assert log == ["do a", "do b", "do c", "undo b", "undo a"]
 
     def test_bad_input(self) -> None:
         """Unknown flows, empty ids and a reused id with other parameters are refused."""
         _wallet, _provider, c, _clock = _setup()
         with pytest.raises(InvalidInput):
-            c.start("nope", "x", {})
+            c.start("nope", "op", "x", {})
         with pytest.raises(InvalidInput):
-            c.start("prize", "", {})
+            c.start("prize", "op", "", {})
         start_entry_fee(c, "e1", PLAYER, "t1", 10)
         with pytest.raises(InvalidInput):
             start_entry_fee(c, "e1", PLAYER, "t1", 11)
         with pytest.raises(InvalidInput):
-            c.store.load("missing")
+            c.store.load("op", "missing")
         with pytest.raises(InvalidInput):
             start_withdrawal(c, "w", PLAYER, 1, deadline=T0, hold_until=T0)
         assert HoldStatus.ACTIVE.value == "active"
@@ -282,7 +282,7 @@ class TestStateMachine:
         log: list[str] = []
         plan: dict[str, object] = {"b": StepFailed("no")}
         c = SagaCoordinator(MemorySagaStore(), {"f": _flow(log, plan)})
-        record = c.start("f", "s1", {})
+        record = c.start("f", "op", "s1", {})
         assert (record.status, record.step) == (SagaStatus.RUNNING, 2)
         assert "b: [STEP_FAILED]" in (record.error or "")
         assert not any(line.startswith("undo") for line in log)
@@ -295,7 +295,7 @@ class TestStateMachine:
         log: list[str] = []
         plan: dict[str, object] = {"a": TimeoutError("slow")}
         c = SagaCoordinator(MemorySagaStore(), {"f": _flow(log, plan)})
-        record = c.start("f", "s1", {})
+        record = c.start("f", "op", "s1", {})
         assert (record.status, record.step, record.phase) == (SagaStatus.RUNNING, 0, "started")
         assert c.recover().sagas[0].status is SagaStatus.COMPLETED
 
@@ -304,7 +304,7 @@ class TestStateMachine:
         log: list[str] = []
         plan: dict[str, object] = {"x": StepFailed("refused"), "undo a": TimeoutError("x")}
         c = SagaCoordinator(MemorySagaStore(), {"f": _flow(log, plan)})
-        record = c.start("f", "s1", {})
+        record = c.start("f", "op", "s1", {})
         assert (record.status, record.step) == (SagaStatus.COMPENSATING, 0)
         assert "undo a" in (record.error or "")
         assert c.recover().sagas[0].status is SagaStatus.COMPENSATED
@@ -315,7 +315,7 @@ class TestStateMachine:
         log: list[str] = []
         plan: dict[str, object] = {"x": TimeoutError("lost")}
         c = SagaCoordinator(MemorySagaStore(), {"f": _flow(log, plan)})
-        assert c.start("f", "s1", {}).status is SagaStatus.IN_DOUBT
+        assert c.start("f", "op", "s1", {}).status is SagaStatus.IN_DOUBT
         assert "does not know" in (c.recover().in_doubt[0].error or "")
         plan["status"] = "garbage"  # a port answering outside the contract: still in doubt
         assert "status" in log[-1]
@@ -329,6 +329,6 @@ class TestStateMachine:
         log: list[str] = []
         plan: dict[str, object] = {"x": TimeoutError("lost"), "status": PortStatus.NOT_PAID}
         c = SagaCoordinator(MemorySagaStore(), {"f": _flow(log, plan)})
-        assert c.start("f", "s1", {}).status is SagaStatus.IN_DOUBT
+        assert c.start("f", "op", "s1", {}).status is SagaStatus.IN_DOUBT
         assert c.recover().sagas[0].status is SagaStatus.COMPENSATED
         assert log[-1] == "undo a"
