@@ -548,9 +548,9 @@ class SqlCasinoStore:
             )
             payout = payout_minor(plan.stake, multiplier)
             debit, credit = money_requests(plan, payout)
-            receipt = wallet._apply_on(conn, debit)
+            receipt = wallet._apply_on(conn, debit, fresh=True)
             if credit is not None:
-                receipt = wallet._apply_on(conn, credit)
+                receipt = wallet._apply_on(conn, credit, fresh=True)
             if who is not None:
                 self._bankroll.set(conn, who, house + plan.stake - payout)
             round_id = uuid.uuid4().hex
@@ -619,7 +619,7 @@ class SqlCasinoStore:
                 who = {"op": operator_id, "cur": current.currency, "mode": current.mode}
                 self._bankroll.pay(conn, who, step.payout)
                 req = payout_request(account, current.idempotency_key, step.payout)
-                balance = wallet._apply_on(conn, req).balance_after
+                balance = wallet._apply_on(conn, req, fresh=True).balance_after
             elif step.status != "playing":  # lost: the balance as it stands
                 found = conn.execute(wallet._q_account, wallet._key_params(account)).one()
                 balance = int(found.balance)

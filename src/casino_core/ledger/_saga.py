@@ -44,7 +44,7 @@ from casino_core.errors import (
     LimitExceeded,
     StepFailed,
 )
-from casino_core.wallet._types import _check_id, check_idempotency_key
+from casino_core.wallet._types import _check_id, derived_key
 
 __all__ = [
     "FINAL",
@@ -262,7 +262,7 @@ def check_saga_id(operator_id: object, saga_id: object) -> None:
 
 def saga_key(operator_id: str, saga_id: str, step: str, phase: str) -> str:
     """The idempotency key of a saga's step: ``saga:<operator>:<saga id>:<step>:<phase>``."""
-    return check_idempotency_key(f"{SAGA_PREFIX}{operator_id}:{saga_id}:{step}:{phase}")
+    return derived_key(f"{SAGA_PREFIX}{operator_id}:{saga_id}:{step}:{phase}")
 
 
 SAGA_PREFIX = "saga:"

@@ -12,6 +12,7 @@ from casino_core.wallet._limits import Limit, LimitingWallet, LimitKind, LimitWi
 from casino_core.wallet._memory import MemoryWallet
 from casino_core.wallet._protocol import WalletService
 from casino_core.wallet._types import (
+    RESERVED_KEY_PREFIXES,
     SYSTEM_ACCOUNTS,
     AccountKey,
     Balance,
@@ -29,6 +30,7 @@ __all__ = [
     "ENV_MODE",
     "ENV_URL",
     "NO_EXPIRY",
+    "RESERVED_KEY_PREFIXES",
     "SYSTEM_ACCOUNTS",
     "AccountKey",
     "Balance",

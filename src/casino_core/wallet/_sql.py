@@ -79,6 +79,7 @@ from casino_core.wallet._common import (
     recorded_error,
     to_micros,
     utc_now,
+    wallet_key_used,
 )
 from casino_core.wallet._holds import (
     Hold,
@@ -566,13 +567,19 @@ class SqlWallet(MovingWallet):
                 return fast
         return _settle(self._tx(lambda conn: self._attempt(conn, req)))
 
-    def _apply_on(self, conn: Connection, req: Request) -> Receipt:
+    def _apply_on(self, conn: Connection, req: Request, *, fresh: bool = False) -> Receipt:
         """Apply ``req`` on ``conn``, inside a transaction the caller owns (see :meth:`_tx`).
 
         The hook for components that compose a movement with their own statements in one
         database transaction (the casino's rounds). A business error is raised, so the
         caller's transaction rolls back and nothing of it stays, refusal row included.
+        With ``fresh`` (a new round's derived key) a key already stored, for whatever
+        request, is ``IdempotencyConflict``: never a replay standing in for a new movement.
         """
+        if fresh:
+            known = conn.execute(self._q_key, {"op": req.account.operator_id, "key": req.key})
+            if known.first() is not None:
+                raise wallet_key_used(req.key)
         return _settle(self._attempt(conn, req))
 
     def _attempt(self, conn: Connection, req: Request) -> Receipt | tuple[str, str] | CasinoError:

@@ -14,6 +14,7 @@ def test_wallet_exports() -> None:
         "ENV_MODE",
         "ENV_URL",
         "NO_EXPIRY",
+        "RESERVED_KEY_PREFIXES",
         "SYSTEM_ACCOUNTS",
         "AccountKey",
         "Balance",
