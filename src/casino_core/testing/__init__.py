@@ -11,15 +11,25 @@ A host app checks its own :class:`~casino_core.wallet.WalletService` with::
 """
 
 from casino_core.testing import games, strategies
+from casino_core.testing._faults import (
+    FaultSimulationFailed,
+    SimulationReport,
+    run_fault_simulation,
+    simulate,
+)
 from casino_core.testing._ports import FakePaymentPort
 from casino_core.testing._saga_conformance import run_saga_conformance
 from casino_core.testing._wallet_conformance import run_wallet_conformance, wallet_state_machine
 
 __all__ = [
     "FakePaymentPort",
+    "FaultSimulationFailed",
+    "SimulationReport",
     "games",
+    "run_fault_simulation",
     "run_saga_conformance",
     "run_wallet_conformance",
+    "simulate",
     "strategies",
     "wallet_state_machine",
 ]

@@ -58,9 +58,13 @@ def test_backend_and_testing_exports() -> None:
     assert casino_core.wallet.redis.__all__ == ["RedisDemoWallet"]
     assert casino_core.testing.__all__ == [
         "FakePaymentPort",
+        "FaultSimulationFailed",
+        "SimulationReport",
         "games",
+        "run_fault_simulation",
         "run_saga_conformance",
         "run_wallet_conformance",
+        "simulate",
         "strategies",
         "wallet_state_machine",
     ]
