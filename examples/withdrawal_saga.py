@@ -5,8 +5,8 @@ directory. Steps shown:
 
 1. a withdrawal that the (fake) payment provider pays: the money leaves through `withdrawals`;
 2. one it refuses: the hold is released, nothing is posted;
-3. one whose process "dies" after the payout: `recover()` (as a fresh process would) captures
-   it, and the provider is not paid twice;
+3. one whose process "dies" after the payout: it is left in doubt; `recover()` (as a fresh
+   process would) asks the provider, hears "paid" and captures it, without paying twice;
 4. `reconcile()`: the journal balances and no hold is left.
 """
 
@@ -16,7 +16,13 @@ import tempfile
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from casino_core.ledger import SagaCoordinator, SagaStatus, ledger_flows, start_withdrawal
+from casino_core.ledger import (
+    PortStatus,
+    SagaCoordinator,
+    SagaStatus,
+    ledger_flows,
+    start_withdrawal,
+)
 from casino_core.ledger.sql import SqlSagaStore, create_saga_schema
 from casino_core.money import USD, format_amount
 from casino_core.wallet import AccountKey, Mode
@@ -35,8 +41,11 @@ class FakeProvider:
         self.paid.setdefault(key, amount)
         return True
 
+    def status(self, key: str) -> PortStatus:
+        return PortStatus.PAID if key in self.paid else PortStatus.NOT_PAID
 
-class Crash(Exception):
+
+class Crash(BaseException):
     """Stands in for the process dying (a real crash test uses SIGKILL)."""
 
 
@@ -74,9 +83,10 @@ def main() -> None:
             start_withdrawal(dying, "wd-3", alice, 10_000, **times)
         except Crash:
             b = wallet.balance(alice)
-            print(f"wd-3: crashed after the payout; held {format_amount(b.held, USD)}")
+            state = SqlSagaStore(engine).load("casino-1", "wd-3").status.value
+            print(f"wd-3: crashed after the payout ({state}); held {format_amount(b.held, USD)}")
 
-        recovered = sagas.recover()  # what a fresh process does at start-up
+        recovered = sagas.recover().sagas  # what a fresh process does at start-up
         assert [r.status for r in recovered] == [SagaStatus.COMPLETED]
         wd3_payouts = sum(1 for key in provider.paid if ":wd-3:" in key)
         print(f"recover(): wd-3 {recovered[0].status.value}; wd-3 paid out {wd3_payouts} time(s)")

@@ -2,8 +2,9 @@
 
     python tests/_saga_child.py run URL SCHEMA OP SCENARIO K PAIDDIR
         start the scenario's saga for operator OP; SIGKILL itself at step boundary K
-    python tests/_saga_child.py recover URL SCHEMA PAIDDIR
-        recover() every unfinished saga, in this fresh process
+    python tests/_saga_child.py recover URL SCHEMA PAIDDIR [late]
+        recover() every unfinished saga, in this fresh process; with "late", on a clock past
+        every deadline and hold expiry, after a sweep of the holds
 
 SCHEMA is "-" for none (SQLite). Scenarios: withdrawal-ok, withdrawal-refused, deposit-ok,
 deposit-refused, entry. The fake payment provider remembers what it paid in PAIDDIR (one file
@@ -19,6 +20,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from casino_core.ledger import (
+    PortStatus,
     SagaCoordinator,
     ledger_flows,
     start_deposit,
@@ -28,10 +30,12 @@ from casino_core.ledger import (
 from casino_core.ledger.sql import SqlSagaStore
 from casino_core.money import USD
 from casino_core.wallet import AccountKey
+from casino_core.wallet._common import utc_now
 from casino_core.wallet.sql import SqlWallet, make_engine
 
 FAR = datetime(2100, 1, 1, tzinfo=UTC)
 LATER = datetime(2100, 1, 2, tzinfo=UTC)
+AFTER = datetime(2100, 1, 3, tzinfo=UTC)
 
 
 class FakeProvider:
@@ -52,11 +56,20 @@ class FakeProvider:
     def confirm(self, deposit_id: str, account: AccountKey, amount: int, *, key: str) -> bool:
         return self._answer(deposit_id, key)
 
+    def status(self, key: str) -> PortStatus:
+        paid = (self.paid / key.replace(":", "_")).exists()
+        return PortStatus.PAID if paid else PortStatus.NOT_PAID
 
-def _coordinator(url: str, schema: str, paid: Path, crash_at: int) -> SagaCoordinator:
+
+def _coordinator(
+    url: str, schema: str, paid: Path, crash_at: int, late: bool = False
+) -> SagaCoordinator:
     sch = None if schema == "-" else schema
     engine = make_engine(url)
-    wallet = SqlWallet(engine, schema=sch)
+    clock = (lambda: AFTER) if late else utc_now
+    wallet = SqlWallet(engine, schema=sch, clock=clock)
+    if late:
+        wallet.expire_holds()
     provider = FakeProvider(paid)
     seen = [0]
 
@@ -65,7 +78,7 @@ def _coordinator(url: str, schema: str, paid: Path, crash_at: int) -> SagaCoordi
             os.kill(os.getpid(), signal.SIGKILL)
         seen[0] += 1
 
-    flows = ledger_flows(wallet, payouts=provider, deposits=provider)
+    flows = ledger_flows(wallet, payouts=provider, deposits=provider, clock=clock)
     return SagaCoordinator(SqlSagaStore(engine, schema=sch), flows, on_boundary=boundary)
 
 
@@ -82,10 +95,11 @@ def main(argv: list[str]) -> int:
         else:
             start_entry_fee(coordinator, saga_id, account, "t1", 300)
         return 0
-    _mode, url, schema, paid = argv
-    coordinator = _coordinator(url, schema, Path(paid), -1)
-    records = coordinator.recover()
-    print(len(records))
+    _mode, url, schema, paid, *late = argv
+    coordinator = _coordinator(url, schema, Path(paid), -1, late == ["late"])
+    result = coordinator.recover()
+    assert not result.failures, result.failures
+    print(len(result.sagas))
     return 0
 
 

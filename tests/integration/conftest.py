@@ -7,6 +7,7 @@ from _casino_backends import (  # noqa: F401 - fixtures are found by name
     operator,
     redis_keys,
 )
+from _saga_backends import rig  # noqa: F401 - a fixture, found by name
 from _wallet_backends import (  # noqa: F401 - fixtures are found by name
     backend,
     pg_schema,

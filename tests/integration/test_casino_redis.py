@@ -232,16 +232,6 @@ class TestAtomicRounds:
         assert snapshot(casino) == before
         assert casino.wallet.balance(account).posted == MAX_MINOR_UNITS - 10
 
-    def test_used_wallet_key_conflicts(self, redis_keys: RedisKeys, op: str) -> None:
-        """A host that already used the round's wallet key gets IdempotencyConflict, no round."""
-        casino = redis_keys.casino()
-        account = funded(casino, op)
-        casino.wallet.debit(account, 7, idempotency_key="casino:r1:stake")
-        with pytest.raises(IdempotencyConflict):
-            casino.play(op, "alice", "USD", "demo", "dice", DICE, 100, idempotency_key="r1")
-        assert casino.seeds(op, "alice").nonce == 0
-        assert casino.wallet.balance(account).posted == 10**9 - 7
-
     def test_bankroll_follows_the_house_journal(self, redis_keys: RedisKeys, op: str) -> None:
         """The bankroll check sees house movements made after its last look (cached sums)."""
         casino = redis_keys.casino(CasinoSettings(bankroll={(op, "USD"): 20_000}))

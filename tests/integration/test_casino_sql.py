@@ -204,3 +204,46 @@ def test_rotations_during_concurrent_bets(postgres_url: str, casino_pg_schema: s
     assert all(c.ok for c in verify_lines(export.jsonl().splitlines()))
     assert casino.wallet.reconcile(op).ok
     casino.close()
+
+
+@pytest.mark.postgres
+def test_bets_never_fail_while_two_rotate_in_a_loop(
+    postgres_url: str, casino_pg_schema: str
+) -> None:
+    """Issue 12: two rotators in a tight loop, four bettors: every bet plays (on the old pair
+    or the new one), none fails with "active seed pair ... kept changing"."""
+    op = "op-" + uuid.uuid4().hex[:12]
+    casino = sql_casino(postgres_url, casino_pg_schema)
+    account = AccountKey(op, "alice", "USD")
+    casino.wallet.open_account(account)
+    casino.wallet.credit(account, 10**9, idempotency_key="dep", system_account="deposits")
+    errors: list[BaseException] = []
+    betting = threading.Event()
+    betting.set()
+
+    def bettor(worker: int) -> None:
+        for i in range(64):
+            try:
+                casino.play(
+                    op, "alice", "USD", "real", "dice", DICE, 100, idempotency_key=f"w{worker}-{i}"
+                )
+            except BaseException as exc:  # counted below
+                errors.append(exc)
+
+    def rotator() -> None:
+        while betting.is_set():
+            casino.rotate_seed(op, "alice")
+
+    bettors = [threading.Thread(target=bettor, args=(w,)) for w in range(4)]
+    rotators = [threading.Thread(target=rotator) for _ in range(2)]
+    for t in bettors + rotators:
+        t.start()
+    for t in bettors:
+        t.join()
+    betting.clear()
+    for t in rotators:
+        t.join()
+    assert not errors, f"{len(errors)} of 256 bets failed, first: {errors[0]!r}"
+    assert len(casino.export(op).records) == 256
+    assert casino.wallet.reconcile(op).ok
+    casino.close()

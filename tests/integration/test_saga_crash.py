@@ -1,9 +1,11 @@
 """Crash tests: a saga's process is SIGKILLed at each step boundary; recover() finishes it.
 
 Each case runs in a child process that kills itself at boundary k (before or after an
-action, or before a compensation); then one fresh process runs ``recover()``. Afterwards every
-saga is completed or compensated, every journal balances, no hold is left active, and the
-money per currency is where one whole run (or none) would have put it.
+action, or before a compensation); then one fresh process runs ``recover()``, on time or
+*late* (its clock past every deadline and hold expiry, after a sweep). Afterwards every saga
+is completed or compensated, every journal balances, no hold is left active, a withdrawal is
+captured exactly when the provider paid it (0 money lost), and the money per currency is
+where one whole run (or none) would have put it.
 """
 
 from __future__ import annotations
@@ -27,9 +29,9 @@ CHILD = Path(__file__).resolve().parents[1] / "_saga_child.py"
 # Boundaries each scenario passes (before/after each action, before each compensation).
 SCENARIOS = {
     "withdrawal-ok": 6,
-    "withdrawal-refused": 4,
+    "withdrawal-refused": 5,
     "deposit-ok": 6,
-    "deposit-refused": 4,
+    "deposit-refused": 5,
     "entry": 2,
 }
 
@@ -41,12 +43,16 @@ def _env() -> dict[str, str]:
     return env
 
 
-def _crash_and_recover(url: str, schema: str | None, wallet: SqlWallet, tmp: Path) -> None:
+def _crash_and_recover(
+    url: str, schema: str | None, wallet: SqlWallet, tmp: Path, *, late: bool = False
+) -> None:
     paid = tmp / "paid"
     paid.mkdir()
     cases: list[tuple[str, str, int]] = []
     children = []
     for scenario, boundaries in SCENARIOS.items():
+        if late and not scenario.startswith("withdrawal"):
+            continue  # only the withdrawal depends on the clock
         for k in range(boundaries + 1):  # k == boundaries: no crash at all
             op = f"crash-{uuid.uuid4().hex[:10]}"
             player = AccountKey(op, "player", USD)
@@ -60,7 +66,8 @@ def _crash_and_recover(url: str, schema: str | None, wallet: SqlWallet, tmp: Pat
         expected = 0 if k == SCENARIOS[scenario] else -9
         assert code == expected, f"{scenario} k={k} exited {code}"
     recovered = subprocess.run(
-        [sys.executable, str(CHILD), "recover", url, schema or "-", str(paid)],
+        [sys.executable, str(CHILD), "recover", url, schema or "-", str(paid)]
+        + (["late"] if late else []),
         env=_env(), capture_output=True, text=True, timeout=300, check=True,
     )  # fmt: skip
     assert int(recovered.stdout) == sum(1 for _o, s, k in cases if k < SCENARIOS[s])
@@ -69,24 +76,26 @@ def _crash_and_recover(url: str, schema: str | None, wallet: SqlWallet, tmp: Pat
     try:
         assert store.unfinished() == []
         for op, scenario, k in cases:
-            _check(wallet, store, op, scenario, k, paid)
+            _check(wallet, store, op, scenario, k, paid, late)
     finally:
         engine.dispose()
 
 
 def _check(
-    wallet: SqlWallet, store: SqlSagaStore, op: str, scenario: str, k: int, paid: Path
+    wallet: SqlWallet, store: SqlSagaStore, op: str, scenario: str, k: int, paid: Path, late: bool
 ) -> None:
     where = f"{scenario} k={k}"
-    record = store.load(f"{op}-{scenario}")
+    record = store.load(op, f"{op}-{scenario}")
     report = wallet.reconcile(op)
     assert report.ok, where
     assert all(v == 0 for v in report.journal_totals.values()), where
     player = AccountKey(op, "player", USD)
     b = wallet.balance(player)
     assert b.held == 0, f"{where}: a hold is left"
-    sent = any(paid.glob(f"saga_{op}-{scenario}_*"))
+    sent = any(paid.glob(f"saga_{op}_{op}-{scenario}_*"))
     ok = not scenario.endswith("refused")
+    if late and scenario.startswith("withdrawal"):
+        ok = sent  # a payout not sent before the deadline never is; one sent is captured
     assert record.status is (SagaStatus.COMPLETED if ok else SagaStatus.COMPENSATED), where
 
     def system(name: str) -> int:
@@ -125,21 +134,23 @@ def _exists(wallet: SqlWallet, account: AccountKey) -> bool:
 class TestSagaCrashes:
     """SIGKILL at every step boundary, then recover() in a fresh process."""
 
-    def test_sqlite(self, tmp_path: Path) -> None:
+    @pytest.mark.parametrize("late", [False, True], ids=["on-time", "late"])
+    def test_sqlite(self, tmp_path: Path, late: bool) -> None:
         """On SQLite."""
         url = f"sqlite:///{tmp_path / 'sagas.db'}"
         engine = make_engine(url)
         create_schema(engine)
         create_saga_schema(engine)
         wallet = SqlWallet(engine)
-        _crash_and_recover(url, None, wallet, tmp_path)
+        _crash_and_recover(url, None, wallet, tmp_path, late=late)
         wallet.close()
 
     @pytest.mark.postgres
-    def test_postgres(self, postgres_url: str, pg_schema: str, tmp_path: Path) -> None:
+    @pytest.mark.parametrize("late", [False, True], ids=["on-time", "late"])
+    def test_postgres(self, postgres_url: str, pg_schema: str, tmp_path: Path, late: bool) -> None:
         """On PostgreSQL."""
         engine = make_engine(postgres_url)
         create_saga_schema(engine, pg_schema)
         wallet = SqlWallet(engine, schema=pg_schema)
-        _crash_and_recover(postgres_url, pg_schema, wallet, tmp_path)
+        _crash_and_recover(postgres_url, pg_schema, wallet, tmp_path, late=late)
         wallet.close()

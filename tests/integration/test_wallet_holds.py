@@ -19,6 +19,7 @@ from casino_core.errors import (
 )
 from casino_core.money import USD
 from casino_core.wallet import (
+    NO_EXPIRY,
     AccountKey,
     HoldingWallet,
     HoldStatus,
@@ -156,6 +157,28 @@ class TestHolds:
         with pytest.raises(HoldNotActive):
             wallet.capture(account, past.hold_id, idempotency_key="c3")
         assert wallet.balance(account).held == 250
+        assert wallet.reconcile(op).ok
+
+    def test_extend_hold(self, wallet: HoldingWallet) -> None:
+        """An expiry only moves later; a pinned hold escapes every sweep and stays capturable,
+        even one past its first expiry; a resolved hold cannot be extended."""
+        account = _funded(wallet)
+        op = account.operator_id
+        past = datetime.now(UTC) - timedelta(hours=1)
+        made = wallet.hold(account, 100, idempotency_key="h1", expires_at=past)
+        kept = wallet.extend_hold(account, made.hold_id, expires_at=NO_EXPIRY)
+        assert kept.expires_at == NO_EXPIRY
+        again = wallet.extend_hold(account, made.hold_id, expires_at=LATER)  # earlier: no-op
+        assert again.expires_at == NO_EXPIRY
+        assert wallet.expire_holds(now=LATER, operator_id=op) == 0
+        wallet.capture(account, made.hold_id, idempotency_key="c1")
+        assert wallet.balance(account).posted == 900
+        with pytest.raises(HoldNotActive):
+            wallet.extend_hold(account, made.hold_id, expires_at=NO_EXPIRY)
+        with pytest.raises(HoldNotFound):
+            wallet.extend_hold(account, "nope", expires_at=NO_EXPIRY)
+        with pytest.raises(InvalidInput):
+            wallet.extend_hold(account, made.hold_id, expires_at=datetime(2100, 1, 1))
         assert wallet.reconcile(op).ok
 
     def test_idempotency(self, wallet: HoldingWallet) -> None:

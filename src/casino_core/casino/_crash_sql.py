@@ -276,7 +276,8 @@ class SqlCrashStore:
                 )
                 if exposure > plan.bankroll + house + plan.stake:
                     raise bankroll_short(acct, "round")
-            receipt = wallet._apply_on(conn, crash_stake_request(acct, plan.key, plan.stake))
+            stake = crash_stake_request(acct, plan.key, plan.stake)
+            receipt = wallet._apply_on(conn, stake, fresh=True)
             if plan.bankroll is not None:
                 self._bankroll.set(conn, who, house + plan.stake)
             bet_id = uuid.uuid4().hex
@@ -381,7 +382,7 @@ class SqlCrashStore:
                 balance = bet.balance_after
                 if payout:
                     req = crash_payout_request(account_of(bet), bet.idempotency_key, payout)
-                    balance = wallet._apply_on(conn, req).balance_after
+                    balance = wallet._apply_on(conn, req, fresh=True).balance_after
                 done = conn.execute(
                     self._q_settle_bet,
                     {

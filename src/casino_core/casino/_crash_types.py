@@ -16,6 +16,7 @@ from casino_core.games import format_multiplier, make_crash_record
 from casino_core.money import get_currency
 from casino_core.wallet import AccountKey, Kind, Mode
 from casino_core.wallet._common import Request, from_micros, single_request
+from casino_core.wallet._types import derived_key
 
 __all__ = [
     "BetPlan",
@@ -260,12 +261,16 @@ def account_of(owner: CrashWager | Round) -> AccountKey:
 
 def crash_stake_request(account: AccountKey, key: str, stake: int) -> Request:
     """The stake debit of a crash bet (wallet key ``casino-crash:<key>:stake``)."""
-    return single_request(Kind.DEBIT, account, stake, f"casino-crash:{key}:stake", "house")
+    return single_request(
+        Kind.DEBIT, account, stake, derived_key(f"casino-crash:{key}:stake"), "house"
+    )
 
 
 def crash_payout_request(account: AccountKey, key: str, payout: int) -> Request:
     """The payout credit of a crash bet (wallet key ``casino-crash:<key>:payout``)."""
-    return single_request(Kind.CREDIT, account, payout, f"casino-crash:{key}:payout", "house")
+    return single_request(
+        Kind.CREDIT, account, payout, derived_key(f"casino-crash:{key}:payout"), "house"
+    )
 
 
 CashOutRule = Callable[[CrashWager, CrashRound], Decimal]

@@ -17,7 +17,8 @@ from casino_core.errors import IdempotencyConflict, LimitExceeded, RoundInProgre
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
 from casino_core.games import format_multiplier
 from casino_core.wallet import AccountKey, Kind, WalletService
-from casino_core.wallet._common import Request, from_micros, single_request
+from casino_core.wallet._common import Request, from_micros, single_request, wallet_key_used
+from casino_core.wallet._types import derived_key
 
 __all__ = [
     "Advance",
@@ -122,11 +123,6 @@ def key_conflict(key: str, what: Literal["round", "bet"]) -> IdempotencyConflict
     return IdempotencyConflict(f"idempotency key {key!r} was already used for a different {what}")
 
 
-def wallet_key_used(key: str) -> IdempotencyConflict:
-    """The refusal of a movement whose derived wallet key another movement took already."""
-    return IdempotencyConflict(f"wallet key {key!r} is already used")
-
-
 def after_step(round_: Round, step: StepResult, balance: int) -> Round:
     """``round_`` as ``step`` left it, with the player's ``balance`` after it."""
     return replace(
@@ -144,13 +140,15 @@ def money_requests(plan: PlayPlan, payout: int) -> tuple[Request, Request | None
     """The wallet requests of a round: the stake debit and (if anything is won) the payout.
 
     Their idempotency keys derive from the round's: ``casino:<key>:stake`` and
-    ``casino:<key>:payout`` (hosts should not use the ``casino:`` prefix for their own keys).
+    ``casino:<key>:payout`` (a reserved namespace: a direct wallet call cannot use it).
     """
     debit = single_request(
-        Kind.DEBIT, plan.account, plan.stake, f"casino:{plan.key}:stake", "house"
+        Kind.DEBIT, plan.account, plan.stake, derived_key(f"casino:{plan.key}:stake"), "house"
     )
     credit = (
-        single_request(Kind.CREDIT, plan.account, payout, f"casino:{plan.key}:payout", "house")
+        single_request(
+            Kind.CREDIT, plan.account, payout, derived_key(f"casino:{plan.key}:payout"), "house"
+        )
         if payout > 0
         else None
     )
@@ -159,7 +157,9 @@ def money_requests(plan: PlayPlan, payout: int) -> tuple[Request, Request | None
 
 def payout_request(account: AccountKey, key: str, payout: int) -> Request:
     """The payout credit of a multi-step round (key ``casino:<key>:payout``)."""
-    return single_request(Kind.CREDIT, account, payout, f"casino:{key}:payout", "house")
+    return single_request(
+        Kind.CREDIT, account, payout, derived_key(f"casino:{key}:payout"), "house"
+    )
 
 
 def round_from_doc(doc: Mapping[str, Any]) -> Round:

@@ -349,6 +349,8 @@ class SqlCasinoStore:
         )
         self._q_active = select(seed_pairs).where(active)
         self._q_max_no = select(func.max(s.pair_no)).where(who)
+        # The player's first pair never changes: locking it serialises rotations (PostgreSQL).
+        self._q_anchor = select(s.id).where(who & (s.pair_no == 0)).with_for_update()
         self._q_reveal = (
             seed_pairs.update()
             .where((s.id == bindparam("pid")) & (s.status == "active"))
@@ -453,9 +455,14 @@ class SqlCasinoStore:
         self, conn: Connection, op: str, player: str, cipher: SeedCipher, scheme: Scheme
     ) -> Any:
         params = {"op": op, "player": player}
-        q = self._q_active if self._wallet._sqlite else self._q_active.with_for_update()
-        # Each statement sees the rows committed when it starts; a rotation committing while
-        # this one waits for the row lock hides both pairs from it, so look again.
+        q = self._q_active
+        if not self._wallet._sqlite:  # (SQLite: BEGIN IMMEDIATE serialises it all already)
+            # Every caller that may rotate locks the player's first pair before the active
+            # one, so once this holds it no rotation is under way, and the next statement
+            # sees the active pair as the last rotation committed it: a bet racing rotations
+            # plays on the old pair or the new one, it never finds none.
+            conn.execute(self._q_anchor, params)
+            q = q.with_for_update()
         for _ in range(_LOOKS):
             row = conn.execute(q, params).first()
             if row is not None:
@@ -464,7 +471,7 @@ class SqlCasinoStore:
                 # The player's first pair is number 0: when two transactions create it at
                 # once, UNIQUE (operator, player, pair_no) lets one commit; the other retries.
                 self._insert_pair(conn, op, player, 0, first_pair(cipher, scheme))
-        raise StorageUnavailable(  # pragma: no cover - rotations faster than statements
+        raise StorageUnavailable(  # pragma: no cover - the anchor lock serialises rotations
             f"the active seed pair of {op}/{player} kept changing"
         )
 
@@ -567,9 +574,9 @@ class SqlCasinoStore:
             )
             payout = payout_minor(plan.stake, multiplier)
             debit, credit = money_requests(plan, payout)
-            receipt = wallet._apply_on(conn, debit)
+            receipt = wallet._apply_on(conn, debit, fresh=True)
             if credit is not None:
-                receipt = wallet._apply_on(conn, credit)
+                receipt = wallet._apply_on(conn, credit, fresh=True)
             if who is not None:
                 self._bankroll.set(conn, who, house + plan.stake - payout)
             round_id = uuid.uuid4().hex
@@ -639,7 +646,7 @@ class SqlCasinoStore:
                 who = {"op": operator_id, "cur": current.currency, "mode": current.mode}
                 self._bankroll.pay(conn, who, step.payout)
                 req = payout_request(account, current.idempotency_key, step.payout)
-                balance = wallet._apply_on(conn, req).balance_after
+                balance = wallet._apply_on(conn, req, fresh=True).balance_after
             elif step.status != "playing":  # lost: the balance as it stands
                 found = conn.execute(wallet._q_account, wallet._key_params(account)).one()
                 balance = int(found.balance)

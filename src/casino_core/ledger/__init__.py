@@ -19,6 +19,8 @@ from casino_core.ledger._flows import (
 )
 from casino_core.ledger._saga import (
     MemorySagaStore,
+    PortStatus,
+    Recovery,
     SagaCoordinator,
     SagaDefinition,
     SagaRecord,
@@ -34,6 +36,8 @@ __all__ = [
     "DepositPort",
     "MemorySagaStore",
     "PayoutPort",
+    "PortStatus",
+    "Recovery",
     "SagaCoordinator",
     "SagaDefinition",
     "SagaRecord",

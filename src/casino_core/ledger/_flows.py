@@ -1,9 +1,15 @@
 """Built-in money flows on the saga coordinator: deposit, withdrawal, entry fee, prize.
 
-External systems come in through ports (Protocols the host implements). A port call that
-raises anything but :class:`~casino_core.ledger.StepFailed` is "not known yet": the saga stays
-running and :meth:`~casino_core.ledger.SagaCoordinator.recover` calls the port again with the
-same idempotency key, so ports must treat a repeated key as the same request.
+External systems come in through ports (Protocols the host implements). The step that calls
+a port is *external*: the saga is recorded ``in_doubt`` before the call, and a call that
+raises (a timeout), or a process that dies during it, leaves it so. Recovery never calls the
+port again on a guess: it asks ``status(key)`` and goes forward on ``paid``, compensates on
+``not_paid`` and waits on ``unknown`` (see :class:`~casino_core.ledger.PortStatus` and
+docs/ledger.md for the contract a host implements).
+
+The withdrawal pins its hold (:data:`~casino_core.wallet.NO_EXPIRY`) right before the payout
+call, so money paid out is always captured: no sweep expires the hold and a late capture is
+never refused, whatever ``hold_until`` said.
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from typing import Protocol
 
 from casino_core.errors import HoldNotActive, InvalidInput
 from casino_core.ledger._saga import (
+    PortStatus,
     SagaCoordinator,
     SagaDefinition,
     SagaRecord,
@@ -23,9 +30,9 @@ from casino_core.ledger._saga import (
     StepFailed,
 )
 from casino_core.money import Currency
-from casino_core.wallet._common import Clock, from_micros, to_micros, utc_now
-from casino_core.wallet._holds import HoldingWallet
-from casino_core.wallet._types import AccountKey, Mode, check_amount
+from casino_core.wallet._common import Clock, check_account, from_micros, to_micros, utc_now
+from casino_core.wallet._holds import NO_EXPIRY, HoldingWallet, check_expiry
+from casino_core.wallet._types import AccountKey, Mode, _check_id, check_amount
 
 __all__ = [
     "PENDING_DEPOSITS",
@@ -47,7 +54,18 @@ class PayoutPort(Protocol):
     """The host's payment provider, paying a withdrawal out."""
 
     def payout(self, withdrawal_id: str, account: AccountKey, amount: int, *, key: str) -> bool:
-        """True when paid, False when refused for good; raise when not known yet."""
+        """True when paid, False when refused for good; raise when not known yet.
+
+        A repeated ``key`` is the same request: it never pays twice.
+        """
+        ...
+
+    def status(self, key: str) -> PortStatus:
+        """What became of the payout under ``key``: paid, not paid (for good), or unknown.
+
+        ``not_paid`` promises that nothing under ``key`` was or will ever be paid (a provider
+        that may still pay a late request voids the key first, or answers ``unknown``).
+        """
         ...
 
 
@@ -58,13 +76,25 @@ class DepositPort(Protocol):
         """True when confirmed, False when it failed for good; raise when not known yet."""
         ...
 
+    def status(self, key: str) -> PortStatus:
+        """What became of the confirmation under ``key`` (``paid`` = confirmed; see
+        :meth:`PayoutPort.status` for the promise ``not_paid`` makes)."""
+        ...
+
 
 def pool_account(account: AccountKey, tournament_id: str) -> AccountKey:
     """The tournament pool of ``account``'s operator, currency and mode."""
+    _check_id(tournament_id, "tournament_id")
     return AccountKey(account.operator_id, f"pool-{tournament_id}", account.currency, account.mode)
 
 
-def _params(account: AccountKey, amount: int, **extra: str) -> dict[str, str]:
+def _params(
+    account: AccountKey, amount: int, tournament: str | None = None, **extra: str
+) -> dict[str, str]:
+    """A saga's parameters, each checked (the flow checks them again as it builds its steps)."""
+    check_account(account)
+    if tournament is not None:
+        extra["tournament"] = pool_account(account, tournament).player_id.removeprefix("pool-")
     return {
         "operator": account.operator_id,
         "player": account.player_id,
@@ -74,6 +104,12 @@ def _params(account: AccountKey, amount: int, **extra: str) -> dict[str, str]:
         "amount": str(check_amount(amount)),
         **extra,
     }
+
+
+def _start(
+    coordinator: SagaCoordinator, flow: str, saga_id: str, params: dict[str, str]
+) -> SagaRecord:
+    return coordinator.start(flow, params["operator"], saga_id, params)
 
 
 def _account(p: Mapping[str, str], player: str | None = None) -> AccountKey:
@@ -115,7 +151,14 @@ def ledger_flows(
         def settle(ctx: StepContext) -> None:
             wallet.transfer(pending, player, amount, idempotency_key=ctx.key())
 
-        return (Step("clear", clear, unclear), Step("confirm", confirm), Step("credit", settle))
+        def confirmed(ctx: StepContext) -> PortStatus:
+            return deposits.status(ctx.key())
+
+        return (
+            Step("clear", clear, unclear),
+            Step("confirm", confirm, status=confirmed),
+            Step("credit", settle),
+        )
 
     def withdrawal_steps(p: Mapping[str, str]) -> Sequence[Step]:
         assert payouts is not None
@@ -133,21 +176,32 @@ def ledger_flows(
                 wallet.release(player, ctx.data["hold_id"], idempotency_key=ctx.key("undo"))
 
         def pay(ctx: StepContext) -> None:
+            # In doubt from here on (the coordinator wrote it); StepFailed: nothing was sent.
             if to_micros(clock()) >= deadline_us:
                 raise StepFailed(f"withdrawal {ctx.saga_id} timed out before its payout")
+            # Past this call the hold must stay capturable, however late the answer comes.
+            wallet.extend_hold(player, ctx.data["hold_id"], expires_at=NO_EXPIRY)
             if not payouts.payout(ctx.saga_id, player, amount, key=ctx.key()):
                 raise StepFailed(f"withdrawal {ctx.saga_id} was refused by the provider")
+
+        def paid(ctx: StepContext) -> PortStatus:
+            return payouts.status(ctx.key())
 
         def capture(ctx: StepContext) -> None:
             try:
                 wallet.capture(player, ctx.data["hold_id"], idempotency_key=ctx.key())
             except HoldNotActive:
-                # Paid out, but the hold was swept meanwhile: debit what was paid.
+                # Paid out, but the pinned hold was released by hand: debit what was paid.
+                # (A refusal leaves the saga running with the error: it is never compensated.)
                 wallet.debit(
                     player, amount, idempotency_key=ctx.key("debit"), system_account="withdrawals"
                 )
 
-        return (Step("hold", hold, release), Step("payout", pay), Step("capture", capture))
+        return (
+            Step("hold", hold, release),
+            Step("payout", pay, status=paid),
+            Step("capture", capture),
+        )
 
     def entry_steps(p: Mapping[str, str]) -> Sequence[Step]:
         player, amount = _account(p), int(p["amount"])
@@ -186,7 +240,7 @@ def start_deposit(
     coordinator: SagaCoordinator, saga_id: str, account: AccountKey, amount: int
 ) -> SagaRecord:
     """Deposit ``amount``: deposits clearing -> pending, confirmed, -> the player."""
-    return coordinator.start("deposit", saga_id, _params(account, amount))
+    return _start(coordinator, "deposit", saga_id, _params(account, amount))
 
 
 def start_withdrawal(
@@ -202,10 +256,11 @@ def start_withdrawal(
 
     ``hold_until`` (after ``deadline``, leaving time to capture) is the hold's expiry.
     """
-    if to_micros(hold_until) <= to_micros(deadline):
+    until, due = to_micros(check_expiry(hold_until)), to_micros(check_expiry(deadline))
+    if until <= due:
         raise InvalidInput("hold_until must come after the payout deadline")
-    extra = {"expires_us": str(to_micros(hold_until)), "deadline_us": str(to_micros(deadline))}
-    return coordinator.start("withdrawal", saga_id, _params(account, amount, **extra))
+    params = _params(account, amount, expires_us=str(until), deadline_us=str(due))
+    return _start(coordinator, "withdrawal", saga_id, params)
 
 
 def start_entry_fee(
@@ -216,9 +271,7 @@ def start_entry_fee(
     amount: int,
 ) -> SagaRecord:
     """Move an entry fee from the player to the tournament pool."""
-    return coordinator.start(
-        "entry_fee", saga_id, _params(account, amount, tournament=tournament_id)
-    )
+    return _start(coordinator, "entry_fee", saga_id, _params(account, amount, tournament_id))
 
 
 def start_prize(
@@ -229,4 +282,4 @@ def start_prize(
     amount: int,
 ) -> SagaRecord:
     """Pay a prize from the tournament pool to the player."""
-    return coordinator.start("prize", saga_id, _params(account, amount, tournament=tournament_id))
+    return _start(coordinator, "prize", saga_id, _params(account, amount, tournament_id))

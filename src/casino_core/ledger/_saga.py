@@ -8,18 +8,29 @@ record that :meth:`SagaCoordinator.recover` drives to an end:
   again, which is harmless because every action is idempotent (keyed by saga id and step);
 * when an action fails for good (:class:`StepFailed`, or a business error such as
   ``InsufficientFunds``) the saga turns ``compensating`` and the compensations of the steps
-  already done run in reverse order, again idempotently, down to ``compensated``.
+  already done run in reverse order, again idempotently, down to ``compensated``;
+* an **external** step (one with a ``status`` query: a payout, a deposit confirmation) is
+  recorded ``in_doubt`` *before* its action calls the port. A saga found ``in_doubt`` never
+  runs that action again and is never compensated on a guess: recovery asks the port for the
+  status of the step's key and goes forward when it says paid, compensates when it says not
+  paid, and otherwise stays ``in_doubt`` (reported, with the reason);
+* once an external step has succeeded the saga is past its **point of no return**: a later
+  step that fails for good leaves it ``running`` with the error (retried by the next
+  ``recover``), it is never compensated.
 
-Any other exception (a timeout, a lost connection) leaves the saga ``running`` for a later
-:meth:`~SagaCoordinator.recover`. Store writes are compare-and-set on a version, so two
-coordinators driving one saga at once cannot both advance it; the loser reloads.
+Any other exception from an action (a timeout, a lost connection) leaves the saga where it was
+(``running`` or ``in_doubt``) with the error recorded, for a later ``recover()``. Store writes
+are compare-and-set on a version, so two coordinators driving one saga at once cannot both
+advance it; the loser reloads. The state machine is drawn in docs/ledger.md.
 """
 
 from __future__ import annotations
 
 import enum
 import json
+import re
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
@@ -33,10 +44,13 @@ from casino_core.errors import (
     LimitExceeded,
     StepFailed,
 )
+from casino_core.wallet._types import _check_id, derived_key
 
 __all__ = [
     "FINAL",
     "MemorySagaStore",
+    "PortStatus",
+    "Recovery",
     "SagaCoordinator",
     "SagaDefinition",
     "SagaRecord",
@@ -45,8 +59,10 @@ __all__ = [
     "Step",
     "StepContext",
     "StepFailed",
+    "check_saga_id",
     "decode",
     "encode",
+    "saga_key",
 ]
 
 
@@ -62,9 +78,14 @@ _DEFINITIVE: tuple[type[CasinoError], ...] = (
 
 
 class SagaStatus(enum.StrEnum):
-    """Where a saga stands; ``completed`` and ``compensated`` are final."""
+    """Where a saga stands; ``completed`` and ``compensated`` are final.
+
+    ``in_doubt``: the current step's external call may have happened; only the port's
+    ``status`` answer moves the saga on.
+    """
 
     RUNNING = "running"
+    IN_DOUBT = "in_doubt"
     COMPENSATING = "compensating"
     COMPLETED = "completed"
     COMPENSATED = "compensated"
@@ -74,16 +95,32 @@ FINAL = (SagaStatus.COMPLETED, SagaStatus.COMPENSATED)
 """The statuses a saga ends in (nothing moves it afterwards)."""
 
 
-@dataclass(frozen=True, slots=True)
-class SagaRecord:
-    """A saga's persisted state.
+class PortStatus(enum.StrEnum):
+    """A port's answer about one idempotency key (see ``status`` on the ports).
 
-    ``step`` is the next step to run (running) or the last step still to compensate
-    (compensating; -1 when none is left); ``phase`` is ``started`` while step ``step``'s
-    action may be under way. ``data`` holds what actions returned (ids to compensate with).
-    ``version`` grows with every write (compare-and-set).
+    ``not_paid`` is a promise: nothing was, and nothing will ever be, paid or confirmed under
+    that key (the provider voids the key if it must). When that cannot be promised yet the
+    answer is ``unknown``.
     """
 
+    PAID = "paid"
+    NOT_PAID = "not_paid"
+    UNKNOWN = "unknown"
+
+
+@dataclass(frozen=True, slots=True)
+class SagaRecord:
+    """A saga's persisted state; a saga is identified by (``operator_id``, ``saga_id``).
+
+    ``step`` is the next step to run (running, in doubt) or the last step still to compensate
+    (compensating; -1 when none is left); ``phase`` is ``started`` while step ``step``'s
+    action may be under way. ``data`` holds what actions returned (ids to compensate with).
+    ``error`` says why the saga compensates, or why it is stuck where it is (in doubt, or a
+    failure past its point of no return). ``version`` grows with every write
+    (compare-and-set).
+    """
+
+    operator_id: str
     saga_id: str
     flow: str
     params: Mapping[str, str]
@@ -104,23 +141,44 @@ class SagaRecord:
 class StepContext:
     """What an action or compensation sees: the saga, its parameters and gathered data."""
 
+    operator_id: str
     saga_id: str
     step: str
     params: Mapping[str, str]
     data: Mapping[str, str]
 
     def key(self, phase: str = "do") -> str:
-        """The idempotency key of this step's action (``do``) or compensation (``undo``)."""
-        return f"saga:{self.saga_id}:{self.step}:{phase}"
+        """The idempotency key of this step's action (``do``) or compensation (``undo``).
+
+        ``saga:<operator>:<saga id>:<step>:<phase>``: unique across operators, so a payment
+        provider shared by several operators tells their sagas apart too.
+        """
+        return saga_key(self.operator_id, self.saga_id, self.step, phase)
+
+    @classmethod
+    def of(cls, record: SagaRecord, step: str) -> StepContext:
+        """The context of ``record``'s step ``step``."""
+        return cls(record.operator_id, record.saga_id, step, record.params, record.data)
 
 
 @dataclass(frozen=True, slots=True)
 class Step:
-    """One step: ``action`` (returns data to keep, or None) and its ``compensation``."""
+    """One step: ``action`` (returns data to keep, or None) and its ``compensation``.
+
+    A step with a ``status`` query is **external**: its action calls a port (returns None, or
+    raises :class:`StepFailed` when the port refused or the call never went out), and
+    ``status`` asks the port what became of the step's key after a crash or a timeout.
+    """
 
     name: str
     action: Callable[[StepContext], Mapping[str, str] | None]
     compensation: Callable[[StepContext], None] | None = None
+    status: Callable[[StepContext], PortStatus] | None = None
+
+    @property
+    def external(self) -> bool:
+        """True when the action has an effect outside the ledger (it is asked ``status``)."""
+        return self.status is not None
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +189,29 @@ class SagaDefinition:
     steps: Callable[[Mapping[str, str]], Sequence[Step]]
 
 
+@dataclass(frozen=True, slots=True)
+class Recovery:
+    """What one :meth:`SagaCoordinator.recover` pass did.
+
+    ``sagas``: each unfinished saga as it stands afterwards (those that could be loaded);
+    ``failures``: (operator id, saga id) -> why it could not be driven (the others went on
+    regardless; ``("*", "*")`` when the store could not even list them).
+    """
+
+    sagas: tuple[SagaRecord, ...]
+    failures: Mapping[tuple[str, str], str]
+
+    @property
+    def in_doubt(self) -> tuple[SagaRecord, ...]:
+        """The sagas waiting for a port's answer."""
+        return tuple(r for r in self.sagas if r.status is SagaStatus.IN_DOUBT)
+
+    @property
+    def stuck(self) -> tuple[SagaRecord, ...]:
+        """The sagas that are not final afterwards, with their reason in ``error``."""
+        return tuple(r for r in self.sagas if not r.finished)
+
+
 class SagaStore(Protocol):
     """Where saga records live; writes are compare-and-set on ``version``."""
 
@@ -138,16 +219,16 @@ class SagaStore(Protocol):
         """Insert ``record`` unless the id exists; return the stored record either way."""
         ...
 
-    def load(self, saga_id: str) -> SagaRecord:
-        """The record, or ``InvalidInput`` if unknown."""
+    def load(self, operator_id: str, saga_id: str) -> SagaRecord:
+        """The operator's record, or ``InvalidInput`` if unknown."""
         ...
 
     def save(self, record: SagaRecord) -> bool:
         """Write ``record`` (version + 1) if the stored version is ``record.version``."""
         ...
 
-    def unfinished(self) -> list[str]:
-        """Ids of sagas neither completed nor compensated."""
+    def unfinished(self) -> list[tuple[str, str]]:
+        """(operator id, saga id) of every saga neither completed nor compensated."""
         ...
 
 
@@ -159,6 +240,56 @@ def _noop(_saga: str, _step: int, _where: str) -> None:
     return None
 
 
+def _reason(step: str, exc: BaseException) -> str:
+    if isinstance(exc, CasinoError):
+        return f"{step}: {exc}"  # (its text starts with its code)
+    return f"{step}: {type(exc).__name__}: {exc}"
+
+
+_SAGA_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.@\-]{0,63}")
+_STEP = re.compile(r"[a-z][a-z0-9_]{0,31}")
+
+
+def check_saga_id(operator_id: object, saga_id: object) -> None:
+    """An operator id as accounts have them; a saga id of 1-64 letters, digits and ``_.@-``."""
+    if not isinstance(saga_id, str) or not _SAGA_ID.fullmatch(saga_id):
+        raise InvalidInput(
+            f"a saga id is 1-64 letters, digits and _.@- (starting with a letter or digit), "
+            f"got {saga_id!r}"
+        )
+    _check_id(operator_id, "operator_id")
+
+
+def saga_key(operator_id: str, saga_id: str, step: str, phase: str) -> str:
+    """The idempotency key of a saga's step: ``saga:<operator>:<saga id>:<step>:<phase>``."""
+    return derived_key(f"{SAGA_PREFIX}{operator_id}:{saga_id}:{step}:{phase}")
+
+
+SAGA_PREFIX = "saga:"
+"""The key namespace of saga steps (a direct wallet call cannot use it)."""
+
+
+def _steps(definition: SagaDefinition, record: SagaRecord) -> list[Step]:
+    """The saga's steps; parameters that cannot build them are ``InvalidInput``."""
+    try:
+        steps = list(definition.steps(record.params))
+    except InvalidInput:
+        raise
+    except (KeyError, ValueError, TypeError) as exc:
+        raise InvalidInput(f"saga {record.saga_id!r}: invalid parameters ({exc!r})") from exc
+    for step in steps:
+        if not _STEP.fullmatch(step.name):
+            raise InvalidInput(f"a step name is 1-32 of a-z, 0-9 and _, got {step.name!r}")
+    return steps
+
+
+class _Keep:
+    """Marks a field ``_write`` leaves as it is."""
+
+
+_KEEP = _Keep()
+
+
 @dataclass
 class SagaCoordinator:
     """Runs and recovers sagas of the registered ``flows`` on ``store``."""
@@ -167,34 +298,75 @@ class SagaCoordinator:
     flows: Mapping[str, SagaDefinition]
     on_boundary: Boundary = field(default=_noop)
 
-    def start(self, flow: str, saga_id: str, params: Mapping[str, str]) -> SagaRecord:
-        """Create saga ``saga_id`` (idempotent: an existing one is driven on) and drive it."""
-        if flow not in self.flows:
+    def start(
+        self, flow: str, operator_id: str, saga_id: str, params: Mapping[str, str]
+    ) -> SagaRecord:
+        """Create the operator's saga ``saga_id`` (idempotent: an existing one is driven on)
+        and drive it.
+
+        Nothing invalid is stored: the ids, the parameters and every key the steps will use
+        are checked first (``InvalidInput``). Saga ids are the operator's own: another
+        operator's saga of the same id is a different saga.
+        """
+        definition = self.flows.get(flow)
+        if definition is None:
             raise InvalidInput(f"unknown saga flow {flow!r}")
-        if not isinstance(saga_id, str) or not 1 <= len(saga_id) <= 64:
-            raise InvalidInput("a saga id is 1-64 characters")
-        fresh = SagaRecord(saga_id, flow, dict(params), {}, SagaStatus.RUNNING, 0, "ready", 0)
+        check_saga_id(operator_id, saga_id)
+        fresh = SagaRecord(
+            operator_id, saga_id, flow, dict(params), {}, SagaStatus.RUNNING, 0, "ready", 0
+        )
+        for step in _steps(definition, fresh):
+            StepContext.of(fresh, step.name).key("undo")  # checks the step's keys
         stored = self.store.create(fresh)
         if stored.flow != flow or dict(stored.params) != dict(params):
             raise InvalidInput(f"saga {saga_id!r} exists with another flow or parameters")
-        return self.drive(saga_id)
+        return self.drive(operator_id, saga_id)
 
-    def recover(self) -> list[SagaRecord]:
-        """Drive every unfinished saga forward or back; return their records."""
-        return [self.drive(saga_id) for saga_id in self.store.unfinished()]
+    def recover(self) -> Recovery:
+        """Drive every unfinished saga forward or back, each on its own.
 
-    def drive(self, saga_id: str) -> SagaRecord:
-        """Advance one saga as far as it goes now."""
+        Never raises for one saga: a saga that cannot be driven (its parameters no longer
+        build its steps, its store write failed ...) gets the reason in its ``error`` (when
+        the store takes it), is listed in ``failures``, and the others go on.
+        """
+        try:
+            ids = self.store.unfinished()
+        except Exception as exc:  # a store that cannot list: nothing was driven
+            return Recovery((), {("*", "*"): _reason("unfinished", exc)})
+        records: list[SagaRecord] = []
+        failures: dict[tuple[str, str], str] = {}
+        for operator_id, saga_id in ids:
+            try:
+                records.append(self.drive(operator_id, saga_id))
+            except Exception as exc:  # isolate this saga's failure, report it
+                failures[(operator_id, saga_id)] = reason = _reason("recover", exc)
+                self._note(operator_id, saga_id, reason)
+        return Recovery(tuple(records), failures)
+
+    def _note(self, operator_id: str, saga_id: str, reason: str) -> None:
+        """Best effort: keep ``reason`` on the saga (the store may be what failed)."""
+        with suppress(Exception):
+            record = self.store.load(operator_id, saga_id)
+            self._write(record, phase=record.phase, error=reason)
+
+    def drive(self, operator_id: str, saga_id: str) -> SagaRecord:
+        """Advance one saga as far as it goes now; return it as it stands.
+
+        A step whose outcome is not known yet (a timeout, a port that cannot tell) stops the
+        saga where it is, with the reason in ``error``; only a failing store, or a stored saga
+        whose steps cannot be built, raises.
+        """
         while True:
-            record = self.store.load(saga_id)
+            record = self.store.load(operator_id, saga_id)
             if record.finished:
                 return record
-            steps = list(self.flows[record.flow].steps(record.params))
-            # Any exception but a definitive failure propagates; the saga stays running.
-            moved = self._advance(record, steps)
+            definition = self.flows.get(record.flow)
+            if definition is None:
+                raise InvalidInput(f"saga {saga_id!r} has an unknown flow {record.flow!r}")
+            moved, go_on = self._advance(record, _steps(definition, record))
             if moved is None:
                 continue  # lost a compare-and-set: reload
-            if moved.finished:
+            if moved.finished or not go_on:
                 return moved
 
     def _write(
@@ -205,7 +377,7 @@ class SagaCoordinator:
         step: int | None = None,
         phase: str,
         data: Mapping[str, str] | None = None,
-        error: str | None = None,
+        error: str | _Keep | None = _KEEP,
     ) -> SagaRecord | None:
         """Compare-and-set ``record`` with the changes; the new record, or None if beaten."""
         new = replace(
@@ -214,41 +386,88 @@ class SagaCoordinator:
             step=record.step if step is None else step,
             phase=phase,
             data=record.data if data is None else data,
-            error=record.error if error is None else error,
+            error=record.error if isinstance(error, _Keep) else error,
         )
         if not self.store.save(new):
             return None
         return replace(new, version=record.version + 1)
 
-    def _advance(self, record: SagaRecord, steps: list[Step]) -> SagaRecord | None:
-        """One step forward or back; None when another driver got there first."""
+    def _fail(
+        self, record: SagaRecord, steps: list[Step], reason: str
+    ) -> tuple[SagaRecord | None, bool]:
+        """Step ``record.step`` failed for good: compensate, unless past the point of no return."""
         i = record.step
+        if any(step.external for step in steps[:i]):
+            # An external effect happened: never undo; stay running with the reason.
+            return self._write(
+                record, status=SagaStatus.RUNNING, phase="ready", error=reason
+            ), False
+        return self._write(
+            record, status=SagaStatus.COMPENSATING, step=i - 1, phase="ready", error=reason
+        ), True
+
+    def _advance(self, record: SagaRecord, steps: list[Step]) -> tuple[SagaRecord | None, bool]:
+        """One step forward or back: (the new record or None when beaten, whether to go on)."""
+        i = record.step
+        if record.status is SagaStatus.IN_DOUBT:
+            return self._settle_doubt(record, steps)
         if record.status is SagaStatus.RUNNING:
             if i >= len(steps):
-                return self._write(record, status=SagaStatus.COMPLETED, phase="ready")
+                return self._write(record, status=SagaStatus.COMPLETED, phase="ready"), True
+            step = steps[i]
             self.on_boundary(record.saga_id, i, "before")
-            started = self._write(record, phase="started")
+            # An external step is in doubt from before its call until the port's answer is kept.
+            doubt = SagaStatus.IN_DOUBT if step.external else None
+            started = self._write(record, status=doubt, phase="started")
             if started is None:
-                return None
-            ctx = StepContext(record.saga_id, steps[i].name, record.params, record.data)
+                return None, True
+            ctx = StepContext.of(record, step.name)
             try:
-                out = steps[i].action(ctx)
+                out = step.action(ctx)
             except _DEFINITIVE as exc:
-                return self._write(
-                    started, status=SagaStatus.COMPENSATING, step=i - 1, phase="ready",
-                    error=f"{steps[i].name}: {exc}",
-                )  # fmt: skip
+                self.on_boundary(record.saga_id, i, "after")
+                return self._fail(started, steps, _reason(step.name, exc))
+            except Exception as exc:
+                return self._write(started, phase="started", error=_reason(step.name, exc)), False
             self.on_boundary(record.saga_id, i, "after")
             data = {**record.data, **(out or {})}
-            return self._write(started, step=i + 1, phase="ready", data=data)
+            return self._write(
+                started, status=SagaStatus.RUNNING, step=i + 1, phase="ready", data=data,
+                error=None,
+            ), True  # fmt: skip
         # compensating: undo step i (whose action completed), then i - 1 ...
         if i < 0:
-            return self._write(record, status=SagaStatus.COMPENSATED, phase="ready")
+            return self._write(record, status=SagaStatus.COMPENSATED, phase="ready"), True
         self.on_boundary(record.saga_id, i, "undo")
         undo = steps[i].compensation
         if undo is not None:
-            undo(StepContext(record.saga_id, steps[i].name, record.params, record.data))
-        return self._write(record, step=i - 1, phase="ready")
+            try:
+                undo(StepContext.of(record, steps[i].name))
+            except Exception as exc:
+                reason = "undo " + _reason(steps[i].name, exc)
+                return self._write(record, phase="ready", error=reason), False
+        return self._write(record, step=i - 1, phase="ready"), True
+
+    def _settle_doubt(
+        self, record: SagaRecord, steps: list[Step]
+    ) -> tuple[SagaRecord | None, bool]:
+        """Ask the port what became of the in-doubt step; move only on a clear answer."""
+        i = record.step
+        step = steps[i]
+        assert step.status is not None  # only an external step is ever in doubt
+        self.on_boundary(record.saga_id, i, "query")
+        try:
+            answer = PortStatus(step.status(StepContext.of(record, step.name)))
+        except Exception as exc:
+            return self._write(record, phase="started", error=_reason(step.name, exc)), False
+        if answer is PortStatus.PAID:
+            return self._write(
+                record, status=SagaStatus.RUNNING, step=i + 1, phase="ready", error=None
+            ), True
+        if answer is PortStatus.NOT_PAID:
+            return self._fail(record, steps, f"{step.name}: the port reports it not paid")
+        reason = f"{step.name}: in doubt, the port does not know the outcome yet"
+        return self._write(record, phase="started", error=reason), False
 
 
 def encode(mapping: Mapping[str, str]) -> str:
@@ -269,32 +488,33 @@ class MemorySagaStore:
         import threading
 
         self._lock = threading.Lock()
-        self._records: dict[str, SagaRecord] = {}
+        self._records: dict[tuple[str, str], SagaRecord] = {}
 
     def create(self, record: SagaRecord) -> SagaRecord:
         """Insert unless present; return the stored record."""
         with self._lock:
-            return self._records.setdefault(record.saga_id, record)
+            return self._records.setdefault((record.operator_id, record.saga_id), record)
 
-    def load(self, saga_id: str) -> SagaRecord:
+    def load(self, operator_id: str, saga_id: str) -> SagaRecord:
         """The stored record."""
         with self._lock:
-            found = self._records.get(saga_id)
+            found = self._records.get((operator_id, saga_id))
         if found is None:
             raise InvalidInput(f"no saga {saga_id!r}")
         return found
 
     def save(self, record: SagaRecord) -> bool:
         """Compare-and-set on version."""
+        scope = (record.operator_id, record.saga_id)
         with self._lock:
-            current = self._records.get(record.saga_id)
+            current = self._records.get(scope)
             if current is None or current.version != record.version:
                 return False
-            self._records[record.saga_id] = replace(record, version=record.version + 1)
+            self._records[scope] = replace(record, version=record.version + 1)
             return True
 
-    def unfinished(self) -> list[str]:
-        """Ids of unfinished sagas."""
+    def unfinished(self) -> list[tuple[str, str]]:
+        """(operator, id) of unfinished sagas."""
         with self._lock:
             return sorted(k for k, r in self._records.items() if not r.finished)
 

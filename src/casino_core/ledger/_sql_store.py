@@ -36,6 +36,7 @@ saga_metadata = MetaData()
 sagas = Table(
     "casino_ledger_sagas",
     saga_metadata,
+    Column("operator_id", String(128), primary_key=True),
     Column("id", String(64), primary_key=True),
     Column("flow", String(64), nullable=False),
     Column("params", Text, nullable=False),
@@ -47,7 +48,8 @@ sagas = Table(
     Column("error", Text),
     Column("updated_us", BigInteger, nullable=False),
 )
-"""One row per saga: its step and phase, written before and after every action."""
+"""One row per saga, keyed by (operator, id): its step and phase, written before and after
+every action."""
 
 
 def create_saga_schema(engine: Engine, schema: str | None = None) -> None:
@@ -64,8 +66,8 @@ def create_saga_schema(engine: Engine, schema: str | None = None) -> None:
 def _record(row: Row[Any]) -> SagaRecord:
     r = row._mapping
     return SagaRecord(
-        r["id"], r["flow"], decode(r["params"]), decode(r["data"]), SagaStatus(r["status"]),
-        r["step"], r["phase"], r["version"], r["error"],
+        r["operator_id"], r["id"], r["flow"], decode(r["params"]), decode(r["data"]),
+        SagaStatus(r["status"]), r["step"], r["phase"], r["version"], r["error"],
     )  # fmt: skip
 
 
@@ -103,18 +105,25 @@ class SqlSagaStore:
         try:
             with self._engine.begin() as conn:
                 conn.execute(
-                    sagas.insert(), {**self._row(record), "id": record.saga_id, "version": 0}
+                    sagas.insert(), {**self._row(record), **self._key(record), "version": 0}
                 )
         except IntegrityError:
             pass  # it exists: return it
         except SQLAlchemyError as exc:
             raise StorageUnavailable(f"the saga store failed: {exc}") from exc
-        return self.load(record.saga_id)
+        return self.load(record.operator_id, record.saga_id)
 
-    def load(self, saga_id: str) -> SagaRecord:
+    @staticmethod
+    def _key(record: SagaRecord) -> dict[str, object]:
+        return {"operator_id": record.operator_id, "id": record.saga_id}
+
+    def load(self, operator_id: str, saga_id: str) -> SagaRecord:
         """The stored record."""
+        c = sagas.c
         with self._transaction() as conn:
-            row = conn.execute(select(sagas).where(sagas.c.id == saga_id)).first()
+            row = conn.execute(
+                select(sagas).where((c.operator_id == operator_id) & (c.id == saga_id))
+            ).first()
         if row is None:
             raise InvalidInput(f"no saga {saga_id!r}")
         return _record(row)
@@ -125,15 +134,23 @@ class SqlSagaStore:
         with self._transaction() as conn:
             done = conn.execute(
                 sagas.update()
-                .where((c.id == record.saga_id) & (c.version == record.version))
+                .where(
+                    (c.operator_id == record.operator_id)
+                    & (c.id == record.saga_id)
+                    & (c.version == record.version)
+                )
                 .values(**self._row(record), version=record.version + 1)
             )
             return done.rowcount == 1
 
-    def unfinished(self) -> list[str]:
-        """Ids of unfinished sagas."""
+    def unfinished(self) -> list[tuple[str, str]]:
+        """(operator, id) of unfinished sagas."""
         c = sagas.c
         done = [status.value for status in FINAL]
         with self._transaction() as conn:
-            rows = conn.execute(select(c.id).where(c.status.not_in(done)).order_by(c.id))
-            return list(rows.scalars())
+            rows = conn.execute(
+                select(c.operator_id, c.id)
+                .where(c.status.not_in(done))
+                .order_by(c.operator_id, c.id)
+            )
+            return [(op, saga_id) for op, saga_id in rows]

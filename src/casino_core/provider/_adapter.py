@@ -23,6 +23,7 @@ from casino_core.provider._types import (
 )
 from casino_core.wallet import AccountKey, Kind, WalletService
 from casino_core.wallet._common import Request, check_account, single_request
+from casino_core.wallet._types import derived_key
 
 __all__ = [
     "Decider",
@@ -67,10 +68,16 @@ def wallet_requests(provider: str, call: ProviderCall, plan: Plan) -> list[Reque
     base = f"provider:{provider}:{call.tx_id}"
     out = []
     if plan.debit:
-        out.append(single_request(Kind.DEBIT, call.account, plan.debit, base + ":debit", "house"))
+        out.append(
+            single_request(
+                Kind.DEBIT, call.account, plan.debit, derived_key(base + ":debit"), "house"
+            )
+        )
     if plan.credit:
         out.append(
-            single_request(Kind.CREDIT, call.account, plan.credit, base + ":credit", "house")
+            single_request(
+                Kind.CREDIT, call.account, plan.credit, derived_key(base + ":credit"), "house"
+            )
         )
     return out
 

@@ -12,15 +12,27 @@ A host app checks its own :class:`~casino_core.wallet.WalletService` with::
 
 from casino_core.testing import games, strategies
 from casino_core.testing._casino_conformance import casino_state_machine, run_casino_conformance
+from casino_core.testing._faults import (
+    FaultSimulationFailed,
+    SimulationReport,
+    run_fault_simulation,
+    simulate,
+)
+from casino_core.testing._ports import FakePaymentPort
 from casino_core.testing._saga_conformance import run_saga_conformance
 from casino_core.testing._wallet_conformance import run_wallet_conformance, wallet_state_machine
 
 __all__ = [
+    "FakePaymentPort",
+    "FaultSimulationFailed",
+    "SimulationReport",
     "casino_state_machine",
     "games",
     "run_casino_conformance",
+    "run_fault_simulation",
     "run_saga_conformance",
     "run_wallet_conformance",
+    "simulate",
     "strategies",
     "wallet_state_machine",
 ]

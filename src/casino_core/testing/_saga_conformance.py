@@ -16,7 +16,13 @@ from casino_core.ledger._flows import (
     start_prize,
     start_withdrawal,
 )
-from casino_core.ledger._saga import SagaCoordinator, SagaRecord, SagaStatus, SagaStore
+from casino_core.ledger._saga import (
+    PortStatus,
+    SagaCoordinator,
+    SagaRecord,
+    SagaStatus,
+    SagaStore,
+)
 from casino_core.money import USD
 from casino_core.wallet._holds import HoldingWallet
 from casino_core.wallet._types import AccountKey, Mode
@@ -48,6 +54,9 @@ class _Provider:
 
     def confirm(self, deposit_id: str, account: AccountKey, amount: int, *, key: str) -> bool:
         return self._answer(deposit_id, key, amount)
+
+    def status(self, key: str) -> PortStatus:
+        return PortStatus.PAID if key in self.paid else PortStatus.NOT_PAID
 
 
 def run_saga_conformance(wallet: HoldingWallet, store: SagaStore, *, boundaries: int = 8) -> None:
@@ -97,7 +106,7 @@ def _round(wallet: HoldingWallet, store: SagaStore, k: int) -> None:
         fresh.recover()
         fresh.recover()
     for name, _run in runs:
-        record = store.load(f"{op}-{name}")
+        record = store.load(op, f"{op}-{name}")
         want = SagaStatus.COMPENSATED if name.endswith("-no") else SagaStatus.COMPLETED
         assert record.status is want, f"k={k}: {name} ended {record.status}"
     assert len(provider.paid) == 2, f"k={k}: paid {sorted(provider.paid)}"

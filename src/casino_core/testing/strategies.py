@@ -16,7 +16,14 @@ from hypothesis import strategies as st
 from casino_core.errors import InvalidInput
 from casino_core.money import MAX_MINOR_UNITS, USD, Currency
 from casino_core.wallet._protocol import WalletService
-from casino_core.wallet._types import SYSTEM_ACCOUNTS, AccountKey, Kind, Mode, Receipt
+from casino_core.wallet._types import (
+    RESERVED_KEY_PREFIXES,
+    SYSTEM_ACCOUNTS,
+    AccountKey,
+    Kind,
+    Mode,
+    Receipt,
+)
 
 __all__ = [
     "Operation",
@@ -49,8 +56,10 @@ def ids() -> st.SearchStrategy[str]:
 
 
 def idempotency_keys() -> st.SearchStrategy[str]:
-    """Valid idempotency keys (printable ASCII without spaces)."""
-    return st.text(st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=64)
+    """Valid idempotency keys (printable ASCII without spaces, outside the reserved namespaces)."""
+    return st.text(
+        st.characters(min_codepoint=0x21, max_codepoint=0x7E), min_size=1, max_size=64
+    ).filter(lambda key: not key.startswith(RESERVED_KEY_PREFIXES))
 
 
 def system_accounts() -> st.SearchStrategy[str]:

@@ -7,11 +7,12 @@ demo wallet in :mod:`casino_core.wallet.redis`, which import their optional depe
 """
 
 from casino_core.wallet._factory import ENV_MODE, ENV_URL, is_production, open_wallet
-from casino_core.wallet._holds import Hold, HoldingWallet, HoldStatus
+from casino_core.wallet._holds import NO_EXPIRY, Hold, HoldingWallet, HoldStatus
 from casino_core.wallet._limits import Limit, LimitingWallet, LimitKind, LimitWindow
 from casino_core.wallet._memory import MemoryWallet
 from casino_core.wallet._protocol import WalletService
 from casino_core.wallet._types import (
+    RESERVED_KEY_PREFIXES,
     SYSTEM_ACCOUNTS,
     AccountKey,
     Balance,
@@ -28,6 +29,8 @@ from casino_core.wallet._types import (
 __all__ = [
     "ENV_MODE",
     "ENV_URL",
+    "NO_EXPIRY",
+    "RESERVED_KEY_PREFIXES",
     "SYSTEM_ACCOUNTS",
     "AccountKey",
     "Balance",

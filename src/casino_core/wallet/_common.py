@@ -53,6 +53,7 @@ __all__ = [
     "transfer_request",
     "utc_now",
     "validate_history_args",
+    "wallet_key_used",
 ]
 
 T = TypeVar("T")
@@ -155,6 +156,11 @@ def transfer_request(source: object, destination: object, amount: object, key: o
 def key_conflict(key: str) -> IdempotencyConflict:
     """The error for a key that was first used by a different request."""
     return IdempotencyConflict(f"idempotency key {key!r} was already used for a different request")
+
+
+def wallet_key_used(key: str) -> IdempotencyConflict:
+    """The refusal of a movement whose derived wallet key another movement took already."""
+    return IdempotencyConflict(f"wallet key {key!r} is already used")
 
 
 def recorded_error(code: str, message: str) -> CasinoError:

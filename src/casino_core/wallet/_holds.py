@@ -12,7 +12,7 @@ import enum
 import hashlib
 import json
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
 from casino_core.errors import InvalidAmount, InvalidInput
@@ -29,6 +29,7 @@ from casino_core.wallet._types import (
 )
 
 __all__ = [
+    "NO_EXPIRY",
     "Hold",
     "HoldStatus",
     "HoldingWallet",
@@ -41,6 +42,14 @@ __all__ = [
     "hold_request",
     "release_request",
 ]
+
+
+NO_EXPIRY = datetime(9999, 1, 1, tzinfo=UTC)
+"""The expiry of a hold that must not expire: no sweep reaches it and a capture is never late.
+
+A saga pins its hold with :meth:`HoldingWallet.extend_hold` to this moment before it calls a
+payment provider, so that money paid out can always be captured (see docs/ledger.md).
+"""
 
 
 class HoldStatus(enum.StrEnum):
@@ -109,6 +118,15 @@ class HoldingWallet(WalletService, Protocol):
 
     def release(self, account: AccountKey, hold_id: str, *, idempotency_key: str) -> Hold:
         """Return an active hold to available; the result is the released hold."""
+        ...
+
+    def extend_hold(self, account: AccountKey, hold_id: str, *, expires_at: datetime) -> Hold:
+        """Move an active hold's expiry to ``expires_at`` if that is later; the hold as it stands.
+
+        Idempotent (an expiry only moves later; no key needed, no money moves). A hold past its
+        expiry but not yet swept still counts in ``held``, so extending it is safe. Raises
+        ``HoldNotFound`` or ``HoldNotActive``. :data:`NO_EXPIRY` pins the hold for good.
+        """
         ...
 
     def get_hold(self, account: AccountKey, hold_id: str) -> Hold:

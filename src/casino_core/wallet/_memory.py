@@ -38,6 +38,7 @@ from casino_core.wallet._holds import (
     HoldStatus,
     capture_request,
     check_capture_amount,
+    check_expiry,
     hold_request,
     release_request,
 )
@@ -423,6 +424,16 @@ class MemoryWallet(MovingWallet):
             done = self._holds[found.hold_id] = replace(found, status=HoldStatus.RELEASED)
             self._hold_keys[scope] = (fp, done)
             return done
+
+    def extend_hold(self, account: AccountKey, hold_id: str, *, expires_at: datetime) -> Hold:
+        """Move a hold's expiry later; see :meth:`HoldingWallet.extend_hold`."""
+        check_account(account)
+        later = to_micros(check_expiry(expires_at))
+        with self._lock:
+            found = self._active_hold(account, hold_id, capturing=False)
+            if later > to_micros(found.expires_at):
+                found = self._holds[found.hold_id] = replace(found, expires_at=from_micros(later))
+            return found
 
     def get_hold(self, account: AccountKey, hold_id: str) -> Hold:
         """The hold as it stands; see :meth:`HoldingWallet.get_hold`."""

@@ -86,12 +86,14 @@ from casino_core.wallet._common import (
     redact_url,
     to_micros,
     utc_now,
+    wallet_key_used,
 )
 from casino_core.wallet._holds import (
     Hold,
     HoldStatus,
     capture_request,
     check_capture_amount,
+    check_expiry,
     decode_hold,
     encode_hold,
     hold_request,
@@ -610,13 +612,19 @@ class SqlWallet(MovingWallet):
                 return fast
         return _settle(self._tx(lambda conn: self._attempt(conn, req)))
 
-    def _apply_on(self, conn: Connection, req: Request) -> Receipt:
+    def _apply_on(self, conn: Connection, req: Request, *, fresh: bool = False) -> Receipt:
         """Apply ``req`` on ``conn``, inside a transaction the caller owns (see :meth:`_tx`).
 
         The hook for components that compose a movement with their own statements in one
         database transaction (the casino's rounds). A business error is raised, so the
         caller's transaction rolls back and nothing of it stays, refusal row included.
+        With ``fresh`` (a new round's derived key) a key already stored, for whatever
+        request, is ``IdempotencyConflict``: never a replay standing in for a new movement.
         """
+        if fresh:
+            known = conn.execute(self._q_key, {"op": req.account.operator_id, "key": req.key})
+            if known.first() is not None:
+                raise wallet_key_used(req.key)
         return _settle(self._attempt(conn, req))
 
     def _attempt(self, conn: Connection, req: Request) -> Receipt | tuple[str, str] | CasinoError:
@@ -1004,6 +1012,20 @@ class SqlWallet(MovingWallet):
             return done
 
         return self._tx(work)
+
+    def extend_hold(self, account: AccountKey, hold_id: str, *, expires_at: datetime) -> Hold:
+        """Move a hold's expiry later; see :meth:`HoldingWallet.extend_hold`."""
+        check_account(account)
+        later = to_micros(check_expiry(expires_at))
+
+        def work(conn: Connection) -> None:
+            _acct, row = self._locked_hold(conn, account, hold_id, capturing=False)
+            if later > row.expires_us:
+                h = holds.c
+                conn.execute(holds.update().where(h.id == row.id).values(expires_us=later))
+
+        self._tx(work)
+        return self.get_hold(account, hold_id)
 
     def get_hold(self, account: AccountKey, hold_id: str) -> Hold:
         """The hold as it stands; see :meth:`HoldingWallet.get_hold`."""

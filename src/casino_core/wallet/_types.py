@@ -18,9 +18,11 @@ from casino_core.errors import InvalidAmount, InvalidInput, UnknownCurrency
 from casino_core.money import MAX_MINOR_UNITS, Currency, get_currency
 
 __all__ = [
+    "RESERVED_KEY_PREFIXES",
     "SYSTEM_ACCOUNTS",
     "AccountKey",
     "Balance",
+    "DerivedKey",
     "Discrepancy",
     "HistoryEntry",
     "HistoryPage",
@@ -33,6 +35,7 @@ __all__ = [
     "check_amount",
     "check_idempotency_key",
     "check_system_account",
+    "derived_key",
     "fingerprint",
     "system_key",
 ]
@@ -102,11 +105,43 @@ def check_amount(amount: object) -> int:
     return amount
 
 
+RESERVED_KEY_PREFIXES = ("casino:", "casino-crash:", "saga:", "provider:")
+"""Key namespaces owned by components: a round's wallet keys (``casino:<key>:stake|payout``,
+``casino-crash:...``), a saga's step keys (``saga:<operator>:<id>:<step>:<phase>``) and a
+provider transaction's (``provider:<name>:<tx>:debit|credit``). A direct wallet call cannot use
+them (``InvalidInput``), so a host's movement can never stand in for a component's."""
+
+
+class DerivedKey(str):
+    """A wallet key that a component derived in its own namespace (see :func:`derived_key`)."""
+
+    __slots__ = ()
+
+
+def derived_key(key: str) -> DerivedKey:
+    """Mark ``key`` (which must start with one of :data:`RESERVED_KEY_PREFIXES`) as derived by
+    the component owning that namespace; only such a key passes :func:`check_idempotency_key`
+    in a reserved namespace. For the library's own components, not for hosts."""
+    if not key.startswith(RESERVED_KEY_PREFIXES):
+        raise InvalidInput(f"a derived key starts with one of {RESERVED_KEY_PREFIXES}")
+    return DerivedKey(check_idempotency_key(DerivedKey(key)))
+
+
 def check_idempotency_key(key: object) -> str:
-    """Return ``key`` if it is 1-255 printable ASCII characters without spaces, else raise."""
+    """Return ``key`` if it is 1-255 printable ASCII characters without spaces, else raise.
+
+    A key in a reserved namespace (:data:`RESERVED_KEY_PREFIXES`) is refused unless a
+    component derived it (:func:`derived_key`).
+    """
     if not isinstance(key, str) or not _KEY_RE.fullmatch(key):
         raise InvalidInput(
             "an idempotency key must be 1-255 printable ASCII characters without spaces"
+        )
+    if not isinstance(key, DerivedKey) and key.startswith(RESERVED_KEY_PREFIXES):
+        prefix = next(p for p in RESERVED_KEY_PREFIXES if key.startswith(p))
+        raise InvalidInput(
+            f"idempotency key {key!r}: the prefix {prefix!r} is reserved for the keys the "
+            "casino, the sagas and the provider adapter derive"
         )
     return key
 

@@ -13,6 +13,8 @@ def test_ledger_exports() -> None:
         "DepositPort",
         "MemorySagaStore",
         "PayoutPort",
+        "PortStatus",
+        "Recovery",
         "SagaCoordinator",
         "SagaDefinition",
         "SagaRecord",

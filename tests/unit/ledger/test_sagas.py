@@ -11,6 +11,7 @@ from casino_core.errors import InvalidInput, StepFailed
 from casino_core.ledger import (
     PENDING_DEPOSITS,
     MemorySagaStore,
+    PortStatus,
     SagaCoordinator,
     SagaDefinition,
     SagaRecord,
@@ -25,34 +26,11 @@ from casino_core.ledger import (
     start_withdrawal,
 )
 from casino_core.money import USD
+from casino_core.testing import FakePaymentPort
 from casino_core.wallet import AccountKey, HoldStatus, MemoryWallet, Mode
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 PLAYER = AccountKey("op", "alice", USD)
-
-
-class Provider:
-    """A fake payment provider: answers ``answer``; raises while ``down``; counts calls."""
-
-    def __init__(self, answer: bool = True) -> None:
-        self.answer = answer
-        self.down = False
-        self.paid: set[str] = set()
-        self.calls = 0
-
-    def _reply(self, key: str) -> bool:
-        self.calls += 1
-        if self.down:
-            raise TimeoutError("provider did not answer")
-        if self.answer:
-            self.paid.add(key)
-        return self.answer
-
-    def payout(self, withdrawal_id: str, account: AccountKey, amount: int, *, key: str) -> bool:
-        return self._reply(key)
-
-    def confirm(self, deposit_id: str, account: AccountKey, amount: int, *, key: str) -> bool:
-        return self._reply(key)
 
 
 class Clock:
@@ -65,12 +43,14 @@ class Clock:
         return self.now
 
 
-def _setup(answer: bool = True) -> tuple[MemoryWallet, Provider, SagaCoordinator, Clock]:
+def _setup(
+    answer: bool = True,
+) -> tuple[MemoryWallet, FakePaymentPort, SagaCoordinator, Clock]:
     clock = Clock()
     wallet = MemoryWallet(clock=clock)
     wallet.open_account(PLAYER)
     wallet.credit(PLAYER, 1_000, idempotency_key="fund", system_account="faucet")
-    provider = Provider(answer)
+    provider = FakePaymentPort(answer)
     flows = ledger_flows(wallet, payouts=provider, deposits=provider, clock=clock)
     return wallet, provider, SagaCoordinator(MemorySagaStore(), flows), clock
 
@@ -114,35 +94,40 @@ class TestWithdrawal:
         assert provider.calls == 0
         assert wallet.balance(PLAYER).held == 0
 
-    def test_unknown_outcome_waits_then_timeout_releases(self) -> None:
-        """A provider that does not answer leaves the saga running; past the deadline,
-        recover() releases the hold."""
+    def test_unknown_outcome_is_in_doubt_until_the_port_says(self) -> None:
+        """A provider that does not answer leaves the saga in doubt, money held, even past
+        the deadline; once it says "not paid", recover() releases the hold."""
         wallet, provider, c, clock = _setup()
         provider.down = True
-        with pytest.raises(TimeoutError):
-            _withdraw(c)
-        assert c.store.load("w1").status is SagaStatus.RUNNING
+        record = _withdraw(c)
+        assert record.status is SagaStatus.IN_DOUBT
+        assert "TimeoutError" in (record.error or "")
         assert wallet.balance(PLAYER).held == 400
-        with pytest.raises(TimeoutError):
-            c.recover()
-        clock.now = T0 + timedelta(hours=1)
-        (record,) = c.recover()
+        clock.now = T0 + timedelta(hours=5)  # past the deadline and hold_until
+        wallet.expire_holds()
+        result = c.recover()
+        assert [r.status for r in result.in_doubt] == [SagaStatus.IN_DOUBT]
+        assert result.failures == {}
+        assert wallet.balance(PLAYER).held == 400  # pinned: no sweep released it
+        provider.down = False
+        (record,) = c.recover().sagas
         assert record.status is SagaStatus.COMPENSATED
+        assert "not paid" in (record.error or "")
         assert wallet.balance(PLAYER).held == 0
 
-    def test_provider_back_in_time(self) -> None:
-        """When the provider answers before the deadline, recover() completes the saga."""
-        wallet, provider, c, _clock = _setup()
-        provider.down = True
-        with pytest.raises(TimeoutError):
-            _withdraw(c)
-        provider.down = False
-        (record,) = c.recover()
+    def test_lost_answer_goes_forward(self) -> None:
+        """The provider paid but its answer was lost: recover() asks and captures."""
+        wallet, provider, c, clock = _setup()
+        provider.lose_answers = True
+        assert _withdraw(c).status is SagaStatus.IN_DOUBT
+        clock.now = T0 + timedelta(days=3)
+        (record,) = c.recover().sagas
         assert record.status is SagaStatus.COMPLETED
         assert wallet.balance(PLAYER).posted == 600
+        assert provider.calls == 1  # asked, never called again
 
     def test_swept_hold_is_debited_after_payout(self) -> None:
-        """If a sweep expired the hold after the payout, capture debits what was paid."""
+        """A sweep after the payout finds the hold pinned: the capture goes through."""
         wallet, _provider, c, _clock = _setup()
         store = c.store
 
@@ -155,6 +140,7 @@ class TestWithdrawal:
         assert record.status is SagaStatus.COMPLETED
         assert wallet.balance(PLAYER).posted == 600
         assert wallet.reconcile("op").ok
+        assert wallet.system_balance("op", "withdrawals", USD, Mode.REAL) == 400
 
 
 class TestDepositAndTournament:
@@ -201,22 +187,21 @@ class TestCoordinator:
 
         with pytest.raises(KeyboardInterrupt):
             _withdraw(SagaCoordinator(c.store, c.flows, on_boundary=crash))
-        record = c.store.load("w1")
-        assert (record.status, record.step, record.phase) == (SagaStatus.RUNNING, 1, "started")
-        (done,) = c.recover()
+        record = c.store.load("op", "w1")
+        assert (record.status, record.step, record.phase) == (SagaStatus.IN_DOUBT, 1, "started")
+        (done,) = c.recover().sagas
         assert done.status is SagaStatus.COMPLETED
-        assert len(provider.paid) == 1  # paid once although the payout step ran twice
-        assert provider.calls == 2
+        assert len(provider.paid) == 1
+        assert provider.calls == 1  # recovery asked the port's status, it did not pay again
         assert wallet.balance(PLAYER).posted == 600
 
     def test_two_recoveries_at_once(self) -> None:
         """Concurrent recover() calls finish every saga once."""
         wallet, provider, c, _clock = _setup()
-        provider.down = True
+        provider.lose_answers = True
         for i in range(5):
-            with pytest.raises(TimeoutError):
-                _withdraw(c, f"w{i}", 100)
-        provider.down = False
+            assert _withdraw(c, f"w{i}", 100).status is SagaStatus.IN_DOUBT
+        provider.lose_answers = False
         threads = [threading.Thread(target=c.recover) for _ in range(4)]
         for t in threads:
             t.start()
@@ -241,21 +226,109 @@ class TestCoordinator:
 
         flow = SagaDefinition("f", lambda p: [action("a"), action("b"), action("c", True)])
         c = SagaCoordinator(MemorySagaStore(), {"f": flow})
-        assert c.start("f", "s1", {}).status is SagaStatus.COMPENSATED
+        assert c.start("f", "op", "s1", {}).status is SagaStatus.COMPENSATED
         assert log == ["do a", "do b", "do c", "undo b", "undo a"]
 
     def test_bad_input(self) -> None:
         """Unknown flows, empty ids and a reused id with other parameters are refused."""
         _wallet, _provider, c, _clock = _setup()
         with pytest.raises(InvalidInput):
-            c.start("nope", "x", {})
+            c.start("nope", "op", "x", {})
         with pytest.raises(InvalidInput):
-            c.start("prize", "", {})
+            c.start("prize", "op", "", {})
         start_entry_fee(c, "e1", PLAYER, "t1", 10)
         with pytest.raises(InvalidInput):
             start_entry_fee(c, "e1", PLAYER, "t1", 11)
         with pytest.raises(InvalidInput):
-            c.store.load("missing")
+            c.store.load("op", "missing")
         with pytest.raises(InvalidInput):
             start_withdrawal(c, "w", PLAYER, 1, deadline=T0, hold_until=T0)
         assert HoldStatus.ACTIVE.value == "active"
+
+
+def _flow(log: list[str], plan: dict[str, object]) -> SagaDefinition:
+    """Steps a, x (external), b; ``plan[name]`` is what a step's action does: an exception
+    to raise (once, then it succeeds) or None; ``plan["status"]`` what x's status says."""
+
+    def make(name: str, external: bool = False) -> Step:
+        def do(ctx: StepContext) -> None:
+            log.append(f"do {name}")
+            effect = plan.pop(name, None)
+            if isinstance(effect, BaseException):
+                raise effect
+
+        def undo(ctx: StepContext) -> None:
+            log.append(f"undo {name}")
+            effect = plan.pop(f"undo {name}", None)
+            if isinstance(effect, BaseException):
+                raise effect
+
+        def status(ctx: StepContext) -> PortStatus:
+            log.append(f"status {name}")
+            answer = plan.get("status", PortStatus.UNKNOWN)
+            assert isinstance(answer, PortStatus)
+            return answer
+
+        return Step(name, do, undo, status if external else None)
+
+    return SagaDefinition("f", lambda p: [make("a"), make("x", True), make("b")])
+
+
+class TestStateMachine:
+    """The coordinator's edges that the built-in flows do not reach (docs/ledger.md)."""
+
+    def test_definitive_failure_past_the_point_of_no_return_is_not_compensated(self) -> None:
+        """running(b) fails for good after x succeeded: running + error, retried, never undone."""
+        log: list[str] = []
+        plan: dict[str, object] = {"b": StepFailed("no")}
+        c = SagaCoordinator(MemorySagaStore(), {"f": _flow(log, plan)})
+        record = c.start("f", "op", "s1", {})
+        assert (record.status, record.step) == (SagaStatus.RUNNING, 2)
+        assert "b: [STEP_FAILED]" in (record.error or "")
+        assert not any(line.startswith("undo") for line in log)
+        (done,) = c.recover().sagas
+        assert done.status is SagaStatus.COMPLETED
+        assert done.error is None
+
+    def test_transient_failure_stays_running(self) -> None:
+        """running(a) raises a timeout: running + error; the next recover() goes on."""
+        log: list[str] = []
+        plan: dict[str, object] = {"a": TimeoutError("slow")}
+        c = SagaCoordinator(MemorySagaStore(), {"f": _flow(log, plan)})
+        record = c.start("f", "op", "s1", {})
+        assert (record.status, record.step, record.phase) == (SagaStatus.RUNNING, 0, "started")
+        assert c.recover().sagas[0].status is SagaStatus.COMPLETED
+
+    def test_failing_compensation_is_retried(self) -> None:
+        """compensating(a) whose undo raises stays compensating + error, then finishes."""
+        log: list[str] = []
+        plan: dict[str, object] = {"x": StepFailed("refused"), "undo a": TimeoutError("x")}
+        c = SagaCoordinator(MemorySagaStore(), {"f": _flow(log, plan)})
+        record = c.start("f", "op", "s1", {})
+        assert (record.status, record.step) == (SagaStatus.COMPENSATING, 0)
+        assert "undo a" in (record.error or "")
+        assert c.recover().sagas[0].status is SagaStatus.COMPENSATED
+        assert log == ["do a", "do x", "undo a", "undo a"]
+
+    def test_in_doubt_edges(self) -> None:
+        """in_doubt: unknown stays, a raising status stays, paid goes forward."""
+        log: list[str] = []
+        plan: dict[str, object] = {"x": TimeoutError("lost")}
+        c = SagaCoordinator(MemorySagaStore(), {"f": _flow(log, plan)})
+        assert c.start("f", "op", "s1", {}).status is SagaStatus.IN_DOUBT
+        assert "does not know" in (c.recover().in_doubt[0].error or "")
+        plan["status"] = "garbage"  # a port answering outside the contract: still in doubt
+        assert "status" in log[-1]
+        assert c.recover().in_doubt
+        plan["status"] = PortStatus.PAID
+        assert c.recover().sagas[0].status is SagaStatus.COMPLETED
+        assert log.count("do x") == 1  # never called again once in doubt
+
+    def test_not_paid_compensates(self) -> None:
+        """in_doubt + not_paid -> compensating -> compensated."""
+        log: list[str] = []
+        plan: dict[str, object] = {"x": TimeoutError("lost"), "status": PortStatus.NOT_PAID}
+        c = SagaCoordinator(MemorySagaStore(), {"f": _flow(log, plan)})
+        assert c.start("f", "op", "s1", {}).status is SagaStatus.IN_DOUBT
+        assert c.recover().sagas[0].status is SagaStatus.COMPENSATED
+        assert log[-1] == "undo a"

@@ -13,6 +13,8 @@ def test_wallet_exports() -> None:
     assert casino_core.wallet.__all__ == [
         "ENV_MODE",
         "ENV_URL",
+        "NO_EXPIRY",
+        "RESERVED_KEY_PREFIXES",
         "SYSTEM_ACCOUNTS",
         "AccountKey",
         "Balance",
@@ -55,11 +57,16 @@ def test_backend_and_testing_exports() -> None:
     ]
     assert casino_core.wallet.redis.__all__ == ["RedisDemoWallet"]
     assert casino_core.testing.__all__ == [
+        "FakePaymentPort",
+        "FaultSimulationFailed",
+        "SimulationReport",
         "casino_state_machine",
         "games",
         "run_casino_conformance",
+        "run_fault_simulation",
         "run_saga_conformance",
         "run_wallet_conformance",
+        "simulate",
         "strategies",
         "wallet_state_machine",
     ]
