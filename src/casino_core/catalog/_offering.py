@@ -34,6 +34,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ValidationError
 
+from casino_core._bounds import MAX_JSON_TEXT, load_json
 from casino_core.errors import ConfigurationError, InvalidBet, InvalidInput
 from casino_core.games import (
     CoinflipRules,
@@ -74,8 +75,8 @@ MAX_OFFERINGS: Final = 10_000
 PLACED_CACHE: Final = 4096
 """How many accepted bets an offering remembers (then it forgets them all and starts over)."""
 
-MAX_CATALOG_BYTES: Final = 16 * 1024 * 1024
-"""The largest catalog file :meth:`Catalog.load` reads."""
+MAX_CATALOG_BYTES: Final = MAX_JSON_TEXT
+"""The largest catalog file :meth:`Catalog.load` reads (the bounded JSON limit, 1 MiB)."""
 
 _ID: Final = re.compile(r"[a-z0-9][a-z0-9._-]{0,63}")
 
@@ -593,7 +594,9 @@ class Catalog:
             raise ConfigurationError(f"catalog {file}: cannot read it ({exc.strerror})") from None
         try:
             text = raw.decode("utf-8")
-            data = tomllib.loads(text) if file.suffix == ".toml" else _strict_json(text)
+            data = tomllib.loads(text) if file.suffix == ".toml" else load_json(text, "catalog")
+        except InvalidInput as exc:
+            raise ConfigurationError(f"catalog {file}: not valid: {exc.message}") from None
         except (UnicodeDecodeError, ValueError, tomllib.TOMLDecodeError, RecursionError) as exc:
             raise ConfigurationError(f"catalog {file}: not valid: {exc}") from None
         try:
@@ -652,18 +655,6 @@ class Catalog:
         if isinstance(game, TableGame):
             return bool(game.table(rules, bet) == game.table(placed.rules, placed.bet))
         return bool(rules == placed.rules)
-
-
-def _strict_json(text: str) -> object:
-    def pairs(items: list[tuple[str, object]]) -> dict[str, object]:
-        out: dict[str, object] = {}
-        for key, value in items:
-            if key in out:
-                raise ValueError(f"duplicate key {key!r}")
-            out[key] = value
-        return out
-
-    return json.loads(text, object_pairs_hook=pairs)
 
 
 def default_catalog() -> Catalog:
