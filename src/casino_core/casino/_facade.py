@@ -349,9 +349,10 @@ class Casino:
         return r, True
 
     def _place(
-        self, offering_id: str, bet: Mapping[str, object], *, multi_step: bool
+        self, offering_id: str, bet: Mapping[str, object], bet_json: str, *, multi_step: bool
     ) -> tuple[Offering, PlacedBet]:
-        """The current version of the offering and the bet it accepts (or ``InvalidBet``)."""
+        """The current version of the offering and the bet it accepts (or ``InvalidBet``);
+        ``bet_json`` is the checked bet's canonical JSON, made once per round."""
         offering = self._catalog.current(offering_id)
         game = offering.game
         if multi_step and game not in MULTI_STEP_GAMES:
@@ -363,7 +364,7 @@ class Casino:
                 f"offering: {offering.id!r} offers {game}, not an instant game "
                 f"(instant: {', '.join(sorted(INSTANT_GAMES))}); start it with start()"
             )
-        return offering, offering.bet(bet)
+        return offering, offering._place(bet, bet_json)
 
     def _open(
         self,
@@ -396,7 +397,7 @@ class Casino:
             offering_id, bet_json, str(stake),
         )  # fmt: skip
         try:
-            offering, placed = self._place(offering_id, bet, multi_step=multi_step)
+            offering, placed = self._place(offering_id, bet, bet_json, multi_step=multi_step)
         except InvalidBet:
             # A retry of a round played under an earlier version of the offering (or before
             # it was withdrawn) returns that round; anything else is refused as it stands.

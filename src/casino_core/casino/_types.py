@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from casino_core.casino._crypto import SeedKeys
-from casino_core.catalog import OfferingRef
+from casino_core.catalog._offering import PLAYED_FIELD, OfferingRef, canonical_json
 from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.games._records import _jsonable as jsonable
 
@@ -20,8 +20,8 @@ if TYPE_CHECKING:
 EXPORT_BATCH = 1000
 """How many rounds a store reads per page when the export streams (its memory bound)."""
 
-MULTI_STEP_FIELD: dict[str, str] = {"mines": "tiles", "hilo": "actions"}
-"""The record param that lists what was played in each multi-step game."""
+MULTI_STEP_FIELD: Mapping[str, str] = PLAYED_FIELD
+"""The record param that lists what was played in each multi-step game (the catalog's)."""
 
 __all__ = [
     "EXPORT_BATCH",
@@ -43,11 +43,6 @@ __all__ = [
 def _timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC with microseconds and a ``Z`` (round record v1 timestamps)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def canonical_json(value: object) -> str:
-    """Compact JSON with sorted keys (fingerprints, stored params and results)."""
-    return json.dumps(jsonable(value), sort_keys=True, separators=(",", ":"))
 
 
 def request_fingerprint(*parts: object) -> str:

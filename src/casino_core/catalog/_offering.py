@@ -115,11 +115,11 @@ RULE_KEYS: Final[Mapping[str, frozenset[str]]] = {
 """The keys a bet must never carry, per game: the rules model's fields and, for the table
 games, the record's ``table`` param (a table replaces the offering's paytable)."""
 
-MULTI_STEP_BET: Final = frozenset({"mines", "hilo"})
-"""The games whose bet opens a round that is played on with ``act``."""
-
-PLAYED_FIELD: Final[Mapping[str, str]] = {"mines": "tiles", "hilo": "actions"}
+PLAYED_FIELD: Final[Mapping[str, str]] = MappingProxyType({"mines": "tiles", "hilo": "actions"})
 """The record param listing what a multi-step round played (never part of a start bet)."""
+
+MULTI_STEP_BET: Final = frozenset(PLAYED_FIELD)
+"""The games whose bet opens a round that is played on with ``act``."""
 
 _CHOICE_FIELDS: Final[Mapping[str, frozenset[str]]] = {
     "keno": frozenset({"risk"}),
@@ -131,7 +131,9 @@ _CHOICE_FIELDS: Final[Mapping[str, frozenset[str]]] = {
 """The scalar bet fields an offering may restrict to a list of allowed values."""
 
 
-def _canonical(value: object) -> str:
+def canonical_json(value: object) -> str:
+    """Compact JSON with sorted keys, exact numbers as text: what fingerprints hash (rules,
+    requests), and the form stored params and results take."""
     return json.dumps(jsonable(value), sort_keys=True, separators=(",", ":"))
 
 
@@ -153,7 +155,7 @@ class OfferingRef:
 
     def to_text(self) -> str:
         """The stored form (a store's ``offering`` column): canonical JSON."""
-        return _canonical(self.as_dict())
+        return canonical_json(self.as_dict())
 
     @classmethod
     def from_text(cls, text: str | None) -> OfferingRef | None:
@@ -263,7 +265,7 @@ class Offering:
         self.max_payout = self._check_caps(max_payout or {}, "max_payout")
         self._record_rules = self._record_rule_params()
         self._placed: dict[str, PlacedBet] = {}
-        self.fingerprint = hashlib.sha256(_canonical(self.canonical()).encode()).hexdigest()
+        self.fingerprint = hashlib.sha256(canonical_json(self.canonical()).encode()).hexdigest()
 
     def _check_choices(self, choices: Mapping[str, Iterable[object]]) -> dict[str, tuple[Any, ...]]:
         allowed = _CHOICE_FIELDS.get(self.game, frozenset())
@@ -376,11 +378,16 @@ class Offering:
         if not isinstance(bet, Mapping):
             raise InvalidBet(f"bet: expected an object of bet fields, got {type(bet).__name__}")
         check_params(bet)
-        self._check_keys(bet)
         try:
-            text = _canonical(bet)
+            text = canonical_json(bet)
         except (TypeError, ValueError, RecursionError):
             raise InvalidBet("bet: must hold JSON values (str, int, decimals, lists)") from None
+        return self._place(bet, text)
+
+    def _place(self, bet: Mapping[str, object], text: str) -> PlacedBet:
+        """:meth:`bet` of a checked mapping whose canonical JSON is ``text`` (the facade has
+        made it already, for the round's request fingerprint)."""
+        self._check_keys(bet)
         placed = self._placed.get(text)
         if placed is None:
             placed = self._accept(json.loads(text))
@@ -409,7 +416,7 @@ class Offering:
                 rules, parsed = game.parse({**doc, **rule_params})
             self._check_choice_values(parsed)
             params = {**parsed.model_dump(mode="json"), **rule_params}
-        params_json = _canonical(params)
+        params_json = canonical_json(params)
         return PlacedBet(
             self, MappingProxyType(json.loads(params_json)), params_json, rules, parsed
         )
