@@ -103,16 +103,8 @@ CRASH_GUARDS = (
     Guard(
         "casino_crash_chains",
         fixed=(
-            "id",
-            "operator_id",
-            "table_id",
-            "chain_no",
-            "length",
-            "terminal_hash",
-            "crash_scheme",
-            "house_edge",
-            "max_target",
-            "created_us",
+            "id operator_id table_id chain_no length terminal_hash crash_scheme house_edge "
+            "max_target created_us"
         ),
         # Retire once; the salt is fixed once before the first game; the game counter of an
         # active chain advances by one; chain_seed may be sealed again (key rotation).
@@ -123,7 +115,7 @@ CRASH_GUARDS = (
     ),
     Guard(
         "casino_crash_rounds",
-        fixed=("id", "operator_id", "table_id", "chain_id", "game_no", "created_us"),
+        fixed="id operator_id table_id chain_id game_no created_us",
         # open -> running (the crash point and start time written once), running -> settled
         # (the game hash and settle time written once); a settled round never changes.
         allowed="OLD.status = 'open' AND OLD.crash_point IS NULL AND OLD.started_us IS NULL "
@@ -137,18 +129,8 @@ CRASH_GUARDS = (
     Guard(
         "casino_crash_bets",
         fixed=(
-            "id",
-            "round_id",
-            "operator_id",
-            "idempotency_key",
-            "fingerprint",
-            "player_id",
-            "currency",
-            "mode",
-            "stake",
-            "max_payout",
-            "auto_cash_out",
-            "created_us",
+            "id round_id operator_id idempotency_key fingerprint player_id currency mode "
+            "stake max_payout auto_cash_out created_us"
         ),
         # A placed bet may cash out once, and is settled once; a settled bet never changes.
         allowed="OLD.status = 'placed' AND NEW.status IN ('placed', 'settled') "

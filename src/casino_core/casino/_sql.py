@@ -322,15 +322,8 @@ CASINO_GUARDS: Final = (
     Guard(
         "casino_seed_pairs",
         fixed=(
-            "id",
-            "operator_id",
-            "player_id",
-            "pair_no",
-            "server_seed_hash",
-            "next_server_seed_hash",
-            "client_seed",
-            "scheme",
-            "created_us",
+            "id operator_id player_id pair_no server_seed_hash next_server_seed_hash "
+            "client_seed scheme created_us"
         ),
         # The reveal (active -> revealed, the plain seed and its time written once); the nonce
         # of an active pair advances by one; the sealed seeds may be sealed again (key
@@ -345,21 +338,8 @@ CASINO_GUARDS: Final = (
     Guard(
         "casino_rounds",
         fixed=(
-            "id",
-            "operator_id",
-            "idempotency_key",
-            "fingerprint",
-            "player_id",
-            "currency",
-            "mode",
-            "game",
-            "params",
-            "offering",
-            "scheme",
-            "seed_pair_id",
-            "nonce",
-            "stake",
-            "created_us",
+            "id operator_id idempotency_key fingerprint player_id currency mode game params "
+            "offering scheme seed_pair_id nonce stake created_us"
         ),
         # Only an open multi-step round (mines, hilo: status playing) changes: its actions
         # grow (the stored JSON list keeps its prefix), and it stays playing with the same

@@ -55,7 +55,7 @@ every action."""
 
 SAGA_GUARD = Guard(
     "casino_ledger_sagas",
-    fixed=("operator_id", "id", "flow", "params"),
+    fixed="operator_id id flow params",
     # Every save is a compare-and-set that bumps the version by one. Forward only: running
     # and in_doubt move on (the step never goes back) or turn to compensating, which walks
     # the steps back to compensated; completed and compensated are final.

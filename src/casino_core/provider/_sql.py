@@ -93,13 +93,13 @@ provider_rounds = Table(
 PROVIDER_GUARDS = (
     Guard(
         "provider_transactions",
-        fixed=("operator_id", "provider", "tx_id", "kind", "round_id", "created_us"),
+        fixed="operator_id provider tx_id kind round_id created_us",
         # A placed bet is settled once: won, or rolled back (its record says so).
         allowed="OLD.state = 'placed' AND NEW.state IN ('won', 'rolled_back')",
     ),
     Guard(
         "provider_rounds",
-        fixed=("operator_id", "provider", "round_id", "player_id", "created_us"),
+        fixed="operator_id provider round_id player_id created_us",
         allowed="OLD.closed = 0 AND NEW.closed = 1",  # a round closes once
     ),
 )

@@ -30,15 +30,15 @@ _SAME: Final = {"postgresql": "IS NOT DISTINCT FROM", "sqlite": "IS"}
 class Guard:
     """What an UPDATE of ``table`` may do.
 
-    ``fixed``: columns no UPDATE may change. ``allowed``: a SQL condition over ``OLD.<col>``
-    and ``NEW.<col>`` that must also hold (``None``: no UPDATE at all); ``{same}`` in it
+    ``fixed``: the columns no UPDATE may change, separated by spaces. ``allowed``: a SQL
+    condition over ``OLD.<col>`` and ``NEW.<col>`` that must also hold (``None``: no UPDATE at all); ``{same}`` in it
     stands for the dialect's null-safe equality (``IS NOT DISTINCT FROM`` / ``IS``).
     ``pg_names``: the PostgreSQL (row trigger, truncate trigger, function) names, when a
     table kept older ones.
     """
 
     table: str
-    fixed: tuple[str, ...] = ()
+    fixed: str = ""
     allowed: str | None = None
     pg_names: tuple[str, str, str] | None = None
 
@@ -47,7 +47,7 @@ class Guard:
         if self.allowed is None:
             return None
         same = _SAME[dialect]
-        parts = [f"NEW.{c} {same} OLD.{c}" for c in self.fixed]
+        parts = [f"NEW.{c} {same} OLD.{c}" for c in self.fixed.split()]
         parts.append(f"({self.allowed.format(same=same)})")
         return " AND ".join(parts)
 
