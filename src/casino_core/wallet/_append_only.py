@@ -32,7 +32,8 @@ class Guard:
 
     ``fixed``: the columns no UPDATE may change, separated by spaces. ``allowed``: a SQL
     condition over ``OLD.<col>`` and ``NEW.<col>`` that must also hold (``None``: no UPDATE
-    at all); ``{same}`` in it stands for the dialect's null-safe equality (``IS NOT DISTINCT FROM`` / ``IS``).
+    at all); ``{same}`` in it stands for the dialect's null-safe equality
+    (``IS NOT DISTINCT FROM`` / ``IS``).
     ``pg_names``: the PostgreSQL (row trigger, truncate trigger, function) names, when a
     table kept older ones.
     """
