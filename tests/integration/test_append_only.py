@@ -25,6 +25,8 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 
 from casino_core.casino.sql import (
+    casino_append_only_ddl,
+    casino_metadata,
     crash_bets,
     crash_chains,
     crash_rounds,
@@ -32,15 +34,23 @@ from casino_core.casino.sql import (
     rounds_table,
     seed_pairs,
 )
-from casino_core.ledger.sql import create_saga_schema, sagas
+from casino_core.ledger.sql import (
+    create_saga_schema,
+    saga_append_only_ddl,
+    saga_metadata,
+    sagas,
+)
 from casino_core.money import USD
 from casino_core.provider.sql import (
     create_provider_schema,
+    provider_append_only_ddl,
+    provider_metadata,
     provider_rounds,
     provider_transactions,
 )
 from casino_core.wallet import AccountKey
-from casino_core.wallet.sql import Amount, SqlWallet, make_engine
+from casino_core.wallet.sql import Amount, SqlWallet, append_only_ddl, make_engine
+from casino_core.wallet.sql import metadata as wallet_metadata
 
 _ids = itertools.count(1)
 
@@ -363,3 +373,46 @@ class TestJournal:
             Db(pg_wallet.engine, pg_schema).run(statement, replica=True)
         assert pg_wallet.history(account).entries[0].amount == 100
         assert pg_wallet.reconcile(account.operator_id).ok
+
+
+class TestHostMigrations:
+    """A host that makes the tables itself applies the published DDL and gets the guards."""
+
+    def test_published_ddl_guards_tables_made_elsewhere(self, tmp_path: Path) -> None:
+        """metadata.create_all, then each statement of the *_append_only_ddl functions: the
+        tables refuse a DELETE; without them they would not."""
+        engine = make_engine(f"sqlite:///{tmp_path / 'host.db'}")
+        with engine.begin() as conn:
+            for meta in (wallet_metadata, casino_metadata, provider_metadata, saga_metadata):
+                meta.create_all(conn)
+        db = Db(engine, None)
+        unguarded = _provider_round(db)
+        db.run(f"DELETE FROM provider_rounds WHERE round_id = '{unguarded['round_id']}'")  # noqa: S608
+        ddl = [
+            *append_only_ddl("sqlite"),
+            *casino_append_only_ddl("sqlite"),
+            *provider_append_only_ddl("sqlite"),
+            *saga_append_only_ddl("sqlite"),
+        ]
+        with engine.begin() as conn:
+            for statement in ddl:
+                conn.exec_driver_sql(statement)
+        for name, (_table, make) in MAKERS.items():
+            make(db)
+            with pytest.raises(DBAPIError, match="append-only"):
+                db.run(f"DELETE FROM {name}")  # noqa: S608 - a table name of ours
+        assert casino_append_only_ddl("mysql") == []
+        engine.dispose()
+
+    def test_postgres_ddl_is_enable_always(self) -> None:
+        """Every PostgreSQL trigger the functions make is set ENABLE ALWAYS."""
+        ddl = [
+            *append_only_ddl("postgresql", "s"),
+            *casino_append_only_ddl("postgresql", "s"),
+            *provider_append_only_ddl("postgresql", "s"),
+            *saga_append_only_ddl("postgresql", "s"),
+        ]
+        made = {s.split()[4] for s in ddl if s.startswith("CREATE OR REPLACE TRIGGER")}
+        always = {s.split()[-1] for s in ddl if " ENABLE ALWAYS TRIGGER " in s}
+        assert len(made) == 2 * (2 + len(MAKERS))
+        assert made == always

@@ -87,6 +87,7 @@ __all__ = [
     "SqlBankroll",
     "SqlCasinoStore",
     "bankroll_table",
+    "casino_append_only_ddl",
     "casino_metadata",
     "create_casino_schema",
     "rounds_table",
@@ -355,10 +356,14 @@ storage"); anything else, every DELETE and TRUNCATE raise."""
 
 
 def _append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
-    """The append-only triggers of the casino tables: seed pairs, rounds, crash tables."""
+    """The append-only triggers of the casino tables (seed pairs, rounds, crash tables), for a
+    host's migrations (``op.execute`` each); ``create_casino_schema`` runs them itself."""
     from casino_core.casino._crash_tables import CRASH_GUARDS
 
     return guard_ddl(dialect_name, (*CASINO_GUARDS, *CRASH_GUARDS), schema)
+
+
+casino_append_only_ddl = _append_only_ddl
 
 
 def create_casino_schema(engine: Engine, schema: str | None = None) -> None:

@@ -29,7 +29,13 @@ from casino_core.ledger._saga import FINAL, SagaRecord, SagaStatus, decode, enco
 from casino_core.wallet._append_only import Guard, guard_ddl
 from casino_core.wallet._common import to_micros, utc_now
 
-__all__ = ["SqlSagaStore", "create_saga_schema", "saga_metadata", "sagas"]
+__all__ = [
+    "SqlSagaStore",
+    "create_saga_schema",
+    "saga_append_only_ddl",
+    "saga_metadata",
+    "sagas",
+]
 
 saga_metadata = MetaData()
 """The saga table; include it in a host app's migrations beside the wallet's metadata."""
@@ -68,8 +74,12 @@ SAGA_GUARD = Guard(
 
 
 def _append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
-    """The append-only triggers of the saga table."""
+    """The append-only triggers of the saga table, for a host's migrations (``op.execute``
+    each); ``create_saga_schema`` runs them itself."""
     return guard_ddl(dialect_name, (SAGA_GUARD,), schema)
+
+
+saga_append_only_ddl = _append_only_ddl
 
 
 def create_saga_schema(engine: Engine, schema: str | None = None) -> None:

@@ -51,6 +51,7 @@ from casino_core.wallet._sql import SqlWallet, create_schema_with
 __all__ = [
     "SqlProviderStore",
     "create_provider_schema",
+    "provider_append_only_ddl",
     "provider_metadata",
     "provider_rounds",
     "provider_transactions",
@@ -107,8 +108,12 @@ PROVIDER_GUARDS = (
 
 
 def _append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
-    """The append-only triggers of the provider tables."""
+    """The append-only triggers of the provider tables, for a host's migrations
+    (``op.execute`` each); ``create_provider_schema`` runs them itself."""
     return guard_ddl(dialect_name, PROVIDER_GUARDS, schema)
+
+
+provider_append_only_ddl = _append_only_ddl
 
 
 def create_provider_schema(engine: Engine, schema: str | None = None) -> None:
