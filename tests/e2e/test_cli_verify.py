@@ -7,6 +7,7 @@ import io
 import json
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -190,6 +191,18 @@ class TestParSheet:
         assert stake["rtp"]["exact"] == "522360887/536870912"  # 2 x red's words / 2^32
         assert main(["par-sheet", "wheel", "--scheme", "stake"]) == 0
         assert "PAR sheet: wheel (defaults), scheme stake" in capsys.readouterr().out
+
+    def test_stake_coinflip_is_not_fair(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Stake coinflip: tails takes 2^31 + 1 words, so its RTP is 0.99 (1 + 2^-31) and
+        heads' 0.99 (1 - 2^-31); unbiased stays exactly 0.99."""
+        rtps = {}
+        for scheme, side in (("stake", "tails"), ("stake", "heads"), ("unbiased", "tails")):
+            args = ["par-sheet", "coinflip", "--param", f"flips={side}", "--scheme", scheme]
+            assert main([*args, "--json"]) == 0
+            rtps[scheme, side] = Fraction(json.loads(capsys.readouterr().out)["rtp"]["exact"])
+        assert rtps["stake", "tails"] == Fraction(99, 100) * (1 + Fraction(1, 2**31))
+        assert rtps["stake", "heads"] == Fraction(99, 100) * (1 - Fraction(1, 2**31))
+        assert rtps["unbiased", "tails"] == Fraction(99, 100)
 
     def test_unknown_scheme_exits_2(self, capsys: pytest.CaptureFixture[str]) -> None:
         """Only the two RNG schemes are accepted."""
