@@ -46,6 +46,21 @@ class TestSeedsAndRng:
         floats = json.loads(out.stdout)["floats"]
         assert [round(f, 12) for f in floats] == [0.771740999306, 0.889090552926]
 
+    def test_rng_stake_takes_any_revealed_seed_text(
+        self, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """Under stake a 32-character revealed seed is taken as it is: the floats of the
+        public Stake verifier's flip data (provably-fair-betting/verifierform-stake,
+        tests/lib/games/testcases/flip.json, nonce 0: heads x4, then tails; tails <= 0.5)."""
+        code = main(
+            ["rng", "--scheme", "stake", "--server-seed", "8b9c7cf18c001dfb7ea6f6fe52f3df95",
+             "--client-seed", "247e90a65d07b3c4d629ada402918f03", "--nonce", "0",
+             "--count", "5", "--json"]
+        )  # fmt: skip
+        assert code == 0
+        floats = json.loads(capsys.readouterr().out)["floats"]
+        assert [f <= 0.5 for f in floats] == [False, False, False, False, True]
+
     def test_rng_unbiased_ints(self, capsys: pytest.CaptureFixture[str]) -> None:
         """--ints-below gives integers in range."""
         code = main(
@@ -60,7 +75,19 @@ class TestSeedsAndRng:
     @pytest.mark.parametrize(
         "args",
         [
-            ["rng", "--server-seed", "nothex", "--client-seed", "c", "--nonce", "0"],
+            [
+                "rng",
+                "--scheme",
+                "unbiased",
+                "--server-seed",
+                "nothex",
+                "--client-seed",
+                "c",
+                "--nonce",
+                "0",
+            ],
+            ["rng", "--server-seed", "x" * 257, "--client-seed", "c", "--nonce", "0"],
+            ["rng", "--server-seed", "", "--client-seed", "c", "--nonce", "0"],
             ["rng", "--server-seed", SEED, "--client-seed", "", "--nonce", "0"],
             [
                 "rng",

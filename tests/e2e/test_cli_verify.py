@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 import subprocess
 import sys
+from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,55 @@ def _write(tmp_path: Path, records: list[dict[str, Any]], extra: str = "") -> Pa
     path = tmp_path / "rounds.jsonl"
     path.write_text("".join(json.dumps(r) + "\n" for r in records) + extra)
     return path
+
+
+# A round from the public Stake verifier's flip test data (provably-fair-betting/
+# verifierform-stake, tests/lib/games/testcases/flip.json, nonce 0, first five flips): its
+# server seed is 32 characters, not 64 hex; the commitment is SHA-256 of that text.
+STAKE_SEED_32 = "8b9c7cf18c001dfb7ea6f6fe52f3df95"
+STAKE_ROUND_32 = {
+    "version": 1,
+    "game": "coinflip",
+    "scheme": "stake",
+    "server_seed": STAKE_SEED_32,
+    "server_seed_hash": hashlib.sha256(STAKE_SEED_32.encode()).hexdigest(),
+    "client_seed": "247e90a65d07b3c4d629ada402918f03",
+    "nonce": 0,
+    "params": {"flips": ["heads", "heads", "heads", "heads", "tails"]},
+    "result": {"flips": ["heads", "heads", "heads", "heads", "tails"]},
+    "multiplier": "31.68",
+}
+
+
+class TestStakeSeedText:
+    """Under stake, verification takes whatever seed text the operator revealed."""
+
+    def test_32_character_seed_verifies(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """verify and audit verify accept the verifier's 32-character seed and match."""
+        path = _write(tmp_path, [STAKE_ROUND_32])
+        assert main(["verify", str(path)]) == 0
+        assert "1 records: 1 match, 0 differ, 0 malformed" in capsys.readouterr().out
+        assert main(["audit", "verify", str(path)]) == 0
+        assert "RESULT: all records verified" in capsys.readouterr().out
+
+    def test_wrong_commitment_of_a_short_seed_differs(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """The commitment is checked against SHA-256 of the text itself."""
+        record = dict(STAKE_ROUND_32, server_seed_hash=hashlib.sha256(b"other").hexdigest())
+        assert main(["verify", str(_write(tmp_path, [record]))]) == 1
+        assert "server_seed_hash" in capsys.readouterr().out
+
+    def test_old_inverted_result_is_a_mismatch(
+        self, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    ) -> None:
+        """A result under the old mapping (heads below 1/2) no longer verifies."""
+        flipped = ["tails", "tails", "tails", "tails", "heads"]
+        record = dict(STAKE_ROUND_32, result={"flips": flipped})
+        assert main(["verify", str(_write(tmp_path, [record]))]) == 1
+        assert "MISMATCH (coinflip) result.flips" in capsys.readouterr().out
 
 
 class TestVerify:
@@ -140,6 +191,18 @@ class TestParSheet:
         assert stake["rtp"]["exact"] == "522360887/536870912"  # 2 x red's words / 2^32
         assert main(["par-sheet", "wheel", "--scheme", "stake"]) == 0
         assert "PAR sheet: wheel (defaults), scheme stake" in capsys.readouterr().out
+
+    def test_stake_coinflip_is_not_fair(self, capsys: pytest.CaptureFixture[str]) -> None:
+        """Stake coinflip: tails takes 2^31 + 1 words, so its RTP is 0.99 (1 + 2^-31) and
+        heads' 0.99 (1 - 2^-31); unbiased stays exactly 0.99."""
+        rtps = {}
+        for scheme, side in (("stake", "tails"), ("stake", "heads"), ("unbiased", "tails")):
+            args = ["par-sheet", "coinflip", "--param", f"flips={side}", "--scheme", scheme]
+            assert main([*args, "--json"]) == 0
+            rtps[scheme, side] = Fraction(json.loads(capsys.readouterr().out)["rtp"]["exact"])
+        assert rtps["stake", "tails"] == Fraction(99, 100) * (1 + Fraction(1, 2**31))
+        assert rtps["stake", "heads"] == Fraction(99, 100) * (1 - Fraction(1, 2**31))
+        assert rtps["unbiased", "tails"] == Fraction(99, 100)
 
     def test_unknown_scheme_exits_2(self, capsys: pytest.CaptureFixture[str]) -> None:
         """Only the two RNG schemes are accepted."""

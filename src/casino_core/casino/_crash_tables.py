@@ -15,9 +15,10 @@ from sqlalchemy import (
 )
 
 from casino_core.casino._sql import casino_metadata
+from casino_core.wallet._append_only import Guard
 from casino_core.wallet._sql import Amount, _Id
 
-__all__ = ["crash_bets", "crash_chains", "crash_rounds"]
+__all__ = ["CRASH_GUARDS", "crash_bets", "crash_chains", "crash_rounds"]
 
 crash_chains = Table(
     "casino_crash_chains",
@@ -94,3 +95,49 @@ crash_bets = Table(
     Index("ix_casino_crash_bets_player", "operator_id", "player_id"),
 )
 """One row per crash bet; ``status`` goes from ``placed`` to ``settled`` exactly once."""
+
+
+# -- append-only guards (casino_core.wallet._append_only) ----------------------------------
+
+CRASH_GUARDS = (
+    Guard(
+        "casino_crash_chains",
+        fixed=(
+            "id operator_id table_id chain_no length terminal_hash crash_scheme house_edge "
+            "max_target created_us"
+        ),
+        # Retire once; the salt is fixed once before the first game; the game counter of an
+        # active chain advances by one; chain_seed may be sealed again (key rotation).
+        allowed="(NEW.status {same} OLD.status OR OLD.status = 'active' AND NEW.status = "
+        "'retired') AND (NEW.salt {same} OLD.salt OR OLD.salt IS NULL AND OLD.games_used = 0) "
+        "AND (NEW.games_used = OLD.games_used OR OLD.status = 'active' AND NEW.games_used = "
+        "OLD.games_used + 1)",
+    ),
+    Guard(
+        "casino_crash_rounds",
+        fixed="id operator_id table_id chain_id game_no created_us",
+        # open -> running (the crash point and start time written once), running -> settled
+        # (the game hash and settle time written once); a settled round never changes.
+        allowed="OLD.status = 'open' AND OLD.crash_point IS NULL AND OLD.started_us IS NULL "
+        "AND NEW.game_hash IS NULL AND NEW.settled_us IS NULL AND (NEW.status = 'open' AND "
+        "NEW.crash_point IS NULL AND NEW.started_us IS NULL OR NEW.status = 'running') "
+        "OR OLD.status = 'running' AND OLD.game_hash IS NULL AND OLD.settled_us IS NULL "
+        "AND NEW.crash_point {same} OLD.crash_point AND NEW.started_us {same} OLD.started_us "
+        "AND (NEW.status = 'running' AND NEW.game_hash IS NULL AND NEW.settled_us IS NULL "
+        "OR NEW.status = 'settled' AND NEW.game_hash IS NOT NULL)",
+    ),
+    Guard(
+        "casino_crash_bets",
+        fixed=(
+            "id round_id operator_id idempotency_key fingerprint player_id currency mode "
+            "stake max_payout auto_cash_out created_us"
+        ),
+        # A placed bet may cash out once, and is settled once; a settled bet never changes.
+        allowed="OLD.status = 'placed' AND NEW.status IN ('placed', 'settled') "
+        "AND (NEW.cashed_out_at {same} OLD.cashed_out_at OR OLD.cashed_out_at IS NULL) "
+        "AND (NEW.status = 'settled' OR NEW.multiplier {same} OLD.multiplier AND NEW.payout "
+        "{same} OLD.payout AND NEW.balance_after {same} OLD.balance_after AND NEW.settled_us "
+        "{same} OLD.settled_us)",
+    ),
+)
+"""What an UPDATE of a crash table may do (docs/auditors.md, "Append-only storage")."""

@@ -29,10 +29,12 @@ __all__ = [
     "stamp_casino_schema",
 ]
 
-CASINO_SCHEMA_VERSION: Final = 2
+CASINO_SCHEMA_VERSION: Final = 3
 """The version of the casino SQL schema (wallet and casino tables) this release needs.
 Bumped by every release that changes a table; production refuses any other version.
-2: ``casino_rounds.offering`` (the round's offering id, version and rules fingerprint)."""
+2: ``casino_rounds.offering`` (the round's offering id, version and rules fingerprint).
+3: append-only triggers on the seed, round and crash tables (``casino_append_only_ddl``),
+the journal's ``ENABLE ALWAYS``."""
 
 _COMPONENT: Final = "casino"
 

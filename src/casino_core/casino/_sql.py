@@ -22,7 +22,7 @@ import functools
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -69,6 +69,7 @@ from casino_core.errors import (
 from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.games import format_multiplier, payout_minor
 from casino_core.wallet import Mode, WalletService
+from casino_core.wallet._append_only import Guard, guard_ddl
 from casino_core.wallet._common import from_micros, to_micros
 from casino_core.wallet._sql import (
     Amount,
@@ -86,6 +87,7 @@ __all__ = [
     "SqlBankroll",
     "SqlCasinoStore",
     "bankroll_table",
+    "casino_append_only_ddl",
     "casino_metadata",
     "create_casino_schema",
     "rounds_table",
@@ -315,14 +317,66 @@ class SqlBankroll:
         )
 
 
+# -- append-only guards (casino_core.wallet._append_only) ----------------------------------
+
+CASINO_GUARDS: Final = (
+    Guard(
+        "casino_seed_pairs",
+        fixed=(
+            "id operator_id player_id pair_no server_seed_hash next_server_seed_hash "
+            "client_seed scheme created_us"
+        ),
+        # The reveal (active -> revealed, the plain seed and its time written once); the nonce
+        # of an active pair advances by one; the sealed seeds may be sealed again (key
+        # rotation: their commitments are fixed above, and opening checks them).
+        allowed="(NEW.status {same} OLD.status AND NEW.revealed_seed {same} OLD.revealed_seed "
+        "AND NEW.revealed_us {same} OLD.revealed_us OR OLD.status = 'active' AND NEW.status = "
+        "'revealed' AND OLD.revealed_seed IS NULL AND OLD.revealed_us IS NULL AND "
+        "NEW.revealed_seed IS NOT NULL AND NEW.revealed_us IS NOT NULL) AND (NEW.nonce = "
+        "OLD.nonce OR OLD.status = 'active' AND NEW.status = 'active' AND NEW.nonce = "
+        "OLD.nonce + 1)",
+    ),
+    Guard(
+        "casino_rounds",
+        fixed=(
+            "id operator_id idempotency_key fingerprint player_id currency mode game params "
+            "offering scheme seed_pair_id nonce stake created_us"
+        ),
+        # Only an open multi-step round (mines, hilo: status playing) changes: its actions
+        # grow (the stored JSON list keeps its prefix), and it stays playing with the same
+        # payout and balance or ends once (cashed_out, busted, lost, forfeited).
+        allowed="OLD.status = 'playing' AND NEW.status IN ('playing', 'cashed_out', 'busted', "
+        "'lost', 'forfeited') AND substr(NEW.actions, 1, length(OLD.actions) - 1) = "
+        "substr(OLD.actions, 1, length(OLD.actions) - 1) AND (NEW.status <> 'playing' OR "
+        "NEW.payout {same} OLD.payout AND NEW.balance_after {same} OLD.balance_after)",
+    ),
+)
+"""What an UPDATE of the seed and round tables may do (docs/auditors.md, "Append-only
+storage"); anything else, every DELETE and TRUNCATE raise."""
+
+
+def _append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
+    """The append-only triggers of the casino tables (seed pairs, rounds, crash tables), for a
+    host's migrations (``op.execute`` each); ``create_casino_schema`` runs them itself."""
+    from casino_core.casino._crash_tables import CRASH_GUARDS
+
+    return guard_ddl(dialect_name, (*CASINO_GUARDS, *CRASH_GUARDS), schema)
+
+
+casino_append_only_ddl = _append_only_ddl
+
+
 def create_casino_schema(engine: Engine, schema: str | None = None) -> None:
-    """Create the wallet and casino tables (crash tables included) if missing; when this
-    call created them, record the schema version (``casino_core_schema``)."""
+    """Create the wallet and casino tables (crash tables included) and their append-only
+    triggers if missing; when this call created them, record the schema version
+    (``casino_core_schema``)."""
     import casino_core.casino._crash_tables  # noqa: F401 - registers the crash tables
     from casino_core.casino._schema_version import stamp_if_created
 
     stamp_if_created(
-        engine, schema, lambda: create_schema_with(engine, casino_metadata, "casino", schema)
+        engine,
+        schema,
+        lambda: create_schema_with(engine, casino_metadata, "casino", schema, _append_only_ddl),
     )
 
 

@@ -10,6 +10,7 @@ from casino_core.casino._schema_version import (
 from casino_core.casino._sql import (
     SqlCasinoStore,
     bankroll_table,
+    casino_append_only_ddl,
     casino_metadata,
     create_casino_schema,
     rounds_table,
@@ -20,6 +21,7 @@ __all__ = [
     "CASINO_SCHEMA_VERSION",
     "SqlCasinoStore",
     "bankroll_table",
+    "casino_append_only_ddl",
     "casino_metadata",
     "casino_schema_version",
     "crash_bets",

@@ -6,9 +6,10 @@ import argparse
 import json
 from typing import Any
 
+from casino_core._bounds import MAX_SEED_TEXT, bounded_text
 from casino_core.cli import _seeds
 from casino_core.cli._args import int_at_least
-from casino_core.errors import ChainMismatch
+from casino_core.errors import ChainMismatch, InvalidSeed
 from casino_core.fairness import (
     CrashScheme,
     Scheme,
@@ -43,7 +44,12 @@ def _seeds_new(args: argparse.Namespace) -> int:
 def _rng(args: argparse.Namespace) -> int:
     scheme = Scheme.parse(args.scheme)
     validate_client_seed(args.client_seed)
-    ServerSeed(args.server_seed)  # validates the format without echoing it
+    if scheme is Scheme.STAKE:
+        # Whatever seed text the operator revealed (Stake's own are 32 characters), bounded.
+        if not bounded_text(args.server_seed, "--server-seed", MAX_SEED_TEXT):
+            raise InvalidSeed("--server-seed: the revealed seed text is empty")
+    else:
+        ServerSeed(args.server_seed)  # 64 lowercase hex, validated without echoing it
     values: list[float] | list[int]
     if args.ints_below is not None:
         values = stream_ints(
@@ -103,7 +109,12 @@ def register(sub: SubParsers) -> None:
 
     rng = sub.add_parser("rng", help="recompute the values of one bet from revealed seeds")
     rng.add_argument("--scheme", default=Scheme.STAKE.value, choices=[s.value for s in Scheme])
-    rng.add_argument("--server-seed", required=True, help="the revealed server seed (64 hex)")
+    rng.add_argument(
+        "--server-seed",
+        required=True,
+        help="the revealed server seed text (64 hex under unbiased; any text up to "
+        f"{MAX_SEED_TEXT} characters under stake)",
+    )
     rng.add_argument("--client-seed", required=True)
     rng.add_argument("--nonce", type=_nonnegative, required=True)
     rng.add_argument("--count", type=_nonnegative, default=1, help="how many values")

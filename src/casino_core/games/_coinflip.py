@@ -1,12 +1,18 @@
 """Coinflip: predict a series of 1-20 flips; all must come up as predicted.
 
-Draws, in order: one ``rng.int_below(2)`` per predicted flip (all of them, even after a
-miss), 0 = heads and 1 = tails. Under ``stake`` that is ``floor(float * 2)`` (heads when the
-float is below 1/2); under ``unbiased`` it is the word's lowest bit (every word is accepted).
-Both are exactly fair: P(heads) = 1/2.
+Draws, in order: one value per predicted flip (all of them, even after a miss).
 
-A series of k predictions wins with probability 2^-k and pays ``(1 - edge) * 2**k`` rounded
-down to the display decimals, so the RTP is ``1 - edge`` before rounding.
+* ``stake``: one float ``f = word / 2**32``; **tails when f <= 0.5, heads above it**, exactly
+  as the public Stake verifier's ``use-flip-outcome`` (provably-fair-betting/verifierform-stake)
+  maps it. Tails takes the 2^31 + 1 words 0..2^31, heads the 2^31 - 1 others, so the coin is
+  not exactly fair: P(tails) = (2^31 + 1) / 2^32, P(heads) = (2^31 - 1) / 2^32.
+* ``unbiased``: ``rng.int_below(2)``, the word's lowest bit (every word is accepted),
+  0 = heads and 1 = tails; exactly fair, P(heads) = 1/2.
+
+A series of k predictions pays ``(1 - edge) * 2**k`` rounded down to the display decimals. It
+wins with probability 2^-k under ``unbiased`` (RTP ``1 - edge`` before rounding); under
+``stake`` with the product of its sides' probabilities, so the RTP before rounding is
+``(1 - edge) * (1 + 2^-31)^t * (1 - 2^-31)^h`` for t tails and h heads predicted.
 """
 
 from __future__ import annotations
@@ -50,6 +56,10 @@ class CoinSide(StrEnum):
 
 
 _SIDES: Final = (CoinSide.HEADS, CoinSide.TAILS)
+_HALF: Final = 0.5
+_STAKE_SIDE_WORDS: Final = {CoinSide.TAILS: (1 << 31) + 1, CoinSide.HEADS: (1 << 31) - 1}
+"""Under ``stake``: how many of the 2^32 words show each side (tails: words 0..2^31)."""
+_TWO_32: Final = 1 << 32
 
 
 class CoinflipRules(FormulaRules):
@@ -98,9 +108,18 @@ class CoinflipGame:
         return (1 - rules.house_edge) * (1 << k)
 
     def resolve(self, rules: CoinflipRules, bet: CoinflipBet, rng: Rng) -> CoinflipOutcome:
-        """Draw ``int_below(2)`` once per prediction (0 = heads, 1 = tails)."""
+        """One draw per prediction: stake, tails when the float is <= 0.5; unbiased,
+        ``int_below(2)`` (0 = heads, 1 = tails)."""
         pays = self.payout_multiplier(rules, bet)
-        flips = tuple(_SIDES[v] for v in rng.ints_below(2, len(bet.flips)))
+        k = len(bet.flips)
+        flips: tuple[CoinSide, ...]
+        if rng.scheme is Scheme.STAKE:
+            # word / 2**32 is exact in a double, so this is the verifier's comparison exactly.
+            flips = tuple(
+                CoinSide.TAILS if rng.uniform() <= _HALF else CoinSide.HEADS for _ in range(k)
+            )
+        else:
+            flips = tuple(_SIDES[v] for v in rng.ints_below(2, k))
         won = flips == bet.flips
         return CoinflipOutcome(flips=flips, won=won, multiplier=pays if won else Fraction(0))
 
@@ -116,13 +135,20 @@ class CoinflipGame:
         pays = self.payout_multiplier(rules, bet) if rounded else self.exact_multiplier(rules, bet)
         p_win = Fraction(1)
         for side in bet.flips:
-            v = _SIDES.index(side)
-            p_win *= range_probability(scheme, 2, v, v + 1)
+            p_win *= _side_probability(scheme, side)
         return Distribution.of([(pays, p_win), (Fraction(0), 1 - p_win)])
 
     def record_result(self, outcome: CoinflipOutcome) -> dict[str, object]:
         """``{"flips": ["heads", "tails", ...]}`` in draw order."""
         return {"flips": [side.value for side in outcome.flips]}
+
+
+def _side_probability(scheme: Scheme | str, side: CoinSide) -> Fraction:
+    """Exact probability that one flip shows ``side`` under ``scheme`` (see the module doc)."""
+    if Scheme.parse(scheme) is Scheme.STAKE:
+        return Fraction(_STAKE_SIDE_WORDS[side], _TWO_32)
+    v = _SIDES.index(side)
+    return range_probability(Scheme.UNBIASED, 2, v, v + 1)
 
 
 COINFLIP: Final = CoinflipGame()

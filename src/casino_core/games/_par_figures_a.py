@@ -41,7 +41,18 @@ def default_configurations() -> dict[str, list[Mapping[str, object]]]:
             {"target": "98", "condition": "under"},
             {"target": "99.99", "condition": "over"},
         ],
-        "coinflip": [{"flips": ["heads"] * k} for k in (1, 2, 5, 10, 20)],
+        "coinflip": [
+            {"flips": flips}
+            for flips in (
+                ["heads"],
+                ["tails"],
+                ["heads", "tails"],
+                ["heads"] * 10,
+                ["tails"] * 10,
+                ["heads"] * 20,
+                ["tails"] * 20,
+            )
+        ],
         "limbo": [{"target": t} for t in ("1.01", "2", "10", "100", "1000000")],
         "mines": [
             {"mines": m, "tiles": list(range(d))}

@@ -26,9 +26,16 @@ from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from casino_core.errors import InvalidInput, StorageUnavailable
 from casino_core.ledger._saga import FINAL, SagaRecord, SagaStatus, decode, encode
+from casino_core.wallet._append_only import Guard, guard_ddl
 from casino_core.wallet._common import to_micros, utc_now
 
-__all__ = ["SqlSagaStore", "create_saga_schema", "saga_metadata", "sagas"]
+__all__ = [
+    "SqlSagaStore",
+    "create_saga_schema",
+    "saga_append_only_ddl",
+    "saga_metadata",
+    "sagas",
+]
 
 saga_metadata = MetaData()
 """The saga table; include it in a host app's migrations beside the wallet's metadata."""
@@ -52,13 +59,41 @@ sagas = Table(
 every action."""
 
 
+SAGA_GUARD = Guard(
+    "casino_ledger_sagas",
+    fixed="operator_id id flow params",
+    # Every save is a compare-and-set that bumps the version by one. Forward only: running
+    # and in_doubt move on (the step never goes back) or turn to compensating, which walks
+    # the steps back to compensated; completed and compensated are final.
+    allowed="NEW.version = OLD.version + 1 AND (OLD.status IN ('running', 'in_doubt') AND "
+    "NEW.status IN ('running', 'in_doubt', 'completed') AND NEW.step >= OLD.step OR "
+    "OLD.status IN ('running', 'in_doubt', 'compensating') AND NEW.status IN "
+    "('compensating', 'compensated') AND NEW.step <= OLD.step)",
+)
+"""What an UPDATE of the saga table may do (docs/auditors.md, "Append-only storage")."""
+
+
+def _append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
+    """The append-only triggers of the saga table, for a host's migrations (``op.execute``
+    each); ``create_saga_schema`` runs them itself."""
+    return guard_ddl(dialect_name, (SAGA_GUARD,), schema)
+
+
+saga_append_only_ddl = _append_only_ddl
+
+
 def create_saga_schema(engine: Engine, schema: str | None = None) -> None:
-    """Create the saga table if missing (next to the wallet tables)."""
+    """Create the saga table and its append-only triggers if missing (next to the wallet
+    tables)."""
     try:
         with engine.begin() as conn:
             if schema is not None:
                 conn = conn.execution_options(schema_translate_map={None: schema})
             saga_metadata.create_all(conn)
+            # An engine may carry the schema in its translate map (SqlSagaStore's does).
+            translate = conn.get_execution_options().get("schema_translate_map") or {}
+            for statement in _append_only_ddl(engine.dialect.name, translate.get(None)):
+                conn.exec_driver_sql(statement)
     except SQLAlchemyError as exc:
         raise StorageUnavailable(f"could not create the saga table: {exc}") from exc
 

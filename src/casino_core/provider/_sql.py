@@ -44,12 +44,14 @@ from casino_core.provider._types import (
     TxRecord,
 )
 from casino_core.wallet import WalletService
+from casino_core.wallet._append_only import Guard, guard_ddl
 from casino_core.wallet._common import Request, to_micros
 from casino_core.wallet._sql import SqlWallet, create_schema_with
 
 __all__ = [
     "SqlProviderStore",
     "create_provider_schema",
+    "provider_append_only_ddl",
     "provider_metadata",
     "provider_rounds",
     "provider_transactions",
@@ -89,9 +91,35 @@ provider_rounds = Table(
 """One row per provider round: its player and whether it still takes bets."""
 
 
+PROVIDER_GUARDS = (
+    Guard(
+        "provider_transactions",
+        fixed="operator_id provider tx_id kind round_id created_us",
+        # A placed bet is settled once: won, or rolled back (its record says so).
+        allowed="OLD.state = 'placed' AND NEW.state IN ('won', 'rolled_back')",
+    ),
+    Guard(
+        "provider_rounds",
+        fixed="operator_id provider round_id player_id created_us",
+        allowed="OLD.closed = 0 AND NEW.closed = 1",  # a round closes once
+    ),
+)
+"""What an UPDATE of the provider tables may do (docs/auditors.md, "Append-only storage")."""
+
+
+def _append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
+    """The append-only triggers of the provider tables, for a host's migrations
+    (``op.execute`` each); ``create_provider_schema`` runs them itself."""
+    return guard_ddl(dialect_name, PROVIDER_GUARDS, schema)
+
+
+provider_append_only_ddl = _append_only_ddl
+
+
 def create_provider_schema(engine: Engine, schema: str | None = None) -> None:
-    """Create the wallet and provider tables if missing (quick start, tests)."""
-    create_schema_with(engine, provider_metadata, "provider", schema)
+    """Create the wallet and provider tables and their append-only triggers if missing
+    (quick start, tests)."""
+    create_schema_with(engine, provider_metadata, "provider", schema, _append_only_ddl)
 
 
 _ATTEMPTS = 8

@@ -3,6 +3,7 @@
 from casino_core.provider._sql import (
     SqlProviderStore,
     create_provider_schema,
+    provider_append_only_ddl,
     provider_metadata,
     provider_rounds,
     provider_transactions,
@@ -11,6 +12,7 @@ from casino_core.provider._sql import (
 __all__ = [
     "SqlProviderStore",
     "create_provider_schema",
+    "provider_append_only_ddl",
     "provider_metadata",
     "provider_rounds",
     "provider_transactions",

@@ -71,6 +71,7 @@ from casino_core.errors import (
     StorageUnavailable,
 )
 from casino_core.money import MAX_MINOR_UNITS, Currency
+from casino_core.wallet._append_only import Guard, guard_ddl
 from casino_core.wallet._base import MovingWallet
 from casino_core.wallet._common import (
     Clock,
@@ -277,36 +278,16 @@ limits = Table(
 def append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
     """SQL that makes journal rows append-only (triggers), for Alembic ``op.execute``.
 
-    On PostgreSQL a trigger function raises on UPDATE, DELETE or TRUNCATE of postings and
-    transactions; on SQLite ``RAISE(ABORT)`` triggers refuse UPDATE and DELETE.
+    On PostgreSQL trigger functions raise on UPDATE, DELETE or TRUNCATE of postings and
+    transactions, and the triggers are ``ENABLE ALWAYS`` (``session_replication_role =
+    replica`` does not skip them); on SQLite ``RAISE(ABORT)`` triggers refuse UPDATE and
+    DELETE. See :mod:`casino_core.wallet._append_only`.
     """
-    tables = ("casino_wallet_postings", "casino_wallet_transactions")
-    if dialect_name == "postgresql":
-        q = f'"{schema}".' if schema else ""
-        fn = f"{q}casino_wallet_append_only"
-        out = [
-            f"CREATE OR REPLACE FUNCTION {fn}() RETURNS trigger LANGUAGE plpgsql AS $$ "
-            "BEGIN RAISE EXCEPTION USING MESSAGE = 'casino_core journal rows are append-only: ' "
-            "|| TG_OP || ' on ' || TG_TABLE_NAME, ERRCODE = 'restrict_violation'; END $$"
-        ]
-        for t in tables:
-            out.append(
-                f"CREATE OR REPLACE TRIGGER {t}_no_change BEFORE UPDATE OR DELETE ON {q}{t} "
-                f"FOR EACH ROW EXECUTE FUNCTION {fn}()"
-            )
-            out.append(
-                f"CREATE OR REPLACE TRIGGER {t}_no_truncate BEFORE TRUNCATE ON {q}{t} "
-                f"FOR EACH STATEMENT EXECUTE FUNCTION {fn}()"
-            )
-        return out
-    if dialect_name == "sqlite":
-        return [
-            f"CREATE TRIGGER IF NOT EXISTS {t}_no_{op.lower()} BEFORE {op} ON {t} "
-            f"BEGIN SELECT RAISE(ABORT, 'casino_core journal rows are append-only'); END"
-            for t in tables
-            for op in ("UPDATE", "DELETE")
-        ]
-    return []
+    guards = tuple(
+        Guard(t, pg_names=(f"{t}_no_change", f"{t}_no_truncate", f"{t}_guard"))
+        for t in ("casino_wallet_postings", "casino_wallet_transactions")
+    )
+    return guard_ddl(dialect_name, guards, schema)
 
 
 _SQLITE_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
@@ -1190,9 +1171,14 @@ class SqlWallet(MovingWallet):
 
 
 def create_schema_with(
-    engine: Engine, extra: MetaData, what: str, schema: str | None = None
+    engine: Engine,
+    extra: MetaData,
+    what: str,
+    schema: str | None = None,
+    ddl: Callable[[str, str | None], list[str]] | None = None,
 ) -> None:
-    """Create the wallet tables, then the tables of ``extra`` beside them, if missing.
+    """Create the wallet tables, then the tables of ``extra`` beside them, if missing, then
+    run ``ddl(dialect name, schema)`` (the append-only triggers of those tables).
 
     The quick start of the stores that share the wallet's database (casino, provider);
     ``what`` names the tables in the error (``could not create the <what> schema``).
@@ -1203,6 +1189,8 @@ def create_schema_with(
             if schema is not None:
                 conn = conn.execution_options(schema_translate_map={None: schema})
             extra.create_all(conn)
+            for statement in ddl(engine.dialect.name, schema) if ddl is not None else ():
+                conn.exec_driver_sql(statement)
     except SQLAlchemyError as exc:
         failure = db_failure(f"could not create the {what} schema", exc)
     else:

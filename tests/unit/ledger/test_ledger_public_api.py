@@ -33,6 +33,7 @@ def test_ledger_exports() -> None:
     assert casino_core.ledger.sql.__all__ == [
         "SqlSagaStore",
         "create_saga_schema",
+        "saga_append_only_ddl",
         "saga_metadata",
         "sagas",
     ]
