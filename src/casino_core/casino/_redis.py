@@ -42,7 +42,13 @@ from casino_core.casino._plan import (
     round_in_progress,
     wallet_key_used,
 )
-from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo, canonical_json
+from casino_core.casino._types import (
+    EXPORT_BATCH,
+    Round,
+    SeedInfo,
+    SeedReveal,
+    canonical_json,
+)
 from casino_core.errors import (
     AccountNotFound,
     CasinoError,
@@ -485,6 +491,26 @@ class RedisCasinoStore:
                 if len(docs) < batch:
                     break
                 start += batch
+
+    def reveals(self, operator_id: str, player_id: str | None) -> Iterator[SeedReveal]:
+        """Revealed pairs by player (sorted ids), each player's by pair number: one
+        ``HGETALL`` of the player's revealed-seeds hash per player."""
+        op = operator_id
+        if player_id is not None:
+            players = [player_id]
+        else:
+            players = sorted(self._call(lambda: self._r.smembers(self._k(op, "players"))))
+        for player in players:
+            rev: dict[str, str] = self._call(
+                lambda player=player: self._r.hgetall(self._k(op, "rev", player))
+            )
+            numbers = sorted(int(k.partition(":")[0]) for k in rev if k.endswith(":hash"))
+            for no in numbers:
+                yield SeedReveal(
+                    player, rev[f"{no}:hash"], rev[f"{no}:seed"], rev[f"{no}:client"],
+                    Scheme(rev[f"{no}:scheme"]), int(rev[f"{no}:nonce"]),
+                    from_micros(int(rev[f"{no}:at"])),
+                )  # fmt: skip
 
     def close(self) -> None:
         self._w.close()

@@ -1,4 +1,4 @@
-"""``verify`` (round records v1) and ``par-sheet``: the game commands.
+"""``verify`` (round records v1 and v2, reveal lines) and ``par-sheet``: the game commands.
 
 ``casino-core verify FILE|-`` streams the file (flat memory), prints a summary (and a
 progress line on stderr when stderr is a terminal), or with ``--json`` one JSON line per
@@ -77,7 +77,7 @@ def _report(args: argparse.Namespace, check: RecordCheck) -> None:
             f"{d['field']}: recorded {d['recorded']}, expected {d['expected']}"
             for d in (diff.as_dict() for diff in check.differences)
         )
-        print(f"line {check.line}: MISMATCH ({check.game}) {diffs}")
+        print(f"line {check.line}: MISMATCH ({check.game or check.kind}) {diffs}")
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -103,9 +103,15 @@ def _verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"summary": summary.as_dict()}, sort_keys=True))
     else:
+        reveals = ""
+        if summary.reveals:
+            reveals = (
+                f"; {summary.reveals} reveal lines, "
+                f"{summary.reveals_mismatched} not matching their commitment"
+            )
         print(
             f"{summary.total} records: {summary.matched} match, "
-            f"{summary.mismatched} differ, {summary.malformed} malformed"
+            f"{summary.mismatched} differ, {summary.malformed} malformed{reveals}"
         )
     return summary.exit_code
 

@@ -501,7 +501,12 @@ class RecordCheck:
 
 @dataclass(slots=True)
 class VerifySummary:
-    """Running counts of a verification; ``exit_code`` is the CLI's (0, 1 or 2)."""
+    """Running counts of a verification; ``exit_code`` is the CLI's (0, 1 or 2).
+
+    ``total``, ``matched``, ``mismatched`` and ``malformed`` count round records (and lines
+    that are neither a record nor a reveal line); ``reveals`` counts well-formed reveal
+    lines, ``reveals_mismatched`` those whose seed does not hash to their commitment.
+    """
 
     total: int = 0
     matched: int = 0
@@ -509,8 +514,14 @@ class VerifySummary:
     malformed: int = 0
     first_malformed: str | None = None
     by_game: dict[str, int] = field(default_factory=dict)
+    reveals: int = 0
+    reveals_mismatched: int = 0
 
     def add(self, check: RecordCheck) -> None:
+        if check.kind == "reveal" and check.error is None:
+            self.reveals += 1
+            self.reveals_mismatched += bool(check.differences)
+            return
         self.total += 1
         if check.error is not None:
             self.malformed += 1
@@ -527,7 +538,7 @@ class VerifySummary:
     def exit_code(self) -> int:
         if self.malformed:
             return 2
-        return 1 if self.mismatched else 0
+        return 1 if self.mismatched or self.reveals_mismatched else 0
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -536,6 +547,8 @@ class VerifySummary:
             "mismatched": self.mismatched,
             "malformed": self.malformed,
             "by_game": dict(sorted(self.by_game.items())),
+            "reveals": self.reveals,
+            "reveals_mismatched": self.reveals_mismatched,
         }
 
 
