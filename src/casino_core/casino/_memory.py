@@ -309,7 +309,8 @@ class MemoryCasinoStore:
             ]
         pairs.sort(key=lambda item: item[0])  # stable: each player's reveals stay in order
         for player, pair in pairs:
-            assert pair.revealed is not None and pair.revealed_at is not None
+            assert pair.revealed is not None
+            assert pair.revealed_at is not None
             yield SeedReveal(
                 player, pair.commitment, pair.revealed, pair.client_seed, pair.scheme,
                 pair.nonce, pair.revealed_at,

@@ -66,17 +66,27 @@ from casino_core.games._tables import to_fraction
 
 __all__ = [
     "RECORD_FIELDS",
+    "RECORD_V2_FIELDS",
     "RECORD_VERSION",
+    "RECORD_VERSIONS",
+    "CrashRecordV1",
+    "CrashRecordV2",
     "Difference",
     "RecordCheck",
+    "RevealLine",
     "RulesCatalog",
+    "SeededRecordV1",
+    "SeededRecordV2",
     "VerifySummary",
     "format_multiplier",
     "make_crash_record",
     "make_record",
     "parse_timestamp",
+    "record_schema",
+    "validate_line",
     "verify_lines",
     "verify_record",
+    "verify_reveal",
 ]
 
 RECORD_VERSION: Final = 1
@@ -104,6 +114,20 @@ RECORD_FIELDS: Final = (
     "rules_fingerprint",
 )
 """Every field of round record v1, in the order the docs list them."""
+RECORD_V2_FIELDS: Final = (
+    *RECORD_FIELDS,
+    "round_id",
+    "player_id",
+    "mode",
+    "currency",
+    "decimals",
+    "stake",
+    "payout",
+    "chain_seq",
+    "chain_prev",
+    "chain_hash",
+)
+"""Every field of round record v2: those of v1, then what v2 adds (see the docs)."""
 
 
 def _terminates(value: Fraction) -> bool:
@@ -250,9 +274,7 @@ def _together(model: BaseModel, names: tuple[str, ...]) -> None:
 class _RecordModel(BaseModel):
     """Fields every round record has. Optional fields are absent, never ``null``."""
 
-    model_config = ConfigDict(
-        extra="forbid", strict=True, frozen=True, hide_input_in_errors=True
-    )
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, hide_input_in_errors=True)
 
     game: _Text
     scheme: _Text
@@ -328,7 +350,7 @@ class _V2(BaseModel):
         return self
 
 
-class SeededRecordV2(_V2, SeededRecordV1):  # type: ignore[misc]  # version: 2 overrides 1
+class SeededRecordV2(_V2, SeededRecordV1):
     """Round record v2 of a seeded game: v1 plus ids, money and the commitment."""
 
     model_config = ConfigDict(title="SeededRecordV2")
@@ -337,7 +359,7 @@ class SeededRecordV2(_V2, SeededRecordV1):  # type: ignore[misc]  # version: 2 o
     server_seed_hash: _Hex64
 
 
-class CrashRecordV2(_V2, CrashRecordV1):  # type: ignore[misc]  # version: 2 overrides 1
+class CrashRecordV2(_V2, CrashRecordV1):
     """Round record v2 of one crash bet (round id: the bet id; offering id: the table id)."""
 
     model_config = ConfigDict(title="CrashRecordV2")
