@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import json
+from importlib import resources
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -83,6 +84,8 @@ __all__ = [
     "make_record",
     "parse_timestamp",
     "record_schema",
+    "schema_text",
+    "shipped_schema",
     "validate_line",
     "verify_lines",
     "verify_record",
@@ -462,6 +465,20 @@ def record_schema(version: int = 2) -> dict[str, Any]:
         "oneOf": [refs[(m, "validation")] for m in models],
         "$defs": defs["$defs"],
     }
+
+
+def schema_text(version: int = 2) -> str:
+    """:func:`record_schema` as the shipped file holds it (indented JSON, sorted keys)."""
+    return json.dumps(record_schema(version), indent=2, sort_keys=True) + "\n"
+
+
+def shipped_schema(version: int = 2) -> str:
+    """The JSON Schema file shipped in the package for record ``version`` (1 or 2):
+    ``casino_core/games/data/record-v{version}.schema.json`` (``casino-core schema``)."""
+    if version not in RECORD_VERSIONS:
+        raise InvalidInput(f"version: must be 1 or 2, got {version!r}")
+    name = f"data/record-v{version}.schema.json"
+    return resources.files("casino_core.games").joinpath(name).read_text(encoding="utf-8")
 
 
 class _NoNullSchema(GenerateJsonSchema):
