@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import functools
 import json
-from importlib import resources
 import math
 import re
 from collections.abc import Iterable, Iterator, Mapping
@@ -32,6 +31,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
+from importlib import resources
 from typing import Annotated, Any, Final, Literal, Protocol, Self
 
 from pydantic import (
