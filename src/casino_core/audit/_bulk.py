@@ -360,8 +360,9 @@ def _check_one(line: int, record: object) -> CheckedRound:
 
 
 def _offering_of(record: Mapping[str, Any]) -> tuple[str, int, str] | None:
-    """The record's (offering id, version, rules fingerprint), checked well formed already."""
-    if "offering_id" not in record:
+    """The record's (offering id, version, rules fingerprint), checked well formed already
+    (a crash record v2 names only its table: no offering version to compare)."""
+    if "offering_version" not in record:
         return None
     return (record["offering_id"], record["offering_version"], record["rules_fingerprint"])
 
