@@ -1,4 +1,5 @@
-"""Round record v1: one JSON object per line, recomputed from revealed seeds by anyone.
+"""Round records v1 and v2 and reveal lines: one JSON object per line, recomputed from
+revealed seeds by anyone.
 
 A seeded round::
 
@@ -17,7 +18,17 @@ Decimal values may be JSON numbers or strings; they are compared as decimals. Th
 matches when it equals the exact one, or, when the exact multiplier has no finite decimal
 expansion (several roulette bets), when it is written as ``"p/q"`` or as the exact value
 rounded down to at least 8 decimals. Every check reports each field that differs with the
-recorded and the recomputed value. See docs/auditors.md.
+recorded and the recomputed value.
+
+Round record v2 (what a casino exports) adds ``round_id``, ``player_id``, ``mode``,
+``currency``, ``decimals``, ``stake`` and ``payout`` (minor units as decimal integer
+strings), and requires ``placed_at`` and (seeded games) ``server_seed_hash``; optional chain
+fields ``chain_seq``, ``chain_prev``, ``chain_hash``. Its check adds
+``payout == floor(stake x multiplier)`` for the recomputed multiplier (0 with no
+multiplier). A reveal line (``"kind": "reveal"``) gives a seed pair's revealed seed, its
+commitment and ``nonces_used``. Every line is validated by its pydantic model (the published
+JSON Schema is generated from the same models), after the bounded JSON reader. See
+docs/auditors.md.
 """
 
 from __future__ import annotations
