@@ -450,6 +450,12 @@ class RedisCasinoStore:
             out += [(op, round_id) for round_id in ids]
         return out
 
+    def _players(self, op: str, player_id: str | None) -> list[str]:
+        """``[player_id]``, or (None) every player of the operator, sorted (one set read)."""
+        if player_id is not None:
+            return [player_id]
+        return sorted(self._call(lambda: self._r.smembers(self._k(op, "players"))))
+
     def rounds(
         self, operator_id: str, player_id: str | None, *, batch: int = EXPORT_BATCH
     ) -> Iterator[tuple[Round, str | None, datetime | None]]:
@@ -459,11 +465,7 @@ class RedisCasinoStore:
         player's revealed seeds read in one pipeline; the player ids are held (one set).
         """
         op = operator_id
-        if player_id is not None:
-            players = [player_id]
-        else:
-            players = sorted(self._call(lambda: self._r.smembers(self._k(op, "players"))))
-        for player in players:
+        for player in self._players(op, player_id):
             start = 0
             while True:
 
@@ -496,11 +498,7 @@ class RedisCasinoStore:
         """Revealed pairs by player (sorted ids), each player's by pair number: one
         ``HGETALL`` of the player's revealed-seeds hash per player."""
         op = operator_id
-        if player_id is not None:
-            players = [player_id]
-        else:
-            players = sorted(self._call(lambda: self._r.smembers(self._k(op, "players"))))
-        for player in players:
+        for player in self._players(op, player_id):
             rev: dict[str, str] = self._call(
                 lambda player=player: self._r.hgetall(self._k(op, "rev", player))
             )
