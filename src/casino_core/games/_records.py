@@ -280,7 +280,8 @@ _CHAIN: Final = ("chain_seq", "chain_prev", "chain_hash")
 
 
 def _together(model: BaseModel, names: tuple[str, ...]) -> None:
-    present = [n for n in names if getattr(model, n) is not None]
+    given = model.model_fields_set  # optional fields are never null: given means present
+    present = [n for n in names if n in given]
     if present and len(present) != len(names):
         raise InvalidInput(f"{', '.join(names[:-1])} and {names[-1]} come together")
 
@@ -385,7 +386,7 @@ class CrashRecordV2(_V2, CrashRecordV1):
     def _offering(self) -> Self:
         """A crash bet names its table as offering_id, with no version or fingerprint."""
         for name in _OFFERING[1:]:
-            if getattr(self, name) is not None:
+            if name in self.model_fields_set:
                 raise InvalidInput(f"{name}: a crash record names its table only (offering_id)")
         return self
 
