@@ -198,6 +198,16 @@ class TestEditedExports:
         assert _kinds(report) == ["missing_tail"]
         assert f"nonce {ROUNDS} missing" in report.findings[0].detail
 
+    def test_two_processes_find_the_same(
+        self, lines: list[dict[str, Any]], tmp_path: Path
+    ) -> None:
+        """With --jobs 2 the reveal checks give the same report as one process."""
+        lines[-1]["nonces_used"] = ROUNDS + 2
+        one = _audit(tmp_path, lines)
+        two = verify_files([str(tmp_path / "export.jsonl")], jobs=2, progress=False)
+        assert _kinds(one) == ["missing_tail"]
+        assert one.as_dict() == two.as_dict()
+
     def test_v1_records_need_no_reveal(self, lines: list[dict[str, Any]], tmp_path: Path) -> None:
         """Records v1 promise no reveal line: an export of them audits as before."""
         v1 = []
