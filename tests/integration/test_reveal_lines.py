@@ -198,9 +198,7 @@ class TestEditedExports:
         assert _kinds(report) == ["missing_tail"]
         assert f"nonce {ROUNDS} missing" in report.findings[0].detail
 
-    def test_two_processes_find_the_same(
-        self, lines: list[dict[str, Any]], tmp_path: Path
-    ) -> None:
+    def test_two_processes_find_the_same(self, lines: list[dict[str, Any]], tmp_path: Path) -> None:
         """With --jobs 2 the reveal checks give the same report as one process."""
         lines[-1]["nonces_used"] = ROUNDS + 2
         one = _audit(tmp_path, lines)
