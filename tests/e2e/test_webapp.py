@@ -188,7 +188,9 @@ def assert_nothing_played(player: As, available: int) -> None:
     assert player.export(pending=True).text == ""
     assert player.post("/seeds/rotate").json()["revealed"]["nonces_used"] == 0
     exported = player.export()
-    assert (exported.text, exported.headers["x-pending-rounds"]) == ("", "0")
+    assert exported.headers["x-pending-rounds"] == "0"
+    lines = [json.loads(line) for line in exported.text.splitlines()]  # no round: reveals only
+    assert [(line["kind"], line["nonces_used"]) for line in lines] == [("reveal", 0)]
 
 
 def operator_catalog() -> Catalog:
@@ -673,7 +675,8 @@ class TestCatalog:
         assert r.json()["status"] in {"cashed_out", "busted"}
         alice.post("/seeds/rotate")
         lines = alice.export().text.splitlines()
-        records = [json.loads(line) for line in lines]
+        records = [json.loads(line) for line in lines[:-1]]
+        assert json.loads(lines[-1])["kind"] == "reveal"
         assert [r["offering_id"] for r in records] == ["dice-2pct", "plinko-8", "mines"]
         for record in records:
             key = (record["offering_id"], record["offering_version"])
@@ -766,9 +769,13 @@ class TestExport:
         assert r.headers["content-type"].startswith("application/x-ndjson")
         assert r.headers["x-pending-rounds"] == "0"
         lines = r.text.splitlines()
-        assert [json.loads(line)["game"] for line in lines] == [g for g, _ in INSTANT_BETS]
+        assert [json.loads(line).get("game") for line in lines] == [
+            *(g for g, _ in INSTANT_BETS),
+            None,  # the reveal line: the seed, and the nonces the pair used
+        ]
+        assert json.loads(lines[-1])["nonces_used"] == len(INSTANT_BETS)
         checks = list(verify_lines(lines, catalog=client.app.state.casino.catalog()))
-        assert len(checks) == len(INSTANT_BETS)
+        assert [c.kind for c in checks] == ["round"] * len(INSTANT_BETS) + ["reveal"]
         assert all(check.ok for check in checks)
         path = tmp_path / "alice.jsonl"
         path.write_text(r.text)
@@ -816,7 +823,7 @@ class TestMultiStep:
         assert alice.available() == 1_000 - 100 + final["payout"]
         alice.post("/seeds/rotate")
         lines = alice.export().text.splitlines()
-        assert len(lines) == 1
+        assert len(lines) == 2  # the round and its seed's reveal line
         assert all(check.ok for check in verify_lines(lines, catalog=default_catalog()))
 
     def test_another_players_round(self, client: Any) -> None:

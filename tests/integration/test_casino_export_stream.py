@@ -103,19 +103,25 @@ class TestStreamedExport:
             assert "".join(lines) == export.jsonl()
             pending = casino.export_lines(operator, player, pending=True)
             assert "".join(pending) == export.pending_jsonl()
-            expected = ExportCounts(len(export.records), len(export.pending), len(export.void))
+            expected = ExportCounts(
+                len(export.records), len(export.pending), len(export.void), len(export.reveals)
+            )
             assert lines.counts == expected
             assert casino.export_counts(operator, player) == expected
         export = casino.export(operator)
         assert len(export.void) == 1
         assert len(export.pending) == 8
         assert sum(1 for r in export.records if r["game"] == "crash") == 6
+        # alice's first pair is revealed: 9 instant rounds and one mines round
+        assert [(r["player_id"], r["nonces_used"]) for r in export.reveals] == [("alice", 10)]
 
     def test_stream_verifies(self, mixed: Casino, operator: str) -> None:
         """Every streamed line verifies with verify_lines, crash bets included."""
         casino = mixed
         checks = list(verify_lines(casino.export_lines(operator)))
-        assert len(checks) == casino.export_counts(operator).records
+        counts = casino.export_counts(operator)
+        assert len(checks) == counts.records + counts.reveals
+        assert [c.kind for c in checks[counts.records :]] == ["reveal"] * counts.reveals
         assert all(c.ok for c in checks), [c.as_dict() for c in checks if not c.ok]
 
     def test_small_pages_read_the_same(self, mixed: Casino, operator: str) -> None:

@@ -355,8 +355,12 @@ class TestSeedsAndExport:
             per_pair.setdefault(r.server_seed_hash, []).append(r.nonce)
         assert all(sorted(n) == list(range(len(n))) for n in per_pair.values())
         checks = list(verify_lines(export.jsonl().splitlines()))
-        assert len(checks) == len(played)
+        assert len(checks) == len(played) + len(export.reveals)
         assert all(c.ok for c in checks), [c.as_dict() for c in checks if not c.ok]
+        used = {str(r["server_seed_hash"]): r["nonces_used"] for r in export.reveals}
+        assert used == {h: len(n) for h, n in per_pair.items()} | {
+            h: 0 for h in used if h not in per_pair
+        }
 
 
 class TestMultiStepOnRedis:

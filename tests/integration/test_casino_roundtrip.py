@@ -1,5 +1,6 @@
 """Acceptance: many rounds over every instant game and both schemes, rotations in between;
-the export verifies with ``casino-core verify``, the journal reconciles, money is conserved.
+the export (round records v2 and reveal lines) verifies with ``casino-core verify`` and
+``audit verify``, the journal reconciles, money is conserved.
 
 Size: 10,000 rounds per backend under ``CI``; 700 otherwise. Redis plays in demo mode (play
 money only), the others in real mode.
@@ -109,7 +110,10 @@ def test_round_trip(backend: str, request: pytest.FixtureRequest, tmp_path: Path
     assert set(games) == {g for g, _ in BETS}
 
     checks = list(verify_lines(export.jsonl().splitlines()))
-    assert sum(c.ok for c in checks) == ROUNDS, next(c.as_dict() for c in checks if not c.ok)
+    assert all(c.ok for c in checks), next(c.as_dict() for c in checks if not c.ok)
+    assert sum(c.kind == "round" for c in checks) == ROUNDS
+    # one reveal line per rotation, each counting the nonces its pair handed out
+    assert sum(int(str(r["nonces_used"])) for r in export.reveals) == ROUNDS
     path = tmp_path / "rounds.jsonl"
     path.write_text(export.jsonl())
     cli = subprocess.run([sys.executable, "-m", "casino_core", "verify", str(path)],
@@ -130,6 +134,8 @@ def test_round_trip(backend: str, request: pytest.FixtureRequest, tmp_path: Path
         0,
         0,
     )
+    assert summary["reveals"] == len(export.reveals)
+    assert summary["missing_tails"] == summary["unrevealed_pairs"] == 0
 
     report = casino.wallet.reconcile(op)
     assert report.ok, report.mismatches

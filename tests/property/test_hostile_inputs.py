@@ -27,6 +27,7 @@ from _deadline import within
 from casino_core.casino import Casino
 from casino_core.catalog import Catalog
 from casino_core.errors import CasinoError
+from casino_core.fairness import commitment_of
 from casino_core.games import get_game, make_record, verify_lines, verify_record
 from casino_core.money import USD, Money
 from casino_core.provider import MemoryProviderStore, ProviderConfig, ProviderWallet
@@ -161,15 +162,39 @@ class TestRecords:
         make_record("wheel", "unbiased", SERVER, "c", 1, {"segments": 30, "risk": "high"}),
         make_record("dice", "stake", SERVER, "c", 2, {"target": "50.50", "condition": "over"}),
         make_record("limbo", "stake", SERVER, "c", 3, {"target": "2"}),
+        {  # round record v2: the money fields are hostile too
+            **make_record("limbo", "stake", SERVER, "c", 4, {"target": "2"}),
+            "version": 2,
+            "round_id": "r",
+            "player_id": "p",
+            "mode": "real",
+            "currency": "USD",
+            "decimals": 2,
+            "stake": "100",
+            "payout": "200",
+            "placed_at": "2026-01-01T00:00:00Z",
+        },
+        {  # a reveal line
+            "kind": "reveal",
+            "version": 2,
+            "player_id": "p",
+            "server_seed": SERVER,
+            "server_seed_hash": commitment_of(SERVER),
+            "client_seed": "c",
+            "scheme": "stake",
+            "nonces_used": 5,
+            "revealed_at": "2026-01-01T00:00:00Z",
+        },
     )
 
     @SETTINGS
-    @given(data=st.data(), which=st.sampled_from(range(3)), value=HOSTILE)
+    @given(data=st.data(), which=st.sampled_from(range(5)), value=HOSTILE)
     def test_verify_record_and_lines(self, data: st.DataObject, which: int, value: object) -> None:
         """A record with one field (or one param) hostile is checked or malformed, never a crash;
         verify_lines turns its JSON text (when it has one) into exactly one check."""
         record: dict[str, Any] = json.loads(json.dumps(self.RECORDS[which]))
-        field = data.draw(st.sampled_from([*record, "params.target", "params.segments"]))
+        nested = ["params.target", "params.segments"] if "params" in record else []
+        field = data.draw(st.sampled_from([*record, *nested]))
         if field.startswith("params."):
             record["params"] = {**record["params"], field.removeprefix("params."): value}
         else:

@@ -40,7 +40,12 @@ from casino_core._bounds import MAX_JOBS, bounded_int, bounded_lines, load_json
 from casino_core.errors import CasinoError, InvalidInput
 from casino_core.fairness import commitment_of, stream_bytes
 from casino_core.games import Difference, RecordCheck, verify_record
-from casino_core.games._records import RECORD_FIELDS, RulesCatalog, parse_timestamp
+from casino_core.games._records import (
+    RECORD_V2_FIELDS,
+    RulesCatalog,
+    parse_timestamp,
+    verify_reveal,
+)
 
 __all__ = [
     "CSV_FIELDS",
@@ -51,8 +56,9 @@ __all__ = [
     "verify_files",
 ]
 
-CSV_FIELDS: Final = RECORD_FIELDS
-"""The CSV header names: the round record v1 fields."""
+CSV_FIELDS: Final = RECORD_V2_FIELDS
+"""The CSV header names: the round record v2 fields (v1's are a subset)."""
+_INT_CELLS: Final = frozenset({"nonce", "version", "decimals", "offering_version", "chain_seq"})
 _JSON_CELLS: Final = frozenset({"params", "result"})
 _CHUNK_LINES: Final = 2000
 T = TypeVar("T")
@@ -66,7 +72,8 @@ class Finding:
     file: str
     line: int
     kind: str  # "mismatch", "malformed", "nonce_gap", "nonce_repeat", "used_after_reveal",
-    # "off_catalog" (rules not those of a published offering version)
+    # "off_catalog" (rules not those of a published offering version); from reveal lines:
+    # "missing_tail", "beyond_reveal", "reveal_mismatch", "reveal_repeat", "unrevealed"
     detail: str
     differences: tuple[dict[str, object], ...] = ()
 
@@ -101,6 +108,11 @@ class FileReport:
     timed_records: int = 0
     seed_pairs: int = 0
     by_game: dict[str, int] = field(default_factory=dict)
+    reveals: int = 0
+    missing_tails: int = 0
+    beyond_reveal: int = 0
+    reveal_mismatches: int = 0
+    unrevealed_pairs: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -119,6 +131,11 @@ class FileReport:
             "timed_records": self.timed_records,
             "seed_pairs": self.seed_pairs,
             "by_game": dict(sorted(self.by_game.items())),
+            "reveals": self.reveals,
+            "missing_tails": self.missing_tails,
+            "beyond_reveal": self.beyond_reveal,
+            "reveal_mismatches": self.reveal_mismatches,
+            "unrevealed_pairs": self.unrevealed_pairs,
         }
 
 
@@ -182,13 +199,124 @@ class CheckedRound:
     placed_at: datetime | None = None
     seed_revealed_at: datetime | None = None
     offering: tuple[str, int, str] | None = None  # (offering id, version, rules fingerprint)
+    version: int | None = None  # the record's version (1 or 2)
+    kind: str = "round"  # or "reveal": a seed pair's reveal line (pair, nonces_used, time)
+    nonces_used: int | None = None
+
+
+@dataclass(slots=True)
+class _PairSeen:
+    """What the reveal checks keep per seed pair: its first line, whether any of its records
+    is v2 (an export that promises reveal lines) and its latest bet not yet flagged."""
+
+    first_line: int
+    v2: bool = False
+    latest: datetime | None = None
+    latest_line: int = 0
+
+    def see(self, checked: CheckedRound, *, flagged: bool) -> None:
+        self.v2 = self.v2 or checked.version == 2
+        placed = checked.placed_at
+        if not flagged and placed is not None and (self.latest is None or placed > self.latest):
+            self.latest, self.latest_line = placed, checked.line
+
+
+def _nonces(first: int, last: int) -> str:
+    return f"nonce {first}" if first == last else f"nonces {first}..{last}"
+
+
+def _check_reveals(
+    path: str,
+    file_report: FileReport,
+    reveals: Mapping[bytes, CheckedRound],
+    pairs: Mapping[bytes, _PairSeen],
+    next_nonce: Mapping[bytes, int],
+    emit: Callable[[Finding], None],
+) -> None:
+    """At the end of a file: each reveal line against the rounds of its pair (a missing tail,
+    rounds beyond the nonces used, a bet after the reveal), and each pair of v2 records
+    without a reveal line."""
+    for key, reveal in reveals.items():
+        assert reveal.pair is not None
+        assert reveal.nonces_used is not None
+        name = f"seed pair {reveal.pair[0][:16]}..."
+        used, present = reveal.nonces_used, next_nonce.get(key, 0)
+        if used > present:
+            file_report.missing_tails += 1
+            emit(
+                Finding(
+                    path,
+                    reveal.line,
+                    "missing_tail",
+                    f"{name}: the reveal says {used} nonces used, "
+                    + (f"the rounds end at nonce {present - 1}" if present else "no round")
+                    + f": {_nonces(present, used - 1)} missing",
+                )
+            )
+        elif present > used:
+            file_report.beyond_reveal += 1
+            emit(
+                Finding(
+                    path,
+                    reveal.line,
+                    "beyond_reveal",
+                    f"{name}: the reveal says {used} nonces used, yet rounds go up to nonce "
+                    f"{present - 1}",
+                )
+            )
+        seen = pairs.get(key)
+        at = reveal.seed_revealed_at
+        if seen is not None and seen.latest is not None and at is not None and seen.latest >= at:
+            file_report.used_after_reveal += 1
+            emit(
+                Finding(
+                    path,
+                    seen.latest_line,
+                    "used_after_reveal",
+                    f"bet placed at {seen.latest.isoformat()}, its seed revealed at "
+                    f"{at.isoformat()} (reveal line {reveal.line})",
+                )
+            )
+    for key, seen in pairs.items():
+        if seen.v2 and key not in reveals:
+            file_report.unrevealed_pairs += 1
+            emit(
+                Finding(
+                    path,
+                    seen.first_line,
+                    "unrevealed",
+                    f"seed pair with {next_nonce.get(key, 0)} nonces: no reveal line, so "
+                    "whether rounds are missing at its end cannot be checked",
+                )
+            )
 
 
 def _malformed(line: int, message: str) -> CheckedRound:
     return CheckedRound(line, "malformed", None, f"line {line}: {message}")
 
 
+def _check_reveal(line: int, record: Mapping[str, Any]) -> CheckedRound:
+    try:
+        check = verify_reveal(record, line)
+    except (CasinoError, ValueError, KeyError, TypeError) as exc:
+        return _malformed(line, exc.message if isinstance(exc, CasinoError) else str(exc))
+    return CheckedRound(
+        line,
+        check.status,
+        None,
+        None,
+        tuple(d.as_dict() for d in check.differences),
+        pair=(record["server_seed_hash"], record["client_seed"]),
+        seed_revealed_at=parse_timestamp(record["revealed_at"], "revealed_at"),
+        version=2,
+        kind="reveal",
+        nonces_used=record["nonces_used"],
+    )
+
+
 def _check_one(line: int, record: object) -> CheckedRound:
+    if isinstance(record, Mapping) and record.get("kind") == "reveal":
+        return _check_reveal(line, record)
     try:
         if not isinstance(record, Mapping):
             raise InvalidInput("a round record is a JSON object")
@@ -227,12 +355,14 @@ def _check_one(line: int, record: object) -> CheckedRound:
         parse_timestamp(placed, "placed_at") if placed is not None else None,
         parse_timestamp(revealed, "seed_revealed_at") if revealed is not None else None,
         _offering_of(record),
+        record.get("version") if type(record.get("version")) is int else None,
     )
 
 
 def _offering_of(record: Mapping[str, Any]) -> tuple[str, int, str] | None:
-    """The record's (offering id, version, rules fingerprint), checked well formed already."""
-    if "offering_id" not in record:
+    """The record's (offering id, version, rules fingerprint), checked well formed already
+    (a crash record v2 names only its table: no offering version to compare)."""
+    if "offering_version" not in record:
         return None
     return (record["offering_id"], record["offering_version"], record["rules_fingerprint"])
 
@@ -286,7 +416,7 @@ def _csv_record(row: Mapping[str, str], column_map: Mapping[str, str]) -> dict[s
             raise InvalidInput(f"CSV column {column!r} is not a round record field")
         if name in _JSON_CELLS:
             record[name] = load_json(cell, name)
-        elif name in {"nonce", "version"}:
+        elif name in _INT_CELLS:
             record[name] = bounded_int(cell, name)
         else:
             record[name] = cell
@@ -437,6 +567,8 @@ def _verify_one_file(
     buffered = io.BufferedReader(reader, buffer_size=1 << 20)
     bar = _Progress(size, Path(path).name if path != "-" else "stdin", show and size > 0)
     next_nonce: dict[bytes, int] = {}
+    pairs: dict[bytes, _PairSeen] = {}  # per seed pair: what the reveal checks need
+    reveals: dict[bytes, CheckedRound] = {}
 
     def emit(finding: Finding) -> None:
         report.add(finding)
@@ -444,6 +576,9 @@ def _verify_one_file(
             on_finding(finding)
 
     def consume(checked: CheckedRound) -> None:
+        if checked.kind == "reveal":
+            consume_reveal(checked)
+            return
         file_report.records += 1
         if checked.pair is not None:
             file_report.seeded_records += 1
@@ -469,11 +604,17 @@ def _verify_one_file(
                 file_report.off_catalog += 1
                 fields = ", ".join(str(d["field"]) for d in differences)
                 emit(Finding(path, checked.line, "off_catalog", fields, differences))
-        if (
+        after_reveal = (
             checked.placed_at is not None
             and checked.seed_revealed_at is not None
             and checked.placed_at >= checked.seed_revealed_at
-        ):
+        )
+        if checked.pair is not None and checked.nonce is not None:
+            seen = pairs.setdefault(_pair_key(*checked.pair), _PairSeen(checked.line))
+            seen.see(checked, flagged=after_reveal)
+        if after_reveal:
+            assert checked.placed_at is not None
+            assert checked.seed_revealed_at is not None
             file_report.used_after_reveal += 1
             emit(
                 Finding(
@@ -518,6 +659,37 @@ def _verify_one_file(
                     f"(next expected {expected})",
                 )
             )
+
+    def consume_reveal(checked: CheckedRound) -> None:
+        if checked.status == "malformed":  # pragma: no cover - malformed lines have no kind
+            return
+        assert checked.pair is not None
+        file_report.reveals += 1
+        if checked.status == "mismatch":
+            file_report.reveal_mismatches += 1
+            emit(
+                Finding(
+                    path,
+                    checked.line,
+                    "reveal_mismatch",
+                    f"seed pair {checked.pair[0][:16]}...: the revealed server_seed does not "
+                    "hash to the commitment",
+                    checked.differences,
+                )
+            )
+        key = _pair_key(*checked.pair)
+        if key in reveals:
+            emit(
+                Finding(
+                    path,
+                    checked.line,
+                    "reveal_repeat",
+                    f"seed pair {checked.pair[0][:16]}... revealed again (first on line "
+                    f"{reveals[key].line})",
+                )
+            )
+            return
+        reveals[key] = checked
 
     try:
         if _is_csv(path, fmt):
@@ -573,3 +745,4 @@ def _verify_one_file(
     file_report.sha256 = reader.sha.hexdigest()
     file_report.size = reader.count
     file_report.seed_pairs = len(next_nonce)
+    _check_reveals(path, file_report, reveals, pairs, next_nonce, emit)

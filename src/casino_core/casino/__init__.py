@@ -34,6 +34,7 @@ from casino_core.casino._types import (
     Round,
     RoundExport,
     SeedInfo,
+    SeedReveal,
     SeedRotation,
 )
 
@@ -60,5 +61,6 @@ __all__ = [
     "SeedCipher",
     "SeedInfo",
     "SeedKeys",
+    "SeedReveal",
     "SeedRotation",
 ]

@@ -9,7 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Protocol
 
-from casino_core.casino._types import Round, _timestamp
+from casino_core.casino._types import Round, _timestamp, money_fields
 from casino_core.errors import InvalidInput
 from casino_core.fairness import CrashScheme
 from casino_core.games import format_multiplier, make_crash_record
@@ -125,7 +125,8 @@ class CrashWager:
     game: str = "crash"
 
     def record(self, round_: CrashRound) -> dict[str, object]:
-        """Round record v1 of this settled bet (``casino-core verify`` checks it).
+        """Round record v2 of this settled bet (``casino-core verify`` checks it): round id
+        the bet id, offering id the table id, with the player, mode, money and times.
 
         ``params.target`` is the bet's cash-out: the accepted cash-out, else its auto
         target, else the table's ``max_target`` (where every bet is cashed out at the latest);
@@ -141,8 +142,16 @@ class CrashWager:
             house_edge=round_.house_edge,
             target=target,
         )
-        record["placed_at"] = _timestamp(self.placed_at)
-        record["seed_revealed_at"] = _timestamp(self.settled_at)
+        record.update(
+            version=2,
+            round_id=self.bet_id,
+            player_id=self.player_id,
+            mode=self.mode,
+            offering_id=round_.table_id,
+            **money_fields(self.currency, self.stake, self.payout),
+            placed_at=_timestamp(self.placed_at),
+            seed_revealed_at=_timestamp(self.settled_at),
+        )
         return record
 
 

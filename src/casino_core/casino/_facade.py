@@ -62,7 +62,7 @@ T = TypeVar("T")
 
 MAX_ROUND_KEY: Final = 200
 _log = logging.getLogger("casino_core.casino")
-_EXPORT_KINDS: Final = ("record", "pending", "void")
+_EXPORT_KINDS: Final = ("record", "pending", "void", "reveal")
 _ALL_KINDS: Final = frozenset(_EXPORT_KINDS)
 
 
@@ -505,9 +505,10 @@ class Casino:
     # -- export ---------------------------------------------------------------------------
 
     def export(self, operator_id: str, player_id: str | None = None) -> RoundExport:
-        """The operator's (or one player's) rounds as round records v1; see :class:`RoundExport`.
+        """The operator's (or one player's) rounds as round records v2; see :class:`RoundExport`.
 
-        Settled crash bets follow the seeded rounds, one crash record each (id: the bet id).
+        Settled crash bets follow the seeded rounds, one crash record each (id: the bet id),
+        then one reveal line per revealed seed pair (:attr:`RoundExport.reveals`).
         Holds the whole export in memory: for large exports stream :meth:`export_lines`.
         """
         out: dict[str, tuple[list[str], list[dict[str, object]]]] = {
@@ -517,9 +518,16 @@ class Casino:
             ids, records = out[kind]
             ids.append(item_id)
             records.append(record)
-        (ids, records), (pending_ids, pending), (_, void) = (out[k] for k in _EXPORT_KINDS)
+        (ids, records), (pending_ids, pending), (_, void), (_, reveals) = (
+            out[k] for k in _EXPORT_KINDS
+        )
         return RoundExport(
-            tuple(records), tuple(ids), tuple(pending), tuple(pending_ids), tuple(void)
+            tuple(records),
+            tuple(ids),
+            tuple(pending),
+            tuple(pending_ids),
+            tuple(void),
+            tuple(reveals),
         )
 
     def export_lines(
@@ -546,12 +554,7 @@ class Casino:
         that builds no records (flat memory), e.g. for a header sent before the lines."""
         counts = ExportCounts()
         for kind, _, _ in self._export_items(operator_id, player_id, frozenset()):
-            if kind == "record":
-                counts.records += 1
-            elif kind == "pending":
-                counts.pending += 1
-            else:
-                counts.void += 1
+            counts.add(kind)
         return counts
 
     def _export_items(
@@ -586,3 +589,9 @@ class Casino:
             for wager, crash_round in self._store.crash.settled_bets(operator_id, player_id):
                 record = wager.record(crash_round) if "record" in want else nothing
                 yield "record", wager.bet_id, record
+            for reveal in self._store.reveals(operator_id, player_id):
+                yield (
+                    "reveal",
+                    reveal.server_seed_hash,
+                    reveal.line() if "record" in want else nothing,
+                )

@@ -27,7 +27,7 @@ from casino_core.casino._plan import (
     wallet_key_used,
 )
 from casino_core.casino._reseal import ResealCounts, check_resealing
-from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo
+from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo, SeedReveal
 from casino_core.errors import (
     InsufficientFunds,
     LimitExceeded,
@@ -65,7 +65,8 @@ class MemoryCasinoStore:
         self._wallet = wallet if wallet is not None else MemoryWallet(clock=clock)
         self._lock = self._wallet._lock  # one lock: wallet movements and rounds are one unit
         self._clock = clock
-        self._active_pairs: dict[tuple[str, str], _Pair] = {}  # revealed ones: in _rounds
+        self._active_pairs: dict[tuple[str, str], _Pair] = {}
+        self._revealed: list[tuple[str, str, _Pair]] = []  # (operator, player, pair)
         self._rounds: list[tuple[Round, _Pair]] = []
         self._by_id: dict[str, int] = {}  # round id -> index in _rounds
         self._moved: dict[str, datetime] = {}  # open multi-step round id -> last move
@@ -156,6 +157,7 @@ class MemoryCasinoStore:
             )
             old.revealed = text
             old.revealed_at = self._clock()
+            self._revealed.append((operator_id, player_id, old))
             self._active_pairs[(operator_id, player_id)] = new
             revealed = RevealedSeed(text, old.commitment, old.client_seed, old.nonce, old.scheme)
             return revealed, self._info(operator_id, player_id, new)
@@ -296,6 +298,23 @@ class MemoryCasinoStore:
                     and (player_id is None or r.player_id == player_id)
                 ]
             yield from page
+
+    def reveals(self, operator_id: str, player_id: str | None) -> Iterator[SeedReveal]:
+        """The revealed pairs, by player (sorted), each player's in the order revealed."""
+        with self._lock:
+            pairs = [
+                (player, pair)
+                for op, player, pair in self._revealed
+                if op == operator_id and (player_id is None or player == player_id)
+            ]
+        pairs.sort(key=lambda item: item[0])  # stable: each player's reveals stay in order
+        for player, pair in pairs:
+            assert pair.revealed is not None
+            assert pair.revealed_at is not None
+            yield SeedReveal(
+                player, pair.commitment, pair.revealed, pair.client_seed, pair.scheme,
+                pair.nonce, pair.revealed_at,
+            )  # fmt: skip
 
     def close(self) -> None:
         self._wallet.close()

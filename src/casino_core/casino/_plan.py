@@ -11,7 +11,7 @@ from typing import Any, Literal, Protocol
 
 from casino_core.casino._crash_types import CrashStore
 from casino_core.casino._crypto import SeedCipher
-from casino_core.casino._types import Round, SeedInfo
+from casino_core.casino._types import Round, SeedInfo, SeedReveal
 from casino_core.catalog import OfferingRef
 from casino_core.errors import IdempotencyConflict, LimitExceeded, RoundInProgress
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
@@ -251,6 +251,11 @@ class CasinoStore(Protocol):
         """Rounds in a stable order, each with its revealed server seed and when it was
         revealed (None, None: still secret), read lazily a bounded page at a time (the
         streamed export): every round stored before the iteration began comes exactly once."""
+        ...
+
+    def reveals(self, operator_id: str, player_id: str | None) -> Iterator[SeedReveal]:
+        """The revealed seed pairs (by player, then in the order they were revealed), each
+        with how many nonces it handed out: an export's reveal lines, read lazily."""
         ...
 
     def close(self) -> None: ...

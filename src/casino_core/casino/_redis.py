@@ -42,7 +42,13 @@ from casino_core.casino._plan import (
     round_in_progress,
     wallet_key_used,
 )
-from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo, canonical_json
+from casino_core.casino._types import (
+    EXPORT_BATCH,
+    Round,
+    SeedInfo,
+    SeedReveal,
+    canonical_json,
+)
 from casino_core.errors import (
     AccountNotFound,
     CasinoError,
@@ -444,6 +450,12 @@ class RedisCasinoStore:
             out += [(op, round_id) for round_id in ids]
         return out
 
+    def _players(self, op: str, player_id: str | None) -> list[str]:
+        """``[player_id]``, or (None) every player of the operator, sorted (one set read)."""
+        if player_id is not None:
+            return [player_id]
+        return sorted(self._call(lambda: self._r.smembers(self._k(op, "players"))))
+
     def rounds(
         self, operator_id: str, player_id: str | None, *, batch: int = EXPORT_BATCH
     ) -> Iterator[tuple[Round, str | None, datetime | None]]:
@@ -453,11 +465,7 @@ class RedisCasinoStore:
         player's revealed seeds read in one pipeline; the player ids are held (one set).
         """
         op = operator_id
-        if player_id is not None:
-            players = [player_id]
-        else:
-            players = sorted(self._call(lambda: self._r.smembers(self._k(op, "players"))))
-        for player in players:
+        for player in self._players(op, player_id):
             start = 0
             while True:
 
@@ -485,6 +493,22 @@ class RedisCasinoStore:
                 if len(docs) < batch:
                     break
                 start += batch
+
+    def reveals(self, operator_id: str, player_id: str | None) -> Iterator[SeedReveal]:
+        """Revealed pairs by player (sorted ids), each player's by pair number: one
+        ``HGETALL`` of the player's revealed-seeds hash per player."""
+        op = operator_id
+        for player in self._players(op, player_id):
+            rev: dict[str, str] = self._call(
+                lambda player=player: self._r.hgetall(self._k(op, "rev", player))
+            )
+            numbers = sorted(int(k.partition(":")[0]) for k in rev if k.endswith(":hash"))
+            for no in numbers:
+                yield SeedReveal(
+                    player, rev[f"{no}:hash"], rev[f"{no}:seed"], rev[f"{no}:client"],
+                    Scheme(rev[f"{no}:scheme"]), int(rev[f"{no}:nonce"]),
+                    from_micros(int(rev[f"{no}:at"])),
+                )  # fmt: skip
 
     def close(self) -> None:
         self._w.close()

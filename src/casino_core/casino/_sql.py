@@ -60,7 +60,13 @@ from casino_core.casino._plan import (
     round_from_doc,
     round_in_progress,
 )
-from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo, canonical_json
+from casino_core.casino._types import (
+    EXPORT_BATCH,
+    Round,
+    SeedInfo,
+    SeedReveal,
+    canonical_json,
+)
 from casino_core.errors import (
     ConfigurationError,
     RoundNotFound,
@@ -777,6 +783,33 @@ class SqlCasinoStore:
                 return
             last = rows[-1]
             page_q = q.where(key > tuple_(last.player_id, last.seed_pair_id, last.nonce))
+
+    def reveals(
+        self, operator_id: str, player_id: str | None, *, batch: int = EXPORT_BATCH
+    ) -> Iterator[SeedReveal]:
+        """Revealed pairs by (player, pair number), in keyset pages of ``batch`` rows (the
+        ``uq_casino_seed_pair_no`` index), one short read transaction each."""
+        s = seed_pairs.c
+        q = select(
+            s.player_id, s.pair_no, s.server_seed_hash, s.revealed_seed, s.client_seed,
+            s.scheme, s.nonce, s.revealed_us,
+        ).where(s.operator_id == operator_id, s.revealed_seed.is_not(None))  # fmt: skip
+        if player_id is not None:
+            q = q.where(s.player_id == player_id)
+        q = q.order_by(s.player_id, s.pair_no).limit(batch)
+        key = tuple_(s.player_id, s.pair_no)
+        page_q = q
+        while True:
+            rows = self._wallet._tx(functools.partial(_all_rows, page_q))
+            for row in rows:
+                yield SeedReveal(
+                    row.player_id, row.server_seed_hash, row.revealed_seed, row.client_seed,
+                    Scheme(row.scheme), int(row.nonce), from_micros(int(row.revealed_us)),
+                )  # fmt: skip
+            if len(rows) < batch:
+                return
+            last = rows[-1]
+            page_q = q.where(key > tuple_(last.player_id, last.pair_no))
 
     def close(self) -> None:
         self._wallet.close()

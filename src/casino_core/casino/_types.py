@@ -13,6 +13,7 @@ from casino_core.casino._crypto import SeedKeys
 from casino_core.catalog._offering import PLAYED_FIELD, OfferingRef, canonical_json
 from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.games._records import _jsonable as jsonable
+from casino_core.money import get_currency
 
 if TYPE_CHECKING:
     from casino_core.casino._crash_types import CrashWager
@@ -33,9 +34,11 @@ __all__ = [
     "Round",
     "RoundExport",
     "SeedInfo",
+    "SeedReveal",
     "SeedRotation",
     "canonical_json",
     "jsonable",
+    "money_fields",
     "request_fingerprint",
 ]
 
@@ -145,16 +148,20 @@ class Round:
     def record(
         self, server_seed: str | None, revealed_at: datetime | None = None
     ) -> dict[str, object]:
-        """Round record v1 of this round; pass the revealed server seed (None: pending).
+        """Round record v2 of this round; pass the revealed server seed (None: pending).
 
-        ``placed_at`` is when the round was played, ``seed_revealed_at`` (given
-        ``revealed_at``) when its seed was revealed, so ``casino-core audit verify`` can
-        check that no bet used a revealed seed. A multi-step round's params are its start
-        params plus what was played (``tiles`` for mines, ``actions`` for hilo); a forfeited
-        round carries no ``multiplier`` (it paid 0 by policy, not by the game), so only its
-        result is checked.
+        Carries the round, player and offering ids, the mode, the currency with its
+        decimals, stake and payout (minor units as decimal strings), the seed commitment,
+        ``placed_at`` (when the round was played) and, given ``revealed_at``,
+        ``seed_revealed_at``, so ``casino-core audit verify`` can check that no bet used a
+        revealed seed. A multi-step round's params are its start params plus what was played
+        (``tiles`` for mines, ``actions`` for hilo); a forfeited round carries no
+        ``multiplier`` (it paid 0 by policy, not by the game), so only its result and its
+        zero payout are checked.
         """
-        out: dict[str, object] = {"version": 1, "game": self.game, "scheme": self.scheme.value}
+        out: dict[str, object] = {"version": 2, "round_id": self.round_id}
+        out.update(player_id=self.player_id, mode=self.mode, game=self.game)
+        out["scheme"] = self.scheme.value
         if server_seed is not None:
             out["server_seed"] = server_seed
         params = dict(self.params)
@@ -171,23 +178,67 @@ class Round:
             out.update(self.offering.as_dict())
         if self.status != "forfeited":
             out["multiplier"] = self.multiplier
+        out.update(money_fields(self.currency, self.stake, self.payout))
         out["placed_at"] = _timestamp(self.created_at)
         if revealed_at is not None:
             out["seed_revealed_at"] = _timestamp(revealed_at)
         return out
 
 
+def money_fields(currency: str, stake: int, payout: int) -> dict[str, object]:
+    """The money of a round record v2: currency, decimals, stake and payout (decimal
+    strings: amounts reach 10^36, beyond what a JSON number holds exactly in most readers)."""
+    return {
+        "currency": currency,
+        "decimals": get_currency(currency).decimals,
+        "stake": str(stake),
+        "payout": str(payout),
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class SeedReveal:
+    """A revealed seed pair as an export's reveal line: the commitment, the revealed seed,
+    the client seed, the scheme, how many nonces the pair handed out and when it was
+    revealed. ``audit verify`` checks that the export holds a round for every nonce used."""
+
+    player_id: str
+    server_seed_hash: str
+    server_seed: str = field(repr=False)
+    client_seed: str
+    scheme: Scheme
+    nonces_used: int
+    revealed_at: datetime
+
+    def line(self) -> dict[str, object]:
+        """The reveal line (JSON-ready; see casino_core.games.RevealLine)."""
+        return {
+            "kind": "reveal",
+            "version": 2,
+            "player_id": self.player_id,
+            "server_seed_hash": self.server_seed_hash,
+            "server_seed": self.server_seed,
+            "client_seed": self.client_seed,
+            "scheme": self.scheme.value,
+            "nonces_used": self.nonces_used,
+            "revealed_at": _timestamp(self.revealed_at),
+        }
+
+
 @dataclass(frozen=True, slots=True)
 class RoundExport:
-    """Rounds as round records v1, split by whether their seed is revealed yet.
+    """Rounds as round records v2, split by whether their seed is revealed yet, and the
+    reveal lines of the revealed seed pairs.
 
-    ``records`` are complete round records v1 (``casino-core verify`` checks them);
+    ``records`` are complete round records v2 (``casino-core verify`` checks them);
     ``pending`` are the rounds under a still-secret seed: the same fields without
     ``server_seed``, so they are *not* valid records until the seed is revealed (export
     again after a rotation). ``round_ids`` and ``pending_ids`` give each line's round id.
     Multi-step rounds still in play are left out; ``void`` lists the finished ones that no
     round record can describe (forfeited before any tile or guess): round id, game, seed
-    hash, nonce and status.
+    hash, nonce and status. ``reveals`` holds one reveal line per revealed seed pair
+    (commitment, revealed seed, client seed, scheme, nonces used, reveal time), so an
+    auditor can tell that no round of the pair is missing.
     """
 
     records: tuple[dict[str, object], ...]
@@ -195,10 +246,12 @@ class RoundExport:
     pending: tuple[dict[str, object], ...]
     pending_ids: tuple[str, ...]
     void: tuple[dict[str, object], ...] = ()
+    reveals: tuple[dict[str, object], ...] = ()
 
     def jsonl(self) -> str:
-        """The verifiable records as JSON Lines (what ``casino-core verify`` reads)."""
-        return "".join(record_line(r) for r in self.records)
+        """The verifiable records, then the reveal lines, as JSON Lines (what
+        ``casino-core verify`` and ``casino-core audit verify`` read)."""
+        return "".join(record_line(r) for r in (*self.records, *self.reveals))
 
     def pending_jsonl(self) -> str:
         """The pending rounds as JSON Lines, each with ``"round_id"`` (not round records)."""
@@ -219,15 +272,29 @@ def pending_line(round_id: str, record: Mapping[str, object]) -> str:
 
 @dataclass(slots=True)
 class ExportCounts:
-    """How many verifiable records, pending rounds and void rounds an export pass saw."""
+    """How many verifiable records, pending rounds, void rounds and reveal lines an export
+    pass saw."""
 
     records: int = 0
     pending: int = 0
     void: int = 0
+    reveals: int = 0
+
+    def add(self, kind: str) -> None:
+        """Count one exported item of ``kind``."""
+        if kind == "record":
+            self.records += 1
+        elif kind == "pending":
+            self.pending += 1
+        elif kind == "reveal":
+            self.reveals += 1
+        else:
+            self.void += 1
 
 
 ExportItem = tuple[str, str, "dict[str, object]"]
-"""(kind: ``"record"``, ``"pending"`` or ``"void"``; round or bet id; its record)."""
+"""(kind: ``"record"``, ``"pending"``, ``"void"`` or ``"reveal"``; round or bet id (a
+reveal: its commitment); its record or line)."""
 
 
 class ExportLines(Iterator[str]):
@@ -236,8 +303,8 @@ class ExportLines(Iterator[str]):
     Yields exactly the lines of :meth:`RoundExport.jsonl` (or, built with ``pending=True``,
     of :meth:`RoundExport.pending_jsonl`), in the same order, holding one store page at a
     time. :attr:`counts` grows as the lines are read and is final once the iterator is
-    exhausted (a pending stream does not read crash bets: they are never pending, so its
-    ``counts.records`` leaves them out). See :meth:`Casino.export_lines`.
+    exhausted (a pending stream does not read crash bets or reveals: they are never
+    pending, so its ``counts`` leave them out). See :meth:`Casino.export_lines`.
     """
 
     __slots__ = ("_items", "_pending", "counts")
@@ -253,16 +320,12 @@ class ExportLines(Iterator[str]):
     def __next__(self) -> str:
         counts = self.counts
         for kind, item_id, record in self._items:
-            if kind == "record":
-                counts.records += 1
+            counts.add(kind)
+            if kind in ("record", "reveal"):
                 if not self._pending:
                     return record_line(record)
-            elif kind == "pending":
-                counts.pending += 1
-                if self._pending:
-                    return pending_line(item_id, record)
-            else:
-                counts.void += 1
+            elif kind == "pending" and self._pending:
+                return pending_line(item_id, record)
         raise StopIteration
 
     def close(self) -> None:

@@ -75,6 +75,13 @@ def _verify(args: argparse.Namespace) -> int:
             f"gaps, {f.nonce_repeats:,} nonce repeats, {f.used_after_reveal:,} bets after "
             f"their seed's reveal ({f.timed_records:,} records timed)"
         )
+        if f.reveals or f.unrevealed_pairs:
+            print(
+                f"  {f.reveals:,} reveal lines: {f.missing_tails:,} missing tails, "
+                f"{f.beyond_reveal:,} with rounds beyond the nonces used, "
+                f"{f.reveal_mismatches:,} not matching their commitment; "
+                f"{f.unrevealed_pairs:,} seed pairs without a reveal line"
+            )
     shown = report.findings[: args.show]
     for finding in shown:
         print(f"{finding.file}:{finding.line}: {finding.kind}: {finding.detail}")

@@ -1,10 +1,14 @@
-"""``verify`` (round records v1) and ``par-sheet``: the game commands.
+"""``verify`` (round records v1 and v2, reveal lines), ``schema`` and ``par-sheet``: the game
+commands.
 
 ``casino-core verify FILE|-`` streams the file (flat memory), prints a summary (and a
 progress line on stderr when stderr is a terminal), or with ``--json`` one JSON line per
 record; exit 0 when every record matches, 1 when any differs, 2 when any line is malformed
 (its number is named on stderr) or longer than ``MAX_LINE_BYTES`` (1 MiB: an endless input
 such as /dev/zero stops there).
+
+``casino-core schema [--version 1|2]`` prints the JSON Schema of an export line that ships in
+the package (``casino_core/games/data/record-v2.schema.json``).
 
 ``casino-core par-sheet GAME --param key=value ... [--scheme stake|unbiased]`` prints the exact
 PAR sheet of any registered game under that RNG scheme (default ``unbiased``; under ``stake``
@@ -36,6 +40,7 @@ from casino_core.games import (
     par_sheet,
     verify_lines,
 )
+from casino_core.games._records import shipped_schema
 
 __all__ = ["register"]
 
@@ -77,7 +82,7 @@ def _report(args: argparse.Namespace, check: RecordCheck) -> None:
             f"{d['field']}: recorded {d['recorded']}, expected {d['expected']}"
             for d in (diff.as_dict() for diff in check.differences)
         )
-        print(f"line {check.line}: MISMATCH ({check.game}) {diffs}")
+        print(f"line {check.line}: MISMATCH ({check.game or check.kind}) {diffs}")
 
 
 def _verify(args: argparse.Namespace) -> int:
@@ -103,9 +108,15 @@ def _verify(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps({"summary": summary.as_dict()}, sort_keys=True))
     else:
+        reveals = ""
+        if summary.reveals:
+            reveals = (
+                f"; {summary.reveals} reveal lines, "
+                f"{summary.reveals_mismatched} not matching their commitment"
+            )
         print(
             f"{summary.total} records: {summary.matched} match, "
-            f"{summary.mismatched} differ, {summary.malformed} malformed"
+            f"{summary.mismatched} differ, {summary.malformed} malformed{reveals}"
         )
     return summary.exit_code
 
@@ -148,16 +159,37 @@ def _par_sheet(args: argparse.Namespace) -> int:
     return 0
 
 
+def _schema(args: argparse.Namespace) -> int:
+    sys.stdout.write(shipped_schema(args.version))
+    return 0
+
+
 def register(sub: SubParsers) -> None:
     verify = sub.add_parser(
         "verify",
-        help="recompute round records v1 (JSON Lines) and report what differs",
-        description="Exit 0: all match; 1: a record differs; 2: malformed input.",
+        help="recompute round records v1 or v2 (JSON Lines) and report what differs",
+        description=(
+            "Recomputes every round record (and checks each reveal line's seed against its "
+            "commitment; `audit verify` also checks each seed pair's rounds against its "
+            "reveal line). Exit 0: all match; 1: a record differs; 2: malformed input."
+        ),
     )
     verify.add_argument("file", metavar="FILE", help="a JSON Lines file, or - for stdin")
     verify.add_argument("--json", action="store_true", help="one JSON line per record")
     add_catalog_argument(verify)
     verify.set_defaults(func=_verify)
+
+    schema = sub.add_parser(
+        "schema",
+        help="print the JSON Schema of export lines (round records, reveal lines)",
+        description=(
+            "Prints the JSON Schema (draft 2020-12) shipped in the package: version 2 (the "
+            "default) covers a line of a current export (a round record v2 or a reveal "
+            "line), version 1 a round record v1. Validate exports with your own tools."
+        ),
+    )
+    schema.add_argument("--version", type=int, choices=[1, 2], default=2)
+    schema.set_defaults(func=_schema)
 
     par = sub.add_parser("par-sheet", help="the exact PAR sheet of a game configuration")
     par.add_argument("game", metavar="GAME", help=f"one of: {', '.join(sorted(GAMES))}")

@@ -57,14 +57,22 @@ from casino_core.games._mines import (
 )
 from casino_core.games._plinko import PLINKO, PlinkoBet, PlinkoGame, PlinkoOutcome, PlinkoRules
 from casino_core.games._records import (
+    CrashRecordV1,
+    CrashRecordV2,
     Difference,
     RecordCheck,
+    RevealLine,
+    SeededRecordV1,
+    SeededRecordV2,
     VerifySummary,
     format_multiplier,
     make_crash_record,
     make_record,
+    record_schema,
+    validate_line,
     verify_lines,
     verify_record,
+    verify_reveal,
 )
 from casino_core.games._registry import GAMES, get_game, register_game
 from casino_core.games._roulette import (
@@ -100,6 +108,8 @@ __all__ = [
     "CrashBet",
     "CrashGame",
     "CrashOutcome",
+    "CrashRecordV1",
+    "CrashRecordV2",
     "CrashRoundResult",
     "CrashRules",
     "DiceBet",
@@ -141,6 +151,7 @@ __all__ = [
     "PlinkoRules",
     "RecordCheck",
     "Reveal",
+    "RevealLine",
     "RouletteBet",
     "RouletteBetKind",
     "RouletteGame",
@@ -148,6 +159,8 @@ __all__ = [
     "RouletteRules",
     "RouletteVariant",
     "RouletteWager",
+    "SeededRecordV1",
+    "SeededRecordV2",
     "VerifySummary",
     "WheelBet",
     "WheelGame",
@@ -161,8 +174,11 @@ __all__ = [
     "par_sheet",
     "payout_minor",
     "range_probability",
+    "record_schema",
     "register_game",
+    "validate_line",
     "validate_model",
     "verify_lines",
     "verify_record",
+    "verify_reveal",
 ]

@@ -1,4 +1,5 @@
-"""Round record v1: one JSON object per line, recomputed from revealed seeds by anyone.
+"""Round records v1 and v2 and reveal lines: one JSON object per line, recomputed from
+revealed seeds by anyone.
 
 A seeded round::
 
@@ -17,7 +18,17 @@ Decimal values may be JSON numbers or strings; they are compared as decimals. Th
 matches when it equals the exact one, or, when the exact multiplier has no finite decimal
 expansion (several roulette bets), when it is written as ``"p/q"`` or as the exact value
 rounded down to at least 8 decimals. Every check reports each field that differs with the
-recorded and the recomputed value. See docs/auditors.md.
+recorded and the recomputed value.
+
+Round record v2 (what a casino exports) adds ``round_id``, ``player_id``, ``mode``,
+``currency``, ``decimals``, ``stake`` and ``payout`` (minor units as decimal integer
+strings), and requires ``placed_at`` and (seeded games) ``server_seed_hash``; optional chain
+fields ``chain_seq``, ``chain_prev``, ``chain_hash``. Its check adds
+``payout == floor(stake x multiplier)`` for the recomputed multiplier (0 with no
+multiplier). A reveal line (``"kind": "reveal"``) gives a seed pair's revealed seed, its
+commitment and ``nonces_used``. Every line is validated by its pydantic model (the published
+JSON Schema is generated from the same models), after the bounded JSON reader. See
+docs/auditors.md.
 """
 
 from __future__ import annotations
@@ -31,12 +42,28 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Final, Protocol
+from importlib import resources
+from typing import Annotated, Any, Final, Literal, Protocol, Self
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    ValidationError,
+    ValidationInfo,
+    WithJsonSchema,
+    model_validator,
+)
+from pydantic.json_schema import GenerateJsonSchema, JsonSchemaValue, models_json_schema
+from pydantic_core import core_schema
 
 from casino_core._bounds import MAX_SEED_TEXT, bounded_decimal, check_nesting, load_json
 from casino_core.errors import CasinoError, InvalidInput
 from casino_core.fairness import (
     DEFAULT_CRASH_EDGE,
+    MAX_NONCE,
     CrashScheme,
     Scheme,
     commitment_of,
@@ -45,31 +72,42 @@ from casino_core.fairness import (
     validate_nonce,
     verify_commitment,
 )
-from casino_core.games._core import Game, Outcome, floor_to_decimals
+from casino_core.games._core import Game, Outcome, floor_to_decimals, payout_minor
 from casino_core.games._registry import get_game
 from casino_core.games._tables import to_fraction
 
 __all__ = [
     "RECORD_FIELDS",
+    "RECORD_V2_FIELDS",
     "RECORD_VERSION",
+    "RECORD_VERSIONS",
+    "CrashRecordV1",
+    "CrashRecordV2",
     "Difference",
     "RecordCheck",
+    "RevealLine",
     "RulesCatalog",
+    "SeededRecordV1",
+    "SeededRecordV2",
     "VerifySummary",
     "format_multiplier",
     "make_crash_record",
     "make_record",
     "parse_timestamp",
+    "record_schema",
+    "schema_text",
+    "shipped_schema",
+    "validate_line",
     "verify_lines",
     "verify_record",
+    "verify_reveal",
 ]
 
 RECORD_VERSION: Final = 1
+RECORD_VERSIONS: Final = (1, 2)
 MISSING: Final = "(missing)"
 MIN_ROUNDED_DECIMALS: Final = 8
 _NUMBER: Final = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?")
-_REQUIRED_SEEDED: Final = ("game", "scheme", "server_seed", "client_seed", "nonce", "result")
-_REQUIRED_CRASH: Final = ("game", "scheme", "game_hash", "salt", "result")
 RECORD_FIELDS: Final = (
     "version",
     "game",
@@ -90,9 +128,20 @@ RECORD_FIELDS: Final = (
     "rules_fingerprint",
 )
 """Every field of round record v1, in the order the docs list them."""
-_FINGERPRINT: Final = re.compile(r"[0-9a-f]{64}")
-_KNOWN: Final = frozenset(RECORD_FIELDS)
-_TIMESTAMPS: Final = ("placed_at", "seed_revealed_at")
+RECORD_V2_FIELDS: Final = (
+    *RECORD_FIELDS,
+    "round_id",
+    "player_id",
+    "mode",
+    "currency",
+    "decimals",
+    "stake",
+    "payout",
+    "chain_seq",
+    "chain_prev",
+    "chain_hash",
+)
+"""Every field of round record v2: those of v1, then what v2 adds (see the docs)."""
 
 
 def _terminates(value: Fraction) -> bool:
@@ -189,6 +238,271 @@ def _multiplier_matches(recorded: object, exact: Fraction) -> bool:
     return places >= MIN_ROUNDED_DECIMALS and floor_to_decimals(exact, places) == value
 
 
+# -- the published models (round record v1, v2 and the v2 reveal line) -------------------
+
+
+def _timestamp_field(value: str, info: ValidationInfo) -> str:
+    parse_timestamp(value, info.field_name or "timestamp")
+    return value
+
+
+_Text = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+_Id = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+_SeedText = Annotated[str, StringConstraints(min_length=1, max_length=MAX_SEED_TEXT)]
+_Hex64 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
+_Minor = Annotated[str, StringConstraints(pattern=r"^(0|[1-9][0-9]{0,35})$")]
+"""Minor units as a decimal integer string, 0 .. 10^36 - 1 (a JS reader needs BigInt)."""
+_Timestamp = Annotated[
+    str,
+    StringConstraints(max_length=64),
+    AfterValidator(_timestamp_field),
+    WithJsonSchema({"type": "string", "format": "date-time", "maxLength": 64}),
+]
+_Object = Annotated[dict[str, Any], Field(strict=False)]
+_Decimalish = Annotated[
+    Any,
+    WithJsonSchema(
+        {
+            "anyOf": [
+                {"type": "number"},
+                {"type": "string", "pattern": r"^-?[0-9]+(\.[0-9]+)?$|^[0-9]+/[0-9]+$"},
+            ]
+        }
+    ),
+]
+_SeededGame = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64),
+    WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 64, "not": {"const": "crash"}}),
+]
+_OFFERING: Final = ("offering_id", "offering_version", "rules_fingerprint")
+_CHAIN: Final = ("chain_seq", "chain_prev", "chain_hash")
+
+
+def _together(model: BaseModel, names: tuple[str, ...]) -> None:
+    given = model.model_fields_set  # optional fields are never null: given means present
+    present = [n for n in names if n in given]
+    if present and len(present) != len(names):
+        raise InvalidInput(f"{', '.join(names[:-1])} and {names[-1]} come together")
+
+
+class _RecordModel(BaseModel):
+    """Fields every round record has. Optional fields are absent, never ``null``."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, hide_input_in_errors=True)
+
+    game: _Text
+    scheme: _Text
+    params: Annotated[_Object | None, WithJsonSchema({"type": ["object", "null"]})] = None
+    result: _Object
+    multiplier: _Decimalish = None
+    placed_at: _Timestamp | None = None
+    seed_revealed_at: _Timestamp | None = None
+    offering_id: _Text | None = None
+    offering_version: Annotated[int, Field(ge=1, le=10**9)] | None = None
+    rules_fingerprint: _Hex64 | None = None
+
+    @model_validator(mode="after")
+    def _offering(self) -> Self:
+        """The offering fields come together (``Catalog.check_record`` compares them)."""
+        _together(self, _OFFERING)
+        return self
+
+    @model_validator(mode="before")
+    @classmethod
+    def _no_nulls(cls, data: Any) -> Any:
+        if isinstance(data, Mapping):
+            for key, value in data.items():
+                if value is None and key != "params":  # null params: {} (as v1 always read)
+                    raise InvalidInput(f"{key}: must not be null (leave an optional field out)")
+        return data
+
+
+class SeededRecordV1(_RecordModel):
+    """Round record v1 of a seeded game (every game but crash)."""
+
+    model_config = ConfigDict(title="SeededRecordV1")
+
+    version: Literal[1]
+    game: _SeededGame
+    server_seed: _SeedText
+    server_seed_hash: _SeedText | None = None
+    client_seed: _SeedText
+    nonce: Annotated[int, Field(ge=0, le=MAX_NONCE)]
+
+
+class CrashRecordV1(_RecordModel):
+    """Round record v1 of one crash bet: the game hash and salt instead of seeds and nonce."""
+
+    model_config = ConfigDict(title="CrashRecordV1")
+
+    version: Literal[1]
+    game: Literal["crash"]
+    game_hash: _SeedText
+    salt: _SeedText
+
+
+class _V2(BaseModel):
+    """What round record v2 adds to v1 (see the module docstring)."""
+
+    version: Literal[2]
+    kind: Literal["round"] | None = None
+    round_id: _Id
+    player_id: _Id
+    mode: Literal["real", "demo"]
+    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,11}$")]
+    decimals: Annotated[int, Field(ge=0, le=18)]
+    stake: _Minor
+    payout: _Minor
+    placed_at: _Timestamp
+    chain_seq: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
+    chain_prev: _Hex64 | None = None
+    chain_hash: _Hex64 | None = None
+
+    @model_validator(mode="after")
+    def _chain(self) -> Self:
+        _together(self, _CHAIN)
+        return self
+
+
+class SeededRecordV2(_V2, SeededRecordV1):
+    """Round record v2 of a seeded game: v1 plus ids, money and the commitment."""
+
+    model_config = ConfigDict(title="SeededRecordV2")
+
+    version: Literal[2]  # type: ignore[assignment]  # v2 narrows the version
+    server_seed_hash: _Hex64
+
+
+class CrashRecordV2(_V2, CrashRecordV1):
+    """Round record v2 of one crash bet (round id: the bet id; offering id: the table id)."""
+
+    model_config = ConfigDict(title="CrashRecordV2")
+
+    version: Literal[2]  # type: ignore[assignment]  # v2 narrows the version
+    offering_id: _Text
+
+    @model_validator(mode="after")
+    def _offering(self) -> Self:
+        """A crash bet names its table as offering_id, with no version or fingerprint."""
+        for name in _OFFERING[1:]:
+            if name in self.model_fields_set:
+                raise InvalidInput(f"{name}: a crash record names its table only (offering_id)")
+        return self
+
+
+class RevealLine(BaseModel):
+    """A seed pair's reveal line (export v2): one per revealed pair, after its rounds."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, hide_input_in_errors=True, title="RevealLine"
+    )
+
+    kind: Literal["reveal"]
+    version: Literal[2]
+    player_id: _Id
+    server_seed_hash: _Hex64
+    server_seed: _SeedText
+    client_seed: _SeedText
+    scheme: _Text
+    nonces_used: Annotated[int, Field(ge=0, le=MAX_NONCE)]
+    revealed_at: _Timestamp
+
+
+def _error_text(error: Mapping[str, Any], version: int) -> str:
+    """One pydantic error in the records' style: ``field: what is wrong``."""
+    where = ".".join(str(part) for part in error["loc"])
+    cause = (error.get("ctx") or {}).get("error")
+    if isinstance(cause, CasinoError):
+        return cause.message
+    kind = error["type"]
+    if kind == "missing":
+        message = "missing"
+    elif kind == "extra_forbidden":
+        message = f"not a field of round record v{version}"
+    else:
+        message = str(error["msg"])
+    return f"{where}: {message}" if where else message
+
+
+def validate_line(line: Mapping[str, Any]) -> _RecordModel | RevealLine:
+    """Validate one parsed export line by its model: a round record v1 or v2 (seeded or
+    crash) or a reveal line; :class:`InvalidInput` naming the first field that is wrong.
+
+    The line must already be within the bounds (:func:`casino_core._bounds.load_json` for
+    text; nesting is checked here), so no model ever sees an unbounded value.
+    """
+    if not isinstance(line, Mapping):
+        raise InvalidInput("a round record is a JSON object")
+    if not all(isinstance(key, str) for key in line):
+        raise InvalidInput("a round record's keys are strings")
+    check_nesting(line, "a round record")
+    model: type[_RecordModel] | type[RevealLine]
+    if line.get("kind") == "reveal":
+        model, version = RevealLine, 2
+    else:
+        model = _record_model(line)
+        version = int(line["version"])
+    try:
+        return model.model_validate(dict(line))
+    except ValidationError as exc:
+        raise InvalidInput(_error_text(exc.errors()[0], version)) from None
+
+
+def record_schema(version: int = 2) -> dict[str, Any]:
+    """The JSON Schema (draft 2020-12) of a line of an export: round record v1 (seeded or
+    crash) for ``version=1``; for 2 a round record v2 or a reveal line. The files shipped
+    beside this module (``record-v1.schema.json``, ``record-v2.schema.json``) hold it."""
+    if version not in RECORD_VERSIONS:
+        raise InvalidInput(f"version: must be 1 or 2, got {version!r}")
+    models: list[type[BaseModel]] = (
+        [SeededRecordV1, CrashRecordV1]
+        if version == 1
+        else [SeededRecordV2, CrashRecordV2, RevealLine]
+    )
+    refs, defs = models_json_schema(
+        [(m, "validation") for m in models],
+        ref_template="#/$defs/{model}",
+        schema_generator=_NoNullSchema,
+    )
+    title = "round record v1" if version == 1 else "round record v2 or seed-pair reveal line"
+    return {
+        "$schema": "https://json-schema.org/draft/2020-12/schema",
+        "$id": f"https://casino-core.invalid/schema/record-v{version}.schema.json",
+        "title": f"casino_core {title}",
+        "description": (
+            "One line of a casino_core export (JSON Lines). Amounts are minor units as decimal "
+            "integer strings; optional fields are absent, never null. See docs/auditors.md."
+        ),
+        "oneOf": [refs[(m, "validation")] for m in models],
+        "$defs": defs["$defs"],
+    }
+
+
+def schema_text(version: int = 2) -> str:
+    """:func:`record_schema` as the shipped file holds it (indented JSON, sorted keys)."""
+    return json.dumps(record_schema(version), indent=2, sort_keys=True) + "\n"
+
+
+def shipped_schema(version: int = 2) -> str:
+    """The JSON Schema file shipped in the package for record ``version`` (1 or 2):
+    ``casino_core/games/data/record-v{version}.schema.json`` (``casino-core schema``)."""
+    if version not in RECORD_VERSIONS:
+        raise InvalidInput(f"version: must be 1 or 2, got {version!r}")
+    name = f"data/record-v{version}.schema.json"
+    return resources.files("casino_core.games").joinpath(name).read_text(encoding="utf-8")
+
+
+class _NoNullSchema(GenerateJsonSchema):
+    """Optional fields are left out of a record, never written as null: schema them so."""
+
+    def nullable_schema(self, schema: core_schema.NullableSchema) -> JsonSchemaValue:
+        return self.generate_inner(schema["schema"])
+
+    def default_schema(self, schema: core_schema.WithDefaultSchema) -> JsonSchemaValue:
+        return self.generate_inner(schema["schema"])
+
+
 @dataclass(frozen=True, slots=True)
 class Difference:
     """One field whose recorded value is not what recomputing the round gives."""
@@ -214,6 +528,7 @@ class RecordCheck:
     differences: tuple[Difference, ...] = ()
     error: str | None = None
     multiplier: Fraction | None = None  # the recomputed one, when the record determines it
+    kind: str = "round"  # or "reveal": a seed pair's reveal line (export v2)
 
     @property
     def status(self) -> str:
@@ -227,6 +542,8 @@ class RecordCheck:
 
     def as_dict(self) -> dict[str, object]:
         out: dict[str, object] = {"line": self.line, "status": self.status, "game": self.game}
+        if self.kind != "round":
+            out["kind"] = self.kind
         if self.error is not None:
             out["error"] = self.error
         out["differences"] = [d.as_dict() for d in self.differences]
@@ -235,7 +552,12 @@ class RecordCheck:
 
 @dataclass(slots=True)
 class VerifySummary:
-    """Running counts of a verification; ``exit_code`` is the CLI's (0, 1 or 2)."""
+    """Running counts of a verification; ``exit_code`` is the CLI's (0, 1 or 2).
+
+    ``total``, ``matched``, ``mismatched`` and ``malformed`` count round records (and lines
+    that are neither a record nor a reveal line); ``reveals`` counts well-formed reveal
+    lines, ``reveals_mismatched`` those whose seed does not hash to their commitment.
+    """
 
     total: int = 0
     matched: int = 0
@@ -243,8 +565,14 @@ class VerifySummary:
     malformed: int = 0
     first_malformed: str | None = None
     by_game: dict[str, int] = field(default_factory=dict)
+    reveals: int = 0
+    reveals_mismatched: int = 0
 
     def add(self, check: RecordCheck) -> None:
+        if check.kind == "reveal" and check.error is None:
+            self.reveals += 1
+            self.reveals_mismatched += bool(check.differences)
+            return
         self.total += 1
         if check.error is not None:
             self.malformed += 1
@@ -261,7 +589,7 @@ class VerifySummary:
     def exit_code(self) -> int:
         if self.malformed:
             return 2
-        return 1 if self.mismatched else 0
+        return 1 if self.mismatched or self.reveals_mismatched else 0
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -270,6 +598,8 @@ class VerifySummary:
             "mismatched": self.mismatched,
             "malformed": self.malformed,
             "by_game": dict(sorted(self.by_game.items())),
+            "reveals": self.reveals,
+            "reveals_mismatched": self.reveals_mismatched,
         }
 
 
@@ -314,47 +644,26 @@ def _parse(game_name: str, game: Game[Any, Any, Any], params: Mapping[str, Any])
     return _parse_cached(game_name, id(game), key)
 
 
-def _check_fields(record: Mapping[str, Any], required: Iterable[str]) -> dict[str, Any]:
+def _record_version(record: Mapping[str, Any]) -> int:
     version = record.get("version")
-    if type(version) is not int or version != RECORD_VERSION:
-        raise InvalidInput(f"version: must be {RECORD_VERSION}, got {version!r}")
-    unknown = sorted(set(record) - _KNOWN)
-    if unknown:
-        raise InvalidInput(f"{unknown[0]}: not a field of round record v{RECORD_VERSION}")
-    for key in required:
-        if key not in record:
-            raise InvalidInput(f"{key}: missing")
-    for key in _TIMESTAMPS:
-        if key in record:
-            parse_timestamp(record[key], key)
-    _check_offering(record)
-    params = record.get("params")
-    if params is None:
-        params = {}
-    if not isinstance(params, Mapping):
-        raise InvalidInput("params: must be an object")
-    if not isinstance(record["result"], Mapping):
-        raise InvalidInput("result: must be an object")
-    return dict(params)
+    if type(version) is not int or version not in RECORD_VERSIONS:
+        raise InvalidInput(f"version: must be 1 or 2, got {version!r}")
+    return version
 
 
-def _check_offering(record: Mapping[str, Any]) -> None:
-    """The optional offering fields come together, well formed (``Catalog.check_record``
-    compares them with the published catalog)."""
-    present = [k for k in ("offering_id", "offering_version", "rules_fingerprint") if k in record]
-    if not present:
-        return
-    if len(present) != 3:
-        raise InvalidInput("offering_id, offering_version and rules_fingerprint come together")
-    oid, version, fingerprint = (
-        record["offering_id"], record["offering_version"], record["rules_fingerprint"]
-    )  # fmt: skip
-    if not isinstance(oid, str) or not 1 <= len(oid) <= 64:
-        raise InvalidInput("offering_id: must be a string of 1-64 characters")
-    if type(version) is not int or not 1 <= version <= 10**9:
-        raise InvalidInput("offering_version: must be an integer >= 1")
-    if not isinstance(fingerprint, str) or not _FINGERPRINT.fullmatch(fingerprint):
-        raise InvalidInput("rules_fingerprint: must be 64 lowercase hex characters")
+def _record_model(record: Mapping[str, Any]) -> type[_RecordModel]:
+    """The model a record line is validated by: its version, seeded or crash."""
+    crash = record.get("game") == "crash"
+    if _record_version(record) == 1:
+        return CrashRecordV1 if crash else SeededRecordV1
+    return CrashRecordV2 if crash else SeededRecordV2
+
+
+def _check_fields(record: Mapping[str, Any]) -> dict[str, Any]:
+    """Validate ``record`` by its pydantic model (see :func:`validate_line`); its params."""
+    model = validate_line(record)
+    params = model.params if isinstance(model, _RecordModel) else None
+    return {} if params is None else dict(params)
 
 
 def parse_timestamp(value: object, field_name: str = "timestamp") -> datetime:
@@ -443,37 +752,69 @@ class RulesCatalog(Protocol):
 def verify_record(
     record: Mapping[str, Any], line: int = 0, *, catalog: RulesCatalog | None = None
 ) -> RecordCheck:
-    """Recompute one parsed record; :class:`InvalidInput` if it is malformed.
+    """Recompute one parsed record (v1 or v2); :class:`InvalidInput` if it is malformed.
 
-    Checks the commitment (when ``server_seed_hash`` is given), every key of ``result`` and
-    the ``multiplier`` (when given). Games come from the registry, so any registered game
-    verifies; crash records are recomputed with :func:`~casino_core.fairness.crash_point`.
-    With the operator's published ``catalog``, a seeded record must also name an offering
-    version of it whose rules are exactly the record's (its differences are reported like
-    any other: a record played under rules the operator did not publish is a mismatch).
+    The record is validated by its published model first (:func:`validate_line`). Checks the
+    commitment (when ``server_seed_hash`` is given), every key of ``result`` and the
+    ``multiplier`` (when given). On a v2 record also the money: ``payout`` must be
+    ``floor(stake x multiplier)`` for the recomputed multiplier exactly (0 when the record
+    carries no multiplier: a forfeited round pays nothing), else a ``payout`` difference.
+    Games come from the registry, so any registered game verifies; crash records are
+    recomputed with :func:`~casino_core.fairness.crash_point`. With the operator's published
+    ``catalog``, a seeded record must also name an offering version of it whose rules are
+    exactly the record's (its differences are reported like any other: a record played
+    under rules the operator did not publish is a mismatch).
     """
-    if not isinstance(record, Mapping):
-        raise InvalidInput("a round record is a JSON object")
-    if not all(isinstance(key, str) for key in record):
-        raise InvalidInput("a round record's keys are strings")
-    check_nesting(record, "a round record")
-    game = record.get("game")
-    if game == "crash":
-        params = _check_fields(record, _REQUIRED_CRASH)
-        for key in ("server_seed", "server_seed_hash", "client_seed", "nonce"):
+    if isinstance(record, Mapping) and record.get("kind") == "reveal":
+        raise InvalidInput("kind: a reveal line, not a round record (see verify_reveal)")
+    if isinstance(record, Mapping) and isinstance(record.get("game"), str):
+        other = _CRASH_ONLY if record["game"] != "crash" else _SEEDED_ONLY
+        for key in other:
             if key in record:
-                raise InvalidInput(f"{key}: a crash record carries game_hash and salt instead")
+                raise InvalidInput(
+                    f"{key}: only crash records carry {key}"
+                    if record["game"] != "crash"
+                    else f"{key}: a crash record carries game_hash and salt instead"
+                )
+    params = _check_fields(record)
+    game = record["game"]
+    if game == "crash":
         diffs, multiplier = _verify_crash(record, params)
     else:
-        params = _check_fields(record, _REQUIRED_SEEDED)
-        for key in ("game_hash", "salt"):
-            if key in record:
-                raise InvalidInput(f"{key}: only crash records carry {key}")
         diffs, multiplier = _verify_seeded(record, params)
         if catalog is not None:
             diffs.extend(Difference(*d) for d in catalog.check_record(record))
-    name = game if isinstance(game, str) else None
-    return RecordCheck(line, name, tuple(diffs), multiplier=multiplier)
+    if record["version"] == 2:
+        diffs.extend(_money_differences(record, multiplier))
+    return RecordCheck(line, game, tuple(diffs), multiplier=multiplier)
+
+
+_CRASH_ONLY: Final = ("game_hash", "salt")
+_SEEDED_ONLY: Final = ("server_seed", "server_seed_hash", "client_seed", "nonce")
+
+
+def _money_differences(record: Mapping[str, Any], exact: Fraction | None) -> list[Difference]:
+    """A v2 record's payout against ``floor(stake x multiplier)`` (0 with no multiplier)."""
+    stake, payout = int(record["stake"]), int(record["payout"])
+    due = 0 if exact is None or "multiplier" not in record else payout_minor(stake, exact)
+    return [] if payout == due else [Difference("payout", record["payout"], str(due))]
+
+
+def verify_reveal(line: Mapping[str, Any], number: int = 0) -> RecordCheck:
+    """Check one reveal line (export v2): well formed, and its revealed ``server_seed``
+    hashes to its ``server_seed_hash`` (else a ``server_seed_hash`` difference). That the
+    pair's rounds are all present is a check over the whole export (``audit verify``)."""
+    reveal = validate_line(line)
+    assert isinstance(reveal, RevealLine)
+    Scheme.parse(reveal.scheme)
+    diffs: tuple[Difference, ...] = ()
+    if not verify_commitment(reveal.server_seed, reveal.server_seed_hash):
+        diffs = (
+            Difference(
+                "server_seed_hash", reveal.server_seed_hash, commitment_of(reveal.server_seed)
+            ),
+        )
+    return RecordCheck(number, None, diffs, kind="reveal")
 
 
 def verify_lines(
@@ -481,8 +822,10 @@ def verify_lines(
 ) -> Iterator[RecordCheck]:
     """Verify JSON Lines one at a time (flat memory); blank lines are skipped.
 
-    A line that is not a valid record yields a ``malformed`` check whose error names the line
-    number (counted from ``start``) and the field. Lines are parsed by
+    Round records are checked by :func:`verify_record`, reveal lines (``"kind":
+    "reveal"``) by :func:`verify_reveal` (their checks have ``kind == "reveal"``). A line
+    that is neither yields a ``malformed`` check whose error names the line number (counted
+    from ``start``) and the field. Lines are parsed by
     :func:`casino_core._bounds.load_json`: duplicate keys, NaN / Infinity, nesting deeper
     than 32 and lines over 1 MiB are malformed.
     ``catalog``: see :func:`verify_record`.
@@ -492,7 +835,11 @@ def verify_lines(
             text = raw.decode() if isinstance(raw, bytes) else raw
             if not text.strip():
                 continue
-            yield verify_record(load_json(text, "record"), number, catalog=catalog)
+            line = load_json(text, "record")
+            if isinstance(line, Mapping) and line.get("kind") == "reveal":
+                yield verify_reveal(line, number)
+            else:
+                yield verify_record(line, number, catalog=catalog)
         except (CasinoError, ValueError, TypeError) as exc:
             message = exc.message if isinstance(exc, CasinoError) else f"{exc}"
             yield RecordCheck(number, None, error=f"line {number}: {message}")

@@ -13,6 +13,7 @@ catalog, with a journal that reconciles.
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -341,6 +342,15 @@ def casino_state_machine(
             checks = list(verify_lines(export.jsonl().splitlines(), catalog=self.casino.catalog()))
             bad = [c.as_dict() for c in checks if not c.ok]
             assert not bad, bad
+            # one reveal line per revealed pair, counting every nonce the pair handed out
+            used = Counter(
+                str(r["server_seed_hash"])
+                for r in (*export.records, *export.void)
+                if r["game"] != "crash"
+            )
+            for reveal in export.reveals:
+                assert reveal["nonces_used"] == used.pop(str(reveal["server_seed_hash"]), 0)
+            assert not used, used
             assert self.casino.wallet.reconcile(self.op).ok
 
     return CasinoConformance

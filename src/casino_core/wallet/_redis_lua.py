@@ -299,10 +299,12 @@ CASINO_ROTATE = r"""
 -- KEYS: 1 active seed pair, 2 the player's revealed seeds
 -- ARGV: 1 pair no, 2 nonce, 3 revealed seed, 4 micros, 5... the new pair's field, value ...
 -- Returns {'ok'}, {'retry'} (the pair moved since it was read) or {'busy'} (a round open).
-local p = redis.call('HMGET', KEYS[1], 'no', 'nonce', 'open')
+local p = redis.call('HMGET', KEYS[1], 'no', 'nonce', 'open', 'hash', 'client', 'scheme')
 if p[1] ~= ARGV[1] or p[2] ~= ARGV[2] then return {'retry'} end
 if tonumber(p[3] or '0') > 0 then return {'busy'} end
-redis.call('HSET', KEYS[2], ARGV[1] .. ':seed', ARGV[3], ARGV[1] .. ':at', ARGV[4])
+local n = ARGV[1] .. ':'
+redis.call('HSET', KEYS[2], n .. 'seed', ARGV[3], n .. 'at', ARGV[4], n .. 'hash', p[4],
+  n .. 'client', p[5], n .. 'scheme', p[6], n .. 'nonce', p[2])
 local fields = {}
 for i = 5, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[1], unpack(fields))

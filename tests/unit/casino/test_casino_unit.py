@@ -80,6 +80,7 @@ def test_public_names_are_pinned() -> None:
         "SeedCipher",
         "SeedInfo",
         "SeedKeys",
+        "SeedReveal",
         "SeedRotation",
     ]
 

@@ -147,7 +147,8 @@ class TestMalformed:
         [
             ("{not json", "not valid JSON"),
             ("[1, 2]", "JSON object"),
-            (json.dumps({**_wheel(), "version": 2}), "version"),
+            (json.dumps({**_wheel(), "version": 3}), "version"),
+            (json.dumps({**_wheel(), "version": 2}), "placed_at: missing"),
             (json.dumps({k: v for k, v in _wheel().items() if k != "nonce"}), "nonce: missing"),
             (json.dumps(_wheel(nonce=-1)), "nonce"),
             (json.dumps(_wheel(nonce=True)), "nonce"),

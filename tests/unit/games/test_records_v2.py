@@ -1,0 +1,265 @@
+"""Round record v2 and the reveal line: the models, the money check, the shipped schema."""
+
+from __future__ import annotations
+
+import json
+from fractions import Fraction
+from typing import Any
+
+import pytest
+
+from casino_core.errors import InvalidInput
+from casino_core.fairness import commitment_of
+from casino_core.games import make_crash_record, make_record, verify_lines, verify_record
+from casino_core.games._records import (
+    CrashRecordV2,
+    RevealLine,
+    SeededRecordV1,
+    SeededRecordV2,
+    VerifySummary,
+    record_schema,
+    schema_text,
+    shipped_schema,
+    validate_line,
+    verify_reveal,
+)
+
+SERVER = "18e93f4a7b5b58d2569765766d1b6c3296bbd8430d6f20249044d72f14720159"
+GAME_HASH = "f3f8e3ea2b0c0f0d86f4b7f3b7d7a0c1a9b5c3d2e1f0a9b8c7d6e5f4a3b2c1d0"
+V2_EXTRA = {
+    "version": 2,
+    "round_id": "r-1",
+    "player_id": "alice",
+    "mode": "real",
+    "currency": "USD",
+    "decimals": 2,
+    "placed_at": "2026-11-23T15:04:05.123456Z",
+}
+
+
+def _wheel_v2(**changes: Any) -> dict[str, Any]:
+    """A wheel round (multiplier 1.2) staked 1,001 minor units: payout floor(1201.2) = 1201."""
+    record = make_record("wheel", "stake", SERVER, "bb62964774", 1, {"segments": 10})
+    record.update(V2_EXTRA, stake="1001", payout="1201")
+    record.update(changes)
+    return record
+
+
+def _crash_v2(**changes: Any) -> dict[str, Any]:
+    record = make_crash_record("stake_crash", GAME_HASH, "salt", target=Fraction(101, 100))
+    won = record["multiplier"] != "0"
+    record.update(V2_EXTRA, offering_id="table-1", stake="500", payout="505" if won else "0")
+    record.update(changes)
+    return record
+
+
+def _reveal(**changes: Any) -> dict[str, Any]:
+    line: dict[str, Any] = {
+        "kind": "reveal",
+        "version": 2,
+        "player_id": "alice",
+        "server_seed_hash": commitment_of(SERVER),
+        "server_seed": SERVER,
+        "client_seed": "bb62964774",
+        "scheme": "stake",
+        "nonces_used": 2,
+        "revealed_at": "2026-11-23T16:00:00Z",
+    }
+    line.update(changes)
+    return line
+
+
+class TestVerifyV2:
+    def test_an_honest_record_matches(self) -> None:
+        """v2 carries v1's fields plus ids and money; payout = floor(stake x 1.2)."""
+        assert verify_record(_wheel_v2()).ok
+        assert verify_record(_wheel_v2(kind="round")).ok
+
+    @pytest.mark.parametrize(
+        ("changes", "expected"),
+        [
+            ({"payout": "1202"}, "1201"),  # the payout raised by one minor unit
+            ({"stake": "1002"}, "1202"),  # the stake edited: floor(1002 x 1.2) = 1202
+            ({"stake": "0"}, "0"),
+        ],
+    )
+    def test_wrong_money_is_a_payout_difference(
+        self, changes: dict[str, str], expected: str
+    ) -> None:
+        """A stake or payout that breaks payout = floor(stake x multiplier) is named."""
+        record = _wheel_v2(**changes)
+        check = verify_record(record)
+        assert [d.as_dict() for d in check.differences] == [
+            {"field": "payout", "recorded": record["payout"], "expected": expected}
+        ]
+
+    def test_an_edited_multiplier_is_named_and_the_payout_still_checked(self) -> None:
+        """The payout is checked against the recomputed multiplier, not the recorded one."""
+        check = verify_record(_wheel_v2(multiplier="1.5"))
+        assert [d.field for d in check.differences] == ["multiplier"]
+        both = verify_record(_wheel_v2(multiplier="1.5", payout="1501"))
+        assert [d.field for d in both.differences] == ["multiplier", "payout"]
+
+    def test_no_multiplier_means_nothing_paid(self) -> None:
+        """A forfeited round carries no multiplier: its payout must be 0."""
+        record = _wheel_v2(payout="0")
+        del record["multiplier"]
+        assert verify_record(record).ok
+        record["payout"] = "1"
+        assert [d.field for d in verify_record(record).differences] == ["payout"]
+
+    def test_amounts_up_to_10_to_the_36(self) -> None:
+        """The largest amounts are checked exactly (no float on the way)."""
+        stake = (10**36 - 1) * 5 // 6
+        payout = stake * 6 // 5
+        assert len(str(payout)) == 36
+        assert verify_record(_wheel_v2(stake=str(stake), payout=str(payout))).ok
+        assert not verify_record(_wheel_v2(stake=str(stake), payout=str(payout - 1))).ok
+        with pytest.raises(InvalidInput, match="payout"):
+            verify_record(_wheel_v2(stake=str(stake), payout=str(10**36)))
+
+    def test_crash_v2(self) -> None:
+        """A crash bet's v2 record: table id as offering_id, money checked the same way."""
+        record = _crash_v2()
+        assert verify_record(record).ok
+        wrong = str(int(record["payout"]) + 1)
+        assert [d.field for d in verify_record({**record, "payout": wrong}).differences] == [
+            "payout"
+        ]
+
+    def test_v1_still_verifies(self) -> None:
+        """Records v1 are read as before: no money fields, none required."""
+        record = make_record("wheel", "stake", SERVER, "bb62964774", 1, {"segments": 10})
+        assert verify_record(record).ok
+        assert isinstance(validate_line(record), SeededRecordV1)
+
+
+class TestModels:
+    @pytest.mark.parametrize(
+        ("changes", "message"),
+        [
+            ({"stake": 1001}, "stake: Input should be a valid string"),
+            ({"stake": "01001"}, "stake: String should match pattern"),
+            ({"stake": "1" * 37}, "stake: String should match pattern"),
+            ({"payout": "-1"}, "payout: String should match pattern"),
+            ({"mode": "fun"}, "mode: Input should be 'real' or 'demo'"),
+            ({"currency": "usd"}, "currency: String should match pattern"),
+            ({"decimals": True}, "decimals: Input should be a valid integer"),
+            ({"decimals": 19}, "decimals: Input should be less than or equal to 18"),
+            ({"server_seed_hash": "ab"}, "server_seed_hash: String should match pattern"),
+            ({"placed_at": "yesterday"}, "placed_at: not an ISO 8601 timestamp"),
+            ({"seed_revealed_at": None}, "seed_revealed_at: must not be null"),
+            ({"kind": "other"}, "kind: Input should be 'round'"),
+            ({"chain_seq": 1}, "chain_seq, chain_prev and chain_hash come together"),
+            ({"offering_id": "x"}, "come together"),
+            ({"surprise": 1}, "surprise: not a field of round record v2"),
+        ],
+    )
+    def test_bad_fields_are_named(self, changes: dict[str, Any], message: str) -> None:
+        """Every v2 field is validated by the model; the error names the field."""
+        with pytest.raises(InvalidInput, match=message.replace("(", r"\(")):
+            verify_record(_wheel_v2(**changes))
+
+    @pytest.mark.parametrize(
+        "field", ["round_id", "player_id", "mode", "currency", "stake", "payout", "placed_at"]
+    )
+    def test_required_v2_fields(self, field: str) -> None:
+        """Leaving out a v2 field is malformed."""
+        record = _wheel_v2()
+        del record[field]
+        with pytest.raises(InvalidInput, match=f"{field}: missing"):
+            verify_record(record)
+
+    def test_chain_fields_are_accepted(self) -> None:
+        """The chain fields validate (the chain itself is checked elsewhere)."""
+        record = _wheel_v2(chain_seq=1, chain_prev="0" * 64, chain_hash="a" * 64)
+        assert isinstance(validate_line(record), SeededRecordV2)
+        assert verify_record(record).ok
+
+    def test_crash_v2_names_its_table_only(self) -> None:
+        """A crash v2 record needs offering_id (its table) and no version or fingerprint."""
+        assert isinstance(validate_line(_crash_v2()), CrashRecordV2)
+        record = _crash_v2()
+        del record["offering_id"]
+        with pytest.raises(InvalidInput, match="offering_id: missing"):
+            verify_record(record)
+        with pytest.raises(InvalidInput, match="offering_version: a crash record names"):
+            verify_record(_crash_v2(offering_version=1))
+
+
+class TestRevealLines:
+    def test_an_honest_reveal(self) -> None:
+        """A reveal line whose seed hashes to its commitment matches."""
+        assert isinstance(validate_line(_reveal()), RevealLine)
+        check = verify_reveal(_reveal())
+        assert check.ok
+        assert check.kind == "reveal"
+
+    def test_a_seed_not_matching_its_commitment(self) -> None:
+        """Another seed under the commitment is a server_seed_hash difference."""
+        check = verify_reveal(_reveal(server_seed="f" * 64))
+        assert [d.field for d in check.differences] == ["server_seed_hash"]
+
+    @pytest.mark.parametrize(
+        ("changes", "message"),
+        [
+            ({"nonces_used": -1}, "nonces_used"),
+            ({"nonces_used": "3"}, "nonces_used"),
+            ({"revealed_at": "2026-11-23"}, "revealed_at: needs a UTC offset"),
+            ({"version": 1}, "version"),
+            ({"scheme": "fast"}, "scheme"),
+            ({"stake": "1"}, "stake: not a field"),
+        ],
+    )
+    def test_malformed_reveal(self, changes: dict[str, Any], message: str) -> None:
+        """A bad reveal line is malformed, naming the field."""
+        with pytest.raises(InvalidInput, match=message):
+            verify_reveal(_reveal(**changes))
+
+    def test_verify_lines_counts_reveals_apart(self) -> None:
+        """verify_lines checks reveal lines; the summary counts them beside the records."""
+        lines = [
+            json.dumps(_wheel_v2()),
+            json.dumps(_reveal()),
+            json.dumps(_reveal(server_seed="x")),
+        ]
+        summary = VerifySummary()
+        for check in verify_lines(lines):
+            summary.add(check)
+        assert (summary.total, summary.matched, summary.reveals) == (1, 1, 2)
+        assert summary.reveals_mismatched == 1
+        assert summary.exit_code == 1
+
+    def test_verify_record_refuses_a_reveal_line(self) -> None:
+        """A reveal line is not a round record."""
+        with pytest.raises(InvalidInput, match="reveal line"):
+            verify_record(_reveal())
+
+
+class TestSchema:
+    @pytest.mark.parametrize("version", [1, 2])
+    def test_the_shipped_file_is_what_the_models_generate(self, version: int) -> None:
+        """The JSON Schema file in the package equals the models' schema (regenerate it
+        with ``casino_core.games._records.schema_text`` when a model changes)."""
+        assert shipped_schema(version) == schema_text(version)
+        assert json.loads(shipped_schema(version)) == record_schema(version)
+
+    def test_v2_schema_covers_every_line_kind(self) -> None:
+        """Version 2 is one of: seeded record, crash record, reveal line; all closed."""
+        schema = record_schema(2)
+        names = [ref["$ref"].rpartition("/")[2] for ref in schema["oneOf"]]
+        assert names == ["SeededRecordV2", "CrashRecordV2", "RevealLine"]
+        for name in names:
+            definition = schema["$defs"][name]
+            assert definition["additionalProperties"] is False
+        seeded = schema["$defs"]["SeededRecordV2"]
+        assert {"round_id", "stake", "payout", "server_seed_hash"} <= set(seeded["required"])
+        assert seeded["properties"]["stake"]["type"] == "string"
+        assert "null" not in json.dumps(seeded["properties"]["stake"])
+
+    def test_unknown_version(self) -> None:
+        """Only versions 1 and 2 exist."""
+        with pytest.raises(InvalidInput, match="version"):
+            record_schema(3)
+        with pytest.raises(InvalidInput, match="version"):
+            shipped_schema(0)
