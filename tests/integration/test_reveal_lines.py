@@ -13,9 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from _casino_backends import SEED_KEY, CasinoFactory, money_mode, sql_casino
+from _tamper import tamper
 from casino_core.audit import AuditReport, verify_files
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.sql import create_casino_schema
@@ -99,9 +99,7 @@ class TestTamperingOnSqlite:
         casino.rotate_seed("op", "alice")
         engine = casino.wallet.engine  # type: ignore[attr-defined]
         with engine.begin() as conn:
-            gone = conn.execute(
-                text("DELETE FROM casino_rounds WHERE nonce = :n"), {"n": ROUNDS - 1}
-            )
+            gone = tamper(conn, "DELETE FROM casino_rounds WHERE nonce = :n", {"n": ROUNDS - 1})
             assert gone.rowcount == 1
         lines = _lines(casino, "op")
         assert len(lines) == ROUNDS  # 4 rounds and the reveal line
@@ -124,7 +122,7 @@ class TestTamperingOnSqlite:
         _play(casino, "op")
         casino.rotate_seed("op", "alice")
         with casino.wallet.engine.begin() as conn:  # type: ignore[attr-defined]
-            conn.execute(text("DELETE FROM casino_rounds WHERE nonce >= :n"), {"n": ROUNDS - 2})
+            tamper(conn, "DELETE FROM casino_rounds WHERE nonce >= :n", {"n": ROUNDS - 2})
         report = _audit(tmp_path, _lines(casino, "op"))
         assert _kinds(report) == ["missing_tail"]
         assert f"nonces {ROUNDS - 2}..{ROUNDS - 1} missing" in report.findings[0].detail
@@ -136,12 +134,11 @@ class TestTamperingOnSqlite:
         _play(casino, "op")
         casino.rotate_seed("op", "alice")
         with casino.wallet.engine.begin() as conn:  # type: ignore[attr-defined]
-            conn.execute(
-                text(
-                    "UPDATE casino_rounds SET created_us = "
-                    "(SELECT revealed_us + 1 FROM casino_seed_pairs WHERE revealed_us IS NOT NULL)"
-                    " WHERE nonce = 2"
-                )
+            tamper(
+                conn,
+                "UPDATE casino_rounds SET created_us = "
+                "(SELECT revealed_us + 1 FROM casino_seed_pairs WHERE revealed_us IS NOT NULL)"
+                " WHERE nonce = 2",
             )
         lines = _lines(casino, "op")
         report = _audit(tmp_path, lines)
