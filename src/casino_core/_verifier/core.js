@@ -759,7 +759,7 @@ globalThis.VerifierCore = (function () {
   const V2_EXTRA = ["kind", "round_id", "player_id", "mode", "currency", "decimals", "stake", "payout", "chain_seq", "chain_prev", "chain_hash"];
   const V2_REQUIRED = ["round_id", "player_id", "mode", "currency", "decimals", "stake", "payout"];
   const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/;
-  const AMOUNT = /^(?:0|[1-9][0-9]{0,36})$/;
+  const AMOUNT = /^(?:0|[1-9][0-9]{0,77})$/;
   const ISO = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
 
   function asDecimal(v) {

@@ -1,0 +1,312 @@
+"""The players' verifier page: its JS core agrees with casino_core, and the page ships whole.
+
+The node tests run the core exactly as the page inlines it (tests/_verifier_page.py) over
+10,000+ generated rounds (every game, both schemes, mines and hilo with their played actions,
+crash rounds), a tampered export, round records v2 with seed reveal lines and chain fields,
+and the public Stake verifiers' known answers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import random
+import re
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+import pytest
+from _verifier_page import (
+    AWAITS_NEW_STAKE_COINFLIP,
+    generated_records,
+    run_core,
+)
+from formula_games_support import STAKE_SEEDS
+
+from casino_core import verifier_page
+from casino_core.catalog import default_catalog
+from casino_core.catalog._offering import canonical_json
+from casino_core.cli import main
+from casino_core.fairness import commitment_of
+from casino_core.games import make_record, payout_minor
+from casino_core.games._records import format_multiplier, verify_lines
+
+ROUNDS = 10_000
+
+
+def _python_verdicts(lines: list[str]) -> list[dict[str, Any]]:
+    out = []
+    for check in verify_lines(lines):
+        multiplier = None if check.multiplier is None else format_multiplier(check.multiplier)
+        fields = sorted(d.field for d in check.differences)
+        out.append({"status": check.status, "fields": fields, "multiplier": multiplier})
+    return out
+
+
+def _awaits_new_mapping(record: dict[str, Any]) -> bool:
+    return (record.get("game"), record.get("scheme")) in AWAITS_NEW_STAKE_COINFLIP
+
+
+class TestAgreement:
+    """The page's core and casino_core give the same outcome, multiplier and verdict."""
+
+    def test_generated_rounds_every_game_both_schemes(self, tmp_path: Path) -> None:
+        """10,000 generated rounds: JS recomputes each result and multiplier exactly."""
+        records = generated_records(ROUNDS)
+        games = {(r["game"], r["scheme"]) for r in records}
+        assert len(games) == 9 * 2 + 2  # nine seeded games x two schemes, two crash schemes
+        lines = [json.dumps(r) for r in records]
+        out = run_core(tmp_path, {"export": "\n".join(lines) + "\n"})
+        assert out["summary"] == {"total": ROUNDS, "matched": ROUNDS, "mismatched": 0, "malformed": 0}
+        python = _python_verdicts(lines)
+        for record, js, py in zip(records, out["checks"], python, strict=True):
+            assert js["status"] == "match", (record, js)
+            assert js["result"] == record["result"], record
+            assert js["multiplier"] == record.get("multiplier", js["multiplier"]), record
+            if _awaits_new_mapping(record):
+                continue  # compared with the new mapping above (AWAITS_NEW_STAKE_COINFLIP)
+            assert (js["status"], js["multiplier"]) == (py["status"], py["multiplier"]), record
+
+    def test_the_form_path_computes_the_same_rounds(self, tmp_path: Path) -> None:
+        """computeRound (the form) gives each record's result and multiplier."""
+        records = [r for r in generated_records(600, seed=7) if r["game"] != "crash"]
+        rounds = [  # the form passes the nonce as text (exact beyond 2^53)
+            [r["game"], r["scheme"], r["server_seed"], r["client_seed"], str(r["nonce"]), r["params"]]
+            for r in records
+        ]
+        out = run_core(tmp_path, {"rounds": rounds})
+        for record, js in zip(records, out["rounds"], strict=True):
+            assert js == {"result": record["result"], "multiplier": record["multiplier"]}
+
+    def test_a_tampered_export_is_flagged_line_by_line(self, tmp_path: Path) -> None:
+        """Changed results, multipliers, commitments, nonces and broken lines: the page names
+        the same fields and verdicts as casino_core."""
+        rnd = random.Random(99)
+        records = [r for r in generated_records(1500, seed=3) if not _awaits_new_mapping(r)]
+        lines = [_tamper(rnd, r) for r in records]
+        lines += [
+            "{not json",
+            '{"version": 1, "version": 1}',
+            json.dumps({**records[0], "version": 3}),
+            json.dumps({**records[0], "extra": 1}),
+            json.dumps({k: v for k, v in records[0].items() if k != "nonce"}),
+            json.dumps({**records[0], "params": {**records[0]["params"], "bogus": 1}}),
+            json.dumps({**records[0], "nonce": -1}),
+            json.dumps({**records[0], "placed_at": "yesterday"}),
+        ]
+        out = run_core(tmp_path, {"export": "\n".join(lines)})
+        python = _python_verdicts(lines)
+        statuses = {p["status"] for p in python}
+        assert statuses == {"match", "mismatch", "malformed"}
+        for line, js, py in zip(lines, out["checks"], python, strict=True):
+            assert js["status"] == py["status"], (line, js, py)
+            if py["status"] == "mismatch":
+                assert js["fields"] == py["fields"], (line, js, py)
+
+    def test_public_stake_known_answers(self, tmp_path: Path) -> None:
+        """The published verifier answers (as the Python tests use them) hold in JS too."""
+        known: list[tuple[str, int, dict[str, Any], dict[str, Any]]] = [
+            ("dice", 0, {"target": "50", "condition": "over"}, {"roll": "77.18"}),
+            ("dice", 1, {"target": "50", "condition": "over"}, {"roll": "19.59"}),
+            ("dice", 2, {"target": "50", "condition": "over"}, {"roll": "56.37"}),
+            ("limbo", 0, {"target": "2"}, {"point": "1.28"}),
+            ("limbo", 1, {"target": "2"}, {"point": "5.05"}),
+            ("limbo", 2, {"target": "2"}, {"point": "1.75"}),
+            ("plinko", 0, {"rows": 16, "risk": "low"}, {"path": "RRLRLLLLRLLLRLLL", "bucket": 5}),
+            ("plinko", 1, {"rows": 16, "risk": "medium"}, {"path": "LLRRLRLLLLLRLLRL", "bucket": 5}),
+            ("plinko", 2, {"rows": 16, "risk": "high"}, {"path": "RRLRLLLRLRRLLLLR", "bucket": 7}),
+            ("wheel", 0, {"segments": 10, "risk": "low"}, {"segment": 7}),
+            ("wheel", 0, {"segments": 50, "risk": "low"}, {"segment": 38}),
+            ("wheel", 1, {"segments": 20, "risk": "medium"}, {"segment": 3}),
+            ("roulette", 0, {"bets": "straight:28"}, {"pocket": 28}),
+            ("roulette", 1, {"bets": "straight:7"}, {"pocket": 7}),
+            ("roulette", 2, {"bets": "straight:20"}, {"pocket": 20}),
+            ("keno", 0, {"picks": [31, 17, 40]}, {"drawn": [31, 36, 12, 32, 2, 8, 20, 10, 25, 17], "hits": 2}),
+            ("keno", 1, {"picks": [8, 2, 40]}, {"drawn": [8, 19, 28, 29, 18, 30, 11, 13, 3, 2], "hits": 2}),
+            ("keno", 2, {"picks": [23, 38, 39]}, {"drawn": [23, 33, 1, 36, 9, 20, 19, 28, 8, 38], "hits": 2}),
+            # Coinflip: the published floats 0.7717 0.8891 0.3081 0.8048 0.0353 under the
+            # public verifier's mapping (tails when <= 0.5): H H T H T.
+            ("coinflip", 0, {"flips": ["heads"] * 5}, {"flips": ["heads", "heads", "tails", "heads", "tails"]}),
+        ]  # fmt: skip
+        rounds = [[g, "stake", *STAKE_SEEDS[s], p] for g, s, p, _ in known]
+        # Mines: 24 mines leave only the published safe tile; hilo: the published cards.
+        rounds += [["mines", "stake", *STAKE_SEEDS[s], {"mines": 24, "tiles": [0]}] for s in range(3)]
+        rounds += [["hilo", "stake", *STAKE_SEEDS[0], {"actions": ["skip"] * 8 + ["likelier"]}]]
+        out = run_core(tmp_path, {"rounds": rounds})
+        for (game, _, _, expected), js in zip(known, out["rounds"][: len(known)], strict=True):
+            assert js["result"] == expected, game
+        safe = [set(range(25)) - set(js["result"]["mines"]) for js in out["rounds"][len(known) : -1]]
+        assert safe == [{21}, {22}, {8}]
+        names = ["QD", "KS", "6D", "QH", "2H", "4S", "8H", "5D", "9C", "7H"]
+        cards = out["rounds"][-1]["result"]["cards"]
+        assert [_card_name(c) for c in cards] == names
+        # Crash: stake.com's published points.
+        salt = "0000000000000000001b34dc6a1e86083f95500b096231436e9b25cbdd0075c4"
+        published = [
+            ("b4e7b335045da0a2666145980d03ed440a2e150e5369c72c7e6e24aeeb95f791", "2.56"),
+            ("3e473405bd819ed4171854194bae75a2b117739fc1ab2e1c4cd263e1904dae6f", "1.31"),
+            ("ca9b74c095c615cdf961892e54b35d42b6b8d3612266ff158547020fab514cf7", "3.01"),
+        ]
+        lines = [
+            json.dumps({"version": 1, "game": "crash", "scheme": "stake_crash", "game_hash": h,
+                        "salt": salt, "params": {}, "result": {"crash_point": p}})
+            for h, p in published
+        ]  # fmt: skip
+        checked = run_core(tmp_path, {"export": "\n".join(lines)})["checks"]
+        assert [c["status"] for c in checked] == ["match"] * 3
+
+
+def _card_name(card: int) -> str:
+    ranks = ["2", "3", "4", "5", "6", "7", "8", "9", "10", "J", "Q", "K", "A"]
+    return ranks[card // 4] + "DHSC"[card % 4]
+
+
+def _tamper(rnd: random.Random, record: dict[str, Any]) -> str:
+    """The record's line, changed in one of several ways (or left as it is)."""
+    record = json.loads(json.dumps(record))
+    kind = rnd.randrange(7)
+    result = record["result"]
+    if kind == 0:
+        key = rnd.choice(sorted(result))
+        value = result[key]
+        if isinstance(value, list):
+            result[key] = [*value[1:], value[0]] if len(set(map(str, value))) > 1 else [*value, value[0]]
+        elif isinstance(value, int):
+            result[key] = value + 1
+        elif re.fullmatch(r"[0-9.]+", value):
+            result[key] = str(Fraction(value) + 1)
+        else:
+            result[key] = value[::-1] + "L"
+    elif kind == 1 and "multiplier" in record:
+        record["multiplier"] = "123.45"
+    elif kind == 2 and "server_seed" in record:
+        record["server_seed_hash"] = commitment_of(record["server_seed"] + "x")
+    elif kind == 3 and "nonce" in record:
+        record["nonce"] += 1
+    elif kind == 4:
+        record["result"] = {**result, "extra": 1}
+    return json.dumps(record)
+
+
+class TestRecordsV2:
+    """Round records v2: payout = floor(stake x multiplier), reveal lines, chains."""
+
+    def test_v2_export_with_reveals_payouts_and_chains(self, tmp_path: Path) -> None:
+        """A v2 export verifies; a changed payout, a broken chain link, a wrong reveal and a
+        missing tail are each flagged by name."""
+        rnd = random.Random(5)
+        lines, expected = _v2_export(rnd)
+        out = run_core(tmp_path, {"export": "\n".join(lines)})
+        got = [(c["status"], c["fields"]) for c in out["checks"]]
+        assert got == expected
+
+
+def _v2_export(rnd: random.Random) -> tuple[list[str], list[tuple[str, list[str]]]]:
+    """Lines of a v2 export (3 seed pairs, each followed by its reveal line) with some
+    tampered, and the verdict each must get (status, differing fields)."""
+    lines: list[str] = []
+    expected: list[tuple[str, list[str]]] = []
+    games = [
+        ("dice", {"target": "49.50", "condition": "under"}),
+        ("mines", {"mines": 3, "tiles": [4, 9]}),
+        ("hilo", {"actions": ["likelier", "likelier", "cash_out"]}),
+        ("roulette", {"bets": "red;straight:0*2"}),
+        ("keno", {"picks": [3, 9, 27]}),
+    ]
+    prev = "0" * 64
+    for pair in range(3):
+        server, client = rnd.randbytes(32).hex(), f"client-{pair}"
+        scheme = "stake" if pair == 1 else "unbiased"
+        nonces = 6
+        for nonce in range(nonces):
+            game, params = games[nonce % len(games)]
+            record: dict[str, Any] = make_record(game, scheme, server, client, nonce, params)
+            stake = rnd.choice([100, 10**36 - 1, rnd.randint(1, 10**30)])
+            record.update(
+                version=2, round_id=f"r-{pair}-{nonce}", player_id="alice", mode="real",
+                currency="ETH", decimals=18, stake=str(stake),
+                payout=str(payout_minor(stake, Fraction(record["multiplier"]))),
+                placed_at="2026-12-06T04:00:00Z",
+            )  # fmt: skip
+            fields: list[str] = []
+            if pair == 0 and nonce == 2:
+                record["payout"] = str(int(record["payout"]) + 1)
+                fields = ["chain_hash", "payout"]  # the chain covered the true payout
+            body = {k: v for k, v in record.items() if k not in ("server_seed", "seed_revealed_at")}
+            seq = pair * nonces + nonce + 1
+            true_body = dict(body)
+            if fields:
+                true_body["payout"] = str(int(record["payout"]) - 1)
+            digest = hashlib.sha256(bytes.fromhex(prev) + canonical_json(true_body).encode())
+            record.update(chain_seq=seq, chain_prev=prev, chain_hash=digest.hexdigest())
+            prev = record["chain_hash"]
+            if pair == 1 and nonce == 4:
+                record["chain_prev"] = "f" * 64
+                fields = ["chain_hash"]
+            if pair == 2:
+                del record["server_seed"]  # exported before the reveal: the reveal line fills it
+            if pair == 2 and nonce == nonces - 1:
+                continue  # the tail of pair 2 is missing from the export
+            lines.append(json.dumps(record))
+            expected.append(("mismatch" if fields else "match", fields))
+        reveal = {
+            "kind": "reveal", "version": 2, "player_id": "alice",
+            "server_seed_hash": commitment_of(server), "server_seed": server,
+            "client_seed": client, "scheme": scheme, "nonces_used": nonces,
+            "revealed_at": "2026-12-06T05:00:00Z",
+        }  # fmt: skip
+        if pair == 1:
+            reveal["server_seed"] = server[::-1]
+            # every round of this pair then names a seed that is not the reveal's
+            expected[-nonces:] = [
+                ("mismatch", sorted([*f, "server_seed"])) for _, f in expected[-nonces:]
+            ]
+            lines.append(json.dumps(reveal))
+            expected.append(("mismatch", ["server_seed_hash"]))
+            continue
+        lines.append(json.dumps(reveal))
+        expected.append(("mismatch", ["nonces_used"]) if pair == 2 else ("match", []))
+    return lines, expected
+
+
+class TestThePage:
+    """The page is one self-contained file, served the same way everywhere."""
+
+    def test_no_network_and_a_strict_policy(self) -> None:
+        """No URL, no external script or style; the CSP forbids every fetch."""
+        page = verifier_page()
+        assert "default-src 'none'" in page
+        assert not re.search(r"https?://", page)
+        assert not re.search(r"<(script|link|img|iframe)[^>]*\b(src|href)=", page)
+        assert page.count("<script") == 4  # paytables, catalog, core, ui
+
+    def test_the_catalog_is_embedded_when_given(self) -> None:
+        """With a catalog the page carries its offerings and fingerprints; without, null."""
+        catalog = default_catalog()
+        page = verifier_page(catalog)
+        embedded = re.search(r'<script type="application/json" id="catalog">(.*?)</script>', page, re.S)
+        assert embedded is not None
+        assert json.loads(embedded.group(1)) == json.loads(catalog.to_json())
+        plain = re.search(r'id="catalog">(.*?)</script>', verifier_page(), re.S)
+        assert plain is not None and plain.group(1) == "null"
+
+    def test_cli_writes_the_page(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+        """casino-core verifier-page --out FILE [--catalog FILE] writes what the API returns."""
+        out = tmp_path / "verify.html"
+        assert main(["verifier-page", "--out", str(out)]) == 0
+        assert out.read_text(encoding="utf-8") == verifier_page()
+        catalog = tmp_path / "catalog.json"
+        catalog.write_text(default_catalog().to_json())
+        assert main(["verifier-page", "--out", str(out), "--catalog", str(catalog)]) == 0
+        assert out.read_text(encoding="utf-8") == verifier_page(default_catalog())
+        assert "wrote" in capsys.readouterr().out
+
+    def test_cli_refuses_a_bad_catalog_or_path(self, tmp_path: Path) -> None:
+        """A bad catalog or an unwritable path exits 2 and writes nothing."""
+        bad = tmp_path / "bad.json"
+        bad.write_text('{"catalog": 9}')
+        out = tmp_path / "verify.html"
+        assert main(["verifier-page", "--out", str(out), "--catalog", str(bad)]) == 2
+        assert main(["verifier-page", "--out", str(tmp_path / "no" / "dir.html")]) == 2
+        assert not out.exists()
