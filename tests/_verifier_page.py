@@ -129,16 +129,22 @@ def _roulette(rnd: random.Random) -> dict[str, Any]:
         lambda: {"kind": "straight", "numbers": [rnd.randint(0, 37 if american else 36)]},
         lambda: {"kind": "split", "numbers": [n := rnd.choice([1, 2, 4, 5, 31]), n + 1]},
         lambda: {"kind": "street", "numbers": [n := 3 * rnd.randint(0, 11) + 1, n + 1, n + 2]},
-        lambda: {"kind": "corner", "numbers": [n := rnd.choice([1, 2, 4, 29]), n + 1, n + 3, n + 4]},
+        lambda: {
+            "kind": "corner",
+            "numbers": [n := rnd.choice([1, 2, 4, 29]), n + 1, n + 3, n + 4],
+        },
         lambda: {"kind": rnd.choice(["dozen", "column"]), "which": rnd.randint(1, 3)},
         lambda: {"kind": rnd.choice(["red", "black", "odd", "even", "low", "high"])},
-        lambda: {"kind": "six_line", "numbers": list(range(n := 3 * rnd.randint(0, 10) + 1, n + 6))},
+        lambda: {
+            "kind": "six_line",
+            "numbers": list(range(n := 3 * rnd.randint(0, 10) + 1, n + 6)),
+        },
     ]
     bets = []
     for _ in range(rnd.randint(1, 4)):
         bet = rnd.choice(options)()
         if rnd.random() < 0.4:
-            bet["amount"] = rnd.choice([2, 5, 10**rnd.randint(1, 30)])
+            bet["amount"] = rnd.choice([2, 5, 10 ** rnd.randint(1, 30)])
         bets.append(bet)
     if american and rnd.random() < 0.3:
         bets.append({"kind": "top_line"})
@@ -234,8 +240,12 @@ def seeded_record(rnd: random.Random, game: str, scheme: str) -> dict[str, Any] 
 def crash_record(rnd: random.Random) -> dict[str, Any]:
     scheme = rnd.choice(["stake_crash", "bustabit_v2"])
     edge = rnd.choice([None, Fraction(1, 100), Fraction(0), Fraction(1, 25), Fraction(1, 3)])
-    target = rnd.choice([None, Fraction(2), Fraction(101, 100), Fraction(rnd.randint(101, 10**5), 100)])
-    salt = rnd.choice(["0000000000000000001b34dc6a1e86083f95500b096231436e9b25cbdd0075c4", _seed_text(rnd)])
+    target = rnd.choice(
+        [None, Fraction(2), Fraction(101, 100), Fraction(rnd.randint(101, 10**5), 100)]
+    )
+    salt = rnd.choice(
+        ["0000000000000000001b34dc6a1e86083f95500b096231436e9b25cbdd0075c4", _seed_text(rnd)]
+    )
     return make_crash_record(scheme, rnd.randbytes(32).hex(), salt, house_edge=edge, target=target)
 
 

@@ -18,8 +18,8 @@ from pathlib import Path
 from typing import Any, Final
 
 import pytest
-from _verifier_page import need, stake_coinflip_record
 
+from _verifier_page import need, stake_coinflip_record
 from casino_core import verifier_page
 from casino_core.catalog import default_catalog
 from casino_core.fairness import commitment_of
@@ -67,7 +67,9 @@ def browser() -> Iterator[Any]:
     ):  # fmt: skip
         options.add_argument(flag)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(service=webdriver.ChromeService(executable_path=driver_path), options=options)
+    driver = webdriver.Chrome(
+        service=webdriver.ChromeService(executable_path=driver_path), options=options
+    )
     try:
         yield driver
     finally:
@@ -157,7 +159,8 @@ class TestInTheBrowser:
         _fill(browser, "bet-crash-game_hash", "not a hash")
         browser.find_element("id", "round-go").click()
         error = _by_id(browser, "round-out-error").text
-        assert "game_hash" in error and "64 lowercase hex" in error
+        assert "game_hash" in error
+        assert "64 lowercase hex" in error
         assert _severe_console_entries(browser) == []
 
     def test_a_commitment(self, browser: Any, page_url: str) -> None:
@@ -174,7 +177,9 @@ class TestInTheBrowser:
         self, browser: Any, page_url: str, plain_page_url: str, tmp_path: Path
     ) -> None:
         """Each line gets its verdict; the tampered one is a mismatch naming the field."""
-        records = [_expected(g, s, n, p) for g, s, n, p in ROUNDS if (g, s) != ("coinflip", "stake")]
+        records = [
+            _expected(g, s, n, p) for g, s, n, p in ROUNDS if (g, s) != ("coinflip", "stake")
+        ]
         records.append(make_crash_record("bustabit_v2", "ab" * 32, "salt", target=None))
         tampered = dict(records[2], result={**records[2]["result"], "bucket": 99})
         lines = [json.dumps(r) for r in records]
@@ -188,7 +193,9 @@ class TestInTheBrowser:
         assert summary == f"{len(lines)} lines: {len(lines) - 2} match, 1 mismatch, 1 malformed"
         rows = browser.find_elements("css selector", "#records-table tbody tr")
         statuses = [r.get_attribute("data-status") for r in rows]
-        assert statuses == ["match", "match", "mismatch"] + ["match"] * (len(lines) - 4) + ["malformed"]
+        assert statuses == ["match", "match", "mismatch"] + ["match"] * (len(lines) - 4) + [
+            "malformed"
+        ]
         assert "result.bucket: recorded 99" in rows[2].text
         browser.save_screenshot(str(ARTIFACTS / "verifier-page-export.png"))
         assert _severe_console_entries(browser) == []
