@@ -208,6 +208,8 @@ class TestInTheBrowser:
         row = browser.find_element("css selector", "#records-table tbody tr")
         assert row.get_attribute("data-status") == "mismatch"
         assert "offering_id: recorded (missing)" in row.text
+        assert json.loads(_by_id(browser, "record-result").text) == records[0]["result"]
+        assert browser.find_elements("css selector", "#record-trace tbody tr")
 
     def test_readable_on_a_phone(self, browser: Any, page_url: str) -> None:
         """At a phone's width nothing overflows sideways and every input has a label."""

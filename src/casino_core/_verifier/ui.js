@@ -173,6 +173,14 @@
       el("td", { class: c.status, text: c.status }),
       el("td", {}, c.error ? el("span", { text: c.error }) : c.differences.length ? el("ul", {}, ...c.differences.map((d) => el("li", { text: diffText(d) }))) : el("span", { text: c.multiplier ? `multiplier ${c.multiplier}` : "ok" }))));
     out.replaceChildren(summary, el("div", { class: "table-wrap" }, el("table", { id: "records-table" }, el("thead", {}, head), el("tbody", {}, ...rows))));
+    const only = r.checks.length === 1 ? r.checks[0] : null;
+    if (only && only.result) { // one record: show the recomputed round and its draws too
+      out.append(el("dl", { class: "kv" },
+        el("dt", { text: "Recomputed outcome" }), el("dd", {}, el("code", { id: "record-result", text: show(only.result) })),
+        el("dt", { text: "Multiplier" }), el("dd", {}, el("code", { text: only.multiplier === null ? "(needs a target)" : only.multiplier }))));
+      const trace = traceTable(only.trace);
+      if (trace) { trace.querySelector("table").id = "record-trace"; out.append(trace); }
+    }
   }
 
   $("records-form").addEventListener("submit", async (ev) => {
