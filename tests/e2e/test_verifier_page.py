@@ -28,7 +28,7 @@ from casino_core.catalog import default_catalog
 from casino_core.catalog._offering import canonical_json
 from casino_core.cli import main
 from casino_core.fairness import commitment_of
-from casino_core.games import make_record, payout_minor
+from casino_core.games import _records, make_record, payout_minor
 from casino_core.games._records import format_multiplier, verify_lines
 from formula_games_support import STAKE_SEEDS
 
@@ -214,23 +214,34 @@ def _tamper(rnd: random.Random, record: dict[str, Any]) -> str:
 
 
 class TestRecordsV2:
-    """Round records v2: payout = floor(stake x multiplier), reveal lines, chains."""
+    """Round records v2 and seed reveal lines, line by line and across lines."""
 
     def test_v2_export_with_reveals_payouts_and_chains(self, tmp_path: Path) -> None:
-        """A v2 export verifies; a changed payout, a broken chain link, a wrong reveal and a
-        missing tail are each flagged by name."""
-        rnd = random.Random(5)
-        lines, expected = _v2_export(rnd)
+        """A v2 export: a changed payout is a mismatch; a wrong reveal, a missing tail, a nonce
+        gap, a bet after its reveal, a pair without a reveal and broken chain links are
+        found across the lines."""
+        lines, checks, findings = _v2_export(random.Random(5))
         out = run_core(tmp_path, {"export": "\n".join(lines)})
-        got = [(c["status"], c["fields"]) for c in out["checks"]]
-        assert got == expected
+        assert [(c["status"], c["fields"]) for c in out["checks"]] == checks
+        assert sorted(map(tuple, out["findings"])) == sorted(findings)
+        if PYTHON_READS_V2:  # casino_core's own v2 reader gives the same line verdicts
+            python = [(p["status"], p["fields"]) for p in _python_verdicts(lines)]
+            assert python == checks
 
 
-def _v2_export(rnd: random.Random) -> tuple[list[str], list[tuple[str, list[str]]]]:
-    """Lines of a v2 export (3 seed pairs, each followed by its reveal line) with some
-    tampered, and the verdict each must get (status, differing fields)."""
-    lines: list[str] = []
-    expected: list[tuple[str, list[str]]] = []
+PYTHON_READS_V2 = 2 in getattr(_records, "RECORD_VERSIONS", (1,))
+
+
+def _v2_export(
+    rnd: random.Random,
+) -> tuple[list[str], list[tuple[str, list[str]]], list[tuple[int, str]]]:
+    """A v2 export of four seed pairs of one player, chained, then the reveal lines of three
+    pairs; some lines tampered. Returns the lines, each line's verdict (status, fields) and
+    the findings across lines (line, kind)."""
+    rounds: list[dict[str, Any]] = []
+    checks: list[tuple[str, list[str]]] = []
+    findings: list[tuple[int, str]] = []
+    reveals: list[dict[str, Any]] = []
     games = [
         ("dice", {"target": "49.50", "condition": "under"}),
         ("mines", {"mines": 3, "tiles": [4, 9]}),
@@ -239,59 +250,62 @@ def _v2_export(rnd: random.Random) -> tuple[list[str], list[tuple[str, list[str]
         ("keno", {"picks": [3, 9, 27]}),
     ]
     prev = "0" * 64
-    for pair in range(3):
+    for pair, nonces in enumerate(
+        [(0, 1, 2, 3, 4, 5), (0, 1, 2, 3, 4, 5), (0, 1, 2, 3, 4), (0, 2)]
+    ):
         server, client = rnd.randbytes(32).hex(), f"client-{pair}"
         scheme = "stake" if pair == 1 else "unbiased"
-        nonces = 6
-        for nonce in range(nonces):
+        for nonce in nonces:
             game, params = games[nonce % len(games)]
             record: dict[str, Any] = make_record(game, scheme, server, client, nonce, params)
-            stake = rnd.choice([100, 10**36 - 1, rnd.randint(1, 10**30)])
+            stake = rnd.choice([100, 10**34, rnd.randint(1, 10**30)])
             record.update(
                 version=2, round_id=f"r-{pair}-{nonce}", player_id="alice", mode="real",
                 currency="ETH", decimals=18, stake=str(stake),
                 payout=str(payout_minor(stake, Fraction(record["multiplier"]))),
                 placed_at="2026-12-06T04:00:00Z",
             )  # fmt: skip
-            fields: list[str] = []
-            if pair == 0 and nonce == 2:
-                record["payout"] = str(int(record["payout"]) + 1)
-                fields = ["chain_hash", "payout"]  # the chain covered the true payout
             body = {k: v for k, v in record.items() if k not in ("server_seed", "seed_revealed_at")}
-            seq = pair * nonces + nonce + 1
-            true_body = dict(body)
-            if fields:
-                true_body["payout"] = str(int(record["payout"]) - 1)
-            digest = hashlib.sha256(bytes.fromhex(prev) + canonical_json(true_body).encode())
-            record.update(chain_seq=seq, chain_prev=prev, chain_hash=digest.hexdigest())
+            digest = hashlib.sha256(bytes.fromhex(prev) + canonical_json(body).encode())
+            record.update(chain_seq=len(rounds) + 1, chain_prev=prev, chain_hash=digest.hexdigest())
             prev = record["chain_hash"]
-            if pair == 1 and nonce == 4:
+            line = len(rounds) + 1
+            verdict: tuple[str, list[str]] = ("match", [])
+            if (pair, nonce) == (0, 2):  # the payout changed after the chain covered it
+                record["payout"] = str(int(record["payout"]) + 1)
+                verdict = ("mismatch", ["payout"])
+                findings.append((line, "chain"))
+            if (pair, nonce) == (1, 4):  # pointed at a link that is not there
                 record["chain_prev"] = "f" * 64
-                fields = ["chain_hash"]
-            if pair == 2:
-                del record["server_seed"]  # exported before the reveal: the reveal line fills it
-            if pair == 2 and nonce == nonces - 1:
-                continue  # the tail of pair 2 is missing from the export
-            lines.append(json.dumps(record))
-            expected.append(("mismatch" if fields else "match", fields))
-        reveal = {
-            "kind": "reveal", "version": 2, "player_id": "alice",
-            "server_seed_hash": commitment_of(server), "server_seed": server,
-            "client_seed": client, "scheme": scheme, "nonces_used": nonces,
-            "revealed_at": "2026-12-06T05:00:00Z",
-        }  # fmt: skip
-        if pair == 1:
-            reveal["server_seed"] = server[::-1]
-            # every round of this pair then names a seed that is not the reveal's
-            expected[-nonces:] = [
-                ("mismatch", sorted([*f, "server_seed"])) for _, f in expected[-nonces:]
-            ]
-            lines.append(json.dumps(reveal))
-            expected.append(("mismatch", ["server_seed_hash"]))
+                findings += [(line, "chain"), (line, "chain")]  # edited, and a link missing
+            if (pair, nonce) == (3, 0):  # a bet after its seed was revealed
+                record["seed_revealed_at"] = "2026-12-06T03:00:00Z"
+                findings.append((line, "used_after_reveal"))
+            if (pair, nonce) == (3, 2):
+                findings.append((line, "nonce_gap"))
+            rounds.append(record)
+            checks.append(verdict)
+        if pair == 3:
+            findings.append((len(rounds) - 1, "unrevealed"))  # no reveal line for this pair
             continue
-        lines.append(json.dumps(reveal))
-        expected.append(("mismatch", ["nonces_used"]) if pair == 2 else ("match", []))
-    return lines, expected
+        revealed = server[::-1] if pair == 1 else server  # pair 1: not the committed seed
+        reveals.append(
+            {
+                "kind": "reveal",
+                "version": 2,
+                "player_id": "alice",
+                "server_seed_hash": commitment_of(server),
+                "server_seed": revealed,
+                "client_seed": client,
+                "scheme": scheme,
+                "nonces_used": 6,
+                "revealed_at": "2026-12-06T05:00:00Z",
+            }
+        )
+    # The reveal lines follow the rounds, in pair order.
+    checks += [("match", []), ("mismatch", ["server_seed_hash"]), ("match", [])]
+    findings.append((len(rounds) + 3, "missing_tail"))  # pair 2: 6 nonces used, 5 rounds
+    return [json.dumps(line) for line in (*rounds, *reveals)], checks, findings
 
 
 class TestThePage:

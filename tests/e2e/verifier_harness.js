@@ -2,7 +2,8 @@
 // tests/e2e/test_verifier_page.py. Usage: node verifier_harness.js CORE.js INPUT.json
 // INPUT: {"paytables": {...}, "export": "<JSON Lines>", "catalog": {...} | null,
 //         "rounds": [[game, scheme, server, client, nonce, params], ...]}
-// Prints {"checks": [...], "summary": {...}, "rounds": [{result, multiplier} | {error}]}.
+// Prints {"checks": [...], "summary": {...}, "findings": [[line, kind], ...],
+//         "rounds": [{result, multiplier} | {error}]}.
 "use strict";
 const fs = require("fs");
 const vm = require("vm");
@@ -16,6 +17,7 @@ C.setPaytables(input.paytables);
   if (input.export !== undefined) {
     const r = await C.verifyExport(input.export, { catalog: input.catalog || null });
     out.summary = r.summary;
+    out.findings = r.findings.map((f) => [f.line, f.kind]);
     out.checks = r.checks.map((c) => ({ line: c.line, status: c.status, game: c.game, fields: c.differences.map((d) => d.field).sort(), multiplier: c.multiplier === undefined ? null : c.multiplier, result: c.result === undefined ? null : c.result, error: c.error || null }));
   }
   for (const [game, scheme, server, client, nonce, params] of input.rounds || []) {

@@ -756,10 +756,11 @@ globalThis.VerifierCore = (function () {
 
   // ---------------------------------------------------------------- record verification
   const V1_FIELDS = ["version", "game", "scheme", "server_seed", "server_seed_hash", "client_seed", "nonce", "params", "result", "multiplier", "game_hash", "salt", "placed_at", "seed_revealed_at", "offering_id", "offering_version", "rules_fingerprint"];
-  const V2_EXTRA = ["kind", "round_id", "player_id", "mode", "currency", "decimals", "stake", "payout", "chain_seq", "chain_prev", "chain_hash"];
-  const V2_REQUIRED = ["round_id", "player_id", "mode", "currency", "decimals", "stake", "payout"];
+  const CHAIN_FIELDS = ["chain_seq", "chain_prev", "chain_hash"];
+  const V2_EXTRA = ["kind", "round_id", "player_id", "mode", "currency", "decimals", "stake", "payout"];
+  const CURRENCY = /^[A-Z][A-Z0-9]{1,11}$/;
   const NUMBER = /^-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?$/;
-  const AMOUNT = /^(?:0|[1-9][0-9]{0,77})$/;
+  const AMOUNT = /^(?:0|[1-9][0-9]{0,35})$/;
   const ISO = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(?:Z|[+-]\d{2}:?\d{2})$/;
 
   function asDecimal(v) {
@@ -795,7 +796,7 @@ globalThis.VerifierCore = (function () {
   function diff(field, recorded, expected) { return { field, recorded: show(recorded), expected: show(expected) }; }
 
   function checkFields(record, version, required) {
-    const known = version === 2 ? [...V1_FIELDS, ...V2_EXTRA] : V1_FIELDS;
+    const known = version === 2 ? [...V1_FIELDS, ...CHAIN_FIELDS, ...V2_EXTRA] : [...V1_FIELDS, ...CHAIN_FIELDS];
     const unknown = Object.keys(record).filter((k) => !known.includes(k)).sort();
     if (unknown.length) throw new Bad(`${unknown[0]}: not a field of round record v${version}`);
     for (const k of required) if (!(k in record)) throw new Bad(`${k}: missing`);
@@ -831,22 +832,18 @@ globalThis.VerifierCore = (function () {
     try { return toQ(a).eq(toQ(b)); } catch (e) { return canonicalJson(a) === canonicalJson(b); }
   }
 
-  // Verify one parsed record (v1 or v2). `reveals`: server_seed_hash -> reveal line, used to
-  // fill in the seeds of v2 rounds exported before their pair was revealed.
+  // Verify one parsed record (v1 or v2), as casino_core's verify_record does.
   async function verifyRecord(record, opts = {}) {
     if (!isObj(record)) throw new Bad("a round record is a JSON object");
     const version = record.version;
     if (version !== 1 && version !== 2) throw new Bad(`version: must be 1 or 2, got ${JSON.stringify(show(version))}`);
-    if (version === 1 && "kind" in record) throw new Bad("kind: not a field of round record v1");
-    if ("kind" in record && record.kind !== "round") throw new Bad(`kind: ${JSON.stringify(record.kind)} is not a round record`);
+    if ("kind" in record && (version === 1 || record.kind !== "round")) throw new Bad(`kind: ${JSON.stringify(show(record.kind))} is not a round record's kind`);
+    if (version === 2) checkV2(record);
     const game = record.game;
     const diffs = [];
     let multiplier = null, result = null, trace = [];
-    if (version === 2 && game !== "crash" && typeof record.server_seed_hash === "string" && !("server_seed" in record) && opts.reveals && opts.reveals[record.server_seed_hash]) {
-      record = Object.assign({}, record, { server_seed: opts.reveals[record.server_seed_hash].server_seed });
-    }
     if (game === "crash") {
-      const params = checkFields(record, version, ["game", "scheme", "game_hash", "salt", "result", ...(version === 2 ? V2_REQUIRED : [])]);
+      const params = checkFields(record, version, ["game", "scheme", "game_hash", "salt", "result"]);
       for (const k of ["server_seed", "server_seed_hash", "client_seed", "nonce"]) if (k in record) throw new Bad(`${k}: a crash record carries game_hash and salt instead`);
       const scheme = seedText(record, "scheme");
       const unknown = Object.keys(params).filter((k) => k !== "house_edge" && k !== "target").sort();
@@ -863,7 +860,7 @@ globalThis.VerifierCore = (function () {
         if (!multiplierMatches(record.multiplier, multiplier)) diffs.push(diff("multiplier", record.multiplier, multiplier));
       }
     } else {
-      const params = checkFields(record, version, ["game", "scheme", "server_seed", "client_seed", "nonce", "result", ...(version === 2 ? [...V2_REQUIRED, "server_seed_hash"] : [])]);
+      const params = checkFields(record, version, ["game", "scheme", "server_seed", "client_seed", "nonce", "result"]);
       for (const k of ["game_hash", "salt"]) if (k in record) throw new Bad(`${k}: only crash records carry ${k}`);
       if (typeof game !== "string" || !GAMES[game]) throw new Bad(`game: unknown game ${JSON.stringify(show(game))}`);
       const scheme = seedText(record, "scheme");
@@ -879,7 +876,6 @@ globalThis.VerifierCore = (function () {
       }
       let bet;
       try { bet = GAMES[game].parse(params); } catch (e) { if (e instanceof Bad) throw new Bad(`params: ${e.message}`); throw e; }
-      trace = [];
       const out = await GAMES[game].play(bet, makeRng(scheme, server, client, String(nonce), trace));
       result = out.result; multiplier = out.multiplier;
       diffs.push(...resultDiffs(record.result, result));
@@ -887,92 +883,166 @@ globalThis.VerifierCore = (function () {
       checkCatalog(record, opts.catalog, diffs);
     }
     if (version === 2) {
-      for (const k of ["round_id", "player_id", "currency"]) if (typeof record[k] !== "string" || !record[k]) throw new Bad(`${k}: must be a non-empty string`);
-      if (record.mode !== "real" && record.mode !== "demo") throw new Bad("mode: 'real' or 'demo'");
-      if (!(Number.isInteger(record.decimals) && record.decimals >= 0 && record.decimals <= 36)) throw new Bad("decimals: an integer in 0..36");
-      for (const k of ["stake", "payout"]) if (typeof record[k] !== "string" || !AMOUNT.test(record[k])) throw new Bad(`${k}: minor units as a decimal integer string`);
-      if (multiplier === null) throw new Bad("payout: a crash record needs params.target to check it");
+      // The money: payout = floor(stake x multiplier), exact (0 when the record carries no
+      // multiplier: a forfeited round pays nothing).
       const stake = BigInt(record.stake), payout = BigInt(record.payout);
-      const expected = (stake * multiplier.n) / multiplier.d; // floor(stake x multiplier), exact
-      if (payout !== expected) diffs.push(diff("payout", record.payout, expected.toString()));
-      if ("chain_seq" in record && !(Number.isInteger(record.chain_seq) && record.chain_seq >= 1)) throw new Bad("chain_seq: an integer >= 1");
-      for (const k of ["chain_prev", "chain_hash"]) if (k in record && !(typeof record[k] === "string" && HEX64.test(record[k]))) throw new Bad(`${k}: 64 lowercase hex characters`);
-      if ("chain_hash" in record && "chain_prev" in record) {
-        const body = {};
-        for (const [k, v] of Object.entries(record)) if (!["server_seed", "seed_revealed_at", "chain_seq", "chain_prev", "chain_hash"].includes(k)) body[k] = v;
-        const bytes = new Uint8Array([...fromHex(record.chain_prev), ...enc.encode(canonicalJson(body))]);
-        const want = await sha256Hex(bytes);
-        if (want !== record.chain_hash) diffs.push(diff("chain_hash", record.chain_hash, want));
-      }
+      const due = multiplier === null || !("multiplier" in record) ? 0n : (stake * multiplier.n) / multiplier.d;
+      if (payout !== due) diffs.push(diff("payout", record.payout, due.toString()));
     }
     return { status: diffs.length ? "mismatch" : "match", game: typeof game === "string" ? game : null, differences: diffs, multiplier: multiplier === null ? null : formatQ(multiplier), result, trace };
   }
 
+  // What round record v2 adds to v1, validated as its published model does.
+  function checkV2(record) {
+    for (const [k, v] of Object.entries(record)) if (v === null && k !== "params") throw new Bad(`${k}: must not be null (leave an optional field out)`);
+    for (const k of ["round_id", "player_id"]) if (!(k in record)) throw new Bad(`${k}: missing`); else if (typeof record[k] !== "string" || record[k].length < 1 || record[k].length > 128) throw new Bad(`${k}: a string of 1-128 characters`);
+    for (const k of ["mode", "currency", "decimals", "stake", "payout", "placed_at"]) if (!(k in record)) throw new Bad(`${k}: missing`);
+    if (record.mode !== "real" && record.mode !== "demo") throw new Bad("mode: 'real' or 'demo'");
+    if (typeof record.currency !== "string" || !CURRENCY.test(record.currency)) throw new Bad("currency: a currency code such as USD or ETH");
+    if (!(Number.isInteger(record.decimals) && record.decimals >= 0 && record.decimals <= 18)) throw new Bad("decimals: an integer in 0..18");
+    for (const k of ["stake", "payout"]) if (typeof record[k] !== "string" || !AMOUNT.test(record[k])) throw new Bad(`${k}: minor units as a decimal integer string (0 .. 10^36 - 1)`);
+    const chain = ["chain_seq", "chain_prev", "chain_hash"].filter((k) => k in record);
+    if (chain.length && chain.length !== 3) throw new Bad("chain_seq, chain_prev and chain_hash come together");
+    if (record.game === "crash") {
+      if (!("offering_id" in record)) throw new Bad("offering_id: missing (a crash bet names its table)");
+      for (const k of ["offering_version", "rules_fingerprint"]) if (k in record) throw new Bad(`${k}: a crash record names its table only (offering_id)`);
+    } else if (typeof record.server_seed_hash !== "string" || !HEX64.test(record.server_seed_hash)) {
+      throw new Bad("server_seed_hash: 64 lowercase hex characters (required in v2)");
+    }
+  }
+
+  // A seed pair's reveal line, as casino_core's verify_reveal checks it.
   async function verifyReveal(line) {
     const need = ["kind", "version", "player_id", "server_seed_hash", "server_seed", "client_seed", "scheme", "nonces_used", "revealed_at"];
     const unknown = Object.keys(line).filter((k) => !need.includes(k)).sort();
     if (unknown.length) throw new Bad(`${unknown[0]}: not a field of a reveal line`);
     for (const k of need) if (!(k in line)) throw new Bad(`${k}: missing`);
     if (line.version !== 2) throw new Bad("version: a reveal line is version 2");
-    if (typeof line.server_seed_hash !== "string" || !HEX64_ANY.test(line.server_seed_hash)) throw new Bad("server_seed_hash: 64 hex characters");
-    const server = seedText(line, "server_seed"); seedText(line, "client_seed"); seedText(line, "player_id");
-    if (line.scheme !== "stake" && line.scheme !== "unbiased") throw new Bad("scheme: stake or unbiased");
-    if (!(Number.isInteger(line.nonces_used) && line.nonces_used >= 0)) throw new Bad("nonces_used: an integer >= 0");
+    if (typeof line.player_id !== "string" || line.player_id.length < 1 || line.player_id.length > 128) throw new Bad("player_id: a string of 1-128 characters");
+    if (typeof line.server_seed_hash !== "string" || !HEX64.test(line.server_seed_hash)) throw new Bad("server_seed_hash: 64 lowercase hex characters");
+    const server = seedText(line, "server_seed"); seedText(line, "client_seed");
+    if (line.scheme !== "stake" && line.scheme !== "unbiased") throw new Bad(`scheme: unknown RNG scheme ${JSON.stringify(show(line.scheme))} (known: stake, unbiased)`);
+    const used = line.nonces_used;
+    if (!((Number.isInteger(used) && used >= 0) || (typeof used === "bigint" && used >= 0n && used <= MAX_NONCE))) throw new Bad("nonces_used: an integer >= 0");
     if (typeof line.revealed_at !== "string" || !ISO.test(line.revealed_at)) throw new Bad("revealed_at: not an ISO 8601 timestamp with a UTC offset");
     const actual = await sha256Hex(server);
-    const diffs = actual === line.server_seed_hash.toLowerCase() ? [] : [diff("server_seed_hash", line.server_seed_hash, actual)];
+    const diffs = actual === line.server_seed_hash ? [] : [diff("server_seed_hash", line.server_seed_hash, actual)];
     return { status: diffs.length ? "mismatch" : "match", game: null, kind: "reveal", differences: diffs };
   }
 
-  // Verify a whole JSON Lines export: one verdict per non-blank line, then the completeness
-  // checks (a revealed pair whose rounds do not cover nonces 0 .. nonces_used - 1 has a
-  // missing tail; a round's seeds must be its reveal's).
+  function moment(text) { return typeof text === "string" && ISO.test(text) ? Date.parse(text.replace(" ", "T")) : null; }
+  function short(h) { return `${h.slice(0, 16)}...`; }
+
+  // Across the lines of an export (as `casino-core audit verify` checks them): nonces in
+  // sequence per seed pair, no bet after its seed's reveal, each reveal line against its
+  // pair's rounds (a missing tail, rounds beyond the nonces used), v2 pairs with no reveal.
+  async function sequenceFindings(lines, find) {
+    const next = new Map(), pairs = new Map(), reveals = new Map();
+    for (const { line, value: v, check: c } of lines) {
+      if (c.status === "malformed") continue;
+      if (c.kind === "reveal") {
+        const key = `${v.server_seed_hash}\u0000${v.client_seed}`;
+        if (reveals.has(key)) find(line, "reveal_repeat", `seed pair ${short(v.server_seed_hash)} revealed again (first on line ${reveals.get(key).line})`);
+        else reveals.set(key, { line, used: BigInt(v.nonces_used), at: moment(v.revealed_at), hash: v.server_seed_hash });
+        continue;
+      }
+      if (typeof v.server_seed !== "string" || typeof v.client_seed !== "string" || "game_hash" in v) continue;
+      const key = `${await sha256Hex(v.server_seed)}\u0000${v.client_seed}`;
+      const placed = moment(v.placed_at), revealed = moment(v.seed_revealed_at);
+      const after = placed !== null && revealed !== null && placed >= revealed;
+      if (typeof v.nonce === "number" || typeof v.nonce === "bigint") {
+        const seen = pairs.get(key) || { first: line, v2: false, latest: null, latestLine: 0 };
+        pairs.set(key, seen);
+        seen.v2 = seen.v2 || v.version === 2;
+        if (!after && placed !== null && (seen.latest === null || placed > seen.latest)) { seen.latest = placed; seen.latestLine = line; }
+      }
+      if (after) find(line, "used_after_reveal", `bet placed at ${v.placed_at}, its seed revealed at ${v.seed_revealed_at}`);
+      if (!(typeof v.nonce === "number" || typeof v.nonce === "bigint")) continue;
+      const nonce = BigInt(v.nonce), expected = next.get(key) || 0n, pair = short(key);
+      if (nonce === expected) next.set(key, expected + 1n);
+      else if (nonce > expected) {
+        find(line, "nonce_gap", `seed pair ${pair} nonce ${nonce} follows ${expected - 1n}: nonce ${nonce === expected + 1n ? expected : `${expected}..${nonce - 1n}`} missing`);
+        next.set(key, nonce + 1n);
+      } else find(line, "nonce_repeat", `seed pair ${pair} nonce ${nonce} again (next expected ${expected})`);
+    }
+    for (const [key, r] of reveals) {
+      const present = next.get(key) || 0n, name = `seed pair ${short(r.hash)}`;
+      if (r.used > present) find(r.line, "missing_tail", `${name}: the reveal says ${r.used} nonces used, ${present ? `the rounds end at nonce ${present - 1n}` : "no round"}: ${present === r.used - 1n ? `nonce ${present}` : `nonces ${present}..${r.used - 1n}`} missing`);
+      else if (present > r.used) find(r.line, "beyond_reveal", `${name}: the reveal says ${r.used} nonces used, yet rounds go up to nonce ${present - 1n}`);
+      const seen = pairs.get(key);
+      if (seen && seen.latest !== null && r.at !== null && seen.latest >= r.at) find(seen.latestLine, "used_after_reveal", `a bet placed after its seed was revealed (reveal line ${r.line})`);
+    }
+    for (const [key, seen] of pairs) if (seen.v2 && !reveals.has(key)) find(seen.first, "unrevealed", `seed pair with ${next.get(key) || 0n} nonces: no reveal line, so whether rounds are missing at its end cannot be checked`);
+  }
+
+  // The hash chain over each player's history (as casino_core.chain verifies it): every
+  // link's hash, and the links between the lines.
+  const GENESIS = "0".repeat(64);
+  const NOT_IN_BODY = ["server_seed", "seed_revealed_at", "kind", "chain_seq", "chain_prev", "chain_hash"];
+  async function chainFindings(lines, find) {
+    const byHash = new Map(), chained = [], unchained = [];
+    for (const { line, value: v } of lines) {
+      if (!isObj(v) || (("kind" in v) && v.kind !== "round")) continue;
+      if (!["chain_seq", "chain_prev", "chain_hash"].some((k) => k in v)) { unchained.push(line); continue; }
+      const seq = v.chain_seq;
+      if (!((Number.isInteger(seq) && seq >= 1) || (typeof seq === "bigint" && seq >= 1n && seq <= MAX_NONCE))) { find(line, "chain", "malformed: chain_seq must be an integer from 1 to 2**63 - 1"); continue; }
+      if (![v.chain_prev, v.chain_hash].every((h) => typeof h === "string" && HEX64.test(h))) { find(line, "chain", "malformed: chain_prev and chain_hash are 64 lowercase hex characters"); continue; }
+      const body = {};
+      for (const [k, x] of Object.entries(v)) if (!NOT_IN_BODY.includes(k) && !(k === "round_id" && v.version === 1)) body[k] = x;
+      const want = await sha256Hex(new Uint8Array([...fromHex(v.chain_prev), ...enc.encode(canonicalJson(body))]));
+      if (want !== v.chain_hash) find(line, "chain", "edited: chain_hash does not match the record");
+      const entry = { line, seq: BigInt(seq), prev: v.chain_prev, hash: v.chain_hash, player: typeof v.player_id === "string" ? v.player_id : null };
+      if (byHash.has(entry.hash)) { find(line, "chain", `duplicate of line ${byHash.get(entry.hash).line}`); continue; }
+      byHash.set(entry.hash, entry); chained.push(entry);
+    }
+    const successor = new Map();
+    chained.sort((a, b) => (a.seq < b.seq ? -1 : a.seq > b.seq ? 1 : a.line - b.line));
+    for (const e of chained) {
+      if (e.seq === 1n) { if (e.prev !== GENESIS) find(e.line, "chain", "chain_seq 1 must follow 64 zeros"); }
+      else {
+        const before = byHash.get(e.prev);
+        if (!before) find(e.line, "chain", `link ${e.seq - 1n} is missing (deleted?)`);
+        else if (before.seq !== e.seq - 1n) find(e.line, "chain", `reordered: follows line ${before.line} (chain_seq ${before.seq}), not chain_seq ${e.seq - 1n}`);
+        else if (e.player !== null && before.player !== null && before.player !== e.player) find(e.line, "chain", `follows line ${before.line} of another player`);
+      }
+      if (e.player === null && e.prev === GENESIS) continue;
+      const after = e.prev !== GENESIS ? e.prev : `${e.player}:${GENESIS}`;
+      if (successor.has(after)) find(e.line, "chain", `inserted: line ${successor.get(after).line} already follows`);
+      else successor.set(after, e);
+    }
+    if (chained.length) for (const line of unchained) find(line, "chain", "no chain fields");
+  }
+
+  // Verify a JSON Lines export: one verdict per non-blank line (as verify_lines gives them),
+  // then, over two or more lines, the findings across lines (sequenceFindings, chainFindings).
   async function verifyExport(text, opts = {}) {
+    const out = [], parsed = [];
     const lines = text.split(/\r?\n/);
-    const parsed = lines.map((raw, k) => {
-      if (!raw.trim()) return null;
-      try { return { line: k + 1, value: parseJson(raw) }; } catch (e) { return { line: k + 1, error: e }; }
-    });
-    const reveals = {};
-    for (const p of parsed) if (p && p.value && isObj(p.value) && p.value.kind === "reveal" && typeof p.value.server_seed_hash === "string") reveals[p.value.server_seed_hash.toLowerCase()] = p.value;
-    const out = [], seen = {};
-    for (const p of parsed) {
-      if (!p) continue;
-      let check;
+    for (let k = 0; k < lines.length; k++) {
+      const raw = lines[k];
+      if (!raw.trim()) continue;
+      let check, value;
       try {
-        if (p.error) throw p.error;
-        const v = p.value;
-        if (isObj(v) && v.kind === "reveal") check = await verifyReveal(v);
-        else {
-          check = await verifyRecord(v, { catalog: opts.catalog, reveals, original: v });
-          const h = typeof v.server_seed_hash === "string" ? v.server_seed_hash.toLowerCase() : null;
-          const rv = h && reveals[h];
-          if (rv && v.game !== "crash") {
-            (seen[h] = seen[h] || []).push(String(v.nonce));
-            for (const k of ["server_seed", "client_seed", "scheme"]) if (k in v && v[k] !== rv[k]) check.differences.push(diff(k, v[k], `${rv[k]} (the reveal line's)`));
-            if (check.differences.length) check.status = "mismatch";
-          }
-        }
+        value = parseJson(raw);
+        check = isObj(value) && value.kind === "reveal" ? await verifyReveal(value) : await verifyRecord(value, { catalog: opts.catalog });
       } catch (e) {
         if (!(e instanceof Bad)) throw e;
-        check = { status: "malformed", game: null, differences: [], error: `line ${p.line}: ${e.message}` };
+        check = { status: "malformed", game: null, differences: [], error: `line ${k + 1}: ${e.message}` };
       }
-      check.line = p.line;
+      check.line = k + 1;
       out.push(check);
+      if (value !== undefined) parsed.push({ line: k + 1, value, check });
     }
-    for (const c of out) {
-      if (c.kind !== "reveal" || c.status === "malformed") continue;
-      const rv = parsed[c.line - 1].value, have = new Set(seen[rv.server_seed_hash.toLowerCase()] || []);
-      const missing = [];
-      for (let n = 0; n < rv.nonces_used && missing.length < 20; n++) if (!have.has(String(n))) missing.push(n);
-      if (missing.length) {
-        c.differences.push(diff("nonces_used", rv.nonces_used, `rounds for nonces 0..${rv.nonces_used - 1}; missing: ${missing.join(", ")}${missing.length === 20 ? ", ..." : ""}`));
-        c.status = "mismatch";
-      }
+    const findings = [];
+    if (out.length > 1) {
+      const find = (line, kind, detail) => findings.push({ line, kind, detail });
+      await sequenceFindings(parsed.filter((p) => isObj(p.value)), find);
+      await chainFindings(parsed, find);
+      findings.sort((a, b) => a.line - b.line);
     }
-    const summary = { total: out.length, matched: 0, mismatched: 0, malformed: 0 };
+    const summary = { total: out.length, matched: 0, mismatched: 0, malformed: 0, findings: findings.length };
     for (const c of out) summary[{ match: "matched", mismatch: "mismatched", malformed: "malformed" }[c.status]]++;
-    return { checks: out, summary };
+    return { checks: out, findings, summary };
   }
 
   async function verifyLine(text, opts = {}) {

@@ -164,8 +164,8 @@
     if (!text.trim()) { errorBox(out, "paste a record or pick an export file"); return; }
     const r = await C.verifyExport(text, { catalog });
     const s = r.summary;
-    const summary = el("p", { id: "records-summary", class: "verdict " + (s.mismatched || s.malformed ? "bad" : "ok") },
-      `${s.total} lines: ${s.matched} match, ${s.mismatched} mismatch, ${s.malformed} malformed`);
+    const summary = el("p", { id: "records-summary", class: "verdict " + (s.mismatched || s.malformed || s.findings ? "bad" : "ok") },
+      `${s.total} lines: ${s.matched} match, ${s.mismatched} mismatch, ${s.malformed} malformed` + (s.findings ? `; ${s.findings} across lines` : ""));
     const head = el("tr", {}, el("th", { text: "line" }), el("th", { text: "kind / game" }), el("th", { text: "verdict" }), el("th", { text: "details" }));
     const rows = r.checks.map((c) => el("tr", { class: c.status, "data-line": String(c.line), "data-status": c.status },
       el("td", { text: String(c.line) }),
@@ -173,6 +173,10 @@
       el("td", { class: c.status, text: c.status }),
       el("td", {}, c.error ? el("span", { text: c.error }) : c.differences.length ? el("ul", {}, ...c.differences.map((d) => el("li", { text: diffText(d) }))) : el("span", { text: c.multiplier ? `multiplier ${c.multiplier}` : "ok" }))));
     out.replaceChildren(summary, el("div", { class: "table-wrap" }, el("table", { id: "records-table" }, el("thead", {}, head), el("tbody", {}, ...rows))));
+    if (r.findings.length) {
+      out.append(el("h3", { text: "Across the lines" }), el("p", { class: "hint", text: "Nonces in order per seed pair, each reveal line against its rounds (a missing tail), no bet after its seed was revealed, and each player's hash chain." }),
+        el("ul", { id: "records-findings" }, ...r.findings.map((f) => el("li", { class: "bad", "data-kind": f.kind, text: `line ${f.line}: ${f.kind}: ${f.detail}` }))));
+    }
     const only = r.checks.length === 1 ? r.checks[0] : null;
     if (only && only.result) { // one record: show the recomputed round and its draws too
       out.append(el("dl", { class: "kv" },
