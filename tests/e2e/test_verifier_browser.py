@@ -190,7 +190,12 @@ class TestInTheBrowser:
         browser.get(plain_page_url)
         browser.find_element("id", "records-file").send_keys(str(export))
         summary = _by_id(browser, "records-summary").text
-        assert summary == f"{len(lines)} lines: {len(lines) - 2} match, 1 mismatch, 1 malformed"
+        counts = f"{len(lines)} lines: {len(lines) - 2} match, 1 mismatch, 1 malformed"
+        assert summary == f"{counts}; 2 across lines"
+        # The rounds start at nonce 3 and skip nonce 5 (the coinflip left out): two gaps.
+        found = browser.find_elements("css selector", "#records-findings li")
+        assert [f.get_attribute("data-kind") for f in found] == ["nonce_gap", "nonce_gap"]
+        assert "nonces 0..2 missing" in found[0].text
         rows = browser.find_elements("css selector", "#records-table tbody tr")
         statuses = [r.get_attribute("data-status") for r in rows]
         assert statuses == ["match", "match", "mismatch"] + ["match"] * (len(lines) - 4) + [

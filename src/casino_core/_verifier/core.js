@@ -961,7 +961,8 @@ globalThis.VerifierCore = (function () {
       const nonce = BigInt(v.nonce), expected = next.get(key) || 0n, pair = short(key);
       if (nonce === expected) next.set(key, expected + 1n);
       else if (nonce > expected) {
-        find(line, "nonce_gap", `seed pair ${pair} nonce ${nonce} follows ${expected - 1n}: nonce ${nonce === expected + 1n ? expected : `${expected}..${nonce - 1n}`} missing`);
+        const where = expected ? `follows nonce ${expected - 1n}` : "is the pair's first round";
+        find(line, "nonce_gap", `seed pair ${pair} nonce ${nonce} ${where}: ${nonce === expected + 1n ? `nonce ${expected}` : `nonces ${expected}..${nonce - 1n}`} missing`);
         next.set(key, nonce + 1n);
       } else find(line, "nonce_repeat", `seed pair ${pair} nonce ${nonce} again (next expected ${expected})`);
     }
