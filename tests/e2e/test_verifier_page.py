@@ -58,12 +58,10 @@ class TestAgreement:
         assert len(games) == 9 * 2 + 2  # nine seeded games x two schemes, two crash schemes
         lines = [json.dumps(r) for r in records]
         out = run_core(tmp_path, {"export": "\n".join(lines) + "\n"})
-        assert out["summary"] == {
-            "total": ROUNDS,
-            "matched": ROUNDS,
-            "mismatched": 0,
-            "malformed": 0,
-        }
+        counts = {k: out["summary"][k] for k in ("total", "matched", "mismatched", "malformed")}
+        assert counts == {"total": ROUNDS, "matched": ROUNDS, "mismatched": 0, "malformed": 0}
+        # Random nonces per random seed pair: across lines only the nonce order is off.
+        assert {kind for _, kind in out["findings"]} <= {"nonce_gap", "nonce_repeat"}
         python = _python_verdicts(lines)
         for record, js, py in zip(records, out["checks"], python, strict=True):
             assert js["status"] == "match", (record, js)
