@@ -24,9 +24,10 @@ from _verifier_page import (
     run_core,
 )
 from casino_core import verifier_page
-from casino_core.catalog import default_catalog
+from casino_core.catalog import Catalog, Offering, default_catalog
 from casino_core.catalog._offering import canonical_json
 from casino_core.cli import main
+from casino_core.errors import CasinoError
 from casino_core.fairness import commitment_of
 from casino_core.games import _records, make_record, payout_minor
 from casino_core.games._records import format_multiplier, verify_lines
@@ -304,6 +305,83 @@ def _v2_export(
     checks += [("match", []), ("mismatch", ["server_seed_hash"]), ("match", [])]
     findings.append((len(rounds) + 3, "missing_tail"))  # pair 2: 6 nonces used, 5 rounds
     return [json.dumps(line) for line in (*rounds, *reveals)], checks, findings
+
+
+class TestCatalog:
+    """With the operator's catalog, the page checks each record's offering as Python does."""
+
+    def test_records_against_published_offerings(self, tmp_path: Path) -> None:
+        """Offering, version, fingerprint, choices, pinned rules and tables: the same
+        verdicts and fields as verify_lines(..., catalog=)."""
+        catalog = Catalog(
+            [
+                *(o for o in default_catalog().versions() if o.game != "dice"),
+                Offering("dice", "dice", {"house_edge": "2/100", "max_chance": "95"}),
+                Offering("dice", "dice", {"house_edge": "3/100"}, version=2),
+                Offering("plinko-8", "plinko", choices={"rows": [8], "risk": ["low", "high"]}),
+                Offering("wheel-mine", "wheel", {"tables": {"mine": {2: ["0", "19/10"]}}}),
+                Offering("mines-5", "mines", {"house_edge": "1/20", "decimals": 4}),
+                Offering("hilo-short", "hilo", {"max_actions": 5}, choices={}),
+            ]
+        )
+        rnd = random.Random(21)
+        lines = [json.dumps(_offering_record(rnd, catalog, k)) for k in range(600)]
+        out = run_core(
+            tmp_path, {"export": "\n".join(lines), "catalog": json.loads(catalog.to_json())}
+        )
+        python = [
+            (c.status, sorted(d.field for d in c.differences))
+            for c in verify_lines(lines, catalog=catalog)
+        ]
+        assert {status for status, _ in python} == {"match", "mismatch"}
+        assert [(c["status"], c["fields"]) for c in out["checks"]] == python
+
+
+_BETS: dict[str, list[dict[str, Any]]] = {
+    "dice": [{"target": "50", "condition": "over"}, {"target": "3", "condition": "over"}],
+    "plinko": [{"rows": 8, "risk": "high"}, {"rows": 16}, {"rows": 8, "risk": "medium"}, {}],
+    "wheel": [{"segments": 2, "risk": "mine"}, {"segments": 10}],
+    "mines": [{"mines": 5, "tiles": [3, 4]}],
+    "hilo": [{"actions": ["likelier", "skip", "likelier"]}, {"actions": ["likelier"] * 6}],
+    "keno": [{"picks": [1, 2, 3]}],
+    "roulette": [{"bets": "red"}],
+    "limbo": [{"target": "2"}],
+    "coinflip": [{"flips": ["heads", "tails"]}],
+}
+
+
+def _offering_record(rnd: random.Random, catalog: Catalog, k: int) -> dict[str, Any]:
+    """A round under an offering of ``catalog``, its params as the casino records them or
+    changed in one of several ways."""
+    offering = rnd.choice(catalog.versions())
+    bet = dict(rnd.choice(_BETS[offering.game]))
+    played = {"mines": "tiles", "hilo": "actions"}.get(offering.game)
+    start = {k: v for k, v in bet.items() if k != played}
+    try:
+        params = dict(offering.bet(start).params)
+    except CasinoError:  # a bet this offering refuses: recorded as if it had been allowed
+        params = dict(start)
+    if played:
+        params[played] = bet[played]
+    change = rnd.randrange(8)
+    if change == 0:
+        params = dict(bet)  # the game's default rules, not the offering's
+    elif change == 1 and offering.game in ("dice", "mines"):
+        params["house_edge"] = "1/100"
+    scheme = "unbiased" if offering.game == "coinflip" else rnd.choice(["stake", "unbiased"])
+    try:
+        record = make_record(offering.game, scheme, f"s{k}", "c", k, params)
+    except CasinoError:  # not playable at all: play the wheel's published table instead
+        record = make_record("wheel", scheme, f"s{k}", "c", k, {"segments": 10})
+    ref = {"offering_id": offering.id, "offering_version": offering.version}
+    ref["rules_fingerprint"] = offering.fingerprint
+    if change == 2:
+        ref["rules_fingerprint"] = "0" * 64
+    elif change == 3:
+        ref["offering_version"] = 9
+    if change != 4:
+        record.update(ref)
+    return record
 
 
 class TestThePage:

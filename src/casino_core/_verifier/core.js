@@ -372,7 +372,7 @@ globalThis.VerifierCore = (function () {
       }
     }
   }
-  function tableFor(game, params, risk, size, extra) {
+  function tableFor(game, params, risk, size, extra, tables) {
     if ("table" in params && params.table !== null) {
       const row = listParam(params.table, "table", 1, 1000).map((m) => {
         const q = toQ(m, "table");
@@ -382,8 +382,8 @@ globalThis.VerifierCore = (function () {
       if (row.length !== size + extra) throw new Bad(`table: the ${JSON.stringify(risk)} table for ${size} has ${row.length} multipliers, expected ${size + extra}`);
       return row;
     }
-    const byRisk = PAYTABLES[game][risk];
-    if (!byRisk) throw new Bad(`risk: no table for risk ${JSON.stringify(risk)} (available: ${Object.keys(PAYTABLES[game]).sort().join(", ")})`);
+    const all = tables || PAYTABLES[game], byRisk = all[risk];
+    if (!byRisk) throw new Bad(`risk: no table for risk ${JSON.stringify(risk)} (available: ${Object.keys(all).sort().join(", ")})`);
     const row = byRisk[String(size)];
     if (!row) throw new Bad(`${game === "keno" ? "picks" : game === "wheel" ? "segments" : "rows"}: no ${JSON.stringify(risk)} table for ${size}`);
     return row;
@@ -494,11 +494,11 @@ globalThis.VerifierCore = (function () {
   };
 
   GAMES.plinko = {
-    parse(params) {
+    parse(params, tables) {
       checkKeys(params, ["rows", "risk", "table"], "plinko");
       const rows = "rows" in params ? intIn(params.rows, "rows", 1, 32) : 16;
       const risk = riskParam(params.risk, "low");
-      return { rows, risk, table: tableFor("plinko", params, risk, rows, 1) };
+      return { rows, risk, table: tableFor("plinko", params, risk, rows, 1, tables) };
     },
     async play(bet, rng) {
       let path = "", bucket = 0;
@@ -511,11 +511,11 @@ globalThis.VerifierCore = (function () {
   };
 
   GAMES.wheel = {
-    parse(params) {
+    parse(params, tables) {
       checkKeys(params, ["segments", "risk", "table"], "wheel");
       const segments = "segments" in params ? intIn(params.segments, "segments", 2, 1000) : 10;
       const risk = riskParam(params.risk, "low");
-      return { segments, risk, table: tableFor("wheel", params, risk, segments, 0) };
+      return { segments, risk, table: tableFor("wheel", params, risk, segments, 0, tables) };
     },
     async play(bet, rng) {
       const s = await rng.intBelow(bet.table.length, "segment");
@@ -524,13 +524,13 @@ globalThis.VerifierCore = (function () {
   };
 
   GAMES.keno = {
-    parse(params) {
+    parse(params, tables) {
       checkKeys(params, ["picks", "risk", "table"], "keno");
       if (!("picks" in params)) throw new Bad("picks: missing");
       const picks = listParam(params.picks, "picks", 1, 10).map((p) => intIn(p, "picks", 1, 40));
       if (new Set(picks).size !== picks.length) throw new Bad("picks: must be distinct");
       const risk = riskParam(params.risk, "classic");
-      return { picks, risk, table: tableFor("keno", params, risk, picks.length, 1) };
+      return { picks, risk, table: tableFor("keno", params, risk, picks.length, 1, tables) };
     },
     async play(bet, rng) {
       const remaining = Array.from({ length: 40 }, (_, k) => k + 1), drawn = [];
@@ -818,6 +818,17 @@ globalThis.VerifierCore = (function () {
     for (const k of Object.keys(rec)) if (!(k in exp)) out.push(diff(`result.${k}`, rec[k], MISSING));
     return out;
   }
+  // Against the operator's published catalog (casino_core.catalog.Catalog.check_record):
+  // the record names an offering version of its game with that version's fingerprint, the
+  // offering allows its bet (choices, the pinned rules' bounds) and its params pay under
+  // exactly the offering's rules.
+  const RULE_KEYS = {
+    dice: ["house_edge", "decimals", "min_chance", "max_chance"], limbo: ["house_edge", "decimals", "max_target"],
+    coinflip: ["house_edge", "decimals", "max_flips"], mines: ["house_edge", "decimals"], hilo: ["house_edge", "decimals", "max_actions"],
+    plinko: ["tables", "table"], wheel: ["tables", "table"], keno: ["tables", "table"], roulette: ["variant"],
+  };
+  const PLAYED = { mines: "tiles", hilo: "actions" };
+  const TABLE_SIZE = { plinko: "rows", wheel: "segments", keno: "picks" };
   function checkCatalog(record, catalog, diffs) {
     if (!catalog) return;
     if (!("offering_id" in record)) { diffs.push(diff("offering_id", MISSING, "an offering of the published catalog")); return; }
@@ -826,7 +837,46 @@ globalThis.VerifierCore = (function () {
     if (record.game !== off.game) { diffs.push(diff("game", record.game, off.game)); return; }
     if (record.rules_fingerprint !== off.rules_fingerprint) diffs.push(diff("rules_fingerprint", record.rules_fingerprint, off.rules_fingerprint));
     const params = isObj(record.params) ? record.params : {};
-    for (const [k, v] of Object.entries(off.rules || {})) if (k in params && !sameRule(params[k], v)) diffs.push(diff(`params.${k}`, params[k], v));
+    const game = off.game, keys = RULE_KEYS[game] || [];
+    const bet = {};
+    for (const [k, v] of Object.entries(params)) if (!keys.includes(k)) bet[k] = v;
+    let placed;
+    try { placed = placeBet(off, bet); } catch (e) {
+      if (!(e instanceof Bad)) throw e;
+      diffs.push(diff("params", params, `a bet offering ${off.id} v${off.version} allows (${e.message})`));
+      return;
+    }
+    let same;
+    try { same = sameRules(game, GAMES[game].parse(params), placed); } catch (e) { if (!(e instanceof Bad)) throw e; same = false; }
+    if (!same) diffs.push(diff("params", params, "the rules of offering " + `${off.id} v${off.version}`));
+  }
+  // The offering's parse of a bet (its pinned rules, its choices); Bad if it refuses it.
+  function placeBet(off, bet) {
+    const game = off.game, rules = off.rules || {};
+    for (const [name, allowed] of Object.entries(off.choices || {})) {
+      let value = bet[name];
+      if (name === "picks" || Array.isArray(value)) continue; // choices restrict scalar fields
+      if (value === undefined) value = { rows: 16, segments: 10, risk: game === "keno" ? "classic" : "low", variant: "european" }[name];
+      if (value === undefined || !allowed.some((a) => String(a) === String(value))) throw new Bad(`${name}: offering ${JSON.stringify(off.id)} allows ${allowed.join(", ")}; got ${JSON.stringify(show(value))}`);
+    }
+    if (TABLE_SIZE[game]) {
+      const tables = {};
+      for (const [risk, bySize] of Object.entries(rules.tables || {})) {
+        tables[risk] = {};
+        for (const [size, row] of Object.entries(bySize)) tables[risk][size] = row.map((m) => toQ(m));
+      }
+      return GAMES[game].parse(bet, tables); // the offering's table for this bet
+    }
+    const played = PLAYED[game];
+    const withRules = Object.assign({}, bet, rules);
+    if (played && !(played in withRules)) withRules[played] = game === "mines" ? [0] : ["likelier"];
+    return GAMES[game].parse(withRules);
+  }
+  function sameRules(game, a, b) {
+    if (TABLE_SIZE[game]) return a.table.length === b.table.length && a.table.every((m, k) => m.eq(b.table[k]));
+    if (game === "roulette") return a.variant === b.variant;
+    const ra = a.rules, rb = b.rules;
+    return Object.keys(ra).every((k) => (ra[k] instanceof Q ? ra[k].eq(rb[k]) : ra[k] === rb[k]));
   }
   function sameRule(a, b) {
     try { return toQ(a).eq(toQ(b)); } catch (e) { return canonicalJson(a) === canonicalJson(b); }
