@@ -115,6 +115,20 @@ class TestAgreement:
             if py["status"] == "mismatch":
                 assert js["fields"] == py["fields"], (line, js, py)
 
+    def test_mutated_fields_get_the_same_verdicts(self, tmp_path: Path) -> None:
+        """Params, fields and values replaced by odd ones (wrong types, out of range, huge
+        exponents, decimals where integers belong): malformed exactly when casino_core
+        says so, and the same fields named otherwise."""
+        rnd = random.Random(17)
+        records = [r for r in generated_records(1500, seed=23) if not _awaits_new_mapping(r)]
+        lines = [_mutate(rnd, r) for r in records]
+        out = run_core(tmp_path, {"export": "\n".join(lines)})
+        python = _python_verdicts(lines)
+        assert {p["status"] for p in python} == {"match", "mismatch", "malformed"}
+        for line, js, py in zip(lines, out["checks"], python, strict=True):
+            assert js["status"] == py["status"], (line, js, py)
+            assert js["fields"] == py["fields"], (line, js, py)
+
     def test_public_stake_known_answers(self, tmp_path: Path) -> None:
         """The published verifier answers (as the Python tests use them) hold in JS too."""
         known: list[tuple[str, int, dict[str, Any], dict[str, Any]]] = [
@@ -209,6 +223,32 @@ def _tamper(rnd: random.Random, record: dict[str, Any]) -> str:
         record["nonce"] += 1
     elif kind == 4:
         record["result"] = {**result, "extra": 1}
+    return json.dumps(record)
+
+
+_ODD_VALUES: list[Any] = [
+    None, True, False, -1, 0, 1, 2, 3.5, "x", "", "1/0", "1e999", "1e5", " 7 ", [], {}, [1],
+    ["a"], "00", 10**30, 2**64, "0.001", "abc,def", "[1,2]", "nan", 1e300, "heads", "low",
+    "over", 100, 24, 25, 52, "1/2", "-0", 0.5, "2.00", "99.99", 2.0, 10**70,
+]  # fmt: skip
+_FIELDS: list[str] = [
+    "nonce", "scheme", "server_seed", "client_seed", "result", "multiplier", "server_seed_hash",
+    "params", "game", "placed_at", "offering_id", "salt", "game_hash",
+]  # fmt: skip
+
+
+def _mutate(rnd: random.Random, record: dict[str, Any]) -> str:
+    """The record's line with a param, a field or a key replaced or removed."""
+    record = json.loads(json.dumps(record))
+    where = rnd.random()
+    params = record.get("params")
+    if where < 0.6 and isinstance(params, dict) and params:
+        key = rnd.choice([*sorted(params), "house_edge", "decimals", "table", "bogus"])
+        params[key] = rnd.choice(_ODD_VALUES)
+    elif where < 0.8:
+        record[rnd.choice(_FIELDS)] = rnd.choice(_ODD_VALUES)
+    elif where < 0.9:
+        del record[rnd.choice(sorted(record))]
     return json.dumps(record)
 
 

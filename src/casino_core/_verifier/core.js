@@ -18,6 +18,13 @@ globalThis.VerifierCore = (function () {
   const MISSING = "(missing)";
 
   class Bad extends Error {} // malformed input: the record cannot be checked
+  // A JSON number with a fraction or an exponent, kept as its text: exact, as Python's
+  // bounded reader keeps it (a Decimal), and never taken for an integer.
+  class JNum {
+    constructor(text) { this.text = text; }
+    toJSON() { return this.text; }
+    toString() { return this.text; }
+  }
 
   // ---------------------------------------------------------------- exact rationals
   function absB(a) { return a < 0n ? -a : a; }
@@ -72,10 +79,9 @@ globalThis.VerifierCore = (function () {
     const m = /^([+-]?)([0-9]*)(?:\.([0-9]*))?(?:[eE]([+-]?[0-9]+))?$/.exec(text);
     const intPart = m[2] || "", frac = m[3] || "";
     const exp = m[4] ? parseInt(m[4], 10) : 0;
-    const digits = (intPart + frac).replace(/^0+/, "");
-    if (digits.length > MAX_DIGITS) throw new Bad(`more than ${MAX_DIGITS} digits: ${text.slice(0, 64)}`);
+    const digits = (intPart + frac).replace(/^0+/, "") || "0";
     const e = exp - frac.length;
-    if (Math.abs(exp) > 10000 || Math.abs(e + Math.max(digits.length - 1, 0)) > 64) throw new Bad(`exponent out of bounds: ${text.slice(0, 64)}`);
+    if (digits.length > MAX_DIGITS || Math.abs(e) > 64) throw new Bad(`a number has at most ${MAX_DIGITS} digits and an exponent within +-64`);
     let n = BigInt((intPart + frac) || "0");
     if (m[1] === "-") n = -n;
     return e >= 0 ? new Q(n * 10n ** BigInt(e)) : new Q(n, 10n ** BigInt(-e));
@@ -84,6 +90,7 @@ globalThis.VerifierCore = (function () {
   // text or "p/q" text (to_fraction / bounded_fraction in Python); else Bad.
   function toQ(v, what = "value") {
     if (v instanceof Q) return v;
+    if (v instanceof JNum) return decimalQ(v.text);
     if (typeof v === "boolean" || v === null || v === undefined) throw new Bad(`${what}: expected a number`);
     if (typeof v === "bigint") return new Q(v);
     if (typeof v === "number") {
@@ -116,7 +123,7 @@ globalThis.VerifierCore = (function () {
       if (t.length > MAX_DIGITS + 1 || !INT_TEXT.test(t)) throw new Bad(`${what}: expected an integer`);
       return BigInt(t);
     }
-    if (typeof v === "number" && Number.isFinite(v)) {
+    if ((typeof v === "number" && Number.isFinite(v)) || v instanceof JNum) {
       const q = toQ(v, what);
       if (q.d !== 1n) throw new Bad(`${what}: expected an integer, got ${v}`);
       return q.n;
@@ -200,12 +207,12 @@ globalThis.VerifierCore = (function () {
       if (!m) fail("unexpected character");
       i += m[0].length;
       if (!m[1] && !m[2]) {
+        if (m[0].replace(/^-/, "").length > MAX_DIGITS) throw new Bad(`a JSON integer: at most ${MAX_DIGITS} digits`);
         const b = BigInt(m[0]);
         return b >= -9007199254740991n && b <= 9007199254740991n ? Number(b) : b;
       }
-      const x = Number(m[0]);
-      if (!Number.isFinite(x)) fail("number out of range");
-      return x;
+      decimalQ(m[0]); // within the digit and exponent bounds, else Bad
+      return new JNum(m[0]);
     }
     function str() {
       i++;
@@ -236,6 +243,7 @@ globalThis.VerifierCore = (function () {
     if (v === null || typeof v === "boolean") return JSON.stringify(v);
     if (typeof v === "bigint") return v.toString();
     if (typeof v === "number") return JSON.stringify(v);
+    if (v instanceof JNum) return canonicalJson(v.text); // Python's canonical_json writes a Decimal as text
     if (typeof v === "string") return JSON.stringify(v).replace(/[\u007f-\uffff]/g, (c) => c === "\u007f" ? c : "\\u" + c.charCodeAt(0).toString(16).padStart(4, "0"));
     if (Array.isArray(v)) return "[" + v.map(canonicalJson).join(",") + "]";
     return "{" + Object.keys(v).sort().map((k) => canonicalJson(k) + ":" + canonicalJson(v[k])).join(",") + "}";
@@ -327,7 +335,7 @@ globalThis.VerifierCore = (function () {
 
   // ---------------------------------------------------------------- params helpers
   const DEFAULT_EDGE = new Q(1n, 100n);
-  function isObj(v) { return v !== null && typeof v === "object" && !Array.isArray(v); }
+  function isObj(v) { return v !== null && typeof v === "object" && !Array.isArray(v) && !(v instanceof JNum) && !(v instanceof Q); }
   function checkKeys(params, allowed, game) {
     const unknown = Object.keys(params).filter((k) => !allowed.includes(k)).sort();
     if (unknown.length) throw new Bad(`params.${unknown[0]}: unknown ${game} parameter (known: ${[...allowed].sort().join(", ")})`);
@@ -765,7 +773,7 @@ globalThis.VerifierCore = (function () {
 
   function asDecimal(v) {
     if (typeof v === "boolean") return null;
-    if (typeof v === "number" || typeof v === "bigint") { try { return toQ(v); } catch (e) { return null; } }
+    if (typeof v === "number" || typeof v === "bigint" || v instanceof JNum) { try { return toQ(v); } catch (e) { return null; } }
     if (typeof v === "string" && NUMBER.test(v.trim())) { try { return toQ(v.trim()); } catch (e) { return null; } }
     return null;
   }
@@ -792,7 +800,7 @@ globalThis.VerifierCore = (function () {
     if (v.length > MAX_SEED_TEXT) throw new Bad(`${k}: at most ${MAX_SEED_TEXT} characters, got ${v.length}`);
     return v;
   }
-  function show(v) { if (v instanceof Q) return formatQ(v); if (typeof v === "bigint") return v.toString(); return v; }
+  function show(v) { if (v instanceof Q) return formatQ(v); if (typeof v === "bigint" || v instanceof JNum) return v.toString(); return v; }
   function diff(field, recorded, expected) { return { field, recorded: show(recorded), expected: show(expected) }; }
 
   function checkFields(record, version, required) {
