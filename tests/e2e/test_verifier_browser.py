@@ -21,7 +21,7 @@ import pytest
 
 from _verifier_page import need, stake_coinflip_record
 from casino_core import verifier_page
-from casino_core.catalog import default_catalog
+from casino_core.catalog import Catalog, Offering, default_catalog
 from casino_core.fairness import commitment_of
 from casino_core.games import make_crash_record, make_record
 
@@ -215,6 +215,40 @@ class TestInTheBrowser:
         assert "offering_id: recorded (missing)" in row.text
         assert json.loads(_by_id(browser, "record-result").text) == records[0]["result"]
         assert browser.find_elements("css selector", "#record-trace tbody tr")
+
+    def test_an_offering_fills_the_rules(self, browser: Any, tmp_path: Path) -> None:
+        """Picking an offering of the embedded catalog plays under its rules and tables."""
+        catalog = Catalog(
+            [
+                Offering("dice-2pct", "dice", {"house_edge": "2/100"}),
+                Offering("wheel-mine", "wheel", {"tables": {"mine": {2: ["0", "19/10"]}}}),
+            ]
+        )
+        page = tmp_path / "operator.html"
+        page.write_text(verifier_page(catalog), encoding="utf-8")
+        browser.get(page.as_uri())
+        cases = [  # both win at nonce 3: 1.08 at a 2% edge (1.09 at 1%), 1.9 from the table
+            ("0", "dice", {"target": "10.00", "condition": "over"}, "1.08"),
+            ("1", "wheel", {"segments": "2", "risk": "mine"}, "1.9"),
+        ]
+        for index, game, bet, pays in cases:
+            _fill(browser, "offering", index)
+            _fill(browser, "scheme", "unbiased")
+            _fill(browser, "server-seed", SERVER)
+            _fill(browser, "client-seed", CLIENT)
+            _fill(browser, "nonce", "3")
+            for name, value in bet.items():
+                _fill(browser, f"bet-{game}-{name}", value)
+            browser.execute_script("document.getElementById('round-out').replaceChildren()")
+            browser.find_element("id", "round-go").click()
+            result = json.loads(_by_id(browser, "round-result").text)
+            offering = catalog.versions()[int(index)]
+            placed = offering.bet(bet)
+            record = make_record(game, "unbiased", SERVER, CLIENT, 3, dict(placed.params))
+            assert result == record["result"]
+            assert (
+                browser.find_element("id", "round-multiplier").text == record["multiplier"] == pays
+            )
 
     def test_readable_on_a_phone(self, browser: Any, page_url: str) -> None:
         """At a phone's width nothing overflows sideways and every input has a label."""

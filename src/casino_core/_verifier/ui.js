@@ -69,9 +69,20 @@
       $("house-edge").value = rules.house_edge !== undefined ? rules.house_edge : "";
       $("decimals").value = rules.decimals !== undefined ? rules.decimals : "";
       delete rules.house_edge; delete rules.decimals;
-      if (TABLE_GAMES.includes(o.game)) delete rules.tables; // the page ships the published tables
+      if (rules.variant !== undefined) { $("bet-roulette-variant").value = rules.variant; delete rules.variant; }
+      if (rules.tables) { // offer the offering's risks and sizes
+        const risks = Object.keys(rules.tables).sort();
+        setOptions($(`bet-${o.game}-risk`), risks);
+        if (o.game === "wheel") setOptions($("bet-wheel-segments"), Object.keys(rules.tables[risks[0]]).sort((a, b) => a - b));
+        if (o.game === "plinko") $("bet-plinko-rows").value = Object.keys(rules.tables[risks[0]])[0];
+      }
+      delete rules.tables; // a table game's row is taken from the offering when verifying
       $("extra-params").value = Object.keys(rules).length ? JSON.stringify(rules) : "";
     });
+  }
+
+  function setOptions(select, values) {
+    select.replaceChildren(...values.map((v) => el("option", { value: v, text: v })));
   }
 
   function syncGame() {
@@ -106,6 +117,14 @@
     }
     if ($("house-edge").value.trim()) params.house_edge = $("house-edge").value.trim();
     if ($("decimals").value.trim()) params.decimals = $("decimals").value.trim();
+    const offering = catalog && $("offering").value !== "" ? catalog.offerings[Number($("offering").value)] : null;
+    if (offering && offering.game === game && offering.rules.tables && !("table" in params)) {
+      // The offering's own paytable row for this bet (its risk and size).
+      const size = game === "keno" ? String(params.picks || "").split(",").filter((p) => p.trim()).length : params[{ plinko: "rows", wheel: "segments" }[game]];
+      const row = (offering.rules.tables[params.risk] || {})[String(size)];
+      if (!row) throw new C.Bad(`offering ${offering.id} has no ${params.risk} table for ${size}`);
+      params.table = row;
+    }
     const extra = $("extra-params").value.trim();
     if (extra) {
       const more = C.parseJson(extra);
