@@ -19,7 +19,7 @@ from typing import Any, Final
 
 import pytest
 
-from _verifier_page import need, stake_coinflip_record
+from _verifier_page import AWAITS_NEW_STAKE_COINFLIP, need, stake_coinflip_record
 from casino_core import verifier_page
 from casino_core.catalog import Catalog, Offering, default_catalog
 from casino_core.fairness import commitment_of
@@ -110,7 +110,7 @@ def _fill(driver: Any, element_id: str, value: str) -> None:
 
 
 def _expected(game: str, scheme: str, nonce: int, params: dict[str, Any]) -> dict[str, Any]:
-    if (game, scheme) == ("coinflip", "stake"):
+    if (game, scheme) in AWAITS_NEW_STAKE_COINFLIP:
         return stake_coinflip_record(SERVER, CLIENT, nonce, params)  # the new mapping
     return make_record(game, scheme, SERVER, CLIENT, nonce, params)
 

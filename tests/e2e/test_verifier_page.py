@@ -160,7 +160,24 @@ class TestAgreement:
             ["mines", "stake", *STAKE_SEEDS[s], {"mines": 24, "tiles": [0]}] for s in range(3)
         ]
         rounds += [["hilo", "stake", *STAKE_SEEDS[0], {"actions": ["skip"] * 8 + ["likelier"]}]]
-        out = run_core(tmp_path, {"rounds": rounds})
+        # Coinflip as the public Stake verifier shows it: its Stake-extracted flip data
+        # (provably-fair-betting/verifierform-stake, tests/lib/games/testcases/flip.json,
+        # seeds of 32 characters), 20 flips per nonce.
+        server, client = "8b9c7cf18c001dfb7ea6f6fe52f3df95", "247e90a65d07b3c4d629ada402918f03"
+        flips = {
+            0: "HHHHTHHHHTHHTTHHTHHT",
+            1: "THTHTTHHTHHHTTTTTTTT",
+            9: "THTTHHTHHHHHHHTHTTHT",
+        }
+        sides = {"H": "heads", "T": "tails"}
+        stake_flips = [
+            ["coinflip", "stake", server, client, n, {"flips": [sides[f] for f in shown]}]
+            for n, shown in flips.items()
+        ]
+        out = run_core(tmp_path, {"rounds": rounds + stake_flips})
+        for (*_, params), js in zip(stake_flips, out["rounds"][-3:], strict=True):
+            assert js == {"result": params, "multiplier": "1038090.24"}  # 0.99 x 2^20: won
+        del out["rounds"][-3:]
         for (game, _, _, expected), js in zip(known, out["rounds"][: len(known)], strict=True):
             if game == "coinflip":
                 expected = {"flips": [{"H": "heads", "T": "tails"}[f] for f in expected["flips"]]}
