@@ -250,6 +250,37 @@ class TestInTheBrowser:
                 browser.find_element("id", "round-multiplier").text == record["multiplier"] == pays
             )
 
+    def test_a_long_export_lists_what_matters(
+        self, browser: Any, plain_page_url: str, tmp_path: Path
+    ) -> None:
+        """2,500 lines: every one is verified; the table lists the mismatch and the first 200
+        matches, and says how many more matched."""
+        lines = [
+            json.dumps(
+                make_record(
+                    "dice", "stake", SERVER, CLIENT, n, {"target": "50", "condition": "over"}
+                )
+            )
+            for n in range(2500)
+        ]
+        lines[1234] = lines[1234].replace('"roll": "', '"roll": "1')
+        export = tmp_path / "long.jsonl"
+        export.write_text("\n".join(lines), encoding="utf-8")
+        browser.get(plain_page_url)
+        browser.find_element("id", "records-file").send_keys(str(export))
+        assert (
+            _by_id(browser, "records-summary").text
+            == "2500 lines: 2499 match, 1 mismatch, 0 malformed"
+        )
+        rows = browser.find_elements("css selector", "#records-table tbody tr")
+        assert len(rows) == 201
+        assert [
+            r.get_attribute("data-line") for r in rows if r.get_attribute("data-status") != "match"
+        ] == ["1235"]
+        assert (
+            "2299 more matching lines not listed." in browser.find_element("id", "records-out").text
+        )
+
     def test_readable_on_a_phone(self, browser: Any, page_url: str) -> None:
         """At a phone's width nothing overflows sideways and every input has a label."""
         browser.set_window_size(390, 844)

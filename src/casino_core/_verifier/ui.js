@@ -186,15 +186,22 @@
     const summary = el("p", { id: "records-summary", class: "verdict " + (s.mismatched || s.malformed || s.findings ? "bad" : "ok") },
       `${s.total} lines: ${s.matched} match, ${s.mismatched} mismatch, ${s.malformed} malformed` + (s.findings ? `; ${s.findings} across lines` : ""));
     const head = el("tr", {}, el("th", { text: "line" }), el("th", { text: "kind / game" }), el("th", { text: "verdict" }), el("th", { text: "details" }));
-    const rows = r.checks.map((c) => el("tr", { class: c.status, "data-line": String(c.line), "data-status": c.status },
+    // A long export lists every line that is not a match, and the first matching ones.
+    const MAX_ROWS = 2000;
+    let shownMatches = 0;
+    const listed = r.checks.length <= MAX_ROWS ? r.checks : r.checks.filter((c) => c.status !== "match" || shownMatches++ < 200);
+    const rows = listed.map((c) => el("tr", { class: c.status, "data-line": String(c.line), "data-status": c.status },
       el("td", { text: String(c.line) }),
       el("td", { text: c.kind === "reveal" ? "seed reveal" : (c.game || "") }),
       el("td", { class: c.status, text: c.status }),
       el("td", {}, c.error ? el("span", { text: c.error }) : c.differences.length ? el("ul", {}, ...c.differences.map((d) => el("li", { text: diffText(d) }))) : el("span", { text: c.multiplier ? `multiplier ${c.multiplier}` : "ok" }))));
-    out.replaceChildren(summary, el("div", { class: "table-wrap" }, el("table", { id: "records-table" }, el("thead", {}, head), el("tbody", {}, ...rows))));
+    const hidden = r.checks.length - listed.length;
+    out.replaceChildren(summary, el("div", { class: "table-wrap" }, el("table", { id: "records-table" }, el("thead", {}, head), el("tbody", {}, ...rows))),
+      hidden ? el("p", { class: "hint", text: `${hidden} more matching lines not listed.` }) : "");
+    const findingsShown = r.findings.slice(0, MAX_ROWS);
     if (r.findings.length) {
       out.append(el("h3", { text: "Across the lines" }), el("p", { class: "hint", text: "Nonces in order per seed pair, each reveal line against its rounds (a missing tail), no bet after its seed was revealed, and each player's hash chain." }),
-        el("ul", { id: "records-findings" }, ...r.findings.map((f) => el("li", { class: "bad", "data-kind": f.kind, text: `line ${f.line}: ${f.kind}: ${f.detail}` }))));
+        el("ul", { id: "records-findings" }, ...findingsShown.map((f) => el("li", { class: "bad", "data-kind": f.kind, text: `line ${f.line}: ${f.kind}: ${f.detail}` }))));
     }
     const only = r.checks.length === 1 ? r.checks[0] : null;
     if (only && only.result) { // one record: show the recomputed round and its draws too
