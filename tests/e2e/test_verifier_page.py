@@ -262,8 +262,8 @@ def _mutate(rnd: random.Random, record: dict[str, Any]) -> str:
     if where < 0.6 and isinstance(params, dict) and params:
         key = rnd.choice([*sorted(params), "house_edge", "decimals", "table", "bogus"])
         params[key] = rnd.choice(_ODD_VALUES)
-    elif where < 0.8:
-        record[rnd.choice(_FIELDS)] = rnd.choice(_ODD_VALUES)
+    elif where < 0.8:  # never null: the record models refuse a null field outright
+        record[rnd.choice(_FIELDS)] = rnd.choice(_ODD_VALUES[1:])
     elif where < 0.9:
         del record[rnd.choice(sorted(record))]
     return json.dumps(record)

@@ -895,6 +895,8 @@ globalThis.VerifierCore = (function () {
     if (!isObj(record)) throw new Bad("a round record is a JSON object");
     const version = record.version;
     if (version !== 1 && version !== 2) throw new Bad(`version: must be 1 or 2, got ${JSON.stringify(show(version))}`);
+    // Optional fields are absent, never null (the published record models; params: {}).
+    for (const [k, v] of Object.entries(record)) if (v === null && k !== "params") throw new Bad(`${k}: must not be null (leave an optional field out)`);
     if ("kind" in record && (version === 1 || record.kind !== "round")) throw new Bad(`kind: ${JSON.stringify(show(record.kind))} is not a round record's kind`);
     if (version === 2) checkV2(record);
     const game = record.game;
@@ -952,7 +954,6 @@ globalThis.VerifierCore = (function () {
 
   // What round record v2 adds to v1, validated as its published model does.
   function checkV2(record) {
-    for (const [k, v] of Object.entries(record)) if (v === null && k !== "params") throw new Bad(`${k}: must not be null (leave an optional field out)`);
     for (const k of ["round_id", "player_id"]) if (!(k in record)) throw new Bad(`${k}: missing`); else if (typeof record[k] !== "string" || record[k].length < 1 || record[k].length > 128) throw new Bad(`${k}: a string of 1-128 characters`);
     for (const k of ["mode", "currency", "decimals", "stake", "payout", "placed_at"]) if (!(k in record)) throw new Bad(`${k}: missing`);
     if (record.mode !== "real" && record.mode !== "demo") throw new Bad("mode: 'real' or 'demo'");
