@@ -37,9 +37,10 @@ from typing import Any, Final
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import JSONResponse, Response, StreamingResponse
+from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
+from casino_core import verifier_page
 from casino_core.casino import (
     Casino,
     CasinoObserver,
@@ -371,6 +372,7 @@ def create_app(
     secret = _check_secret(session_secret)
     offerings = catalog if catalog is not None else default_catalog()
     published = offerings.to_json()
+    page = verifier_page(offerings)
     url = str(database) if "://" in str(database) else f"sqlite:///{database}"
     engine = make_engine(url)
     create_casino_schema(engine)
@@ -404,6 +406,10 @@ def create_app(
     @_endpoint
     async def catalog_endpoint(request: Request) -> Response:
         return Response(published, media_type="application/json")
+
+    async def verifier(request: Request) -> Response:
+        # The players' offline verifier with this app's catalog: static, no session needed.
+        return HTMLResponse(page)
 
     @_endpoint
     async def new_session(request: Request) -> Response:
@@ -542,6 +548,7 @@ def create_app(
     p = "/players/{player}"
     routes = [
         Route("/catalog", catalog_endpoint, methods=["GET"]),
+        Route("/verify", verifier, methods=["GET"]),
         Route("/admin/sessions", new_session, methods=["POST"]),
         Route(f"{p}/fund", fund, methods=["POST"]),
         Route(f"{p}/balance", balance, methods=["GET"]),

@@ -7,6 +7,7 @@ The public API is what this module and its documented subpackages export
 start with an underscore are private.
 """
 
+from casino_core._verifier import verifier_page
 from casino_core._version import __version__
 from casino_core.casino import (
     Casino,
@@ -154,6 +155,7 @@ __all__ = [
     "parse_amount",
     "payout_minor",
     "register_currency",
+    "verifier_page",
     "verify_chain_link",
     "verify_commitment",
     "verify_record",

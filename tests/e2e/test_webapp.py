@@ -20,6 +20,7 @@ from typing import Any
 import pytest
 
 from _casino_backends import INSTANT_BETS, SEED_KEY
+from casino_core import verifier_page
 from casino_core.casino import CasinoSettings
 from casino_core.catalog import RULE_KEYS, Catalog, Offering, default_catalog
 from casino_core.cli import main as cli_main
@@ -652,6 +653,16 @@ class TestCatalog:
         assert r.headers["content-type"].startswith("application/json")
         assert r.text == default_catalog().to_json()
         assert r.text == client.app.state.casino.catalog().to_json()
+
+    def test_verifier_page_is_public_with_the_app_catalog(self, make_client: Any) -> None:
+        """GET /verify needs no session and serves the offline verifier page with the
+        catalog the app publishes embedded."""
+        catalog = operator_catalog()
+        r = make_client(catalog=catalog).get("/verify")
+        assert r.status_code == 200
+        assert r.headers["content-type"].startswith("text/html")
+        assert r.text == verifier_page(catalog)
+        assert r.text != verifier_page()
 
     def test_exported_rounds_carry_the_published_fingerprints(
         self, make_client: Any, tmp_path: Path

@@ -73,6 +73,7 @@ PINNED_ALL = [
     "parse_amount",
     "payout_minor",
     "register_currency",
+    "verifier_page",
     "verify_chain_link",
     "verify_commitment",
     "verify_record",
