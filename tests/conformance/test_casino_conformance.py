@@ -16,7 +16,7 @@ from casino_core.wallet.redis import RedisDemoWallet
 from casino_core.wallet.sql import SqlWallet, make_engine
 
 IO_SETTINGS = settings(
-    max_examples=15, stateful_step_count=25, suppress_health_check=[HealthCheck.too_slow],
+    max_examples=20, stateful_step_count=40, suppress_health_check=[HealthCheck.too_slow],
     deadline=None,
 )  # fmt: skip
 """Stores that do I/O run fewer, shorter programs (each step is a few round trips)."""
