@@ -7,7 +7,8 @@ payout is ``floor(stake x multiplier)`` for a multiplier the offering can pay, t
 after is the model's, a replay returns the first round, a key reused for another request is
 refused, a wallet key the casino did not write is never played on, a rotation reveals the
 committed seed, and at the end every round is exported once and verifies, against the
-catalog, with a journal that reconciles.
+catalog, with a journal that reconciles (balances, and every round's money under its wallet
+keys).
 
 Crash tables follow the same model: a table's chains are numbered and used game by game; a
 bet is taken only while its round is open, within ``max_stake`` and the balance; a bet key
@@ -563,6 +564,7 @@ def casino_state_machine(
             assert crash_point(r.crash_scheme, r.game_hash, r.salt, r.house_edge) == r.crash_point
             mine = [b for b in crash.bets.values() if b.first.round_id == r.round_id]
             assert [w.bet_id for w in wagers] == [b.first.bet_id for b in mine]
+            credited: dict[str, list[tuple[int, int]]] = {n: [] for n in self.players}
             for bet, w in zip(mine, wagers, strict=True):
                 m = bet_multiplier(started.crash_point, bet.cashed, bet.first.auto_cash_out,
                                    started.max_target)  # fmt: skip
@@ -570,13 +572,18 @@ def casino_state_machine(
                 assert (w.status, w.cashed_out_at, w.multiplier, w.payout) == (
                     "settled", bet.cashed, format_multiplier(m), payout,
                 )  # fmt: skip
-                player = self.players[w.player_id]
-                player.balance += payout
                 if payout:
-                    assert w.balance_after == player.balance
+                    credited[w.player_id].append((w.balance_after, payout))
                 else:
                     assert w.balance_after == bet.first.balance_after
                 bet.settled = w
+            for name, credits in credited.items():
+                # The credits of one player come in some order (SQL: account, then bet id):
+                # in balance order, each adds its payout to the one before.
+                player = self.players[name]
+                for after, payout in sorted(credits):
+                    player.balance += payout
+                    assert after == player.balance, "a bet's balance_after is not its credit's"
             crash.settled_bets += len(wagers)
             crash.round = None
             assert self.table.settle_round(r.round_id) == (r, wagers), "settled twice"
@@ -638,7 +645,9 @@ def casino_state_machine(
             checks = list(verify_lines(export.jsonl().splitlines(), catalog=self.casino.catalog()))
             bad = [c.as_dict() for c in checks if not c.ok]
             assert not bad, bad
-            assert self.casino.wallet.reconcile(self.op).ok
+            report = self.casino.reconcile(self.op)
+            assert report.ok, (report.ledger, report.differences)
+            assert (report.rounds_checked, report.bets_checked) == (self.settled, crash_bets)
 
     return CasinoConformance
 
