@@ -171,9 +171,10 @@ def reconcile_casino(store: CasinoStore, operator_id: str) -> CasinoReconciliati
     ledger = wallet.reconcile(operator_id)
     rounds = [r for r, _seed, _at in store.rounds(operator_id, None)]
     bets = [bet for bet, _round in store.crash.settled_bets(operator_id, None)]
+    bets.extend(store.crash.unsettled_bets(operator_id))
     movements = list(wallet.movements(operator_id, CASINO_KEY_PREFIXES))
-    # A movement of no round or settled bet read above: a bet still in play (or a round
-    # played since) is found by its key; anything else is an orphan.
+    # A movement of no round or bet read above: one played since is found by its key;
+    # anything else is an orphan.
     seen = {f"casino:{r.idempotency_key}" for r in rounds}
     seen.update(f"casino-crash:{b.idempotency_key}" for b in bets)
     for base in sorted({m.key.rsplit(":", 1)[0] for m in movements} - seen):
