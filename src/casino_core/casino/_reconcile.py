@@ -18,7 +18,7 @@ Reported, never fixed: a correction is an explicit journal transaction.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Final
 
@@ -125,28 +125,29 @@ def _owned(prefix: str, owner: Round | CrashWager, over: bool) -> dict[str, _Own
     return out
 
 
-def round_differences(
-    rounds: Iterable[Round], bets: Iterable[CrashWager], movements: Iterable[Movement]
-) -> list[RoundDifference]:
-    """Every difference between the rounds and crash bets of one operator and the journal's
-    movements in the casino's key namespaces (pure; see the module docstring)."""
+def _owned_keys(rounds: Iterable[Round], bets: Iterable[CrashWager]) -> dict[str, _Owned]:
+    """Every wallet key the rounds and bets own, with what each says it moved."""
     owned: dict[str, _Owned] = {}
     for r in rounds:
         owned.update(_owned("casino:", r, r.status != "playing"))
     for b in bets:
         owned.update(_owned("casino-crash:", b, b.status == "settled"))
-    posted: Mapping[str, list[Movement]] = defaultdict(list)
+    return owned
+
+
+def _compare(owned: Mapping[str, _Owned], movements: Iterable[Movement]) -> list[RoundDifference]:
+    posted: dict[str, list[Movement]] = defaultdict(list)
     for m in movements:
         posted[m.key].append(m)
     found: list[RoundDifference] = []
     for key, want in owned.items():
         got = posted.get(key, [])
-        total = sum(m.amount for m in got)
         exact = [(f"{m.player_id}/{m.currency}/{m.mode}", m.amount) for m in got]
         if exact == ([(want.account, want.expected)] if want.expected else []):
             continue
         what = "stake" if want.stake else "payout"
         kind = f"round_{what}_missing" if not got else f"round_{what}_mismatch"
+        total = sum(m.amount for m in got)
         found.append(RoundDifference(kind, key, want.round_id, want.account, want.expected, total))
     for key, got in posted.items():
         if key not in owned:
@@ -158,32 +159,55 @@ def round_differences(
     return found
 
 
+def round_differences(
+    rounds: Iterable[Round], bets: Iterable[CrashWager], movements: Iterable[Movement]
+) -> list[RoundDifference]:
+    """Every difference between the rounds and crash bets of one operator and the journal's
+    movements in the casino's key namespaces (pure; see the module docstring)."""
+    return _compare(_owned_keys(rounds, bets), movements)
+
+
 def reconcile_casino(store: CasinoStore, operator_id: str) -> CasinoReconciliation:
     """Reconcile the operator's ledger and its rounds and crash bets against the journal.
 
-    Reads the rounds, then the crash bets, then the journal (not one snapshot: run it while
-    the operator is quiet, or expect rounds played meanwhile to show up as differences).
-    ``ConfigurationError`` if the store's wallet cannot list its journal by key.
+    Reads the rounds (streamed, keeping only their wallet keys and figures), the crash bets,
+    then the journal's casino movements: not one snapshot, so run it while the operator is
+    quiet (a round played meanwhile is looked up by its key). ``ConfigurationError`` if the
+    store's wallet cannot list its journal by key.
     """
     wallet = store.wallet
     if not isinstance(wallet, JournalReader):
         raise ConfigurationError("the casino's wallet cannot list its journal by key")
     ledger = wallet.reconcile(operator_id)
-    rounds = [r for r, _seed, _at in store.rounds(operator_id, None)]
-    bets = [bet for bet, _round in store.crash.settled_bets(operator_id, None)]
-    bets.extend(store.crash.unsettled_bets(operator_id))
+    counts = [0, 0]
+
+    def rounds() -> Iterator[Round]:
+        for r, _seed, _at in store.rounds(operator_id, None):
+            counts[0] += 1
+            yield r
+
+    def bets() -> Iterator[CrashWager]:
+        for b, _round in store.crash.settled_bets(operator_id, None):
+            counts[1] += 1
+            yield b
+        for b in store.crash.unsettled_bets(operator_id):
+            counts[1] += 1
+            yield b
+
+    owned = _owned_keys(rounds(), bets())
     movements = list(wallet.movements(operator_id, CASINO_KEY_PREFIXES))
     # A movement of no round or bet read above: one played since is found by its key;
     # anything else is an orphan.
-    seen = {f"casino:{r.idempotency_key}" for r in rounds}
-    seen.update(f"casino-crash:{b.idempotency_key}" for b in bets)
-    for base in sorted({m.key.rsplit(":", 1)[0] for m in movements} - seen):
+    for base in sorted({m.key.rsplit(":", 1)[0] for m in movements}):
+        if f"{base}:stake" in owned:
+            continue
         prefix, key = base.split(":", 1)
         if prefix == "casino":
             known_round = store.find_round(operator_id, key)
-            rounds.extend(() if known_round is None else (known_round[1],))
+            late = _owned_keys(() if known_round is None else (known_round[1],), ())
         else:
             known_bet = store.crash.find_bet(operator_id, key)
-            bets.extend(() if known_bet is None else (known_bet[1],))
-    found = round_differences(rounds, bets, movements)
-    return CasinoReconciliation(ledger, len(rounds), len(bets), tuple(found))
+            late = _owned_keys((), () if known_bet is None else (known_bet[1],))
+        counts[0 if prefix == "casino" else 1] += 1 if late else 0
+        owned.update(late)
+    return CasinoReconciliation(ledger, counts[0], counts[1], tuple(_compare(owned, movements)))
