@@ -415,9 +415,10 @@ def casino_state_machine(
         def pick_bet(self, pick: int) -> tuple[str, _CrashBet] | None:
             """The ``pick``-th crash bet placed (modulo); None before any (see pick_key)."""
             keys = list(self.crash.bets)
-            return (
-                (keys[pick % len(keys)], self.crash.bets[keys[pick % len(keys)]]) if keys else None
-            )
+            if not keys:
+                return None
+            key = keys[pick % len(keys)]
+            return key, self.crash.bets[key]
 
         def bet_now(self, bet: _CrashBet) -> tuple[str, Decimal | None, int]:
             """(status, cash-out, payout) the model expects of ``bet`` now."""
