@@ -43,6 +43,7 @@ from casino_core.casino._facade import Casino
 from casino_core.casino._plan import CasinoStore
 from casino_core.casino._types import CasinoSettings, Round
 from casino_core.errors import (
+    ChainMismatch,
     ConfigurationError,
     IdempotencyConflict,
     InsufficientFunds,
@@ -561,7 +562,11 @@ def casino_state_machine(
                 started.round_id, "settled", started.crash_point,
             )  # fmt: skip
             assert r.game_hash is not None
-            assert verify_chain_link(r.game_hash, crash.terminal_hash) == r.game
+            try:  # the game's link: r.game hashes forward to the published terminal hash
+                link = verify_chain_link(r.game_hash, crash.terminal_hash, crash.length)
+            except ChainMismatch:
+                link = 0
+            assert link == r.game, "the revealed game hash is not the game's link of the chain"
             assert crash_point(r.crash_scheme, r.game_hash, r.salt, r.house_edge) == r.crash_point
             mine = [b for b in crash.bets.values() if b.first.round_id == r.round_id]
             assert [w.bet_id for w in wagers] == [b.first.bet_id for b in mine]
