@@ -25,6 +25,7 @@ from casino_core.casino._crypto import (
 from casino_core.casino._facade import INSTANT_GAMES, Casino
 from casino_core.casino._memory import MemoryCasinoStore
 from casino_core.casino._plan import CasinoStore
+from casino_core.casino._reconcile import DIFFERENCE_KINDS, CasinoReconciliation, RoundDifference
 from casino_core.casino._reseal import ResealCounts
 from casino_core.casino._types import (
     CasinoObserver,
@@ -39,12 +40,14 @@ from casino_core.casino._types import (
 )
 
 __all__ = [
+    "DIFFERENCE_KINDS",
     "ENV_SEED_KEYS",
     "INSTANT_GAMES",
     "MAX_TABLE_CHAIN",
     "MIN_KEY_BYTES",
     "Casino",
     "CasinoObserver",
+    "CasinoReconciliation",
     "CasinoSettings",
     "CasinoStore",
     "CrashChainInfo",
@@ -57,6 +60,7 @@ __all__ = [
     "MemoryCasinoStore",
     "ResealCounts",
     "Round",
+    "RoundDifference",
     "RoundExport",
     "SeedCipher",
     "SeedInfo",

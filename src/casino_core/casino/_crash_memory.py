@@ -290,6 +290,11 @@ class MemoryCrashStore:
             known = self._keys.get((operator_id, key))
             return None if known is None else (known[0], self._bets[known[1]])
 
+    def unsettled_bets(self, operator_id: str) -> list[CrashWager]:
+        with self._lock:
+            rounds = [rid for (op, _), rid in self._current.items() if op == operator_id]
+            return [bet for rid in rounds for bet in self._wagers(rid)]
+
     def settled_bets(
         self, operator_id: str, player_id: str | None, *, batch: int = EXPORT_BATCH
     ) -> Iterator[tuple[CrashWager, CrashRound]]:

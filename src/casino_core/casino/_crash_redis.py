@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
+from functools import partial
 from typing import Any, Final, Literal
 
 from casino_core.casino._crash_types import (
@@ -418,6 +419,21 @@ class RedisCrashStore:
         if fp is None:
             return None
         return fp, self._bets(operator_id, [bet_id])[0]
+
+    def unsettled_bets(self, operator_id: str) -> list[CrashWager]:
+        """Scans the operator's table keys (like the wallet's reconcile scans its system
+        accounts), then reads each current round's bets."""
+        op = operator_id
+        tables = self._call(lambda: list(self._r.scan_iter(match=self._k(op, "t", "*"), count=500)))
+        out: list[CrashWager] = []
+        for table in sorted(tables):
+            current = self._call(partial(self._r.hget, table, "cur"))
+            if current:
+                ids: list[str] = self._call(
+                    partial(self._r.lrange, self._k(op, "rb", current), 0, -1)
+                )
+                out.extend(self._bets(op, ids))
+        return out
 
     def settled_bets(
         self, operator_id: str, player_id: str | None, *, batch: int = EXPORT_BATCH

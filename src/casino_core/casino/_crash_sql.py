@@ -425,6 +425,16 @@ class SqlCrashStore:
 
         return self._wallet._tx(work)
 
+    def unsettled_bets(self, operator_id: str) -> list[CrashWager]:
+        r, b = crash_rounds.c, crash_bets.c
+        q = (
+            select(crash_bets)
+            .join(crash_rounds, r.id == b.round_id)
+            .where((r.operator_id == operator_id) & (r.status != "settled"))
+            .order_by(b.created_us, b.id)
+        )
+        return self._wallet._tx(lambda conn: [self._bet_of(x) for x in conn.execute(q)])
+
     def settled_bets(
         self, operator_id: str, player_id: str | None, *, batch: int = EXPORT_BATCH
     ) -> Iterator[tuple[CrashWager, CrashRound]]:

@@ -336,6 +336,11 @@ class CrashStore(Protocol):
         """(request fingerprint, bet) stored under an idempotency key, if any."""
         ...
 
+    def unsettled_bets(self, operator_id: str) -> list[CrashWager]:
+        """The bets of the operator's rounds not settled yet (at most one round a table),
+        for the reconciliation: their stakes are in the journal already."""
+        ...
+
     def settled_bets(
         self, operator_id: str, player_id: str | None
     ) -> Iterator[tuple[CrashWager, CrashRound]]:

@@ -20,6 +20,7 @@ from casino_core.casino._multistep import (
 )
 from casino_core.casino._plan import CasinoStore, PlayPlan, StepResult, key_conflict
 from casino_core.casino._production import check_production
+from casino_core.casino._reconcile import CasinoReconciliation, reconcile_casino
 from casino_core.casino._types import (
     CasinoObserver,
     CasinoSettings,
@@ -493,6 +494,17 @@ class Casino:
                 operator_id, "house", account.currency, account.mode
             )
         return int(refresh(operator_id, account.currency.code, account.mode))
+
+    # -- reconciliation -------------------------------------------------------------------
+
+    def reconcile(self, operator_id: str) -> CasinoReconciliation:
+        """The wallet's :meth:`~casino_core.wallet.WalletService.reconcile` of the operator,
+        plus every round and crash bet against the journal: each stake and payout is there
+        under the round's derived wallet keys, and every movement of the casino's key
+        namespaces has a round (see :class:`CasinoReconciliation`). Reports, fixes nothing.
+        """
+        _check_id(operator_id, "operator_id")
+        return reconcile_casino(self._store, operator_id)
 
     # -- crash ----------------------------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""``reconcile``: recompute every balance from the journal and report what differs."""
+"""``reconcile``: recompute every balance from the journal, check every round's money against
+the journal, and report what differs."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from casino_core.casino._reconcile import CasinoReconciliation, reconcile_casino
 from casino_core.errors import InvalidInput
 from casino_core.wallet import LedgerReport, WalletService, open_wallet
 
@@ -23,6 +25,46 @@ def _operators(wallet: WalletService) -> list[str]:
 
     q = select(accounts.c.operator_id).distinct()
     return wallet._tx(lambda conn: sorted(conn.execute(q).scalars()))  # errors translated
+
+
+def _casino_store(wallet: WalletService) -> Any:
+    """The casino store on ``wallet`` (SQL with the casino tables, or Redis), else None."""
+    from casino_core.wallet.sql import SqlWallet
+
+    if isinstance(wallet, SqlWallet):
+        from sqlalchemy import inspect
+
+        from casino_core.casino.sql import SqlCasinoStore
+
+        def has_rounds(conn: Any) -> bool:
+            return bool(inspect(conn).has_table("casino_rounds", schema=wallet._schema))
+
+        return SqlCasinoStore(wallet) if wallet._tx(has_rounds) else None
+    if type(wallet).__name__ == "RedisDemoWallet":
+        from casino_core.casino.redis import RedisCasinoStore
+        from casino_core.wallet.redis import RedisDemoWallet
+
+        assert isinstance(wallet, RedisDemoWallet)
+        return RedisCasinoStore(wallet)
+    return None
+
+
+def _rounds_json(report: CasinoReconciliation) -> dict[str, Any]:
+    return {
+        "rounds_checked": report.rounds_checked,
+        "bets_checked": report.bets_checked,
+        "differences": [
+            {
+                "kind": d.kind,
+                "wallet_key": d.wallet_key,
+                "round_id": d.round_id,
+                "account": d.account,
+                "expected": str(d.expected),
+                "journal": str(d.journal),
+            }
+            for d in report.differences
+        ],
+    }
 
 
 def _as_json(report: LedgerReport) -> dict[str, Any]:
@@ -69,17 +111,32 @@ def _reconcile(args: argparse.Namespace) -> int:
     wallet = open_wallet(args.url)
     try:
         operators = args.operator or _operators(wallet)
-        reports = [wallet.reconcile(op) for op in operators]
+        store = _casino_store(wallet)
+        pairs: list[tuple[LedgerReport, CasinoReconciliation | None]]
+        if store is None:
+            pairs = [(wallet.reconcile(op), None) for op in operators]
+        else:
+            both = [reconcile_casino(store, op) for op in operators]
+            pairs = [(r.ledger, r) for r in both]
     finally:
         wallet.close()
     if args.json:
-        print(json.dumps([_as_json(r) for r in reports], indent=2))
+        docs = [
+            _as_json(ledger) | ({} if rounds is None else {"rounds": _rounds_json(rounds)})
+            for ledger, rounds in pairs
+        ]
+        for doc, (_, rounds) in zip(docs, pairs, strict=True):
+            doc["ok"] = doc["ok"] and (rounds is None or rounds.ok)
+        print(json.dumps(docs, indent=2))
     else:
-        for r in reports:
-            state = "ok" if r.ok else "DISCREPANCIES"
+        for r, rounds in pairs:
+            ok = r.ok and (rounds is None or rounds.ok)
+            state = "ok" if ok else "DISCREPANCIES"
+            checked = "" if rounds is None else f", {rounds.rounds_checked} rounds, "
+            checked += "" if rounds is None else f"{rounds.bets_checked} crash bets"
             print(
                 f"{r.operator_id}: {state} ({r.accounts_checked} accounts, "
-                f"{r.transactions} transactions)"
+                f"{r.transactions} transactions{checked})"
             )
             for d in r.discrepancies:
                 print(f"  {d.account} {d.field}: stored {d.stored}, journal {d.journal}")
@@ -91,19 +148,29 @@ def _reconcile(args: argparse.Namespace) -> int:
             if not r.ok and not r.discrepancies:
                 for account in r.mismatches:
                     print(f"  {account}: stored balance differs from its journal")
-    return 0 if all(r.ok for r in reports) else 1
+            for d2 in () if rounds is None else rounds.differences:
+                print(
+                    f"  {d2.kind} {d2.wallet_key} (round {d2.round_id or '-'}, {d2.account}): "
+                    f"round {d2.expected}, journal {d2.journal}"
+                )
+    return 0 if all(r.ok and (x is None or x.ok) for r, x in pairs) else 1
 
 
 def register(sub: Any) -> None:
     """Add the ``reconcile`` command."""
     p = sub.add_parser(
         "reconcile",
-        help="recompute balances from the journal and report discrepancies (fixes nothing)",
+        help="recompute balances and rounds from the journal, report discrepancies (fixes nothing)",
         description=(
             "Recompute every player balance (posted, version, held) from the journal and "
             "compare it with the stored projection; check that every journal transaction sums "
-            "to zero per currency. Reports only: corrections are explicit journal "
-            "transactions. Exit 0 when all is consistent, 1 when something differs."
+            "to zero per currency. Where the casino's tables are there (SQL, Redis), also check "
+            "every round's and crash bet's stake and payout against the journal under its "
+            "wallet keys, and every movement of the casino's key namespaces against a round "
+            "(kinds: round_stake_missing, round_stake_mismatch, round_payout_missing, "
+            "round_payout_mismatch, orphan_casino_movement). Reports only: corrections are "
+            "explicit journal transactions. Exit 0 when all is consistent, 1 when something "
+            "differs."
         ),
     )
     p.add_argument("url", help="wallet URL (sqlite:///path.db, postgresql+psycopg://...)")

@@ -10,7 +10,7 @@ from casino_core.wallet._factory import ENV_MODE, ENV_URL, is_production, open_w
 from casino_core.wallet._holds import NO_EXPIRY, Hold, HoldingWallet, HoldStatus
 from casino_core.wallet._limits import Limit, LimitingWallet, LimitKind, LimitWindow
 from casino_core.wallet._memory import MemoryWallet
-from casino_core.wallet._protocol import WalletService
+from casino_core.wallet._protocol import JournalReader, WalletService
 from casino_core.wallet._types import (
     RESERVED_KEY_PREFIXES,
     SYSTEM_ACCOUNTS,
@@ -22,6 +22,7 @@ from casino_core.wallet._types import (
     Kind,
     LedgerReport,
     Mode,
+    Movement,
     Receipt,
     fingerprint,
 )
@@ -40,6 +41,7 @@ __all__ = [
     "Hold",
     "HoldStatus",
     "HoldingWallet",
+    "JournalReader",
     "Kind",
     "LedgerReport",
     "Limit",
@@ -48,6 +50,7 @@ __all__ = [
     "LimitingWallet",
     "MemoryWallet",
     "Mode",
+    "Movement",
     "Receipt",
     "WalletService",
     "fingerprint",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -53,6 +54,7 @@ from casino_core.wallet._types import (
     Kind,
     LedgerReport,
     Mode,
+    Movement,
     Receipt,
     system_key,
 )
@@ -313,6 +315,14 @@ class MemoryWallet(MovingWallet):
             tuple(found),
             tuple(sorted({tx for (tx, _c, _m), total in per_tx.items() if total})),
         )
+
+    def movements(self, operator_id: str, key_prefixes: tuple[str, ...]) -> Iterator[Movement]:
+        """Player postings under keys with one of ``key_prefixes``; see :class:`JournalReader`."""
+        with self._lock:
+            journal = [p for p in self._journal if p.operator_id == operator_id]
+        for p in journal:
+            if p.player is not None and p.key.startswith(key_prefixes):
+                yield Movement(p.key, p.player.player_id, p.currency, p.mode, p.amount)
 
     def close(self) -> None:
         """Nothing to release; present for the protocol."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -13,10 +14,11 @@ from casino_core.wallet._types import (
     Kind,
     LedgerReport,
     Mode,
+    Movement,
     Receipt,
 )
 
-__all__ = ["WalletService"]
+__all__ = ["JournalReader", "WalletService"]
 
 
 @runtime_checkable
@@ -115,4 +117,18 @@ class WalletService(Protocol):
 
     def close(self) -> None:
         """Release connections and pools; the service is unusable afterwards."""
+        ...
+
+
+@runtime_checkable
+class JournalReader(Protocol):
+    """A wallet whose journal can be read by idempotency key (every built-in wallet).
+
+    The casino's reconciliation (:meth:`~casino_core.casino.Casino.reconcile`) reads the
+    movements of its owned key namespaces through it.
+    """
+
+    def movements(self, operator_id: str, key_prefixes: tuple[str, ...]) -> Iterator[Movement]:
+        """The operator's postings on player accounts whose idempotency key starts with one
+        of ``key_prefixes`` (in no particular order)."""
         ...

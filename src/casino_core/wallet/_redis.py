@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from functools import partial
 from typing import Any
 
@@ -46,6 +46,7 @@ from casino_core.wallet._types import (
     Kind,
     LedgerReport,
     Mode,
+    Movement,
     Receipt,
     check_amount,
     check_idempotency_key,
@@ -303,6 +304,20 @@ class RedisDemoWallet(MovingWallet):
             return 0
         raw = self._call(lambda: self._r.lrange(self._sys(operator_id, name, currency.code), 0, -1))
         return sum(int(json.loads(x)["amt"]) for x in raw)
+
+    def movements(self, operator_id: str, key_prefixes: tuple[str, ...]) -> Iterator[Movement]:
+        """Player postings under keys with one of ``key_prefixes``; see :class:`JournalReader`.
+
+        Reads account by account, like :meth:`reconcile`.
+        """
+        members = sorted(self._call(lambda: self._r.smembers(self._k(operator_id, "accounts"))))
+        for member in members:
+            player, code = member.split("|")
+            key = self._k(operator_id, "h", player, code)
+            for raw in self._call(partial(self._r.lrange, key, 0, -1)):
+                d = json.loads(raw)
+                if d["k"].startswith(key_prefixes):
+                    yield Movement(d["k"], player, code, Mode.DEMO.value, int(d["amt"]))
 
     def reconcile(self, operator_id: str) -> LedgerReport:
         """Recompute balances from the journal; see :meth:`WalletService.reconcile`.

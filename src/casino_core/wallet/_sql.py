@@ -21,7 +21,7 @@ import sqlite3
 import uuid
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
@@ -47,6 +47,7 @@ from sqlalchemy import (
     create_engine,
     event,
     func,
+    or_,
     select,
 )
 from sqlalchemy.engine import Dialect, make_url
@@ -123,6 +124,7 @@ from casino_core.wallet._types import (
     Kind,
     LedgerReport,
     Mode,
+    Movement,
     Receipt,
     system_key,
 )
@@ -827,6 +829,24 @@ class SqlWallet(MovingWallet):
             )
 
         return self._tx(work)
+
+    def movements(self, operator_id: str, key_prefixes: tuple[str, ...]) -> Iterator[Movement]:
+        """Player postings under keys with one of ``key_prefixes``; see :class:`JournalReader`.
+
+        One read transaction (the result is listed before it returns).
+        """
+        a, p = accounts.c, postings.c
+        q = (
+            select(p.idempotency_key, a.player_id, p.currency, p.mode, p.amount)
+            .join_from(postings, accounts, p.account_id == a.id)
+            .where(
+                (p.operator_id == operator_id)
+                & or_(*(p.idempotency_key.startswith(x, autoescape=True) for x in key_prefixes))
+            )
+            .order_by(p.id)
+        )
+        rows = self._tx(lambda conn: conn.execute(q).all()) if key_prefixes else []
+        return iter([Movement(r[0], r[1], r[2], r[3], int(r[4])) for r in rows])
 
     def close(self) -> None:
         """Dispose of the engine's connection pool."""

@@ -29,6 +29,7 @@ __all__ = [
     "Kind",
     "LedgerReport",
     "Mode",
+    "Movement",
     "Receipt",
     "account_doc",
     "account_from_doc",
@@ -310,6 +311,22 @@ class LedgerReport:
             and not self.unbalanced
             and all(v == 0 for v in self.journal_totals.values())
         )
+
+
+@dataclass(frozen=True, slots=True)
+class Movement:
+    """One journal posting on a player account, with the idempotency key it was posted under
+    (what :meth:`JournalReader.movements` lists for the casino's reconciliation).
+
+    ``amount`` is signed: negative when money left the player (a stake), positive when it came
+    in (a payout).
+    """
+
+    key: str
+    player_id: str
+    currency: str
+    mode: str
+    amount: int
 
 
 @dataclass(frozen=True, slots=True)

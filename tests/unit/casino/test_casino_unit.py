@@ -58,12 +58,14 @@ class TestSeedCipher:
 def test_public_names_are_pinned() -> None:
     """casino_core.casino exports exactly these names."""
     assert casino_pkg.__all__ == [
+        "DIFFERENCE_KINDS",
         "ENV_SEED_KEYS",
         "INSTANT_GAMES",
         "MAX_TABLE_CHAIN",
         "MIN_KEY_BYTES",
         "Casino",
         "CasinoObserver",
+        "CasinoReconciliation",
         "CasinoSettings",
         "CasinoStore",
         "CrashChainInfo",
@@ -76,6 +78,7 @@ def test_public_names_are_pinned() -> None:
         "MemoryCasinoStore",
         "ResealCounts",
         "Round",
+        "RoundDifference",
         "RoundExport",
         "SeedCipher",
         "SeedInfo",

@@ -246,9 +246,10 @@ class TestCoordinator:
         assert HoldStatus.ACTIVE.value == "active"
 
 
-def _flow(log: list[str], plan: dict[str, object]) -> SagaDefinition:
-    """Steps a, x (external), b; ``plan[name]`` is what a step's action does: an exception
-    to raise (once, then it succeeds) or None; ``plan["status"]`` what x's status says."""
+def _flow(log: list[str], plan: dict[str, object], last: str = "b") -> SagaDefinition:
+    """Steps a, x (external), then ``last`` (external when its name starts with x);
+    ``plan[name]`` is what a step's action does: an exception to raise (once, then it
+    succeeds) or None; ``plan["status"]`` what an external step's status says."""
 
     def make(name: str, external: bool = False) -> Step:
         def do(ctx: StepContext) -> None:
@@ -271,7 +272,9 @@ def _flow(log: list[str], plan: dict[str, object]) -> SagaDefinition:
 
         return Step(name, do, undo, status if external else None)
 
-    return SagaDefinition("f", lambda p: [make("a"), make("x", True), make("b")])
+    return SagaDefinition(
+        "f", lambda p: [make("a"), make("x", True), make(last, last.startswith("x"))]
+    )
 
 
 class TestStateMachine:
@@ -323,6 +326,22 @@ class TestStateMachine:
         plan["status"] = PortStatus.PAID
         assert c.recover().sagas[0].status is SagaStatus.COMPLETED
         assert log.count("do x") == 1  # never called again once in doubt
+
+    def test_not_paid_past_an_earlier_point_of_no_return_stays_running(self) -> None:
+        """E12: in_doubt(x2) + not_paid after x paid: running(x2) + error, never undone;
+        the next recover() calls x2 again and completes."""
+        log: list[str] = []
+        plan: dict[str, object] = {"x2": TimeoutError("lost"), "status": PortStatus.NOT_PAID}
+        c = SagaCoordinator(MemorySagaStore(), {"f": _flow(log, plan, last="x2")})
+        record = c.start("f", "op", "s1", {})
+        assert (record.status, record.step) == (SagaStatus.IN_DOUBT, 2)
+        (after,) = c.recover().sagas
+        assert (after.status, after.step) == (SagaStatus.RUNNING, 2)
+        assert after.error
+        assert not any(line.startswith("undo") for line in log)
+        assert c.recover().sagas[0].status is SagaStatus.COMPLETED
+        assert log.count("do x2") == 2  # asked, told not paid, so called again
+        assert not any(line.startswith("undo") for line in log)
 
     def test_not_paid_compensates(self) -> None:
         """in_doubt + not_paid -> compensating -> compensated."""
