@@ -1,0 +1,287 @@
+"""The hash chain over a player's history: pure, no I/O.
+
+Every settled round (and crash bet) of a player carries three chain fields:
+``chain_seq`` (1, 2, 3 ... in settlement order), ``chain_prev`` (the ``chain_hash`` of the
+player's previous link; 64 zeros for the first) and ``chain_hash``::
+
+    chain_hash = sha256(bytes.fromhex(chain_prev) + canonical_json(body)).hexdigest()
+
+where ``body`` is the round record without ``server_seed``, ``seed_revealed_at`` and the
+three chain fields (the *pending form*, known when the round settles, before its seed is
+revealed), as canonical JSON (sorted keys, no spaces, UTF-8; the catalog's
+:func:`~casino_core.catalog.canonical_json`). An export line's ``"kind"`` and, in a round
+record v1 (which has no round id), the pending line's ``"round_id"`` are not part of the body.
+
+There is one chain per (operator, player): the head lives on a per-player row that the
+round's own unit of work locks, so no row is written by every bet of every player.
+
+:func:`verify_chain` recomputes every link of an export: an edited record no longer matches
+its hash, a deleted one leaves its successor pointing at nothing, an inserted one forks the
+chain or breaks its successor, a reordered one breaks the sequence. Signed chain heads
+(:mod:`casino_core.chain._heads`) catch what a chain alone cannot: a removed tail, or a
+history rewritten from the first link with every hash recomputed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Final
+
+from casino_core._bounds import load_json
+from casino_core.catalog._offering import canonical_json
+from casino_core.errors import CasinoError, InvalidInput
+
+__all__ = [
+    "CHAIN_FIELDS",
+    "GENESIS",
+    "ChainFinding",
+    "ChainHead",
+    "ChainLink",
+    "ChainReport",
+    "chain_body",
+    "link_hash",
+    "next_link",
+    "verify_chain",
+]
+
+GENESIS: Final = "0" * 64
+"""The ``chain_prev`` of a player's first link."""
+
+CHAIN_FIELDS: Final = ("chain_seq", "chain_prev", "chain_hash")
+"""The chain fields of a round record, in the order the docs list them."""
+
+_NOT_IN_BODY: Final = frozenset({"server_seed", "seed_revealed_at", "kind", *CHAIN_FIELDS})
+_HEX64: Final = re.compile(r"[0-9a-f]{64}")
+MAX_SEQ: Final = 2**63 - 1
+
+
+def _check_hash(value: object, what: str) -> str:
+    if not isinstance(value, str) or not _HEX64.fullmatch(value):
+        raise InvalidInput(f"{what}: must be 64 lowercase hex characters")
+    return value
+
+
+def _check_seq(value: object, what: str = "chain_seq") -> int:
+    if type(value) is not int or not 1 <= value <= MAX_SEQ:
+        raise InvalidInput(f"{what}: must be an integer from 1 to 2**63 - 1")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class ChainLink:
+    """The chain fields of one record: its position, its predecessor's hash, its hash."""
+
+    seq: int
+    prev: str
+    hash: str
+
+    def as_dict(self) -> dict[str, object]:
+        """The record fields ``chain_seq``, ``chain_prev`` and ``chain_hash``."""
+        return {"chain_seq": self.seq, "chain_prev": self.prev, "chain_hash": self.hash}
+
+
+@dataclass(frozen=True, slots=True)
+class ChainHead:
+    """The last link of a player's chain: what an operator signs and publishes."""
+
+    player_id: str
+    seq: int
+    hash: str
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.player_id, str) or not self.player_id:
+            raise InvalidInput("player_id: must be a non-empty string")
+        _check_seq(self.seq, "seq")
+        _check_hash(self.hash, "hash")
+
+    def as_dict(self) -> dict[str, object]:
+        return {"player_id": self.player_id, "seq": self.seq, "hash": self.hash}
+
+
+def chain_body(record: Mapping[str, Any]) -> dict[str, Any]:
+    """What ``chain_hash`` covers: the record without its seed, reveal time and chain fields."""
+    body = {k: v for k, v in record.items() if k not in _NOT_IN_BODY}
+    if record.get("version") == 1:  # v1 has no round id: a pending line's is an annotation
+        body.pop("round_id", None)
+    return body
+
+
+def link_hash(prev: str, body: Mapping[str, Any]) -> str:
+    """``sha256(bytes.fromhex(prev) + canonical_json(body))`` as 64 lowercase hex."""
+    prefix = bytes.fromhex(_check_hash(prev, "chain_prev"))
+    return hashlib.sha256(prefix + canonical_json(body).encode()).hexdigest()
+
+
+def next_link(head: ChainLink | None, record: Mapping[str, Any]) -> ChainLink:
+    """The link of ``record`` after the player's current ``head`` (None: the first link)."""
+    seq, prev = (0, GENESIS) if head is None else (head.seq, head.hash)
+    return ChainLink(seq + 1, prev, link_hash(prev, chain_body(record)))
+
+
+@dataclass(frozen=True, slots=True)
+class ChainFinding:
+    """One break: the line it is on (0: not on a line, e.g. a signed head) and what is wrong."""
+
+    line: int
+    message: str
+
+    def as_dict(self) -> dict[str, object]:
+        return {"line": self.line, "message": self.message}
+
+
+@dataclass(frozen=True, slots=True)
+class ChainReport:
+    """What :func:`verify_chain` found: links checked, chain ends, breaks (by line)."""
+
+    links: int
+    unchained: int
+    heads: tuple[ChainHead | ChainLink, ...]
+    findings: tuple[ChainFinding, ...] = field(default=())
+    heads_checked: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.findings
+
+    @property
+    def first_broken_line(self) -> int | None:
+        """The first line with a break (None: none on a line)."""
+        lines = [f.line for f in self.findings if f.line > 0]
+        return min(lines) if lines else None
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "links": self.links,
+            "unchained": self.unchained,
+            "chains": len(self.heads),
+            "heads_checked": self.heads_checked,
+            "first_broken_line": self.first_broken_line,
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+
+@dataclass(slots=True)
+class _Line:
+    number: int
+    player: str | None
+    link: ChainLink
+
+
+def _parse(number: int, raw: str | bytes) -> Mapping[str, Any] | None:
+    text = raw.decode() if isinstance(raw, bytes) else raw
+    if not text.strip():
+        return None
+    record = load_json(text, "record")
+    if not isinstance(record, Mapping):
+        raise InvalidInput("a line is a JSON object")
+    return record
+
+
+def verify_chain(
+    lines: Iterable[str | bytes], heads: Iterable[ChainHead] = (), *, start: int = 1
+) -> ChainReport:
+    """Recompute every chain of an export (JSON Lines: round records, pending lines; reveal
+    and other ``"kind"`` lines are skipped) and check it against signed ``heads``.
+
+    Each line's ``chain_hash`` must be its body's hash after ``chain_prev``; ``chain_prev``
+    must be the hash of exactly one line whose ``chain_seq`` is one less (or 64 zeros at
+    ``chain_seq`` 1); no two lines may claim the same predecessor; a line of a player
+    (``player_id``, round record v2) must follow that player's links. A line without chain
+    fields in an export that has them is a break too. Every signed head must be the hash of
+    a line with that ``chain_seq`` (else the tail was removed or the history rewritten).
+    Lines are numbered from ``start``; the order of lines in the file does not matter.
+    Memory grows with the number of lines (one small entry each).
+    """
+    findings: list[ChainFinding] = []
+    by_hash: dict[str, _Line] = {}
+    chained: list[_Line] = []
+    unchained: list[int] = []
+    for number, raw in enumerate(lines, start):
+        try:
+            record = _parse(number, raw)
+            if record is None:
+                continue
+            kind = record.get("kind", "round")
+            if kind != "round":
+                continue
+            if not any(k in record for k in CHAIN_FIELDS):
+                unchained.append(number)
+                continue
+            link = ChainLink(
+                _check_seq(record.get("chain_seq")),
+                _check_hash(record.get("chain_prev"), "chain_prev"),
+                _check_hash(record.get("chain_hash"), "chain_hash"),
+            )
+            player = record.get("player_id")
+            entry = _Line(number, player if isinstance(player, str) else None, link)
+            if link_hash(link.prev, chain_body(record)) != link.hash:
+                findings.append(ChainFinding(number, "edited: chain_hash does not match"))
+            if link.hash in by_hash:
+                first = by_hash[link.hash].number
+                findings.append(ChainFinding(number, f"duplicate of line {first}"))
+                continue
+            by_hash[link.hash] = entry
+            chained.append(entry)
+        except (CasinoError, ValueError, TypeError) as exc:
+            message = exc.message if isinstance(exc, CasinoError) else str(exc)
+            findings.append(ChainFinding(number, f"malformed: {message}"))
+    successor: dict[str, int] = {}
+    for entry in sorted(chained, key=lambda e: (e.link.seq, e.number)):
+        link = entry.link
+        if link.seq == 1:
+            if link.prev != GENESIS:
+                findings.append(ChainFinding(entry.number, "chain_seq 1 must follow 64 zeros"))
+        else:
+            before = by_hash.get(link.prev)
+            if before is None:
+                findings.append(
+                    ChainFinding(entry.number, f"link {link.seq - 1} is missing (deleted?)")
+                )
+            elif before.link.seq != link.seq - 1:
+                findings.append(
+                    ChainFinding(
+                        entry.number,
+                        f"reordered: follows line {before.number} (chain_seq "
+                        f"{before.link.seq}), not chain_seq {link.seq - 1}",
+                    )
+                )
+            elif entry.player is not None and before.player not in (None, entry.player):
+                findings.append(
+                    ChainFinding(entry.number, f"follows line {before.number} of another player")
+                )
+        if link.prev in successor:
+            findings.append(
+                ChainFinding(
+                    entry.number,
+                    f"inserted: line {successor[link.prev]} already follows that link",
+                )
+            )
+        else:
+            successor[link.prev] = entry.number
+    if chained:
+        findings.extend(ChainFinding(n, "no chain fields") for n in unchained)
+    ends: list[ChainHead | ChainLink] = []
+    for entry in chained:
+        if entry.link.hash not in successor:
+            end = entry.link
+            ends.append(ChainHead(entry.player, end.seq, end.hash) if entry.player else end)
+    checked = 0
+    for head in heads:
+        checked += 1
+        found = by_hash.get(head.hash)
+        if found is None or found.link.seq != head.seq:
+            findings.append(
+                ChainFinding(
+                    0,
+                    f"player {head.player_id}: the chain does not reach signed head "
+                    f"{head.seq} (tail removed or history rewritten)",
+                )
+            )
+    findings.sort(key=lambda f: (f.line == 0, f.line))
+    return ChainReport(
+        len(chained), len(unchained), tuple(ends), tuple(findings), heads_checked=checked
+    )
