@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from casino_core.casino._crypto import SeedKeys
 from casino_core.catalog._offering import PLAYED_FIELD, OfferingRef, canonical_json
+from casino_core.chain._chain import ChainLink
 from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.games._records import _jsonable as jsonable
 
@@ -35,6 +36,7 @@ __all__ = [
     "SeedInfo",
     "SeedRotation",
     "canonical_json",
+    "chain_of",
     "jsonable",
     "request_fingerprint",
 ]
@@ -43,6 +45,15 @@ __all__ = [
 def _timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC with microseconds and a ``Z`` (round record v1 timestamps)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def chain_of(doc: Mapping[str, Any]) -> ChainLink | None:
+    """The chain link stored with a round or bet (``chain_seq``/``chain_prev``/``chain_hash``
+    columns or fields; None or missing: not chained)."""
+    seq = doc.get("chain_seq")
+    if seq is None or seq == "":
+        return None
+    return ChainLink(int(seq), doc["chain_prev"], doc["chain_hash"])
 
 
 def request_fingerprint(*parts: object) -> str:
@@ -141,6 +152,7 @@ class Round:
     status: str = "settled"
     actions: tuple[Any, ...] = ()
     offering: OfferingRef | None = None
+    chain: ChainLink | None = None
 
     def record(
         self, server_seed: str | None, revealed_at: datetime | None = None
@@ -149,7 +161,9 @@ class Round:
 
         ``placed_at`` is when the round was played, ``seed_revealed_at`` (given
         ``revealed_at``) when its seed was revealed, so ``casino-core audit verify`` can
-        check that no bet used a revealed seed. A multi-step round's params are its start
+        check that no bet used a revealed seed. ``chain_seq``, ``chain_prev`` and
+        ``chain_hash`` follow once the round is in its player's chain (settled; see
+        :mod:`casino_core.chain`). A multi-step round's params are its start
         params plus what was played (``tiles`` for mines, ``actions`` for hilo); a forfeited
         round carries no ``multiplier`` (it paid 0 by policy, not by the game), so only its
         result is checked.
@@ -174,6 +188,8 @@ class Round:
         out["placed_at"] = _timestamp(self.created_at)
         if revealed_at is not None:
             out["seed_revealed_at"] = _timestamp(revealed_at)
+        if self.chain is not None:
+            out.update(self.chain.as_dict())
         return out
 
 

@@ -229,7 +229,7 @@ def verify_chain(
         except (CasinoError, ValueError, TypeError) as exc:
             message = exc.message if isinstance(exc, CasinoError) else str(exc)
             findings.append(ChainFinding(number, f"malformed: {message}"))
-    successor: dict[str, int] = {}
+    successor: dict[str, int] = {}  # link hash -> the line that follows it
     for entry in sorted(chained, key=lambda e: (e.link.seq, e.number)):
         link = entry.link
         if link.seq == 1:
@@ -253,15 +253,16 @@ def verify_chain(
                 findings.append(
                     ChainFinding(entry.number, f"follows line {before.number} of another player")
                 )
-        if link.prev in successor:
+        # Every player's chain starts at 64 zeros: a first link forks only its own player's.
+        after = link.prev if link.prev != GENESIS else f"{entry.player}:{GENESIS}"
+        if entry.player is None and link.prev == GENESIS:
+            continue
+        if after in successor:
             findings.append(
-                ChainFinding(
-                    entry.number,
-                    f"inserted: line {successor[link.prev]} already follows that link",
-                )
+                ChainFinding(entry.number, f"inserted: line {successor[after]} already follows")
             )
         else:
-            successor[link.prev] = entry.number
+            successor[after] = entry.number
     if chained:
         findings.extend(ChainFinding(n, "no chain fields") for n in unchained)
     ends: list[ChainHead | ChainLink] = []

@@ -91,7 +91,8 @@ RECORD_FIELDS: Final = (
 )
 """Every field of round record v1, in the order the docs list them."""
 _FINGERPRINT: Final = re.compile(r"[0-9a-f]{64}")
-_KNOWN: Final = frozenset(RECORD_FIELDS)
+_KNOWN: Final = frozenset((*RECORD_FIELDS, "chain_seq", "chain_prev", "chain_hash"))
+"""The fields a record may carry: v1's and the hash chain's (checked by casino_core.chain)."""
 _TIMESTAMPS: Final = ("placed_at", "seed_revealed_at")
 
 
