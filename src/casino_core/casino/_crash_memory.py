@@ -283,7 +283,7 @@ class MemoryCrashStore:
                 )
                 if self._chain is not None:
                     link = self._chain(operator_id, bet.player_id, settled.record(new))
-                    settled = replace(settled, chain=link)
+                    settled = replace(settled, link=link)
                 self._bets[bet.bet_id] = settled
             self._rounds[round_id] = new
             del self._current[(operator_id, round_.table_id)]

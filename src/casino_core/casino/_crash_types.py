@@ -9,7 +9,7 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Protocol
 
-from casino_core.casino._types import Round, _timestamp, chain_of
+from casino_core.casino._types import Round, _timestamp, link_of
 from casino_core.chain._chain import ChainLink
 from casino_core.errors import InvalidInput
 from casino_core.fairness import CrashScheme
@@ -124,7 +124,7 @@ class CrashWager:
     placed_at: datetime
     settled_at: datetime | None = None
     game: str = "crash"
-    chain: ChainLink | None = None
+    link: ChainLink | None = None  # its link in the player's hash chain (set at settlement)
 
     def record(self, round_: CrashRound) -> dict[str, object]:
         """Round record v1 of this settled bet (``casino-core verify`` checks it).
@@ -145,8 +145,8 @@ class CrashWager:
         )
         record["placed_at"] = _timestamp(self.placed_at)
         record["seed_revealed_at"] = _timestamp(self.settled_at)
-        if self.chain is not None:
-            record.update(self.chain.as_dict())
+        if self.link is not None:
+            record.update(self.link.as_dict())
         return record
 
 
@@ -231,7 +231,6 @@ def crash_round_from_doc(doc: Mapping[str, Any]) -> CrashRound:
         game_hash=doc.get("game_hash"),
         started_at=_moment(doc.get("started_us")),
         settled_at=_moment(doc.get("settled_us")),
-        chain=chain_of(doc),
     )
 
 
@@ -254,7 +253,7 @@ def wager_from_doc(doc: Mapping[str, Any]) -> CrashWager:
         idempotency_key=doc["idempotency_key"],
         placed_at=from_micros(int(doc["placed_us"])),
         settled_at=_moment(doc.get("settled_us")),
-        chain=chain_of(doc),
+        link=link_of(doc),
     )
 
 

@@ -98,7 +98,7 @@ class MemoryCasinoStore:
         if not self._chain or not in_chain(round_):
             return round_
         return replace(
-            round_, chain=self._next(round_.operator_id, round_.player_id, round_.record(None))
+            round_, link=self._next(round_.operator_id, round_.player_id, round_.record(None))
         )
 
     def _next(self, op: str, player: str, record: dict[str, object]) -> ChainLink:

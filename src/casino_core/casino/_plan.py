@@ -11,7 +11,7 @@ from typing import Any, Literal, Protocol
 
 from casino_core.casino._crash_types import CrashStore
 from casino_core.casino._crypto import SeedCipher
-from casino_core.casino._types import MULTI_STEP_FIELD, Round, SeedInfo, chain_of
+from casino_core.casino._types import MULTI_STEP_FIELD, Round, SeedInfo, link_of
 from casino_core.chain._chain import ChainHead, ChainLink, next_link
 from casino_core.catalog import OfferingRef
 from casino_core.errors import IdempotencyConflict, InvalidBet, LimitExceeded, RoundInProgress
@@ -32,6 +32,7 @@ __all__ = [
     "bankroll_short",
     "describable",
     "in_chain",
+    "link_columns",
     "linked",
     "first_pair",
     "key_conflict",
@@ -160,7 +161,14 @@ def in_chain(round_: Round) -> bool:
 
 def linked(head: ChainLink | None, round_: Round) -> Round:
     """``round_`` with its chain link after the player's ``head`` (None: the first link)."""
-    return replace(round_, chain=next_link(head, round_.record(None)))
+    return replace(round_, link=next_link(head, round_.record(None)))
+
+
+def link_columns(link: ChainLink | None) -> dict[str, object]:
+    """The ``chain_seq``, ``chain_prev``, ``chain_hash`` column values (None: not chained)."""
+    if link is None:
+        return {"chain_seq": None, "chain_prev": None, "chain_hash": None}
+    return link.as_dict()
 
 
 def money_requests(plan: PlayPlan, payout: int) -> tuple[Request, Request | None]:
@@ -213,7 +221,7 @@ def round_from_doc(doc: Mapping[str, Any]) -> Round:
         status=doc.get("status") or "settled",
         actions=tuple(json.loads(doc.get("actions") or "[]")),
         offering=OfferingRef.from_text(doc.get("offering")),
-        chain=chain_of(doc),
+        link=link_of(doc),
     )
 
 

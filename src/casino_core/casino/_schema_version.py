@@ -29,10 +29,12 @@ __all__ = [
     "stamp_casino_schema",
 ]
 
-CASINO_SCHEMA_VERSION: Final = 2
+CASINO_SCHEMA_VERSION: Final = 3
 """The version of the casino SQL schema (wallet and casino tables) this release needs.
 Bumped by every release that changes a table; production refuses any other version.
-2: ``casino_rounds.offering`` (the round's offering id, version and rules fingerprint)."""
+2: ``casino_rounds.offering`` (the round's offering id, version and rules fingerprint).
+3: the hash chain: ``chain_seq``, ``chain_prev``, ``chain_hash`` on ``casino_rounds`` and
+``casino_crash_bets``, and the ``casino_chain_heads`` table (one row per player)."""
 
 _COMPONENT: Final = "casino"
 

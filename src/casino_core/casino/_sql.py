@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -53,7 +54,9 @@ from casino_core.casino._plan import (
     after_step,
     bankroll_short,
     first_pair,
+    in_chain,
     key_conflict,
+    link_columns,
     money_requests,
     pair_seeds,
     payout_request,
@@ -61,6 +64,7 @@ from casino_core.casino._plan import (
     round_in_progress,
 )
 from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo, canonical_json
+from casino_core.chain._chain import ChainHead
 from casino_core.errors import (
     ConfigurationError,
     RoundNotFound,
@@ -80,6 +84,7 @@ from casino_core.wallet._sql import (
 
 if TYPE_CHECKING:
     from casino_core.casino._crash_sql import SqlCrashStore
+    from casino_core.casino._sql_chain import SqlChainHeads
     from casino_core.casino._reseal import ResealCounts
 
 __all__ = [
@@ -152,6 +157,10 @@ rounds_table = Table(
     Column("status", String(12), nullable=False),  # settled, playing, cashed_out, busted, ...
     Column("actions", Text, nullable=False),  # JSON list: what a multi-step round played
     Column("updated_us", BigInteger, nullable=False),
+    # its link in the player's hash chain, written when the round settles (casino_core.chain)
+    Column("chain_seq", BigInteger),
+    Column("chain_prev", String(64)),
+    Column("chain_hash", String(64)),
     UniqueConstraint("operator_id", "idempotency_key", name="uq_casino_round_key"),
     UniqueConstraint("seed_pair_id", "nonce", name="uq_casino_round_nonce"),
     # (operator, player) lookups and the export's keyset pages, in export order
@@ -319,6 +328,7 @@ def create_casino_schema(engine: Engine, schema: str | None = None) -> None:
     """Create the wallet and casino tables (crash tables included) if missing; when this
     call created them, record the schema version (``casino_core_schema``)."""
     import casino_core.casino._crash_tables  # noqa: F401 - registers the crash tables
+    import casino_core.casino._sql_chain  # noqa: F401 - registers the chain heads table
     from casino_core.casino._schema_version import stamp_if_created
 
     stamp_if_created(
@@ -330,12 +340,20 @@ _LOOKS = 16
 
 
 class SqlCasinoStore:
-    """Casino state in the SQL wallet's database (PostgreSQL or SQLite)."""
+    """Casino state in the SQL wallet's database (PostgreSQL or SQLite).
 
-    def __init__(self, wallet: SqlWallet) -> None:
+    Each settled round and crash bet takes its link in its player's hash chain in the
+    transaction that settles it (``casino_chain_heads``, see :mod:`casino_core.chain`);
+    ``chain=False`` keeps no chain (for measuring what the chain costs).
+    """
+
+    def __init__(self, wallet: SqlWallet, *, chain: bool = True) -> None:
         if not isinstance(wallet, SqlWallet):
             raise ConfigurationError("SqlCasinoStore needs a SqlWallet")
+        from casino_core.casino._sql_chain import SqlChainHeads
+
         self._wallet = wallet
+        self._heads: SqlChainHeads | None = SqlChainHeads(wallet) if chain else None
         self._clock = wallet._clock
         self._crash: SqlCrashStore | None = None
         s, r = seed_pairs.c, rounds_table.c
@@ -386,6 +404,9 @@ class SqlCasinoStore:
                 payout=bindparam("payout", type_=Amount),
                 balance_after=bindparam("balance_after", type_=Amount),
                 updated_us=bindparam("updated_us"),
+                chain_seq=bindparam("chain_seq"),
+                chain_prev=bindparam("chain_prev"),
+                chain_hash=bindparam("chain_hash"),
             )
         )
         self._q_stale = select(r.operator_id, r.id).where(
@@ -418,7 +439,7 @@ class SqlCasinoStore:
         if self._crash is None:
             from casino_core.casino._crash_sql import SqlCrashStore
 
-            self._crash = SqlCrashStore(self._wallet)
+            self._crash = SqlCrashStore(self._wallet, self._heads)
         return self._crash
 
     # -- seeds ----------------------------------------------------------------------------
@@ -605,13 +626,17 @@ class SqlCasinoStore:
                 "actions": "[]",
                 "updated_us": micros,
             }
-            conn.execute(self._q_insert_round, doc)
-            doc.update(
-                round_id=round_id,
-                server_seed_hash=taken.server_seed_hash,
-                client_seed=taken.client_seed,
+            round_ = round_from_doc(
+                {
+                    **doc,
+                    "round_id": round_id,
+                    "server_seed_hash": taken.server_seed_hash,
+                    "client_seed": taken.client_seed,
+                }
             )
-            return round_from_doc(doc), False
+            round_ = self._link(conn, round_)
+            conn.execute(self._q_insert_round, {**doc, **link_columns(round_.link)})
+            return round_, False
 
         if who is None:
             return wallet._tx(work)
@@ -662,10 +687,25 @@ class SqlCasinoStore:
                 "balance_after": balance,
                 "updated_us": micros,
             }
-            conn.execute(self._q_settle, values)
-            return after_step(current, step, balance)
+            settled = self._link(conn, after_step(current, step, balance))
+            conn.execute(self._q_settle, {**values, **link_columns(settled.link)})
+            return settled
 
         return wallet._tx(work)
+
+    def _link(self, conn: Connection, round_: Round) -> Round:
+        """``round_`` with its link in its player's chain, if the chain is on and it has one."""
+        if self._heads is None or not in_chain(round_):
+            return round_
+        link = self._heads.link(conn, round_.operator_id, round_.player_id, round_.record(None))
+        return replace(round_, link=link)
+
+    def chain_heads(self, operator_id: str) -> list[ChainHead]:
+        """The last link of each of the operator's players' chains, by player id."""
+        heads = self._heads
+        if heads is None:
+            return []
+        return self._wallet._tx(lambda conn: heads.heads(conn, operator_id))
 
     def refresh_bankroll(self, operator_id: str, currency: str, mode: Mode) -> int:
         """Recompute the (operator, currency, mode) bankroll row from the house journal.

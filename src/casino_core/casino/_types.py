@@ -36,7 +36,7 @@ __all__ = [
     "SeedInfo",
     "SeedRotation",
     "canonical_json",
-    "chain_of",
+    "link_of",
     "jsonable",
     "request_fingerprint",
 ]
@@ -47,7 +47,7 @@ def _timestamp(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def chain_of(doc: Mapping[str, Any]) -> ChainLink | None:
+def link_of(doc: Mapping[str, Any]) -> ChainLink | None:
     """The chain link stored with a round or bet (``chain_seq``/``chain_prev``/``chain_hash``
     columns or fields; None or missing: not chained)."""
     seq = doc.get("chain_seq")
@@ -152,7 +152,7 @@ class Round:
     status: str = "settled"
     actions: tuple[Any, ...] = ()
     offering: OfferingRef | None = None
-    chain: ChainLink | None = None
+    link: ChainLink | None = None  # its link in the player's hash chain (once settled)
 
     def record(
         self, server_seed: str | None, revealed_at: datetime | None = None
@@ -188,8 +188,8 @@ class Round:
         out["placed_at"] = _timestamp(self.created_at)
         if revealed_at is not None:
             out["seed_revealed_at"] = _timestamp(revealed_at)
-        if self.chain is not None:
-            out.update(self.chain.as_dict())
+        if self.link is not None:
+            out.update(self.link.as_dict())
         return out
 
 
