@@ -39,8 +39,8 @@ from casino_core.casino._types import (
     canonical_json,
     request_fingerprint,
 )
-from casino_core.chain import ChainHead
 from casino_core.catalog import Catalog, Offering, PlacedBet, default_catalog
+from casino_core.chain import ChainHead
 from casino_core.errors import (
     ConfigurationError,
     InvalidBet,

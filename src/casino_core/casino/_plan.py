@@ -12,8 +12,8 @@ from typing import Any, Literal, Protocol
 from casino_core.casino._crash_types import CrashStore
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._types import MULTI_STEP_FIELD, Round, SeedInfo, link_of
-from casino_core.chain._chain import ChainHead, ChainLink, next_link
 from casino_core.catalog import OfferingRef
+from casino_core.chain._chain import ChainHead, ChainLink, next_link
 from casino_core.errors import IdempotencyConflict, InvalidBet, LimitExceeded, RoundInProgress
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
 from casino_core.games import format_multiplier, get_game
@@ -31,11 +31,11 @@ __all__ = [
     "after_step",
     "bankroll_short",
     "describable",
+    "first_pair",
     "in_chain",
+    "key_conflict",
     "link_columns",
     "linked",
-    "first_pair",
-    "key_conflict",
     "money_requests",
     "pair_seeds",
     "payout_request",

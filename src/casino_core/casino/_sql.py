@@ -84,8 +84,8 @@ from casino_core.wallet._sql import (
 
 if TYPE_CHECKING:
     from casino_core.casino._crash_sql import SqlCrashStore
-    from casino_core.casino._sql_chain import SqlChainHeads
     from casino_core.casino._reseal import ResealCounts
+    from casino_core.casino._sql_chain import SqlChainHeads
 
 __all__ = [
     "SqlBankroll",
@@ -327,7 +327,7 @@ class SqlBankroll:
 def create_casino_schema(engine: Engine, schema: str | None = None) -> None:
     """Create the wallet and casino tables (crash tables included) if missing; when this
     call created them, record the schema version (``casino_core_schema``)."""
-    import casino_core.casino._crash_tables  # noqa: F401 - registers the crash tables
+    import casino_core.casino._crash_tables
     import casino_core.casino._sql_chain  # noqa: F401 - registers the chain heads table
     from casino_core.casino._schema_version import stamp_if_created
 

@@ -74,4 +74,3 @@ class SqlChainHeads:
             ChainHead(r.player_id, int(r.seq), r.hash)
             for r in conn.execute(self._q_heads, {"op": op})
         ]
-

@@ -36,8 +36,8 @@ __all__ = [
     "SeedInfo",
     "SeedRotation",
     "canonical_json",
-    "link_of",
     "jsonable",
+    "link_of",
     "request_fingerprint",
 ]
 

@@ -42,6 +42,7 @@ __all__ = [
     "ChainLink",
     "ChainReport",
     "chain_body",
+    "link_after",
     "link_hash",
     "next_link",
     "verify_chain",
@@ -117,7 +118,13 @@ def link_hash(prev: str, body: Mapping[str, Any]) -> str:
 
 def next_link(head: ChainLink | None, record: Mapping[str, Any]) -> ChainLink:
     """The link of ``record`` after the player's current ``head`` (None: the first link)."""
-    seq, prev = (0, GENESIS) if head is None else (head.seq, head.hash)
+    if head is None:
+        return link_after(0, GENESIS, record)
+    return link_after(head.seq, head.hash, record)
+
+
+def link_after(seq: int, prev: str, record: Mapping[str, Any]) -> ChainLink:
+    """The link of ``record`` after link number ``seq`` (0: none) whose hash is ``prev``."""
     return ChainLink(seq + 1, prev, link_hash(prev, chain_body(record)))
 
 
