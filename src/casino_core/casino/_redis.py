@@ -367,7 +367,9 @@ class RedisCasinoStore:
             out = self._call(lambda keys=keys, args=args: self._play(keys=keys, args=args))
             status = out[0]
             if status == "retry":  # another round took the nonce (or a rotation the pair)
-                known_pair = field_dict(out[1:]) or None  # None: read again (and the head)
+                known_pair = field_dict(out[1:]) or None
+                if known_pair is not None and "~seq" in known_pair:
+                    head = (int(known_pair.pop("~seq")), known_pair.pop("~hash"))
                 continue
             if status == "ok":
                 self._remember(op, player, {**pair, "nonce": str(nonce + 1)})

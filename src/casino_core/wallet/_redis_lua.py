@@ -225,7 +225,7 @@ local function chain_write(plan)
   for i = 1, m do
     redis.call('HSET', KEYS[#KEYS - m + i], 'seq', plan.h[i][2], 'hash', plan.h[i][3])
   end
-  redis.call('SADD', KEYS[#KEYS - m], unpack(plan.p))
+  if m > 0 then redis.call('SADD', KEYS[#KEYS - m], unpack(plan.p)) end
 end
 local function link_fields(fields, link)
   if link and #link == 3 then
@@ -255,7 +255,8 @@ CASINO_PLAY = (
 --       head key is the last KEYS)
 -- Returns {'ok', balance after} or {'replay', round id}, {'conflict'}, {'wallet_key', key},
 -- {'refused', code}, or {'retry', field, value ...} with the pair as it is now (none if the
--- player has no pair, or if the chain head moved), so that the caller can resolve again.
+-- player has no pair) and, with a chain, its head ('~seq', '~hash'), so that the caller
+-- can resolve again without reading them.
 local rec = KEYS[1]
 local known = redis.call('HMGET', rec, 'fp', 'rid')
 if known[1] then
@@ -263,13 +264,18 @@ if known[1] then
   return {'replay', known[2]}
 end
 local pair = redis.call('HMGET', KEYS[2], 'no', 'nonce')
-if pair[1] ~= ARGV[2] or pair[2] ~= ARGV[3] then
+local chain = chain_plan()
+if pair[1] ~= ARGV[2] or pair[2] ~= ARGV[3] or not chain_ok(chain) then
   local now = redis.call('HGETALL', KEYS[2])
   table.insert(now, 1, 'retry')
+  if chain and #now > 1 then  -- the head too, so that one retry has all it needs
+    local h = redis.call('HMGET', KEYS[#KEYS], 'seq', 'hash')
+    for _, v in ipairs({'~seq', h[1] or '0', '~hash', h[2] or string.rep('0', 64)}) do
+      now[#now + 1] = v
+    end
+  end
   return now
 end
-local chain = chain_plan()
-if not chain_ok(chain) then return {'retry'} end
 local paying = ARGV[5] ~= '0'
 if redis.call('EXISTS', KEYS[9]) == 1 then return {'wallet_key', ARGV[22]} end
 if paying and redis.call('EXISTS', KEYS[16]) == 1 then return {'wallet_key', ARGV[33]} end
