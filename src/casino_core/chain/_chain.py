@@ -41,6 +41,7 @@ __all__ = [
     "ChainHead",
     "ChainLink",
     "ChainReport",
+    "ChainVerifier",
     "chain_body",
     "link_after",
     "link_hash",
@@ -130,13 +131,22 @@ def link_after(seq: int, prev: str, record: Mapping[str, Any]) -> ChainLink:
 
 @dataclass(frozen=True, slots=True)
 class ChainFinding:
-    """One break: the line it is on (0: not on a line, e.g. a signed head) and what is wrong."""
+    """One break: the line it is on (0: not on a line, e.g. a signed head), what is wrong,
+    and the input it is in (a file name; "" for a single input)."""
 
     line: int
     message: str
+    source: str = ""
 
     def as_dict(self) -> dict[str, object]:
-        return {"line": self.line, "message": self.message}
+        out: dict[str, object] = {"line": self.line, "message": self.message}
+        if self.source:
+            out["source"] = self.source
+        return out
+
+    def __str__(self) -> str:
+        where = f"{self.source}:{self.line}" if self.source else f"line {self.line}"
+        return f"{where}: {self.message}" if self.line else self.message
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,9 +186,10 @@ class _Line:
     number: int
     player: str | None
     link: ChainLink
+    source: str
 
 
-def _parse(number: int, raw: str | bytes) -> Mapping[str, Any] | None:
+def _parse(raw: str | bytes) -> Mapping[str, Any] | None:
     text = raw.decode() if isinstance(raw, bytes) else raw
     if not text.strip():
         return None
@@ -186,6 +197,120 @@ def _parse(number: int, raw: str | bytes) -> Mapping[str, Any] | None:
     if not isinstance(record, Mapping):
         raise InvalidInput("a line is a JSON object")
     return record
+
+
+class ChainVerifier:
+    """Checks the chains of an export fed line by line (from one file or several); see
+    :func:`verify_chain` for the rules. Memory grows by one small entry per chained line."""
+
+    def __init__(self) -> None:
+        self._findings: list[tuple[str, ChainFinding]] = []
+        self._by_hash: dict[str, _Line] = {}
+        self._chained: list[_Line] = []
+        self._unchained: list[tuple[str, int]] = []
+
+    def _find(self, source: str, line: int, message: str) -> None:
+        self._findings.append((source, ChainFinding(line, message, source)))
+
+    def add(self, number: int, raw: str | bytes, source: str = "") -> None:
+        """Check line ``number`` of ``source`` (a file name, or "" for one input)."""
+        try:
+            record = _parse(raw)
+            if record is None or record.get("kind", "round") != "round":
+                return
+            if not any(k in record for k in CHAIN_FIELDS):
+                self._unchained.append((source, number))
+                return
+            link = ChainLink(
+                _check_seq(record.get("chain_seq")),
+                _check_hash(record.get("chain_prev"), "chain_prev"),
+                _check_hash(record.get("chain_hash"), "chain_hash"),
+            )
+            player = record.get("player_id")
+            entry = _Line(number, player if isinstance(player, str) else None, link, source)
+            if link_hash(link.prev, chain_body(record)) != link.hash:
+                self._find(source, number, "edited: chain_hash does not match the record")
+            known = self._by_hash.get(link.hash)
+            if known is not None:
+                self._find(source, number, f"duplicate of {_where(known)}")
+                return
+            self._by_hash[link.hash] = entry
+            self._chained.append(entry)
+        except (CasinoError, ValueError, TypeError) as exc:
+            message = exc.message if isinstance(exc, CasinoError) else str(exc)
+            self._find(source, number, f"malformed: {message}")
+
+    def report(self, heads: Iterable[ChainHead] = ()) -> ChainReport:
+        """Check the links between the lines added and against the signed ``heads``."""
+        by_hash = self._by_hash
+        successor: dict[str, _Line] = {}  # link hash -> the line that follows it
+        for entry in sorted(self._chained, key=lambda e: (e.link.seq, e.source, e.number)):
+            link = entry.link
+            src, number = entry.source, entry.number
+            if link.seq == 1:
+                if link.prev != GENESIS:
+                    self._find(src, number, "chain_seq 1 must follow 64 zeros")
+            else:
+                before = by_hash.get(link.prev)
+                if before is None:
+                    self._find(src, number, f"link {link.seq - 1} is missing (deleted?)")
+                elif before.link.seq != link.seq - 1:
+                    self._find(
+                        src,
+                        number,
+                        f"reordered: follows {_where(before)} (chain_seq {before.link.seq}), "
+                        f"not chain_seq {link.seq - 1}",
+                    )
+                elif entry.player is not None and before.player not in (None, entry.player):
+                    self._find(src, number, f"follows {_where(before)} of another player")
+            # Every player's chain starts at 64 zeros: a first link forks only its own player's.
+            if entry.player is None and link.prev == GENESIS:
+                continue
+            after = link.prev if link.prev != GENESIS else f"{entry.player}:{GENESIS}"
+            if after in successor:
+                self._find(src, number, f"inserted: {_where(successor[after])} already follows")
+            else:
+                successor[after] = entry
+        if self._chained:
+            for src, number in self._unchained:
+                self._find(src, number, "no chain fields")
+        followed = {e.link.prev for e in successor.values()}
+        ends: list[ChainHead | ChainLink] = [
+            ChainHead(e.player, e.link.seq, e.link.hash) if e.player else e.link
+            for e in self._chained
+            if e.link.hash not in followed
+        ]
+        checked = 0
+        for head in heads:
+            checked += 1
+            found = by_hash.get(head.hash)
+            if (
+                found is None
+                or found.link.seq != head.seq
+                or found.player
+                not in (
+                    None,
+                    head.player_id,
+                )
+            ):
+                self._find(
+                    "",
+                    0,
+                    f"player {head.player_id}: the chain does not reach signed head "
+                    f"{head.seq} (tail removed or history rewritten)",
+                )
+        findings = sorted(self._findings, key=lambda f: (f[1].line == 0, f[0], f[1].line))
+        return ChainReport(
+            len(self._chained),
+            len(self._unchained),
+            tuple(ends),
+            tuple(f for _, f in findings),
+            heads_checked=checked,
+        )
+
+
+def _where(line: _Line) -> str:
+    return f"{line.source}:{line.number}" if line.source else f"line {line.number}"
 
 
 def verify_chain(
@@ -201,95 +326,9 @@ def verify_chain(
     fields in an export that has them is a break too. Every signed head must be the hash of
     a line with that ``chain_seq`` (else the tail was removed or the history rewritten).
     Lines are numbered from ``start``; the order of lines in the file does not matter.
-    Memory grows with the number of lines (one small entry each).
+    Memory grows with the number of lines (one small entry each): :class:`ChainVerifier`.
     """
-    findings: list[ChainFinding] = []
-    by_hash: dict[str, _Line] = {}
-    chained: list[_Line] = []
-    unchained: list[int] = []
+    verifier = ChainVerifier()
     for number, raw in enumerate(lines, start):
-        try:
-            record = _parse(number, raw)
-            if record is None:
-                continue
-            kind = record.get("kind", "round")
-            if kind != "round":
-                continue
-            if not any(k in record for k in CHAIN_FIELDS):
-                unchained.append(number)
-                continue
-            link = ChainLink(
-                _check_seq(record.get("chain_seq")),
-                _check_hash(record.get("chain_prev"), "chain_prev"),
-                _check_hash(record.get("chain_hash"), "chain_hash"),
-            )
-            player = record.get("player_id")
-            entry = _Line(number, player if isinstance(player, str) else None, link)
-            if link_hash(link.prev, chain_body(record)) != link.hash:
-                findings.append(ChainFinding(number, "edited: chain_hash does not match"))
-            if link.hash in by_hash:
-                first = by_hash[link.hash].number
-                findings.append(ChainFinding(number, f"duplicate of line {first}"))
-                continue
-            by_hash[link.hash] = entry
-            chained.append(entry)
-        except (CasinoError, ValueError, TypeError) as exc:
-            message = exc.message if isinstance(exc, CasinoError) else str(exc)
-            findings.append(ChainFinding(number, f"malformed: {message}"))
-    successor: dict[str, int] = {}  # link hash -> the line that follows it
-    for entry in sorted(chained, key=lambda e: (e.link.seq, e.number)):
-        link = entry.link
-        if link.seq == 1:
-            if link.prev != GENESIS:
-                findings.append(ChainFinding(entry.number, "chain_seq 1 must follow 64 zeros"))
-        else:
-            before = by_hash.get(link.prev)
-            if before is None:
-                findings.append(
-                    ChainFinding(entry.number, f"link {link.seq - 1} is missing (deleted?)")
-                )
-            elif before.link.seq != link.seq - 1:
-                findings.append(
-                    ChainFinding(
-                        entry.number,
-                        f"reordered: follows line {before.number} (chain_seq "
-                        f"{before.link.seq}), not chain_seq {link.seq - 1}",
-                    )
-                )
-            elif entry.player is not None and before.player not in (None, entry.player):
-                findings.append(
-                    ChainFinding(entry.number, f"follows line {before.number} of another player")
-                )
-        # Every player's chain starts at 64 zeros: a first link forks only its own player's.
-        after = link.prev if link.prev != GENESIS else f"{entry.player}:{GENESIS}"
-        if entry.player is None and link.prev == GENESIS:
-            continue
-        if after in successor:
-            findings.append(
-                ChainFinding(entry.number, f"inserted: line {successor[after]} already follows")
-            )
-        else:
-            successor[after] = entry.number
-    if chained:
-        findings.extend(ChainFinding(n, "no chain fields") for n in unchained)
-    ends: list[ChainHead | ChainLink] = []
-    for entry in chained:
-        if entry.link.hash not in successor:
-            end = entry.link
-            ends.append(ChainHead(entry.player, end.seq, end.hash) if entry.player else end)
-    checked = 0
-    for head in heads:
-        checked += 1
-        found = by_hash.get(head.hash)
-        if found is None or found.link.seq != head.seq:
-            findings.append(
-                ChainFinding(
-                    0,
-                    f"player {head.player_id}: the chain does not reach signed head "
-                    f"{head.seq} (tail removed or history rewritten)",
-                )
-            )
-    findings.sort(key=lambda f: (f.line == 0, f.line))
-    return ChainReport(
-        len(chained), len(unchained), tuple(ends), tuple(findings), heads_checked=checked
-    )
+        verifier.add(number, raw)
+    return verifier.report(heads)
