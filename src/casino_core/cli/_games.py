@@ -25,6 +25,7 @@ from typing import IO, Any
 
 from casino_core._bounds import bounded_lines, load_json
 from casino_core.cli._catalog import add_catalog_argument, load_catalog
+from casino_core.cli._chain import add_chain_arguments, chain_check
 from casino_core.errors import InvalidInput
 from casino_core.fairness import Scheme
 from casino_core.games import (
@@ -107,7 +108,8 @@ def _verify(args: argparse.Namespace) -> int:
             f"{summary.total} records: {summary.matched} match, "
             f"{summary.mismatched} differ, {summary.malformed} malformed"
         )
-    return summary.exit_code
+    chain = chain_check(args, [args.file])
+    return summary.exit_code if chain is None else max(summary.exit_code, chain)
 
 
 def _param(text: str) -> tuple[str, object]:
@@ -152,11 +154,16 @@ def register(sub: SubParsers) -> None:
     verify = sub.add_parser(
         "verify",
         help="recompute round records v1 (JSON Lines) and report what differs",
-        description="Exit 0: all match; 1: a record differs; 2: malformed input.",
+        description=(
+            "Exit 0: all match (and, with --chain or --heads, every chain is intact and "
+            "reaches the signed heads); 1: a record differs or a chain is broken; 2: "
+            "malformed input."
+        ),
     )
     verify.add_argument("file", metavar="FILE", help="a JSON Lines file, or - for stdin")
     verify.add_argument("--json", action="store_true", help="one JSON line per record")
     add_catalog_argument(verify)
+    add_chain_arguments(verify)
     verify.set_defaults(func=_verify)
 
     par = sub.add_parser("par-sheet", help="the exact PAR sheet of a game configuration")
