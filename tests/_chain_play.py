@@ -47,7 +47,9 @@ def play_everything(
             casino.play(op, player, "USD", mode, game, params, 100 + n, idempotency_key=key)
             settled += 1
         elif kind == "mines":
-            r = casino.start(op, player, "USD", mode, "mines", {"mines": 3}, 100, idempotency_key=key)
+            r = casino.start(
+                op, player, "USD", mode, "mines", {"mines": 3}, 100, idempotency_key=key
+            )
             r = casino.act(op, r.round_id, {"reveal": n % 25})
             if r.status == "playing":
                 casino.act(op, r.round_id, "cash_out")
