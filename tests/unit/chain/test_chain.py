@@ -226,7 +226,9 @@ class TestVerifyChain:
     def test_an_export_without_chain_fields_has_nothing_to_check(self) -> None:
         """Records without any chain (v1 before the chain) are no finding."""
         report = verify_chain(_lines([_record(1), _record(2)]))
-        assert report.ok and report.unchained == 2 and report.links == 0
+        assert report.ok
+        assert report.unchained == 2
+        assert report.links == 0
 
     def test_malformed_lines_are_findings(self) -> None:
         """Bad JSON, a bad seq or hash: a finding on that line, not an exception."""
@@ -257,7 +259,8 @@ class TestSignedHeads:
         heads = [ChainHead("b", 2, "11" * 32), ChainHead("a", 5, "22" * 32)]
         at = datetime(2026, 1, 2, tzinfo=UTC)
         doc = sign_heads("op", heads, signer, signed_at=at)
-        assert doc["key_id"] == "k1" and doc["signed_at"] == "2026-01-02T00:00:00.000000Z"
+        assert doc["key_id"] == "k1"
+        assert doc["signed_at"] == "2026-01-02T00:00:00.000000Z"
         signed = verify_signed_heads(json.dumps(doc), signer.public_key())
         assert signed.operator_id == "op"
         assert signed.heads == (heads[1], heads[0])  # sorted by player
