@@ -12,7 +12,7 @@ from fractions import Fraction
 
 from _casino_backends import INSTANT_BETS, money_mode
 from casino_core.casino import Casino
-from casino_core.games._crash import CrashRules
+from casino_core.games import CrashRules
 from casino_core.wallet import AccountKey
 
 SALT = "00000000000000000002b8d1c0e3bd8c4c1d1e1b5f5a4bcd9f9b1c2d3e4f5a6b"
