@@ -176,8 +176,8 @@ class TestTamperingIsCaught:
         select = ", ".join(changed.get(c, c) for c in columns)
         inserted = tamper(
             history.casino,
-            f"INSERT INTO casino_rounds ({', '.join(columns)}) "
-            f"SELECT {select} FROM casino_rounds WHERE id = :id",  # noqa: S608 - table columns
+            f"INSERT INTO casino_rounds ({', '.join(columns)}) "  # noqa: S608 - table columns
+            f"SELECT {select} FROM casino_rounds WHERE id = :id",
             id=source.id,
             new_id="f" * 32,
             key="forged",
