@@ -9,8 +9,11 @@ import pickle
 from datetime import UTC, datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import casino_core.chain as chain_api
+from casino_core.catalog._offering import canonical_json
 from casino_core.chain import (
     GENESIS,
     ChainHead,
@@ -24,6 +27,7 @@ from casino_core.chain import (
     verify_chain,
     verify_signed_heads,
 )
+from casino_core.chain._chain import canonical_bytes
 from casino_core.errors import ChainMismatch, ConfigurationError, InvalidInput
 
 PINNED = [
@@ -310,3 +314,21 @@ class TestSignedHeads:
         assert "c2hvcnQ" not in str(info.value)
         with pytest.raises(ConfigurationError):
             HeadSigner(b"x" * 31)
+
+
+JSON = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers()
+    | st.text()
+    | st.decimals(allow_nan=False, allow_infinity=False)
+    | st.fractions(),
+    lambda inner: st.lists(inner) | st.dictionaries(st.text(), inner),
+    max_leaves=20,
+)
+
+
+@given(st.dictionaries(st.text(), JSON))
+def test_the_fast_canonical_form_is_canonical_json(body: dict[str, object]) -> None:
+    """What a link hashes is exactly the catalog's canonical_json, exact numbers included."""
+    assert canonical_bytes(body) == canonical_json(body).encode()
