@@ -382,6 +382,7 @@ class SqlCrashStore:
                 if total:
                     self._bankroll.pay(conn, {"op": operator_id, "cur": cur, "mode": mode}, total)
             # Credits in account order, so two settlements never wait on each other in a cycle.
+            credited = []
             for bet, multiplier, text in sorted(
                 settled, key=lambda s: (s[0].player_id, s[0].currency, s[0].mode, s[0].bet_id)
             ):
@@ -390,8 +391,12 @@ class SqlCrashStore:
                 if payout:
                     req = crash_payout_request(account_of(bet), bet.idempotency_key, payout)
                     balance = wallet._apply_on(conn, req, fresh=True).balance_after
+                credited.append((bet, text, payout, balance))
+            # Then the chain heads, in player order, after every account: a round locks its
+            # account before its player's head, so no lock here waits on one in a cycle.
+            for bet, text, payout, balance in credited:
                 link = None
-                if self._heads is not None:  # in player order, like the accounts
+                if self._heads is not None:
                     record = replace(
                         bet,
                         status="settled",

@@ -35,8 +35,8 @@ from typing import Any, Final
 
 from casino_core._bounds import load_json
 from casino_core.catalog._offering import canonical_json
-from casino_core.games._records import _jsonable as jsonable
 from casino_core.errors import CasinoError, InvalidInput
+from casino_core.games._records import _jsonable as jsonable
 
 __all__ = [
     "CHAIN_FIELDS",
