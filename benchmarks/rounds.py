@@ -71,10 +71,16 @@ def redis_backend(url: str, settings: CasinoSettings) -> tuple[str, Casino, Call
     return "redis", Casino(RedisCasinoStore(wallet), settings), clean
 
 
+def twins(name: str, casino: Casino, settings: CasinoSettings) -> tuple[Casino, Casino]:
+    """(chain on, chain off) casinos on the same storage (in memory: two fresh stores)."""
+    if name == "memory":
+        on, off = (Casino(MemoryCasinoStore(chain=c), settings) for c in (True, False))
+        return on, off
+    return casino, unchained(name, casino, settings)
+
+
 def unchained(name: str, casino: Casino, settings: CasinoSettings) -> Casino:
     """A casino on the same storage (same wallet, same database) that keeps no hash chain."""
-    if name == "memory":
-        return Casino(MemoryCasinoStore(chain=False), settings)
     if name == "redis":
         from casino_core.casino.redis import RedisCasinoStore
         from casino_core.wallet.redis import RedisDemoWallet
@@ -119,9 +125,9 @@ def main() -> None:
                 args.seconds, play, library_pair(casino.wallet, wallet_only, "pair")
             )
             print(f"{name:<11} {rounds:>10,.0f} {pairs:>15,.0f} {rounds / pairs:>6.2f}")
-            twin = unchained(name, casino, casino._settings)
+            chained, twin = twins(name, casino, casino._settings)
             on, off = compare(
-                args.seconds, player(casino, mode, "chained"), player(twin, mode, "unchained")
+                args.seconds, player(chained, mode, "chained"), player(twin, mode, "unchained")
             )
             costs.append(
                 f"{name:<11} {on:>10,.0f} {off:>10,.0f} {on / off:>6.3f} {1 - on / off:>+7.1%}"
