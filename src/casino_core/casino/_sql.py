@@ -365,6 +365,9 @@ class SqlCasinoStore:
             .values(nonce=s.nonce + 1)
             .returning(s.id, s.nonce, s.server_seed, s.server_seed_hash, s.client_seed, s.scheme)
         )
+        self._q_take_head = self._q_take
+        if self._heads is not None:  # the chain head, read in the same statement
+            self._q_take_head = self._q_take.returning(self._heads.seen_seq, self._heads.seen_hash)
         self._q_active = select(seed_pairs).where(active)
         self._q_max_no = select(func.max(s.pair_no)).where(who)
         # The player's first pair never changes: locking it serialises rotations (PostgreSQL).
@@ -583,10 +586,11 @@ class SqlCasinoStore:
                 house = self._bankroll.lock(conn, who)  # concurrent bets wait here
                 if plan.max_net_win > plan.bankroll + house:
                     raise bankroll_short(acct, "bet")
-            taken = conn.execute(self._q_take, {"op": op, "player": player}).first()
+            take = self._q_take if self._heads is None else self._q_take_head
+            taken = conn.execute(take, {"op": op, "player": player}).first()
             if taken is None:  # no pair yet, or rotated meanwhile: lock (or make) the active one
                 self._active(conn, op, player, cipher, scheme)
-                taken = conn.execute(self._q_take, {"op": op, "player": player}).one()
+                taken = conn.execute(take, {"op": op, "player": player}).one()
             nonce = int(taken.nonce) - 1
             seed = cipher.open(taken.server_seed, taken.server_seed_hash)
             pair_scheme = Scheme(taken.scheme)
@@ -634,7 +638,10 @@ class SqlCasinoStore:
                     "client_seed": taken.client_seed,
                 }
             )
-            round_ = self._link(conn, round_)
+            if self._heads is not None and in_chain(round_):
+                seen = (taken.head_seq, taken.head_hash)
+                link = self._heads.link_seen(conn, op, player, seen, round_.record(None))
+                round_ = replace(round_, link=link)
             conn.execute(self._q_insert_round, {**doc, **link_columns(round_.link)})
             return round_, False
 

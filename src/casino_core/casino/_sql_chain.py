@@ -3,7 +3,10 @@ transaction.
 
 A link costs two statements in the transaction that settles the round: ``UPDATE ... SET seq
 = seq + 1 ... RETURNING seq, hash`` (locks the player's head row and reads the predecessor)
-and ``UPDATE ... SET hash = ...`` once the link's hash is computed. Only that player's rounds
+and ``UPDATE ... SET hash = ...`` once the link's hash is computed. An instant round costs
+one: its nonce take (which already serialises the player's rounds) returns the head too, and
+one conditional ``UPDATE ... WHERE seq = <the seq read>`` writes the new head; if a mines,
+hilo or crash settlement of the player moved the head meanwhile, the locking path runs. Only that player's rounds
 ever wait on the row: there is no row every bet of every player writes (DESIGN.md decision
 5). A player's first link creates the row (``INSERT ... ON CONFLICT DO NOTHING``, so two
 first rounds racing both find it).
@@ -17,7 +20,14 @@ from typing import Any
 from sqlalchemy import BigInteger, Column, Connection, String, Table, bindparam, select
 
 from casino_core.casino._sql import casino_metadata
-from casino_core.chain._chain import GENESIS, ChainHead, ChainLink, chain_body, link_hash
+from casino_core.chain._chain import (
+    GENESIS,
+    ChainHead,
+    ChainLink,
+    chain_body,
+    link_after,
+    link_hash,
+)
 from casino_core.wallet._sql import SqlWallet
 
 __all__ = ["SqlChainHeads", "chain_heads_table"]
@@ -43,6 +53,14 @@ class SqlChainHeads:
             chain_heads_table.update().where(pk).values(seq=h.seq + 1).returning(h.seq, h.hash)
         )
         self._q_set = chain_heads_table.update().where(pk).values(hash=bindparam("hash"))
+        self._q_advance = (
+            chain_heads_table.update()
+            .where(pk & (h.seq == bindparam("seen")))
+            .values(seq=bindparam("seq"), hash=bindparam("hash"))
+        )
+        # The head as a round's nonce take returns it (op, player: that statement's params).
+        self.seen_seq = select(h.seq).where(pk).scalar_subquery().label("head_seq")
+        self.seen_hash = select(h.hash).where(pk).scalar_subquery().label("head_hash")
         from sqlalchemy.dialects import postgresql, sqlite
 
         insert = sqlite.insert if wallet._sqlite else postgresql.insert
@@ -67,6 +85,28 @@ class SqlChainHeads:
         link = ChainLink(int(row.seq), row.hash, link_hash(row.hash, chain_body(record)))
         conn.execute(self._q_set, {**params, "hash": link.hash})
         return link
+
+    def link_seen(
+        self,
+        conn: Connection,
+        op: str,
+        player: str,
+        seen: tuple[int | None, str | None],
+        record: Mapping[str, Any],
+    ) -> ChainLink:
+        """The link of ``record`` after the head as read unlocked (``seen``: seq, hash), in
+        one conditional write; if the head moved meanwhile (or there is none), :meth:`link`.
+
+        A round's nonce take reads the head in the same statement (``seen_seq``,
+        ``seen_hash``), so a link usually costs one statement more, not two.
+        """
+        seq, digest = seen
+        if seq is not None and digest is not None:
+            link = link_after(int(seq), digest, record)
+            params = {"op": op, "player": player, "seen": seq, "seq": link.seq, "hash": link.hash}
+            if conn.execute(self._q_advance, params).rowcount == 1:
+                return link
+        return self.link(conn, op, player, record)
 
     def heads(self, conn: Connection, op: str) -> list[ChainHead]:
         """Every player's head of ``op``, by player id."""
