@@ -27,6 +27,7 @@ from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.sql import rounds_table
 from casino_core.chain import (
     ChainHead,
+    ChainLink,
     HeadSigner,
     next_link,
     sign_heads,
@@ -292,3 +293,24 @@ class TestConcurrency:
         assert report.ok, report.findings
         seqs = sorted(json.loads(line)["chain_seq"] for line in lines)
         assert seqs == list(range(1, head.seq + 1))
+
+    def test_a_stale_head_read_falls_back_to_the_locked_head(self, casino: Casino) -> None:
+        """The fast path's conditional write fails on a moved head; the link follows the
+        head as it is (what a settlement racing an instant round of the player leads to)."""
+        op = "op-" + uuid.uuid4().hex[:12]
+        fund(casino, op, ["a"])
+        casino.play(op, "a", "USD", "real", "limbo", {"target": "2"}, 10, idempotency_key="k")
+        store = casino._store
+        heads = store._heads  # type: ignore[attr-defined]
+        wallet = casino.wallet
+        assert isinstance(wallet, SqlWallet)
+        (before,) = casino.chain_heads(op)
+        record = {"version": 1, "game": "limbo", "nonce": 99}
+        with wallet.engine.begin() as conn:
+            if wallet._schema:
+                conn.exec_driver_sql(f'SET LOCAL search_path TO "{wallet._schema}"')
+            stale = heads.link_seen(conn, op, "a", (0, "0" * 64), record)
+        assert (stale.seq, stale.prev) == (before.seq + 1, before.hash)
+        assert stale == next_link(ChainLink(before.seq, "", before.hash), record)
+        (after,) = casino.chain_heads(op)
+        assert (after.seq, after.hash) == (stale.seq, stale.hash)
