@@ -6,9 +6,9 @@ A link costs two statements in the transaction that settles the round: ``UPDATE 
 and ``UPDATE ... SET hash = ...`` once the link's hash is computed. An instant round costs
 one: its nonce take (which already serialises the player's rounds) returns the head too, and
 one conditional ``UPDATE ... WHERE seq = <the seq read>`` writes the new head; if a mines,
-hilo or crash settlement of the player moved the head meanwhile, the locking path runs. Only that player's rounds
-ever wait on the row: there is no row every bet of every player writes (DESIGN.md decision
-5). A player's first link creates the row (``INSERT ... ON CONFLICT DO NOTHING``, so two
+hilo or crash settlement of the player moved the head meanwhile, the locking path runs.
+Only that player's rounds ever wait on the row: there is no row every bet of every player
+writes (DESIGN.md decision 5). A player's first link creates the row (``INSERT ... ON CONFLICT DO NOTHING``, so two
 first rounds racing both find it).
 """
 
