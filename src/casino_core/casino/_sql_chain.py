@@ -8,8 +8,8 @@ one: its nonce take (which already serialises the player's rounds) returns the h
 one conditional ``UPDATE ... WHERE seq = <the seq read>`` writes the new head; if a mines,
 hilo or crash settlement of the player moved the head meanwhile, the locking path runs.
 Only that player's rounds ever wait on the row: there is no row every bet of every player
-writes (DESIGN.md decision 5). A player's first link creates the row (``INSERT ... ON CONFLICT DO NOTHING``, so two
-first rounds racing both find it).
+writes (DESIGN.md decision 5). A player's first link creates the row (``INSERT ... ON
+CONFLICT DO NOTHING``, so two first rounds racing both find it).
 """
 
 from __future__ import annotations
