@@ -12,6 +12,7 @@ import pytest
 from _chain_play import fund, play_everything
 from casino_core.casino import Casino
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
+from casino_core.chain import HeadSigner
 from casino_core.cli import main
 from casino_core.wallet.sql import SqlWallet, make_engine
 
@@ -147,3 +148,21 @@ class TestTamperedExports:
         assert "signature does not verify" in capsys.readouterr().err
         assert main(["verify", str(records), "--heads", str(heads)]) == 2
         assert "--public-key" in capsys.readouterr().err
+
+    def test_a_forged_heads_file_fails_before_any_record_is_read(
+        self,
+        tmp_path: Path,
+        capsys: pytest.CaptureFixture[str],
+        exported: tuple[str, Path, Path],
+    ) -> None:
+        """No record summary is printed when the heads do not verify; stdin is refused."""
+        url, records, _ = exported
+        heads, _ = self._signed(tmp_path, capsys, url)
+        other = HeadSigner.generate().public_key()
+        assert main(["audit", "verify", str(records), "--heads", str(heads),
+                     "--public-key", other]) == 2  # fmt: skip
+        captured = capsys.readouterr()
+        assert "signature does not verify" in captured.err
+        assert "records" not in captured.out
+        assert main(["verify", "-", "--chain"]) == 2
+        assert "not stdin" in capsys.readouterr().err

@@ -20,7 +20,7 @@ from casino_core.chain import (
 )
 from casino_core.errors import ConfigurationError, InvalidInput
 
-__all__ = ["add_chain_arguments", "chain_check", "register"]
+__all__ = ["add_chain_arguments", "chain_check", "check_chain_arguments", "register"]
 
 _SHOW = 20
 _MAX_KEY_FILE = 4096
@@ -84,14 +84,22 @@ def _signed_heads(args: argparse.Namespace) -> list[ChainHead]:
     return heads
 
 
-def chain_check(args: argparse.Namespace, files: list[str]) -> int | None:
-    """Run the chain check the arguments ask for over ``files`` (and ``--pending``); print
-    it; return 0 (chains intact, heads reached) or 1 (findings), None if not asked for."""
+def check_chain_arguments(args: argparse.Namespace, files: list[str]) -> list[ChainHead]:
+    """Before anything is read: refuse stdin for a chain check, verify the signed heads
+    (a forged heads file, or one without ``--public-key``, fails here); their heads."""
     if not (args.chain or args.heads):
-        return None
+        return []
     if "-" in files:
         raise InvalidInput("the chain check reads files, not stdin")
-    heads = _signed_heads(args)  # a forged heads file fails before any line is read
+    return _signed_heads(args)
+
+
+def chain_check(args: argparse.Namespace, files: list[str], heads: list[ChainHead]) -> int | None:
+    """Run the chain check the arguments ask for over ``files`` (and ``--pending``) against
+    ``heads`` (:func:`check_chain_arguments`); print it; return 0 (chains intact, heads
+    reached) or 1 (findings), None if not asked for."""
+    if not (args.chain or args.heads):
+        return None
     verifier = ChainVerifier()
     for path in [*files, *args.pending]:
         try:

@@ -25,7 +25,7 @@ from typing import IO, Any
 
 from casino_core._bounds import bounded_lines, load_json
 from casino_core.cli._catalog import add_catalog_argument, load_catalog
-from casino_core.cli._chain import add_chain_arguments, chain_check
+from casino_core.cli._chain import add_chain_arguments, chain_check, check_chain_arguments
 from casino_core.errors import InvalidInput
 from casino_core.fairness import Scheme
 from casino_core.games import (
@@ -82,6 +82,7 @@ def _report(args: argparse.Namespace, check: RecordCheck) -> None:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    heads = check_chain_arguments(args, [args.file])
     summary = VerifySummary()
     show_progress = sys.stderr.isatty()
     progress: _Progress | None = None
@@ -108,7 +109,7 @@ def _verify(args: argparse.Namespace) -> int:
             f"{summary.total} records: {summary.matched} match, "
             f"{summary.mismatched} differ, {summary.malformed} malformed"
         )
-    chain = chain_check(args, [args.file])
+    chain = chain_check(args, [args.file], heads)
     return summary.exit_code if chain is None else max(summary.exit_code, chain)
 
 
