@@ -98,8 +98,8 @@ class ChainHead:
     hash: str
 
     def __post_init__(self) -> None:
-        if not isinstance(self.player_id, str) or not self.player_id:
-            raise InvalidInput("player_id: must be a non-empty string")
+        if not isinstance(self.player_id, str) or not 0 < len(self.player_id) <= 255:
+            raise InvalidInput("player_id: must be a string of 1 to 255 characters")
         _check_seq(self.seq, "seq")
         _check_hash(self.hash, "hash")
 

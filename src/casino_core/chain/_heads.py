@@ -21,12 +21,19 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import re
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Final, NoReturn
 
-from casino_core._bounds import load_json
+from casino_core._bounds import (
+    MAX_JSON_DEPTH,
+    _depth,
+    _no_duplicates,
+    _refuse_constant,
+    load_json,
+)
 from casino_core.catalog._offering import canonical_json
 from casino_core.chain._chain import ChainHead
 from casino_core.errors import ChainMismatch, ConfigurationError, InvalidInput
@@ -42,6 +49,8 @@ __all__ = ["HEADS_KIND", "HeadSigner", "SignedHeads", "sign_heads", "verify_sign
 HEADS_KIND: Final = "chain_heads"
 _KEY_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _MAX_HEADS: Final = 10_000_000
+MAX_HEADS_TEXT: Final = 1 << 28
+"""The largest heads document read (256 Mi characters: about two million players)."""
 
 
 def _check_key_id(key_id: object) -> str:
@@ -191,6 +200,20 @@ class SignedHeads:
         )
 
 
+def _load_heads(text: str) -> Any:
+    """A heads document: JSON within :data:`MAX_HEADS_TEXT` characters (one head per player:
+    far more than one record line may hold), no duplicate keys, no NaN, shallow."""
+    if len(text) > MAX_HEADS_TEXT:
+        raise InvalidInput(f"the heads document: at most {MAX_HEADS_TEXT:,} characters")
+    if _depth(text) > MAX_JSON_DEPTH:
+        raise InvalidInput(f"the heads document: nested deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        return json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_no_duplicates)
+    except ValueError as exc:  # InvalidInput is one too
+        message = exc.message if isinstance(exc, InvalidInput) else "not valid JSON"
+        raise InvalidInput(f"the heads document: {message}") from None
+
+
 def _public(key: str | bytes) -> Ed25519PublicKey:
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
@@ -204,7 +227,7 @@ def verify_signed_heads(document: str | Mapping[str, Any], public_key: str | byt
     does not verify."""
     from cryptography.exceptions import InvalidSignature
 
-    doc = load_json(document, "the heads document") if isinstance(document, str) else document
+    doc = _load_heads(document) if isinstance(document, str) else document
     if not isinstance(doc, Mapping) or doc.get("kind") != HEADS_KIND or doc.get("version") != 1:
         raise InvalidInput(f'the heads document needs "kind": "{HEADS_KIND}", "version": 1')
     unknown = set(doc) - {"kind", "version", "operator_id", "signed_at", "key_id", "heads"}

@@ -24,7 +24,7 @@ __all__ = ["add_chain_arguments", "chain_check", "check_chain_arguments", "regis
 
 _SHOW = 20
 _MAX_KEY_FILE = 4096
-_MAX_HEADS_FILE = 1 << 30
+_MAX_HEADS_FILE = 1 << 30  # bytes; the document itself is bounded by MAX_HEADS_TEXT
 
 
 def add_chain_arguments(parser: argparse.ArgumentParser) -> None:

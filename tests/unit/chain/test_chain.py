@@ -332,3 +332,22 @@ JSON = st.recursive(
 def test_the_fast_canonical_form_is_canonical_json(body: dict[str, object]) -> None:
     """What a link hashes is exactly the catalog's canonical_json, exact numbers included."""
     assert canonical_bytes(body) == canonical_json(body).encode()
+
+
+class TestHeadsDocumentBounds:
+    """A heads document may be large, never unbounded or malformed."""
+
+    def test_a_document_of_many_heads_beyond_one_record_line_verifies(self) -> None:
+        """20,000 players (over 1 MiB of JSON) sign and verify."""
+        signer = HeadSigner.generate()
+        heads = [ChainHead(f"player-{n:06d}", 1 + n, f"{n:064x}") for n in range(20_000)]
+        text = json.dumps(sign_heads("op", heads, signer))
+        assert len(text) > 1 << 20
+        assert len(verify_signed_heads(text, signer.public_key()).heads) == 20_000
+
+    def test_hostile_documents_are_typed_errors(self) -> None:
+        """Duplicate keys, NaN, deep nesting, not JSON: InvalidInput."""
+        key = HeadSigner.generate().public_key()
+        for text in ('{"a": 1, "a": 2}', '{"a": NaN}', "[" * 100 + "]" * 100, "{nope"):
+            with pytest.raises(InvalidInput):
+                verify_signed_heads(text, key)
