@@ -282,7 +282,8 @@ class RedisCasinoStore:
         ]
         opened: tuple[str, str] = ("", "")  # (stored seed, its text) of the last attempt
         known_pair = self._pairs.get((op, player))  # None: read it (and check the account)
-        head = self._heads_seen.get((op, player))
+        # The player's chain head as last seen (None: read it with the pair; unused unchained)
+        head = self._heads_seen.get((op, player)) if self._chain else (0, GENESIS)
         for _ in range(_ATTEMPTS):
             if known_pair is None or head is None:
                 known_pair, exists, head = self._call(read)

@@ -200,8 +200,8 @@ end
 CHAIN_FN = r"""
 -- The hash chain (casino_core.chain): ARGV[#ARGV] is '' (no chain) or JSON
 -- {"h": [[seq read, new seq, new hash], ...] for the last #h KEYS (the players' chain
--- heads, hashes 'seq' and 'hash'), "p": [their player ids] (added to the set of chained
--- players, the key before them), "r": [seq, prev, hash] (a round's link), "b": [[seq,
+-- heads, hashes 'seq' and 'hash'), "p": [their player ids] (added at their first link to
+-- the set of chained players, the key before them), "r": [seq, prev, hash] (a round's link), "b": [[seq,
 -- prev, hash] or [], ...] (per crash bet)}. chain_ok() runs before the first write: a head
 -- that moved since it was read answers 'retry'.
 local function chain_plan()
@@ -224,8 +224,8 @@ local function chain_write(plan)
   local m = #plan.h
   for i = 1, m do
     redis.call('HSET', KEYS[#KEYS - m + i], 'seq', plan.h[i][2], 'hash', plan.h[i][3])
+    if plan.h[i][1] == '0' then redis.call('SADD', KEYS[#KEYS - m], plan.p[i]) end
   end
-  if m > 0 then redis.call('SADD', KEYS[#KEYS - m], unpack(plan.p)) end
 end
 local function link_fields(fields, link)
   if link and #link == 3 then
