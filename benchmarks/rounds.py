@@ -14,6 +14,10 @@ second, with their ratio. A round does the pair's work plus the seed row and the
 so a ratio near 1 means the casino adds little on top of the money movement. Everything it
 creates (a temporary SQLite file, a PostgreSQL schema, the Redis keys under a fresh prefix) is
 removed at the end. Redis plays in demo mode (play money only).
+
+A second table prints what the hash chain costs: rounds per second of the casino (chain on,
+the default) against a twin store on the same database built with ``chain=False``, measured
+in alternating slices of the same run, and the cost as a percentage (the goal: at most 10%).
 This is a command, not a test: numbers depend on the machine.
 """
 
@@ -28,7 +32,7 @@ from pathlib import Path
 from _common import pg_schema, redis_prefix
 from wallet import compare, fund, library_pair, reachable
 
-from casino_core.casino import Casino, CasinoSettings
+from casino_core.casino import Casino, CasinoSettings, MemoryCasinoStore
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
 from casino_core.wallet import AccountKey
 from casino_core.wallet.sql import SqlWallet, make_engine
@@ -67,6 +71,40 @@ def redis_backend(url: str, settings: CasinoSettings) -> tuple[str, Casino, Call
     return "redis", Casino(RedisCasinoStore(wallet), settings), clean
 
 
+def twins(name: str, casino: Casino, settings: CasinoSettings) -> tuple[Casino, Casino]:
+    """(chain on, chain off) casinos on the same storage (in memory: two fresh stores)."""
+    if name == "memory":
+        on, off = (Casino(MemoryCasinoStore(chain=c), settings) for c in (True, False))
+        return on, off
+    return casino, unchained(name, casino, settings)
+
+
+def unchained(name: str, casino: Casino, settings: CasinoSettings) -> Casino:
+    """A casino on the same storage (same wallet, same database) that keeps no hash chain."""
+    if name == "redis":
+        from casino_core.casino.redis import RedisCasinoStore
+        from casino_core.wallet.redis import RedisDemoWallet
+
+        assert isinstance(casino.wallet, RedisDemoWallet)
+        return Casino(RedisCasinoStore(casino.wallet, chain=False), settings)
+    assert isinstance(casino.wallet, SqlWallet)
+    return Casino(SqlCasinoStore(casino.wallet, chain=False), settings)
+
+
+def player(casino: Casino, mode: str, player_id: str) -> Callable[[int], None]:
+    """A dice round of ``player_id`` per call (funded first)."""
+    fund(casino.wallet, AccountKey("bench-op", player_id, "USD", mode))
+    casino.seeds("bench-op", player_id)
+
+    def play(i: int) -> None:
+        casino.play(
+            "bench-op", player_id, "USD", mode, "dice", DICE, 100,
+            idempotency_key=f"{player_id}-{i}",
+        )  # fmt: skip
+
+    return play
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
@@ -76,33 +114,29 @@ def main() -> None:
     pg_url = args.postgres if reachable(args.postgres, 5432) else None
     redis_url = args.redis if reachable(args.redis, 6379) else None
     print(f"{'backend':<11} {'rounds/s':>10} {'wallet pairs/s':>15} {'ratio':>6}")
+    costs: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, casino, cleanup in backends(pg_url, redis_url, Path(tmp)):
             mode = "demo" if name == "redis" else "real"
-            player = AccountKey("bench-op", "player", "USD", mode)
             wallet_only = AccountKey("bench-op", "wallet-only", "USD", mode)
-            fund(casino.wallet, player)
             fund(casino.wallet, wallet_only)
-            casino.seeds("bench-op", "player")
-
-            def play(i: int, casino: Casino = casino, mode: str = mode) -> None:
-                casino.play(
-                    "bench-op",
-                    "player",
-                    "USD",
-                    mode,
-                    "dice",
-                    DICE,
-                    100,
-                    idempotency_key=f"round-{i}",
-                )
-
+            play = player(casino, mode, "player")
             rounds, pairs = compare(
                 args.seconds, play, library_pair(casino.wallet, wallet_only, "pair")
             )
             print(f"{name:<11} {rounds:>10,.0f} {pairs:>15,.0f} {rounds / pairs:>6.2f}")
+            chained, twin = twins(name, casino, casino._settings)
+            on, off = compare(
+                args.seconds, player(chained, mode, "chained"), player(twin, mode, "unchained")
+            )
+            costs.append(
+                f"{name:<11} {on:>10,.0f} {off:>10,.0f} {on / off:>6.3f} {1 - on / off:>+7.1%}"
+            )
             casino.close()
             cleanup()
+    print()
+    print(f"{'backend':<11} {'chain on':>10} {'chain off':>10} {'ratio':>6} {'cost':>7}")
+    print("\n".join(costs))
     if pg_url is None:
         print("(PostgreSQL not reachable: skipped)")
     if redis_url is None:

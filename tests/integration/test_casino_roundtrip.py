@@ -1,6 +1,7 @@
 """Acceptance: many rounds over every instant game and both schemes, rotations in between;
 the export (round records v2 and reveal lines) verifies with ``casino-core verify`` and
-``audit verify``, the journal reconciles, money is conserved.
+``audit verify``, its hash chains reach the store's heads, the journal reconciles, money is
+conserved.
 
 Size: 10,000 rounds per backend under ``CI``; 700 otherwise. Redis plays in demo mode (play
 money only), the others in real mode.
@@ -21,6 +22,7 @@ import pytest
 
 from _casino_backends import INSTANT_BETS, SEED_KEY, money_mode, sql_casino
 from casino_core.casino import Casino, CasinoSettings
+from casino_core.chain import verify_chain
 from casino_core.games import verify_lines
 from casino_core.wallet import SYSTEM_ACCOUNTS, AccountKey, Mode
 
@@ -109,6 +111,9 @@ def test_round_trip(backend: str, request: pytest.FixtureRequest, tmp_path: Path
     assert set(schemes) == {"stake", "unbiased"}
     assert set(games) == {g for g, _ in BETS}
 
+    chain = verify_chain(export.jsonl().splitlines(), casino.chain_heads(op))
+    assert chain.ok, chain.findings[:5]
+    assert (chain.links, chain.heads_checked) == (ROUNDS, PLAYERS)
     checks = list(verify_lines(export.jsonl().splitlines()))
     assert all(c.ok for c in checks), next(c.as_dict() for c in checks if not c.ok)
     assert sum(c.kind == "round" for c in checks) == ROUNDS

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from decimal import Decimal
 from threading import RLock
@@ -23,6 +23,7 @@ from casino_core.casino._crash_types import (
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._plan import bankroll_short, key_conflict, wallet_key_used
 from casino_core.casino._types import EXPORT_BATCH
+from casino_core.chain._chain import ChainLink
 from casino_core.errors import (
     ConfigurationError,
     InsufficientFunds,
@@ -42,10 +43,17 @@ __all__ = ["MemoryCrashStore"]
 class MemoryCrashStore:
     """Crash chains, rounds and bets beside a :class:`MemoryWallet` (its lock, its money)."""
 
-    def __init__(self, wallet: MemoryWallet, lock: RLock, clock: Clock) -> None:
+    def __init__(
+        self,
+        wallet: MemoryWallet,
+        lock: RLock,
+        clock: Clock,
+        chain: Callable[[str, str, dict[str, object]], ChainLink] | None = None,
+    ) -> None:
         self._wallet = wallet
         self._lock = lock
         self._clock = clock
+        self._chain = chain  # (operator, player, record) -> its link, now the player's head
         self._chains: dict[tuple[str, str], list[ChainRow]] = {}
         self._rounds: dict[str, CrashRound] = {}
         self._round_order: list[str] = []
@@ -262,9 +270,10 @@ class MemoryCrashStore:
                 plans.append((bet, text, payout, req))
             # Nothing below can fail: the keys and balances were checked under the lock.
             # (Two bets of one account: the cap check above is per bet, a bound of 10**36.)
+            new = replace(round_, status="settled", game_hash=game_hash, settled_at=now)
             for bet, text, payout, req in plans:
                 balance = bet.balance_after if req is None else wallet._apply_on(req).balance_after
-                self._bets[bet.bet_id] = replace(
+                settled = replace(
                     bet,
                     status="settled",
                     multiplier=text,
@@ -272,7 +281,10 @@ class MemoryCrashStore:
                     balance_after=balance,
                     settled_at=now,
                 )
-            new = replace(round_, status="settled", game_hash=game_hash, settled_at=now)
+                if self._chain is not None:
+                    link = self._chain(operator_id, bet.player_id, settled.record(new))
+                    settled = replace(settled, link=link)
+                self._bets[bet.bet_id] = settled
             self._rounds[round_id] = new
             del self._current[(operator_id, round_.table_id)]
             return new, self._wagers(round_id), True

@@ -42,6 +42,7 @@ from casino_core.casino._crash_types import (
     wager_from_doc,
 )
 from casino_core.casino._plan import bankroll_short, key_conflict, wallet_key_used
+from casino_core.casino._redis_chain import HeadPlan, link_list, read_heads
 from casino_core.casino._types import EXPORT_BATCH
 from casino_core.errors import (
     AccountNotFound,
@@ -57,7 +58,7 @@ from casino_core.errors import (
 from casino_core.games import format_multiplier, payout_minor
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import AccountKey
-from casino_core.wallet._common import to_micros
+from casino_core.wallet._common import from_micros, to_micros
 from casino_core.wallet._redis import RedisDemoWallet
 from casino_core.wallet._redis_lua import (
     CRASH_BET,
@@ -118,8 +119,9 @@ class RedisCrashStore:
     rounds in settlement order, read by the export).
     """
 
-    def __init__(self, wallet: RedisDemoWallet) -> None:
+    def __init__(self, wallet: RedisDemoWallet, *, chain: bool = True) -> None:
         self._w = wallet
+        self._chain = chain  # link each settled bet into its player's hash chain
         self._r = wallet._r
         self._clock = wallet._clock
         register = self._r.register_script
@@ -383,6 +385,13 @@ class RedisCrashStore:
             args: list[Any] = [doc["ver"], doc["co"], game_hash, micros, _MAX, round_id]
             args.append(str(len(bets)))
             moves: list[Any] = []
+            heads = None
+            if self._chain:
+                heads = HeadPlan(w, op, read_heads(w, op, sorted({b.player_id for b in bets})))
+            done = replace(
+                round_, status="settled", game_hash=game_hash, settled_at=from_micros(int(micros))
+            )
+            links: list[list[str]] = []
             for bet in bets:
                 multiplier, text = settle_values(round_, bet)
                 payout = payout_minor(bet.stake, multiplier)
@@ -393,6 +402,18 @@ class RedisCrashStore:
                     move_args[4] = micros
                     keys += move_keys
                     moves += move_args
+                if heads is not None:
+                    settled = replace(
+                        bet,
+                        status="settled",
+                        multiplier=text,
+                        payout=payout,
+                        settled_at=done.settled_at,
+                    )
+                    links.append(link_list(heads.link(bet.player_id, settled.record(done))))
+            if heads is not None:
+                keys += heads.keys
+            moves.append("" if heads is None else heads.arg(b=links))
             out = self._script(self._settle_s, keys, args + moves)
             if out[0] == "ok":
                 doc, bet_ids = self._round_and_bets(op, round_id)  # settled: final from now on

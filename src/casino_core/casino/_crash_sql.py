@@ -39,8 +39,9 @@ from casino_core.casino._crash_types import (
     settle_values,
     wager_from_doc,
 )
-from casino_core.casino._plan import bankroll_short, key_conflict
+from casino_core.casino._plan import bankroll_short, key_conflict, link_columns
 from casino_core.casino._sql import SqlBankroll
+from casino_core.casino._sql_chain import SqlChainHeads
 from casino_core.casino._types import EXPORT_BATCH
 from casino_core.errors import (
     ConfigurationError,
@@ -49,7 +50,7 @@ from casino_core.errors import (
     RoundInProgress,
 )
 from casino_core.games import format_multiplier, payout_minor
-from casino_core.wallet._common import to_micros
+from casino_core.wallet._common import from_micros, to_micros
 from casino_core.wallet._sql import Amount, SqlWallet
 
 __all__ = ["SqlCrashStore"]
@@ -58,9 +59,10 @@ __all__ = ["SqlCrashStore"]
 class SqlCrashStore:
     """Crash chains, rounds and bets beside a :class:`SqlWallet` (its transactions)."""
 
-    def __init__(self, wallet: SqlWallet) -> None:
+    def __init__(self, wallet: SqlWallet, heads: SqlChainHeads | None = None) -> None:
         self._wallet = wallet
         self._clock = wallet._clock
+        self._heads = heads  # links each settled bet into its player's chain (None: no chain)
         c, r, b = crash_chains.c, crash_rounds.c, crash_bets.c
         table = (c.operator_id == bindparam("op")) & (c.table_id == bindparam("table"))
         self._q_chain = select(crash_chains).where(table & (c.status == "active"))
@@ -107,6 +109,9 @@ class SqlCrashStore:
                 payout=bindparam("payout", type_=Amount),
                 balance_after=bindparam("balance_after", type_=Amount),
                 settled_us=bindparam("at"),
+                chain_seq=bindparam("chain_seq"),
+                chain_prev=bindparam("chain_prev"),
+                chain_hash=bindparam("chain_hash"),
             )
         )
 
@@ -364,6 +369,8 @@ class SqlCrashStore:
             if round_.status != "running":
                 raise RoundClosed(f"crash round {round_id} has not started")
             micros = to_micros(self._clock())
+            settled_at = from_micros(micros)
+            done = replace(round_, status="settled", game_hash=game_hash, settled_at=settled_at)
             bets = self._wagers(conn, round_id)
             settled = [(bet, *settle_values(round_, bet)) for bet in bets]
             paid: dict[tuple[str, str], int] = {}
@@ -375,6 +382,7 @@ class SqlCrashStore:
                 if total:
                     self._bankroll.pay(conn, {"op": operator_id, "cur": cur, "mode": mode}, total)
             # Credits in account order, so two settlements never wait on each other in a cycle.
+            credited = []
             for bet, multiplier, text in sorted(
                 settled, key=lambda s: (s[0].player_id, s[0].currency, s[0].mode, s[0].bet_id)
             ):
@@ -383,7 +391,22 @@ class SqlCrashStore:
                 if payout:
                     req = crash_payout_request(account_of(bet), bet.idempotency_key, payout)
                     balance = wallet._apply_on(conn, req, fresh=True).balance_after
-                done = conn.execute(
+                credited.append((bet, text, payout, balance))
+            # Then the chain heads, in player order, after every account: a round locks its
+            # account before its player's head, so no lock here waits on one in a cycle.
+            for bet, text, payout, balance in credited:
+                link = None
+                if self._heads is not None:
+                    record = replace(
+                        bet,
+                        status="settled",
+                        multiplier=text,
+                        payout=payout,
+                        balance_after=balance,
+                        settled_at=settled_at,
+                    ).record(done)
+                    link = self._heads.link(conn, operator_id, bet.player_id, record)
+                written = conn.execute(
                     self._q_settle_bet,
                     {
                         "bid": bet.bet_id,
@@ -391,9 +414,10 @@ class SqlCrashStore:
                         "payout": payout,
                         "balance_after": balance,
                         "at": micros,
+                        **link_columns(link),
                     },
                 )
-                if done.rowcount != 1:  # pragma: no cover - the round row is locked
+                if written.rowcount != 1:  # pragma: no cover - the round row is locked
                     raise RoundClosed(f"crash bet {bet.bet_id} was settled meanwhile")
             conn.execute(
                 crash_rounds.update()

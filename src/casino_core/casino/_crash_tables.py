@@ -90,6 +90,10 @@ crash_bets = Table(
     Column("balance_after", Amount, nullable=False),
     Column("created_us", BigInteger, nullable=False),
     Column("settled_us", BigInteger),
+    # its link in the player's hash chain, written at settlement (casino_core.chain)
+    Column("chain_seq", BigInteger),
+    Column("chain_prev", String(64)),
+    Column("chain_hash", String(64)),
     UniqueConstraint("operator_id", "idempotency_key", name="uq_casino_crash_bet_key"),
     Index("ix_casino_crash_bets_round", "round_id"),
     Index("ix_casino_crash_bets_player", "operator_id", "player_id"),

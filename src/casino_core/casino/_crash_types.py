@@ -9,7 +9,8 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Protocol
 
-from casino_core.casino._types import Round, _timestamp, money_fields
+from casino_core.casino._types import Round, _timestamp, link_of, money_fields
+from casino_core.chain._chain import ChainLink
 from casino_core.errors import InvalidInput
 from casino_core.fairness import CrashScheme
 from casino_core.games import format_multiplier, make_crash_record
@@ -123,6 +124,7 @@ class CrashWager:
     placed_at: datetime
     settled_at: datetime | None = None
     game: str = "crash"
+    link: ChainLink | None = None  # its link in the player's hash chain (set at settlement)
 
     def record(self, round_: CrashRound) -> dict[str, object]:
         """Round record v2 of this settled bet (``casino-core verify`` checks it): round id
@@ -152,6 +154,8 @@ class CrashWager:
             placed_at=_timestamp(self.placed_at),
             seed_revealed_at=_timestamp(self.settled_at),
         )
+        if self.link is not None:
+            record.update(self.link.as_dict())
         return record
 
 
@@ -258,6 +262,7 @@ def wager_from_doc(doc: Mapping[str, Any]) -> CrashWager:
         idempotency_key=doc["idempotency_key"],
         placed_at=from_micros(int(doc["placed_us"])),
         settled_at=_moment(doc.get("settled_us")),
+        link=link_of(doc),
     )
 
 

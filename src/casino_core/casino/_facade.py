@@ -18,7 +18,13 @@ from casino_core.casino._multistep import (
     advance,
     max_multi_step_multiplier,
 )
-from casino_core.casino._plan import CasinoStore, PlayPlan, StepResult, key_conflict
+from casino_core.casino._plan import (
+    CasinoStore,
+    PlayPlan,
+    StepResult,
+    describable,
+    key_conflict,
+)
 from casino_core.casino._production import check_production
 from casino_core.casino._reconcile import CasinoReconciliation, reconcile_casino
 from casino_core.casino._types import (
@@ -35,6 +41,7 @@ from casino_core.casino._types import (
     request_fingerprint,
 )
 from casino_core.catalog import Catalog, Offering, PlacedBet, default_catalog
+from casino_core.chain import ChainHead
 from casino_core.errors import (
     ConfigurationError,
     InvalidBet,
@@ -79,15 +86,6 @@ def _max_multiplier(game: str, params_json: str) -> Fraction:
 def _max_multi_step(game: str, params_json: str) -> Fraction:
     """The largest multiplier a mines or hilo round can pay (see max_multi_step_multiplier)."""
     return max_multi_step_multiplier(game, json.loads(params_json))
-
-
-def _describable(round_: Round) -> bool:
-    """True when round record v1 can describe the finished multi-step round."""
-    try:
-        get_game(round_.game).parse(round_.record(None)["params"])  # type: ignore[arg-type]
-    except InvalidBet:
-        return False
-    return True
 
 
 def _stricter(a: int | None, b: int | None) -> int | None:
@@ -514,6 +512,14 @@ class Casino:
 
         return CrashTable(self, operator_id, table_id)
 
+    # -- chain heads ----------------------------------------------------------------------
+
+    def chain_heads(self, operator_id: str) -> list[ChainHead]:
+        """The last link of each of the operator's players' chains (by player id): what the
+        operator signs and publishes (:func:`casino_core.chain.sign_heads`)."""
+        _check_id(operator_id, "operator_id")
+        return self._store.chain_heads(operator_id)
+
     # -- export ---------------------------------------------------------------------------
 
     def export(self, operator_id: str, player_id: str | None = None) -> RoundExport:
@@ -582,7 +588,7 @@ class Casino:
         for round_, seed, revealed_at in self._store.rounds(operator_id, player_id):
             if round_.status == "playing":
                 continue
-            if round_.game in MULTI_STEP_GAMES and not _describable(round_):
+            if round_.game in MULTI_STEP_GAMES and not describable(round_):
                 void: dict[str, object] = {
                     "round_id": round_.round_id,
                     "game": round_.game,

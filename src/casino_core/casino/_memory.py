@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from casino_core.casino._crash_memory import MemoryCrashStore
@@ -19,6 +19,7 @@ from casino_core.casino._plan import (
     after_step,
     bankroll_short,
     first_pair,
+    in_chain,
     key_conflict,
     money_requests,
     pair_seeds,
@@ -28,6 +29,7 @@ from casino_core.casino._plan import (
 )
 from casino_core.casino._reseal import ResealCounts, check_resealing
 from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo, SeedReveal
+from casino_core.chain._chain import ChainHead, ChainLink, next_link
 from casino_core.errors import (
     InsufficientFunds,
     LimitExceeded,
@@ -58,20 +60,27 @@ class _Pair:
 class MemoryCasinoStore:
     """Casino state in process memory, atomic with its :class:`MemoryWallet` (same lock).
 
-    Not durable: for tests, demos and play money on one process.
+    Not durable: for tests, demos and play money on one process. ``chain=False`` keeps no
+    hash chain (for measuring what the chain costs; see docs/auditors.md).
     """
 
-    def __init__(self, wallet: MemoryWallet | None = None, *, clock: Clock = utc_now) -> None:
+    def __init__(
+        self, wallet: MemoryWallet | None = None, *, clock: Clock = utc_now, chain: bool = True
+    ) -> None:
         self._wallet = wallet if wallet is not None else MemoryWallet(clock=clock)
         self._lock = self._wallet._lock  # one lock: wallet movements and rounds are one unit
         self._clock = clock
+        self._chain = chain
+        self._heads: dict[tuple[str, str], ChainLink] = {}  # (operator, player) -> last link
         self._active_pairs: dict[tuple[str, str], _Pair] = {}
         self._revealed: list[tuple[str, str, _Pair]] = []  # (operator, player, pair)
         self._rounds: list[tuple[Round, _Pair]] = []
         self._by_id: dict[str, int] = {}  # round id -> index in _rounds
         self._moved: dict[str, datetime] = {}  # open multi-step round id -> last move
         self._keys: dict[tuple[str, str], tuple[str, Round]] = {}
-        self._crash = MemoryCrashStore(self._wallet, self._lock, clock)
+        self._crash = MemoryCrashStore(
+            self._wallet, self._lock, clock, self._next if chain else None
+        )
 
     def __repr__(self) -> str:
         players = len(self._active_pairs)
@@ -84,6 +93,29 @@ class MemoryCasinoStore:
     @property
     def crash(self) -> MemoryCrashStore:
         return self._crash
+
+    def _link(self, round_: Round) -> Round:
+        """``round_`` with its link in its player's chain (under the lock), if it has one now."""
+        if not self._chain or not in_chain(round_):
+            return round_
+        return replace(
+            round_, link=self._next(round_.operator_id, round_.player_id, round_.record(None))
+        )
+
+    def _next(self, op: str, player: str, record: dict[str, object]) -> ChainLink:
+        """The link of ``record`` in the chain of (op, player), now its head (under the lock)."""
+        link = next_link(self._heads.get((op, player)), record)
+        self._heads[(op, player)] = link
+        return link
+
+    def chain_heads(self, operator_id: str) -> list[ChainHead]:
+        """The last link of each of the operator's players' chains, by player id."""
+        with self._lock:
+            return [
+                ChainHead(player, link.seq, link.hash)
+                for (op, player), link in sorted(self._heads.items())
+                if op == operator_id
+            ]
 
     @staticmethod
     def _new_pair(s: PairSeeds) -> _Pair:
@@ -219,6 +251,7 @@ class MemoryCasinoStore:
                 status="playing" if plan.multi_step else "settled",
                 offering=plan.offering,
             )
+            round_ = self._link(round_)
             self._keys[(op, plan.key)] = (plan.fingerprint, round_)
             self._by_id[round_.round_id] = len(self._rounds)
             self._rounds.append((round_, pair))
@@ -255,7 +288,7 @@ class MemoryCasinoStore:
                 balance = self._wallet._apply_on(req).balance_after
             elif step.status != "playing":
                 balance = self._wallet.balance(account).posted
-            new = after_step(round_, step, balance)
+            new = self._link(after_step(round_, step, balance))
             self._rounds[index] = (new, pair)
             self._keys[(operator_id, round_.idempotency_key)] = (
                 self._keys[(operator_id, round_.idempotency_key)][0],

@@ -11,11 +11,12 @@ from typing import Any, Literal, Protocol
 
 from casino_core.casino._crash_types import CrashStore
 from casino_core.casino._crypto import SeedCipher
-from casino_core.casino._types import Round, SeedInfo, SeedReveal
+from casino_core.casino._types import MULTI_STEP_FIELD, Round, SeedInfo, SeedReveal, link_of
 from casino_core.catalog import OfferingRef
-from casino_core.errors import IdempotencyConflict, LimitExceeded, RoundInProgress
+from casino_core.chain._chain import ChainHead, ChainLink, next_link
+from casino_core.errors import IdempotencyConflict, InvalidBet, LimitExceeded, RoundInProgress
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
-from casino_core.games import format_multiplier
+from casino_core.games import format_multiplier, get_game
 from casino_core.wallet import AccountKey, Kind, WalletService
 from casino_core.wallet._common import Request, from_micros, single_request, wallet_key_used
 from casino_core.wallet._types import derived_key
@@ -29,8 +30,12 @@ __all__ = [
     "StepResult",
     "after_step",
     "bankroll_short",
+    "describable",
     "first_pair",
+    "in_chain",
     "key_conflict",
+    "link_columns",
+    "linked",
     "money_requests",
     "pair_seeds",
     "payout_request",
@@ -136,6 +141,36 @@ def after_step(round_: Round, step: StepResult, balance: int) -> Round:
     )
 
 
+def describable(round_: Round) -> bool:
+    """True when a round record can describe the finished round (a mines or hilo round
+    forfeited before any move cannot: it is exported as void)."""
+    if round_.game not in MULTI_STEP_FIELD:
+        return True
+    try:
+        get_game(round_.game).parse(round_.record(None)["params"])  # type: ignore[arg-type]
+    except InvalidBet:
+        return False
+    return True
+
+
+def in_chain(round_: Round) -> bool:
+    """True when ``round_`` takes its link in its player's chain now: it is settled and a
+    round record describes it (the export carries exactly the chained rounds)."""
+    return round_.status != "playing" and describable(round_)
+
+
+def linked(head: ChainLink | None, round_: Round) -> Round:
+    """``round_`` with its chain link after the player's ``head`` (None: the first link)."""
+    return replace(round_, link=next_link(head, round_.record(None)))
+
+
+def link_columns(link: ChainLink | None) -> dict[str, object]:
+    """The ``chain_seq``, ``chain_prev``, ``chain_hash`` column values (None: not chained)."""
+    if link is None:
+        return {"chain_seq": None, "chain_prev": None, "chain_hash": None}
+    return link.as_dict()
+
+
 def money_requests(plan: PlayPlan, payout: int) -> tuple[Request, Request | None]:
     """The wallet requests of a round: the stake debit and (if anything is won) the payout.
 
@@ -186,6 +221,7 @@ def round_from_doc(doc: Mapping[str, Any]) -> Round:
         status=doc.get("status") or "settled",
         actions=tuple(json.loads(doc.get("actions") or "[]")),
         offering=OfferingRef.from_text(doc.get("offering")),
+        link=link_of(doc),
     )
 
 
@@ -239,6 +275,10 @@ class CasinoStore(Protocol):
 
     def find_round(self, operator_id: str, key: str) -> tuple[str, Round] | None:
         """(request fingerprint, round) stored under an idempotency key, if any."""
+        ...
+
+    def chain_heads(self, operator_id: str) -> list[ChainHead]:
+        """The last link of each chain of the operator's players, by player id."""
         ...
 
     def stale_rounds(self, cutoff: datetime) -> list[tuple[str, str]]:

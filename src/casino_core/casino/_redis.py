@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
 
@@ -34,6 +35,7 @@ from casino_core.casino._plan import (
     PlayPlan,
     after_step,
     first_pair,
+    in_chain,
     key_conflict,
     money_requests,
     pair_seeds,
@@ -42,6 +44,13 @@ from casino_core.casino._plan import (
     round_in_progress,
     wallet_key_used,
 )
+from casino_core.casino._redis_chain import (
+    HeadPlan,
+    chain_heads,
+    head_key,
+    link_list,
+    read_heads,
+)
 from casino_core.casino._types import (
     EXPORT_BATCH,
     Round,
@@ -49,6 +58,7 @@ from casino_core.casino._types import (
     SeedReveal,
     canonical_json,
 )
+from casino_core.chain._chain import GENESIS, ChainHead
 from casino_core.errors import (
     AccountNotFound,
     CasinoError,
@@ -103,10 +113,11 @@ class RedisCasinoStore:
     play_money_only: Final = True
     """Production checks need no seed key for it (docs/casino.md, "Production checks")."""
 
-    def __init__(self, wallet: RedisDemoWallet) -> None:
+    def __init__(self, wallet: RedisDemoWallet, *, chain: bool = True) -> None:
         if not isinstance(wallet, RedisDemoWallet):
             raise ConfigurationError("RedisCasinoStore needs a RedisDemoWallet")
         self._w = wallet
+        self._chain = chain  # link settled rounds into their player's hash chain
         self._r = wallet._r
         self._clock = wallet._clock
         self._ops_key = f"{wallet._prefix}|casino-operators"
@@ -117,13 +128,19 @@ class RedisCasinoStore:
         # The last pair state seen per player, so that a round usually takes one round trip
         # (the script; a stale entry costs a 'retry' answer, which carries the fresh state).
         self._pairs: dict[tuple[str, str], dict[str, str]] = {}
+        self._heads_seen: dict[tuple[str, str], tuple[int, str]] = {}  # the same for heads
         self._known_ops: set[str] = set()  # operators already in the mines/hilo registry
-        self._crash = RedisCrashStore(wallet)
+        self._crash = RedisCrashStore(wallet, chain=chain)
 
     def _remember(self, op: str, player: str, pair: dict[str, str]) -> None:
         if len(self._pairs) >= _REMEMBERED:
             self._pairs.clear()
+            self._heads_seen.clear()
         self._pairs[(op, player)] = pair
+
+    def chain_heads(self, operator_id: str) -> list[ChainHead]:
+        """The last link of each of the operator's players' chains, by player id."""
+        return chain_heads(self._w, operator_id)
 
     def __repr__(self) -> str:
         return f"RedisCasinoStore({self._w!r})"
@@ -245,12 +262,14 @@ class RedisCasinoStore:
         op, player, code = acct.operator_id, acct.player_id, acct.currency.code
         pair_key = self._k(op, "p", player)
 
-        def read() -> tuple[dict[str, str], int]:
+        def read() -> tuple[dict[str, str], int, tuple[int, str]]:
             pipe = self._r.pipeline(transaction=False)
             pipe.hgetall(pair_key)
             pipe.exists(self._w._acct(acct))
-            pair, exists = pipe.execute()
-            return pair, int(exists)
+            pipe.hmget(head_key(self._w, op, player), ["seq", "hash"])
+            pair, exists, head_row = pipe.execute()
+            seq, digest = head_row
+            return pair, int(exists), (0, GENESIS) if seq is None else (int(seq), digest)
 
         if plan.multi_step and op not in self._known_ops:
             # The registry stale_rounds() reads (outside the operator's slot, so not in the
@@ -269,9 +288,11 @@ class RedisCasinoStore:
         ]
         opened: tuple[str, str] = ("", "")  # (stored seed, its text) of the last attempt
         known_pair = self._pairs.get((op, player))  # None: read it (and check the account)
+        # The player's chain head as last seen (None: read it with the pair; unused unchained)
+        head = self._heads_seen.get((op, player)) if self._chain else (0, GENESIS)
         for _ in range(_ATTEMPTS):
-            if known_pair is None:
-                known_pair, exists = self._call(read)
+            if known_pair is None or head is None:
+                known_pair, exists, head = self._call(read)
                 if not exists and self.find_round(op, plan.key) is None:  # replays need none
                     raise AccountNotFound(f"no account {acct}")
                 if not known_pair:
@@ -323,6 +344,14 @@ class RedisCasinoStore:
             keys = list(keys_head)
             keys[2] = self._k(op, "r", round_id)
             keys += debit_keys + credit_keys
+            heads = None
+            if self._chain and not plan.multi_step:
+                heads = HeadPlan(self._w, op, {player: head})
+                link = heads.link(
+                    player, round_from_doc({**doc, "balance_after": "0"}).record(None)
+                )
+                doc.update(chain_seq=str(link.seq), chain_prev=link.prev, chain_hash=link.hash)
+                keys += heads.keys
             args = [
                 plan.fingerprint,
                 pair["no"],
@@ -340,14 +369,19 @@ class RedisCasinoStore:
                 *debit_args,
                 *credit_args,
                 *flat_fields(doc),
+                "" if heads is None else heads.arg(),
             ]
             out = self._call(lambda keys=keys, args=args: self._play(keys=keys, args=args))
             status = out[0]
             if status == "retry":  # another round took the nonce (or a rotation the pair)
                 known_pair = field_dict(out[1:]) or None
+                if known_pair is not None and "~seq" in known_pair:
+                    head = (int(known_pair.pop("~seq")), known_pair.pop("~hash"))
                 continue
             if status == "ok":
                 self._remember(op, player, {**pair, "nonce": str(nonce + 1)})
+                if heads is not None:
+                    self._heads_seen[(op, player)] = heads.head(player)
                 doc["balance_after"] = out[1]
                 return round_from_doc(doc), False
             if status == "replay":
@@ -403,11 +437,20 @@ class RedisCasinoStore:
                 move_args[4] = micros
                 keys += move_keys
                 args += move_args
+            settled = after_step(current, step, current.balance_after)
+            heads = None
+            if self._chain and in_chain(settled):
+                heads = HeadPlan(self._w, op, read_heads(self._w, op, [player]))
+                settled = replace(settled, link=heads.link(player, settled.record(None)))
+                keys += heads.keys
+            args.append("" if heads is None else heads.arg(r=link_list(settled.link)))
             out = self._call(lambda keys=keys, args=args: self._act(keys=keys, args=args))
             if out[0] == "retry":
                 continue
             if out[0] == "ok":
-                return after_step(current, step, int(out[1]))
+                if heads is not None:
+                    self._heads_seen[(op, player)] = heads.head(player)
+                return replace(settled, balance_after=int(out[1]))
             if out[0] == "wallet_key":
                 raise wallet_key_used(out[1])
             raise self._refusal(out[1], account, step.payout)

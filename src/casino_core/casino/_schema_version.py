@@ -34,7 +34,9 @@ CASINO_SCHEMA_VERSION: Final = 3
 Bumped by every release that changes a table; production refuses any other version.
 2: ``casino_rounds.offering`` (the round's offering id, version and rules fingerprint).
 3: append-only triggers on the seed, round and crash tables (``casino_append_only_ddl``),
-the journal's ``ENABLE ALWAYS``."""
+the journal's ``ENABLE ALWAYS``; the hash chain: ``chain_seq``, ``chain_prev``,
+``chain_hash`` on ``casino_rounds`` and ``casino_crash_bets``, and the
+``casino_chain_heads`` table (one row per player)."""
 
 _COMPONENT: Final = "casino"
 

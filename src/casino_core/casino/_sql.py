@@ -21,6 +21,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
@@ -53,7 +54,9 @@ from casino_core.casino._plan import (
     after_step,
     bankroll_short,
     first_pair,
+    in_chain,
     key_conflict,
+    link_columns,
     money_requests,
     pair_seeds,
     payout_request,
@@ -67,6 +70,7 @@ from casino_core.casino._types import (
     SeedReveal,
     canonical_json,
 )
+from casino_core.chain._chain import ChainHead
 from casino_core.errors import (
     ConfigurationError,
     RoundNotFound,
@@ -88,6 +92,7 @@ from casino_core.wallet._sql import (
 if TYPE_CHECKING:
     from casino_core.casino._crash_sql import SqlCrashStore
     from casino_core.casino._reseal import ResealCounts
+    from casino_core.casino._sql_chain import SqlChainHeads
 
 __all__ = [
     "SqlBankroll",
@@ -160,6 +165,10 @@ rounds_table = Table(
     Column("status", String(12), nullable=False),  # settled, playing, cashed_out, busted, ...
     Column("actions", Text, nullable=False),  # JSON list: what a multi-step round played
     Column("updated_us", BigInteger, nullable=False),
+    # its link in the player's hash chain, written when the round settles (casino_core.chain)
+    Column("chain_seq", BigInteger),
+    Column("chain_prev", String(64)),
+    Column("chain_hash", String(64)),
     UniqueConstraint("operator_id", "idempotency_key", name="uq_casino_round_key"),
     UniqueConstraint("seed_pair_id", "nonce", name="uq_casino_round_nonce"),
     # (operator, player) lookups and the export's keyset pages, in export order
@@ -376,7 +385,8 @@ def create_casino_schema(engine: Engine, schema: str | None = None) -> None:
     """Create the wallet and casino tables (crash tables included) and their append-only
     triggers if missing; when this call created them, record the schema version
     (``casino_core_schema``)."""
-    import casino_core.casino._crash_tables  # noqa: F401 - registers the crash tables
+    import casino_core.casino._crash_tables
+    import casino_core.casino._sql_chain  # noqa: F401 - registers the chain heads table
     from casino_core.casino._schema_version import stamp_if_created
 
     stamp_if_created(
@@ -390,12 +400,20 @@ _LOOKS = 16
 
 
 class SqlCasinoStore:
-    """Casino state in the SQL wallet's database (PostgreSQL or SQLite)."""
+    """Casino state in the SQL wallet's database (PostgreSQL or SQLite).
 
-    def __init__(self, wallet: SqlWallet) -> None:
+    Each settled round and crash bet takes its link in its player's hash chain in the
+    transaction that settles it (``casino_chain_heads``, see :mod:`casino_core.chain`);
+    ``chain=False`` keeps no chain (for measuring what the chain costs).
+    """
+
+    def __init__(self, wallet: SqlWallet, *, chain: bool = True) -> None:
         if not isinstance(wallet, SqlWallet):
             raise ConfigurationError("SqlCasinoStore needs a SqlWallet")
+        from casino_core.casino._sql_chain import SqlChainHeads
+
         self._wallet = wallet
+        self._heads: SqlChainHeads | None = SqlChainHeads(wallet) if chain else None
         self._clock = wallet._clock
         self._crash: SqlCrashStore | None = None
         s, r = seed_pairs.c, rounds_table.c
@@ -407,6 +425,9 @@ class SqlCasinoStore:
             .values(nonce=s.nonce + 1)
             .returning(s.id, s.nonce, s.server_seed, s.server_seed_hash, s.client_seed, s.scheme)
         )
+        self._q_take_head = self._q_take
+        if self._heads is not None:  # the chain head, read in the same statement
+            self._q_take_head = self._q_take.returning(self._heads.seen_seq, self._heads.seen_hash)
         self._q_active = select(seed_pairs).where(active)
         self._q_max_no = select(func.max(s.pair_no)).where(who)
         # The player's first pair never changes: locking it serialises rotations (PostgreSQL).
@@ -446,6 +467,9 @@ class SqlCasinoStore:
                 payout=bindparam("payout", type_=Amount),
                 balance_after=bindparam("balance_after", type_=Amount),
                 updated_us=bindparam("updated_us"),
+                chain_seq=bindparam("chain_seq"),
+                chain_prev=bindparam("chain_prev"),
+                chain_hash=bindparam("chain_hash"),
             )
         )
         self._q_stale = select(r.operator_id, r.id).where(
@@ -478,7 +502,7 @@ class SqlCasinoStore:
         if self._crash is None:
             from casino_core.casino._crash_sql import SqlCrashStore
 
-            self._crash = SqlCrashStore(self._wallet)
+            self._crash = SqlCrashStore(self._wallet, self._heads)
         return self._crash
 
     # -- seeds ----------------------------------------------------------------------------
@@ -622,10 +646,11 @@ class SqlCasinoStore:
                 house = self._bankroll.lock(conn, who)  # concurrent bets wait here
                 if plan.max_net_win > plan.bankroll + house:
                     raise bankroll_short(acct, "bet")
-            taken = conn.execute(self._q_take, {"op": op, "player": player}).first()
+            take = self._q_take if self._heads is None else self._q_take_head
+            taken = conn.execute(take, {"op": op, "player": player}).first()
             if taken is None:  # no pair yet, or rotated meanwhile: lock (or make) the active one
                 self._active(conn, op, player, cipher, scheme)
-                taken = conn.execute(self._q_take, {"op": op, "player": player}).one()
+                taken = conn.execute(take, {"op": op, "player": player}).one()
             nonce = int(taken.nonce) - 1
             seed = cipher.open(taken.server_seed, taken.server_seed_hash)
             pair_scheme = Scheme(taken.scheme)
@@ -665,13 +690,20 @@ class SqlCasinoStore:
                 "actions": "[]",
                 "updated_us": micros,
             }
-            conn.execute(self._q_insert_round, doc)
-            doc.update(
-                round_id=round_id,
-                server_seed_hash=taken.server_seed_hash,
-                client_seed=taken.client_seed,
+            round_ = round_from_doc(
+                {
+                    **doc,
+                    "round_id": round_id,
+                    "server_seed_hash": taken.server_seed_hash,
+                    "client_seed": taken.client_seed,
+                }
             )
-            return round_from_doc(doc), False
+            if self._heads is not None and in_chain(round_):
+                seen = (taken.head_seq, taken.head_hash)
+                link = self._heads.link_seen(conn, op, player, seen, round_.record(None))
+                round_ = replace(round_, link=link)
+            conn.execute(self._q_insert_round, {**doc, **link_columns(round_.link)})
+            return round_, False
 
         if who is None:
             return wallet._tx(work)
@@ -722,10 +754,25 @@ class SqlCasinoStore:
                 "balance_after": balance,
                 "updated_us": micros,
             }
-            conn.execute(self._q_settle, values)
-            return after_step(current, step, balance)
+            settled = self._link(conn, after_step(current, step, balance))
+            conn.execute(self._q_settle, {**values, **link_columns(settled.link)})
+            return settled
 
         return wallet._tx(work)
+
+    def _link(self, conn: Connection, round_: Round) -> Round:
+        """``round_`` with its link in its player's chain, if the chain is on and it has one."""
+        if self._heads is None or not in_chain(round_):
+            return round_
+        link = self._heads.link(conn, round_.operator_id, round_.player_id, round_.record(None))
+        return replace(round_, link=link)
+
+    def chain_heads(self, operator_id: str) -> list[ChainHead]:
+        """The last link of each of the operator's players' chains, by player id."""
+        heads = self._heads
+        if heads is None:
+            return []
+        return self._wallet._tx(lambda conn: heads.heads(conn, operator_id))
 
     def refresh_bankroll(self, operator_id: str, currency: str, mode: Mode) -> int:
         """Recompute the (operator, currency, mode) bankroll row from the house journal.

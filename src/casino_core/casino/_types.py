@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
 from casino_core.casino._crypto import SeedKeys
 from casino_core.catalog._offering import PLAYED_FIELD, OfferingRef, canonical_json
+from casino_core.chain._chain import ChainLink
 from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.games._records import _jsonable as jsonable
 from casino_core.money import get_currency
@@ -38,6 +39,7 @@ __all__ = [
     "SeedRotation",
     "canonical_json",
     "jsonable",
+    "link_of",
     "money_fields",
     "request_fingerprint",
 ]
@@ -46,6 +48,15 @@ __all__ = [
 def _timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC with microseconds and a ``Z`` (round record v1 timestamps)."""
     return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def link_of(doc: Mapping[str, Any]) -> ChainLink | None:
+    """The chain link stored with a round or bet (``chain_seq``/``chain_prev``/``chain_hash``
+    columns or fields; None or missing: not chained)."""
+    seq = doc.get("chain_seq")
+    if seq is None or seq == "":
+        return None
+    return ChainLink(int(seq), doc["chain_prev"], doc["chain_hash"])
 
 
 def request_fingerprint(*parts: object) -> str:
@@ -144,6 +155,7 @@ class Round:
     status: str = "settled"
     actions: tuple[Any, ...] = ()
     offering: OfferingRef | None = None
+    link: ChainLink | None = None  # its link in the player's hash chain (once settled)
 
     def record(
         self, server_seed: str | None, revealed_at: datetime | None = None
@@ -154,10 +166,11 @@ class Round:
         decimals, stake and payout (minor units as decimal strings), the seed commitment,
         ``placed_at`` (when the round was played) and, given ``revealed_at``,
         ``seed_revealed_at``, so ``casino-core audit verify`` can check that no bet used a
-        revealed seed. A multi-step round's params are its start params plus what was played
-        (``tiles`` for mines, ``actions`` for hilo); a forfeited round carries no
-        ``multiplier`` (it paid 0 by policy, not by the game), so only its result and its
-        zero payout are checked.
+        revealed seed. ``chain_seq``, ``chain_prev`` and ``chain_hash`` follow once the
+        round is in its player's chain (settled; see :mod:`casino_core.chain`). A
+        multi-step round's params are its start params plus what was played (``tiles`` for
+        mines, ``actions`` for hilo); a forfeited round carries no ``multiplier`` (it paid 0
+        by policy, not by the game), so only its result and its zero payout are checked.
         """
         out: dict[str, object] = {"version": 2, "round_id": self.round_id}
         out.update(player_id=self.player_id, mode=self.mode, game=self.game)
@@ -182,6 +195,8 @@ class Round:
         out["placed_at"] = _timestamp(self.created_at)
         if revealed_at is not None:
             out["seed_revealed_at"] = _timestamp(revealed_at)
+        if self.link is not None:
+            out.update(self.link.as_dict())
         return out
 
 

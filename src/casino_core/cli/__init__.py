@@ -19,7 +19,7 @@ __all__ = ["main"]
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from casino_core.cli import _audit, _catalog, _fairness, _games, _ledger, _page
+    from casino_core.cli import _audit, _catalog, _chain, _fairness, _games, _ledger, _page
 
     parser = argparse.ArgumentParser(
         prog="casino-core",
@@ -27,7 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"casino-core {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for module in (_fairness, _games, _catalog, _audit, _ledger, _page):
+    for module in (_fairness, _games, _catalog, _audit, _ledger, _chain, _page):
         module.register(sub)
     return parser
 

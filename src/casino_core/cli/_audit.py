@@ -8,8 +8,10 @@ import sys
 from typing import Any
 
 from casino_core._bounds import MAX_JOBS, bounded_decimal
+from casino_core.chain import ChainHead
 from casino_core.cli._args import int_at_least, int_between
 from casino_core.cli._catalog import add_catalog_argument, load_catalog
+from casino_core.cli._chain import add_chain_arguments, chain_check, check_chain_arguments
 from casino_core.errors import InvalidInput
 from casino_core.fairness import ByteStream, Scheme, ServerSeed, validate_client_seed
 
@@ -57,6 +59,7 @@ def _parse_map(items: list[str]) -> dict[str, str]:
 def _verify(args: argparse.Namespace) -> int:
     from casino_core.audit import verify_files
 
+    heads = check_chain_arguments(args, list(args.files))
     report = verify_files(
         args.files,
         jobs=args.jobs,
@@ -66,7 +69,7 @@ def _verify(args: argparse.Namespace) -> int:
     )
     if args.json:
         print(json.dumps(report.as_dict(), sort_keys=True))
-        return report.exit_code
+        return _with_chain(args, report.exit_code, heads)
     for f in report.files:
         print(f"{f.path}  sha256 {f.sha256}  {f.size:,} bytes")
         print(
@@ -89,7 +92,13 @@ def _verify(args: argparse.Namespace) -> int:
     if hidden:
         print(f"... and {hidden:,} more findings (use --json for all)")
     print("RESULT: " + ("all records verified" if report.clean else "FINDINGS, see above"))
-    return report.exit_code
+    return _with_chain(args, report.exit_code, heads)
+
+
+def _with_chain(args: argparse.Namespace, code: int, heads: list[ChainHead]) -> int:
+    """``code`` combined with the chain check's, if asked for (the worse of the two)."""
+    chain = chain_check(args, list(args.files), heads)
+    return code if chain is None else max(code, chain)
 
 
 def _grind(text: str | None) -> Any:
@@ -198,7 +207,9 @@ def register(sub: Any) -> None:
         description=(
             "Recomputes every round, checks commitments, checks that the nonces of each seed "
             "pair run 0..n-1 in file order with no gap or repeat, and prints the SHA-256 of "
-            "each input. Exit 0 all verified, 1 findings, 2 malformed input."
+            "each input; with --chain or --heads, recomputes every player's hash chain and "
+            "checks it reaches the signed heads. Exit 0 all verified, 1 findings, 2 malformed "
+            "input."
         ),
     )
     verify.add_argument("files", nargs="+", metavar="FILE", help="a file, or - for stdin")
@@ -210,6 +221,7 @@ def register(sub: Any) -> None:
         "--map", action="append", default=[], metavar="COLUMN=FIELD", help="CSV column name"
     )
     add_catalog_argument(verify)
+    add_chain_arguments(verify)
     verify.add_argument("--show", type=_count, default=20, help="findings to print (default 20)")
     verify.add_argument("--json", action="store_true", help="print the whole report as JSON")
     verify.set_defaults(func=_verify)

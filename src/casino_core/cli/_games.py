@@ -29,6 +29,7 @@ from typing import IO, Any
 
 from casino_core._bounds import bounded_lines, load_json
 from casino_core.cli._catalog import add_catalog_argument, load_catalog
+from casino_core.cli._chain import add_chain_arguments, chain_check, check_chain_arguments
 from casino_core.errors import InvalidInput
 from casino_core.fairness import Scheme
 from casino_core.games import (
@@ -86,6 +87,7 @@ def _report(args: argparse.Namespace, check: RecordCheck) -> None:
 
 
 def _verify(args: argparse.Namespace) -> int:
+    heads = check_chain_arguments(args, [args.file])
     summary = VerifySummary()
     show_progress = sys.stderr.isatty()
     progress: _Progress | None = None
@@ -118,7 +120,8 @@ def _verify(args: argparse.Namespace) -> int:
             f"{summary.total} records: {summary.matched} match, "
             f"{summary.mismatched} differ, {summary.malformed} malformed{reveals}"
         )
-    return summary.exit_code
+    chain = chain_check(args, [args.file], heads)
+    return summary.exit_code if chain is None else max(summary.exit_code, chain)
 
 
 def _param(text: str) -> tuple[str, object]:
@@ -171,12 +174,15 @@ def register(sub: SubParsers) -> None:
         description=(
             "Recomputes every round record (and checks each reveal line's seed against its "
             "commitment; `audit verify` also checks each seed pair's rounds against its "
-            "reveal line). Exit 0: all match; 1: a record differs; 2: malformed input."
+            "reveal line). Exit 0: all match (and, with --chain or --heads, every chain is "
+            "intact and reaches the signed heads); 1: a record differs or a chain is broken; "
+            "2: malformed input."
         ),
     )
     verify.add_argument("file", metavar="FILE", help="a JSON Lines file, or - for stdin")
     verify.add_argument("--json", action="store_true", help="one JSON line per record")
     add_catalog_argument(verify)
+    add_chain_arguments(verify)
     verify.set_defaults(func=_verify)
 
     schema = sub.add_parser(

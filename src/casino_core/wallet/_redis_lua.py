@@ -197,9 +197,53 @@ end
 # 'retry' and writes nothing). Every check runs before the first write; the money moves
 # through move() above (the wallet's own postings), whose checks then cannot fail.
 
+CHAIN_FN = r"""
+-- The hash chain (casino_core.chain): ARGV[#ARGV] is '' (no chain) or JSON
+-- {"h": [[seq read, new seq, new hash], ...] for the last #h KEYS (the players' chain
+-- heads, hashes 'seq' and 'hash'), "p": [their player ids] (added at their first link to
+-- the set of chained players, the key before them), "r": [seq, prev, hash] (a round's
+-- link), "b": [[seq, prev, hash] or [], ...] (per crash bet)}. chain_ok() runs before the
+-- first write: a head that moved since it was read answers 'retry'.
+local function chain_plan()
+  local text = ARGV[#ARGV]
+  if text == '' then return nil end
+  return cjson.decode(text)
+end
+local function chain_ok(plan)
+  if not plan then return true end
+  local m = #plan.h
+  for i = 1, m do
+    if (redis.call('HGET', KEYS[#KEYS - m + i], 'seq') or '0') ~= plan.h[i][1] then
+      return false
+    end
+  end
+  return true
+end
+local function chain_write(plan)
+  if not plan then return end
+  local m = #plan.h
+  for i = 1, m do
+    redis.call('HSET', KEYS[#KEYS - m + i], 'seq', plan.h[i][2], 'hash', plan.h[i][3])
+    if plan.h[i][1] == '0' then redis.call('SADD', KEYS[#KEYS - m], plan.p[i]) end
+  end
+end
+local function link_fields(fields, link)
+  if link and #link == 3 then
+    fields[#fields + 1] = 'chain_seq'
+    fields[#fields + 1] = link[1]
+    fields[#fields + 1] = 'chain_prev'
+    fields[#fields + 1] = link[2]
+    fields[#fields + 1] = 'chain_hash'
+    fields[#fields + 1] = link[3]
+  end
+end
+"""
+"""The hash chain's heads in the casino scripts (the chain itself is computed in Python)."""
+
 CASINO_PLAY = (
     MOVE_FN
     + HOUSE_SUM_FN
+    + CHAIN_FN
     + r"""
 -- KEYS: 1 round key record, 2 active seed pair, 3 round hash, 4 player's round list,
 --       5 player set, 6 open rounds (sorted set), 7 house journal, 8 house sum cache,
@@ -207,10 +251,12 @@ CASINO_PLAY = (
 -- ARGV: 1 fingerprint, 2 pair no, 3 nonce, 4 stake, 5 payout, 6 max, 7 bankroll ('' for
 --       none), 8 largest net win, 9 ttl, 10 round id, 11 player id, 12 multi-step ('1'/'0'),
 --       13 micros, 14-24 the arguments of move() for the debit, 25-35 for the credit,
---       36... round field, value, field, value ...
+--       36... round field, value, field, value ..., then the chain plan (CHAIN_FN; its
+--       head key is the last KEYS)
 -- Returns {'ok', balance after} or {'replay', round id}, {'conflict'}, {'wallet_key', key},
 -- {'refused', code}, or {'retry', field, value ...} with the pair as it is now (none if the
--- player has no pair), so that the caller can resolve again without reading it.
+-- player has no pair) and, with a chain, its head ('~seq', '~hash'), so that the caller
+-- can resolve again without reading them.
 local rec = KEYS[1]
 local known = redis.call('HMGET', rec, 'fp', 'rid')
 if known[1] then
@@ -218,9 +264,16 @@ if known[1] then
   return {'replay', known[2]}
 end
 local pair = redis.call('HMGET', KEYS[2], 'no', 'nonce')
-if pair[1] ~= ARGV[2] or pair[2] ~= ARGV[3] then
+local chain = chain_plan()
+if pair[1] ~= ARGV[2] or pair[2] ~= ARGV[3] or not chain_ok(chain) then
   local now = redis.call('HGETALL', KEYS[2])
   table.insert(now, 1, 'retry')
+  if chain and #now > 1 then  -- the head too, so that one retry has all it needs
+    local h = redis.call('HMGET', KEYS[#KEYS], 'seq', 'hash')
+    for _, v in ipairs({'~seq', h[1] or '0', '~hash', h[2] or string.rep('0', 64)}) do
+      now[#now + 1] = v
+    end
+  end
   return now
 end
 local paying = ARGV[5] ~= '0'
@@ -243,8 +296,9 @@ local out = move_at(9, 14)
 if paying then out = move_at(16, 25) end
 local bal = out[4]
 local fields = {'balance_after', bal}
-for i = 36, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 36, #ARGV - 1 do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[3], unpack(fields))
+chain_write(chain)
 redis.call('HSET', rec, 'fp', ARGV[1], 'rid', ARGV[10])
 redis.call('EXPIRE', rec, tonumber(ARGV[9]))
 redis.call('HINCRBY', KEYS[2], 'nonce', 1)
@@ -261,14 +315,18 @@ return {'ok', bal}
 
 CASINO_ACT = (
     MOVE_FN
+    + CHAIN_FN
     + r"""
 -- KEYS: 1 round hash, 2 active seed pair, 3 open rounds, 4 account, 5-11 the keys of move()
 --       for the payout credit (if any)
 -- ARGV: 1 round version read, 2 status, 3 actions, 4 result, 5 multiplier, 6 payout,
---       7 micros, 8 max, 9 round id, 10 pair no, 11-21 the arguments of move() (if paying)
+--       7 micros, 8 max, 9 round id, 10 pair no, 11-21 the arguments of move() (if paying),
+--       then the chain plan (CHAIN_FN; its head key is the last KEYS)
 -- Returns {'ok', balance after} or {'retry'}, {'wallet_key', key}, {'refused', code}.
 local cur = redis.call('HMGET', KEYS[1], 'ver', 'balance_after')
 if cur[1] ~= ARGV[1] then return {'retry'} end
+local chain = chain_plan()
+if not chain_ok(chain) then return {'retry'} end
 local bal = cur[2]
 if ARGV[6] ~= '0' then
   if redis.call('EXISTS', KEYS[5]) == 1 then return {'wallet_key', ARGV[19]} end
@@ -279,9 +337,12 @@ if ARGV[6] ~= '0' then
 elseif ARGV[2] ~= 'playing' then
   bal = redis.call('HGET', KEYS[4], 'bal') or bal
 end
-redis.call('HSET', KEYS[1], 'actions', ARGV[3], 'status', ARGV[2], 'result', ARGV[4],
+local fields = {'actions', ARGV[3], 'status', ARGV[2], 'result', ARGV[4],
   'multiplier', ARGV[5], 'payout', ARGV[6], 'balance_after', bal, 'updated_us', ARGV[7],
-  'ver', tostring(tonumber(ARGV[1]) + 1))
+  'ver', tostring(tonumber(ARGV[1]) + 1)}
+if chain then link_fields(fields, chain.r) end
+redis.call('HSET', KEYS[1], unpack(fields))
+chain_write(chain)
 if ARGV[2] == 'playing' then
   redis.call('ZADD', KEYS[3], ARGV[7], ARGV[9])
 else
@@ -452,16 +513,19 @@ return {'ok'}
 
 CRASH_SETTLE = (
     MOVE_FN
+    + CHAIN_FN
     + r"""
 -- KEYS: 1 round hash, 2 table hash, 3 settled rounds list, 4..3+n the bets' hashes, then
 --       the keys of move() (7 each) of every paying bet, in bet order
 -- ARGV: 1 round version read, 2 cash-outs read, 3 game hash, 4 micros, 5 max, 6 round id,
 --       7 n, then per bet its multiplier and payout, then the arguments of move() (11 each)
---       of every paying bet
--- Returns {'ok'}, {'retry'} (the round moved since it was read), {'wallet_key', key} or
--- {'refused', code}. Every check runs before the first write.
+--       of every paying bet, then the chain plan (CHAIN_FN; its head keys are the last KEYS)
+-- Returns {'ok'}, {'retry'} (the round or a chain head moved since it was read),
+-- {'wallet_key', key} or {'refused', code}. Every check runs before the first write.
 local r = redis.call('HMGET', KEYS[1], 'ver', 'co', 'status')
 if r[1] ~= ARGV[1] or r[2] ~= ARGV[2] or r[3] ~= 'running' then return {'retry'} end
+local chain = chain_plan()
+if not chain_ok(chain) then return {'retry'} end
 local n = tonumber(ARGV[7])
 local bals, seen, j = {}, {}, 0
 for i = 1, n do
@@ -490,8 +554,10 @@ for i = 1, n do
     fields[#fields + 1] = move_at(kb + 1, ab + 1)[4]
     j = j + 1
   end
+  if chain then link_fields(fields, chain.b[i]) end
   redis.call('HSET', KEYS[3 + i], unpack(fields))
 end
+chain_write(chain)
 redis.call('HSET', KEYS[1], 'status', 'settled', 'game_hash', ARGV[3], 'settled_us', ARGV[4])
 redis.call('HINCRBY', KEYS[1], 'ver', 1)
 redis.call('HDEL', KEYS[2], 'cur')

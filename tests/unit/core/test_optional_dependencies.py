@@ -16,7 +16,7 @@ class Block(importlib.abc.MetaPathFinder):
         return None
 sys.meta_path.insert(0, Block())
 import casino_core, casino_core.fairness, casino_core.games, casino_core.wallet, casino_core.audit
-import casino_core.cli, casino_core.casino
+import casino_core.cli, casino_core.casino, casino_core.chain
 from casino_core.wallet import open_wallet
 wallet = open_wallet("memory://")
 print("ok", len(casino_core.__all__))

@@ -1,0 +1,116 @@
+"""The chain heads on SQL: one small row per (operator, player), locked by the round's own
+transaction.
+
+A link costs two statements in the transaction that settles the round: ``UPDATE ... SET seq
+= seq + 1 ... RETURNING seq, hash`` (locks the player's head row and reads the predecessor)
+and ``UPDATE ... SET hash = ...`` once the link's hash is computed. An instant round costs
+one: its nonce take (which already serialises the player's rounds) returns the head too, and
+one conditional ``UPDATE ... WHERE seq = <the seq read>`` writes the new head; if a mines,
+hilo or crash settlement of the player moved the head meanwhile, the locking path runs.
+Only that player's rounds ever wait on the row: there is no row every bet of every player
+writes (DESIGN.md decision 5). A player's first link creates the row (``INSERT ... ON
+CONFLICT DO NOTHING``, so two first rounds racing both find it).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import BigInteger, Column, Connection, String, Table, bindparam, select
+
+from casino_core.casino._sql import casino_metadata
+from casino_core.chain._chain import (
+    GENESIS,
+    ChainHead,
+    ChainLink,
+    chain_body,
+    link_after,
+    link_hash,
+)
+from casino_core.wallet._sql import SqlWallet
+
+__all__ = ["SqlChainHeads", "chain_heads_table"]
+
+chain_heads_table = Table(
+    "casino_chain_heads",
+    casino_metadata,
+    Column("operator_id", String(128), primary_key=True),
+    Column("player_id", String(128), primary_key=True),
+    Column("seq", BigInteger, nullable=False),  # links so far (0: none yet)
+    Column("hash", String(64), nullable=False),  # the last link's chain_hash (64 zeros: none)
+)
+"""One row per (operator, player) with a chain: its last link."""
+
+
+class SqlChainHeads:
+    """Links rounds and crash bets into their player's chain inside the caller's transaction."""
+
+    def __init__(self, wallet: SqlWallet) -> None:
+        h = chain_heads_table.c
+        pk = (h.operator_id == bindparam("op")) & (h.player_id == bindparam("player"))
+        self._q_take = (
+            chain_heads_table.update().where(pk).values(seq=h.seq + 1).returning(h.seq, h.hash)
+        )
+        self._q_set = chain_heads_table.update().where(pk).values(hash=bindparam("hash"))
+        self._q_advance = (
+            chain_heads_table.update()
+            .where(pk & (h.seq == bindparam("seen")))
+            .values(seq=bindparam("seq"), hash=bindparam("hash"))
+        )
+        # The head as a round's nonce take returns it (op, player: that statement's params).
+        self.seen_seq = select(h.seq).where(pk).scalar_subquery().label("head_seq")
+        self.seen_hash = select(h.hash).where(pk).scalar_subquery().label("head_hash")
+        from sqlalchemy.dialects import postgresql, sqlite
+
+        insert = sqlite.insert if wallet._sqlite else postgresql.insert
+        self._q_create = (
+            insert(chain_heads_table)
+            .values(operator_id=bindparam("op"), player_id=bindparam("player"), seq=0, hash=GENESIS)
+            .on_conflict_do_nothing()
+        )
+        self._q_heads = (
+            select(h.player_id, h.seq, h.hash)
+            .where((h.operator_id == bindparam("op")) & (h.seq > 0))
+            .order_by(h.player_id)
+        )
+
+    def link(self, conn: Connection, op: str, player: str, record: Mapping[str, Any]) -> ChainLink:
+        """The link of ``record`` after the player's head, written as the new head."""
+        params = {"op": op, "player": player}
+        row = conn.execute(self._q_take, params).first()
+        if row is None:  # the player's first link
+            conn.execute(self._q_create, params)
+            row = conn.execute(self._q_take, params).one()
+        link = ChainLink(int(row.seq), row.hash, link_hash(row.hash, chain_body(record)))
+        conn.execute(self._q_set, {**params, "hash": link.hash})
+        return link
+
+    def link_seen(
+        self,
+        conn: Connection,
+        op: str,
+        player: str,
+        seen: tuple[int | None, str | None],
+        record: Mapping[str, Any],
+    ) -> ChainLink:
+        """The link of ``record`` after the head as read unlocked (``seen``: seq, hash), in
+        one conditional write; if the head moved meanwhile (or there is none), :meth:`link`.
+
+        A round's nonce take reads the head in the same statement (``seen_seq``,
+        ``seen_hash``), so a link usually costs one statement more, not two.
+        """
+        seq, digest = seen
+        if seq is not None and digest is not None:
+            link = link_after(int(seq), digest, record)
+            params = {"op": op, "player": player, "seen": seq, "seq": link.seq, "hash": link.hash}
+            if conn.execute(self._q_advance, params).rowcount == 1:
+                return link
+        return self.link(conn, op, player, record)
+
+    def heads(self, conn: Connection, op: str) -> list[ChainHead]:
+        """Every player's head of ``op``, by player id."""
+        return [
+            ChainHead(r.player_id, int(r.seq), r.hash)
+            for r in conn.execute(self._q_heads, {"op": op})
+        ]
