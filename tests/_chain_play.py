@@ -7,6 +7,7 @@ covers: the verifiable records and the pending rounds.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from fractions import Fraction
 
@@ -76,6 +77,7 @@ def play_everything(
 
 
 def export_lines(casino: Casino, op: str) -> list[str]:
-    """Every line the chain covers: records, then pending rounds."""
+    """Every line the chain covers: records, then pending rounds (not the reveal lines)."""
     export = casino.export(op)
-    return export.jsonl().splitlines() + export.pending_jsonl().splitlines()
+    lines = export.jsonl().splitlines() + export.pending_jsonl().splitlines()
+    return [line for line in lines if json.loads(line).get("kind") != "reveal"]

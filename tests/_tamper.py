@@ -22,15 +22,14 @@ def _sqlite_triggers(conn: Connection) -> list[tuple[str, str]]:
     return [(str(name), str(sql)) for name, sql in rows]
 
 
-def _pg_tables(conn: Connection) -> list[str]:
+def _pg_triggers(conn: Connection) -> list[tuple[str, str]]:
     rows = conn.exec_driver_sql(
-        "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname) "
+        "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), quote_ident(t.tgname) "
         "FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid "
         "JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE NOT t.tgisinternal AND n.nspname = ANY (current_schemas(false)) "
-        "GROUP BY 1"
+        "WHERE NOT t.tgisinternal AND n.nspname = ANY (current_schemas(false))"
     )
-    return [str(r[0]) for r in rows]
+    return [(str(table), str(name)) for table, name in rows]
 
 
 def tamper(
@@ -45,10 +44,10 @@ def tamper(
         for _, ddl in triggers:
             conn.exec_driver_sql(ddl)
         return result
-    tables = _pg_tables(conn)
-    for table in tables:
-        conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER USER")
+    triggers = _pg_triggers(conn)
+    for table, name in triggers:
+        conn.exec_driver_sql(f"ALTER TABLE {table} DISABLE TRIGGER {name}")
     result = conn.execute(text(sql), dict(params or {}))
-    for table in tables:
-        conn.exec_driver_sql(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER USER")
+    for table, name in triggers:
+        conn.exec_driver_sql(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}")
     return result

@@ -19,10 +19,10 @@ from fractions import Fraction
 from typing import Any
 
 import pytest
-from sqlalchemy import text
 
 from _casino_backends import SEED_KEY, sql_casino
 from _chain_play import SALT, export_lines, fund, play_everything
+from _tamper import tamper as raw_tamper
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.sql import rounds_table
 from casino_core.chain import (
@@ -48,15 +48,15 @@ EDITS = [
 
 
 def tamper(casino: Casino, sql: str, **params: object) -> int:
-    """Run ``sql`` on the casino's database as an attacker with DBA rights; rows changed."""
+    """Run ``sql`` on the casino's database as an attacker with DBA rights (the append-only
+    triggers out of the way first, see tests/_tamper.py); rows changed."""
     wallet = casino.wallet
     assert isinstance(wallet, SqlWallet)
     engine = wallet.engine
     with engine.begin() as conn:
         if engine.dialect.name == "postgresql":
-            conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
             conn.exec_driver_sql(f'SET LOCAL search_path TO "{wallet._schema}"')
-        return int(conn.execute(text(sql), params).rowcount)
+        return int(raw_tamper(conn, sql, params).rowcount)
 
 
 def _rows(casino: Casino, op: str, player: str) -> list[Any]:

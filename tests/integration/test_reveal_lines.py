@@ -19,6 +19,7 @@ from _tamper import tamper
 from casino_core.audit import AuditReport, verify_files
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.sql import create_casino_schema
+from casino_core.chain import CHAIN_FIELDS
 from casino_core.cli import main
 from casino_core.fairness import commitment_of
 from casino_core.games._records import RevealLine, validate_line
@@ -212,4 +213,6 @@ class TestEditedExports:
         assert _audit(tmp_path, v1).clean
 
 
-_V2_ONLY = frozenset({"round_id", "player_id", "mode", "currency", "decimals", "stake", "payout"})
+_V2_ONLY = frozenset(
+    {"round_id", "player_id", "mode", "currency", "decimals", "stake", "payout", *CHAIN_FIELDS}
+)

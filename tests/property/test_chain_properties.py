@@ -81,7 +81,11 @@ def test_honest_play_verifies_and_any_edit_breaks_its_line(
     record[field] = _edited(record[field])
     tampered = [*lines[:index], json.dumps(record), *lines[index + 1 :]]
     broken = verify_chain(tampered, heads)
-    assert broken.first_broken_line == index + 1
+    if field == "player_id":  # the line moves to another player's chain: both break
+        assert not broken.ok
+        assert index + 1 in {f.line for f in broken.findings}
+    else:
+        assert broken.first_broken_line == index + 1
 
 
 def _void(casino: Casino, op: str) -> int:
