@@ -1,44 +1,190 @@
-"""The fault simulation on the SQL wallet and saga store (SQLite, PostgreSQL)."""
+"""The fault simulation on the SQL stores (SQLite, PostgreSQL): wallet, sagas, casino rounds
+and provider callbacks, with statements failing mid-transaction (issue 12).
+
+Seeds: ``CASINO_CORE_SIM_SEEDS`` if set, else 2,000 per backend in CI and 40 while editing.
+One engine and one schema serve every seed (each seed has its own operator id); the
+simulation's engine trades durability for speed (``fast_durability``), never a money test's.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from datetime import datetime
+import contextlib
+import os
+import random
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import Engine
 
-from casino_core.ledger.sql import SqlSagaStore, create_saga_schema
-from casino_core.testing import run_fault_simulation
-from casino_core.wallet.sql import SqlWallet, create_schema, make_engine
+import _service_data
+from _fault_child import ports
+from casino_core.casino import Casino
+from casino_core.casino.sql import SqlCasinoStore
+from casino_core.errors import AccountNotFound
+from casino_core.ledger import PENDING_DEPOSITS, SagaCoordinator, ledger_flows
+from casino_core.ledger.sql import SqlSagaStore
+from casino_core.money import USD
+from casino_core.testing import (
+    FakePaymentPort,
+    SimulationReport,
+    create_simulation_schema,
+    fast_durability,
+    run_fault_simulation,
+    sql_simulation,
+)
+from casino_core.testing._fault_games import SETTINGS
+from casino_core.testing._faults import operator_of
+from casino_core.wallet import AccountKey
+from casino_core.wallet.sql import SqlWallet, make_engine
+
+SEEDS = int(os.environ.get("CASINO_CORE_SIM_SEEDS") or (2_000 if os.environ.get("CI") else 40))
+STEPS = 8  # per seed: the SQL budget buys more seeds rather than longer ones
 
 
-def _run(engine: object, schema: str | None, seeds: range) -> None:
-    def wallet(clock: Callable[[], datetime]) -> SqlWallet:
-        return SqlWallet(engine, schema=schema, clock=clock)  # type: ignore[arg-type]
+def _engine(url: str, schema: str | None) -> Iterator[Engine]:
+    engine = make_engine(url)
+    fast_durability(engine)
+    create_simulation_schema(engine, schema)
+    yield engine
+    engine.dispose()
 
-    reports = run_fault_simulation(
-        seeds,
-        steps=30,
-        wallet=wallet,
-        store=lambda: SqlSagaStore(engine, schema=schema),  # type: ignore[arg-type]
-    )
+
+@pytest.fixture(scope="module")
+def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
+    """One SQLite file with every table, for all the seeds."""
+    path: Path = tmp_path_factory.mktemp("sim") / "sim.db"
+    yield from _engine(f"sqlite:///{path}", None)
+
+
+@pytest.fixture(scope="module")
+def sim_schema(postgres_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL schema with every table, dropped afterwards."""
+    yield from _service_data.pg_schema(postgres_url, "cc_sim_", create_simulation_schema)
+
+
+def _run(engine: Engine, schema: str | None, seeds: range) -> list[SimulationReport]:
+    start = time.monotonic()
+    reports = run_fault_simulation(seeds, steps=STEPS, **sql_simulation(engine, schema))
+    took = time.monotonic() - start
+    faults = Counter[str]()
+    for r in reports:
+        faults.update(r.faults)
+    print(f"{len(reports)} seeds in {took:.1f} s ({len(reports) / took:.1f}/s): {dict(faults)}")
     assert sum(r.paid_out for r in reports) > 0
+    assert sum(r.rounds for r in reports) > len(reports) // 4
+    assert sum(r.callbacks for r in reports) > len(reports) // 4
+    assert {"statement error", "store error"} <= set(faults)
+    if len(reports) >= 500:  # (the CI budget; a quick run may miss the rarer kinds)
+        assert {"storage answer lost", "storage error before", "crash"} <= set(faults)
+    return reports
 
 
-def test_sqlite(tmp_path: Path) -> None:
-    """15 seeds on one SQLite file (each seed has its own operator)."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'sim.db'}")
-    create_schema(engine)
-    create_saga_schema(engine)
-    _run(engine, None, range(15))
+def test_sqlite(sqlite_engine: Engine) -> None:
+    """SEEDS seeds on one SQLite file; every invariant after every step."""
+    _run(sqlite_engine, None, range(SEEDS))
+
+
+@pytest.mark.postgres
+def test_postgres(postgres_url: str, sim_schema: str) -> None:
+    """SEEDS seeds on PostgreSQL (a fresh schema)."""
+    engine = make_engine(postgres_url)
+    fast_durability(engine)
+    _run(engine, sim_schema, range(1_000_000, 1_000_000 + SEEDS))
+    engine.dispose()
+
+
+# -- the SIGKILL subset ------------------------------------------------------------------------
+
+CHILD = Path(__file__).resolve().parents[1] / "_fault_child.py"
+KILLS = 8 if os.environ.get("CI") else 2  # child processes killed per backend
+PER_CHILD = 4  # seeds each child plays until it dies
+LATE = datetime(2100, 1, 1, tzinfo=UTC)  # recovery runs after every deadline and expiry
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    src = str(Path(__file__).resolve().parents[2] / "src")
+    env["PYTHONPATH"] = src + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def _kill_and_recover(url: str, engine: Engine, schema: str | None, tmp: Path, base: int) -> None:
+    """KILLS children each play PER_CHILD seeds and SIGKILL themselves at a random SQL
+    statement; then one recover() here, and every invariant per seed's operator."""
+    runs = []
+    for i in range(KILLS):
+        kill_at = random.Random(base + i).randint(20, 900)
+        seeds = [base + i * PER_CHILD + j for j in range(PER_CHILD)]
+        args = [url, schema or "-", str(tmp), str(kill_at), *map(str, seeds)]
+        child = subprocess.run([sys.executable, str(CHILD), *args], env=_env(), timeout=300)
+        runs.append((seeds, child.returncode))
+    # One child at a time: recover() drives every operator's unfinished sagas, and a live
+    # child's fake port (its memory) cannot answer another process's status queries.
+    codes = [code for _seeds, code in runs]
+    assert set(codes) <= {0, -signal.SIGKILL}, codes
+    assert -signal.SIGKILL in codes
+    payouts, deposits = ports(tmp)
+    wallet = SqlWallet(engine, schema=schema, clock=lambda: LATE)
+    sagas = SqlSagaStore(engine, schema=schema)
+    flows = ledger_flows(wallet, payouts=payouts, deposits=deposits, clock=lambda: LATE)
+    result = SagaCoordinator(sagas, flows).recover()
+    assert not result.failures, result.failures
+    assert not sagas.unfinished()
+    casino = Casino(SqlCasinoStore(wallet), SETTINGS)
+    casino.sweep(LATE)  # every abandoned mines/hilo round is settled
+    for seeds, _child in runs:
+        for seed in seeds:
+            _check_after_kill(wallet, casino, operator_of(seed), payouts, deposits)
+
+
+def _check_after_kill(
+    wallet: SqlWallet, casino: Casino, op: str, payouts: FakePaymentPort, deposits: FakePaymentPort
+) -> None:
+    report = wallet.reconcile(op)
+    assert report.ok, f"{op}: {report}"
+    if not report.accounts_checked:
+        return  # this seed never started (its child died before)
+    system = {name: v for (name, _c, _m), v in report.system_balances.items()}
+    held = 0
+    for i in range(3):
+        with contextlib.suppress(AccountNotFound):  # (killed before it was opened)
+            b = wallet.balance(AccountKey(op, f"p{i}", USD))
+            assert b.available >= b.floor, f"{op} p{i}: {b}"
+            assert b.held >= 0, f"{op} p{i}: {b}"
+            held += b.posted
+    with contextlib.suppress(AccountNotFound):
+        held += wallet.balance(AccountKey(op, PENDING_DEPOSITS, USD)).posted
+    mine = f":{op}:"
+    paid_out = sum(v for k, v in payouts.paid.items() if mine in k)
+    confirmed = sum(v for k, v in deposits.paid.items() if mine in k)
+    assert system.get("withdrawals", 0) == paid_out, f"{op}: captured != paid out"
+    assert -system.get("deposits", 0) == confirmed, f"{op}: credited != confirmed"
+    rounds = [r for r, _seed, _at in casino._store.rounds(op, None)]
+    assert all(r.status != "playing" for r in rounds), f"{op}: a round is still open"
+    assert system.get("house", 0) == sum(r.stake - r.payout for r in rounds), f"{op}: house"
+    put_in = -system.get("faucet", 0)
+    assert held + system.get("house", 0) + paid_out - confirmed == put_in, f"{op}: money"
+
+
+def test_sqlite_sigkill(tmp_path: Path) -> None:
+    """Children SIGKILLed mid-run on SQLite; recover() and every invariant afterwards."""
+    path = tmp_path / "kill.db"
+    engine = make_engine(f"sqlite:///{path}")
+    create_simulation_schema(engine)
+    _kill_and_recover(f"sqlite:///{path}", engine, None, tmp_path / "paid", 2_000_000)
     engine.dispose()
 
 
 @pytest.mark.postgres
-def test_postgres(postgres_url: str, pg_schema: str) -> None:
-    """15 seeds on PostgreSQL."""
+def test_postgres_sigkill(postgres_url: str, sim_schema: str, tmp_path: Path) -> None:
+    """Children SIGKILLed mid-run on PostgreSQL; recover() and every invariant afterwards."""
     engine = make_engine(postgres_url)
-    create_saga_schema(engine, pg_schema)
-    _run(engine, pg_schema, range(1_000, 1_015))
+    _kill_and_recover(postgres_url, engine, sim_schema, tmp_path / "paid", 3_000_000)
     engine.dispose()

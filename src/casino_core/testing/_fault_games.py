@@ -4,9 +4,9 @@ Each workload plays on the simulation's wallet through its own store and keeps a
 what the house should hold: every round key and every provider transaction id counts once,
 whatever was retried, replayed or duplicated. A store call may fail with an injected
 ``StorageUnavailable`` (:class:`Flaky`: before it ran, or after it committed with the answer
-lost; on SQL also mid-transaction, see :func:`statement_faults`); the workload then retries
-the same request with the same key at once, and the model counts it once, so the house's
-balance must equal the model after every step.
+lost; on SQL also mid-transaction, see :func:`~casino_core.testing.statement_faults`); the
+workload then retries the same request with the same key at once, and the model counts it
+once, so the house's balance must equal the model after every step.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from casino_core.provider._adapter import ProviderConfig, ProviderWallet
 from casino_core.provider._types import Outcome, ProviderAnswer
 from casino_core.wallet._types import AccountKey
 
-__all__ = ["CasinoWorkload", "Flaky", "ProviderWorkload", "StorageFaults", "statement_faults"]
+__all__ = ["CasinoWorkload", "Flaky", "ProviderWorkload", "StorageFaults", "retried"]
 
 T = TypeVar("T")
 
@@ -76,31 +76,6 @@ class Flaky:
             return done
 
         return call
-
-
-def statement_faults(engine: Any, switch: StorageFaults) -> Callable[[], None]:
-    """Make SQL statements on ``engine`` fail mid-transaction (after the transaction's first
-    statement) while ``switch`` draws; returns the function that removes the hook."""
-    from sqlalchemy import event
-    from sqlalchemy.exc import OperationalError
-
-    def begin(conn: Any) -> None:
-        conn.info["sim_statements"] = 0
-
-    def before(conn: Any, _cursor: Any, statement: str, params: Any, *_: Any) -> None:
-        seen = conn.info.get("sim_statements", 0)
-        conn.info["sim_statements"] = seen + 1
-        if seen and switch.draw("statement error"):
-            raise OperationalError(statement, None, Exception("injected mid-transaction"))
-
-    event.listen(engine, "begin", begin)
-    event.listen(engine, "before_cursor_execute", before)
-
-    def remove() -> None:
-        event.remove(engine, "begin", begin)
-        event.remove(engine, "before_cursor_execute", before)
-
-    return remove
 
 
 def retried(switch: StorageFaults, call: Callable[[], T]) -> T:
