@@ -1,22 +1,27 @@
 """The fault simulation on the SQL stores (SQLite, PostgreSQL): wallet, sagas, casino rounds
 and provider callbacks, with statements failing mid-transaction (issue 12).
 
-Seeds: ``CASINO_CORE_SIM_SEEDS`` if set, else 2,000 per backend in CI and 40 while editing.
-One engine and one schema serve every seed (each seed has its own operator id); the
-simulation's engine trades durability for speed (``fast_durability``), never a money test's.
+Seeds: ``CASINO_CORE_SIM_SEEDS`` if set, else 2,000 per backend in CI and 40 while editing,
+split over two worker processes (CI has two cores and runs the tests in one). Each worker
+has one engine and one database (SQLite file, PostgreSQL schema) for all its seeds (each seed
+has its own operator id); the simulation's engine trades durability for speed
+(``fast_durability``), never a money test's.
 """
 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 import os
 import random
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -45,59 +50,72 @@ from casino_core.wallet import AccountKey
 from casino_core.wallet.sql import SqlWallet, make_engine
 
 SEEDS = int(os.environ.get("CASINO_CORE_SIM_SEEDS") or (2_000 if os.environ.get("CI") else 40))
-STEPS = 8  # per seed: the SQL budget buys more seeds rather than longer ones
+STEPS = 6  # per seed: the SQL budget buys more seeds rather than longer ones
+WORKERS = 2  # processes, each on its own database (recover() drives every operator's sagas)
 
 
-def _engine(url: str, schema: str | None) -> Iterator[Engine]:
+def _worker(url: str, schema: str | None, seeds: range) -> list[SimulationReport]:
+    """Run ``seeds`` in this (forked) process on its own engine and tables."""
     engine = make_engine(url)
     fast_durability(engine)
     create_simulation_schema(engine, schema)
-    yield engine
-    engine.dispose()
+    try:
+        return run_fault_simulation(seeds, steps=STEPS, **sql_simulation(engine, schema))
+    finally:
+        engine.dispose()
 
 
-@pytest.fixture(scope="module")
-def sqlite_engine(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Engine]:
-    """One SQLite file with every table, for all the seeds."""
-    path: Path = tmp_path_factory.mktemp("sim") / "sim.db"
-    yield from _engine(f"sqlite:///{path}", None)
-
-
-@pytest.fixture(scope="module")
-def sim_schema(postgres_url: str) -> Iterator[str]:
-    """A fresh PostgreSQL schema with every table, dropped afterwards."""
-    yield from _service_data.pg_schema(postgres_url, "cc_sim_", create_simulation_schema)
-
-
-def _run(engine: Engine, schema: str | None, seeds: range) -> list[SimulationReport]:
+def _run(places: list[tuple[str, str | None]], first: int) -> None:
+    """SEEDS seeds from ``first``, split over one worker per (url, schema) place."""
     start = time.monotonic()
-    reports = run_fault_simulation(seeds, steps=STEPS, **sql_simulation(engine, schema))
+    fork = multiprocessing.get_context("fork")
+    with ProcessPoolExecutor(len(places), mp_context=fork) as pool:
+        parts = [
+            pool.submit(_worker, url, schema, range(first + i, first + SEEDS, len(places)))
+            for i, (url, schema) in enumerate(places)
+        ]
+        reports = [r for part in parts for r in part.result()]
     took = time.monotonic() - start
     faults = Counter[str]()
     for r in reports:
         faults.update(r.faults)
     print(f"{len(reports)} seeds in {took:.1f} s ({len(reports) / took:.1f}/s): {dict(faults)}")
+    assert len(reports) == SEEDS
     assert sum(r.paid_out for r in reports) > 0
     assert sum(r.rounds for r in reports) > len(reports) // 4
     assert sum(r.callbacks for r in reports) > len(reports) // 4
     assert {"statement error", "store error"} <= set(faults)
     if len(reports) >= 500:  # (the CI budget; a quick run may miss the rarer kinds)
         assert {"storage answer lost", "storage error before", "crash"} <= set(faults)
-    return reports
 
 
-def test_sqlite(sqlite_engine: Engine) -> None:
-    """SEEDS seeds on one SQLite file; every invariant after every step."""
-    _run(sqlite_engine, None, range(SEEDS))
+def test_sqlite(tmp_path: Path) -> None:
+    """SEEDS seeds on SQLite (a file per worker); every invariant after every step."""
+    _run([(f"sqlite:///{tmp_path / f'sim{i}.db'}", None) for i in range(WORKERS)], 0)
+
+
+@pytest.fixture
+def sim_schemas(postgres_url: str) -> Iterator[list[str]]:
+    """WORKERS fresh PostgreSQL schema names (the workers create the tables), dropped after."""
+    names = [f"cc_sim_{uuid.uuid4().hex[:12]}" for _ in range(WORKERS)]
+    yield names
+    engine = make_engine(postgres_url)
+    with engine.begin() as conn:
+        for name in names:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
+    engine.dispose()
 
 
 @pytest.mark.postgres
-def test_postgres(postgres_url: str, sim_schema: str) -> None:
-    """SEEDS seeds on PostgreSQL (a fresh schema)."""
-    engine = make_engine(postgres_url)
-    fast_durability(engine)
-    _run(engine, sim_schema, range(1_000_000, 1_000_000 + SEEDS))
-    engine.dispose()
+def test_postgres(postgres_url: str, sim_schemas: list[str]) -> None:
+    """SEEDS seeds on PostgreSQL (a schema per worker)."""
+    _run([(postgres_url, schema) for schema in sim_schemas], 1_000_000)
+
+
+@pytest.fixture(scope="module")
+def sim_schema(postgres_url: str) -> Iterator[str]:
+    """A fresh PostgreSQL schema with every table, dropped afterwards."""
+    yield from _service_data.pg_schema(postgres_url, "cc_sim_", create_simulation_schema)
 
 
 # -- the SIGKILL subset ------------------------------------------------------------------------

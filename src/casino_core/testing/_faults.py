@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Mapping
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from casino_core.casino._facade import Casino
 from casino_core.casino._memory import MemoryCasinoStore
@@ -61,6 +61,7 @@ from casino_core.testing._fault_games import (
 from casino_core.testing._ports import FakePaymentPort
 from casino_core.wallet._holds import HoldingWallet, HoldStatus
 from casino_core.wallet._memory import MemoryWallet
+from casino_core.wallet._protocol import WalletService
 from casino_core.wallet._types import AccountKey, Mode
 
 __all__ = ["FaultSimulationFailed", "SimulationReport", "run_fault_simulation", "simulate"]
@@ -149,6 +150,7 @@ class _World:
     crash_rate: float = 0.0
     keys: int = 0
     doing: str = "setup"
+    holding: bool = True
     touched: list[AccountKey] = field(default_factory=list)
     settled: set[str] = field(default_factory=set)
 
@@ -173,7 +175,8 @@ def _step(w: _World) -> str:
     """One random action; returns its name."""
     rng, now = w.rng, w.clock.now
     kinds = ["withdraw", "withdraw", "deposit", "deposit", "hold", "release", "sweep",
-             "recover", "clock", "port", "storage"]  # fmt: skip
+             "recover", "port"] if w.holding else []  # fmt: skip
+    kinds += ["clock", "storage"]
     kinds += ["casino"] * 4 if w.games is not None else []
     kinds += ["provider"] * 3 if w.callbacks is not None else []
     kind = w.doing = rng.choice(kinds)
@@ -276,7 +279,7 @@ def _invariants(w: _World, *, final: bool) -> None:
     """Every invariant; ``final``: also the end state (all final, money equal)."""
     report = w.wallet.reconcile(w.op)
     assert report.ok, f"journal != balances: {report}"
-    mode = Mode.REAL.value
+    mode = w.players[0].mode.value
     system = {name: v for (name, cur, m), v in report.system_balances.items() if m == mode}
     held = 0
     for player in w.players if final else w.touched:
@@ -287,7 +290,7 @@ def _invariants(w: _World, *, final: bool) -> None:
     captured, credited = system.get("withdrawals", 0), -system.get("deposits", 0)
     assert captured <= w.payouts.total_paid, f"captured {captured} > paid {w.payouts.total_paid}"
     pending = 0
-    if final or w.doing in _SAGAS:
+    if w.holding and (final or w.doing in _SAGAS):
         pending = w.wallet.balance(AccountKey(w.op, PENDING_DEPOSITS, USD)).posted
         assert credited - pending <= w.deposits.total_paid, "credited more than was confirmed"
     house = system.get("house", 0)
@@ -334,11 +337,11 @@ Default = Literal["default"]
 """``"default"``: the in-memory store on a :class:`MemoryWallet`, none on another wallet."""
 
 
-def _default_casino(wallet: HoldingWallet, clock: Callable[[], datetime]) -> CasinoStore | None:
+def _default_casino(wallet: WalletService, clock: Callable[[], datetime]) -> CasinoStore | None:
     return MemoryCasinoStore(wallet, clock=clock) if isinstance(wallet, MemoryWallet) else None
 
 
-def _default_provider(wallet: HoldingWallet) -> ProviderStore | None:
+def _default_provider(wallet: WalletService) -> ProviderStore | None:
     return MemoryProviderStore(wallet) if isinstance(wallet, MemoryWallet) else None
 
 
@@ -346,14 +349,15 @@ def simulate(
     seed: int,
     *,
     steps: int = 40,
-    wallet: Callable[[Callable[[], datetime]], HoldingWallet] | None = None,
+    wallet: Callable[[Callable[[], datetime]], WalletService] | None = None,
     store: Callable[[], SagaStore] | None = None,
-    casino: Callable[[HoldingWallet, Callable[[], datetime]], CasinoStore] | Default | None = (
+    casino: Callable[[WalletService, Callable[[], datetime]], CasinoStore] | Default | None = (
         "default"
     ),
-    provider: Callable[[HoldingWallet], ProviderStore] | Default | None = "default",
+    provider: Callable[[WalletService], ProviderStore] | Default | None = "default",
     storage_faults: Callable[[StorageFaults], Callable[[], None]] | None = None,
     ports: Callable[[], tuple[FakePaymentPort, FakePaymentPort]] | None = None,
+    mode: Mode | str = Mode.REAL,
     coordinator: type[SagaCoordinator] = SagaCoordinator,
     flows: Callable[..., dict[str, SagaDefinition]] = ledger_flows,
 ) -> SimulationReport:
@@ -366,7 +370,9 @@ def simulate(
     workload off). ``storage_faults(switch)`` installs the host's own mid-transaction fault
     hook (fail while ``switch.draw(kind)`` is true, e.g. :func:`statement_faults` on an
     SQLAlchemy engine) and returns the function that removes it. ``ports()`` builds the
-    payout and deposit ports (default: two :class:`FakePaymentPort`). ``coordinator`` and
+    payout and deposit ports (default: two :class:`FakePaymentPort`). Players play in
+    ``mode``; on a wallet without holds (a Redis demo wallet) the sagas, holds and sweeps
+    are off and the casino and provider workloads run alone. ``coordinator`` and
     ``flows`` let a test plant faults in them.
     """
     rng = random.Random(seed)  # noqa: S311 - a seeded, reproducible simulation
@@ -377,15 +383,17 @@ def simulate(
     flaky = _FlakyStore(MemorySagaStore() if store is None else store(), rng, faults)
     payouts, deposits = (FakePaymentPort(), FakePaymentPort()) if ports is None else ports()
     op = operator_of(seed, rng)
-    players = [AccountKey(op, f"p{i}", USD) for i in range(_PLAYERS)]
-    made.open_account(AccountKey(op, PENDING_DEPOSITS, USD))
+    players = [AccountKey(op, f"p{i}", USD, Mode(mode)) for i in range(_PLAYERS)]
+    holding = isinstance(made, HoldingWallet)
+    if holding:
+        made.open_account(AccountKey(op, PENDING_DEPOSITS, USD))
     for p in players:
         made.open_account(p)
         made.credit(p, _FUNDS, idempotency_key=f"fund-{p.player_id}", system_account="faucet")
     w = _World(
-        seed, rng, clock, made, flaky, payouts, deposits, coordinator,
+        seed, rng, clock, cast(HoldingWallet, made), flaky, payouts, deposits, coordinator,
         flows(made, payouts=payouts, deposits=deposits, clock=clock), op, players, faults,
-        switch,
+        switch, holding=holding,
     )  # fmt: skip
     casino_store = _default_casino(made, clock) if casino == "default" else casino
     if callable(casino):
@@ -393,7 +401,7 @@ def simulate(
     if casino_store is not None:
         methods = frozenset({"play", "act", "rotate"})
         game_casino = Casino(Flaky(casino_store, switch, methods), SETTINGS)
-        w.games = CasinoWorkload(game_casino, switch, rng, Mode.REAL.value)
+        w.games = CasinoWorkload(game_casino, switch, rng, Mode(mode).value)
     provider_store = _default_provider(made) if provider == "default" else provider
     if callable(provider):
         provider_store = provider(made)
