@@ -34,7 +34,7 @@ from _fault_child import ports
 from casino_core.casino import Casino
 from casino_core.casino.redis import RedisCasinoStore
 from casino_core.casino.sql import SqlCasinoStore
-from casino_core.errors import AccountNotFound
+from casino_core.errors import AccountNotFound, StorageUnavailable
 from casino_core.ledger import PENDING_DEPOSITS, SagaCoordinator, ledger_flows
 from casino_core.ledger.sql import SqlSagaStore
 from casino_core.money import USD
@@ -42,10 +42,12 @@ from casino_core.provider.redis import RedisProviderStore
 from casino_core.testing import (
     FakePaymentPort,
     SimulationReport,
+    StorageFaults,
     create_simulation_schema,
     fast_durability,
     run_fault_simulation,
     sql_simulation,
+    statement_faults,
 )
 from casino_core.testing._fault_games import SETTINGS
 from casino_core.testing._faults import operator_of
@@ -241,4 +243,30 @@ def test_postgres_sigkill(postgres_url: str, sim_schema: str, tmp_path: Path) ->
     """Children SIGKILLed mid-run on PostgreSQL; recover() and every invariant afterwards."""
     engine = make_engine(postgres_url)
     _kill_and_recover(postgres_url, engine, sim_schema, tmp_path / "paid", 3_000_000)
+    engine.dispose()
+
+
+def test_statement_faults_leave_nothing_behind(tmp_path: Path) -> None:
+    """A statement failing mid-transaction rolls the whole unit back; the retry applies once."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'faults.db'}")
+    create_simulation_schema(engine)
+    faults: dict[str, int] = {}
+    switch = StorageFaults(random.Random(0), faults)
+    remove = statement_faults(engine, switch)
+    wallet = SqlWallet(engine)
+    player = AccountKey("op", "p", USD)
+    wallet.open_account(player)
+    switch.rate = 1.0
+    with pytest.raises(StorageUnavailable):
+        wallet.credit(player, 500, idempotency_key="k", system_account="faucet")
+    switch.rate = 0.0
+    assert faults == {"statement error": 1}
+    assert wallet.balance(player).posted == 0
+    assert wallet.reconcile("op").ok
+    for _ in range(2):
+        wallet.credit(player, 500, idempotency_key="k", system_account="faucet")
+    assert wallet.balance(player).posted == 500
+    remove()
+    switch.rate = 1.0  # removed: no statement fails any more
+    wallet.credit(player, 1, idempotency_key="k2", system_account="faucet")
     engine.dispose()

@@ -47,12 +47,18 @@ class StorageFaults:
     def __init__(self, rng: random.Random, faults: dict[str, int]) -> None:
         self.rng, self.rate, self.faults = rng, 0.0, faults
 
-    def draw(self, kind: str) -> bool:
-        """Whether to inject a failure of ``kind`` now (counted)."""
+    def draw(self, kind: str, *, count: bool = True) -> bool:
+        """Whether to inject a failure of ``kind`` now (counted, unless ``count`` is False:
+        the caller counts it once it has really failed something)."""
         if self.rate and self.rng.random() < self.rate:
-            self.faults[kind] = self.faults.get(kind, 0) + 1
+            if count:
+                self.count(kind)
             return True
         return False
+
+    def count(self, kind: str) -> None:
+        """Count one injected failure of ``kind``."""
+        self.faults[kind] = self.faults.get(kind, 0) + 1
 
 
 class Flaky:

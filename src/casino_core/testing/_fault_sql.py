@@ -18,27 +18,60 @@ __all__ = ["create_simulation_schema", "fast_durability", "sql_simulation", "sta
 
 
 def statement_faults(engine: Engine, switch: StorageFaults) -> Callable[[], None]:
-    """Make SQL statements on ``engine`` fail mid-transaction (a driver error on any
-    statement after a transaction's first) while ``switch`` draws; returns the function that
-    removes the hook."""
+    """Make SQL on ``engine`` fail mid-transaction while ``switch`` draws; returns the function
+    that removes the hooks.
+
+    PostgreSQL: any statement after a transaction's first fails with a driver error.
+    SQLite: a checked-out connection is interrupted up to 48 VM steps in, wherever its work
+    is then (a progress handler, so the wallet's driver-level fast path fails too);
+    one draw per checkout keeps a seed's draws independent of what the file held before.
+    """
     from sqlalchemy import event
     from sqlalchemy.exc import OperationalError
 
-    def begin(conn: Any) -> None:
-        conn.info["sim_statements"] = 0
+    if engine.dialect.name == "sqlite":
 
-    def before(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        seen = conn.info.get("sim_statements", 0)
-        conn.info["sim_statements"] = seen + 1
-        if seen and switch.draw("statement error"):
-            raise OperationalError(statement, None, Exception("injected mid-transaction"))
+        def checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+            if not switch.draw("", count=False):
+                dbapi_conn.set_progress_handler(None, 0)
+                return
+            left = [switch.rng.randint(1, 12)]
 
-    event.listen(engine, "begin", begin)
-    event.listen(engine, "before_cursor_execute", before)
+            def progress() -> int:
+                left[0] -= 1
+                if left[0]:
+                    return 0
+                switch.count("statement error")
+                return 1
+
+            dbapi_conn.set_progress_handler(progress, 4)
+
+        def checkin(dbapi_conn: Any, _record: Any) -> None:
+            if dbapi_conn is not None:
+                dbapi_conn.set_progress_handler(None, 0)
+
+        hooks: list[tuple[str, Callable[..., None]]] = [
+            ("checkout", checkout),
+            ("checkin", checkin),
+        ]
+    else:
+
+        def begin(conn: Any) -> None:
+            conn.info["sim_statements"] = 0
+
+        def before(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+            seen = conn.info.get("sim_statements", 0)
+            conn.info["sim_statements"] = seen + 1
+            if seen and switch.draw("statement error"):
+                raise OperationalError(statement, None, Exception("injected mid-transaction"))
+
+        hooks = [("begin", begin), ("before_cursor_execute", before)]
+    for name, hook in hooks:
+        event.listen(engine, name, hook)
 
     def remove() -> None:
-        event.remove(engine, "begin", begin)
-        event.remove(engine, "before_cursor_execute", before)
+        for name, hook in hooks:
+            event.remove(engine, name, hook)
 
     return remove
 
