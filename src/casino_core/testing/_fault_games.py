@@ -152,7 +152,8 @@ class CasinoWorkload:
                 self._act(rng.choice(sorted(self.open)))
             elif kind == "sweep":
                 for r in retried(self.switch, lambda: self.casino.sweep(now)):
-                    self._count(r)
+                    if r.operator_id == op:  # (a sweep settles every operator's rounds)
+                        self._count(r)
                 self.refresh()  # a sweep whose answer was lost settled rounds unseen
             elif kind == "replay" and self.played:
                 key = rng.choice(sorted(self.played))
@@ -177,10 +178,12 @@ class CasinoWorkload:
         r = retried(self.switch, lambda: self.casino.act(args[0], round_id, action, step=seen))
         self._count(r)
 
-    def finish(self, now: datetime) -> None:
-        """Sweep every round still open (``now`` is past every deadline); none stays open."""
+    def finish(self, now: datetime, operator_id: str) -> None:
+        """Sweep every round still open (``now`` is past every deadline); none stays open.
+        (A sweep settles every operator's rounds: only this one's are counted here.)"""
         for r in self.casino.sweep(now):
-            self._count(r)
+            if r.operator_id == operator_id:
+                self._count(r)
         self.refresh()
         assert not self.open, f"rounds still open after the sweep: {sorted(self.open)}"
 

@@ -430,7 +430,7 @@ def simulate(
             result = w.driver().recover()
         assert not result.failures, f"recover() failures: {dict(result.failures)}"
         if w.games is not None:
-            w.games.finish(clock.now + timedelta(days=1))
+            w.games.finish(clock.now + timedelta(days=1), op)
         _check(w, final=True)
     except Exception as exc:
         raise FaultSimulationFailed(
