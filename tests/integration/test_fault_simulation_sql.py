@@ -57,6 +57,7 @@ from casino_core.wallet.sql import SqlWallet, make_engine
 
 SEEDS = int(os.environ.get("CASINO_CORE_SIM_SEEDS") or (2_000 if os.environ.get("CI") else 40))
 STEPS = 6  # per seed: the SQL budget buys more seeds rather than longer ones
+REDIS_CHUNK = 50  # seeds under one Redis key prefix
 WORKERS = 2  # processes, each on its own database (recover() drives every operator's sagas)
 
 
@@ -72,20 +73,29 @@ def _worker(url: str, schema: str | None, seeds: range) -> list[SimulationReport
 
 
 def _redis_worker(url: str, prefix: str | None, seeds: range) -> list[SimulationReport]:
-    """Run ``seeds`` in this (forked) process on a Redis demo wallet under ``prefix``: the
-    casino and provider workloads in play money (Redis has no holds, so no sagas)."""
-    wallet = RedisDemoWallet.from_url(url, prefix=prefix)
-    try:
-        return run_fault_simulation(
-            seeds,
-            steps=STEPS,
-            wallet=lambda _clock: wallet,
-            casino=lambda made, _clock: RedisCasinoStore(made),
-            provider=RedisProviderStore,
-            mode="demo",
-        )
-    finally:
-        wallet.close()
+    """Run ``seeds`` in this (forked) process on Redis demo wallets: the casino and provider
+    workloads in play money (Redis has no holds, so no sagas). Its ``reconcile`` scans the
+    whole keyspace, so every REDIS_CHUNK seeds get a fresh prefix whose keys are deleted
+    when they are done (the keyspace stays small), and the journal is reconciled every
+    third step and at the end."""
+    reports: list[SimulationReport] = []
+    for at in range(0, len(seeds), REDIS_CHUNK):
+        chunk = f"{prefix}-{at}"
+        wallet = RedisDemoWallet.from_url(url, prefix=chunk)
+        try:
+            reports += run_fault_simulation(
+                seeds[at : at + REDIS_CHUNK],
+                steps=STEPS,
+                wallet=lambda _clock, made=wallet: made,
+                casino=lambda made, _clock: RedisCasinoStore(made),
+                provider=RedisProviderStore,
+                mode="demo",
+                reconcile_every=3,
+            )
+        finally:
+            wallet.close()
+            _service_data.delete_redis_keys(url, [chunk])
+    return reports
 
 
 Worker = Callable[[str, str | None, range], list[SimulationReport]]
