@@ -12,6 +12,13 @@ A host app checks its own :class:`~casino_core.wallet.WalletService` with::
 
 from casino_core.testing import games, strategies
 from casino_core.testing._casino_conformance import casino_state_machine, run_casino_conformance
+from casino_core.testing._fault_games import StorageFaults
+from casino_core.testing._fault_sql import (
+    create_simulation_schema,
+    fast_durability,
+    sql_simulation,
+    statement_faults,
+)
 from casino_core.testing._faults import (
     FaultSimulationFailed,
     SimulationReport,
@@ -26,13 +33,18 @@ __all__ = [
     "FakePaymentPort",
     "FaultSimulationFailed",
     "SimulationReport",
+    "StorageFaults",
     "casino_state_machine",
+    "create_simulation_schema",
+    "fast_durability",
     "games",
     "run_casino_conformance",
     "run_fault_simulation",
     "run_saga_conformance",
     "run_wallet_conformance",
     "simulate",
+    "sql_simulation",
+    "statement_faults",
     "strategies",
     "wallet_state_machine",
 ]

@@ -55,6 +55,7 @@ from sqlalchemy.exc import (
     ArgumentError,
     DBAPIError,
     IntegrityError,
+    OperationalError,
     SQLAlchemyError,
     StatementError,
 )
@@ -363,7 +364,12 @@ def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
         # Straight to the driver: this runs before every transaction, so it stays cheap.
-        conn.connection.driver_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+        # A failure here (a lock wait that timed out) is wrapped as SQLAlchemy wraps its
+        # own, so every store translates it to StorageUnavailable rather than leaking it.
+        try:
+            conn.connection.driver_connection.execute("BEGIN IMMEDIATE")  # type: ignore[union-attr]
+        except sqlite3.Error as exc:
+            raise OperationalError("BEGIN IMMEDIATE", None, exc) from None
 
     _SQLITE_ENGINES.add(engine)
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 import pytest
 
+from casino_core.casino import MemoryCasinoStore
 from casino_core.ledger import (
     MemorySagaStore,
     SagaCoordinator,
@@ -16,6 +17,15 @@ from casino_core.ledger import (
     SagaRecord,
     Step,
     ledger_flows,
+)
+from casino_core.provider import (
+    Decider,
+    MemoryProviderStore,
+    Op,
+    Plan,
+    ProviderAnswer,
+    ProviderCall,
+    State,
 )
 from casino_core.testing import FaultSimulationFailed, run_fault_simulation, simulate
 from casino_core.wallet import AccountKey, Hold, MemoryWallet, Receipt
@@ -28,8 +38,20 @@ def test_clean_runs_hold() -> None:
     """Every invariant holds after every step, for 2,000 seeds; faults were injected."""
     reports = run_fault_simulation(CLEAN)
     faults = {k for r in reports for k in r.faults}
-    assert {"crash", "store error", "clock jump", "port late", "port lose_answers"} <= faults
+    assert {
+        "crash", "store error", "clock jump", "port late", "port lose_answers",
+        "storage error before", "storage answer lost",
+    } <= faults  # fmt: skip
     assert sum(r.paid_out for r in reports) > 0
+    assert sum(r.rounds for r in reports) > 1_000
+    assert sum(r.callbacks for r in reports) > 1_000
+
+
+def test_workloads_can_be_switched_off() -> None:
+    """casino=None and provider=None leave only the sagas, holds and sweeps."""
+    report = simulate(3, casino=None, provider=None)
+    assert (report.rounds, report.callbacks) == (0, 0)
+    assert report.sagas > 0
 
 
 def test_a_failure_names_its_seed_and_a_replay() -> None:
@@ -84,7 +106,35 @@ class ForgetfulStore(MemorySagaStore):
         return super().save(replace(record, data={}))
 
 
+class _Forgets(dict[Any, Any]):
+    def __setitem__(self, key: Any, value: Any) -> None:
+        pass
+
+
+class KeylessCasinoStore(MemoryCasinoStore):
+    """Planted: the store forgets which round each idempotency key played."""
+
+    def __init__(self, wallet: MemoryWallet, clock: Callable[[], datetime]) -> None:
+        super().__init__(wallet, clock=clock)
+        self._keys = _Forgets()
+
+
+class DoubleRefundStore(MemoryProviderStore):
+    """Planted: a provider rollback refunds the bet twice."""
+
+    def execute(self, provider: str, call: ProviderCall, decider: Decider) -> ProviderAnswer:
+        def twice(state: State) -> Plan | ProviderAnswer:
+            plan = decider(state)
+            if isinstance(plan, Plan) and call.op is Op.ROLLBACK:
+                return replace(plan, credit=2 * plan.credit)
+            return plan
+
+        return super().execute(provider, call, twice)
+
+
 PLANTED: dict[str, dict[str, Any]] = {
+    "casino store ignores a round's key": {"casino": KeylessCasinoStore},
+    "provider rollback refunds twice": {"provider": DoubleRefundStore},
     "compensate-after-paid (no in-doubt query)": {"coordinator": GuessingCoordinator},
     "payout not external": {"flows": _not_external},
     "sweep expires a saga's hold": {"wallet": lambda clock: NoPinWallet(clock=clock)},
@@ -96,5 +146,6 @@ PLANTED: dict[str, dict[str, Any]] = {
 @pytest.mark.parametrize("plant", sorted(PLANTED))
 def test_catches_planted_fault(plant: str) -> None:
     """Each planted fault is found within the CI seed budget."""
-    with pytest.raises(FaultSimulationFailed):
+    with pytest.raises(FaultSimulationFailed) as caught:
         run_fault_simulation(SEEDS, **PLANTED[plant])
+    print(f"{plant}: {str(caught.value).splitlines()[0]}")  # the seed that caught it (-s)
