@@ -245,10 +245,10 @@ class TestSchema:
         assert json.loads(shipped_schema(version)) == record_schema(version)
 
     def test_v2_schema_covers_every_line_kind(self) -> None:
-        """Version 2 is one of: seeded record, crash record, reveal line; all closed."""
+        """Version 2 is one of: seeded record, crash record, reveal line, void line; all closed."""
         schema = record_schema(2)
         names = [ref["$ref"].rpartition("/")[2] for ref in schema["oneOf"]]
-        assert names == ["SeededRecordV2", "CrashRecordV2", "RevealLine"]
+        assert names == ["SeededRecordV2", "CrashRecordV2", "RevealLine", "VoidLine"]
         for name in names:
             definition = schema["$defs"][name]
             assert definition["additionalProperties"] is False
