@@ -284,9 +284,10 @@ PYTHON_READS_V2 = 2 in getattr(_records, "RECORD_VERSIONS", (1,))
 def _v2_export(
     rnd: random.Random,
 ) -> tuple[list[str], list[tuple[str, list[str]]], list[tuple[int, str]]]:
-    """A v2 export of four seed pairs of one player, chained, then the reveal lines of three
-    pairs; some lines tampered. Returns the lines, each line's verdict (status, fields) and
-    the findings across lines (line, kind)."""
+    """A v2 export of five seed pairs of one player, chained (pair 4 with void lines: no
+    nonce gap, no missing tail), then the reveal lines of four pairs; some lines tampered.
+    Returns the lines, each line's verdict (status, fields) and the findings across lines
+    (line, kind)."""
     rounds: list[dict[str, Any]] = []
     checks: list[tuple[str, list[str]]] = []
     findings: list[tuple[int, str]] = []
@@ -300,20 +301,26 @@ def _v2_export(
     ]
     prev = "0" * 64
     for pair, nonces in enumerate(
-        [(0, 1, 2, 3, 4, 5), (0, 1, 2, 3, 4, 5), (0, 1, 2, 3, 4), (0, 2)]
+        [(0, 1, 2, 3, 4, 5), (0, 1, 2, 3, 4, 5), (0, 1, 2, 3, 4), (0, 2), (0, 1, 2, 3)]
     ):
         server, client = rnd.randbytes(32).hex(), f"client-{pair}"
         scheme = "stake" if pair == 1 else "unbiased"
         for nonce in nonces:
             game, params = games[nonce % len(games)]
-            record: dict[str, Any] = make_record(game, scheme, server, client, nonce, params)
             stake = rnd.choice([100, 10**34, rnd.randint(1, 10**30)])
-            record.update(
-                version=2, round_id=f"r-{pair}-{nonce}", player_id="alice", mode="real",
-                currency="ETH", decimals=18, stake=str(stake),
-                payout=str(payout_minor(stake, Fraction(record["multiplier"]))),
-                placed_at="2026-12-06T04:00:00Z",
-            )  # fmt: skip
+            record: dict[str, Any]
+            if pair == 4 and nonce % 2:  # pair 4: mines/hilo rounds ended before any move
+                record = _void_line(
+                    ("mines", "hilo")[nonce // 2], scheme, server, client, nonce, stake
+                )
+            else:
+                record = make_record(game, scheme, server, client, nonce, params)
+                record.update(
+                    version=2, round_id=f"r-{pair}-{nonce}", player_id="alice", mode="real",
+                    currency="ETH", decimals=18, stake=str(stake),
+                    payout=str(payout_minor(stake, Fraction(record["multiplier"]))),
+                    placed_at="2026-12-06T04:00:00Z",
+                )  # fmt: skip
             body = {k: v for k, v in record.items() if k not in ("server_seed", "seed_revealed_at")}
             digest = hashlib.sha256(bytes.fromhex(prev) + canonical_json(body).encode())
             record.update(chain_seq=len(rounds) + 1, chain_prev=prev, chain_hash=digest.hexdigest())
@@ -332,6 +339,10 @@ def _v2_export(
                 findings.append((line, "used_after_reveal"))
             if (pair, nonce) == (3, 2):
                 findings.append((line, "nonce_gap"))
+            if (pair, nonce) == (4, 3):  # a void line that claims a payout
+                record["payout"] = "5"
+                verdict = ("mismatch", ["payout"])
+                findings.append((line, "chain"))
             rounds.append(record)
             checks.append(verdict)
         if pair == 3:
@@ -347,14 +358,26 @@ def _v2_export(
                 "server_seed": revealed,
                 "client_seed": client,
                 "scheme": scheme,
-                "nonces_used": 6,
+                "nonces_used": len(nonces) if pair == 4 else 6,
                 "revealed_at": "2026-12-06T05:00:00Z",
             }
         )
     # The reveal lines follow the rounds, in pair order.
-    checks += [("match", []), ("mismatch", ["server_seed_hash"]), ("match", [])]
+    checks += [("match", []), ("mismatch", ["server_seed_hash"]), ("match", []), ("match", [])]
     findings.append((len(rounds) + 3, "missing_tail"))  # pair 2: 6 nonces used, 5 rounds
     return [json.dumps(line) for line in (*rounds, *reveals)], checks, findings
+
+
+def _void_line(
+    game: str, scheme: str, server: str, client: str, nonce: int, stake: int
+) -> dict[str, Any]:
+    """The void line of a mines or hilo round forfeited before any move."""
+    return {
+        "kind": "void", "version": 2, "round_id": f"v-{nonce}", "player_id": "alice",
+        "mode": "real", "game": game, "scheme": scheme, "server_seed_hash": commitment_of(server),
+        "client_seed": client, "nonce": nonce, "status": "forfeited", "currency": "ETH",
+        "decimals": 18, "stake": str(stake), "payout": "0", "placed_at": "2026-12-06T04:00:00Z",
+    }  # fmt: skip
 
 
 class TestCatalog:

@@ -989,6 +989,29 @@ globalThis.VerifierCore = (function () {
     return { status: diffs.length ? "mismatch" : "match", game: null, kind: "reveal", differences: diffs };
   }
 
+  // A void line: a mines or hilo round that ended before any move (casino_core's
+  // verify_void): well formed, a known game and scheme, and it paid nothing.
+  const VOID_FIELDS = ["kind", "version", "round_id", "player_id", "mode", "game", "scheme", "server_seed_hash", "client_seed", "nonce", "status", "currency", "decimals", "stake", "payout", "placed_at", "seed_revealed_at", "offering_id", "offering_version", "rules_fingerprint", "chain_seq", "chain_prev", "chain_hash"];
+  async function verifyVoid(line) {
+    const unknown = Object.keys(line).filter((k) => !VOID_FIELDS.includes(k)).sort();
+    if (unknown.length) throw new Bad(`${unknown[0]}: not a field of a void line`);
+    for (const [k, v] of Object.entries(line)) if (v === null) throw new Bad(`${k}: must not be null (leave an optional field out)`);
+    for (const k of ["game", "scheme", "client_seed", "nonce", "status"]) if (!(k in line)) throw new Bad(`${k}: missing`);
+    if (line.version !== 2) throw new Bad("version: a void line is version 2");
+    checkV2(line);
+    if (typeof line.game !== "string" || !(line.game in GAMES)) throw new Bad(`game: unknown game ${JSON.stringify(show(line.game))}`);
+    if (line.scheme !== "stake" && line.scheme !== "unbiased") throw new Bad(`scheme: unknown RNG scheme ${JSON.stringify(show(line.scheme))} (known: stake, unbiased)`);
+    seedText(line, "client_seed");
+    const nonce = line.nonce;
+    if (!((Number.isInteger(nonce) && nonce >= 0) || (typeof nonce === "bigint" && nonce >= 0n && nonce <= MAX_NONCE))) throw new Bad(`nonce: must be an int in 0..${MAX_NONCE}`);
+    if (typeof line.status !== "string" || line.status.length < 1 || line.status.length > 64) throw new Bad("status: a string of 1-64 characters");
+    for (const k of ["placed_at", "seed_revealed_at"]) if (k in line && (typeof line[k] !== "string" || !ISO.test(line[k]))) throw new Bad(`${k}: not an ISO 8601 timestamp with a UTC offset`);
+    const offering = ["offering_id", "offering_version", "rules_fingerprint"].filter((k) => k in line);
+    if (offering.length && offering.length !== 3) throw new Bad("offering_id, offering_version and rules_fingerprint come together");
+    const diffs = line.payout === "0" ? [] : [diff("payout", line.payout, "0")];
+    return { status: diffs.length ? "mismatch" : "match", game: line.game, kind: "void", differences: diffs, multiplier: null };
+  }
+
   function moment(text) { return typeof text === "string" && ISO.test(text) ? Date.parse(text.replace(" ", "T")) : null; }
   function short(h) { return `${h.slice(0, 16)}...`; }
 
@@ -1005,8 +1028,9 @@ globalThis.VerifierCore = (function () {
         else reveals.set(key, { line, used: BigInt(v.nonces_used), at: moment(v.revealed_at), hash: v.server_seed_hash });
         continue;
       }
-      if (typeof v.server_seed !== "string" || typeof v.client_seed !== "string" || "game_hash" in v) continue;
-      const key = `${await sha256Hex(v.server_seed)}\u0000${v.client_seed}`;
+      const isVoid = c.kind === "void";  // no seed, but its nonce is taken
+      if (!isVoid && (typeof v.server_seed !== "string" || typeof v.client_seed !== "string" || "game_hash" in v)) continue;
+      const key = `${isVoid ? v.server_seed_hash : await sha256Hex(v.server_seed)}\u0000${v.client_seed}`;
       const placed = moment(v.placed_at), revealed = moment(v.seed_revealed_at);
       const after = placed !== null && revealed !== null && placed >= revealed;
       if (typeof v.nonce === "number" || typeof v.nonce === "bigint") {
@@ -1038,17 +1062,22 @@ globalThis.VerifierCore = (function () {
   // The hash chain over each player's history (as casino_core.chain verifies it): every
   // link's hash, and the links between the lines.
   const GENESIS = "0".repeat(64);
-  const NOT_IN_BODY = ["server_seed", "seed_revealed_at", "kind", "chain_seq", "chain_prev", "chain_hash"];
+  // A void line's "kind" is part of its body; a round record's optional "kind" is not.
+  const NOT_IN_BODY = ["server_seed", "seed_revealed_at", "chain_seq", "chain_prev", "chain_hash"];
   async function chainFindings(lines, find) {
     const byHash = new Map(), chained = [], unchained = [];
     for (const { line, value: v } of lines) {
-      if (!isObj(v) || (("kind" in v) && v.kind !== "round")) continue;
+      if (!isObj(v)) continue;
+      if (("kind" in v) && v.kind !== "round" && v.kind !== "void") {
+        if (CHAIN_FIELDS.some((k) => k in v)) find(line, "chain", "edited: a line of this kind has no link");
+        continue;
+      }
       if (!["chain_seq", "chain_prev", "chain_hash"].some((k) => k in v)) { unchained.push(line); continue; }
       const seq = v.chain_seq;
       if (!((Number.isInteger(seq) && seq >= 1) || (typeof seq === "bigint" && seq >= 1n && seq <= MAX_NONCE))) { find(line, "chain", "malformed: chain_seq must be an integer from 1 to 2**63 - 1"); continue; }
       if (![v.chain_prev, v.chain_hash].every((h) => typeof h === "string" && HEX64.test(h))) { find(line, "chain", "malformed: chain_prev and chain_hash are 64 lowercase hex characters"); continue; }
       const body = {};
-      for (const [k, x] of Object.entries(v)) if (!NOT_IN_BODY.includes(k) && !(k === "round_id" && v.version === 1)) body[k] = x;
+      for (const [k, x] of Object.entries(v)) if (!NOT_IN_BODY.includes(k) && !(k === "round_id" && v.version === 1) && !(k === "kind" && x === "round")) body[k] = x;
       const want = await sha256Hex(new Uint8Array([...fromHex(v.chain_prev), ...enc.encode(canonicalJson(body))]));
       if (want !== v.chain_hash) find(line, "chain", "edited: chain_hash does not match the record");
       const entry = { line, seq: BigInt(seq), prev: v.chain_prev, hash: v.chain_hash, player: typeof v.player_id === "string" ? v.player_id : null };
@@ -1084,7 +1113,9 @@ globalThis.VerifierCore = (function () {
       let check, value;
       try {
         value = parseJson(raw);
-        check = isObj(value) && value.kind === "reveal" ? await verifyReveal(value) : await verifyRecord(value, { catalog: opts.catalog });
+        check = isObj(value) && value.kind === "reveal" ? await verifyReveal(value)
+          : isObj(value) && value.kind === "void" ? await verifyVoid(value)
+          : await verifyRecord(value, { catalog: opts.catalog });
       } catch (e) {
         if (!(e instanceof Bad)) throw e;
         check = { status: "malformed", game: null, differences: [], error: `line ${k + 1}: ${e.message}` };

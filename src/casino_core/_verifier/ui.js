@@ -192,7 +192,7 @@
     const listed = r.checks.length <= MAX_ROWS ? r.checks : r.checks.filter((c) => c.status !== "match" || shownMatches++ < 200);
     const rows = listed.map((c) => el("tr", { class: c.status, "data-line": String(c.line), "data-status": c.status },
       el("td", { text: String(c.line) }),
-      el("td", { text: c.kind === "reveal" ? "seed reveal" : (c.game || "") }),
+      el("td", { text: c.kind === "reveal" ? "seed reveal" : c.kind === "void" ? `${c.game} (void: no move)` : (c.game || "") }),
       el("td", { class: c.status, text: c.status }),
       el("td", {}, c.error ? el("span", { text: c.error }) : c.differences.length ? el("ul", {}, ...c.differences.map((d) => el("li", { text: diffText(d) }))) : el("span", { text: c.multiplier ? `multiplier ${c.multiplier}` : "ok" }))));
     const hidden = r.checks.length - listed.length;

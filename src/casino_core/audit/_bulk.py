@@ -45,6 +45,7 @@ from casino_core.games._records import (
     RulesCatalog,
     parse_timestamp,
     verify_reveal,
+    verify_void,
 )
 
 __all__ = [
@@ -200,7 +201,8 @@ class CheckedRound:
     seed_revealed_at: datetime | None = None
     offering: tuple[str, int, str] | None = None  # (offering id, version, rules fingerprint)
     version: int | None = None  # the record's version (1 or 2)
-    kind: str = "round"  # or "reveal": a seed pair's reveal line (pair, nonces_used, time)
+    kind: str = "round"  # or "reveal": a seed pair's reveal line (pair, nonces_used, time);
+    # "void": a void line (pair and nonce, no outcome: a mines/hilo round with no move)
     nonces_used: int | None = None
 
 
@@ -314,9 +316,36 @@ def _check_reveal(line: int, record: Mapping[str, Any]) -> CheckedRound:
     )
 
 
+def _check_void(line: int, record: Mapping[str, Any]) -> CheckedRound:
+    """A void line: no outcome to replay, but it occupies its nonce in its pair's sequence
+    (and counts towards the reveal's nonces used) and must have paid nothing."""
+    try:
+        check = verify_void(record, line)
+    except (CasinoError, ValueError, KeyError, TypeError) as exc:
+        return _malformed(line, exc.message if isinstance(exc, CasinoError) else str(exc))
+    revealed = record.get("seed_revealed_at")
+    return CheckedRound(
+        line,
+        check.status,
+        check.game,
+        None,
+        tuple(d.as_dict() for d in check.differences),
+        pair=(record["server_seed_hash"], record["client_seed"]),
+        nonce=record["nonce"],
+        placed_at=parse_timestamp(record["placed_at"], "placed_at"),
+        seed_revealed_at=(
+            parse_timestamp(revealed, "seed_revealed_at") if revealed is not None else None
+        ),
+        version=2,
+        kind="void",
+    )
+
+
 def _check_one(line: int, record: object) -> CheckedRound:
     if isinstance(record, Mapping) and record.get("kind") == "reveal":
         return _check_reveal(line, record)
+    if isinstance(record, Mapping) and record.get("kind") == "void":
+        return _check_void(line, record)
     try:
         if not isinstance(record, Mapping):
             raise InvalidInput("a round record is a JSON object")
@@ -598,7 +627,7 @@ def _verify_one_file(
             emit(Finding(path, checked.line, "mismatch", fields, checked.differences))
         else:
             file_report.matched += 1
-        if rules is not None and checked.game not in (None, "crash"):
+        if rules is not None and checked.kind == "round" and checked.game not in (None, "crash"):
             differences = rules(checked)
             if differences:
                 file_report.off_catalog += 1

@@ -532,7 +532,11 @@ class Casino:
         out: dict[str, tuple[list[str], list[dict[str, object]]]] = {
             kind: ([], []) for kind in _EXPORT_KINDS
         }
+        void_at: list[int] = []
         for kind, item_id, record in self._export_items(operator_id, player_id, _ALL_KINDS):
+            if kind in ("void", "void_pending"):  # where it stands among its file's rounds
+                void_at.append(len(out["record" if kind == "void" else "pending"][0]))
+                kind = "void"
             ids, records = out[kind]
             ids.append(item_id)
             records.append(record)
@@ -546,6 +550,7 @@ class Casino:
             tuple(pending_ids),
             tuple(void),
             tuple(reveals),
+            tuple(void_at),
         )
 
     def export_lines(
@@ -589,14 +594,14 @@ class Casino:
             if round_.status == "playing":
                 continue
             if round_.game in MULTI_STEP_GAMES and not describable(round_):
-                void: dict[str, object] = {
-                    "round_id": round_.round_id,
-                    "game": round_.game,
-                    "server_seed_hash": round_.server_seed_hash,
-                    "nonce": round_.nonce,
-                    "status": round_.status,
-                }
-                yield "void", round_.round_id, void
+                # Its line goes where its pair's rounds go: the records once the seed is
+                # revealed, else the pending rounds (no nonce gap in either file).
+                if seed is None:
+                    void = round_.void_line() if "pending" in want else nothing
+                    yield "void_pending", round_.round_id, void
+                else:
+                    void = round_.void_line(revealed_at) if "record" in want else nothing
+                    yield "void", round_.round_id, void
             elif seed is None:
                 record = round_.record(None) if "pending" in want else nothing
                 yield "pending", round_.round_id, record

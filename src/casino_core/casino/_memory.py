@@ -18,6 +18,7 @@ from casino_core.casino._plan import (
     PlayPlan,
     after_step,
     bankroll_short,
+    chain_line,
     first_pair,
     in_chain,
     key_conflict,
@@ -99,7 +100,7 @@ class MemoryCasinoStore:
         if not self._chain or not in_chain(round_):
             return round_
         return replace(
-            round_, link=self._next(round_.operator_id, round_.player_id, round_.record(None))
+            round_, link=self._next(round_.operator_id, round_.player_id, chain_line(round_))
         )
 
     def _next(self, op: str, player: str, record: dict[str, object]) -> ChainLink:

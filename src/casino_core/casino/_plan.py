@@ -30,6 +30,7 @@ __all__ = [
     "StepResult",
     "after_step",
     "bankroll_short",
+    "chain_line",
     "describable",
     "first_pair",
     "in_chain",
@@ -154,14 +155,20 @@ def describable(round_: Round) -> bool:
 
 
 def in_chain(round_: Round) -> bool:
-    """True when ``round_`` takes its link in its player's chain now: it is settled and a
-    round record describes it (the export carries exactly the chained rounds)."""
-    return round_.status != "playing" and describable(round_)
+    """True when ``round_`` takes its link in its player's chain now: it has ended (the
+    export carries exactly the chained rounds, a void one as its void line)."""
+    return round_.status != "playing"
+
+
+def chain_line(round_: Round) -> dict[str, object]:
+    """What ``round_``'s link covers: its pending round record, or the void line of a
+    mines or hilo round that ended before any move (no record describes it)."""
+    return round_.record(None) if describable(round_) else round_.void_line()
 
 
 def linked(head: ChainLink | None, round_: Round) -> Round:
     """``round_`` with its chain link after the player's ``head`` (None: the first link)."""
-    return replace(round_, link=next_link(head, round_.record(None)))
+    return replace(round_, link=next_link(head, chain_line(round_)))
 
 
 def link_columns(link: ChainLink | None) -> dict[str, object]:

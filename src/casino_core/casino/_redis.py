@@ -34,6 +34,7 @@ from casino_core.casino._plan import (
     PairSeeds,
     PlayPlan,
     after_step,
+    chain_line,
     first_pair,
     in_chain,
     key_conflict,
@@ -441,7 +442,7 @@ class RedisCasinoStore:
             heads = None
             if self._chain and in_chain(settled):
                 heads = HeadPlan(self._w, op, read_heads(self._w, op, [player]))
-                settled = replace(settled, link=heads.link(player, settled.record(None)))
+                settled = replace(settled, link=heads.link(player, chain_line(settled)))
                 keys += heads.keys
             args.append("" if heads is None else heads.arg(r=link_list(settled.link)))
             out = self._call(lambda keys=keys, args=args: self._act(keys=keys, args=args))

@@ -53,6 +53,7 @@ from casino_core.casino._plan import (
     PlayPlan,
     after_step,
     bankroll_short,
+    chain_line,
     first_pair,
     in_chain,
     key_conflict,
@@ -700,7 +701,7 @@ class SqlCasinoStore:
             )
             if self._heads is not None and in_chain(round_):
                 seen = (taken.head_seq, taken.head_hash)
-                link = self._heads.link_seen(conn, op, player, seen, round_.record(None))
+                link = self._heads.link_seen(conn, op, player, seen, chain_line(round_))
                 round_ = replace(round_, link=link)
             conn.execute(self._q_insert_round, {**doc, **link_columns(round_.link)})
             return round_, False
@@ -764,7 +765,7 @@ class SqlCasinoStore:
         """``round_`` with its link in its player's chain, if the chain is on and it has one."""
         if self._heads is None or not in_chain(round_):
             return round_
-        link = self._heads.link(conn, round_.operator_id, round_.player_id, round_.record(None))
+        link = self._heads.link(conn, round_.operator_id, round_.player_id, chain_line(round_))
         return replace(round_, link=link)
 
     def chain_heads(self, operator_id: str) -> list[ChainHead]:

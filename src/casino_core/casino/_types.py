@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
@@ -191,6 +191,10 @@ class Round:
             out.update(self.offering.as_dict())
         if self.status != "forfeited":
             out["multiplier"] = self.multiplier
+        return self._closed(out, revealed_at)
+
+    def _closed(self, out: dict[str, object], revealed_at: datetime | None) -> dict[str, object]:
+        """``out`` (a record or void line) with its money, times and chain link."""
         out.update(money_fields(self.currency, self.stake, self.payout))
         out["placed_at"] = _timestamp(self.created_at)
         if revealed_at is not None:
@@ -198,6 +202,24 @@ class Round:
         if self.link is not None:
             out.update(self.link.as_dict())
         return out
+
+    def void_line(self, revealed_at: datetime | None = None) -> dict[str, object]:
+        """The void line of a mines or hilo round that ended before any move (no round
+        record can describe it; see :class:`casino_core.games.VoidLine`): its ids, seeds,
+        nonce, status and money, ``seed_revealed_at`` given ``revealed_at`` and its chain
+        link. It carries no server seed, so it is exported whether or not the seed is out."""
+        out: dict[str, object] = {"kind": "void", "version": 2, "round_id": self.round_id}
+        out.update(player_id=self.player_id, mode=self.mode, game=self.game)
+        out.update(
+            scheme=self.scheme.value,
+            server_seed_hash=self.server_seed_hash,
+            client_seed=self.client_seed,
+            nonce=self.nonce,
+            status=self.status,
+        )
+        if self.offering is not None:
+            out.update(self.offering.as_dict())
+        return self._closed(out, revealed_at)
 
 
 def money_fields(currency: str, stake: int, payout: int) -> dict[str, object]:
@@ -249,11 +271,14 @@ class RoundExport:
     ``pending`` are the rounds under a still-secret seed: the same fields without
     ``server_seed``, so they are *not* valid records until the seed is revealed (export
     again after a rotation). ``round_ids`` and ``pending_ids`` give each line's round id.
-    Multi-step rounds still in play are left out; ``void`` lists the finished ones that no
-    round record can describe (forfeited before any tile or guess): round id, game, seed
-    hash, nonce and status. ``reveals`` holds one reveal line per revealed seed pair
-    (commitment, revealed seed, client seed, scheme, nonces used, reveal time), so an
-    auditor can tell that no round of the pair is missing.
+    Multi-step rounds still in play are left out; ``void`` holds the void lines of the
+    finished ones that no round record can describe (forfeited or swept before any tile or
+    guess; see :class:`casino_core.games.VoidLine`), in export order. A void line stands
+    among its pair's rounds: in :meth:`jsonl` when its seed is revealed (it then carries
+    ``seed_revealed_at``), else in :meth:`pending_jsonl`; ``void_at`` gives, for each, how
+    many records (or pending rounds) come before it. ``reveals`` holds one reveal line per
+    revealed seed pair (commitment, revealed seed, client seed, scheme, nonces used, reveal
+    time), so an auditor can tell that no round of the pair is missing.
     """
 
     records: tuple[dict[str, object], ...]
@@ -262,17 +287,35 @@ class RoundExport:
     pending_ids: tuple[str, ...]
     void: tuple[dict[str, object], ...] = ()
     reveals: tuple[dict[str, object], ...] = ()
+    void_at: tuple[int, ...] = ()
+
+    def _with_void(self, lines: Iterable[str], *, revealed: bool) -> Iterator[str]:
+        """``lines`` (one per record, or per pending round) with this file's void lines
+        placed where their rounds stood."""
+        voids = [
+            (at, record_line(v))
+            for at, v in zip(self.void_at, self.void, strict=True)
+            if ("seed_revealed_at" in v) == revealed
+        ]
+        voids.reverse()
+        for index, line in enumerate(lines):
+            while voids and voids[-1][0] == index:
+                yield voids.pop()[1]
+            yield line
+        yield from (line for _, line in reversed(voids))
 
     def jsonl(self) -> str:
-        """The verifiable records, then the reveal lines, as JSON Lines (what
-        ``casino-core verify`` and ``casino-core audit verify`` read)."""
-        return "".join(record_line(r) for r in (*self.records, *self.reveals))
+        """The verifiable records with the void lines of revealed pairs among them, then
+        the reveal lines, as JSON Lines (what ``casino-core verify`` and ``casino-core
+        audit verify`` read)."""
+        records = self._with_void(map(record_line, self.records), revealed=True)
+        return "".join(records) + "".join(map(record_line, self.reveals))
 
     def pending_jsonl(self) -> str:
-        """The pending rounds as JSON Lines, each with ``"round_id"`` (not round records)."""
-        return "".join(
-            pending_line(i, r) for i, r in zip(self.pending_ids, self.pending, strict=True)
-        )
+        """The pending rounds as JSON Lines, each with ``"round_id"`` (not round records),
+        with the void lines of pairs not yet revealed among them."""
+        pending = (pending_line(i, r) for i, r in zip(self.pending_ids, self.pending, strict=True))
+        return "".join(self._with_void(pending, revealed=False))
 
 
 def record_line(record: Mapping[str, object]) -> str:
@@ -308,7 +351,8 @@ class ExportCounts:
 
 
 ExportItem = tuple[str, str, "dict[str, object]"]
-"""(kind: ``"record"``, ``"pending"``, ``"void"`` or ``"reveal"``; round or bet id (a
+"""(kind: ``"record"``, ``"pending"``, ``"void"`` (revealed pair), ``"void_pending"`` or
+``"reveal"``; round or bet id (a
 reveal: its commitment); its record or line)."""
 
 
@@ -336,11 +380,13 @@ class ExportLines(Iterator[str]):
         counts = self.counts
         for kind, item_id, record in self._items:
             counts.add(kind)
-            if kind in ("record", "reveal"):
+            if kind in ("record", "reveal", "void"):
                 if not self._pending:
                     return record_line(record)
             elif kind == "pending" and self._pending:
                 return pending_line(item_id, record)
+            elif kind == "void_pending" and self._pending:
+                return record_line(record)  # a void line carries its round id
         raise StopIteration
 
     def close(self) -> None:

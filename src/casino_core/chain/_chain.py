@@ -1,6 +1,7 @@
 """The hash chain over a player's history: pure, no I/O.
 
-Every settled round (and crash bet) of a player carries three chain fields:
+Every settled round (and crash bet) of a player, and every void line (a mines or hilo round
+that ended before any move), carries three chain fields:
 ``chain_seq`` (1, 2, 3 ... in settlement order), ``chain_prev`` (the ``chain_hash`` of the
 player's previous link; 64 zeros for the first) and ``chain_hash``::
 
@@ -9,8 +10,9 @@ player's previous link; 64 zeros for the first) and ``chain_hash``::
 where ``body`` is the round record without ``server_seed``, ``seed_revealed_at`` and the
 three chain fields (the *pending form*, known when the round settles, before its seed is
 revealed), as canonical JSON (sorted keys, no spaces, UTF-8; the catalog's
-:func:`~casino_core.catalog.canonical_json`). An export line's ``"kind"`` and, in a round
-record v1 (which has no round id), the pending line's ``"round_id"`` are not part of the body.
+:func:`~casino_core.catalog.canonical_json`). A record's optional ``"kind": "round"`` and,
+in a round record v1 (which has no round id), the pending line's ``"round_id"`` are not part
+of the body; a void line's ``"kind": "void"`` is.
 
 There is one chain per (operator, player): the head lives on a per-player row that the
 round's own unit of work locks, so no row is written by every bet of every player.
@@ -59,7 +61,8 @@ GENESIS: Final = "0" * 64
 CHAIN_FIELDS: Final = ("chain_seq", "chain_prev", "chain_hash")
 """The chain fields of a round record, in the order the docs list them."""
 
-_NOT_IN_BODY: Final = frozenset({"server_seed", "seed_revealed_at", "kind", *CHAIN_FIELDS})
+_CHAINED_KINDS: Final = frozenset({"round", "void"})  # a void line: a round with no record
+_NOT_IN_BODY: Final = frozenset({"server_seed", "seed_revealed_at", *CHAIN_FIELDS})
 _HEX64: Final = re.compile(r"[0-9a-f]{64}")
 MAX_SEQ: Final = 2**63 - 1
 
@@ -108,8 +111,11 @@ class ChainHead:
 
 
 def chain_body(record: Mapping[str, Any]) -> dict[str, Any]:
-    """What ``chain_hash`` covers: the record without its seed, reveal time and chain fields."""
+    """What ``chain_hash`` covers: the record (or void line) without its seed, reveal time,
+    chain fields and a ``"kind": "round"``."""
     body = {k: v for k, v in record.items() if k not in _NOT_IN_BODY}
+    if body.get("kind") == "round":  # optional on a round record: never part of its body
+        del body["kind"]
     if record.get("version") == 1:  # v1 has no round id: a pending line's is an annotation
         body.pop("round_id", None)
     return body
@@ -236,7 +242,11 @@ class ChainVerifier:
         """Check line ``number`` of ``source`` (a file name, or "" for one input)."""
         try:
             record = _parse(raw)
-            if record is None or record.get("kind", "round") != "round":
+            if record is None:
+                return
+            if record.get("kind", "round") not in _CHAINED_KINDS:
+                if any(k in record for k in CHAIN_FIELDS):  # e.g. a void line's kind edited
+                    self._find(source, number, "edited: a line of this kind has no link")
                 return
             if not any(k in record for k in CHAIN_FIELDS):
                 self._unchained.append((source, number))
@@ -336,8 +346,8 @@ def _where(line: _Line) -> str:
 def verify_chain(
     lines: Iterable[str | bytes], heads: Iterable[ChainHead] = (), *, start: int = 1
 ) -> ChainReport:
-    """Recompute every chain of an export (JSON Lines: round records, pending lines; reveal
-    and other ``"kind"`` lines are skipped) and check it against signed ``heads``.
+    """Recompute every chain of an export (JSON Lines: round records, void lines, pending
+    lines; reveal and other ``"kind"`` lines are skipped) and check it against signed ``heads``.
 
     Each line's ``chain_hash`` must be its body's hash after ``chain_prev``; ``chain_prev``
     must be the hash of exactly one line whose ``chain_seq`` is one less (or 64 zeros at

@@ -65,6 +65,7 @@ from casino_core.games._records import (
     SeededRecordV1,
     SeededRecordV2,
     VerifySummary,
+    VoidLine,
     format_multiplier,
     make_crash_record,
     make_record,
@@ -73,6 +74,7 @@ from casino_core.games._records import (
     verify_lines,
     verify_record,
     verify_reveal,
+    verify_void,
 )
 from casino_core.games._registry import GAMES, get_game, register_game
 from casino_core.games._roulette import (
@@ -162,6 +164,7 @@ __all__ = [
     "SeededRecordV1",
     "SeededRecordV2",
     "VerifySummary",
+    "VoidLine",
     "WheelBet",
     "WheelGame",
     "WheelOutcome",
@@ -181,4 +184,5 @@ __all__ = [
     "verify_lines",
     "verify_record",
     "verify_reveal",
+    "verify_void",
 ]

@@ -26,9 +26,10 @@ strings), and requires ``placed_at`` and (seeded games) ``server_seed_hash``; op
 fields ``chain_seq``, ``chain_prev``, ``chain_hash``. Its check adds
 ``payout == floor(stake x multiplier)`` for the recomputed multiplier (0 with no
 multiplier). A reveal line (``"kind": "reveal"``) gives a seed pair's revealed seed, its
-commitment and ``nonces_used``. Every line is validated by its pydantic model (the published
-JSON Schema is generated from the same models), after the bounded JSON reader. See
-docs/auditors.md.
+commitment and ``nonces_used``. A void line (``"kind": "void"``) stands for a mines or
+hilo round that ended before any move: its seeds, nonce and zero payout, no outcome. Every
+line is validated by its pydantic model (the published JSON Schema is generated from the
+same models), after the bounded JSON reader. See docs/auditors.md.
 """
 
 from __future__ import annotations
@@ -275,6 +276,11 @@ _SeededGame = Annotated[
     StringConstraints(min_length=1, max_length=64),
     WithJsonSchema({"type": "string", "minLength": 1, "maxLength": 64, "not": {"const": "crash"}}),
 ]
+_Currency = Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,11}$")]
+_Decimals = Annotated[int, Field(ge=0, le=18)]
+_Version = Annotated[int, Field(ge=1, le=10**9)]
+_Seq = Annotated[int, Field(ge=1, le=2**63 - 1)]
+_Nonce = Annotated[int, Field(ge=0, le=MAX_NONCE)]
 _OFFERING: Final = ("offering_id", "offering_version", "rules_fingerprint")
 _CHAIN: Final = ("chain_seq", "chain_prev", "chain_hash")
 
@@ -299,7 +305,7 @@ class _RecordModel(BaseModel):
     placed_at: _Timestamp | None = None
     seed_revealed_at: _Timestamp | None = None
     offering_id: _Text | None = None
-    offering_version: Annotated[int, Field(ge=1, le=10**9)] | None = None
+    offering_version: _Version | None = None
     rules_fingerprint: _Hex64 | None = None
 
     @model_validator(mode="after")
@@ -328,7 +334,7 @@ class SeededRecordV1(_RecordModel):
     server_seed: _SeedText
     server_seed_hash: _SeedText | None = None
     client_seed: _SeedText
-    nonce: Annotated[int, Field(ge=0, le=MAX_NONCE)]
+    nonce: _Nonce
 
 
 class CrashRecordV1(_RecordModel):
@@ -350,12 +356,12 @@ class _V2(BaseModel):
     round_id: _Id
     player_id: _Id
     mode: Literal["real", "demo"]
-    currency: Annotated[str, StringConstraints(pattern=r"^[A-Z][A-Z0-9]{1,11}$")]
-    decimals: Annotated[int, Field(ge=0, le=18)]
+    currency: _Currency
+    decimals: _Decimals
     stake: _Minor
     payout: _Minor
     placed_at: _Timestamp
-    chain_seq: Annotated[int, Field(ge=1, le=2**63 - 1)] | None = None
+    chain_seq: _Seq | None = None
     chain_prev: _Hex64 | None = None
     chain_hash: _Hex64 | None = None
 
@@ -405,8 +411,50 @@ class RevealLine(BaseModel):
     server_seed: _SeedText
     client_seed: _SeedText
     scheme: _Text
-    nonces_used: Annotated[int, Field(ge=0, le=MAX_NONCE)]
+    nonces_used: _Nonce
     revealed_at: _Timestamp
+
+
+class VoidLine(BaseModel):
+    """A void line (export v2): a mines or hilo round that ended (forfeited or swept) before
+    any move. No round record can describe it, yet it took a stake and used its pair's
+    nonce: the line keeps that nonce occupied for the sequence and reveal-tail checks and
+    takes its link in the player's chain. It pays nothing (``payout`` other than ``"0"`` is
+    a difference)."""
+
+    model_config = ConfigDict(
+        extra="forbid", strict=True, frozen=True, hide_input_in_errors=True, title="VoidLine"
+    )
+
+    kind: Literal["void"]
+    version: Literal[2]
+    round_id: _Id
+    player_id: _Id
+    mode: Literal["real", "demo"]
+    game: _SeededGame
+    scheme: _Text
+    server_seed_hash: _Hex64
+    client_seed: _SeedText
+    nonce: _Nonce
+    status: _Text
+    currency: _Currency
+    decimals: _Decimals
+    stake: _Minor
+    payout: _Minor
+    placed_at: _Timestamp
+    seed_revealed_at: _Timestamp | None = None
+    offering_id: _Text | None = None
+    offering_version: _Version | None = None
+    rules_fingerprint: _Hex64 | None = None
+    chain_seq: _Seq | None = None
+    chain_prev: _Hex64 | None = None
+    chain_hash: _Hex64 | None = None
+
+    @model_validator(mode="after")
+    def _groups(self) -> Self:
+        _together(self, _OFFERING)
+        _together(self, _CHAIN)
+        return self
 
 
 def _error_text(error: Mapping[str, Any], version: int) -> str:
@@ -425,9 +473,10 @@ def _error_text(error: Mapping[str, Any], version: int) -> str:
     return f"{where}: {message}" if where else message
 
 
-def validate_line(line: Mapping[str, Any]) -> _RecordModel | RevealLine:
+def validate_line(line: Mapping[str, Any]) -> _RecordModel | RevealLine | VoidLine:
     """Validate one parsed export line by its model: a round record v1 or v2 (seeded or
-    crash) or a reveal line; :class:`InvalidInput` naming the first field that is wrong.
+    crash), a reveal line or a void line; :class:`InvalidInput` naming the first field that
+    is wrong.
 
     The line must already be within the bounds (:func:`casino_core._bounds.load_json` for
     text; nesting is checked here), so no model ever sees an unbounded value.
@@ -437,9 +486,11 @@ def validate_line(line: Mapping[str, Any]) -> _RecordModel | RevealLine:
     if not all(isinstance(key, str) for key in line):
         raise InvalidInput("a round record's keys are strings")
     check_nesting(line, "a round record")
-    model: type[_RecordModel] | type[RevealLine]
+    model: type[_RecordModel] | type[RevealLine] | type[VoidLine]
     if line.get("kind") == "reveal":
         model, version = RevealLine, 2
+    elif line.get("kind") == "void":
+        model, version = VoidLine, 2
     else:
         model = _record_model(line)
         version = int(line["version"])
@@ -451,21 +502,24 @@ def validate_line(line: Mapping[str, Any]) -> _RecordModel | RevealLine:
 
 def record_schema(version: int = 2) -> dict[str, Any]:
     """The JSON Schema (draft 2020-12) of a line of an export: round record v1 (seeded or
-    crash) for ``version=1``; for 2 a round record v2 or a reveal line. The files shipped
-    beside this module (``record-v1.schema.json``, ``record-v2.schema.json``) hold it."""
+    crash) for ``version=1``; for 2 a round record v2, a reveal line or a void line. The
+    files shipped beside this module (``record-v1.schema.json``, ``record-v2.schema.json``)
+    hold it."""
     if version not in RECORD_VERSIONS:
         raise InvalidInput(f"version: must be 1 or 2, got {version!r}")
     models: list[type[BaseModel]] = (
         [SeededRecordV1, CrashRecordV1]
         if version == 1
-        else [SeededRecordV2, CrashRecordV2, RevealLine]
+        else [SeededRecordV2, CrashRecordV2, RevealLine, VoidLine]
     )
     refs, defs = models_json_schema(
         [(m, "validation") for m in models],
         ref_template="#/$defs/{model}",
         schema_generator=_NoNullSchema,
     )
-    title = "round record v1" if version == 1 else "round record v2 or seed-pair reveal line"
+    title = (
+        "round record v1" if version == 1 else "round record v2, seed-pair reveal line or void line"
+    )
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "$id": f"https://casino-core.invalid/schema/record-v{version}.schema.json",
@@ -528,7 +582,7 @@ class RecordCheck:
     differences: tuple[Difference, ...] = ()
     error: str | None = None
     multiplier: Fraction | None = None  # the recomputed one, when the record determines it
-    kind: str = "round"  # or "reveal": a seed pair's reveal line (export v2)
+    kind: str = "round"  # or "reveal" / "void": a reveal line or a void line (export v2)
 
     @property
     def status(self) -> str:
@@ -765,8 +819,9 @@ def verify_record(
     exactly the record's (its differences are reported like any other: a record played
     under rules the operator did not publish is a mismatch).
     """
-    if isinstance(record, Mapping) and record.get("kind") == "reveal":
-        raise InvalidInput("kind: a reveal line, not a round record (see verify_reveal)")
+    if isinstance(record, Mapping) and record.get("kind") in ("reveal", "void"):
+        what = record["kind"]
+        raise InvalidInput(f"kind: a {what} line, not a round record (see verify_{what})")
     if isinstance(record, Mapping) and isinstance(record.get("game"), str):
         other = _CRASH_ONLY if record["game"] != "crash" else _SEEDED_ONLY
         for key in other:
@@ -817,13 +872,26 @@ def verify_reveal(line: Mapping[str, Any], number: int = 0) -> RecordCheck:
     return RecordCheck(number, None, diffs, kind="reveal")
 
 
+def verify_void(line: Mapping[str, Any], number: int = 0) -> RecordCheck:
+    """Check one void line (export v2): well formed, a known game and scheme, and it paid
+    nothing (else a ``payout`` difference). There is no outcome to replay; the nonce it
+    occupies is a check over the whole export (``audit verify``)."""
+    void = validate_line(line)
+    assert isinstance(void, VoidLine)
+    Scheme.parse(void.scheme)
+    get_game(void.game)
+    diffs = () if void.payout == "0" else (Difference("payout", void.payout, "0"),)
+    return RecordCheck(number, void.game, diffs, kind="void")
+
+
 def verify_lines(
     lines: Iterable[str | bytes], start: int = 1, *, catalog: RulesCatalog | None = None
 ) -> Iterator[RecordCheck]:
     """Verify JSON Lines one at a time (flat memory); blank lines are skipped.
 
     Round records are checked by :func:`verify_record`, reveal lines (``"kind":
-    "reveal"``) by :func:`verify_reveal` (their checks have ``kind == "reveal"``). A line
+    "reveal"``) by :func:`verify_reveal` (their checks have ``kind == "reveal"``), void
+    lines by :func:`verify_void` (counted as records, ``kind == "void"``). A line
     that is neither yields a ``malformed`` check whose error names the line number (counted
     from ``start``) and the field. Lines are parsed by
     :func:`casino_core._bounds.load_json`: duplicate keys, NaN / Infinity, nesting deeper
@@ -838,6 +906,8 @@ def verify_lines(
             line = load_json(text, "record")
             if isinstance(line, Mapping) and line.get("kind") == "reveal":
                 yield verify_reveal(line, number)
+            elif isinstance(line, Mapping) and line.get("kind") == "void":
+                yield verify_void(line, number)
             else:
                 yield verify_record(line, number, catalog=catalog)
         except (CasinoError, ValueError, TypeError) as exc:

@@ -43,6 +43,7 @@ from casino_core.casino._crash_types import CrashRound, CrashWager, bet_multipli
 from casino_core.casino._facade import Casino
 from casino_core.casino._plan import CasinoStore
 from casino_core.casino._types import CasinoSettings, Round
+from casino_core.chain import verify_chain
 from casino_core.errors import (
     ChainMismatch,
     ConfigurationError,
@@ -652,6 +653,10 @@ def casino_state_machine(
             checks = list(verify_lines(export.jsonl().splitlines(), catalog=self.casino.catalog()))
             bad = [c.as_dict() for c in checks if not c.ok]
             assert not bad, bad
+            # every ended round (a void one as its void line) and crash bet is one link
+            chain = verify_chain(export.jsonl().splitlines(), self.casino.chain_heads(self.op))
+            assert chain.ok, chain.findings
+            assert chain.links in (0, self.settled + crash_bets), chain.links
             # one reveal line per revealed pair, counting every nonce the pair handed out
             used = Counter(
                 str(r["server_seed_hash"])

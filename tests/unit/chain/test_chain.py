@@ -115,6 +115,13 @@ class TestLinks:
         }
         assert chain_body(record) == _record(1)
 
+    def test_a_void_lines_kind_is_in_its_body(self) -> None:
+        """A void line's ``"kind": "void"`` is hashed (a round's optional kind is not), so
+        a void line cannot pass for a round record of the same fields."""
+        void = {**_record(1), "kind": "void", "seed_revealed_at": "t"}
+        assert chain_body(void) == {**_record(1), "kind": "void"}
+        assert link_hash(GENESIS, chain_body(void)) != link_hash(GENESIS, _record(1))
+
     def test_v1_pending_lines_round_id_is_not_in_the_body(self) -> None:
         """Round record v1 has no round id: the pending line's is an annotation."""
         assert chain_body({"version": 1, "round_id": "r", "game": "dice"}) == {
@@ -233,6 +240,25 @@ class TestVerifyChain:
         assert report.ok
         assert report.unchained == 2
         assert report.links == 0
+
+    def test_void_lines_are_links(self) -> None:
+        """A void line is a link like a round; deleting it breaks its successor, and a void
+        line whose kind is edited away (chain fields on a line of another kind) is found."""
+        records = _chain(2)
+        head = ChainLink(2, str(records[0]["chain_hash"]), str(records[1]["chain_hash"]))
+        void = {**_record(2), "kind": "void"}
+        void.update(next_link(head, void).as_dict())
+        after = {**_record(3)}
+        after.update(next_link(ChainLink(3, "0" * 64, str(void["chain_hash"])), after).as_dict())
+        lines = [*records, void, after]
+        report = verify_chain(_lines(lines), [_head(lines)])
+        assert report.ok, report.findings
+        assert report.links == 4
+        assert verify_chain(_lines([*records, after])).first_broken_line == 3
+        renamed = {**void, "kind": "voided"}
+        broken = verify_chain(_lines([*records, renamed, after]))
+        assert broken.first_broken_line == 3
+        assert "edited" in broken.findings[0].message
 
     def test_malformed_lines_are_findings(self) -> None:
         """Bad JSON, a bad seq or hash: a finding on that line, not an exception."""

@@ -17,11 +17,13 @@ from casino_core.games._records import (
     SeededRecordV1,
     SeededRecordV2,
     VerifySummary,
+    VoidLine,
     record_schema,
     schema_text,
     shipped_schema,
     validate_line,
     verify_reveal,
+    verify_void,
 )
 
 SERVER = "18e93f4a7b5b58d2569765766d1b6c3296bbd8430d6f20249044d72f14720159"
@@ -236,6 +238,69 @@ class TestRevealLines:
             verify_record(_reveal())
 
 
+def _void(**changes: Any) -> dict[str, Any]:
+    line: dict[str, Any] = {
+        **V2_EXTRA,
+        "kind": "void",
+        "game": "mines",
+        "scheme": "unbiased",
+        "server_seed_hash": commitment_of(SERVER),
+        "client_seed": "c",
+        "nonce": 4,
+        "status": "forfeited",
+        "stake": "700",
+        "payout": "0",
+    }
+    line.update(changes)
+    return {k: v for k, v in line.items() if v is not None}
+
+
+class TestVoidLines:
+    def test_an_honest_void_line(self) -> None:
+        """A void line that paid nothing matches; it is counted as a record of its game."""
+        assert isinstance(validate_line(_void()), VoidLine)
+        check = verify_void(_void(seed_revealed_at="2026-11-24T00:00:00Z"))
+        assert check.ok
+        assert (check.kind, check.game) == ("void", "mines")
+        summary = VerifySummary()
+        for c in verify_lines([json.dumps(_void()), json.dumps(_reveal())]):
+            summary.add(c)
+        assert (summary.total, summary.matched, summary.reveals) == (1, 1, 1)
+        assert summary.by_game == {"mines": 1}
+
+    def test_a_void_line_that_paid(self) -> None:
+        """A void round pays nothing: any other payout is a difference."""
+        check = verify_void(_void(payout="5"))
+        assert [(d.field, d.recorded, d.expected) for d in check.differences] == [
+            ("payout", "5", "0")
+        ]
+
+    @pytest.mark.parametrize(
+        ("changes", "message"),
+        [
+            ({"server_seed": SERVER}, "server_seed: not a field"),
+            ({"result": {}}, "result: not a field"),
+            ({"nonce": -1}, "nonce"),
+            ({"game": "nosuchgame"}, "game"),
+            ({"status": None}, "status: missing"),
+            ({"stake": 700}, "stake"),
+            ({"chain_seq": 1}, "chain_seq, chain_prev and chain_hash come together"),
+            ({"offering_id": "o"}, "come together"),
+            ({"version": 1}, "version"),
+        ],
+    )
+    def test_malformed_void_line(self, changes: dict[str, Any], message: str) -> None:
+        """A bad void line is malformed, naming the field; a seed or a result does not
+        belong on it."""
+        with pytest.raises((InvalidInput, ValueError), match=message):
+            verify_void(_void(**changes))
+
+    def test_verify_record_refuses_a_void_line(self) -> None:
+        """A void line is not a round record."""
+        with pytest.raises(InvalidInput, match="void line"):
+            verify_record(_void())
+
+
 class TestSchema:
     @pytest.mark.parametrize("version", [1, 2])
     def test_the_shipped_file_is_what_the_models_generate(self, version: int) -> None:
@@ -245,10 +310,10 @@ class TestSchema:
         assert json.loads(shipped_schema(version)) == record_schema(version)
 
     def test_v2_schema_covers_every_line_kind(self) -> None:
-        """Version 2 is one of: seeded record, crash record, reveal line; all closed."""
+        """Version 2 is one of: seeded record, crash record, reveal line, void line; all closed."""
         schema = record_schema(2)
         names = [ref["$ref"].rpartition("/")[2] for ref in schema["oneOf"]]
-        assert names == ["SeededRecordV2", "CrashRecordV2", "RevealLine"]
+        assert names == ["SeededRecordV2", "CrashRecordV2", "RevealLine", "VoidLine"]
         for name in names:
             definition = schema["$defs"][name]
             assert definition["additionalProperties"] is False
