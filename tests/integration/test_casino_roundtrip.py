@@ -5,8 +5,8 @@ signed (``casino-core heads sign`` on SQL, :func:`~casino_core.chain.sign_heads`
 Redis, which the command cannot open) and ``verify --heads`` checks them, the journal
 reconciles, money is conserved.
 
-Size: 10,000 records per backend under ``CI``; 700 otherwise (two rounds in nine are mines
-or hilo rounds, and each player bets in ``CRASH_ROUNDS`` crash rounds). Redis plays in demo
+Size: 10,000 records per backend under ``CI``; 700 otherwise (one round in ten is a mines
+or hilo round, and each player bets in ``CRASH_ROUNDS`` crash rounds). Redis plays in demo
 mode (play money only), the others in real mode.
 """
 
@@ -51,8 +51,8 @@ def _play_player(
                 scheme = "stake" if (i // ROTATE_EVERY) % 2 else "unbiased"
                 casino.rotate_seed(op, player, scheme=scheme)
             currency = CURRENCIES[i % 2]
-            if i % 9 in (4, 8):  # a mines or hilo round: one move, then cash out if alive
-                game, params, move = ("mines", {"mines": 3}, {"reveal": i % 25}) if i % 9 == 4 \
+            if i % 20 in (9, 19):  # a mines or hilo round: one move, then cash out if alive
+                game, params, move = ("mines", {"mines": 3}, {"reveal": i % 25}) if i % 20 == 9 \
                     else ("hilo", {}, "likelier")  # fmt: skip
                 r = casino.start(op, player, currency, mode, game, params, 1_000 + i % 7,
                                  idempotency_key=f"{player}-{i}")  # fmt: skip
