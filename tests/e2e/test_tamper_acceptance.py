@@ -1,8 +1,9 @@
 """Issue 13 acceptance: each tampering of stored history, done with raw SQL on SQLite and
 PostgreSQL, is caught by an auditor's command line.
 
-A casino plays every game (instant games, mines, hilo, crash) for two players, one of them
-rotating its seed so a pair is revealed; the operator signs the chain heads with
+A casino plays every game (instant games, mines, hilo, crash) for two players, each rotating
+its seed halfway so its first pair is revealed (and later rounds stay pending); the operator
+signs the chain heads with
 ``casino-core heads sign``. Then one tampering is done as a database owner would (the
 append-only triggers out of the way, see tests/_tamper.py), the export is written again and
 the three tools run through ``casino_core.cli.main``:
