@@ -2,8 +2,9 @@
 
     python benchmarks/games.py [--rounds 20000] [--records 100000] [--scheme stake]
 
-For each registered game with a benchmark configuration (the table games below, and any
-other registered game whose defaults parse from empty params), it prints resolves per second
+For each registered game with a benchmark configuration (every seeded game below, and any
+other registered game whose defaults parse from empty params and that draws from a seed
+pair's stream; crash, resolved from its hash chain, has none), it prints resolves per second
 and the ratio to generating the same HMAC-SHA256 blocks with a bare ``hmac.digest`` loop
 (the floor no game can beat). It then writes a 100,000-line round-record file (games mixed
 in turn), verifies it with ``verify_lines`` from disk, and prints records per second with
@@ -33,6 +34,11 @@ CONFIGS: dict[str, Mapping[str, object]] = {
     "wheel": {"segments": 30, "risk": "medium"},
     "plinko": {"rows": 16, "risk": "high"},
     "keno": {"picks": [3, 7, 11, 19, 23, 31, 37, 40], "risk": "classic"},
+    "dice": {"target": "50.5", "condition": "over"},
+    "limbo": {"target": "2"},
+    "coinflip": {"flips": ["heads", "tails"]},
+    "mines": {"mines": 3, "tiles": [0, 7, 12]},
+    "hilo": {"actions": ["likelier", "likelier", "cash_out"]},
 }
 
 
@@ -42,9 +48,9 @@ def _configs() -> dict[str, Mapping[str, object]]:
         if name in out:
             continue
         try:
-            game.parse({})
-        except CasinoError:  # a game that needs params has no default to benchmark
-            continue
+            game.resolve(*game.parse({}), make_rng("unbiased", "0" * 64, "probe", 0))
+        except CasinoError:  # needs params (no default to benchmark), or reads no seed
+            continue  # stream at all (crash: its rounds come from the hash chain)
         out[name] = {}
     return out
 

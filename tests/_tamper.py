@@ -51,3 +51,17 @@ def tamper(
     for table, name in triggers:
         conn.exec_driver_sql(f"ALTER TABLE {table} ENABLE ALWAYS TRIGGER {name}")
     return result
+
+
+def copy_round_sql(nonce_offset: int) -> str:
+    """``INSERT ... SELECT``: a copy of stored round ``:id`` (chain fields and all) under id
+    ``:new_id``, idempotency key ``:key`` and its nonce plus ``nonce_offset``."""
+    from casino_core.casino.sql import rounds_table
+
+    columns = [c.name for c in rounds_table.columns]
+    changed = {"id": ":new_id", "idempotency_key": ":key", "nonce": f"nonce + {nonce_offset:d}"}
+    select = ", ".join(changed.get(c, c) for c in columns)
+    return (
+        f"INSERT INTO casino_rounds ({', '.join(columns)}) "  # noqa: S608 - table columns
+        f"SELECT {select} FROM casino_rounds WHERE id = :id"
+    )

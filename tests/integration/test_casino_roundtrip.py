@@ -1,10 +1,13 @@
-"""Acceptance: many rounds over every instant game and both schemes, rotations in between;
-the export (round records v2 and reveal lines) verifies with ``casino-core verify`` and
-``audit verify``, its hash chains reach the store's heads, the journal reconciles, money is
-conserved.
+"""Acceptance: many rounds over every game (the instant games, mines, hilo and crash) and
+both schemes, rotations in between; the export (round records v2 and reveal lines) verifies
+with ``casino-core verify`` and ``audit verify``, its hash chains reach the heads the operator
+signed (``casino-core heads sign`` on SQL, :func:`~casino_core.chain.sign_heads` on memory and
+Redis, which the command cannot open) and ``verify --heads`` checks them, the journal
+reconciles, money is conserved.
 
-Size: 10,000 rounds per backend under ``CI``; 700 otherwise. Redis plays in demo mode (play
-money only), the others in real mode.
+Size: 10,000 records per backend under ``CI``; 700 otherwise (one round in ten is a mines
+or hilo round, and each player bets in ``CRASH_ROUNDS`` crash rounds). Redis plays in demo
+mode (play money only), the others in real mode.
 """
 
 from __future__ import annotations
@@ -16,19 +19,24 @@ import sys
 import threading
 import uuid
 from collections import Counter
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
 
 from _casino_backends import INSTANT_BETS, SEED_KEY, money_mode, sql_casino
+from _chain_play import SALT
 from casino_core.casino import Casino, CasinoSettings
-from casino_core.chain import verify_chain
-from casino_core.games import verify_lines
+from casino_core.chain import HeadSigner, sign_heads, verify_chain
+from casino_core.games import CrashRules, verify_lines
 from casino_core.wallet import SYSTEM_ACCOUNTS, AccountKey, Mode
 
 ROUNDS = 10_000 if os.environ.get("CI") else 700
 PLAYERS = 4
-ROTATE_EVERY = max(20, ROUNDS // PLAYERS // 10)
+CRASH_ROUNDS = 10
+PER_PLAYER = ROUNDS // PLAYERS - CRASH_ROUNDS
+"""Seeded rounds per player; with the crash bets, ``ROUNDS`` records in all."""
+ROTATE_EVERY = max(20, PER_PLAYER // 10)
 CURRENCIES = ("USD", "BTC")
 BETS = [*INSTANT_BETS, ("dice", {"target": "10", "condition": "under"})]
 
@@ -42,8 +50,17 @@ def _play_player(
             if i and i % ROTATE_EVERY == 0:  # alternate the scheme at each rotation
                 scheme = "stake" if (i // ROTATE_EVERY) % 2 else "unbiased"
                 casino.rotate_seed(op, player, scheme=scheme)
-            game, params = BETS[i % len(BETS)]
             currency = CURRENCIES[i % 2]
+            if i % 20 in (9, 19):  # a mines or hilo round: one move, then cash out if alive
+                game, params, move = ("mines", {"mines": 3}, {"reveal": i % 25}) if i % 20 == 9 \
+                    else ("hilo", {}, "likelier")  # fmt: skip
+                r = casino.start(op, player, currency, mode, game, params, 1_000 + i % 7,
+                                 idempotency_key=f"{player}-{i}")  # fmt: skip
+                r = casino.act(op, r.round_id, move)
+                if r.status == "playing":
+                    casino.act(op, r.round_id, "cash_out")
+                continue
+            game, params = BETS[i % len(BETS)]
             casino.play(op, player, currency, mode, game, params, 1_000 + i % 7,
                         idempotency_key=f"{player}-{i}")  # fmt: skip
     except BaseException as exc:  # pragma: no cover - reported by the test
@@ -60,23 +77,24 @@ def _play_player(
     ],
 )
 def test_round_trip(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
-    """Play, export, verify every record with the CLI, reconcile, check conservation."""
+    """Play, export, sign heads, verify every record and the chains with the CLI, reconcile,
+    check conservation."""
     settings = CasinoSettings(seed_key=SEED_KEY)
+    url, schema = "", None
     if backend == "memory":
         casino = Casino.in_memory(settings)
     elif backend == "sqlite":
-        casino = sql_casino(f"sqlite:///{tmp_path / 'rt.db'}", None, settings)
+        url = f"sqlite:///{tmp_path / 'rt.db'}"
+        casino = sql_casino(url, None, settings)
         from casino_core.casino.sql import create_casino_schema
 
         create_casino_schema(casino.wallet.engine)  # type: ignore[attr-defined]
     elif backend == "redis":
         casino = request.getfixturevalue("redis_keys").casino(settings)
     else:
-        casino = sql_casino(
-            request.getfixturevalue("postgres_url"),
-            request.getfixturevalue("casino_pg_schema"),
-            settings,
-        )
+        url = request.getfixturevalue("postgres_url")
+        schema = request.getfixturevalue("casino_pg_schema")
+        casino = sql_casino(url, schema, settings)
     op = "op-" + uuid.uuid4().hex[:12]
     mode = money_mode(casino)
     players = [f"p{n}" for n in range(PLAYERS)]
@@ -89,27 +107,29 @@ def test_round_trip(backend: str, request: pytest.FixtureRequest, tmp_path: Path
                                  system_account="deposits")  # fmt: skip
     errors: list[BaseException] = []
     threads = [
-        threading.Thread(target=_play_player, args=(casino, op, p, ROUNDS // PLAYERS, errors))
+        threading.Thread(target=_play_player, args=(casino, op, p, PER_PLAYER, errors))
         for p in players
     ]
     for t in threads:
         t.start()
+    _play_crash(casino, op, players)  # beside the players' own rounds
     for t in threads:
         t.join()
     assert not errors, errors[0]
 
     partial = casino.export(op)
-    assert len(partial.pending) == PLAYERS * ((ROUNDS // PLAYERS - 1) % ROTATE_EVERY + 1)
+    assert len(partial.pending) == PLAYERS * ((PER_PLAYER - 1) % ROTATE_EVERY + 1)
     for player in players:
         casino.rotate_seed(op, player)
     export = casino.export(op)
     assert export.pending == ()
     assert len(export.records) == ROUNDS
     assert len(set(export.round_ids)) == ROUNDS
-    schemes = Counter(str(r["scheme"]) for r in export.records)
+    schemes = Counter(str(r["scheme"]) for r in export.records if r["game"] != "crash")
     games = Counter(str(r["game"]) for r in export.records)
     assert set(schemes) == {"stake", "unbiased"}
-    assert set(games) == {g for g, _ in BETS}
+    assert set(games) == {g for g, _ in BETS} | {"mines", "hilo", "crash"}
+    assert games["crash"] == PLAYERS * CRASH_ROUNDS
 
     chain = verify_chain(export.jsonl().splitlines(), casino.chain_heads(op))
     assert chain.ok, chain.findings[:5]
@@ -118,22 +138,32 @@ def test_round_trip(backend: str, request: pytest.FixtureRequest, tmp_path: Path
     assert all(c.ok for c in checks), next(c.as_dict() for c in checks if not c.ok)
     assert sum(c.kind == "round" for c in checks) == ROUNDS
     # one reveal line per rotation, each counting the nonces its pair handed out
-    assert sum(int(str(r["nonces_used"])) for r in export.reveals) == ROUNDS
+    assert sum(int(str(r["nonces_used"])) for r in export.reveals) == ROUNDS - games["crash"]
     path = tmp_path / "rounds.jsonl"
     path.write_text(export.jsonl())
-    cli = subprocess.run([sys.executable, "-m", "casino_core", "verify", str(path)],
+    heads = ["--heads", *_signed_heads(casino, op, url, schema, tmp_path)]
+    cli = subprocess.run([sys.executable, "-m", "casino_core", "verify", str(path), *heads],
                          capture_output=True, text=True, timeout=300, check=False)  # fmt: skip
     assert cli.returncode == 0, cli.stdout[-2000:] + cli.stderr[-2000:]
+    assert f"chain intact: {ROUNDS} links in {PLAYERS} chains, {PLAYERS} signed heads" in cli.stdout
     audit = subprocess.run(
-        [sys.executable, "-m", "casino_core", "audit", "verify", "--json", str(path)],
+        [sys.executable, "-m", "casino_core", "audit", "verify", "--json", str(path), *heads],
         capture_output=True,
         text=True,
         timeout=300,
         check=False,
     )  # nonces of every pair 0..n-1 in file order, no bet after its seed's reveal
     assert audit.returncode == 0, audit.stdout[-2000:] + audit.stderr[-2000:]
-    (summary,) = json.loads(audit.stdout.splitlines()[-1])["files"]
-    assert summary["matched"] == summary["timed_records"] == ROUNDS
+    *_, report_line, chain_line = audit.stdout.splitlines()
+    (summary,) = json.loads(report_line)["files"]
+    chained = json.loads(chain_line)["chain"]
+    assert (chained["links"], chained["heads_checked"], chained["findings"]) == (
+        ROUNDS,
+        PLAYERS,
+        [],
+    )
+    assert summary["matched"] == ROUNDS
+    assert summary["timed_records"] == ROUNDS - games["crash"]
     assert (summary["nonce_gaps"], summary["nonce_repeats"], summary["used_after_reveal"]) == (
         0,
         0,
@@ -145,11 +175,15 @@ def test_round_trip(backend: str, request: pytest.FixtureRequest, tmp_path: Path
     report = casino.wallet.reconcile(op)
     assert report.ok, report.mismatches
     played = [r for r, _, _ in casino._store.rounds(op, None)]
-    assert len(played) == ROUNDS
+    assert len(played) == ROUNDS - games["crash"]
     for code in CURRENCIES:
         currency = AccountKey(op, "x", code).currency
         assert report.journal_totals[(code, mode)] == 0
-        net = sum(r.payout - r.stake for r in played if r.currency == code)
+        net = sum(  # every round and crash bet, as its record states it
+            int(str(r["payout"])) - int(str(r["stake"]))
+            for r in export.records
+            if r["currency"] == code
+        )
         players_total = sum(
             casino.wallet.balance(AccountKey(op, p, code, mode)).posted for p in players
         )
@@ -163,3 +197,38 @@ def test_round_trip(backend: str, request: pytest.FixtureRequest, tmp_path: Path
         )
         assert players_total + house + deposits + others == 0
     casino.close()
+
+
+def _play_crash(casino: Casino, op: str, players: list[str]) -> None:
+    """``CRASH_ROUNDS`` crash rounds, each player betting once in each (USD)."""
+    mode = money_mode(casino)
+    table = casino.crash_table(op, "t")
+    table.new_chain(CRASH_ROUNDS + 1, CrashRules(max_target=Fraction(100)))
+    table.set_salt(SALT)
+    for n in range(CRASH_ROUNDS):
+        r = table.open_round()
+        for i, p in enumerate(players):
+            table.place_bet(r.round_id, p, "USD", mode, 500 + i, auto_cash_out="1.5",
+                            idempotency_key=f"crash-{n}-{p}")  # fmt: skip
+        table.start_round(r.round_id)
+        table.settle_round(r.round_id)
+
+
+def _signed_heads(
+    casino: Casino, op: str, url: str, schema: str | None, tmp_path: Path
+) -> list[str]:
+    """The operator signs its heads (the CLI on SQL); the --heads/--public-key arguments."""
+    out = tmp_path / "heads.json"
+    if not url:  # memory and Redis: the command reads a SQL database only
+        signer = HeadSigner.generate("rt")
+        out.write_text(json.dumps(sign_heads(op, casino.chain_heads(op), signer)))
+        return [str(out), "--public-key", signer.public_key()]
+    key = tmp_path / "heads-key.json"
+    run = [sys.executable, "-m", "casino_core", "heads"]
+    made = subprocess.run([*run, "keygen", "--out", str(key)],
+                          capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    sign = [*run, "sign", url, "--operator", op, "--key", str(key), "--out", str(out)]
+    subprocess.run([*sign, *(["--schema", schema] if schema else [])],
+                   capture_output=True, text=True, timeout=60, check=True)  # fmt: skip
+    assert len(json.loads(out.read_text())["heads"]) == PLAYERS
+    return [str(out), "--public-key", made.stdout.strip()]

@@ -22,6 +22,7 @@ import pytest
 
 from _casino_backends import SEED_KEY, sql_casino
 from _chain_play import SALT, export_lines, fund, play_everything
+from _tamper import copy_round_sql
 from _tamper import tamper as raw_tamper
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.sql import rounds_table
@@ -172,13 +173,9 @@ class TestTamperingIsCaught:
     def test_inserted_round(self, history: History) -> None:
         """A round made up by copying a stored one (its chain fields too) is named."""
         source = _rows(history.casino, history.op, "b")[1]
-        columns = [c.name for c in rounds_table.columns]
-        changed = {"id": ":new_id", "idempotency_key": ":key", "nonce": "nonce + 100000"}
-        select = ", ".join(changed.get(c, c) for c in columns)
         inserted = tamper(
             history.casino,
-            f"INSERT INTO casino_rounds ({', '.join(columns)}) "  # noqa: S608 - table columns
-            f"SELECT {select} FROM casino_rounds WHERE id = :id",
+            copy_round_sql(100000),
             id=source.id,
             new_id="f" * 32,
             key="forged",

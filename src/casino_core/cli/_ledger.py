@@ -108,7 +108,7 @@ def _existing_sqlite(url: str) -> None:
 
 def _reconcile(args: argparse.Namespace) -> int:
     _existing_sqlite(args.url)
-    wallet = open_wallet(args.url)
+    wallet = open_wallet(args.url, schema=args.schema)
     try:
         operators = args.operator or _operators(wallet)
         store = _casino_store(wallet)
@@ -180,5 +180,6 @@ def register(sub: Any) -> None:
         default=[],
         help="operator id to reconcile (repeatable; default: every operator of a SQL wallet)",
     )
+    p.add_argument("--schema", help="the PostgreSQL schema of the wallet and casino tables")
     p.add_argument("--json", action="store_true", help="print the reports as JSON")
     p.set_defaults(func=_reconcile)
