@@ -12,6 +12,10 @@ revealed), as canonical JSON (sorted keys, no spaces, UTF-8; the catalog's
 :func:`~casino_core.catalog.canonical_json`). An export line's ``"kind"`` and, in a round
 record v1 (which has no round id), the pending line's ``"round_id"`` are not part of the body.
 
+Journal transactions and provider transactions form chains the same way (their lines'
+``"kind"`` is ``"journal"`` or ``"provider_transaction"``, their chain named by
+``"chain_id"``; docs/ledger.md and docs/providers.md).
+
 There is one chain per (operator, player): the head lives on a per-player row that the
 round's own unit of work locks, so no row is written by every bet of every player.
 
@@ -58,6 +62,9 @@ GENESIS: Final = "0" * 64
 
 CHAIN_FIELDS: Final = ("chain_seq", "chain_prev", "chain_hash")
 """The chain fields of a round record, in the order the docs list them."""
+
+CHAINED_KINDS: Final = frozenset({"round", "journal", "provider_transaction"})
+"""The line kinds that carry chain fields (a line without ``"kind"`` is a round)."""
 
 _NOT_IN_BODY: Final = frozenset({"server_seed", "seed_revealed_at", "kind", *CHAIN_FIELDS})
 _HEX64: Final = re.compile(r"[0-9a-f]{64}")
@@ -236,7 +243,7 @@ class ChainVerifier:
         """Check line ``number`` of ``source`` (a file name, or "" for one input)."""
         try:
             record = _parse(raw)
-            if record is None or record.get("kind", "round") != "round":
+            if record is None or record.get("kind", "round") not in CHAINED_KINDS:
                 return
             if not any(k in record for k in CHAIN_FIELDS):
                 self._unchained.append((source, number))
@@ -246,7 +253,8 @@ class ChainVerifier:
                 _check_hash(record.get("chain_prev"), "chain_prev"),
                 _check_hash(record.get("chain_hash"), "chain_hash"),
             )
-            player = record.get("player_id")
+            # The chain a line is in: its "chain_id" (journal, provider lines), else its player.
+            player = record.get("chain_id", record.get("player_id"))
             entry = _Line(number, player if isinstance(player, str) else None, link, source)
             if link_hash(link.prev, chain_body(record)) != link.hash:
                 self._find(source, number, "edited: chain_hash does not match the record")
