@@ -23,7 +23,6 @@ balances: balances are a projection of the postings, which the chain covers.
 from __future__ import annotations
 
 import json
-
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final
 

@@ -61,6 +61,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from casino_core.chain._chain import ChainHead
 from casino_core.errors import (
     AccountNotFound,
     CasinoError,
@@ -75,6 +76,7 @@ from casino_core.errors import (
 from casino_core.money import MAX_MINOR_UNITS, Currency
 from casino_core.wallet._append_only import Guard, guard_ddl
 from casino_core.wallet._base import MovingWallet
+from casino_core.wallet._chain import head_params, journal_export, journal_link
 from casino_core.wallet._common import (
     Clock,
     HistoryWindow,
@@ -109,8 +111,6 @@ from casino_core.wallet._limits import (
     earliest_start,
     limit_request,
 )
-from casino_core.chain._chain import ChainHead
-from casino_core.wallet._chain import head_params, journal_export, journal_link
 from casino_core.wallet._reconcile import differences
 from casino_core.wallet._sqlite_fast import (
     Accepted,
@@ -655,10 +655,17 @@ class SqlWallet(MovingWallet):
             conn.execute(
                 self._q_insert_tx,
                 transaction_row(
-                    op, tx_id, req.key, req.fingerprint, req.kind.value, micros,
-                    status="refused", error_code=exc.code, error_message=exc.message,
+                    op,
+                    tx_id,
+                    req.key,
+                    req.fingerprint,
+                    req.kind.value,
+                    micros,
+                    status="refused",
+                    error_code=exc.code,
+                    error_message=exc.message,
                 ),
-            )  # fmt: skip
+            )
             return exc  # the first refusal keeps its facts (LimitExceeded.limit ...)
         return receipt
 
@@ -893,7 +900,7 @@ class SqlWallet(MovingWallet):
                 p.amount,
                 p.system_account,
                 a.player_id,
-            )  # fmt: skip
+            )
             .join_from(transactions, postings, p.transaction_id == t.id)
             .outerjoin(accounts, p.account_id == a.id)
             .where((t.operator_id == operator_id) & (t.status == "accepted"))
@@ -1020,9 +1027,15 @@ class SqlWallet(MovingWallet):
                 )  # fmt: skip
                 return (error.code, error.message)
             made = Hold(
-                tx_id, key, account, amt, 0, HoldStatus.ACTIVE, from_micros(exp),
+                tx_id,
+                key,
+                account,
+                amt,
+                0,
+                HoldStatus.ACTIVE,
+                from_micros(exp),
                 from_micros(micros),
-            )  # fmt: skip
+            )
             self._set_held(conn, row.id, row.held + amt)
             conn.execute(
                 self._q_insert_tx,
@@ -1093,9 +1106,15 @@ class SqlWallet(MovingWallet):
             self._set_held(conn, acct.id, acct.held - row.amount)
             self._resolve(conn, row.id, HoldStatus.RELEASED, 0, micros)
             done = Hold(
-                row.id, row.idempotency_key, account, row.amount, 0, HoldStatus.RELEASED,
-                from_micros(row.expires_us), from_micros(row.created_us),
-            )  # fmt: skip
+                row.id,
+                row.idempotency_key,
+                account,
+                row.amount,
+                0,
+                HoldStatus.RELEASED,
+                from_micros(row.expires_us),
+                from_micros(row.created_us),
+            )
             conn.execute(
                 self._q_insert_tx,
                 transaction_row(
@@ -1135,9 +1154,15 @@ class SqlWallet(MovingWallet):
             if row is None:
                 raise HoldNotFound(f"no hold {hold_id!r} on account {account}")
             return Hold(
-                row.id, row.idempotency_key, account, row.amount, row.captured,
-                HoldStatus(row.status), from_micros(row.expires_us), from_micros(row.created_us),
-            )  # fmt: skip
+                row.id,
+                row.idempotency_key,
+                account,
+                row.amount,
+                row.captured,
+                HoldStatus(row.status),
+                from_micros(row.expires_us),
+                from_micros(row.created_us),
+            )
 
         return self._tx(work)
 
