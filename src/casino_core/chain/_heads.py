@@ -10,9 +10,10 @@ A signed heads document (JSON)::
 A document over journal or provider chains adds ``"chain": "journal"`` (or ``"provider"``)
 and names each head's chain (``chain_id``) in ``player_id``; a document without ``"chain"``
 signs round chains. The signature covers the canonical JSON of the document without
-``"signature"``. An auditor keeps every document the operator published: an export must pass through each signed head
-(:func:`~casino_core.chain.verify_chain`), so a removed tail, or a database rewritten from
-the first link with every hash recomputed, no longer reaches the old signed heads.
+``"signature"``. An auditor keeps every document the operator published: an export must
+pass through each signed head (:func:`~casino_core.chain.verify_chain`), so a removed tail,
+or a database rewritten from the first link with every hash recomputed, no longer reaches
+the old signed heads.
 
 :class:`HeadSigner` holds the private key like :class:`~casino_core.casino.SeedKeys` holds
 seed keys: a key id, a repr without key material, no copies, no pickling, errors that never
