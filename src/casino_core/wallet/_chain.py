@@ -33,6 +33,7 @@ from casino_core.wallet._types import AccountKey, Kind
 __all__ = [
     "JOURNAL_KIND",
     "chain_id",
+    "dump_line",
     "head_params",
     "journal_export",
     "journal_line",
@@ -117,7 +118,8 @@ def head_params(link: ChainLink) -> dict[str, object]:
     return {"cseq": link.seq, "chash": link.hash}
 
 
-def _dump(line: dict[str, Any]) -> str:
+def dump_line(line: dict[str, Any]) -> str:
+    """A line as exported: compact JSON, sorted keys."""
     return json.dumps(line, sort_keys=True, separators=(",", ":"))
 
 
@@ -146,7 +148,7 @@ def journal_export(operator_id: str, rows: Iterable[Any]) -> Iterator[str]:
             out.update(
                 ChainLink(int(first.chain_seq), first.chain_prev, first.chain_hash).as_dict()
             )
-        return _dump(out)
+        return dump_line(out)
 
     for row in rows:
         if row.id != tx_id:
