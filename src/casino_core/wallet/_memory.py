@@ -211,10 +211,7 @@ class MemoryWallet(MovingWallet):
         acct.posted += delta
         acct.version += 1
         line = request_line(req, tx, micros)
-        head = acct.chain
-        acct.chain = link_after(
-            0 if head is None else head.seq, head.hash if head else GENESIS, line
-        )
+        acct.chain = next_link(acct.chain, line)
         self._lines[op].append(dump_line({**line, **acct.chain.as_dict()}))
 
         def posting(
