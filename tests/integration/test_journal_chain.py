@@ -81,7 +81,10 @@ class TestHonest:
         report = verify_chain(lines, heads)
         assert report.ok, report.findings
         assert (report.links, report.heads_checked) == (7, 2)
-        assert {h.player_id: h.seq for h in heads} == {"p1/USD/real": 6, "p2/USD/real": 1}
+        assert {h.player_id: h.seq for h in heads} == {
+            "journal:p1/USD/real": 6,
+            "journal:p2/USD/real": 1,
+        }
         records = [json.loads(line) for line in lines]
         assert all(r["kind"] == "journal" for r in records)
         assert all(sum(amount for _, amount in r["postings"]) == 0 for r in records)
@@ -103,7 +106,7 @@ class TestHonest:
         cut = [line for line in lines if json.loads(line)["idempotency_key"] != "c1-replayed-not"]
         report = verify_chain(cut, wallet.journal_heads(op))
         assert not report.ok
-        assert any("p1/USD/real" in f.message and f.line == 0 for f in report.findings)
+        assert any("journal:p1/USD/real" in f.message and f.line == 0 for f in report.findings)
 
 
 class TestTampering:

@@ -9,7 +9,7 @@ adds no lock and no row that every bet of every player writes (DESIGN.md decisio
 A transaction's journal line (what :meth:`~casino_core.wallet.SqlWallet.journal_lines`
 exports and :func:`~casino_core.chain.verify_chain` checks)::
 
-    {"kind": "journal", "version": 1, "operator_id": "op", "chain_id": "p1/USD/real",
+    {"kind": "journal", "version": 1, "operator_id": "op", "chain_id": "journal:p1/USD/real",
      "transaction_id": "<32 hex>", "type": "debit", "idempotency_key": "k1",
      "created_us": 1767225600000000, "currency": "USD", "mode": "real",
      "postings": [["player:p1", -500], ["system:house", 500]],
@@ -33,6 +33,7 @@ from casino_core.wallet._types import AccountKey, Kind
 __all__ = [
     "JOURNAL_KIND",
     "chain_id",
+    "chain_name",
     "dump_line",
     "head_params",
     "journal_export",
@@ -47,8 +48,14 @@ JOURNAL_KIND: Final = "journal"
 
 
 def chain_id(account: AccountKey) -> str:
-    """The chain an account's transactions form: ``player/CURRENCY/mode``."""
-    return f"{account.player_id}/{account.currency.code}/{account.mode.value}"
+    """The chain an account's transactions form: ``journal:player/CURRENCY/mode``."""
+    return chain_name(account.player_id, account.currency.code, account.mode.value)
+
+
+def chain_name(player_id: str, currency: str, mode: str) -> str:
+    """``journal:player/CURRENCY/mode`` (the prefix keeps journal and provider chain ids
+    apart when one file holds both)."""
+    return f"journal:{player_id}/{currency}/{mode}"
 
 
 def side(player_id: str | None, system_account: str | None) -> str:
@@ -135,7 +142,7 @@ def journal_export(operator_id: str, rows: Iterable[Any]) -> Iterator[str]:
     def line() -> str:
         out = journal_line(
             operator_id=operator_id,
-            chain=f"{first.player_id}/{first.currency}/{first.mode}",
+            chain=chain_name(first.player_id, first.currency, first.mode),
             transaction_id=first.id,
             kind=first.kind,
             key=first.idempotency_key,

@@ -76,7 +76,7 @@ from casino_core.errors import (
 from casino_core.money import MAX_MINOR_UNITS, Currency
 from casino_core.wallet._append_only import Guard, guard_ddl
 from casino_core.wallet._base import MovingWallet
-from casino_core.wallet._chain import head_params, journal_export, journal_link
+from casino_core.wallet._chain import chain_name, head_params, journal_export, journal_link
 from casino_core.wallet._common import (
     Clock,
     HistoryWindow,
@@ -923,7 +923,9 @@ class SqlWallet(MovingWallet):
 
         def work(conn: Connection) -> list[ChainHead]:
             return [
-                ChainHead(f"{r.player_id}/{r.currency}/{r.mode}", int(r.chain_seq), r.chain_hash)
+                ChainHead(
+                    chain_name(r.player_id, r.currency, r.mode), int(r.chain_seq), r.chain_hash
+                )
                 for r in conn.execute(q)
             ]
 
