@@ -429,10 +429,17 @@ class SqlWallet(MovingWallet):
     Build it from an engine made by :func:`make_engine` (or use
     :func:`~casino_core.wallet.open_wallet`). ``schema`` places the tables in a PostgreSQL
     schema. The tables must exist: :func:`create_schema` or the host's migrations.
+    ``chain=False`` keeps no journal hash chain (benchmarks measure its cost with it; an
+    export of its transactions has no chain fields).
     """
 
     def __init__(
-        self, engine: Engine, *, schema: str | None = None, clock: Clock = utc_now
+        self,
+        engine: Engine,
+        *,
+        schema: str | None = None,
+        clock: Clock = utc_now,
+        chain: bool = True,
     ) -> None:
         name = engine.dialect.name
         if name not in ("postgresql", "sqlite"):
@@ -493,10 +500,11 @@ class SqlWallet(MovingWallet):
             .values(
                 balance=new_balance,
                 version=a.version + 1,
-                chain_seq=func.coalesce(a.chain_seq, 0) + 1,
+                chain_seq=func.coalesce(a.chain_seq, 0) + (1 if chain else 0),
             )
             .returning(a.id, a.balance, a.version, a.chain_seq, a.chain_hash)
         )
+        self._chain = chain
         self._q_insert_tx = transactions.insert()
         self._q_insert_postings = postings.insert()
         self._q_insert_account = accounts.insert()
@@ -510,6 +518,7 @@ class SqlWallet(MovingWallet):
                 self._q_insert_postings,
                 [c.name for c in transactions.c],
                 [c.name for c in postings.c if c.name != "id"],
+                chain=chain,
             )
             if self._sqlite
             else None
@@ -689,8 +698,10 @@ class SqlWallet(MovingWallet):
             params = {**self._key_params(main_key), "delta": delta}
             moved = conn.execute(self._q_cond_update, params).first()
             if moved is not None:
-                link = journal_link(req, tx_id, micros, moved.chain_seq - 1, moved.chain_hash)
-                conn.execute(self._q_set_head, {"aid": moved.id, "chash": link.hash})
+                link = None
+                if self._chain:
+                    link = journal_link(req, tx_id, micros, moved.chain_seq - 1, moved.chain_hash)
+                    conn.execute(self._q_set_head, {"aid": moved.id, "chash": link.hash})
                 return self._record(
                     conn,
                     accepted_rows(
@@ -724,8 +735,12 @@ class SqlWallet(MovingWallet):
                 raise LimitExceeded(f"account {counter_key} would exceed 10**36 - 1 minor units")
             counter_version = counter_row.version + 1
         version = main_row.version + 1
-        link = journal_link(req, tx_id, micros, main_row.chain_seq, main_row.chain_hash)
-        updates = [{"aid": main_row.id, "bal": new_balance, "ver": version, **head_params(link)}]
+        link = None
+        head = {"cseq": main_row.chain_seq, "chash": main_row.chain_hash}
+        if self._chain:
+            link = journal_link(req, tx_id, micros, main_row.chain_seq, main_row.chain_hash)
+            head = head_params(link)
+        updates = [{"aid": main_row.id, "bal": new_balance, "ver": version, **head}]
         counter: tuple[int, int, int] | None = None
         if counter_row is not None and counter_balance is not None and counter_version is not None:
             updates.append(

@@ -173,8 +173,11 @@ class SqliteFastPath:
         q_insert_postings: ClauseElement,
         tx_keys: Sequence[str],
         posting_keys: Sequence[str],
+        *,
+        chain: bool = True,
     ) -> None:
         self._engine = engine
+        self._chain = chain
         self._key = _Compiled(q_key, engine)
         self._account = _Compiled(q_account, engine)
         self._update = _Compiled(q_update, engine)
@@ -224,12 +227,11 @@ class SqliteFastPath:
         if limited or new_balance - int(held) < int(floor) or new_balance > MAX_MINOR_UNITS:
             return None
         version += 1
-        link = journal_link(req, tx_id, micros, chain_seq, chain_hash)
+        link = journal_link(req, tx_id, micros, chain_seq, chain_hash) if self._chain else None
+        head = {"cseq": chain_seq, "chash": chain_hash} if link is None else head_params(link)
         cur.execute(
             self._update.sql,
-            self._update.args(
-                {"aid": account_id, "bal": new_balance, "ver": version, **head_params(link)}
-            ),
+            self._update.args({"aid": account_id, "bal": new_balance, "ver": version, **head}),
         )
         receipt, tx_row, posting_rows = accepted_rows(
             req, tx_id, micros, delta, account_id, new_balance, version, None, link
