@@ -253,6 +253,9 @@ def verify_signed_heads(document: str | Mapping[str, Any], public_key: str | byt
     unknown = set(doc) - {"kind", "version", "operator_id", "signed_at", "key_id", "heads", "chain"}
     if unknown != {"signature"}:
         raise InvalidInput("the heads document has exactly its fields and a signature")
+    chain = doc.get("chain", "rounds")
+    if chain not in CHAIN_KINDS or doc.get("chain") == "rounds":
+        raise InvalidInput('"chain": "journal" or "provider" (rounds: no "chain" field)')
     signature = _b64(doc["signature"], "signature", 64)
     body = {k: v for k, v in doc.items() if k != "signature"}
     try:
@@ -270,7 +273,4 @@ def verify_signed_heads(document: str | Mapping[str, Any], public_key: str | byt
     op, at, key_id = doc.get("operator_id"), doc.get("signed_at"), doc.get("key_id")
     if not all(isinstance(v, str) for v in (op, at, key_id)):
         raise InvalidInput("operator_id, signed_at and key_id are strings")
-    chain = doc.get("chain", "rounds")
-    if chain not in CHAIN_KINDS or doc.get("chain") == "rounds":
-        raise InvalidInput('"chain": "journal" or "provider" (rounds: no "chain" field)')
     return SignedHeads(str(op), str(at), str(key_id), tuple(parsed), str(chain))
