@@ -1,6 +1,7 @@
-"""The hash chain over provider transactions: honest play verifies on memory, SQLite and
-PostgreSQL, with signed provider heads; an edited or deleted provider transaction (raw SQL,
-triggers out of the way as a DBA would, tests/_tamper.py) breaks it at the named line."""
+"""The hash chain over provider transactions: honest play verifies on memory, SQLite,
+PostgreSQL and Redis, with signed provider heads; an edited or deleted provider transaction
+(raw SQL, triggers out of the way as a DBA would, tests/_tamper.py) breaks it at the named
+line."""
 
 from __future__ import annotations
 
@@ -14,26 +15,35 @@ from _provider_backends import (  # noqa: F401 - session fixtures are found by n
     funded,
     make_backend,
     provider_pg_schema,
+    provider_redis_prefix,
     provider_sqlite_url,
 )
 from _tamper import tamper as raw_tamper
 from casino_core.chain import HeadSigner, sign_heads, verify_chain, verify_signed_heads
 from casino_core.provider import MemoryProviderStore, ProviderConfig, ProviderWallet
+from casino_core.provider.redis import RedisProviderStore
 from casino_core.provider.sql import SqlProviderStore
-from casino_core.wallet import AccountKey
+from casino_core.wallet import AccountKey, Mode
 
-Store = MemoryProviderStore | SqlProviderStore
+Store = MemoryProviderStore | SqlProviderStore | RedisProviderStore
 
 
 def _store(request: pytest.FixtureRequest) -> Iterator[Store]:
     backend = make_backend(request.param, request)
     store = backend.store()
-    assert isinstance(store, MemoryProviderStore | SqlProviderStore)
+    assert isinstance(store, MemoryProviderStore | SqlProviderStore | RedisProviderStore)
     yield store
     backend.close()
 
 
-@pytest.fixture(params=["memory", "sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
+@pytest.fixture(
+    params=[
+        "memory",
+        "sqlite",
+        pytest.param("pg", marks=pytest.mark.postgres),
+        pytest.param("redis", marks=pytest.mark.redis),
+    ]
+)
 def store(request: pytest.FixtureRequest) -> Iterator[Store]:
     yield from _store(request)
 
@@ -47,8 +57,9 @@ def play(store: Store) -> str:
     """A fresh operator's honest provider history (bets, a win, a rollback, a refusal, a
     tombstone, a bet-and-win, a replay) for two players; its id."""
     op = "pc" + uuid.uuid4().hex[:10]
-    alice = funded(store.wallet, AccountKey(op, "alice", "USD"), 1_000)
-    bob = funded(store.wallet, AccountKey(op, "bob", "USD"), 1_000)
+    mode = Mode.DEMO if isinstance(store, RedisProviderStore) else Mode.REAL
+    alice = funded(store.wallet, AccountKey(op, "alice", "USD", mode), 1_000)
+    bob = funded(store.wallet, AccountKey(op, "bob", "USD", mode), 1_000)
     pw = ProviderWallet(store, ProviderConfig("studio"))
     pw.bet(alice, tx_id="b1", round_id="r1", amount=100)
     pw.bet(alice, tx_id="b1", round_id="r1", amount=100)  # a replay: no second link
