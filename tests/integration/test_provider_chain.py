@@ -12,6 +12,7 @@ from collections.abc import Iterator
 import pytest
 
 from _provider_backends import (  # noqa: F401 - session fixtures are found by name
+    BACKENDS,
     funded,
     make_backend,
     provider_pg_schema,
@@ -36,14 +37,7 @@ def _store(request: pytest.FixtureRequest) -> Iterator[Store]:
     backend.close()
 
 
-@pytest.fixture(
-    params=[
-        "memory",
-        "sqlite",
-        pytest.param("pg", marks=pytest.mark.postgres),
-        pytest.param("redis", marks=pytest.mark.redis),
-    ]
-)
+@pytest.fixture(params=BACKENDS)
 def store(request: pytest.FixtureRequest) -> Iterator[Store]:
     yield from _store(request)
 
