@@ -87,9 +87,9 @@ class TestHonest:
         }
         records = [json.loads(line) for line in lines]
         assert all(r["kind"] == "journal" for r in records)
-        assert all(sum(amount for _, amount in r["postings"]) == 0 for r in records)
+        assert all(sum(int(amount) for _, amount in r["postings"]) == 0 for r in records)
         transfer = next(r for r in records if r["type"] == "transfer")
-        assert transfer["postings"] == [["player:p1", -1_000], ["player:p2", 1_000]]
+        assert transfer["postings"] == [["player:p1", "-1000"], ["player:p2", "1000"]]
 
     def test_signed_journal_heads_round_trip(self, wallet: Wallet) -> None:
         op = play(wallet)

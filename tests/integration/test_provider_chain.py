@@ -112,7 +112,7 @@ class TestTampering:
         )
         assert changed == 1
         lines = sql_store.transaction_lines(op)
-        assert json.loads(lines[line_of(lines, "w1") - 1])["amount"] == 900
+        assert json.loads(lines[line_of(lines, "w1") - 1])["amount"] == "900"
         report = verify_chain(lines)
         assert report.first_broken_line == line_of(lines, "w1")
         assert "edited" in report.findings[0].message

@@ -73,7 +73,7 @@ def test_any_single_edit_breaks_its_line(
     field = data.draw(st.sampled_from(sorted(set(record) - {"kind", *CHAIN_FIELDS})))
     value = record[field]
     if isinstance(value, list):
-        record[field] = [*value, ["system:house", 0]]
+        record[field] = [*value, ["system:house", "0"]]
     elif isinstance(value, int):
         record[field] = value + 1
     else:

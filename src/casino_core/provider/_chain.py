@@ -10,7 +10,7 @@ A transaction's provider line (``transaction_lines(operator_id)`` of each store)
 
     {"kind": "provider_transaction", "version": 1, "operator_id": "op",
      "chain_id": "provider:p1", "provider": "acme", "tx_id": "t1", "type": "bet",
-     "round_id": "r1", "player_id": "p1", "fingerprint": "...", "amount": 100, "win": 0,
+     "round_id": "r1", "player_id": "p1", "fingerprint": "...", "amount": "100", "win": "0",
      "ref": null, "created_us": 1767225600000000,
      "chain_seq": 1, "chain_prev": "<64 zeros>", "chain_hash": "<64 hex>"}
 
@@ -49,8 +49,8 @@ def provider_line(op: str, provider: str, rec: TxRecord, micros: int) -> dict[st
         "round_id": rec.round_id,
         "player_id": rec.player_id,
         "fingerprint": rec.fingerprint,
-        "amount": rec.amount,
-        "win": rec.win,
+        "amount": str(rec.amount),
+        "win": str(rec.win),
         "ref": rec.ref,
         "created_us": micros,
     }

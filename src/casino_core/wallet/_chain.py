@@ -12,10 +12,11 @@ exports and :func:`~casino_core.chain.verify_chain` checks)::
     {"kind": "journal", "version": 1, "operator_id": "op", "chain_id": "journal:p1/USD/real",
      "transaction_id": "<32 hex>", "type": "debit", "idempotency_key": "k1",
      "created_us": 1767225600000000, "currency": "USD", "mode": "real",
-     "postings": [["player:p1", -500], ["system:house", 500]],
+     "postings": [["player:p1", "-500"], ["system:house", "500"]],
      "chain_seq": 1, "chain_prev": "<64 zeros>", "chain_hash": "<64 hex>"}
 
-``chain_hash`` covers the line without ``kind`` and the chain fields
+Amounts are signed minor units as decimal integer strings (like record v2's: a JavaScript
+reader needs BigInt for 10^36). ``chain_hash`` covers the line without ``kind`` and the chain fields
 (:func:`~casino_core.chain.chain_body`), so it is known before the movement knows its
 balances: balances are a projection of the postings, which the chain covers.
 """
@@ -87,7 +88,7 @@ def journal_line(
         "created_us": micros,
         "currency": currency,
         "mode": mode,
-        "postings": [[str(s), int(amount)] for s, amount in postings],
+        "postings": [[str(s), str(int(amount))] for s, amount in postings],
     }
 
 
