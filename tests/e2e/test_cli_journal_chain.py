@@ -59,3 +59,11 @@ def test_export_sign_and_verify(
     report = json.loads(capsys.readouterr().out)["chain"]
     assert not report["ok"]
     assert "tail removed" in report["findings"][0]["message"]
+
+
+def test_schema_prints_the_chain_lines_schema(capsys: pytest.CaptureFixture[str]) -> None:
+    """``casino-core schema --chain-lines`` prints the shipped schema of the two line kinds."""
+    from casino_core.chain import chain_lines_schema
+
+    assert main(["schema", "--chain-lines"]) == 0
+    assert json.loads(capsys.readouterr().out) == chain_lines_schema()

@@ -13,7 +13,13 @@ from typing import Any
 import pytest
 
 from _tamper import tamper as raw_tamper
-from casino_core.chain import HeadSigner, sign_heads, verify_chain, verify_signed_heads
+from casino_core.chain import (
+    HeadSigner,
+    JournalLine,
+    sign_heads,
+    verify_chain,
+    verify_signed_heads,
+)
 from casino_core.errors import InsufficientFunds
 from casino_core.wallet import AccountKey, MemoryWallet
 from casino_core.wallet.sql import SqlWallet
@@ -85,6 +91,8 @@ class TestHonest:
             "journal:p1/USD/real": 6,
             "journal:p2/USD/real": 1,
         }
+        for line in lines:  # the published schema's model accepts every exported line
+            JournalLine.model_validate_json(line)
         records = [json.loads(line) for line in lines]
         assert all(r["kind"] == "journal" for r in records)
         assert all(sum(int(amount) for _, amount in r["postings"]) == 0 for r in records)

@@ -20,7 +20,13 @@ from _provider_backends import (  # noqa: F401 - session fixtures are found by n
     provider_sqlite_url,
 )
 from _tamper import tamper as raw_tamper
-from casino_core.chain import HeadSigner, sign_heads, verify_chain, verify_signed_heads
+from casino_core.chain import (
+    HeadSigner,
+    ProviderLine,
+    sign_heads,
+    verify_chain,
+    verify_signed_heads,
+)
 from casino_core.provider import MemoryProviderStore, ProviderConfig, ProviderWallet
 from casino_core.provider.redis import RedisProviderStore
 from casino_core.provider.sql import SqlProviderStore
@@ -89,6 +95,8 @@ class TestHonest:
         assert report.links == len(lines) >= 7
         assert {h.player_id for h in heads} == {"provider:alice", "provider:bob"}
         assert len({json.loads(line)["tx_id"] for line in lines}) == len(lines)
+        for line in lines:  # the published schema's model accepts every exported line
+            ProviderLine.model_validate_json(line)
 
     def test_signed_provider_heads(self, store: Store) -> None:
         op = play(store)
