@@ -11,6 +11,9 @@ For each backend it prints debit+credit pairs per second through the library and
 the same transactions issued with the bare driver (sqlite3, psycopg, redis-py EVALSHA of the
 same Lua script) in the same run, and their ratio (goal: >= 0.5). Then throughput on
 PostgreSQL with 1, 4 and 16 worker threads, all on one hot account and spread one each.
+Last, what the journal's hash chain costs: pairs per second with the chain (the default)
+against a twin wallet on the same database built with ``chain=False``, alternating in the
+same run, and their ratio (goal: the chain costs at most 10%).
 Everything it creates (a temporary SQLite file, a PostgreSQL schema, Redis keys under a
 unique prefix) is removed at the end.
 This is a command, not a test: numbers depend on the machine.
@@ -332,6 +335,42 @@ def print_table(rows: list[tuple[str, float, float | None]]) -> None:
             )
 
 
+def chain_cost(seconds: float, postgres: str) -> None:
+    """Print pairs/s with the journal chain on and off (twin wallets, same database)."""
+    from casino_core.wallet.sql import SqlWallet, create_schema, make_engine
+
+    print("\njournal hash chain: debit+credit pairs/s, chain on vs off (same database)")
+    print(f"{'backend':<11} {'chain on':>10} {'chain off':>10} {'ratio':>6}")
+
+    def row(name: str, on: WalletService, off: WalletService) -> None:
+        a, b = AccountKey("chain", "on", USD), AccountKey("chain", "off", USD)
+        fund(on, a)
+        fund(off, b)
+        lib_on, lib_off = compare(seconds, library_pair(on, a, "on"), library_pair(off, b, "off"))
+        print(f"{name:<11} {lib_on:10.0f} {lib_off:10.0f} {lib_on / lib_off:6.2f}")
+
+    row("memory", MemoryWallet(), MemoryWallet(chain=False))
+    with tempfile.TemporaryDirectory() as tmp:
+        engine = make_engine(f"sqlite:///{Path(tmp) / 'chain.db'}")
+        create_schema(engine)
+        row("sqlite", SqlWallet(engine), SqlWallet(engine, chain=False))
+        engine.dispose()
+    if postgres and reachable(postgres, 5432):
+        schema = "cc_bench_" + uuid.uuid4().hex[:8]
+        engine = make_engine(postgres, pool_size=4)
+        create_schema(engine, schema)
+        try:
+            row(
+                "postgresql",
+                SqlWallet(engine, schema=schema),
+                SqlWallet(engine, schema=schema, chain=False),
+            )
+        finally:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
+            engine.dispose()
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
@@ -355,6 +394,7 @@ def main(argv: list[str] | None = None) -> int:
         bench_postgres(args.postgres, args.seconds, rows)
     elif args.postgres:
         print(f"(PostgreSQL at {args.postgres} unreachable: skipped)")
+    chain_cost(args.seconds, args.postgres)
     return 0
 
 

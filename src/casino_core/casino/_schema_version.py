@@ -29,14 +29,18 @@ __all__ = [
     "stamp_casino_schema",
 ]
 
-CASINO_SCHEMA_VERSION: Final = 3
+CASINO_SCHEMA_VERSION: Final = 4
 """The version of the casino SQL schema (wallet and casino tables) this release needs.
 Bumped by every release that changes a table; production refuses any other version.
 2: ``casino_rounds.offering`` (the round's offering id, version and rules fingerprint).
 3: append-only triggers on the seed, round and crash tables (``casino_append_only_ddl``),
 the journal's ``ENABLE ALWAYS``; the hash chain: ``chain_seq``, ``chain_prev``,
 ``chain_hash`` on ``casino_rounds`` and ``casino_crash_bets``, and the
-``casino_chain_heads`` table (one row per player)."""
+``casino_chain_heads`` table (one row per player).
+4: the journal's hash chain: ``chain_seq`` and ``chain_hash`` (the head) on
+``casino_wallet_accounts``, ``chain_seq``, ``chain_prev``, ``chain_hash`` on
+``casino_wallet_transactions`` (all nullable; rows from before have none); on the provider
+tables, the same three on ``provider_transactions`` and the ``provider_chain_heads`` table."""
 
 _COMPONENT: Final = "casino"
 

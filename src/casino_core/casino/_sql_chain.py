@@ -46,15 +46,14 @@ chain_heads_table = Table(
 class SqlChainHeads:
     """Links rounds and crash bets into their player's chain inside the caller's transaction."""
 
-    def __init__(self, wallet: SqlWallet) -> None:
-        h = chain_heads_table.c
+    def __init__(self, wallet: SqlWallet, table: Table = chain_heads_table) -> None:
+        # ``table``: any table of this layout (the provider chain's heads share the code).
+        h = table.c
         pk = (h.operator_id == bindparam("op")) & (h.player_id == bindparam("player"))
-        self._q_take = (
-            chain_heads_table.update().where(pk).values(seq=h.seq + 1).returning(h.seq, h.hash)
-        )
-        self._q_set = chain_heads_table.update().where(pk).values(hash=bindparam("hash"))
+        self._q_take = table.update().where(pk).values(seq=h.seq + 1).returning(h.seq, h.hash)
+        self._q_set = table.update().where(pk).values(hash=bindparam("hash"))
         self._q_advance = (
-            chain_heads_table.update()
+            table.update()
             .where(pk & (h.seq == bindparam("seen")))
             .values(seq=bindparam("seq"), hash=bindparam("hash"))
         )
@@ -65,7 +64,7 @@ class SqlChainHeads:
 
         insert = sqlite.insert if wallet._sqlite else postgresql.insert
         self._q_create = (
-            insert(chain_heads_table)
+            insert(table)
             .values(operator_id=bindparam("op"), player_id=bindparam("player"), seq=0, hash=GENESIS)
             .on_conflict_do_nothing()
         )

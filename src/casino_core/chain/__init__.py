@@ -26,6 +26,7 @@ from casino_core.chain._heads import (
     sign_heads,
     verify_signed_heads,
 )
+from casino_core.chain._lines import JournalLine, ProviderLine, chain_lines_schema
 
 __all__ = [
     "CHAIN_FIELDS",
@@ -37,8 +38,11 @@ __all__ = [
     "ChainReport",
     "ChainVerifier",
     "HeadSigner",
+    "JournalLine",
+    "ProviderLine",
     "SignedHeads",
     "chain_body",
+    "chain_lines_schema",
     "link_after",
     "link_hash",
     "next_link",

@@ -14,6 +14,10 @@ revealed), as canonical JSON (sorted keys, no spaces, UTF-8; the catalog's
 in a round record v1 (which has no round id), the pending line's ``"round_id"`` are not part
 of the body; a void line's ``"kind": "void"`` is.
 
+Journal transactions and provider transactions form chains the same way (their lines'
+``"kind"`` is ``"journal"`` or ``"provider_transaction"``, their chain named by
+``"chain_id"``; docs/ledger.md and docs/providers.md).
+
 There is one chain per (operator, player): the head lives on a per-player row that the
 round's own unit of work locks, so no row is written by every bet of every player.
 
@@ -61,7 +65,10 @@ GENESIS: Final = "0" * 64
 CHAIN_FIELDS: Final = ("chain_seq", "chain_prev", "chain_hash")
 """The chain fields of a round record, in the order the docs list them."""
 
-_CHAINED_KINDS: Final = frozenset({"round", "void"})  # a void line: a round with no record
+CHAINED_KINDS: Final = frozenset({"round", "void", "journal", "provider_transaction"})
+"""The line kinds that carry chain fields (a line without ``"kind"`` is a round; a void line
+is a round that no record describes)."""
+
 _NOT_IN_BODY: Final = frozenset({"server_seed", "seed_revealed_at", *CHAIN_FIELDS})
 _HEX64: Final = re.compile(r"[0-9a-f]{64}")
 MAX_SEQ: Final = 2**63 - 1
@@ -244,7 +251,7 @@ class ChainVerifier:
             record = _parse(raw)
             if record is None:
                 return
-            if record.get("kind", "round") not in _CHAINED_KINDS:
+            if record.get("kind", "round") not in CHAINED_KINDS:
                 if any(k in record for k in CHAIN_FIELDS):  # e.g. a void line's kind edited
                     self._find(source, number, "edited: a line of this kind has no link")
                 return
@@ -256,7 +263,8 @@ class ChainVerifier:
                 _check_hash(record.get("chain_prev"), "chain_prev"),
                 _check_hash(record.get("chain_hash"), "chain_hash"),
             )
-            player = record.get("player_id")
+            # The chain a line is in: its "chain_id" (journal, provider lines), else its player.
+            player = record.get("chain_id", record.get("player_id"))
             entry = _Line(number, player if isinstance(player, str) else None, link, source)
             if link_hash(link.prev, chain_body(record)) != link.hash:
                 self._find(source, number, "edited: chain_hash does not match the record")

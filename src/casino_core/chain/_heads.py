@@ -7,10 +7,13 @@ A signed heads document (JSON)::
      "heads": [{"player_id": "p1", "seq": 12, "hash": "<64 hex>"}, ...],
      "signature": "<base64 Ed25519 signature>"}
 
-The signature covers the canonical JSON of the document without ``"signature"``. An auditor
-keeps every document the operator published: an export must pass through each signed head
-(:func:`~casino_core.chain.verify_chain`), so a removed tail, or a database rewritten from
-the first link with every hash recomputed, no longer reaches the old signed heads.
+A document over journal or provider chains adds ``"chain": "journal"`` (or ``"provider"``)
+and names each head's chain (``chain_id``) in ``player_id``; a document without ``"chain"``
+signs round chains. The signature covers the canonical JSON of the document without
+``"signature"``. An auditor keeps every document the operator published: an export must
+pass through each signed head (:func:`~casino_core.chain.verify_chain`), so a removed tail,
+or a database rewritten from the first link with every hash recomputed, no longer reaches
+the old signed heads.
 
 :class:`HeadSigner` holds the private key like :class:`~casino_core.casino.SeedKeys` holds
 seed keys: a key id, a repr without key material, no copies, no pickling, errors that never
@@ -47,6 +50,8 @@ if TYPE_CHECKING:
 __all__ = ["HEADS_KIND", "HeadSigner", "SignedHeads", "sign_heads", "verify_signed_heads"]
 
 HEADS_KIND: Final = "chain_heads"
+CHAIN_KINDS: Final = frozenset({"rounds", "journal", "provider"})
+"""What a heads document signs: round chains, journal chains or provider chains."""
 _KEY_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
 _MAX_HEADS: Final = 10_000_000
 MAX_HEADS_TEXT: Final = 1 << 28
@@ -160,8 +165,15 @@ def sign_heads(
     signer: HeadSigner,
     *,
     signed_at: datetime | None = None,
+    chain: str = "rounds",
 ) -> dict[str, object]:
-    """The signed heads document of ``operator_id`` (heads sorted by player id)."""
+    """The signed heads document of ``operator_id`` (heads sorted by player id).
+
+    ``chain`` names the chains signed: ``rounds`` (rounds and crash bets; the document has
+    no ``"chain"`` field), ``journal`` or ``provider`` (heads named by their ``chain_id``).
+    """
+    if chain not in CHAIN_KINDS:
+        raise InvalidInput(f"chain: one of {', '.join(sorted(CHAIN_KINDS))}")
     if not isinstance(operator_id, str) or not operator_id:
         raise InvalidInput("operator_id: must be a non-empty string")
     listed = sorted(heads, key=lambda h: h.player_id)
@@ -176,6 +188,8 @@ def sign_heads(
         "key_id": signer.key_id,
         "heads": [h.as_dict() for h in listed],
     }
+    if chain != "rounds":
+        doc["chain"] = chain
     doc["signature"] = base64.b64encode(signer.sign(canonical_json(doc).encode())).decode()
     return doc
 
@@ -183,11 +197,17 @@ def sign_heads(
 class SignedHeads:
     """A verified signed heads document: who signed what, when."""
 
-    __slots__ = ("heads", "key_id", "operator_id", "signed_at")
+    __slots__ = ("chain", "heads", "key_id", "operator_id", "signed_at")
 
     def __init__(
-        self, operator_id: str, signed_at: str, key_id: str, heads: tuple[ChainHead, ...]
+        self,
+        operator_id: str,
+        signed_at: str,
+        key_id: str,
+        heads: tuple[ChainHead, ...],
+        chain: str = "rounds",
     ) -> None:
+        self.chain = chain
         self.operator_id = operator_id
         self.signed_at = signed_at
         self.key_id = key_id
@@ -196,7 +216,7 @@ class SignedHeads:
     def __repr__(self) -> str:
         return (
             f"SignedHeads(operator_id={self.operator_id!r}, signed_at={self.signed_at!r}, "
-            f"key_id={self.key_id!r}, heads={len(self.heads)})"
+            f"key_id={self.key_id!r}, chain={self.chain!r}, heads={len(self.heads)})"
         )
 
 
@@ -230,9 +250,12 @@ def verify_signed_heads(document: str | Mapping[str, Any], public_key: str | byt
     doc = _load_heads(document) if isinstance(document, str) else document
     if not isinstance(doc, Mapping) or doc.get("kind") != HEADS_KIND or doc.get("version") != 1:
         raise InvalidInput(f'the heads document needs "kind": "{HEADS_KIND}", "version": 1')
-    unknown = set(doc) - {"kind", "version", "operator_id", "signed_at", "key_id", "heads"}
+    unknown = set(doc) - {"kind", "version", "operator_id", "signed_at", "key_id", "heads", "chain"}
     if unknown != {"signature"}:
         raise InvalidInput("the heads document has exactly its fields and a signature")
+    chain = doc.get("chain", "rounds")
+    if chain not in CHAIN_KINDS or doc.get("chain") == "rounds":
+        raise InvalidInput('"chain": "journal" or "provider" (rounds: no "chain" field)')
     signature = _b64(doc["signature"], "signature", 64)
     body = {k: v for k, v in doc.items() if k != "signature"}
     try:
@@ -250,4 +273,4 @@ def verify_signed_heads(document: str | Mapping[str, Any], public_key: str | byt
     op, at, key_id = doc.get("operator_id"), doc.get("signed_at"), doc.get("key_id")
     if not all(isinstance(v, str) for v in (op, at, key_id)):
         raise InvalidInput("operator_id, signed_at and key_id are strings")
-    return SignedHeads(str(op), str(at), str(key_id), tuple(parsed))
+    return SignedHeads(str(op), str(at), str(key_id), tuple(parsed), str(chain))

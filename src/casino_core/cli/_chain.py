@@ -1,5 +1,7 @@
 """The hash chain on the command line: ``verify``/``audit verify`` with ``--chain`` or
-``--heads``, and ``heads keygen``, ``heads sign``, ``heads public-key`` for operators."""
+``--heads``, ``heads verify`` (any export: rounds, journal, provider lines), ``journal
+export`` and ``provider export``, and ``heads keygen``, ``heads sign``, ``heads public-key``
+for operators."""
 
 from __future__ import annotations
 
@@ -149,25 +151,78 @@ def _public(args: argparse.Namespace) -> int:
     return 0
 
 
-def _sign(args: argparse.Namespace) -> int:
-    from casino_core.casino.sql import SqlCasinoStore
+def _sql_wallet(args: argparse.Namespace) -> Any:
     from casino_core.cli._ledger import _existing_sqlite
     from casino_core.wallet.sql import SqlWallet, make_engine
 
-    signer = _signer(args.key)
     _existing_sqlite(args.url)
-    store = SqlCasinoStore(SqlWallet(make_engine(args.url), schema=args.schema))
+    return SqlWallet(make_engine(args.url), schema=args.schema)
+
+
+def _chain_heads(args: argparse.Namespace) -> list[ChainHead]:
+    """The heads of the chains ``args.chain`` names, read from the SQL database."""
+    wallet = _sql_wallet(args)
     try:
-        heads = store.chain_heads(args.operator)
+        if args.chain == "journal":
+            heads: list[ChainHead] = wallet.journal_heads(args.operator)
+            return heads
+        if args.chain == "provider":
+            from casino_core.provider.sql import SqlProviderStore
+
+            return SqlProviderStore(wallet).chain_heads(args.operator)
+        from casino_core.casino.sql import SqlCasinoStore
+
+        return SqlCasinoStore(wallet).chain_heads(args.operator)
     finally:
-        store.close()
-    document = json.dumps(sign_heads(args.operator, heads, signer), sort_keys=True)
+        wallet.close()
+
+
+def _sign(args: argparse.Namespace) -> int:
+    signer = _signer(args.key)
+    heads = _chain_heads(args)
+    document = json.dumps(
+        sign_heads(args.operator, heads, signer, chain=args.chain), sort_keys=True
+    )
     if args.out:
         Path(args.out).write_text(document + "\n")
-        print(f"signed {len(heads)} heads of {args.operator} with key {signer.key_id}")
+        print(f"signed {len(heads)} {args.chain} heads of {args.operator} with key {signer.key_id}")
     else:
         sys.stdout.write(document + "\n")
     return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    """Write the operator's journal or provider lines (JSON Lines) to --out or stdout."""
+    wallet = _sql_wallet(args)
+    try:
+        if args.what == "journal":
+            lines: list[str] = wallet.journal_lines(args.operator)
+        else:
+            from casino_core.provider.sql import SqlProviderStore
+
+            lines = SqlProviderStore(wallet).transaction_lines(args.operator)
+    finally:
+        wallet.close()
+    text = "".join(line + "\n" for line in lines)
+    if args.out:
+        Path(args.out).write_text(text)
+        print(f"exported {len(lines)} {args.what} lines of {args.operator}")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    args.chain, args.pending = True, []
+    heads = check_chain_arguments(args, list(args.files))
+    code = chain_check(args, list(args.files), heads)
+    return 1 if code is None else code
+
+
+def _url_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("url", help="the database URL (sqlite:///path.db, postgresql...)")
+    parser.add_argument("--operator", required=True)
+    parser.add_argument("--schema", help="the PostgreSQL schema")
 
 
 def register(sub: Any) -> None:
@@ -188,9 +243,39 @@ def register(sub: Any) -> None:
     sign = heads_sub.add_parser(
         "sign", help="sign the chain heads of an operator, read from a SQL casino database"
     )
-    sign.add_argument("url", help="the casino database URL (sqlite:///path.db, postgresql...)")
-    sign.add_argument("--operator", required=True)
-    sign.add_argument("--schema", help="the PostgreSQL schema")
+    _url_arguments(sign)
+    sign.add_argument(
+        "--chain",
+        choices=("rounds", "journal", "provider"),
+        default="rounds",
+        help="the chains to sign: rounds and crash bets (default), journal or provider",
+    )
     sign.add_argument("--key", required=True, help="the heads key file (heads keygen)")
     sign.add_argument("--out", help="write the signed document here (default: stdout)")
     sign.set_defaults(func=_sign)
+
+    for what, about in (
+        ("journal", "journal transactions"),
+        ("provider", "provider transactions"),
+    ):
+        group = sub.add_parser(what, help=f"{about}: export for auditors")
+        group_sub = group.add_subparsers(dest=f"{what}_command", required=True, metavar="COMMAND")
+        export = group_sub.add_parser(
+            "export", help=f"write an operator's {about} as hash-chained JSON Lines"
+        )
+        _url_arguments(export)
+        export.add_argument("--out", help="the file to write (default: stdout)")
+        export.set_defaults(func=_export, what=what)
+
+    verify = heads_sub.add_parser(
+        "verify",
+        help="recompute the hash chains of export files (rounds, journal or provider lines) "
+        "and check them against signed heads; exit 0 intact, 1 broken",
+    )
+    verify.add_argument("files", nargs="+", help="JSON Lines exports")
+    verify.add_argument(
+        "--heads", action="append", default=[], metavar="FILE", help="signed heads (repeatable)"
+    )
+    verify.add_argument("--public-key", metavar="KEY", help="the heads key: base64, or a file")
+    verify.add_argument("--json", action="store_true", help="print the report as JSON")
+    verify.set_defaults(func=_verify)

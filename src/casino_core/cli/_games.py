@@ -163,6 +163,11 @@ def _par_sheet(args: argparse.Namespace) -> int:
 
 
 def _schema(args: argparse.Namespace) -> int:
+    if args.chain_lines:
+        from casino_core.chain._lines import shipped_chain_lines_schema
+
+        sys.stdout.write(shipped_chain_lines_schema())
+        return 0
     sys.stdout.write(shipped_schema(args.version))
     return 0
 
@@ -195,6 +200,11 @@ def register(sub: SubParsers) -> None:
         ),
     )
     schema.add_argument("--version", type=int, choices=[1, 2], default=2)
+    schema.add_argument(
+        "--chain-lines",
+        action="store_true",
+        help="print the schema of journal and provider lines (journal/provider export)",
+    )
     schema.set_defaults(func=_schema)
 
     par = sub.add_parser("par-sheet", help="the exact PAR sheet of a game configuration")

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
+
+from casino_core.chain._chain import ChainHead, ChainLink, next_link
 from casino_core.errors import AccountNotFound, ConfigurationError
 from casino_core.provider._adapter import Decider, make_moves
+from casino_core.provider._chain import provider_line
 from casino_core.provider._types import (
     AccountSnapshot,
     ProviderAnswer,
@@ -13,6 +17,8 @@ from casino_core.provider._types import (
     TxRecord,
 )
 from casino_core.wallet import MemoryWallet, WalletService
+from casino_core.wallet._chain import dump_line
+from casino_core.wallet._common import to_micros
 
 __all__ = ["MemoryProviderStore"]
 
@@ -31,6 +37,8 @@ class MemoryProviderStore:
         self._lock = self._wallet._lock
         self._records: dict[tuple[str, str, str], TxRecord] = {}
         self._rounds: dict[tuple[str, str, str], RoundRecord] = {}
+        self._heads: dict[tuple[str, str], ChainLink] = {}  # (operator, chain id) -> head
+        self._lines: dict[str, list[str]] = defaultdict(list)  # provider lines per operator
 
     def __repr__(self) -> str:
         return f"MemoryProviderStore(records={len(self._records)}, rounds={len(self._rounds)})"
@@ -60,11 +68,32 @@ class MemoryProviderStore:
             plan = make_moves(
                 provider, call, plan, state, lambda req: self._wallet._run(req).transaction_id
             )
+            micros = to_micros(self._wallet._clock())
+            for rec in plan.inserts:
+                line = provider_line(op, provider, rec, micros)
+                chain = (op, line["chain_id"])
+                link = self._heads[chain] = next_link(self._heads.get(chain), line)
+                self._lines[op].append(dump_line({**line, **link.as_dict()}))
             for rec in plan.inserts + plan.updates:
                 self._records[(op, provider, rec.tx_id)] = rec
             if plan.round is not None:
                 self._rounds[(op, provider, plan.round.round_id)] = plan.round
             return plan.answer
+
+    def transaction_lines(self, operator_id: str) -> list[str]:
+        """The operator's provider lines, oldest first (see :meth:`SqlProviderStore.
+        transaction_lines <casino_core.provider.sql.SqlProviderStore.transaction_lines>`)."""
+        with self._lock:
+            return list(self._lines.get(operator_id, ()))
+
+    def chain_heads(self, operator_id: str) -> list[ChainHead]:
+        """The head of every provider chain of ``operator_id``, by chain id."""
+        with self._lock:
+            return sorted(
+                (ChainHead(chain, link.seq, link.hash) for (op, chain), link in self._heads.items()
+                 if op == operator_id),
+                key=lambda h: h.player_id,
+            )  # fmt: skip
 
     def close(self) -> None:
         """Close the wallet."""

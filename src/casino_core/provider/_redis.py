@@ -17,8 +17,10 @@ from typing import Any
 
 from redis.exceptions import RedisError, WatchError
 
+from casino_core.chain._chain import GENESIS, ChainHead, link_after
 from casino_core.errors import ConfigurationError, StorageUnavailable
 from casino_core.provider._adapter import Decider, wallet_requests
+from casino_core.provider._chain import provider_chain_id, provider_line
 from casino_core.provider._decide import with_reference
 from casino_core.provider._types import (
     AccountSnapshot,
@@ -29,6 +31,8 @@ from casino_core.provider._types import (
     TxRecord,
 )
 from casino_core.wallet import WalletService
+from casino_core.wallet._chain import dump_line
+from casino_core.wallet._common import to_micros
 from casino_core.wallet._redis import RedisDemoWallet
 
 __all__ = ["RedisProviderStore"]
@@ -60,6 +64,41 @@ class RedisProviderStore:
     def _round_key(self, op: str, provider: str, round_id: str) -> str:
         return self._wallet._k(op, "pv", provider, "r", round_id)
 
+    def _head_key(self, op: str, chain: str) -> str:
+        """The hash (``seq``, ``hash``) of a provider chain's head."""
+        return self._wallet._k(op, "pv", "ch", chain)
+
+    def _lines_key(self, op: str) -> str:
+        """The list of the operator's provider lines, oldest first."""
+        return self._wallet._k(op, "pv", "lines")
+
+    def _chains_key(self, op: str) -> str:
+        """The set of the operator's provider chain ids."""
+        return self._wallet._k(op, "pv", "chains")
+
+    def transaction_lines(self, operator_id: str) -> list[str]:
+        """The operator's provider lines, oldest first (see :meth:`SqlProviderStore.
+        transaction_lines <casino_core.provider.sql.SqlProviderStore.transaction_lines>`)."""
+        raw = self._wallet._call(
+            lambda: self._wallet._r.lrange(self._lines_key(operator_id), 0, -1)
+        )
+        return [_text(item) for item in raw]
+
+    def chain_heads(self, operator_id: str) -> list[ChainHead]:
+        """The head of every provider chain of ``operator_id``, by chain id."""
+        r = self._wallet._r
+        chains = sorted(
+            _text(c) for c in self._wallet._call(lambda: r.smembers(self._chains_key(operator_id)))
+        )
+        pipe = r.pipeline(transaction=False)
+        for chain in chains:
+            pipe.hmget(self._head_key(operator_id, chain), ["seq", "hash"])
+        rows = self._wallet._call(pipe.execute)
+        return [
+            ChainHead(chain, int(seq), _text(digest))
+            for chain, (seq, digest) in zip(chains, rows, strict=True)
+        ]
+
     def execute(self, provider: str, call: ProviderCall, decider: Decider) -> ProviderAnswer:
         """Decide and apply ``call`` in one optimistic Redis transaction (retried on a race)."""
         self._wallet._demo(call.account)
@@ -80,7 +119,9 @@ class RedisProviderStore:
         ref_key = self._tx_key(op, provider, call.ref) if call.ref else None
         round_key = self._round_key(op, provider, call.round_id)
         acct_key = wallet._acct(call.account)
-        watched = [k for k in (tx_key, ref_key, round_key, acct_key) if k is not None]
+        chain = provider_chain_id(call.account.player_id)
+        head_key = self._head_key(op, chain)
+        watched = [k for k in (tx_key, ref_key, round_key, acct_key, head_key) if k is not None]
         with wallet._r.pipeline(transaction=True) as transaction:
             pipe: Any = transaction  # redis-py's sync/async union return types
             pipe.watch(*watched)
@@ -90,6 +131,7 @@ class RedisProviderStore:
             raw_tx = raw_tx if tx_key else None
             raw_ref = raw_ref if ref_key else None
             bal, floor = pipe.hmget(acct_key, ["bal", "floor"])
+            head_seq, head_hash = pipe.hmget(head_key, ["seq", "hash"])
             snap = None if bal is None else AccountSnapshot(int(bal), int(bal), int(floor))
             rnd = None
             if raw_round is not None:
@@ -113,6 +155,16 @@ class RedisProviderStore:
                 reference = str(args[3])  # the wallet transaction id the script will use
                 wallet._move(keys=keys, args=args, client=pipe)
             plan = with_reference(plan, reference)
+            seq, prev = (0, GENESIS) if head_seq is None else (int(head_seq), _text(head_hash))
+            micros = to_micros(wallet._clock())
+            for rec in plan.inserts:  # the call's player's records: links in its chain
+                line = provider_line(op, provider, rec, micros)
+                link = link_after(seq, prev, line)
+                seq, prev = link.seq, link.hash
+                pipe.rpush(self._lines_key(op), dump_line({**line, **link.as_dict()}))
+            if plan.inserts:
+                pipe.hset(head_key, mapping={"seq": seq, "hash": prev})
+                pipe.sadd(self._chains_key(op), chain)
             for rec in plan.inserts + plan.updates:
                 pipe.set(self._tx_key(op, provider, rec.tx_id), rec.encode(), ex=self._ttl)
             if plan.round is not None:
@@ -126,3 +178,8 @@ class RedisProviderStore:
     def close(self) -> None:
         """Close the wallet's client."""
         self._wallet.close()
+
+
+def _text(value: object) -> str:
+    """A Redis reply as text (whether or not the client decodes responses)."""
+    return value.decode() if isinstance(value, bytes) else str(value)

@@ -33,8 +33,11 @@ from sqlalchemy import (
     select,
 )
 
+from casino_core.casino._sql_chain import SqlChainHeads
+from casino_core.chain._chain import ChainHead, ChainLink
 from casino_core.errors import ConfigurationError, IdempotencyConflict
 from casino_core.provider._adapter import Decider, make_moves
+from casino_core.provider._chain import provider_line
 from casino_core.provider._types import (
     AccountSnapshot,
     ProviderAnswer,
@@ -45,6 +48,7 @@ from casino_core.provider._types import (
 )
 from casino_core.wallet import WalletService
 from casino_core.wallet._append_only import Guard, guard_ddl
+from casino_core.wallet._chain import dump_line
 from casino_core.wallet._common import Request, to_micros
 from casino_core.wallet._sql import SqlWallet, create_schema_with
 
@@ -52,6 +56,7 @@ __all__ = [
     "SqlProviderStore",
     "create_provider_schema",
     "provider_append_only_ddl",
+    "provider_chain_heads",
     "provider_metadata",
     "provider_rounds",
     "provider_transactions",
@@ -72,6 +77,9 @@ provider_transactions = Table(
     Column("doc", Text, nullable=False),  # the TxRecord as JSON (answer included)
     Column("created_us", BigInteger, nullable=False),
     Column("updated_us", BigInteger, nullable=False),
+    Column("chain_seq", BigInteger),  # the link in the player's provider chain
+    Column("chain_prev", String(64)),
+    Column("chain_hash", String(64)),
     PrimaryKeyConstraint("operator_id", "provider", "tx_id", name="pk_provider_transactions"),
 )
 """One row per provider transaction id (bets, wins, rollbacks, refusals, tombstones)."""
@@ -90,11 +98,21 @@ provider_rounds = Table(
 )
 """One row per provider round: its player and whether it still takes bets."""
 
+provider_chain_heads = Table(
+    "provider_chain_heads",
+    provider_metadata,
+    Column("operator_id", String(128), primary_key=True),
+    Column("player_id", String(160), primary_key=True),  # the chain id: provider:<player>
+    Column("seq", BigInteger, nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+"""One row per (operator, player) with provider transactions: its chain's last link."""
+
 
 PROVIDER_GUARDS = (
     Guard(
         "provider_transactions",
-        fixed="operator_id provider tx_id kind round_id created_us",
+        fixed="operator_id provider tx_id kind round_id created_us chain_seq chain_prev chain_hash",
         # A placed bet is settled once: won, or rolled back (its record says so).
         allowed="OLD.state = 'placed' AND NEW.state IN ('won', 'rolled_back')",
     ),
@@ -167,6 +185,12 @@ class SqlProviderStore:
             .values(state=bindparam("state"), doc=bindparam("doc"), updated_us=bindparam("at"))
         )
         self._q_insert_round = provider_rounds.insert()
+        self._chain = SqlChainHeads(wallet, provider_chain_heads)
+        self._q_lines = (
+            select(t.doc, t.provider, t.created_us, t.chain_seq, t.chain_prev, t.chain_hash)
+            .where(t.operator_id == bindparam("op"))
+            .order_by(t.created_us, t.provider, t.tx_id)
+        )
         self._q_update_round = (
             provider_rounds.update()
             .where(round_match)
@@ -238,9 +262,11 @@ class SqlProviderStore:
         op = call.account.operator_id
         common: dict[str, Any] = {"operator_id": op, "provider": provider}
         if plan.inserts:
-            conn.execute(
-                self._q_insert_tx,
-                [
+            rows = []
+            for rec in plan.inserts:
+                line = provider_line(op, provider, rec, at)
+                link = self._chain.link(conn, op, line["chain_id"], line)
+                rows.append(
                     {
                         **common,
                         "tx_id": rec.tx_id,
@@ -250,10 +276,10 @@ class SqlProviderStore:
                         "doc": rec.encode(),
                         "created_us": at,
                         "updated_us": at,
+                        **link.as_dict(),
                     }
-                    for rec in plan.inserts
-                ],
-            )
+                )
+            conn.execute(self._q_insert_tx, rows)
         for rec in plan.updates:
             conn.execute(
                 self._q_update_tx,
@@ -274,6 +300,29 @@ class SqlProviderStore:
                  "at": at},
             )  # fmt: skip
         return plan.answer
+
+    def transaction_lines(self, operator_id: str) -> list[str]:
+        """The operator's provider transactions as provider lines (JSON, chain fields
+        included; :mod:`casino_core.provider._chain`), oldest first, in one read."""
+
+        def work(conn: Connection) -> list[str]:
+            out = []
+            for row in conn.execute(self._q_lines, {"op": operator_id}):
+                line = provider_line(
+                    operator_id, row.provider, TxRecord.decode(row.doc), int(row.created_us)
+                )
+                if row.chain_seq is not None:
+                    line.update(
+                        ChainLink(int(row.chain_seq), row.chain_prev, row.chain_hash).as_dict()
+                    )
+                out.append(dump_line(line))
+            return out
+
+        return self._wallet._tx(work)
+
+    def chain_heads(self, operator_id: str) -> list[ChainHead]:
+        """The head of every provider chain of ``operator_id``, by chain id, to sign."""
+        return self._wallet._tx(lambda conn: self._chain.heads(conn, operator_id))
 
     def close(self) -> None:
         """Close the wallet (dispose of its engine)."""

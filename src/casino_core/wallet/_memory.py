@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from casino_core.chain._chain import ChainHead, ChainLink, next_link
 from casino_core.errors import (
     AccountNotFound,
     HoldNotActive,
@@ -19,6 +20,7 @@ from casino_core.errors import (
 )
 from casino_core.money import MAX_MINOR_UNITS, Currency
 from casino_core.wallet._base import MovingWallet
+from casino_core.wallet._chain import chain_id, dump_line, request_line
 from casino_core.wallet._common import (
     Clock,
     HistoryWindow,
@@ -70,6 +72,7 @@ class _Account:
     postings: list[_Posting] = field(default_factory=list)
     held: int = 0
     limits: dict[LimitKind, Limit] = field(default_factory=dict)
+    chain: ChainLink | None = None  # the head of the account's journal chain
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,7 +100,8 @@ class MemoryWallet(MovingWallet):
     ``clock`` supplies the ``created_at`` of transactions (UTC ``datetime.now`` by default).
     """
 
-    def __init__(self, *, clock: Clock = utc_now) -> None:
+    def __init__(self, *, clock: Clock = utc_now, chain: bool = True) -> None:
+        self._chain = chain  # False: no journal hash chain (benchmarks measure its cost)
         self._lock = threading.RLock()
         self._clock = clock
         self._accounts: dict[AccountKey, _Account] = {}
@@ -105,6 +109,7 @@ class MemoryWallet(MovingWallet):
         self._journal: list[_Posting] = []
         self._system: dict[tuple[str, str, str, str], list[_Posting]] = defaultdict(list)
         self._transactions: dict[str, int] = defaultdict(int)
+        self._lines: dict[str, list[str]] = defaultdict(list)  # journal lines per operator
         self._closed = False
         self._holds: dict[str, Hold] = {}
         self._hold_keys: dict[tuple[str, str], tuple[str, Hold | Receipt | tuple[str, str]]] = {}
@@ -206,6 +211,10 @@ class MemoryWallet(MovingWallet):
             )
         acct.posted += delta
         acct.version += 1
+        if self._chain:
+            line = request_line(req, tx, micros)
+            acct.chain = next_link(acct.chain, line)
+            self._lines[op].append(dump_line({**line, **acct.chain.as_dict()}))
 
         def posting(
             player: AccountKey | None, system: str | None, amount: int, after: int | None, cp: str
@@ -247,6 +256,22 @@ class MemoryWallet(MovingWallet):
         acct.postings.append(posting)
 
     # -- reading --------------------------------------------------------------------------
+
+    def journal_lines(self, operator_id: str) -> list[str]:
+        """The operator's journal lines, oldest first (see :meth:`SqlWallet.journal_lines
+        <casino_core.wallet.sql.SqlWallet.journal_lines>`)."""
+        with self._lock:
+            return list(self._lines.get(operator_id, ()))
+
+    def journal_heads(self, operator_id: str) -> list[ChainHead]:
+        """The head of every journal chain of ``operator_id``, by chain id."""
+        with self._lock:
+            heads = [
+                ChainHead(chain_id(key), acct.chain.seq, acct.chain.hash)
+                for key, acct in self._accounts.items()
+                if key.operator_id == operator_id and acct.chain is not None
+            ]
+        return sorted(heads, key=lambda h: h.player_id)
 
     def _history(self, account: AccountKey, window: HistoryWindow) -> HistoryPage:
         with self._lock:

@@ -61,6 +61,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from casino_core.chain._chain import ChainHead
 from casino_core.errors import (
     AccountNotFound,
     CasinoError,
@@ -75,6 +76,7 @@ from casino_core.errors import (
 from casino_core.money import MAX_MINOR_UNITS, Currency
 from casino_core.wallet._append_only import Guard, guard_ddl
 from casino_core.wallet._base import MovingWallet
+from casino_core.wallet._chain import chain_name, head_params, journal_export, journal_link
 from casino_core.wallet._common import (
     Clock,
     HistoryWindow,
@@ -195,6 +197,8 @@ accounts = Table(
     Column("created_us", BigInteger, nullable=False),
     Column("held", Amount, nullable=False, server_default="0"),
     Column("limited", SmallInteger, nullable=False, server_default="0"),
+    Column("chain_seq", BigInteger),  # the account's journal chain head (NULL: no link yet)
+    Column("chain_hash", String(64)),
     UniqueConstraint("operator_id", "player_id", "currency", "mode", name="uq_casino_wallet_acct"),
     CheckConstraint("mode IN ('real', 'demo')", name="ck_casino_wallet_acct_mode"),
 )
@@ -213,6 +217,9 @@ transactions = Table(
     Column("error_message", Text),
     Column("receipt", Text),
     Column("created_us", BigInteger, nullable=False),
+    Column("chain_seq", BigInteger),  # the link in its account's chain (NULL: refused)
+    Column("chain_prev", String(64)),
+    Column("chain_hash", String(64)),
     UniqueConstraint("operator_id", "idempotency_key", name="uq_casino_wallet_tx_key"),
     CheckConstraint("status IN ('accepted', 'refused')", name="ck_casino_wallet_tx_status"),
 )
@@ -422,10 +429,17 @@ class SqlWallet(MovingWallet):
     Build it from an engine made by :func:`make_engine` (or use
     :func:`~casino_core.wallet.open_wallet`). ``schema`` places the tables in a PostgreSQL
     schema. The tables must exist: :func:`create_schema` or the host's migrations.
+    ``chain=False`` keeps no journal hash chain (benchmarks measure its cost with it; an
+    export of its transactions has no chain fields).
     """
 
     def __init__(
-        self, engine: Engine, *, schema: str | None = None, clock: Clock = utc_now
+        self,
+        engine: Engine,
+        *,
+        schema: str | None = None,
+        clock: Clock = utc_now,
+        chain: bool = True,
     ) -> None:
         name = engine.dialect.name
         if name not in ("postgresql", "sqlite"):
@@ -454,7 +468,9 @@ class SqlWallet(MovingWallet):
             t.fingerprint, t.status, t.error_code, t.error_message, t.receipt
         ).where((t.operator_id == bindparam("op")) & (t.idempotency_key == bindparam("key")))
         self._q_lock = (
-            select(a.id, a.floor, a.balance, a.version, a.held, a.limited)
+            select(
+                a.id, a.floor, a.balance, a.version, a.held, a.limited, a.chain_seq, a.chain_hash
+            )
             .where(key_match)
             .with_for_update()
         )
@@ -462,7 +478,16 @@ class SqlWallet(MovingWallet):
         self._q_update = (
             accounts.update()
             .where(a.id == bindparam("aid"))
-            .values(balance=bindparam("bal"), version=bindparam("ver"))
+            .values(
+                balance=bindparam("bal"),
+                version=bindparam("ver"),
+                chain_seq=bindparam("cseq"),
+                chain_hash=bindparam("chash"),
+            )
+        )
+        # The PostgreSQL fast path's second statement: the new head once its hash is known.
+        self._q_set_head = (
+            accounts.update().where(a.id == bindparam("aid")).values(chain_hash=bindparam("chash"))
         )
         # PostgreSQL credit/debit fast path: check and move in one statement; the row lock is
         # taken by the UPDATE itself, so the hot row is held one round trip less.
@@ -472,9 +497,14 @@ class SqlWallet(MovingWallet):
             accounts.update()
             .where(key_match & (new_balance - a.held >= a.floor) & (a.limited == 0))
             .where(new_balance <= bindparam("max", MAX_MINOR_UNITS, type_=Amount))
-            .values(balance=new_balance, version=a.version + 1)
-            .returning(a.id, a.balance, a.version)
+            .values(
+                balance=new_balance,
+                version=a.version + 1,
+                chain_seq=func.coalesce(a.chain_seq, 0) + (1 if chain else 0),
+            )
+            .returning(a.id, a.balance, a.version, a.chain_seq, a.chain_hash)
         )
+        self._chain = chain
         self._q_insert_tx = transactions.insert()
         self._q_insert_postings = postings.insert()
         self._q_insert_account = accounts.insert()
@@ -488,6 +518,7 @@ class SqlWallet(MovingWallet):
                 self._q_insert_postings,
                 [c.name for c in transactions.c],
                 [c.name for c in postings.c if c.name != "id"],
+                chain=chain,
             )
             if self._sqlite
             else None
@@ -633,10 +664,17 @@ class SqlWallet(MovingWallet):
             conn.execute(
                 self._q_insert_tx,
                 transaction_row(
-                    op, tx_id, req.key, req.fingerprint, req.kind.value, micros,
-                    status="refused", error_code=exc.code, error_message=exc.message,
+                    op,
+                    tx_id,
+                    req.key,
+                    req.fingerprint,
+                    req.kind.value,
+                    micros,
+                    status="refused",
+                    error_code=exc.code,
+                    error_message=exc.message,
                 ),
-            )  # fmt: skip
+            )
             return exc  # the first refusal keeps its facts (LimitExceeded.limit ...)
         return receipt
 
@@ -660,12 +698,17 @@ class SqlWallet(MovingWallet):
             params = {**self._key_params(main_key), "delta": delta}
             moved = conn.execute(self._q_cond_update, params).first()
             if moved is not None:
+                link = None
+                if self._chain:
+                    link = journal_link(req, tx_id, micros, moved.chain_seq - 1, moved.chain_hash)
+                    conn.execute(self._q_set_head, {"aid": moved.id, "chash": link.hash})
                 return self._record(
                     conn,
                     accepted_rows(
-                        req, tx_id, micros, delta, moved.id, moved.balance, moved.version, None
+                        req, tx_id, micros, delta, moved.id, moved.balance, moved.version,
+                        None, link,
                     ),
-                )
+                )  # fmt: skip
             # Refused or missing: the locking path below decides which, under the row lock
             # (the state may have changed since; then the movement goes through after all).
         if counter_key is not None and counter_key.player_id < main_key.player_id:
@@ -692,15 +735,30 @@ class SqlWallet(MovingWallet):
                 raise LimitExceeded(f"account {counter_key} would exceed 10**36 - 1 minor units")
             counter_version = counter_row.version + 1
         version = main_row.version + 1
-        updates = [{"aid": main_row.id, "bal": new_balance, "ver": version}]
+        link = None
+        head = {"cseq": main_row.chain_seq, "chash": main_row.chain_hash}
+        if self._chain:
+            link = journal_link(req, tx_id, micros, main_row.chain_seq, main_row.chain_hash)
+            head = head_params(link)
+        updates = [{"aid": main_row.id, "bal": new_balance, "ver": version, **head}]
         counter: tuple[int, int, int] | None = None
         if counter_row is not None and counter_balance is not None and counter_version is not None:
-            updates.append({"aid": counter_row.id, "bal": counter_balance, "ver": counter_version})
+            updates.append(
+                {
+                    "aid": counter_row.id,
+                    "bal": counter_balance,
+                    "ver": counter_version,
+                    "cseq": counter_row.chain_seq,  # the other account's chain stays
+                    "chash": counter_row.chain_hash,
+                }
+            )
             counter = (counter_row.id, counter_balance, counter_version)
         conn.execute(self._q_update, updates)
         return self._record(
             conn,
-            accepted_rows(req, tx_id, micros, delta, main_row.id, new_balance, version, counter),
+            accepted_rows(
+                req, tx_id, micros, delta, main_row.id, new_balance, version, counter, link
+            ),
         )
 
     def _record(self, conn: Connection, rows: Accepted) -> Receipt:
@@ -836,6 +894,58 @@ class SqlWallet(MovingWallet):
 
         return self._tx(work)
 
+    def journal_lines(self, operator_id: str) -> list[str]:
+        """The operator's accepted journal transactions as journal lines (JSON, one per
+        transaction, chain fields included; :mod:`casino_core.wallet._chain`), oldest first.
+
+        One read transaction; what :func:`~casino_core.chain.verify_chain` checks.
+        """
+        t, p, a = transactions.c, postings.c, accounts.c
+        q = (
+            select(
+                t.id,
+                t.kind,
+                t.idempotency_key,
+                t.created_us,
+                t.chain_seq,
+                t.chain_prev,
+                t.chain_hash,
+                p.currency,
+                p.mode,
+                p.amount,
+                p.system_account,
+                a.player_id,
+            )
+            .join_from(transactions, postings, p.transaction_id == t.id)
+            .outerjoin(accounts, p.account_id == a.id)
+            .where((t.operator_id == operator_id) & (t.status == "accepted"))
+            .order_by(t.created_us, t.id, p.id)
+        )
+
+        def work(conn: Connection) -> list[str]:
+            return list(journal_export(operator_id, conn.execute(q)))
+
+        return self._tx(work)
+
+    def journal_heads(self, operator_id: str) -> list[ChainHead]:
+        """The head of every journal chain of ``operator_id`` (by chain id), to sign."""
+        a = accounts.c
+        q = (
+            select(a.player_id, a.currency, a.mode, a.chain_seq, a.chain_hash)
+            .where((a.operator_id == operator_id) & (a.chain_seq > 0))
+            .order_by(a.player_id, a.currency, a.mode)
+        )
+
+        def work(conn: Connection) -> list[ChainHead]:
+            return [
+                ChainHead(
+                    chain_name(r.player_id, r.currency, r.mode), int(r.chain_seq), r.chain_hash
+                )
+                for r in conn.execute(q)
+            ]
+
+        return self._tx(work)
+
     def movements(self, operator_id: str, key_prefixes: tuple[str, ...]) -> Iterator[Movement]:
         """Player postings under keys with one of ``key_prefixes``; see :class:`JournalReader`.
 
@@ -934,9 +1044,15 @@ class SqlWallet(MovingWallet):
                 )  # fmt: skip
                 return (error.code, error.message)
             made = Hold(
-                tx_id, key, account, amt, 0, HoldStatus.ACTIVE, from_micros(exp),
+                tx_id,
+                key,
+                account,
+                amt,
+                0,
+                HoldStatus.ACTIVE,
+                from_micros(exp),
                 from_micros(micros),
-            )  # fmt: skip
+            )
             self._set_held(conn, row.id, row.held + amt)
             conn.execute(
                 self._q_insert_tx,
@@ -1007,9 +1123,15 @@ class SqlWallet(MovingWallet):
             self._set_held(conn, acct.id, acct.held - row.amount)
             self._resolve(conn, row.id, HoldStatus.RELEASED, 0, micros)
             done = Hold(
-                row.id, row.idempotency_key, account, row.amount, 0, HoldStatus.RELEASED,
-                from_micros(row.expires_us), from_micros(row.created_us),
-            )  # fmt: skip
+                row.id,
+                row.idempotency_key,
+                account,
+                row.amount,
+                0,
+                HoldStatus.RELEASED,
+                from_micros(row.expires_us),
+                from_micros(row.created_us),
+            )
             conn.execute(
                 self._q_insert_tx,
                 transaction_row(
@@ -1049,9 +1171,15 @@ class SqlWallet(MovingWallet):
             if row is None:
                 raise HoldNotFound(f"no hold {hold_id!r} on account {account}")
             return Hold(
-                row.id, row.idempotency_key, account, row.amount, row.captured,
-                HoldStatus(row.status), from_micros(row.expires_us), from_micros(row.created_us),
-            )  # fmt: skip
+                row.id,
+                row.idempotency_key,
+                account,
+                row.amount,
+                row.captured,
+                HoldStatus(row.status),
+                from_micros(row.expires_us),
+                from_micros(row.created_us),
+            )
 
         return self._tx(work)
 

@@ -19,7 +19,9 @@ from sqlalchemy import Engine
 from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.compiler import SQLCompiler
 
+from casino_core.chain._chain import ChainLink
 from casino_core.money import MAX_MINOR_UNITS
+from casino_core.wallet._chain import head_params, journal_link
 from casino_core.wallet._common import Request, encode_receipt, from_micros
 from casino_core.wallet._types import Kind, Receipt
 
@@ -43,6 +45,7 @@ def transaction_row(
     error_code: str | None = None,
     error_message: str | None = None,
     receipt: str | None = None,
+    link: ChainLink | None = None,
 ) -> Row:
     """The row of one idempotency key in the transactions table (accepted or refused)."""
     return {
@@ -56,6 +59,9 @@ def transaction_row(
         "error_message": error_message,
         "receipt": receipt,
         "created_us": micros,
+        "chain_seq": None if link is None else link.seq,
+        "chain_prev": None if link is None else link.prev,
+        "chain_hash": None if link is None else link.hash,
     }
 
 
@@ -68,11 +74,13 @@ def accepted_rows(
     balance: int,
     version: int,
     counter: tuple[int, int, int] | None,
+    link: ChainLink | None = None,
 ) -> Accepted:
     """The receipt, the transaction row and the postings of an accepted movement.
 
     ``counter`` is (account id, balance after, version) of the other player in a transfer;
-    without it the other side is the request's system account.
+    without it the other side is the request's system account. ``link``: the transaction's
+    link in its account's journal chain (:mod:`casino_core.wallet._chain`).
     """
     main_key = req.account
     receipt = Receipt(
@@ -91,7 +99,7 @@ def accepted_rows(
     op = main_key.operator_id
     tx_row = transaction_row(
         op, tx_id, req.key, req.fingerprint, req.kind.value, micros,
-        receipt=encode_receipt(receipt),
+        receipt=encode_receipt(receipt), link=link,
     )  # fmt: skip
     common = {
         "transaction_id": tx_id,
@@ -165,8 +173,11 @@ class SqliteFastPath:
         q_insert_postings: ClauseElement,
         tx_keys: Sequence[str],
         posting_keys: Sequence[str],
+        *,
+        chain: bool = True,
     ) -> None:
         self._engine = engine
+        self._chain = chain
         self._key = _Compiled(q_key, engine)
         self._account = _Compiled(q_account, engine)
         self._update = _Compiled(q_update, engine)
@@ -210,18 +221,20 @@ class SqliteFastPath:
         row = cur.execute(self._account.sql, self._account.args(key_params)).fetchone()
         if row is None:
             return None
-        account_id, floor, balance, version, held, limited = row
+        account_id, floor, balance, version, held, limited, chain_seq, chain_hash = row
         delta = req.amount if req.kind is Kind.CREDIT else -req.amount
         new_balance = int(balance) + delta
         if limited or new_balance - int(held) < int(floor) or new_balance > MAX_MINOR_UNITS:
             return None
         version += 1
+        link = journal_link(req, tx_id, micros, chain_seq, chain_hash) if self._chain else None
+        head = {"cseq": chain_seq, "chash": chain_hash} if link is None else head_params(link)
         cur.execute(
             self._update.sql,
-            self._update.args({"aid": account_id, "bal": new_balance, "ver": version}),
+            self._update.args({"aid": account_id, "bal": new_balance, "ver": version, **head}),
         )
         receipt, tx_row, posting_rows = accepted_rows(
-            req, tx_id, micros, delta, account_id, new_balance, version, None
+            req, tx_id, micros, delta, account_id, new_balance, version, None, link
         )
         cur.execute(self._insert_tx.sql, self._insert_tx.args(tx_row))
         cur.executemany(
