@@ -20,6 +20,7 @@ from sqlalchemy import text
 
 import _service_data
 from _casino_backends import SEED_KEY, CasinoFactory, sql_casino
+from _tamper import tamper as raw_tamper
 from casino_core.casino import Casino, CasinoSettings, CrashWager, Round, RoundDifference
 from casino_core.casino.sql import create_casino_schema
 from casino_core.cli import main
@@ -136,25 +137,15 @@ def played(request: pytest.FixtureRequest, operator: str) -> Iterator[Played]:
 
 
 def tamper(casino: Casino, table: str, statement: str, **params: Any) -> None:
-    """Run one raw SQL statement on ``table`` of the casino's database, as an attacker with
-    DBA rights would: first switch off the table's append-only triggers (PostgreSQL: ``ALTER
-    TABLE ... DISABLE TRIGGER USER``, which ``ENABLE ALWAYS`` does not survive; SQLite: drop
-    them). The single place to adapt if the append-only storage changes how it is bypassed.
-    """
+    """Run one raw SQL statement on ``table`` of the casino's database as an attacker with
+    DBA rights would: the append-only triggers out of the way first (tests/_tamper.py, the
+    single place to adapt if the append-only storage changes how it is bypassed)."""
     wallet = casino.wallet
     assert isinstance(wallet, SqlWallet)
     with wallet.engine.begin() as conn:
         if wallet._schema is not None:
             conn.execute(text(f'SET LOCAL search_path TO "{wallet._schema}"'))
-            conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER USER"))
-        else:
-            names = conn.execute(
-                text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t"),
-                {"t": table},
-            ).scalars()
-            for name in list(names):
-                conn.execute(text(f'DROP TRIGGER "{name}"'))
-        assert conn.execute(text(statement), params).rowcount == 1
+        assert raw_tamper(conn, statement, params).rowcount == 1
 
 
 def diff(kind: str, key: str, round_id: str | None, expected: int, journal: int) -> RoundDifference:
