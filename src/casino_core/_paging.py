@@ -178,9 +178,7 @@ def window(
     return Window(op, player, lo, hi, after, lim, scope)
 
 
-def page_of(
-    win: Window, items: Sequence[T], key: Callable[[T], tuple[int, str]]
-) -> Page[T]:
+def page_of(win: Window, items: Sequence[T], key: Callable[[T], tuple[int, str]]) -> Page[T]:
     """The page of a store's answer: its first ``limit`` items and, when it returned more,
     the cursor after the last of them."""
     shown = tuple(items[: win.limit])

@@ -202,10 +202,10 @@ def emit(listener: Listener | None, event: Event) -> None:
         _log.exception("event listener %r failed on %s", listener, type(event).__name__)
 
 
-def check_listener(listener: object) -> Listener | None:
+def check_listener(listener: Listener | None) -> Listener | None:
     """``listener`` if it is None or callable, else ``ConfigurationError``."""
     if listener is not None and not callable(listener):
         from casino_core.errors import ConfigurationError
 
         raise ConfigurationError("listener must be a callable taking one event, or None")
-    return listener  # type: ignore[return-value]
+    return listener

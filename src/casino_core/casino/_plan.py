@@ -9,6 +9,7 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any, Literal, Protocol
 
+from casino_core._paging import Window
 from casino_core.casino._crash_types import CrashStore
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._types import MULTI_STEP_FIELD, Round, SeedInfo, SeedReveal, link_of
@@ -286,6 +287,15 @@ class CasinoStore(Protocol):
 
     def chain_heads(self, operator_id: str) -> list[ChainHead]:
         """The last link of each chain of the operator's players, by player id."""
+        ...
+
+    def round_by_id(self, operator_id: str, round_id: str) -> Round | None:
+        """The operator's round ``round_id`` as it stands (None: the operator has none)."""
+        ...
+
+    def player_rounds(self, win: Window) -> list[Round]:
+        """The player's first ``win.limit + 1`` rounds played in ``win``, in (created time,
+        round id) order (the back-office lookup)."""
         ...
 
     def stale_rounds(self, cutoff: datetime) -> list[tuple[str, str]]:

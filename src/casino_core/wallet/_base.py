@@ -48,7 +48,7 @@ class MovingWallet(ABC):
 
     _listener: Listener | None = None
 
-    def _listen(self, listener: object) -> None:
+    def _listen(self, listener: Listener | None) -> None:
         """Keep the constructor's ``listener`` (None or a callable taking one event)."""
         self._listener = check_listener(listener)
 
@@ -190,9 +190,7 @@ class MovingWallet(ABC):
         """One page of ``account``'s postings in ``window`` (see :func:`validate_history_args`)."""
 
 
-def reconcile_event(
-    scope: str, report: LedgerReport, round_differences: int = 0
-) -> ReconcileRun:
+def reconcile_event(scope: str, report: LedgerReport, round_differences: int = 0) -> ReconcileRun:
     """The :class:`ReconcileRun` of a wallet report (and, for the casino, its round
     differences): unbalanced counts the unbalanced transactions and the currencies whose
     journal total is not zero."""

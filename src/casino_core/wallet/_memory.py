@@ -226,9 +226,20 @@ class MemoryWallet(MovingWallet):
             player: AccountKey | None, system: str | None, amount: int, after: int | None, cp: str
         ) -> _Posting:
             return _Posting(
-                len(self._journal) + 1, tx, req.key, req.kind, op, cur, mode,
-                player, system, amount, after, cp, micros,
-            )  # fmt: skip
+                len(self._journal) + 1,
+                tx,
+                req.key,
+                req.kind,
+                op,
+                cur,
+                mode,
+                player,
+                system,
+                amount,
+                after,
+                cp,
+                micros,
+            )
 
         self._post(acct, posting(req.account, None, delta, acct.posted, req.counterparty))
         if counter is not None and req.counter is not None:
@@ -309,9 +320,16 @@ class MemoryWallet(MovingWallet):
             ]
         return [
             JournalEntry(
-                p.transaction_id, p.key, p.kind, p.currency, p.mode, p.amount,
-                p.balance_after or 0, p.counterparty, from_micros(p.micros),
-            )  # fmt: skip
+                p.transaction_id,
+                p.key,
+                p.kind,
+                p.currency,
+                p.mode,
+                p.amount,
+                p.balance_after or 0,
+                p.counterparty,
+                from_micros(p.micros),
+            )
             for p in win.pick(postings, lambda p: (p.micros, p.transaction_id))
         ]
 

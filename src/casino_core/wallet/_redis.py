@@ -295,9 +295,15 @@ class RedisDemoWallet(MovingWallet):
 
         def entry(d: dict[str, Any]) -> HistoryEntry:
             return HistoryEntry(
-                str(int(d["s"])), d["t"], d["k"], Kind(d["kind"]), int(d["amt"]), int(d["bal"]),
-                d["cp"], from_micros(int(d["at"])),
-            )  # fmt: skip
+                str(int(d["s"])),
+                d["t"],
+                d["k"],
+                Kind(d["kind"]),
+                int(d["amt"]),
+                int(d["bal"]),
+                d["cp"],
+                from_micros(int(d["at"])),
+            )
 
         return history_page(map(json.loads, raw), facts, entry, window)
 
@@ -315,9 +321,16 @@ class RedisDemoWallet(MovingWallet):
                 if win.admits(int(d["at"]), d["t"]):
                     entries.append(
                         JournalEntry(
-                            d["t"], d["k"], Kind(d["kind"]), code, Mode.DEMO.value,
-                            int(d["amt"]), int(d["bal"]), d["cp"], from_micros(int(d["at"])),
-                        )  # fmt: skip
+                            d["t"],
+                            d["k"],
+                            Kind(d["kind"]),
+                            code,
+                            Mode.DEMO.value,
+                            int(d["amt"]),
+                            int(d["bal"]),
+                            d["cp"],
+                            from_micros(int(d["at"])),
+                        )
                     )
         return win.pick(entries, journal_key)
 

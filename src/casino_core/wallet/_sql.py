@@ -292,6 +292,16 @@ limits = Table(
 """Responsible-gaming limits; an account with any has ``limited = 1`` (off the fast path)."""
 
 
+def in_window(query: Any, time: Any, ident: Any, win: Window) -> Any:
+    """``query`` narrowed to a lookup window's keyset page: ``since <= time < until``,
+    ``(time, ident)`` after the cursor, in (time, ident) order, ``limit + 1`` rows (never an
+    OFFSET; an index on (..., time, ident) serves it)."""
+    query = query.where((time >= win.since_us) & (time < win.until_us))
+    if win.after is not None:
+        query = query.where(tuple_(time, ident) > tuple_(*win.after))
+    return query.order_by(time, ident).limit(win.limit + 1)
+
+
 def append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
     """SQL that makes journal rows append-only (triggers), for Alembic ``op.execute``.
 
@@ -828,26 +838,30 @@ class SqlWallet(MovingWallet):
         q_accounts = select(a.id, a.currency, a.mode).where(
             (a.operator_id == win.operator_id) & (a.player_id == win.player_id)
         )
-        q = select(
-            p.transaction_id, p.idempotency_key, p.kind, p.amount, p.balance_after,
-            p.counterparty, p.created_us,
-        ).where(
-            (p.account_id == bindparam("aid"))
-            & (p.created_us >= win.since_us)
-            & (p.created_us < win.until_us)
+        q = in_window(
+            select(
+                p.transaction_id, p.idempotency_key, p.kind, p.amount, p.balance_after,
+                p.counterparty, p.created_us,
+            ).where(p.account_id == bindparam("aid")),
+            p.created_us,
+            p.transaction_id,
+            win,
         )  # fmt: skip
-        if win.after is not None:
-            q = q.where(tuple_(p.created_us, p.transaction_id) > tuple_(*win.after))
-        q = q.order_by(p.created_us, p.transaction_id).limit(win.limit + 1)
 
         def work(conn: Connection) -> list[list[JournalEntry]]:
             return [
                 [
                     JournalEntry(
-                        r.transaction_id, r.idempotency_key, Kind(r.kind), acct.currency,
-                        acct.mode, r.amount, r.balance_after, r.counterparty,
+                        r.transaction_id,
+                        r.idempotency_key,
+                        Kind(r.kind),
+                        acct.currency,
+                        acct.mode,
+                        r.amount,
+                        r.balance_after,
+                        r.counterparty,
                         from_micros(r.created_us),
-                    )  # fmt: skip
+                    )
                     for r in conn.execute(q, {"aid": acct.id})
                 ]
                 for acct in conn.execute(q_accounts).all()
