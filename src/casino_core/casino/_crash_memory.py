@@ -8,7 +8,6 @@ from dataclasses import replace
 from decimal import Decimal
 from threading import RLock
 
-from casino_core._paging import Window
 from casino_core.casino._crash_types import (
     BetPlan,
     CashOutRule,
@@ -38,6 +37,7 @@ from casino_core.games import payout_minor
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import MemoryWallet
 from casino_core.wallet._common import Clock
+from casino_core.wallet._paging import Window
 
 __all__ = ["MemoryCrashStore"]
 

@@ -26,7 +26,6 @@ from decimal import Decimal
 from functools import partial
 from typing import Any, Final, Literal
 
-from casino_core._paging import Window
 from casino_core.casino._crash_types import (
     BetPlan,
     CashOutRule,
@@ -60,6 +59,7 @@ from casino_core.games import format_multiplier, payout_minor
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import AccountKey
 from casino_core.wallet._common import from_micros, to_micros
+from casino_core.wallet._paging import Window
 from casino_core.wallet._redis import RedisDemoWallet
 from casino_core.wallet._redis_lua import (
     CRASH_BET,

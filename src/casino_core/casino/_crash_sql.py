@@ -23,7 +23,6 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, tuple_
 
-from casino_core._paging import Window
 from casino_core.casino._crash_tables import crash_bets, crash_chains, crash_rounds
 from casino_core.casino._crash_types import (
     BetPlan,
@@ -52,6 +51,7 @@ from casino_core.errors import (
 )
 from casino_core.games import format_multiplier, payout_minor
 from casino_core.wallet._common import from_micros, to_micros
+from casino_core.wallet._paging import Window
 from casino_core.wallet._sql import Amount, SqlWallet, in_window
 
 __all__ = ["SqlCrashStore"]

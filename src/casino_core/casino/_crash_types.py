@@ -9,7 +9,6 @@ from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Protocol
 
-from casino_core._paging import Window
 from casino_core.casino._types import Round, _timestamp, link_of, money_fields
 from casino_core.chain._chain import ChainLink
 from casino_core.errors import InvalidInput
@@ -18,6 +17,7 @@ from casino_core.games import format_multiplier, make_crash_record
 from casino_core.money import get_currency
 from casino_core.wallet import AccountKey, Kind, Mode
 from casino_core.wallet._common import Request, from_micros, single_request, to_micros
+from casino_core.wallet._paging import Window
 from casino_core.wallet._types import derived_key
 
 __all__ = [

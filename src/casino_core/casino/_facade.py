@@ -10,7 +10,6 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
-from casino_core._paging import DEFAULT_PAGE, Page, PageCursor, merge_sorted, page_of, window
 from casino_core.casino._crash_types import CrashWager, lookup_key
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import (
@@ -65,6 +64,7 @@ from casino_core.wallet import (
     WalletService,
 )
 from casino_core.wallet._base import reconcile_event
+from casino_core.wallet._paging import DEFAULT_PAGE, Page, PageCursor, merge_sorted, page_of, window
 from casino_core.wallet._types import _check_id, check_amount, check_idempotency_key
 
 if TYPE_CHECKING:

@@ -8,7 +8,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from casino_core._paging import Window
 from casino_core.casino._crash_memory import MemoryCrashStore
 from casino_core.casino._crash_types import account_of, lookup_key
 from casino_core.casino._crypto import SeedCipher
@@ -42,6 +41,7 @@ from casino_core.games import format_multiplier, payout_minor
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import MemoryWallet, WalletService
 from casino_core.wallet._common import Clock, utc_now
+from casino_core.wallet._paging import Window
 
 __all__ = ["MemoryCasinoStore"]
 

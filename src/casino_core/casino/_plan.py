@@ -9,7 +9,6 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any, Literal, Protocol
 
-from casino_core._paging import Window
 from casino_core.casino._crash_types import CrashStore
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._types import MULTI_STEP_FIELD, Round, SeedInfo, SeedReveal, link_of
@@ -20,6 +19,7 @@ from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_clie
 from casino_core.games import format_multiplier, get_game
 from casino_core.wallet import AccountKey, Kind, WalletService
 from casino_core.wallet._common import Request, from_micros, single_request, wallet_key_used
+from casino_core.wallet._paging import Window
 from casino_core.wallet._types import derived_key
 
 __all__ = [

@@ -20,7 +20,6 @@ from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
 
-from casino_core._paging import Window
 from casino_core.casino._crash_redis import (
     RedisCrashStore,
     field_dict,
@@ -74,6 +73,7 @@ from casino_core.games import format_multiplier, payout_minor
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import AccountKey, WalletService
 from casino_core.wallet._common import from_micros, to_micros
+from casino_core.wallet._paging import Window
 from casino_core.wallet._redis import RedisDemoWallet
 from casino_core.wallet._redis_lua import CASINO_ACT, CASINO_PAIR, CASINO_PLAY, CASINO_ROTATE
 

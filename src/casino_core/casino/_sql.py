@@ -44,7 +44,6 @@ from sqlalchemy import (
     tuple_,
 )
 
-from casino_core._paging import Window
 from casino_core.casino._crash_types import account_of
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
@@ -83,6 +82,7 @@ from casino_core.games import format_multiplier, payout_minor
 from casino_core.wallet import Mode, WalletService
 from casino_core.wallet._append_only import Guard, guard_ddl
 from casino_core.wallet._common import from_micros, to_micros
+from casino_core.wallet._paging import Window
 from casino_core.wallet._sql import (
     Amount,
     SqlWallet,

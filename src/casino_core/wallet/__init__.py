@@ -6,11 +6,11 @@ demo wallet in :mod:`casino_core.wallet.redis`, which import their optional depe
 (SQLAlchemy, redis-py) only when imported themselves.
 """
 
-from casino_core._paging import Page, PageCursor
 from casino_core.wallet._factory import ENV_MODE, ENV_URL, is_production, open_wallet
 from casino_core.wallet._holds import NO_EXPIRY, Hold, HoldingWallet, HoldStatus
 from casino_core.wallet._limits import Limit, LimitingWallet, LimitKind, LimitWindow
 from casino_core.wallet._memory import MemoryWallet
+from casino_core.wallet._paging import Page, PageCursor
 from casino_core.wallet._protocol import JournalReader, TransactionLookup, WalletService
 from casino_core.wallet._types import (
     RESERVED_KEY_PREFIXES,

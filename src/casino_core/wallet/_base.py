@@ -5,7 +5,6 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from datetime import datetime
 
-from casino_core._paging import DEFAULT_PAGE, Page, PageCursor, Window, page_of, window
 from casino_core.errors import CasinoError, InvalidAmount, InvalidInput
 from casino_core.events import (
     Listener,
@@ -24,6 +23,7 @@ from casino_core.wallet._common import (
     transfer_request,
     validate_history_args,
 )
+from casino_core.wallet._paging import DEFAULT_PAGE, Page, PageCursor, Window, page_of, window
 from casino_core.wallet._types import (
     AccountKey,
     HistoryPage,
@@ -179,7 +179,7 @@ class MovingWallet(ABC):
     @abstractmethod
     def _journal_between(self, win: Window) -> list[JournalEntry]:
         """The first ``win.limit + 1`` postings of the player in ``win`` in (time,
-        transaction id) order (see :class:`casino_core._paging.Window`)."""
+        transaction id) order (see :class:`casino_core.wallet._paging.Window`)."""
 
     @abstractmethod
     def _reconcile(self, operator_id: str) -> LedgerReport:

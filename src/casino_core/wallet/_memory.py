@@ -9,7 +9,6 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from casino_core._paging import Window
 from casino_core.chain._chain import ChainHead, ChainLink, next_link
 from casino_core.errors import (
     AccountNotFound,
@@ -48,6 +47,7 @@ from casino_core.wallet._holds import (
     release_request,
 )
 from casino_core.wallet._limits import Limit, LimitKind, check_limits, limit_request
+from casino_core.wallet._paging import Window
 from casino_core.wallet._reconcile import differences
 from casino_core.wallet._types import (
     AccountKey,

@@ -6,8 +6,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
-from casino_core._paging import Page, PageCursor
 from casino_core.money import Currency
+from casino_core.wallet._paging import Page, PageCursor
 from casino_core.wallet._types import (
     AccountKey,
     Balance,

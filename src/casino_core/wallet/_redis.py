@@ -15,7 +15,6 @@ from typing import Any
 import redis
 from redis.exceptions import RedisError
 
-from casino_core._paging import Window
 from casino_core.errors import (
     AccountNotFound,
     ConfigurationError,
@@ -40,6 +39,7 @@ from casino_core.wallet._common import (
     to_micros,
     utc_now,
 )
+from casino_core.wallet._paging import Window
 from casino_core.wallet._redis_lua import MOVE, OPEN
 from casino_core.wallet._types import (
     AccountKey,

@@ -62,7 +62,6 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
-from casino_core._paging import Window, merge_sorted
 from casino_core.chain._chain import ChainHead
 from casino_core.errors import (
     AccountNotFound,
@@ -115,6 +114,7 @@ from casino_core.wallet._limits import (
     earliest_start,
     limit_request,
 )
+from casino_core.wallet._paging import Window, merge_sorted
 from casino_core.wallet._reconcile import differences
 from casino_core.wallet._sqlite_fast import (
     Accepted,
