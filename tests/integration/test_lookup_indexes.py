@@ -70,7 +70,8 @@ class TestLookupPlans:
         for statement, params in statements:
             assert "LIMIT" in statement
             if "OFFSET" in statement:  # SQLAlchemy's SQLite LIMIT always renders OFFSET ?
-                assert statement.endswith("LIMIT ? OFFSET ?") and params[-1] == 0
+                assert statement.endswith("LIMIT ? OFFSET ?")
+                assert params[-1] == 0
             with engine.connect() as conn:
                 plan = " ".join(
                     str(row[-1])
@@ -90,7 +91,8 @@ class TestLookupPlans:
             statements = _statements(engine, casino)
             assert len(statements) == 5
             for statement, params in statements:
-                assert "OFFSET" not in statement and "LIMIT" in statement
+                assert "OFFSET" not in statement
+                assert "LIMIT" in statement
                 with engine.connect() as conn:
                     conn.exec_driver_sql("SET enable_seqscan = off")
                     conn.exec_driver_sql("SET enable_bitmapscan = off")

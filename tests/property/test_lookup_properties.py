@@ -78,7 +78,9 @@ class TestPagingProperties:
         _play(casino, len(offsets) // 2 + 1)
         since, until = BASE + timedelta(seconds=lo), BASE + timedelta(seconds=lo + span)
         got = _all_pages(casino.rounds, size, since, until)
-        everything = _all_pages(casino.rounds, 1000, BASE - timedelta(days=1), BASE + timedelta(days=1))
+        everything = _all_pages(
+            casino.rounds, 1000, BASE - timedelta(days=1), BASE + timedelta(days=1)
+        )
         expected = sorted(
             (r for r in everything if since <= r.created_at < until),  # type: ignore[attr-defined]
             key=lookup_key,  # type: ignore[arg-type]
@@ -147,7 +149,7 @@ class TestLookupRefusals:
         [
             (BASE, BASE, 10),  # empty range
             (BASE + timedelta(1), BASE, 10),  # reversed
-            (datetime(2030, 1, 1), BASE, 10),  # naive  # noqa: DTZ001
+            (datetime(2030, 1, 1), BASE, 10),  # naive
             ("2030-01-01", BASE, 10),
             (BASE, BASE + timedelta(1), 0),
             (BASE, BASE + timedelta(1), 1001),
