@@ -12,6 +12,7 @@ Messages never contain secrets: no server seed before its reveal, no key, no pas
     ├── InvalidInput (ValueError)            INVALID_INPUT
     │   ├── InvalidBet                       INVALID_BET
     │   │   └── RoundNotFound                ROUND_NOT_FOUND
+    │   ├── InvalidCursor                    INVALID_CURSOR
     │   ├── InvalidSeed                      INVALID_SEED
     │   ├── InvalidAmount                    INVALID_AMOUNT
     │   ├── UnknownCurrency                  UNKNOWN_CURRENCY
@@ -50,6 +51,7 @@ __all__ = [
     "InsufficientFunds",
     "InvalidAmount",
     "InvalidBet",
+    "InvalidCursor",
     "InvalidInput",
     "InvalidSeed",
     "LimitExceeded",
@@ -88,6 +90,13 @@ class InvalidBet(InvalidInput):
     """A bet or game rule is outside its allowed range; the message names the field."""
 
     code = "INVALID_BET"
+
+
+class InvalidCursor(InvalidInput):
+    """A page cursor that is malformed, or that belongs to another lookup (another operator,
+    player, time range or kind of page)."""
+
+    code = "INVALID_CURSOR"
 
 
 class InvalidSeed(InvalidInput):

@@ -18,6 +18,7 @@ from casino_core.casino._crash_types import (
     account_of,
     crash_payout_request,
     crash_stake_request,
+    lookup_key,
     settle_values,
 )
 from casino_core.casino._crypto import SeedCipher
@@ -36,6 +37,7 @@ from casino_core.games import payout_minor
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import MemoryWallet
 from casino_core.wallet._common import Clock
+from casino_core.wallet._paging import Window
 
 __all__ = ["MemoryCrashStore"]
 
@@ -301,6 +303,20 @@ class MemoryCrashStore:
         with self._lock:
             known = self._keys.get((operator_id, key))
             return None if known is None else (known[0], self._bets[known[1]])
+
+    def bet(self, operator_id: str, bet_id: str) -> CrashWager | None:
+        with self._lock:
+            found = self._bets.get(bet_id)
+        return found if found is not None and found.operator_id == operator_id else None
+
+    def player_bets(self, win: Window) -> list[CrashWager]:
+        with self._lock:
+            bets = [
+                b
+                for b in self._bets.values()
+                if b.operator_id == win.operator_id and b.player_id == win.player_id
+            ]
+        return win.pick(bets, lookup_key)
 
     def unsettled_bets(self, operator_id: str) -> list[CrashWager]:
         with self._lock:

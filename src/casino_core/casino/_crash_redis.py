@@ -20,7 +20,7 @@ the wallet's ``key_ttl``, like every Redis idempotency record; chains, rounds an
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from functools import partial
@@ -59,6 +59,7 @@ from casino_core.games import format_multiplier, payout_minor
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import AccountKey
 from casino_core.wallet._common import from_micros, to_micros
+from casino_core.wallet._paging import Window
 from casino_core.wallet._redis import RedisDemoWallet
 from casino_core.wallet._redis_lua import (
     CRASH_BET,
@@ -74,6 +75,22 @@ __all__ = ["RedisCrashStore", "field_dict", "flat_fields", "script_refusal"]
 
 _MAX: Final = str(MAX_MINOR_UNITS)
 _ATTEMPTS: Final = 1_000  # optimistic commits lost in a row before giving up
+
+
+def _lex_us(micros: int) -> str:
+    return f"{micros:020d}"
+
+
+def timeline_ids(client: Any, call: Callable[[Any], Any], key: str, win: Window) -> list[str]:
+    """The ids of a player's time index (members ``<micros, 20 digits>|<id>``, see the
+    scripts' ``timeline_member``) in ``win``, first ``limit + 1``, in (time, id) order."""
+    if win.after is None:
+        low = f"[{_lex_us(win.since_us)}|"
+    else:
+        low = f"({_lex_us(win.after[0])}|{win.after[1]}"
+    high = f"({_lex_us(win.until_us)}|"
+    members = call(lambda: client.zrangebylex(key, low, high, start=0, num=win.limit + 1))
+    return [member.partition("|")[2] for member in members]
 
 
 def flat_fields(fields: Mapping[str, object]) -> list[str]:
@@ -169,7 +186,7 @@ class RedisCrashStore:
             return docs
 
         docs: list[dict[str, str]] = self._call(read)
-        return [wager_from_doc(d) for d in docs]
+        return [wager_from_doc(d) for d in docs if d]  # (a lookup's unknown id: none)
 
     def _round_and_bets(self, op: str, round_id: str) -> tuple[dict[str, str], list[str]]:
         """The round's hash and its bet ids, read in one MULTI."""
@@ -297,6 +314,7 @@ class RedisCrashStore:
             w._sys(op, "house", code),
             w._k(op, "c", "hsum", code),  # the house-sum cache the instant rounds keep too
             *move_keys,
+            self._k(op, "bt", acct.player_id),  # the player's bets by time (lookups)
         ]
         args: list[Any] = [
             plan.fingerprint,
@@ -440,6 +458,16 @@ class RedisCrashStore:
         if fp is None:
             return None
         return fp, self._bets(operator_id, [bet_id])[0]
+
+    def bet(self, operator_id: str, bet_id: str) -> CrashWager | None:
+        found = self._bets(operator_id, [bet_id])
+        return found[0] if found else None
+
+    def player_bets(self, win: Window) -> list[CrashWager]:
+        """One ``ZRANGEBYLEX`` of the player's time index, the bets in one pipeline."""
+        op = win.operator_id
+        key = self._k(op, "bt", win.player_id)
+        return self._bets(op, timeline_ids(self._r, self._call, key, win))
 
     def unsettled_bets(self, operator_id: str) -> list[CrashWager]:
         """Scans the operator's table keys (like the wallet's reconcile scans its system

@@ -51,7 +51,8 @@ from casino_core.errors import (
 )
 from casino_core.games import format_multiplier, payout_minor
 from casino_core.wallet._common import from_micros, to_micros
-from casino_core.wallet._sql import Amount, SqlWallet
+from casino_core.wallet._paging import Window
+from casino_core.wallet._sql import Amount, SqlWallet, in_window
 
 __all__ = ["SqlCrashStore"]
 
@@ -448,6 +449,20 @@ class SqlCrashStore:
             return None if row is None else (row.fingerprint, self._bet_of(row))
 
         return self._wallet._tx(work)
+
+    def bet(self, operator_id: str, bet_id: str) -> CrashWager | None:
+        def work(conn: Connection) -> CrashWager | None:
+            row = conn.execute(self._q_bet, {"bid": bet_id, "op": operator_id}).first()
+            return None if row is None else self._bet_of(row)
+
+        return self._wallet._tx(work)
+
+    def player_bets(self, win: Window) -> list[CrashWager]:
+        """One keyset read on ``ix_casino_crash_bets_player_time``."""
+        b = crash_bets.c
+        who = (b.operator_id == win.operator_id) & (b.player_id == win.player_id)
+        q = in_window(select(crash_bets).where(who), b.created_us, b.id, win)
+        return self._wallet._tx(lambda conn: [self._bet_of(x) for x in conn.execute(q)])
 
     def unsettled_bets(self, operator_id: str) -> list[CrashWager]:
         r, b = crash_rounds.c, crash_bets.c

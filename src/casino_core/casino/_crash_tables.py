@@ -97,6 +97,8 @@ crash_bets = Table(
     UniqueConstraint("operator_id", "idempotency_key", name="uq_casino_crash_bet_key"),
     Index("ix_casino_crash_bets_round", "round_id"),
     Index("ix_casino_crash_bets_player", "operator_id", "player_id"),
+    # a player's bets by time: the back-office lookup's keyset pages (Casino.rounds)
+    Index("ix_casino_crash_bets_player_time", "operator_id", "player_id", "created_us", "id"),
 )
 """One row per crash bet; ``status`` goes from ``placed`` to ``settled`` exactly once."""
 

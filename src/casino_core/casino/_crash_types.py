@@ -16,7 +16,8 @@ from casino_core.fairness import CrashScheme
 from casino_core.games import format_multiplier, make_crash_record
 from casino_core.money import get_currency
 from casino_core.wallet import AccountKey, Kind, Mode
-from casino_core.wallet._common import Request, from_micros, single_request
+from casino_core.wallet._common import Request, from_micros, single_request, to_micros
+from casino_core.wallet._paging import Window
 from casino_core.wallet._types import derived_key
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "crash_round_from_doc",
     "crash_stake_request",
     "effective_target",
+    "lookup_key",
     "wager_from_doc",
 ]
 
@@ -341,6 +343,15 @@ class CrashStore(Protocol):
         """(request fingerprint, bet) stored under an idempotency key, if any."""
         ...
 
+    def bet(self, operator_id: str, bet_id: str) -> CrashWager | None:
+        """The operator's bet ``bet_id`` as it stands (None: the operator has none)."""
+        ...
+
+    def player_bets(self, win: Window) -> list[CrashWager]:
+        """The player's first ``win.limit + 1`` bets placed in ``win``, in (placed time,
+        bet id) order (the back-office lookup)."""
+        ...
+
     def unsettled_bets(self, operator_id: str) -> list[CrashWager]:
         """The bets of the operator's rounds not settled yet (at most one round a table),
         for the reconciliation: their stakes are in the journal already."""
@@ -359,3 +370,11 @@ def settle_values(round_: CrashRound, bet: CrashWager) -> tuple[Fraction, str]:
     assert round_.crash_point is not None
     m = bet_multiplier(round_.crash_point, bet.cashed_out_at, bet.auto_cash_out, round_.max_target)
     return m, format_multiplier(m)
+
+
+def lookup_key(item: Round | CrashWager) -> tuple[int, str]:
+    """What the back-office lookup orders rounds and crash bets by: (microseconds of the
+    round's ``created_at`` or the bet's ``placed_at``, round or bet id)."""
+    if isinstance(item, CrashWager):
+        return to_micros(item.placed_at), item.bet_id
+    return to_micros(item.created_at), item.round_id

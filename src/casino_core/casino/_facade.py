@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
+from casino_core.casino._crash_types import CrashWager, lookup_key
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import (
     MULTI_STEP_GAMES,
@@ -49,11 +50,21 @@ from casino_core.errors import (
     LimitExceeded,
     RoundNotFound,
 )
+from casino_core.events import Listener, check_listener, emit
 from casino_core.fairness import Scheme, make_rng, validate_client_seed
 from casino_core.games import get_game, payout_minor
 from casino_core.games._core import check_params
 from casino_core.money import Currency
-from casino_core.wallet import AccountKey, MemoryWallet, Mode, WalletService
+from casino_core.wallet import (
+    AccountKey,
+    JournalEntry,
+    MemoryWallet,
+    Mode,
+    TransactionLookup,
+    WalletService,
+)
+from casino_core.wallet._base import reconcile_event
+from casino_core.wallet._paging import DEFAULT_PAGE, Page, PageCursor, merge_sorted, page_of, window
 from casino_core.wallet._types import _check_id, check_amount, check_idempotency_key
 
 if TYPE_CHECKING:
@@ -105,7 +116,8 @@ class Casino:
 
     Build it from a store (:class:`MemoryCasinoStore`, :class:`SqlCasinoStore`, or
     :class:`RedisCasinoStore` for play money) and :class:`CasinoSettings`; ``observers``
-    hear about settled rounds, rotations and refused bets after the fact.
+    hear about settled rounds, rotations and refused bets after the fact; ``listener``
+    (:mod:`casino_core.events`) hears each :meth:`reconcile` run.
     """
 
     def __init__(
@@ -115,7 +127,9 @@ class Casino:
         *,
         catalog: Catalog | None = None,
         observers: Iterable[CasinoObserver] = (),
+        listener: Listener | None = None,
     ) -> None:
+        self._listener = check_listener(listener)
         if catalog is not None and not isinstance(catalog, Catalog):
             raise ConfigurationError("catalog must be a casino_core.catalog.Catalog")
         self._catalog = catalog if catalog is not None else default_catalog()
@@ -472,6 +486,76 @@ class Casino:
             self._emit("round_settled", round_)
         return round_
 
+    # -- back-office lookups --------------------------------------------------------------
+
+    def round(
+        self, operator_id: str, round_id: str, *, player_id: str | None = None
+    ) -> Round | CrashWager:
+        """The operator's round (instant or mines / hilo, in play or ended) or crash bet
+        ``round_id`` as it stands now; ``RoundNotFound`` if the operator has none.
+
+        Another operator's round is unknown here. With ``player_id``, another player's
+        round is refused as unknown too (for ids that come from a client).
+        """
+        _check_id(operator_id, "operator_id")
+        if player_id is not None:
+            _check_id(player_id, "player_id")
+        if not isinstance(round_id, str) or not 0 < len(round_id) <= MAX_ROUND_KEY:
+            raise InvalidInput(f"round_id: a string of 1..{MAX_ROUND_KEY} characters")
+        found: Round | CrashWager | None = self._store.round_by_id(operator_id, round_id)
+        if found is None:
+            found = self._store.crash.bet(operator_id, round_id)
+        if found is None or (player_id is not None and found.player_id != player_id):
+            raise RoundNotFound(f"round: no round {round_id!r} for operator {operator_id}")
+        return found
+
+    def rounds(
+        self,
+        operator_id: str,
+        player_id: str,
+        *,
+        since: datetime,
+        until: datetime,
+        cursor: PageCursor | None = None,
+        limit: int = DEFAULT_PAGE,
+    ) -> Page[Round | CrashWager]:
+        """The player's rounds and crash bets placed in ``[since, until)``, oldest first in
+        (time, id) order, ``limit`` (1..1000) a page: rounds as :class:`Round` (instant,
+        and mines / hilo in play or ended), crash bets as :class:`CrashWager`.
+
+        Pass ``page.next_cursor`` as ``cursor`` for the next page (a keyset: never an
+        offset; a round played meanwhile inside the range shows up if it sorts after the
+        cursor). Only ``operator_id``'s rounds are read. Bad arguments raise
+        ``InvalidInput``; a cursor from another lookup ``InvalidCursor``. See
+        docs/operations.md.
+        """
+        win = window("rounds", operator_id, player_id, since, until, cursor, limit)
+        runs: tuple[list[Round], list[CrashWager]] = (
+            self._store.player_rounds(win),
+            self._store.crash.player_bets(win),
+        )
+        return page_of(win, merge_sorted(runs, lookup_key, win.limit + 1), lookup_key)
+
+    def transactions(
+        self,
+        operator_id: str,
+        player_id: str,
+        *,
+        since: datetime,
+        until: datetime,
+        cursor: PageCursor | None = None,
+        limit: int = DEFAULT_PAGE,
+    ) -> Page[JournalEntry]:
+        """The player's wallet journal (every currency and mode) in ``[since, until)``, in
+        (time, transaction id) pages: the wallet's ``transactions`` (see
+        :class:`~casino_core.wallet.TransactionLookup`)."""
+        wallet = self._store.wallet
+        if not isinstance(wallet, TransactionLookup):
+            raise ConfigurationError("this casino's wallet cannot page a player's journal")
+        return wallet.transactions(
+            operator_id, player_id, since=since, until=until, cursor=cursor, limit=limit
+        )
+
     # -- bankroll -------------------------------------------------------------------------
 
     def refresh_bankroll(
@@ -502,7 +586,13 @@ class Casino:
         namespaces has a round (see :class:`CasinoReconciliation`). Reports, fixes nothing.
         """
         _check_id(operator_id, "operator_id")
-        return reconcile_casino(self._store, operator_id)
+        report = reconcile_casino(self._store, operator_id)
+        if self._listener is not None:
+            emit(
+                self._listener,
+                reconcile_event("casino", report.ledger, len(report.differences)),
+            )
+        return report
 
     # -- crash ----------------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from casino_core.casino._crash_memory import MemoryCrashStore
-from casino_core.casino._crash_types import account_of
+from casino_core.casino._crash_types import account_of, lookup_key
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
 from casino_core.casino._plan import (
@@ -41,6 +41,7 @@ from casino_core.games import format_multiplier, payout_minor
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import MemoryWallet, WalletService
 from casino_core.wallet._common import Clock, utc_now
+from casino_core.wallet._paging import Window
 
 __all__ = ["MemoryCasinoStore"]
 
@@ -304,6 +305,21 @@ class MemoryCasinoStore:
     def find_round(self, operator_id: str, key: str) -> tuple[str, Round] | None:
         with self._lock:
             return self._keys.get((operator_id, key))
+
+    def round_by_id(self, operator_id: str, round_id: str) -> Round | None:
+        with self._lock:
+            index = self._by_id.get(round_id)
+            found = None if index is None else self._rounds[index][0]
+        return found if found is not None and found.operator_id == operator_id else None
+
+    def player_rounds(self, win: Window) -> list[Round]:
+        with self._lock:
+            rounds = [
+                r
+                for r, _ in self._rounds
+                if r.operator_id == win.operator_id and r.player_id == win.player_id
+            ]
+        return win.pick(rounds, lookup_key)
 
     def stale_rounds(self, cutoff: datetime) -> list[tuple[str, str]]:
         with self._lock:

@@ -19,6 +19,7 @@ from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_clie
 from casino_core.games import format_multiplier, get_game
 from casino_core.wallet import AccountKey, Kind, WalletService
 from casino_core.wallet._common import Request, from_micros, single_request, wallet_key_used
+from casino_core.wallet._paging import Window
 from casino_core.wallet._types import derived_key
 
 __all__ = [
@@ -286,6 +287,15 @@ class CasinoStore(Protocol):
 
     def chain_heads(self, operator_id: str) -> list[ChainHead]:
         """The last link of each chain of the operator's players, by player id."""
+        ...
+
+    def round_by_id(self, operator_id: str, round_id: str) -> Round | None:
+        """The operator's round ``round_id`` as it stands (None: the operator has none)."""
+        ...
+
+    def player_rounds(self, win: Window) -> list[Round]:
+        """The player's first ``win.limit + 1`` rounds played in ``win``, in (created time,
+        round id) order (the back-office lookup)."""
         ...
 
     def stale_rounds(self, cutoff: datetime) -> list[tuple[str, str]]:

@@ -25,6 +25,7 @@ from casino_core.casino._crash_redis import (
     field_dict,
     flat_fields,
     script_refusal,
+    timeline_ids,
 )
 from casino_core.casino._crash_types import account_of
 from casino_core.casino._crypto import SeedCipher
@@ -72,6 +73,7 @@ from casino_core.games import format_multiplier, payout_minor
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import AccountKey, WalletService
 from casino_core.wallet._common import from_micros, to_micros
+from casino_core.wallet._paging import Window
 from casino_core.wallet._redis import RedisDemoWallet
 from casino_core.wallet._redis_lua import CASINO_ACT, CASINO_PAIR, CASINO_PLAY, CASINO_ROTATE
 
@@ -286,6 +288,7 @@ class RedisCasinoStore:
             self._k(op, "open"),
             self._w._sys(op, "house", code),
             self._k(op, "hsum", code),
+            self._k(op, "rt", player),  # the player's rounds by time (lookups)
         ]
         opened: tuple[str, str] = ("", "")  # (stored seed, its text) of the last attempt
         known_pair = self._pairs.get((op, player))  # None: read it (and check the account)
@@ -553,6 +556,23 @@ class RedisCasinoStore:
                     Scheme(rev[f"{no}:scheme"]), int(rev[f"{no}:nonce"]),
                     from_micros(int(rev[f"{no}:at"])),
                 )  # fmt: skip
+
+    def round_by_id(self, operator_id: str, round_id: str) -> Round | None:
+        doc = self._call(lambda: self._r.hgetall(self._k(operator_id, "r", round_id)))
+        return round_from_doc(doc) if doc else None
+
+    def player_rounds(self, win: Window) -> list[Round]:
+        """One ``ZRANGEBYLEX`` of the player's time index, the rounds in one pipeline."""
+        op = win.operator_id
+        ids = timeline_ids(self._r, self._call, self._k(op, "rt", win.player_id), win)
+
+        def read() -> list[dict[str, Any]]:
+            pipe = self._r.pipeline(transaction=False)
+            for round_id in ids:
+                pipe.hgetall(self._k(op, "r", round_id))
+            return pipe.execute()
+
+        return [round_from_doc(doc) for doc in self._call(read) if doc]
 
     def close(self) -> None:
         self._w.close()

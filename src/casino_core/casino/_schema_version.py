@@ -29,7 +29,7 @@ __all__ = [
     "stamp_casino_schema",
 ]
 
-CASINO_SCHEMA_VERSION: Final = 4
+CASINO_SCHEMA_VERSION: Final = 5
 """The version of the casino SQL schema (wallet and casino tables) this release needs.
 Bumped by every release that changes a table; production refuses any other version.
 2: ``casino_rounds.offering`` (the round's offering id, version and rules fingerprint).
@@ -40,7 +40,9 @@ the journal's ``ENABLE ALWAYS``; the hash chain: ``chain_seq``, ``chain_prev``,
 4: the journal's hash chain: ``chain_seq`` and ``chain_hash`` (the head) on
 ``casino_wallet_accounts``, ``chain_seq``, ``chain_prev``, ``chain_hash`` on
 ``casino_wallet_transactions`` (all nullable; rows from before have none); on the provider
-tables, the same three on ``provider_transactions`` and the ``provider_chain_heads`` table."""
+tables, the same three on ``provider_transactions`` and the ``provider_chain_heads`` table.
+5: the back-office lookups' indexes: ``ix_casino_rounds_player_time``,
+``ix_casino_crash_bets_player_time`` and ``ix_casino_wallet_postings_account_time``."""
 
 _COMPONENT: Final = "casino"
 

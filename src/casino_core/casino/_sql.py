@@ -82,11 +82,13 @@ from casino_core.games import format_multiplier, payout_minor
 from casino_core.wallet import Mode, WalletService
 from casino_core.wallet._append_only import Guard, guard_ddl
 from casino_core.wallet._common import from_micros, to_micros
+from casino_core.wallet._paging import Window
 from casino_core.wallet._sql import (
     Amount,
     SqlWallet,
     _Id,
     create_schema_with,
+    in_window,
     postings,
 )
 
@@ -175,6 +177,8 @@ rounds_table = Table(
     # (operator, player) lookups and the export's keyset pages, in export order
     Index("ix_casino_rounds_player", "operator_id", "player_id", "seed_pair_id", "nonce"),
     Index("ix_casino_rounds_open", "status", "updated_us"),
+    # a player's rounds by time: the back-office lookup's keyset pages (Casino.rounds)
+    Index("ix_casino_rounds_player_time", "operator_id", "player_id", "created_us", "id"),
 )
 """One row per settled instant round (the audit trail)."""
 
@@ -457,6 +461,11 @@ class SqlCasinoStore:
             .where(by_id)
         )
         self._q_round_lock = q_round if wallet._sqlite else q_round.with_for_update(of=rounds_table)
+        self._q_round_by_id = (
+            select(rounds_table, s.server_seed_hash, s.client_seed)
+            .join(seed_pairs, s.id == r.seed_pair_id)
+            .where(by_id)
+        )
         self._q_settle = (
             rounds_table.update()
             .where(by_id)
@@ -789,6 +798,26 @@ class SqlCasinoStore:
             return None if row is None else (row.fingerprint, self._round(row))
 
         return self._wallet._tx(work)
+
+    def round_by_id(self, operator_id: str, round_id: str) -> Round | None:
+        def work(conn: Connection) -> Round | None:
+            row = conn.execute(self._q_round_by_id, {"rid": round_id, "op": operator_id}).first()
+            return None if row is None else self._round(row)
+
+        return self._wallet._tx(work)
+
+    def player_rounds(self, win: Window) -> list[Round]:
+        """One keyset read on ``ix_casino_rounds_player_time``."""
+        s, r = seed_pairs.c, rounds_table.c
+        q = in_window(
+            select(rounds_table, s.server_seed_hash, s.client_seed)
+            .join(seed_pairs, s.id == r.seed_pair_id)
+            .where((r.operator_id == win.operator_id) & (r.player_id == win.player_id)),
+            r.created_us,
+            r.id,
+            win,
+        )
+        return self._wallet._tx(lambda conn: [self._round(row) for row in conn.execute(q)])
 
     def stale_rounds(self, cutoff: datetime) -> list[tuple[str, str]]:
         q = self._q_stale

@@ -44,6 +44,7 @@ from casino_core.errors import (
     LimitExceeded,
     StepFailed,
 )
+from casino_core.events import Listener, SagaFinished, SagaStepCompensated, SagaStepDone, emit
 from casino_core.wallet._types import _check_id, derived_key
 
 __all__ = [
@@ -297,6 +298,22 @@ class SagaCoordinator:
     store: SagaStore
     flows: Mapping[str, SagaDefinition]
     on_boundary: Boundary = field(default=_noop)
+    listener: Listener | None = None  # hears steps, compensations, final states (events)
+
+    def _tell(
+        self, moved: SagaRecord | None, steps: list[Step], done: int | None, undone: int | None
+    ) -> None:
+        """Tell the listener what the write of ``moved`` did (nothing when it was beaten):
+        step ``done`` completed, step ``undone`` was compensated, the saga finished."""
+        if moved is None or self.listener is None:
+            return
+        who = (moved.operator_id, moved.saga_id, moved.flow)
+        if done is not None:
+            emit(self.listener, SagaStepDone(*who, steps[done].name, done))
+        if undone is not None:
+            emit(self.listener, SagaStepCompensated(*who, steps[undone].name, undone))
+        if moved.finished:
+            emit(self.listener, SagaFinished(*who, moved.status.value))
 
     def start(
         self, flow: str, operator_id: str, saga_id: str, params: Mapping[str, str]
@@ -363,7 +380,10 @@ class SagaCoordinator:
             definition = self.flows.get(record.flow)
             if definition is None:
                 raise InvalidInput(f"saga {saga_id!r} has an unknown flow {record.flow!r}")
-            moved, go_on = self._advance(record, _steps(definition, record))
+            steps = _steps(definition, record)
+            moved, go_on = self._advance(record, steps)
+            if self.listener is not None:
+                self._tell(moved, steps, *_what_moved(record, moved))
             if moved is None:
                 continue  # lost a compare-and-set: reload
             if moved.finished or not go_on:
@@ -468,6 +488,19 @@ class SagaCoordinator:
             return self._fail(record, steps, f"{step.name}: the port reports it not paid")
         reason = f"{step.name}: in doubt, the port does not know the outcome yet"
         return self._write(record, phase="started", error=reason), False
+
+
+def _what_moved(before: SagaRecord, after: SagaRecord | None) -> tuple[int | None, int | None]:
+    """(the step completed, the step compensated) by the write from ``before`` to ``after``."""
+    if after is None:
+        return None, None
+    forward = after.status is SagaStatus.RUNNING and after.step == before.step + 1
+    back = (
+        before.status is SagaStatus.COMPENSATING
+        and before.step >= 0
+        and after.step == before.step - 1
+    )
+    return (before.step if forward else None), (before.step if back else None)
 
 
 def encode(mapping: Mapping[str, str]) -> str:

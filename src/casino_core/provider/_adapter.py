@@ -7,6 +7,14 @@ from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
 from casino_core.errors import AccountNotFound, InsufficientFunds, InvalidInput, LimitExceeded
+from casino_core.events import (
+    Listener,
+    ProviderCallApplied,
+    ProviderCallRefused,
+    ProviderCallReplayed,
+    check_listener,
+    emit,
+)
 from casino_core.provider._decide import decide, refuse, with_reference
 from casino_core.provider._format import GENERIC_FORMAT, ResponseFormat
 from casino_core.provider._types import (
@@ -58,6 +66,19 @@ class ProviderStore(Protocol):
     def close(self) -> None:
         """Release what the store holds (the wallet too)."""
         ...
+
+
+def call_event(
+    provider: str, call: ProviderCall, answer: ProviderAnswer
+) -> ProviderCallApplied | ProviderCallReplayed | ProviderCallRefused:
+    """The event of a money call's answer."""
+    a = call.account
+    who = (provider, a.operator_id, a.player_id, call.op.value, a.currency.code)
+    if answer.replayed:
+        return ProviderCallReplayed(*who, answer.outcome.value)
+    if answer.ok:
+        return ProviderCallApplied(*who, call.amount, call.win)
+    return ProviderCallRefused(*who, answer.outcome.value)
 
 
 def wallet_requests(provider: str, call: ProviderCall, plan: Plan) -> list[Request]:
@@ -121,17 +142,24 @@ class ProviderWallet:
     Every money call is keyed by the provider's transaction id (scoped by operator and
     provider) and answers a :class:`ProviderAnswer` rather than raising for business
     outcomes; invalid input raises :class:`~casino_core.errors.InvalidInput` before anything
-    is recorded. :meth:`respond` renders an answer in the provider's format.
+    is recorded. :meth:`respond` renders an answer in the provider's format. ``listener``
+    (:mod:`casino_core.events`) hears each money call's outcome: applied, replayed, refused.
     """
 
     def __init__(
-        self, store: ProviderStore, config: ProviderConfig, *, status: StatusCheck | None = None
+        self,
+        store: ProviderStore,
+        config: ProviderConfig,
+        *,
+        status: StatusCheck | None = None,
+        listener: Listener | None = None,
     ) -> None:
         if not isinstance(config, ProviderConfig):
             raise InvalidInput("config must be a ProviderConfig")
         self._store = store
         self._config = config
         self._status = status
+        self._listener = check_listener(listener)
 
     def __repr__(self) -> str:
         return f"ProviderWallet(provider={self._config.name!r}, store={self._store!r})"
@@ -152,7 +180,10 @@ class ProviderWallet:
         def decider(state: State) -> Plan | ProviderAnswer:
             return decide(call, state, multiple_wins=multiple, status=status)
 
-        return self._store.execute(self._config.name, call, decider)
+        answer = self._store.execute(self._config.name, call, decider)
+        if self._listener is not None:
+            emit(self._listener, call_event(self._config.name, call, answer))
+        return answer
 
     def _status_of(
         self, account: AccountKey, session_id: str | None, status: PlayerStatus | None

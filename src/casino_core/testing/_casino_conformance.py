@@ -8,7 +8,9 @@ after is the model's, a replay returns the first round, a key reused for another
 refused, a wallet key the casino did not write is never played on, a rotation reveals the
 committed seed, and at the end every round is exported once and verifies, against the
 catalog, with a journal that reconciles (balances, and every round's money under its wallet
-keys).
+keys). The back-office lookups page a player's rounds, crash bets and journal in strictly
+increasing (time, id) order whatever the page size, equal to one big page, hold exactly the
+exported rounds, sum to the balance, and never show a round to another operator or player.
 
 Crash tables follow the same model: a table's chains are numbered and used game by game; a
 bet is taken only while its round is open, within ``max_stake`` and the balance; a bet key
@@ -39,7 +41,13 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from casino_core.casino._crash_types import CrashRound, CrashWager, bet_multiplier, effective_target
+from casino_core.casino._crash_types import (
+    CrashRound,
+    CrashWager,
+    bet_multiplier,
+    effective_target,
+    lookup_key,
+)
 from casino_core.casino._facade import Casino
 from casino_core.casino._plan import CasinoStore
 from casino_core.casino._types import CasinoSettings, Round
@@ -53,10 +61,12 @@ from casino_core.errors import (
     LimitExceeded,
     RoundClosed,
     RoundInProgress,
+    RoundNotFound,
 )
 from casino_core.fairness import crash_point, verify_chain_link
 from casino_core.games import CrashRules, format_multiplier, get_game, payout_minor, verify_lines
-from casino_core.wallet._types import AccountKey, Mode
+from casino_core.wallet._common import journal_key
+from casino_core.wallet._types import AccountKey, JournalEntry, Mode
 
 __all__ = ["casino_state_machine", "run_casino_conformance"]
 
@@ -114,6 +124,20 @@ class _CrashTable:
 
 def _multiplier(text: str) -> Fraction:
     return Fraction(text)
+
+
+_SINCE = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def _until() -> datetime:
+    return datetime.now(UTC) + timedelta(days=1)
+
+
+def _item_key(item: Any) -> tuple[int, str]:
+    """(microseconds, id) of a looked-up round, crash bet or journal entry."""
+    if isinstance(item, JournalEntry):
+        return journal_key(item)
+    return lookup_key(item)
 
 
 def casino_state_machine(
@@ -598,6 +622,52 @@ def casino_state_machine(
 
         # -- seeds ------------------------------------------------------------------------
 
+        # -- back-office lookups ----------------------------------------------------------
+
+        def page_all(self, name: str, size: int, what: str) -> list[Any]:
+            """Every item of the player's rounds (or journal) lookup, ``size`` a page,
+            checked: strictly increasing (time, id), so no duplicates."""
+            lookup = self.casino.rounds if what == "rounds" else self.casino.transactions
+            items: list[Any] = []
+            cursor = None
+            until = _until()  # a lookup's range stays as it was: its cursors belong to it
+            for _ in range(10_000):
+                page = lookup(self.op, name, since=_SINCE, until=until, cursor=cursor,
+                              limit=size)  # fmt: skip
+                assert len(page.items) <= size
+                assert page.items or page.next_cursor is None
+                items += page.items
+                cursor = page.next_cursor
+                if cursor is None:
+                    break
+            keys = [_item_key(item) for item in items]
+            assert keys == sorted(keys), "a lookup must page in (time, id) order"
+            assert len(set(keys)) == len(keys), "a lookup must not repeat an item"
+            return items
+
+        @rule(name=st.sampled_from(_PLAYERS), size=st.integers(1, 7))
+        def look_up_rounds(self, name: str, size: int) -> None:
+            rounds = self.page_all(name, size, "rounds")
+            assert rounds == self.page_all(name, 1000, "rounds")
+            assert {r.player_id for r in rounds} <= {name}
+            for r in rounds[:3]:
+                rid = r.bet_id if isinstance(r, CrashWager) else r.round_id
+                assert _item_key(self.casino.round(self.op, rid, player_id=name)) == _item_key(r)
+                for other_op, other_player in (("cc-other", None), (self.op, "p-none")):
+                    try:
+                        self.casino.round(other_op, rid, player_id=other_player)
+                    except RoundNotFound:
+                        pass
+                    else:
+                        raise AssertionError("a round must be unknown to others")
+
+        @rule(name=st.sampled_from(_PLAYERS), size=st.integers(1, 7))
+        def look_up_journal(self, name: str, size: int) -> None:
+            entries = self.page_all(name, size, "journal")
+            posted = self.casino.wallet.balance(self.account(name)).posted
+            assert sum(e.amount for e in entries) == posted, "the journal sums to the balance"
+            assert {e.currency for e in entries} <= {"USD"}
+
         @rule(name=st.sampled_from(_PLAYERS), client=st.sampled_from(["", "chosen-1", "x"]))
         def rotate(self, name: str, client: str) -> None:
             player = self.players[name]
@@ -666,6 +736,12 @@ def casino_state_machine(
             for reveal in export.reveals:
                 assert reveal["nonces_used"] == used.pop(str(reveal["server_seed_hash"]), 0)
             assert not used, used
+            # the lookups hold every exported round, void round and crash bet, once
+            looked_up = [
+                _item_key(r)[1] for name in self.players for r in self.page_all(name, 5, "rounds")
+            ]
+            exported = [*export.round_ids, *(str(v["round_id"]) for v in export.void)]
+            assert sorted(looked_up) == sorted(exported)
             report = self.casino.reconcile(self.op)
             assert report.ok, (report.ledger, report.differences)
             assert (report.rounds_checked, report.bets_checked) == (self.settled, crash_bets)

@@ -10,7 +10,8 @@ from casino_core.wallet._factory import ENV_MODE, ENV_URL, is_production, open_w
 from casino_core.wallet._holds import NO_EXPIRY, Hold, HoldingWallet, HoldStatus
 from casino_core.wallet._limits import Limit, LimitingWallet, LimitKind, LimitWindow
 from casino_core.wallet._memory import MemoryWallet
-from casino_core.wallet._protocol import JournalReader, WalletService
+from casino_core.wallet._paging import Page, PageCursor
+from casino_core.wallet._protocol import JournalReader, TransactionLookup, WalletService
 from casino_core.wallet._types import (
     RESERVED_KEY_PREFIXES,
     SYSTEM_ACCOUNTS,
@@ -19,6 +20,7 @@ from casino_core.wallet._types import (
     Discrepancy,
     HistoryEntry,
     HistoryPage,
+    JournalEntry,
     Kind,
     LedgerReport,
     Mode,
@@ -41,6 +43,7 @@ __all__ = [
     "Hold",
     "HoldStatus",
     "HoldingWallet",
+    "JournalEntry",
     "JournalReader",
     "Kind",
     "LedgerReport",
@@ -51,7 +54,10 @@ __all__ = [
     "MemoryWallet",
     "Mode",
     "Movement",
+    "Page",
+    "PageCursor",
     "Receipt",
+    "TransactionLookup",
     "WalletService",
     "fingerprint",
     "is_production",

@@ -5,26 +5,71 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from datetime import datetime
 
-from casino_core.errors import InvalidAmount
+from casino_core.errors import CasinoError, InvalidAmount, InvalidInput
+from casino_core.events import (
+    Listener,
+    MovementApplied,
+    MovementRefused,
+    ReconcileRun,
+    check_listener,
+    emit,
+)
 from casino_core.wallet._common import (
     HistoryWindow,
     Request,
     check_account,
+    journal_key,
     single_request,
     transfer_request,
     validate_history_args,
 )
-from casino_core.wallet._types import AccountKey, HistoryPage, Kind, Receipt
+from casino_core.wallet._paging import DEFAULT_PAGE, Page, PageCursor, Window, page_of, window
+from casino_core.wallet._types import (
+    AccountKey,
+    HistoryPage,
+    JournalEntry,
+    Kind,
+    LedgerReport,
+    Receipt,
+)
 
-__all__ = ["MovingWallet"]
+__all__ = ["MovingWallet", "reconcile_event"]
 
 
 class MovingWallet(ABC):
     """Validates credit, debit, transfer and history requests and hands them to the backend.
 
-    A backend implements ``_run`` (apply a validated request atomically, idempotently) and
-    ``_history`` (one page of a checked account's postings).
+    A backend implements ``_run`` (apply a validated request atomically, idempotently),
+    ``_history`` (one page of a checked account's postings), ``_journal_between`` (a
+    player's postings in a lookup window) and ``_reconcile``. The optional ``listener``
+    (set by the backend's constructor through :meth:`_listen`) hears every movement answered
+    and every reconciliation (:mod:`casino_core.events`).
     """
+
+    _listener: Listener | None = None
+
+    def _listen(self, listener: Listener | None) -> None:
+        """Keep the constructor's ``listener`` (None or a callable taking one event)."""
+        self._listener = check_listener(listener)
+
+    def _moved(self, req: Request) -> Receipt:
+        """Run ``req`` and tell the listener how it was answered."""
+        if self._listener is None:
+            return self._run(req)
+        a = req.account
+        facts = (a.operator_id, a.player_id, req.kind.value, a.currency.code, a.mode.value)
+        try:
+            receipt = self._run(req)
+        except InvalidInput:
+            raise
+        except CasinoError as exc:
+            emit(self._listener, MovementRefused(*facts, req.amount, req.counterparty, exc.code))
+            raise
+        emit(
+            self._listener,
+            MovementApplied(*facts, req.amount, req.counterparty, receipt.transaction_id),
+        )
+        return receipt
 
     def credit(
         self,
@@ -35,7 +80,7 @@ class MovingWallet(ABC):
         system_account: str = "house",
     ) -> Receipt:
         """Move ``amount`` from ``system_account`` into the player account."""
-        return self._run(
+        return self._moved(
             single_request(Kind.CREDIT, account, amount, idempotency_key, system_account)
         )
 
@@ -48,7 +93,7 @@ class MovingWallet(ABC):
         system_account: str = "house",
     ) -> Receipt:
         """Move ``amount`` from the player account to ``system_account`` (never below floor)."""
-        return self._run(
+        return self._moved(
             single_request(Kind.DEBIT, account, amount, idempotency_key, system_account)
         )
 
@@ -61,7 +106,7 @@ class MovingWallet(ABC):
         idempotency_key: str,
     ) -> Receipt:
         """Move ``amount`` between two accounts of one operator, currency and mode."""
-        return self._run(transfer_request(source, destination, amount, idempotency_key))
+        return self._moved(transfer_request(source, destination, amount, idempotency_key))
 
     def post_correction(self, account: AccountKey, amount: int, *, idempotency_key: str) -> Receipt:
         """Correct a player balance with an explicit, balanced journal transaction.
@@ -95,6 +140,34 @@ class MovingWallet(ABC):
         checked = self._checked(account)
         return self._history(checked, validate_history_args(limit, before, kinds, since, until))
 
+    def transactions(
+        self,
+        operator_id: str,
+        player_id: str,
+        *,
+        since: datetime,
+        until: datetime,
+        cursor: PageCursor | None = None,
+        limit: int = DEFAULT_PAGE,
+    ) -> Page[JournalEntry]:
+        """The player's journal postings (every currency and mode) made in ``[since,
+        until)``, oldest first in (time, transaction id) order, ``limit`` (1..1000) a page.
+
+        Pass ``page.next_cursor`` as ``cursor`` for the next page (a keyset: never an
+        offset). Only ``operator_id``'s accounts are read. Bad arguments raise
+        ``InvalidInput``; a cursor from another lookup ``InvalidCursor``.
+        """
+        win = window("journal", operator_id, player_id, since, until, cursor, limit)
+        return page_of(win, self._journal_between(win), journal_key)
+
+    def reconcile(self, operator_id: str) -> LedgerReport:
+        """Recompute every balance of ``operator_id`` from the journal and compare; see
+        :meth:`WalletService.reconcile`. The listener hears a ``ReconcileRun``."""
+        report = self._reconcile(operator_id)
+        if self._listener is not None:
+            emit(self._listener, reconcile_event("wallet", report))
+        return report
+
     def _checked(self, account: object) -> AccountKey:
         """``account`` if this wallet takes it, else ``InvalidInput`` (a backend may narrow it)."""
         return check_account(account)
@@ -104,5 +177,30 @@ class MovingWallet(ABC):
         """Apply ``req`` atomically and idempotently; return its receipt or raise."""
 
     @abstractmethod
+    def _journal_between(self, win: Window) -> list[JournalEntry]:
+        """The first ``win.limit + 1`` postings of the player in ``win`` in (time,
+        transaction id) order (see :class:`casino_core.wallet._paging.Window`)."""
+
+    @abstractmethod
+    def _reconcile(self, operator_id: str) -> LedgerReport:
+        """What :meth:`reconcile` reports."""
+
+    @abstractmethod
     def _history(self, account: AccountKey, window: HistoryWindow) -> HistoryPage:
         """One page of ``account``'s postings in ``window`` (see :func:`validate_history_args`)."""
+
+
+def reconcile_event(scope: str, report: LedgerReport, round_differences: int = 0) -> ReconcileRun:
+    """The :class:`ReconcileRun` of a wallet report (and, for the casino, its round
+    differences): unbalanced counts the unbalanced transactions and the currencies whose
+    journal total is not zero."""
+    nonzero = sum(1 for total in report.journal_totals.values() if total != 0)
+    return ReconcileRun(
+        scope,
+        report.operator_id,
+        report.accounts_checked,
+        report.transactions,
+        len(report.mismatches),
+        len(report.unbalanced) + nonzero,
+        round_differences,
+    )

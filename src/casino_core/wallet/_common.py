@@ -22,6 +22,7 @@ from casino_core.wallet._types import (
     AccountKey,
     HistoryEntry,
     HistoryPage,
+    JournalEntry,
     Kind,
     Receipt,
     account_doc,
@@ -44,6 +45,7 @@ __all__ = [
     "encode_receipt",
     "from_micros",
     "history_page",
+    "journal_key",
     "key_conflict",
     "recorded_error",
     "redact_url",
@@ -90,6 +92,11 @@ def from_micros(micros: int) -> datetime:
     """The UTC datetime of microseconds since the Unix epoch."""
     seconds, rest = divmod(micros, 1_000_000)
     return datetime.fromtimestamp(seconds, UTC).replace(microsecond=rest)
+
+
+def journal_key(entry: JournalEntry) -> tuple[int, str]:
+    """The (microseconds, transaction id) a lookup orders journal entries by."""
+    return to_micros(entry.created_at), entry.transaction_id
 
 
 def check_account(account: object) -> AccountKey:

@@ -18,6 +18,7 @@ from casino_core.errors import (
     InvalidInput,
     LimitExceeded,
 )
+from casino_core.events import Listener
 from casino_core.money import MAX_MINOR_UNITS, Currency
 from casino_core.wallet._base import MovingWallet
 from casino_core.wallet._chain import chain_id, dump_line, request_line
@@ -46,6 +47,7 @@ from casino_core.wallet._holds import (
     release_request,
 )
 from casino_core.wallet._limits import Limit, LimitKind, check_limits, limit_request
+from casino_core.wallet._paging import Window
 from casino_core.wallet._reconcile import differences
 from casino_core.wallet._types import (
     AccountKey,
@@ -53,6 +55,7 @@ from casino_core.wallet._types import (
     Discrepancy,
     HistoryEntry,
     HistoryPage,
+    JournalEntry,
     Kind,
     LedgerReport,
     Mode,
@@ -100,7 +103,10 @@ class MemoryWallet(MovingWallet):
     ``clock`` supplies the ``created_at`` of transactions (UTC ``datetime.now`` by default).
     """
 
-    def __init__(self, *, clock: Clock = utc_now, chain: bool = True) -> None:
+    def __init__(
+        self, *, clock: Clock = utc_now, chain: bool = True, listener: Listener | None = None
+    ) -> None:
+        self._listen(listener)
         self._chain = chain  # False: no journal hash chain (benchmarks measure its cost)
         self._lock = threading.RLock()
         self._clock = clock
@@ -220,9 +226,20 @@ class MemoryWallet(MovingWallet):
             player: AccountKey | None, system: str | None, amount: int, after: int | None, cp: str
         ) -> _Posting:
             return _Posting(
-                len(self._journal) + 1, tx, req.key, req.kind, op, cur, mode,
-                player, system, amount, after, cp, micros,
-            )  # fmt: skip
+                len(self._journal) + 1,
+                tx,
+                req.key,
+                req.kind,
+                op,
+                cur,
+                mode,
+                player,
+                system,
+                amount,
+                after,
+                cp,
+                micros,
+            )
 
         self._post(acct, posting(req.account, None, delta, acct.posted, req.counterparty))
         if counter is not None and req.counter is not None:
@@ -292,6 +309,30 @@ class MemoryWallet(MovingWallet):
 
         return history_page(reversed(postings), lambda p: (p.seq, p.kind, p.micros), entry, window)
 
+    def _journal_between(self, win: Window) -> list[JournalEntry]:
+        with self._lock:
+            postings = [
+                p
+                for key, acct in self._accounts.items()
+                if key.operator_id == win.operator_id and key.player_id == win.player_id
+                for p in acct.postings
+                if win.admits(p.micros, p.transaction_id)
+            ]
+        return [
+            JournalEntry(
+                p.transaction_id,
+                p.key,
+                p.kind,
+                p.currency,
+                p.mode,
+                p.amount,
+                p.balance_after or 0,
+                p.counterparty,
+                from_micros(p.micros),
+            )
+            for p in win.pick(postings, lambda p: (p.micros, p.transaction_id))
+        ]
+
     def system_balance(
         self, operator_id: str, name: str, currency: Currency | str, mode: Mode | str
     ) -> int:
@@ -301,7 +342,7 @@ class MemoryWallet(MovingWallet):
             postings = list(self._system.get((operator_id, name, currency.code, mode.value), ()))
         return sum(p.amount for p in postings)
 
-    def reconcile(self, operator_id: str) -> LedgerReport:
+    def _reconcile(self, operator_id: str) -> LedgerReport:
         """Recompute balances from the journal; see :meth:`WalletService.reconcile`."""
         with self._lock:
             journal = [p for p in self._journal if p.operator_id == operator_id]

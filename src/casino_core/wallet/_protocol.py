@@ -7,10 +7,12 @@ from datetime import datetime
 from typing import Protocol, runtime_checkable
 
 from casino_core.money import Currency
+from casino_core.wallet._paging import Page, PageCursor
 from casino_core.wallet._types import (
     AccountKey,
     Balance,
     HistoryPage,
+    JournalEntry,
     Kind,
     LedgerReport,
     Mode,
@@ -18,7 +20,7 @@ from casino_core.wallet._types import (
     Receipt,
 )
 
-__all__ = ["JournalReader", "WalletService"]
+__all__ = ["JournalReader", "TransactionLookup", "WalletService"]
 
 
 @runtime_checkable
@@ -131,4 +133,23 @@ class JournalReader(Protocol):
     def movements(self, operator_id: str, key_prefixes: tuple[str, ...]) -> Iterator[Movement]:
         """The operator's postings on player accounts whose idempotency key starts with one
         of ``key_prefixes`` (in no particular order)."""
+        ...
+
+
+@runtime_checkable
+class TransactionLookup(Protocol):
+    """A wallet that pages a player's journal by time (every built-in wallet): what
+    :meth:`Casino.transactions <casino_core.casino.Casino.transactions>` reads."""
+
+    def transactions(
+        self,
+        operator_id: str,
+        player_id: str,
+        *,
+        since: datetime,
+        until: datetime,
+        cursor: PageCursor | None = None,
+        limit: int = 50,
+    ) -> Page[JournalEntry]:
+        """The player's postings in ``[since, until)`` in (time, transaction id) order."""
         ...

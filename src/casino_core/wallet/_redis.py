@@ -21,6 +21,7 @@ from casino_core.errors import (
     InvalidInput,
     StorageUnavailable,
 )
+from casino_core.events import Listener
 from casino_core.money import MAX_MINOR_UNITS, Currency, get_currency
 from casino_core.wallet._base import MovingWallet
 from casino_core.wallet._common import (
@@ -31,18 +32,21 @@ from casino_core.wallet._common import (
     check_floor,
     from_micros,
     history_page,
+    journal_key,
     key_conflict,
     recorded_error,
     single_request,
     to_micros,
     utc_now,
 )
+from casino_core.wallet._paging import Window
 from casino_core.wallet._redis_lua import MOVE, OPEN
 from casino_core.wallet._types import (
     AccountKey,
     Balance,
     HistoryEntry,
     HistoryPage,
+    JournalEntry,
     Kind,
     LedgerReport,
     Mode,
@@ -87,7 +91,9 @@ class RedisDemoWallet(MovingWallet):
         starting_balance: int = 0,
         key_ttl: int = 86_400,
         clock: Clock = utc_now,
+        listener: Listener | None = None,
     ) -> None:
+        self._listen(listener)
         if not isinstance(prefix, str) or not prefix or any(c.isspace() for c in prefix):
             raise ConfigurationError("prefix must be a non-empty string without spaces")
         if starting_balance != 0:
@@ -289,11 +295,44 @@ class RedisDemoWallet(MovingWallet):
 
         def entry(d: dict[str, Any]) -> HistoryEntry:
             return HistoryEntry(
-                str(int(d["s"])), d["t"], d["k"], Kind(d["kind"]), int(d["amt"]), int(d["bal"]),
-                d["cp"], from_micros(int(d["at"])),
-            )  # fmt: skip
+                str(int(d["s"])),
+                d["t"],
+                d["k"],
+                Kind(d["kind"]),
+                int(d["amt"]),
+                int(d["bal"]),
+                d["cp"],
+                from_micros(int(d["at"])),
+            )
 
         return history_page(map(json.loads, raw), facts, entry, window)
+
+    def _journal_between(self, win: Window) -> list[JournalEntry]:
+        """The player's account lists as the wallet keeps them (one list per account, read
+        whole, as :meth:`history` does), filtered and ordered in Python: the demo wallet
+        adds no index (a page costs the player's whole history)."""
+        op, player = win.operator_id, win.player_id
+        members = self._call(lambda: self._r.smembers(self._k(op, "accounts")))
+        codes = sorted(m.split("|")[1] for m in members if m.split("|")[0] == player)
+        entries: list[JournalEntry] = []
+        for code in codes:
+            raw = self._call(partial(self._r.lrange, self._k(op, "h", player, code), 0, -1))
+            for d in map(json.loads, raw):
+                if win.admits(int(d["at"]), d["t"]):
+                    entries.append(
+                        JournalEntry(
+                            d["t"],
+                            d["k"],
+                            Kind(d["kind"]),
+                            code,
+                            Mode.DEMO.value,
+                            int(d["amt"]),
+                            int(d["bal"]),
+                            d["cp"],
+                            from_micros(int(d["at"])),
+                        )
+                    )
+        return win.pick(entries, journal_key)
 
     def system_balance(
         self, operator_id: str, name: str, currency: Currency | str, mode: Mode | str
@@ -319,7 +358,7 @@ class RedisDemoWallet(MovingWallet):
                 if d["k"].startswith(key_prefixes):
                     yield Movement(d["k"], player, code, Mode.DEMO.value, int(d["amt"]))
 
-    def reconcile(self, operator_id: str) -> LedgerReport:
+    def _reconcile(self, operator_id: str) -> LedgerReport:
         """Recompute balances from the journal; see :meth:`WalletService.reconcile`.
 
         Reads account by account (not one snapshot): run it while the operator is quiet.

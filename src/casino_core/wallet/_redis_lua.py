@@ -176,6 +176,11 @@ return redis.call('HMGET', KEYS[1], 'bal', 'ver', 'floor')
 """Open an account (idempotent) and grant the starting balance once, in one script."""
 
 HOUSE_SUM_FN = r"""
+-- A member of a player's time index (the back-office lookups): the microseconds as 20
+-- digits, then the id, so that the lexicographic order (ZRANGEBYLEX) is (time, id).
+local function timeline_member(micros, id)
+  return string.rep('0', 20 - #micros) .. micros .. '|' .. id
+end
 -- The house's result so far and the cache update (or nil): the sum of its journal, which
 -- only grows at the head, so a cache of (entries summed, sum) is brought up to date by the
 -- new entries alone (CASINO_PLAY and CRASH_BET share the cache).
@@ -247,7 +252,8 @@ CASINO_PLAY = (
     + r"""
 -- KEYS: 1 round key record, 2 active seed pair, 3 round hash, 4 player's round list,
 --       5 player set, 6 open rounds (sorted set), 7 house journal, 8 house sum cache,
---       9-15 the keys of move() for the stake debit, 16-22 for the payout credit (if any)
+--       9 the player's rounds by time (sorted set, members '<micros, 20 digits>|<id>'),
+--       10-16 the keys of move() for the stake debit, 17-23 for the payout credit (if any)
 -- ARGV: 1 fingerprint, 2 pair no, 3 nonce, 4 stake, 5 payout, 6 max, 7 bankroll ('' for
 --       none), 8 largest net win, 9 ttl, 10 round id, 11 player id, 12 multi-step ('1'/'0'),
 --       13 micros, 14-24 the arguments of move() for the debit, 25-35 for the credit,
@@ -277,9 +283,9 @@ if pair[1] ~= ARGV[2] or pair[2] ~= ARGV[3] or not chain_ok(chain) then
   return now
 end
 local paying = ARGV[5] ~= '0'
-if redis.call('EXISTS', KEYS[9]) == 1 then return {'wallet_key', ARGV[22]} end
-if paying and redis.call('EXISTS', KEYS[16]) == 1 then return {'wallet_key', ARGV[33]} end
-local acct = redis.call('HMGET', KEYS[10], 'bal', 'floor')
+if redis.call('EXISTS', KEYS[10]) == 1 then return {'wallet_key', ARGV[22]} end
+if paying and redis.call('EXISTS', KEYS[17]) == 1 then return {'wallet_key', ARGV[33]} end
+local acct = redis.call('HMGET', KEYS[11], 'bal', 'floor')
 if not acct[1] then return {'refused', 'ACCOUNT_NOT_FOUND'} end
 local after = add(acct[1], neg(ARGV[4]))
 if cmp(after, acct[2]) < 0 then return {'refused', 'INSUFFICIENT_FUNDS'} end
@@ -292,8 +298,8 @@ if ARGV[7] ~= '' then
 end
 if cmp(add(after, ARGV[5]), ARGV[6]) > 0 then return {'refused', 'LIMIT_EXCEEDED'} end
 if house then redis.call('HSET', KEYS[8], 'n', house[1], 'sum', house[2]) end
-local out = move_at(9, 14)
-if paying then out = move_at(16, 25) end
+local out = move_at(10, 14)
+if paying then out = move_at(17, 25) end
 local bal = out[4]
 local fields = {'balance_after', bal}
 for i = 36, #ARGV - 1 do fields[#fields + 1] = ARGV[i] end
@@ -303,6 +309,7 @@ redis.call('HSET', rec, 'fp', ARGV[1], 'rid', ARGV[10])
 redis.call('EXPIRE', rec, tonumber(ARGV[9]))
 redis.call('HINCRBY', KEYS[2], 'nonce', 1)
 redis.call('RPUSH', KEYS[4], ARGV[10])
+redis.call('ZADD', KEYS[9], 0, timeline_member(ARGV[13], ARGV[10]))
 redis.call('SADD', KEYS[5], ARGV[11])
 if ARGV[12] == '1' then
   redis.call('HINCRBY', KEYS[2], 'open', 1)
@@ -449,7 +456,8 @@ CRASH_BET = (
     + HOUSE_SUM_FN
     + r"""
 -- KEYS: 1 bet key record, 2 round hash, 3 round's bet list, 4 round's exposure hash, 5 bet
---       hash, 6 house journal, 7 house sum cache, 8-14 the keys of move() for the stake
+--       hash, 6 house journal, 7 house sum cache, 8-14 the keys of move() for the stake,
+--       15 the player's bets by time (sorted set, members '<micros, 20 digits>|<bet id>')
 -- ARGV: 1 fingerprint, 2 bet id, 3 stake, 4 largest payout, 5 bankroll ('' for none),
 --       6 currency, 7 ttl, 8-18 the arguments of move() for the stake, 19... the bet's
 --       field, value ...
@@ -480,6 +488,7 @@ local fields = {'balance_after', bal}
 for i = 19, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[5], unpack(fields))
 redis.call('RPUSH', KEYS[3], ARGV[2])
+redis.call('ZADD', KEYS[15], 0, timeline_member(ARGV[12], ARGV[2]))
 redis.call('HSET', KEYS[4], ARGV[6], exposure)
 redis.call('HSET', KEYS[1], 'fp', ARGV[1], 'bid', ARGV[2])
 redis.call('EXPIRE', KEYS[1], tonumber(ARGV[7]))

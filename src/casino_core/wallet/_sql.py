@@ -49,6 +49,7 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    tuple_,
 )
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import (
@@ -73,6 +74,7 @@ from casino_core.errors import (
     LimitExceeded,
     StorageUnavailable,
 )
+from casino_core.events import Listener
 from casino_core.money import MAX_MINOR_UNITS, Currency
 from casino_core.wallet._append_only import Guard, guard_ddl
 from casino_core.wallet._base import MovingWallet
@@ -86,6 +88,7 @@ from casino_core.wallet._common import (
     check_limit,
     decode_receipt,
     from_micros,
+    journal_key,
     key_conflict,
     recorded_error,
     redact_url,
@@ -111,6 +114,7 @@ from casino_core.wallet._limits import (
     earliest_start,
     limit_request,
 )
+from casino_core.wallet._paging import Window, merge_sorted
 from casino_core.wallet._reconcile import differences
 from casino_core.wallet._sqlite_fast import (
     Accepted,
@@ -124,6 +128,7 @@ from casino_core.wallet._types import (
     Discrepancy,
     HistoryEntry,
     HistoryPage,
+    JournalEntry,
     Kind,
     LedgerReport,
     Mode,
@@ -247,6 +252,8 @@ postings = Table(
         "(account_id IS NULL) <> (system_account IS NULL)", name="ck_casino_wallet_posting_side"
     ),
     Index("ix_casino_wallet_postings_account", "account_id", "id"),
+    # a player's journal by time: the back-office lookup's keyset pages (Wallet.transactions)
+    Index("ix_casino_wallet_postings_account_time", "account_id", "created_us", "transaction_id"),
     Index("ix_casino_wallet_postings_system", "operator_id", "system_account", "currency", "mode"),
 )
 """The journal: append-only postings; each transaction's postings sum to zero."""
@@ -283,6 +290,16 @@ limits = Table(
     Column("utc_offset_min", SmallInteger, nullable=False),
 )
 """Responsible-gaming limits; an account with any has ``limited = 1`` (off the fast path)."""
+
+
+def in_window(query: Any, time: Any, ident: Any, win: Window) -> Any:
+    """``query`` narrowed to a lookup window's keyset page: ``since <= time < until``,
+    ``(time, ident)`` after the cursor, in (time, ident) order, ``limit + 1`` rows (never an
+    OFFSET; an index on (..., time, ident) serves it)."""
+    query = query.where((time >= win.since_us) & (time < win.until_us))
+    if win.after is not None:
+        query = query.where(tuple_(time, ident) > tuple_(*win.after))
+    return query.order_by(time, ident).limit(win.limit + 1)
 
 
 def append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
@@ -440,7 +457,9 @@ class SqlWallet(MovingWallet):
         schema: str | None = None,
         clock: Clock = utc_now,
         chain: bool = True,
+        listener: Listener | None = None,
     ) -> None:
+        self._listen(listener)
         name = engine.dialect.name
         if name not in ("postgresql", "sqlite"):
             raise ConfigurationError(f"the SQL wallet supports PostgreSQL and SQLite, not {name}")
@@ -812,6 +831,44 @@ class SqlWallet(MovingWallet):
 
         return self._tx(work)
 
+    def _journal_between(self, win: Window) -> list[JournalEntry]:
+        """Per account of the player (``uq_casino_wallet_acct``), one keyset read of at most
+        ``limit + 1`` postings on ``ix_casino_wallet_postings_account_time``; merged."""
+        a, p = accounts.c, postings.c
+        q_accounts = select(a.id, a.currency, a.mode).where(
+            (a.operator_id == win.operator_id) & (a.player_id == win.player_id)
+        )
+        q = in_window(
+            select(
+                p.transaction_id, p.idempotency_key, p.kind, p.amount, p.balance_after,
+                p.counterparty, p.created_us,
+            ).where(p.account_id == bindparam("aid")),
+            p.created_us,
+            p.transaction_id,
+            win,
+        )  # fmt: skip
+
+        def work(conn: Connection) -> list[list[JournalEntry]]:
+            return [
+                [
+                    JournalEntry(
+                        r.transaction_id,
+                        r.idempotency_key,
+                        Kind(r.kind),
+                        acct.currency,
+                        acct.mode,
+                        r.amount,
+                        r.balance_after,
+                        r.counterparty,
+                        from_micros(r.created_us),
+                    )
+                    for r in conn.execute(q, {"aid": acct.id})
+                ]
+                for acct in conn.execute(q_accounts).all()
+            ]
+
+        return merge_sorted(self._tx(work), journal_key, win.limit + 1)
+
     def _sums(
         self, conn: Connection, keys: Iterable[Any], where: Any
     ) -> dict[tuple[Any, ...], list[int]]:
@@ -846,7 +903,7 @@ class SqlWallet(MovingWallet):
         sums = self._tx(lambda conn: self._sums(conn, [], where))
         return sums[()][0] if () in sums else 0
 
-    def reconcile(self, operator_id: str) -> LedgerReport:
+    def _reconcile(self, operator_id: str) -> LedgerReport:
         """Recompute balances from the journal; see :meth:`WalletService.reconcile`."""
         a, p, t = accounts.c, postings.c, transactions.c
 

@@ -26,6 +26,7 @@ __all__ = [
     "Discrepancy",
     "HistoryEntry",
     "HistoryPage",
+    "JournalEntry",
     "Kind",
     "LedgerReport",
     "Mode",
@@ -268,6 +269,26 @@ class HistoryEntry:
     transaction_id: str
     idempotency_key: str
     kind: Kind
+    amount: int
+    balance_after: int
+    counterparty: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class JournalEntry:
+    """One journal posting of a player account, as a back-office lookup shows it
+    (:meth:`~casino_core.wallet.MemoryWallet.transactions`, ``Casino.transactions``).
+
+    ``amount`` is signed (positive: money came in); ``balance_after`` is the account's
+    posted balance right after it; ``counterparty`` the system account or the other player.
+    """
+
+    transaction_id: str
+    idempotency_key: str
+    kind: Kind
+    currency: str
+    mode: str
     amount: int
     balance_after: int
     counterparty: str
