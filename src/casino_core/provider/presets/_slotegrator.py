@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import time
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, quote_plus
@@ -58,6 +59,7 @@ __all__ = ["SIGNED_HEADERS", "SlotegratorPreset", "slotegrator_sign"]
 SIGNED_HEADERS = ("X-Merchant-Id", "X-Nonce", "X-Timestamp")
 """The headers merged into the signed parameters."""
 
+_AMOUNT_RE = re.compile(r"[0-9]{1,40}(?:\.[0-9]{1,36})?")
 _MAX_FIELDS = 64
 _MAX_VALUE = 255
 _OWED = PlayerStatus()  # wins and refunds are owed whatever the session's state
@@ -200,9 +202,10 @@ class SlotegratorPreset:
             return self._fields(w.balance(account), None)
         try:
             tx, round_id = p.get("transaction_id", ""), p.get("round_id", "")
-            amount = parse_amount(p.get("amount", ""), currency)
-            if amount < 0:
-                raise InvalidInput("a negative amount")
+            text = p.get("amount", "")
+            if not _AMOUNT_RE.fullmatch(text):  # plain digits: no sign, space or exponent
+                raise InvalidInput("amount is not a plain decimal")
+            amount = parse_amount(text, currency)
             if action == "bet":
                 answer = w.bet(
                     account,
