@@ -266,7 +266,9 @@ class TestRefusedBeforeMoney:
         store, preset, op = env
         from _presets import rsa_sign
 
-        response = preset.handle("/transaction/bet", raw, {"X-Hub88-Signature": rsa_sign("hub88", raw)})
+        response = preset.handle(
+            "/transaction/bet", raw, {"X-Hub88-Signature": rsa_sign("hub88", raw)}
+        )
         assert response.code == status
         self.assert_untouched(store, op)
 
@@ -326,7 +328,9 @@ class TestConfiguration:
         """The repr names the operator, not a key."""
         _, preset, op = env
         text = repr(preset)
-        assert op in text and "BEGIN" not in text and "KEY" not in text
+        assert op in text
+        assert "BEGIN" not in text
+        assert "KEY" not in text
 
     def test_bad_keys_fail_fast(self) -> None:
         """A key that is not an RSA PEM key refuses to start."""
