@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from casino_core.errors import ConfigurationError, InvalidInput, StaleRequest
-from casino_core.money import Currency, format_amount
+from casino_core.money import Currency, format_amount, get_currency
+from casino_core.wallet import AccountKey, Mode
 
 __all__ = [
     "DEFAULT_MAX_BODY",
@@ -19,6 +20,7 @@ __all__ = [
     "check_body",
     "check_fresh",
     "check_limits",
+    "check_operator",
     "header",
     "json_bytes",
     "number",
@@ -87,6 +89,14 @@ def check_limits(max_body: object, max_skew: object | None = None) -> None:
         or not 0 < max_skew <= 3600
     ):
         raise ConfigurationError("max_skew must be a number of seconds in (0, 3600]")
+
+
+def check_operator(operator_id: object, mode: object) -> Mode:
+    """The mode of a preset's accounts; fails fast on an invalid operator id or mode."""
+    try:
+        return AccountKey(operator_id, "probe", get_currency("USD"), mode).mode  # type: ignore[arg-type]
+    except InvalidInput as exc:
+        raise ConfigurationError(exc.message) from None
 
 
 def check_body(body: object, max_body: int) -> bytes:

@@ -50,6 +50,7 @@ from casino_core.provider.presets._common import (
     PresetResponse,
     check_body,
     check_limits,
+    check_operator,
     header,
     json_bytes,
 )
@@ -224,10 +225,9 @@ class Hub88Preset:
             private is None or isinstance(private, rsa.RSAPrivateKey)
         ):
             raise ConfigurationError("Hub88 signs with RSA keys")
-        AccountKey(operator_id, "probe", get_currency("USD"), mode)  # validates operator_id and mode
         self._wallet = wallet
         self._operator = operator_id
-        self._mode = Mode(mode)
+        self._mode = check_operator(operator_id, mode)
         self._public = public
         self._private = private
         self._currency_of = currency_of

@@ -48,6 +48,7 @@ from casino_core.provider.presets._common import (
     check_body,
     check_fresh,
     check_limits,
+    check_operator,
     header,
     json_bytes,
     number,
@@ -126,10 +127,9 @@ class SlotegratorPreset:
             raise ConfigurationError("merchant_key must be 16+ bytes")
         if not isinstance(merchant_id, str) or not 0 < len(merchant_id) <= 128:
             raise ConfigurationError("merchant_id must be 1-128 characters")
-        AccountKey(operator_id, "probe", get_currency("USD"), mode)  # validates operator_id and mode
         self._wallet = wallet
         self._operator = operator_id
-        self._mode = Mode(mode)
+        self._mode = check_operator(operator_id, mode)
         self._merchant = merchant_id
         self._key = key
         self._skew = float(max_skew)
