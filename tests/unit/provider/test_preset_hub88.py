@@ -340,3 +340,35 @@ class TestConfiguration:
                 Hub88Preset(wallet, operator_id="op", hub88_public_key=key)
         with pytest.raises(ConfigurationError):
             Hub88Preset(wallet, operator_id="op", hub88_public_key=public_pem("hub88"), max_body=1)
+
+
+class TestPublicApi:
+    """The presets' public names are pinned."""
+
+    def test_all(self) -> None:
+        """casino_core.provider.presets exports exactly these, sorted."""
+        import casino_core.provider.presets as presets
+
+        assert presets.__all__ == [
+            "HUB88_SCALE",
+            "HUB88_STATUS",
+            "SIGNED_HEADERS",
+            "Hub88Preset",
+            "PresetResponse",
+            "SlotegratorPreset",
+            "from_hub88",
+            "slotegrator_sign",
+            "to_hub88",
+        ]
+        for name in presets.__all__:
+            assert getattr(presets, name) is not None
+
+    def test_errors_are_in_the_tree(self) -> None:
+        """The two new errors are InvalidInput (ValueError) with stable codes."""
+        from casino_core import errors
+
+        assert errors.InvalidSignature("x").code == "INVALID_SIGNATURE"
+        assert errors.StaleRequest("x").code == "STALE_REQUEST"
+        assert issubclass(errors.StaleRequest, ValueError)
+        assert "InvalidSignature" in errors.__all__
+        assert "StaleRequest" in errors.__all__
