@@ -52,6 +52,9 @@ from casino_core.casino import (
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
 from casino_core.catalog import Catalog, default_catalog
 from casino_core.errors import CasinoError, ConfigurationError, InvalidInput
+from casino_core.provider import ProviderConfig, ProviderWallet
+from casino_core.provider.presets import Hub88Preset, PresetResponse, SlotegratorPreset
+from casino_core.provider.sql import SqlProviderStore, create_provider_schema
 from casino_core.wallet import AccountKey, Balance
 from casino_core.wallet.sql import SqlWallet, make_engine
 
@@ -354,6 +357,9 @@ def create_app(
     settings: CasinoSettings | None = None,
     observers: Iterable[CasinoObserver] = (),
     metrics: bool = False,
+    hub88_public_key: bytes | None = None,
+    hub88_signing_key: bytes | None = None,
+    slotegrator: tuple[str, bytes] | None = None,
 ) -> Starlette:
     """The web app over a casino on ``database`` (a SQLite path, or a SQLAlchemy URL).
 
@@ -368,6 +374,12 @@ def create_app(
     ``settings`` (limits, scheme) get ``seed_key`` put in. ``metrics=True`` (needs the
     ``metrics`` extra) counts rounds, rotations and limits on a registry of this app and
     serves it at ``GET /metrics``; a real host would guard that path.
+
+    Aggregators (seamless wallet, docs/providers.md "Aggregator presets"): with
+    ``hub88_public_key`` (PEM; ``hub88_signing_key``, the operator's private key, signs the
+    answers) Hub88's Wallet API is served under ``POST /hub88/...``; with ``slotegrator``
+    (merchant id, merchant key) Slotegrator's callbacks at ``POST /slotegrator``. Both move
+    the same players' accounts as the casino (same database).
     """
     secret = _check_secret(session_secret)
     offerings = catalog if catalog is not None else default_catalog()
@@ -390,6 +402,9 @@ def create_app(
     store = SqlCasinoStore(SqlWallet(engine))
     casino = Casino(store, replace(base, seed_key=seed_key), catalog=offerings, observers=watchers)
     op = operator_id
+    aggregator_routes = _aggregator_routes(
+        engine, op, hub88_public_key, hub88_signing_key, slotegrator
+    )
     admin = None if admin_token is None else f"Bearer {admin_token}".encode()
 
     def is_admin(request: Request) -> bool:
@@ -562,9 +577,75 @@ def create_app(
     ]
     if scrape is not None:
         routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
+    routes += aggregator_routes
     app = Starlette(routes=routes, lifespan=lifespan)
     app.state.casino = casino
     return app
+
+
+# -- aggregators: a preset per aggregator, a few lines each -------------------------------
+
+
+async def _capped_body(request: Request, limit: int = 64 * 1024) -> bytes:
+    """The request body, read no further than ``limit`` + 1 bytes (the preset refuses more)."""
+    body = bytearray()
+    async for chunk in request.stream():
+        body += chunk
+        if len(body) > limit:
+            break
+    return bytes(body)
+
+
+def _send(answer: PresetResponse) -> Response:
+    return Response(
+        answer.body, answer.status, headers=dict(answer.headers), media_type=answer.media_type
+    )
+
+
+def _aggregator_routes(
+    engine: Any,
+    operator_id: str,
+    hub88_public_key: bytes | None,
+    hub88_signing_key: bytes | None,
+    slotegrator: tuple[str, bytes] | None,
+) -> list[Route]:
+    """The routes of the configured aggregators (none configured: none)."""
+    if hub88_public_key is None and slotegrator is None:
+        return []
+    create_provider_schema(engine)
+    store = SqlProviderStore(SqlWallet(engine))
+    routes = []
+    if hub88_public_key is not None:
+        hub88 = Hub88Preset(
+            ProviderWallet(store, ProviderConfig("hub88", multiple_wins=True)),
+            operator_id=operator_id,
+            hub88_public_key=hub88_public_key,
+            signing_key=hub88_signing_key,
+        )
+
+        @_endpoint
+        async def hub88_endpoint(request: Request) -> Response:
+            endpoint = request.url.path.removeprefix("/hub88")
+            body, headers = await _capped_body(request), dict(request.headers)
+            return _send(await run_in_threadpool(hub88.handle, endpoint, body, headers))
+
+        routes += [Route(f"/hub88{e}", hub88_endpoint, methods=["POST"]) for e in hub88.ENDPOINTS]
+    if slotegrator is not None:
+        merchant_id, merchant_key = slotegrator
+        slots = SlotegratorPreset(
+            ProviderWallet(store, ProviderConfig("slotegrator")),
+            operator_id=operator_id,
+            merchant_id=merchant_id,
+            merchant_key=merchant_key,
+        )
+
+        @_endpoint
+        async def slotegrator_endpoint(request: Request) -> Response:
+            body, headers = await _capped_body(request), dict(request.headers)
+            return _send(await run_in_threadpool(slots.handle, body, headers))
+
+        routes.append(Route("/slotegrator", slotegrator_endpoint, methods=["POST"]))
+    return routes
 
 
 def _hex_secret(name: str) -> bytes:

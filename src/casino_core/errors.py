@@ -16,7 +16,9 @@ Messages never contain secrets: no server seed before its reveal, no key, no pas
     │   ├── InvalidSeed                      INVALID_SEED
     │   ├── InvalidAmount                    INVALID_AMOUNT
     │   ├── UnknownCurrency                  UNKNOWN_CURRENCY
-    │   └── UnknownScheme                    UNKNOWN_SCHEME
+    │   ├── UnknownScheme                    UNKNOWN_SCHEME
+    │   ├── InvalidSignature                 INVALID_SIGNATURE
+    │   └── StaleRequest                     STALE_REQUEST
     ├── SeedRevealed                         SEED_REVEALED
     ├── ChainMismatch                        CHAIN_MISMATCH
     ├── InsufficientFunds                    INSUFFICIENT_FUNDS
@@ -54,12 +56,14 @@ __all__ = [
     "InvalidCursor",
     "InvalidInput",
     "InvalidSeed",
+    "InvalidSignature",
     "LimitExceeded",
     "RoundClosed",
     "RoundInProgress",
     "RoundNotFound",
     "SeedKeyUnavailable",
     "SeedRevealed",
+    "StaleRequest",
     "StepFailed",
     "StorageUnavailable",
     "UnknownCurrency",
@@ -121,6 +125,19 @@ class UnknownScheme(InvalidInput):
     """An RNG or crash scheme name is not one casino_core implements."""
 
     code = "UNKNOWN_SCHEME"
+
+
+class InvalidSignature(InvalidInput):
+    """A signed request whose signature does not verify (or is missing): nothing was done."""
+
+    code = "INVALID_SIGNATURE"
+
+
+class StaleRequest(InvalidInput):
+    """A signed request whose timestamp is outside the allowed clock skew (a replay, or a
+    clock gone wrong): nothing was done."""
+
+    code = "STALE_REQUEST"
 
 
 class SeedRevealed(CasinoError):

@@ -989,3 +989,97 @@ class TestConfiguration:
         env.setenv("CASINO_CORE_CATALOG", str(path))
         with pytest.raises(ConfigurationError):
             webapp.app_from_env()
+
+
+class TestAggregators:
+    """Hub88 and Slotegrator wired into the app in a few lines, moving the casino's accounts."""
+
+    @pytest.fixture
+    def aggregated(self, make_client: Any) -> Any:
+        from _presets import MERCHANT_ID, MERCHANT_KEY, private_pem, public_pem
+
+        c = make_client(
+            hub88_public_key=public_pem("hub88"),
+            hub88_signing_key=private_pem("operator"),
+            slotegrator=(MERCHANT_ID, MERCHANT_KEY),
+        )
+        r = c.post(
+            "/players/alice/fund",
+            json={"currency": "USD", "amount": 10_00},
+            headers={**ADMIN, "Idempotency-Key": "f1"},
+        )
+        assert r.status_code == 200
+        return c
+
+    def test_hub88_bet_and_win(self, aggregated: Any) -> None:
+        """Signed Hub88 calls debit and credit alice's casino account; answers are signed."""
+        from _presets import hub88_request, rsa_verifies
+
+        doc = {
+            "user": "alice",
+            "transaction_uuid": "16d2dcfe-b89e-11e7-854a-58404eea6d16",
+            "round": "r-1",
+            "request_uuid": "583c985f-fee6-4c0e-bbf5-308aad6265af",
+            "currency": "USD",
+            "amount": 250_000,
+            "game_code": "clt_dragonrising",
+        }
+        body, headers = hub88_request(doc)
+        r = aggregated.post("/hub88/transaction/bet", content=body, headers=headers)
+        assert r.status_code == 200
+        assert r.json() == {
+            "user": "alice",
+            "status": "RS_OK",
+            "request_uuid": doc["request_uuid"],
+            "currency": "USD",
+            "balance": 750_000,
+        }
+        assert rsa_verifies("operator", r.content, r.headers["x-hub88-signature"])
+        win = {**doc, "transaction_uuid": "w-1", "amount": 500_000}
+        win["reference_transaction_uuid"] = doc["transaction_uuid"]
+        body, headers = hub88_request(win)
+        r = aggregated.post("/hub88/transaction/win", content=body, headers=headers)
+        assert r.json()["balance"] == 1_250_000
+        balance = aggregated.get("/players/alice/balance?currency=USD", headers=auth("alice"))
+        assert balance.json()["available"] == 12_50
+
+    def test_hub88_bad_signature(self, aggregated: Any) -> None:
+        """A forged Hub88 request answers RS_ERROR_INVALID_SIGNATURE and moves nothing."""
+        from _presets import hub88_request
+
+        doc = {"user": "alice", "request_uuid": "u-1", "currency": "USD"}
+        body, headers = hub88_request(doc, key="intruder")
+        r = aggregated.post("/hub88/user/balance", content=body, headers=headers)
+        assert r.json()["status"] == "RS_ERROR_INVALID_SIGNATURE"
+
+    def test_slotegrator_bet_stale_and_oversized(self, aggregated: Any, webapp: Any) -> None:
+        """A signed Slotegrator bet debits; a stale or an oversized one is refused."""
+        from _presets import slotegrator_request
+
+        params = {
+            "action": "bet",
+            "player_id": "alice",
+            "currency": "USD",
+            "amount": "2.50",
+            "transaction_id": "s-1",
+            "round_id": "sr-1",
+            "session_id": "x",
+        }
+        now = time.time()
+        body, headers = slotegrator_request(params, timestamp=now)
+        r = aggregated.post("/slotegrator", content=body, headers=headers)
+        assert r.content.startswith(b'{"balance":7.50,')
+        body, headers = slotegrator_request({**params, "transaction_id": "s-2"}, timestamp=now - 60)
+        assert aggregated.post("/slotegrator", content=body, headers=headers).json() == {
+            "error_code": "INTERNAL_ERROR",
+            "error_description": "the request's timestamp is more than 30s from now",
+        }
+        r = aggregated.post("/slotegrator", content=b"a=" + b"x" * 100_000, headers=headers)
+        assert r.json()["error_code"] == "INTERNAL_ERROR"
+        balance = aggregated.get("/players/alice/balance?currency=USD", headers=auth("alice"))
+        assert balance.json()["available"] == 7_50
+
+    def test_not_configured_not_served(self, client: Any) -> None:
+        """Without keys the aggregator routes do not exist."""
+        assert client.post("/hub88/user/balance", content=b"{}").status_code == 404
+        assert client.post("/slotegrator", content=b"").status_code == 404
