@@ -47,7 +47,10 @@ __all__ = [
 
 def _timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC with microseconds and a ``Z`` (round record v1 timestamps)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = moment.astimezone(UTC)
+    if utc.year < 1000:  # isoformat pads the year to four digits, strftime does not
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
 
 
 def link_of(doc: Mapping[str, Any]) -> ChainLink | None:
