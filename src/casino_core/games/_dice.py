@@ -156,7 +156,10 @@ class DiceGame:
 
     def record_result(self, outcome: DiceOutcome) -> dict[str, object]:
         """``{"roll": "77.29"}``."""
-        return {"roll": decimal_text(Fraction(outcome.roll), 2)}
+        roll = outcome.roll
+        if roll.as_tuple().exponent == -2:  # as resolve makes it: its text has two places
+            return {"roll": str(roll)}
+        return {"roll": decimal_text(Fraction(roll), 2)}
 
 
 @functools.lru_cache(maxsize=4096)
