@@ -34,7 +34,7 @@ from casino_core.fairness import ServerSeed
 if TYPE_CHECKING:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-__all__ = ["ENV_SEED_KEYS", "MIN_KEY_BYTES", "KeyProvider", "SeedCipher", "SeedKeys"]
+__all__ = ["ENV_SEED_KEYS", "HELD_SEEDS", "MIN_KEY_BYTES", "KeyProvider", "SeedCipher", "SeedKeys"]
 
 MIN_KEY_BYTES: Final = 32
 ENV_SEED_KEYS: Final = "CASINO_CORE_SEED_KEYS"
@@ -48,6 +48,8 @@ _AES: Final = "aesgcm1:"
 _PLAIN: Final = "plain:"
 _INFO: Final = b"casino_core server seeds at rest v1"
 _KEY_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+HELD_SEEDS: Final = 4096
+"""How many opened server seeds a :class:`SeedCipher` holds (then it forgets them all)."""
 DEFAULT_KEY_ID: Final = "default"
 """The key id of a key given as raw bytes (``CasinoSettings(seed_key=b"...")``)."""
 
@@ -203,9 +205,16 @@ class SeedCipher:
     Built from :class:`SeedKeys`, raw key bytes (one key, id ``"default"``) or None (no
     encryption: plain text at rest). The active key is fetched at once, so a missing key
     fails at start, not at the first bet.
+
+    :meth:`open` holds the seeds it opened (at most :data:`HELD_SEEDS`, by stored form), so
+    a player's rounds decrypt the active pair's seed once, not on every round; a stored
+    form is sealed once and never changes, so the held seed is the one it decrypts to.
+    The held seeds are :class:`~casino_core.fairness.ServerSeed` objects (their repr shows
+    the commitment only); :meth:`reveal` (rotation) lets its seed go; the cipher cannot be
+    pickled.
     """
 
-    __slots__ = ("_aeads", "_keys")
+    __slots__ = ("_aeads", "_held", "_keys")
 
     def __init__(self, keys: SeedKeys | bytes | None = None) -> None:
         if isinstance(keys, bytes):
@@ -217,6 +226,7 @@ class SeedCipher:
             )
         self._keys = keys
         self._aeads: dict[str, AESGCM] = {}
+        self._held: dict[str, ServerSeed] = {}  # stored form -> its opened seed
         if keys is not None:
             self._aead(keys.active)
 
@@ -232,6 +242,9 @@ class SeedCipher:
 
     def __repr__(self) -> str:
         return f"SeedCipher(encrypts={self.encrypts})"
+
+    def __reduce__(self) -> NoReturn:
+        raise TypeError("a SeedCipher holds key material and opened seeds: it cannot be pickled")
 
     def _aead(self, key_id: str) -> AESGCM:
         aead = self._aeads.get(key_id)
@@ -319,10 +332,26 @@ class SeedCipher:
 
     def open(self, stored: str, commitment: str) -> ServerSeed:
         """The seed of a stored form; ``StorageUnavailable`` if it cannot be read back,
-        ``SeedKeyUnavailable`` (naming the key id) if its key is not available."""
+        ``SeedKeyUnavailable`` (naming the key id) if its key is not available.
+
+        Held after the first call (see the class): the next call with the same stored form
+        and commitment returns the held seed without decrypting again."""
+        held = self._held.get(stored)
+        if held is not None and held.commitment == commitment:
+            return held
         seed = ServerSeed(self._open(stored, commitment, "server seed"))
         if seed.commitment != commitment:
             raise StorageUnavailable("a stored server seed does not match its commitment")
+        if len(self._held) >= HELD_SEEDS:
+            self._held.clear()  # bounded; an atomic clear keeps concurrent callers safe
+        self._held[stored] = seed
+        return seed
+
+    def reveal(self, stored: str, commitment: str) -> ServerSeed:
+        """:meth:`open` for a rotation: the seed is being revealed, so the cipher stops
+        holding it."""
+        seed = self.open(stored, commitment)
+        self._held.pop(stored, None)
         return seed
 
     @property

@@ -179,7 +179,7 @@ class MemoryCasinoStore:
             old = self._active(operator_id, player_id, cipher, scheme)
             if any(self._rounds[self._by_id[r]][1] is old for r in self._moved):
                 raise round_in_progress(operator_id, player_id)
-            text = cipher.open(old.seed, old.commitment).reveal_text()
+            text = cipher.reveal(old.seed, old.commitment).reveal_text()
             new = self._new_pair(
                 pair_seeds(
                     cipher,

@@ -227,7 +227,7 @@ class RedisCasinoStore:
             old = self._pair(operator_id, player_id, cipher, scheme)
             if int(old.get("open", "0")) > 0:
                 raise round_in_progress(operator_id, player_id)
-            text = cipher.open(old["seed"], old["hash"]).reveal_text()
+            text = cipher.reveal(old["seed"], old["hash"]).reveal_text()
             new = self._new_pair(
                 int(old["no"]) + 1,
                 pair_seeds(

@@ -601,7 +601,7 @@ class SqlCasinoStore:
             old = self._active(conn, operator_id, player_id, cipher, scheme)
             if conn.execute(self._q_open_on_pair, {"pid": old.id}).first() is not None:
                 raise round_in_progress(operator_id, player_id)
-            text = cipher.open(old.server_seed, old.server_seed_hash).reveal_text()
+            text = cipher.reveal(old.server_seed, old.server_seed_hash).reveal_text()
             done = conn.execute(
                 self._q_reveal, {"pid": old.id, "text": text, "at": to_micros(self._clock())}
             )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
+from casino_core._json import compact_sorted
 from casino_core.casino._crypto import SeedKeys
 from casino_core.catalog._offering import PLAYED_FIELD, OfferingRef, canonical_json
 from casino_core.chain._chain import ChainLink
@@ -47,7 +48,10 @@ __all__ = [
 
 def _timestamp(moment: datetime) -> str:
     """ISO 8601 in UTC with microseconds and a ``Z`` (round record v1 timestamps)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = moment.astimezone(UTC)
+    if utc.year < 1000:  # isoformat pads the year to four digits, strftime does not
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return utc.isoformat(timespec="microseconds")[:-6] + "Z"  # "+00:00" -> "Z"
 
 
 def link_of(doc: Mapping[str, Any]) -> ChainLink | None:
@@ -62,6 +66,8 @@ def link_of(doc: Mapping[str, Any]) -> ChainLink | None:
 def request_fingerprint(*parts: object) -> str:
     """SHA-256 of the canonical JSON list of ``parts``: two requests under one idempotency
     key are the same request exactly when their fingerprints are equal."""
+    if all(type(p) is str or type(p) is int for p in parts):  # as canonical_json writes them
+        return hashlib.sha256(compact_sorted(parts).encode()).hexdigest()
     return hashlib.sha256(canonical_json(list(parts)).encode()).hexdigest()
 
 

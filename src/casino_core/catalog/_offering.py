@@ -35,6 +35,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ValidationError
 
 from casino_core._bounds import MAX_JSON_TEXT, load_json
+from casino_core._json import compact_sorted
 from casino_core.errors import ConfigurationError, InvalidBet, InvalidInput
 from casino_core.games import (
     CoinflipRules,
@@ -134,7 +135,7 @@ _CHOICE_FIELDS: Final[Mapping[str, frozenset[str]]] = {
 def canonical_json(value: object) -> str:
     """Compact JSON with sorted keys, exact numbers as text: what fingerprints hash (rules,
     requests), and the form stored params and results take."""
-    return json.dumps(jsonable(value), sort_keys=True, separators=(",", ":"))
+    return compact_sorted(jsonable(value))
 
 
 @dataclass(frozen=True, slots=True)

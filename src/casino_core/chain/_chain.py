@@ -31,7 +31,6 @@ history rewritten from the first link with every hash recomputed.
 from __future__ import annotations
 
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -40,6 +39,7 @@ from fractions import Fraction
 from typing import Any, Final
 
 from casino_core._bounds import load_json
+from casino_core._json import compact_sorted_with
 from casino_core.catalog._offering import canonical_json
 from casino_core.errors import CasinoError, InvalidInput
 from casino_core.games._records import _jsonable as jsonable
@@ -135,10 +135,13 @@ def _leaf(value: object) -> object:
     raise TypeError(f"not JSON: {type(value).__name__}")
 
 
+_compact_leaves: Final = compact_sorted_with(_leaf)
+
+
 def canonical_bytes(body: Mapping[str, Any]) -> bytes:
     """``canonical_json(body)`` as UTF-8, by one ``json.dumps`` (the hot path of a link)."""
     try:
-        text = json.dumps(body, sort_keys=True, separators=(",", ":"), default=_leaf)
+        text = _compact_leaves(body)
     except TypeError:  # keys that are not strings: the general (slower) form
         text = canonical_json(body)
     return text.encode()

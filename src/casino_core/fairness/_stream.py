@@ -18,10 +18,17 @@ from __future__ import annotations
 import hmac
 import struct
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from enum import StrEnum
 from typing import Final
 
 from casino_core.errors import InvalidInput, UnknownScheme
+
+_hmac: Callable[[bytes, bytes, str], bytes]
+try:  # what hmac.digest calls for a named digest, without its Python frame: same bytes
+    from _hashlib import hmac_digest as _hmac
+except ImportError:  # pragma: no cover - a Python built without OpenSSL
+    _hmac = hmac.digest
 
 __all__ = [
     "SCHEME_VERSIONS",
@@ -37,6 +44,9 @@ _ROUND_BYTES: Final = 32
 _TWO_32: Final = 1 << 32
 _INV_TWO_32: Final = 1.0 / _TWO_32
 _INV_TWO_52: Final = 1.0 / (1 << 52)
+_LAST_WORD: Final = _ROUND_BYTES - 4  # the last position a whole word starts at in a block
+_word_at: Final[Callable[[bytes, int], tuple[int]]] = struct.Struct(">I").unpack_from
+"""(block, position) -> (the big-endian word there,)"""
 _STAKE_MAX_N: Final = 1 << 21  # floor(float*n) in IEEE doubles is exact up to here
 _MAX_N: Final = 1 << 256
 
@@ -76,7 +86,7 @@ class ByteStream:
         self._prefix = prefix = f"{client_seed}:{nonce}:"
         if cursor == 0:
             self._round = self._pos = 0
-            self._buf = hmac.digest(key, (prefix + "0").encode(), "sha256")
+            self._buf = _hmac(key, (prefix + "0").encode(), "sha256")
             return
         if cursor < 0:
             raise InvalidInput(f"cursor must be >= 0, got {cursor}")
@@ -84,7 +94,7 @@ class ByteStream:
         self._buf = self._digest(self._round)
 
     def _digest(self, rnd: int) -> bytes:
-        return hmac.digest(self._key, (self._prefix + str(rnd)).encode(), "sha256")
+        return _hmac(self._key, (self._prefix + str(rnd)).encode(), "sha256")
 
     @property
     def cursor(self) -> int:
@@ -176,8 +186,13 @@ class StakeRng(Rng):
         return self.stream.words(1)[0] * _INV_TWO_32
 
     def int_below(self, n: int) -> int:
-        _check_n(n, _STAKE_MAX_N)
-        return (self.stream.words(1)[0] * n) >> 32
+        if type(n) is not int or not 1 <= n <= _STAKE_MAX_N:
+            _check_n(n, _STAKE_MAX_N)
+        stream = self.stream
+        if type(stream) is ByteStream and (pos := stream._pos) <= _LAST_WORD:
+            stream._pos = pos + 4  # the word lies in the current block: read it in place
+            return (_word_at(stream._buf, pos)[0] * n) >> 32
+        return (stream.words(1)[0] * n) >> 32
 
     def ints_below(self, n: int, count: int) -> list[int]:
         _check_n(n, _STAKE_MAX_N)
@@ -206,9 +221,16 @@ class UnbiasedRng(Rng):
         return k, space - space % n
 
     def int_below(self, n: int) -> int:
-        _check_n(n, _MAX_N)
+        if type(n) is not int or not 1 <= n <= _MAX_N:
+            _check_n(n, _MAX_N)
+        stream = self.stream
+        if type(stream) is ByteStream and n <= _TWO_32 and (pos := stream._pos) <= _LAST_WORD:
+            stream._pos = pos + 4  # the first attempt, read in place from the current block
+            w = _word_at(stream._buf, pos)[0]
+            if w < _TWO_32 - _TWO_32 % n:
+                return w % n  # else rejected: the loop below reads on from the next word
         k, limit = self.limit(n)
-        read = self.stream.read
+        read = stream.read
         width = 4 * k
         while True:  # terminates with probability 1; each attempt accepts with p > 1/2
             w = int.from_bytes(read(width))
@@ -254,5 +276,8 @@ def make_rng(
     The seeds are taken as given (an auditor recomputing history passes revealed seeds);
     :class:`~casino_core.fairness.SeedPair` validates them when a casino draws.
     """
-    cls = _RNG_BY_SCHEME[Scheme.parse(scheme)]
+    try:  # a Scheme, or its name (a StrEnum hashes and compares as its value)
+        cls = _RNG_BY_SCHEME[scheme]  # type: ignore[index]
+    except (KeyError, TypeError):
+        cls = _RNG_BY_SCHEME[Scheme.parse(scheme)]
     return cls(ByteStream(server_seed, client_seed, nonce, cursor))

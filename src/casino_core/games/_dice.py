@@ -14,6 +14,7 @@ the display decimals, so the RTP is exactly ``1 - edge`` before that rounding. (
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -106,8 +107,9 @@ class DiceGame:
         return rules, bet
 
     def payout_multiplier(self, rules: DiceRules, bet: DiceBet) -> Fraction:
-        """The multiplier a win pays: :meth:`exact_multiplier` rounded down to the decimals."""
-        return display_multiplier(self.exact_multiplier(rules, bet), rules.decimals)
+        """The multiplier a win pays: :meth:`exact_multiplier` rounded down to the decimals
+        (remembered per (rules, bet): an offering's rounds check and compute it once)."""
+        return _payout_multiplier(rules, bet)
 
     def exact_multiplier(self, rules: DiceRules, bet: DiceBet) -> Fraction:
         """``(1 - edge) * 10001 / winning rolls``: RTP exactly ``1 - edge`` before rounding.
@@ -154,7 +156,15 @@ class DiceGame:
 
     def record_result(self, outcome: DiceOutcome) -> dict[str, object]:
         """``{"roll": "77.29"}``."""
-        return {"roll": decimal_text(Fraction(outcome.roll), 2)}
+        roll = outcome.roll
+        if roll.as_tuple().exponent == -2:  # as resolve makes it: its text has two places
+            return {"roll": str(roll)}
+        return {"roll": decimal_text(Fraction(roll), 2)}
+
+
+@functools.lru_cache(maxsize=4096)
+def _payout_multiplier(rules: DiceRules, bet: DiceBet) -> Fraction:
+    return display_multiplier(DICE.exact_multiplier(rules, bet), rules.decimals)
 
 
 DICE: Final = DiceGame()

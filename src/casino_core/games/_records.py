@@ -155,6 +155,17 @@ def _terminates(value: Fraction) -> bool:
 
 def format_multiplier(value: Fraction) -> str:
     """A multiplier as an exact decimal string ("1.2", "36"), or ``"p/q"`` if none exists."""
+    if type(value) is Fraction:  # a game pays a few distinct multipliers: remembered
+        return _format_fraction(value)
+    return _format_multiplier(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _format_fraction(value: Fraction) -> str:
+    return _format_multiplier(value)
+
+
+def _format_multiplier(value: Fraction) -> str:
     if not _terminates(value):
         return f"{value.numerator}/{value.denominator}"
     places = 0
@@ -169,6 +180,11 @@ def format_multiplier(value: Fraction) -> str:
 
 
 def _jsonable(value: object) -> object:
+    kind = type(value)
+    if kind is str or kind is int or value is None:  # the usual leaves, as they are
+        return value
+    if kind is dict:
+        return {str(k): _jsonable(v) for k, v in value.items()}  # type: ignore[attr-defined]
     if isinstance(value, Fraction):
         return format_multiplier(value)
     if isinstance(value, Decimal):

@@ -23,10 +23,10 @@ balances: balances are a projection of the postings, which the chain covers.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any, Final
 
+from casino_core._json import compact_sorted
 from casino_core.chain._chain import GENESIS, ChainLink, link_after
 from casino_core.wallet._common import Request
 from casino_core.wallet._types import AccountKey, Kind
@@ -128,7 +128,7 @@ def head_params(link: ChainLink) -> dict[str, object]:
 
 def dump_line(line: dict[str, Any]) -> str:
     """A line as exported: compact JSON, sorted keys."""
-    return json.dumps(line, sort_keys=True, separators=(",", ":"))
+    return compact_sorted(line)
 
 
 def journal_export(operator_id: str, rows: Iterable[Any]) -> Iterator[str]:

@@ -660,16 +660,16 @@ class SqlWallet(MovingWallet):
         With ``fresh`` (a new round's derived key) a key already stored, for whatever
         request, is ``IdempotencyConflict``: never a replay standing in for a new movement.
         """
-        if fresh:
-            known = conn.execute(self._q_key, {"op": req.account.operator_id, "key": req.key})
-            if known.first() is not None:
-                raise wallet_key_used(req.key)
-        return _settle(self._attempt(conn, req))
+        return _settle(self._attempt(conn, req, fresh=fresh))
 
-    def _attempt(self, conn: Connection, req: Request) -> Receipt | tuple[str, str] | CasinoError:
+    def _attempt(
+        self, conn: Connection, req: Request, *, fresh: bool = False
+    ) -> Receipt | tuple[str, str] | CasinoError:
         op = req.account.operator_id
         known = conn.execute(self._q_key, {"op": op, "key": req.key}).first()
         if known is not None:
+            if fresh:  # one lookup serves both: a fresh key found stored is never a replay
+                raise wallet_key_used(req.key)
             if known.fingerprint != req.fingerprint:
                 raise key_conflict(req.key)  # (hold and release rows store no receipt)
             if known.status == "accepted":

@@ -6,14 +6,15 @@ All of them are frozen dataclasses holding plain ``int`` minor units: floats nev
 from __future__ import annotations
 
 import enum
+import functools
 import hashlib
-import json
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from casino_core._json import compact_sorted
 from casino_core.errors import InvalidAmount, InvalidInput, UnknownCurrency
 from casino_core.money import MAX_MINOR_UNITS, Currency, get_currency
 
@@ -369,13 +370,21 @@ def fingerprint(kind: Kind, accounts: Iterable[AccountKey], amount: int, counter
     """SHA-256 of a canonical description of a request, used to detect key reuse.
 
     Two requests with one idempotency key are "the same request" exactly when their
-    fingerprints are equal.
+    fingerprints are equal. Remembered for recent requests (a round's stake, a repeated
+    amount): the idempotency key is not part of it.
     """
+    return _fingerprint(kind, tuple(accounts), amount, counterparty)
+
+
+@functools.lru_cache(maxsize=4096)
+def _fingerprint(
+    kind: Kind, accounts: tuple[AccountKey, ...], amount: int, counterparty: str
+) -> str:
     doc = {
         "kind": kind.value,
         "accounts": [account_doc(a) for a in accounts],
         "amount": str(amount),
         "counterparty": counterparty,
     }
-    data = json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()
+    data = compact_sorted(doc).encode()
     return hashlib.sha256(data).hexdigest()

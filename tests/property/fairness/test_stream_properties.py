@@ -138,3 +138,36 @@ def test_revealed_pairs_never_draw(draws: int, new_client: str) -> None:
     else:
         raise AssertionError("a revealed pair drew")
     assert rotation.next_pair.draw()[0] == 0
+
+
+def _reference_draws(scheme: Scheme, data: bytes, n: int, count: int) -> tuple[list[int], int]:
+    """``count`` draws below n (n <= 2^32) from stream bytes ``data`` by the schemes' rules,
+    word by word, and how many bytes they read."""
+    out: list[int] = []
+    at = 0
+    while len(out) < count:
+        w = int.from_bytes(data[at : at + 4])
+        at += 4
+        if scheme is Scheme.STAKE:
+            out.append((w * n) >> 32)
+        elif w < 2**32 - 2**32 % n:
+            out.append(w % n)
+    return out, at
+
+
+@given(
+    server_seeds, client_seeds, nonces, schemes, st.integers(1, 2**32), st.integers(0, 70),
+    st.integers(1, 20),
+)  # fmt: skip
+def test_single_draws_follow_the_words_at_any_cursor(
+    seed: str, client: str, nonce: int, scheme: Scheme, n: int, cursor: int, count: int
+) -> None:
+    """int_below read word by word from any cursor (words inside a block, across blocks,
+    rejected ones) gives the schemes' values and consumes exactly their bytes."""
+    if scheme is Scheme.STAKE:
+        n = min(n, 2**21)
+    rng = make_rng(scheme, seed, client, nonce, cursor)
+    data = stream_bytes(seed, client, nonce, cursor + 8 * count + 400)[cursor:]
+    expected, used = _reference_draws(scheme, data, n, count)
+    assert [rng.int_below(n) for _ in range(count)] == expected
+    assert rng.cursor == cursor + used

@@ -231,3 +231,81 @@ class TestKeysStaySecret:
                      10, idempotency_key="b")  # fmt: skip
         revealed = rotated.rotate_seed("op", "p").revealed
         assert revealed.commitment == seeds.server_seed_hash
+
+
+class TestHeldSeeds:
+    """An opened seed is held (decrypted once per pair), never shown, let go at reveal."""
+
+    @staticmethod
+    def counting(cipher: SeedCipher, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+        """The stored forms the cipher actually decrypts from now on."""
+        calls: list[str] = []
+        real = SeedCipher._open
+
+        def spy(self: SeedCipher, stored: str, context: str, what: str) -> str:
+            calls.append(stored)
+            return real(self, stored, context, what)
+
+        monkeypatch.setattr(SeedCipher, "_open", spy)
+        return calls
+
+    def test_open_decrypts_once_and_reveal_lets_go(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Opening a stored form again returns the held seed; after reveal it decrypts anew."""
+        seed = ServerSeed.generate()
+        cipher = SeedCipher(OLD)
+        sealed = cipher.seal(seed)
+        calls = self.counting(cipher, monkeypatch)
+        assert cipher.open(sealed, seed.commitment) == seed
+        assert cipher.open(sealed, seed.commitment) == seed
+        assert calls == [sealed]
+        assert cipher.reveal(sealed, seed.commitment) == seed
+        assert cipher.open(sealed, seed.commitment) == seed
+        assert calls == [sealed, sealed]
+
+    def test_held_seed_needs_its_commitment(self) -> None:
+        """A held seed is not returned for another commitment: that still fails to open."""
+        seed, other = ServerSeed.generate(), ServerSeed.generate()
+        cipher = SeedCipher(OLD)
+        sealed = cipher.seal(seed)
+        cipher.open(sealed, seed.commitment)
+        with pytest.raises(StorageUnavailable):
+            cipher.open(sealed, other.commitment)
+
+    def test_held_seeds_are_bounded(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Past HELD_SEEDS stored forms the cipher forgets what it held."""
+        from casino_core.casino import _crypto
+
+        monkeypatch.setattr(_crypto, "HELD_SEEDS", 3)
+        cipher = SeedCipher(OLD)
+        seeds = [ServerSeed.generate() for _ in range(5)]
+        for seed in seeds:
+            cipher.open(cipher.seal(seed), seed.commitment)
+            assert len(cipher._held) <= 3
+
+    def test_casino_rounds_decrypt_once_per_pair(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """Rounds of one pair decrypt its seed once; a rotation reveals, the next pair opens."""
+        casino = Casino.in_memory(CasinoSettings(seed_key=OLD))
+        account = AccountKey("op", "p", "USD")
+        casino.wallet.open_account(account)
+        casino.wallet.credit(account, 1000, idempotency_key="d", system_account="deposits")
+        calls = self.counting(casino._cipher, monkeypatch)
+        bet = {"target": "50", "condition": "over"}
+        for i in range(3):
+            casino.play("op", "p", "USD", "real", "dice", bet, 10, idempotency_key=f"a{i}")
+        assert len(calls) == 1
+        revealed = casino.rotate_seed("op", "p").revealed  # reveals the held seed, lets it go
+        assert all(s.commitment != revealed.commitment for s in casino._cipher._held.values())
+        for i in range(3):
+            casino.play("op", "p", "USD", "real", "dice", bet, 10, idempotency_key=f"b{i}")
+        assert len(calls) == 2
+        assert all(s.commitment != revealed.commitment for s in casino._cipher._held.values())
+
+    def test_cipher_and_held_seeds_stay_secret(self) -> None:
+        """The held seeds show their commitment only; the cipher cannot be pickled."""
+        seed = ServerSeed.generate()
+        cipher = SeedCipher(OLD)
+        cipher.open(cipher.seal(seed), seed.commitment)
+        assert seed.reveal_text() not in repr(cipher._held)
+        assert seed.reveal_text() not in repr(cipher)
+        with pytest.raises(TypeError):
+            pickle.dumps(cipher)
