@@ -59,7 +59,7 @@ from casino_core.games import format_multiplier, payout_minor
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import AccountKey
 from casino_core.wallet._common import from_micros, to_micros
-from casino_core.wallet._redis import RedisDemoWallet
+from casino_core.wallet._redis import RedisDemoWallet, register_script
 from casino_core.wallet._redis_lua import (
     CRASH_BET,
     CRASH_CASH,
@@ -124,7 +124,7 @@ class RedisCrashStore:
         self._chain = chain  # link each settled bet into its player's hash chain
         self._r = wallet._r
         self._clock = wallet._clock
-        register = self._r.register_script
+        register = partial(register_script, self._r)
         self._chain_s = register(CRASH_CHAIN)
         self._salt_s = register(CRASH_SALT)
         self._open_s = register(CRASH_OPEN)

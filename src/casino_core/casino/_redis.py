@@ -72,7 +72,7 @@ from casino_core.games import format_multiplier, payout_minor
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import AccountKey, WalletService
 from casino_core.wallet._common import from_micros, to_micros
-from casino_core.wallet._redis import RedisDemoWallet
+from casino_core.wallet._redis import RedisDemoWallet, register_script
 from casino_core.wallet._redis_lua import CASINO_ACT, CASINO_PAIR, CASINO_PLAY, CASINO_ROTATE
 
 __all__ = ["RedisCasinoStore"]
@@ -122,10 +122,10 @@ class RedisCasinoStore:
         self._r = wallet._r
         self._clock = wallet._clock
         self._ops_key = f"{wallet._prefix}|casino-operators"
-        self._play = self._r.register_script(CASINO_PLAY)
-        self._act = self._r.register_script(CASINO_ACT)
-        self._rotate = self._r.register_script(CASINO_ROTATE)
-        self._make_pair = self._r.register_script(CASINO_PAIR)
+        self._play = register_script(self._r, CASINO_PLAY)
+        self._act = register_script(self._r, CASINO_ACT)
+        self._rotate = register_script(self._r, CASINO_ROTATE)
+        self._make_pair = register_script(self._r, CASINO_PAIR)
         # The last pair state seen per player, so that a round usually takes one round trip
         # (the script; a stale entry costs a 'retry' answer, which carries the fresh state).
         self._pairs: dict[tuple[str, str], dict[str, str]] = {}
