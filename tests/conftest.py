@@ -63,9 +63,7 @@ def _cluster_ok(url: str) -> str | None:
     return None if state == "ok" else f"its cluster_state is {state!r}, not 'ok'"
 
 
-def _require(
-    url: str, default_port: int, what: str, env: str, reason: str | None = None
-) -> str:
+def _require(url: str, default_port: int, what: str, env: str, reason: str | None = None) -> str:
     reason = reason or _reachable(url, default_port)
     if reason is None:
         return url

@@ -72,7 +72,7 @@ from casino_core.games import format_multiplier, payout_minor
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import AccountKey, WalletService
 from casino_core.wallet._common import from_micros, to_micros
-from casino_core.wallet._redis import RedisDemoWallet, register_script
+from casino_core.wallet._redis import RedisDemoWallet, as_hash, register_script
 from casino_core.wallet._redis_lua import CASINO_ACT, CASINO_PAIR, CASINO_PLAY, CASINO_ROTATE
 
 __all__ = ["RedisCasinoStore"]
@@ -465,7 +465,7 @@ class RedisCasinoStore:
             pipe.hgetall(self._k(op, "p", player))
             pipe.hget(self._k(op, "rev", player), f"{pair_no}:seed")
             active, revealed = pipe.execute()
-            return active, revealed
+            return as_hash(active), revealed
 
         got: tuple[dict[str, str], str | None] = self._call(read)
         active, revealed = got

@@ -56,10 +56,18 @@ from casino_core.wallet._types import (
     system_key,
 )
 
-__all__ = ["RedisClient", "RedisDemoWallet", "register_script"]
+__all__ = ["RedisClient", "RedisDemoWallet", "as_hash", "register_script"]
 
 RedisClient: TypeAlias = "redis.Redis | RedisCluster"
 """What the Redis stores take: one Redis server or a Redis Cluster (``decode_responses=True``)."""
+
+
+def as_hash(reply: Any) -> dict[str, str]:
+    """An ``HGETALL`` reply read in a MULTI pipeline as a dict: redis-py 6's cluster
+    transactions return the raw flat [field, value, ...] list there."""
+    if isinstance(reply, dict):
+        return reply
+    return dict(zip(reply[::2], reply[1::2], strict=True))
 
 
 def register_script(client: RedisClient, text: str) -> Script:
