@@ -15,7 +15,7 @@ from typing import Any, TypeAlias, cast
 import redis
 from redis.cluster import RedisCluster
 from redis.commands.core import Script
-from redis.exceptions import RedisError
+from redis.exceptions import RedisClusterException, RedisError
 
 from casino_core.errors import (
     AccountNotFound,
@@ -141,8 +141,8 @@ class RedisDemoWallet(MovingWallet):
                 client = RedisCluster.from_url(url, decode_responses=True)  # type: ignore[no-untyped-call]
             else:
                 client = redis.Redis.from_url(url, decode_responses=True)
-        except RedisError as exc:
-            raise ConfigurationError(f"cannot reach the Redis Cluster: {exc}") from None
+        except (RedisError, RedisClusterException) as exc:  # a cluster is found on connect
+            raise StorageUnavailable(f"cannot reach the Redis Cluster: {exc}") from None
         except ValueError as exc:
             raise ConfigurationError(f"not a Redis URL: {exc}") from None
         return cls(client, **options)
@@ -169,7 +169,7 @@ class RedisDemoWallet(MovingWallet):
         union return types are why this returns Any)."""
         try:
             return fn()
-        except RedisError as exc:
+        except (RedisError, RedisClusterException) as exc:
             raise StorageUnavailable(f"the Redis demo wallet failed: {exc}") from exc
 
     @staticmethod
