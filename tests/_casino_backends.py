@@ -84,27 +84,47 @@ def money_mode(casino: Casino) -> str:
 
 
 class RedisKeys:
-    """Fresh key prefixes on the Redis test database, each deleted by :meth:`clean`."""
+    """Fresh key prefixes on the Redis test database (or, with ``cluster``, on the Redis
+    Cluster), each deleted by :meth:`clean`."""
 
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, cluster: bool = False) -> None:
         self.url = url
+        self.cluster = cluster
         self.prefixes: list[str] = []
+
+    def wallet(self, prefix: str, **options: Any) -> RedisDemoWallet:
+        """A Redis demo wallet under ``prefix`` (``options``: the wallet's); its keys are
+        deleted by :meth:`clean` if ``prefix`` is one of :attr:`prefixes`."""
+        return RedisDemoWallet.from_url(self.url, cluster=self.cluster, prefix=prefix, **options)
 
     def casino(self, settings: CasinoSettings | None = None) -> Casino:
         """A casino on a Redis demo wallet under a new prefix."""
         prefix = _service_data.fresh_prefix("cc-casino-")
         self.prefixes.append(prefix)
-        return Casino(RedisCasinoStore(RedisDemoWallet.from_url(self.url, prefix=prefix)), settings)
+        return Casino(RedisCasinoStore(self.wallet(prefix)), settings)
 
     def clean(self) -> None:
         """Delete the keys under the prefixes made here (and nothing else)."""
-        _service_data.delete_redis_keys(self.url, self.prefixes)
+        _service_data.delete_redis_keys(self.url, self.prefixes, cluster=self.cluster)
 
 
-@pytest.fixture
-def redis_keys(redis_url: str) -> Iterator[RedisKeys]:
-    """Builds Redis casinos under fresh prefixes; their keys are deleted after the test."""
-    keys = RedisKeys(redis_url)
+def redis_keys_for(request: pytest.FixtureRequest, name: str) -> RedisKeys:
+    """Fresh prefixes on "redis" (the test database) or "redis_cluster" (the cluster)."""
+    if name == "redis_cluster":
+        return RedisKeys(request.getfixturevalue("redis_cluster_url"), cluster=True)
+    return RedisKeys(request.getfixturevalue("redis_url"))
+
+
+@pytest.fixture(
+    params=[
+        pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("redis_cluster", marks=pytest.mark.redis_cluster),
+    ]
+)
+def redis_keys(request: pytest.FixtureRequest) -> Iterator[RedisKeys]:
+    """Builds Redis casinos under fresh prefixes (on one server, then on the cluster);
+    their keys are deleted after the test."""
+    keys = redis_keys_for(request, request.param)
     yield keys
     keys.clean()
 
@@ -112,13 +132,14 @@ def redis_keys(redis_url: str) -> Iterator[RedisKeys]:
 def module_casino(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Casino]:
-    """Yield one casino on ``request.param`` ("memory", "sqlite": a new file, "redis": a fresh
-    prefix) for a module-scoped fixture; close it (and delete its Redis keys) afterwards."""
+    """Yield one casino on ``request.param`` ("memory", "sqlite": a new file, "redis" or
+    "redis_cluster": a fresh prefix) for a module-scoped fixture; close it (and delete its
+    Redis keys) afterwards."""
     redis_keys = None
     if request.param == "memory":
         made = Casino.in_memory()
-    elif request.param == "redis":
-        redis_keys = RedisKeys(request.getfixturevalue("redis_url"))
+    elif request.param.startswith("redis"):
+        redis_keys = redis_keys_for(request, request.param)
         made = redis_keys.casino()
     else:
         path = _service_data.sqlite_file(tmp_path_factory, "casino", create_casino_schema)
@@ -134,7 +155,7 @@ class CasinoFactory:
 
     def __init__(self, name: str, request: pytest.FixtureRequest) -> None:
         self.name = name
-        self.mode = "demo" if name == "redis" else "real"
+        self.mode = "demo" if name.startswith("redis") else "real"
         self._request = request
         self._made: list[Casino] = []
         self._redis: RedisKeys | None = None
@@ -155,9 +176,9 @@ class CasinoFactory:
         elif self.name == "sqlite":
             path = request.getfixturevalue("casino_sqlite_path")
             casino = sql_casino(f"sqlite:///{path}", None, settings)
-        elif self.name == "redis":
+        elif self.name.startswith("redis"):
             if self._redis is None:
-                self._redis = RedisKeys(request.getfixturevalue("redis_url"))
+                self._redis = redis_keys_for(request, self.name)
             casino = self._redis.casino(settings)
         else:
             url = request.getfixturevalue("postgres_url")
@@ -179,6 +200,7 @@ class CasinoFactory:
         "sqlite",
         pytest.param("pg", marks=pytest.mark.postgres),
         pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("redis_cluster", marks=pytest.mark.redis_cluster),
     ],
 )
 def casino_factory(request: pytest.FixtureRequest) -> Iterator[CasinoFactory]:

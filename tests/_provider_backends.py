@@ -2,7 +2,8 @@
 
 Isolation from other sessions on the same services: a fresh PostgreSQL schema per session
 (dropped at the end), a fresh Redis key prefix per session (its keys deleted at the end), a
-SQLite temp file, and an operator id per test.
+SQLite temp file, and an operator id per test; on the Redis Cluster a fresh prefix per
+backend, deleted when the backend closes.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ BACKENDS = [
     "sqlite",
     pytest.param("pg", marks=pytest.mark.postgres),
     pytest.param("redis", marks=pytest.mark.redis),
+    pytest.param("redis_cluster", marks=pytest.mark.redis_cluster),
 ]
 
 
@@ -60,6 +62,7 @@ class Backend:
     mode: Mode
     factory: Callable[[], ProviderStore]
     made: list[ProviderStore] = field(default_factory=list)
+    cleanup: Callable[[], None] | None = None
 
     def store(self) -> ProviderStore:
         """A store on this backend's data."""
@@ -70,9 +73,11 @@ class Backend:
         return made
 
     def close(self) -> None:
-        """Close every store made."""
+        """Close every store made (and delete the data only this backend used)."""
         for made in self.made:
             made.close()
+        if self.cleanup is not None:
+            self.cleanup()
 
 
 def make_backend(name: str, request: pytest.FixtureRequest) -> Backend:
@@ -91,6 +96,15 @@ def make_backend(name: str, request: pytest.FixtureRequest) -> Backend:
             lambda: SqlProviderStore(
                 SqlWallet(make_engine(url, pool_size=10, max_overflow=10), schema=schema)
             ),
+        )
+    if name == "redis_cluster":  # a fresh prefix per backend, deleted by close()
+        url = request.getfixturevalue("redis_cluster_url")
+        prefix = _service_data.fresh_prefix("cc-provider-")
+        return Backend(
+            name,
+            Mode.DEMO,
+            lambda: RedisProviderStore(RedisDemoWallet.from_url(url, cluster=True, prefix=prefix)),
+            cleanup=lambda: _service_data.delete_redis_keys(url, [prefix], cluster=True),
         )
     url = request.getfixturevalue("redis_url")
     prefix = request.getfixturevalue("provider_redis_prefix")

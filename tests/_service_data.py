@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from sqlalchemy.engine import Engine
@@ -46,19 +47,26 @@ def fresh_prefix(prefix: str) -> str:
     return prefix + uuid.uuid4().hex[:12]
 
 
-def delete_redis_keys(url: str, prefixes: Iterable[str]) -> None:
-    """Delete the keys under each of ``prefixes`` (never anything else on the shared db)."""
+def redis_client(url: str, *, cluster: bool = False) -> Any:
+    """A client for ``url``: one server, or (``cluster``) the Redis Cluster of that node."""
     import redis
+    from redis.cluster import RedisCluster
 
-    client = redis.Redis.from_url(url)
+    return RedisCluster.from_url(url) if cluster else redis.Redis.from_url(url)
+
+
+def delete_redis_keys(url: str, prefixes: Iterable[str], *, cluster: bool = False) -> None:
+    """Delete the keys under each of ``prefixes`` (never anything else on the shared db;
+    on a cluster, on every master)."""
+    client = redis_client(url, cluster=cluster)
     for prefix in prefixes:
         for key in client.scan_iter(match=prefix + "|*", count=1000):
             client.delete(key)
     client.close()
 
 
-def redis_prefix(url: str, prefix: str) -> Iterator[str]:
+def redis_prefix(url: str, prefix: str, *, cluster: bool = False) -> Iterator[str]:
     """Yield a fresh Redis key prefix ``<prefix><hex>``; then delete its keys."""
     made = fresh_prefix(prefix)
     yield made
-    delete_redis_keys(url, [made])
+    delete_redis_keys(url, [made], cluster=cluster)

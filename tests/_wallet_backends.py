@@ -60,19 +60,36 @@ def redis_wallet(redis_url: str, redis_prefix: str) -> Iterator[RedisDemoWallet]
     wallet.close()
 
 
+@pytest.fixture(scope="session")
+def redis_cluster_prefix(redis_cluster_url: str) -> Iterator[str]:
+    """A fresh key prefix on the Redis Cluster; its keys are deleted afterwards."""
+    yield from _service_data.redis_prefix(redis_cluster_url, "cc-test-", cluster=True)
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_wallet(
+    redis_cluster_url: str, redis_cluster_prefix: str
+) -> Iterator[RedisDemoWallet]:
+    """A Redis demo wallet on the Redis Cluster under the session's prefix."""
+    wallet = RedisDemoWallet.from_url(redis_cluster_url, cluster=True, prefix=redis_cluster_prefix)
+    yield wallet
+    wallet.close()
+
+
 @pytest.fixture(
     params=[
         "memory",
         "sqlite",
         pytest.param("pg", marks=pytest.mark.postgres),
         pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("redis_cluster", marks=pytest.mark.redis_cluster),
     ]
 )
 def backend(request: pytest.FixtureRequest) -> tuple[WalletService, Mode]:
-    """Each wallet backend with the mode it accepts (Redis: demo only)."""
+    """Each wallet backend with the mode it accepts (Redis, one server or a cluster: demo)."""
     name = request.param
     if name == "memory":
         return MemoryWallet(), Mode.REAL
-    if name == "redis":
-        return request.getfixturevalue("redis_wallet"), Mode.DEMO
+    if name.startswith("redis"):
+        return request.getfixturevalue(f"{name}_wallet"), Mode.DEMO
     return request.getfixturevalue(f"{name}_wallet"), Mode.REAL

@@ -4,8 +4,10 @@ Hypothesis profiles: ``dev`` (quick, the default while editing) and ``ci`` (thor
 automatically when ``CI`` is set, or by ``HYPOTHESIS_PROFILE=ci``).
 
 Services: tests marked ``postgres`` or ``redis`` get their URL from ``CASINO_CORE_POSTGRES_URL``
-/ ``CASINO_CORE_REDIS_URL``. When the service is unreachable they skip with the reason, unless
-``CI`` is set: then they fail, so CI can never pass by skipping them.
+/ ``CASINO_CORE_REDIS_URL``; tests marked ``redis_cluster`` get a node of a Redis Cluster from
+``CASINO_CORE_REDIS_CLUSTER_URL`` (``tests/redis_cluster.sh`` starts one locally). When the
+service is unreachable they skip with the reason, unless ``CI`` is set: then they fail, so CI
+can never pass by skipping them.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ POSTGRES_URL = os.environ.get(
     "CASINO_CORE_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 )
 REDIS_URL = os.environ.get("CASINO_CORE_REDIS_URL", "redis://127.0.0.1:6379/15")
+REDIS_CLUSTER_URL = os.environ.get("CASINO_CORE_REDIS_CLUSTER_URL", "redis://127.0.0.1:7000/0")
 
 
 def _reachable(url: str, default_port: int) -> str | None:
@@ -42,8 +45,26 @@ def _reachable(url: str, default_port: int) -> str | None:
         return f"cannot connect to {host}:{port} ({exc})"
 
 
-def _require(url: str, default_port: int, what: str, env: str) -> str:
-    reason = _reachable(url, default_port)
+def _cluster_ok(url: str) -> str | None:
+    """None when ``url`` is a node of a Redis Cluster whose state is ok, else why not."""
+    reason = _reachable(url, 6379)
+    if reason is not None:
+        return reason
+    import redis
+
+    client = redis.Redis.from_url(url, socket_timeout=2)
+    try:
+        info = client.cluster("INFO")
+    except redis.RedisError as exc:
+        return f"no Redis Cluster there ({exc})"
+    finally:
+        client.close()
+    state = info.get("cluster_state") if isinstance(info, dict) else None  # parsed by redis-py
+    return None if state == "ok" else f"its cluster_state is {state!r}, not 'ok'"
+
+
+def _require(url: str, default_port: int, what: str, env: str, reason: str | None = None) -> str:
+    reason = reason or _reachable(url, default_port)
     if reason is None:
         return url
     message = f"{what} unavailable: {reason}; set {env} or start the service"
@@ -62,3 +83,14 @@ def postgres_url() -> str:
 def redis_url() -> str:
     """URL of the Redis test database (skips outside CI when unreachable)."""
     return _require(REDIS_URL, 6379, "Redis", "CASINO_CORE_REDIS_URL")
+
+
+@pytest.fixture(scope="session")
+def redis_cluster_url() -> str:
+    """URL of a node of the Redis Cluster for the cluster tests (skips outside CI when
+    there is none; ``tests/redis_cluster.sh`` starts a local one)."""
+    return _require(
+        REDIS_CLUSTER_URL, 7000, "Redis Cluster", "CASINO_CORE_REDIS_CLUSTER_URL "
+        "(tests/redis_cluster.sh starts one on 127.0.0.1:7000-7002)",
+        _cluster_ok(REDIS_CLUSTER_URL),
+    )  # fmt: skip

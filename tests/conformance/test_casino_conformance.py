@@ -58,6 +58,15 @@ class TestCasinoConformance:
             run_casino_conformance(lambda store=store: store, mode="demo", settings=IO_SETTINGS)
             store.close()
 
+    @pytest.mark.redis_cluster
+    def test_redis_cluster(self, redis_cluster_url: str) -> None:
+        """Play money on the Redis Cluster under a fresh key prefix (deleted afterwards)."""
+        for prefix in _service_data.redis_prefix(redis_cluster_url, "cc-conf-", cluster=True):
+            wallet = RedisDemoWallet.from_url(redis_cluster_url, cluster=True, prefix=prefix)
+            store = RedisCasinoStore(wallet)
+            run_casino_conformance(lambda store=store: store, mode="demo", settings=IO_SETTINGS)
+            store.close()
+
 
 PLANT_SETTINGS = settings(
     max_examples=300, stateful_step_count=40, deadline=None, database=None,

@@ -40,6 +40,13 @@ class TestWalletConformance:
         """The Redis demo wallet agrees with the model on demo accounts."""
         run_wallet_conformance(lambda: redis_wallet, modes=(Mode.DEMO,), settings=IO_SETTINGS)
 
+    @pytest.mark.redis_cluster
+    def test_redis_cluster(self, redis_cluster_wallet: RedisDemoWallet) -> None:
+        """The Redis demo wallet on a Redis Cluster agrees with the model on demo accounts."""
+        run_wallet_conformance(
+            lambda: redis_cluster_wallet, modes=(Mode.DEMO,), settings=IO_SETTINGS
+        )
+
 
 class TestSagaConformance:
     """The built-in saga flows, interrupted at every boundary, on each backend with sagas."""

@@ -20,7 +20,6 @@ from casino_core.errors import (
 from casino_core.fairness import verify_chain_link
 from casino_core.games import CrashRules, verify_lines
 from casino_core.wallet import AccountKey
-from casino_core.wallet.redis import RedisDemoWallet
 
 SALT = "00000000000000000002b8d1c0e3bd8c4c1d1e1b5f5a4bcd9f9b1c2d3e4f5a6b"
 
@@ -320,7 +319,7 @@ def redis_hosts(redis_keys: RedisKeys, count: int, counter: Counter) -> list[Cas
     first.close()
     return [
         Casino(
-            RedisCasinoStore(RedisDemoWallet.from_url(redis_keys.url, prefix=prefix)),
+            RedisCasinoStore(redis_keys.wallet(prefix)),
             CasinoSettings(seed_key=SEED_KEY),
             observers=[counter],
         )

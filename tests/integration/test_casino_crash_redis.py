@@ -53,9 +53,7 @@ def same_prefix(
 ) -> Casino:
     """Another host (its own connection) on the casino's key prefix."""
     prefix = store_of(casino)._w._prefix
-    return Casino(
-        RedisCasinoStore(RedisDemoWallet.from_url(redis_keys.url, prefix=prefix)), settings
-    )
+    return Casino(RedisCasinoStore(redis_keys.wallet(prefix)), settings)
 
 
 def point_of(table: CrashTable, round_: CrashRound) -> Decimal:

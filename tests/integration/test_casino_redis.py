@@ -31,7 +31,6 @@ from casino_core.fairness import commitment_of, make_rng
 from casino_core.games import get_game, payout_minor, verify_lines
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import AccountKey, MemoryWallet
-from casino_core.wallet.redis import RedisDemoWallet
 
 pytestmark = pytest.mark.redis
 
@@ -142,13 +141,13 @@ class TestAtomicRounds:
         assert (record["nonce"], record["result"]) == (1, dict(mine.result))
         assert all(c.ok for c in verify_lines(export.jsonl().splitlines()))
 
-    def test_two_hosts_take_turns(self, redis_keys: RedisKeys, op: str, redis_url: str) -> None:
+    def test_two_hosts_take_turns(self, redis_keys: RedisKeys, op: str) -> None:
         """Two stores (two hosts) play and rotate in turn for one player: no nonce is reused,
         no round uses a revealed seed, whatever each host last saw."""
         first = redis_keys.casino()
         store = first._store
         assert isinstance(store, RedisCasinoStore)
-        wallet = RedisDemoWallet.from_url(redis_url, prefix=store._w._prefix)
+        wallet = redis_keys.wallet(store._w._prefix)
         second = Casino(RedisCasinoStore(wallet))
         funded(first, op)
         played: list[Round] = []
@@ -263,12 +262,12 @@ class TestAtomicRounds:
             RedisCasinoStore(MemoryWallet())  # type: ignore[arg-type]
 
     def test_idempotency_records_expire_like_the_wallets(
-        self, redis_keys: RedisKeys, op: str, redis_url: str
+        self, redis_keys: RedisKeys, op: str
     ) -> None:
         """The round's key record carries the wallet's key_ttl; the round record does not expire."""
         prefix = "cc-casino-" + uuid.uuid4().hex[:12]
         redis_keys.prefixes.append(prefix)
-        wallet = RedisDemoWallet.from_url(redis_url, prefix=prefix, key_ttl=120)
+        wallet = redis_keys.wallet(prefix, key_ttl=120)
         casino = Casino(RedisCasinoStore(wallet))
         funded(casino, op)
         r = casino.play(op, "alice", "USD", "demo", "dice", DICE, 100, idempotency_key="k")
@@ -385,18 +384,13 @@ class TestMultiStepOnRedis:
         assert casino.wallet.balance(account).posted == before + got[0].payout
         assert casino.wallet.reconcile(op).ok
 
-    def test_concurrent_sweeps_settle_each_round_once(
-        self, redis_keys: RedisKeys, op: str, redis_url: str
-    ) -> None:
+    def test_concurrent_sweeps_settle_each_round_once(self, redis_keys: RedisKeys, op: str) -> None:
         """Four casinos (own connections) sweeping at once pay each abandoned round once."""
         first = redis_keys.casino()
         store = first._store
         assert isinstance(store, RedisCasinoStore)
         prefix = store._w._prefix
-        others = [
-            Casino(RedisCasinoStore(RedisDemoWallet.from_url(redis_url, prefix=prefix)))
-            for _ in range(3)
-        ]
+        others = [Casino(RedisCasinoStore(redis_keys.wallet(prefix))) for _ in range(3)]
         account = funded(first, op)
         opened = []
         for i in range(12):
@@ -439,7 +433,7 @@ HOST_STEPS = st.lists(
 @settings(suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(steps=HOST_STEPS)
 def test_two_hosts_random_interleavings(
-    redis_keys: RedisKeys, redis_url: str, steps: list[tuple[int, str, int]]
+    redis_keys: RedisKeys, steps: list[tuple[int, str, int]]
 ) -> None:
     """Two hosts with their own remembered pair states, random plays, rotations, mines and
     replayed keys: replays return the first round, nonces per pair run 0..k-1 once each,
@@ -448,7 +442,7 @@ def test_two_hosts_random_interleavings(
     first = redis_keys.casino()
     store = first._store
     assert isinstance(store, RedisCasinoStore)
-    second = Casino(RedisCasinoStore(RedisDemoWallet.from_url(redis_url, prefix=store._w._prefix)))
+    second = Casino(RedisCasinoStore(redis_keys.wallet(store._w._prefix)))
     hosts = (first, second)
     account = funded(first, op)
     seen: dict[str, Round] = {}

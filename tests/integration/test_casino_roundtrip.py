@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pytest
 
-from _casino_backends import INSTANT_BETS, SEED_KEY, money_mode, sql_casino
+from _casino_backends import INSTANT_BETS, SEED_KEY, money_mode, redis_keys_for, sql_casino
 from _chain_play import SALT
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.chain import HeadSigner, sign_heads, verify_chain
@@ -74,6 +74,7 @@ def _play_player(
         "sqlite",
         pytest.param("pg", marks=pytest.mark.postgres),
         pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("redis_cluster", marks=pytest.mark.redis_cluster),
     ],
 )
 def test_round_trip(backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
@@ -89,8 +90,10 @@ def test_round_trip(backend: str, request: pytest.FixtureRequest, tmp_path: Path
         from casino_core.casino.sql import create_casino_schema
 
         create_casino_schema(casino.wallet.engine)  # type: ignore[attr-defined]
-    elif backend == "redis":
-        casino = request.getfixturevalue("redis_keys").casino(settings)
+    elif backend.startswith("redis"):
+        keys = redis_keys_for(request, backend)
+        request.addfinalizer(keys.clean)
+        casino = keys.casino(settings)
     else:
         url = request.getfixturevalue("postgres_url")
         schema = request.getfixturevalue("casino_pg_schema")

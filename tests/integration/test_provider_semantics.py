@@ -87,7 +87,7 @@ def limited_ctx(request: pytest.FixtureRequest) -> Iterator[Ctx]:
     yield from _ctx(request)
 
 
-@pytest.fixture(params=_backends("sqlite", "pg", "redis"))
+@pytest.fixture(params=_backends("sqlite", "pg", "redis", "redis_cluster"))
 def stored_ctx(request: pytest.FixtureRequest) -> Iterator[Ctx]:
     """As ``ctx``, on the backends whose record write can fail after the money moved (memory's
     records are dict writes under the wallet's lock)."""

@@ -37,7 +37,13 @@ STEPS = st.lists(
 
 
 @pytest.fixture(
-    scope="module", params=["memory", "sqlite", pytest.param("redis", marks=pytest.mark.redis)]
+    scope="module",
+    params=[
+        "memory",
+        "sqlite",
+        pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("redis_cluster", marks=pytest.mark.redis_cluster),
+    ],
 )
 def casino(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory

@@ -228,6 +228,7 @@ def test_memory_agrees_with_model(
         "sqlite",
         pytest.param("pg", marks=pytest.mark.postgres),
         pytest.param("redis", marks=pytest.mark.redis),
+        pytest.param("redis_cluster", marks=pytest.mark.redis_cluster),
     ],
 )
 @settings(

@@ -60,7 +60,7 @@ from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import AccountKey
 from casino_core.wallet._common import from_micros, to_micros
 from casino_core.wallet._paging import Window
-from casino_core.wallet._redis import RedisDemoWallet
+from casino_core.wallet._redis import RedisDemoWallet, as_hash, register_script
 from casino_core.wallet._redis_lua import (
     CRASH_BET,
     CRASH_CASH,
@@ -141,7 +141,7 @@ class RedisCrashStore:
         self._chain = chain  # link each settled bet into its player's hash chain
         self._r = wallet._r
         self._clock = wallet._clock
-        register = self._r.register_script
+        register = partial(register_script, self._r)
         self._chain_s = register(CRASH_CHAIN)
         self._salt_s = register(CRASH_SALT)
         self._open_s = register(CRASH_OPEN)
@@ -182,8 +182,7 @@ class RedisCrashStore:
             pipe = self._r.pipeline(transaction=True)
             for bet_id in bet_ids:
                 pipe.hgetall(self._k(op, "b", bet_id))
-            docs: list[dict[str, str]] = pipe.execute()
-            return docs
+            return [as_hash(doc) for doc in pipe.execute()]
 
         docs: list[dict[str, str]] = self._call(read)
         return [wager_from_doc(d) for d in docs if d]  # (a lookup's unknown id: none)
@@ -196,7 +195,7 @@ class RedisCrashStore:
             pipe.hgetall(self._k(op, "r", round_id))
             pipe.lrange(self._k(op, "rb", round_id), 0, -1)
             doc, ids = pipe.execute()
-            return doc, ids
+            return as_hash(doc), ids
 
         got: tuple[dict[str, str], list[str]] = self._call(read)
         return got
@@ -502,7 +501,7 @@ class RedisCrashStore:
                     pipe.hgetall(self._k(op, "r", round_id))
                     pipe.lrange(self._k(op, "rb", round_id), 0, -1)
                 got = pipe.execute() if round_ids else []
-                return got[::2], got[1::2]
+                return [as_hash(doc) for doc in got[::2]], got[1::2]
 
             got: tuple[list[dict[str, str]], list[list[str]]] = self._call(read)
             docs, id_lists = got

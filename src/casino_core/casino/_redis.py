@@ -74,7 +74,7 @@ from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet import AccountKey, WalletService
 from casino_core.wallet._common import from_micros, to_micros
 from casino_core.wallet._paging import Window
-from casino_core.wallet._redis import RedisDemoWallet
+from casino_core.wallet._redis import RedisDemoWallet, as_hash, register_script
 from casino_core.wallet._redis_lua import CASINO_ACT, CASINO_PAIR, CASINO_PLAY, CASINO_ROTATE
 
 __all__ = ["RedisCasinoStore"]
@@ -124,10 +124,10 @@ class RedisCasinoStore:
         self._r = wallet._r
         self._clock = wallet._clock
         self._ops_key = f"{wallet._prefix}|casino-operators"
-        self._play = self._r.register_script(CASINO_PLAY)
-        self._act = self._r.register_script(CASINO_ACT)
-        self._rotate = self._r.register_script(CASINO_ROTATE)
-        self._make_pair = self._r.register_script(CASINO_PAIR)
+        self._play = register_script(self._r, CASINO_PLAY)
+        self._act = register_script(self._r, CASINO_ACT)
+        self._rotate = register_script(self._r, CASINO_ROTATE)
+        self._make_pair = register_script(self._r, CASINO_PAIR)
         # The last pair state seen per player, so that a round usually takes one round trip
         # (the script; a stale entry costs a 'retry' answer, which carries the fresh state).
         self._pairs: dict[tuple[str, str], dict[str, str]] = {}
@@ -468,7 +468,7 @@ class RedisCasinoStore:
             pipe.hgetall(self._k(op, "p", player))
             pipe.hget(self._k(op, "rev", player), f"{pair_no}:seed")
             active, revealed = pipe.execute()
-            return active, revealed
+            return as_hash(active), revealed
 
         got: tuple[dict[str, str], str | None] = self._call(read)
         active, revealed = got

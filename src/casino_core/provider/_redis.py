@@ -15,7 +15,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from redis.exceptions import RedisError, WatchError
+from redis.cluster import RedisCluster
+from redis.exceptions import RedisClusterException, RedisError, WatchError
 
 from casino_core.chain._chain import GENESIS, ChainHead, link_after
 from casino_core.errors import ConfigurationError, StorageUnavailable
@@ -34,6 +35,7 @@ from casino_core.wallet import WalletService
 from casino_core.wallet._chain import dump_line
 from casino_core.wallet._common import to_micros
 from casino_core.wallet._redis import RedisDemoWallet
+from casino_core.wallet._redis_lua import MOVE
 
 __all__ = ["RedisProviderStore"]
 
@@ -108,7 +110,7 @@ class RedisProviderStore:
                     return self._attempt(provider, call, decider)
                 except WatchError:
                     continue
-        except RedisError as exc:
+        except (RedisError, RedisClusterException) as exc:
             raise StorageUnavailable(f"the Redis provider store failed: {exc}") from exc
         raise StorageUnavailable(f"provider call kept conflicting after {_ATTEMPTS} attempts")
 
@@ -125,9 +127,10 @@ class RedisProviderStore:
         with wallet._r.pipeline(transaction=True) as transaction:
             pipe: Any = transaction  # redis-py's sync/async union return types
             pipe.watch(*watched)
-            # one round trip for the three records (one hash tag: one cluster slot)
-            raw_round, raw_tx, raw_ref = pipe.mget(round_key, tx_key or round_key,
-                                                   ref_key or round_key)  # fmt: skip
+            # one round trip for the three records (one hash tag: one cluster slot; MGET as
+            # a raw command, which redis-py's cluster pipeline otherwise refuses)
+            raw_round, raw_tx, raw_ref = pipe.execute_command("MGET", round_key,
+                tx_key or round_key, ref_key or round_key)  # fmt: skip
             raw_tx = raw_tx if tx_key else None
             raw_ref = raw_ref if ref_key else None
             bal, floor = pipe.hmget(acct_key, ["bal", "floor"])
@@ -149,11 +152,15 @@ class RedisProviderStore:
                 return plan
             requests = wallet_requests(provider, call, plan)
             pipe.multi()
+            cluster = isinstance(wallet._r, RedisCluster)
             reference = None
             for req in requests:
                 keys, args = wallet._move_params(req)
                 reference = str(args[3])  # the wallet transaction id the script will use
-                wallet._move(keys=keys, args=args, client=pipe)
+                if cluster:  # its pipeline refuses EVALSHA (and cannot preload): EVAL the text
+                    pipe.execute_command("EVAL", MOVE, len(keys), *keys, *args)
+                else:
+                    wallet._move(keys=keys, args=args, client=pipe)
             plan = with_reference(plan, reference)
             seq, prev = (0, GENESIS) if head_seq is None else (int(head_seq), _text(head_hash))
             micros = to_micros(wallet._clock())

@@ -43,6 +43,8 @@ def open_wallet(
     * ``postgresql+psycopg://user@host/db``: PostgreSQL (``schema=`` picks a schema);
     * ``redis://host:port/db``: the play-money demo wallet (not durable; real-money
       accounts refused). In production it must be asked for with ``demo_only=True``.
+      ``redis+cluster://host:port`` (or ``rediss+cluster://``) names a node of a Redis
+      Cluster instead, from which the cluster is discovered.
 
     ``url`` defaults to ``$CASINO_CORE_WALLET_URL``; with neither, this raises
     :class:`~casino_core.errors.ConfigurationError`. ``production`` defaults to
@@ -72,7 +74,7 @@ def open_wallet(
         if options:
             raise ConfigurationError(f"memory:// takes no options, got {sorted(options)}")
         return MemoryWallet(clock=clock)
-    if scheme == "redis" or scheme == "rediss":
+    if scheme in ("redis", "rediss", "redis+cluster", "rediss+cluster"):
         if prod and not demo_only:
             raise ConfigurationError(
                 "redis:// is the play-money demo wallet: not durable and refusing real money; "
@@ -87,6 +89,9 @@ def open_wallet(
         if schema is not None or create_schema:
             raise ConfigurationError("schema and create_schema apply to SQL URLs only")
         try:
+            if scheme.endswith("+cluster"):
+                plain = scheme.removesuffix("+cluster") + url[len(scheme) :]
+                return RedisDemoWallet.from_url(plain, cluster=True, clock=clock, **options)
             return RedisDemoWallet.from_url(url, clock=clock, **options)
         except TypeError as exc:
             raise ConfigurationError(f"bad option for redis://: {exc}") from None

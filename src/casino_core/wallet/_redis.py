@@ -10,10 +10,12 @@ import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from functools import partial
-from typing import Any
+from typing import Any, TypeAlias, cast
 
 import redis
-from redis.exceptions import RedisError
+from redis.cluster import RedisCluster
+from redis.commands.core import Script
+from redis.exceptions import RedisClusterException, RedisError
 
 from casino_core.errors import (
     AccountNotFound,
@@ -58,7 +60,26 @@ from casino_core.wallet._types import (
     system_key,
 )
 
-__all__ = ["RedisDemoWallet"]
+__all__ = ["RedisClient", "RedisDemoWallet", "as_hash", "register_script"]
+
+RedisClient: TypeAlias = "redis.Redis | RedisCluster"
+"""What the Redis stores take: one Redis server or a Redis Cluster (``decode_responses=True``)."""
+
+
+def as_hash(reply: Any) -> dict[str, str]:
+    """An ``HGETALL`` reply read in a MULTI pipeline as a dict: redis-py 6's cluster
+    transactions return the raw flat [field, value, ...] list there."""
+    if isinstance(reply, dict):
+        return reply
+    return dict(zip(reply[::2], reply[1::2], strict=True))
+
+
+def register_script(client: RedisClient, text: str) -> Script:
+    """``client.register_script(text)`` for either client: redis-py runs scripts on a
+    cluster too (routed by their KEYS, loaded on the node on first use) but types the
+    client of a :class:`Script` as :class:`redis.Redis`."""
+    return Script(cast("redis.Redis", client), text)
+
 
 _MAX = str(MAX_MINOR_UNITS)
 _MESSAGES = {
@@ -79,13 +100,16 @@ class RedisDemoWallet(MovingWallet):
 
     New accounts receive ``starting_balance`` from the ``faucet`` system account;
     :meth:`top_up` adds more and :meth:`reset` brings an account back to the starting balance.
-    All keys start with ``prefix`` and carry the operator in a hash tag, so one operator's
-    keys live in one Redis Cluster slot.
+    ``client`` is a :class:`redis.Redis` or a :class:`redis.cluster.RedisCluster` (made with
+    ``decode_responses=True``). All keys start with ``prefix`` and carry the operator in a
+    hash tag (``<prefix>|{<operator>}|...``), so one operator's keys live in one Redis
+    Cluster slot and every script's keys share it; a cluster spreads operators over its
+    masters (docs/wallets.md, "Redis Cluster").
     """
 
     def __init__(
         self,
-        client: redis.Redis,
+        client: RedisClient,
         *,
         prefix: str = "casino_core:wallet",
         starting_balance: int = 0,
@@ -105,14 +129,26 @@ class RedisDemoWallet(MovingWallet):
         self._start = starting_balance
         self._ttl = key_ttl
         self._clock = clock
-        self._move = client.register_script(MOVE)
-        self._open = client.register_script(OPEN)
+        self._move = register_script(client, MOVE)
+        self._open = register_script(client, OPEN)
 
     @classmethod
-    def from_url(cls, url: str, **options: Any) -> RedisDemoWallet:
-        """Connect to ``redis://host:port/db``; ``options`` are the constructor's."""
+    def from_url(cls, url: str, *, cluster: bool = False, **options: Any) -> RedisDemoWallet:
+        """Connect to ``redis://host:port/db``; ``options`` are the constructor's.
+
+        With ``cluster=True`` the URL names any node of a Redis Cluster (its database must
+        be 0), which is then discovered from that node.
+        """
+        if not isinstance(cluster, bool):
+            raise ConfigurationError("cluster must be True or False")
+        client: RedisClient
         try:
-            client = redis.Redis.from_url(url, decode_responses=True)
+            if cluster:
+                client = RedisCluster.from_url(url, decode_responses=True)  # type: ignore[no-untyped-call]
+            else:
+                client = redis.Redis.from_url(url, decode_responses=True)
+        except (RedisError, RedisClusterException) as exc:  # a cluster is found on connect
+            raise StorageUnavailable(f"cannot reach the Redis Cluster: {exc}") from None
         except ValueError as exc:
             raise ConfigurationError(f"not a Redis URL: {exc}") from None
         return cls(client, **options)
@@ -139,7 +175,7 @@ class RedisDemoWallet(MovingWallet):
         union return types are why this returns Any)."""
         try:
             return fn()
-        except RedisError as exc:
+        except (RedisError, RedisClusterException) as exc:
             raise StorageUnavailable(f"the Redis demo wallet failed: {exc}") from exc
 
     @staticmethod
@@ -212,7 +248,7 @@ class RedisDemoWallet(MovingWallet):
         keys = [
             self._k(op, "k", req.key),
             self._acct(src),
-            self._acct(req.counter) if req.counter is not None else "",
+            self._acct(req.counter) if req.counter is not None else self._k(op, "-"),
             self._hist(src),
             self._hist(req.counter)
             if req.counter is not None

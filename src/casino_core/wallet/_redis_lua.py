@@ -73,12 +73,13 @@ end
 MOVE_FN = (
     BIGNUM
     + r"""
--- KEYS: 1 idempotency record, 2 account, 3 counter account ('' for system), 4 account
+-- KEYS: 1 idempotency record, 2 account, 3 counter account (for a system counterparty an
+--       unused key of the same slot, never read or written: a cluster routes by KEYS), 4 account
 --       history, 5 counter history or system journal, 6 sequence, 7 transaction count
 -- ARGV: 1 fingerprint, 2 kind ('credit', 'debit', 'transfer', or 'reset': then 3 is the
 --       target balance and the move is whatever credit or debit reaches it), 3 amount,
 --       4 tx id, 5 micros, 6 ttl seconds, 7 counterparty, 8 player id, 9 idempotency key,
---       10 max, 11 system name
+--       10 max, 11 system name ('' for a transfer)
 -- Returns {status, state, code, bal, ver, cbal, cver, tx, at, kind, amount}.
 local function move(KEYS, ARGV)
 local rec = KEYS[1]
@@ -97,7 +98,7 @@ local function refuse(code)
   return {'refused', code}
 end
 local kind, amount = ARGV[2], ARGV[3]
-local transfer = KEYS[3] ~= ''
+local transfer = ARGV[11] == ''
 if redis.call('EXISTS', KEYS[2]) == 0 then return refuse('ACCOUNT_NOT_FOUND') end
 if transfer and redis.call('EXISTS', KEYS[3]) == 0 then return refuse('ACCOUNT_NOT_FOUND') end
 local acct = redis.call('HMGET', KEYS[2], 'bal', 'ver', 'floor')

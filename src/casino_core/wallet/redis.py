@@ -1,5 +1,9 @@
-"""The Redis demo wallet (play money, not durable). Importing this imports redis-py."""
+"""The Redis demo wallet (play money, not durable). Importing this imports redis-py.
 
-from casino_core.wallet._redis import RedisDemoWallet
+:data:`RedisClient` is what the Redis stores take: a :class:`redis.Redis` or a
+:class:`redis.cluster.RedisCluster`.
+"""
 
-__all__ = ["RedisDemoWallet"]
+from casino_core.wallet._redis import RedisClient, RedisDemoWallet
+
+__all__ = ["RedisClient", "RedisDemoWallet"]

@@ -61,7 +61,7 @@ def test_backend_and_testing_exports() -> None:
         "postings",
         "transactions",
     ]
-    assert casino_core.wallet.redis.__all__ == ["RedisDemoWallet"]
+    assert casino_core.wallet.redis.__all__ == ["RedisClient", "RedisDemoWallet"]
     assert casino_core.testing.__all__ == [
         "FakePaymentPort",
         "FaultSimulationFailed",
