@@ -6,6 +6,8 @@ that runs on Redis writes under a fresh key prefix and deletes those keys (and n
 
 from __future__ import annotations
 
+import os
+import socket
 import uuid
 from collections.abc import Callable
 
@@ -44,3 +46,20 @@ def redis_prefix(url: str, prefix: str = "cc-bench-") -> tuple[str, Callable[[],
         client.close()
 
     return made, clean
+
+
+def service_url(name: str, url: str, port: int) -> str | None:
+    """``url`` if its service answers; else None (printing why), or, with ``CI`` set, exit
+    non-zero: in CI a benchmark must not pass by skipping its service."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or port), 1):
+            return url
+    except OSError:
+        pass
+    if os.environ.get("CI"):
+        raise SystemExit(f"{name} at {parts.hostname}:{parts.port or port} is unreachable (CI)")
+    print(f"({name} at {parts.hostname}:{parts.port or port} unreachable: skipped)")
+    return None
