@@ -15,6 +15,13 @@ from sqlalchemy import Engine
 
 from casino_core.wallet.sql import make_engine
 
+PG_URL = os.environ.get(
+    "CASINO_CORE_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+"""The PostgreSQL the benchmarks use by default (the tests' variable)."""
+REDIS_URL = os.environ.get("CASINO_CORE_REDIS_URL", "redis://127.0.0.1:6379/15")
+"""The Redis the benchmarks use by default (the tests' variable)."""
+
 
 def pg_schema(
     url: str, create: Callable[[Engine, str | None], None], prefix: str = "cc_bench_"

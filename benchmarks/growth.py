@@ -33,16 +33,14 @@ from __future__ import annotations
 
 import argparse
 import itertools
-import os
 import sys
 import tempfile
 import time
 import tracemalloc
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
 
-from _common import pg_schema, service_url
+from _common import PG_URL, pg_schema, service_url
 from sqlalchemy import Engine, text
 from wallet import compare
 
@@ -51,9 +49,6 @@ from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
 from casino_core.wallet import AccountKey
 from casino_core.wallet.sql import SqlWallet, make_engine
 
-PG_DEFAULT = os.environ.get(
-    "CASINO_CORE_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 OP = "bench-op"
 DICE = {"target": "50.5", "condition": "over"}
 SEED_KEY = b"growth-benchmark-seed-key-32byte"
@@ -145,7 +140,9 @@ def compare_sizes(
     rows = [("rounds/s", *compare(args.seconds, player(empty, "e"), player(large, "l")))]
     rows.append(("probe export s", *best_seconds([probe(empty), probe(large)], 3)))
     rows.append(("probe export MiB", peak(probe(empty)), peak(probe(large))))
-    rows.append((f"first {args.lines:,} lines MiB", *(peak(first_lines(c)) for c in (empty, large))))
+    rows.append(
+        (f"first {args.lines:,} lines MiB", *(peak(first_lines(c)) for c in (empty, large)))
+    )
     rows.append(("ledger reconcile MiB", peak(ledger(empty)), peak(ledger(large))))
     rows.append(("ledger reconcile s", *best_seconds([ledger(empty), ledger(large)], 1)))
     return rows
@@ -226,7 +223,10 @@ def clone_sql(q: str, template: list[str]) -> list[str]:
         f" WHERE {mine('r')}",
         f"INSERT INTO {q}casino_wallet_transactions ({tx_cols}) SELECT "
         + renamed(
-            tx_cols, "x", id="t.tag || substr(x.id, 8)", idempotency_key=_new_key("x.idempotency_key")
+            tx_cols,
+            "x",
+            id="t.tag || substr(x.id, 8)",
+            idempotency_key=_new_key("x.idempotency_key"),
         )
         + f" FROM {q}casino_wallet_transactions x CROSS JOIN {{tags}} t WHERE x.id IN ({tx_ids})",
         f"INSERT INTO {q}casino_wallet_postings ({posting_cols}) SELECT "
@@ -314,12 +314,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="rounds/s measurement")
     parser.add_argument("--batch", type=int, default=20, help="copies per transaction")
     parser.add_argument("--backends", nargs="+", default=["sqlite", "postgresql"])
-    parser.add_argument("--postgres", default=PG_DEFAULT, help="PostgreSQL URL")
+    parser.add_argument("--postgres", default=PG_URL, help="PostgreSQL URL")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, no thresholds")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.rounds, args.template, args.players, args.probe = 3_000, 200, 4, 50
-        args.lines, args.seconds, args.batch = 50, 0.5, 5
+        args.rounds, args.template, args.players, args.probe = 1_000, 60, 2, 20
+        args.lines, args.seconds, args.batch = 20, 0.3, 8
     pg_url = None
     if "postgresql" in args.backends:
         pg_url = service_url("PostgreSQL", args.postgres, 5432)

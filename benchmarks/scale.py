@@ -4,7 +4,7 @@ Run from the repository root::
 
     python benchmarks/scale.py                       # 1 2 4 8 processes, 3 s each
     python benchmarks/scale.py --clients 1 2 4 8 16 --seconds 5 --postgres URL
-    python benchmarks/scale.py --smoke               # tiny: 1 and 2 processes, 0.5 s
+    python benchmarks/scale.py --smoke               # tiny: 1 and 2 processes, 0.3 s
 
 Each worker is its own process with its own engine and connection pool, playing dice rounds
 through ``Casino.play``: "spread", one player per worker; "hot", every worker on one player
@@ -41,7 +41,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from _common import pg_schema, service_url
+from _common import PG_URL, pg_schema, service_url
 from sqlalchemy import event
 
 from casino_core.casino import Casino, CasinoSettings
@@ -49,9 +49,6 @@ from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
 from casino_core.wallet import AccountKey
 from casino_core.wallet.sql import SqlWallet, make_engine
 
-PG_DEFAULT = os.environ.get(
-    "CASINO_CORE_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
 OP = "bench-op"
 DICE = {"target": "50.5", "condition": "over"}
 SEED_KEY = b"scale-benchmark-seed-key-32bytes"
@@ -65,7 +62,7 @@ _casino: Casino | None = None
 
 def _worker_casino(url: str, schema: str) -> Casino:
     """This process's casino (one engine, one pooled connection), made on first use."""
-    global _casino  # noqa: PLW0603 - one casino per worker process, made lazily
+    global _casino
     if _casino is None:
         engine = make_engine(url, pool_size=1, max_overflow=0)
         _casino = Casino(
@@ -182,7 +179,9 @@ class _Script:
         table = _table(sql)
         if many:  # one multi-row INSERT (psycopg pipelines an executemany in one round trip)
             head, _, row = sql.partition(" VALUES ")
-            rows = [_PARAM.sub(lambda m, p=p: self.value(m[1], p[m[1]], table), row) for p in params]
+            rows = [
+                _PARAM.sub(lambda m, p=p: self.value(m[1], p[m[1]], table), row) for p in params
+            ]
             return f"{head} VALUES {', '.join(rows)}"
         return _PARAM.sub(lambda m: self.value(m[1], params[m[1]], table), sql)
 
@@ -260,7 +259,8 @@ def check_script(
 
     def count() -> int:
         with engine.connect() as conn:
-            q = f'SELECT count(*) FROM "{schema}".casino_rounds WHERE operator_id = %s AND player_id = %s'
+            q = f'SELECT count(*) FROM "{schema}".casino_rounds WHERE operator_id = %s'
+            q += " AND player_id = %s"
             return int(conn.exec_driver_sql(q, (OP, player)).scalar())
 
     before = count()
@@ -294,6 +294,8 @@ def measure(
     exe = find_pgbench()
     env = pgbench_env(url)
     rows = []
+    # pgbench counts whole seconds; under a second (smoke), a few transactions a client
+    pgbench_run = f"-T {round(seconds)}" if seconds >= 1 else "-t 20"
     with tempfile.TemporaryDirectory() as tmp:
         spread, hot = Path(tmp) / "spread.sql", Path(tmp) / "hot.sql"
         spread.write_text(pgbench_script(captured, "('pg-' || :client_id)"))
@@ -314,8 +316,8 @@ def measure(
                 lib_hot = library_rate(pool, url, schema, ["lib-hot"] * n, f"h{n}", seconds)
                 pg_spread = pg_hot = None
                 if exe is not None:
-                    pg_spread = tps(pgbench(exe, env, spread, n, f"-T {max(1, round(seconds))}"))
-                    pg_hot = tps(pgbench(exe, env, hot, n, f"-T {max(1, round(seconds))}"))
+                    pg_spread = tps(pgbench(exe, env, spread, n, pgbench_run))
+                    pg_hot = tps(pgbench(exe, env, hot, n, pgbench_run))
                 rows.append((n, lib_spread, pg_spread, lib_hot, pg_hot))
                 print_row(rows[-1])
     return rows
@@ -342,11 +344,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--clients", type=int, nargs="+", default=[1, 2, 4, 8])
     parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
-    parser.add_argument("--postgres", default=PG_DEFAULT, help="PostgreSQL URL")
+    parser.add_argument("--postgres", default=PG_URL, help="PostgreSQL URL")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, no thresholds")
     args = parser.parse_args(argv)
     if args.smoke:
-        args.clients, args.seconds = [1, 2], 0.5
+        args.clients, args.seconds = [1, 2], 0.3
     url = service_url("PostgreSQL", args.postgres, 5432)
     if url is None:
         return 0
