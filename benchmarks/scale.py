@@ -9,7 +9,9 @@ Run from the repository root::
 Each worker is its own process with its own engine and connection pool, playing dice rounds
 through ``Casino.play``: "spread", one player per worker; "hot", every worker on one player
 (its seed row, account row and chain head serialise the rounds, so that figure may fall as
-workers are added; the spread one should rise until the machine's cores run out).
+workers are added; the spread one should rise until the machine's cores run out); and
+"spread+bankroll", the spread players on a casino with the operator's bankroll configured
+(every bet of the operator and currency locks its one ``casino_bankroll`` row).
 
 Beside each figure, ``pgbench`` (``-M prepared``, as many clients and threads) runs the
 library's own round SQL: one round played with an SQLAlchemy ``before_cursor_execute``
@@ -55,26 +57,29 @@ SEED_KEY = b"scale-benchmark-seed-key-32bytes"
 CAPTURE_PLAYER = "captureplayer9e1f"
 CAPTURE_KEY = "capturekey5c2d"
 
+Row = tuple[int, float, float | None, float, float | None, float]
+"""clients, library spread, pgbench spread, library hot, pgbench hot, spread with bankroll"""
+
 # -- the library side: worker processes ------------------------------------------------
 
-_casino: Casino | None = None
+_casinos: dict[bool, Casino] = {}
+BANKROLL = {(OP, "USD"): 10**15}
 
 
-def _worker_casino(url: str, schema: str) -> Casino:
-    """This process's casino (one engine, one pooled connection), made on first use."""
-    global _casino
-    if _casino is None:
-        engine = make_engine(url, pool_size=1, max_overflow=0)
-        _casino = Casino(
-            SqlCasinoStore(SqlWallet(engine, schema=schema)), CasinoSettings(seed_key=SEED_KEY)
-        )
-    return _casino
+def _worker_casino(url: str, schema: str, bankroll: bool) -> Casino:
+    """This process's casino (one engine, one pooled connection), made on first use; with
+    ``bankroll``, a twin on the same engine checking the operator's bankroll."""
+    if not _casinos:
+        store = SqlCasinoStore(SqlWallet(make_engine(url, pool_size=1), schema=schema))
+        _casinos[False] = Casino(store, CasinoSettings(seed_key=SEED_KEY))
+        _casinos[True] = Casino(store, CasinoSettings(seed_key=SEED_KEY, bankroll=BANKROLL))
+    return _casinos[bankroll]
 
 
-def _worker(task: tuple[str, str, str, str, float, float]) -> int:
+def _worker(task: tuple[str, str, str, str, float, float, bool]) -> int:
     """Rounds of ``player`` played from ``start_at`` for ``seconds`` (wall clock)."""
-    url, schema, player, tag, start_at, seconds = task
-    casino = _worker_casino(url, schema)
+    url, schema, player, tag, start_at, seconds, bankroll = task
+    casino = _worker_casino(url, schema, bankroll)
     n = 0
     if start_at == 0:  # warm-up: a few rounds, whatever the time
         for n in range(20):
@@ -92,11 +97,19 @@ def _worker(task: tuple[str, str, str, str, float, float]) -> int:
 
 
 def library_rate(
-    pool: Any, url: str, schema: str, players: Sequence[str], tag: str, seconds: float
+    pool: Any,
+    url: str,
+    schema: str,
+    players: Sequence[str],
+    tag: str,
+    seconds: float,
+    bankroll: bool = False,
 ) -> float:
     """Rounds/s of ``len(players)`` processes, worker ``w`` playing ``players[w]``."""
     start_at = time.time() + 0.3 + 0.05 * len(players)
-    tasks = [(url, schema, p, f"{tag}-{w}", start_at, seconds) for w, p in enumerate(players)]
+    tasks = [
+        (url, schema, p, f"{tag}-{w}", start_at, seconds, bankroll) for w, p in enumerate(players)
+    ]
     counts = pool.map(_worker, tasks, chunksize=1)
     return sum(counts) / seconds
 
@@ -277,13 +290,15 @@ def fund(casino: Casino, player: str) -> None:
     """Open and fund ``player``, and play one round (seed pair and chain head exist)."""
     account = AccountKey(OP, player, "USD", "real")
     casino.wallet.open_account(account)
-    casino.wallet.credit(account, 10**15, idempotency_key=f"fund-{player}")
+    casino.wallet.credit(
+        account, 10**15, idempotency_key=f"fund-{player}", system_account="deposits"
+    )
     casino.play(OP, player, "USD", "real", "dice", DICE, 100, idempotency_key=f"first-{player}")
 
 
 def measure(
     url: str, schema: str, casino: Casino, engine: Any, clients: list[int], seconds: float
-) -> list[tuple[int, float, float | None, float, float | None]]:
+) -> list[Row]:
     """(clients, lib spread, pgbench spread, lib hot, pgbench hot) per client count."""
     most = max(clients)
     for player in [f"lib-{w}" for w in range(most)] + [f"pg-{c}" for c in range(most)]:
@@ -307,7 +322,7 @@ def measure(
             check_script(exe, env, hot, engine, schema, "pg-hot")
         ctx = multiprocessing.get_context("spawn")
         with ctx.Pool(most) as pool:
-            warm = [(url, schema, f"lib-{w}", f"warm-{w}", 0.0, 0.0) for w in range(most)]
+            warm = [(url, schema, f"lib-{w}", f"warm-{w}", 0.0, 0.0, False) for w in range(most)]
             pool.map(_worker, warm, chunksize=1)
             for n in clients:
                 lib_spread = library_rate(
@@ -318,7 +333,9 @@ def measure(
                 if exe is not None:
                     pg_spread = tps(pgbench(exe, env, spread, n, pgbench_run))
                     pg_hot = tps(pgbench(exe, env, hot, n, pgbench_run))
-                rows.append((n, lib_spread, pg_spread, lib_hot, pg_hot))
+                players = [f"lib-{w}" for w in range(n)]
+                bank = library_rate(pool, url, schema, players, f"b{n}", seconds, bankroll=True)
+                rows.append((n, lib_spread, pg_spread, lib_hot, pg_hot, bank))
                 print_row(rows[-1])
     return rows
 
@@ -331,11 +348,11 @@ def _rate(b: float | None) -> str:
     return "-" if b is None else f"{b:,.0f}"
 
 
-def print_row(row: tuple[int, float, float | None, float, float | None]) -> None:
-    n, ls, ps, lh, ph = row
+def print_row(row: Row) -> None:
+    n, ls, ps, lh, ph, bank = row
     print(
         f"{n:>7} {ls:>12,.0f} {_rate(ps):>12} {_ratio(ls, ps):>6}   "
-        f"{lh:>10,.0f} {_rate(ph):>12} {_ratio(lh, ph):>6}",
+        f"{lh:>10,.0f} {_rate(ph):>12} {_ratio(lh, ph):>6}   {bank:>14,.0f}",
         flush=True,
     )
 
@@ -354,7 +371,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"{os.cpu_count()} CPUs; dice rounds/s on PostgreSQL, {args.seconds:g} s each")
     print(f"{'clients':>7} {'spread: lib':>12} {'pgbench':>12} {'ratio':>6}   "
-          f"{'hot: lib':>10} {'pgbench':>12} {'ratio':>6}", flush=True)  # fmt: skip
+          f"{'hot: lib':>10} {'pgbench':>12} {'ratio':>6}   {'spread+bankroll':>14}",
+          flush=True)  # fmt: skip
     engine, schema, drop = pg_schema(url, create_casino_schema)
     casino = Casino(
         SqlCasinoStore(SqlWallet(engine, schema=schema)), CasinoSettings(seed_key=SEED_KEY)
