@@ -57,8 +57,9 @@ SEED_KEY = b"scale-benchmark-seed-key-32bytes"
 CAPTURE_PLAYER = "captureplayer9e1f"
 CAPTURE_KEY = "capturekey5c2d"
 
-Row = tuple[int, float, float | None, float, float | None, float]
-"""clients, library spread, pgbench spread, library hot, pgbench hot, spread with bankroll"""
+Row = tuple[int, float, float | None, float, float | None, float, float]
+"""clients; library spread, pgbench spread, library hot, pgbench hot, spread with bankroll
+(rounds/s); the library's CPU milliseconds a spread round (its worker processes only)"""
 
 # -- the library side: worker processes ------------------------------------------------
 
@@ -76,8 +77,9 @@ def _worker_casino(url: str, schema: str, bankroll: bool) -> Casino:
     return _casinos[bankroll]
 
 
-def _worker(task: tuple[str, str, str, str, float, float, bool]) -> int:
-    """Rounds of ``player`` played from ``start_at`` for ``seconds`` (wall clock)."""
+def _worker(task: tuple[str, str, str, str, float, float, bool]) -> tuple[int, float]:
+    """Rounds of ``player`` played from ``start_at`` for ``seconds`` (wall clock), and the
+    CPU seconds this process spent on them."""
     url, schema, player, tag, start_at, seconds, bankroll = task
     casino = _worker_casino(url, schema, bankroll)
     n = 0
@@ -85,15 +87,15 @@ def _worker(task: tuple[str, str, str, str, float, float, bool]) -> int:
         for n in range(20):
             casino.play(OP, player, "USD", "real", "dice", DICE, 100,
                         idempotency_key=f"{tag}-{n}")  # fmt: skip
-        return 20
+        return 20, 0.0
     while time.time() < start_at:
         time.sleep(0.005)
-    stop = start_at + seconds
+    stop, cpu = start_at + seconds, time.process_time()
     while time.time() < stop:
         casino.play(OP, player, "USD", "real", "dice", DICE, 100,
                     idempotency_key=f"{tag}-{n}")  # fmt: skip
         n += 1
-    return n
+    return n, time.process_time() - cpu
 
 
 def library_rate(
@@ -104,14 +106,16 @@ def library_rate(
     tag: str,
     seconds: float,
     bankroll: bool = False,
-) -> float:
-    """Rounds/s of ``len(players)`` processes, worker ``w`` playing ``players[w]``."""
+) -> tuple[float, float]:
+    """Rounds/s of ``len(players)`` processes, worker ``w`` playing ``players[w]``, and the
+    workers' CPU milliseconds a round."""
     start_at = time.time() + 0.3 + 0.05 * len(players)
     tasks = [
         (url, schema, p, f"{tag}-{w}", start_at, seconds, bankroll) for w, p in enumerate(players)
     ]
     counts = pool.map(_worker, tasks, chunksize=1)
-    return sum(counts) / seconds
+    rounds = sum(n for n, _ in counts)
+    return rounds / seconds, 1000 * sum(cpu for _, cpu in counts) / max(1, rounds)
 
 
 # -- the pgbench side: the library's round SQL as a script ------------------------------
@@ -325,17 +329,17 @@ def measure(
             warm = [(url, schema, f"lib-{w}", f"warm-{w}", 0.0, 0.0, False) for w in range(most)]
             pool.map(_worker, warm, chunksize=1)
             for n in clients:
-                lib_spread = library_rate(
+                lib_spread, cpu = library_rate(
                     pool, url, schema, [f"lib-{w}" for w in range(n)], f"s{n}", seconds
                 )
-                lib_hot = library_rate(pool, url, schema, ["lib-hot"] * n, f"h{n}", seconds)
+                lib_hot, _ = library_rate(pool, url, schema, ["lib-hot"] * n, f"h{n}", seconds)
                 pg_spread = pg_hot = None
                 if exe is not None:
                     pg_spread = tps(pgbench(exe, env, spread, n, pgbench_run))
                     pg_hot = tps(pgbench(exe, env, hot, n, pgbench_run))
                 players = [f"lib-{w}" for w in range(n)]
-                bank = library_rate(pool, url, schema, players, f"b{n}", seconds, bankroll=True)
-                rows.append((n, lib_spread, pg_spread, lib_hot, pg_hot, bank))
+                bank, _ = library_rate(pool, url, schema, players, f"b{n}", seconds, True)
+                rows.append((n, lib_spread, pg_spread, lib_hot, pg_hot, bank, cpu))
                 print_row(rows[-1])
     return rows
 
@@ -349,10 +353,10 @@ def _rate(b: float | None) -> str:
 
 
 def print_row(row: Row) -> None:
-    n, ls, ps, lh, ph, bank = row
+    n, ls, ps, lh, ph, bank, cpu = row
     print(
         f"{n:>7} {ls:>12,.0f} {_rate(ps):>12} {_ratio(ls, ps):>6}   "
-        f"{lh:>10,.0f} {_rate(ph):>12} {_ratio(lh, ph):>6}   {bank:>14,.0f}",
+        f"{lh:>10,.0f} {_rate(ph):>12} {_ratio(lh, ph):>6}   {bank:>14,.0f}   {cpu:>9.2f}",
         flush=True,
     )
 
@@ -371,8 +375,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     print(f"{os.cpu_count()} CPUs; dice rounds/s on PostgreSQL, {args.seconds:g} s each")
     print(f"{'clients':>7} {'spread: lib':>12} {'pgbench':>12} {'ratio':>6}   "
-          f"{'hot: lib':>10} {'pgbench':>12} {'ratio':>6}   {'spread+bankroll':>14}",
-          flush=True)  # fmt: skip
+          f"{'hot: lib':>10} {'pgbench':>12} {'ratio':>6}   {'spread+bankroll':>14}   "
+          f"{'lib CPU ms':>9}", flush=True)  # fmt: skip
     engine, schema, drop = pg_schema(url, create_casino_schema)
     casino = Casino(
         SqlCasinoStore(SqlWallet(engine, schema=schema)), CasinoSettings(seed_key=SEED_KEY)
