@@ -6,12 +6,21 @@ that runs on Redis writes under a fresh key prefix and deletes those keys (and n
 
 from __future__ import annotations
 
+import os
+import socket
 import uuid
 from collections.abc import Callable
 
 from sqlalchemy import Engine
 
 from casino_core.wallet.sql import make_engine
+
+PG_URL = os.environ.get(
+    "CASINO_CORE_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+"""The PostgreSQL the benchmarks use by default (the tests' variable)."""
+REDIS_URL = os.environ.get("CASINO_CORE_REDIS_URL", "redis://127.0.0.1:6379/15")
+"""The Redis the benchmarks use by default (the tests' variable)."""
 
 
 def pg_schema(
@@ -44,3 +53,20 @@ def redis_prefix(url: str, prefix: str = "cc-bench-") -> tuple[str, Callable[[],
         client.close()
 
     return made, clean
+
+
+def service_url(name: str, url: str, port: int) -> str | None:
+    """``url`` if its service answers; else None (printing why), or, with ``CI`` set, exit
+    non-zero: in CI a benchmark must not pass by skipping its service."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or port), 1):
+            return url
+    except OSError:
+        pass
+    if os.environ.get("CI"):
+        raise SystemExit(f"{name} at {parts.hostname}:{parts.port or port} is unreachable (CI)")
+    print(f"({name} at {parts.hostname}:{parts.port or port} unreachable: skipped)")
+    return None

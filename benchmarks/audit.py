@@ -1,6 +1,6 @@
 """Bulk-verification throughput against the bare stream generation of the same rounds.
 
-    .venv/bin/python benchmarks/audit.py [--rounds 50000]
+    .venv/bin/python benchmarks/audit.py [--rounds 50000] [--smoke]
 
 Simulates a history of every game (both schemes), then times `verify_files` with 1 and 2
 processes, and the bare baseline: only the HMAC blocks those rounds' seeds produce (one
@@ -31,7 +31,10 @@ def bare(records: list[tuple[str, str, int]]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=50_000)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no thresholds")
     args = parser.parse_args()
+    if args.smoke:
+        args.rounds = 300
     with tempfile.TemporaryDirectory() as tmp:
         path = simulate_history(Path(tmp) / "h.jsonl", args.rounds, master_seed="bench")
         seeded = []

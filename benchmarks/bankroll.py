@@ -3,6 +3,7 @@
 Run from the repository root::
 
     python benchmarks/bankroll.py                    # SQLite; PostgreSQL if up
+    python benchmarks/bankroll.py --smoke            # tiny sizes, no thresholds
     python benchmarks/bankroll.py --small 2000 --large 20000 --seconds 3 \\
         --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
 
@@ -26,8 +27,8 @@ import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from _common import pg_schema
-from wallet import compare, fund, reachable
+from _common import pg_schema, service_url
+from wallet import compare, fund
 
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
@@ -59,8 +60,11 @@ def main() -> None:
     parser.add_argument("--large", type=int, default=20_000, help="prior rounds, second run")
     parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
     parser.add_argument("--postgres", default=PG_DEFAULT, help="PostgreSQL URL (skipped if down)")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no thresholds")
     args = parser.parse_args()
-    pg_url = args.postgres if reachable(args.postgres, 5432) else None
+    if args.smoke:
+        args.small, args.large, args.seconds = 5, 10, 0.1
+    pg_url = service_url("PostgreSQL", args.postgres, 5432)
     key = os.urandom(32)
     print(
         f"{'backend':<11} {'prior rounds':>12} {'bankroll r/s':>13} {'plain r/s':>10} "
@@ -102,8 +106,6 @@ def main() -> None:
                 )
             wallet.close()
             cleanup()
-    if pg_url is None:
-        print("(PostgreSQL not reachable: skipped)")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ Run from the repository root::
 
     python benchmarks/export.py                       # 5,000 and 20,000 rounds
     python benchmarks/export.py --rounds 1000 50000 --players 50
+    python benchmarks/export.py --smoke              # tiny sizes
 
 For each size it plays that many dice rounds (spread over ``--players`` players, each of
 whom then rotates, so every round is a verifiable record) into a temporary SQLite file, then
@@ -82,7 +83,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--rounds", type=int, nargs="+", default=[5_000, 20_000])
     parser.add_argument("--players", type=int, default=20)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no thresholds")
     args = parser.parse_args()
+    if args.smoke:
+        args.rounds, args.players = [200], 5
     for rounds in args.rounds:
         with tempfile.TemporaryDirectory() as tmp:
             casino = played(Path(tmp) / "export.db", rounds, args.players)

@@ -1,6 +1,6 @@
 """Game throughput against the bare provably-fair stream, measured in the same run.
 
-    python benchmarks/games.py [--rounds 20000] [--records 100000] [--scheme stake]
+    python benchmarks/games.py [--rounds 20000] [--records 100000] [--scheme stake] [--smoke]
 
 For each registered game with a benchmark configuration (every seeded game below, and any
 other registered game whose defaults parse from empty params and that draws from a seed
@@ -142,7 +142,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rounds", type=int, default=20_000)
     parser.add_argument("--records", type=int, default=100_000)
     parser.add_argument("--scheme", default="stake", choices=["stake", "unbiased"])
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no thresholds")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.rounds, args.records = 100, 300
     source = random.Random(2026)
     seeds = (source.randbytes(32).hex(), source.randbytes(8).hex())
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} CPUs")

@@ -1,6 +1,7 @@
 """Provider callbacks/s (bet + win per round) beside the bare wallet debit + credit rate.
 
     .venv/bin/python benchmarks/providers.py [--rounds 2000] [--postgres URL] [--redis URL]
+    .venv/bin/python benchmarks/providers.py --smoke   # tiny, on every service that is up
 
 For each backend (memory, SQLite file, and PostgreSQL / Redis when a URL is given), plays
 ``rounds`` provider rounds (one bet, one win) on one player, then the same number of bare
@@ -17,7 +18,7 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 
-from _common import pg_schema, redis_prefix
+from _common import PG_URL, REDIS_URL, pg_schema, redis_prefix, service_url
 
 from casino_core.provider import MemoryProviderStore, ProviderConfig, ProviderStore, ProviderWallet
 from casino_core.wallet import AccountKey, Mode
@@ -59,7 +60,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=2_000)
     parser.add_argument("--postgres", help="postgresql+psycopg://... (a schema is created)")
     parser.add_argument("--redis", help="redis://host:port/db (keys under a fresh prefix)")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes; PostgreSQL, Redis too")
     args = parser.parse_args()
+    if args.smoke:  # every backend whose service is up (with CI set: must be up)
+        args.rounds = 50
+        args.postgres = args.postgres or service_url("PostgreSQL", PG_URL, 5432)
+        args.redis = args.redis or service_url("Redis", REDIS_URL, 6379)
     print(f"{'backend':<10}{'provider op/s':>16}{'bare wallet/s':>16}{'ratio':>10}")
     run("memory", MemoryProviderStore(), Mode.REAL, args.rounds)
     from casino_core.provider.sql import SqlProviderStore, create_provider_schema

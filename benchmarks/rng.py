@@ -1,6 +1,6 @@
 """RNG throughput: floats/s and ints/s for both schemes, against a bare hmac.digest loop.
 
-    .venv/bin/python benchmarks/rng.py [--values 400000] [--repeat 5]
+    .venv/bin/python benchmarks/rng.py [--values 400000] [--repeat 5] [--smoke]
 
 The baseline produces the same bytes (the same HMAC blocks of the same bets) with nothing but
 ``hmac.digest`` in a loop, measured in the same run; each line prints the ratio
@@ -50,7 +50,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--values", type=int, default=400_000)
     parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no thresholds")
     args = parser.parse_args()
+    if args.smoke:
+        args.values, args.repeat = 640, 1
     bets = args.values // PER_BET
     values = bets * PER_BET
 

@@ -3,6 +3,7 @@
 Run from the repository root::
 
     python benchmarks/rounds.py                      # memory, SQLite; PostgreSQL, Redis if up
+    python benchmarks/rounds.py --smoke              # tiny: 0.3 s a measurement
     python benchmarks/rounds.py --seconds 5 \\
         --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test \\
         --redis redis://127.0.0.1:6379/15
@@ -29,8 +30,8 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from _common import pg_schema, redis_prefix
-from wallet import compare, fund, library_pair, reachable
+from _common import pg_schema, redis_prefix, service_url
+from wallet import compare, fund, library_pair
 
 from casino_core.casino import Casino, CasinoSettings, MemoryCasinoStore
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
@@ -110,9 +111,12 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
     parser.add_argument("--postgres", default=PG_DEFAULT, help="PostgreSQL URL (skipped if down)")
     parser.add_argument("--redis", default=REDIS_DEFAULT, help="Redis URL (skipped if down)")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no thresholds")
     args = parser.parse_args()
-    pg_url = args.postgres if reachable(args.postgres, 5432) else None
-    redis_url = args.redis if reachable(args.redis, 6379) else None
+    if args.smoke:
+        args.seconds = 0.3
+    pg_url = service_url("PostgreSQL", args.postgres, 5432)
+    redis_url = service_url("Redis", args.redis, 6379)
     print(f"{'backend':<11} {'rounds/s':>10} {'wallet pairs/s':>15} {'ratio':>6}")
     costs: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -137,10 +141,6 @@ def main() -> None:
     print()
     print(f"{'backend':<11} {'chain on':>10} {'chain off':>10} {'ratio':>6} {'cost':>7}")
     print("\n".join(costs))
-    if pg_url is None:
-        print("(PostgreSQL not reachable: skipped)")
-    if redis_url is None:
-        print("(Redis not reachable: skipped)")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Soak the money layer: the fault simulation for many seeds on one backend.
 
     .venv/bin/python benchmarks/soak.py --seeds 100000 --backend memory|sqlite|postgres
-        [--start 0] [--steps N] [--postgres URL] [--every 1000]
+        [--start 0] [--steps N] [--postgres URL] [--every 1000] [--smoke]
 
 Runs :func:`casino_core.testing.simulate` for seeds ``start .. start + seeds - 1`` (sagas,
 holds, casino rounds, mines/hilo rounds, provider callbacks, under injected faults; every
@@ -73,7 +73,10 @@ def main() -> int:
     parser.add_argument("--steps", type=int, help="steps a seed (memory 40, SQL 8)")
     parser.add_argument("--postgres", default=PG_URL, help="postgresql+psycopg://...")
     parser.add_argument("--every", type=int, default=1_000, help="progress every N seeds")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no thresholds")
     args = parser.parse_args()
+    if args.smoke:
+        args.seeds, args.every = 3, 1
     if args.steps is None:
         args.steps = 40 if args.backend == "memory" else 8
     if args.backend == "memory":

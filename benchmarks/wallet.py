@@ -3,6 +3,7 @@
 Run from the repository root::
 
     python benchmarks/wallet.py                       # SQLite, memory; PostgreSQL/Redis if up
+    python benchmarks/wallet.py --smoke               # tiny: 0.2 s a measurement
     python benchmarks/wallet.py --seconds 5 \\
         --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test \\
         --redis redis://127.0.0.1:6379/15
@@ -26,8 +27,6 @@ from __future__ import annotations
 import argparse
 import hashlib
 import json
-import os
-import socket
 import sqlite3
 import sys
 import tempfile
@@ -37,24 +36,13 @@ import uuid
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+
+from _common import PG_URL, REDIS_URL, service_url
 
 from casino_core.money import USD
 from casino_core.wallet import AccountKey, MemoryWallet, Mode, WalletService
 
-PG_DEFAULT = os.environ.get(
-    "CASINO_CORE_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
-)
-REDIS_DEFAULT = os.environ.get("CASINO_CORE_REDIS_URL", "redis://127.0.0.1:6379/15")
-
-
-def reachable(url: str, port: int) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or port), 1):
-            return True
-    except OSError:
-        return False
+PG_DEFAULT, REDIS_DEFAULT = PG_URL, REDIS_URL
 
 
 def timed(seconds: float, pair: Callable[[int], None]) -> float:
@@ -355,7 +343,7 @@ def chain_cost(seconds: float, postgres: str) -> None:
         create_schema(engine)
         row("sqlite", SqlWallet(engine), SqlWallet(engine, chain=False))
         engine.dispose()
-    if postgres and reachable(postgres, 5432):
+    if postgres:
         schema = "cc_bench_" + uuid.uuid4().hex[:8]
         engine = make_engine(postgres, pool_size=4)
         create_schema(engine, schema)
@@ -376,7 +364,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
     parser.add_argument("--postgres", default=PG_DEFAULT, help="PostgreSQL URL ('' to skip)")
     parser.add_argument("--redis", default=REDIS_DEFAULT, help="Redis URL ('' to skip)")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no thresholds")
     args = parser.parse_args(argv)
+    if args.smoke:
+        args.seconds = 0.2
     print(f"debit+credit pairs per second, one client thread, {args.seconds:g}s each\n")
     rows: list[tuple[str, float, float | None]] = []
     memory = MemoryWallet()
@@ -384,17 +375,15 @@ def main(argv: list[str] | None = None) -> int:
     fund(memory, account)
     rows.append(("memory", timed(args.seconds, library_pair(memory, account, "m")), None))
     bench_sqlite(args.seconds, rows)
-    if args.redis and reachable(args.redis, 6379):
-        bench_redis(args.redis, args.seconds, rows)
-    elif args.redis:
-        print(f"(Redis at {args.redis} unreachable: skipped)")
+    redis_url = service_url("Redis", args.redis, 6379) if args.redis else None
+    if redis_url:
+        bench_redis(redis_url, args.seconds, rows)
     print_table(rows)
     rows.clear()
-    if args.postgres and reachable(args.postgres, 5432):
-        bench_postgres(args.postgres, args.seconds, rows)
-    elif args.postgres:
-        print(f"(PostgreSQL at {args.postgres} unreachable: skipped)")
-    chain_cost(args.seconds, args.postgres)
+    pg_url = service_url("PostgreSQL", args.postgres, 5432) if args.postgres else None
+    if pg_url:
+        bench_postgres(pg_url, args.seconds, rows)
+    chain_cost(args.seconds, pg_url or "")
     return 0
 
 

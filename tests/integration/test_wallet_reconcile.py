@@ -67,6 +67,40 @@ class TestReconcile:
         assert report.journal_totals == {("USD", "real"): 3}
         assert sql_wallet.balance(account).posted == 900  # reported, not fixed
 
+    def test_sums_are_exact_past_64_bits(self, sql_wallet: SqlWallet) -> None:
+        """Journal sums past 2**63 are exact, and one minor unit off in a 10**35 transaction
+        is found (SQLite's own SUM would go through floats there)."""
+        op = "big-" + uuid.uuid4().hex[:12]
+        players = [AccountKey(op, name, USD) for name in ("a", "b")]
+        big = 10**35 + 7
+        for account in players:
+            sql_wallet.open_account(account)
+            sql_wallet.credit(account, big, idempotency_key=f"k-{account.player_id}")
+        receipt = sql_wallet.debit(players[0], 3, idempotency_key="d")
+        report = sql_wallet.reconcile(op)
+        assert report.ok
+        assert report.journal_totals == {("USD", "real"): 0}
+        house = -2 * big + 3  # past 2**63: a float would round it
+        assert report.system_balances == {("house", "USD", "real"): house}
+        assert sql_wallet.system_balance(op, "house", USD, Mode.REAL) == house
+        with sql_wallet.engine.begin() as conn:
+            conn.execute(
+                postings.insert(),
+                {
+                    "transaction_id": receipt.transaction_id,
+                    "operator_id": op,
+                    "system_account": "house",
+                    "currency": "USD",
+                    "mode": "real",
+                    "kind": "debit",
+                    "amount": 1,
+                    "counterparty": "a",
+                    "idempotency_key": "d",
+                    "created_us": 0,
+                },
+            )
+        assert sql_wallet.reconcile(op).unbalanced == (receipt.transaction_id,)
+
     def test_memory_reports_held_drift(self) -> None:
         """The in-memory wallet reports a held amount that its holds do not explain."""
         wallet = MemoryWallet()

@@ -375,6 +375,21 @@ def db_failure(what: str, exc: BaseException) -> StorageUnavailable:
     return StorageUnavailable(f"{what}: {db_message(exc)}")
 
 
+class _ExactSum:
+    """SQLite aggregate ``casino_exact_sum(amount)``: the exact sum of decimal strings (as a
+    decimal string; "0" over no rows)."""
+
+    def __init__(self) -> None:
+        self.total = 0
+
+    def step(self, value: str | None) -> None:
+        if value is not None:
+            self.total += int(value)
+
+    def finalize(self) -> str:
+        return str(self.total)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
@@ -384,6 +399,7 @@ def _configure_sqlite(engine: Engine) -> None:
         cur.execute("PRAGMA journal_mode=WAL")
         cur.execute("PRAGMA synchronous=FULL")
         cur.close()
+        dbapi_conn.create_aggregate("casino_exact_sum", 1, _ExactSum)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -874,19 +890,20 @@ class SqlWallet(MovingWallet):
     ) -> dict[tuple[Any, ...], list[int]]:
         """(sum of amount, count) grouped by ``keys``; exact on both dialects."""
         cols = list(keys)
-        out: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0, 0])
-        if self._sqlite:  # SQLite's SUM goes through 64-bit ints or floats: add in Python
-            for row in conn.execute(select(*cols, postings.c.amount).where(where)):
-                acc = out[tuple(row[:-1])]
-                acc[0] += row[-1]
-                acc[1] += 1
-            return out
-        total = func.sum(postings.c.amount).label("total")
+        out: dict[tuple[Any, ...], list[int]] = {}
+        total = self._sum(postings.c.amount).label("total")
         q = select(*cols, total, func.count().label("n")).where(where).group_by(*cols)
         for row in conn.execute(q):
             if row.n:  # without GROUP BY keys, an empty journal still yields one NULL row
                 out[tuple(row[: len(cols)])] = [int(row.total), int(row.n)]
         return out
+
+    def _sum(self, amount: Any) -> Any:
+        """SUM of an Amount column, exact: SQLite's own SUM goes through 64-bit integers or
+        floats, so there the aggregate is Python's (:class:`_ExactSum`), grouped by SQLite
+        (only a group's running total is held in Python: memory stays flat however long
+        the journal)."""
+        return func.casino_exact_sum(amount) if self._sqlite else func.sum(amount)
 
     def system_balance(
         self, operator_id: str, name: str, currency: Currency | str, mode: Mode | str
@@ -1372,12 +1389,9 @@ class SqlWallet(MovingWallet):
     def _unbalanced(self, conn: Connection, where: Any) -> tuple[str, ...]:
         """Ids of journal transactions whose postings do not sum to zero per currency."""
         p = postings.c
-        keys = [p.transaction_id, p.currency, p.mode]
-        if self._sqlite:
-            sums = self._sums(conn, keys, where)
-            return tuple(sorted({k[0] for k, v in sums.items() if v[0]}))
-        q = select(p.transaction_id).where(where).group_by(*keys)
-        rows = conn.execute(q.having(func.sum(p.amount) != 0)).scalars()
+        q = select(p.transaction_id).where(where).group_by(p.transaction_id, p.currency, p.mode)
+        zero = "0" if self._sqlite else 0
+        rows = conn.execute(q.having(self._sum(p.amount) != zero)).scalars()
         return tuple(sorted(set(rows)))
 
 
