@@ -22,12 +22,13 @@ Written from Blue Ocean Gaming's public integration docs (read 2026):
 - F.A.Q. (https://blueoceangaming.atlassian.net/wiki/x/gIASS): "transaction id is unique per
   player! two different players can share the same transaction id".
 
-How the calls map (docs/providers.md, "Blue Ocean"): the player is ``username``; transaction
-and round ids are scoped by it (``<username>/<id>``) because they are unique per player only;
-a debit is a bet; a credit is a zero-stake bet-and-win in ``round_id`` (Blue Ocean's credit
-names no debit), and ``gameplay_final=1`` then closes the round; a rollback refunds the
-debit ``transaction_id`` names (its own amount is ignored, as documented) and answers 404
-when nothing was there to give back (the id is tombstoned: a late debit is refused).
+How the calls map (docs/providers.md, "Blue Ocean"): the player is ``username`` (or
+``remote_id``, configurable); transaction and round ids are scoped by it
+(``<username>/<id>``) because they are unique per player only; a debit is a bet; a credit is
+a zero-stake bet-and-win in ``round_id`` (Blue Ocean's credit names no debit), and
+``gameplay_final=1`` then closes the round; a rollback refunds the debit ``transaction_id``
+names (its own amount is ignored, as documented) and answers 404 when nothing was there to
+give back (the id is tombstoned: a late debit is refused).
 
 Blue Ocean's requests carry **no timestamp**, so there is no clock-skew window to check: a
 replayed request is answered by the transaction rules (the same ``transaction_id`` replays
@@ -73,6 +74,7 @@ _MAX_USERNAME = 56  # so that "~<username>/<id>" fits a provider reference (128)
 _OWED = PlayerStatus()  # credits and rollbacks are owed whatever the session's state
 
 _INCORRECT_KEY = "INCORRECT_KEY_VALIDATION"
+_PLAYER_FIELDS = ("username", "remote_id")
 
 
 def blueocean_key(query: str, salt: str) -> str:
@@ -129,8 +131,9 @@ class BlueOceanPreset:
     every request's ``key`` and never appears in a repr, an answer or an error.
     ``caller_id`` and ``caller_password``, when given, must match the request's ``callerId``
     and ``callerPassword`` (compared in constant time). ``operator_id`` and ``mode`` make the
-    account of a request's ``username``; ``currency`` is the accounts' currency code, or a
-    callable naming it per username (Blue Ocean's calls carry no currency).
+    account of a request's ``username`` (or ``remote_id``, with ``player_field="remote_id"``:
+    Blue Ocean's older pages name the player by it); ``currency`` is the accounts' currency
+    code, or a callable naming it per player (Blue Ocean's calls carry no currency).
 
     :meth:`handle` takes the raw query string (bytes or text, as received, still
     percent-encoded) and returns a :class:`PresetResponse`: always HTTP 200 with
@@ -149,6 +152,7 @@ class BlueOceanPreset:
         currency: str | Callable[[str], str],
         caller_id: str | None = None,
         caller_password: str | None = None,
+        player_field: str = "username",
         mode: Mode = Mode.REAL,
         max_query: int = DEFAULT_MAX_QUERY,
     ) -> None:
@@ -160,6 +164,8 @@ class BlueOceanPreset:
         for name, value in (("caller_id", caller_id), ("caller_password", caller_password)):
             if value is not None and (not isinstance(value, str) or not 0 < len(value) <= 255):
                 raise ConfigurationError(f"{name} must be 1-255 characters")
+        if player_field not in _PLAYER_FIELDS:
+            raise ConfigurationError("player_field must be 'username' or 'remote_id'")
         if isinstance(currency, str):
             try:
                 fixed = get_currency(currency)
@@ -176,6 +182,7 @@ class BlueOceanPreset:
         self._salt = salt
         self._caller = (caller_id, caller_password)
         self._max_query = max_query
+        self._player_field = player_field
 
     def __repr__(self) -> str:
         return f"BlueOceanPreset(operator={self._operator!r}, wallet={self._wallet!r})"
@@ -237,7 +244,7 @@ class BlueOceanPreset:
         action = p.get("action")
         if action not in BLUEOCEAN_ACTIONS:
             raise _Refusal("500", "action not supported")
-        account = self._account(p.get("username", ""))
+        account = self._account(p.get(self._player_field, ""))
         user = account.player_id
         w = self._wallet
         if action == "balance":
