@@ -145,15 +145,15 @@ def blueocean_request(query: str | list[tuple[str, str]], *, salt: str = SALT) -
 
 
 def make_blueocean(
-    store: ProviderStore, operator_id: str, mode: Mode = Mode.REAL
+    store: ProviderStore, operator_id: str, mode: Mode = Mode.REAL, currency: str = "EUR"
 ) -> BlueOceanPreset:
-    """A Blue Ocean preset over ``store`` with the test salt and caller, accounts in EUR."""
+    """A Blue Ocean preset over ``store`` with the test salt and caller, in ``currency``."""
     wallet = ProviderWallet(store, ProviderConfig("blueocean"))
     return BlueOceanPreset(
         wallet,
         operator_id=operator_id,
         salt=SALT,
-        currency="EUR",
+        currency=currency,
         caller_id=CALLER_ID,
         caller_password=CALLER_PASSWORD,
         mode=mode,
