@@ -19,12 +19,15 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
 from casino_core.provider import ProviderConfig, ProviderStore, ProviderWallet
-from casino_core.provider.presets import Hub88Preset, SlotegratorPreset
+from casino_core.provider.presets import BlueOceanPreset, Hub88Preset, SlotegratorPreset
 from casino_core.wallet import Mode
 
 MERCHANT_ID = "merchant-7f3a"
 MERCHANT_KEY = b"slotegrator-merchant-key-for-tests"
 NOW = 1_750_000_000.0
+SALT = "BlueOceanTestSalt0123456789"
+CALLER_ID = "danitestdev_s"  # the caller of Blue Ocean's documented examples
+CALLER_PASSWORD = "7c222fb2927d828af22f592134e8932480637c0d"
 
 
 @functools.cache
@@ -127,4 +130,31 @@ def make_slotegrator(
         merchant_key=MERCHANT_KEY,
         mode=mode,
         clock=clock,
+    )
+
+
+def blueocean_request(query: str | list[tuple[str, str]], *, salt: str = SALT) -> str:
+    """``query`` (a query string, or pairs ``urlencode``-d in order) with its ``key`` appended.
+
+    The key is computed here independently of the preset, as Blue Ocean documents it:
+    ``sha1(salt + query string)``, lowercase hex, over the query without ``key``, unsorted.
+    """
+    text = query if isinstance(query, str) else urlencode(query)
+    key = hashlib.sha1((salt + text).encode()).hexdigest()  # noqa: S324 - Blue Ocean's scheme
+    return f"{text}&key={key}"
+
+
+def make_blueocean(
+    store: ProviderStore, operator_id: str, mode: Mode = Mode.REAL, currency: str = "EUR"
+) -> BlueOceanPreset:
+    """A Blue Ocean preset over ``store`` with the test salt and caller, in ``currency``."""
+    wallet = ProviderWallet(store, ProviderConfig("blueocean"))
+    return BlueOceanPreset(
+        wallet,
+        operator_id=operator_id,
+        salt=SALT,
+        currency=currency,
+        caller_id=CALLER_ID,
+        caller_password=CALLER_PASSWORD,
+        mode=mode,
     )

@@ -53,7 +53,12 @@ from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
 from casino_core.catalog import Catalog, default_catalog
 from casino_core.errors import CasinoError, ConfigurationError, InvalidInput
 from casino_core.provider import ProviderConfig, ProviderWallet
-from casino_core.provider.presets import Hub88Preset, PresetResponse, SlotegratorPreset
+from casino_core.provider.presets import (
+    BlueOceanPreset,
+    Hub88Preset,
+    PresetResponse,
+    SlotegratorPreset,
+)
 from casino_core.provider.sql import SqlProviderStore, create_provider_schema
 from casino_core.wallet import AccountKey, Balance
 from casino_core.wallet.sql import SqlWallet, make_engine
@@ -360,6 +365,7 @@ def create_app(
     hub88_public_key: bytes | None = None,
     hub88_signing_key: bytes | None = None,
     slotegrator: tuple[str, bytes] | None = None,
+    blueocean: tuple[str, str] | None = None,
 ) -> Starlette:
     """The web app over a casino on ``database`` (a SQLite path, or a SQLAlchemy URL).
 
@@ -378,8 +384,9 @@ def create_app(
     Aggregators (seamless wallet, docs/providers.md "Aggregator presets"): with
     ``hub88_public_key`` (PEM; ``hub88_signing_key``, the operator's private key, signs the
     answers) Hub88's Wallet API is served under ``POST /hub88/...``; with ``slotegrator``
-    (merchant id, merchant key) Slotegrator's callbacks at ``POST /slotegrator``. Both move
-    the same players' accounts as the casino (same database).
+    (merchant id, merchant key) Slotegrator's callbacks at ``POST /slotegrator``; with
+    ``blueocean`` (salt key, currency code) Blue Ocean Gaming's seamless wallet at
+    ``GET /blueocean``. All move the same players' accounts as the casino (same database).
     """
     secret = _check_secret(session_secret)
     offerings = catalog if catalog is not None else default_catalog()
@@ -403,7 +410,7 @@ def create_app(
     casino = Casino(store, replace(base, seed_key=seed_key), catalog=offerings, observers=watchers)
     op = operator_id
     aggregator_routes = _aggregator_routes(
-        engine, op, hub88_public_key, hub88_signing_key, slotegrator
+        engine, op, hub88_public_key, hub88_signing_key, slotegrator, blueocean
     )
     admin = None if admin_token is None else f"Bearer {admin_token}".encode()
 
@@ -608,9 +615,10 @@ def _aggregator_routes(
     hub88_public_key: bytes | None,
     hub88_signing_key: bytes | None,
     slotegrator: tuple[str, bytes] | None,
+    blueocean: tuple[str, str] | None,
 ) -> list[Route]:
     """The routes of the configured aggregators (none configured: none)."""
-    if hub88_public_key is None and slotegrator is None:
+    if hub88_public_key is None and slotegrator is None and blueocean is None:
         return []
     create_provider_schema(engine)
     store = SqlProviderStore(SqlWallet(engine))
@@ -645,6 +653,21 @@ def _aggregator_routes(
             return _send(await run_in_threadpool(slots.handle, body, headers))
 
         routes.append(Route("/slotegrator", slotegrator_endpoint, methods=["POST"]))
+    if blueocean is not None:
+        salt, currency = blueocean
+        ocean = BlueOceanPreset(
+            ProviderWallet(store, ProviderConfig("blueocean")),
+            operator_id=operator_id,
+            salt=salt,
+            currency=currency,
+        )
+
+        @_endpoint
+        async def blueocean_endpoint(request: Request) -> Response:
+            query = request.scope.get("query_string", b"")  # raw, as Blue Ocean keyed it
+            return _send(await run_in_threadpool(ocean.handle, query))
+
+        routes.append(Route("/blueocean", blueocean_endpoint, methods=["GET"]))
     return routes
 
 

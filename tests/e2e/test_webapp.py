@@ -992,16 +992,17 @@ class TestConfiguration:
 
 
 class TestAggregators:
-    """Hub88 and Slotegrator wired into the app in a few lines, moving the casino's accounts."""
+    """Hub88, Slotegrator and Blue Ocean wired into the app in a few lines, on its accounts."""
 
     @pytest.fixture
     def aggregated(self, make_client: Any) -> Any:
-        from _presets import MERCHANT_ID, MERCHANT_KEY, private_pem, public_pem
+        from _presets import MERCHANT_ID, MERCHANT_KEY, SALT, private_pem, public_pem
 
         c = make_client(
             hub88_public_key=public_pem("hub88"),
             hub88_signing_key=private_pem("operator"),
             slotegrator=(MERCHANT_ID, MERCHANT_KEY),
+            blueocean=(SALT, "USD"),
         )
         r = c.post(
             "/players/alice/fund",
@@ -1079,7 +1080,30 @@ class TestAggregators:
         balance = aggregated.get("/players/alice/balance?currency=USD", headers=auth("alice"))
         assert balance.json()["available"] == 7_50
 
+    def test_blueocean_debit_credit_and_bad_key(self, aggregated: Any) -> None:
+        """Keyed Blue Ocean GETs debit and credit alice; a bad key is refused (403), no money."""
+        from _presets import blueocean_request
+
+        def call(action: str, tx: str, amount: str, final: str = "0") -> str:
+            return blueocean_request(
+                f"callerId=c&callerPassword=p&action={action}&username=alice&session_id=s"
+                f"&amount={amount}&game_id_hash=re_re-reactor&transaction_id={tx}"
+                f"&round_id=b-r1&gameplay_final={final}&gamesession_id=g"
+            )
+
+        r = aggregated.get("/blueocean?" + call("debit", "b-1", "2.50"))
+        assert r.status_code == 200
+        assert r.content == b'{"status":"200","balance":"7.50"}'
+        r = aggregated.get("/blueocean?" + call("credit", "b-2", "4.00", final="1"))
+        assert r.content == b'{"status":"200","balance":"11.50"}'
+        forged = call("credit", "b-3", "100.00").replace("amount=100.00", "amount=900.00")
+        r = aggregated.get("/blueocean?" + forged)
+        assert r.json() == {"status": "403", "msg": "INCORRECT_KEY_VALIDATION"}
+        balance = aggregated.get("/players/alice/balance?currency=USD", headers=auth("alice"))
+        assert balance.json()["available"] == 11_50
+
     def test_not_configured_not_served(self, client: Any) -> None:
         """Without keys the aggregator routes do not exist."""
         assert client.post("/hub88/user/balance", content=b"{}").status_code == 404
         assert client.post("/slotegrator", content=b"").status_code == 404
+        assert client.get("/blueocean?action=balance").status_code == 404

@@ -1,7 +1,8 @@
 """Any sequence of signed aggregator calls keeps the wallet balanced, on memory, SQLite and PG.
 
-Random Hub88 and Slotegrator calls (bets, wins, rollbacks or refunds, balances; replays of
-earlier requests; some with a bad signature or a stale timestamp) go through the presets.
+Random Hub88, Slotegrator and Blue Ocean calls (bets, wins, rollbacks or refunds, balances;
+replays of earlier requests; some with a bad signature, a stale timestamp or, for Blue Ocean
+which sends no timestamp, a malformed amount) go through the presets.
 After every call the balance the aggregator is told equals the wallet's, a refused request
 moves nothing, and at the end the journal reconciles and house + player = what was funded.
 """
@@ -17,14 +18,25 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _presets import NOW, hub88_request, make_hub88, make_slotegrator, slotegrator_request
+from _presets import (
+    CALLER_ID,
+    CALLER_PASSWORD,
+    NOW,
+    SALT,
+    blueocean_request,
+    hub88_request,
+    make_blueocean,
+    make_hub88,
+    make_slotegrator,
+    slotegrator_request,
+)
 from _provider_backends import (  # noqa: F401 - session fixtures are found by name
     funded,
     make_backend,
     provider_pg_schema,
     provider_sqlite_url,
 )
-from casino_core.provider.presets import Hub88Preset, SlotegratorPreset
+from casino_core.provider.presets import BlueOceanPreset, Hub88Preset, SlotegratorPreset
 from casino_core.wallet import AccountKey
 
 START = 500_00
@@ -106,6 +118,46 @@ def slotegrator_send(
     return answer, True
 
 
+def blueocean_send(
+    preset: BlueOceanPreset, call: Call, sent: list[str]
+) -> tuple[dict[str, Any], bool]:
+    """One Blue Ocean call; returns (answer JSON, whether money may have moved).
+
+    ``stale`` stands for a malformed amount here: Blue Ocean's requests carry no timestamp.
+    """
+    kind, tx, ref, rnd, amount = call
+    if kind == "replay" and not sent:
+        kind = "balance"  # nothing to replay yet
+    if kind == "replay":
+        return json.loads(preset.handle(sent[tx % len(sent)]).body), True
+    action = {"win": "credit", "settle": "rollback", "balance": "balance"}.get(kind, "debit")
+    pairs = [
+        ("callerId", CALLER_ID),
+        ("callerPassword", CALLER_PASSWORD),
+        ("action", action),
+        ("username", "alice"),
+        ("session_id", "s"),
+    ]
+    if action != "balance":
+        ident = f"b{ref}" if action == "rollback" else f"{kind[0]}{tx}"
+        text = "1e3" if kind == "stale" else f"{amount // 100}.{amount % 100:02d}"
+        final = "1" if amount == 0 or rnd == 2 else "0"  # a zero credit is booked when final
+        pairs += [
+            ("amount", text),
+            ("transaction_id", ident),
+            ("round_id", f"r{rnd}"),
+            ("gameplay_final", final),
+        ]
+    query = blueocean_request(pairs, salt="ForgedSalt0123456789" if kind == "forged" else SALT)
+    sent.append(query)
+    answer = json.loads(preset.handle(query).body)
+    if kind == "forged":
+        assert answer == {"status": "403", "msg": "INCORRECT_KEY_VALIDATION"}
+    if kind == "stale":
+        assert answer["status"] == "500"
+    return answer, kind not in ("forged", "stale")
+
+
 def check(name: str, aggregator: str, seq: list[Call], request: pytest.FixtureRequest) -> None:
     """Run ``seq`` through one preset on backend ``name``; check the money after every call."""
     backend = make_backend(name, request)
@@ -115,6 +167,8 @@ def check(name: str, aggregator: str, seq: list[Call], request: pytest.FixtureRe
         account = funded(store.wallet, AccountKey(op, "alice", "USD", backend.mode), START)
         hub88 = make_hub88(store, op, backend.mode)
         slotegrator = make_slotegrator(store, op, backend.mode)
+        blueocean = make_blueocean(store, op, backend.mode, "USD")
+        blueocean_sent: list[str] = []
         hub88_sent: list[tuple[str, bytes, dict[str, str]]] = []
         slotegrator_sent: list[tuple[bytes, dict[str, str]]] = []
         seen: set[str | None] = set()
@@ -124,13 +178,19 @@ def check(name: str, aggregator: str, seq: list[Call], request: pytest.FixtureRe
                 answer, may_move = hub88_send(hub88, call, hub88_sent)
                 told = answer.get("balance")
                 told = None if told is None else told // 1000
-            else:
+            elif aggregator == "slotegrator":
                 answer, may_move = slotegrator_send(slotegrator, call, slotegrator_sent)
                 told = answer.get("balance")
                 told = None if told is None else int(told * 100)
+            else:
+                answer, may_move = blueocean_send(blueocean, call, blueocean_sent)
+                told = answer.get("balance")
+                told = None if told is None else int(Decimal(told) * 100)
             now = store.wallet.balance(account).available
             assert now >= 0
             tx = f"{call[0][0]}{call[1]}" if call[0] != "balance" else None  # the id sent
+            if aggregator == "blueocean" and call[0] == "settle":
+                tx = f"s{call[2]}"  # a Blue Ocean rollback is named by the debit it refunds
             if not may_move or call[0] == "replay" or tx in seen:
                 # refused before the wallet, or a replay / duplicate: nothing moves, and a
                 # replay answers the balance of its first answer
@@ -146,7 +206,7 @@ def check(name: str, aggregator: str, seq: list[Call], request: pytest.FixtureRe
         backend.close()
 
 
-@pytest.mark.parametrize("aggregator", ["hub88", "slotegrator"])
+@pytest.mark.parametrize("aggregator", ["hub88", "slotegrator", "blueocean"])
 @settings(
     max_examples=min(settings.default.max_examples, 40),  # RSA signing costs ~1 ms a call
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
@@ -160,7 +220,7 @@ def test_memory_stays_balanced(
     check("memory", aggregator, seq, request)
 
 
-@pytest.mark.parametrize("aggregator", ["hub88", "slotegrator"])
+@pytest.mark.parametrize("aggregator", ["hub88", "slotegrator", "blueocean"])
 @pytest.mark.parametrize("name", ["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
 @settings(
     max_examples=min(settings.default.max_examples, 8),

@@ -350,12 +350,15 @@ class TestPublicApi:
         import casino_core.provider.presets as presets
 
         assert presets.__all__ == [
+            "BLUEOCEAN_ACTIONS",
             "HUB88_SCALE",
             "HUB88_STATUS",
             "SIGNED_HEADERS",
+            "BlueOceanPreset",
             "Hub88Preset",
             "PresetResponse",
             "SlotegratorPreset",
+            "blueocean_key",
             "from_hub88",
             "slotegrator_sign",
             "to_hub88",

@@ -9,10 +9,17 @@ as the aggregator documents it, byte for byte (:class:`PresetResponse`).
 
 - :class:`Hub88Preset`: Hub88's Wallet API (RSA-SHA256 ``X-Hub88-Signature``).
 - :class:`SlotegratorPreset`: Slotegrator's callbacks (HMAC-SHA1 ``X-Sign``, ``X-Timestamp``).
+- :class:`BlueOceanPreset`: Blue Ocean Gaming's seamless wallet (GET, ``key`` = SHA-1 of the
+  salt and the query string).
 
 See docs/providers.md, "Aggregator presets", for the sources used and what is not verified.
 """
 
+from casino_core.provider.presets._blueocean import (
+    BLUEOCEAN_ACTIONS,
+    BlueOceanPreset,
+    blueocean_key,
+)
 from casino_core.provider.presets._common import PresetResponse
 from casino_core.provider.presets._hub88 import (
     HUB88_SCALE,
@@ -28,12 +35,15 @@ from casino_core.provider.presets._slotegrator import (
 )
 
 __all__ = [
+    "BLUEOCEAN_ACTIONS",
     "HUB88_SCALE",
     "HUB88_STATUS",
     "SIGNED_HEADERS",
+    "BlueOceanPreset",
     "Hub88Preset",
     "PresetResponse",
     "SlotegratorPreset",
+    "blueocean_key",
     "from_hub88",
     "slotegrator_sign",
     "to_hub88",
