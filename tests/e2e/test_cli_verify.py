@@ -142,8 +142,10 @@ class TestVerify:
         assert "5 records: 5 match" in capsys.readouterr().out
 
     def test_missing_file_exits_2(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        """An unreadable file is bad input."""
-        assert main(["verify", str(tmp_path / "none.jsonl")]) == 2
+        """An unreadable file is bad input, refused while the arguments are read."""
+        with pytest.raises(SystemExit) as exc:
+            main(["verify", str(tmp_path / "none.jsonl")])
+        assert exc.value.code == 2
         assert "cannot read" in capsys.readouterr().err
 
     def test_console_script_end_to_end(self, tmp_path: Path) -> None:

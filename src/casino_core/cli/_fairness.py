@@ -95,8 +95,8 @@ def _chain_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-_nonnegative = int_at_least(0, "_nonnegative")
-_positive = int_at_least(1, "_positive")
+_nonnegative = int_at_least(0, "non-negative integer")
+_positive = int_at_least(1, "positive integer")
 
 
 def register(sub: SubParsers) -> None:
@@ -108,24 +108,36 @@ def register(sub: SubParsers) -> None:
     _seeds.register(seeds_sub)  # seeds reencrypt
 
     rng = sub.add_parser("rng", help="recompute the values of one bet from revealed seeds")
-    rng.add_argument("--scheme", default=Scheme.STAKE.value, choices=[s.value for s in Scheme])
+    rng.add_argument(
+        "--scheme",
+        default=Scheme.STAKE.value,
+        choices=[s.value for s in Scheme],
+        help="the RNG scheme the bet was played with (default: stake)",
+    )
     rng.add_argument(
         "--server-seed",
         required=True,
         help="the revealed server seed text (64 hex under unbiased; any text up to "
         f"{MAX_SEED_TEXT} characters under stake)",
     )
-    rng.add_argument("--client-seed", required=True)
-    rng.add_argument("--nonce", type=_nonnegative, required=True)
+    rng.add_argument("--client-seed", required=True, help="the player's client seed")
+    rng.add_argument(
+        "--nonce", type=_nonnegative, required=True, help="the bet's nonce (0 for the first)"
+    )
     rng.add_argument("--count", type=_nonnegative, default=1, help="how many values")
     rng.add_argument("--ints-below", type=_positive, metavar="N", help="integers in [0, N)")
     rng.add_argument("--json", action="store_true", help="print JSON")
     rng.set_defaults(func=_rng)
 
     crash = sub.add_parser("crash", help="the crash point of a game hash")
-    crash.add_argument("--scheme", required=True, choices=[s.value for s in CrashScheme])
-    crash.add_argument("--game-hash", required=True)
-    crash.add_argument("--salt", required=True)
+    crash.add_argument(
+        "--scheme",
+        required=True,
+        choices=[s.value for s in CrashScheme],
+        help="the crash formula the game uses",
+    )
+    crash.add_argument("--game-hash", required=True, help="the game's hash (64 hex)")
+    crash.add_argument("--salt", required=True, help="the published salt of the chain")
     crash.add_argument("--house-edge", default="1/100", help="a fraction, e.g. 1/100 (default)")
     crash.add_argument("--json", action="store_true", help="print JSON")
     crash.set_defaults(func=_crash)
@@ -134,7 +146,12 @@ def register(sub: SubParsers) -> None:
     chain_sub = chain.add_subparsers(dest="chain_command", required=True, metavar="COMMAND")
     verify = chain_sub.add_parser("verify", help="check that a game hash links to a terminal")
     verify.add_argument("--terminal", required=True, help="the published terminal hash")
-    verify.add_argument("--game-hash", required=True)
-    verify.add_argument("--max-distance", type=_positive, default=10_000_000)
+    verify.add_argument("--game-hash", required=True, help="the game hash to check (64 hex)")
+    verify.add_argument(
+        "--max-distance",
+        type=_positive,
+        default=10_000_000,
+        help="links to hash forward at most (default 10,000,000)",
+    )
     verify.add_argument("--json", action="store_true", help="print JSON")
     verify.set_defaults(func=_chain_verify)

@@ -28,6 +28,7 @@ from contextlib import ExitStack
 from typing import IO, Any
 
 from casino_core._bounds import bounded_lines, load_json
+from casino_core.cli._args import input_file
 from casino_core.cli._catalog import add_catalog_argument, load_catalog
 from casino_core.cli._chain import add_chain_arguments, chain_check, check_chain_arguments
 from casino_core.errors import InvalidInput
@@ -184,7 +185,9 @@ def register(sub: SubParsers) -> None:
             "2: malformed input."
         ),
     )
-    verify.add_argument("file", metavar="FILE", help="a JSON Lines file, or - for stdin")
+    verify.add_argument(
+        "file", type=input_file, metavar="FILE", help="a JSON Lines file, or - for stdin"
+    )
     verify.add_argument("--json", action="store_true", help="one JSON line per record")
     add_catalog_argument(verify)
     add_chain_arguments(verify)
@@ -199,7 +202,13 @@ def register(sub: SubParsers) -> None:
             "line), version 1 a round record v1. Validate exports with your own tools."
         ),
     )
-    schema.add_argument("--version", type=int, choices=[1, 2], default=2)
+    schema.add_argument(
+        "--version",
+        type=int,
+        choices=[1, 2],
+        default=2,
+        help="the record version: 2 (default, current exports) or 1",
+    )
     schema.add_argument(
         "--chain-lines",
         action="store_true",
