@@ -253,8 +253,8 @@ class TestProgress:
         monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
         assert main(["verify", str(path)]) == 0
         out, err = capsys.readouterr()
-        assert "100.0%  5 records" in err
-        assert "#" * 30 in err
+        assert "100%" in err
+        assert "5 records" in err
         assert out.strip() == "5 records: 5 match, 0 differ, 0 malformed"
 
     def test_no_progress_when_not_a_terminal(

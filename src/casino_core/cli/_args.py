@@ -16,7 +16,7 @@ from pathlib import Path
 from casino_core._bounds import bounded_int
 from casino_core.errors import InvalidInput
 
-__all__ = ["existing_sqlite", "input_file", "int_at_least", "int_between"]
+__all__ = ["add_progress_argument", "existing_sqlite", "input_file", "int_at_least", "int_between"]
 
 
 def int_at_least(low: int, name: str) -> Callable[[str], int]:
@@ -77,3 +77,15 @@ def existing_sqlite(url: str, command: str) -> None:
         raise InvalidInput(f"not a wallet URL: {url!r}") from None
     if database and database != ":memory:" and not Path(database).is_file():
         raise InvalidInput(f"no SQLite wallet at {database} ({command} never creates one)")
+
+
+def add_progress_argument(parser: argparse.ArgumentParser) -> None:
+    """``--no-progress``: ``args.progress`` is False with it, None (a terminal decides) without."""
+    parser.add_argument(
+        "--no-progress",
+        dest="progress",
+        action="store_const",
+        const=False,
+        default=None,
+        help="draw no progress bar (one is drawn on stderr only when it is a terminal)",
+    )

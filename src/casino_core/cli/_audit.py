@@ -9,7 +9,7 @@ from typing import Any
 
 from casino_core._bounds import MAX_JOBS, bounded_decimal
 from casino_core.chain import ChainHead
-from casino_core.cli._args import input_file, int_at_least, int_between
+from casino_core.cli._args import add_progress_argument, input_file, int_at_least, int_between
 from casino_core.cli._catalog import add_catalog_argument, load_catalog
 from casino_core.cli._chain import add_chain_arguments, chain_check, check_chain_arguments
 from casino_core.errors import InvalidInput
@@ -71,6 +71,7 @@ def _verify(args: argparse.Namespace) -> int:
         fmt=args.format,
         column_map=_parse_map(args.map),
         catalog=load_catalog(args.catalog),
+        progress=args.progress,
     )
     if args.json:
         print(json.dumps(report.as_dict(), sort_keys=True))
@@ -119,7 +120,11 @@ def _simulate(args: argparse.Namespace) -> int:
     from casino_core.audit._simulate import simulate_history
 
     path = simulate_history(
-        args.out, args.rounds, master_seed=args.master_seed, grind=_grind(args.plant_grind)
+        args.out,
+        args.rounds,
+        master_seed=args.master_seed,
+        grind=_grind(args.plant_grind),
+        progress=args.progress,
     )
     print(f"wrote {args.rounds:,} round records to {path}")
     return 0
@@ -142,6 +147,7 @@ def _report(args: argparse.Namespace) -> int:
             args.simulate,
             master_seed=args.master_seed,
             grind=_grind(args.plant_grind),
+            progress=args.progress,
         )
         files.append(str(sim))
     if not files:
@@ -153,6 +159,7 @@ def _report(args: argparse.Namespace) -> int:
         column_map=_parse_map(args.map),
         alpha=args.alpha,
         catalog=load_catalog(args.catalog),
+        progress=args.progress,
     )
     (out / "report.json").write_text(json.dumps(report.as_dict(), indent=2, sort_keys=True))
     (out / "report.md").write_text(render_markdown(report))
@@ -246,6 +253,7 @@ def register(sub: Any) -> None:
     add_chain_arguments(verify)
     verify.add_argument("--show", type=_count, default=20, help="findings to print (default 20)")
     verify.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    add_progress_argument(verify)
     verify.set_defaults(func=_verify)
 
     simulate = audit_sub.add_parser(
@@ -259,6 +267,7 @@ def register(sub: Any) -> None:
     simulate.add_argument(
         "--plant-grind", metavar="GAME[:FRACTION]", help="plant seed grinding (a biased game)"
     )
+    add_progress_argument(simulate)
     simulate.set_defaults(func=_simulate)
 
     report = audit_sub.add_parser(
@@ -302,4 +311,5 @@ def register(sub: Any) -> None:
     )
     report.add_argument("--html", action="store_true", help="also write report.html")
     add_catalog_argument(report)
+    add_progress_argument(report)
     report.set_defaults(func=_report)

@@ -7,8 +7,9 @@ import json
 from typing import Any
 
 from casino_core._bounds import MAX_SEED_TEXT, bounded_text
+from casino_core._progress import Progress
 from casino_core.cli import _seeds
-from casino_core.cli._args import int_at_least
+from casino_core.cli._args import add_progress_argument, int_at_least
 from casino_core.errors import ChainMismatch, InvalidSeed
 from casino_core.fairness import (
     CrashScheme,
@@ -82,8 +83,13 @@ def _crash(args: argparse.Namespace) -> int:
 
 
 def _chain_verify(args: argparse.Namespace) -> int:
+    bar = Progress("hashing the chain", args.max_distance, "links", enabled=args.progress)
     try:
-        distance = verify_chain_link(args.game_hash, args.terminal, args.max_distance)
+        with bar:
+            distance = verify_chain_link(
+                args.game_hash, args.terminal, args.max_distance, on_progress=bar.update
+            )
+            bar.update(distance)
     except ChainMismatch as exc:
         _emit(args, {"linked": False, "error": exc.message}, f"NOT LINKED: {exc.message}")
         return 1
@@ -154,4 +160,5 @@ def register(sub: SubParsers) -> None:
         help="links to hash forward at most (default 10,000,000)",
     )
     verify.add_argument("--json", action="store_true", help="print JSON")
+    add_progress_argument(verify)
     verify.set_defaults(func=_chain_verify)
