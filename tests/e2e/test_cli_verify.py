@@ -142,8 +142,10 @@ class TestVerify:
         assert "5 records: 5 match" in capsys.readouterr().out
 
     def test_missing_file_exits_2(self, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-        """An unreadable file is bad input."""
-        assert main(["verify", str(tmp_path / "none.jsonl")]) == 2
+        """An unreadable file is bad input, refused while the arguments are read."""
+        with pytest.raises(SystemExit) as exc:
+            main(["verify", str(tmp_path / "none.jsonl")])
+        assert exc.value.code == 2
         assert "cannot read" in capsys.readouterr().err
 
     def test_console_script_end_to_end(self, tmp_path: Path) -> None:
@@ -251,8 +253,8 @@ class TestProgress:
         monkeypatch.setattr(sys.stderr, "isatty", lambda: True)
         assert main(["verify", str(path)]) == 0
         out, err = capsys.readouterr()
-        assert "100.0%  5 records" in err
-        assert "#" * 30 in err
+        assert "100%" in err
+        assert "5 records" in err
         assert out.strip() == "5 records: 5 match, 0 differ, 0 malformed"
 
     def test_no_progress_when_not_a_terminal(

@@ -37,6 +37,7 @@ from pathlib import Path
 from typing import IO, Any, Final, TypeVar
 
 from casino_core._bounds import MAX_JOBS, bounded_int, bounded_lines, load_json
+from casino_core._progress import Progress
 from casino_core.errors import CasinoError, InvalidInput
 from casino_core.fairness import commitment_of, stream_bytes
 from casino_core.games import Difference, RecordCheck, verify_record
@@ -509,29 +510,6 @@ class _HashingReader(io.RawIOBase):
         return n
 
 
-class _Progress:
-    """A one-line progress bar on stderr, only when stderr is a terminal."""
-
-    def __init__(self, total: int, label: str, enabled: bool) -> None:
-        self.total, self.label, self.enabled = max(total, 1), label, enabled
-        self._last = -1
-
-    def update(self, done: int, records: int) -> None:
-        if not self.enabled:
-            return
-        pct = min(100, done * 100 // self.total)
-        if pct == self._last:
-            return
-        self._last = pct
-        bar = "#" * (pct // 4)
-        sys.stderr.write(f"\r{self.label} [{bar:<25}] {pct:3d}% {records:,} records")
-        sys.stderr.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            sys.stderr.write("\n")
-
-
 def _is_csv(path: str, fmt: str) -> bool:
     if fmt != "auto":
         return fmt == "csv"
@@ -594,7 +572,8 @@ def _verify_one_file(
     size = 0 if path == "-" else os.fstat(raw.fileno()).st_size
     reader = _HashingReader(raw)
     buffered = io.BufferedReader(reader, buffer_size=1 << 20)
-    bar = _Progress(size, Path(path).name if path != "-" else "stdin", show and size > 0)
+    label = Path(path).name if path != "-" else "stdin"
+    bar = Progress(label, size or None, "bytes", count_unit="records", enabled=show)
     next_nonce: dict[bytes, int] = {}
     pairs: dict[bytes, _PairSeen] = {}  # per seed pair: what the reveal checks need
     reveals: dict[bytes, CheckedRound] = {}
@@ -721,54 +700,55 @@ def _verify_one_file(
         reveals[key] = checked
 
     try:
-        if _is_csv(path, fmt):
-            rows = csv.DictReader(_csv_lines(buffered))
+        with bar:
+            if _is_csv(path, fmt):
+                rows = csv.DictReader(_csv_lines(buffered))
 
-            def csv_checked() -> Iterator[CheckedRound]:
-                while True:
-                    try:
-                        row = next(rows)
-                    except StopIteration:
-                        return
-                    except csv.Error as exc:  # a cell over the field limit, a NUL byte
-                        raise InvalidInput(f"{path}: line {rows.line_num}: {exc}") from None
-                    line = rows.line_num
-                    try:
-                        record = _csv_record(row, mapping)
-                    except (CasinoError, ValueError) as exc:
-                        msg = exc.message if isinstance(exc, CasinoError) else str(exc)
-                        yield _malformed(line, msg)
-                        continue
-                    yield _check_one(line, record)
+                def csv_checked() -> Iterator[CheckedRound]:
+                    while True:
+                        try:
+                            row = next(rows)
+                        except StopIteration:
+                            return
+                        except csv.Error as exc:  # a cell over the field limit, a NUL byte
+                            raise InvalidInput(f"{path}: line {rows.line_num}: {exc}") from None
+                        line = rows.line_num
+                        try:
+                            record = _csv_record(row, mapping)
+                        except (CasinoError, ValueError) as exc:
+                            msg = exc.message if isinstance(exc, CasinoError) else str(exc)
+                            yield _malformed(line, msg)
+                            continue
+                        yield _check_one(line, record)
 
-            for checked in csv_checked():
-                consume(checked)
-                bar.update(reader.count, file_report.records)
-        else:
-            lines = _json_lines(buffered)
-            if pool is None:
-                for chunk in _chunks(lines, _CHUNK_LINES):
-                    for checked in _check_json_chunk(chunk):
-                        consume(checked)
+                for checked in csv_checked():
+                    consume(checked)
                     bar.update(reader.count, file_report.records)
             else:
-                # Bounded look-ahead: at most 2 * jobs chunks in flight, results in order.
-                pending: list[Any] = []
-                for chunk in _chunks(lines, _CHUNK_LINES):
-                    pending.append(pool.submit(_check_json_chunk, chunk))
-                    if len(pending) >= 2 * jobs:
-                        for checked in pending.pop(0).result():
+                lines = _json_lines(buffered)
+                if pool is None:
+                    for chunk in _chunks(lines, _CHUNK_LINES):
+                        for checked in _check_json_chunk(chunk):
                             consume(checked)
                         bar.update(reader.count, file_report.records)
-                for future in pending:
-                    for checked in future.result():
-                        consume(checked)
-                bar.update(reader.count, file_report.records)
-        # Drain what the parsers did not read, so the hash covers the whole file.
-        while buffered.read(1 << 20):
-            pass
+                else:
+                    # Bounded look-ahead: at most 2 * jobs chunks in flight, results in order.
+                    pending: list[Any] = []
+                    for chunk in _chunks(lines, _CHUNK_LINES):
+                        pending.append(pool.submit(_check_json_chunk, chunk))
+                        if len(pending) >= 2 * jobs:
+                            for checked in pending.pop(0).result():
+                                consume(checked)
+                            bar.update(reader.count, file_report.records)
+                    for future in pending:
+                        for checked in future.result():
+                            consume(checked)
+                    bar.update(reader.count, file_report.records)
+            # Drain what the parsers did not read, so the hash covers the whole file.
+            while buffered.read(1 << 20):
+                pass
+            bar.update(reader.count, file_report.records)
     finally:
-        bar.close()
         if path != "-":
             raw.close()
     file_report.sha256 = reader.sha.hexdigest()

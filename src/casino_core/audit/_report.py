@@ -12,7 +12,6 @@ HTML.
 from __future__ import annotations
 
 import hashlib
-import html
 import json
 import math
 from collections import Counter
@@ -55,6 +54,10 @@ MAX_CONFIGS: Final = 500
 MIN_ROUNDS_FOR_TESTS: Final = 30
 MIN_RARE_SIDE: Final = 20
 RTP_PRECISION: Final = 0.001
+MAX_TRACE: Final = 200
+MAX_BARS: Final = 40
+Z_99: Final = 2.5758293035489004
+"""The two-sided 99% normal quantile."""
 IMPLAUSIBLE_P: Final = 1e-9
 """A distribution-free bound below which an observed RTP fails the report outright."""
 
@@ -88,6 +91,10 @@ class ConfigStats:
     counts: Counter[Fraction] = field(default_factory=Counter)
     runs: RunsAccumulator = field(default_factory=RunsAccumulator)
     serial: SerialAccumulator = field(default_factory=SerialAccumulator)
+    trace: list[tuple[int, float]] = field(default_factory=list)
+    """The running RTP after every ``trace_step`` rounds, at most :data:`MAX_TRACE` points
+    (when full, every other point is dropped and the step doubles): memory stays flat."""
+    trace_step: int = 1
 
     def add(self, multiplier: Fraction, mid_cdf: Mapping[Fraction, float] | None) -> None:
         """Count one round. ``mid_cdf`` maps each outcome to P(M < m) + P(M = m) / 2.
@@ -100,6 +107,11 @@ class ConfigStats:
         self.rounds += 1
         self.total += multiplier
         self.counts[multiplier] += 1
+        if not self.rounds % self.trace_step:
+            self.trace.append((self.rounds, float(self.total / self.rounds)))
+            if len(self.trace) > MAX_TRACE:
+                del self.trace[::2]
+                self.trace_step *= 2
         if mid_cdf is not None:
             u = mid_cdf.get(multiplier)
             if u is not None:
@@ -263,12 +275,12 @@ def build_report(
     if timed < seeded:
         not_checked.append(
             f"Use of a seed after its reveal, for the {seeded - timed:,} seeded records "
-            "without both `placed_at` and `seed_revealed_at` (it was checked on the "
+            "without both placed_at and seed_revealed_at (it was checked on the "
             f"{timed:,} that carry them)."
         )
     not_checked += [
         "Raw-output batteries (NIST SP 800-22, dieharder, TestU01): run them on "
-        "`casino-core audit stream` output.",
+        "casino-core audit stream output.",
         f"Statistical tests of configurations with fewer than {MIN_ROUNDS_FOR_TESTS} rounds.",
     ]
     if overflow:
@@ -382,6 +394,8 @@ def _config_section(
         return section
     sheet = par_sheet(stats.game, json.loads(stats.params_json), dist)
     failures.extend(_hard_failures(stats, dist, sheet.rtp))
+    section["distribution"] = _observed_against_expected(stats, dist)
+    section["running_rtp"] = _running_rtp(stats, sheet.rtp, float(sheet.std_dev))
     section["par_sheet"] = {
         "rtp": _decimal(sheet.rtp, 8),
         "rtp_exact": str(sheet.rtp),
@@ -442,6 +456,72 @@ def _config_section(
         )
     section["tests"] = _labelled(tests, label)
     return section
+
+
+def _observed_against_expected(stats: ConfigStats, dist: Distribution) -> list[dict[str, object]]:
+    """Each outcome's exact probability beside its observed share, in multiplier order.
+
+    Over :data:`MAX_BARS` outcomes, neighbouring outcomes are merged into groups of about
+    equal exact probability; multipliers the table cannot produce form an ``other`` group.
+    """
+    table = sorted(dist.table)
+    groups: list[list[tuple[Fraction, Fraction]]] = []
+    share = Fraction(1, MAX_BARS) if len(table) > MAX_BARS else Fraction(0)
+    mass = Fraction(0)
+    for multiplier, probability in table:
+        if not groups or not share or mass >= share:
+            groups.append([])
+            mass = Fraction(0)
+        groups[-1].append((multiplier, probability))
+        mass += probability
+    out: list[dict[str, object]] = []
+    known: set[Fraction] = set()
+    for group in groups:
+        low, high = group[0][0], group[-1][0]
+        known.update(m for m, _ in group)
+        expected = sum((p for _, p in group), Fraction(0))
+        observed = sum(stats.counts[m] for m, _ in group)
+        label = f"{_short(low)}x" if low == high else f"{_short(low)}-{_short(high)}x"
+        out.append(_bar(label, expected, observed, stats.rounds))
+    other = sum(c for m, c in stats.counts.items() if m not in known)
+    if other:
+        out.append(_bar("other", Fraction(0), other, stats.rounds))
+    return out
+
+
+def _short(multiplier: Fraction) -> str:
+    return f"{float(multiplier):.4g}"
+
+
+def _bar(label: str, expected: Fraction, observed: int, rounds: int) -> dict[str, object]:
+    return {
+        "outcome": label,
+        "expected": str(expected),
+        "expected_share": float(expected),
+        "observed": observed,
+        "observed_share": observed / rounds if rounds else 0.0,
+    }
+
+
+def _running_rtp(stats: ConfigStats, rtp: Fraction, sd: float) -> dict[str, object]:
+    """The observed RTP as rounds accumulate, and the exact RTP's 99% band at each point
+    (``rtp +- z * sd / sqrt(n)``, the normal approximation the RTP test uses)."""
+    points = list(stats.trace)
+    if stats.rounds and (not points or points[-1][0] != stats.rounds):
+        points.append((stats.rounds, float(stats.total / stats.rounds)))
+    exact = float(rtp)
+    return {
+        "rtp": exact,
+        "points": [
+            {
+                "rounds": n,
+                "observed": observed,
+                "low": exact - Z_99 * sd / math.sqrt(n),
+                "high": exact + Z_99 * sd / math.sqrt(n),
+            }
+            for n, observed in points
+        ],
+    }
 
 
 def _labelled(tests: list[dict[str, object]], label: str) -> list[dict[str, object]]:
@@ -554,44 +634,8 @@ def _test_table(tests: list[dict[str, Any]]) -> list[str]:
 
 
 def render_html(report: CertificationReport) -> str:
-    """A self-contained HTML page of the Markdown report (tables rendered, text escaped)."""
-    body: list[str] = []
-    in_table = False
-    for line in render_markdown(report).splitlines():
-        if line.startswith("|"):
-            cells = [html.escape(c.strip()) for c in line.strip("|").split("|")]
-            if set("".join(cells)) <= {"-"}:
-                continue
-            if not in_table:
-                body.append("<table>")
-                in_table = True
-                body.append("<tr>" + "".join(f"<th>{c}</th>" for c in cells) + "</tr>")
-                continue
-            body.append("<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>")
-            continue
-        if in_table:
-            body.append("</table>")
-            in_table = False
-        text = html.escape(line)
-        if line.startswith("### "):
-            body.append(f"<h3>{text[4:]}</h3>")
-        elif line.startswith("## "):
-            body.append(f"<h2>{text[3:]}</h2>")
-        elif line.startswith("# "):
-            body.append(f"<h1>{text[2:]}</h1>")
-        elif line.startswith("- "):
-            body.append(f"<li>{text[2:]}</li>")
-        elif line:
-            body.append(f"<p>{text}</p>")
-    if in_table:
-        body.append("</table>")
-    style = (
-        "body{font-family:sans-serif;max-width:70em;margin:2em auto}"
-        "table{border-collapse:collapse}td,th{border:1px solid #999;padding:2px 6px}"
-    )
-    return (
-        "<!DOCTYPE html><html><head><meta charset='utf-8'>"
-        f"<title>casino_core certification report</title><style>{style}</style></head><body>"
-        + "\n".join(body)
-        + "</body></html>\n"
-    )
+    """The report as one self-contained HTML page with inline SVG charts, rendered from a
+    Jinja2 template with autoescaping (needs the ``report`` extra; see ``_html``)."""
+    from casino_core.audit._html import render_html as render
+
+    return render(report)

@@ -19,6 +19,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Final
 
+from casino_core._progress import Progress
 from casino_core.errors import CasinoError, InvalidInput
 from casino_core.fairness import Scheme
 from casino_core.games import GAMES, make_crash_record, make_record
@@ -38,6 +39,7 @@ SAMPLE_PARAMS: Final[Mapping[str, tuple[Mapping[str, object], ...]]] = {
 }
 """Example parameters per game; games without a usable entry are left out of simulations."""
 
+_PROGRESS_EVERY: Final = 1000
 _START: Final = datetime(2026, 1, 1, tzinfo=UTC)
 _CRASH_SALT: Final = "0000000000000000001b34dc6a1e86083f95500b096231436e9b25cbdd0075c4"
 
@@ -164,11 +166,21 @@ def simulate_history(
     master_seed: str | None = None,
     pair_size: int = 1000,
     grind: Grind | None = None,
+    progress: bool | None = False,
 ) -> Path:
-    """Write :func:`simulated_records` to ``path`` as JSON Lines; return the path."""
+    """Write :func:`simulated_records` to ``path`` as JSON Lines; return the path.
+
+    ``progress``: draw a progress bar on stderr (None: when stderr is a terminal).
+    """
     target = Path(path)
     records = simulated_records(rounds, master_seed=master_seed, pair_size=pair_size, grind=grind)
-    with target.open("w", encoding="utf-8") as handle:
-        for record in records:
+    with (
+        target.open("w", encoding="utf-8") as handle,
+        Progress(target.name, rounds, "records", enabled=progress) as bar,
+    ):
+        for done, record in enumerate(records, 1):
             handle.write(json.dumps(record, separators=(",", ":")) + "\n")
+            if done % _PROGRESS_EVERY == 0:
+                bar.update(done)
+        bar.update(rounds)
     return target

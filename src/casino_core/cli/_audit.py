@@ -9,7 +9,7 @@ from typing import Any
 
 from casino_core._bounds import MAX_JOBS, bounded_decimal
 from casino_core.chain import ChainHead
-from casino_core.cli._args import int_at_least, int_between
+from casino_core.cli._args import add_progress_argument, input_file, int_at_least, int_between
 from casino_core.cli._catalog import add_catalog_argument, load_catalog
 from casino_core.cli._chain import add_chain_arguments, chain_check, check_chain_arguments
 from casino_core.errors import InvalidInput
@@ -24,6 +24,11 @@ def _stream(args: argparse.Namespace) -> int:
     Scheme.parse(args.scheme)
     ServerSeed(args.server_seed)  # validates without echoing
     validate_client_seed(args.client_seed)
+    if sys.stdout.isatty():
+        raise InvalidInput(
+            "audit stream writes binary bytes: redirect stdout to a file or a pipe "
+            "(> stream.bin, | dieharder -g 200 -a), not a terminal"
+        )
     out = sys.stdout.buffer
     remaining = args.bytes
     nonce = args.nonce
@@ -66,6 +71,7 @@ def _verify(args: argparse.Namespace) -> int:
         fmt=args.format,
         column_map=_parse_map(args.map),
         catalog=load_catalog(args.catalog),
+        progress=args.progress,
     )
     if args.json:
         print(json.dumps(report.as_dict(), sort_keys=True))
@@ -114,7 +120,11 @@ def _simulate(args: argparse.Namespace) -> int:
     from casino_core.audit._simulate import simulate_history
 
     path = simulate_history(
-        args.out, args.rounds, master_seed=args.master_seed, grind=_grind(args.plant_grind)
+        args.out,
+        args.rounds,
+        master_seed=args.master_seed,
+        grind=_grind(args.plant_grind),
+        progress=args.progress,
     )
     print(f"wrote {args.rounds:,} round records to {path}")
     return 0
@@ -127,6 +137,8 @@ def _report(args: argparse.Namespace) -> int:
     from casino_core.audit._simulate import simulate_history
 
     out = Path(args.out)
+    if out.exists() and not out.is_dir():
+        raise InvalidInput(f"--out {out}: exists and is not a directory")
     out.mkdir(parents=True, exist_ok=True)
     files = list(args.files)
     if args.simulate:
@@ -135,6 +147,7 @@ def _report(args: argparse.Namespace) -> int:
             args.simulate,
             master_seed=args.master_seed,
             grind=_grind(args.plant_grind),
+            progress=args.progress,
         )
         files.append(str(sim))
     if not files:
@@ -146,6 +159,7 @@ def _report(args: argparse.Namespace) -> int:
         column_map=_parse_map(args.map),
         alpha=args.alpha,
         catalog=load_catalog(args.catalog),
+        progress=args.progress,
     )
     (out / "report.json").write_text(json.dumps(report.as_dict(), indent=2, sort_keys=True))
     (out / "report.md").write_text(render_markdown(report))
@@ -160,9 +174,9 @@ def _report(args: argparse.Namespace) -> int:
     return max(1, report.verification.exit_code)
 
 
-_count = int_at_least(0, "_count")
-_positive = int_at_least(1, "_positive")
-_jobs = int_between(1, MAX_JOBS, "_jobs")
+_count = int_at_least(0, "non-negative integer")
+_positive = int_at_least(1, "positive integer")
+_jobs = int_between(1, MAX_JOBS, "job count")
 
 
 def _alpha(text: str) -> float:
@@ -175,7 +189,7 @@ def _alpha(text: str) -> float:
     return value
 
 
-_alpha.__name__ = _alpha.__qualname__ = "_alpha"
+_alpha.__name__ = _alpha.__qualname__ = "significance level"
 
 
 def register(sub: Any) -> None:
@@ -192,13 +206,21 @@ def register(sub: Any) -> None:
         ),
     )
     stream.add_argument(
-        "--scheme", default=Scheme.UNBIASED.value, choices=[s.value for s in Scheme]
+        "--scheme",
+        default=Scheme.UNBIASED.value,
+        choices=[s.value for s in Scheme],
+        help="the RNG scheme, recorded for the report (default: unbiased)",
     )
-    stream.add_argument("--server-seed", required=True)
-    stream.add_argument("--client-seed", required=True)
-    stream.add_argument("--nonce", type=_count, default=0)
+    stream.add_argument("--server-seed", required=True, help="the server seed (64 hex)")
+    stream.add_argument("--client-seed", required=True, help="the client seed")
+    stream.add_argument("--nonce", type=_count, default=0, help="the first nonce (default 0)")
     stream.add_argument("--bytes", type=_count, required=True, help="how many bytes to write")
-    stream.add_argument("--per-nonce", type=_positive, metavar="K")
+    stream.add_argument(
+        "--per-nonce",
+        type=_positive,
+        metavar="K",
+        help="take the first K bytes of each nonce in turn (default: one nonce's stream)",
+    )
     stream.set_defaults(func=_stream)
 
     verify = audit_sub.add_parser(
@@ -212,11 +234,18 @@ def register(sub: Any) -> None:
             "input."
         ),
     )
-    verify.add_argument("files", nargs="+", metavar="FILE", help="a file, or - for stdin")
+    verify.add_argument(
+        "files", nargs="+", type=input_file, metavar="FILE", help="a file, or - for stdin"
+    )
     verify.add_argument(
         "--jobs", type=_jobs, default=1, help=f"worker processes (default 1, at most {MAX_JOBS})"
     )
-    verify.add_argument("--format", choices=["auto", "jsonl", "csv"], default="auto")
+    verify.add_argument(
+        "--format",
+        choices=["auto", "jsonl", "csv"],
+        default="auto",
+        help="input format (default auto: .csv files are CSV, others JSON Lines)",
+    )
     verify.add_argument(
         "--map", action="append", default=[], metavar="COLUMN=FIELD", help="CSV column name"
     )
@@ -224,17 +253,21 @@ def register(sub: Any) -> None:
     add_chain_arguments(verify)
     verify.add_argument("--show", type=_count, default=20, help="findings to print (default 20)")
     verify.add_argument("--json", action="store_true", help="print the whole report as JSON")
+    add_progress_argument(verify)
     verify.set_defaults(func=_verify)
 
     simulate = audit_sub.add_parser(
         "simulate", help="write a simulated round history (every game, both schemes)"
     )
-    simulate.add_argument("--rounds", type=_count, required=True)
+    simulate.add_argument(
+        "--rounds", type=_count, required=True, help="how many round records to write"
+    )
     simulate.add_argument("--out", required=True, help="the JSON Lines file to write")
     simulate.add_argument("--master-seed", help="derive every seed from this (reproducible)")
     simulate.add_argument(
         "--plant-grind", metavar="GAME[:FRACTION]", help="plant seed grinding (a biased game)"
     )
+    add_progress_argument(simulate)
     simulate.set_defaults(func=_simulate)
 
     report = audit_sub.add_parser(
@@ -246,16 +279,37 @@ def register(sub: Any) -> None:
             "with --html) to --out. Exit 0 PASS, 1 findings or statistical flags, 2 malformed."
         ),
     )
-    report.add_argument("files", nargs="*", metavar="FILE")
+    report.add_argument(
+        "files",
+        nargs="*",
+        type=input_file,
+        metavar="FILE",
+        help="exported round records (JSON Lines or CSV), or - for stdin",
+    )
     report.add_argument("--out", required=True, help="directory for the report files")
     report.add_argument("--simulate", type=_count, default=0, metavar="N",
                         help="also simulate N rounds and include them")  # fmt: skip
     report.add_argument("--master-seed", help="seed of the simulation (reproducible)")
     report.add_argument("--plant-grind", metavar="GAME[:FRACTION]", help="plant a biased game")
-    report.add_argument("--jobs", type=_jobs, default=1, help=f"at most {MAX_JOBS}")
-    report.add_argument("--format", choices=["auto", "jsonl", "csv"], default="auto")
-    report.add_argument("--map", action="append", default=[], metavar="COLUMN=FIELD")
-    report.add_argument("--alpha", type=_alpha, default=0.01)
+    report.add_argument(
+        "--jobs", type=_jobs, default=1, help=f"worker processes (default 1, at most {MAX_JOBS})"
+    )
+    report.add_argument(
+        "--format",
+        choices=["auto", "jsonl", "csv"],
+        default="auto",
+        help="input format (default auto: .csv files are CSV, others JSON Lines)",
+    )
+    report.add_argument(
+        "--map", action="append", default=[], metavar="COLUMN=FIELD", help="CSV column name"
+    )
+    report.add_argument(
+        "--alpha",
+        type=_alpha,
+        default=0.01,
+        help="significance level of each statistical test, in (0, 1) (default 0.01)",
+    )
     report.add_argument("--html", action="store_true", help="also write report.html")
     add_catalog_argument(report)
+    add_progress_argument(report)
     report.set_defaults(func=_report)

@@ -20,6 +20,7 @@ from casino_core.chain import (
     sign_heads,
     verify_signed_heads,
 )
+from casino_core.cli._args import input_file
 from casino_core.errors import ConfigurationError, InvalidInput
 
 __all__ = ["add_chain_arguments", "chain_check", "check_chain_arguments", "register"]
@@ -39,6 +40,7 @@ def add_chain_arguments(parser: argparse.ArgumentParser) -> None:
         "--heads",
         action="append",
         default=[],
+        type=input_file,
         metavar="FILE",
         help="signed chain heads the export must reach (repeatable; implies --chain)",
     )
@@ -49,6 +51,7 @@ def add_chain_arguments(parser: argparse.ArgumentParser) -> None:
         "--pending",
         action="append",
         default=[],
+        type=input_file,
         metavar="FILE",
         help="pending rounds (not yet revealed) that belong to the chain (repeatable)",
     )
@@ -152,10 +155,10 @@ def _public(args: argparse.Namespace) -> int:
 
 
 def _sql_wallet(args: argparse.Namespace) -> Any:
-    from casino_core.cli._ledger import _existing_sqlite
+    from casino_core.cli._args import existing_sqlite
     from casino_core.wallet.sql import SqlWallet, make_engine
 
-    _existing_sqlite(args.url)
+    existing_sqlite(args.url, f"casino-core {args.command}")
     return SqlWallet(make_engine(args.url), schema=args.schema)
 
 
@@ -221,7 +224,7 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _url_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("url", help="the database URL (sqlite:///path.db, postgresql...)")
-    parser.add_argument("--operator", required=True)
+    parser.add_argument("--operator", required=True, help="the operator id")
     parser.add_argument("--schema", help="the PostgreSQL schema")
 
 
@@ -272,9 +275,14 @@ def register(sub: Any) -> None:
         help="recompute the hash chains of export files (rounds, journal or provider lines) "
         "and check them against signed heads; exit 0 intact, 1 broken",
     )
-    verify.add_argument("files", nargs="+", help="JSON Lines exports")
+    verify.add_argument("files", nargs="+", type=input_file, help="JSON Lines exports")
     verify.add_argument(
-        "--heads", action="append", default=[], metavar="FILE", help="signed heads (repeatable)"
+        "--heads",
+        action="append",
+        default=[],
+        type=input_file,
+        metavar="FILE",
+        help="signed heads (repeatable)",
     )
     verify.add_argument("--public-key", metavar="KEY", help="the heads key: base64, or a file")
     verify.add_argument("--json", action="store_true", help="print the report as JSON")

@@ -7,8 +7,9 @@ import json
 from typing import Any
 
 from casino_core._bounds import MAX_SEED_TEXT, bounded_text
+from casino_core._progress import Progress
 from casino_core.cli import _seeds
-from casino_core.cli._args import int_at_least
+from casino_core.cli._args import add_progress_argument, int_at_least
 from casino_core.errors import ChainMismatch, InvalidSeed
 from casino_core.fairness import (
     CrashScheme,
@@ -82,8 +83,13 @@ def _crash(args: argparse.Namespace) -> int:
 
 
 def _chain_verify(args: argparse.Namespace) -> int:
+    bar = Progress("hashing the chain", args.max_distance, "links", enabled=args.progress)
     try:
-        distance = verify_chain_link(args.game_hash, args.terminal, args.max_distance)
+        with bar:
+            distance = verify_chain_link(
+                args.game_hash, args.terminal, args.max_distance, on_progress=bar.update
+            )
+            bar.update(distance)
     except ChainMismatch as exc:
         _emit(args, {"linked": False, "error": exc.message}, f"NOT LINKED: {exc.message}")
         return 1
@@ -95,8 +101,8 @@ def _chain_verify(args: argparse.Namespace) -> int:
     return 0
 
 
-_nonnegative = int_at_least(0, "_nonnegative")
-_positive = int_at_least(1, "_positive")
+_nonnegative = int_at_least(0, "non-negative integer")
+_positive = int_at_least(1, "positive integer")
 
 
 def register(sub: SubParsers) -> None:
@@ -108,24 +114,36 @@ def register(sub: SubParsers) -> None:
     _seeds.register(seeds_sub)  # seeds reencrypt
 
     rng = sub.add_parser("rng", help="recompute the values of one bet from revealed seeds")
-    rng.add_argument("--scheme", default=Scheme.STAKE.value, choices=[s.value for s in Scheme])
+    rng.add_argument(
+        "--scheme",
+        default=Scheme.STAKE.value,
+        choices=[s.value for s in Scheme],
+        help="the RNG scheme the bet was played with (default: stake)",
+    )
     rng.add_argument(
         "--server-seed",
         required=True,
         help="the revealed server seed text (64 hex under unbiased; any text up to "
         f"{MAX_SEED_TEXT} characters under stake)",
     )
-    rng.add_argument("--client-seed", required=True)
-    rng.add_argument("--nonce", type=_nonnegative, required=True)
+    rng.add_argument("--client-seed", required=True, help="the player's client seed")
+    rng.add_argument(
+        "--nonce", type=_nonnegative, required=True, help="the bet's nonce (0 for the first)"
+    )
     rng.add_argument("--count", type=_nonnegative, default=1, help="how many values")
     rng.add_argument("--ints-below", type=_positive, metavar="N", help="integers in [0, N)")
     rng.add_argument("--json", action="store_true", help="print JSON")
     rng.set_defaults(func=_rng)
 
     crash = sub.add_parser("crash", help="the crash point of a game hash")
-    crash.add_argument("--scheme", required=True, choices=[s.value for s in CrashScheme])
-    crash.add_argument("--game-hash", required=True)
-    crash.add_argument("--salt", required=True)
+    crash.add_argument(
+        "--scheme",
+        required=True,
+        choices=[s.value for s in CrashScheme],
+        help="the crash formula the game uses",
+    )
+    crash.add_argument("--game-hash", required=True, help="the game's hash (64 hex)")
+    crash.add_argument("--salt", required=True, help="the published salt of the chain")
     crash.add_argument("--house-edge", default="1/100", help="a fraction, e.g. 1/100 (default)")
     crash.add_argument("--json", action="store_true", help="print JSON")
     crash.set_defaults(func=_crash)
@@ -134,7 +152,13 @@ def register(sub: SubParsers) -> None:
     chain_sub = chain.add_subparsers(dest="chain_command", required=True, metavar="COMMAND")
     verify = chain_sub.add_parser("verify", help="check that a game hash links to a terminal")
     verify.add_argument("--terminal", required=True, help="the published terminal hash")
-    verify.add_argument("--game-hash", required=True)
-    verify.add_argument("--max-distance", type=_positive, default=10_000_000)
+    verify.add_argument("--game-hash", required=True, help="the game hash to check (64 hex)")
+    verify.add_argument(
+        "--max-distance",
+        type=_positive,
+        default=10_000_000,
+        help="links to hash forward at most (default 10,000,000)",
+    )
     verify.add_argument("--json", action="store_true", help="print JSON")
+    add_progress_argument(verify)
     verify.set_defaults(func=_chain_verify)

@@ -2,10 +2,10 @@
 commands.
 
 ``casino-core verify FILE|-`` streams the file (flat memory), prints a summary (and a
-progress line on stderr when stderr is a terminal), or with ``--json`` one JSON line per
-record; exit 0 when every record matches, 1 when any differs, 2 when any line is malformed
-(its number is named on stderr) or longer than ``MAX_LINE_BYTES`` (1 MiB: an endless input
-such as /dev/zero stops there).
+progress bar on stderr when stderr is a terminal, unless ``--no-progress``), or with
+``--json`` one JSON line per record; exit 0 when every record matches, 1 when any differs,
+2 when any line is malformed (its number is named on stderr) or longer than
+``MAX_LINE_BYTES`` (1 MiB: an endless input such as /dev/zero stops there).
 
 ``casino-core schema [--version 1|2]`` prints the JSON Schema of an export line that ships in
 the package (``casino_core/games/data/record-v2.schema.json``).
@@ -28,6 +28,8 @@ from contextlib import ExitStack
 from typing import IO, Any
 
 from casino_core._bounds import bounded_lines, load_json
+from casino_core._progress import Progress
+from casino_core.cli._args import add_progress_argument, input_file
 from casino_core.cli._catalog import add_catalog_argument, load_catalog
 from casino_core.cli._chain import add_chain_arguments, chain_check, check_chain_arguments
 from casino_core.errors import InvalidInput
@@ -49,28 +51,13 @@ SubParsers = Any  # argparse's _SubParsersAction is private; its type is not wor
 _PROGRESS_EVERY = 2000
 
 
-class _Progress:
-    """A progress bar on stderr: by bytes read for a regular file, else a running count."""
-
-    WIDTH = 30
-
-    def __init__(self, stream: IO[bytes]) -> None:
-        self.stream = stream
-        self.size: int | None = None
-        try:
-            info = os.fstat(stream.fileno())
-            if stat.S_ISREG(info.st_mode) and info.st_size:
-                self.size = info.st_size
-        except (OSError, ValueError, io.UnsupportedOperation):
-            self.size = None
-
-    def show(self, count: int, done: bool = False) -> None:
-        text = f"{count:,} records"
-        if self.size is not None:
-            share = 1.0 if done else min(1.0, self.stream.tell() / self.size)
-            bar = "#" * int(share * self.WIDTH)
-            text = f"[{bar:<{self.WIDTH}}] {share:6.1%}  {text}"
-        print(f"\r{text}", end="\n" if done else "", file=sys.stderr, flush=True)
+def _file_size(stream: IO[bytes]) -> int | None:
+    """The size of a regular file (the bar moves by bytes read), else None (a count)."""
+    try:
+        info = os.fstat(stream.fileno())
+    except (OSError, ValueError, io.UnsupportedOperation):
+        return None
+    return info.st_size if stat.S_ISREG(info.st_mode) and info.st_size else None
 
 
 def _report(args: argparse.Namespace, check: RecordCheck) -> None:
@@ -89,8 +76,6 @@ def _report(args: argparse.Namespace, check: RecordCheck) -> None:
 def _verify(args: argparse.Namespace) -> int:
     heads = check_chain_arguments(args, [args.file])
     summary = VerifySummary()
-    show_progress = sys.stderr.isatty()
-    progress: _Progress | None = None
     with ExitStack() as stack:
         stream: IO[bytes] = sys.stdin.buffer
         if args.file != "-":
@@ -98,15 +83,23 @@ def _verify(args: argparse.Namespace) -> int:
                 stream = stack.enter_context(open(args.file, "rb"))
             except OSError as exc:
                 raise InvalidInput(f"cannot read {args.file}: {exc.strerror}") from None
-        if show_progress:
-            progress = _Progress(stream)
+        size = _file_size(stream)
+        label = "stdin" if args.file == "-" else os.path.basename(args.file)
+        bar = stack.enter_context(
+            Progress(
+                label,
+                size,
+                "bytes" if size else "records",
+                count_unit="records",
+                enabled=args.progress,
+            )
+        )
         for check in verify_lines(bounded_lines(stream), catalog=load_catalog(args.catalog)):
             summary.add(check)
             _report(args, check)
-            if progress is not None and summary.total % _PROGRESS_EVERY == 0:
-                progress.show(summary.total)
-        if progress is not None:
-            progress.show(summary.total, done=True)
+            if summary.total % _PROGRESS_EVERY == 0:
+                bar.update(stream.tell() if size else summary.total, summary.total)
+        bar.update(size or summary.total, summary.total)
     if args.json:
         print(json.dumps({"summary": summary.as_dict()}, sort_keys=True))
     else:
@@ -184,10 +177,13 @@ def register(sub: SubParsers) -> None:
             "2: malformed input."
         ),
     )
-    verify.add_argument("file", metavar="FILE", help="a JSON Lines file, or - for stdin")
+    verify.add_argument(
+        "file", type=input_file, metavar="FILE", help="a JSON Lines file, or - for stdin"
+    )
     verify.add_argument("--json", action="store_true", help="one JSON line per record")
     add_catalog_argument(verify)
     add_chain_arguments(verify)
+    add_progress_argument(verify)
     verify.set_defaults(func=_verify)
 
     schema = sub.add_parser(
@@ -199,7 +195,13 @@ def register(sub: SubParsers) -> None:
             "line), version 1 a round record v1. Validate exports with your own tools."
         ),
     )
-    schema.add_argument("--version", type=int, choices=[1, 2], default=2)
+    schema.add_argument(
+        "--version",
+        type=int,
+        choices=[1, 2],
+        default=2,
+        help="the record version: 2 (default, current exports) or 1",
+    )
     schema.add_argument(
         "--chain-lines",
         action="store_true",

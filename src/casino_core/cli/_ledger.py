@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import argparse
 import json
-from pathlib import Path
 from typing import Any
 
 from casino_core.casino._reconcile import CasinoReconciliation, reconcile_casino
+from casino_core.cli._args import existing_sqlite
 from casino_core.errors import InvalidInput
 from casino_core.wallet import LedgerReport, WalletService, open_wallet
 
@@ -91,23 +91,8 @@ def _as_json(report: LedgerReport) -> dict[str, Any]:
     }
 
 
-def _existing_sqlite(url: str) -> None:
-    """Refuse a SQLite URL whose file does not exist: reconcile reads, it never creates one."""
-    if not url.strip().lower().startswith("sqlite"):
-        return
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
-    try:
-        database = make_url(url.strip()).database
-    except ArgumentError:
-        raise InvalidInput(f"not a wallet URL: {url!r}") from None
-    if database and database != ":memory:" and not Path(database).is_file():
-        raise InvalidInput(f"no SQLite wallet at {database} (reconcile never creates one)")
-
-
 def _reconcile(args: argparse.Namespace) -> int:
-    _existing_sqlite(args.url)
+    existing_sqlite(args.url, "reconcile")
     wallet = open_wallet(args.url, schema=args.schema)
     try:
         operators = args.operator or _operators(wallet)

@@ -31,8 +31,10 @@ def _reencrypt(args: argparse.Namespace) -> int:
         SeedKeys.from_file(args.keys_file) if args.keys_file else SeedKeys.from_env(ENV_SEED_KEYS)
     )
     from casino_core.casino.sql import SqlCasinoStore
+    from casino_core.cli._args import existing_sqlite
     from casino_core.wallet.sql import SqlWallet, make_engine
 
+    existing_sqlite(url, "seeds reencrypt")
     store = SqlCasinoStore(SqlWallet(make_engine(url), schema=args.schema))
     try:
         counts = store.reseal_seeds(SeedCipher(keys), batch=args.batch)
@@ -64,7 +66,7 @@ def register(verbs: Any) -> None:
     p.add_argument("--keys-file", help="file holding the keys document (default: the env)")
     p.add_argument(
         "--batch",
-        type=int_at_least(1, "batch"),
+        type=int_at_least(1, "positive integer"),
         default=200,
         help="rows per transaction (default 200)",
     )
