@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from casino_core._ids import new_id
 from casino_core.chain._chain import ChainHead, ChainLink
 from casino_core.errors import (
     AccountNotFound,
@@ -206,7 +206,7 @@ class MemoryWallet(MovingWallet):
             raise LimitExceeded(f"account {req.account} would exceed 10**36 - 1 minor units")
         if counter is not None and counter.posted + req.amount > MAX_MINOR_UNITS:
             raise LimitExceeded(f"account {req.counter} would exceed 10**36 - 1 minor units")
-        tx = uuid.uuid4().hex
+        tx = new_id()
         micros = to_micros(self._clock())
         op = req.account.operator_id
         cur, mode = req.account.currency.code, req.account.mode.value
@@ -440,7 +440,7 @@ class MemoryWallet(MovingWallet):
                 raise
             acct.held += amt
             made = Hold(
-                uuid.uuid4().hex,
+                new_id(),
                 key,
                 account,
                 amt,
