@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from decimal import Decimal
 from threading import RLock
 
+from casino_core._ids import new_id
 from casino_core.casino._crash_types import (
     BetPlan,
     CashOutRule,
@@ -141,7 +141,7 @@ class MemoryCrashStore:
                 row, info=replace(info, games_used=info.games_used + 1)
             )
             round_ = CrashRound(
-                round_id=uuid.uuid4().hex,
+                round_id=new_id(),
                 operator_id=operator_id,
                 table_id=table_id,
                 chain_no=info.chain_no,
@@ -201,7 +201,7 @@ class MemoryCrashStore:
                 raise wallet_key_used(debit.key)
             receipt = wallet._apply_on(debit)
             bet = CrashWager(
-                bet_id=uuid.uuid4().hex,
+                bet_id=new_id(),
                 round_id=plan.round_id,
                 operator_id=op,
                 player_id=acct.player_id,

@@ -19,13 +19,13 @@ the wallet's ``key_ttl``, like every Redis idempotency record; chains, rounds an
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from functools import partial
 from typing import Any, Final, Literal
 
+from casino_core._ids import new_id
 from casino_core.casino._crash_types import (
     BetPlan,
     CashOutRule,
@@ -257,7 +257,7 @@ class RedisCrashStore:
         table_key = self._k(op, "t", table_id)
         for _ in range(_ATTEMPTS):
             seen = self._chains(op, table_id)
-            round_id = uuid.uuid4().hex
+            round_id = new_id()
             keys = [table_key, self._k(op, "c", table_id, str(seen)), self._k(op, "r", round_id)]
             args = [str(seen), round_id, str(to_micros(self._clock())), op, table_id]
             out = self._script(self._open_s, keys, args)
@@ -285,7 +285,7 @@ class RedisCrashStore:
         move_keys, move_args = w._move_params(crash_stake_request(acct, plan.key, plan.stake))
         micros = str(to_micros(self._clock()))
         move_args[4] = micros  # the debit's time is the bet's
-        bet_id = uuid.uuid4().hex
+        bet_id = new_id()
         doc = {
             "bet_id": bet_id,
             "round_id": plan.round_id,

@@ -15,7 +15,6 @@ runs once per round however many hosts call it. The chain's seed is stored seale
 from __future__ import annotations
 
 import functools
-import uuid
 from collections.abc import Iterator
 from dataclasses import replace
 from decimal import Decimal
@@ -23,6 +22,7 @@ from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, tuple_
 
+from casino_core._ids import new_id
 from casino_core.casino._crash_tables import crash_bets, crash_chains, crash_rounds
 from casino_core.casino._crash_types import (
     BetPlan,
@@ -225,7 +225,7 @@ class SqlCrashStore:
             conn.execute(
                 crash_chains.update().where(crash_chains.c.id == chain.id).values(games_used=game)
             )
-            round_id = uuid.uuid4().hex
+            round_id = new_id()
             conn.execute(
                 crash_rounds.insert(),
                 {
@@ -286,7 +286,7 @@ class SqlCrashStore:
             receipt = wallet._apply_on(conn, stake, fresh=True)
             if plan.bankroll is not None:
                 self._bankroll.set(conn, who, house + plan.stake)
-            bet_id = uuid.uuid4().hex
+            bet_id = new_id()
             micros = to_micros(receipt.created_at)
             doc = {
                 "id": bet_id,

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from casino_core._ids import new_id
 from casino_core.casino._crash_memory import MemoryCrashStore
 from casino_core.casino._crash_types import account_of, lookup_key
 from casino_core.casino._crypto import SeedCipher
@@ -26,6 +26,7 @@ from casino_core.casino._plan import (
     pair_seeds,
     payout_request,
     round_in_progress,
+    set_link,
     wallet_key_used,
 )
 from casino_core.casino._reseal import ResealCounts, check_resealing
@@ -232,7 +233,7 @@ class MemoryCasinoStore:
                 receipt = wallet._apply_on(credit)
             pair.nonce = nonce + 1
             round_ = Round(
-                round_id=uuid.uuid4().hex,
+                round_id=new_id(),
                 operator_id=op,
                 player_id=acct.player_id,
                 currency=acct.currency.code,
@@ -253,7 +254,8 @@ class MemoryCasinoStore:
                 status="playing" if plan.multi_step else "settled",
                 offering=plan.offering,
             )
-            round_ = self._link(round_)
+            if self._chain and in_chain(round_):
+                set_link(round_, self._next(op, acct.player_id, chain_line(round_)))
             self._keys[(op, plan.key)] = (plan.fingerprint, round_)
             self._by_id[round_.round_id] = len(self._rounds)
             self._rounds.append((round_, pair))

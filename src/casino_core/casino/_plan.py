@@ -43,6 +43,7 @@ __all__ = [
     "payout_request",
     "round_from_doc",
     "round_in_progress",
+    "set_link",
     "wallet_key_used",
 ]
 
@@ -165,6 +166,13 @@ def chain_line(round_: Round) -> dict[str, object]:
     """What ``round_``'s link covers: its pending round record, or the void line of a
     mines or hilo round that ended before any move (no record describes it)."""
     return round_.record(None) if describable(round_) else round_.void_line()
+
+
+def set_link(fresh: Round, link: ChainLink) -> Round:
+    """``replace(fresh, link=link)`` for a ``Round`` the caller has just built and shown to
+    no one: its link set in place (``replace`` would build and check every field again)."""
+    object.__setattr__(fresh, "link", link)
+    return fresh
 
 
 def linked(head: ChainLink | None, round_: Round) -> Round:

@@ -14,12 +14,12 @@ crash tables live in :mod:`casino_core.casino._crash_redis` (one script per call
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final
 
+from casino_core._ids import new_id
 from casino_core.casino._crash_redis import (
     RedisCrashStore,
     field_dict,
@@ -318,7 +318,7 @@ class RedisCasinoStore:
                 credit_keys, moved = self._w._move_params(credit)
                 moved[4] = micros
                 credit_args = moved
-            round_id = uuid.uuid4().hex
+            round_id = new_id()
             doc: dict[str, Any] = {
                 "round_id": round_id,
                 "operator_id": op,

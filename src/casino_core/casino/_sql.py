@@ -19,7 +19,6 @@ time against each other's results. See :class:`SqlBankroll` for what the row cou
 from __future__ import annotations
 
 import functools
-import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -44,6 +43,7 @@ from sqlalchemy import (
     tuple_,
 )
 
+from casino_core._ids import new_id
 from casino_core.casino._crash_types import account_of
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._multistep import Unchanged
@@ -63,6 +63,7 @@ from casino_core.casino._plan import (
     payout_request,
     round_from_doc,
     round_in_progress,
+    set_link,
 )
 from casino_core.casino._types import (
     EXPORT_BATCH,
@@ -674,7 +675,7 @@ class SqlCasinoStore:
                 receipt = wallet._apply_on(conn, credit, fresh=True)
             if who is not None:
                 self._bankroll.set(conn, who, house + plan.stake - payout)
-            round_id = uuid.uuid4().hex
+            round_id = new_id()
             micros = to_micros(receipt.created_at)
             doc = {
                 "id": round_id,
@@ -711,7 +712,7 @@ class SqlCasinoStore:
             if self._heads is not None and in_chain(round_):
                 seen = (taken.head_seq, taken.head_hash)
                 link = self._heads.link_seen(conn, op, player, seen, chain_line(round_))
-                round_ = replace(round_, link=link)
+                set_link(round_, link)
             conn.execute(self._q_insert_round, {**doc, **link_columns(round_.link)})
             return round_, False
 

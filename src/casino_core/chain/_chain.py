@@ -55,6 +55,7 @@ __all__ = [
     "chain_body",
     "link_after",
     "link_hash",
+    "link_of_body",
     "next_link",
     "verify_chain",
 ]
@@ -149,8 +150,18 @@ def canonical_bytes(body: Mapping[str, Any]) -> bytes:
 
 def link_hash(prev: str, body: Mapping[str, Any]) -> str:
     """``sha256(bytes.fromhex(prev) + canonical_json(body))`` as 64 lowercase hex."""
+    return _hash_bytes(prev, canonical_bytes(body))
+
+
+def _hash_bytes(prev: str, body: bytes) -> str:
     prefix = bytes.fromhex(_check_hash(prev, "chain_prev"))
-    return hashlib.sha256(prefix + canonical_bytes(body)).hexdigest()
+    return hashlib.sha256(prefix + body).hexdigest()
+
+
+def link_of_body(seq: int, prev: str, body: bytes) -> ChainLink:
+    """:func:`link_after` for a caller holding the body's canonical JSON bytes already
+    (``canonical_bytes(chain_body(record))``, written once and reused)."""
+    return ChainLink(seq + 1, prev, _hash_bytes(prev, body))
 
 
 def next_link(head: ChainLink | None, record: Mapping[str, Any]) -> ChainLink:

@@ -24,10 +24,11 @@ balances: balances are a projection of the postings, which the chain covers.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from json.encoder import encode_basestring_ascii
 from typing import Any, Final
 
 from casino_core._json import compact_sorted
-from casino_core.chain._chain import GENESIS, ChainLink, link_after
+from casino_core.chain._chain import GENESIS, ChainLink, link_of_body
 from casino_core.wallet._common import Request
 from casino_core.wallet._types import AccountKey, Kind
 
@@ -40,6 +41,7 @@ __all__ = [
     "journal_export",
     "journal_line",
     "journal_link",
+    "linked_line",
     "request_line",
     "side",
 ]
@@ -113,12 +115,55 @@ def request_line(req: Request, tx_id: str, micros: int) -> dict[str, Any]:
     )
 
 
+def _request_text(req: Request, tx_id: str, micros: int) -> tuple[str, str]:
+    """``dump_line(request_line(req, tx_id, micros))`` cut after its first field, where the
+    sorted keys leave room for the chain fields: (``"chain_id":...``, from ``,"created_us"``
+    to the end). The body a link hashes is ``{`` + both.
+
+    Written piece by piece with the encoder's own string escaping (``ensure_ascii``), so
+    the text is the shared encoder's, byte for byte (a property test holds it to that).
+    """
+    main = req.account
+    currency, mode = main.currency.code, main.mode.value
+    amount = int(req.amount)
+    delta = amount if req.kind is Kind.CREDIT else -amount
+    if req.counter is not None:  # a transfer: the source pays, the destination receives
+        other = side(req.counter.player_id, None)
+    else:
+        other, amount = side(None, req.counterparty), -delta
+    esc = encode_basestring_ascii
+    head = '"chain_id":' + esc(chain_name(main.player_id, currency, mode))
+    rest = (
+        f',"created_us":{int(micros)},"currency":{esc(currency)}'
+        f',"idempotency_key":{esc(req.key)},"kind":"{JOURNAL_KIND}"'
+        f',"mode":{esc(mode)},"operator_id":{esc(main.operator_id)}'
+        f',"postings":[[{esc(side(main.player_id, None))},"{delta}"],[{esc(other)},"{amount}"]]'
+        f',"transaction_id":{esc(tx_id)},"type":{esc(req.kind.value)},"version":1}}'
+    )
+    return head, rest
+
+
 def journal_link(
     req: Request, tx_id: str, micros: int, seq: int | None, head: str | None
 ) -> ChainLink:
     """The link of an accepted ``req`` after the account's head (``seq``/``head`` as stored:
     None before the account's first link)."""
-    return link_after(seq or 0, head or GENESIS, request_line(req, tx_id, micros))
+    first, rest = _request_text(req, tx_id, micros)
+    return link_of_body(seq or 0, head or GENESIS, ("{" + first + rest).encode())
+
+
+def linked_line(
+    req: Request, tx_id: str, micros: int, last: ChainLink | None
+) -> tuple[ChainLink, str]:
+    """The link of an accepted ``req`` after ``last`` (None: the first) and its exported
+    line, ``dump_line({**request_line(...), **link.as_dict()})``, from one encoding."""
+    first, rest = _request_text(req, tx_id, micros)
+    seq, prev = (0, GENESIS) if last is None else (last.seq, last.hash)
+    link = link_of_body(seq, prev, ("{" + first + rest).encode())
+    line = (
+        f'{{"chain_hash":"{link.hash}",{first},"chain_prev":"{prev}","chain_seq":{link.seq}' + rest
+    )
+    return link, line
 
 
 def head_params(link: ChainLink) -> dict[str, object]:

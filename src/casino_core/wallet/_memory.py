@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import threading
-import uuid
 from collections import defaultdict
 from collections.abc import Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
-from casino_core.chain._chain import ChainHead, ChainLink, next_link
+from casino_core._ids import new_id
+from casino_core.chain._chain import ChainHead, ChainLink
 from casino_core.errors import (
     AccountNotFound,
     HoldNotActive,
@@ -21,7 +21,7 @@ from casino_core.errors import (
 from casino_core.events import Listener
 from casino_core.money import MAX_MINOR_UNITS, Currency
 from casino_core.wallet._base import MovingWallet
-from casino_core.wallet._chain import chain_id, dump_line, request_line
+from casino_core.wallet._chain import chain_id, linked_line
 from casino_core.wallet._common import (
     Clock,
     HistoryWindow,
@@ -206,7 +206,7 @@ class MemoryWallet(MovingWallet):
             raise LimitExceeded(f"account {req.account} would exceed 10**36 - 1 minor units")
         if counter is not None and counter.posted + req.amount > MAX_MINOR_UNITS:
             raise LimitExceeded(f"account {req.counter} would exceed 10**36 - 1 minor units")
-        tx = uuid.uuid4().hex
+        tx = new_id()
         micros = to_micros(self._clock())
         op = req.account.operator_id
         cur, mode = req.account.currency.code, req.account.mode.value
@@ -218,9 +218,8 @@ class MemoryWallet(MovingWallet):
         acct.posted += delta
         acct.version += 1
         if self._chain:
-            line = request_line(req, tx, micros)
-            acct.chain = next_link(acct.chain, line)
-            self._lines[op].append(dump_line({**line, **acct.chain.as_dict()}))
+            acct.chain, line = linked_line(req, tx, micros, acct.chain)
+            self._lines[op].append(line)
 
         def posting(
             player: AccountKey | None, system: str | None, amount: int, after: int | None, cp: str
@@ -441,7 +440,7 @@ class MemoryWallet(MovingWallet):
                 raise
             acct.held += amt
             made = Hold(
-                uuid.uuid4().hex,
+                new_id(),
                 key,
                 account,
                 amt,

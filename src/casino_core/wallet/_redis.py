@@ -6,7 +6,6 @@ Imports redis-py, so it is only imported when a Redis wallet is asked for.
 from __future__ import annotations
 
 import json
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -17,6 +16,7 @@ from redis.cluster import RedisCluster
 from redis.commands.core import Script
 from redis.exceptions import RedisClusterException, RedisError
 
+from casino_core._ids import new_id
 from casino_core.errors import (
     AccountNotFound,
     ConfigurationError,
@@ -260,7 +260,7 @@ class RedisDemoWallet(MovingWallet):
             req.fingerprint,
             req.kind.value,
             str(req.amount),
-            uuid.uuid4().hex,
+            new_id(),
             str(to_micros(self._clock())),
             self._ttl,
             req.counterparty,

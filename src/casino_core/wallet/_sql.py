@@ -18,7 +18,6 @@ balance row: their balances are sums over the journal, so no hot row sits in eve
 from __future__ import annotations
 
 import sqlite3
-import uuid
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
@@ -62,6 +61,7 @@ from sqlalchemy.exc import (
 )
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
+from casino_core._ids import new_id
 from casino_core.chain._chain import ChainHead
 from casino_core.errors import (
     AccountNotFound,
@@ -655,7 +655,7 @@ class SqlWallet(MovingWallet):
             failure: StorageUnavailable | None = None
             try:
                 fast = self._fast.move(
-                    req, uuid.uuid4().hex, to_micros(self._clock()), self._key_params(req.account)
+                    req, new_id(), to_micros(self._clock()), self._key_params(req.account)
                 )
             except sqlite3.IntegrityError:
                 fast = None  # a lost race on the key: the general path replays the winner
@@ -692,7 +692,7 @@ class SqlWallet(MovingWallet):
                 return decode_receipt(known.receipt)
             return (known.error_code, known.error_message)  # raised again by _settle
         micros = to_micros(self._clock())
-        tx_id = uuid.uuid4().hex
+        tx_id = new_id()
         try:
             receipt = self._move(conn, req, tx_id, micros)
         except (InsufficientFunds, AccountNotFound, LimitExceeded) as exc:
@@ -1101,7 +1101,7 @@ class SqlWallet(MovingWallet):
                     return (known.error_code, known.error_message)
                 return decode_hold(known.receipt)
             micros = to_micros(self._clock())
-            tx_id = uuid.uuid4().hex
+            tx_id = new_id()
             try:
                 row = self._lock(conn, account)
                 if row.balance - row.held - amt < row.floor:
@@ -1179,7 +1179,7 @@ class SqlWallet(MovingWallet):
             self._set_held(conn, acct.id, acct.held - row.amount)
             self._resolve(conn, row.id, HoldStatus.CAPTURED, value, micros)
             req = Request(Kind.CAPTURE, account, None, system, value, key, fp)
-            return self._move(conn, req, uuid.uuid4().hex, micros)
+            return self._move(conn, req, new_id(), micros)
 
         return self._tx(work)
 
@@ -1209,7 +1209,7 @@ class SqlWallet(MovingWallet):
             conn.execute(
                 self._q_insert_tx,
                 transaction_row(
-                    op, uuid.uuid4().hex, key, fp, "release", micros, receipt=encode_hold(done)
+                    op, new_id(), key, fp, "release", micros, receipt=encode_hold(done)
                 ),
             )
             return done
