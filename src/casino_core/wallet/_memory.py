@@ -5,7 +5,7 @@ from __future__ import annotations
 import threading
 import uuid
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -19,6 +19,7 @@ from casino_core.errors import (
     LimitExceeded,
 )
 from casino_core.money import MAX_MINOR_UNITS, Currency
+from casino_core.rg import _memory as rg_memory
 from casino_core.wallet._base import MovingWallet
 from casino_core.wallet._chain import chain_id, dump_line, request_line
 from casino_core.wallet._common import (
@@ -92,6 +93,19 @@ class _Posting:
     micros: int
 
 
+def _since(acct: _Account) -> Callable[[int], Iterator[tuple[str, str, int, int]]]:
+    """The account's postings from a microsecond on, as the limit checks read them."""
+
+    def history(start: int) -> Iterator[tuple[str, str, int, int]]:
+        return (
+            (p.kind.value, p.counterparty, p.amount, p.micros)
+            for p in acct.postings
+            if p.micros >= start
+        )
+
+    return history
+
+
 class MemoryWallet(MovingWallet):
     """A :class:`~casino_core.wallet.WalletService` kept in process memory behind one lock.
 
@@ -113,6 +127,7 @@ class MemoryWallet(MovingWallet):
         self._closed = False
         self._holds: dict[str, Hold] = {}
         self._hold_keys: dict[tuple[str, str], tuple[str, Hold | Receipt | tuple[str, str]]] = {}
+        self._rg = rg_memory.MemoryRgBook()  # responsible-gaming rules (casino_core.rg)
 
     def __repr__(self) -> str:
         return f"MemoryWallet(accounts={len(self._accounts)}, postings={len(self._journal)})"
@@ -197,9 +212,13 @@ class MemoryWallet(MovingWallet):
                     f"account {req.account} cannot pay {req.amount} without going below its floor"
                 )
         if acct.posted + delta > MAX_MINOR_UNITS:
-            raise LimitExceeded(f"account {req.account} would exceed 10**36 - 1 minor units")
+            raise LimitExceeded(
+                f"account {req.account} would exceed 10**36 - 1 minor units", rule="balance_cap"
+            )
         if counter is not None and counter.posted + req.amount > MAX_MINOR_UNITS:
-            raise LimitExceeded(f"account {req.counter} would exceed 10**36 - 1 minor units")
+            raise LimitExceeded(
+                f"account {req.counter} would exceed 10**36 - 1 minor units", rule="balance_cap"
+            )
         tx = uuid.uuid4().hex
         micros = to_micros(self._clock())
         op = req.account.operator_id
@@ -209,6 +228,7 @@ class MemoryWallet(MovingWallet):
             check_limits(
                 req.account, acct.limits, req.kind, req.counterparty, delta, micros, history
             )
+        self._rg.check(req.account, req.kind, req.counterparty, delta, micros, _since(acct))
         acct.posted += delta
         acct.version += 1
         if self._chain:
@@ -250,6 +270,15 @@ class MemoryWallet(MovingWallet):
             counter_version=None if counter is None else counter.version,
             created_at=from_micros(micros),
         )
+
+    def _rg_precheck(self, account: AccountKey, amount: int) -> None:
+        """Raise the responsible-gaming refusal a deposit of ``amount`` would meet now
+        (nothing moves): the deposit saga asks before any money is taken."""
+        with self._lock:
+            acct = self._get(account)
+            self._rg.check(
+                account, Kind.CREDIT, "deposits", amount, to_micros(self._clock()), _since(acct)
+            )
 
     def _post(self, acct: _Account, posting: _Posting) -> None:
         self._journal.append(posting)
