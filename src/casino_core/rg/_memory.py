@@ -126,7 +126,7 @@ class MemoryRgStore:
                 for (op, _), changes in self._book.changes.items()
                 if op == operator_id
                 for c in changes
-                if lo_us <= c.effective_us < hi_us
+                if lo_us < c.effective_us <= hi_us
             ]
         return sorted(found, key=lambda c: (c.effective_us, c.seq))
 

@@ -69,6 +69,7 @@ __all__ = [
     "check_movement",
     "fold",
     "limit_change_effective",
+    "limit_key",
     "reality_checks_due",
     "rg_contribution",
     "session_refusal",
@@ -176,6 +177,17 @@ def _currency_code(currency: object) -> str:
     if not isinstance(currency, str):
         raise InvalidInput("currency: a currency code or Currency")
     return get_currency(currency).code
+
+
+def limit_key(rule: object, currency: object, period: object) -> tuple[Rule, str, str]:
+    """The checked key of a money limit: (rule, currency code, period)."""
+    try:
+        checked, span = Rule(rule), Period(period)  # type: ignore[arg-type]
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+    if checked not in MONEY_RULES:
+        raise InvalidInput(f"rule: {checked.value} is not a money limit")
+    return checked, _currency_code(currency), span.value
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ from casino_core.rg._rules import (
     block_refusal,
     fold,
     limit_change_effective,
+    limit_key,
     reality_checks_due,
     session_refusal,
 )
@@ -251,8 +252,7 @@ class ResponsibleGaming:
     ) -> RuleChange:
         """Remove a money limit: after the cooling-off, like any loosening."""
         _ids(operator_id, player_id)
-        probe = PlayerLimit(Rule(rule), currency, period, 0)  # type: ignore[arg-type]
-        return self._limit_change(operator_id, player_id, probe.key, None)
+        return self._limit_change(operator_id, player_id, limit_key(rule, currency, period), None)
 
     def _limit_change(
         self,
@@ -340,8 +340,9 @@ class ResponsibleGaming:
         self, operator_id: str, since: datetime, until: datetime | None = None
     ) -> list[RuleChange]:
         """The delayed changes (raised or removed limits) of the operator that took effect
-        in [``since``, ``until``) (default: now), each told to observers as
-        ``limit_applied``. A host calls it periodically with the previous call's ``until``."""
+        in (``since``, ``until``] (default: now), each told to observers as
+        ``limit_applied``. A host calls it periodically with the previous call's ``until``,
+        so each change is told once."""
         _check_id(operator_id, "operator_id")
         lo = to_micros(since)
         hi = self._store.now_us() if until is None else to_micros(until)

@@ -174,8 +174,8 @@ class SqlRgStore:
                 select(rg_changes)
                 .where(
                     (_C.operator_id == operator_id)
-                    & (_C.effective_us >= lo_us)
-                    & (_C.effective_us < hi_us)
+                    & (_C.effective_us > lo_us)
+                    & (_C.effective_us <= hi_us)
                 )
                 .order_by(_C.effective_us, _C.seq)
             ).all()
