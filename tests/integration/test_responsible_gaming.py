@@ -60,9 +60,11 @@ class TestCalendarWindows:
         world.clock.now = at("2024-03-30T23:59:59.999999+00:00")
         with pytest.raises(RgLimitExceeded) as refused:
             world.deposit(acct, 1)
-        assert refused.value.rule == "deposit_limit" and refused.value.period == "day"
+        assert refused.value.rule == "deposit_limit"
+        assert refused.value.period == "day"
         assert refused.value.resets_at == at("2024-03-31T00:00:00+00:00")
-        assert refused.value.used == 100 and refused.value.limit == 100
+        assert refused.value.used == 100
+        assert refused.value.limit == 100
         world.clock.now = at("2024-03-31T00:00:00+00:00")
         world.deposit(acct, 100)
         world.clock.now = at("2024-03-31T22:59:59.999999+00:00")  # 23:59:59 BST
@@ -266,7 +268,8 @@ class TestSelfExclusion:
         assert refused.value.resets_at == start + timedelta(days=30)
         world.clock.now = start + timedelta(days=30)
         world.casino.play(world.op, "p", "USD", "real", "dice", DICE, 1, idempotency_key=key())
-        assert not hasattr(rg, "lift") and not hasattr(rg, "remove_exclusion")
+        assert not hasattr(rg, "lift")
+        assert not hasattr(rg, "remove_exclusion")
 
 
 class TestTimeOut:
