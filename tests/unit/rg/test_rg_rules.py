@@ -162,7 +162,8 @@ class TestFold:
         assert not fold(excl, 10 * H).excluded
         forever = [*excl, RuleChange(3, "op", "p", Rule.SELF_EXCLUSION, H, H)]
         status = fold(forever, 3 * H)
-        assert status.excluded and status.excluded_until_us is None
+        assert status.excluded
+        assert status.excluded_until_us is None
         assert not fold(forever, 0).timed_out
 
     def test_effective_time_of_changes(self) -> None:
@@ -235,7 +236,8 @@ class TestSessions:
         s = Session("s", "op", "p", 0, 0, limit_s=3600, break_s=600)
         assert session_refusal(s, status, 3600 * 10**6 - 1) is None
         refused = session_refusal(s, status, 3600 * 10**6)
-        assert refused is not None and refused.resets_at is not None
+        assert refused is not None
+        assert refused.resets_at is not None
         assert session_refusal(s, status, 4200 * 10**6) is None
         early = Session("s", "op", "p", 0, 0, ended_us=10, limit_s=3600, break_s=600)
         assert session_refusal(early, status, 3600 * 10**6) is None
