@@ -272,6 +272,29 @@ class TestSelfExclusion:
         assert not hasattr(rg, "remove_exclusion")
 
 
+class TestNewAccounts:
+    """Rules hold for accounts opened after them, and survive a cleared account limit."""
+
+    def test_an_account_opened_later_is_ruled(self, world: RgWorld) -> None:
+        """A currency account opened after the exclusion is refused too."""
+        rg = world.rg()
+        rg.self_exclude(world.op, "p", timedelta(days=1))
+        eur = world.account("p", currency="EUR")
+        world.wallet.open_account(eur)
+        with pytest.raises(SelfExcluded):
+            world.deposit(eur, 1)
+
+    def test_clearing_an_account_limit_keeps_the_player_rules(self, world: RgWorld) -> None:
+        """Clearing the wallet's own last limit does not switch the RG checks off."""
+        rg = world.rg()
+        acct = world.funded("p", 100)
+        world.wallet.set_limit(acct, Limit(LimitKind.PRIZE, 5))  # type: ignore[attr-defined]
+        rg.time_out(world.op, "p", timedelta(hours=2))
+        world.wallet.clear_limit(acct, LimitKind.PRIZE)  # type: ignore[attr-defined]
+        with pytest.raises(TimedOut):
+            world.wallet.debit(acct, 1, idempotency_key=key())
+
+
 class TestTimeOut:
     """A time-out refuses the same set as a self-exclusion, for hours to weeks."""
 
