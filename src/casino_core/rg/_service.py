@@ -48,7 +48,8 @@ MAX_EXCLUSION: Final = timedelta(days=36_525)  # a period longer than this: inde
 
 @dataclass(frozen=True, slots=True)
 class RgRefusal:
-    """A bet or deposit a responsible-gaming rule refused (after the fact)."""
+    """A bet, deposit or session start a responsible-gaming rule refused (``currency`` and
+    ``mode`` are empty for a session start)."""
 
     operator_id: str
     player_id: str

@@ -228,7 +228,8 @@ class MemoryWallet(MovingWallet):
             check_limits(
                 req.account, acct.limits, req.kind, req.counterparty, delta, micros, history
             )
-        self._rg.check(req.account, req.kind, req.counterparty, delta, micros, _since(acct))
+        if self._rg.changes or self._rg.latest:  # (no player has rules: nothing to read)
+            self._rg.check(req.account, req.kind, req.counterparty, delta, micros, _since(acct))
         acct.posted += delta
         acct.version += 1
         if self._chain:
@@ -273,9 +274,12 @@ class MemoryWallet(MovingWallet):
 
     def _rg_precheck(self, account: AccountKey, amount: int) -> None:
         """Raise the responsible-gaming refusal a deposit of ``amount`` would meet now
-        (nothing moves): the deposit saga asks before any money is taken."""
+        (nothing moves): the deposit saga asks before any money is taken. No account: no
+        check (the saga's credit finds it missing, as without rules)."""
         with self._lock:
-            acct = self._get(account)
+            acct = self._accounts.get(account)
+            if acct is None:
+                return
             self._rg.check(
                 account, Kind.CREDIT, "deposits", amount, to_micros(self._clock()), _since(acct)
             )

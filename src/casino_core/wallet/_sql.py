@@ -834,12 +834,13 @@ class SqlWallet(MovingWallet):
 
     def _rg_precheck(self, account: AccountKey, amount: int) -> None:
         """Raise the responsible-gaming refusal a deposit of ``amount`` would meet now
-        (nothing moves): the deposit saga asks before any money is taken."""
+        (nothing moves): the deposit saga asks before any money is taken. No account: no
+        check (the saga's credit finds it missing, as without rules)."""
         req = single_request(Kind.CREDIT, account, amount, "rg-precheck", "deposits")
 
         def work(conn: Connection) -> None:
-            row = self._lock(conn, account)
-            if row.limited:
+            row = conn.execute(self._q_lock, self._key_params(account)).first()
+            if row is not None and row.limited:
                 from casino_core.rg import _sql as rg_sql  # (imports this module)
 
                 rg_sql.check(self, conn, req, row.id, amount, to_micros(self._clock()))
