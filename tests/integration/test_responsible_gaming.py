@@ -172,7 +172,9 @@ class TestLimitChanges:
         lowered = rg.set_limit(world.op, "p", "deposit_limit", "USD", "day", 50, window="rolling")
         assert lowered.effective_at == world.clock.now
         assert rg.status(world.op, "p").pending == ()
+        since = world.clock.now
         world.clock.advance(timedelta(days=3))
+        assert rg.sweep(world.op, since) == []  # the raise never applied
         world.deposit(acct, 50)
         with pytest.raises(RgLimitExceeded):
             world.deposit(acct, 1)

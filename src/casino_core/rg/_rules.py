@@ -73,6 +73,7 @@ __all__ = [
     "reality_checks_due",
     "rg_contribution",
     "session_refusal",
+    "superseded",
     "window_bounds",
 ]
 
@@ -354,6 +355,15 @@ def fold(changes: Iterable[RuleChange], now_us: int) -> PlayerStatus:
         timed_out,
         timeout_end if timed_out else None,
         tuple(sorted(pending.values(), key=lambda c: (c.effective_us, c.seq))),
+    )
+
+
+def superseded(change: RuleChange, history: Iterable[RuleChange]) -> bool:
+    """Whether a later change of the same rule took effect before ``change`` would have
+    (then ``change`` never applied: a decrease cancelled a pending increase)."""
+    return any(
+        c.key == change.key and c.seq > change.seq and c.effective_us <= change.effective_us
+        for c in history
     )
 
 

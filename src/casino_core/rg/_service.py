@@ -33,6 +33,7 @@ from casino_core.rg._rules import (
     limit_key,
     reality_checks_due,
     session_refusal,
+    superseded,
 )
 from casino_core.wallet._common import from_micros, to_micros
 from casino_core.wallet._types import AccountKey, _check_id
@@ -341,19 +342,21 @@ class ResponsibleGaming:
         self, operator_id: str, since: datetime, until: datetime | None = None
     ) -> list[RuleChange]:
         """The delayed changes (raised or removed limits) of the operator that took effect
-        in (``since``, ``until``] (default: now), each told to observers as
-        ``limit_applied``. A host calls it periodically with the previous call's ``until``,
-        so each change is told once."""
+        in (``since``, ``until``] (default: now), not cancelled by a later change first; each
+        is told to observers as ``limit_applied``. A host calls it periodically with the
+        previous call's ``until``, so each change is told once."""
         _check_id(operator_id, "operator_id")
         lo = to_micros(since)
         hi = self._store.now_us() if until is None else to_micros(until)
         if hi > self._store.now_us():
             raise InvalidInput("until: not in the future (a change takes effect when it does)")
-        applied = [
+        delayed = [
             c
             for c in self._store.effective_between(operator_id, lo, hi)
             if c.effective_us > c.requested_us
         ]
+        histories = {c.player_id: self._store.changes(operator_id, c.player_id) for c in delayed}
+        applied = [c for c in delayed if not superseded(c, histories[c.player_id])]
         for change in applied:
             self._emit("limit_applied", change)
         return applied
