@@ -26,6 +26,11 @@ Messages never contain secrets: no server seed before its reveal, no key, no pas
     │   └── DuplicateTransaction             DUPLICATE_TRANSACTION
     ├── AccountNotFound                      ACCOUNT_NOT_FOUND
     ├── LimitExceeded                        LIMIT_EXCEEDED
+    │   └── ResponsibleGamingRefusal         RG_REFUSED
+    │       ├── RgLimitExceeded              RG_LIMIT_EXCEEDED
+    │       ├── SelfExcluded                 RG_SELF_EXCLUDED
+    │       ├── TimedOut                     RG_TIMEOUT
+    │       └── SessionLimitReached          RG_SESSION_LIMIT
     ├── ConfigurationError                   CONFIGURATION_ERROR
     │   └── SeedKeyUnavailable               SEED_KEY_UNAVAILABLE
     ├── StorageUnavailable                   STORAGE_UNAVAILABLE
@@ -58,14 +63,19 @@ __all__ = [
     "InvalidSeed",
     "InvalidSignature",
     "LimitExceeded",
+    "ResponsibleGamingRefusal",
+    "RgLimitExceeded",
     "RoundClosed",
     "RoundInProgress",
     "RoundNotFound",
     "SeedKeyUnavailable",
     "SeedRevealed",
+    "SelfExcluded",
+    "SessionLimitReached",
     "StaleRequest",
     "StepFailed",
     "StorageUnavailable",
+    "TimedOut",
     "UnknownCurrency",
     "UnknownScheme",
 ]
@@ -177,11 +187,13 @@ class AccountNotFound(CasinoError):
 
 
 class LimitExceeded(CasinoError):
-    """A configured limit (stake, payout, responsible-gaming) would be exceeded.
+    """A configured limit (stake, payout, bankroll, responsible-gaming) would be exceeded.
 
-    For a responsible-gaming limit, ``limit`` is the configured amount, ``used`` what the
+    ``rule`` names the limit that refused (``max_stake``, ``max_payout``, ``bankroll``,
+    ``balance_cap``, ``wager_limit`` ...; None when not known, for example on an idempotent
+    replay). For a limit over a window, ``limit`` is the configured amount, ``used`` what the
     current window has used already and ``resets_at`` when the window next frees some of it
-    (None when not known, for example on an idempotent replay: the message still says it).
+    (None when not known: the message still says it).
     """
 
     code = "LIMIT_EXCEEDED"
@@ -193,11 +205,85 @@ class LimitExceeded(CasinoError):
         limit: int | None = None,
         used: int | None = None,
         resets_at: datetime | None = None,
+        rule: str | None = None,
     ) -> None:
         super().__init__(message)
         self.limit = limit
         self.used = used
         self.resets_at = resets_at
+        self.rule = rule
+
+
+class ResponsibleGamingRefusal(LimitExceeded):
+    """A player's responsible-gaming rule refused a bet or a deposit (casino_core.rg).
+
+    ``rule`` is the rule's name (:class:`casino_core.rg.Rule` value) and ``resets_at`` when
+    it stops refusing (None: indefinitely, or until the host ends the session; also None on
+    an idempotent replay of a recorded refusal, whose message still says it).
+    """
+
+    code = "RG_REFUSED"
+    default_rule: ClassVar[str | None] = None
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rule: str | None = None,
+        resets_at: datetime | None = None,
+        limit: int | None = None,
+        used: int | None = None,
+    ) -> None:
+        super().__init__(
+            message,
+            limit=limit,
+            used=used,
+            resets_at=resets_at,
+            rule=rule if rule is not None else self.default_rule,
+        )
+
+
+class RgLimitExceeded(ResponsibleGamingRefusal):
+    """A player's deposit, loss or wager limit over a day, week or month would be passed;
+    ``rule`` is ``deposit_limit``, ``loss_limit`` or ``wager_limit`` and ``period`` the
+    window (``day``, ``week``, ``month``)."""
+
+    code = "RG_LIMIT_EXCEEDED"
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        rule: str | None = None,
+        resets_at: datetime | None = None,
+        limit: int | None = None,
+        used: int | None = None,
+        period: str | None = None,
+    ) -> None:
+        super().__init__(message, rule=rule, resets_at=resets_at, limit=limit, used=used)
+        self.period = period
+
+
+class SelfExcluded(ResponsibleGamingRefusal):
+    """The player is self-excluded (for a period, or indefinitely: ``resets_at`` None)."""
+
+    code = "RG_SELF_EXCLUDED"
+    default_rule = "self_exclusion"
+
+
+class TimedOut(ResponsibleGamingRefusal):
+    """The player is on a time-out (a short break) until ``resets_at``."""
+
+    code = "RG_TIMEOUT"
+    default_rule = "timeout"
+
+
+class SessionLimitReached(ResponsibleGamingRefusal):
+    """The player's session reached its hard time limit (or its break after one is not
+    over); ``resets_at`` is when play may resume (None: once the host ends the session)."""
+
+    code = "RG_SESSION_LIMIT"
+    default_rule = "session_limit"
 
 
 class ConfigurationError(CasinoError):

@@ -49,6 +49,7 @@ from casino_core.provider.sql import (
     provider_transactions,
 )
 from casino_core.wallet import AccountKey
+from casino_core.wallet._sql import rg_changes
 from casino_core.wallet.sql import Amount, SqlWallet, append_only_ddl, make_engine
 from casino_core.wallet.sql import metadata as wallet_metadata
 
@@ -179,6 +180,10 @@ def _provider_round(db: Db, **state: Any) -> dict[str, Any]:
     return db.insert(provider_rounds, **{"round_id": uuid.uuid4().hex, "closed": 0, **state})
 
 
+def _rg_change(db: Db, **state: Any) -> dict[str, Any]:
+    return db.insert(rg_changes, **{"rule": "loss_limit", "amount": 100, **state})
+
+
 def _saga(db: Db, **state: Any) -> dict[str, Any]:
     base = {"id": uuid.uuid4().hex, "status": "running", "step": 1, "version": 0}
     return db.insert(sagas, **{**base, **state})
@@ -193,6 +198,7 @@ MAKERS = {
     "provider_transactions": (provider_transactions, _provider_tx),
     "provider_rounds": (provider_rounds, _provider_round),
     "casino_ledger_sagas": (sagas, _saga),
+    "casino_rg_changes": (rg_changes, _rg_change),
 }
 
 # (table, state of the row, SET clause or "DELETE"); ``where`` picks the row by its key.
@@ -259,6 +265,9 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("casino_ledger_sagas", {"status": "compensating"}, "version = 1, status = 'running'"),
     ("casino_ledger_sagas", {"status": "compensating"}, "version = 1, step = 2"),
     ("casino_ledger_sagas", {}, "DELETE"),
+    ("casino_rg_changes", {}, "amount = 1000"),
+    ("casino_rg_changes", {}, "effective_us = 0"),
+    ("casino_rg_changes", {}, "DELETE"),
 ]  # fmt: skip
 
 ALLOWED: list[tuple[str, dict[str, Any], str]] = [

@@ -84,7 +84,7 @@ class TestExactAmounts:
                 ),
                 {"s": pg_schema},
             ).all()
-        assert len(rows) == 8  # postings 2, accounts 3, holds 2, limits 1
+        assert len(rows) == 9  # postings 2, accounts 3, holds 2, limits 1, rg changes 1
         assert {(r[2], r[3]) for r in rows} == {(36, 0)}
 
     def test_sqlite_stores_decimal_text(self, sqlite_wallet: SqlWallet) -> None:

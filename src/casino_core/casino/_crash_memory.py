@@ -267,7 +267,8 @@ class MemoryCrashStore:
                         raise wallet_key_used(req.key)
                     if wallet.balance(account).posted + payout > MAX_MINOR_UNITS:
                         raise LimitExceeded(
-                            f"account {account} would exceed 10**36 - 1 minor units"
+                            f"account {account} would exceed 10**36 - 1 minor units",
+                            rule="balance_cap",
                         )
                 plans.append((bet, text, payout, req))
             # Nothing below can fail: the keys and balances were checked under the lock.

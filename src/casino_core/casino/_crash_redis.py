@@ -122,7 +122,9 @@ def script_refusal(
         return InsufficientFunds(f"account {account} cannot stake {amount}")
     if code == "BANKROLL":
         return bankroll_short(account, what)
-    return LimitExceeded(f"account {account} would exceed 10**36 - 1 minor units")
+    return LimitExceeded(
+        f"account {account} would exceed 10**36 - 1 minor units", rule="balance_cap"
+    )
 
 
 class RedisCrashStore:
@@ -441,7 +443,8 @@ class RedisCrashStore:
                 if out[1] == "ACCOUNT_NOT_FOUND":
                     raise AccountNotFound(f"a player account of crash round {round_id} is gone")
                 raise LimitExceeded(
-                    f"a payout of crash round {round_id} would exceed 10**36 - 1 minor units"
+                    f"a payout of crash round {round_id} would exceed 10**36 - 1 minor units",
+                    rule="balance_cap",
                 )
 
     def wagers(self, operator_id: str, round_id: str) -> list[CrashWager]:

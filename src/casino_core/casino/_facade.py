@@ -188,7 +188,7 @@ class Casino:
 
     def _refuse(self, account: AccountKey, limit: str, message: str) -> LimitExceeded:
         self._emit("limit_hit", account.operator_id, account.player_id, limit, message)
-        return LimitExceeded(message)
+        return LimitExceeded(message, rule=limit)
 
     def _limited(
         self,
@@ -212,8 +212,10 @@ class Casino:
 
     def _store_refused(self, account: AccountKey, exc: LimitExceeded) -> None:
         """Tell the observers about a limit the store refused a play at (in its unit of
-        work): the bankroll, or the 10**36 balance cap."""
-        limit = "bankroll" if "bankroll" in exc.message else "balance_cap"
+        work), named by the error's rule: ``bankroll``, ``balance_cap``, a wallet limit
+        (``wager_limit`` ...) or a responsible-gaming rule (``self_exclusion``, ``timeout``,
+        ``session_limit``, ``loss_limit`` ...); ``unknown`` if the error names none."""
+        limit = exc.rule or "unknown"
         self._emit("limit_hit", account.operator_id, account.player_id, limit, exc.message)
 
     # -- seeds ----------------------------------------------------------------------------

@@ -222,7 +222,9 @@ class MemoryCasinoStore:
             )
             payout = payout_minor(plan.stake, multiplier)
             if before.posted - plan.stake + payout > MAX_MINOR_UNITS:
-                raise LimitExceeded(f"account {acct} would exceed 10**36 - 1 minor units")
+                raise LimitExceeded(
+                    f"account {acct} would exceed 10**36 - 1 minor units", rule="balance_cap"
+                )
             debit, credit = money_requests(plan, payout)
             for req in (debit, credit):
                 if req is not None and (op, req.key) in wallet._keys:
@@ -288,7 +290,9 @@ class MemoryCasinoStore:
                     raise wallet_key_used(req.key)
                 before = self._wallet.balance(account)
                 if before.posted + step.payout > MAX_MINOR_UNITS:
-                    raise LimitExceeded(f"account {account} would exceed 10**36 - 1 minor units")
+                    raise LimitExceeded(
+                        f"account {account} would exceed 10**36 - 1 minor units", rule="balance_cap"
+                    )
                 balance = self._wallet._apply_on(req).balance_after
             elif step.status != "playing":
                 balance = self._wallet.balance(account).posted

@@ -118,7 +118,7 @@ _COVERS = {
 def bankroll_short(account: AccountKey, what: Literal["bet", "round"]) -> LimitExceeded:
     """The refusal of a bet the bankroll cannot cover: its largest win, or its round's payouts."""
     whose = f"the {account.currency.code} bankroll of {account.operator_id}"
-    return LimitExceeded(f"{whose} cannot cover {_COVERS[what]}")
+    return LimitExceeded(f"{whose} cannot cover {_COVERS[what]}", rule="bankroll")
 
 
 def round_in_progress(operator_id: str, player_id: str) -> RoundInProgress:

@@ -12,8 +12,10 @@ Metrics (``<ns>`` is the namespace, ``casino_core`` by default):
 * ``<ns>_stake_minor_units_total{currency, mode}`` and
   ``<ns>_payout_minor_units_total{currency, mode}``: what those rounds staked and paid;
 * ``<ns>_seed_rotations_total``: seed pairs revealed and replaced;
-* ``<ns>_limits_hit_total{limit}``: bets refused by a limit (``max_stake``, ``max_payout``,
-  ``bankroll``, ``balance_cap``).
+* ``<ns>_limits_hit_total{limit}``: bets refused by a limit, named by the refusal's rule
+  (``max_stake``, ``max_payout``, ``bankroll``, ``balance_cap``, wallet limits such as
+  ``wager_limit``, responsible-gaming rules such as ``self_exclusion``, ``timeout``,
+  ``session_limit``, ``loss_limit``; see docs/responsible-gaming.md).
 
 Prometheus samples are 64-bit floats, so the money totals are exact only up to 2^53 minor
 units (90 trillion USD in cents, but only 0.009 ETH in wei): they are for

@@ -136,6 +136,11 @@ def ledger_flows(
         pending = _account(p, PENDING_DEPOSITS)
 
         def clear(ctx: StepContext) -> None:
+            # A self-exclusion, time-out or deposit limit refuses before any money is taken
+            # (casino_core.rg; the confirmed credit below counts but is never refused).
+            precheck = getattr(wallet, "_rg_precheck", None)
+            if precheck is not None:
+                precheck(player, amount)
             wallet.open_account(pending)
             wallet.credit(pending, amount, idempotency_key=ctx.key(), system_account="deposits")
 

@@ -6,7 +6,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol, runtime_checkable
 
-from casino_core.errors import AccountNotFound, InsufficientFunds, InvalidInput, LimitExceeded
+from casino_core.errors import (
+    AccountNotFound,
+    InsufficientFunds,
+    InvalidInput,
+    LimitExceeded,
+    SelfExcluded,
+    TimedOut,
+)
 from casino_core.events import (
     Listener,
     ProviderCallApplied,
@@ -103,6 +110,16 @@ def wallet_requests(provider: str, call: ProviderCall, plan: Plan) -> list[Reque
     return out
 
 
+def _outcome(exc: InsufficientFunds | LimitExceeded) -> Outcome:
+    """Our outcome for a wallet refusal: a self-excluded or timed-out player is blocked,
+    every other limit (responsible-gaming ones included) is ``LIMIT_EXCEEDED``."""
+    if isinstance(exc, (SelfExcluded, TimedOut)):
+        return Outcome.PLAYER_BLOCKED
+    if isinstance(exc, LimitExceeded):
+        return Outcome.LIMIT_EXCEEDED
+    return Outcome(exc.code)
+
+
 def make_moves(
     provider: str, call: ProviderCall, plan: Plan, state: State, move: Callable[[Request], str]
 ) -> Plan:
@@ -119,7 +136,7 @@ def make_moves(
             if i:  # pragma: no cover - the plan was checked under the store's lock
                 raise
             balance = None if state.account is None else state.account.available
-            plan = refuse(call, Outcome(exc.code), balance)  # a wallet limit refused
+            plan = refuse(call, _outcome(exc), balance)  # a wallet limit refused
             break
     return with_reference(plan, reference)
 

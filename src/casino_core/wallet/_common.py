@@ -16,6 +16,10 @@ from casino_core.errors import (
     InsufficientFunds,
     InvalidInput,
     LimitExceeded,
+    RgLimitExceeded,
+    SelfExcluded,
+    SessionLimitReached,
+    TimedOut,
 )
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet._types import (
@@ -69,6 +73,10 @@ RECORDED_ERRORS: dict[str, type[CasinoError]] = {
     InsufficientFunds.code: InsufficientFunds,
     AccountNotFound.code: AccountNotFound,
     LimitExceeded.code: LimitExceeded,
+    RgLimitExceeded.code: RgLimitExceeded,
+    SelfExcluded.code: SelfExcluded,
+    TimedOut.code: TimedOut,
+    SessionLimitReached.code: SessionLimitReached,
 }
 """Business errors that are recorded under the idempotency key and replayed as they were."""
 

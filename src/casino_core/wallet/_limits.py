@@ -17,7 +17,7 @@ raises :class:`~casino_core.errors.LimitExceeded` (recorded under its idempotenc
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
@@ -36,7 +36,9 @@ __all__ = [
     "contribution",
     "earliest_start",
     "limit_request",
+    "window_usage",
 ]
+
 
 DAY_US = 86_400_000_000
 
@@ -111,6 +113,11 @@ class LimitingWallet(WalletService, Protocol):
         ...
 
 
+Posting = tuple[str, str, int, int]
+"""An earlier player posting as the limit checks read it: (kind, counterparty, amount, micros)."""
+Contribution = Callable[[str, str, int], Mapping[LimitKind, int]]
+
+
 def contribution(kind: Kind | str, counterparty: str, amount: int) -> dict[LimitKind, int]:
     """What a player posting of signed ``amount`` adds to each limit kind's usage."""
     kind = Kind(kind)
@@ -153,15 +160,7 @@ def check_limits(
     past = list(history)
     for limit in checked:
         start = limit.window_start(now_us)
-        used = 0
-        earliest: int | None = None
-        for p_kind, p_cp, p_amount, p_us in past:
-            if p_us < start:  # (a posting stamped after now, by a racing writer, counts)
-                continue
-            part = contribution(p_kind, p_cp, p_amount).get(limit.kind, 0)
-            if part:
-                used += part
-                earliest = p_us if earliest is None else min(earliest, p_us)
+        used, earliest = window_usage(limit.kind, start, past)
         if used + adds[limit.kind] > limit.amount:
             if limit.window is LimitWindow.CALENDAR:
                 reset = start + DAY_US
@@ -175,6 +174,7 @@ def check_limits(
                 limit=limit.amount,
                 used=used,
                 resets_at=resets_at,
+                rule=f"{limit.kind.value}_limit",
             )
 
 
@@ -189,3 +189,25 @@ def limit_request(account: object, limit: object) -> tuple[AccountKey, Limit]:
     if not isinstance(limit, Limit):
         raise InvalidInput(f"expected a Limit, got {type(limit).__name__}")
     return acct, limit
+
+
+def window_usage(
+    kind: LimitKind,
+    start: int,
+    history: Iterable[Posting],
+    contribute: Contribution = contribution,
+) -> tuple[int, int | None]:
+    """What ``history`` adds to ``kind`` from ``start`` on, and the earliest posting that
+    adds to it (None if none): the usage of one window, for :func:`check_limits` and the
+    per-player rules of :mod:`casino_core.rg`. A posting stamped after now (by a racing
+    writer) counts."""
+    used = 0
+    earliest: int | None = None
+    for p_kind, p_cp, p_amount, p_us in history:
+        if p_us < start:
+            continue
+        part = contribute(p_kind, p_cp, p_amount).get(kind, 0)
+        if part:
+            used += part
+            earliest = p_us if earliest is None else min(earliest, p_us)
+    return used, earliest

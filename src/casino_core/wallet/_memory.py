@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
@@ -20,6 +20,7 @@ from casino_core.errors import (
 )
 from casino_core.events import Listener
 from casino_core.money import MAX_MINOR_UNITS, Currency
+from casino_core.rg import _memory as rg_memory
 from casino_core.wallet._base import MovingWallet
 from casino_core.wallet._chain import chain_id, linked_line
 from casino_core.wallet._common import (
@@ -95,6 +96,19 @@ class _Posting:
     micros: int
 
 
+def _since(acct: _Account) -> Callable[[int], Iterator[tuple[str, str, int, int]]]:
+    """The account's postings from a microsecond on, as the limit checks read them."""
+
+    def history(start: int) -> Iterator[tuple[str, str, int, int]]:
+        return (
+            (p.kind.value, p.counterparty, p.amount, p.micros)
+            for p in acct.postings
+            if p.micros >= start
+        )
+
+    return history
+
+
 class MemoryWallet(MovingWallet):
     """A :class:`~casino_core.wallet.WalletService` kept in process memory behind one lock.
 
@@ -119,6 +133,7 @@ class MemoryWallet(MovingWallet):
         self._closed = False
         self._holds: dict[str, Hold] = {}
         self._hold_keys: dict[tuple[str, str], tuple[str, Hold | Receipt | tuple[str, str]]] = {}
+        self._rg = rg_memory.MemoryRgBook()  # responsible-gaming rules (casino_core.rg)
 
     def __repr__(self) -> str:
         return f"MemoryWallet(accounts={len(self._accounts)}, postings={len(self._journal)})"
@@ -203,9 +218,13 @@ class MemoryWallet(MovingWallet):
                     f"account {req.account} cannot pay {req.amount} without going below its floor"
                 )
         if acct.posted + delta > MAX_MINOR_UNITS:
-            raise LimitExceeded(f"account {req.account} would exceed 10**36 - 1 minor units")
+            raise LimitExceeded(
+                f"account {req.account} would exceed 10**36 - 1 minor units", rule="balance_cap"
+            )
         if counter is not None and counter.posted + req.amount > MAX_MINOR_UNITS:
-            raise LimitExceeded(f"account {req.counter} would exceed 10**36 - 1 minor units")
+            raise LimitExceeded(
+                f"account {req.counter} would exceed 10**36 - 1 minor units", rule="balance_cap"
+            )
         tx = new_id()
         micros = to_micros(self._clock())
         op = req.account.operator_id
@@ -215,6 +234,8 @@ class MemoryWallet(MovingWallet):
             check_limits(
                 req.account, acct.limits, req.kind, req.counterparty, delta, micros, history
             )
+        if self._rg.changes or self._rg.latest:  # (no player has rules: nothing to read)
+            self._rg.check(req.account, req.kind, req.counterparty, delta, micros, _since(acct))
         acct.posted += delta
         acct.version += 1
         if self._chain:
@@ -266,6 +287,18 @@ class MemoryWallet(MovingWallet):
             counter_version=None if counter is None else counter.version,
             created_at=from_micros(micros),
         )
+
+    def _rg_precheck(self, account: AccountKey, amount: int) -> None:
+        """Raise the responsible-gaming refusal a deposit of ``amount`` would meet now
+        (nothing moves): the deposit saga asks before any money is taken. No account: no
+        check (the saga's credit finds it missing, as without rules)."""
+        with self._lock:
+            acct = self._accounts.get(account)
+            if acct is None:
+                return
+            self._rg.check(
+                account, Kind.CREDIT, "deposits", amount, to_micros(self._clock()), _since(acct)
+            )
 
     def _post(self, acct: _Account, posting: _Posting) -> None:
         self._journal.append(posting)

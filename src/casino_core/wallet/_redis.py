@@ -21,6 +21,7 @@ from casino_core.errors import (
     AccountNotFound,
     ConfigurationError,
     InvalidInput,
+    LimitExceeded,
     StorageUnavailable,
 )
 from casino_core.events import Listener
@@ -291,7 +292,10 @@ class RedisDemoWallet(MovingWallet):
                 message = f"no account {src} or {req.counter}"
             else:
                 message = _MESSAGES[code].format(account=account, amount=req.amount)
-            raise recorded_error(code, message)
+            error = recorded_error(code, message)
+            if isinstance(error, LimitExceeded):
+                error.rule = "balance_cap"  # the only limit the Lua scripts know
+            raise error
         if out[1] == "noop":
             return None
         _st, _st2, _code, bal, ver, cbal, cver, tx, at, kind, amount = out

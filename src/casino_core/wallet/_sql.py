@@ -92,6 +92,7 @@ from casino_core.wallet._common import (
     key_conflict,
     recorded_error,
     redact_url,
+    single_request,
     to_micros,
     utc_now,
     wallet_key_used,
@@ -148,6 +149,9 @@ __all__ = [
     "make_engine",
     "metadata",
     "postings",
+    "rg_changes",
+    "rg_players",
+    "rg_sessions",
     "transactions",
 ]
 
@@ -291,6 +295,53 @@ limits = Table(
 )
 """Responsible-gaming limits; an account with any has ``limited = 1`` (off the fast path)."""
 
+rg_players = Table(
+    "casino_rg_players",
+    metadata,
+    Column("operator_id", String(128), primary_key=True),
+    Column("player_id", String(128), primary_key=True),
+    Column("created_us", BigInteger, nullable=False),
+)
+"""Players with responsible-gaming rules or sessions (casino_core.rg): their accounts have
+``limited = 1``, so every movement of theirs is checked; the row is the player's lock."""
+
+rg_changes = Table(
+    "casino_rg_changes",
+    metadata,
+    Column("seq", _Id, primary_key=True, autoincrement=True),
+    Column("operator_id", String(128), nullable=False),
+    Column("player_id", String(128), nullable=False),
+    Column("rule", String(16), nullable=False),
+    Column("currency", String(12), nullable=False),
+    Column("period", String(8), nullable=False),
+    Column("window", String(8), nullable=False),
+    Column("timezone", String(64), nullable=False),
+    Column("amount", Amount),
+    Column("requested_us", BigInteger, nullable=False),
+    Column("effective_us", BigInteger, nullable=False),
+    Column("until_us", BigInteger),
+    Index("ix_casino_rg_changes_player", "operator_id", "player_id", "seq"),
+    Index("ix_casino_rg_changes_effective", "operator_id", "effective_us"),
+)
+"""The append-only history of players' responsible-gaming rule changes (casino_core.rg)."""
+
+rg_sessions = Table(
+    "casino_rg_sessions",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("operator_id", String(128), nullable=False),
+    Column("player_id", String(128), nullable=False),
+    Column("started_us", BigInteger, nullable=False),
+    Column("last_seen_us", BigInteger, nullable=False),
+    Column("ended_us", BigInteger),
+    Column("limit_s", BigInteger),
+    Column("break_s", BigInteger, nullable=False),
+    Column("check_s", BigInteger),
+    Column("checks", BigInteger, nullable=False),
+    Index("ix_casino_rg_sessions_player", "operator_id", "player_id", "started_us"),
+)
+"""Play sessions the host started (casino_core.rg): heartbeats, reality checks, the end."""
+
 
 def in_window(query: Any, time: Any, ident: Any, win: Window) -> Any:
     """``query`` narrowed to a lookup window's keyset page: ``since <= time < until``,
@@ -312,7 +363,7 @@ def append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
     """
     guards = tuple(
         Guard(t, pg_names=(f"{t}_no_change", f"{t}_no_truncate", f"{t}_guard"))
-        for t in ("casino_wallet_postings", "casino_wallet_transactions")
+        for t in ("casino_wallet_postings", "casino_wallet_transactions", "casino_rg_changes")
     )
     return guard_ddl(dialect_name, guards, schema)
 
@@ -443,6 +494,16 @@ def _check_schema(schema: str) -> str:
     return schema
 
 
+def _rg_player(conn: Connection, account: AccountKey) -> Any:
+    """The account's player's ``casino_rg_players`` row (None: no rules, no sessions)."""
+    r = rg_players.c
+    return conn.execute(
+        select(r.player_id).where(
+            (r.operator_id == account.operator_id) & (r.player_id == account.player_id)
+        )
+    ).first()
+
+
 def _settle(outcome: Receipt | tuple[str, str] | CasinoError) -> Receipt:
     """The receipt of :meth:`SqlWallet._attempt`, or its business error raised."""
     if isinstance(outcome, Receipt):
@@ -490,6 +551,8 @@ class SqlWallet(MovingWallet):
             engine = engine.execution_options(schema_translate_map={None: _check_schema(schema)})
         self._engine = engine
         self._schema = schema
+        # Told about responsible-gaming refusals (casino_core.rg.ResponsibleGaming observers).
+        self._rg_listeners: list[Callable[[AccountKey, Any], None]] = []
         self._sqlite = name == "sqlite"
         self._clock = clock
         a, t = accounts.c, transactions.c
@@ -615,6 +678,7 @@ class SqlWallet(MovingWallet):
         def work(conn: Connection) -> Balance:
             row = conn.execute(self._q_account, self._key_params(account)).first()
             if row is None:
+                ruled = _rg_player(conn, account)
                 conn.execute(
                     self._q_insert_account,
                     {
@@ -628,7 +692,7 @@ class SqlWallet(MovingWallet):
                         "version": 0,
                         "created_us": to_micros(self._clock()),
                         "held": 0,
-                        "limited": 0,
+                        "limited": 0 if ruled is None else 1,
                     },
                 )
                 return Balance(0, 0, 0, floor, 0)
@@ -760,14 +824,21 @@ class SqlWallet(MovingWallet):
                 f"account {main_key} cannot pay {req.amount} without going below its floor"
             )
         if new_balance > MAX_MINOR_UNITS:
-            raise LimitExceeded(f"account {main_key} would exceed 10**36 - 1 minor units")
+            raise LimitExceeded(
+                f"account {main_key} would exceed 10**36 - 1 minor units", rule="balance_cap"
+            )
         if main_row.limited:
             self._check_limits(conn, req, main_row.id, delta, micros)
+            from casino_core.rg import _sql as rg_sql  # (imports this module)
+
+            rg_sql.check(self, conn, req, main_row.id, delta, micros)
         counter_balance = counter_version = None
         if counter_row is not None:
             counter_balance = counter_row.balance + req.amount
             if counter_balance > MAX_MINOR_UNITS:
-                raise LimitExceeded(f"account {counter_key} would exceed 10**36 - 1 minor units")
+                raise LimitExceeded(
+                    f"account {counter_key} would exceed 10**36 - 1 minor units", rule="balance_cap"
+                )
             counter_version = counter_row.version + 1
         version = main_row.version + 1
         link = None
@@ -795,6 +866,21 @@ class SqlWallet(MovingWallet):
                 req, tx_id, micros, delta, main_row.id, new_balance, version, counter, link
             ),
         )
+
+    def _rg_precheck(self, account: AccountKey, amount: int) -> None:
+        """Raise the responsible-gaming refusal a deposit of ``amount`` would meet now
+        (nothing moves): the deposit saga asks before any money is taken. No account: no
+        check (the saga's credit finds it missing, as without rules)."""
+        req = single_request(Kind.CREDIT, account, amount, "rg-precheck", "deposits")
+
+        def work(conn: Connection) -> None:
+            row = conn.execute(self._q_lock, self._key_params(account)).first()
+            if row is not None and row.limited:
+                from casino_core.rg import _sql as rg_sql  # (imports this module)
+
+                rg_sql.check(self, conn, req, row.id, amount, to_micros(self._clock()))
+
+        self._tx(work)
 
     def _record(self, conn: Connection, rows: Accepted) -> Receipt:
         """Append an accepted movement's transaction row and postings; return its receipt."""
@@ -1365,7 +1451,8 @@ class SqlWallet(MovingWallet):
             row = self._lock(conn, account)
             conn.execute(limits.delete().where((lim.account_id == row.id) & (lim.kind == name)))
             left = conn.execute(select(func.count()).where(lim.account_id == row.id)).scalar_one()
-            if not left:
+            ruled = _rg_player(conn, account)
+            if not left and ruled is None:
                 conn.execute(accounts.update().where(accounts.c.id == row.id).values(limited=0))
 
         self._tx(work)
