@@ -40,8 +40,8 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-from _common import pg_schema
-from wallet import POSTING_COLS, TX_COLS, _fp, fund, reachable
+from _common import pg_schema, service_url
+from wallet import POSTING_COLS, TX_COLS, _fp, fund
 
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
@@ -316,8 +316,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
     parser.add_argument("--postgres", default=PG_DEFAULT, help="PostgreSQL URL (skipped if down)")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no thresholds")
     args = parser.parse_args()
-    pg_url = args.postgres if reachable(args.postgres, 5432) else None
+    if args.smoke:
+        args.seconds = 0.3
+    pg_url = service_url("PostgreSQL", args.postgres, 5432)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for name, casino, cursor, cleanup in backends(pg_url, Path(tmp)):
