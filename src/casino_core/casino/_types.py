@@ -18,7 +18,7 @@ from casino_core.games._records import _jsonable as jsonable
 from casino_core.money import get_currency
 
 if TYPE_CHECKING:
-    from casino_core.casino._crash_types import CrashWager
+    from casino_core.casino.crash._types import CrashWager
 
 EXPORT_BATCH = 1000
 """How many rounds a store reads per page when the export streams (its memory bound)."""

@@ -17,7 +17,8 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Final
 
 from casino_core._bounds import bounded_decimal
-from casino_core.casino._crash_types import (
+from casino_core.casino._types import request_fingerprint
+from casino_core.casino.crash._types import (
     BetPlan,
     CrashChainInfo,
     CrashRound,
@@ -25,7 +26,6 @@ from casino_core.casino._crash_types import (
     CrashWager,
     effective_target,
 )
-from casino_core.casino._types import request_fingerprint
 from casino_core.errors import (
     InvalidBet,
     InvalidInput,

@@ -44,9 +44,7 @@ from sqlalchemy import (
 )
 
 from casino_core._ids import new_id
-from casino_core.casino._crash_types import account_of
 from casino_core.casino._crypto import SeedCipher
-from casino_core.casino._multistep import Unchanged
 from casino_core.casino._plan import (
     Advance,
     PairSeeds,
@@ -72,6 +70,8 @@ from casino_core.casino._types import (
     SeedReveal,
     canonical_json,
 )
+from casino_core.casino.crash._types import account_of
+from casino_core.casino.rounds._multistep import Unchanged
 from casino_core.chain._chain import ChainHead
 from casino_core.errors import (
     ConfigurationError,
@@ -94,9 +94,9 @@ from casino_core.wallet._sql import (
 )
 
 if TYPE_CHECKING:
-    from casino_core.casino._crash_sql import SqlCrashStore
     from casino_core.casino._reseal import ResealCounts
     from casino_core.casino._sql_chain import SqlChainHeads
+    from casino_core.casino.crash._sql import SqlCrashStore
 
 __all__ = [
     "SqlBankroll",
@@ -379,7 +379,7 @@ storage"); anything else, every DELETE and TRUNCATE raise."""
 def _append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
     """The append-only triggers of the casino tables (seed pairs, rounds, crash tables), for a
     host's migrations (``op.execute`` each); ``create_casino_schema`` runs them itself."""
-    from casino_core.casino._crash_tables import CRASH_GUARDS
+    from casino_core.casino.crash._sql_tables import CRASH_GUARDS
 
     return guard_ddl(dialect_name, (*CASINO_GUARDS, *CRASH_GUARDS), schema)
 
@@ -391,8 +391,8 @@ def create_casino_schema(engine: Engine, schema: str | None = None) -> None:
     """Create the wallet and casino tables (crash tables included) and their append-only
     triggers if missing; when this call created them, record the schema version
     (``casino_core_schema``)."""
-    import casino_core.casino._crash_tables
     import casino_core.casino._sql_chain  # noqa: F401 - registers the chain heads table
+    import casino_core.casino.crash._sql_tables
     from casino_core.casino._schema_version import stamp_if_created
 
     stamp_if_created(
@@ -494,7 +494,7 @@ class SqlCasinoStore:
     def reseal_seeds(self, cipher: SeedCipher, *, batch: int = 200) -> ResealCounts:
         """Seal every stored seed again under the cipher's active key (idempotent, resumable:
         a page of ``batch`` rows per transaction); see docs/casino.md, "Key management"."""
-        from casino_core.casino._sql_reseal import reseal_sql
+        from casino_core.casino.rounds._sql_reseal import reseal_sql
 
         return reseal_sql(self._wallet, cipher, batch)
 
@@ -511,7 +511,7 @@ class SqlCasinoStore:
     @property
     def crash(self) -> SqlCrashStore:
         if self._crash is None:
-            from casino_core.casino._crash_sql import SqlCrashStore
+            from casino_core.casino.crash._sql import SqlCrashStore
 
             self._crash = SqlCrashStore(self._wallet, self._heads)
         return self._crash
