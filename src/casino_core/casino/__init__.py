@@ -21,11 +21,11 @@ from casino_core.casino._crypto import (
     SeedKeys,
 )
 from casino_core.casino._facade import INSTANT_GAMES, Casino
+from casino_core.casino._observer import CasinoObserver
 from casino_core.casino._plan import CasinoStore
 from casino_core.casino._reconcile import DIFFERENCE_KINDS, CasinoReconciliation, RoundDifference
 from casino_core.casino._reseal import ResealCounts
 from casino_core.casino._types import (
-    CasinoObserver,
     CasinoSettings,
     ExportCounts,
     ExportLines,

@@ -11,6 +11,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
 from casino_core.casino._crypto import SeedCipher
+from casino_core.casino._observer import CasinoObserver
 from casino_core.casino._plan import (
     CasinoStore,
     PlayPlan,
@@ -21,7 +22,6 @@ from casino_core.casino._plan import (
 from casino_core.casino._production import check_production
 from casino_core.casino._reconcile import CasinoReconciliation, reconcile_casino
 from casino_core.casino._types import (
-    CasinoObserver,
     CasinoSettings,
     ExportCounts,
     ExportItem,
