@@ -16,7 +16,7 @@ from typing import Final
 from sqlalchemy import BigInteger, Column, Engine, Integer, String, Table, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from casino_core.casino.rounds._sql import casino_metadata, rounds_table
+from casino_core.casino._sql_tables import casino_metadata, rounds_table
 from casino_core.errors import ConfigurationError
 from casino_core.wallet._common import redact_url, to_micros, utc_now
 from casino_core.wallet._sql import SqlWallet, db_message, metadata

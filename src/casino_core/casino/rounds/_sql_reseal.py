@@ -15,7 +15,7 @@ from sqlalchemy import Connection, bindparam, func, select
 
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._reseal import ResealCounts, check_resealing
-from casino_core.casino.rounds._sql import seed_pairs
+from casino_core.casino._sql_tables import seed_pairs
 from casino_core.wallet._sql import SqlWallet
 
 __all__ = ["reseal_sql"]
