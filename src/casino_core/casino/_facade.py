@@ -10,15 +10,8 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING, Final, Literal, TypeVar
 
-from casino_core.casino._crash_types import CrashWager, lookup_key
 from casino_core.casino._crypto import SeedCipher
-from casino_core.casino._multistep import (
-    MULTI_STEP_GAMES,
-    POLICIES,
-    Unchanged,
-    advance,
-    max_multi_step_multiplier,
-)
+from casino_core.casino._observer import CasinoObserver
 from casino_core.casino._plan import (
     CasinoStore,
     PlayPlan,
@@ -29,7 +22,6 @@ from casino_core.casino._plan import (
 from casino_core.casino._production import check_production
 from casino_core.casino._reconcile import CasinoReconciliation, reconcile_casino
 from casino_core.casino._types import (
-    CasinoObserver,
     CasinoSettings,
     ExportCounts,
     ExportItem,
@@ -40,6 +32,14 @@ from casino_core.casino._types import (
     SeedRotation,
     canonical_json,
     request_fingerprint,
+)
+from casino_core.casino.crash._types import CrashWager, lookup_key
+from casino_core.casino.rounds._multistep import (
+    MULTI_STEP_GAMES,
+    POLICIES,
+    Unchanged,
+    advance,
+    max_multi_step_multiplier,
 )
 from casino_core.catalog import Catalog, Offering, PlacedBet, default_catalog
 from casino_core.chain import ChainHead
@@ -68,7 +68,7 @@ from casino_core.wallet._paging import DEFAULT_PAGE, Page, PageCursor, merge_sor
 from casino_core.wallet._types import _check_id, check_amount, check_idempotency_key
 
 if TYPE_CHECKING:
-    from casino_core.casino._crash import CrashTable
+    from casino_core.casino.crash._table import CrashTable
 
 __all__ = ["INSTANT_GAMES", "Casino"]
 
@@ -157,7 +157,7 @@ class Casino:
         observers: Iterable[CasinoObserver] = (),
     ) -> Casino:
         """A casino on a fresh (or the given) :class:`MemoryWallet`."""
-        from casino_core.casino._memory import MemoryCasinoStore
+        from casino_core.casino.rounds._memory import MemoryCasinoStore
 
         return cls(MemoryCasinoStore(wallet), settings, catalog=catalog, observers=observers)
 
@@ -600,7 +600,7 @@ class Casino:
 
     def crash_table(self, operator_id: str, table_id: str) -> CrashTable:
         """The crash table ``table_id`` of the operator, on this casino's store and limits."""
-        from casino_core.casino._crash import CrashTable
+        from casino_core.casino.crash._table import CrashTable
 
         return CrashTable(self, operator_id, table_id)
 

@@ -16,7 +16,7 @@ from typing import Final
 from sqlalchemy import BigInteger, Column, Engine, Integer, String, Table, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from casino_core.casino._sql import casino_metadata, rounds_table
+from casino_core.casino._sql_tables import casino_metadata, rounds_table
 from casino_core.errors import ConfigurationError
 from casino_core.wallet._common import redact_url, to_micros, utc_now
 from casino_core.wallet._sql import SqlWallet, db_message, metadata
@@ -98,7 +98,7 @@ def casino_schema_version(engine: Engine, schema: str | None = None) -> int | No
 def check_casino_database(wallet: SqlWallet) -> None:
     """Refuse (``ConfigurationError``) unless the database answers, has every wallet and
     casino table, and records this release's schema version."""
-    import casino_core.casino._crash_tables  # noqa: F401 - registers the crash tables
+    import casino_core.casino.crash._sql_tables  # noqa: F401 - registers the crash tables
 
     engine, schema = wallet.engine, wallet._schema
     where = redact_url(engine.url.render_as_string(hide_password=True))
