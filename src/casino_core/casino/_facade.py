@@ -9,7 +9,7 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
-from typing import TYPE_CHECKING, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Final, Literal, Self, TypeVar
 
 from casino_core.casino._crash_types import CrashWager, lookup_key
 from casino_core.casino._crypto import SeedCipher
@@ -183,7 +183,7 @@ class Casino:
 
     _host: HostEvents | None = None  # set on the views using() returns
 
-    def using(self, connection: Connection) -> Casino:
+    def using(self, connection: Connection) -> Self:
         """This casino inside the host's SQLAlchemy transaction on ``connection``.
 
         ``with casino.wallet.engine.begin() as conn: conn.execute(...);

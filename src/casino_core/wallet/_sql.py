@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -629,7 +629,7 @@ class SqlWallet(MovingWallet):
         joined = ", joined=True" if self._host is not None else ""
         return f"SqlWallet(dialect={self._engine.dialect.name!r}, schema={self._schema!r}{joined})"
 
-    def using(self, connection: Connection) -> SqlWallet:
+    def using(self, connection: Connection) -> Self:
         """This wallet inside the host's transaction on ``connection``: a view whose calls
         run in a SAVEPOINT of it, never commit or roll it back, never retry, and whose
         listener hears about movements once the host commits. ``connection`` comes from
