@@ -172,7 +172,7 @@ def open_store(
             return RedisDemoWallet.from_url(plain, cluster=True, clock=clock, **options)
         return RedisDemoWallet.from_url(url, clock=clock, **options)
     except TypeError as exc:
-        raise ConfigurationError(f"bad option for the Redis demo wallet: {exc}") from None
+        raise ConfigurationError(f"bad option for redis://: {exc}") from None
 
 
 def _sql_wallet(
