@@ -8,8 +8,10 @@ heard once the host commits and never when it rolls back.
 from __future__ import annotations
 
 import contextlib
+import threading
 import uuid
 from collections.abc import Callable, Iterator
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -22,10 +24,12 @@ from casino_core.casino import Casino, Round, SeedRotation
 from casino_core.casino.sql import create_casino_schema
 from casino_core.errors import ConfigurationError, InsufficientFunds, StorageUnavailable
 from casino_core.events import Event, MovementApplied
-from casino_core.wallet import MemoryWallet
+from casino_core.games import CrashRules
+from casino_core.wallet import MemoryWallet, open_sql_wallet
 from casino_core.wallet.sql import SqlWallet, accounts, make_engine
 
 DICE = {"target": "50.50", "condition": "over"}
+SALT = "00000000000000000002b8d1c0e3bd8c4c1d1e1b5f5a4bcd9f9b1c2d3e4f5a6b"
 orders_md = MetaData()
 orders = Table("host_orders", orders_md, Column("id", String(40), primary_key=True))
 
@@ -212,6 +216,101 @@ class TestCommit:
                 assert int(other.execute(q).scalar_one()) == 10_000
         assert wallet.balance(BOB).available == 9_300
         reader.dispose()
+
+
+class TestMultiStepAndCrash:
+    """Mines actions and crash bets join the host's transaction too."""
+
+    def test_mines_start_and_act(self, casino: tuple[Casino, SqlWallet, Seen]) -> None:
+        """Start and cash out through the view in one committed host transaction."""
+        c, wallet, seen = casino
+        with wallet.engine.begin() as conn:
+            view = c.using(conn)
+            r = view.start(
+                "op", "bob", "USD", "real", "mines", {"mines": 3}, 100, idempotency_key="m"
+            )
+            first = view.act("op", r.round_id, {"reveal": 0})
+            done = first if first.status != "playing" else view.act("op", r.round_id, "cash_out")
+            assert seen.rounds == []
+        assert done.status in ("cashed_out", "busted")
+        assert [x.round_id for x in seen.rounds] == [r.round_id]
+        assert c.reconcile("op").ok
+
+    def test_crash_bet(self, casino: tuple[Casino, SqlWallet, Seen]) -> None:
+        """A crash bet placed in a rolled-back transaction never existed; committed, it did."""
+        c, wallet, _ = casino
+        table = c.crash_table("op", "t")
+        table.new_chain(5, CrashRules(max_target=Fraction(100)))
+        table.set_salt(SALT)
+        r = table.open_round()
+
+        def bet(conn: Connection) -> None:
+            c.using(conn).crash_table("op", "t").place_bet(
+                r.round_id, "bob", "USD", "real", 250, idempotency_key="cb"
+            )
+
+        failing_unit(wallet, bet)
+        assert table.bets(r.round_id) == []
+        assert wallet.balance(BOB).available == 10_000
+        with wallet.engine.begin() as conn:
+            bet(conn)
+        assert [b.stake for b in table.bets(r.round_id)] == [250]
+        assert wallet.balance(BOB).available == 10_000 - 250
+        table.start_round(r.round_id)
+        table.settle_round(r.round_id)
+        assert c.reconcile("op").ok
+
+
+@pytest.mark.postgres
+def test_racing_hosts_get_a_typed_error_and_replay(postgres_url: str) -> None:
+    """Two host transactions debit with one key: the loser gets StorageUnavailable at once
+    (no retry inside its transaction); retrying its unit of work replays the winner."""
+    with contextlib.ExitStack() as stack:
+        schema = stack.enter_context(
+            contextlib.contextmanager(_service_data.pg_schema)(
+                postgres_url, "cc_host_", create_casino_schema
+            )
+        )
+        wallet = open_sql_wallet(postgres_url, schema=schema)
+        stack.callback(wallet.close)
+        wallet.open_account(BOB)
+        wallet.credit(BOB, 10_000, idempotency_key="d-1", system_account="deposits")
+        outcome: list[object] = []
+
+        def second_host() -> None:
+            with wallet.engine.begin() as conn:
+                try:
+                    outcome.append(wallet.using(conn).debit(BOB, 300, idempotency_key="k"))
+                except StorageUnavailable as exc:
+                    outcome.append(exc)
+
+        with wallet.engine.begin() as conn:
+            first = wallet.using(conn).debit(BOB, 300, idempotency_key="k")
+            racer = threading.Thread(target=second_host)
+            racer.start()
+            pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+            blocked_by(wallet, pid)  # the second host waits on the account row we hold
+        racer.join(timeout=60)
+        assert not racer.is_alive()
+        assert len(outcome) == 1
+        assert isinstance(outcome[0], StorageUnavailable)
+        assert "retry your unit of work" in str(outcome[0])
+        with wallet.engine.begin() as conn:  # the host's retry replays the first debit
+            again = wallet.using(conn).debit(BOB, 300, idempotency_key="k")
+        assert again.transaction_id == first.transaction_id
+        assert wallet.balance(BOB).available == 9_700
+        assert wallet.reconcile("op").ok
+
+
+def blocked_by(wallet: SqlWallet, pid: object) -> None:
+    """Return once another backend waits on a lock that ``pid`` holds (polls, bounded)."""
+    q = text("SELECT count(*) FROM pg_stat_activity WHERE :pid = ANY(pg_blocking_pids(pid))")
+    for _ in range(600):
+        with wallet.engine.connect() as conn:
+            if conn.execute(q, {"pid": pid}).scalar():
+                return
+        threading.Event().wait(0.05)
+    raise AssertionError("the second host never waited on the first one's lock")
 
 
 class TestFailuresInside:
