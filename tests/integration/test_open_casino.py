@@ -176,6 +176,12 @@ class TestHostEngine:
                 {"s": pg_schema_name},
             ).scalar()
         assert found
+        with base.connect() as conn, pytest.raises(ConfigurationError, match="differs"):
+            casino.using(conn)  # no translate map: it would not see the casino's schema
+        with engine.begin() as conn:  # the host's engine joins its own transaction
+            view = casino.using(conn)
+            r = view.play("op", "bob", "USD", "real", "dice", DICE, 100, idempotency_key="h")
+        assert casino.round("op", r.round_id).idempotency_key == "h"  # type: ignore[union-attr]
         # production accepts it: tables present and versioned
         open_casino(engine, settings=PROD)
         with pytest.raises(ConfigurationError, match="schema_translate_map says"):
