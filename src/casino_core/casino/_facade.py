@@ -186,15 +186,14 @@ class Casino:
     def using(self, connection: Connection) -> Self:
         """This casino inside the host's SQLAlchemy transaction on ``connection``.
 
-        ``with casino.wallet.engine.begin() as conn: conn.execute(...);
-        casino.using(conn).play(...)``: every call of the view (rounds, seeds, crash bets,
-        wallet movements through ``view.wallet``) runs in a SAVEPOINT of the host's
-        transaction, so the host's rows and the round commit or roll back together. The
-        library never commits, rolls back or retries there (a conflict is
-        ``StorageUnavailable``: retry your unit of work); observers and listeners hear
-        about it once the host commits, and never if it rolls back. SQL stores only (a
-        memory or Redis store has no connection to join: ``ConfigurationError``). See
-        docs/casino.md, "Inside your own transaction".
+        ``with engine.begin() as conn: conn.execute(...); casino.using(conn).play(...)``:
+        every call of the view (rounds, seeds, crash bets, wallet movements through
+        ``view.wallet``) runs in a SAVEPOINT of the host's transaction, so the host's rows
+        and the round commit or roll back together. The library never commits, rolls back
+        or retries there (a conflict is ``StorageUnavailable``: retry your unit of work);
+        observers and listeners hear about it once the host commits, and never if it rolls
+        back. SQL stores only (a memory or Redis store has no connection to join:
+        ``ConfigurationError``). See docs/casino.md, "Inside your own transaction".
         """
         bind = getattr(self._store, "using", None)
         if not callable(bind):

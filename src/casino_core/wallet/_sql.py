@@ -109,6 +109,7 @@ from casino_core.wallet._holds import (
     hold_request,
     release_request,
 )
+from casino_core.wallet._host import check_connection, host_events, on_host
 from casino_core.wallet._limits import (
     Limit,
     LimitKind,
@@ -636,8 +637,6 @@ class SqlWallet(MovingWallet):
         :attr:`engine` (``with wallet.engine.begin() as conn: wallet.using(conn).debit(...)``);
         on SQLite that engine begins IMMEDIATE already. See docs/wallets.md, "Inside your own
         transaction"."""
-        from casino_core.wallet._host import check_connection, host_events
-
         conn = check_connection(self._engine, connection)
         bound = copy.copy(self)
         bound._host = conn
@@ -660,8 +659,6 @@ class SqlWallet(MovingWallet):
         :func:`db_failure` and raised outside the handler.
         """
         if self._host is not None:
-            from casino_core.wallet._host import on_host
-
             return on_host(self._host, work)
         lost = ""
         for _attempt in range(_ATTEMPTS):
