@@ -200,6 +200,23 @@ class TestCommit:
         assert len(c.export("op").jsonl().splitlines()) == 2  # the round and its reveal
         assert c.reconcile("op").ok
 
+    def test_host_savepoint_rolled_back(self, casino: tuple[Casino, SqlWallet, Seen]) -> None:
+        """A round in the host's own SAVEPOINT, rolled back: gone, and never announced,
+        though the outer transaction commits (with a second round that is announced)."""
+        c, wallet, seen = casino
+        with wallet.engine.begin() as conn:
+            view = c.using(conn)
+            kept = view.play("op", "bob", "USD", "real", "dice", DICE, 100, idempotency_key="a")
+            nested = conn.begin_nested()
+            view.play("op", "bob", "USD", "real", "dice", DICE, 100, idempotency_key="b")
+            nested.rollback()
+            order_row(conn)
+        assert [x.round_id for x in seen.rounds] == [kept.round_id]
+        assert [x.idempotency_key for x in seen.rounds] == ["a"]
+        assert order_count(wallet) == 1
+        assert wallet.balance(BOB).available == 10_000 - 100 + kept.payout
+        assert c.reconcile("op").ok
+
     def test_not_visible_before_commit(
         self, casino: tuple[Casino, SqlWallet, Seen], target: tuple[str, str | None]
     ) -> None:

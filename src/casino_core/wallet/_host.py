@@ -11,7 +11,8 @@ Imports SQLAlchemy, so it is only imported by the SQL stores. The rules (docs/wa
   and the host retries its own unit of work;
 * events (wallet listeners, casino observers) are held until the host's transaction
   commits (SQLAlchemy's ``commit`` connection event, as the COMMIT is issued), and dropped
-  if it rolls back: nothing is announced that the host then undid.
+  if it rolls back, or rolls back the host's own SAVEPOINT they were made in: nothing is
+  announced that the host then undid.
 """
 
 from __future__ import annotations
@@ -36,10 +37,16 @@ _RETRY: Final = "; nothing of this call stays in your transaction: retry your un
 
 
 class HostEvents:
-    """What a host transaction has to announce once it commits (one per connection)."""
+    """What a host transaction has to announce once it commits (one per connection).
+
+    SAVEPOINTs are followed too: what was deferred inside a savepoint the host rolls back is
+    dropped with it (a savepoint begun before this object listened counts as begun before
+    everything deferred).
+    """
 
     def __init__(self) -> None:
         self._pending: list[Callable[[], None]] = []
+        self._marks: list[int] = []  # the pending count as each open savepoint began
 
     def defer(self, deliver: Callable[[], None]) -> None:
         """Run ``deliver`` when the host's transaction commits (never if it rolls back)."""
@@ -57,12 +64,28 @@ class HostEvents:
         return deferred
 
     def _commit(self, _conn: Connection) -> None:
-        pending, self._pending = self._pending, []
+        pending, self._pending, self._marks = self._pending, [], []
         for deliver in pending:
             deliver()  # (emit and the casino's observers log their listeners' failures)
 
     def _rollback(self, _conn: Connection) -> None:
-        self._pending = []
+        self._pending, self._marks = [], []
+
+    def _savepoint(self, _conn: Connection, _name: str | None) -> None:
+        self._marks.append(len(self._pending))
+
+    def _end_savepoint(self, *, rolled_back: bool) -> None:
+        # Savepoints nest: the one ending is the last begun (none known: it began before
+        # anything here was deferred).
+        start = self._marks.pop() if self._marks else 0
+        if rolled_back:
+            del self._pending[start:]
+
+    def _release(self, _conn: Connection, _name: str, _context: object) -> None:
+        self._end_savepoint(rolled_back=False)
+
+    def _rollback_to(self, _conn: Connection, _name: str, _context: object) -> None:
+        self._end_savepoint(rolled_back=True)
 
 
 _EVENTS: weakref.WeakKeyDictionary[Connection, HostEvents] = weakref.WeakKeyDictionary()
@@ -81,6 +104,9 @@ def host_events(conn: Connection) -> HostEvents:
             found = _EVENTS[conn] = HostEvents()
             event.listen(conn, "commit", found._commit)
             event.listen(conn, "rollback", found._rollback)
+            event.listen(conn, "savepoint", found._savepoint)
+            event.listen(conn, "release_savepoint", found._release)
+            event.listen(conn, "rollback_savepoint", found._rollback_to)
     return found
 
 
