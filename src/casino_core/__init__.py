@@ -22,6 +22,7 @@ from casino_core.casino import (
     RoundExport,
     SeedInfo,
     SeedRotation,
+    open_casino,
 )
 from casino_core.errors import (
     AccountNotFound,
@@ -156,6 +157,7 @@ __all__ = [
     "get_game",
     "make_record",
     "make_rng",
+    "open_casino",
     "open_wallet",
     "par_sheet",
     "parse_amount",

@@ -22,6 +22,7 @@ from casino_core.casino._crypto import (
 )
 from casino_core.casino._facade import INSTANT_GAMES, Casino
 from casino_core.casino._observer import CasinoObserver
+from casino_core.casino._open import open_casino
 from casino_core.casino._plan import CasinoStore
 from casino_core.casino._reconcile import DIFFERENCE_KINDS, CasinoReconciliation, RoundDifference
 from casino_core.casino._reseal import ResealCounts
@@ -67,4 +68,5 @@ __all__ = [
     "SeedKeys",
     "SeedReveal",
     "SeedRotation",
+    "open_casino",
 ]

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
-from typing import TYPE_CHECKING, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Final, Literal, Self, TypeVar
 
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._observer import CasinoObserver
@@ -68,7 +69,10 @@ from casino_core.wallet._paging import DEFAULT_PAGE, Page, PageCursor, merge_sor
 from casino_core.wallet._types import _check_id, check_amount, check_idempotency_key
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from casino_core.casino.crash._table import CrashTable
+    from casino_core.wallet._host import HostEvents
 
 __all__ = ["INSTANT_GAMES", "Casino"]
 
@@ -177,9 +181,43 @@ class Casino:
         """Close the store and its wallet."""
         self._store.close()
 
+    _host: HostEvents | None = None  # set on the views using() returns
+
+    def using(self, connection: Connection) -> Self:
+        """This casino inside the host's SQLAlchemy transaction on ``connection``.
+
+        ``with engine.begin() as conn: conn.execute(...); casino.using(conn).play(...)``:
+        every call of the view (rounds, seeds, crash bets, wallet movements through
+        ``view.wallet``) runs in a SAVEPOINT of the host's transaction, so the host's rows
+        and the round commit or roll back together. The library never commits, rolls back
+        or retries there (a conflict is ``StorageUnavailable``: retry your unit of work);
+        observers and listeners hear about it once the host commits, and never if it rolls
+        back. SQL stores only (a memory or Redis store has no connection to join:
+        ``ConfigurationError``). See docs/casino.md, "Inside your own transaction".
+        """
+        bind = getattr(self._store, "using", None)
+        if not callable(bind):
+            raise ConfigurationError(
+                f"{type(self._store).__name__} has no database transaction to join: "
+                "using(connection) needs the SQL store (SqlCasinoStore)"
+            )
+        from casino_core.wallet._host import host_events
+
+        store = bind(connection)
+        bound = copy.copy(self)
+        bound._store = store
+        bound._host = host_events(connection)
+        return bound
+
     # -- events ---------------------------------------------------------------------------
 
     def _emit(self, event: str, *args: object) -> None:
+        if self._host is not None and self._observers:  # heard once the host commits
+            self._host.defer(functools.partial(self._tell, event, *args))
+            return
+        self._tell(event, *args)
+
+    def _tell(self, event: str, *args: object) -> None:
         for observer in self._observers:
             try:
                 getattr(observer, event)(*args)

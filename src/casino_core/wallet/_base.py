@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from datetime import datetime
+from typing import TYPE_CHECKING, Self
 
-from casino_core.errors import CasinoError, InvalidAmount, InvalidInput
+from casino_core.errors import CasinoError, ConfigurationError, InvalidAmount, InvalidInput
 from casino_core.events import (
     Listener,
     MovementApplied,
@@ -33,6 +34,9 @@ from casino_core.wallet._types import (
     Receipt,
 )
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
 __all__ = ["MovingWallet", "reconcile_event"]
 
 
@@ -51,6 +55,15 @@ class MovingWallet(ABC):
     def _listen(self, listener: Listener | None) -> None:
         """Keep the constructor's ``listener`` (None or a callable taking one event)."""
         self._listener = check_listener(listener)
+
+    def using(self, connection: Connection) -> Self:
+        """This wallet inside the host's SQLAlchemy transaction on ``connection``: SQL
+        wallets only (docs/wallets.md, "Inside your own transaction"); a memory or Redis
+        wallet has no database transaction to join (``ConfigurationError``)."""
+        raise ConfigurationError(
+            f"{type(self).__name__} has no database transaction to join: "
+            "using(connection) needs a SQL wallet"
+        )
 
     def _moved(self, req: Request) -> Receipt:
         """Run ``req`` and tell the listener how it was answered."""

@@ -17,6 +17,7 @@ balance row: their balances are sums over the journal, so no hot row sits in eve
 
 from __future__ import annotations
 
+import copy
 import sqlite3
 import weakref
 from collections import defaultdict
@@ -24,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Self, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -108,6 +109,7 @@ from casino_core.wallet._holds import (
     hold_request,
     release_request,
 )
+from casino_core.wallet._host import check_connection, host_events, on_host
 from casino_core.wallet._limits import (
     Limit,
     LimitKind,
@@ -622,8 +624,25 @@ class SqlWallet(MovingWallet):
             else None
         )
 
+    _host: Connection | None = None  # set on the views using() returns
+
     def __repr__(self) -> str:
-        return f"SqlWallet(dialect={self._engine.dialect.name!r}, schema={self._schema!r})"
+        joined = ", joined=True" if self._host is not None else ""
+        return f"SqlWallet(dialect={self._engine.dialect.name!r}, schema={self._schema!r}{joined})"
+
+    def using(self, connection: Connection) -> Self:
+        """This wallet inside the host's transaction on ``connection``: a view whose calls
+        run in a SAVEPOINT of it, never commit or roll it back, never retry, and whose
+        listener hears about movements once the host commits. ``connection`` comes from
+        :attr:`engine` (``with wallet.engine.begin() as conn: wallet.using(conn).debit(...)``);
+        on SQLite that engine begins IMMEDIATE already. See docs/wallets.md, "Inside your own
+        transaction"."""
+        conn = check_connection(self._engine, connection)
+        bound = copy.copy(self)
+        bound._host = conn
+        bound._fast = None  # the fast path runs its own transaction on a pooled connection
+        bound._listener = host_events(conn).listener(self._listener)
+        return bound
 
     @property
     def engine(self) -> Engine:
@@ -639,6 +658,8 @@ class SqlWallet(MovingWallet):
         statement's parameters (a seed being revealed, say), so it is described by
         :func:`db_failure` and raised outside the handler.
         """
+        if self._host is not None:
+            return on_host(self._host, work)
         lost = ""
         for _attempt in range(_ATTEMPTS):
             try:
@@ -1125,8 +1146,9 @@ class SqlWallet(MovingWallet):
         return iter([Movement(r[0], r[1], r[2], r[3], int(r[4])) for r in rows])
 
     def close(self) -> None:
-        """Dispose of the engine's connection pool."""
-        self._engine.dispose()
+        """Dispose of the engine's connection pool (a :meth:`using` view leaves it be)."""
+        if self._host is None:
+            self._engine.dispose()
 
     # -- holds (HoldingWallet) ------------------------------------------------------------
 

@@ -18,11 +18,12 @@ time against each other's results. See :class:`SqlBankroll` for what the row cou
 
 from __future__ import annotations
 
+import copy
 import functools
 from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from sqlalchemy import (
     Connection,
@@ -169,6 +170,18 @@ def create_casino_schema(engine: Engine, schema: str | None = None) -> None:
     )
 
 
+_R = TypeVar("_R", "SqlCasinoStore", "SqlCrashStore", SqlBankroll)
+
+
+def _rebound(part: _R, wallet: SqlWallet, bankroll: SqlBankroll | None = None) -> _R:
+    """A copy of ``part`` working through ``wallet`` (a ``using`` view) and ``bankroll``."""
+    bound = copy.copy(part)
+    bound._wallet = wallet
+    if bankroll is not None and not isinstance(bound, SqlBankroll):
+        bound._bankroll = bankroll
+    return bound
+
+
 class SqlCasinoStore:
     """Casino state in the SQL wallet's database (PostgreSQL or SQLite).
 
@@ -254,6 +267,14 @@ class SqlCasinoStore:
 
     def __repr__(self) -> str:
         return f"SqlCasinoStore({self._wallet!r})"
+
+    def using(self, connection: Connection) -> SqlCasinoStore:
+        """This store inside the host's transaction on ``connection`` (``Casino.using``)."""
+        wallet = self._wallet.using(connection)
+        bound = _rebound(self, wallet, _rebound(self._bankroll, wallet))
+        if self._crash is not None:
+            bound._crash = _rebound(self._crash, wallet, bound._bankroll)
+        return bound
 
     def reseal_seeds(self, cipher: SeedCipher, *, batch: int = 200) -> ResealCounts:
         """Seal every stored seed again under the cipher's active key (idempotent, resumable:
