@@ -85,6 +85,7 @@ from casino_core.wallet._append_only import Guard, guard_ddl
 from casino_core.wallet._common import from_micros, to_micros
 from casino_core.wallet._paging import Window
 from casino_core.wallet._sql import (
+    NAMING_CONVENTION,
     Amount,
     SqlWallet,
     _Id,
@@ -111,7 +112,7 @@ __all__ = [
 
 T = TypeVar("T")
 
-casino_metadata = MetaData()
+casino_metadata = MetaData(naming_convention=NAMING_CONVENTION)
 """The casino tables (rounds, seed pairs); include it in a host's Alembic metadata."""
 
 seed_pairs = Table(
