@@ -424,7 +424,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             raise ConfigurationError(
                 "PostgreSQL wallets use psycopg 3: write the URL as postgresql+psycopg://..."
             )
-        return create_engine(parsed, **kwargs)
+        try:
+            return create_engine(parsed, **kwargs)
+        except ImportError as exc:  # pragma: no cover - depends on the installed extras
+            raise ConfigurationError(
+                "PostgreSQL needs the 'postgres' extra (psycopg 3): "
+                "pip install 'casino-core[postgres]'"
+            ) from exc
     raise ConfigurationError(f"the SQL wallet supports PostgreSQL and SQLite, not {backend!r}")
 
 
