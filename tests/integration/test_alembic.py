@@ -307,3 +307,27 @@ class TestQuickStartMatchesMigrations:
         create_saga_schema(engine)
         assert _in_step(engine, None) == []
         engine.dispose()
+
+
+class TestNaming:
+    """Every key, constraint and index of the library's tables has a name PostgreSQL keeps."""
+
+    def test_every_constraint_is_named(self) -> None:
+        """Primary, foreign, unique, check and index names: set, unique, within 63 bytes."""
+        names: list[str] = []
+        for t in casino_core.sql.metadata().sorted_tables:
+            assert t.name.startswith("casino_"), t.name
+            assert t.primary_key.name == f"pk_{t.name}"
+            for c in [*t.constraints, *t.indexes]:
+                assert c.name, (t.name, c)
+                names.append(str(c.name))
+        assert len(names) == len(set(names))
+        assert max(len(n) for n in names) <= 63
+        assert any(n.startswith("fk_casino_") for n in names)
+
+    def test_public_type_is_the_stores_type(self) -> None:
+        """casino_core.sql.Amount is the class the stores use; the old import paths work."""
+        from casino_core.wallet._sql import Amount as PrivateAmount
+        from casino_core.wallet.sql import Amount as WalletAmount
+
+        assert casino_core.sql.Amount is PrivateAmount is WalletAmount
