@@ -114,7 +114,8 @@ class TestTampering:
         op = play(sql_store)
         changed = tamper(
             sql_store,
-            'UPDATE casino_provider_transactions SET doc = REPLACE(doc, \'"a":"250"\', \'"a":"900"\') '
+            "UPDATE casino_provider_transactions "
+            'SET doc = REPLACE(doc, \'"a":"250"\', \'"a":"900"\') '
             "WHERE operator_id = :op AND tx_id = 'w1'",
             op=op,
         )
