@@ -4,6 +4,7 @@ version 5 -> 6 migration of an existing database."""
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 from collections.abc import Iterator
@@ -137,9 +138,26 @@ def _in_step(engine: Engine, schema: str | None) -> list[Any]:
         return list(compare_metadata(ctx, casino_core.sql.metadata(schema)))
 
 
+def _offline_sql(cfg: Config) -> str:
+    """What `alembic upgrade head --sql` writes (nothing is run)."""
+    buffer = io.StringIO()
+    offline = Config(cfg.config_file_name, output_buffer=buffer)
+    for key in ("sqlalchemy.url", "casino_schema"):
+        if cfg.get_main_option(key):
+            offline.set_main_option(key, str(cfg.get_main_option(key)).replace("%", "%%"))
+    command.upgrade(offline, "head", sql=True)
+    return buffer.getvalue()
+
+
 def _recipe(tmp_path: Path, url: str, schema: str | None) -> None:
     cfg = _project(tmp_path, url, schema)
     _check_revision(_autogenerate(cfg, tmp_path, schema))
+    script = _offline_sql(cfg)  # the library's operations work in offline mode too
+    assert "CREATE TABLE" in script
+    assert "casino_core rows of casino_wallet_postings are append-only" in script
+    assert re.search(
+        r"INSERT INTO (\S+\.)?casino_core_schema .*'casino', " + str(CASINO_SCHEMA_VERSION), script
+    )
     command.upgrade(cfg, "head")
     engine = make_engine(url)
     assert casino_schema_version(engine, schema) == CASINO_SCHEMA_VERSION
