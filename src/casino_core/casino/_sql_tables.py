@@ -19,11 +19,11 @@ from sqlalchemy import (
     text,
 )
 
-from casino_core.wallet._sql import Amount, _Id
+from casino_core.wallet._sql import NAMING_CONVENTION, Amount, _Id
 
 __all__ = ["bankroll_table", "casino_metadata", "rounds_table", "seed_pairs"]
 
-casino_metadata = MetaData()
+casino_metadata = MetaData(naming_convention=NAMING_CONVENTION)
 """The casino tables (rounds, seed pairs); include it in a host's Alembic metadata."""
 
 seed_pairs = Table(

@@ -28,6 +28,7 @@ from casino_core.errors import InvalidInput, StorageUnavailable
 from casino_core.ledger._saga import FINAL, SagaRecord, SagaStatus, decode, encode
 from casino_core.wallet._append_only import Guard, guard_ddl
 from casino_core.wallet._common import to_micros, utc_now
+from casino_core.wallet._sql import NAMING_CONVENTION
 
 __all__ = [
     "SqlSagaStore",
@@ -37,7 +38,7 @@ __all__ = [
     "sagas",
 ]
 
-saga_metadata = MetaData()
+saga_metadata = MetaData(naming_convention=NAMING_CONVENTION)
 """The saga table; include it in a host app's migrations beside the wallet's metadata."""
 
 sagas = Table(

@@ -10,6 +10,16 @@ A host app checks its own :class:`~casino_core.wallet.WalletService` with::
         run_wallet_conformance(lambda: MyWallet(...))
 """
 
+from casino_core.errors import ConfigurationError
+
+try:
+    import hypothesis  # noqa: F401 - the extra's check, before the modules that need it
+except ImportError as exc:
+    raise ConfigurationError(
+        "casino_core.testing needs the 'testing' extra (hypothesis): "
+        "pip install 'casino-core[testing]'"
+    ) from exc
+
 from casino_core.testing import games, strategies
 from casino_core.testing._casino_conformance import casino_state_machine, run_casino_conformance
 from casino_core.testing._fault_games import StorageFaults

@@ -191,7 +191,8 @@ def _sql_wallet(
         from casino_core.wallet import _sql
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
         raise ConfigurationError(
-            "SQL wallets need the 'sql' extra: pip install 'casino-core[sql]'"
+            "SQL wallets need SQLAlchemy, a dependency of casino-core: "
+            "pip install --force-reinstall casino-core"
         ) from exc
     if kind == "engine":
         if options:

@@ -25,7 +25,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
-from typing import Any, Self, TypeVar
+from typing import Any, Final, Self, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -60,6 +60,7 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
     StatementError,
 )
+from sqlalchemy.sql.naming import conv
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from casino_core._ids import new_id
@@ -141,6 +142,8 @@ from casino_core.wallet._types import (
 )
 
 __all__ = [
+    "NAMING_CONVENTION",
+    "WALLET_GUARDS",
     "Amount",
     "SqlWallet",
     "accounts",
@@ -170,6 +173,10 @@ class Amount(TypeDecorator[int]):
     impl = Numeric(36, 0)
     cache_ok = True
 
+    def __repr__(self) -> str:
+        # What Alembic's autogenerate writes after the module: ``casino_core.sql.Amount()``.
+        return "Amount()"
+
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
             return dialect.type_descriptor(String(40))
@@ -188,9 +195,23 @@ class Amount(TypeDecorator[int]):
         return int(value)
 
 
+# Its public home (what Alembic's autogenerate writes): the class is defined here.
+Amount.__module__ = "casino_core.sql"
+
 _Id = BigInteger().with_variant(Integer(), "sqlite")
 
-metadata = MetaData()
+NAMING_CONVENTION: Final[dict[str, str]] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""How every MetaData of the library names its constraints and indexes (what Alembic's
+autogenerate needs to write named DDL). Names the library gave before the convention (its
+indexes, unique and check constraints) stay as they were."""
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 """The wallet tables; include it in a host app's Alembic ``target_metadata``."""
 
 accounts = Table(
@@ -211,7 +232,7 @@ accounts = Table(
     Column("chain_seq", BigInteger),  # the account's journal chain head (NULL: no link yet)
     Column("chain_hash", String(64)),
     UniqueConstraint("operator_id", "player_id", "currency", "mode", name="uq_casino_wallet_acct"),
-    CheckConstraint("mode IN ('real', 'demo')", name="ck_casino_wallet_acct_mode"),
+    CheckConstraint("mode IN ('real', 'demo')", name=conv("ck_casino_wallet_acct_mode")),
 )
 """Player accounts: the balance projection and the floor, one row per account."""
 
@@ -232,7 +253,7 @@ transactions = Table(
     Column("chain_prev", String(64)),
     Column("chain_hash", String(64)),
     UniqueConstraint("operator_id", "idempotency_key", name="uq_casino_wallet_tx_key"),
-    CheckConstraint("status IN ('accepted', 'refused')", name="ck_casino_wallet_tx_status"),
+    CheckConstraint("status IN ('accepted', 'refused')", name=conv("ck_casino_wallet_tx_status")),
 )
 """One row per idempotency key: the accepted receipt or the refused business error."""
 
@@ -255,7 +276,8 @@ postings = Table(
     Column("idempotency_key", String(255), nullable=False),
     Column("created_us", BigInteger, nullable=False),
     CheckConstraint(
-        "(account_id IS NULL) <> (system_account IS NULL)", name="ck_casino_wallet_posting_side"
+        "(account_id IS NULL) <> (system_account IS NULL)",
+        name=conv("ck_casino_wallet_posting_side"),
     ),
     Index("ix_casino_wallet_postings_account", "account_id", "id"),
     # a player's journal by time: the back-office lookup's keyset pages (Wallet.transactions)
@@ -279,7 +301,7 @@ holds = Table(
     Column("resolved_us", BigInteger),
     CheckConstraint(
         "status IN ('active', 'captured', 'released', 'expired')",
-        name="ck_casino_wallet_hold_status",
+        name=conv("ck_casino_wallet_hold_status"),
     ),
     Index("ix_casino_wallet_holds_due", "status", "expires_us"),
     Index("ix_casino_wallet_holds_account", "account_id", "status"),
@@ -355,6 +377,13 @@ def in_window(query: Any, time: Any, ident: Any, win: Window) -> Any:
     return query.order_by(time, ident).limit(win.limit + 1)
 
 
+WALLET_GUARDS: Final = tuple(
+    Guard(t, pg_names=(f"{t}_no_change", f"{t}_no_truncate", f"{t}_guard"))
+    for t in ("casino_wallet_postings", "casino_wallet_transactions", "casino_rg_changes")
+)
+"""The journal's guards: no UPDATE, DELETE or TRUNCATE at all."""
+
+
 def append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
     """SQL that makes journal rows append-only (triggers), for Alembic ``op.execute``.
 
@@ -363,11 +392,7 @@ def append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
     replica`` does not skip them); on SQLite ``RAISE(ABORT)`` triggers refuse UPDATE and
     DELETE. See :mod:`casino_core.wallet._append_only`.
     """
-    guards = tuple(
-        Guard(t, pg_names=(f"{t}_no_change", f"{t}_no_truncate", f"{t}_guard"))
-        for t in ("casino_wallet_postings", "casino_wallet_transactions", "casino_rg_changes")
-    )
-    return guard_ddl(dialect_name, guards, schema)
+    return guard_ddl(dialect_name, WALLET_GUARDS, schema)
 
 
 _SQLITE_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
@@ -401,7 +426,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             raise ConfigurationError(
                 "PostgreSQL wallets use psycopg 3: write the URL as postgresql+psycopg://..."
             )
-        return create_engine(parsed, **kwargs)
+        try:
+            return create_engine(parsed, **kwargs)
+        except ImportError as exc:  # pragma: no cover - depends on the installed extras
+            raise ConfigurationError(
+                "PostgreSQL needs the 'postgres' extra (psycopg 3): "
+                "pip install 'casino-core[postgres]'"
+            ) from exc
     raise ConfigurationError(f"the SQL wallet supports PostgreSQL and SQLite, not {backend!r}")
 
 
