@@ -37,7 +37,8 @@ def _check(value: Any) -> None:
         again = Offering(value.id, value.game, value.rules, version=value.version)
         assert again.fingerprint == value.fingerprint
     elif isinstance(value, OfferingRef):
-        assert value.version >= 1 and value.rules_fingerprint
+        assert value.version >= 1
+        assert value.rules_fingerprint
     else:  # a game's pydantic rules or bet model: it validates as itself
         assert type(value).model_validate(value.model_dump()) == value
 
