@@ -396,7 +396,7 @@ class Casino:
         *,
         multi_step: bool,
     ) -> Round:
-        account = AccountKey(operator_id, player_id, currency, mode)  # type: ignore[arg-type]
+        account = AccountKey(operator_id, player_id, currency, mode)
         stake = check_amount(stake)
         key = check_idempotency_key(idempotency_key)
         if len(key) > MAX_ROUND_KEY:
@@ -574,7 +574,7 @@ class Casino:
         "Limits"). Creates the row if missing. The memory and Redis stores read the journal
         at every check: this returns the house's journal balance.
         """
-        account = AccountKey(operator_id, "house", currency, mode)  # type: ignore[arg-type]
+        account = AccountKey(operator_id, "house", currency, mode)
         refresh = getattr(self._store, "refresh_bankroll", None)
         if refresh is None:
             return self._store.wallet.system_balance(
