@@ -146,7 +146,8 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
             ("wheel", {"segments": 10, "risk": "low"}),
         ]
         for n, (offering, bet) in enumerate(bets * 3):
-            casino.play("op", player, "USD", "real", offering, bet, 100, idempotency_key=f"{player}-{n}")
+            key = f"{player}-{n}"
+            casino.play("op", player, "USD", "real", offering, bet, 100, idempotency_key=key)
         casino.rotate_seed("op", player)
     casino.start("op", "bob", "USD", "real", "mines", {"mines": 3}, 100, idempotency_key="open")
     export = casino.export("op")

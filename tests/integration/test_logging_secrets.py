@@ -97,7 +97,7 @@ class TestLogsCarryNoSecret:
                     "player_id": "player-42",
                     "currency": "USD",
                     "session_id": "s-1",
-                }  # fmt: skip
+                }
             )
             secrets.append(headers["X-Sign"])
             preset.handle(body, headers)
