@@ -40,6 +40,7 @@ from casino_core.casino import Casino
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
 from casino_core.catalog import default_catalog
 from casino_core.games import make_record
+from casino_core.games._records import RECORD_FIELDS
 from casino_core.wallet import AccountKey
 from casino_core.wallet.sql import SqlWallet, make_engine
 
@@ -161,24 +162,14 @@ def samples(tmp_path_factory: pytest.TempPathFactory) -> Path:
         make_record("dice", "stake", seed, "player-1", n, {"target": "50.5", "condition": "over"})
         for n in range(4)
     ]
+    rename = {"game": "Game", "server_seed": "Server Seed"}  # the operator's own headers
+    fields = [field for field in RECORD_FIELDS if field in rows[0]]
     with (folder / "export.csv").open("w", newline="") as out:
-        fields = [
-            "Game",
-            "scheme",
-            "Server Seed",
-            "server_seed_hash",
-            "client_seed",
-            "nonce",
-            "params",
-            "result",
-            "multiplier",
-        ]
         writer = csv.writer(out)
-        writer.writerow(fields)
+        writer.writerow([rename.get(field, field) for field in fields])
         for row in rows:
-            doc = {**row, "Game": row["game"], "Server Seed": row["server_seed"]}
             writer.writerow(
-                [json.dumps(doc[f]) if isinstance(doc[f], dict) else doc.get(f, "") for f in fields]
+                [json.dumps(row[f]) if isinstance(row[f], dict) else row[f] for f in fields]
             )
     return folder
 
