@@ -91,14 +91,10 @@ class TestLogsCarryNoSecret:
             store.wallet.open_account(player)
             store.wallet.credit(player, 5_000, idempotency_key="f", system_account="deposits")
             preset = make_slotegrator(store, "op")
-            body, headers = slotegrator_request(
-                {
-                    "action": "balance",
-                    "player_id": "player-42",
-                    "currency": "USD",
-                    "session_id": "s-1",
-                }
-            )
+            bet = {"action": "bet", "player_id": "player-42", "currency": "USD",
+                   "session_id": "s-1", "game_uuid": "g-1", "transaction_id": "t1",
+                   "round_id": "round-1", "amount": "5.00", "type": "bet"}  # fmt: skip
+            body, headers = slotegrator_request(bet)
             secrets.append(headers["X-Sign"])
             preset.handle(body, headers)
             bad = {**headers, "X-Sign": "0" * 40}
@@ -121,6 +117,9 @@ class TestLogsCarryNoSecret:
         assert ("casino_core.events", logging.INFO) in by_level  # reconcile, saga finished
         assert ("casino_core.events", logging.DEBUG) in by_level  # movements, saga steps
         assert any("attempt 1 of" in r.getMessage() for r in records)
+        events = " ".join(r.getMessage() for r in records if r.name == "casino_core.events")
+        for kind in ("MovementApplied", "ProviderCall", "SagaStepDone", "SagaFinished"):
+            assert kind in events  # logged without any listener on those components
         for record in records:
             text = " ".join(
                 [record.getMessage(), repr(record.args), record.exc_text or "",

@@ -389,7 +389,7 @@ class SagaCoordinator:
                 raise InvalidInput(f"saga {saga_id!r} has an unknown flow {record.flow!r}")
             steps = _steps(definition, record)
             moved, go_on = self._advance(record, steps)
-            if self.listener is not None:
+            if wanted(self.listener):
                 self._tell(moved, steps, *_what_moved(record, moved))
             if moved is None:
                 continue  # lost a compare-and-set: reload
