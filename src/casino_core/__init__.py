@@ -7,6 +7,8 @@ The public API is what this module and its documented subpackages export
 start with an underscore are private.
 """
 
+import logging as _logging
+
 from casino_core._verifier import verifier_page
 from casino_core._version import __version__
 from casino_core.casino import (
@@ -92,6 +94,10 @@ from casino_core.wallet import (
     WalletService,
     open_wallet,
 )
+
+# A library logs, the host configures: without a handler of the host's, nothing is printed
+# (not even WARNING through logging's last resort). See docs/operations.md for the names.
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
 __all__ = [
     "AccountKey",

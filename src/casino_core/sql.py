@@ -26,9 +26,6 @@ __all__ = ["NAMING_CONVENTION", "Amount", "metadata", "render_item"]
 
 def _library_metadata() -> list[MetaData]:
     """The library's own MetaData objects, every module that adds tables to them imported."""
-    import casino_core.casino.crash._sql_tables
-    import casino_core.casino._schema_version
-    import casino_core.casino._sql_chain  # noqa: F401 - each registers tables
     from casino_core.casino._sql_tables import casino_metadata
     from casino_core.ledger._sql_store import saga_metadata
     from casino_core.provider._sql import provider_metadata

@@ -51,7 +51,7 @@ from casino_core.errors import (
     LimitExceeded,
     RoundNotFound,
 )
-from casino_core.events import Listener, check_listener, emit
+from casino_core.events import Listener, check_listener, emit, wanted
 from casino_core.fairness import Scheme, make_rng, validate_client_seed
 from casino_core.games import get_game, payout_minor
 from casino_core.games._core import check_params
@@ -84,7 +84,7 @@ INSTANT_GAMES: Final = frozenset(
 T = TypeVar("T")
 
 MAX_ROUND_KEY: Final = 200
-_log = logging.getLogger("casino_core.casino")
+_log = logging.getLogger(__name__)
 _EXPORT_KINDS: Final = ("record", "pending", "void", "reveal")
 _ALL_KINDS: Final = frozenset(_EXPORT_KINDS)
 
@@ -225,6 +225,7 @@ class Casino:
                 _log.exception("casino observer %r failed on %s", observer, event)
 
     def _refuse(self, account: AccountKey, limit: str, message: str) -> LimitExceeded:
+        _log.info("refused a round of %s/%s at %s", account.operator_id, account.player_id, limit)
         self._emit("limit_hit", account.operator_id, account.player_id, limit, message)
         return LimitExceeded(message, rule=limit)
 
@@ -254,6 +255,7 @@ class Casino:
         (``wager_limit`` ...) or a responsible-gaming rule (``self_exclusion``, ``timeout``,
         ``session_limit``, ``loss_limit`` ...); ``unknown`` if the error names none."""
         limit = exc.rule or "unknown"
+        _log.info("refused a round of %s/%s at %s", account.operator_id, account.player_id, limit)
         self._emit("limit_hit", account.operator_id, account.player_id, limit, exc.message)
 
     # -- seeds ----------------------------------------------------------------------------
@@ -432,7 +434,7 @@ class Casino:
         *,
         multi_step: bool,
     ) -> Round:
-        account = AccountKey(operator_id, player_id, currency, mode)  # type: ignore[arg-type]
+        account = AccountKey(operator_id, player_id, currency, mode)
         stake = check_amount(stake)
         key = check_idempotency_key(idempotency_key)
         if len(key) > MAX_ROUND_KEY:
@@ -457,6 +459,7 @@ class Casino:
             known = self._store.find_round(operator_id, key)
             if known is not None and known[0] == fingerprint:
                 return known[1]
+            _log.debug("refused a bet of %s/%s on %r", operator_id, player_id, offering_id)
             raise
         game = offering.game
         params_json = placed.params_json
@@ -609,7 +612,7 @@ class Casino:
         "Limits"). Creates the row if missing. The memory and Redis stores read the journal
         at every check: this returns the house's journal balance.
         """
-        account = AccountKey(operator_id, "house", currency, mode)  # type: ignore[arg-type]
+        account = AccountKey(operator_id, "house", currency, mode)
         refresh = getattr(self._store, "refresh_bankroll", None)
         if refresh is None:
             return self._store.wallet.system_balance(
@@ -627,7 +630,7 @@ class Casino:
         """
         _check_id(operator_id, "operator_id")
         report = reconcile_casino(self._store, operator_id)
-        if self._listener is not None:
+        if wanted(self._listener):
             emit(
                 self._listener,
                 reconcile_event("casino", report.ledger, len(report.differences)),

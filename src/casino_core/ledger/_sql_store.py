@@ -5,6 +5,7 @@ Importing this module imports SQLAlchemy.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -37,6 +38,8 @@ __all__ = [
     "saga_metadata",
     "sagas",
 ]
+
+_log = logging.getLogger(__name__)
 
 saga_metadata = MetaData(naming_convention=NAMING_CONVENTION)
 """The saga table; include it in a host app's migrations beside the wallet's metadata."""
@@ -122,6 +125,7 @@ class SqlSagaStore:
             with self._engine.begin() as conn:
                 yield conn
         except SQLAlchemyError as exc:
+            _log.error("the saga store failed: %s", type(exc).__name__)
             raise StorageUnavailable(f"the saga store failed: {exc}") from exc
 
     def _row(self, record: SagaRecord) -> dict[str, object]:
@@ -146,6 +150,7 @@ class SqlSagaStore:
         except IntegrityError:
             pass  # it exists: return it
         except SQLAlchemyError as exc:
+            _log.error("the saga store failed: %s", type(exc).__name__)
             raise StorageUnavailable(f"the saga store failed: {exc}") from exc
         return self.load(record.operator_id, record.saga_id)
 

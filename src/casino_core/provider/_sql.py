@@ -33,6 +33,7 @@ from sqlalchemy import (
     select,
 )
 
+from casino_core._retry import Backoff, Retry, retry
 from casino_core.casino._sql_chain import SqlChainHeads
 from casino_core.chain._chain import ChainHead, ChainLink
 from casino_core.errors import ConfigurationError, IdempotencyConflict
@@ -140,7 +141,7 @@ def create_provider_schema(engine: Engine, schema: str | None = None) -> None:
     create_schema_with(engine, provider_metadata, "provider", schema, _append_only_ddl)
 
 
-_ATTEMPTS = 8
+_BACKOFF = Backoff(attempts=8)
 
 
 class _LostRace(Exception):
@@ -231,12 +232,14 @@ class SqlProviderStore:
 
     def execute(self, provider: str, call: ProviderCall, decider: Decider) -> ProviderAnswer:
         """Decide and apply ``call`` in one database transaction (again if it lost a race)."""
-        for _attempt in range(_ATTEMPTS):
+
+        def attempt() -> ProviderAnswer:
             try:
                 return self._wallet._tx(lambda conn: self._work(conn, provider, call, decider))
             except _LostRace as lost:
-                last = lost.conflict
-        raise last
+                raise Retry(lost.conflict) from None
+
+        return retry(attempt, what="provider call", policy=_BACKOFF)
 
     def _move(self, conn: Connection, req: Request) -> str:
         """Apply one wallet movement; a key taken meanwhile means a race was lost.

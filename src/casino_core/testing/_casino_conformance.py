@@ -168,7 +168,7 @@ def casino_state_machine(
             self.crash = _CrashTable()
 
         def account(self, player: str) -> AccountKey:
-            return AccountKey(self.op, player, "USD", money_mode)  # type: ignore[arg-type]
+            return AccountKey(self.op, player, "USD", money_mode)
 
         def fresh_key(self) -> str:
             self.counter += 1

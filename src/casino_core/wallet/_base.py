@@ -14,6 +14,7 @@ from casino_core.events import (
     ReconcileRun,
     check_listener,
     emit,
+    wanted,
 )
 from casino_core.wallet._common import (
     HistoryWindow,
@@ -67,7 +68,7 @@ class MovingWallet(ABC):
 
     def _moved(self, req: Request) -> Receipt:
         """Run ``req`` and tell the listener how it was answered."""
-        if self._listener is None:
+        if not wanted(self._listener):
             return self._run(req)
         a = req.account
         facts = (a.operator_id, a.player_id, req.kind.value, a.currency.code, a.mode.value)
@@ -177,7 +178,7 @@ class MovingWallet(ABC):
         """Recompute every balance of ``operator_id`` from the journal and compare; see
         :meth:`WalletService.reconcile`. The listener hears a ``ReconcileRun``."""
         report = self._reconcile(operator_id)
-        if self._listener is not None:
+        if wanted(self._listener):
             emit(self._listener, reconcile_event("wallet", report))
         return report
 

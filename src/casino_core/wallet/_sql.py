@@ -18,6 +18,7 @@ balance row: their balances are sums over the journal, so no hot row sits in eve
 from __future__ import annotations
 
 import copy
+import logging
 import sqlite3
 import weakref
 from collections import defaultdict
@@ -64,6 +65,7 @@ from sqlalchemy.sql.naming import conv
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from casino_core._ids import new_id
+from casino_core._retry import Backoff, Retry, retry
 from casino_core.chain._chain import ChainHead
 from casino_core.errors import (
     AccountNotFound,
@@ -159,6 +161,8 @@ __all__ = [
     "rg_sessions",
     "transactions",
 ]
+
+_log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
@@ -455,8 +459,11 @@ def db_message(exc: BaseException) -> str:
 
 def db_failure(what: str, exc: BaseException) -> StorageUnavailable:
     """``StorageUnavailable("<what>: <db_message>")``, for the caller to raise outside its
-    ``except`` block, so the driver error (and its parameters) is not chained to it."""
-    return StorageUnavailable(f"{what}: {db_message(exc)}")
+    ``except`` block, so the driver error (and its parameters) is not chained to it. Logged
+    at ERROR on ``casino_core.wallet._sql`` (the same safe message)."""
+    message = f"{what}: {db_message(exc)}"
+    _log.error("%s", message)
+    return StorageUnavailable(message)
 
 
 class _ExactSum:
@@ -546,8 +553,24 @@ def _settle(outcome: Receipt | tuple[str, str] | CasinoError) -> Receipt:
     raise recorded_error(*outcome)
 
 
-_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
-_ATTEMPTS = 8
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
+_SQLITE_BUSY = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED: a lock wait that timed out
+_BACKOFF = Backoff(attempts=8)
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    """A lost race worth another attempt: a serialization failure, a deadlock, SQLite busy."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return True
+    return isinstance(orig, sqlite3.Error) and getattr(orig, "sqlite_errorcode", None) in (
+        _SQLITE_BUSY
+    )
+
+
+def _conflict(exc: SQLAlchemyError) -> StorageUnavailable:
+    """The error raised once the retries of a lost race run out (its message, no params)."""
+    return StorageUnavailable(f"the wallet database kept conflicting ({db_message(exc)})")
 
 
 class SqlWallet(MovingWallet):
@@ -691,25 +714,22 @@ class SqlWallet(MovingWallet):
         """
         if self._host is not None:
             return on_host(self._host, work)
-        lost = ""
-        for _attempt in range(_ATTEMPTS):
+
+        def attempt() -> T:
             try:
                 with self._engine.begin() as conn:
                     return work(conn)
             except IntegrityError as exc:
-                lost = db_message(exc)
-                continue
+                raise Retry(_conflict(exc)) from None
             except DBAPIError as exc:
-                if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
-                    lost = db_message(exc)
-                    continue
+                if _retryable(exc):
+                    raise Retry(_conflict(exc)) from None
                 failure = db_failure("the wallet database failed", exc)
             except SQLAlchemyError as exc:
                 failure = db_failure("the wallet database failed", exc)
             raise failure
-        raise StorageUnavailable(
-            f"the wallet database kept conflicting after {_ATTEMPTS} attempts ({lost})"
-        )
+
+        return retry(attempt, what="wallet transaction", policy=_BACKOFF)
 
     @staticmethod
     def _key_params(account: AccountKey) -> dict[str, Any]:

@@ -227,7 +227,7 @@ class CrashTable:
         on ``stake x (auto target or max_target)``, and the bankroll on the round's total
         of those per currency and mode.
         """
-        account = AccountKey(self._op, player_id, currency, mode)  # type: ignore[arg-type]
+        account = AccountKey(self._op, player_id, currency, mode)
         if not isinstance(round_id, str):
             raise InvalidBet("round: a round id is a string")
         round_ = self._store.get_round(self._op, round_id)
