@@ -26,6 +26,7 @@ from casino_core.provider import (
     ProviderWallet,
     TxRecord,
 )
+from casino_core.provider import _redis as provider_redis
 from casino_core.wallet import AccountKey, Limit, LimitKind, WalletService
 
 START = 1_000
@@ -417,15 +418,21 @@ class TestAtomicity:
     def test_failure_while_recording_rolls_back_the_move(
         self, stored_ctx: Ctx, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """The record write fails: no money moved, no record; the retry then applies once."""
+        """The record write fails: no money moved, no record; the retry then applies once.
+
+        On Redis a callback is one script that writes its records and moves its money
+        together, so the failure is planted where its records are made (the chain lines)."""
         ctx = stored_ctx
         size = ctx.journal_size()
 
-        def broken(self: TxRecord) -> str:
+        def broken(*_args: object) -> str:
             raise RuntimeError("crash between the movement and the record")
 
         with monkeypatch.context() as patch:
-            patch.setattr(TxRecord, "encode", broken)
+            if ctx.backend.name.startswith("redis"):
+                patch.setattr(provider_redis, "dump_line", broken)
+            else:
+                patch.setattr(TxRecord, "encode", broken)
             with pytest.raises(RuntimeError):
                 ctx.pw.bet_and_win(ctx.player, tx_id="bw", round_id="r1", bet=100, win=30)
         assert ctx.balance() == START
