@@ -19,6 +19,7 @@ from _provider_backends import (  # noqa: F401 - session fixtures are found by n
     provider_sqlite_url,
 )
 from casino_core.errors import DuplicateTransaction, IdempotencyConflict, InsufficientFunds
+from casino_core.money import MAX_MINOR_UNITS
 from casino_core.provider import (
     Outcome,
     PlayerStatus,
@@ -409,6 +410,28 @@ class TestWalletLimits:
         assert again.outcome is Outcome.LIMIT_EXCEEDED
         assert ctx.pw.win(ctx.player, tx_id="w1", round_id="r1", bet_tx_id="b1", amount=10).ok
         assert ctx.balance() == 910
+        ctx.check_ledger()
+
+
+class TestRefusedRefund:
+    """A rollback whose refund the wallet refuses is a recorded refusal, not an OK."""
+
+    def test_refund_over_the_cap(self, ctx: Ctx) -> None:
+        """The refund would take the balance past 10**36 - 1: LIMIT_EXCEEDED, nothing moved."""
+        assert ctx.pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=100).ok
+        source = "faucet" if ctx.backend.name.startswith("redis") else "deposits"
+        ctx.wallet.credit(
+            ctx.player,
+            MAX_MINOR_UNITS - (START - 100),
+            idempotency_key="top",
+            system_account=source,
+        )
+        refused = ctx.pw.rollback(ctx.player, tx_id="rb", round_id="r1", bet_tx_id="b1")
+        assert (refused.outcome, refused.balance) == (Outcome.LIMIT_EXCEEDED, MAX_MINOR_UNITS)
+        assert refused.reference is None
+        again = ctx.pw.rollback(ctx.player, tx_id="rb", round_id="r1", bet_tx_id="b1")
+        assert (again.outcome, again.replayed) == (Outcome.LIMIT_EXCEEDED, True)
+        assert ctx.balance() == MAX_MINOR_UNITS
         ctx.check_ledger()
 
 
