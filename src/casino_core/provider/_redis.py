@@ -24,6 +24,7 @@ from typing import Any
 from redis.cluster import RedisCluster
 from redis.exceptions import RedisClusterException, RedisError, WatchError
 
+from casino_core._ids import new_id
 from casino_core.chain._chain import GENESIS, ChainHead, link_after
 from casino_core.errors import ConfigurationError, StorageUnavailable
 from casino_core.money import MAX_MINOR_UNITS, Currency
@@ -45,7 +46,7 @@ from casino_core.provider._types import (
 )
 from casino_core.wallet import Kind, WalletService
 from casino_core.wallet._chain import dump_line
-from casino_core.wallet._common import Request, to_micros
+from casino_core.wallet._common import to_micros
 from casino_core.wallet._redis import RedisDemoWallet, register_script
 from casino_core.wallet._redis_lua import MOVE
 from casino_core.wallet._types import derived_key, fingerprint
@@ -54,8 +55,6 @@ __all__ = ["RedisProviderStore"]
 
 _ATTEMPTS = 64
 _HEADS = 100_000  # chain heads remembered per store (then forgotten, all at once)
-_MAX = str(MAX_MINOR_UNITS)
-_NO_MOVE: list[str | int] = ["", "", "0", "", "", 1, "", "", "", _MAX, ""]  # move() ARGV
 
 
 class RedisProviderStore:
@@ -137,14 +136,14 @@ class RedisProviderStore:
 
     def _scripted(self, provider: str, decision: Decision) -> ProviderAnswer:
         call, acct = decision.call, decision.call.account
-        op, player = acct.operator_id, acct.player_id
+        wallet = self._wallet
+        op, player, cur = acct.operator_id, acct.player_id, acct.currency
         round_key = self._round_key(op, provider, call.round_id)
         tx_key = self._tx_key(op, provider, call.tx_id) if call.tx_id else round_key
         ref_key = self._tx_key(op, provider, call.ref) if call.ref else round_key
         chain = provider_chain_id(player)
-        head_key = self._head_key(op, chain)
         fp = call.fingerprint()
-        micros = to_micros(self._wallet._clock())
+        micros = to_micros(wallet._clock())
         rec = TxRecord(call.tx_id, call.op.value, call.round_id, player, fp, BetState.DONE,
                        call.amount, call.win, call.ref)  # fmt: skip
         line = provider_line(op, provider, rec, micros)  # whatever the decision: same body
@@ -153,27 +152,28 @@ class RedisProviderStore:
             tomb = TxRecord(call.ref or "", "tombstone", call.round_id, player, "",
                             BetState.TOMBSTONE, ref=call.tx_id)  # fmt: skip
         tomb_line = None if tomb is None else provider_line(op, provider, tomb, micros)
-        debit = call.amount if call.op in (Op.BET, Op.BET_AND_WIN) else 0
-        credit = call.amount if call.op is Op.WIN else call.win
         status = decision.status
         fixed: list[str | int] = [
             call.op.value, fp, player, call.round_id, call.tx_id, call.ref or "",
             str(call.amount), str(call.win), int(decision.multiple_wins),
-            int(status.session_valid), int(status.blocked), self._ttl,
-            acct.currency.code, acct.currency.decimals,
+            int(status.session_valid), int(status.blocked), self._ttl, cur.code, cur.decimals,
         ]  # fmt: skip
-        keys = [tx_key, ref_key, round_key, self._wallet._acct(acct), head_key,
-                self._lines_key(op), self._chains_key(op)]  # fmt: skip
-        debit_keys, debit_args = self._move_args(provider, call, Kind.DEBIT, debit, round_key)
+        debit = call.amount if call.op in (Op.BET, Op.BET_AND_WIN) else 0
+        credit = call.amount if call.op is Op.WIN else call.win
+        debit_key, debit_args = self._move(provider, call, Kind.DEBIT, debit, round_key)
+        base_keys = [
+            tx_key, ref_key, round_key, wallet._acct(acct), self._head_key(op, chain),
+            self._lines_key(op), self._chains_key(op), wallet._hist(acct),
+            wallet._sys(op, "house", cur.code), wallet._k(op, "seq"), wallet._k(op, "ntx"),
+            debit_key,
+        ]  # fmt: skip
         for _attempt in range(_ATTEMPTS):
             refund = ""
             if tomb is not None:  # the refund's fingerprint needs the bet's amount
-                raw: Any = self._wallet._r.get(ref_key)
+                raw: Any = wallet._r.get(ref_key)
                 refund = "" if raw is None else str(json.loads(raw)["a"])
                 credit = int(refund or 0)
-            credit_keys, credit_args = self._move_args(
-                provider, call, Kind.CREDIT, credit, round_key
-            )
+            credit_key, credit_args = self._move(provider, call, Kind.CREDIT, credit, round_key)
             seq, prev = self._heads.get((op, chain), ("0", GENESIS))
             first = link_after(int(seq), prev, line)
             links: list[str | int] = [dump_line({**line, **first.as_dict()}), first.seq, first.hash]
@@ -183,9 +183,10 @@ class RedisProviderStore:
                 second = link_after(first.seq, first.hash, tomb_line)
                 links += [dump_line({**tomb_line, **second.as_dict()}), second.seq, second.hash]
             out = self._script(
-                keys=keys + debit_keys + credit_keys,
-                args=[*fixed, seq, *links, chain, refund, *debit_args, *credit_args],
-            )
+                keys=[*base_keys, credit_key],
+                args=[*fixed, seq, *links, chain, refund, micros, wallet._ttl,
+                      *debit_args, *credit_args],
+            )  # fmt: skip
             if out[0] == "retry":
                 if out[1]:  # the head moved (else: the bet to refund did)
                     self._remember(op, chain, out[1], out[2] or GENESIS)
@@ -193,7 +194,7 @@ class RedisProviderStore:
             _a, text, replayed, new_seq, new_hash = out
             if new_seq:
                 self._remember(op, chain, new_seq, new_hash)
-            return _answer(json.loads(text), acct.currency, replayed == "1")
+            return _answer(json.loads(text), cur, replayed == "1")
         raise StorageUnavailable(f"provider call kept conflicting after {_ATTEMPTS} attempts")
 
     def _remember(self, op: str, chain: str, seq: str, digest: str) -> None:
@@ -201,17 +202,16 @@ class RedisProviderStore:
             self._heads.clear()
         self._heads[(op, chain)] = (seq, digest)
 
-    def _move_args(
+    def _move(
         self, provider: str, call: ProviderCall, kind: Kind, amount: int, spare: str
-    ) -> tuple[list[str], list[str | int]]:
-        """move() KEYS and ARGV of the call's debit or credit (unused ones when ``amount``
-        is 0: ``spare`` keys of the slot, and arguments whose maximum the script reads)."""
+    ) -> tuple[str, list[str | int]]:
+        """The idempotency record key, and the amount, fingerprint, wallet transaction id and
+        idempotency key of the call's debit or credit (``spare`` and blanks when none)."""
         if not amount:
-            return [spare] * 7, _NO_MOVE
-        acct = call.account
+            return spare, ["0", "", "", ""]
         key = derived_key(f"provider:{provider}:{call.tx_id}:{kind.value}")
-        fp = fingerprint(kind, (acct,), amount, "house")
-        return self._wallet._move_params(Request(kind, acct, None, "house", amount, key, fp))
+        fp = fingerprint(kind, (call.account,), amount, "house")
+        return self._wallet._k(call.account.operator_id, "k", key), [str(amount), fp, new_id(), key]
 
     def _attempt(self, provider: str, call: ProviderCall, decider: Decider) -> ProviderAnswer:
         wallet = self._wallet

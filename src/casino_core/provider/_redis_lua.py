@@ -19,6 +19,7 @@ computes from the bet record it read first: the script checks the bet still says
 amount, else answers ``retry``.
 """
 
+from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet._redis_lua import MOVE_FN
 
 __all__ = ["PROVIDER_CALL"]
@@ -28,20 +29,24 @@ PROVIDER_CALL = (
     + r"""
 -- KEYS: 1 the call's record (or any key of the slot when it has no tx id), 2 the referenced
 --       record (or any key), 3 the round, 4 the account, 5 the chain head, 6 the operator's
---       provider lines, 7 the operator's chain ids, 8-14 move() keys of the debit,
---       15-21 move() keys of the credit
+--       provider lines, 7 the operator's chain ids, 8 the account's history, 9 the house's
+--       journal, 10 the wallet's sequence, 11 its transaction count, 12 the debit's
+--       idempotency record, 13 the credit's (any key of the slot when there is none)
 -- ARGV: 1 op, 2 call fingerprint, 3 player, 4 round id, 5 tx id, 6 ref ('' none),
 --       7 amount, 8 win, 9 multiple wins '1'/'0', 10 session valid, 11 blocked,
 --       12 record ttl, 13 currency code, 14 currency decimals, 15 head seq the links follow,
 --       16 line of the call's record, 17 its seq, 18 its hash, 19 line of a tombstone,
 --       20 its seq, 21 its hash, 22 chain id, 23 refund the rollback expects ('' none),
---       24-34 move() arguments of the debit, 35-45 move() arguments of the credit
+--       24 micros, 25 wallet ttl, 26-29 the debit's amount, fingerprint, wallet
+--       transaction id, idempotency key, 30-33 the credit's
 -- Returns {'a', answer JSON, replayed '1'/'0', new head seq, new head hash} (the head ''
 -- when no link was written) or {'retry', head seq, head hash} (nothing written).
 local op, fp, player, round_id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
 local tx, ref, amount, win = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
 local ttl = tonumber(ARGV[12])
-local MAX = ARGV[33]
+local MAX = '"""
+    + str(MAX_MINOR_UNITS)
+    + r"""'
 local null = cjson.null
 local function is_bet(kind) return kind == 'bet' or kind == 'bet_and_win' end
 local function answer(outcome, balance)
@@ -74,17 +79,20 @@ end
 -- the round [closed] (nil: unchanged). Every check runs before the first write (a script
 -- that fails half way keeps what it wrote).
 local function commit(state, ans, moves, ref_doc, tomb, round_closed)
-  for _, m in ipairs(moves) do
-    local a = 24
-    if m[1] == 'credit' then a = 35 end
-    if m[2] ~= ARGV[a + 2] then return redis.error_reply('provider move amount mismatch') end
+  for _, m in ipairs(moves) do  -- the moves Python prepared (fingerprints) are these
+    local a = 26
+    if m[1] == 'credit' then a = 30 end
+    if m[2] ~= ARGV[a] then return redis.error_reply('provider move amount mismatch') end
   end
   local head = redis.call('HMGET', KEYS[5], 'seq', 'hash')
   if (head[1] or '0') ~= ARGV[15] then return {'retry', head[1] or '0', head[2] or ''} end
   local reference = nil
   for i, m in ipairs(moves) do
-    local out
-    if m[1] == 'credit' then out = move_at(15, 35) else out = move_at(8, 24) end
+    local a, rec = 26, KEYS[12]
+    if m[1] == 'credit' then a, rec = 30, KEYS[13] end
+    local out = move({rec, KEYS[4], KEYS[3], KEYS[8], KEYS[9], KEYS[10], KEYS[11]},
+      {ARGV[a + 1], m[1], m[2], ARGV[a + 2], ARGV[24], ARGV[25], 'house', player, ARGV[a + 3],
+       MAX, 'house'})
     if out[1] ~= 'ok' then
       if i > 1 then  -- the decision checked both against this state: cannot happen
         return redis.error_reply('provider second move refused: ' .. tostring(out[2]))
@@ -109,7 +117,7 @@ local function commit(state, ans, moves, ref_doc, tomb, round_closed)
     seq, hash = ARGV[20], ARGV[21]
   end
   redis.call('HSET', KEYS[5], 'seq', seq, 'hash', hash)
-  redis.call('SADD', KEYS[7], ARGV[22])
+  if ARGV[15] == '0' then redis.call('SADD', KEYS[7], ARGV[22]) end  -- its first link
   if round_closed ~= nil then
     local c = 0
     if round_closed then c = 1 end
