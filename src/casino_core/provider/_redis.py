@@ -55,6 +55,7 @@ __all__ = ["RedisProviderStore"]
 
 _ATTEMPTS = 64
 _HEADS = 100_000  # chain heads remembered per store (then forgotten, all at once)
+_FLAG = {True: "1", False: "0"}
 
 
 class RedisProviderStore:
@@ -153,10 +154,11 @@ class RedisProviderStore:
                             BetState.TOMBSTONE, ref=call.tx_id)  # fmt: skip
         tomb_line = None if tomb is None else provider_line(op, provider, tomb, micros)
         status = decision.status
-        fixed: list[str | int] = [
+        fixed = [
             call.op.value, fp, player, call.round_id, call.tx_id, call.ref or "",
-            str(call.amount), str(call.win), int(decision.multiple_wins),
-            int(status.session_valid), int(status.blocked), self._ttl, cur.code, cur.decimals,
+            str(call.amount), str(call.win), _FLAG[decision.multiple_wins],
+            _FLAG[status.session_valid], _FLAG[status.blocked], str(self._ttl), cur.code,
+            str(cur.decimals),
         ]  # fmt: skip
         debit = call.amount if call.op in (Op.BET, Op.BET_AND_WIN) else 0
         credit = call.amount if call.op is Op.WIN else call.win
@@ -176,17 +178,17 @@ class RedisProviderStore:
             credit_key, credit_args = self._move(provider, call, Kind.CREDIT, credit, round_key)
             seq, prev = self._heads.get((op, chain), ("0", GENESIS))
             first = link_after(int(seq), prev, line)
-            links: list[str | int] = [dump_line({**line, **first.as_dict()}), first.seq, first.hash]
-            if tomb_line is None:
-                links += ["", "", ""]
-            else:
-                second = link_after(first.seq, first.hash, tomb_line)
-                links += [dump_line({**tomb_line, **second.as_dict()}), second.seq, second.hash]
+            text, tomb_text, last = dump_line({**line, **first.as_dict()}), "", first
+            if tomb_line is not None:
+                last = link_after(first.seq, first.hash, tomb_line)
+                tomb_text = dump_line({**tomb_line, **last.as_dict()})
+            params = [
+                *fixed, seq, "", str(first.seq), first.hash, "", str(last.seq), last.hash,
+                chain, refund, str(micros), str(wallet._ttl), *debit_args, *credit_args,
+            ]  # fmt: skip
             out = self._script(
-                keys=[*base_keys, credit_key],
-                args=[*fixed, seq, *links, chain, refund, micros, wallet._ttl,
-                      *debit_args, *credit_args],
-            )  # fmt: skip
+                keys=[*base_keys, credit_key], args=[json.dumps(params), text, tomb_text]
+            )
             if out[0] == "retry":
                 if out[1]:  # the head moved (else: the bet to refund did)
                     self._remember(op, chain, out[1], out[2] or GENESIS)
@@ -204,7 +206,7 @@ class RedisProviderStore:
 
     def _move(
         self, provider: str, call: ProviderCall, kind: Kind, amount: int, spare: str
-    ) -> tuple[str, list[str | int]]:
+    ) -> tuple[str, list[str]]:
         """The idempotency record key, and the amount, fingerprint, wallet transaction id and
         idempotency key of the call's debit or credit (``spare`` and blanks when none)."""
         if not amount:

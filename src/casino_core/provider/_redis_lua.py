@@ -32,7 +32,9 @@ PROVIDER_CALL = (
 --       provider lines, 7 the operator's chain ids, 8 the account's history, 9 the house's
 --       journal, 10 the wallet's sequence, 11 its transaction count, 12 the debit's
 --       idempotency record, 13 the credit's (any key of the slot when there is none)
--- ARGV: 1 op, 2 call fingerprint, 3 player, 4 round id, 5 tx id, 6 ref ('' none),
+-- ARGV: 1 a JSON array A of strings (fewer arguments to send: each costs the client as
+--       much as a short command), 2 A[16], 3 A[19] (the lines, sent as they are).
+-- A: 1 op, 2 call fingerprint, 3 player, 4 round id, 5 tx id, 6 ref ('' none),
 --       7 amount, 8 win, 9 multiple wins '1'/'0', 10 session valid, 11 blocked,
 --       12 record ttl, 13 currency code, 14 currency decimals, 15 head seq the links follow,
 --       16 line of the call's record, 17 its seq, 18 its hash, 19 line of a tombstone,
@@ -41,9 +43,11 @@ PROVIDER_CALL = (
 --       transaction id, idempotency key, 30-33 the credit's
 -- Returns {'a', answer JSON, replayed '1'/'0', new head seq, new head hash} (the head ''
 -- when no link was written) or {'retry', head seq, head hash} (nothing written).
-local op, fp, player, round_id = ARGV[1], ARGV[2], ARGV[3], ARGV[4]
-local tx, ref, amount, win = ARGV[5], ARGV[6], ARGV[7], ARGV[8]
-local ttl = tonumber(ARGV[12])
+local A = cjson.decode(ARGV[1])
+A[16], A[19] = ARGV[2], ARGV[3]
+local op, fp, player, round_id = A[1], A[2], A[3], A[4]
+local tx, ref, amount, win = A[5], A[6], A[7], A[8]
+local ttl = tonumber(A[12])
 local MAX = '"""
     + str(MAX_MINOR_UNITS)
     + r"""'
@@ -52,7 +56,7 @@ local function is_bet(kind) return kind == 'bet' or kind == 'bet_and_win' end
 local function answer(outcome, balance)
   local t = null
   if tx ~= '' then t = tx end
-  return {o = outcome, b = balance or null, c = {ARGV[13], tonumber(ARGV[14])}, t = t,
+  return {o = outcome, b = balance or null, c = {A[13], tonumber(A[14])}, t = t,
     r = round_id, ref = null}
 end
 local function reply(ans, seq, hash)
@@ -82,16 +86,16 @@ local function commit(state, ans, moves, ref_doc, tomb, round_closed)
   for _, m in ipairs(moves) do  -- the moves Python prepared (fingerprints) are these
     local a = 26
     if m[1] == 'credit' then a = 30 end
-    if m[2] ~= ARGV[a] then return redis.error_reply('provider move amount mismatch') end
+    if m[2] ~= A[a] then return redis.error_reply('provider move amount mismatch') end
   end
   local head = redis.call('HMGET', KEYS[5], 'seq', 'hash')
-  if (head[1] or '0') ~= ARGV[15] then return {'retry', head[1] or '0', head[2] or ''} end
+  if (head[1] or '0') ~= A[15] then return {'retry', head[1] or '0', head[2] or ''} end
   local reference = nil
   for i, m in ipairs(moves) do
     local a, rec = 26, KEYS[12]
     if m[1] == 'credit' then a, rec = 30, KEYS[13] end
     local out = move({rec, KEYS[4], KEYS[3], KEYS[8], KEYS[9], KEYS[10], KEYS[11]},
-      {ARGV[a + 1], m[1], m[2], ARGV[a + 2], ARGV[24], ARGV[25], 'house', player, ARGV[a + 3],
+      {A[a + 1], m[1], m[2], A[a + 2], A[24], A[25], 'house', player, A[a + 3],
        MAX, 'house'})
     if out[1] ~= 'ok' then
       if i > 1 then  -- the decision checked both against this state: cannot happen
@@ -107,17 +111,17 @@ local function commit(state, ans, moves, ref_doc, tomb, round_closed)
   end
   if reference then ans.ref = reference end
   redis.call('SET', KEYS[1], cjson.encode(record(state, ans)), 'EX', ttl)
-  local seq, hash = ARGV[17], ARGV[18]
-  redis.call('RPUSH', KEYS[6], ARGV[16])
+  local seq, hash = A[17], A[18]
+  redis.call('RPUSH', KEYS[6], A[16])
   if ref_doc then redis.call('SET', KEYS[2], cjson.encode(ref_doc), 'EX', ttl) end
   if tomb then
     redis.call('SET', KEYS[2], cjson.encode({id = ref, k = 'tombstone', r = round_id,
       p = player, fp = '', s = 'tombstone', a = '0', w = '0', ref = tx, ans = null}), 'EX', ttl)
-    redis.call('RPUSH', KEYS[6], ARGV[19])
-    seq, hash = ARGV[20], ARGV[21]
+    redis.call('RPUSH', KEYS[6], A[19])
+    seq, hash = A[20], A[21]
   end
   redis.call('HSET', KEYS[5], 'seq', seq, 'hash', hash)
-  if ARGV[15] == '0' then redis.call('SADD', KEYS[7], ARGV[22]) end  -- its first link
+  if A[15] == '0' then redis.call('SADD', KEYS[7], A[22]) end  -- its first link
   if round_closed ~= nil then
     local c = 0
     if round_closed then c = 1 end
@@ -170,7 +174,7 @@ if op == 'rollback' then
     return commit('done', answer('OK', bal), {}, nil, false, nil)
   end
   if bet.s == 'won' then return refuse('BET_ALREADY_SETTLED', bal) end
-  if bet.a ~= ARGV[23] then return {'retry', '', ''} end  -- not the amount Python read
+  if bet.a ~= A[23] then return {'retry', '', ''} end  -- not the amount Python read
   local moves = {}
   if bet.a ~= '0' then moves = {{'credit', bet.a}} end
   bet.s = 'rolled_back'
@@ -186,7 +190,7 @@ if op == 'win' then
   end
   if bet.r ~= round_id or bet.p ~= player then return refuse('ROUND_MISMATCH', bal) end
   if bet.s == 'rolled_back' then return refuse('BET_ROLLED_BACK', bal) end
-  if bet.s == 'won' and ARGV[9] ~= '1' then return refuse('BET_ALREADY_SETTLED', bal) end
+  if bet.s == 'won' and A[9] ~= '1' then return refuse('BET_ALREADY_SETTLED', bal) end
   if rnd and rnd_closed then return refuse('ROUND_CLOSED', bal) end
   local after = add(bal, amount)
   if cmp(after, MAX) > 0 then return refuse('LIMIT_EXCEEDED', bal) end
@@ -203,8 +207,8 @@ if op == 'win' then
 end
 
 -- a bet, or a bet and its win
-if ARGV[10] ~= '1' then return refuse('SESSION_EXPIRED', bal) end
-if ARGV[11] == '1' then return refuse('PLAYER_BLOCKED', bal) end
+if A[10] ~= '1' then return refuse('SESSION_EXPIRED', bal) end
+if A[11] == '1' then return refuse('PLAYER_BLOCKED', bal) end
 if rnd and rnd_closed then return refuse('ROUND_CLOSED', bal) end
 local left = add(bal, neg(amount))
 if cmp(left, floor) < 0 then return refuse('INSUFFICIENT_FUNDS', bal) end
