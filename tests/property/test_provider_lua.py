@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _provider_backends import provider_redis_prefix  # noqa: F401 - a session fixture
+from _provider_backends import provider_redis_prefix, send_call  # noqa: F401 - a fixture
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.provider import (
     MemoryProviderStore,
@@ -75,15 +75,7 @@ def send(pw: ProviderWallet, account: AccountKey, call: Call) -> ProviderAnswer:
     """One call through the provider wallet."""
     kind, _player, tx, rnd, ref, amount, win, valid, blocked = call
     status = PlayerStatus(session_valid=valid, blocked=blocked)
-    if kind == "bet":
-        return pw.bet(account, tx_id=tx, round_id=rnd, amount=amount, status=status)
-    if kind == "bet_and_win":
-        return pw.bet_and_win(account, tx_id=tx, round_id=rnd, bet=amount, win=win, status=status)
-    if kind == "win":
-        return pw.win(account, tx_id=tx, round_id=rnd, bet_tx_id=ref, amount=amount)
-    if kind == "rollback":
-        return pw.rollback(account, tx_id=tx, round_id=rnd, bet_tx_id=ref)
-    return pw.end_round(account, round_id=rnd)
+    return send_call(pw, account, kind, (tx, rnd, ref), (amount, win), status)
 
 
 def fund(wallet: WalletService, account: AccountKey, amount: int) -> None:
