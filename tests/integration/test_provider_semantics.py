@@ -21,9 +21,13 @@ from _provider_backends import (  # noqa: F401 - session fixtures are found by n
 from casino_core.errors import DuplicateTransaction, IdempotencyConflict, InsufficientFunds
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.provider import (
+    Decider,
     Outcome,
     PlayerStatus,
+    ProviderAnswer,
+    ProviderCall,
     ProviderConfig,
+    ProviderStore,
     ProviderWallet,
     TxRecord,
 )
@@ -430,6 +434,48 @@ class TestRefusedRefund:
         assert (refused.outcome, refused.balance) == (Outcome.LIMIT_EXCEEDED, MAX_MINOR_UNITS)
         assert refused.reference is None
         again = ctx.pw.rollback(ctx.player, tx_id="rb", round_id="r1", bet_tx_id="b1")
+        assert (again.outcome, again.replayed) == (Outcome.LIMIT_EXCEEDED, True)
+        assert ctx.balance() == MAX_MINOR_UNITS
+        ctx.check_ledger()
+
+
+class _OwnDecider:
+    """A store whose callers pass their own decider (not the adapter's ``Decision``): on
+    Redis that is the optimistic WATCH path instead of the script."""
+
+    def __init__(self, store: ProviderStore) -> None:
+        self._store = store
+
+    @property
+    def wallet(self) -> WalletService:
+        return self._store.wallet
+
+    def execute(self, provider: str, call: ProviderCall, decider: Decider) -> ProviderAnswer:
+        return self._store.execute(provider, call, lambda state: decider(state))
+
+    def close(self) -> None:
+        self._store.close()
+
+
+class TestOwnDecider:
+    """Another decider than the adapter's runs too, with the same answers and refusals."""
+
+    def test_round_and_refused_refund(self, ctx: Ctx) -> None:
+        """Bet, win, rollback of a won bet; a refund over the cap is a recorded refusal."""
+        pw = ProviderWallet(_OwnDecider(ctx.pw._store), ProviderConfig("own"))
+        assert pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=100).balance == START - 100
+        assert pw.win(ctx.player, tx_id="w1", round_id="r1", bet_tx_id="b1", amount=30).ok
+        late = pw.rollback(ctx.player, tx_id="x1", round_id="r1", bet_tx_id="b1")
+        assert late.outcome is Outcome.BET_ALREADY_SETTLED
+        assert pw.bet(ctx.player, tx_id="b2", round_id="r2", amount=100).ok
+        source = "faucet" if ctx.backend.name.startswith("redis") else "deposits"
+        ctx.wallet.credit(
+            ctx.player, MAX_MINOR_UNITS - ctx.balance(), idempotency_key="top",
+            system_account=source,
+        )  # fmt: skip
+        refused = pw.rollback(ctx.player, tx_id="x2", round_id="r2", bet_tx_id="b2")
+        assert (refused.outcome, refused.balance) == (Outcome.LIMIT_EXCEEDED, MAX_MINOR_UNITS)
+        again = pw.rollback(ctx.player, tx_id="x2", round_id="r2", bet_tx_id="b2")
         assert (again.outcome, again.replayed) == (Outcome.LIMIT_EXCEEDED, True)
         assert ctx.balance() == MAX_MINOR_UNITS
         ctx.check_ledger()
