@@ -6,7 +6,8 @@
 For each backend (memory, SQLite file, and PostgreSQL / Redis when a URL is given), plays
 ``rounds`` provider rounds (one bet, one win) on one player, then the same number of bare
 wallet debit + credit pairs on another player of the same wallet, single-threaded, and prints
-both rates and their ratio (the cost of the provider records and the decision).
+both rates and their ratio (the cost of the provider records and the decision). The two run
+in alternating slices of the rounds, so that the load of a shared machine weighs on both.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from _common import PG_URL, REDIS_URL, pg_schema, redis_prefix, service_url
@@ -34,17 +36,24 @@ def run(name: str, store: ProviderStore, mode: Mode, rounds: int) -> None:
         wallet.credit(acct, 10**12, idempotency_key=f"f-{acct.player_id}", system_account=src)
     pw = ProviderWallet(store, ProviderConfig("bench"))
 
-    def provider() -> None:
-        for i in range(rounds):
+    def provider(start: int, stop: int) -> None:
+        for i in range(start, stop):
             pw.bet(a, tx_id=f"b{i}", round_id=f"r{i}", amount=100)
             pw.win(a, tx_id=f"w{i}", round_id=f"r{i}", bet_tx_id=f"b{i}", amount=50)
 
-    def bare() -> None:
-        for i in range(rounds):
+    def bare(start: int, stop: int) -> None:
+        for i in range(start, stop):
             wallet.debit(b, 100, idempotency_key=f"d{i}")
             wallet.credit(b, 50, idempotency_key=f"c{i}")
 
-    rates = [rounds * 2 / timed(fn) for fn in (provider, bare)]
+    # In alternating slices, so that a shared machine's load drifts over both alike.
+    spent = [0.0, 0.0]
+    step = max(1, rounds // 20)
+    for start in range(0, rounds, step):
+        stop = min(rounds, start + step)
+        for j, fn in enumerate((provider, bare)):
+            spent[j] += timed(partial(fn, start, stop))
+    rates = [rounds * 2 / t for t in spent]
     print(f"{name:<10}{rates[0]:>16,.0f}{rates[1]:>16,.0f}{rates[0] / rates[1]:>10.2f}")
     store.close()
 

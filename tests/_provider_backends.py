@@ -15,7 +15,13 @@ from dataclasses import dataclass, field
 import pytest
 
 import _service_data
-from casino_core.provider import MemoryProviderStore, ProviderStore
+from casino_core.provider import (
+    MemoryProviderStore,
+    PlayerStatus,
+    ProviderAnswer,
+    ProviderStore,
+    ProviderWallet,
+)
 from casino_core.provider.redis import RedisProviderStore
 from casino_core.provider.sql import SqlProviderStore, create_provider_schema
 from casino_core.wallet import AccountKey, Mode, WalletService
@@ -123,3 +129,25 @@ def funded(wallet: WalletService, account: AccountKey, amount: int) -> AccountKe
         wallet.credit(account, amount, idempotency_key="fund-" + uuid.uuid4().hex,
                       system_account=source)  # fmt: skip
     return account
+
+
+def send_call(
+    pw: ProviderWallet,
+    account: AccountKey,
+    kind: str,
+    ids: tuple[str, str, str],
+    amounts: tuple[int, int],
+    status: PlayerStatus,
+) -> ProviderAnswer:
+    """One call of ``kind`` through the adapter: ``ids`` (tx, round, bet ref), ``amounts``
+    (amount, win); ``status`` for bets."""
+    (tx, rnd, ref), (amount, win) = ids, amounts
+    if kind == "bet":
+        return pw.bet(account, tx_id=tx, round_id=rnd, amount=amount, status=status)
+    if kind == "bet_and_win":
+        return pw.bet_and_win(account, tx_id=tx, round_id=rnd, bet=amount, win=win, status=status)
+    if kind == "win":
+        return pw.win(account, tx_id=tx, round_id=rnd, bet_tx_id=ref, amount=amount)
+    if kind == "rollback":
+        return pw.rollback(account, tx_id=tx, round_id=rnd, bet_tx_id=ref)
+    return pw.end_round(account, round_id=rnd)

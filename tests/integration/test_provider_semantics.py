@@ -19,13 +19,19 @@ from _provider_backends import (  # noqa: F401 - session fixtures are found by n
     provider_sqlite_url,
 )
 from casino_core.errors import DuplicateTransaction, IdempotencyConflict, InsufficientFunds
+from casino_core.money import MAX_MINOR_UNITS
 from casino_core.provider import (
+    Decider,
     Outcome,
     PlayerStatus,
+    ProviderAnswer,
+    ProviderCall,
     ProviderConfig,
+    ProviderStore,
     ProviderWallet,
     TxRecord,
 )
+from casino_core.provider import _redis as provider_redis
 from casino_core.wallet import AccountKey, Limit, LimitKind, WalletService
 
 START = 1_000
@@ -411,21 +417,91 @@ class TestWalletLimits:
         ctx.check_ledger()
 
 
+class TestRefusedRefund:
+    """A rollback whose refund the wallet refuses is a recorded refusal, not an OK."""
+
+    def test_refund_over_the_cap(self, ctx: Ctx) -> None:
+        """The refund would take the balance past 10**36 - 1: LIMIT_EXCEEDED, nothing moved."""
+        assert ctx.pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=100).ok
+        source = "faucet" if ctx.backend.name.startswith("redis") else "deposits"
+        ctx.wallet.credit(
+            ctx.player,
+            MAX_MINOR_UNITS - (START - 100),
+            idempotency_key="top",
+            system_account=source,
+        )
+        refused = ctx.pw.rollback(ctx.player, tx_id="rb", round_id="r1", bet_tx_id="b1")
+        assert (refused.outcome, refused.balance) == (Outcome.LIMIT_EXCEEDED, MAX_MINOR_UNITS)
+        assert refused.reference is None
+        again = ctx.pw.rollback(ctx.player, tx_id="rb", round_id="r1", bet_tx_id="b1")
+        assert (again.outcome, again.replayed) == (Outcome.LIMIT_EXCEEDED, True)
+        assert ctx.balance() == MAX_MINOR_UNITS
+        ctx.check_ledger()
+
+
+class _OwnDecider:
+    """A store whose callers pass their own decider (not the adapter's ``Decision``): on
+    Redis that is the optimistic WATCH path instead of the script."""
+
+    def __init__(self, store: ProviderStore) -> None:
+        self._store = store
+
+    @property
+    def wallet(self) -> WalletService:
+        return self._store.wallet
+
+    def execute(self, provider: str, call: ProviderCall, decider: Decider) -> ProviderAnswer:
+        return self._store.execute(provider, call, lambda state: decider(state))
+
+    def close(self) -> None:
+        self._store.close()
+
+
+class TestOwnDecider:
+    """Another decider than the adapter's runs too, with the same answers and refusals."""
+
+    def test_round_and_refused_refund(self, ctx: Ctx) -> None:
+        """Bet, win, rollback of a won bet; a refund over the cap is a recorded refusal."""
+        pw = ProviderWallet(_OwnDecider(ctx.pw._store), ProviderConfig("own"))
+        assert pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=100).balance == START - 100
+        assert pw.win(ctx.player, tx_id="w1", round_id="r1", bet_tx_id="b1", amount=30).ok
+        late = pw.rollback(ctx.player, tx_id="x1", round_id="r1", bet_tx_id="b1")
+        assert late.outcome is Outcome.BET_ALREADY_SETTLED
+        assert pw.bet(ctx.player, tx_id="b2", round_id="r2", amount=100).ok
+        source = "faucet" if ctx.backend.name.startswith("redis") else "deposits"
+        ctx.wallet.credit(
+            ctx.player, MAX_MINOR_UNITS - ctx.balance(), idempotency_key="top",
+            system_account=source,
+        )  # fmt: skip
+        refused = pw.rollback(ctx.player, tx_id="x2", round_id="r2", bet_tx_id="b2")
+        assert (refused.outcome, refused.balance) == (Outcome.LIMIT_EXCEEDED, MAX_MINOR_UNITS)
+        again = pw.rollback(ctx.player, tx_id="x2", round_id="r2", bet_tx_id="b2")
+        assert (again.outcome, again.replayed) == (Outcome.LIMIT_EXCEEDED, True)
+        assert ctx.balance() == MAX_MINOR_UNITS
+        ctx.check_ledger()
+
+
 class TestAtomicity:
     """A failure between the wallet movement and the provider record leaves neither."""
 
     def test_failure_while_recording_rolls_back_the_move(
         self, stored_ctx: Ctx, monkeypatch: pytest.MonkeyPatch
     ) -> None:
-        """The record write fails: no money moved, no record; the retry then applies once."""
+        """The record write fails: no money moved, no record; the retry then applies once.
+
+        On Redis a callback is one script that writes its records and moves its money
+        together, so the failure is planted where its records are made (the chain lines)."""
         ctx = stored_ctx
         size = ctx.journal_size()
 
-        def broken(self: TxRecord) -> str:
+        def broken(*_args: object) -> str:
             raise RuntimeError("crash between the movement and the record")
 
         with monkeypatch.context() as patch:
-            patch.setattr(TxRecord, "encode", broken)
+            if ctx.backend.name.startswith("redis"):
+                patch.setattr(provider_redis, "dump_line", broken)
+            else:
+                patch.setattr(TxRecord, "encode", broken)
             with pytest.raises(RuntimeError):
                 ctx.pw.bet_and_win(ctx.player, tx_id="bw", round_id="r1", bet=100, win=30)
         assert ctx.balance() == START

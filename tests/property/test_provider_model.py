@@ -21,6 +21,7 @@ from _provider_backends import (  # noqa: F401 - session fixtures are found by n
     provider_pg_schema,
     provider_redis_prefix,
     provider_sqlite_url,
+    send_call,
 )
 from casino_core.errors import InvalidInput
 from casino_core.provider import (
@@ -170,16 +171,9 @@ class Model:
 def send(pw: ProviderWallet, account: AccountKey, call: Call) -> ProviderAnswer:
     """Send one call through the adapter."""
     kind, tx, rnd, ref, amount, win, blocked = call
-    status = PlayerStatus(blocked=blocked)
-    if kind == "bet":
-        return pw.bet(account, tx_id=tx, round_id=rnd, amount=amount, status=status)
-    if kind == "bet_and_win":
-        return pw.bet_and_win(account, tx_id=tx, round_id=rnd, bet=amount, win=win, status=status)
-    if kind == "win":
-        return pw.win(account, tx_id=tx, round_id=rnd, bet_tx_id=ref, amount=amount)
-    if kind == "rollback":
-        return pw.rollback(account, tx_id=tx, round_id=rnd, bet_tx_id=ref)
-    return pw.end_round(account, round_id=rnd)
+    return send_call(
+        pw, account, kind, (tx, rnd, ref), (amount, win), PlayerStatus(blocked=blocked)
+    )
 
 
 def check_backend(

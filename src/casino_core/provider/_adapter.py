@@ -43,6 +43,7 @@ from casino_core.wallet._types import derived_key
 
 __all__ = [
     "Decider",
+    "Decision",
     "ProviderConfig",
     "ProviderStore",
     "ProviderWallet",
@@ -56,6 +57,23 @@ Decider = Callable[[State], Plan | ProviderAnswer]
 
 StatusCheck = Callable[[AccountKey, str | None], PlayerStatus]
 """The host's answer to "is this session valid, is this player blocked?" for a bet."""
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The :data:`Decider` of one call: :func:`decide` with the provider's rules.
+
+    A store runs it on the state it loaded; a store that decides inside its engine (the
+    Redis store's Lua script, which ports :func:`decide`) reads ``call``, ``multiple_wins``
+    and ``status`` instead, and runs any other decider itself.
+    """
+
+    call: ProviderCall
+    multiple_wins: bool
+    status: PlayerStatus
+
+    def __call__(self, state: State) -> Plan | ProviderAnswer:
+        return decide(self.call, state, multiple_wins=self.multiple_wins, status=self.status)
 
 
 @runtime_checkable
@@ -193,11 +211,7 @@ class ProviderWallet:
         return self._store.wallet
 
     def _run(self, call: ProviderCall, status: PlayerStatus) -> ProviderAnswer:
-        multiple = self._config.multiple_wins
-
-        def decider(state: State) -> Plan | ProviderAnswer:
-            return decide(call, state, multiple_wins=multiple, status=status)
-
+        decider = Decision(call, self._config.multiple_wins, status)
         answer = self._store.execute(self._config.name, call, decider)
         if wanted(self._listener):
             emit(self._listener, call_event(self._config.name, call, answer))

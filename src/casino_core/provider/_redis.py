@@ -1,13 +1,19 @@
-"""Provider transactions beside the Redis demo wallet: optimistic, one MULTI/EXEC per call.
+"""Provider transactions beside the Redis demo wallet: one Lua script per callback.
 
-A call WATCHes the keys its decision reads (its record, the referenced bet, the round, the
-player's account hash), reads them, decides, and then queues in one MULTI/EXEC the wallet's
-own move script(s) (the wallet's Lua, unchanged, under derived idempotency keys) and the
-record writes. Redis runs a transaction all at once or not at all, and EXEC fails if any
-watched key changed since it was read: then the call reads again and decides again. So the
-records and the movements never disagree and concurrent duplicates apply once, with no lock
-at all. Play money only (the wallet refuses real accounts) and as durable as the Redis
-server: records expire after ``record_ttl`` seconds (default seven days).
+A callback of :class:`~casino_core.provider.ProviderWallet` is one script
+(``_redis_lua.PROVIDER_CALL``): the idempotency lookup, :func:`decide` ported to Lua, the
+wallet's own move script(s) (inlined, under derived idempotency keys), the records, the round,
+the chain links and the answer, atomically (a script runs all at once). A refused wallet move
+makes the call a recorded refusal, never an OK without the money. The chain links (SHA-256)
+are computed in Python before the call after the player's head as this store last saw it; a
+moved head makes the script answer ``retry`` (nothing written) and the call is sent again. A
+rollback first reads the bet it refunds (the refund's wallet fingerprint needs its amount).
+
+Any other decider (a store's caller may pass its own) runs optimistically: the call WATCHes
+the keys its decision reads, decides in Python and queues the moves and records in one
+MULTI/EXEC, retried when a watched key changed. Play money only (the wallet refuses real
+accounts) and as durable as the Redis server: records expire after ``record_ttl`` seconds
+(default seven days).
 """
 
 from __future__ import annotations
@@ -19,31 +25,42 @@ from typing import Any
 from redis.cluster import RedisCluster
 from redis.exceptions import RedisClusterException, RedisError, WatchError
 
+from casino_core._ids import new_id
 from casino_core._retry import Backoff, Retry, retry
 from casino_core.chain._chain import GENESIS, ChainHead, link_after
 from casino_core.errors import ConfigurationError, StorageUnavailable
-from casino_core.provider._adapter import Decider, wallet_requests
+from casino_core.money import MAX_MINOR_UNITS, Currency
+from casino_core.provider._adapter import Decider, Decision, wallet_requests
 from casino_core.provider._chain import provider_chain_id, provider_line
-from casino_core.provider._decide import with_reference
+from casino_core.provider._decide import refuse, with_reference
+from casino_core.provider._redis_lua import PROVIDER_CALL
 from casino_core.provider._types import (
     AccountSnapshot,
+    BetState,
+    Op,
+    Outcome,
+    Plan,
     ProviderAnswer,
     ProviderCall,
     RoundRecord,
     State,
     TxRecord,
 )
-from casino_core.wallet import WalletService
+from casino_core.wallet import AccountKey, Kind, WalletService
 from casino_core.wallet._chain import dump_line
 from casino_core.wallet._common import to_micros
-from casino_core.wallet._redis import RedisDemoWallet
+from casino_core.wallet._redis import RedisDemoWallet, register_script
 from casino_core.wallet._redis_lua import MOVE
+from casino_core.wallet._types import derived_key, fingerprint
 
 __all__ = ["RedisProviderStore"]
 
 _BACKOFF = Backoff(attempts=64)
 _CONFLICT = "the provider call kept conflicting (a Redis WATCH kept firing)"
 _log = logging.getLogger(__name__)
+_ATTEMPTS = 64  # the script's answer "retry": another call moved the chain head first
+_HEADS = 100_000  # chain heads remembered per store (then forgotten, all at once)
+_FLAG = {True: "1", False: "0"}
 
 
 class RedisProviderStore:
@@ -56,6 +73,9 @@ class RedisProviderStore:
             raise ConfigurationError("record_ttl must be an int no shorter than the wallet's")
         self._wallet = wallet
         self._ttl = record_ttl
+        self._script = register_script(wallet._r, PROVIDER_CALL)
+        self._heads: dict[tuple[str, str], tuple[str, str]] = {}  # (op, chain) -> seq, hash
+        self._keys: dict[AccountKey, list[str]] = {}
 
     def __repr__(self) -> str:
         return f"RedisProviderStore({self._wallet!r})"
@@ -106,7 +126,8 @@ class RedisProviderStore:
         ]
 
     def execute(self, provider: str, call: ProviderCall, decider: Decider) -> ProviderAnswer:
-        """Decide and apply ``call`` in one optimistic Redis transaction (retried on a race)."""
+        """Decide and apply ``call``: one script (another decider: one optimistic
+        transaction), sent again when it raced another call."""
         self._wallet._demo(call.account)
 
         def attempt() -> ProviderAnswer:
@@ -116,10 +137,101 @@ class RedisProviderStore:
                 raise Retry(StorageUnavailable(_CONFLICT)) from None
 
         try:
+            if isinstance(decider, Decision) and decider.call is call:
+                return self._scripted(provider, decider)
             return retry(attempt, what="provider call (Redis)", policy=_BACKOFF)
         except (RedisError, RedisClusterException) as exc:
             _log.error("the Redis provider store failed: %s", type(exc).__name__)
             raise StorageUnavailable(f"the Redis provider store failed: {exc}") from exc
+
+    def _scripted(self, provider: str, decision: Decision) -> ProviderAnswer:
+        call, acct = decision.call, decision.call.account
+        wallet = self._wallet
+        op, player, cur = acct.operator_id, acct.player_id, acct.currency
+        round_key = self._round_key(op, provider, call.round_id)
+        tx_key = self._tx_key(op, provider, call.tx_id) if call.tx_id else round_key
+        ref_key = self._tx_key(op, provider, call.ref) if call.ref else round_key
+        chain = provider_chain_id(player)
+        fp = call.fingerprint()
+        micros = to_micros(wallet._clock())
+        rec = TxRecord(call.tx_id, call.op.value, call.round_id, player, fp, BetState.DONE,
+                       call.amount, call.win, call.ref)  # fmt: skip
+        line = provider_line(op, provider, rec, micros)  # whatever the decision: same body
+        tomb = None
+        if call.op is Op.ROLLBACK:
+            tomb = TxRecord(call.ref or "", "tombstone", call.round_id, player, "",
+                            BetState.TOMBSTONE, ref=call.tx_id)  # fmt: skip
+        tomb_line = None if tomb is None else provider_line(op, provider, tomb, micros)
+        status = decision.status
+        fixed = [
+            call.op.value, fp, player, call.round_id, call.tx_id, call.ref or "",
+            str(call.amount), str(call.win), _FLAG[decision.multiple_wins],
+            _FLAG[status.session_valid], _FLAG[status.blocked], str(self._ttl), cur.code,
+            str(cur.decimals),
+        ]  # fmt: skip
+        debit = call.amount if call.op in (Op.BET, Op.BET_AND_WIN) else 0
+        credit = call.amount if call.op is Op.WIN else call.win
+        debit_key, debit_args = self._move(provider, call, Kind.DEBIT, debit, round_key)
+        base_keys = [tx_key, ref_key, round_key, *self._account_keys(acct, chain), debit_key]
+        for _attempt in range(_ATTEMPTS):
+            refund = ""
+            if tomb is not None:  # the refund's fingerprint needs the bet's amount
+                raw: Any = wallet._r.get(ref_key)
+                refund = "" if raw is None else str(json.loads(raw)["a"])
+                credit = int(refund or 0)
+            credit_key, credit_args = self._move(provider, call, Kind.CREDIT, credit, round_key)
+            seq, prev = self._heads.get((op, chain), ("0", GENESIS))
+            first = link_after(int(seq), prev, line)
+            text, tomb_text, last = dump_line({**line, **first.as_dict()}), "", first
+            if tomb_line is not None:
+                last = link_after(first.seq, first.hash, tomb_line)
+                tomb_text = dump_line({**tomb_line, **last.as_dict()})
+            params = [
+                *fixed, seq, "", str(first.seq), first.hash, "", str(last.seq), last.hash,
+                chain, refund, str(micros), str(wallet._ttl), *debit_args, *credit_args,
+            ]  # fmt: skip
+            out = self._script(
+                keys=[*base_keys, credit_key], args=[json.dumps(params), text, tomb_text]
+            )
+            if out[0] == "retry":
+                if out[1]:  # the head moved (else: the bet to refund did)
+                    self._remember(op, chain, out[1], out[2] or GENESIS)
+                continue
+            _a, text, replayed, new_seq, new_hash = out
+            if new_seq:
+                self._remember(op, chain, new_seq, new_hash)
+            return _answer(json.loads(text), cur, replayed == "1")
+        raise StorageUnavailable(f"provider call kept conflicting after {_ATTEMPTS} attempts")
+
+    def _account_keys(self, acct: AccountKey, chain: str) -> list[str]:
+        """KEYS 4-11 of the script (the account's, its chain's, the operator's), cached."""
+        keys = self._keys.get(acct)
+        if keys is None:
+            if len(self._keys) >= _HEADS:
+                self._keys.clear()
+            w, op = self._wallet, acct.operator_id
+            keys = self._keys[acct] = [
+                w._acct(acct), self._head_key(op, chain), self._lines_key(op),
+                self._chains_key(op), w._hist(acct), w._sys(op, "house", acct.currency.code),
+                w._k(op, "seq"), w._k(op, "ntx"),
+            ]  # fmt: skip
+        return keys
+
+    def _remember(self, op: str, chain: str, seq: str, digest: str) -> None:
+        if len(self._heads) >= _HEADS:
+            self._heads.clear()
+        self._heads[(op, chain)] = (seq, digest)
+
+    def _move(
+        self, provider: str, call: ProviderCall, kind: Kind, amount: int, spare: str
+    ) -> tuple[str, list[str]]:
+        """The idempotency record key, and the amount, fingerprint, wallet transaction id and
+        idempotency key of the call's debit or credit (``spare`` and blanks when none)."""
+        if not amount:
+            return spare, ["0", "", "", ""]
+        key = derived_key(f"provider:{provider}:{call.tx_id}:{kind.value}")
+        fp = fingerprint(kind, (call.account,), amount, "house")
+        return self._wallet._k(call.account.operator_id, "k", key), [str(amount), fp, new_id(), key]
 
     def _attempt(self, provider: str, call: ProviderCall, decider: Decider) -> ProviderAnswer:
         wallet = self._wallet
@@ -157,6 +269,8 @@ class RedisProviderStore:
             if isinstance(plan, ProviderAnswer):
                 pipe.unwatch()
                 return plan
+            if snap is not None:
+                plan = _affordable(call, plan, snap)
             requests = wallet_requests(provider, call, plan)
             pipe.multi()
             cluster = isinstance(wallet._r, RedisCluster)
@@ -192,6 +306,38 @@ class RedisProviderStore:
     def close(self) -> None:
         """Close the wallet's client."""
         self._wallet.close()
+
+
+def _affordable(call: ProviderCall, plan: Plan, snap: AccountSnapshot) -> Plan:
+    """The plan, or the refusal the wallet would answer for its first move (as
+    :func:`~casino_core.provider._adapter.make_moves` does): a move the wallet script refuses
+    inside MULTI/EXEC would leave the records saying OK without the money."""
+    balance = snap.available
+    moves = ((Outcome.INSUFFICIENT_FUNDS, -plan.debit), (Outcome.LIMIT_EXCEEDED, plan.credit))
+    for refusal, delta in moves:
+        balance += delta
+        if delta and (balance < snap.floor or balance > MAX_MINOR_UNITS):
+            if refusal is Outcome.LIMIT_EXCEEDED and plan.debit:  # pragma: no cover
+                raise StorageUnavailable("a provider plan's second move would be refused")
+            return refuse(call, refusal, snap.available)
+    return plan
+
+
+def _answer(doc: dict[str, Any], currency: Currency, replayed: bool) -> ProviderAnswer:
+    """An answer document of the script (the account's currency object when it is its)."""
+    code, decimals = doc["c"]
+    if code != currency.code or decimals != currency.decimals:
+        currency = Currency(code, decimals)
+    balance = doc["b"]
+    return ProviderAnswer(
+        Outcome(doc["o"]),
+        None if balance is None else int(balance),
+        currency,
+        doc["t"],
+        doc["r"],
+        doc["ref"],
+        replayed,
+    )
 
 
 def _text(value: object) -> str:

@@ -1,10 +1,14 @@
 """Provider transactions in the SQL wallet's database, one transaction per call.
 
 Each call is ONE database transaction on the wallet's engine (through the SQL wallet's
-``_tx`` / ``_apply_on`` hooks): lock the player's account row (``SELECT ... FOR UPDATE`` on
-PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` serialises every writer), read the records, decide,
-move the money with its journal postings, write the records. A crash or an error rolls all of
-it back, so the provider record and the wallet movement never disagree.
+``_tx`` / ``_apply_locked`` hooks): one statement locks the player's account row (``SELECT
+... FOR UPDATE OF`` the account on PostgreSQL; SQLite's ``BEGIN IMMEDIATE`` serialises every
+writer) and reads the call's record, its bet's, the round and the player's provider chain
+head beside it; decide; move the money on the locked row (the wallet's checks, limits and
+responsible-gaming rules included, without a second lock or a key lookup); one conditional
+write advances the chain head; insert the records. About seven statements for a bet or a
+win. A crash or an error rolls all of it back, so the provider record and the wallet
+movement never disagree. (A call for a player with no account reads the records one by one.)
 
 Concurrent duplicates: calls for one account queue on its row lock and the later one, reading
 after the earlier one committed, replays. Calls that share a transaction id across accounts
@@ -38,9 +42,10 @@ from casino_core.casino._sql_chain import SqlChainHeads
 from casino_core.chain._chain import ChainHead, ChainLink
 from casino_core.errors import ConfigurationError, IdempotencyConflict
 from casino_core.provider._adapter import Decider, make_moves
-from casino_core.provider._chain import provider_line
+from casino_core.provider._chain import provider_chain_id, provider_line
 from casino_core.provider._types import (
     AccountSnapshot,
+    Plan,
     ProviderAnswer,
     ProviderCall,
     RoundRecord,
@@ -51,7 +56,13 @@ from casino_core.wallet import WalletService
 from casino_core.wallet._append_only import Guard, guard_ddl
 from casino_core.wallet._chain import dump_line
 from casino_core.wallet._common import Request, to_micros
-from casino_core.wallet._sql import NAMING_CONVENTION, SqlWallet, create_schema_with
+from casino_core.wallet._sql import (
+    NAMING_CONVENTION,
+    LockedRow,
+    SqlWallet,
+    accounts,
+    create_schema_with,
+)
 
 __all__ = [
     "SqlProviderStore",
@@ -186,7 +197,26 @@ class SqlProviderStore:
             .values(state=bindparam("state"), doc=bindparam("doc"), updated_us=bindparam("at"))
         )
         self._q_insert_round = provider_rounds.insert()
-        self._chain = SqlChainHeads(wallet, provider_chain_heads)
+        self._chain = chain = SqlChainHeads(wallet, provider_chain_heads)
+        a = accounts.c
+
+        def doc_of(param: str) -> Any:
+            match = (t.operator_id == bindparam("op")) & (t.provider == bindparam("prov"))
+            return select(t.doc).where(match & (t.tx_id == bindparam(param))).scalar_subquery()
+
+        def round_col(col: Any, label: str) -> Any:
+            return select(col).where(round_match).scalar_subquery().label(label)
+
+        q_all = select(
+            a.id, a.floor, a.balance, a.version, a.held, a.limited, a.chain_seq, a.chain_hash,
+            doc_of("tx").label("tx_doc"), doc_of("ref").label("ref_doc"),
+            round_col(r.player_id, "round_player"), round_col(r.closed, "round_closed"),
+            chain.seen_seq, chain.seen_hash,
+        ).where(
+            (a.operator_id == bindparam("k_op")) & (a.player_id == bindparam("k_player"))
+            & (a.currency == bindparam("k_cur")) & (a.mode == bindparam("k_mode"))
+        )  # fmt: skip
+        self._q_all = q_all if wallet._sqlite else q_all.with_for_update(of=accounts)
         self._q_lines = (
             select(t.doc, t.provider, t.created_us, t.chain_seq, t.chain_prev, t.chain_hash)
             .where(t.operator_id == bindparam("op"))
@@ -256,11 +286,52 @@ class SqlProviderStore:
     def _work(
         self, conn: Connection, provider: str, call: ProviderCall, decider: Decider
     ) -> ProviderAnswer:
-        state = self._state(conn, provider, call)
+        acct, op = call.account, call.account.operator_id
+        chain_id = provider_chain_id(acct.player_id)
+        params = {
+            **self._wallet._key_params(acct), "op": op, "prov": provider, "tx": call.tx_id,
+            "ref": call.ref or "", "rid": call.round_id, "player": chain_id,
+        }  # fmt: skip
+        row = conn.execute(self._q_all, params).first()
+        if row is None:  # no account: no money moves, the records are read one by one
+            state = self._state(conn, provider, call)
+            plan = decider(state)
+            if isinstance(plan, ProviderAnswer):
+                return plan
+            plan = make_moves(provider, call, plan, state, lambda req: self._move(conn, req))
+            return self._write(conn, provider, call, plan, None)
+        rnd = None
+        if row.round_player is not None:
+            rnd = RoundRecord(call.round_id, row.round_player, bool(row.round_closed))
+        state = State(
+            None if row.tx_doc is None or not call.tx_id else TxRecord.decode(row.tx_doc),
+            None if row.ref_doc is None or not call.ref else TxRecord.decode(row.ref_doc),
+            rnd,
+            AccountSnapshot(row.balance - row.held, row.balance, row.floor),
+        )
         plan = decider(state)
         if isinstance(plan, ProviderAnswer):
             return plan
-        plan = make_moves(provider, call, plan, state, lambda req: self._move(conn, req))
+        locked = LockedRow(*row[:8])
+
+        def move(req: Request) -> str:
+            nonlocal locked
+            receipt, locked = self._wallet._apply_locked(conn, req, locked)
+            return receipt.transaction_id
+
+        plan = make_moves(provider, call, plan, state, move)
+        return self._write(conn, provider, call, plan, (row.head_seq, row.head_hash))
+
+    def _write(
+        self,
+        conn: Connection,
+        provider: str,
+        call: ProviderCall,
+        plan: Plan,
+        seen: tuple[int | None, str | None] | None,
+    ) -> ProviderAnswer:
+        """Write ``plan``'s records, each a link after the player's chain head (``seen``: as
+        read with the account, one conditional write; None: not read, take it)."""
         at = to_micros(self._wallet._clock())
         op = call.account.operator_id
         common: dict[str, Any] = {"operator_id": op, "provider": provider}
@@ -268,7 +339,11 @@ class SqlProviderStore:
             rows = []
             for rec in plan.inserts:
                 line = provider_line(op, provider, rec, at)
-                link = self._chain.link(conn, op, line["chain_id"], line)
+                if seen is None:
+                    link = self._chain.link(conn, op, line["chain_id"], line)
+                else:
+                    link = self._chain.link_seen(conn, op, line["chain_id"], seen, line)
+                    seen = (link.seq, link.hash)
                 rows.append(
                     {
                         **common,

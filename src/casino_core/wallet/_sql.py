@@ -26,7 +26,7 @@ from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
-from typing import Any, Final, Self, TypeVar
+from typing import Any, Final, NamedTuple, Self, TypeVar
 
 from sqlalchemy import (
     BigInteger,
@@ -544,6 +544,19 @@ def _rg_player(conn: Connection, account: AccountKey) -> Any:
     ).first()
 
 
+class LockedRow(NamedTuple):
+    """An account row as :attr:`SqlWallet._q_lock` reads it (locked by the caller)."""
+
+    id: int
+    floor: int
+    balance: int
+    version: int
+    held: int
+    limited: int
+    chain_seq: int | None
+    chain_hash: str | None
+
+
 def _settle(outcome: Receipt | tuple[str, str] | CasinoError) -> Receipt:
     """The receipt of :meth:`SqlWallet._attempt`, or its business error raised."""
     if isinstance(outcome, Receipt):
@@ -832,22 +845,44 @@ class SqlWallet(MovingWallet):
         try:
             receipt = self._move(conn, req, tx_id, micros)
         except (InsufficientFunds, AccountNotFound, LimitExceeded) as exc:
-            conn.execute(
-                self._q_insert_tx,
-                transaction_row(
-                    op,
-                    tx_id,
-                    req.key,
-                    req.fingerprint,
-                    req.kind.value,
-                    micros,
-                    status="refused",
-                    error_code=exc.code,
-                    error_message=exc.message,
-                ),
-            )
+            self._refused(conn, req, tx_id, micros, exc)
             return exc  # the first refusal keeps its facts (LimitExceeded.limit ...)
         return receipt
+
+    def _refused(
+        self, conn: Connection, req: Request, tx_id: str, micros: int, exc: CasinoError
+    ) -> None:
+        """Store a refusal under the request's key (its replay answers the same refusal)."""
+        conn.execute(
+            self._q_insert_tx,
+            transaction_row(
+                req.account.operator_id, tx_id, req.key, req.fingerprint, req.kind.value,
+                micros, status="refused", error_code=exc.code, error_message=exc.message,
+            ),
+        )  # fmt: skip
+
+    def _apply_locked(self, conn: Connection, req: Request, row: Any) -> tuple[Receipt, Any]:
+        """A credit or debit on the account whose row the caller locked in this transaction
+        (``row``: the columns of :attr:`_q_lock`), under a key never used (a component's
+        derived key whose own record is absent: a duplicate fails the key's unique index).
+
+        One statement fewer than :meth:`_apply_on` (no key lookup, no second lock); every
+        check of the locking path runs, limits and responsible-gaming rules included. A
+        refusal is stored under the key and raised. Returns the receipt and the row as it is
+        now (for a second movement in the same transaction).
+        """
+        micros = to_micros(self._clock())
+        tx_id = new_id()
+        try:
+            receipt, head = self._move_rows(conn, req, tx_id, micros, row, None)
+        except (InsufficientFunds, LimitExceeded) as exc:
+            self._refused(conn, req, tx_id, micros, exc)
+            raise
+        moved = LockedRow(
+            row.id, row.floor, receipt.balance_after, receipt.version, row.held, row.limited,
+            head["cseq"], head["chash"],
+        )  # fmt: skip
+        return receipt, moved
 
     def _row(self, conn: Connection, query: Any, account: AccountKey) -> Any:
         """The row ``query`` (:attr:`_q_account` or :attr:`_q_lock`) finds for ``account``.
@@ -890,6 +925,21 @@ class SqlWallet(MovingWallet):
             counter_row = self._lock(conn, counter_key) if counter_key is not None else None
         if counter_key is not None and counter_row is None:  # pragma: no cover - typing aid
             raise AccountNotFound(f"no account {counter_key}")
+        return self._move_rows(conn, req, tx_id, micros, main_row, counter_row)[0]
+
+    def _move_rows(
+        self,
+        conn: Connection,
+        req: Request,
+        tx_id: str,
+        micros: int,
+        main_row: Any,
+        counter_row: Any,
+    ) -> tuple[Receipt, dict[str, Any]]:
+        """The movement on its locked rows: checks, updates, journal; the receipt and the
+        main account's new chain head (``cseq``, ``chash``)."""
+        main_key, counter_key = req.account, req.counter
+        delta = req.amount if req.kind is Kind.CREDIT else -req.amount
         new_balance = main_row.balance + delta
         if new_balance - main_row.held < main_row.floor:
             raise InsufficientFunds(
@@ -932,12 +982,13 @@ class SqlWallet(MovingWallet):
             )
             counter = (counter_row.id, counter_balance, counter_version)
         conn.execute(self._q_update, updates)
-        return self._record(
+        receipt = self._record(
             conn,
             accepted_rows(
                 req, tx_id, micros, delta, main_row.id, new_balance, version, counter, link
             ),
         )
+        return receipt, head
 
     def _rg_precheck(self, account: AccountKey, amount: int) -> None:
         """Raise the responsible-gaming refusal a deposit of ``amount`` would meet now
