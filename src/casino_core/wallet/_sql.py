@@ -21,6 +21,8 @@ import sqlite3
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
@@ -145,10 +147,13 @@ __all__ = [
     "append_only_ddl",
     "create_schema",
     "holds",
+    "joined_transaction",
     "limits",
     "make_engine",
+    "mark_sqlite_engine",
     "metadata",
     "postings",
+    "prepare_sqlite3",
     "rg_changes",
     "rg_players",
     "rg_sessions",
@@ -441,16 +446,30 @@ class _ExactSum:
         return str(self.total)
 
 
+def prepare_sqlite3(dbapi_conn: sqlite3.Connection) -> None:
+    """What every SQLite connection of a wallet engine gets first: no implicit BEGIN (the
+    engine issues ``BEGIN IMMEDIATE``), foreign keys, WAL, full sync, ``casino_exact_sum``.
+    (The asyncio API runs it on aiosqlite's own connection: :mod:`casino_core.aio`.)"""
+    dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.close()
+    aggregate: Any = _ExactSum  # (typeshed wants a step(*Any); ours takes one value)
+    dbapi_conn.create_aggregate("casino_exact_sum", 1, aggregate)
+
+
+def mark_sqlite_engine(engine: Engine) -> None:
+    """Record ``engine`` as configured for the wallet (BEGIN IMMEDIATE on every
+    transaction): what :class:`SqlWallet` checks of a SQLite engine."""
+    _SQLITE_ENGINES.add(engine)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=FULL")
-        cur.close()
-        dbapi_conn.create_aggregate("casino_exact_sum", 1, _ExactSum)
+        prepare_sqlite3(dbapi_conn)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -462,7 +481,7 @@ def _configure_sqlite(engine: Engine) -> None:
         except sqlite3.Error as exc:
             raise OperationalError("BEGIN IMMEDIATE", None, exc) from None
 
-    _SQLITE_ENGINES.add(engine)
+    mark_sqlite_engine(engine)
 
 
 def create_schema(engine: Engine, schema: str | None = None) -> None:
@@ -492,6 +511,28 @@ def _check_schema(schema: str) -> str:
     if not schema.replace("_", "").isalnum() or not schema.isascii() or len(schema) > 63:
         raise ConfigurationError(f"schema must be an ASCII identifier, got {schema!r}")
     return schema
+
+
+_JOINED: ContextVar[Connection | None] = ContextVar("casino_core_joined", default=None)
+
+
+@contextmanager
+def joined_transaction(conn: Connection) -> Iterator[Connection]:
+    """Run the SQL wallets' (and so the casino's) units of work of this context inside
+    ``conn``'s transaction, each as a SAVEPOINT: they commit or roll back with the host's.
+
+    ``conn`` must be in a transaction (``engine.begin()``) on the wallet's database. A
+    refused movement rolls back its SAVEPOINT only; the host decides about the rest. No
+    retries: a lost race aborts the host's transaction (``StorageUnavailable``). The
+    asyncio API's ``joined(aconn)`` passes ``aconn.sync_connection`` here.
+    """
+    if not conn.in_transaction():
+        raise ConfigurationError("join a transaction: pass a connection from engine.begin()")
+    token = _JOINED.set(conn)
+    try:
+        yield conn
+    finally:
+        _JOINED.reset(token)
 
 
 def _rg_player(conn: Connection, account: AccountKey) -> Any:
@@ -618,7 +659,7 @@ class SqlWallet(MovingWallet):
                 [c.name for c in postings.c if c.name != "id"],
                 chain=chain,
             )
-            if self._sqlite
+            if self._sqlite and not engine.dialect.is_async  # (aiosqlite: the general path)
             else None
         )
 
@@ -639,6 +680,9 @@ class SqlWallet(MovingWallet):
         statement's parameters (a seed being revealed, say), so it is described by
         :func:`db_failure` and raised outside the handler.
         """
+        host = _JOINED.get()
+        if host is not None:
+            return self._joined_tx(host, work)
         lost = ""
         for _attempt in range(_ATTEMPTS):
             try:
@@ -658,6 +702,19 @@ class SqlWallet(MovingWallet):
         raise StorageUnavailable(
             f"the wallet database kept conflicting after {_ATTEMPTS} attempts ({lost})"
         )
+
+    def _joined_tx(self, host: Connection, work: Callable[[Connection], T]) -> T:
+        """``work`` in a SAVEPOINT of the host's transaction (see :func:`joined_transaction`)."""
+        if self._schema is not None:
+            raise ConfigurationError("joining a host transaction needs a wallet without schema=")
+        if host.engine.url != self._engine.url:
+            raise ConfigurationError("the host's connection is on another database")
+        try:
+            with host.begin_nested():
+                return work(host)
+        except SQLAlchemyError as exc:
+            failure = db_failure("the wallet database failed", exc)
+        raise failure
 
     @staticmethod
     def _key_params(account: AccountKey) -> dict[str, Any]:
@@ -715,7 +772,7 @@ class SqlWallet(MovingWallet):
     # -- movements ------------------------------------------------------------------------
 
     def _run(self, req: Request) -> Receipt:
-        if self._fast is not None:
+        if self._fast is not None and _JOINED.get() is None:
             failure: StorageUnavailable | None = None
             try:
                 fast = self._fast.move(
