@@ -11,8 +11,8 @@ blocks outside a :func:`wait` (it holds no lock across I/O and never sleeps).
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, ParamSpec, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import ParamSpec, TypeVar
 
 from sqlalchemy.util import await_only, greenlet_spawn
 
@@ -39,7 +39,7 @@ def in_bridge() -> bool:
     return in_greenlet()
 
 
-def blocking(fn: Callable[P, Coroutine[Any, Any, T]]) -> Callable[P, T]:
+def blocking(fn: Callable[P, Awaitable[T]]) -> Callable[P, T]:
     """A host's ``async def`` callback as the sync callable the core calls (inside
     :func:`run`): each call awaits the coroutine on the loop."""
 

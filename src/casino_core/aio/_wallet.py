@@ -173,11 +173,11 @@ class AsyncWallet:
     # -- WalletService --------------------------------------------------------------------
 
     async def open_account(self, account: AccountKey, *, floor: int = 0) -> Balance:
-        """See :meth:`WalletService.open_account <casino_core.wallet.WalletService.open_account>`."""
+        """See :meth:`~casino_core.wallet.WalletService.open_account`."""
         return await run(self._sync.open_account, account, floor=floor)
 
     async def balance(self, account: AccountKey) -> Balance:
-        """See :meth:`WalletService.balance <casino_core.wallet.WalletService.balance>`."""
+        """See :meth:`~casino_core.wallet.WalletService.balance`."""
         return await run(self._sync.balance, account)
 
     async def credit(
@@ -188,7 +188,7 @@ class AsyncWallet:
         idempotency_key: str,
         system_account: str = "house",
     ) -> Receipt:
-        """See :meth:`WalletService.credit <casino_core.wallet.WalletService.credit>`."""
+        """See :meth:`~casino_core.wallet.WalletService.credit`."""
         return await run(
             self._sync.credit,
             account,
@@ -205,7 +205,7 @@ class AsyncWallet:
         idempotency_key: str,
         system_account: str = "house",
     ) -> Receipt:
-        """See :meth:`WalletService.debit <casino_core.wallet.WalletService.debit>`."""
+        """See :meth:`~casino_core.wallet.WalletService.debit`."""
         return await run(
             self._sync.debit,
             account,
@@ -222,7 +222,7 @@ class AsyncWallet:
         *,
         idempotency_key: str,
     ) -> Receipt:
-        """See :meth:`WalletService.transfer <casino_core.wallet.WalletService.transfer>`."""
+        """See :meth:`~casino_core.wallet.WalletService.transfer`."""
         return await run(
             self._sync.transfer, source, destination, amount, idempotency_key=idempotency_key
         )
@@ -237,7 +237,7 @@ class AsyncWallet:
         since: datetime | None = None,
         until: datetime | None = None,
     ) -> HistoryPage:
-        """See :meth:`WalletService.history <casino_core.wallet.WalletService.history>`."""
+        """See :meth:`~casino_core.wallet.WalletService.history`."""
         return await run(
             self._sync.history,
             account,
@@ -251,11 +251,11 @@ class AsyncWallet:
     async def system_balance(
         self, operator_id: str, name: str, currency: Currency | str, mode: Mode | str
     ) -> int:
-        """See :meth:`WalletService.system_balance <casino_core.wallet.WalletService.system_balance>`."""
+        """See :meth:`~casino_core.wallet.WalletService.system_balance`."""
         return await run(self._sync.system_balance, operator_id, name, currency, mode)
 
     async def reconcile(self, operator_id: str) -> LedgerReport:
-        """See :meth:`WalletService.reconcile <casino_core.wallet.WalletService.reconcile>`."""
+        """See :meth:`~casino_core.wallet.WalletService.reconcile`."""
         return await run(self._sync.reconcile, operator_id)
 
     async def close(self) -> None:
@@ -267,7 +267,7 @@ class AsyncWallet:
     async def post_correction(
         self, account: AccountKey, amount: int, *, idempotency_key: str
     ) -> Receipt:
-        """See :meth:`SqlWallet.post_correction <casino_core.wallet.sql.SqlWallet.post_correction>`."""
+        """See :meth:`~casino_core.wallet.sql.SqlWallet.post_correction`."""
         if not isinstance(self._sync, MovingWallet):
             raise ConfigurationError(f"{type(self._sync).__name__} posts no corrections")
         return await run(
@@ -322,7 +322,7 @@ class AsyncWallet:
     async def movements(
         self, operator_id: str, key_prefixes: tuple[str, ...]
     ) -> AsyncIterator[Movement]:
-        """See :meth:`JournalReader.movements <casino_core.wallet.JournalReader.movements>`
+        """See :meth:`~casino_core.wallet.JournalReader.movements`
         (read in the bridge in one go, then yielded)."""
         if not isinstance(self._sync, JournalReader):
             raise ConfigurationError(f"{type(self._sync).__name__} reads no movements")
@@ -335,7 +335,7 @@ class AsyncWallet:
     async def hold(
         self, account: AccountKey, amount: int, *, idempotency_key: str, expires_at: datetime
     ) -> Hold:
-        """See :meth:`HoldingWallet.hold <casino_core.wallet.HoldingWallet.hold>`."""
+        """See :meth:`~casino_core.wallet.HoldingWallet.hold`."""
         return await run(
             self._holding().hold,
             account,
@@ -353,7 +353,7 @@ class AsyncWallet:
         idempotency_key: str,
         system_account: str = "withdrawals",
     ) -> Receipt:
-        """See :meth:`HoldingWallet.capture <casino_core.wallet.HoldingWallet.capture>`."""
+        """See :meth:`~casino_core.wallet.HoldingWallet.capture`."""
         return await run(
             self._holding().capture,
             account,
@@ -364,21 +364,21 @@ class AsyncWallet:
         )
 
     async def release(self, account: AccountKey, hold_id: str, *, idempotency_key: str) -> Hold:
-        """See :meth:`HoldingWallet.release <casino_core.wallet.HoldingWallet.release>`."""
+        """See :meth:`~casino_core.wallet.HoldingWallet.release`."""
         return await run(self._holding().release, account, hold_id, idempotency_key=idempotency_key)
 
     async def extend_hold(self, account: AccountKey, hold_id: str, *, expires_at: datetime) -> Hold:
-        """See :meth:`HoldingWallet.extend_hold <casino_core.wallet.HoldingWallet.extend_hold>`."""
+        """See :meth:`~casino_core.wallet.HoldingWallet.extend_hold`."""
         return await run(self._holding().extend_hold, account, hold_id, expires_at=expires_at)
 
     async def get_hold(self, account: AccountKey, hold_id: str) -> Hold:
-        """See :meth:`HoldingWallet.get_hold <casino_core.wallet.HoldingWallet.get_hold>`."""
+        """See :meth:`~casino_core.wallet.HoldingWallet.get_hold`."""
         return await run(self._holding().get_hold, account, hold_id)
 
     async def expire_holds(
         self, *, now: datetime | None = None, operator_id: str | None = None, limit: int = 1000
     ) -> int:
-        """See :meth:`HoldingWallet.expire_holds <casino_core.wallet.HoldingWallet.expire_holds>`."""
+        """See :meth:`~casino_core.wallet.HoldingWallet.expire_holds`."""
         return await run(
             self._holding().expire_holds, now=now, operator_id=operator_id, limit=limit
         )
@@ -386,15 +386,15 @@ class AsyncWallet:
     # -- limits ---------------------------------------------------------------------------
 
     async def set_limit(self, account: AccountKey, limit: Limit) -> None:
-        """See :meth:`LimitingWallet.set_limit <casino_core.wallet.LimitingWallet.set_limit>`."""
+        """See :meth:`~casino_core.wallet.LimitingWallet.set_limit`."""
         await run(self._limiting().set_limit, account, limit)
 
     async def clear_limit(self, account: AccountKey, kind: LimitKind) -> None:
-        """See :meth:`LimitingWallet.clear_limit <casino_core.wallet.LimitingWallet.clear_limit>`."""
+        """See :meth:`~casino_core.wallet.LimitingWallet.clear_limit`."""
         await run(self._limiting().clear_limit, account, kind)
 
     async def limits(self, account: AccountKey) -> tuple[Limit, ...]:
-        """See :meth:`LimitingWallet.limits <casino_core.wallet.LimitingWallet.limits>`."""
+        """See :meth:`~casino_core.wallet.LimitingWallet.limits`."""
         return await run(self._limiting().limits, account)
 
     # -- the journal chain ----------------------------------------------------------------
