@@ -25,6 +25,8 @@ from casino_core.aio import AsyncCasino, AsyncCrashTable, AsyncWallet, make_asyn
 from casino_core.aio._bridge import run
 from casino_core.aio._factory import _bridged
 from casino_core.casino.sql import create_casino_schema
+from casino_core.ledger.sql import create_saga_schema
+from casino_core.provider.sql import create_provider_schema
 from casino_core.wallet import Mode
 
 T = TypeVar("T")
@@ -123,8 +125,15 @@ AIO_BACKENDS = [
 ]
 
 
+def create_tables(engine: Any, schema: str | None) -> None:
+    """The wallet, casino, provider and saga tables (sync engine, before the tests)."""
+    create_casino_schema(engine, schema)
+    create_provider_schema(engine, schema)
+    create_saga_schema(engine, schema)
+
+
 def aio_backend(name: str, request: pytest.FixtureRequest) -> Iterator[AioBackend]:
-    """Yield the asyncio backend ``name`` (tables made: wallet and casino; a fresh
+    """Yield the asyncio backend ``name`` (tables made: :func:`create_tables`; a fresh
     PostgreSQL schema or Redis prefix, removed afterwards)."""
     loop: LoopThread = request.getfixturevalue("aio_loop")
     if name == "memory":
@@ -132,14 +141,14 @@ def aio_backend(name: str, request: pytest.FixtureRequest) -> Iterator[AioBacken
         return
     if name == "sqlite":
         tmp = request.getfixturevalue("tmp_path_factory")
-        path = _service_data.sqlite_file(tmp, "aio", create_casino_schema)
+        path = _service_data.sqlite_file(tmp, "aio", create_tables)
         engine = make_async_engine(f"sqlite:///{path}")
         yield AioBackend(name, Mode.REAL, loop, engine.sync_engine)
         loop.call(engine.dispose())
         return
     if name == "pg":
         url = request.getfixturevalue("postgres_url")
-        for schema in _service_data.pg_schema(url, "cc_aio_", create_casino_schema):
+        for schema in _service_data.pg_schema(url, "cc_aio_", create_tables):
             engine = make_async_engine(url, pool_size=10, max_overflow=10)
             yield AioBackend(name, Mode.REAL, loop, engine.sync_engine, schema=schema)
             loop.call(engine.dispose())

@@ -27,7 +27,7 @@ from casino_core.casino import Casino, MemoryCasinoStore
 from casino_core.casino.redis import RedisCasinoStore
 from casino_core.casino.sql import SqlCasinoStore
 from casino_core.ledger import MemorySagaStore
-from casino_core.ledger.sql import SqlSagaStore, create_saga_schema
+from casino_core.ledger.sql import SqlSagaStore
 from casino_core.testing import (
     run_casino_conformance,
     run_saga_conformance,
@@ -112,6 +112,5 @@ class TestAsyncSagaConformance:
             if backend.target is None:
                 store: Any = MemorySagaStore()
             else:
-                backend.bridged(create_saga_schema, backend.target, backend.schema)
                 store = SqlSagaStore(backend.target, schema=backend.schema)
             backend.bridged(run_saga_conformance, wallet, store, boundaries=4)

@@ -204,23 +204,32 @@ async def open_async_wallet(
     go to ``create_async_engine``, Redis ones (``prefix``, ``starting_balance``,
     ``key_ttl``) to the demo wallet."""
     prod = is_production(production)
-    is_redis_url = isinstance(target, str) and target.strip().lower().startswith("redis")
-    redis_options = options if is_redis_url else {}
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    if isinstance(target, str):
+        to_redis = target.strip().lower().startswith("redis")
+    else:
+        to_redis = target is not None and not isinstance(target, AsyncEngine)
+    redis_options = options if to_redis else {}
     built = await _target(
         target,
         production=prod,
         demo_only=demo_only,
         create_schema=create_schema,
-        options={} if is_redis_url else options,
+        options={} if to_redis else options,
     )
-    wallet = await run(
-        _sync_wallet,
-        built,
-        schema=schema,
-        create_schema=create_schema,
-        clock=clock,
-        redis_options=redis_options,
-    )
+    try:
+        wallet = await run(
+            _sync_wallet,
+            built,
+            schema=schema,
+            create_schema=create_schema,
+            clock=clock,
+            redis_options=redis_options,
+        )
+    except BaseException:
+        await _release(target, built)
+        raise
     return AsyncWallet(wallet)
 
 
@@ -239,5 +248,25 @@ async def open_async_casino(
     built = await _target(
         target, production=prod, demo_only=None, create_schema=create_schema, options={}
     )
-    casino = await run(_open_sync_casino, built, settings=settings, create_schema=create_schema)
+    try:
+        casino = await run(_open_sync_casino, built, settings=settings, create_schema=create_schema)
+    except BaseException:
+        await _release(target, built)
+        raise
     return AsyncCasino(casino)
+
+
+async def _release(target: object, built: object) -> None:
+    """Close what a factory made from a URL when building on it failed (a host's own
+    engine or client is the host's to close)."""
+    if not isinstance(target, str | None):
+        return
+    from sqlalchemy import Engine
+
+    if isinstance(built, Engine):
+        await run(built.dispose)
+    elif not isinstance(built, str):
+        from casino_core.aio._redis import BridgedRedis
+
+        if isinstance(built, BridgedRedis):
+            await built.client.aclose()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Concatenate, ParamSpec, Protocol, TypeVar
 
 from casino_core.aio._bridge import blocking, run
 from casino_core.aio._wallet import AsyncWallet
@@ -29,6 +29,9 @@ from casino_core.ledger import (
 )
 from casino_core.ledger._saga import Boundary, _noop
 from casino_core.wallet import AccountKey, HoldingWallet
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 __all__ = [
     "AsyncDepositPort",
@@ -166,6 +169,13 @@ class AsyncSagaCoordinator:
     async def drive(self, operator_id: str, saga_id: str) -> SagaRecord:
         """See :meth:`~casino_core.ledger.SagaCoordinator.drive`."""
         return await run(self._sync.drive, operator_id, saga_id)
+
+    async def run_sync(
+        self, fn: Callable[Concatenate[SagaCoordinator, P], T], *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        """``fn(sync_coordinator, ...)`` in the bridge, like SQLAlchemy's
+        ``AsyncConnection.run_sync``: for the sync starters (``start_withdrawal`` ...)."""
+        return await run(fn, self._sync, *args, **kwargs)
 
     async def recover(self) -> Recovery:
         """See :meth:`~casino_core.ledger.SagaCoordinator.recover`."""

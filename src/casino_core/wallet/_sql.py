@@ -705,15 +705,21 @@ class SqlWallet(MovingWallet):
 
     def _joined_tx(self, host: Connection, work: Callable[[Connection], T]) -> T:
         """``work`` in a SAVEPOINT of the host's transaction (see :func:`joined_transaction`)."""
-        if self._schema is not None:
-            raise ConfigurationError("joining a host transaction needs a wallet without schema=")
         if host.engine.url != self._engine.url:
             raise ConfigurationError("the host's connection is on another database")
+        # The wallet's schema (PostgreSQL) applies to its statements only: set on the host's
+        # connection (execution options change it in place) for the work, then put back.
+        previous = host.get_execution_options().get("schema_translate_map")
+        if self._schema is not None:
+            host.execution_options(schema_translate_map={None: self._schema})
         try:
             with host.begin_nested():
                 return work(host)
         except SQLAlchemyError as exc:
             failure = db_failure("the wallet database failed", exc)
+        finally:
+            if self._schema is not None:
+                host.execution_options(schema_translate_map=previous)
         raise failure
 
     @staticmethod
