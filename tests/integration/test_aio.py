@@ -153,6 +153,33 @@ class TestConcurrentCalls:
             sql_backend.loop.call(outside())
 
 
+class TestLoopFriendly:
+    """The core never blocks the loop: its one sleep (the retry backoff) awaits there."""
+
+    def test_retry_pause_lets_other_tasks_run(self) -> None:
+        """While a bridged call waits out a retry delay, other tasks on the loop run."""
+        from casino_core._retry import pause
+        from casino_core.aio._bridge import run
+
+        events: list[str] = []
+
+        async def paused() -> None:
+            await run(pause, 0.05)
+            events.append("paused")
+
+        async def ticker() -> None:
+            for _ in range(3):
+                events.append("tick")
+                await asyncio.sleep(0)
+
+        async def main() -> None:
+            await asyncio.gather(paused(), ticker())
+
+        asyncio.run(main())
+        assert events.index("paused") > 0, events  # a blocking sleep would have come first
+        assert events.count("tick") == 3
+
+
 class TestStreams:
     """Async iteration over what the sync API pages or streams."""
 
@@ -219,13 +246,15 @@ class TestHostTransactions:
 
             try:
                 async with engine.begin() as conn:
+                    if backend.schema is not None:  # the wallet's schema, as its engine has it
+                        await conn.execution_options(schema_translate_map={None: backend.schema})
                     await conn.execute(orders.insert().values(note=note))
-                    async with casino.joined(conn):
-                        if what == "round":
-                            await casino.play(op, "p", "USD", "real", "dice", DICE, 100,
-                                              idempotency_key="order-1")  # fmt: skip
-                        else:
-                            await casino.wallet.debit(account, 100, idempotency_key="order-1")
+                    view = casino.using(conn)
+                    if what == "round":
+                        await view.play(op, "p", "USD", "real", "dice", DICE, 100,
+                                        idempotency_key="order-1")  # fmt: skip
+                    else:
+                        await view.wallet.debit(account, 100, idempotency_key="order-1")
                     if not commit:
                         raise Abort
             except Abort:

@@ -22,7 +22,7 @@ from casino_core.aio._saga import (
     async_ledger_flows,
 )
 from casino_core.aio._sql import configure_async_engine, make_async_engine
-from casino_core.aio._wallet import AsyncWallet, AsyncWalletService, joined
+from casino_core.aio._wallet import AsyncWallet, AsyncWalletService
 
 __all__ = [
     "AsyncCasino",
@@ -39,7 +39,6 @@ __all__ = [
     "AsyncWalletService",
     "async_ledger_flows",
     "configure_async_engine",
-    "joined",
     "make_async_engine",
     "open_async_casino",
     "open_async_wallet",

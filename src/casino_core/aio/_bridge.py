@@ -5,18 +5,20 @@ sync function in a new greenlet on the event loop's thread; inside it, every
 :func:`wait` (the async drivers' I/O, through SQLAlchemy's adapted connections or the
 bridged Redis client) hands its awaitable to the loop and resumes the greenlet with the
 result. No thread is used and the loop is never blocked, as long as the sync core never
-blocks outside a :func:`wait` (it holds no lock across I/O and never sleeps).
+blocks outside a :func:`wait`: it holds no lock across I/O, and its one sleep (the retry
+helper's backoff, :func:`casino_core._retry.pause`) becomes :func:`sleep` here.
 """
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
 from sqlalchemy.util import await_only, greenlet_spawn
 
-__all__ = ["blocking", "in_bridge", "run", "wait"]
+__all__ = ["blocking", "in_bridge", "run", "sleep", "wait"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -30,6 +32,12 @@ async def run(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
 def wait(awaitable: Awaitable[T]) -> T:
     """Inside :func:`run`: await ``awaitable`` on the loop and return its result."""
     return await_only(awaitable)
+
+
+def sleep(seconds: float) -> None:
+    """Inside :func:`run`: ``asyncio.sleep(seconds)`` on the loop (what the retry helper's
+    :func:`~casino_core._retry.pause` does there instead of blocking the loop)."""
+    await_only(asyncio.sleep(seconds))
 
 
 def in_bridge() -> bool:

@@ -8,13 +8,12 @@ method in the greenlet bridge, so plans, decisions and statements are the sync c
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterable, Mapping
-from contextlib import AbstractAsyncContextManager
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from casino_core.aio._bridge import run
-from casino_core.aio._wallet import AsyncWallet, joined
+from casino_core.aio._wallet import AsyncWallet, sync_connection
 from casino_core.casino import (
     Casino,
     CasinoObserver,
@@ -141,10 +140,12 @@ class AsyncCasino:
         """The operator's offerings (no I/O)."""
         return self._sync.catalog()
 
-    def joined(self, conn: AsyncConnection) -> AbstractAsyncContextManager[AsyncConnection]:
-        """``async with casino.joined(conn):`` rounds and movements of the block join the
-        host's transaction on ``conn`` (SQL stores; see docs/async.md)."""
-        return joined(conn)
+    def using(self, connection: AsyncConnection) -> AsyncCasino:
+        """This casino inside the host's transaction on ``connection`` (an ``AsyncConnection``
+        from ``async with engine.begin()``): the async face of :meth:`Casino.using
+        <casino_core.casino.Casino.using>` (rounds, seeds and ``view.wallet`` movements in
+        SAVEPOINTs of the host's transaction; SQL stores only). No I/O."""
+        return AsyncCasino(self._sync.using(sync_connection(connection)))
 
     async def close(self) -> None:
         """Close the store and its wallet."""

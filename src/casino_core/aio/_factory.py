@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any, cast
 from casino_core.aio._bridge import run
 from casino_core.aio._casino import AsyncCasino
 from casino_core.aio._wallet import AsyncWallet
-from casino_core.casino import Casino, CasinoSettings
+from casino_core.casino import Casino, CasinoSettings, open_casino
 from casino_core.errors import ConfigurationError
 from casino_core.wallet import MemoryWallet, WalletService, is_production
 from casino_core.wallet._common import Clock, redact_url, utc_now
@@ -136,22 +136,14 @@ def _open_sync_casino(
     settings: CasinoSettings | None = None,
     create_schema: bool = False,
 ) -> Casino:
-    """The sync casino on ``target`` (``memory://``, an engine, a Redis client); run it in
-    the bridge. The one sync builder of the asyncio factories: the sync
-    ``open_casino(url | Engine | Redis client, ...)`` takes its place when it lands."""
-    if isinstance(target, str):
-        if target != "memory://":
-            raise ConfigurationError(f"not a casino target: {redact_url(target)}")
-        return Casino.in_memory(settings)
-    from sqlalchemy import Engine
+    """The sync casino on ``target`` (``memory://``, an async engine's ``sync_engine``, a
+    bridged Redis client); run it in the bridge. The one sync builder of the asyncio
+    factories: :func:`~casino_core.casino.open_casino`, except for the bridged Redis client
+    (not a ``redis.Redis``, which ``open_casino`` checks for)."""
+    from casino_core.aio._redis import BridgedRedis
 
-    if isinstance(target, Engine):
-        from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
-        from casino_core.wallet.sql import SqlWallet
-
-        if create_schema:
-            create_casino_schema(target)
-        return Casino(SqlCasinoStore(SqlWallet(target)), settings)
+    if not isinstance(target, BridgedRedis):
+        return open_casino(target, settings=settings, create_schema=create_schema)
     from casino_core.casino.redis import RedisCasinoStore
     from casino_core.wallet.redis import RedisDemoWallet
 

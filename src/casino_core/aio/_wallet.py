@@ -8,7 +8,6 @@ validation, idempotency, statements and Lua scripts are the sync wallet's own.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
@@ -41,9 +40,10 @@ from casino_core.wallet._base import MovingWallet
 from casino_core.wallet._paging import DEFAULT_PAGE
 
 if TYPE_CHECKING:
+    from sqlalchemy import Connection
     from sqlalchemy.ext.asyncio import AsyncConnection
 
-__all__ = ["AsyncWallet", "AsyncWalletService", "joined"]
+__all__ = ["AsyncWallet", "AsyncWalletService", "sync_connection"]
 
 
 @runtime_checkable
@@ -123,18 +123,13 @@ class AsyncWalletService(Protocol):
         ...
 
 
-@asynccontextmanager
-async def joined(conn: AsyncConnection) -> AsyncIterator[AsyncConnection]:
-    """Run the SQL wallet's and casino's units of work of this block inside the host's
-    transaction on ``conn`` (from ``async with engine.begin() as conn``), each as a
-    SAVEPOINT: they commit or roll back with the host's own rows."""
-    from casino_core.wallet._sql import joined_transaction
-
+def sync_connection(conn: AsyncConnection) -> Connection:
+    """The sync connection under a started ``AsyncConnection`` (what the sync ``using``
+    views take)."""
     sync = conn.sync_connection
     if sync is None:
         raise ConfigurationError("join a started transaction: async with engine.begin() as conn")
-    with joined_transaction(sync):
-        yield conn
+    return sync
 
 
 class AsyncWallet:
@@ -156,9 +151,14 @@ class AsyncWallet:
         """The sync wallet this one drives (call it only from inside the bridge)."""
         return self._sync
 
-    def joined(self, conn: AsyncConnection) -> AbstractAsyncContextManager[AsyncConnection]:
-        """``async with wallet.joined(conn):`` its movements join the host's transaction."""
-        return joined(conn)
+    def using(self, connection: AsyncConnection) -> AsyncWallet:
+        """This wallet inside the host's transaction on ``connection`` (an ``AsyncConnection``
+        from ``async with engine.begin()``): the async face of the sync wallet's
+        :meth:`~casino_core.wallet.sql.SqlWallet.using` view (SAVEPOINTs, no retries;
+        SQL wallets only). No I/O."""
+        if not isinstance(self._sync, MovingWallet):
+            raise ConfigurationError(f"{type(self._sync).__name__} cannot join a transaction")
+        return AsyncWallet(self._sync.using(sync_connection(connection)))
 
     def _holding(self) -> HoldingWallet:
         if not isinstance(self._sync, HoldingWallet):

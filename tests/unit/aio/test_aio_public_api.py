@@ -21,7 +21,7 @@ from casino_core.ledger import SagaCoordinator
 from casino_core.provider import ProviderWallet
 from casino_core.wallet import HoldingWallet, LimitingWallet, WalletService
 
-NO_IO = {"catalog", "crash_table", "export_lines", "respond"}
+NO_IO = {"catalog", "crash_table", "export_lines", "respond", "using"}
 """Sync methods whose async twins stay plain methods (no I/O; an async iterator)."""
 
 
@@ -60,7 +60,6 @@ class TestExports:
             "AsyncWalletService",
             "async_ledger_flows",
             "configure_async_engine",
-            "joined",
             "make_async_engine",
             "open_async_casino",
             "open_async_wallet",
