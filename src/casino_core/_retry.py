@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import random
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,7 +38,13 @@ _log = logging.getLogger(__name__)
 
 
 def pause(seconds: float) -> None:
-    """Wait ``seconds`` (the only sleep of the retry helper; an async shell redirects it)."""
+    """Wait ``seconds`` (the only sleep of the retry helper). Inside the asyncio API's
+    greenlet bridge (:mod:`casino_core.aio`) it awaits ``asyncio.sleep`` instead, so the
+    event loop runs on while a retry waits."""
+    bridge = sys.modules.get("casino_core.aio._bridge")
+    if bridge is not None and bridge.in_bridge():
+        bridge.sleep(seconds)
+        return
     time.sleep(seconds)
 
 

@@ -141,13 +141,17 @@ def _item_key(item: Any) -> tuple[int, str]:
 
 
 def casino_state_machine(
-    store_factory: Callable[[], CasinoStore], *, mode: Mode | str = Mode.REAL
+    store_factory: Callable[[], CasinoStore],
+    *,
+    mode: Mode | str = Mode.REAL,
+    adapt: Callable[[Casino], Casino] | None = None,
 ) -> type[RuleBasedStateMachine]:
     """A hypothesis state machine checking casinos on ``store_factory()``'s stores.
 
     Each run plays under a fresh random operator id, so the factory may return one shared
     store (the suite never closes it). ``mode`` is the money mode to play (``demo`` for a
-    play-money store such as Redis).
+    play-money store such as Redis). ``adapt`` wraps each casino built (the asyncio API's
+    conformance runs through a sync face of :class:`~casino_core.aio.AsyncCasino`).
     """
     money_mode = Mode(mode)
 
@@ -159,6 +163,8 @@ def casino_state_machine(
             self.op = "cc-" + uuid.uuid4().hex[:16]
             settings = CasinoSettings(max_stake={"USD": _MAX_STAKE}, seed_key=_KEY)
             self.casino = Casino(store_factory(), settings)
+            if adapt is not None:
+                self.casino = adapt(self.casino)
             self.players = {p: _Player() for p in _PLAYERS}
             self.requests: dict[str, tuple[Any, ...]] = {}  # key -> the request played
             self.first: dict[str, Round] = {}  # key -> the round it played (instant)
@@ -754,6 +760,7 @@ def run_casino_conformance(
     *,
     mode: Mode | str = Mode.REAL,
     settings: Settings | None = None,
+    adapt: Callable[[Casino], Casino] | None = None,
 ) -> None:
     """Run the casino conformance state machine on ``store_factory``'s stores.
 
@@ -766,4 +773,5 @@ def run_casino_conformance(
     refusals (a :class:`~casino_core.errors.CasinoError` included) fails the run, with the
     steps that led to it.
     """
-    run_state_machine_as_test(casino_state_machine(store_factory, mode=mode), settings=settings)
+    machine = casino_state_machine(store_factory, mode=mode, adapt=adapt)
+    run_state_machine_as_test(machine, settings=settings)

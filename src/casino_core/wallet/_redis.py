@@ -62,7 +62,7 @@ from casino_core.wallet._types import (
     system_key,
 )
 
-__all__ = ["RedisClient", "RedisDemoWallet", "as_hash", "register_script"]
+__all__ = ["SCRIPT_TEXTS", "RedisClient", "RedisDemoWallet", "as_hash", "register_script"]
 
 _log = logging.getLogger(__name__)
 
@@ -82,7 +82,15 @@ def register_script(client: RedisClient, text: str) -> Script:
     """``client.register_script(text)`` for either client: redis-py runs scripts on a
     cluster too (routed by their KEYS, loaded on the node on first use) but types the
     client of a :class:`Script` as :class:`redis.Redis`."""
-    return Script(cast("redis.Redis", client), text)
+    script = Script(cast("redis.Redis", client), text)
+    SCRIPT_TEXTS[script.sha] = text
+    return script
+
+
+SCRIPT_TEXTS: dict[str, str] = {}
+"""Every registered script's text by SHA-1: the asyncio API's bridged pipelines load a
+script before queuing its ``EVALSHA`` in a transaction (redis-py's sync pipeline does the
+same through its own script registry)."""
 
 
 _MAX = str(MAX_MINOR_UNITS)

@@ -154,8 +154,10 @@ __all__ = [
     "holds",
     "limits",
     "make_engine",
+    "mark_sqlite_engine",
     "metadata",
     "postings",
+    "prepare_sqlite3",
     "rg_changes",
     "rg_players",
     "rg_sessions",
@@ -481,16 +483,30 @@ class _ExactSum:
         return str(self.total)
 
 
+def prepare_sqlite3(dbapi_conn: sqlite3.Connection) -> None:
+    """What every SQLite connection of a wallet engine gets first: no implicit BEGIN (the
+    engine issues ``BEGIN IMMEDIATE``), foreign keys, WAL, full sync, ``casino_exact_sum``.
+    (The asyncio API runs it on aiosqlite's own connection: :mod:`casino_core.aio`.)"""
+    dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.close()
+    aggregate: Any = _ExactSum  # (typeshed wants a step(*Any); ours takes one value)
+    dbapi_conn.create_aggregate("casino_exact_sum", 1, aggregate)
+
+
+def mark_sqlite_engine(engine: Engine) -> None:
+    """Record ``engine`` as configured for the wallet (BEGIN IMMEDIATE on every
+    transaction): what :class:`SqlWallet` checks of a SQLite engine."""
+    _SQLITE_ENGINES.add(engine)
+
+
 def _configure_sqlite(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-        cur = dbapi_conn.cursor()
-        cur.execute("PRAGMA foreign_keys=ON")
-        cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA synchronous=FULL")
-        cur.close()
-        dbapi_conn.create_aggregate("casino_exact_sum", 1, _ExactSum)
+        prepare_sqlite3(dbapi_conn)
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
@@ -502,7 +518,7 @@ def _configure_sqlite(engine: Engine) -> None:
         except sqlite3.Error as exc:
             raise OperationalError("BEGIN IMMEDIATE", None, exc) from None
 
-    _SQLITE_ENGINES.add(engine)
+    mark_sqlite_engine(engine)
 
 
 def create_schema(engine: Engine, schema: str | None = None) -> None:
@@ -687,7 +703,7 @@ class SqlWallet(MovingWallet):
                 [c.name for c in postings.c if c.name != "id"],
                 chain=chain,
             )
-            if self._sqlite
+            if self._sqlite and not engine.dialect.is_async  # (aiosqlite: the general path)
             else None
         )
 

@@ -1,0 +1,264 @@
+"""``open_async_wallet`` and ``open_async_casino``: the asyncio API from a URL, an
+:class:`~sqlalchemy.ext.asyncio.AsyncEngine` or a ``redis.asyncio`` client.
+
+The same URL schemes and production refusals as :func:`casino_core.wallet.open_wallet`;
+the sync stores are built on the async engine's ``sync_engine`` (or on a bridged Redis
+client) by :func:`_open_sync_casino`, the one sync builder.
+"""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any, cast
+
+from casino_core.aio._bridge import run
+from casino_core.aio._casino import AsyncCasino
+from casino_core.aio._wallet import AsyncWallet
+from casino_core.casino import Casino, CasinoSettings, open_casino
+from casino_core.errors import ConfigurationError
+from casino_core.wallet import MemoryWallet, WalletService, is_production
+from casino_core.wallet._common import Clock, redact_url, utc_now
+from casino_core.wallet._factory import ENV_URL
+
+if TYPE_CHECKING:
+    import redis.asyncio
+    from sqlalchemy import Engine
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from casino_core.wallet._redis import RedisClient
+
+__all__ = ["open_async_casino", "open_async_wallet"]
+
+
+def _scheme(url: str | None) -> tuple[str, str]:
+    """(scheme, url) of a wallet URL (``$CASINO_CORE_WALLET_URL`` when None)."""
+    if url is None:
+        url = os.environ.get(ENV_URL)
+    if not url or not url.strip():
+        raise ConfigurationError(
+            f"no wallet URL: pass a URL, an AsyncEngine or a redis.asyncio client, or set "
+            f"{ENV_URL} (sqlite:///path.db, postgresql+psycopg://..., redis://..., memory://)"
+        )
+    url = url.strip()
+    return (url.split("://", 1)[0].lower() if "://" in url else ""), url
+
+
+def _redis_client(url: str, scheme: str, prod: bool, demo_only: bool | None) -> redis.asyncio.Redis:
+    if prod and demo_only is False:
+        raise ConfigurationError(
+            "redis:// is the play-money demo wallet: not durable and refusing real money; "
+            "in production ask for it explicitly with demo_only=True"
+        )
+    if scheme.endswith("+cluster"):
+        raise ConfigurationError("the asyncio API does not run on a Redis Cluster yet")
+    import redis.asyncio
+
+    try:
+        client: redis.asyncio.Redis = redis.asyncio.Redis.from_url(url, decode_responses=True)
+    except ValueError as exc:
+        raise ConfigurationError(f"not a Redis URL: {exc}") from None
+    return client
+
+
+def _bridged(client: redis.asyncio.Redis) -> RedisClient:
+    """The sync stores' view of an async Redis client (see :mod:`casino_core.aio._redis`)."""
+    import redis.asyncio
+
+    from casino_core.aio._redis import BridgedRedis
+
+    if not isinstance(client, redis.asyncio.Redis):
+        raise ConfigurationError("pass a redis.asyncio.Redis client (decode_responses=True)")
+    return cast("RedisClient", BridgedRedis(client))
+
+
+async def _target(
+    target: str | AsyncEngine | redis.asyncio.Redis | None,
+    *,
+    production: bool,
+    demo_only: bool | None,
+    create_schema: bool,
+    options: dict[str, Any],
+) -> str | Engine | RedisClient:
+    """What :func:`_open_sync_casino` and the sync wallets take: ``memory://``, the async
+    engine's ``sync_engine`` or a bridged Redis client. ``demo_only`` None: a casino (a
+    Redis casino store is play money only by construction)."""
+    if target is None or isinstance(target, str):
+        scheme, url = _scheme(target)
+        if scheme == "memory":
+            if production:
+                raise ConfigurationError(
+                    "memory:// keeps balances in process memory and loses them on exit; "
+                    "production needs sqlite:///... or postgresql+psycopg://..."
+                )
+            if url not in ("memory://", "memory:///") or options:
+                raise ConfigurationError(f"memory:// takes no host, path or options: {url!r}")
+            return "memory://"
+        if scheme in ("redis", "rediss", "redis+cluster", "rediss+cluster"):
+            if create_schema:
+                raise ConfigurationError("create_schema applies to SQL URLs only")
+            return _bridged(_redis_client(url, scheme, production, demo_only))
+        if scheme == "sqlite" or scheme.startswith(("sqlite+", "postgresql")):
+            if demo_only:
+                raise ConfigurationError("demo_only applies to redis:// only")
+            from casino_core.aio._sql import make_async_engine
+
+            try:
+                target = make_async_engine(url, **options)
+            except TypeError as exc:
+                raise ConfigurationError(f"bad option for the SQL engine: {exc}") from None
+        else:
+            raise ConfigurationError(
+                f"unsupported wallet URL scheme {scheme or redact_url(url)!r}: use memory://, "
+                "sqlite:///path.db, postgresql+psycopg://... or redis://..."
+            )
+    elif options:
+        raise ConfigurationError(f"options apply to URLs only, got {sorted(options)}")
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    if isinstance(target, AsyncEngine):
+        from casino_core.aio._sql import configure_async_engine
+
+        configure_async_engine(target)
+        return target.sync_engine
+    if create_schema:
+        raise ConfigurationError("create_schema applies to SQL engines only")
+    if production and demo_only is False:
+        raise ConfigurationError(
+            "a Redis client is the play-money demo wallet: in production ask for it "
+            "explicitly with demo_only=True"
+        )
+    return _bridged(target)
+
+
+def _open_sync_casino(
+    target: str | Engine | RedisClient,
+    *,
+    settings: CasinoSettings | None = None,
+    create_schema: bool = False,
+) -> Casino:
+    """The sync casino on ``target`` (``memory://``, an async engine's ``sync_engine``, a
+    bridged Redis client); run it in the bridge. The one sync builder of the asyncio
+    factories: :func:`~casino_core.casino.open_casino`, except for the bridged Redis client
+    (not a ``redis.Redis``, which ``open_casino`` checks for)."""
+    from casino_core.aio._redis import BridgedRedis
+
+    if not isinstance(target, BridgedRedis):
+        return open_casino(target, settings=settings, create_schema=create_schema)
+    from casino_core.casino.redis import RedisCasinoStore
+    from casino_core.wallet.redis import RedisDemoWallet
+
+    return Casino(RedisCasinoStore(RedisDemoWallet(target)), settings)
+
+
+def _sync_wallet(
+    target: str | Engine | RedisClient,
+    *,
+    schema: str | None,
+    create_schema: bool,
+    clock: Clock,
+    redis_options: dict[str, Any],
+) -> WalletService:
+    """The sync wallet on ``target`` (run in the bridge)."""
+    if isinstance(target, str):
+        return MemoryWallet(clock=clock)
+    from sqlalchemy import Engine
+
+    if isinstance(target, Engine):
+        from casino_core.wallet import sql
+
+        if create_schema:
+            sql.create_schema(target, schema)
+        return sql.SqlWallet(target, schema=schema, clock=clock)
+    from casino_core.wallet.redis import RedisDemoWallet
+
+    if schema is not None:
+        raise ConfigurationError("schema applies to SQL wallets only")
+    try:
+        return RedisDemoWallet(target, clock=clock, **redis_options)
+    except TypeError as exc:
+        raise ConfigurationError(f"bad option for redis://: {exc}") from None
+
+
+async def open_async_wallet(
+    target: str | AsyncEngine | redis.asyncio.Redis | None = None,
+    *,
+    production: bool | None = None,
+    demo_only: bool = False,
+    create_schema: bool = False,
+    schema: str | None = None,
+    clock: Clock = utc_now,
+    **options: Any,
+) -> AsyncWallet:
+    """An :class:`AsyncWallet` from a URL (as :func:`~casino_core.wallet.open_wallet`:
+    ``memory://``, ``sqlite:///path.db``, ``postgresql+psycopg://...``, ``redis://...``),
+    a host's :class:`~sqlalchemy.ext.asyncio.AsyncEngine` or a ``redis.asyncio.Redis``
+    client (``decode_responses=True``). The same production refusals; SQL ``options``
+    go to ``create_async_engine``, Redis ones (``prefix``, ``starting_balance``,
+    ``key_ttl``) to the demo wallet."""
+    prod = is_production(production)
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    if isinstance(target, str):
+        to_redis = target.strip().lower().startswith("redis")
+    else:
+        to_redis = target is not None and not isinstance(target, AsyncEngine)
+    redis_options = options if to_redis else {}
+    built = await _target(
+        target,
+        production=prod,
+        demo_only=demo_only,
+        create_schema=create_schema,
+        options={} if to_redis else options,
+    )
+    try:
+        wallet = await run(
+            _sync_wallet,
+            built,
+            schema=schema,
+            create_schema=create_schema,
+            clock=clock,
+            redis_options=redis_options,
+        )
+    except BaseException:
+        await _release(target, built)
+        raise
+    return AsyncWallet(wallet)
+
+
+async def open_async_casino(
+    target: str | AsyncEngine | redis.asyncio.Redis | None = None,
+    *,
+    settings: CasinoSettings | None = None,
+    create_schema: bool = False,
+) -> AsyncCasino:
+    """An :class:`AsyncCasino` from a URL, an ``AsyncEngine`` or a ``redis.asyncio``
+    client: the same schemes as :func:`open_async_wallet`; production is
+    ``settings.production`` (or ``$CASINO_CORE_ENV``), with the casino's production
+    checks (durable store, seed key, schema version) run when it is built. A Redis casino
+    plays play money only."""
+    prod = is_production(None if settings is None else settings.production)
+    built = await _target(
+        target, production=prod, demo_only=None, create_schema=create_schema, options={}
+    )
+    try:
+        casino = await run(_open_sync_casino, built, settings=settings, create_schema=create_schema)
+    except BaseException:
+        await _release(target, built)
+        raise
+    return AsyncCasino(casino)
+
+
+async def _release(target: object, built: object) -> None:
+    """Close what a factory made from a URL when building on it failed (a host's own
+    engine or client is the host's to close)."""
+    if not isinstance(target, str | None):
+        return
+    from sqlalchemy import Engine
+
+    if isinstance(built, Engine):
+        await run(built.dispose)
+    elif not isinstance(built, str):
+        from casino_core.aio._redis import BridgedRedis
+
+        if isinstance(built, BridgedRedis):
+            await built.client.aclose()

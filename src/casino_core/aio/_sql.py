@@ -1,0 +1,84 @@
+"""Async SQL engines for the asyncio API: the sync stores run on ``engine.sync_engine``.
+
+SQLite goes through aiosqlite: every connection gets what the sync engine's get
+(:func:`~casino_core.wallet._sql.prepare_sqlite3`, run on aiosqlite's own connection
+thread) and every transaction begins ``BEGIN IMMEDIATE``. The wallet's raw-driver SQLite
+fast path is off on an async engine (the general path runs instead: docs/async.md).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+from sqlalchemy import Connection, event
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from casino_core.aio._bridge import wait
+from casino_core.errors import ConfigurationError
+from casino_core.wallet._common import redact_url
+from casino_core.wallet._sql import _SQLITE_ENGINES, mark_sqlite_engine, prepare_sqlite3
+
+__all__ = ["configure_async_engine", "make_async_engine"]
+
+
+def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
+    """An :class:`~sqlalchemy.ext.asyncio.AsyncEngine` fit for the wallet and casino.
+
+    ``sqlite:///path.db`` (or ``sqlite+aiosqlite:///path.db``) runs on aiosqlite;
+    ``postgresql+psycopg://...`` on psycopg 3's async connection. ``kwargs`` go to
+    :func:`~sqlalchemy.ext.asyncio.create_async_engine`; ``hide_parameters`` defaults to
+    True, as in :func:`casino_core.wallet.sql.make_engine`.
+    """
+    try:
+        parsed = make_url(url)
+    except (ArgumentError, ValueError):
+        raise ConfigurationError(f"not a database URL: {redact_url(url)}") from None
+    kwargs.setdefault("hide_parameters", True)
+    backend = parsed.get_backend_name()
+    if backend == "sqlite":
+        if parsed.database in (None, "", ":memory:") or "mode=memory" in str(parsed):
+            raise ConfigurationError(
+                "an in-memory SQLite database is private to one connection; use memory:// "
+                "for a throwaway wallet or sqlite:///path.db for a file"
+            )
+        if parsed.drivername not in ("sqlite", "sqlite+aiosqlite"):
+            raise ConfigurationError("async SQLite runs on aiosqlite: sqlite+aiosqlite:///...")
+        kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
+        engine = create_async_engine(parsed.set(drivername="sqlite+aiosqlite"), **kwargs)
+        configure_async_engine(engine)
+        return engine
+    if backend == "postgresql":
+        if parsed.drivername != "postgresql+psycopg":
+            raise ConfigurationError(
+                "PostgreSQL wallets use psycopg 3: write the URL as postgresql+psycopg://..."
+            )
+        return create_async_engine(parsed, **kwargs)
+    raise ConfigurationError(f"the SQL wallet supports PostgreSQL and SQLite, not {backend!r}")
+
+
+def configure_async_engine(engine: AsyncEngine) -> None:
+    """Make a host's aiosqlite engine fit for the wallet (idempotent; other dialects are
+    left as they are). Call it before the engine's first connection."""
+    sync = engine.sync_engine
+    if sync.dialect.name != "sqlite" or sync in _SQLITE_ENGINES:
+        return
+    if sync.dialect.driver != "aiosqlite":
+        raise ConfigurationError("async SQLite runs on aiosqlite: sqlite+aiosqlite:///...")
+
+    @event.listens_for(sync, "connect")
+    def _on_connect(_dbapi_conn: Any, record: Any) -> None:
+        # aiosqlite has no create_aggregate: run the sync setup on its connection thread.
+        driver = record.driver_connection
+        wait(driver._execute(prepare_sqlite3, driver._conn))
+
+    @event.listens_for(sync, "begin")
+    def _on_begin(conn: Connection) -> None:
+        try:
+            wait(conn.connection.driver_connection.execute("BEGIN IMMEDIATE"))  # type: ignore[union-attr]
+        except sqlite3.Error as exc:
+            raise OperationalError("BEGIN IMMEDIATE", None, exc) from None
+
+    mark_sqlite_engine(sync)

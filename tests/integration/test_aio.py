@@ -1,0 +1,537 @@
+"""The asyncio API on real drivers: host-owned transactions, concurrent calls, the
+provider wallet, sagas with async steps, streamed exports and the factories' refusals."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import Iterator, Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy.exc import MissingGreenlet
+
+from _aio_backends import (  # noqa: F401 - fixtures are found by name
+    AIO_BACKENDS,
+    AioBackend,
+    aio_backend,
+    aio_loop,
+    sync_wallet,
+)
+from casino_core.aio import (
+    AsyncCasino,
+    AsyncProviderWallet,
+    AsyncSagaCoordinator,
+    AsyncSagaDefinition,
+    AsyncStep,
+    AsyncWallet,
+    AsyncWalletService,
+    async_ledger_flows,
+    open_async_casino,
+    open_async_wallet,
+)
+from casino_core.casino import CasinoSettings
+from casino_core.casino.redis import RedisCasinoStore
+from casino_core.casino.sql import SqlCasinoStore
+from casino_core.errors import ConfigurationError, InsufficientFunds, StorageUnavailable
+from casino_core.ledger import (
+    MemorySagaStore,
+    PortStatus,
+    SagaStatus,
+    StepContext,
+    start_withdrawal,
+)
+from casino_core.ledger.sql import SqlSagaStore
+from casino_core.provider import (
+    MemoryProviderStore,
+    Outcome,
+    PlayerStatus,
+    ProviderConfig,
+)
+from casino_core.provider.redis import RedisProviderStore
+from casino_core.provider.sql import SqlProviderStore
+from casino_core.wallet import AccountKey, Mode
+
+DICE = {"target": "50.5", "condition": "over"}
+SQL_BACKENDS = ["sqlite", pytest.param("pg", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=AIO_BACKENDS)
+def backend(request: pytest.FixtureRequest) -> Iterator[AioBackend]:
+    """Each backend of the asyncio API."""
+    yield from aio_backend(request.param, request)
+
+
+@pytest.fixture(params=SQL_BACKENDS)
+def sql_backend(request: pytest.FixtureRequest) -> Iterator[AioBackend]:
+    """The SQL backends (host transactions)."""
+    yield from aio_backend(request.param, request)
+
+
+async def casino_on(backend: AioBackend) -> AsyncCasino:
+    """An async casino on the backend (built in the bridge, as the factories do)."""
+    if backend.target is None:
+        return AsyncCasino.in_memory()
+    wallet = sync_wallet(backend)
+    store: Any = RedisCasinoStore(wallet) if backend.name == "redis" else SqlCasinoStore(wallet)
+    return await AsyncCasino.build(store)
+
+
+def new_op() -> str:
+    return "aio-" + uuid.uuid4().hex[:12]
+
+
+async def funded(wallet: AsyncWallet, account: AccountKey, amount: int) -> AccountKey:
+    await wallet.open_account(account)
+    await wallet.credit(account, amount, idempotency_key=f"fund-{account.player_id}")
+    return account
+
+
+class TestConcurrentCalls:
+    """Many coroutines on one loop, one account: the database keeps the balance honest."""
+
+    def test_debits_never_overdraw(self, backend: AioBackend) -> None:
+        """40 concurrent debits of 1 on a balance of 25: exactly 25 succeed; it reconciles."""
+
+        async def main() -> tuple[int, int, bool]:
+            wallet = AsyncWallet(sync_wallet(backend))
+            account = await funded(wallet, AccountKey(new_op(), "p", "USD", backend.mode), 25)
+            results = await asyncio.gather(
+                *(wallet.debit(account, 1, idempotency_key=f"d{i}") for i in range(40)),
+                return_exceptions=True,
+            )
+            ok = sum(not isinstance(r, BaseException) for r in results)
+            assert all(
+                isinstance(r, InsufficientFunds) for r in results if isinstance(r, BaseException)
+            )
+            balance = (await wallet.balance(account)).available
+            return ok, balance, (await wallet.reconcile(account.operator_id)).ok
+
+        assert backend.loop.call(main()) == (25, 0, True)
+
+    def test_rounds_in_parallel(self, backend: AioBackend) -> None:
+        """30 rounds played at once settle 30 rounds; the casino reconciles; replays agree."""
+
+        async def main() -> None:
+            casino = await casino_on(backend)
+            op = new_op()
+            mode = backend.mode.value
+            await funded(casino.wallet, AccountKey(op, "p", "USD", mode), 10_000)
+            rounds = await asyncio.gather(
+                *(
+                    casino.play(op, "p", "USD", mode, "dice", DICE, 10, idempotency_key=f"r{i}")
+                    for i in range(30)
+                )
+            )
+            assert len({r.round_id for r in rounds}) == 30
+            again = await casino.play(op, "p", "USD", mode, "dice", DICE, 10, idempotency_key="r7")
+            assert again.round_id == rounds[7].round_id
+            report = await casino.reconcile(op)
+            assert report.ok
+            assert report.rounds_checked == 30
+
+        backend.loop.call(main())
+
+    def test_async_wallet_is_the_port(self, backend: AioBackend) -> None:
+        """AsyncWallet satisfies the AsyncWalletService protocol."""
+        assert isinstance(AsyncWallet(sync_wallet(backend)), AsyncWalletService)
+
+    @pytest.mark.filterwarnings("ignore::pytest.PytestUnraisableExceptionWarning")
+    def test_sync_store_outside_the_bridge_refuses(self, sql_backend: AioBackend) -> None:
+        """A sync store on an async engine, called outside the bridge, fails loudly (psycopg
+        then warns of its unawaited connect, hence the filter)."""
+        wallet = sync_wallet(sql_backend)
+        account = AccountKey(new_op(), "p", "USD", "real")
+
+        async def outside() -> None:
+            wallet.open_account(account)
+
+        with pytest.raises((MissingGreenlet, StorageUnavailable)):
+            sql_backend.loop.call(outside())
+
+
+class TestLoopFriendly:
+    """The core never blocks the loop: its one sleep (the retry backoff) awaits there."""
+
+    def test_retry_pause_lets_other_tasks_run(self) -> None:
+        """While a bridged call waits out a retry delay, other tasks on the loop run."""
+        from casino_core._retry import pause
+        from casino_core.aio._bridge import run
+
+        events: list[str] = []
+
+        async def paused() -> None:
+            await run(pause, 0.05)
+            events.append("paused")
+
+        async def ticker() -> None:
+            for _ in range(3):
+                events.append("tick")
+                await asyncio.sleep(0)
+
+        async def main() -> None:
+            await asyncio.gather(paused(), ticker())
+
+        asyncio.run(main())
+        assert events.index("paused") > 0, events  # a blocking sleep would have come first
+        assert events.count("tick") == 3
+
+
+class TestStreams:
+    """Async iteration over what the sync API pages or streams."""
+
+    def test_export_lines_match_the_export(self) -> None:
+        """``async for`` over export_lines yields export().jsonl(), past one chunk."""
+
+        async def main() -> None:
+            casino = AsyncCasino.in_memory()
+            op = new_op()
+            await funded(casino.wallet, AccountKey(op, "p", "USD", "real"), 100_000)
+            for i in range(300):
+                await casino.play(op, "p", "USD", "real", "dice", DICE, 1, idempotency_key=f"{i}")
+            await casino.rotate_seed(op, "p")
+            lines = casino.export_lines(op)
+            streamed = [line async for line in lines]
+            assert "".join(streamed) == (await casino.export(op)).jsonl()
+            assert (lines.counts.records, lines.counts.reveals) == (300, 1)
+            since = datetime.now(UTC) - timedelta(hours=1)
+            until = since + timedelta(hours=2)
+            rounds = [
+                r async for r in casino.iter_rounds(op, "p", since=since, until=until, page_size=7)
+            ]
+            assert len(rounds) == 300
+            entries = [
+                e
+                async for e in casino.wallet.iter_transactions(
+                    op, "p", since=since, until=until, page_size=50
+                )
+            ]
+            paid = sum(1 for r in rounds if getattr(r, "payout", 0))
+            assert len(entries) == 1 + 300 + paid  # the funding, the stakes, the payouts
+
+        asyncio.run(main())
+
+
+def host_orders(schema: str | None) -> Table:
+    """The host's own table (in the test's PostgreSQL schema, dropped with it)."""
+    return Table(
+        "aio_host_orders",
+        MetaData(schema=schema),
+        Column("id", Integer, primary_key=True),
+        Column("note", String(40)),
+    )
+
+
+class TestHostTransactions:
+    """A round or a movement joins the host's own transaction: all of it or none of it."""
+
+    def _run(self, backend: AioBackend, commit: bool, what: str) -> tuple[int, int, int]:
+        async def main() -> tuple[int, int, int]:
+            from sqlalchemy.ext.asyncio import AsyncEngine
+
+            casino = await casino_on(backend)
+            engine = AsyncEngine(backend.target)
+            orders = host_orders(backend.schema)
+            async with engine.begin() as conn:
+                await conn.run_sync(orders.metadata.create_all)
+            op = new_op()
+            account = await funded(casino.wallet, AccountKey(op, "p", "USD", "real"), 1_000)
+            note = uuid.uuid4().hex
+
+            class Abort(Exception):
+                pass
+
+            try:
+                async with engine.begin() as conn:
+                    if backend.schema is not None:  # the wallet's schema, as its engine has it
+                        await conn.execution_options(schema_translate_map={None: backend.schema})
+                    await conn.execute(orders.insert().values(note=note))
+                    view = casino.using(conn)
+                    if what == "round":
+                        await view.play(op, "p", "USD", "real", "dice", DICE, 100,
+                                        idempotency_key="order-1")  # fmt: skip
+                    else:
+                        await view.wallet.debit(account, 100, idempotency_key="order-1")
+                    if not commit:
+                        raise Abort
+            except Abort:
+                pass
+            async with engine.connect() as conn:
+                rows = await conn.scalar(
+                    select(func.count()).select_from(orders).where(orders.c.note == note)
+                )
+            moved = 1_000 - (await casino.wallet.balance(account)).available
+            since = datetime.now(UTC) - timedelta(hours=1)
+            page = await casino.rounds(op, "p", since=since, until=since + timedelta(hours=2))
+            return int(rows or 0), moved, len(page.items)
+
+        return backend.loop.call(main())
+
+    def test_round_rolled_back_with_the_host(self, sql_backend: AioBackend) -> None:
+        """Host rolls back: neither its row nor the round nor any money stays."""
+        assert self._run(sql_backend, commit=False, what="round") == (0, 0, 0)
+
+    def test_round_committed_with_the_host(self, sql_backend: AioBackend) -> None:
+        """Host commits: its row and the round are both there; the stake moved."""
+        rows, moved, rounds = self._run(sql_backend, commit=True, what="round")
+        assert (rows, rounds) == (1, 1)
+        assert moved != 0  # the stake of 100, less whatever the round paid back
+
+    def test_movement_rolled_back_with_the_host(self, sql_backend: AioBackend) -> None:
+        """A debit inside the host's rolled-back transaction leaves no debit."""
+        assert self._run(sql_backend, commit=False, what="debit") == (0, 0, 0)
+
+    def test_movement_committed_with_the_host(self, sql_backend: AioBackend) -> None:
+        """A debit inside the host's committed transaction is there with the host's row."""
+        assert self._run(sql_backend, commit=True, what="debit") == (1, 100, 0)
+
+
+def provider_on(backend: AioBackend, **options: Any) -> AsyncProviderWallet:
+    if backend.target is None:
+        store: Any = MemoryProviderStore()
+    elif backend.name == "redis":
+        store = RedisProviderStore(sync_wallet(backend))
+    else:
+        store = SqlProviderStore(sync_wallet(backend))
+    return AsyncProviderWallet(store, ProviderConfig("studio"), **options)
+
+
+class TestAsyncProviderWallet:
+    """The seamless wallet through AsyncProviderWallet, calls racing on one loop."""
+
+    def test_duplicates_apply_once(self, backend: AioBackend) -> None:
+        """8 identical bets at once: one debit, one reference; 8 wins at once pay once."""
+
+        async def main() -> None:
+            pw = provider_on(backend)
+            player = await funded(pw.wallet, AccountKey(new_op(), "a", "USD", backend.mode), 1000)
+            bets = await asyncio.gather(
+                *(pw.bet(player, tx_id="b1", round_id="r1", amount=100) for _ in range(8))
+            )
+            assert all(a.ok for a in bets)
+            assert len({a.reference for a in bets}) == 1
+            assert sum(not a.replayed for a in bets) == 1
+            wins = await asyncio.gather(
+                *(
+                    pw.win(player, tx_id="w1", round_id="r1", bet_tx_id="b1", amount=250)
+                    for _ in range(8)
+                )
+            )
+            assert sum(not a.replayed for a in wins) == 1
+            assert (await pw.wallet.balance(player)).available == 1150
+            assert (await pw.wallet.reconcile(player.operator_id)).ok
+
+        backend.loop.call(main())
+
+    def test_bet_races_its_rollback(self, backend: AioBackend) -> None:
+        """A bet and its rollback at once settle one way: the money is back either way."""
+
+        async def main() -> None:
+            pw = provider_on(backend)
+            player = await funded(pw.wallet, AccountKey(new_op(), "a", "USD", backend.mode), 500)
+            await asyncio.gather(
+                pw.bet(player, tx_id="b1", round_id="r1", amount=100),
+                pw.rollback(player, tx_id="x1", round_id="r1", bet_tx_id="b1"),
+            )
+            # whichever came first, the bet is rolled back or refused after a rollback
+            again = await pw.rollback(player, tx_id="x1", round_id="r1", bet_tx_id="b1")
+            assert again.ok
+            assert (await pw.wallet.balance(player)).available == 500
+            assert (await pw.wallet.reconcile(player.operator_id)).ok
+
+        backend.loop.call(main())
+
+    def test_async_status_check_is_awaited(self) -> None:
+        """The host's async status check decides: a blocked player's bet is refused."""
+        asked: list[str] = []
+
+        async def status(account: AccountKey, session: str | None) -> PlayerStatus:
+            await asyncio.sleep(0)
+            asked.append(account.player_id)
+            return PlayerStatus(blocked=account.player_id == "bad")
+
+        async def main() -> None:
+            pw = AsyncProviderWallet(MemoryProviderStore(), ProviderConfig("s"), status=status)
+            op = new_op()
+            bad = await funded(pw.wallet, AccountKey(op, "bad", "USD", "real"), 100)
+            good = await funded(pw.wallet, AccountKey(op, "good", "USD", "real"), 100)
+            refused = await pw.bet(bad, tx_id="b1", round_id="r1", amount=10)
+            assert refused.outcome is Outcome.PLAYER_BLOCKED
+            assert (await pw.bet(good, tx_id="b2", round_id="r2", amount=10)).ok
+            assert pw.respond(refused)[0] >= 400
+
+        asyncio.run(main())
+        assert asked == ["bad", "good"]
+
+
+class _Gateway:
+    """An async payment gateway: pays once per key."""
+
+    def __init__(self) -> None:
+        self.paid: dict[str, int] = {}
+
+    async def payout(
+        self, withdrawal_id: str, account: AccountKey, amount: int, *, key: str
+    ) -> bool:
+        await asyncio.sleep(0)
+        self.paid.setdefault(key, amount)
+        return True
+
+    async def status(self, key: str) -> PortStatus:
+        return PortStatus.PAID if key in self.paid else PortStatus.NOT_PAID
+
+
+class TestAsyncSagas:
+    """Sagas whose steps and ports are async."""
+
+    @pytest.mark.parametrize("name", ["memory", "sqlite"])
+    def test_withdrawal_through_an_async_gateway(
+        self, name: str, request: pytest.FixtureRequest
+    ) -> None:
+        """The built-in withdrawal flow pays once through an async port and completes."""
+        for backend in aio_backend(name, request):
+            gateway = _Gateway()
+
+            async def main(backend: AioBackend = backend, gateway: _Gateway = gateway) -> None:
+                wallet = AsyncWallet(sync_wallet(backend))
+                store: Any = (
+                    MemorySagaStore() if backend.target is None else SqlSagaStore(backend.target)
+                )
+                flows = async_ledger_flows(wallet, payouts=gateway)
+                coordinator = AsyncSagaCoordinator(store, flows)
+                account = await funded(wallet, AccountKey(new_op(), "p", "USD", "real"), 500)
+                now = datetime.now(UTC)
+                record = await coordinator.run_sync(
+                    start_withdrawal,
+                    "w-1",
+                    account,
+                    200,
+                    deadline=now + timedelta(hours=1),
+                    hold_until=now + timedelta(hours=2),
+                )
+                assert record.status is SagaStatus.COMPLETED, record
+                assert list(gateway.paid.values()) == [200]
+                assert (await wallet.balance(account)).available == 300
+                assert (await coordinator.recover()).sagas == ()
+
+            backend.loop.call(main())
+
+    def test_async_steps_and_compensation(self) -> None:
+        """A failing async step compensates the async steps before it, in reverse."""
+        done: list[str] = []
+
+        def steps(_params: Mapping[str, str]) -> list[AsyncStep]:
+            async def reserve(ctx: StepContext) -> None:
+                await asyncio.sleep(0)
+                done.append("reserve")
+
+            async def unreserve(ctx: StepContext) -> None:
+                done.append("unreserve")
+
+            async def charge(ctx: StepContext) -> None:
+                from casino_core.ledger import StepFailed
+
+                raise StepFailed("card declined")
+
+            return [AsyncStep("reserve", reserve, unreserve), AsyncStep("charge", charge)]
+
+        async def main() -> SagaStatus:
+            coordinator = AsyncSagaCoordinator(
+                MemorySagaStore(), {"order": AsyncSagaDefinition("order", steps)}
+            )
+            record = await coordinator.start("order", "op", "s1", {})
+            return record.status
+
+        assert asyncio.run(main()) is SagaStatus.COMPENSATED
+        assert done == ["reserve", "unreserve"]
+
+
+class TestFactories:
+    """open_async_wallet / open_async_casino: the sync factories' schemes and refusals."""
+
+    def test_memory_refused_in_production(self) -> None:
+        """memory:// loses money on exit: refused in production."""
+        with pytest.raises(ConfigurationError, match="process memory"):
+            asyncio.run(open_async_wallet("memory://", production=True))
+
+    def test_redis_needs_demo_only_in_production(self) -> None:
+        """redis:// in production must be asked for as the demo wallet."""
+        with pytest.raises(ConfigurationError, match="demo_only=True"):
+            asyncio.run(open_async_wallet("redis://127.0.0.1:6379/15", production=True))
+
+    def test_unknown_scheme_and_no_url(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        """An unknown scheme and a missing URL are configuration errors."""
+        monkeypatch.delenv("CASINO_CORE_WALLET_URL", raising=False)
+        with pytest.raises(ConfigurationError, match="unsupported"):
+            asyncio.run(open_async_wallet("mysql://x/y"))
+        with pytest.raises(ConfigurationError, match="no wallet URL"):
+            asyncio.run(open_async_wallet())
+
+    def test_in_memory_sqlite_refused(self) -> None:
+        """An in-memory SQLite database is private to one connection: refused."""
+        with pytest.raises(ConfigurationError, match="in-memory"):
+            asyncio.run(open_async_wallet("sqlite+aiosqlite:///:memory:"))
+
+    def test_production_casino_checks(self, tmp_path: Path) -> None:
+        """A production casino refuses memory, and SQLite without a seed key."""
+        production = CasinoSettings(production=True)
+        with pytest.raises(ConfigurationError, match="memory"):
+            asyncio.run(open_async_casino("memory://", settings=production))
+        url = f"sqlite:///{tmp_path / 'prod.db'}"
+        with pytest.raises(ConfigurationError, match="seed key"):
+            asyncio.run(open_async_casino(url, settings=production, create_schema=True))
+
+    def test_sqlite_url_plays(self, tmp_path: Path) -> None:
+        """open_async_casino("sqlite:///...") plays, rotates and exports."""
+
+        async def main() -> str:
+            casino = await open_async_casino(f"sqlite:///{tmp_path / 'c.db'}", create_schema=True)
+            op = new_op()
+            await funded(casino.wallet, AccountKey(op, "p", "USD", "real"), 1000)
+            await casino.play(op, "p", "USD", "real", "dice", DICE, 10, idempotency_key="k")
+            await casino.rotate_seed(op, "p")
+            jsonl = (await casino.export(op)).jsonl()
+            await casino.close()
+            return jsonl
+
+        assert asyncio.run(main()).count("\n") == 2
+
+    def test_host_async_engine(self, tmp_path: Path) -> None:
+        """A host's own aiosqlite AsyncEngine is configured and used."""
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        async def main() -> int:
+            engine = create_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'h.db'}")
+            wallet = await open_async_wallet(engine, create_schema=True)
+            account = await funded(wallet, AccountKey(new_op(), "p", "USD", "real"), 70)
+            await wallet.debit(account, 20, idempotency_key="d")
+            balance = (await wallet.balance(account)).available
+            await engine.dispose()
+            return balance
+
+        assert asyncio.run(main()) == 50
+
+    @pytest.mark.redis
+    def test_redis_client(self, redis_url: str) -> None:
+        """A host's redis.asyncio client makes a play-money wallet (demo accounts)."""
+        import redis.asyncio
+
+        import _service_data
+
+        prefix = _service_data.fresh_prefix("cc-aio-")
+
+        async def main() -> int:
+            client = redis.asyncio.Redis.from_url(redis_url, decode_responses=True)
+            wallet = await open_async_wallet(client, prefix=prefix)
+            account = await funded(wallet, AccountKey(new_op(), "p", "USD", Mode.DEMO), 70)
+            balance = (await wallet.balance(account)).available
+            await client.aclose()
+            return balance
+
+        try:
+            assert asyncio.run(main()) == 70
+        finally:
+            _service_data.delete_redis_keys(redis_url, [prefix])
