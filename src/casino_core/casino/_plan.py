@@ -255,6 +255,11 @@ def payout_request(account: AccountKey, key: str, payout: int) -> Request:
     )
 
 
+def _actions(text: str | None) -> tuple[Any, ...]:
+    """A stored ``actions`` column (JSON list text; an instant round's: ``"[]"``)."""
+    return () if not text or text == "[]" else tuple(json.loads(text))
+
+
 def round_from_doc(doc: Mapping[str, Any]) -> Round:
     """A :class:`Round` from stored columns (params and result as JSON text, times in µs)."""
     return Round(
@@ -277,7 +282,7 @@ def round_from_doc(doc: Mapping[str, Any]) -> Round:
         idempotency_key=doc["idempotency_key"],
         created_at=from_micros(int(doc["created_us"])),
         status=doc.get("status") or "settled",
-        actions=tuple(json.loads(doc.get("actions") or "[]")),
+        actions=_actions(doc.get("actions")),
         offering=OfferingRef.from_text(doc.get("offering")),
         link=link_of(doc),
     )

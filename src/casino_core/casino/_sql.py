@@ -53,6 +53,7 @@ from casino_core.casino._plan import (
     PlayPlan,
     after_step,
     bankroll_short,
+    chain_body_bytes,
     chain_line,
     first_pair,
     in_chain,
@@ -711,7 +712,8 @@ class SqlCasinoStore:
             )
             if self._heads is not None and in_chain(round_):
                 seen = (taken.head_seq, taken.head_hash)
-                link = self._heads.link_seen(conn, op, player, seen, chain_line(round_))
+                body = chain_body_bytes(round_, plan.params_json, result)
+                link = self._heads.link_seen(conn, op, player, seen, body)
                 set_link(round_, link)
             conn.execute(self._q_insert_round, {**doc, **link_columns(round_.link)})
             return round_, False
