@@ -488,6 +488,18 @@ class SqlCasinoStore:
             (r.status == "playing") & (r.updated_us < bindparam("cutoff"))
         )
         self._bankroll = SqlBankroll(wallet)
+        self._fast = None  # SQLite: plain instant rounds straight on the driver
+        if wallet._fast is not None:
+            from casino_core.casino._sql_fast import SqliteRoundPath
+
+            self._fast = SqliteRoundPath(
+                wallet,
+                wallet._fast,
+                self._heads,
+                self._q_round_by_key,
+                self._q_take_head,
+                self._q_insert_round,
+            )
 
     def __repr__(self) -> str:
         return f"SqlCasinoStore({self._wallet!r})"
@@ -637,6 +649,10 @@ class SqlCasinoStore:
         return round_from_doc({**row._mapping, "round_id": row.id})
 
     def play(self, plan: PlayPlan, cipher: SeedCipher, scheme: Scheme) -> tuple[Round, bool]:
+        if self._fast is not None:
+            fast = self._fast.play(plan, cipher)
+            if fast is not None:
+                return fast, False
         acct = plan.account
         op, player = acct.operator_id, acct.player_id
         wallet = self._wallet
