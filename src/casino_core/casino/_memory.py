@@ -208,8 +208,8 @@ class MemoryCasinoStore:
                 if known[0] != plan.fingerprint:
                     raise key_conflict(plan.key, "round")
                 return known[1], True
-            before = wallet.balance(acct)  # AccountNotFound before anything moves
-            if before.available - plan.stake < before.floor:
+            before = wallet._get(acct)  # AccountNotFound before anything moves
+            if before.posted - before.held - plan.stake < before.floor:
                 raise InsufficientFunds(f"account {acct} cannot stake {plan.stake}")
             if plan.bankroll is not None:
                 house = wallet.system_balance(op, "house", acct.currency, acct.mode)

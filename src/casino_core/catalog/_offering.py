@@ -135,12 +135,23 @@ _CHOICE_FIELDS: Final[Mapping[str, frozenset[str]]] = {
 
 def canonical_json(value: object) -> str:
     """Compact JSON with sorted keys, exact numbers as text: what fingerprints hash (rules,
-    requests), and the form stored params and results take."""
+    requests), and the form stored params and results take. A flat ``dict`` of strings,
+    ints and None (most bets and results) is its own JSON-ready form: encoded at once."""
+    if type(value) is dict and _flat(value):
+        return compact_sorted(value)
     return compact_sorted(jsonable(value))
 
 
 _FLAT_LEAVES: Final = frozenset({str, int, type(None)})
 """The value types :func:`canonical_json` writes as they are (no exact number to format)."""
+
+
+def _flat(doc: dict[Any, object]) -> bool:
+    """True when ``doc`` has string keys and only :data:`_FLAT_LEAVES` values."""
+    for key, value in doc.items():
+        if type(key) is not str or type(value) not in _FLAT_LEAVES:
+            return False
+    return True
 
 
 def bet_json(bet: Mapping[str, object]) -> str:
@@ -150,12 +161,8 @@ def bet_json(bet: Mapping[str, object]) -> str:
     A flat ``dict`` of strings, ints and None (most bets) passes those checks as it stands
     and is its own canonical form: it is encoded at once, without walking it twice.
     """
-    if type(bet) is dict:
-        for key, value in bet.items():
-            if type(key) is not str or type(value) not in _FLAT_LEAVES:
-                break
-        else:
-            return compact_sorted(bet)
+    if type(bet) is dict and _flat(bet):
+        return compact_sorted(bet)
     check_params(bet)  # bounded before canonical_json: str keys, at most 32 deep
     try:
         return canonical_json(bet)
