@@ -187,6 +187,21 @@ class BareRound:
         return int(new)
 
 
+def counting_cursor(base: Any, listen: Callable[..., None]) -> Any:
+    """A psycopg cursor class that passes each statement to ``listen`` (an executemany once)."""
+
+    class Counting(base):  # type: ignore[misc, valid-type]
+        def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+            listen(None, None, str(query))
+            return super().execute(query, *args, **kwargs)
+
+        def executemany(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+            listen(None, None, str(query))
+            return super().executemany(query, *args, **kwargs)
+
+    return Counting
+
+
 def statements(casino: Casino, engine: Any) -> list[tuple[str, list[str]]]:
     """The statements (verb and table) of a won and of a lost dice round, after a first one."""
     from sqlalchemy import event
@@ -211,18 +226,23 @@ def statements(casino: Casino, engine: Any) -> list[tuple[str, list[str]]]:
             if again or (seen[-2:-1] == seen[-1:] and seen[-1].startswith("INSERT")):
                 del seen[-1]
 
+    factories: dict[int, Any] = {}
+
     def traced(dbapi_conn: Any, *_: Any) -> None:
-        dbapi_conn.set_trace_callback(trace)
+        # The driver's statements, the library's fast path on the raw connection included.
+        if isinstance(dbapi_conn, sqlite3.Connection):
+            dbapi_conn.set_trace_callback(trace)
+        else:  # psycopg: a cursor class that reports each statement
+            factories[id(dbapi_conn)] = dbapi_conn.cursor_factory
+            dbapi_conn.cursor_factory = counting_cursor(dbapi_conn.cursor_factory, listen)
 
     def untraced(dbapi_conn: Any, *_: Any) -> None:
-        dbapi_conn.set_trace_callback(None)
+        if isinstance(dbapi_conn, sqlite3.Connection):
+            dbapi_conn.set_trace_callback(None)
+        elif id(dbapi_conn) in factories:
+            dbapi_conn.cursor_factory = factories.pop(id(dbapi_conn))
 
-    sqlite = engine.dialect.name == "sqlite"
-    hooks = (
-        [(engine.pool, "checkout", traced), (engine.pool, "checkin", untraced)]
-        if sqlite
-        else [(engine, "before_cursor_execute", listen)]
-    )
+    hooks = [(engine.pool, "checkout", traced), (engine.pool, "checkin", untraced)]
     out = []
     casino.play(OP, "counted", "USD", "real", "dice", DICE, 100, idempotency_key="first")
     for target, name, fn in hooks:

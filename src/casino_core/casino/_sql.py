@@ -488,18 +488,11 @@ class SqlCasinoStore:
             (r.status == "playing") & (r.updated_us < bindparam("cutoff"))
         )
         self._bankroll = SqlBankroll(wallet)
-        self._fast = None  # SQLite: plain instant rounds straight on the driver
-        if wallet._fast is not None:
-            from casino_core.casino._sql_fast import SqliteRoundPath
+        from casino_core.casino._sql_fast import round_path  # plain rounds on the driver
 
-            self._fast = SqliteRoundPath(
-                wallet,
-                wallet._fast,
-                self._heads,
-                self._q_round_by_key,
-                self._q_take_head,
-                self._q_insert_round,
-            )
+        self._fast = round_path(
+            wallet, self._heads, self._q_round_by_key, self._q_take_head, self._q_insert_round
+        )
 
     def __repr__(self) -> str:
         return f"SqlCasinoStore({self._wallet!r})"

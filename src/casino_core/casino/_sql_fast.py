@@ -1,22 +1,26 @@
-"""The SQLite fast path of an instant round: the round's statements straight on the driver.
+"""The fast path of an instant round: the round's statements straight on the driver.
 
-On SQLite, SQLAlchemy's per-statement machinery costs several times the database work of a
-round (nine to fourteen small statements on one local file). A plain instant round (no
-bankroll to lock, not a multi-step start) therefore runs on the driver connection, like the
-wallet's plain movements (:mod:`casino_core.wallet._sqlite_fast`): the same statements,
-compiled once from the same :class:`~sqlalchemy.Table` objects, their parameters bound
-through the same column types, in one ``BEGIN IMMEDIATE`` transaction. Anything off the
-plain path (a replayed or conflicting key, no active seed pair yet, a player without a chain
-head row, a movement the wallet's fast path declines) rolls back and returns None: the
-general path then plays the round from the start and decides, raises or records it. The
-fast path only ever commits a round the general path would have committed the same way.
+SQLAlchemy's per-statement machinery costs more Python time than the database work of a
+round's nine to fourteen small statements. A plain instant round (no bankroll to lock, not a
+multi-step start) therefore runs on the driver connection (``sqlite3`` / ``psycopg``), like
+the wallet's plain movements on SQLite (:mod:`casino_core.wallet._sqlite_fast`): the same
+statements, compiled once from the same :class:`~sqlalchemy.Table` objects (on PostgreSQL
+with the wallet's schema), their parameters bound through the same column types, in one
+transaction (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: the conditional ``UPDATE`` of
+decision 4 takes the account's row lock). Anything off the plain path (a replayed or
+conflicting key, no active seed pair yet, a player without a chain head row, a movement the
+fast path declines, a serialization failure) rolls back and returns None: the general path
+then plays the round from the start and decides, raises, retries or records it. The fast
+path only ever commits a round the general path would have committed the same way.
 """
 
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, cast
+
+from sqlalchemy.sql.compiler import SQLCompiler
 
 from casino_core._ids import new_id
 from casino_core.casino._crypto import SeedCipher
@@ -31,9 +35,12 @@ from casino_core.casino._types import Round
 from casino_core.chain._chain import link_of_body
 from casino_core.fairness import Scheme
 from casino_core.games import format_multiplier, payout_minor
-from casino_core.wallet._common import to_micros
-from casino_core.wallet._sql import db_failure
-from casino_core.wallet._sqlite_fast import SqliteFastPath, _Compiled
+from casino_core.wallet._chain import journal_link
+from casino_core.wallet._common import Request, to_micros
+from casino_core.wallet._sql import _RETRYABLE_SQLSTATES as RETRYABLE_SQLSTATES
+from casino_core.wallet._sql import db_failure, postings, transactions
+from casino_core.wallet._sqlite_fast import SqliteFastPath, _Compiled, accepted_rows
+from casino_core.wallet._types import Kind, Receipt
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -42,7 +49,7 @@ if TYPE_CHECKING:
     from casino_core.casino._sql_chain import SqlChainHeads
     from casino_core.wallet._sql import SqlWallet
 
-__all__ = ["SqliteRoundPath"]
+__all__ = ["PostgresRoundPath", "SqliteRoundPath", "round_path"]
 
 ROUND_COLUMNS = (
     "id", "operator_id", "idempotency_key", "fingerprint", "player_id", "currency", "mode",
@@ -52,8 +59,12 @@ ROUND_COLUMNS = (
 )  # fmt: skip
 """The columns of a round row, as the store inserts them."""
 
+TX_KEYS = tuple(c.name for c in transactions.c)
+POSTING_KEYS = tuple(c.name for c in postings.c if c.name != "id")
+"""The columns of a transaction row and of a posting, as the wallet inserts them."""
 
-class _Statement(_Compiled):
+
+class _Statement(_Compiled):  # SQLite: positional parameters
     """A compiled statement whose own literal parameters (the ``1`` of ``nonce + 1``) are
     bound too, beside the named ones the caller passes."""
 
@@ -66,55 +77,61 @@ class _Statement(_Compiled):
         return super().args({**self._literals, **params} if self._literals else params)
 
 
-class SqliteRoundPath:
-    """Plain instant rounds on SQLite, straight on the driver (see the module doc)."""
+class _Named:
+    """PostgreSQL: one statement compiled once (schema rendered in), its named parameters
+    bound through their column types, its own literal parameters included."""
 
     def __init__(
-        self,
-        wallet: SqlWallet,
-        movements: SqliteFastPath,
-        heads: SqlChainHeads | None,
-        q_round_by_key: ClauseElement,
-        q_take: ClauseElement,
-        q_insert_round: ClauseElement,
+        self, stmt: ClauseElement, engine: Engine, schema: str | None, keys: Sequence[str] = ()
     ) -> None:
-        engine = wallet.engine
+        dialect = engine.dialect
+        compiled = cast(
+            SQLCompiler,
+            stmt.compile(
+                dialect=dialect,
+                column_keys=list(keys) or None,
+                schema_translate_map=None if schema is None else {None: schema},
+                render_schema_translate=schema is not None,
+            ),
+        )
+        self.sql = compiled.string
+        self._literals = {k: v for k, v in compiled.params.items() if v is not None}
+        self._names = tuple(compiled.bind_names.values())
+        self._process = {
+            name: proc
+            for bind, name in compiled.bind_names.items()
+            if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        }
+
+    def args(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        given = {**self._literals, **params}
+        out = {name: given[name] for name in self._names}
+        for name, process in self._process.items():
+            out[name] = process(out[name])
+        return out
+
+
+class _RoundPath:
+    """What both drivers share: the round's statements in order, on a driver cursor."""
+
+    _by_key: _Statement | _Named
+    _take: _Statement | _Named
+    _insert: _Statement | _Named
+    _advance: _Statement | _Named | None
+
+    def __init__(self, wallet: SqlWallet) -> None:
         self._wallet = wallet
-        self._movements = movements
-        self._by_key = _Statement(q_round_by_key, engine)
-        self._take = _Statement(q_take, engine)
-        self._insert = _Statement(q_insert_round, engine, ROUND_COLUMNS)
-        self._advance = None if heads is None else _Statement(heads._q_advance, engine)
 
     def play(self, plan: PlayPlan, cipher: SeedCipher) -> Round | None:
-        """The round, committed, if it is a plain one; else nothing changed and None.
+        """The round, committed, if it is a plain one; else nothing changed and None."""
+        raise NotImplementedError
 
-        Raises what resolving raises (a seed that cannot be opened) with nothing committed,
-        and ``StorageUnavailable`` on a database failure.
-        """
-        if plan.bankroll is not None or plan.multi_step:
-            return None
-        failure = None
-        pooled = self._wallet.engine.raw_connection()
-        try:
-            cur = pooled.driver_connection.cursor()  # type: ignore[union-attr]
-            cur.execute("BEGIN IMMEDIATE")
-            try:
-                round_ = self._attempt(cur, plan, cipher)
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT" if round_ is not None else "ROLLBACK")
-            return round_
-        except sqlite3.IntegrityError:
-            return None  # a lost race on a key: the general path replays the winner
-        except sqlite3.Error as exc:
-            failure = db_failure("the casino database failed", exc)
-        finally:
-            pooled.close()
-        raise failure  # outside the handler: the driver error (its parameters) is not chained
+    def _move(
+        self, cur: Any, req: Request, micros: int, key_params: dict[str, Any]
+    ) -> Receipt | None:
+        raise NotImplementedError
 
-    def _attempt(self, cur: sqlite3.Cursor, plan: PlayPlan, cipher: SeedCipher) -> Round | None:
+    def _attempt(self, cur: Any, plan: PlayPlan, cipher: SeedCipher) -> Round | None:
         acct = plan.account
         op, player = acct.operator_id, acct.player_id
         who = {"op": op, "player": player}
@@ -135,8 +152,7 @@ class SqliteRoundPath:
         receipt = None
         for req in money_requests(plan, payout):
             if req is not None:
-                micros = to_micros(self._wallet._clock())
-                receipt = self._movements._attempt(cur, req, new_id(), micros, key_params)
+                receipt = self._move(cur, req, to_micros(self._wallet._clock()), key_params)
                 if receipt is None:
                     return None  # declined (a used key, a limit, funds): the general path
         assert receipt is not None  # the stake debit always moves
@@ -186,8 +202,173 @@ class SqliteRoundPath:
                 self._advance.args({**who, "seen": seen_seq, "seq": link.seq, "hash": link.hash}),
             )
             if moved.rowcount != 1:
-                return None
+                return None  # the head moved (a multi-step or crash settlement): general path
             set_link(round_, link)
             doc.update(link.as_dict())
         cur.execute(self._insert.sql, self._insert.args(doc))
         return round_
+
+
+class SqliteRoundPath(_RoundPath):
+    """Plain instant rounds on SQLite, straight on the driver (see the module doc)."""
+
+    def __init__(
+        self,
+        wallet: SqlWallet,
+        movements: SqliteFastPath,
+        heads: SqlChainHeads | None,
+        q_round_by_key: ClauseElement,
+        q_take: ClauseElement,
+        q_insert_round: ClauseElement,
+    ) -> None:
+        super().__init__(wallet)
+        engine = wallet.engine
+        self._movements = movements
+        self._by_key = _Statement(q_round_by_key, engine)
+        self._take = _Statement(q_take, engine)
+        self._insert = _Statement(q_insert_round, engine, ROUND_COLUMNS)
+        self._advance = None if heads is None else _Statement(heads._q_advance, engine)
+
+    def _move(
+        self, cur: Any, req: Request, micros: int, key_params: dict[str, Any]
+    ) -> Receipt | None:
+        return self._movements._attempt(cur, req, new_id(), micros, key_params)
+
+    def play(self, plan: PlayPlan, cipher: SeedCipher) -> Round | None:
+        """The round, committed, if it is a plain one; else nothing changed and None.
+
+        Raises what resolving raises (a seed that cannot be opened) with nothing committed,
+        and ``StorageUnavailable`` on a database failure.
+        """
+        if plan.bankroll is not None or plan.multi_step:
+            return None
+        failure = None
+        pooled = self._wallet.engine.raw_connection()
+        try:
+            cur = pooled.driver_connection.cursor()  # type: ignore[union-attr]
+            cur.execute("BEGIN IMMEDIATE")
+            try:
+                round_ = self._attempt(cur, plan, cipher)
+            except BaseException:
+                cur.execute("ROLLBACK")
+                raise
+            cur.execute("COMMIT" if round_ is not None else "ROLLBACK")
+            return round_
+        except sqlite3.IntegrityError:
+            return None  # a lost race on a key: the general path replays the winner
+        except sqlite3.Error as exc:
+            failure = db_failure("the casino database failed", exc)
+        finally:
+            pooled.close()
+        raise failure  # outside the handler: the driver error (its parameters) is not chained
+
+
+class PostgresRoundPath(_RoundPath):
+    """Plain instant rounds on PostgreSQL, straight on psycopg (see the module doc).
+
+    A movement is the wallet's PostgreSQL path by hand: the key lookup, the conditional
+    ``UPDATE ... RETURNING`` (balance, floor, limits and cap checked by the row it locks),
+    the account's journal chain head, the transaction row and its postings. A movement the
+    conditional update refuses (or an account it does not find) is decided by the general
+    path, under the row lock, as before.
+    """
+
+    def __init__(
+        self,
+        wallet: SqlWallet,
+        heads: SqlChainHeads | None,
+        q_round_by_key: ClauseElement,
+        q_take: ClauseElement,
+        q_insert_round: ClauseElement,
+    ) -> None:
+        super().__init__(wallet)
+        engine, schema = wallet.engine, wallet._schema
+        self._by_key = _Named(q_round_by_key, engine, schema)
+        self._take = _Named(q_take, engine, schema)
+        self._insert = _Named(q_insert_round, engine, schema, ROUND_COLUMNS)
+        self._advance = None if heads is None else _Named(heads._q_advance, engine, schema)
+        self._key = _Named(wallet._q_key, engine, schema)
+        self._update = _Named(wallet._q_cond_update, engine, schema)
+        self._set_head = _Named(wallet._q_set_head, engine, schema)
+        self._insert_tx = _Named(wallet._q_insert_tx, engine, schema, TX_KEYS)
+        self._insert_postings = _Named(wallet._q_insert_postings, engine, schema, POSTING_KEYS)
+
+    def _move(
+        self, cur: Any, req: Request, micros: int, key_params: dict[str, Any]
+    ) -> Receipt | None:
+        op = req.account.operator_id
+        if cur.execute(self._key.sql, self._key.args({"op": op, "key": req.key})).fetchone():
+            return None  # a used key: the general path raises it
+        delta = req.amount if req.kind is Kind.CREDIT else -req.amount
+        moved = cur.execute(self._update.sql, self._update.args({**key_params, "delta": delta}))
+        row = moved.fetchone()
+        if row is None:
+            return None  # refused or missing: the general path decides under the row lock
+        account_id, balance, version, chain_seq, chain_hash = row
+        tx_id = new_id()
+        link = None
+        if self._wallet._chain:
+            link = journal_link(req, tx_id, micros, int(chain_seq) - 1, chain_hash)
+            cur.execute(
+                self._set_head.sql, self._set_head.args({"aid": account_id, "chash": link.hash})
+            )
+        receipt, tx_row, posting_rows = accepted_rows(
+            req, tx_id, micros, delta, account_id, int(balance), int(version), None, link
+        )
+        cur.execute(self._insert_tx.sql, self._insert_tx.args(tx_row))
+        cur.executemany(
+            self._insert_postings.sql, [self._insert_postings.args(r) for r in posting_rows]
+        )
+        return receipt
+
+    def play(self, plan: PlayPlan, cipher: SeedCipher) -> Round | None:
+        """The round, committed, if it is a plain one; else nothing changed and None.
+
+        Raises what resolving raises with nothing committed, and ``StorageUnavailable`` on a
+        database failure; a serialization failure, deadlock or lost race on a key rolls
+        back and returns None (the general path retries or replays).
+        """
+        if plan.bankroll is not None or plan.multi_step:
+            return None
+        import psycopg
+
+        failure = None
+        pooled = self._wallet.engine.raw_connection()
+        try:
+            conn: Any = pooled.driver_connection
+            try:
+                with conn.cursor() as cur:
+                    round_ = self._attempt(cur, plan, cipher)
+            except BaseException:
+                conn.rollback()
+                raise
+            if round_ is None:
+                conn.rollback()
+            else:
+                conn.commit()
+            return round_
+        except psycopg.errors.IntegrityError:
+            return None  # a lost race on a key: the general path replays the winner
+        except psycopg.Error as exc:
+            if exc.sqlstate in RETRYABLE_SQLSTATES:
+                return None  # the general path retries it
+            failure = db_failure("the casino database failed", exc)
+        finally:
+            pooled.close()
+        raise failure  # outside the handler: the driver error (its parameters) is not chained
+
+
+def round_path(
+    wallet: SqlWallet,
+    heads: SqlChainHeads | None,
+    q_round_by_key: ClauseElement,
+    q_take: ClauseElement,
+    q_insert_round: ClauseElement,
+) -> _RoundPath | None:
+    """The driver fast path of a store's plain rounds: SQLite (beside the wallet's own fast
+    path), PostgreSQL on psycopg; None for any other driver."""
+    if wallet._fast is not None:
+        return SqliteRoundPath(wallet, wallet._fast, heads, q_round_by_key, q_take, q_insert_round)
+    if wallet.engine.dialect.name == "postgresql" and wallet.engine.dialect.driver == "psycopg":
+        return PostgresRoundPath(wallet, heads, q_round_by_key, q_take, q_insert_round)
+    return None
