@@ -47,6 +47,7 @@ __all__ = [
     "payout_request",
     "round_from_doc",
     "round_in_progress",
+    "round_row",
     "set_link",
     "wallet_key_used",
 ]
@@ -253,6 +254,46 @@ def payout_request(account: AccountKey, key: str, payout: int) -> Request:
     return single_request(
         Kind.CREDIT, account, payout, derived_key(f"casino:{key}:payout"), "house"
     )
+
+
+def round_row(
+    plan: PlayPlan,
+    round_id: str,
+    pair_id: object,
+    nonce: int,
+    scheme: Scheme,
+    result: str,
+    multiplier: Fraction,
+    payout: int,
+    balance_after: int,
+    micros: int,
+) -> dict[str, Any]:
+    """A new round's row as the SQL stores insert it (without its chain columns)."""
+    acct = plan.account
+    return {
+        "id": round_id,
+        "operator_id": acct.operator_id,
+        "idempotency_key": plan.key,
+        "fingerprint": plan.fingerprint,
+        "player_id": acct.player_id,
+        "currency": acct.currency.code,
+        "mode": acct.mode.value,
+        "game": plan.game,
+        "params": plan.params_json,
+        "offering": "" if plan.offering is None else plan.offering.to_text(),
+        "scheme": scheme.value,
+        "seed_pair_id": pair_id,
+        "nonce": nonce,
+        "result": result,
+        "multiplier": format_multiplier(multiplier),
+        "stake": plan.stake,
+        "payout": payout,
+        "balance_after": balance_after,
+        "created_us": micros,
+        "status": "playing" if plan.multi_step else "settled",
+        "actions": "[]",
+        "updated_us": micros,
+    }
 
 
 def _actions(text: str | None) -> tuple[Any, ...]:

@@ -64,6 +64,7 @@ from casino_core.casino._plan import (
     payout_request,
     round_from_doc,
     round_in_progress,
+    round_row,
     set_link,
 )
 from casino_core.casino._types import (
@@ -490,9 +491,8 @@ class SqlCasinoStore:
         self._bankroll = SqlBankroll(wallet)
         from casino_core.casino._sql_fast import round_path  # plain rounds on the driver
 
-        self._fast = round_path(
-            wallet, self._heads, self._q_round_by_key, self._q_take_head, self._q_insert_round
-        )
+        queries = (self._q_round_by_key, self._q_take_head, self._q_insert_round)
+        self._fast = round_path(wallet, self._heads, queries)
 
     def __repr__(self) -> str:
         return f"SqlCasinoStore({self._wallet!r})"
@@ -687,30 +687,10 @@ class SqlCasinoStore:
                 self._bankroll.set(conn, who, house + plan.stake - payout)
             round_id = new_id()
             micros = to_micros(receipt.created_at)
-            doc = {
-                "id": round_id,
-                "operator_id": op,
-                "idempotency_key": plan.key,
-                "fingerprint": plan.fingerprint,
-                "player_id": player,
-                "currency": acct.currency.code,
-                "mode": acct.mode.value,
-                "game": plan.game,
-                "params": plan.params_json,
-                "offering": "" if plan.offering is None else plan.offering.to_text(),
-                "scheme": pair_scheme.value,
-                "seed_pair_id": taken.id,
-                "nonce": nonce,
-                "result": result,
-                "multiplier": format_multiplier(multiplier),
-                "stake": plan.stake,
-                "payout": payout,
-                "balance_after": receipt.balance_after,
-                "created_us": micros,
-                "status": "playing" if plan.multi_step else "settled",
-                "actions": "[]",
-                "updated_us": micros,
-            }
+            doc = round_row(
+                plan, round_id, taken.id, nonce, pair_scheme, result, multiplier, payout,
+                receipt.balance_after, micros,
+            )  # fmt: skip
             round_ = round_from_doc(
                 {
                     **doc,

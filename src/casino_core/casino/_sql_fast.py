@@ -29,12 +29,13 @@ from casino_core.casino._plan import (
     chain_body_bytes,
     money_requests,
     round_from_doc,
+    round_row,
     set_link,
 )
 from casino_core.casino._types import Round
 from casino_core.chain._chain import link_of_body
 from casino_core.fairness import Scheme
-from casino_core.games import format_multiplier, payout_minor
+from casino_core.games import payout_minor
 from casino_core.wallet._chain import journal_link
 from casino_core.wallet._common import Request, to_micros
 from casino_core.wallet._sql import _RETRYABLE_SQLSTATES as RETRYABLE_SQLSTATES
@@ -58,6 +59,9 @@ ROUND_COLUMNS = (
     "chain_seq", "chain_prev", "chain_hash",
 )  # fmt: skip
 """The columns of a round row, as the store inserts them."""
+
+Queries = tuple["ClauseElement", "ClauseElement", "ClauseElement"]
+"""A store's round-by-key lookup, nonce take (with the chain head) and round insert."""
 
 TX_KEYS = tuple(c.name for c in transactions.c)
 POSTING_KEYS = tuple(c.name for c in postings.c if c.name != "id")
@@ -114,13 +118,16 @@ class _Named:
 class _RoundPath:
     """What both drivers share: the round's statements in order, on a driver cursor."""
 
-    _by_key: _Statement | _Named
-    _take: _Statement | _Named
-    _insert: _Statement | _Named
-    _advance: _Statement | _Named | None
-
-    def __init__(self, wallet: SqlWallet) -> None:
+    def __init__(self, wallet: SqlWallet, heads: SqlChainHeads | None, queries: Queries) -> None:
         self._wallet = wallet
+        by_key, take, insert = queries
+        self._by_key = self._compile(by_key)
+        self._take = self._compile(take)
+        self._insert = self._compile(insert, ROUND_COLUMNS)
+        self._advance = None if heads is None else self._compile(heads._q_advance)
+
+    def _compile(self, stmt: ClauseElement, keys: Sequence[str] = ()) -> _Statement | _Named:
+        raise NotImplementedError
 
     def play(self, plan: PlayPlan, cipher: SeedCipher) -> Round | None:
         """The round, committed, if it is a plain one; else nothing changed and None."""
@@ -157,33 +164,11 @@ class _RoundPath:
                     return None  # declined (a used key, a limit, funds): the general path
         assert receipt is not None  # the stake debit always moves
         micros = to_micros(receipt.created_at)
-        doc: dict[str, Any] = {
-            "id": new_id(),
-            "operator_id": op,
-            "idempotency_key": plan.key,
-            "fingerprint": plan.fingerprint,
-            "player_id": player,
-            "currency": acct.currency.code,
-            "mode": acct.mode.value,
-            "game": plan.game,
-            "params": plan.params_json,
-            "offering": "" if plan.offering is None else plan.offering.to_text(),
-            "scheme": pair_scheme.value,
-            "seed_pair_id": pair_id,
-            "nonce": nonce,
-            "result": result,
-            "multiplier": format_multiplier(multiplier),
-            "stake": plan.stake,
-            "payout": payout,
-            "balance_after": receipt.balance_after,
-            "created_us": micros,
-            "status": "settled",
-            "actions": "[]",
-            "updated_us": micros,
-            "chain_seq": None,
-            "chain_prev": None,
-            "chain_hash": None,
-        }
+        doc = round_row(
+            plan, new_id(), pair_id, nonce, pair_scheme, result, multiplier, payout,
+            receipt.balance_after, micros,
+        )  # fmt: skip
+        doc.update(chain_seq=None, chain_prev=None, chain_hash=None)
         round_ = round_from_doc(
             {
                 **doc,
@@ -217,17 +202,13 @@ class SqliteRoundPath(_RoundPath):
         wallet: SqlWallet,
         movements: SqliteFastPath,
         heads: SqlChainHeads | None,
-        q_round_by_key: ClauseElement,
-        q_take: ClauseElement,
-        q_insert_round: ClauseElement,
+        queries: Queries,
     ) -> None:
-        super().__init__(wallet)
-        engine = wallet.engine
         self._movements = movements
-        self._by_key = _Statement(q_round_by_key, engine)
-        self._take = _Statement(q_take, engine)
-        self._insert = _Statement(q_insert_round, engine, ROUND_COLUMNS)
-        self._advance = None if heads is None else _Statement(heads._q_advance, engine)
+        super().__init__(wallet, heads, queries)
+
+    def _compile(self, stmt: ClauseElement, keys: Sequence[str] = ()) -> _Statement:
+        return _Statement(stmt, self._wallet.engine, tuple(keys))
 
     def _move(
         self, cur: Any, req: Request, micros: int, key_params: dict[str, Any]
@@ -273,25 +254,16 @@ class PostgresRoundPath(_RoundPath):
     path, under the row lock, as before.
     """
 
-    def __init__(
-        self,
-        wallet: SqlWallet,
-        heads: SqlChainHeads | None,
-        q_round_by_key: ClauseElement,
-        q_take: ClauseElement,
-        q_insert_round: ClauseElement,
-    ) -> None:
-        super().__init__(wallet)
-        engine, schema = wallet.engine, wallet._schema
-        self._by_key = _Named(q_round_by_key, engine, schema)
-        self._take = _Named(q_take, engine, schema)
-        self._insert = _Named(q_insert_round, engine, schema, ROUND_COLUMNS)
-        self._advance = None if heads is None else _Named(heads._q_advance, engine, schema)
-        self._key = _Named(wallet._q_key, engine, schema)
-        self._update = _Named(wallet._q_cond_update, engine, schema)
-        self._set_head = _Named(wallet._q_set_head, engine, schema)
-        self._insert_tx = _Named(wallet._q_insert_tx, engine, schema, TX_KEYS)
-        self._insert_postings = _Named(wallet._q_insert_postings, engine, schema, POSTING_KEYS)
+    def __init__(self, wallet: SqlWallet, heads: SqlChainHeads | None, queries: Queries) -> None:
+        super().__init__(wallet, heads, queries)
+        self._key = self._compile(wallet._q_key)
+        self._update = self._compile(wallet._q_cond_update)
+        self._set_head = self._compile(wallet._q_set_head)
+        self._insert_tx = self._compile(wallet._q_insert_tx, TX_KEYS)
+        self._insert_postings = self._compile(wallet._q_insert_postings, POSTING_KEYS)
+
+    def _compile(self, stmt: ClauseElement, keys: Sequence[str] = ()) -> _Named:
+        return _Named(stmt, self._wallet.engine, self._wallet._schema, keys)
 
     def _move(
         self, cur: Any, req: Request, micros: int, key_params: dict[str, Any]
@@ -359,16 +331,13 @@ class PostgresRoundPath(_RoundPath):
 
 
 def round_path(
-    wallet: SqlWallet,
-    heads: SqlChainHeads | None,
-    q_round_by_key: ClauseElement,
-    q_take: ClauseElement,
-    q_insert_round: ClauseElement,
+    wallet: SqlWallet, heads: SqlChainHeads | None, queries: Queries
 ) -> _RoundPath | None:
-    """The driver fast path of a store's plain rounds: SQLite (beside the wallet's own fast
-    path), PostgreSQL on psycopg; None for any other driver."""
+    """The driver fast path of a store's plain rounds (``queries``: its round-by-key lookup,
+    its nonce take and its round insert): SQLite beside the wallet's own fast path,
+    PostgreSQL on psycopg; None for any other driver."""
     if wallet._fast is not None:
-        return SqliteRoundPath(wallet, wallet._fast, heads, q_round_by_key, q_take, q_insert_round)
+        return SqliteRoundPath(wallet, wallet._fast, heads, queries)
     if wallet.engine.dialect.name == "postgresql" and wallet.engine.dialect.driver == "psycopg":
-        return PostgresRoundPath(wallet, heads, q_round_by_key, q_take, q_insert_round)
+        return PostgresRoundPath(wallet, heads, queries)
     return None
