@@ -13,7 +13,7 @@ import pytest
 from sqlalchemy import select
 
 from _casino_backends import SEED_KEY, sql_casino
-from casino_core.casino import CasinoSettings
+from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.sql import rounds_table, seed_pairs
 from casino_core.errors import (
     IdempotencyConflict,
@@ -76,19 +76,20 @@ class TestSeedsAtRest:
         other.close()
 
 
+def _casino_on(backend: str, request: pytest.FixtureRequest) -> Casino:
+    """A casino on a fresh SQLite file or PostgreSQL schema (no seed key)."""
+    if backend == "sqlite":
+        return sql_casino(f"sqlite:///{request.getfixturevalue('casino_sqlite_path')}", None)
+    url = request.getfixturevalue("postgres_url")
+    return sql_casino(url, request.getfixturevalue("casino_pg_schema"))
+
+
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
 def test_failure_after_the_debit_rolls_everything_back(
     backend: str, request: pytest.FixtureRequest
 ) -> None:
     """A payout the account cannot hold fails after the debit; nothing of the round stays."""
-    if backend == "sqlite":
-        url, schema = f"sqlite:///{request.getfixturevalue('casino_sqlite_path')}", None
-    else:
-        url, schema = (
-            request.getfixturevalue("postgres_url"),
-            request.getfixturevalue("casino_pg_schema"),
-        )
-    casino = sql_casino(url, schema)
+    casino = _casino_on(backend, request)
     op = "op-" + uuid.uuid4().hex[:12]
     account = AccountKey(op, "alice", "USD")
     casino.wallet.open_account(account)
@@ -125,14 +126,7 @@ def test_plain_rounds_commit_on_the_driver_and_the_rest_falls_back(
 ) -> None:
     """A plain round commits on the driver fast path; a first round, a replay, a conflict and
     a refused stake roll it back and the general path answers them as before."""
-    if backend == "sqlite":
-        url, schema = f"sqlite:///{request.getfixturevalue('casino_sqlite_path')}", None
-    else:
-        url, schema = (
-            request.getfixturevalue("postgres_url"),
-            request.getfixturevalue("casino_pg_schema"),
-        )
-    casino = sql_casino(url, schema)
+    casino = _casino_on(backend, request)
     fast = casino._store._fast  # type: ignore[attr-defined]
     assert fast is not None
     taken: list[bool] = []
