@@ -187,6 +187,21 @@ class BareRound:
         return int(new)
 
 
+def counting_cursor(base: Any, listen: Callable[..., None]) -> Any:
+    """A psycopg cursor class that passes each statement to ``listen`` (an executemany once)."""
+
+    class Counting(base):  # type: ignore[misc, valid-type]
+        def execute(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+            listen(None, None, str(query))
+            return super().execute(query, *args, **kwargs)
+
+        def executemany(self, query: Any, *args: Any, **kwargs: Any) -> Any:
+            listen(None, None, str(query))
+            return super().executemany(query, *args, **kwargs)
+
+    return Counting
+
+
 def statements(casino: Casino, engine: Any) -> list[tuple[str, list[str]]]:
     """The statements (verb and table) of a won and of a lost dice round, after a first one."""
     from sqlalchemy import event
@@ -200,9 +215,38 @@ def statements(casino: Casino, engine: Any) -> list[tuple[str, list[str]]]:
         table = words[words.index(after) + 1] if after in words else "?"
         seen.append(f"{verb} {table.rsplit('.', 1)[-1]}")
 
+    last = [""]
+
+    def trace(statement: str) -> None:  # SQLite: what the driver runs (the fast path too)
+        if statement.split(None, 1)[0] in ("SELECT", "UPDATE", "INSERT"):
+            again, last[0] = statement == last[0], statement
+            listen(None, None, statement)
+            # An UPDATE ... RETURNING is traced twice; an executemany's rows are one statement
+            # (as SQLAlchemy counts them).
+            if again or (seen[-2:-1] == seen[-1:] and seen[-1].startswith("INSERT")):
+                del seen[-1]
+
+    factories: dict[int, Any] = {}
+
+    def traced(dbapi_conn: Any, *_: Any) -> None:
+        # The driver's statements, the library's fast path on the raw connection included.
+        if isinstance(dbapi_conn, sqlite3.Connection):
+            dbapi_conn.set_trace_callback(trace)
+        else:  # psycopg: a cursor class that reports each statement
+            factories[id(dbapi_conn)] = dbapi_conn.cursor_factory
+            dbapi_conn.cursor_factory = counting_cursor(dbapi_conn.cursor_factory, listen)
+
+    def untraced(dbapi_conn: Any, *_: Any) -> None:
+        if isinstance(dbapi_conn, sqlite3.Connection):
+            dbapi_conn.set_trace_callback(None)
+        elif id(dbapi_conn) in factories:
+            dbapi_conn.cursor_factory = factories.pop(id(dbapi_conn))
+
+    hooks = [(engine.pool, "checkout", traced), (engine.pool, "checkin", untraced)]
     out = []
     casino.play(OP, "counted", "USD", "real", "dice", DICE, 100, idempotency_key="first")
-    event.listen(engine, "before_cursor_execute", listen)
+    for target, name, fn in hooks:
+        event.listen(target, name, fn)
     try:
         for name, target in (("won", "2"), ("lost", "99")):
             seen.clear()
@@ -210,7 +254,8 @@ def statements(casino: Casino, engine: Any) -> list[tuple[str, list[str]]]:
             casino.play(OP, "counted", "USD", "real", "dice", bet, 100, idempotency_key=name)
             out.append((name, list(seen)))
     finally:
-        event.remove(engine, "before_cursor_execute", listen)
+        for target, name, fn in hooks:
+            event.remove(target, name, fn)
     return out
 
 

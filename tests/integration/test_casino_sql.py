@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import itertools
 import multiprocessing
 import threading
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
 from _casino_backends import SEED_KEY, sql_casino
-from casino_core.casino import CasinoSettings
+from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.sql import rounds_table, seed_pairs
-from casino_core.errors import InsufficientFunds, LimitExceeded, StorageUnavailable
+from casino_core.errors import (
+    IdempotencyConflict,
+    InsufficientFunds,
+    LimitExceeded,
+    StorageUnavailable,
+)
 from casino_core.fairness import make_rng
 from casino_core.games import get_game, verify_lines
 from casino_core.money import MAX_MINOR_UNITS
@@ -21,6 +28,8 @@ from casino_core.wallet import AccountKey
 from casino_core.wallet.sql import SqlWallet
 
 DICE = {"target": "50.5", "condition": "over"}
+EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+LATER = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class TestSeedsAtRest:
@@ -67,19 +76,20 @@ class TestSeedsAtRest:
         other.close()
 
 
+def _casino_on(backend: str, request: pytest.FixtureRequest) -> Casino:
+    """A casino on a fresh SQLite file or PostgreSQL schema (no seed key)."""
+    if backend == "sqlite":
+        return sql_casino(f"sqlite:///{request.getfixturevalue('casino_sqlite_path')}", None)
+    url = request.getfixturevalue("postgres_url")
+    return sql_casino(url, request.getfixturevalue("casino_pg_schema"))
+
+
 @pytest.mark.parametrize("backend", ["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
 def test_failure_after_the_debit_rolls_everything_back(
     backend: str, request: pytest.FixtureRequest
 ) -> None:
     """A payout the account cannot hold fails after the debit; nothing of the round stays."""
-    if backend == "sqlite":
-        url, schema = f"sqlite:///{request.getfixturevalue('casino_sqlite_path')}", None
-    else:
-        url, schema = (
-            request.getfixturevalue("postgres_url"),
-            request.getfixturevalue("casino_pg_schema"),
-        )
-    casino = sql_casino(url, schema)
+    casino = _casino_on(backend, request)
     op = "op-" + uuid.uuid4().hex[:12]
     account = AccountKey(op, "alice", "USD")
     casino.wallet.open_account(account)
@@ -107,6 +117,55 @@ def test_failure_after_the_debit_rolls_everything_back(
     report = casino.wallet.reconcile(op)
     assert report.ok
     assert report.transactions == 1  # the deposit: the round's debit was rolled back
+    casino.close()
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
+def test_plain_rounds_commit_on_the_driver_and_the_rest_falls_back(
+    backend: str, request: pytest.FixtureRequest
+) -> None:
+    """A plain round commits on the driver fast path; a first round, a replay, a conflict and
+    a refused stake roll it back and the general path answers them as before."""
+    casino = _casino_on(backend, request)
+    fast = casino._store._fast  # type: ignore[attr-defined]
+    assert fast is not None
+    taken: list[bool] = []
+    original = fast.play
+
+    def play(plan: object, cipher: object) -> object:
+        round_ = original(plan, cipher)
+        taken.append(round_ is not None)
+        return round_
+
+    fast.play = play
+    op = "op-" + uuid.uuid4().hex[:12]
+    account = AccountKey(op, "alice", "USD")
+    casino.wallet.open_account(account)
+    casino.wallet.credit(account, 1_000, idempotency_key="dep", system_account="deposits")
+    rounds = [
+        casino.play(op, "alice", "USD", "real", "dice", DICE, 100, idempotency_key=f"k{i}")
+        for i in range(4)
+    ]
+    assert taken == [False, True, True, True]  # the first makes the pair and the chain head
+    assert [r.nonce for r in rounds] == [0, 1, 2, 3]
+    links = [r.link for r in rounds]
+    assert [link.seq for link in links if link is not None] == [1, 2, 3, 4]
+    assert all(b.prev == a.hash for a, b in itertools.pairwise(links) if a and b)
+    again = casino.play(op, "alice", "USD", "real", "dice", DICE, 100, idempotency_key="k1")
+    assert again == rounds[1]
+    with pytest.raises(IdempotencyConflict):
+        casino.play(op, "alice", "USD", "real", "dice", DICE, 200, idempotency_key="k1")
+    with pytest.raises(InsufficientFunds):
+        casino.play(op, "alice", "USD", "real", "dice", DICE, 10_000, idempotency_key="big")
+    assert taken[4:] == [False, False, False]
+    spent = sum(r.stake - r.payout for r in rounds)
+    assert casino.wallet.balance(account).posted == 1_000 - spent
+    assert casino.seeds(op, "alice").nonce == 4
+    assert casino.wallet.reconcile(op).ok
+    assert casino.reconcile(op).ok
+    assert [r.round_id for r in casino.rounds(op, "alice", since=EPOCH, until=LATER).items] == [
+        r.round_id for r in sorted(rounds, key=lambda r: (r.created_at, r.round_id))
+    ]
     casino.close()
 
 

@@ -43,6 +43,7 @@ from casino_core.casino.rounds._multistep import (
     max_multi_step_multiplier,
 )
 from casino_core.catalog import Catalog, Offering, PlacedBet, default_catalog
+from casino_core.catalog._offering import bet_json as checked_bet_json
 from casino_core.chain import ChainHead
 from casino_core.errors import (
     ConfigurationError,
@@ -54,7 +55,6 @@ from casino_core.errors import (
 from casino_core.events import Listener, check_listener, emit, wanted
 from casino_core.fairness import Scheme, make_rng, validate_client_seed
 from casino_core.games import get_game, payout_minor
-from casino_core.games._core import check_params
 from casino_core.money import Currency
 from casino_core.wallet import (
     AccountKey,
@@ -101,6 +101,18 @@ def _max_multiplier(game: str, params_json: str) -> Fraction:
 def _max_multi_step(game: str, params_json: str) -> Fraction:
     """The largest multiplier a mines or hilo round can pay (see max_multi_step_multiplier)."""
     return max_multi_step_multiplier(game, json.loads(params_json))
+
+
+_account_key: Final = functools.lru_cache(maxsize=4096)(AccountKey)
+"""``AccountKey(...)`` of str arguments, each distinct key checked once (a bad one raises
+every time: errors are not cached; a registered currency code keeps its decimals)."""
+
+
+def _account(operator_id: str, player_id: str, currency: object, mode: object) -> AccountKey:
+    """The round's account key: built and checked once per distinct key."""
+    if type(operator_id) is type(player_id) is type(currency) is str and type(mode) in (str, Mode):
+        return _account_key(operator_id, player_id, currency, mode)
+    return AccountKey(operator_id, player_id, currency, mode)  # type: ignore[arg-type]
 
 
 def _stricter(a: int | None, b: int | None) -> int | None:
@@ -434,18 +446,14 @@ class Casino:
         *,
         multi_step: bool,
     ) -> Round:
-        account = AccountKey(operator_id, player_id, currency, mode)
+        account = _account(operator_id, player_id, currency, mode)
         stake = check_amount(stake)
         key = check_idempotency_key(idempotency_key)
         if len(key) > MAX_ROUND_KEY:
             raise InvalidInput(f"a round's idempotency key has at most {MAX_ROUND_KEY} characters")
         if not isinstance(offering_id, str) or not isinstance(bet, Mapping):
             raise InvalidBet("offering, bet: an offering id and a mapping of bet fields")
-        check_params(bet)  # bounded before canonical_json: str keys, at most 32 deep
-        try:
-            bet_json = canonical_json(bet)
-        except (TypeError, ValueError, RecursionError):
-            raise InvalidBet("bet: must hold JSON values (str, int, decimals, lists)") from None
+        bet_json = checked_bet_json(bet)  # InvalidBet unless bounded JSON values
         code = account.currency.code
         fingerprint = request_fingerprint(
             operator_id, player_id, code, account.currency.decimals, account.mode.value,

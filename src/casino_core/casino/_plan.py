@@ -7,20 +7,23 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
+from json.encoder import encode_basestring_ascii as _esc
 from typing import Any, Literal, Protocol
 
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._types import MULTI_STEP_FIELD, Round, SeedInfo, SeedReveal, link_of
+from casino_core.casino._types import _timestamp as utc_text
 from casino_core.casino.crash._types import CrashStore
 from casino_core.catalog import OfferingRef
-from casino_core.chain._chain import ChainHead, ChainLink, next_link
+from casino_core.chain._chain import ChainHead, ChainLink, canonical_bytes, chain_body, next_link
 from casino_core.errors import IdempotencyConflict, InvalidBet, LimitExceeded, RoundInProgress
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
 from casino_core.games import format_multiplier, get_game
+from casino_core.money import get_currency
 from casino_core.wallet import AccountKey, Kind, WalletService
 from casino_core.wallet._common import Request, from_micros, single_request, wallet_key_used
 from casino_core.wallet._paging import Window
-from casino_core.wallet._types import derived_key
+from casino_core.wallet._types import DerivedKey, check_amount, derived_key, fingerprint
 
 __all__ = [
     "Advance",
@@ -31,6 +34,7 @@ __all__ = [
     "StepResult",
     "after_step",
     "bankroll_short",
+    "chain_body_bytes",
     "chain_line",
     "describable",
     "first_pair",
@@ -43,6 +47,7 @@ __all__ = [
     "payout_request",
     "round_from_doc",
     "round_in_progress",
+    "round_row",
     "set_link",
     "wallet_key_used",
 ]
@@ -168,6 +173,40 @@ def chain_line(round_: Round) -> dict[str, object]:
     return round_.record(None) if describable(round_) else round_.void_line()
 
 
+def chain_body_bytes(round_: Round, params_json: str, result_json: str) -> bytes:
+    """``canonical_bytes(chain_body(chain_line(round_)))``: what ``round_``'s link hashes.
+
+    For a settled instant round whose ``params`` and ``result`` are ``json.loads`` of
+    ``params_json`` and ``result_json`` (canonical JSON, as the facade writes them), the
+    body is written piece by piece in sorted key order with the encoder's own string
+    escaping, the canonical texts spliced in as they are (re-encoding what was just decoded
+    gives them back byte for byte); anything else takes the general path. A property test
+    holds the two to the same bytes.
+    """
+    if round_.game in MULTI_STEP_FIELD or round_.status != "settled" or round_.actions:
+        return canonical_bytes(chain_body(chain_line(round_)))
+    decimals = get_currency(round_.currency).decimals
+    ref = round_.offering
+    offering = (
+        ""
+        if ref is None
+        else f'"offering_id":{_esc(ref.offering_id)},"offering_version":{int(ref.version)},'
+    )
+    fingerprint_field = "" if ref is None else f'"rules_fingerprint":{_esc(ref.rules_fingerprint)},'
+    text = (
+        f'{{"client_seed":{_esc(round_.client_seed)},"currency":{_esc(round_.currency)}'
+        f',"decimals":{int(decimals)},"game":{_esc(round_.game)}'
+        f',"mode":{_esc(round_.mode)},"multiplier":{_esc(round_.multiplier)}'
+        f',"nonce":{int(round_.nonce)},{offering}"params":{params_json}'
+        f',"payout":"{int(round_.payout)}","placed_at":{_esc(utc_text(round_.created_at))}'
+        f',"player_id":{_esc(round_.player_id)},"result":{result_json}'
+        f',"round_id":{_esc(round_.round_id)},{fingerprint_field}"scheme":{_esc(round_.scheme.value)}'
+        f',"server_seed_hash":{_esc(round_.server_seed_hash)},"stake":"{int(round_.stake)}"'
+        ',"version":2}'
+    )
+    return text.encode()
+
+
 def set_link(fresh: Round, link: ChainLink) -> Round:
     """``replace(fresh, link=link)`` for a ``Round`` the caller has just built and shown to
     no one: its link set in place (``replace`` would build and check every field again)."""
@@ -192,18 +231,22 @@ def money_requests(plan: PlayPlan, payout: int) -> tuple[Request, Request | None
 
     Their idempotency keys derive from the round's: ``casino:<key>:stake`` and
     ``casino:<key>:payout`` (a reserved namespace: a direct wallet call cannot use it).
+    The facade checked the plan's account, stake and key (printable ASCII, at most 200
+    characters) once, so the requests are built as they stand: ``casino:<key>:stake`` is a
+    valid derived key of at most 213 characters (what :func:`derived_key` would check again).
     """
-    debit = single_request(
-        Kind.DEBIT, plan.account, plan.stake, derived_key(f"casino:{plan.key}:stake"), "house"
-    )
-    credit = (
-        single_request(
-            Kind.CREDIT, plan.account, payout, derived_key(f"casino:{plan.key}:payout"), "house"
-        )
-        if payout > 0
-        else None
-    )
-    return debit, credit
+    acct = plan.account
+    debit = _house_request(Kind.DEBIT, acct, plan.stake, f"casino:{plan.key}:stake")
+    if payout <= 0:
+        return debit, None
+    return debit, _house_request(Kind.CREDIT, acct, payout, f"casino:{plan.key}:payout")
+
+
+def _house_request(kind: Kind, account: AccountKey, amount: int, key: str) -> Request:
+    """:func:`single_request` against ``house`` of an already checked account and derived key."""
+    amount = check_amount(amount)
+    fp = fingerprint(kind, (account,), amount, "house")
+    return Request(kind, account, None, "house", amount, DerivedKey(key), fp)
 
 
 def payout_request(account: AccountKey, key: str, payout: int) -> Request:
@@ -211,6 +254,51 @@ def payout_request(account: AccountKey, key: str, payout: int) -> Request:
     return single_request(
         Kind.CREDIT, account, payout, derived_key(f"casino:{key}:payout"), "house"
     )
+
+
+def round_row(
+    plan: PlayPlan,
+    round_id: str,
+    pair_id: object,
+    nonce: int,
+    scheme: Scheme,
+    result: str,
+    multiplier: Fraction,
+    payout: int,
+    balance_after: int,
+    micros: int,
+) -> dict[str, Any]:
+    """A new round's row as the SQL stores insert it (without its chain columns)."""
+    acct = plan.account
+    return {
+        "id": round_id,
+        "operator_id": acct.operator_id,
+        "idempotency_key": plan.key,
+        "fingerprint": plan.fingerprint,
+        "player_id": acct.player_id,
+        "currency": acct.currency.code,
+        "mode": acct.mode.value,
+        "game": plan.game,
+        "params": plan.params_json,
+        "offering": "" if plan.offering is None else plan.offering.to_text(),
+        "scheme": scheme.value,
+        "seed_pair_id": pair_id,
+        "nonce": nonce,
+        "result": result,
+        "multiplier": format_multiplier(multiplier),
+        "stake": plan.stake,
+        "payout": payout,
+        "balance_after": balance_after,
+        "created_us": micros,
+        "status": "playing" if plan.multi_step else "settled",
+        "actions": "[]",
+        "updated_us": micros,
+    }
+
+
+def _actions(text: str | None) -> tuple[Any, ...]:
+    """A stored ``actions`` column (JSON list text; an instant round's: ``"[]"``)."""
+    return () if not text or text == "[]" else tuple(json.loads(text))
 
 
 def round_from_doc(doc: Mapping[str, Any]) -> Round:
@@ -235,7 +323,7 @@ def round_from_doc(doc: Mapping[str, Any]) -> Round:
         idempotency_key=doc["idempotency_key"],
         created_at=from_micros(int(doc["created_us"])),
         status=doc.get("status") or "settled",
-        actions=tuple(json.loads(doc.get("actions") or "[]")),
+        actions=_actions(doc.get("actions")),
         offering=OfferingRef.from_text(doc.get("offering")),
         link=link_of(doc),
     )

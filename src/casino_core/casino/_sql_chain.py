@@ -24,13 +24,19 @@ from casino_core.chain._chain import (
     GENESIS,
     ChainHead,
     ChainLink,
+    canonical_bytes,
     chain_body,
-    link_after,
-    link_hash,
+    link_of_body,
 )
 from casino_core.wallet._sql import SqlWallet
 
 __all__ = ["SqlChainHeads", "chain_heads_table"]
+
+
+def _body(record: Mapping[str, Any] | bytes) -> bytes:
+    """The canonical bytes a link hashes, of a record or void line (or the bytes as given)."""
+    return record if isinstance(record, bytes) else canonical_bytes(chain_body(record))
+
 
 chain_heads_table = Table(
     "casino_chain_heads",
@@ -74,14 +80,17 @@ class SqlChainHeads:
             .order_by(h.player_id)
         )
 
-    def link(self, conn: Connection, op: str, player: str, record: Mapping[str, Any]) -> ChainLink:
-        """The link of ``record`` after the player's head, written as the new head."""
+    def link(
+        self, conn: Connection, op: str, player: str, record: Mapping[str, Any] | bytes
+    ) -> ChainLink:
+        """The link of ``record`` after the player's head, written as the new head
+        (``record`` as a mapping, or its body's canonical bytes, ``chain_body_bytes``)."""
         params = {"op": op, "player": player}
         row = conn.execute(self._q_take, params).first()
         if row is None:  # the player's first link
             conn.execute(self._q_create, params)
             row = conn.execute(self._q_take, params).one()
-        link = ChainLink(int(row.seq), row.hash, link_hash(row.hash, chain_body(record)))
+        link = link_of_body(int(row.seq) - 1, row.hash, _body(record))
         conn.execute(self._q_set, {**params, "hash": link.hash})
         return link
 
@@ -91,7 +100,7 @@ class SqlChainHeads:
         op: str,
         player: str,
         seen: tuple[int | None, str | None],
-        record: Mapping[str, Any],
+        record: Mapping[str, Any] | bytes,
     ) -> ChainLink:
         """The link of ``record`` after the head as read unlocked (``seen``: seq, hash), in
         one conditional write; if the head moved meanwhile (or there is none), :meth:`link`.
@@ -101,7 +110,8 @@ class SqlChainHeads:
         """
         seq, digest = seen
         if seq is not None and digest is not None:
-            link = link_after(int(seq), digest, record)
+            record = _body(record)  # written once, for the locking path too
+            link = link_of_body(int(seq), digest, record)
             params = {"op": op, "player": player, "seen": seq, "seq": link.seq, "hash": link.hash}
             if conn.execute(self._q_advance, params).rowcount == 1:
                 return link

@@ -21,6 +21,7 @@ Pure: imports games and the standard library only.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import re
@@ -134,8 +135,39 @@ _CHOICE_FIELDS: Final[Mapping[str, frozenset[str]]] = {
 
 def canonical_json(value: object) -> str:
     """Compact JSON with sorted keys, exact numbers as text: what fingerprints hash (rules,
-    requests), and the form stored params and results take."""
+    requests), and the form stored params and results take. A flat ``dict`` of strings,
+    ints and None (most bets and results) is its own JSON-ready form: encoded at once."""
+    if type(value) is dict and _flat(value):
+        return compact_sorted(value)
     return compact_sorted(jsonable(value))
+
+
+_FLAT_LEAVES: Final = frozenset({str, int, type(None)})
+"""The value types :func:`canonical_json` writes as they are (no exact number to format)."""
+
+
+def _flat(doc: dict[Any, object]) -> bool:
+    """True when ``doc`` has string keys and only :data:`_FLAT_LEAVES` values."""
+    for key, value in doc.items():
+        if type(key) is not str or type(value) not in _FLAT_LEAVES:
+            return False
+    return True
+
+
+def bet_json(bet: Mapping[str, object]) -> str:
+    """The canonical JSON of a player's bet, checked first (string keys, bounded nesting,
+    JSON values), else :class:`InvalidBet`.
+
+    A flat ``dict`` of strings, ints and None (most bets) passes those checks as it stands
+    and is its own canonical form: it is encoded at once, without walking it twice.
+    """
+    if type(bet) is dict and _flat(bet):
+        return compact_sorted(bet)
+    check_params(bet)  # bounded before canonical_json: str keys, at most 32 deep
+    try:
+        return canonical_json(bet)
+    except (TypeError, ValueError, RecursionError):
+        raise InvalidBet("bet: must hold JSON values (str, int, decimals, lists)") from None
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,16 +187,31 @@ class OfferingRef:
         }
 
     def to_text(self) -> str:
-        """The stored form (a store's ``offering`` column): canonical JSON."""
-        return canonical_json(self.as_dict())
+        """The stored form (a store's ``offering`` column): canonical JSON (written once per
+        distinct ref: a catalog has few, every round of a version stores the same text)."""
+        return _ref_text(self)
 
     @classmethod
     def from_text(cls, text: str | None) -> OfferingRef | None:
         """The stored form read back; None for a round stored without an offering."""
         if not text:
             return None
+        if cls is OfferingRef:
+            return _ref_of_text(text)
         doc = json.loads(text)
         return cls(doc["offering_id"], int(doc["offering_version"]), doc["rules_fingerprint"])
+
+
+@functools.lru_cache(maxsize=1024)
+def _ref_text(ref: OfferingRef) -> str:
+    return canonical_json(ref.as_dict())
+
+
+@functools.lru_cache(maxsize=1024)
+def _ref_of_text(text: str) -> OfferingRef:
+    """:meth:`OfferingRef.from_text` of a stored form (immutable, so each text is read once)."""
+    doc = json.loads(text)
+    return OfferingRef(doc["offering_id"], int(doc["offering_version"]), doc["rules_fingerprint"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,6 +244,7 @@ class Offering:
     __slots__ = (
         "_placed",
         "_record_rules",
+        "_ref",
         "choices",
         "fingerprint",
         "game",
@@ -267,6 +315,7 @@ class Offering:
         self._record_rules = self._record_rule_params()
         self._placed: dict[str, PlacedBet] = {}
         self.fingerprint = hashlib.sha256(canonical_json(self.canonical()).encode()).hexdigest()
+        self._ref = OfferingRef(self.id, self.version, self.fingerprint)
 
     def _check_choices(self, choices: Mapping[str, Iterable[object]]) -> dict[str, tuple[Any, ...]]:
         allowed = _CHOICE_FIELDS.get(self.game, frozenset())
@@ -343,7 +392,8 @@ class Offering:
 
     @property
     def ref(self) -> OfferingRef:
-        return OfferingRef(self.id, self.version, self.fingerprint)
+        """The (immutable) id, version and fingerprint every round of this version carries."""
+        return self._ref
 
     def __repr__(self) -> str:
         return (
@@ -378,12 +428,7 @@ class Offering:
             bet = bet.model_dump(mode="json")
         if not isinstance(bet, Mapping):
             raise InvalidBet(f"bet: expected an object of bet fields, got {type(bet).__name__}")
-        check_params(bet)
-        try:
-            text = canonical_json(bet)
-        except (TypeError, ValueError, RecursionError):
-            raise InvalidBet("bet: must hold JSON values (str, int, decimals, lists)") from None
-        return self._place(bet, text)
+        return self._place(bet, bet_json(bet))
 
     def _place(self, bet: Mapping[str, object], text: str) -> PlacedBet:
         """:meth:`bet` of a checked mapping whose canonical JSON is ``text`` (the facade has

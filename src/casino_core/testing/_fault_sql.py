@@ -21,13 +21,14 @@ def statement_faults(engine: Engine, switch: StorageFaults) -> Callable[[], None
     """Make SQL on ``engine`` fail mid-transaction while ``switch`` draws; returns the function
     that removes the hooks.
 
-    PostgreSQL: any statement after a transaction's first fails with a driver error.
+    PostgreSQL: any statement after a transaction's first fails with a driver error (a
+    cursor class on each checked-out connection, so the stores' driver-level fast path of a
+    round fails too).
     SQLite: a checked-out connection is interrupted up to 48 VM steps in, wherever its work
     is then (a progress handler, so the wallet's driver-level fast path fails too);
     one draw per checkout keeps a seed's draws independent of what the file held before.
     """
     from sqlalchemy import event
-    from sqlalchemy.exc import OperationalError
 
     if engine.dialect.name == "sqlite":
 
@@ -55,21 +56,41 @@ def statement_faults(engine: Engine, switch: StorageFaults) -> Callable[[], None
             ("checkin", checkin),
         ]
     else:
+        import psycopg
+        from psycopg.pq import TransactionStatus
 
-        def begin(conn: Any) -> None:
-            conn.info["sim_statements"] = 0
+        factories: dict[int, Any] = {}
 
-        def before(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-            seen = conn.info.get("sim_statements", 0)
-            conn.info["sim_statements"] = seen + 1
-            if seen and switch.draw("statement error"):
-                raise OperationalError(statement, None, Exception("injected mid-transaction"))
+        def fail_in_transaction(cursor: Any) -> None:
+            status = cursor.connection.info.transaction_status
+            if on and status != TransactionStatus.IDLE and switch.draw("statement error"):
+                raise psycopg.OperationalError("injected mid-transaction")
 
-        hooks = [("begin", begin), ("before_cursor_execute", before)]
+        def pg_checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+            base = factories.setdefault(id(dbapi_conn), dbapi_conn.cursor_factory)
+
+            class Faulty(base):  # type: ignore[misc, valid-type]
+                def execute(self, *args: Any, **kwargs: Any) -> Any:
+                    fail_in_transaction(self)
+                    return super().execute(*args, **kwargs)
+
+                def executemany(self, *args: Any, **kwargs: Any) -> Any:
+                    fail_in_transaction(self)
+                    return super().executemany(*args, **kwargs)
+
+            dbapi_conn.cursor_factory = Faulty
+
+        def pg_checkin(dbapi_conn: Any, _record: Any) -> None:
+            if dbapi_conn is not None and id(dbapi_conn) in factories:
+                dbapi_conn.cursor_factory = factories.pop(id(dbapi_conn))
+
+        hooks = [("checkout", pg_checkout), ("checkin", pg_checkin)]
+    on = [True]  # the hooks are in place (a connection checked out meanwhile keeps its cursor)
     for name, hook in hooks:
         event.listen(engine, name, hook)
 
     def remove() -> None:
+        on.clear()
         for name, hook in hooks:
             event.remove(engine, name, hook)
 

@@ -15,6 +15,7 @@ from casino_core.casino._plan import (
     PlayPlan,
     after_step,
     bankroll_short,
+    chain_body_bytes,
     chain_line,
     first_pair,
     in_chain,
@@ -31,7 +32,7 @@ from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo, SeedReveal
 from casino_core.casino.crash._memory import MemoryCrashStore
 from casino_core.casino.crash._types import account_of, lookup_key
 from casino_core.casino.rounds._multistep import Unchanged
-from casino_core.chain._chain import ChainHead, ChainLink, next_link
+from casino_core.chain._chain import GENESIS, ChainHead, ChainLink, link_of_body, next_link
 from casino_core.errors import (
     InsufficientFunds,
     LimitExceeded,
@@ -207,8 +208,8 @@ class MemoryCasinoStore:
                 if known[0] != plan.fingerprint:
                     raise key_conflict(plan.key, "round")
                 return known[1], True
-            before = wallet.balance(acct)  # AccountNotFound before anything moves
-            if before.available - plan.stake < before.floor:
+            before = wallet._get(acct)  # AccountNotFound before anything moves
+            if before.posted - before.held - plan.stake < before.floor:
                 raise InsufficientFunds(f"account {acct} cannot stake {plan.stake}")
             if plan.bankroll is not None:
                 house = wallet.system_balance(op, "house", acct.currency, acct.mode)
@@ -257,7 +258,11 @@ class MemoryCasinoStore:
                 offering=plan.offering,
             )
             if self._chain and in_chain(round_):
-                set_link(round_, self._next(op, acct.player_id, chain_line(round_)))
+                body = chain_body_bytes(round_, plan.params_json, result)
+                head = self._heads.get((op, acct.player_id))
+                seq, prev = (0, GENESIS) if head is None else (head.seq, head.hash)
+                set_link(round_, link := link_of_body(seq, prev, body))
+                self._heads[(op, acct.player_id)] = link
             self._keys[(op, plan.key)] = (plan.fingerprint, round_)
             self._by_id[round_.round_id] = len(self._rounds)
             self._rounds.append((round_, pair))

@@ -42,6 +42,7 @@ from casino_core.casino._plan import (
     PlayPlan,
     after_step,
     bankroll_short,
+    chain_body_bytes,
     chain_line,
     first_pair,
     in_chain,
@@ -52,6 +53,7 @@ from casino_core.casino._plan import (
     payout_request,
     round_from_doc,
     round_in_progress,
+    round_row,
     set_link,
 )
 from casino_core.casino._sql_bankroll import _LOOKS, SqlBankroll
@@ -264,6 +266,10 @@ class SqlCasinoStore:
             (r.status == "playing") & (r.updated_us < bindparam("cutoff"))
         )
         self._bankroll = SqlBankroll(wallet)
+        from casino_core.casino.rounds._sql_fast import round_path  # plain rounds on the driver
+
+        queries = (self._q_round_by_key, self._q_take_head, self._q_insert_round)
+        self._fast = round_path(wallet, self._heads, queries)
 
     def __repr__(self) -> str:
         return f"SqlCasinoStore({self._wallet!r})"
@@ -272,6 +278,7 @@ class SqlCasinoStore:
         """This store inside the host's transaction on ``connection`` (``Casino.using``)."""
         wallet = self._wallet.using(connection)
         bound = _rebound(self, wallet, _rebound(self._bankroll, wallet))
+        bound._fast = None  # the driver fast path runs its own transaction: never the host's
         if self._crash is not None:
             bound._crash = _rebound(self._crash, wallet, bound._bankroll)
         return bound
@@ -421,6 +428,10 @@ class SqlCasinoStore:
         return round_from_doc({**row._mapping, "round_id": row.id})
 
     def play(self, plan: PlayPlan, cipher: SeedCipher, scheme: Scheme) -> tuple[Round, bool]:
+        if self._fast is not None:
+            fast = self._fast.play(plan, cipher)
+            if fast is not None:
+                return fast, False
         acct = plan.account
         op, player = acct.operator_id, acct.player_id
         wallet = self._wallet
@@ -462,30 +473,10 @@ class SqlCasinoStore:
                 self._bankroll.set(conn, who, house + plan.stake - payout)
             round_id = new_id()
             micros = to_micros(receipt.created_at)
-            doc = {
-                "id": round_id,
-                "operator_id": op,
-                "idempotency_key": plan.key,
-                "fingerprint": plan.fingerprint,
-                "player_id": player,
-                "currency": acct.currency.code,
-                "mode": acct.mode.value,
-                "game": plan.game,
-                "params": plan.params_json,
-                "offering": "" if plan.offering is None else plan.offering.to_text(),
-                "scheme": pair_scheme.value,
-                "seed_pair_id": taken.id,
-                "nonce": nonce,
-                "result": result,
-                "multiplier": format_multiplier(multiplier),
-                "stake": plan.stake,
-                "payout": payout,
-                "balance_after": receipt.balance_after,
-                "created_us": micros,
-                "status": "playing" if plan.multi_step else "settled",
-                "actions": "[]",
-                "updated_us": micros,
-            }
+            doc = round_row(
+                plan, round_id, taken.id, nonce, pair_scheme, result, multiplier, payout,
+                receipt.balance_after, micros,
+            )  # fmt: skip
             round_ = round_from_doc(
                 {
                     **doc,
@@ -496,7 +487,8 @@ class SqlCasinoStore:
             )
             if self._heads is not None and in_chain(round_):
                 seen = (taken.head_seq, taken.head_hash)
-                link = self._heads.link_seen(conn, op, player, seen, chain_line(round_))
+                body = chain_body_bytes(round_, plan.params_json, result)
+                link = self._heads.link_seen(conn, op, player, seen, body)
                 set_link(round_, link)
             conn.execute(self._q_insert_round, {**doc, **link_columns(round_.link)})
             return round_, False
