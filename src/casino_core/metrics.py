@@ -28,7 +28,7 @@ nothing secret. Step names and flows are the host's own, bounded by its code.
 
 from __future__ import annotations
 
-from casino_core.errors import ConfigurationError
+from casino_core._prometheus import CollectorRegistry, MetricSet
 from casino_core.events import (
     Event,
     MovementApplied,
@@ -41,13 +41,6 @@ from casino_core.events import (
     SagaStepCompensated,
     SagaStepDone,
 )
-
-try:
-    from prometheus_client import REGISTRY, CollectorRegistry, Counter, Gauge
-except ImportError as exc:  # pragma: no cover - depends on the installed extras
-    raise ConfigurationError(
-        "the Prometheus collectors need the 'metrics' extra: pip install 'casino-core[metrics]'"
-    ) from exc
 
 __all__ = ["EventMetrics"]
 
@@ -64,56 +57,38 @@ class EventMetrics:
     def __init__(
         self, registry: CollectorRegistry | None = None, namespace: str = "casino_core"
     ) -> None:
-        target = REGISTRY if registry is None else registry
+        metrics = MetricSet("event metrics", registry, namespace)
         self._namespace = namespace
-        try:
-            self._movements = Counter(
-                "wallet_movements",
-                "Wallet movements answered, by kind, currency, mode, outcome and error code.",
-                ["kind", "currency", "mode", "outcome", "code"],
-                namespace=namespace,
-                registry=target,
-            )
-            self._calls = Counter(
-                "provider_calls",
-                "Provider money calls, by provider, operation, outcome and outcome code.",
-                ["provider", "op", "outcome", "code"],
-                namespace=namespace,
-                registry=target,
-            )
-            self._steps = Counter(
-                "saga_steps",
-                "Saga steps done or compensated, by flow and step.",
-                ["flow", "step", "phase"],
-                namespace=namespace,
-                registry=target,
-            )
-            self._finished = Counter(
-                "sagas_finished",
-                "Sagas that reached a final state, by flow and status.",
-                ["flow", "status"],
-                namespace=namespace,
-                registry=target,
-            )
-            self._runs = Counter(
-                "reconcile_runs",
-                "Reconciliation runs, by scope and result (ok or findings).",
-                ["scope", "result"],
-                namespace=namespace,
-                registry=target,
-            )
-            self._findings = Gauge(
-                "reconcile_findings",
-                "What the last reconciliation of each scope found, by kind.",
-                ["scope", "kind"],
-                namespace=namespace,
-                registry=target,
-            )
-        except ValueError as exc:
-            raise ConfigurationError(
-                f"event metrics with namespace {namespace!r} are already registered in this "
-                f"registry ({exc}); pass another registry or namespace"
-            ) from None
+        self._movements = metrics.counter(
+            "wallet_movements",
+            "Wallet movements answered, by kind, currency, mode, outcome and error code.",
+            ["kind", "currency", "mode", "outcome", "code"],
+        )
+        self._calls = metrics.counter(
+            "provider_calls",
+            "Provider money calls, by provider, operation, outcome and outcome code.",
+            ["provider", "op", "outcome", "code"],
+        )
+        self._steps = metrics.counter(
+            "saga_steps",
+            "Saga steps done or compensated, by flow and step.",
+            ["flow", "step", "phase"],
+        )
+        self._finished = metrics.counter(
+            "sagas_finished",
+            "Sagas that reached a final state, by flow and status.",
+            ["flow", "status"],
+        )
+        self._runs = metrics.counter(
+            "reconcile_runs",
+            "Reconciliation runs, by scope and result (ok or findings).",
+            ["scope", "result"],
+        )
+        self._findings = metrics.gauge(
+            "reconcile_findings",
+            "What the last reconciliation of each scope found, by kind.",
+            ["scope", "kind"],
+        )
 
     def __repr__(self) -> str:
         return f"EventMetrics(namespace={self._namespace!r})"

@@ -162,3 +162,26 @@ class TestOperatorScope:
 def test_crash_is_a_base_exception() -> None:
     """(The rig's crash stand-in escapes the coordinator like a real death.)"""
     assert not issubclass(Crash, Exception)
+
+
+class TestStoreFailuresSaySafely:
+    """A saga store's database failure names the error, never the statement's values."""
+
+    def test_failure_message_has_no_parameters(self, tmp_path: Any) -> None:
+        """The saga table is missing: the insert fails, and its parameters stay out of it."""
+        from sqlalchemy import create_engine
+
+        from casino_core.ledger.sql import SqlSagaStore
+
+        store = SqlSagaStore(create_engine(f"sqlite:///{tmp_path / 'no-table.db'}"))
+        secret = "payment-token-5f1b0c9d"
+        record = SagaRecord(
+            "op-1", "saga-1", "withdrawal", {"reference": secret}, {}, SagaStatus.RUNNING,
+            0, "ready", 0,
+        )  # fmt: skip
+        with pytest.raises(StorageUnavailable) as caught:
+            store.create(record)
+        assert "no such table" in str(caught.value)
+        assert secret not in str(caught.value)
+        assert caught.value.__cause__ is None
+        assert caught.value.__context__ is None

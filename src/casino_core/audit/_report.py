@@ -505,7 +505,8 @@ def _bar(label: str, expected: Fraction, observed: int, rounds: int) -> dict[str
 
 def _running_rtp(stats: ConfigStats, rtp: Fraction, sd: float) -> dict[str, object]:
     """The observed RTP as rounds accumulate, and the exact RTP's 99% band at each point
-    (``rtp +- z * sd / sqrt(n)``, the normal approximation the RTP test uses)."""
+    (``rtp +- z * sd / sqrt(n)``, the normal approximation the RTP test uses; its lower edge
+    stops at 0, below which no RTP can be)."""
     points = list(stats.trace)
     if stats.rounds and (not points or points[-1][0] != stats.rounds):
         points.append((stats.rounds, float(stats.total / stats.rounds)))
@@ -516,7 +517,7 @@ def _running_rtp(stats: ConfigStats, rtp: Fraction, sd: float) -> dict[str, obje
             {
                 "rounds": n,
                 "observed": observed,
-                "low": exact - Z_99 * sd / math.sqrt(n),
+                "low": max(0.0, exact - Z_99 * sd / math.sqrt(n)),  # an RTP is never < 0
                 "high": exact + Z_99 * sd / math.sqrt(n),
             }
             for n, observed in points

@@ -24,16 +24,9 @@ dashboards and alerts, while the journal stays the exact record of money.
 
 from __future__ import annotations
 
+from casino_core._prometheus import CollectorRegistry, MetricSet
 from casino_core.casino._types import Round, SeedRotation
 from casino_core.casino.crash._types import CrashWager
-from casino_core.errors import ConfigurationError
-
-try:
-    from prometheus_client import REGISTRY, CollectorRegistry, Counter
-except ImportError as exc:  # pragma: no cover - depends on the installed extras
-    raise ConfigurationError(
-        "the Prometheus collector needs the 'metrics' extra: pip install 'casino-core[metrics]'"
-    ) from exc
 
 __all__ = ["PrometheusObserver"]
 
@@ -50,48 +43,29 @@ class PrometheusObserver:
     def __init__(
         self, registry: CollectorRegistry | None = None, namespace: str = "casino_core"
     ) -> None:
-        target = REGISTRY if registry is None else registry
+        metrics = MetricSet("casino metrics", registry, namespace)
         self._namespace = namespace
-        try:
-            self._rounds = Counter(
-                "rounds_settled",
-                "Rounds settled, by game, currency and mode.",
-                ["game", "currency", "mode"],
-                namespace=namespace,
-                registry=target,
-            )
-            self._stake = Counter(
-                "stake_minor_units",
-                "Stakes of settled rounds, in minor units of the currency.",
-                ["currency", "mode"],
-                namespace=namespace,
-                registry=target,
-            )
-            self._payout = Counter(
-                "payout_minor_units",
-                "Payouts of settled rounds, in minor units of the currency.",
-                ["currency", "mode"],
-                namespace=namespace,
-                registry=target,
-            )
-            self._rotations = Counter(
-                "seed_rotations",
-                "Seed pairs revealed and replaced by their pre-committed successor.",
-                namespace=namespace,
-                registry=target,
-            )
-            self._limits = Counter(
-                "limits_hit",
-                "Bets refused by a limit, by limit.",
-                ["limit"],
-                namespace=namespace,
-                registry=target,
-            )
-        except ValueError as exc:
-            raise ConfigurationError(
-                f"casino metrics with namespace {namespace!r} are already registered in this "
-                f"registry ({exc}); pass another registry or namespace"
-            ) from None
+        self._rounds = metrics.counter(
+            "rounds_settled",
+            "Rounds settled, by game, currency and mode.",
+            ["game", "currency", "mode"],
+        )
+        self._stake = metrics.counter(
+            "stake_minor_units",
+            "Stakes of settled rounds, in minor units of the currency.",
+            ["currency", "mode"],
+        )
+        self._payout = metrics.counter(
+            "payout_minor_units",
+            "Payouts of settled rounds, in minor units of the currency.",
+            ["currency", "mode"],
+        )
+        self._rotations = metrics.counter(
+            "seed_rotations", "Seed pairs revealed and replaced by their pre-committed successor."
+        )
+        self._limits = metrics.counter(
+            "limits_hit", "Bets refused by a limit, by limit.", ["limit"]
+        )
 
     def __repr__(self) -> str:
         return f"PrometheusObserver(namespace={self._namespace!r})"

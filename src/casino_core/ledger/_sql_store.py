@@ -5,7 +5,6 @@ Importing this module imports SQLAlchemy.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -29,7 +28,7 @@ from casino_core.errors import InvalidInput, StorageUnavailable
 from casino_core.ledger._saga import FINAL, SagaRecord, SagaStatus, decode, encode
 from casino_core.wallet._append_only import Guard, guard_ddl
 from casino_core.wallet._common import to_micros, utc_now
-from casino_core.wallet._sql import NAMING_CONVENTION
+from casino_core.wallet._sql import NAMING_CONVENTION, db_failure
 
 __all__ = [
     "SqlSagaStore",
@@ -39,7 +38,6 @@ __all__ = [
     "sagas",
 ]
 
-_log = logging.getLogger(__name__)
 
 saga_metadata = MetaData(naming_convention=NAMING_CONVENTION)
 """The saga table; include it in a host app's migrations beside the wallet's metadata."""
@@ -99,7 +97,10 @@ def create_saga_schema(engine: Engine, schema: str | None = None) -> None:
             for statement in _append_only_ddl(engine.dialect.name, translate.get(None)):
                 conn.exec_driver_sql(statement)
     except SQLAlchemyError as exc:
-        raise StorageUnavailable(f"could not create the saga table: {exc}") from exc
+        failure = db_failure("could not create the saga table", exc)
+    else:
+        return
+    raise failure  # outside the handler: the driver error (with its parameters) is not chained
 
 
 def _record(row: Row[Any]) -> SagaRecord:
@@ -125,8 +126,10 @@ class SqlSagaStore:
             with self._engine.begin() as conn:
                 yield conn
         except SQLAlchemyError as exc:
-            _log.error("the saga store failed: %s", type(exc).__name__)
-            raise StorageUnavailable(f"the saga store failed: {exc}") from exc
+            failure = db_failure("the saga store failed", exc)
+        else:
+            return
+        raise failure  # not chained: a driver error carries the statement's parameters
 
     def _row(self, record: SagaRecord) -> dict[str, object]:
         return {
@@ -142,6 +145,7 @@ class SqlSagaStore:
 
     def create(self, record: SagaRecord) -> SagaRecord:
         """Insert unless present; return the stored record."""
+        failure: StorageUnavailable | None = None
         try:
             with self._engine.begin() as conn:
                 conn.execute(
@@ -150,8 +154,9 @@ class SqlSagaStore:
         except IntegrityError:
             pass  # it exists: return it
         except SQLAlchemyError as exc:
-            _log.error("the saga store failed: %s", type(exc).__name__)
-            raise StorageUnavailable(f"the saga store failed: {exc}") from exc
+            failure = db_failure("the saga store failed", exc)
+        if failure is not None:
+            raise failure  # not chained: a driver error carries the statement's parameters
         return self.load(record.operator_id, record.saga_id)
 
     @staticmethod

@@ -21,16 +21,9 @@ where it is decided, so a database retry of its transaction can count it twice (
 
 from __future__ import annotations
 
-from casino_core.errors import ConfigurationError
+from casino_core._prometheus import CollectorRegistry, MetricSet
 from casino_core.rg._rules import RuleChange
 from casino_core.rg._service import RealityCheck, RgRefusal
-
-try:
-    from prometheus_client import REGISTRY, CollectorRegistry, Counter
-except ImportError as exc:  # pragma: no cover - depends on the installed extras
-    raise ConfigurationError(
-        "the Prometheus collector needs the 'metrics' extra: pip install 'casino-core[metrics]'"
-    ) from exc
 
 __all__ = ["RgPrometheusObserver"]
 
@@ -45,30 +38,18 @@ class RgPrometheusObserver:
     def __init__(
         self, registry: CollectorRegistry | None = None, namespace: str = "casino_core"
     ) -> None:
-        target = REGISTRY if registry is None else registry
+        metrics = MetricSet("responsible-gaming metrics", registry, namespace)
         self._namespace = namespace
-
-        def counter(name: str, doc: str, labels: tuple[str, ...] = ()) -> Counter:
-            return Counter(name, doc, labels, namespace=namespace, registry=target)
-
-        try:
-            self._refusals = counter(
-                "rg_refusals", "Bets, deposits and sessions refused, by rule.", ("rule",)
-            )
-            self._checks = counter("rg_reality_checks", "Reality checks emitted.")
-            self._changes = counter(
-                "rg_limit_changes",
-                "Limit changes scheduled or applied, by rule.",
-                ("rule", "state"),
-            )
-            self._exclusions = counter(
-                "rg_exclusions", "Self-exclusions and time-outs started.", ("rule",)
-            )
-        except ValueError as exc:
-            raise ConfigurationError(
-                f"responsible-gaming metrics with namespace {namespace!r} are already "
-                f"registered in this registry ({exc}); pass another registry or namespace"
-            ) from None
+        self._refusals = metrics.counter(
+            "rg_refusals", "Bets, deposits and sessions refused, by rule.", ("rule",)
+        )
+        self._checks = metrics.counter("rg_reality_checks", "Reality checks emitted.")
+        self._changes = metrics.counter(
+            "rg_limit_changes", "Limit changes scheduled or applied, by rule.", ("rule", "state")
+        )
+        self._exclusions = metrics.counter(
+            "rg_exclusions", "Self-exclusions and time-outs started.", ("rule",)
+        )
 
     def __repr__(self) -> str:
         return f"RgPrometheusObserver(namespace={self._namespace!r})"

@@ -9,6 +9,8 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Literal, overload
 
 from casino_core.errors import ConfigurationError
+from casino_core.events import Listener, check_listener
+from casino_core.wallet._base import MovingWallet
 from casino_core.wallet._common import Clock, redact_url, utc_now
 from casino_core.wallet._memory import MemoryWallet
 from casino_core.wallet._protocol import WalletService
@@ -120,14 +122,36 @@ def open_store(
     clock: Clock = utc_now,
     make_tables: MakeTables | None = None,
     sql_only: bool = False,
+    listener: Listener | None = None,
     options: dict[str, Any] | None = None,
 ) -> WalletService:
     """The wallet ``target`` names, by the rules of :func:`open_wallet` (its docstring).
 
     ``make_tables(engine, schema)`` creates the tables when ``create_schema`` (default: the
-    wallet's); ``sql_only`` refuses anything but a SQL URL or an Engine (before connecting).
+    wallet's); ``sql_only`` refuses anything but a SQL URL or an Engine (before connecting);
+    ``listener`` hears the wallet's events (:mod:`casino_core.events`).
     """
-    options = options or {}
+    check_listener(listener)  # before anything is opened
+    wallet = _open(
+        target, production, demo_only, create_schema, schema, clock, make_tables, sql_only,
+        options or {},
+    )  # fmt: skip
+    if isinstance(wallet, MovingWallet):  # every wallet this opens is one
+        wallet._listen(listener)
+    return wallet
+
+
+def _open(
+    target: str | Engine | RedisClient | None,
+    production: bool | None,
+    demo_only: bool,
+    create_schema: bool,
+    schema: str | None,
+    clock: Clock,
+    make_tables: MakeTables | None,
+    sql_only: bool,
+    options: dict[str, Any],
+) -> WalletService:
     prod = is_production(production)
     kind = _kind(target)
     if sql_only and kind not in ("sql", "engine"):
@@ -223,6 +247,7 @@ def open_wallet(
     create_schema: bool = False,
     schema: str | None = None,
     clock: Clock = utc_now,
+    listener: Listener | None = None,
     **options: Any,
 ) -> SqlWallet: ...
 
@@ -236,6 +261,7 @@ def open_wallet(
     create_schema: bool = False,
     schema: str | None = None,
     clock: Clock = utc_now,
+    listener: Listener | None = None,
     **options: Any,
 ) -> WalletService: ...
 
@@ -248,6 +274,7 @@ def open_wallet(
     create_schema: bool = False,
     schema: str | None = None,
     clock: Clock = utc_now,
+    listener: Listener | None = None,
     **options: Any,
 ) -> WalletService:
     """Build a wallet from a URL (or a host's Engine or Redis client); nothing is chosen
@@ -270,7 +297,8 @@ def open_wallet(
     ``$CASINO_CORE_ENV == "production"``. ``create_schema=True`` creates the SQL tables
     (quick start; hosts with migrations use :data:`casino_core.wallet.sql.metadata`).
     Other keyword ``options`` go to the backend (SQL URL: ``create_engine`` arguments;
-    Redis: ``prefix``, ``starting_balance``, ``key_ttl``). For a result typed as
+    Redis: ``prefix``, ``starting_balance``, ``key_ttl``). ``listener`` hears the wallet's
+    events, as the constructors' does (:mod:`casino_core.events`). For a result typed as
     ``SqlWallet`` from a URL, use :func:`open_sql_wallet`.
     """
     return open_store(
@@ -280,6 +308,7 @@ def open_wallet(
         create_schema=create_schema,
         schema=schema,
         clock=clock,
+        listener=listener,
         options=options,
     )
 
@@ -290,6 +319,7 @@ def open_sql_wallet(
     create_schema: bool = False,
     schema: str | None = None,
     clock: Clock = utc_now,
+    listener: Listener | None = None,
     **options: Any,
 ) -> SqlWallet:
     """:func:`open_wallet` for SQL only, typed as :class:`~casino_core.wallet.sql.SqlWallet`
@@ -300,6 +330,7 @@ def open_sql_wallet(
         schema=schema,
         clock=clock,
         sql_only=True,
+        listener=listener,
         options=options,
     )
     from casino_core.wallet._sql import SqlWallet

@@ -121,3 +121,15 @@ class TestChartData:
         steps = {b[0] - a[0] for a, b in zip(stats.trace, stats.trace[1:], strict=False)}
         assert steps == {stats.trace_step}
         assert all(rtp == 1.0 for n, rtp in stats.trace if n % 2 == 0)  # 0, 2, 0, 2, ...
+
+    def test_band_never_goes_below_zero(self) -> None:
+        """A high-variance game's early band would reach below 0: its lower edge stops there."""
+        from casino_core.audit._report import _running_rtp
+
+        stats = ConfigStats("limbo", "unbiased", "{}")
+        for i in range(1_000):
+            stats.add(Fraction(100) if i % 100 == 0 else Fraction(0), None)
+        band = _running_rtp(stats, Fraction(99, 100), sd=9.9)["points"]
+        assert isinstance(band, list)
+        assert min(p["low"] for p in band) == 0.0  # the unclamped edge is below 0 early on
+        assert all(p["low"] <= 0.99 <= p["high"] for p in band)

@@ -6,7 +6,7 @@ import importlib
 import sys
 
 import pytest
-from prometheus_client import CollectorRegistry, generate_latest
+from prometheus_client import CollectorRegistry, Counter, generate_latest
 
 from _casino_backends import INSTANT_BETS
 from casino_core.casino import Casino, CasinoObserver, CasinoSettings
@@ -166,9 +166,20 @@ class TestObserver:
             PrometheusObserver(registry)
         PrometheusObserver(registry, namespace="other")  # another namespace is fine
 
+    def test_refused_collector_leaves_the_registry_as_it_was(self) -> None:
+        """A clash on a later metric unregisters the ones the refused collector made first."""
+        registry = CollectorRegistry()
+        Counter("seed_rotations", "taken first", namespace="clash", registry=registry)
+        before = sorted(m.name for m in registry.collect())
+        with pytest.raises(ConfigurationError, match="already registered"):
+            PrometheusObserver(registry, namespace="clash")  # its 4th metric clashes
+        assert sorted(m.name for m in registry.collect()) == before
+        PrometheusObserver(registry, namespace="other")
+
     def test_missing_dependency_names_the_extra(self, monkeypatch: pytest.MonkeyPatch) -> None:
         """Without prometheus-client, importing the module says which extra to install."""
         monkeypatch.setitem(sys.modules, "prometheus_client", None)
         monkeypatch.delitem(sys.modules, "casino_core.casino.metrics")
+        monkeypatch.delitem(sys.modules, "casino_core._prometheus")  # where the import is
         with pytest.raises(ConfigurationError, match=r"casino-core\[metrics\]"):
             importlib.import_module("casino_core.casino.metrics")

@@ -118,6 +118,44 @@ def test_core_imports_without_optional_dependencies(monkeypatch: pytest.MonkeyPa
         monkeypatch.setitem(sys.modules, name, None)  # makes "import name" fail
     wallet_pkg = importlib.import_module("casino_core.wallet")
     assert isinstance(wallet_pkg.open_wallet("memory://"), wallet_pkg.MemoryWallet)
-    with pytest.raises(ConfigurationError, match="sql"):
+    with pytest.raises(ConfigurationError, match="SQLAlchemy"):
         wallet_pkg.open_wallet("sqlite:///never-created.db")
     assert sys.modules["sqlalchemy"] is None
+
+
+class TestOpenWalletListener:
+    """open_wallet and open_sql_wallet pass ``listener`` to the wallet they open."""
+
+    @pytest.mark.parametrize("scheme", ["memory", "sqlite"])
+    def test_listener_hears_movements(self, scheme: str, tmp_path: Path) -> None:
+        """A credit through the opened wallet reaches the listener as MovementApplied."""
+        from casino_core.events import MovementApplied
+
+        heard: list[object] = []
+        url = "memory://" if scheme == "memory" else f"sqlite:///{tmp_path / 'w.db'}"
+        wallet = open_wallet(url, create_schema=scheme == "sqlite", listener=heard.append)
+        account = AccountKey("op", "p", USD)
+        wallet.open_account(account)
+        wallet.credit(account, 250, idempotency_key="dep-1")
+        applied = [e for e in heard if isinstance(e, MovementApplied)]
+        assert [(e.kind, e.amount) for e in applied] == [("credit", 250)]
+
+    def test_sql_wallet_listener(self, tmp_path: Path) -> None:
+        """open_sql_wallet takes the same listener."""
+        from casino_core.wallet import open_sql_wallet
+
+        heard: list[object] = []
+        wallet = open_sql_wallet(
+            f"sqlite:///{tmp_path / 'w.db'}", create_schema=True, listener=heard.append
+        )
+        account = AccountKey("op", "p", USD)
+        wallet.open_account(account)
+        wallet.credit(account, 5, idempotency_key="dep-1")
+        assert heard
+
+    def test_bad_listener_refused_before_opening(self, tmp_path: Path) -> None:
+        """A listener that is not callable is refused before the database file exists."""
+        path = tmp_path / "w.db"
+        with pytest.raises(ConfigurationError, match="listener"):
+            open_wallet(f"sqlite:///{path}", create_schema=True, listener="not callable")  # type: ignore[arg-type]
+        assert not path.exists()
