@@ -5,6 +5,7 @@ line."""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import uuid
 from collections.abc import Iterator
@@ -110,6 +111,36 @@ class TestHonest:
 
 
 class TestTampering:
+    def test_an_edited_round_id_breaks_its_line(self, store: Store) -> None:
+        """A provider line's round is part of its link: moving a win to another round is seen."""
+        op = play(store)
+        lines = store.transaction_lines(op)
+        at = line_of(lines, "w1") - 1
+        edited = json.loads(lines[at])
+        assert edited["version"] == 2
+        edited["round_id"] = "r2"
+        lines[at] = json.dumps(edited)
+        report = verify_chain(lines)
+        assert report.first_broken_line == at + 1
+        assert "edited" in report.findings[0].message
+
+    def test_a_version_1_line_keeps_its_old_link(self) -> None:
+        """Lines written before version 2 verify as they were (their link left round_id out)."""
+        from casino_core.chain._chain import canonical_bytes, chain_body, link_after
+
+        line = {
+            "kind": "provider_transaction", "version": 1, "operator_id": "op",
+            "chain_id": "provider:p1", "provider": "acme", "tx_id": "t1", "type": "bet",
+            "round_id": "r1", "player_id": "p1", "fingerprint": "f", "amount": "100",
+            "win": "0", "ref": None, "created_us": 1,
+        }  # fmt: skip
+        body = dict(line)
+        del body["round_id"]
+        link = link_after(0, "0" * 64, line)
+        assert link.hash == hashlib.sha256(bytes(32) + canonical_bytes(body)).hexdigest()
+        assert chain_body(line) == body
+        assert verify_chain([json.dumps({**line, **link.as_dict()})]).ok
+
     def test_an_edited_transaction_breaks_its_line(self, sql_store: Store) -> None:
         op = play(sql_store)
         changed = tamper(

@@ -70,6 +70,11 @@ CHAINED_KINDS: Final = frozenset({"round", "void", "journal", "provider_transact
 """The line kinds that carry chain fields (a line without ``"kind"`` is a round; a void line
 is a round that no record describes)."""
 
+_V1_WITHOUT_ROUND_ID: Final = frozenset({"round", "provider_transaction"})
+"""Version 1 lines whose link leaves ``round_id`` out: a round record v1 has no round id (a
+pending line's is an annotation); a provider line v1 left it out by mistake, so provider lines
+are version 2 now, whose link covers it. Any other line's ``round_id`` is always covered."""
+
 _NOT_IN_BODY: Final = frozenset({"server_seed", "seed_revealed_at", *CHAIN_FIELDS})
 _HEX64: Final = re.compile(r"[0-9a-f]{64}")
 MAX_SEQ: Final = 2**63 - 1
@@ -124,7 +129,7 @@ def chain_body(record: Mapping[str, Any]) -> dict[str, Any]:
     body = {k: v for k, v in record.items() if k not in _NOT_IN_BODY}
     if body.get("kind") == "round":  # optional on a round record: never part of its body
         del body["kind"]
-    if record.get("version") == 1:  # v1 has no round id: a pending line's is an annotation
+    if record.get("version") == 1 and record.get("kind", "round") in _V1_WITHOUT_ROUND_ID:
         body.pop("round_id", None)
     return body
 

@@ -51,7 +51,7 @@ class ProviderLine(BaseModel):
     model_config = ConfigDict(**_CONFIG, title="ProviderLine")  # type: ignore[typeddict-item]
 
     kind: Literal["provider_transaction"]
-    version: Literal[1]
+    version: Literal[1, 2]  # 1: written before round_id was part of the link
     operator_id: _Id
     chain_id: _ChainId
     provider: Annotated[str, StringConstraints(min_length=1, max_length=32)]

@@ -8,7 +8,7 @@ that every call of every player writes (DESIGN.md decision 5).
 
 A transaction's provider line (``transaction_lines(operator_id)`` of each store)::
 
-    {"kind": "provider_transaction", "version": 1, "operator_id": "op",
+    {"kind": "provider_transaction", "version": 2, "operator_id": "op",
      "chain_id": "provider:p1", "provider": "acme", "tx_id": "t1", "type": "bet",
      "round_id": "r1", "player_id": "p1", "fingerprint": "...", "amount": "100", "win": "0",
      "ref": null, "created_us": 1767225600000000,
@@ -28,6 +28,9 @@ from casino_core.provider._types import TxRecord
 __all__ = ["PROVIDER_KIND", "provider_chain_id", "provider_line"]
 
 PROVIDER_KIND: Final = "provider_transaction"
+PROVIDER_LINE_VERSION: Final = 2
+"""2: the link covers ``round_id`` (version 1 lines, written before, left it out: see
+:func:`casino_core.chain.chain_body`)."""
 """The ``"kind"`` of a provider line."""
 
 
@@ -40,7 +43,7 @@ def provider_line(op: str, provider: str, rec: TxRecord, micros: int) -> dict[st
     """A provider line without its chain fields (the body of its link, plus ``kind``)."""
     return {
         "kind": PROVIDER_KIND,
-        "version": 1,
+        "version": PROVIDER_LINE_VERSION,
         "operator_id": op,
         "chain_id": provider_chain_id(rec.player_id),
         "provider": provider,
