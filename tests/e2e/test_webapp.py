@@ -1128,9 +1128,9 @@ class TestApis:
         alice = As(client, "alice")
         assert fund(client, "alice", 10_00).status_code == 200
         assert alice.play("bet-1").status_code == 200
-        started = alice.start("m-1", "mines")
-        assert started.status_code == 200
-        assert alice.available() == started.json()["balance_after"]
+        second = alice.play("bet-2", "plinko")
+        assert second.status_code == 200
+        assert alice.available() == second.json()["balance_after"]
         assert alice.post("/seeds/rotate").status_code == 200
         assert len(alice.export().text.splitlines()) == 3  # two rounds and the reveal
 
