@@ -1,6 +1,6 @@
 """A small host web app on casino_core: Starlette over an :class:`AsyncCasino` on SQLite.
 
-Example only (``pip install 'casino-core[sql,examples]'``); the library never imports
+Example only (``pip install 'casino-core[sql,aio,examples]'``); the library never imports
 Starlette. It shows what a host's HTTP layer does around the facade: pick the operator,
 authenticate the player (a signed session token; the player never comes from the body),
 parse the request against a strict schema (an offering id and the player's bet fields,
