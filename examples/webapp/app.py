@@ -1,14 +1,13 @@
-"""A small host web app on casino_core: Starlette over a :class:`Casino` on SQLite.
+"""A small host web app on casino_core: Starlette over an :class:`AsyncCasino` on SQLite.
 
-Example only (``pip install 'casino-core[sql,examples]'``); the library never imports
+Example only (``pip install 'casino-core[sql,aio,examples]'``); the library never imports
 Starlette. It shows what a host's HTTP layer does around the facade: pick the operator,
 authenticate the player (a signed session token; the player never comes from the body),
 parse the request against a strict schema (an offering id and the player's bet fields,
 nothing else: the rules are the operator's :class:`Catalog`, configuration published at
-``GET /catalog``), call the casino in a worker thread (the facade is synchronous and
-thread-safe), and turn casino_core's stable error codes into HTTP statuses without leaking
-anything else. See README.md beside this file for the endpoints and what a real host
-replaces.
+``GET /catalog``), await the casino (``casino_core.aio``: no thread per request),
+and turn casino_core's stable error codes into HTTP statuses without leaking anything
+else. See README.md beside this file for the endpoints and what a real host replaces.
 
     export CASINO_WEBAPP_SEED_KEY=$(python -c 'import secrets; print(secrets.token_hex(32))')
     export CASINO_WEBAPP_SESSION_SECRET=$(python -c 'import secrets; print(secrets.token_hex(32))')
@@ -22,7 +21,6 @@ import binascii
 import functools
 import hashlib
 import hmac
-import itertools
 import logging
 import os
 import re
@@ -32,15 +30,16 @@ from contextlib import asynccontextmanager
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Literal, ParamSpec, TypeVar
 
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from starlette.routing import Route
 
 from casino_core import verifier_page
+from casino_core.aio import AsyncCasino, make_async_engine
 from casino_core.casino import (
     Casino,
     CasinoObserver,
@@ -64,6 +63,7 @@ from casino_core.wallet import AccountKey, Balance
 from casino_core.wallet.sql import SqlWallet, make_engine
 
 __all__ = [
+    "APIS",
     "CATALOG_ENV",
     "STATUS_BY_CODE",
     "app_from_env",
@@ -345,6 +345,64 @@ def _balance(account: AccountKey, b: Balance) -> dict[str, object]:
     }
 
 
+# -- the seam: how a handler reaches the casino ------------------------------------------
+
+Api = Literal["async", "threads"]
+APIS: Final[tuple[Api, ...]] = ("async", "threads")
+"""``create_app(api=...)``: ``async`` (the default) or ``threads`` (for the benchmark)."""
+
+T = TypeVar("T")
+P = ParamSpec("P")
+Runner = Callable[..., Awaitable[Any]]
+
+
+async def _in_bridge(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
+    """``fn`` on the sync core in SQLAlchemy's greenlet bridge (what ``casino_core.aio``
+    runs on), its I/O awaited on this loop: for what has no async face here (building the
+    stores, the aggregator presets). No thread is used."""
+    from sqlalchemy.util import greenlet_spawn
+
+    return await greenlet_spawn(functools.partial(fn, *args, **kwargs))
+
+
+class _InThreadPool:
+    """``api="threads"`` only, kept for ``benchmarks/webapp.py``'s comparison: the sync
+    :class:`Casino` (or its wallet) with the face the handlers await (the
+    :class:`AsyncCasino`'s), each call run in Starlette's thread pool as this app did
+    before ``casino_core.aio``."""
+
+    def __init__(self, target: Any) -> None:
+        self._target = target
+
+    @property
+    def wallet(self) -> _InThreadPool:
+        return _InThreadPool(self._target.wallet)
+
+    def catalog(self) -> Catalog:
+        return self._target.catalog()  # type: ignore[no-any-return]  # no I/O
+
+    def export_lines(self, *args: Any, **kwargs: Any) -> AsyncIterator[str]:
+        return iterate_in_threadpool(self._target.export_lines(*args, **kwargs))
+
+    def __getattr__(self, name: str) -> Runner:
+        method = getattr(self._target, name)
+
+        async def call(*args: Any, **kwargs: Any) -> Any:
+            return await run_in_threadpool(method, *args, **kwargs)
+
+        return call
+
+
+class _Live:
+    """What the lifespan builds and the handlers use: the casino they await, the seam
+    (``run``: a sync call off the loop, in the bridge or in the thread pool) and the
+    aggregator presets."""
+
+    casino: Any  # AsyncCasino, or _InThreadPool over a Casino
+    run: Runner
+    presets: dict[str, Any]
+
+
 # -- the app ----------------------------------------------------------------------------
 
 CATALOG_ENV: Final = "CASINO_CORE_CATALOG"
@@ -366,6 +424,7 @@ def create_app(
     hub88_signing_key: bytes | None = None,
     slotegrator: tuple[str, bytes] | None = None,
     blueocean: tuple[str, str] | None = None,
+    api: Api = "async",
 ) -> Starlette:
     """The web app over a casino on ``database`` (a SQLite path, or a SQLAlchemy URL).
 
@@ -381,6 +440,12 @@ def create_app(
     ``metrics`` extra) counts rounds, rotations and limits on a registry of this app and
     serves it at ``GET /metrics``; a real host would guard that path.
 
+    The casino is built when the app starts (its lifespan): with ``api="async"`` (the
+    default) an :class:`~casino_core.aio.AsyncCasino` on an async engine (aiosqlite,
+    psycopg async) that the handlers await, no thread per request; ``api="threads"`` is
+    the former variant, the sync :class:`Casino` run in Starlette's thread pool, kept only
+    for ``benchmarks/webapp.py`` to compare with. Both serve the same routes and rules.
+
     Aggregators (seamless wallet, docs/providers.md "Aggregator presets"): with
     ``hub88_public_key`` (PEM; ``hub88_signing_key``, the operator's private key, signs the
     answers) Hub88's Wallet API is served under ``POST /hub88/...``; with ``slotegrator``
@@ -389,13 +454,15 @@ def create_app(
     ``GET /blueocean``. All move the same players' accounts as the casino (same database).
     """
     secret = _check_secret(session_secret)
+    if api not in APIS:
+        raise ConfigurationError(f"api: one of {', '.join(APIS)}")
     offerings = catalog if catalog is not None else default_catalog()
     published = offerings.to_json()
     page = verifier_page(offerings)
     url = str(database) if "://" in str(database) else f"sqlite:///{database}"
-    engine = make_engine(url)
-    create_casino_schema(engine)
-    base = settings if settings is not None else CasinoSettings()
+    casino_settings = replace(
+        settings if settings is not None else CasinoSettings(), seed_key=seed_key
+    )
     watchers = list(observers)
     scrape: Callable[[], bytes] | None = None
     if metrics:
@@ -406,13 +473,17 @@ def create_app(
         registry = CollectorRegistry()
         watchers.append(PrometheusObserver(registry))
         scrape = functools.partial(generate_latest, registry)
-    store = SqlCasinoStore(SqlWallet(engine))
-    casino = Casino(store, replace(base, seed_key=seed_key), catalog=offerings, observers=watchers)
     op = operator_id
-    aggregator_routes = _aggregator_routes(
-        engine, op, hub88_public_key, hub88_signing_key, slotegrator, blueocean
-    )
+    live = _Live()
+    aggregators = _Aggregators(op, hub88_public_key, hub88_signing_key, slotegrator, blueocean)
     admin = None if admin_token is None else f"Bearer {admin_token}".encode()
+
+    def build(engine: Any) -> Casino:
+        """The sync casino and the presets on ``engine`` (in the bridge for ``async``)."""
+        create_casino_schema(engine)
+        live.presets = aggregators.build(engine)
+        store = SqlCasinoStore(SqlWallet(engine))
+        return Casino(store, casino_settings, catalog=offerings, observers=watchers)
 
     def is_admin(request: Request) -> bool:
         given = request.headers.get("authorization", "").encode()
@@ -459,53 +530,41 @@ def create_app(
             # Real money comes from the host's payment flow; this stands in for its admin API.
             raise _Refused("FORBIDDEN", "funding real money needs the admin token")
         key = f"fund:{_key(request, player)}"
-
-        def run() -> Balance:
-            casino.wallet.open_account(account)
-            casino.wallet.credit(account, amount, idempotency_key=key, system_account="deposits")
-            return casino.wallet.balance(account)
-
-        return JSONResponse(_balance(account, await run_in_threadpool(run)))
+        wallet = live.casino.wallet
+        await wallet.open_account(account)
+        await wallet.credit(account, amount, idempotency_key=key, system_account="deposits")
+        return JSONResponse(_balance(account, await wallet.balance(account)))
 
     @_endpoint
     async def balance(request: Request) -> Response:
         account = _account(op, session_player(request), dict(request.query_params))
-        return JSONResponse(
-            _balance(account, await run_in_threadpool(casino.wallet.balance, account))
-        )
+        return JSONResponse(_balance(account, await live.casino.wallet.balance(account)))
 
     @_endpoint
     async def seeds(request: Request) -> Response:
-        info = await run_in_threadpool(casino.seeds, op, session_player(request))
-        return JSONResponse(_seeds(info))
+        return JSONResponse(_seeds(await live.casino.seeds(op, session_player(request))))
 
     @_endpoint
     async def rotate(request: Request) -> Response:
         player = session_player(request)
         body = await _body(request, ROTATE_FIELDS)
         scheme = _text(body, "scheme") if "scheme" in body else None
-        rotation = await run_in_threadpool(
-            functools.partial(casino.rotate_seed, op, player, scheme=scheme)
-        )
-        return JSONResponse(_rotation(rotation))
+        return JSONResponse(_rotation(await live.casino.rotate_seed(op, player, scheme=scheme)))
 
     @_endpoint
     async def client_seed(request: Request) -> Response:
         player = session_player(request)
         body = await _body(request, CLIENT_SEED_FIELDS)
-        rotation = await run_in_threadpool(
-            casino.set_client_seed, op, player, _text(body, "client_seed")
-        )
+        rotation = await live.casino.set_client_seed(op, player, _text(body, "client_seed"))
         return JSONResponse(_rotation(rotation))
 
-    async def _open(request: Request, opener: Callable[..., Round]) -> Response:
+    async def _open(request: Request, method: str) -> Response:
         player = session_player(request)
         body = await _body(request, BET_REQUEST_FIELDS)
         bet = body.get("bet", {})
         if not isinstance(bet, dict):
             raise InvalidInput("bet: a JSON object of the offering's bet fields is required")
-        call = functools.partial(
-            opener,
+        r = await getattr(live.casino, method)(
             op,
             player,
             _text(body, "currency"),
@@ -515,15 +574,15 @@ def create_app(
             _int(body, "stake"),
             idempotency_key=_key(request, player),
         )
-        return JSONResponse(_round(await run_in_threadpool(call)))
+        return JSONResponse(_round(r))
 
     @_endpoint
     async def play(request: Request) -> Response:
-        return await _open(request, casino.play)
+        return await _open(request, "play")
 
     @_endpoint
     async def start(request: Request) -> Response:
-        return await _open(request, casino.start)
+        return await _open(request, "start")
 
     @_endpoint
     async def act(request: Request) -> Response:
@@ -535,9 +594,7 @@ def create_app(
         if step is not None and (not isinstance(step, int) or isinstance(step, bool)):
             raise InvalidInput("step: an integer is required")
         # player_id: another player's round is refused as unknown (ROUND_NOT_FOUND).
-        r = await run_in_threadpool(
-            functools.partial(casino.act, op, round_id, body["action"], step=step, player_id=player)
-        )
+        r = await live.casino.act(op, round_id, body["action"], step=step, player_id=player)
         return JSONResponse(_round(r))
 
     @_endpoint
@@ -546,12 +603,18 @@ def create_app(
         pending = request.query_params.get("pending") == "true"
         # Streamed page by page (flat memory). The header needs the count before the
         # lines: export_counts is a separate pass that builds no records.
-        counts = await run_in_threadpool(casino.export_counts, op, player)
-        lines = casino.export_lines(op, player, pending=pending)
+        counts = await live.casino.export_counts(op, player)
+        lines = live.casino.export_lines(op, player, pending=pending)
         # Read the first page here, so that a storage error still maps to a status code.
-        first = await run_in_threadpool(next, lines, "")
+        first = await anext(lines, "")
+
+        async def stream() -> AsyncIterator[str]:
+            yield first
+            async for line in lines:
+                yield line
+
         return StreamingResponse(
-            itertools.chain([first], lines),
+            stream(),
             media_type="application/x-ndjson",
             headers={"X-Pending-Rounds": str(counts.pending)},
         )
@@ -560,12 +623,28 @@ def create_app(
         from prometheus_client import CONTENT_TYPE_LATEST
 
         assert scrape is not None
-        return Response(await run_in_threadpool(scrape), media_type=CONTENT_TYPE_LATEST)
+        return Response(scrape(), media_type=CONTENT_TYPE_LATEST)  # in memory, no I/O
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
-        casino.close()
+        if api == "async":
+            engine = make_async_engine(url)
+            try:
+                live.casino = AsyncCasino(await _in_bridge(build, engine.sync_engine))
+            except BaseException:
+                await engine.dispose()
+                raise
+            live.run = _in_bridge
+        else:
+            live.casino = _InThreadPool(await run_in_threadpool(build, make_engine(url)))
+            live.run = run_in_threadpool
+        app.state.casino = live.casino
+        try:
+            yield
+        finally:
+            await live.casino.close()
+            if api == "async":
+                await engine.dispose()
 
     p = "/players/{player}"
     routes = [
@@ -584,10 +663,8 @@ def create_app(
     ]
     if scrape is not None:
         routes.append(Route("/metrics", metrics_endpoint, methods=["GET"]))
-    routes += aggregator_routes
-    app = Starlette(routes=routes, lifespan=lifespan)
-    app.state.casino = casino
-    return app
+    routes += aggregators.routes(live)
+    return Starlette(routes=routes, lifespan=lifespan)
 
 
 # -- aggregators: a preset per aggregator, a few lines each -------------------------------
@@ -609,66 +686,85 @@ def _send(answer: PresetResponse) -> Response:
     )
 
 
-def _aggregator_routes(
-    engine: Any,
-    operator_id: str,
-    hub88_public_key: bytes | None,
-    hub88_signing_key: bytes | None,
-    slotegrator: tuple[str, bytes] | None,
-    blueocean: tuple[str, str] | None,
-) -> list[Route]:
-    """The routes of the configured aggregators (none configured: none)."""
-    if hub88_public_key is None and slotegrator is None and blueocean is None:
-        return []
-    create_provider_schema(engine)
-    store = SqlProviderStore(SqlWallet(engine))
-    routes = []
-    if hub88_public_key is not None:
-        hub88 = Hub88Preset(
-            ProviderWallet(store, ProviderConfig("hub88", multiple_wins=True)),
-            operator_id=operator_id,
-            hub88_public_key=hub88_public_key,
-            signing_key=hub88_signing_key,
-        )
+class _Aggregators:
+    """The configured aggregators: their presets (built on the casino's engine when the
+    app starts) and their routes (none configured: none). A preset is sync: its calls go
+    through the seam, ``live.run``."""
+
+    def __init__(
+        self,
+        operator_id: str,
+        hub88_public_key: bytes | None,
+        hub88_signing_key: bytes | None,
+        slotegrator: tuple[str, bytes] | None,
+        blueocean: tuple[str, str] | None,
+    ) -> None:
+        self.operator_id = operator_id
+        self.hub88 = (hub88_public_key, hub88_signing_key) if hub88_public_key else None
+        self.slotegrator, self.blueocean = slotegrator, blueocean
+
+    def build(self, engine: Any) -> dict[str, Any]:
+        """The presets by name, on ``engine`` (a sync one, or an async one's ``sync_engine``
+        in the bridge)."""
+        if self.hub88 is None and self.slotegrator is None and self.blueocean is None:
+            return {}
+        create_provider_schema(engine)
+        store = SqlProviderStore(SqlWallet(engine))
+        op, presets = self.operator_id, dict[str, Any]()
+        if self.hub88 is not None:
+            public_key, signing_key = self.hub88
+            presets["hub88"] = Hub88Preset(
+                ProviderWallet(store, ProviderConfig("hub88", multiple_wins=True)),
+                operator_id=op,
+                hub88_public_key=public_key,
+                signing_key=signing_key,
+            )
+        if self.slotegrator is not None:
+            merchant_id, merchant_key = self.slotegrator
+            presets["slotegrator"] = SlotegratorPreset(
+                ProviderWallet(store, ProviderConfig("slotegrator")),
+                operator_id=op,
+                merchant_id=merchant_id,
+                merchant_key=merchant_key,
+            )
+        if self.blueocean is not None:
+            salt, currency = self.blueocean
+            presets["blueocean"] = BlueOceanPreset(
+                ProviderWallet(store, ProviderConfig("blueocean")),
+                operator_id=op,
+                salt=salt,
+                currency=currency,
+            )
+        return presets
+
+    def routes(self, live: _Live) -> list[Route]:
+        """The routes of the configured aggregators, calling ``live``'s presets."""
 
         @_endpoint
         async def hub88_endpoint(request: Request) -> Response:
             endpoint = request.url.path.removeprefix("/hub88")
             body, headers = await _capped_body(request), dict(request.headers)
-            return _send(await run_in_threadpool(hub88.handle, endpoint, body, headers))
-
-        routes += [Route(f"/hub88{e}", hub88_endpoint, methods=["POST"]) for e in hub88.ENDPOINTS]
-    if slotegrator is not None:
-        merchant_id, merchant_key = slotegrator
-        slots = SlotegratorPreset(
-            ProviderWallet(store, ProviderConfig("slotegrator")),
-            operator_id=operator_id,
-            merchant_id=merchant_id,
-            merchant_key=merchant_key,
-        )
+            return _send(await live.run(live.presets["hub88"].handle, endpoint, body, headers))
 
         @_endpoint
         async def slotegrator_endpoint(request: Request) -> Response:
             body, headers = await _capped_body(request), dict(request.headers)
-            return _send(await run_in_threadpool(slots.handle, body, headers))
-
-        routes.append(Route("/slotegrator", slotegrator_endpoint, methods=["POST"]))
-    if blueocean is not None:
-        salt, currency = blueocean
-        ocean = BlueOceanPreset(
-            ProviderWallet(store, ProviderConfig("blueocean")),
-            operator_id=operator_id,
-            salt=salt,
-            currency=currency,
-        )
+            return _send(await live.run(live.presets["slotegrator"].handle, body, headers))
 
         @_endpoint
         async def blueocean_endpoint(request: Request) -> Response:
             query = request.scope.get("query_string", b"")  # raw, as Blue Ocean keyed it
-            return _send(await run_in_threadpool(ocean.handle, query))
+            return _send(await live.run(live.presets["blueocean"].handle, query))
 
-        routes.append(Route("/blueocean", blueocean_endpoint, methods=["GET"]))
-    return routes
+        routes = []
+        if self.hub88 is not None:
+            endpoints = Hub88Preset.ENDPOINTS
+            routes += [Route(f"/hub88{e}", hub88_endpoint, methods=["POST"]) for e in endpoints]
+        if self.slotegrator is not None:
+            routes.append(Route("/slotegrator", slotegrator_endpoint, methods=["POST"]))
+        if self.blueocean is not None:
+            routes.append(Route("/blueocean", blueocean_endpoint, methods=["GET"]))
+        return routes
 
 
 def _hex_secret(name: str) -> bytes:

@@ -531,7 +531,7 @@ class TestPlay:
     ) -> None:
         """A bug's message never reaches the client."""
 
-        def boom(*args: object, **kwargs: object) -> None:
+        async def boom(*args: object, **kwargs: object) -> None:
             raise RuntimeError("internal detail /srv/secret.db")
 
         monkeypatch.setattr(client.app.state.casino, "play", boom)
@@ -544,7 +544,7 @@ class TestPlay:
     ) -> None:
         """STORAGE_UNAVAILABLE is 503 with a retry hint, not the driver's message."""
 
-        def down(*args: object, **kwargs: object) -> None:
+        async def down(*args: object, **kwargs: object) -> None:
             raise StorageUnavailable("db-host.internal:5432 refused the connection")
 
         monkeypatch.setattr(client.app.state.casino, "play", down)
@@ -953,7 +953,7 @@ class TestConfiguration:
         with TestClient(webapp.app_from_env()) as client:
             alice = As(client, "alice")
             assert alice.get("/seeds").status_code == 200
-            seeds = client.app.state.casino.seeds("env-op", "alice")
+            seeds = client.portal.call(client.app.state.casino.seeds, "env-op", "alice")
             assert alice.get("/seeds").json()["server_seed_hash"] == seeds.server_seed_hash
             assert client.get("/catalog").text == default_catalog().to_json()
         assert (tmp_path / "env.db").exists()
@@ -1107,3 +1107,53 @@ class TestAggregators:
         assert client.post("/hub88/user/balance", content=b"{}").status_code == 404
         assert client.post("/slotegrator", content=b"").status_code == 404
         assert client.get("/blueocean?action=balance").status_code == 404
+
+
+class TestApis:
+    """``api="async"`` (the default) awaits the casino; ``api="threads"`` (kept for the
+    benchmark) runs the sync casino in the thread pool; both serve the same rules."""
+
+    def test_async_never_uses_the_thread_pool(
+        self, make_client: Any, webapp: ModuleType, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """Every endpoint of the default app works with the thread pool made to fail."""
+
+        async def no_threads(*args: object, **kwargs: object) -> None:
+            raise AssertionError("the async app used the thread pool")
+
+        monkeypatch.setattr(webapp, "run_in_threadpool", no_threads)
+        monkeypatch.setattr(webapp, "iterate_in_threadpool", no_threads)
+        client = make_client()
+        assert type(client.app.state.casino).__name__ == "AsyncCasino"
+        alice = As(client, "alice")
+        assert fund(client, "alice", 10_00).status_code == 200
+        assert alice.play("bet-1").status_code == 200
+        second = alice.play("bet-2", "plinko")
+        assert second.status_code == 200
+        assert alice.available() == second.json()["balance_after"]
+        assert alice.post("/seeds/rotate").status_code == 200
+        assert len(alice.export().text.splitlines()) == 3  # two rounds and the reveal
+
+    @pytest.mark.parametrize("api", ["async", "threads"])
+    def test_both_apis_serve_the_same_rules(self, make_client: Any, api: str) -> None:
+        """Funding, a replay, a refusal and the export answer alike on either variant."""
+        client = make_client(api=api)
+        alice = As(client, "alice")
+        assert fund(client, "alice", 10_00).status_code == 200
+        first = alice.play("bet-1")
+        assert first.status_code == 200
+        assert alice.play("bet-1").json() == first.json()
+        assert alice.available() == first.json()["balance_after"]
+        r = alice.play("bet-2", stake=1_000_000)
+        assert (r.status_code, error_code(r)) == (402, "INSUFFICIENT_FUNDS")
+        exported = alice.export(pending=True)
+        assert exported.headers["x-pending-rounds"] == "1"
+        assert [json.loads(x)["round_id"] for x in exported.text.splitlines()] == [
+            first.json()["round_id"]
+        ]
+
+    def test_an_unknown_api_is_refused(self, webapp: ModuleType, tmp_path: Path) -> None:
+        with pytest.raises(ConfigurationError, match="api"):
+            webapp.create_app(
+                tmp_path / "x.db", seed_key=SEED_KEY, session_secret=SESSION_SECRET, api="greenlets"
+            )
