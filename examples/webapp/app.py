@@ -39,7 +39,7 @@ from starlette.responses import HTMLResponse, JSONResponse, Response, StreamingR
 from starlette.routing import Route
 
 from casino_core import verifier_page
-from casino_core.aio import AsyncCasino, make_async_engine
+from casino_core.aio import AsyncCasino, make_async_engine, run_sync
 from casino_core.casino import (
     Casino,
     CasinoObserver,
@@ -360,9 +360,7 @@ async def _in_bridge(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -
     """``fn`` on the sync core in SQLAlchemy's greenlet bridge (what ``casino_core.aio``
     runs on), its I/O awaited on this loop: for what has no async face here (building the
     stores, the aggregator presets). No thread is used."""
-    from sqlalchemy.util import greenlet_spawn
-
-    return await greenlet_spawn(functools.partial(fn, *args, **kwargs))
+    return await run_sync(fn, *args, **kwargs)
 
 
 class _InThreadPool:

@@ -10,6 +10,7 @@ Needs the ``aio`` extra (``sqlalchemy[asyncio]``, ``aiosqlite``)::
     round_ = await casino.play(op, player, "USD", "real", "dice", bet, 100, idempotency_key=k)
 """
 
+from casino_core.aio._bridge import run as run_sync
 from casino_core.aio._casino import AsyncCasino, AsyncCrashTable, AsyncExportLines
 from casino_core.aio._factory import open_async_casino, open_async_wallet
 from casino_core.aio._provider import AsyncProviderWallet, AsyncStatusCheck
@@ -42,4 +43,5 @@ __all__ = [
     "make_async_engine",
     "open_async_casino",
     "open_async_wallet",
+    "run_sync",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import inspect
+from pathlib import Path
 
 import pytest
 
@@ -63,7 +64,30 @@ class TestExports:
             "make_async_engine",
             "open_async_casino",
             "open_async_wallet",
+            "run_sync",
         ]
+
+    def test_run_sync_awaits_the_sync_core_on_the_loop(self, tmp_path: Path) -> None:
+        """run_sync runs a sync function whose SQL goes through an AsyncEngine's sync side."""
+        import asyncio
+
+        from sqlalchemy import text
+
+        from casino_core.aio import make_async_engine, run_sync
+
+        async def main() -> int:
+            engine = make_async_engine(f"sqlite+aiosqlite:///{tmp_path / 'bridge.db'}")
+
+            def count(n: int) -> int:
+                with engine.sync_engine.connect() as conn:
+                    return int(conn.execute(text("SELECT :n + 1"), {"n": n}).scalar_one())
+
+            try:
+                return await run_sync(count, 41)
+            finally:
+                await engine.dispose()
+
+        assert asyncio.run(main()) == 42
 
     def test_no_getattr_magic(self) -> None:
         """The async classes define their methods; nothing is forwarded by __getattr__."""
