@@ -12,9 +12,9 @@ runs once per round however many hosts call it. The settlement is set-based: a f
 of statements for the whole round whatever its size (the bets read, the accounts locked in
 order, one update of the accounts, one insert of the transaction rows, one of the postings,
 the chain heads read and written at once, one update of the bets; on PostgreSQL each of
-those is one statement over arrays, ``UPDATE ... FROM unnest(...)``), every payout, balance
-and chain link computed in Python in between. The chain's seed is stored sealed
-(:class:`SeedCipher`); a round's game hash is written only when it is settled.
+those is one statement over the rows sent as JSON, ``UPDATE ... FROM json_to_recordset``),
+every payout, balance and chain link computed in Python in between. The chain's seed is
+stored sealed (:class:`SeedCipher`); a round's game hash is written only when it is settled.
 """
 
 from __future__ import annotations

@@ -17,6 +17,7 @@ balance row: their balances are sums over the journal, so no hot row sits in eve
 
 from __future__ import annotations
 
+import json
 import sqlite3
 import weakref
 from collections import defaultdict
@@ -27,6 +28,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Column,
@@ -44,6 +46,8 @@ from sqlalchemy import (
     UniqueConstraint,
     and_,
     bindparam,
+    cast,
+    column,
     create_engine,
     event,
     func,
@@ -51,7 +55,6 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import (
     ArgumentError,
@@ -161,7 +164,6 @@ __all__ = [
 ]
 
 T = TypeVar("T")
-Params = dict[str, list[Any]]
 
 
 class Amount(TypeDecorator[int]):
@@ -361,19 +363,22 @@ def in_window(query: Any, time: Any, ident: Any, win: Window) -> Any:
 
 # -- set-based statements: a fixed number of statements for any number of rows -------------
 #
-# On PostgreSQL the rows travel as one array per column, unnested in the statement (one round
-# trip and one statement, whatever the count; no limit on bound parameters); on SQLite, local
+# On PostgreSQL the rows travel as one JSON text, turned into rows by ``json_to_recordset``
+# in the statement (one round trip and one statement whatever the count, no limit on bound
+# parameters, no per-value escaping in the driver); on SQLite, local
 # and serialised by BEGIN IMMEDIATE, the same statement runs per row through executemany.
 
 
-def _unnest(table: Table, names: Sequence[str], prefix: str) -> Any:
-    """``unnest(:<prefix><name>::<type>[], ...) AS <prefix>(<names>)``: rows from arrays."""
-    arrays = [bindparam(prefix + n, type_=ARRAY(table.c[n].type)) for n in names]
-    return func.unnest(*arrays).table_valued(*names).render_derived(name=prefix.rstrip("_"))
+def _rows_of(table: Table, names: Sequence[str], prefix: str) -> Any:
+    """``json_to_recordset(:<prefix>rows) AS <prefix>(<name> <type>, ...)``: the rows, sent
+    as one JSON text (decoded by the server in C; exact: amounts are JSON integers)."""
+    typed = [column(n, table.c[n].type) for n in names]
+    rows = func.json_to_recordset(cast(bindparam(prefix + "rows", type_=Text), JSON))
+    return rows.table_valued(*typed).render_derived(name=prefix.rstrip("_"), with_types=True)
 
 
-def _columns(rows: Sequence[Mapping[str, Any]], names: Sequence[str], prefix: str) -> Params:
-    return {prefix + n: [row[n] for row in rows] for n in names}
+def _json_rows(rows: Iterable[Mapping[str, Any]]) -> str:
+    return json.dumps(rows if isinstance(rows, list) else list(rows), separators=(",", ":"))
 
 
 def bulk_update(
@@ -385,19 +390,19 @@ def bulk_update(
 ) -> int:
     """Set each row's columns on the row of ``table`` its ``keys`` columns match (and
     ``where``, a condition on ``table``); returns how many rows changed. One statement on
-    PostgreSQL (``UPDATE ... FROM unnest(...)``)."""
+    PostgreSQL (``UPDATE ... FROM json_to_recordset(...)``)."""
     if not rows:
         return 0
     names = list(rows[0])
     sets = [n for n in names if n not in keys]
     c = table.c
     if conn.dialect.name == "postgresql":
-        v = _unnest(table, names, "u_")
+        v = _rows_of(table, names, "u_")
         stmt = table.update().where(and_(*(c[k] == v.c[k] for k in keys)))
         stmt = stmt.values({n: v.c[n] for n in sets})
         if where is not None:
             stmt = stmt.where(where)
-        return int(conn.execute(stmt, _columns(rows, names, "u_")).rowcount)
+        return int(conn.execute(stmt, {"u_rows": _json_rows(rows)}).rowcount)
     stmt = table.update().where(and_(*(c[k] == bindparam("u_" + k, type_=c[k].type) for k in keys)))
     stmt = stmt.values({n: bindparam("u_" + n, type_=c[n].type) for n in sets})
     if where is not None:
@@ -408,16 +413,16 @@ def bulk_update(
 
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert ``rows`` (dicts of the same columns) in order: ``INSERT ... SELECT FROM
-    unnest(...)`` on PostgreSQL (one statement), executemany on SQLite."""
+    json_to_recordset(...)`` on PostgreSQL (one statement), executemany on SQLite."""
     if not rows:
         return
     if conn.dialect.name != "postgresql":
         conn.execute(table.insert(), list(rows))
         return
     names = list(rows[0])
-    v = _unnest(table, names, "i_")
+    v = _rows_of(table, names, "i_")
     query = table.insert().from_select(names, select(*(v.c[n] for n in names)))
-    conn.execute(query, _columns(rows, names, "i_"))
+    conn.execute(query, {"i_rows": _json_rows(rows)})
 
 
 _MATCH_CHUNK = 500  # SQLite: keys per IN list (a bound parameter per column of each key)
@@ -440,12 +445,12 @@ def select_matching(
     if not wanted:
         return []
     if conn.dialect.name == "postgresql":
-        m = _unnest(table, names, "m_")
+        m = _rows_of(table, names, "m_")
         q = query.join(m, and_(*(table.c[n] == m.c[n] for n in names)))
         if lock:
             q = q.with_for_update(of=table)
-        params = {"m_" + n: [key[i] for key in wanted] for i, n in enumerate(names)}
-        return list(conn.execute(q, params))
+        keyed = (dict(zip(names, key, strict=True)) for key in wanted)
+        return list(conn.execute(q, {"m_rows": _json_rows(keyed)}))
     single = len(names) == 1
     target = table.c[names[0]] if single else tuple_(*(table.c[n] for n in names))
     q = query.where(target.in_(bindparam("m_keys", expanding=True)))
