@@ -373,18 +373,17 @@ class SqlCrashStore:
             for (cur, mode), total in sorted(paid.items()):
                 if total:
                     self._bankroll.pay(conn, {"op": operator_id, "cur": cur, "mode": mode}, total)
-            # Credits in account order (the order of every multi-account writer), set-based:
-            # the accounts locked, updated and journalled in a fixed number of statements.
-            order = sorted(
-                settled, key=lambda s: (s[0].player_id, s[0].currency, s[0].mode, s[0].bet_id)
-            )
-            payouts = [payout_minor(bet.stake, multiplier) for bet, multiplier, _ in order]
+            # Credits set-based, in the order the bets were placed (as the memory and Redis
+            # stores pay them): the accounts are locked at once in account order (the order
+            # of every multi-account writer), updated and journalled in a fixed number of
+            # statements.
+            payouts = [payout_minor(bet.stake, multiplier) for bet, multiplier, _ in settled]
             receipts = iter(
                 wallet._credit_many_on(
                     conn,
                     [
                         crash_payout_request(account_of(bet), bet.idempotency_key, payout)
-                        for (bet, _, _), payout in zip(order, payouts, strict=True)
+                        for (bet, _, _), payout in zip(settled, payouts, strict=True)
                         if payout
                     ],
                 )
@@ -398,10 +397,10 @@ class SqlCrashStore:
                     balance_after=next(receipts).balance_after if payout else bet.balance_after,
                     settled_at=settled_at,
                 )
-                for (bet, _, text), payout in zip(order, payouts, strict=True)
+                for (bet, _, text), payout in zip(settled, payouts, strict=True)
             ]
-            # Then the chain heads, in player order, after every account: a round locks its
-            # account before its player's head, so no lock here waits on one in a cycle.
+            # Then the chain heads (locked at once in player order), after every account: a
+            # round locks its account before its player's head, so no lock waits in a cycle.
             if self._heads is not None:
                 records = [(bet.player_id, bet.record(done)) for bet in final]
                 links = self._heads.link_many(conn, operator_id, records)
@@ -427,8 +426,7 @@ class SqlCrashStore:
                 .where((crash_rounds.c.id == round_id) & (crash_rounds.c.status == "running"))
                 .values(status="settled", game_hash=game_hash, settled_us=micros)
             )
-            by_id = {bet.bet_id: bet for bet in final}
-            return done, [by_id[bet.bet_id] for bet in bets], True
+            return done, final, True
 
         return wallet._tx(work)
 
