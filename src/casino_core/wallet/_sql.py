@@ -612,6 +612,19 @@ def _rg_player(conn: Connection, account: AccountKey) -> Any:
     ).first()
 
 
+def _check_balance(account: AccountKey, amount: int, balance: int, row: Any) -> None:
+    """Refuse a movement of ``amount`` leaving ``account`` (its locked ``row``: held, floor)
+    at ``balance``: below its floor, or above 10**36 - 1."""
+    if balance - row.held < row.floor:
+        raise InsufficientFunds(
+            f"account {account} cannot pay {amount} without going below its floor"
+        )
+    if balance > MAX_MINOR_UNITS:
+        raise LimitExceeded(
+            f"account {account} would exceed 10**36 - 1 minor units", rule="balance_cap"
+        )
+
+
 def _settle(outcome: Receipt | tuple[str, str] | CasinoError) -> Receipt:
     """The receipt of :meth:`SqlWallet._attempt`, or its business error raised."""
     if isinstance(outcome, Receipt):
@@ -913,14 +926,7 @@ class SqlWallet(MovingWallet):
                 | {"cseq": row.chain_seq, "chash": row.chain_hash},
             )
             balance = now["bal"] + req.amount
-            if balance - row.held < row.floor:
-                raise InsufficientFunds(
-                    f"account {key} cannot pay {req.amount} without going below its floor"
-                )
-            if balance > MAX_MINOR_UNITS:
-                raise LimitExceeded(
-                    f"account {key} would exceed 10**36 - 1 minor units", rule="balance_cap"
-                )
+            _check_balance(key, req.amount, balance, row)
             tx_id = new_id()
             link = None
             if self._chain:
@@ -1020,14 +1026,7 @@ class SqlWallet(MovingWallet):
         if counter_key is not None and counter_row is None:  # pragma: no cover - typing aid
             raise AccountNotFound(f"no account {counter_key}")
         new_balance = main_row.balance + delta
-        if new_balance - main_row.held < main_row.floor:
-            raise InsufficientFunds(
-                f"account {main_key} cannot pay {req.amount} without going below its floor"
-            )
-        if new_balance > MAX_MINOR_UNITS:
-            raise LimitExceeded(
-                f"account {main_key} would exceed 10**36 - 1 minor units", rule="balance_cap"
-            )
+        _check_balance(main_key, req.amount, new_balance, main_row)
         if main_row.limited:
             self._check_limits(conn, req, main_row.id, delta, micros)
             from casino_core.rg import _sql as rg_sql  # (imports this module)
