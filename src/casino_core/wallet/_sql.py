@@ -365,8 +365,8 @@ def in_window(query: Any, time: Any, ident: Any, win: Window) -> Any:
 #
 # On PostgreSQL the rows travel as one JSON text, turned into rows by ``json_to_recordset``
 # in the statement (one round trip and one statement whatever the count, no limit on bound
-# parameters, no per-value escaping in the driver); on SQLite, local
-# and serialised by BEGIN IMMEDIATE, the same statement runs per row through executemany.
+# parameters, no per-value escaping in the driver); on SQLite, local and serialised by
+# BEGIN IMMEDIATE, the same statement runs per row through executemany.
 
 
 def _rows_of(table: Table, names: Sequence[str], prefix: str) -> Any:
@@ -438,7 +438,7 @@ def select_matching(
     lock: bool = False,
 ) -> list[Any]:
     """The rows of ``query`` (a SELECT from ``table``) whose ``names`` columns equal one of
-    ``keys`` (distinct tuples). On PostgreSQL one statement joined to the keys as arrays,
+    ``keys`` (tuples). On PostgreSQL one statement joined to the keys (sent as JSON),
     ``FOR UPDATE OF`` the table with ``lock`` (rows locked in ``query``'s ORDER BY); on SQLite
     ``IN`` lists of a bounded size (BEGIN IMMEDIATE holds the lock already)."""
     wanted = sorted(set(keys))
@@ -893,8 +893,9 @@ class SqlWallet(MovingWallet):
             )
         }
         for r in reqs:
-            if r.key in taken:
+            if r.key in taken:  # stored already, or twice in this set
                 raise wallet_key_used(r.key)
+            taken.add(r.key)
         locked = select_matching(
             conn,
             select(a.id, a.player_id, a.currency, a.mode, a.floor, a.balance, a.version)
