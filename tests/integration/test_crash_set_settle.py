@@ -20,7 +20,7 @@ from sqlalchemy import event
 
 from _casino_backends import module_casino, money_mode, sql_casino
 from casino_core.casino import Casino
-from casino_core.errors import RoundClosed
+from casino_core.errors import LimitExceeded, RoundClosed
 from casino_core.fairness import HashChain
 from casino_core.games import CrashRules, verify_lines
 from casino_core.wallet import AccountKey, Limit, LimitKind
@@ -205,16 +205,24 @@ class TestStatementCount:
                 account, 10**9, idempotency_key=f"dep-{player}", system_account="deposits"
             )
         table = casino.crash_table(operator, "t")
-        table.new_chain(3, CrashRules(max_target=Fraction(2)))
+        table.new_chain(30, CrashRules(max_target=Fraction(2)))
         table.set_salt(SALT)
         counts = []
+        n = 0
         for size in (4, 5, 60):  # the first makes every player's chain head
-            r = table.open_round()
-            for i in range(size):
-                table.place_bet(
-                    r.round_id, PLAYERS[i % 4], "USD", "real", 100, idempotency_key=f"{size}-{i}"
-                )
-            table.start_round(r.round_id)
+            while True:  # a game that pays (reaches 1.01: about 98 in 100 do)
+                n += 1
+                r = table.open_round()
+                for i in range(size):
+                    table.place_bet(
+                        r.round_id, PLAYERS[i % 4], "USD", "real", 100, auto_cash_out="1.01",
+                        idempotency_key=f"{n}-{i}",
+                    )  # fmt: skip
+                point = table.start_round(r.round_id).crash_point
+                assert point is not None
+                if point >= Decimal("1.01"):
+                    break
+                table.settle_round(r.round_id)
             seen: list[str] = []
 
             def count(*args: Any, seen: list[str] = seen) -> None:
@@ -229,3 +237,53 @@ class TestStatementCount:
         casino.close()
         assert counts[1] == counts[2]
         assert counts[2] <= 16
+
+
+class TestRefusal:
+    """A refused set-based settlement leaves everything as it was."""
+
+    @pytest.mark.parametrize("backend", ["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
+    def test_a_payout_over_the_balance_cap_changes_nothing(
+        self, backend: str, request: pytest.FixtureRequest, operator: str
+    ) -> None:
+        """One payout over 10**36 - 1 refuses the whole round: no bet paid or settled, the
+        round still running, balances and journal as before."""
+        if backend == "pg":
+            casino = sql_casino(
+                request.getfixturevalue("postgres_url"),
+                request.getfixturevalue("casino_pg_schema"),
+            )
+        else:
+            casino = sql_casino(f"sqlite:///{request.getfixturevalue('casino_sqlite_path')}", None)
+        rich, other = (AccountKey(operator, p, "USD", "real") for p in ("rich", "other"))
+        for account, amount in ((rich, 10**36 - 1), (other, 1_000)):
+            casino.wallet.open_account(account)
+            casino.wallet.credit(
+                account,
+                amount,
+                idempotency_key=f"dep-{account.player_id}",
+                system_account="deposits",
+            )
+        table = casino.crash_table(operator, "t")
+        table.new_chain(20, CrashRules(max_target=Fraction(2)))
+        table.set_salt(SALT)
+        while True:  # a game that reaches 1.01 (about 98 in 100 do)
+            r = table.open_round()
+            for acct in (other, rich):
+                table.place_bet(
+                    r.round_id, acct.player_id, "USD", "real", 100, auto_cash_out="1.01",
+                    idempotency_key=f"{r.round_id}-{acct.player_id}",
+                )  # fmt: skip
+            point = table.start_round(r.round_id).crash_point
+            assert point is not None
+            if point >= Decimal("1.01"):
+                break
+            table.settle_round(r.round_id)
+        before = [casino.wallet.balance(a) for a in (rich, other)]
+        with pytest.raises(LimitExceeded):
+            table.settle_round(r.round_id)
+        assert table.round(r.round_id).status == "running"
+        assert [b.status for b in table.bets(r.round_id)] == ["placed", "placed"]
+        assert [casino.wallet.balance(a) for a in (rich, other)] == before
+        assert casino.wallet.reconcile(operator).ok
+        casino.close()
