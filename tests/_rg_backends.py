@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 
 import _service_data
 from casino_core.casino import Casino, CasinoSettings
-from casino_core.casino._memory import MemoryCasinoStore
+from casino_core.casino.rounds._memory import MemoryCasinoStore
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
 from casino_core.ledger import MemorySagaStore, SagaCoordinator, ledger_flows
 from casino_core.ledger.sql import SqlSagaStore, create_saga_schema

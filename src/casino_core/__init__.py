@@ -7,6 +7,8 @@ The public API is what this module and its documented subpackages export
 start with an underscore are private.
 """
 
+import logging as _logging
+
 from casino_core._verifier import verifier_page
 from casino_core._version import __version__
 from casino_core.casino import (
@@ -22,6 +24,7 @@ from casino_core.casino import (
     RoundExport,
     SeedInfo,
     SeedRotation,
+    open_casino,
 )
 from casino_core.errors import (
     AccountNotFound,
@@ -92,6 +95,10 @@ from casino_core.wallet import (
     open_wallet,
 )
 
+# A library logs, the host configures: without a handler of the host's, nothing is printed
+# (not even WARNING through logging's last resort). See docs/operations.md for the names.
+_logging.getLogger(__name__).addHandler(_logging.NullHandler())
+
 __all__ = [
     "AccountKey",
     "AccountNotFound",
@@ -156,6 +163,7 @@ __all__ = [
     "get_game",
     "make_record",
     "make_rng",
+    "open_casino",
     "open_wallet",
     "par_sheet",
     "parse_amount",

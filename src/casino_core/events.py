@@ -42,7 +42,7 @@ __all__ = [
     "emit",
 ]
 
-_log = logging.getLogger("casino_core.events")
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -192,8 +192,29 @@ Listener = Callable[[Event], None]
 """What a component calls with each event (a host's function, or ``EventMetrics``)."""
 
 
+def wanted(listener: Listener | None) -> bool:
+    """Whether an event is worth building: a listener hears it, or ``casino_core.events``
+    logs at INFO (refusals, reconciliations, finished sagas) or lower."""
+    return listener is not None or _log.isEnabledFor(logging.INFO)
+
+
+def _level(event: Event) -> int:
+    """The log level of ``event``: refusals, finished sagas and clean reconciliations at
+    INFO, a reconciliation that found differences at WARNING, the rest at DEBUG."""
+    if isinstance(event, ReconcileRun):
+        found = event.mismatches or event.unbalanced or event.round_differences
+        return logging.WARNING if found else logging.INFO
+    if isinstance(event, MovementRefused | ProviderCallRefused | SagaFinished):
+        return logging.INFO
+    return logging.DEBUG
+
+
 def emit(listener: Listener | None, event: Event) -> None:
-    """Give ``event`` to ``listener`` (if any); log and swallow what the listener raises."""
+    """Log ``event`` on ``casino_core.events`` (its fields: ids, codes, counts, amounts) and
+    give it to ``listener`` (if any); log and swallow what the listener raises."""
+    level = _level(event)
+    if _log.isEnabledFor(level):
+        _log.log(level, "%r", event)
     if listener is None:
         return
     try:

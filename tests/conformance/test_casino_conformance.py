@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, Phase, settings
 
 import _service_data
 from casino_core.casino import CrashRound, CrashWager, MemoryCasinoStore
-from casino_core.casino._crash_memory import MemoryCrashStore
-from casino_core.casino._crash_types import BetPlan, CashOutRule
+from casino_core.casino.crash._memory import MemoryCrashStore
+from casino_core.casino.crash._types import BetPlan, CashOutRule
 from casino_core.casino.redis import RedisCasinoStore
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
 from casino_core.testing import run_casino_conformance

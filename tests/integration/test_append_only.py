@@ -195,8 +195,8 @@ MAKERS = {
     "casino_crash_chains": (crash_chains, _chain),
     "casino_crash_rounds": (crash_rounds, _crash_round),
     "casino_crash_bets": (crash_bets, _crash_bet),
-    "provider_transactions": (provider_transactions, _provider_tx),
-    "provider_rounds": (provider_rounds, _provider_round),
+    "casino_provider_transactions": (provider_transactions, _provider_tx),
+    "casino_provider_rounds": (provider_rounds, _provider_round),
     "casino_ledger_sagas": (sagas, _saga),
     "casino_rg_changes": (rg_changes, _rg_change),
 }
@@ -248,15 +248,15 @@ REFUSED: list[tuple[str, dict[str, Any], str]] = [
     ("casino_crash_bets", {"status": "settled", "payout": 150}, "payout = 999"),
     ("casino_crash_bets", {"status": "settled", "payout": 150}, "cashed_out_at = '2'"),
     ("casino_crash_bets", {}, "DELETE"),
-    ("provider_transactions", {}, "kind = 'win'"),
-    ("provider_transactions", {}, "doc = 'forged'"),
-    ("provider_transactions", {"state": "won"}, "state = 'placed'"),
-    ("provider_transactions", {"state": "won"}, "doc = 'forged'"),
-    ("provider_transactions", {"state": "rolled_back"}, "state = 'won'"),
-    ("provider_transactions", {}, "DELETE"),
-    ("provider_rounds", {"closed": 1}, "closed = 0"),
-    ("provider_rounds", {}, "player_id = 'other'"),
-    ("provider_rounds", {}, "DELETE"),
+    ("casino_provider_transactions", {}, "kind = 'win'"),
+    ("casino_provider_transactions", {}, "doc = 'forged'"),
+    ("casino_provider_transactions", {"state": "won"}, "state = 'placed'"),
+    ("casino_provider_transactions", {"state": "won"}, "doc = 'forged'"),
+    ("casino_provider_transactions", {"state": "rolled_back"}, "state = 'won'"),
+    ("casino_provider_transactions", {}, "DELETE"),
+    ("casino_provider_rounds", {"closed": 1}, "closed = 0"),
+    ("casino_provider_rounds", {}, "player_id = 'other'"),
+    ("casino_provider_rounds", {}, "DELETE"),
     ("casino_ledger_sagas", {}, "version = 1, step = 0"),
     ("casino_ledger_sagas", {}, "step = 2"),
     ("casino_ledger_sagas", {}, "version = 1, flow = 'other'"),
@@ -292,9 +292,9 @@ ALLOWED: list[tuple[str, dict[str, Any], str]] = [
     ("casino_crash_bets", {}, "cashed_out_at = '1.5'"),
     ("casino_crash_bets", {},
      "status = 'settled', multiplier = '1.5', payout = 150, balance_after = 10, settled_us = 3"),
-    ("provider_transactions", {}, "state = 'won', doc = 'd2', updated_us = 2"),
-    ("provider_transactions", {}, "state = 'rolled_back', doc = 'd2'"),
-    ("provider_rounds", {}, "closed = 1, updated_us = 2"),
+    ("casino_provider_transactions", {}, "state = 'won', doc = 'd2', updated_us = 2"),
+    ("casino_provider_transactions", {}, "state = 'rolled_back', doc = 'd2'"),
+    ("casino_provider_rounds", {}, "closed = 1, updated_us = 2"),
     ("casino_ledger_sagas", {}, "version = 1, step = 2, data = 'd'"),
     ("casino_ledger_sagas", {}, "version = 1, status = 'in_doubt', phase = 'started'"),
     ("casino_ledger_sagas", {"status": "in_doubt"}, "version = 1, status = 'running', step = 2"),
@@ -396,7 +396,7 @@ class TestHostMigrations:
                 meta.create_all(conn)
         db = Db(engine, None)
         unguarded = _provider_round(db)
-        db.run(f"DELETE FROM provider_rounds WHERE round_id = '{unguarded['round_id']}'")  # noqa: S608
+        db.run(f"DELETE FROM casino_provider_rounds WHERE round_id = '{unguarded['round_id']}'")  # noqa: S608
         ddl = [
             *append_only_ddl("sqlite"),
             *casino_append_only_ddl("sqlite"),

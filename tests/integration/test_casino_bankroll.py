@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from _casino_backends import SEED_KEY, sql_casino
 from casino_core.casino import Casino, CasinoSettings
-from casino_core.casino._sql import SqlBankroll
+from casino_core.casino.rounds._sql import SqlBankroll
 from casino_core.casino.sql import bankroll_table, create_casino_schema
 from casino_core.errors import LimitExceeded
 from casino_core.games import CrashRules, payout_minor

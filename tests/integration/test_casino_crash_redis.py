@@ -13,11 +13,11 @@ from typing import Any
 
 import pytest
 
-import casino_core.casino._crash_redis as crash_redis
+import casino_core.casino.crash._redis as crash_redis
 from _casino_backends import SEED_KEY, RedisKeys, snapshot
 from casino_core.casino import Casino, CasinoSettings
-from casino_core.casino._crash import CrashTable
-from casino_core.casino._crash_types import CrashRound, CrashWager
+from casino_core.casino.crash._table import CrashTable
+from casino_core.casino.crash._types import CrashRound, CrashWager
 from casino_core.casino.redis import RedisCasinoStore
 from casino_core.errors import (
     ConfigurationError,

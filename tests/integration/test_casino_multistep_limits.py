@@ -6,7 +6,7 @@ import pytest
 
 from _casino_backends import CasinoFactory, money_mode
 from casino_core.casino import Casino, CasinoSettings
-from casino_core.casino._multistep import max_multi_step_multiplier
+from casino_core.casino.rounds._multistep import max_multi_step_multiplier
 from casino_core.catalog import Catalog, Offering
 from casino_core.errors import LimitExceeded
 from casino_core.games import payout_minor

@@ -162,7 +162,7 @@ class TestSchemaVersion:
 
     def test_existing_tables_are_not_vouched_for(self, tmp_path: Path) -> None:
         """Tables made before versioning get no version record from create_casino_schema."""
-        import casino_core.casino._crash_tables  # noqa: F401 - registers the crash tables
+        import casino_core.casino.crash._sql_tables  # noqa: F401 - registers the crash tables
 
         engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
         old = MetaData()

@@ -114,7 +114,8 @@ class TestTampering:
         op = play(sql_store)
         changed = tamper(
             sql_store,
-            'UPDATE provider_transactions SET doc = REPLACE(doc, \'"a":"250"\', \'"a":"900"\') '
+            "UPDATE casino_provider_transactions "
+            'SET doc = REPLACE(doc, \'"a":"250"\', \'"a":"900"\') '
             "WHERE operator_id = :op AND tx_id = 'w1'",
             op=op,
         )
@@ -129,7 +130,7 @@ class TestTampering:
         op = play(sql_store)
         tamper(
             sql_store,
-            "DELETE FROM provider_transactions WHERE operator_id = :op AND tx_id = 'w1'",
+            "DELETE FROM casino_provider_transactions WHERE operator_id = :op AND tx_id = 'w1'",
             op=op,
         )
         lines = sql_store.transaction_lines(op)

@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from casino_core.casino import Casino, CasinoSettings, MemoryCasinoStore
-from casino_core.casino._crash_types import lookup_key
+from casino_core.casino.crash._types import lookup_key
 from casino_core.errors import InvalidCursor, InvalidInput, RoundNotFound
 from casino_core.wallet import AccountKey, JournalEntry, Page, PageCursor
 from casino_core.wallet._common import journal_key

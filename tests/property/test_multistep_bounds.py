@@ -7,7 +7,7 @@ from fractions import Fraction
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casino_core.casino._multistep import max_multi_step_multiplier
+from casino_core.casino.rounds._multistep import max_multi_step_multiplier
 from casino_core.games import HILO, MINES
 from casino_core.games._hilo import HiloRules
 from casino_core.games._mines import MinesRules

@@ -13,8 +13,6 @@ and hilo rounds are started, acted on and swept (:meth:`Casino.start`, :meth:`Ca
 See docs/casino.md.
 """
 
-from casino_core.casino._crash import MAX_TABLE_CHAIN, CrashTable
-from casino_core.casino._crash_types import CrashChainInfo, CrashRound, CrashWager
 from casino_core.casino._crypto import (
     ENV_SEED_KEYS,
     MIN_KEY_BYTES,
@@ -23,12 +21,12 @@ from casino_core.casino._crypto import (
     SeedKeys,
 )
 from casino_core.casino._facade import INSTANT_GAMES, Casino
-from casino_core.casino._memory import MemoryCasinoStore
+from casino_core.casino._observer import CasinoObserver
+from casino_core.casino._open import open_casino
 from casino_core.casino._plan import CasinoStore
 from casino_core.casino._reconcile import DIFFERENCE_KINDS, CasinoReconciliation, RoundDifference
 from casino_core.casino._reseal import ResealCounts
 from casino_core.casino._types import (
-    CasinoObserver,
     CasinoSettings,
     ExportCounts,
     ExportLines,
@@ -38,6 +36,9 @@ from casino_core.casino._types import (
     SeedReveal,
     SeedRotation,
 )
+from casino_core.casino.crash._table import MAX_TABLE_CHAIN, CrashTable
+from casino_core.casino.crash._types import CrashChainInfo, CrashRound, CrashWager
+from casino_core.casino.rounds._memory import MemoryCasinoStore
 
 __all__ = [
     "DIFFERENCE_KINDS",
@@ -67,4 +68,5 @@ __all__ = [
     "SeedKeys",
     "SeedReveal",
     "SeedRotation",
+    "open_casino",
 ]

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
-from typing import TYPE_CHECKING, Final, Literal, TypeVar
+from typing import TYPE_CHECKING, Final, Literal, Self, TypeVar
 
-from casino_core.casino._crash_types import CrashWager, lookup_key
 from casino_core.casino._crypto import SeedCipher
-from casino_core.casino._multistep import (
-    MULTI_STEP_GAMES,
-    POLICIES,
-    Unchanged,
-    advance,
-    max_multi_step_multiplier,
-)
+from casino_core.casino._observer import CasinoObserver
 from casino_core.casino._plan import (
     CasinoStore,
     PlayPlan,
@@ -29,7 +23,6 @@ from casino_core.casino._plan import (
 from casino_core.casino._production import check_production
 from casino_core.casino._reconcile import CasinoReconciliation, reconcile_casino
 from casino_core.casino._types import (
-    CasinoObserver,
     CasinoSettings,
     ExportCounts,
     ExportItem,
@@ -41,6 +34,14 @@ from casino_core.casino._types import (
     canonical_json,
     request_fingerprint,
 )
+from casino_core.casino.crash._types import CrashWager, lookup_key
+from casino_core.casino.rounds._multistep import (
+    MULTI_STEP_GAMES,
+    POLICIES,
+    Unchanged,
+    advance,
+    max_multi_step_multiplier,
+)
 from casino_core.catalog import Catalog, Offering, PlacedBet, default_catalog
 from casino_core.chain import ChainHead
 from casino_core.errors import (
@@ -50,7 +51,7 @@ from casino_core.errors import (
     LimitExceeded,
     RoundNotFound,
 )
-from casino_core.events import Listener, check_listener, emit
+from casino_core.events import Listener, check_listener, emit, wanted
 from casino_core.fairness import Scheme, make_rng, validate_client_seed
 from casino_core.games import get_game, payout_minor
 from casino_core.games._core import check_params
@@ -68,7 +69,10 @@ from casino_core.wallet._paging import DEFAULT_PAGE, Page, PageCursor, merge_sor
 from casino_core.wallet._types import _check_id, check_amount, check_idempotency_key
 
 if TYPE_CHECKING:
-    from casino_core.casino._crash import CrashTable
+    from sqlalchemy.engine import Connection
+
+    from casino_core.casino.crash._table import CrashTable
+    from casino_core.wallet._host import HostEvents
 
 __all__ = ["INSTANT_GAMES", "Casino"]
 
@@ -80,7 +84,7 @@ INSTANT_GAMES: Final = frozenset(
 T = TypeVar("T")
 
 MAX_ROUND_KEY: Final = 200
-_log = logging.getLogger("casino_core.casino")
+_log = logging.getLogger(__name__)
 _EXPORT_KINDS: Final = ("record", "pending", "void", "reveal")
 _ALL_KINDS: Final = frozenset(_EXPORT_KINDS)
 
@@ -157,7 +161,7 @@ class Casino:
         observers: Iterable[CasinoObserver] = (),
     ) -> Casino:
         """A casino on a fresh (or the given) :class:`MemoryWallet`."""
-        from casino_core.casino._memory import MemoryCasinoStore
+        from casino_core.casino.rounds._memory import MemoryCasinoStore
 
         return cls(MemoryCasinoStore(wallet), settings, catalog=catalog, observers=observers)
 
@@ -177,9 +181,43 @@ class Casino:
         """Close the store and its wallet."""
         self._store.close()
 
+    _host: HostEvents | None = None  # set on the views using() returns
+
+    def using(self, connection: Connection) -> Self:
+        """This casino inside the host's SQLAlchemy transaction on ``connection``.
+
+        ``with engine.begin() as conn: conn.execute(...); casino.using(conn).play(...)``:
+        every call of the view (rounds, seeds, crash bets, wallet movements through
+        ``view.wallet``) runs in a SAVEPOINT of the host's transaction, so the host's rows
+        and the round commit or roll back together. The library never commits, rolls back
+        or retries there (a conflict is ``StorageUnavailable``: retry your unit of work);
+        observers and listeners hear about it once the host commits, and never if it rolls
+        back. SQL stores only (a memory or Redis store has no connection to join:
+        ``ConfigurationError``). See docs/casino.md, "Inside your own transaction".
+        """
+        bind = getattr(self._store, "using", None)
+        if not callable(bind):
+            raise ConfigurationError(
+                f"{type(self._store).__name__} has no database transaction to join: "
+                "using(connection) needs the SQL store (SqlCasinoStore)"
+            )
+        from casino_core.wallet._host import host_events
+
+        store = bind(connection)
+        bound = copy.copy(self)
+        bound._store = store
+        bound._host = host_events(connection)
+        return bound
+
     # -- events ---------------------------------------------------------------------------
 
     def _emit(self, event: str, *args: object) -> None:
+        if self._host is not None and self._observers:  # heard once the host commits
+            self._host.defer(functools.partial(self._tell, event, *args))
+            return
+        self._tell(event, *args)
+
+    def _tell(self, event: str, *args: object) -> None:
         for observer in self._observers:
             try:
                 getattr(observer, event)(*args)
@@ -187,6 +225,7 @@ class Casino:
                 _log.exception("casino observer %r failed on %s", observer, event)
 
     def _refuse(self, account: AccountKey, limit: str, message: str) -> LimitExceeded:
+        _log.info("refused a round of %s/%s at %s", account.operator_id, account.player_id, limit)
         self._emit("limit_hit", account.operator_id, account.player_id, limit, message)
         return LimitExceeded(message, rule=limit)
 
@@ -216,6 +255,7 @@ class Casino:
         (``wager_limit`` ...) or a responsible-gaming rule (``self_exclusion``, ``timeout``,
         ``session_limit``, ``loss_limit`` ...); ``unknown`` if the error names none."""
         limit = exc.rule or "unknown"
+        _log.info("refused a round of %s/%s at %s", account.operator_id, account.player_id, limit)
         self._emit("limit_hit", account.operator_id, account.player_id, limit, exc.message)
 
     # -- seeds ----------------------------------------------------------------------------
@@ -394,7 +434,7 @@ class Casino:
         *,
         multi_step: bool,
     ) -> Round:
-        account = AccountKey(operator_id, player_id, currency, mode)  # type: ignore[arg-type]
+        account = AccountKey(operator_id, player_id, currency, mode)
         stake = check_amount(stake)
         key = check_idempotency_key(idempotency_key)
         if len(key) > MAX_ROUND_KEY:
@@ -419,6 +459,7 @@ class Casino:
             known = self._store.find_round(operator_id, key)
             if known is not None and known[0] == fingerprint:
                 return known[1]
+            _log.debug("refused a bet of %s/%s on %r", operator_id, player_id, offering_id)
             raise
         game = offering.game
         params_json = placed.params_json
@@ -571,7 +612,7 @@ class Casino:
         "Limits"). Creates the row if missing. The memory and Redis stores read the journal
         at every check: this returns the house's journal balance.
         """
-        account = AccountKey(operator_id, "house", currency, mode)  # type: ignore[arg-type]
+        account = AccountKey(operator_id, "house", currency, mode)
         refresh = getattr(self._store, "refresh_bankroll", None)
         if refresh is None:
             return self._store.wallet.system_balance(
@@ -589,7 +630,7 @@ class Casino:
         """
         _check_id(operator_id, "operator_id")
         report = reconcile_casino(self._store, operator_id)
-        if self._listener is not None:
+        if wanted(self._listener):
             emit(
                 self._listener,
                 reconcile_event("casino", report.ledger, len(report.differences)),
@@ -600,7 +641,7 @@ class Casino:
 
     def crash_table(self, operator_id: str, table_id: str) -> CrashTable:
         """The crash table ``table_id`` of the operator, on this casino's store and limits."""
-        from casino_core.casino._crash import CrashTable
+        from casino_core.casino.crash._table import CrashTable
 
         return CrashTable(self, operator_id, table_id)
 

@@ -9,9 +9,9 @@ from datetime import datetime
 from fractions import Fraction
 from typing import Any, Literal, Protocol
 
-from casino_core.casino._crash_types import CrashStore
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._types import MULTI_STEP_FIELD, Round, SeedInfo, SeedReveal, link_of
+from casino_core.casino.crash._types import CrashStore
 from casino_core.catalog import OfferingRef
 from casino_core.chain._chain import ChainHead, ChainLink, next_link
 from casino_core.errors import IdempotencyConflict, InvalidBet, LimitExceeded, RoundInProgress

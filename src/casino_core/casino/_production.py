@@ -46,7 +46,7 @@ def check_production(store: CasinoStore, settings: CasinoSettings) -> None:
     """Refuse an unsafe production casino (``ConfigurationError``); nothing outside it."""
     if not is_production(settings.production):
         return
-    from casino_core.casino._memory import MemoryCasinoStore
+    from casino_core.casino.rounds._memory import MemoryCasinoStore
 
     if isinstance(store, MemoryCasinoStore) or isinstance(store.wallet, MemoryWallet):
         raise ConfigurationError(MEMORY_STORE)

@@ -22,9 +22,9 @@ from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Final
 
-from casino_core.casino._crash_types import CrashWager
 from casino_core.casino._plan import CasinoStore
 from casino_core.casino._types import Round
+from casino_core.casino.crash._types import CrashWager
 from casino_core.errors import ConfigurationError
 from casino_core.wallet import JournalReader, LedgerReport, Movement
 

@@ -16,7 +16,7 @@ from typing import Final
 from sqlalchemy import BigInteger, Column, Engine, Integer, String, Table, inspect, select
 from sqlalchemy.exc import SQLAlchemyError
 
-from casino_core.casino._sql import casino_metadata, rounds_table
+from casino_core.casino._sql_tables import casino_metadata, rounds_table
 from casino_core.errors import ConfigurationError
 from casino_core.wallet._common import redact_url, to_micros, utc_now
 from casino_core.wallet._sql import SqlWallet, db_message, metadata
@@ -29,7 +29,7 @@ __all__ = [
     "stamp_casino_schema",
 ]
 
-CASINO_SCHEMA_VERSION: Final = 5
+CASINO_SCHEMA_VERSION: Final = 6
 """The version of the casino SQL schema (wallet and casino tables) this release needs.
 Bumped by every release that changes a table; production refuses any other version.
 2: ``casino_rounds.offering`` (the round's offering id, version and rules fingerprint).
@@ -42,7 +42,11 @@ the journal's ``ENABLE ALWAYS``; the hash chain: ``chain_seq``, ``chain_prev``,
 ``casino_wallet_transactions`` (all nullable; rows from before have none); on the provider
 tables, the same three on ``provider_transactions`` and the ``provider_chain_heads`` table.
 5: the back-office lookups' indexes: ``ix_casino_rounds_player_time``,
-``ix_casino_crash_bets_player_time`` and ``ix_casino_wallet_postings_account_time``."""
+``ix_casino_crash_bets_player_time`` and ``ix_casino_wallet_postings_account_time``.
+6: the provider tables take the ``casino_`` prefix (``casino_provider_transactions``,
+``casino_provider_rounds``, ``casino_provider_chain_heads``) and their triggers the new
+names; new tables name their primary and foreign keys by ``NAMING_CONVENTION``
+(``casino_core.alembic.upgrade_5_to_6`` migrates a version 5 database; docs/alembic.md)."""
 
 _COMPONENT: Final = "casino"
 
@@ -98,7 +102,7 @@ def casino_schema_version(engine: Engine, schema: str | None = None) -> int | No
 def check_casino_database(wallet: SqlWallet) -> None:
     """Refuse (``ConfigurationError``) unless the database answers, has every wallet and
     casino table, and records this release's schema version."""
-    import casino_core.casino._crash_tables  # noqa: F401 - registers the crash tables
+    import casino_core.casino.crash._sql_tables  # noqa: F401 - registers the crash tables
 
     engine, schema = wallet.engine, wallet._schema
     where = redact_url(engine.url.render_as_string(hide_password=True))

@@ -19,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import BigInteger, Column, Connection, String, Table, bindparam, select
 
-from casino_core.casino._sql import casino_metadata
+from casino_core.casino._sql_tables import casino_metadata
 from casino_core.chain._chain import (
     GENESIS,
     ChainHead,

@@ -7,7 +7,7 @@ import json
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any
 
 from casino_core._json import compact_sorted
 from casino_core.casino._crypto import SeedKeys
@@ -16,9 +16,6 @@ from casino_core.chain._chain import ChainLink
 from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.games._records import _jsonable as jsonable
 from casino_core.money import get_currency
-
-if TYPE_CHECKING:
-    from casino_core.casino._crash_types import CrashWager
 
 EXPORT_BATCH = 1000
 """How many rounds a store reads per page when the export streams (its memory bound)."""
@@ -29,7 +26,6 @@ MULTI_STEP_FIELD: Mapping[str, str] = PLAYED_FIELD
 __all__ = [
     "EXPORT_BATCH",
     "MULTI_STEP_FIELD",
-    "CasinoObserver",
     "CasinoSettings",
     "ExportCounts",
     "ExportLines",
@@ -400,20 +396,3 @@ class ExportLines(Iterator[str]):
         close = getattr(self._items, "close", None)
         if close is not None:
             close()
-
-
-@runtime_checkable
-class CasinoObserver(Protocol):
-    """What a host implements to hear about settled rounds, rotations and refused bets.
-
-    Called after the unit of work commits, on the calling thread; an observer's exception
-    is logged and swallowed (the round is already settled). ``round_settled`` also hears
-    each bet of a settled crash round, as a :class:`~casino_core.casino.CrashWager`
-    (``game == "crash"``; stake, payout, multiplier, ids, currency and mode as on a round).
-    """
-
-    def round_settled(self, round_: Round | CrashWager) -> None: ...
-
-    def seed_rotated(self, operator_id: str, player_id: str, rotation: SeedRotation) -> None: ...
-
-    def limit_hit(self, operator_id: str, player_id: str, limit: str, message: str) -> None: ...

@@ -24,8 +24,8 @@ dashboards and alerts, while the journal stays the exact record of money.
 
 from __future__ import annotations
 
-from casino_core.casino._crash_types import CrashWager
 from casino_core.casino._types import Round, SeedRotation
+from casino_core.casino.crash._types import CrashWager
 from casino_core.errors import ConfigurationError
 
 try:

@@ -1,13 +1,13 @@
 """The SQL casino store (imports SQLAlchemy): :class:`SqlCasinoStore` and its tables."""
 
-from casino_core.casino._crash_tables import crash_bets, crash_chains, crash_rounds
 from casino_core.casino._schema_version import (
     CASINO_SCHEMA_VERSION,
     casino_schema_version,
     schema_versions,
     stamp_casino_schema,
 )
-from casino_core.casino._sql import (
+from casino_core.casino.crash._sql_tables import crash_bets, crash_chains, crash_rounds
+from casino_core.casino.rounds._sql import (
     SqlCasinoStore,
     bankroll_table,
     casino_append_only_ddl,

@@ -436,7 +436,7 @@ class Offering:
                 raise InvalidBet(f"{key}: not a field of a {self.game} bet (fields: {fields})")
 
     def _start(self, params: Mapping[str, object]) -> tuple[Any, Any]:
-        from casino_core.casino._multistep import check_start  # the start rules live there
+        from casino_core.casino.rounds._multistep import check_start  # the start rules live there
 
         return check_start(self.game, params)
 

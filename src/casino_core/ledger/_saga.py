@@ -44,7 +44,14 @@ from casino_core.errors import (
     LimitExceeded,
     StepFailed,
 )
-from casino_core.events import Listener, SagaFinished, SagaStepCompensated, SagaStepDone, emit
+from casino_core.events import (
+    Listener,
+    SagaFinished,
+    SagaStepCompensated,
+    SagaStepDone,
+    emit,
+    wanted,
+)
 from casino_core.wallet._types import _check_id, derived_key
 
 __all__ = [
@@ -305,7 +312,7 @@ class SagaCoordinator:
     ) -> None:
         """Tell the listener what the write of ``moved`` did (nothing when it was beaten):
         step ``done`` completed, step ``undone`` was compensated, the saga finished."""
-        if moved is None or self.listener is None:
+        if moved is None or not wanted(self.listener):
             return
         who = (moved.operator_id, moved.saga_id, moved.flow)
         if done is not None:
@@ -382,7 +389,7 @@ class SagaCoordinator:
                 raise InvalidInput(f"saga {saga_id!r} has an unknown flow {record.flow!r}")
             steps = _steps(definition, record)
             moved, go_on = self._advance(record, steps)
-            if self.listener is not None:
+            if wanted(self.listener):
                 self._tell(moved, steps, *_what_moved(record, moved))
             if moved is None:
                 continue  # lost a compare-and-set: reload

@@ -5,6 +5,7 @@ Importing this module imports SQLAlchemy.
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -28,6 +29,7 @@ from casino_core.errors import InvalidInput, StorageUnavailable
 from casino_core.ledger._saga import FINAL, SagaRecord, SagaStatus, decode, encode
 from casino_core.wallet._append_only import Guard, guard_ddl
 from casino_core.wallet._common import to_micros, utc_now
+from casino_core.wallet._sql import NAMING_CONVENTION
 
 __all__ = [
     "SqlSagaStore",
@@ -37,7 +39,9 @@ __all__ = [
     "sagas",
 ]
 
-saga_metadata = MetaData()
+_log = logging.getLogger(__name__)
+
+saga_metadata = MetaData(naming_convention=NAMING_CONVENTION)
 """The saga table; include it in a host app's migrations beside the wallet's metadata."""
 
 sagas = Table(
@@ -121,6 +125,7 @@ class SqlSagaStore:
             with self._engine.begin() as conn:
                 yield conn
         except SQLAlchemyError as exc:
+            _log.error("the saga store failed: %s", type(exc).__name__)
             raise StorageUnavailable(f"the saga store failed: {exc}") from exc
 
     def _row(self, record: SagaRecord) -> dict[str, object]:
@@ -145,6 +150,7 @@ class SqlSagaStore:
         except IntegrityError:
             pass  # it exists: return it
         except SQLAlchemyError as exc:
+            _log.error("the saga store failed: %s", type(exc).__name__)
             raise StorageUnavailable(f"the saga store failed: {exc}") from exc
         return self.load(record.operator_id, record.saga_id)
 

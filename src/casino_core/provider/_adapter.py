@@ -21,6 +21,7 @@ from casino_core.events import (
     ProviderCallReplayed,
     check_listener,
     emit,
+    wanted,
 )
 from casino_core.provider._decide import decide, refuse, with_reference
 from casino_core.provider._format import GENERIC_FORMAT, ResponseFormat
@@ -198,7 +199,7 @@ class ProviderWallet:
             return decide(call, state, multiple_wins=multiple, status=status)
 
         answer = self._store.execute(self._config.name, call, decider)
-        if self._listener is not None:
+        if wanted(self._listener):
             emit(self._listener, call_event(self._config.name, call, answer))
         return answer
 

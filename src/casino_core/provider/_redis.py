@@ -13,11 +13,13 @@ server: records expire after ``record_ttl`` seconds (default seven days).
 from __future__ import annotations
 
 import json
+import logging
 from typing import Any
 
 from redis.cluster import RedisCluster
 from redis.exceptions import RedisClusterException, RedisError, WatchError
 
+from casino_core._retry import Backoff, Retry, retry
 from casino_core.chain._chain import GENESIS, ChainHead, link_after
 from casino_core.errors import ConfigurationError, StorageUnavailable
 from casino_core.provider._adapter import Decider, wallet_requests
@@ -39,7 +41,9 @@ from casino_core.wallet._redis_lua import MOVE
 
 __all__ = ["RedisProviderStore"]
 
-_ATTEMPTS = 64
+_BACKOFF = Backoff(attempts=64)
+_CONFLICT = "the provider call kept conflicting (a Redis WATCH kept firing)"
+_log = logging.getLogger(__name__)
 
 
 class RedisProviderStore:
@@ -104,15 +108,18 @@ class RedisProviderStore:
     def execute(self, provider: str, call: ProviderCall, decider: Decider) -> ProviderAnswer:
         """Decide and apply ``call`` in one optimistic Redis transaction (retried on a race)."""
         self._wallet._demo(call.account)
+
+        def attempt() -> ProviderAnswer:
+            try:
+                return self._attempt(provider, call, decider)
+            except WatchError:
+                raise Retry(StorageUnavailable(_CONFLICT)) from None
+
         try:
-            for _attempt in range(_ATTEMPTS):
-                try:
-                    return self._attempt(provider, call, decider)
-                except WatchError:
-                    continue
+            return retry(attempt, what="provider call (Redis)", policy=_BACKOFF)
         except (RedisError, RedisClusterException) as exc:
+            _log.error("the Redis provider store failed: %s", type(exc).__name__)
             raise StorageUnavailable(f"the Redis provider store failed: {exc}") from exc
-        raise StorageUnavailable(f"provider call kept conflicting after {_ATTEMPTS} attempts")
 
     def _attempt(self, provider: str, call: ProviderCall, decider: Decider) -> ProviderAnswer:
         wallet = self._wallet

@@ -8,7 +8,7 @@ it back, so the provider record and the wallet movement never disagree.
 
 Concurrent duplicates: calls for one account queue on its row lock and the later one, reading
 after the earlier one committed, replays. Calls that share a transaction id across accounts
-(or a rollback racing its unknown bet) meet at the primary key of ``provider_transactions``
+(or a rollback racing its unknown bet) meet at the primary key of ``casino_provider_transactions``
 or at the wallet's unique idempotency key: the loser's transaction fails (an integrity error,
 or the wallet's ``IdempotencyConflict`` once the winner committed), is rolled back and run
 again, and then sees the winner's record.
@@ -33,6 +33,7 @@ from sqlalchemy import (
     select,
 )
 
+from casino_core._retry import Backoff, Retry, retry
 from casino_core.casino._sql_chain import SqlChainHeads
 from casino_core.chain._chain import ChainHead, ChainLink
 from casino_core.errors import ConfigurationError, IdempotencyConflict
@@ -50,7 +51,7 @@ from casino_core.wallet import WalletService
 from casino_core.wallet._append_only import Guard, guard_ddl
 from casino_core.wallet._chain import dump_line
 from casino_core.wallet._common import Request, to_micros
-from casino_core.wallet._sql import SqlWallet, create_schema_with
+from casino_core.wallet._sql import NAMING_CONVENTION, SqlWallet, create_schema_with
 
 __all__ = [
     "SqlProviderStore",
@@ -62,11 +63,11 @@ __all__ = [
     "provider_transactions",
 ]
 
-provider_metadata = MetaData()
+provider_metadata = MetaData(naming_convention=NAMING_CONVENTION)
 """The provider tables; include it in a host's Alembic metadata beside the wallet's."""
 
 provider_transactions = Table(
-    "provider_transactions",
+    "casino_provider_transactions",
     provider_metadata,
     Column("operator_id", String(128), nullable=False),
     Column("provider", String(32), nullable=False),
@@ -80,12 +81,12 @@ provider_transactions = Table(
     Column("chain_seq", BigInteger),  # the link in the player's provider chain
     Column("chain_prev", String(64)),
     Column("chain_hash", String(64)),
-    PrimaryKeyConstraint("operator_id", "provider", "tx_id", name="pk_provider_transactions"),
+    PrimaryKeyConstraint("operator_id", "provider", "tx_id"),
 )
 """One row per provider transaction id (bets, wins, rollbacks, refusals, tombstones)."""
 
 provider_rounds = Table(
-    "provider_rounds",
+    "casino_provider_rounds",
     provider_metadata,
     Column("operator_id", String(128), nullable=False),
     Column("provider", String(32), nullable=False),
@@ -94,12 +95,12 @@ provider_rounds = Table(
     Column("closed", Integer, nullable=False),
     Column("created_us", BigInteger, nullable=False),
     Column("updated_us", BigInteger, nullable=False),
-    PrimaryKeyConstraint("operator_id", "provider", "round_id", name="pk_provider_rounds"),
+    PrimaryKeyConstraint("operator_id", "provider", "round_id"),
 )
 """One row per provider round: its player and whether it still takes bets."""
 
 provider_chain_heads = Table(
-    "provider_chain_heads",
+    "casino_provider_chain_heads",
     provider_metadata,
     Column("operator_id", String(128), primary_key=True),
     Column("player_id", String(160), primary_key=True),  # the chain id: provider:<player>
@@ -111,13 +112,13 @@ provider_chain_heads = Table(
 
 PROVIDER_GUARDS = (
     Guard(
-        "provider_transactions",
+        "casino_provider_transactions",
         fixed="operator_id provider tx_id kind round_id created_us chain_seq chain_prev chain_hash",
         # A placed bet is settled once: won, or rolled back (its record says so).
         allowed="OLD.state = 'placed' AND NEW.state IN ('won', 'rolled_back')",
     ),
     Guard(
-        "provider_rounds",
+        "casino_provider_rounds",
         fixed="operator_id provider round_id player_id created_us",
         allowed="OLD.closed = 0 AND NEW.closed = 1",  # a round closes once
     ),
@@ -140,7 +141,7 @@ def create_provider_schema(engine: Engine, schema: str | None = None) -> None:
     create_schema_with(engine, provider_metadata, "provider", schema, _append_only_ddl)
 
 
-_ATTEMPTS = 8
+_BACKOFF = Backoff(attempts=8)
 
 
 class _LostRace(Exception):
@@ -231,12 +232,14 @@ class SqlProviderStore:
 
     def execute(self, provider: str, call: ProviderCall, decider: Decider) -> ProviderAnswer:
         """Decide and apply ``call`` in one database transaction (again if it lost a race)."""
-        for _attempt in range(_ATTEMPTS):
+
+        def attempt() -> ProviderAnswer:
             try:
                 return self._wallet._tx(lambda conn: self._work(conn, provider, call, decider))
             except _LostRace as lost:
-                last = lost.conflict
-        raise last
+                raise Retry(lost.conflict) from None
+
+        return retry(attempt, what="provider call", policy=_BACKOFF)
 
     def _move(self, conn: Connection, req: Request) -> str:
         """Apply one wallet movement; a key taken meanwhile means a race was lost.

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
 __all__ = ["MemoryRgBook", "MemoryRgStore", "notify"]
 
-_log = logging.getLogger("casino_core.rg")
+_log = logging.getLogger(__name__)
 
 Player = tuple[str, str]
 Listener = Callable[[AccountKey, ResponsibleGamingRefusal], None]

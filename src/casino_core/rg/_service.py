@@ -40,7 +40,7 @@ from casino_core.wallet._types import AccountKey, _check_id
 
 __all__ = ["RealityCheck", "ResponsibleGaming", "RgObserver", "RgRefusal"]
 
-_log = logging.getLogger("casino_core.rg")
+_log = logging.getLogger(__name__)
 
 MAX_SESSION_LIMIT: Final = timedelta(days=7)
 MIN_SESSION_LIMIT: Final = timedelta(minutes=1)
@@ -203,6 +203,13 @@ class ResponsibleGaming:
                 _log.exception("responsible-gaming observer %r failed on %s", observer, event)
 
     def _refused(self, account: AccountKey, exc: ResponsibleGamingRefusal) -> None:
+        _log.info(
+            "responsible gaming refused %s/%s: %s (%s)",
+            account.operator_id,
+            account.player_id,
+            exc.rule or "unknown",
+            exc.code,
+        )
         self._emit(
             "rg_refused",
             RgRefusal(

@@ -41,16 +41,16 @@ from hypothesis.stateful import (
     run_state_machine_as_test,
 )
 
-from casino_core.casino._crash_types import (
+from casino_core.casino._facade import Casino
+from casino_core.casino._plan import CasinoStore
+from casino_core.casino._types import CasinoSettings, Round
+from casino_core.casino.crash._types import (
     CrashRound,
     CrashWager,
     bet_multiplier,
     effective_target,
     lookup_key,
 )
-from casino_core.casino._facade import Casino
-from casino_core.casino._plan import CasinoStore
-from casino_core.casino._types import CasinoSettings, Round
 from casino_core.chain import verify_chain
 from casino_core.errors import (
     ChainMismatch,
@@ -168,7 +168,7 @@ def casino_state_machine(
             self.crash = _CrashTable()
 
         def account(self, player: str) -> AccountKey:
-            return AccountKey(self.op, player, "USD", money_mode)  # type: ignore[arg-type]
+            return AccountKey(self.op, player, "USD", money_mode)
 
         def fresh_key(self) -> str:
             self.counter += 1

@@ -95,7 +95,7 @@ def fast_durability(engine: Engine) -> None:
 
 def create_simulation_schema(engine: Engine, schema: str | None = None) -> None:
     """Create the wallet, casino, provider and saga tables if missing."""
-    from casino_core.casino._sql import create_casino_schema
+    from casino_core.casino.rounds._sql import create_casino_schema
     from casino_core.ledger._sql_store import create_saga_schema
     from casino_core.provider._sql import create_provider_schema
 
@@ -114,7 +114,7 @@ def sql_simulation(
     The tables must exist (:func:`create_simulation_schema`); every seed plays under its own
     operator id, so one schema (and one engine) serves every seed.
     """
-    from casino_core.casino._sql import SqlCasinoStore
+    from casino_core.casino.rounds._sql import SqlCasinoStore
     from casino_core.ledger._sql_store import SqlSagaStore
     from casino_core.provider._sql import SqlProviderStore
     from casino_core.wallet._sql import SqlWallet

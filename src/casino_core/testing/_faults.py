@@ -29,8 +29,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Literal, cast
 
 from casino_core.casino._facade import Casino
-from casino_core.casino._memory import MemoryCasinoStore
 from casino_core.casino._plan import CasinoStore
+from casino_core.casino.rounds._memory import MemoryCasinoStore
 from casino_core.errors import CasinoError, StorageUnavailable
 from casino_core.ledger._flows import (
     PENDING_DEPOSITS,

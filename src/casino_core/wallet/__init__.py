@@ -6,7 +6,13 @@ demo wallet in :mod:`casino_core.wallet.redis`, which import their optional depe
 (SQLAlchemy, redis-py) only when imported themselves.
 """
 
-from casino_core.wallet._factory import ENV_MODE, ENV_URL, is_production, open_wallet
+from casino_core.wallet._factory import (
+    ENV_MODE,
+    ENV_URL,
+    is_production,
+    open_sql_wallet,
+    open_wallet,
+)
 from casino_core.wallet._holds import NO_EXPIRY, Hold, HoldingWallet, HoldStatus
 from casino_core.wallet._limits import Limit, LimitingWallet, LimitKind, LimitWindow
 from casino_core.wallet._memory import MemoryWallet
@@ -61,5 +67,6 @@ __all__ = [
     "WalletService",
     "fingerprint",
     "is_production",
+    "open_sql_wallet",
     "open_wallet",
 ]

@@ -21,7 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-__all__ = ["Guard", "guard_ddl"]
+__all__ = ["Guard", "guard_ddl", "guard_drop_ddl"]
 
 _SAME: Final = {"postgresql": "IS NOT DISTINCT FROM", "sqlite": "IS"}
 
@@ -52,6 +52,11 @@ class Guard:
         parts.append(f"({self.allowed.format(same=same)})")
         return " AND ".join(parts)
 
+    def pg_objects(self) -> tuple[str, str, str]:
+        """The PostgreSQL (row trigger, truncate trigger, function) names."""
+        t = self.table
+        return self.pg_names or (f"{t}_append_only", f"{t}_no_truncate", f"{t}_guard")
+
 
 def _message(table: str) -> str:
     return f"casino_core rows of {table} are append-only"
@@ -60,7 +65,7 @@ def _message(table: str) -> str:
 def _postgres(guard: Guard, schema: str | None) -> list[str]:
     q = f'"{schema}".' if schema else ""
     t = guard.table
-    row, trunc, fn = guard.pg_names or (f"{t}_append_only", f"{t}_no_truncate", f"{t}_guard")
+    row, trunc, fn = guard.pg_objects()
     cond = guard.condition("postgresql")
     allow = f"IF TG_OP = 'UPDATE' THEN IF {cond} THEN RETURN NEW; END IF; END IF; " if cond else ""
     return [
@@ -94,4 +99,29 @@ def guard_ddl(dialect_name: str, guards: tuple[Guard, ...], schema: str | None =
         return [s for g in guards for s in _postgres(g, schema)]
     if dialect_name == "sqlite":
         return [s for g in guards for s in _sqlite(g)]
+    return []
+
+
+def guard_drop_ddl(
+    dialect_name: str, guards: tuple[Guard, ...], schema: str | None = None
+) -> list[str]:
+    """The statements that remove ``guards`` on ``dialect_name`` (a migration's downgrade, or
+    the step before a table is renamed); each is a no-op when the object is missing."""
+    q = f'"{schema}".' if schema else ""
+    if dialect_name == "postgresql":
+        out = []
+        for g in guards:
+            row, trunc, fn = g.pg_objects()
+            out += [
+                f"DROP TRIGGER IF EXISTS {row} ON {q}{g.table}",
+                f"DROP TRIGGER IF EXISTS {trunc} ON {q}{g.table}",
+                f"DROP FUNCTION IF EXISTS {q}{fn}()",
+            ]
+        return out
+    if dialect_name == "sqlite":
+        return [
+            f"DROP TRIGGER IF EXISTS {g.table}_{what}"
+            for g in guards
+            for what in ("no_update", "no_delete")
+        ]
     return []

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from datetime import datetime
+from typing import TYPE_CHECKING, Self
 
-from casino_core.errors import CasinoError, InvalidAmount, InvalidInput
+from casino_core.errors import CasinoError, ConfigurationError, InvalidAmount, InvalidInput
 from casino_core.events import (
     Listener,
     MovementApplied,
@@ -13,6 +14,7 @@ from casino_core.events import (
     ReconcileRun,
     check_listener,
     emit,
+    wanted,
 )
 from casino_core.wallet._common import (
     HistoryWindow,
@@ -33,6 +35,9 @@ from casino_core.wallet._types import (
     Receipt,
 )
 
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
 __all__ = ["MovingWallet", "reconcile_event"]
 
 
@@ -52,9 +57,18 @@ class MovingWallet(ABC):
         """Keep the constructor's ``listener`` (None or a callable taking one event)."""
         self._listener = check_listener(listener)
 
+    def using(self, connection: Connection) -> Self:
+        """This wallet inside the host's SQLAlchemy transaction on ``connection``: SQL
+        wallets only (docs/wallets.md, "Inside your own transaction"); a memory or Redis
+        wallet has no database transaction to join (``ConfigurationError``)."""
+        raise ConfigurationError(
+            f"{type(self).__name__} has no database transaction to join: "
+            "using(connection) needs a SQL wallet"
+        )
+
     def _moved(self, req: Request) -> Receipt:
         """Run ``req`` and tell the listener how it was answered."""
-        if self._listener is None:
+        if not wanted(self._listener):
             return self._run(req)
         a = req.account
         facts = (a.operator_id, a.player_id, req.kind.value, a.currency.code, a.mode.value)
@@ -164,7 +178,7 @@ class MovingWallet(ABC):
         """Recompute every balance of ``operator_id`` from the journal and compare; see
         :meth:`WalletService.reconcile`. The listener hears a ``ReconcileRun``."""
         report = self._reconcile(operator_id)
-        if self._listener is not None:
+        if wanted(self._listener):
             emit(self._listener, reconcile_event("wallet", report))
         return report
 

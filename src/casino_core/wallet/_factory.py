@@ -1,16 +1,32 @@
-"""``open_wallet``: one wallet from a URL, with production fail-fast checks."""
+"""``open_wallet``: one wallet from a URL, an Engine or a Redis client, with production
+fail-fast checks; :func:`open_store` is the one place that maps a URL to a store, shared by
+``open_wallet``, ``open_sql_wallet`` and ``casino_core.casino.open_casino``."""
 
 from __future__ import annotations
 
 import os
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal, overload
 
 from casino_core.errors import ConfigurationError
 from casino_core.wallet._common import Clock, redact_url, utc_now
 from casino_core.wallet._memory import MemoryWallet
 from casino_core.wallet._protocol import WalletService
 
-__all__ = ["ENV_MODE", "ENV_URL", "is_production", "open_wallet"]
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Engine
+
+    from casino_core.wallet._redis import RedisClient
+    from casino_core.wallet._sql import SqlWallet
+
+__all__ = [
+    "ENV_MODE",
+    "ENV_URL",
+    "is_production",
+    "open_sql_wallet",
+    "open_store",
+    "open_wallet",
+]
 
 ENV_MODE = "CASINO_CORE_ENV"
 """Set to ``production`` to turn on the production checks."""
@@ -26,8 +42,206 @@ def is_production(production: bool | None = None) -> bool:
     return os.environ.get(ENV_MODE, "").strip().lower() == "production"
 
 
+MakeTables = Callable[["Engine", "str | None"], None]
+_REDIS = ("redis", "rediss", "redis+cluster", "rediss+cluster")
+_SCHEMES = (
+    "memory://, sqlite:///path.db, postgresql+psycopg://... or redis://... "
+    "(or a SQLAlchemy Engine, or a Redis client)"
+)
+
+
+def _url(url: str | None) -> tuple[str, str]:
+    """The URL (``$CASINO_CORE_WALLET_URL`` when None) and its scheme, lower-case."""
+    if url is None:
+        url = os.environ.get(ENV_URL)
+    if not url or not url.strip():
+        raise ConfigurationError(
+            f"no wallet URL: pass a URL or set {ENV_URL} "
+            "(sqlite:///path.db, postgresql+psycopg://..., redis://... for demo, memory://)"
+        )
+    url = url.strip()
+    return url, url.split("://", 1)[0].lower() if "://" in url else ""
+
+
+def _kind(target: object) -> Literal["memory", "redis", "sql", "engine", "client"]:
+    """Which store ``target`` names (``ConfigurationError`` for anything else)."""
+    if target is None or isinstance(target, str):
+        url, scheme = _url(target)
+        if scheme == "memory":
+            return "memory"
+        if scheme in _REDIS:
+            return "redis"
+        if scheme == "sqlite" or scheme.startswith("postgresql"):
+            return "sql"
+        raise ConfigurationError(
+            f"unsupported wallet URL scheme {scheme or redact_url(url)!r}: use {_SCHEMES}"
+        )
+    name = type(target).__name__
+    if name in ("AsyncEngine", "AsyncConnection"):
+        raise ConfigurationError(
+            f"an {name} is for the asyncio API (casino_core.aio); the sync factories take "
+            "a URL, an Engine or a Redis client"
+        )
+    try:
+        from sqlalchemy.engine import Engine
+    except ImportError:  # pragma: no cover - depends on the installed extras
+        pass
+    else:
+        if isinstance(target, Engine):
+            return "engine"
+    try:
+        import redis
+        from redis.cluster import RedisCluster
+    except ImportError:  # pragma: no cover - depends on the installed extras
+        pass
+    else:
+        if isinstance(target, redis.Redis | RedisCluster):
+            return "client"
+    raise ConfigurationError(f"expected a URL, a SQLAlchemy Engine or a Redis client, got {name}")
+
+
+def _schema_of(engine: Engine, schema: str | None) -> str | None:
+    """``schema``, or the one the engine's ``schema_translate_map`` gives unnamed tables."""
+    mapped = (engine.get_execution_options().get("schema_translate_map") or {}).get(None)
+    if schema is not None and mapped is not None and schema != mapped:
+        raise ConfigurationError(
+            f"schema={schema!r} but the engine's schema_translate_map says {mapped!r}"
+        )
+    return schema if schema is not None else mapped
+
+
+def open_store(
+    target: str | Engine | RedisClient | None,
+    *,
+    production: bool | None = None,
+    demo_only: bool = False,
+    create_schema: bool = False,
+    schema: str | None = None,
+    clock: Clock = utc_now,
+    make_tables: MakeTables | None = None,
+    sql_only: bool = False,
+    options: dict[str, Any] | None = None,
+) -> WalletService:
+    """The wallet ``target`` names, by the rules of :func:`open_wallet` (its docstring).
+
+    ``make_tables(engine, schema)`` creates the tables when ``create_schema`` (default: the
+    wallet's); ``sql_only`` refuses anything but a SQL URL or an Engine (before connecting).
+    """
+    options = options or {}
+    prod = is_production(production)
+    kind = _kind(target)
+    if sql_only and kind not in ("sql", "engine"):
+        raise ConfigurationError(
+            "open_sql_wallet takes a sqlite:/// or postgresql+psycopg:// URL or an Engine"
+        )
+    if kind in ("sql", "engine"):
+        return _sql_wallet(
+            target, kind, demo_only, create_schema, schema, clock, make_tables, options
+        )
+    if schema is not None or create_schema:
+        raise ConfigurationError("schema and create_schema apply to SQL URLs and engines only")
+    if kind == "memory":
+        if prod:
+            raise ConfigurationError(
+                "memory:// keeps balances in process memory and loses them on exit; "
+                "production needs sqlite:///... or postgresql+psycopg://..."
+            )
+        url, _ = _url(target if isinstance(target, str) else None)
+        if url not in ("memory://", "memory:///"):
+            raise ConfigurationError(f"memory:// takes no host or path, got {redact_url(url)!r}")
+        if options:
+            raise ConfigurationError(f"memory:// takes no options, got {sorted(options)}")
+        return MemoryWallet(clock=clock)
+    if prod and not demo_only:
+        raise ConfigurationError(
+            "redis:// is the play-money demo wallet: not durable and refusing real money; "
+            "in production ask for it explicitly with demo_only=True"
+        )
+    try:
+        from casino_core.wallet._redis import RedisDemoWallet
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        raise ConfigurationError(
+            "the Redis demo wallet needs the 'redis' extra: pip install 'casino-core[redis]'"
+        ) from exc
+    try:
+        if kind == "client":
+            return RedisDemoWallet(target, clock=clock, **options)  # type: ignore[arg-type]
+        url, scheme = _url(target if isinstance(target, str) else None)
+        if scheme.endswith("+cluster"):
+            plain = scheme.removesuffix("+cluster") + url[len(scheme) :]
+            return RedisDemoWallet.from_url(plain, cluster=True, clock=clock, **options)
+        return RedisDemoWallet.from_url(url, clock=clock, **options)
+    except TypeError as exc:
+        raise ConfigurationError(f"bad option for redis://: {exc}") from None
+
+
+def _sql_wallet(
+    target: object,
+    kind: str,
+    demo_only: bool,
+    create_schema: bool,
+    schema: str | None,
+    clock: Clock,
+    make_tables: MakeTables | None,
+    options: dict[str, Any],
+) -> SqlWallet:
+    if demo_only:
+        raise ConfigurationError("demo_only applies to redis:// only")
+    try:
+        from casino_core.wallet import _sql
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        raise ConfigurationError(
+            "SQL wallets need SQLAlchemy, a dependency of casino-core: "
+            "pip install --force-reinstall casino-core"
+        ) from exc
+    if kind == "engine":
+        if options:
+            raise ConfigurationError(
+                f"engine options apply to URLs only, got {sorted(options)}: "
+                "configure your own engine when you create it"
+            )
+        engine: Engine = target  # type: ignore[assignment]
+        schema = _schema_of(engine, schema)
+    else:
+        url, _ = _url(target if isinstance(target, str) else None)
+        try:
+            engine = _sql.make_engine(url, **options)
+        except TypeError as exc:
+            raise ConfigurationError(f"bad option for the SQL engine: {exc}") from None
+    wallet = _sql.SqlWallet(engine, schema=schema, clock=clock)
+    if create_schema:
+        (make_tables or _sql.create_schema)(engine, schema)
+    return wallet
+
+
+@overload
 def open_wallet(
-    url: str | None = None,
+    url: Engine,
+    *,
+    production: bool | None = None,
+    demo_only: bool = False,
+    create_schema: bool = False,
+    schema: str | None = None,
+    clock: Clock = utc_now,
+    **options: Any,
+) -> SqlWallet: ...
+
+
+@overload
+def open_wallet(
+    url: str | RedisClient | None = None,
+    *,
+    production: bool | None = None,
+    demo_only: bool = False,
+    create_schema: bool = False,
+    schema: str | None = None,
+    clock: Clock = utc_now,
+    **options: Any,
+) -> WalletService: ...
+
+
+def open_wallet(
+    url: str | Engine | RedisClient | None = None,
     *,
     production: bool | None = None,
     demo_only: bool = False,
@@ -36,7 +250,8 @@ def open_wallet(
     clock: Clock = utc_now,
     **options: Any,
 ) -> WalletService:
-    """Build a wallet from a URL; nothing is chosen silently.
+    """Build a wallet from a URL (or a host's Engine or Redis client); nothing is chosen
+    silently.
 
     * ``memory://``: the in-memory reference wallet (not durable; refused in production);
     * ``sqlite:///path.db``: SQLite (the embedded default);
@@ -44,74 +259,51 @@ def open_wallet(
     * ``redis://host:port/db``: the play-money demo wallet (not durable; real-money
       accounts refused). In production it must be asked for with ``demo_only=True``.
       ``redis+cluster://host:port`` (or ``rediss+cluster://``) names a node of a Redis
-      Cluster instead, from which the cluster is discovered.
+      Cluster instead, from which the cluster is discovered;
+    * a SQLAlchemy ``Engine`` (the host's pool; its ``schema_translate_map`` for unnamed
+      tables is the schema; a SQLite engine must come from ``make_engine``), typed as
+      returning a :class:`~casino_core.wallet.sql.SqlWallet`;
+    * a ``redis.Redis`` or ``RedisCluster`` client (``decode_responses=True``): the demo wallet.
 
     ``url`` defaults to ``$CASINO_CORE_WALLET_URL``; with neither, this raises
     :class:`~casino_core.errors.ConfigurationError`. ``production`` defaults to
     ``$CASINO_CORE_ENV == "production"``. ``create_schema=True`` creates the SQL tables
     (quick start; hosts with migrations use :data:`casino_core.wallet.sql.metadata`).
-    Other keyword ``options`` go to the backend (SQL: ``create_engine`` arguments; Redis:
-    ``prefix``, ``starting_balance``, ``key_ttl``).
+    Other keyword ``options`` go to the backend (SQL URL: ``create_engine`` arguments;
+    Redis: ``prefix``, ``starting_balance``, ``key_ttl``). For a result typed as
+    ``SqlWallet`` from a URL, use :func:`open_sql_wallet`.
     """
-    prod = is_production(production)
-    if url is None:
-        url = os.environ.get(ENV_URL)
-    if not url or not url.strip():
-        raise ConfigurationError(
-            f"no wallet URL: pass open_wallet(url) or set {ENV_URL} "
-            "(sqlite:///path.db, postgresql+psycopg://..., redis://... for demo, memory://)"
-        )
-    url = url.strip()
-    scheme = url.split("://", 1)[0].lower() if "://" in url else ""
-    if scheme == "memory":
-        if prod:
-            raise ConfigurationError(
-                "memory:// keeps balances in process memory and loses them on exit; "
-                "production needs sqlite:///... or postgresql+psycopg://..."
-            )
-        if url not in ("memory://", "memory:///"):
-            raise ConfigurationError(f"memory:// takes no host or path, got {redact_url(url)!r}")
-        if options:
-            raise ConfigurationError(f"memory:// takes no options, got {sorted(options)}")
-        return MemoryWallet(clock=clock)
-    if scheme in ("redis", "rediss", "redis+cluster", "rediss+cluster"):
-        if prod and not demo_only:
-            raise ConfigurationError(
-                "redis:// is the play-money demo wallet: not durable and refusing real money; "
-                "in production ask for it explicitly with demo_only=True"
-            )
-        try:
-            from casino_core.wallet._redis import RedisDemoWallet
-        except ImportError as exc:  # pragma: no cover - depends on the installed extras
-            raise ConfigurationError(
-                "the Redis demo wallet needs the 'redis' extra: pip install 'casino-core[redis]'"
-            ) from exc
-        if schema is not None or create_schema:
-            raise ConfigurationError("schema and create_schema apply to SQL URLs only")
-        try:
-            if scheme.endswith("+cluster"):
-                plain = scheme.removesuffix("+cluster") + url[len(scheme) :]
-                return RedisDemoWallet.from_url(plain, cluster=True, clock=clock, **options)
-            return RedisDemoWallet.from_url(url, clock=clock, **options)
-        except TypeError as exc:
-            raise ConfigurationError(f"bad option for redis://: {exc}") from None
-    if scheme == "sqlite" or scheme.startswith("postgresql"):
-        if demo_only:
-            raise ConfigurationError("demo_only applies to redis:// only")
-        try:
-            from casino_core.wallet import _sql
-        except ImportError as exc:  # pragma: no cover - depends on the installed extras
-            raise ConfigurationError(
-                "SQL wallets need the 'sql' extra: pip install 'casino-core[sql]'"
-            ) from exc
-        try:
-            engine = _sql.make_engine(url, **options)
-        except TypeError as exc:
-            raise ConfigurationError(f"bad option for the SQL engine: {exc}") from None
-        if create_schema:
-            _sql.create_schema(engine, schema)
-        return _sql.SqlWallet(engine, schema=schema, clock=clock)
-    raise ConfigurationError(
-        f"unsupported wallet URL scheme {scheme or redact_url(url)!r}: use memory://, "
-        "sqlite:///path.db, postgresql+psycopg://... or redis://..."
+    return open_store(
+        url,
+        production=production,
+        demo_only=demo_only,
+        create_schema=create_schema,
+        schema=schema,
+        clock=clock,
+        options=options,
     )
+
+
+def open_sql_wallet(
+    url: str | Engine | None = None,
+    *,
+    create_schema: bool = False,
+    schema: str | None = None,
+    clock: Clock = utc_now,
+    **options: Any,
+) -> SqlWallet:
+    """:func:`open_wallet` for SQL only, typed as :class:`~casino_core.wallet.sql.SqlWallet`
+    (so ``open_sql_wallet(url).engine`` type-checks); any other URL is ``ConfigurationError``."""
+    wallet = open_store(
+        url,
+        create_schema=create_schema,
+        schema=schema,
+        clock=clock,
+        sql_only=True,
+        options=options,
+    )
+    from casino_core.wallet._sql import SqlWallet
+
+    if not isinstance(wallet, SqlWallet):  # pragma: no cover - sql_only returns one
+        raise ConfigurationError("open_sql_wallet opened a wallet that is not SQL")
+    return wallet

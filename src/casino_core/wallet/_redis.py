@@ -6,6 +6,7 @@ Imports redis-py, so it is only imported when a Redis wallet is asked for.
 from __future__ import annotations
 
 import json
+import logging
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from functools import partial
@@ -62,6 +63,8 @@ from casino_core.wallet._types import (
 )
 
 __all__ = ["RedisClient", "RedisDemoWallet", "as_hash", "register_script"]
+
+_log = logging.getLogger(__name__)
 
 RedisClient: TypeAlias = "redis.Redis | RedisCluster"
 """What the Redis stores take: one Redis server or a Redis Cluster (``decode_responses=True``)."""
@@ -177,6 +180,7 @@ class RedisDemoWallet(MovingWallet):
         try:
             return fn()
         except (RedisError, RedisClusterException) as exc:
+            _log.error("the Redis demo wallet failed: %s", type(exc).__name__)
             raise StorageUnavailable(f"the Redis demo wallet failed: {exc}") from exc
 
     @staticmethod

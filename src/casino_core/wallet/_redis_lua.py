@@ -388,7 +388,7 @@ return redis.call('HGETALL', KEYS[1])
 """
 """The player's active seed pair, created from ARGV if there is none."""
 
-# -- crash tables on the Redis casino store (casino_core.casino._crash_redis) --------------
+# -- crash tables on the Redis casino store (casino_core.casino.crash._redis) --------------
 # One script per call that changes a table. Keys: the table hash ('n' chains, 'cur' the
 # unsettled round), one hash per chain, per round (with 'ver', bumped by the start and the
 # settlement, and 'co', bumped by each cash-out), per bet; a round's bet list and exposure

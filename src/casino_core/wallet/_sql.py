@@ -17,7 +17,9 @@ balance row: their balances are sums over the journal, so no hot row sits in eve
 
 from __future__ import annotations
 
+import copy
 import json
+import logging
 import sqlite3
 import weakref
 from collections import defaultdict
@@ -25,7 +27,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Final, Self, TypeVar
 
 from sqlalchemy import (
     JSON,
@@ -64,9 +66,11 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
     StatementError,
 )
+from sqlalchemy.sql.naming import conv
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from casino_core._ids import new_id
+from casino_core._retry import Backoff, Retry, retry
 from casino_core.chain._chain import ChainHead
 from casino_core.errors import (
     AccountNotFound,
@@ -113,6 +117,7 @@ from casino_core.wallet._holds import (
     hold_request,
     release_request,
 )
+from casino_core.wallet._host import check_connection, host_events, on_host
 from casino_core.wallet._limits import (
     Limit,
     LimitKind,
@@ -144,6 +149,8 @@ from casino_core.wallet._types import (
 )
 
 __all__ = [
+    "NAMING_CONVENTION",
+    "WALLET_GUARDS",
     "Amount",
     "SqlWallet",
     "accounts",
@@ -163,6 +170,8 @@ __all__ = [
     "transactions",
 ]
 
+_log = logging.getLogger(__name__)
+
 T = TypeVar("T")
 
 
@@ -175,6 +184,10 @@ class Amount(TypeDecorator[int]):
 
     impl = Numeric(36, 0)
     cache_ok = True
+
+    def __repr__(self) -> str:
+        # What Alembic's autogenerate writes after the module: ``casino_core.sql.Amount()``.
+        return "Amount()"
 
     def load_dialect_impl(self, dialect: Dialect) -> TypeEngine[Any]:
         if dialect.name == "sqlite":
@@ -194,9 +207,23 @@ class Amount(TypeDecorator[int]):
         return int(value)
 
 
+# Its public home (what Alembic's autogenerate writes): the class is defined here.
+Amount.__module__ = "casino_core.sql"
+
 _Id = BigInteger().with_variant(Integer(), "sqlite")
 
-metadata = MetaData()
+NAMING_CONVENTION: Final[dict[str, str]] = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_N_name)s",
+    "pk": "pk_%(table_name)s",
+}
+"""How every MetaData of the library names its constraints and indexes (what Alembic's
+autogenerate needs to write named DDL). Names the library gave before the convention (its
+indexes, unique and check constraints) stay as they were."""
+
+metadata = MetaData(naming_convention=NAMING_CONVENTION)
 """The wallet tables; include it in a host app's Alembic ``target_metadata``."""
 
 accounts = Table(
@@ -217,7 +244,7 @@ accounts = Table(
     Column("chain_seq", BigInteger),  # the account's journal chain head (NULL: no link yet)
     Column("chain_hash", String(64)),
     UniqueConstraint("operator_id", "player_id", "currency", "mode", name="uq_casino_wallet_acct"),
-    CheckConstraint("mode IN ('real', 'demo')", name="ck_casino_wallet_acct_mode"),
+    CheckConstraint("mode IN ('real', 'demo')", name=conv("ck_casino_wallet_acct_mode")),
 )
 """Player accounts: the balance projection and the floor, one row per account."""
 
@@ -238,7 +265,7 @@ transactions = Table(
     Column("chain_prev", String(64)),
     Column("chain_hash", String(64)),
     UniqueConstraint("operator_id", "idempotency_key", name="uq_casino_wallet_tx_key"),
-    CheckConstraint("status IN ('accepted', 'refused')", name="ck_casino_wallet_tx_status"),
+    CheckConstraint("status IN ('accepted', 'refused')", name=conv("ck_casino_wallet_tx_status")),
 )
 """One row per idempotency key: the accepted receipt or the refused business error."""
 
@@ -261,7 +288,8 @@ postings = Table(
     Column("idempotency_key", String(255), nullable=False),
     Column("created_us", BigInteger, nullable=False),
     CheckConstraint(
-        "(account_id IS NULL) <> (system_account IS NULL)", name="ck_casino_wallet_posting_side"
+        "(account_id IS NULL) <> (system_account IS NULL)",
+        name=conv("ck_casino_wallet_posting_side"),
     ),
     Index("ix_casino_wallet_postings_account", "account_id", "id"),
     # a player's journal by time: the back-office lookup's keyset pages (Wallet.transactions)
@@ -285,7 +313,7 @@ holds = Table(
     Column("resolved_us", BigInteger),
     CheckConstraint(
         "status IN ('active', 'captured', 'released', 'expired')",
-        name="ck_casino_wallet_hold_status",
+        name=conv("ck_casino_wallet_hold_status"),
     ),
     Index("ix_casino_wallet_holds_due", "status", "expires_us"),
     Index("ix_casino_wallet_holds_account", "account_id", "status"),
@@ -461,6 +489,13 @@ def select_matching(
     return found
 
 
+WALLET_GUARDS: Final = tuple(
+    Guard(t, pg_names=(f"{t}_no_change", f"{t}_no_truncate", f"{t}_guard"))
+    for t in ("casino_wallet_postings", "casino_wallet_transactions", "casino_rg_changes")
+)
+"""The journal's guards: no UPDATE, DELETE or TRUNCATE at all."""
+
+
 def append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
     """SQL that makes journal rows append-only (triggers), for Alembic ``op.execute``.
 
@@ -469,11 +504,7 @@ def append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
     replica`` does not skip them); on SQLite ``RAISE(ABORT)`` triggers refuse UPDATE and
     DELETE. See :mod:`casino_core.wallet._append_only`.
     """
-    guards = tuple(
-        Guard(t, pg_names=(f"{t}_no_change", f"{t}_no_truncate", f"{t}_guard"))
-        for t in ("casino_wallet_postings", "casino_wallet_transactions", "casino_rg_changes")
-    )
-    return guard_ddl(dialect_name, guards, schema)
+    return guard_ddl(dialect_name, WALLET_GUARDS, schema)
 
 
 _SQLITE_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
@@ -507,7 +538,13 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             raise ConfigurationError(
                 "PostgreSQL wallets use psycopg 3: write the URL as postgresql+psycopg://..."
             )
-        return create_engine(parsed, **kwargs)
+        try:
+            return create_engine(parsed, **kwargs)
+        except ImportError as exc:  # pragma: no cover - depends on the installed extras
+            raise ConfigurationError(
+                "PostgreSQL needs the 'postgres' extra (psycopg 3): "
+                "pip install 'casino-core[postgres]'"
+            ) from exc
     raise ConfigurationError(f"the SQL wallet supports PostgreSQL and SQLite, not {backend!r}")
 
 
@@ -530,8 +567,11 @@ def db_message(exc: BaseException) -> str:
 
 def db_failure(what: str, exc: BaseException) -> StorageUnavailable:
     """``StorageUnavailable("<what>: <db_message>")``, for the caller to raise outside its
-    ``except`` block, so the driver error (and its parameters) is not chained to it."""
-    return StorageUnavailable(f"{what}: {db_message(exc)}")
+    ``except`` block, so the driver error (and its parameters) is not chained to it. Logged
+    at ERROR on ``casino_core.wallet._sql`` (the same safe message)."""
+    message = f"{what}: {db_message(exc)}"
+    _log.error("%s", message)
+    return StorageUnavailable(message)
 
 
 class _ExactSum:
@@ -634,8 +674,24 @@ def _settle(outcome: Receipt | tuple[str, str] | CasinoError) -> Receipt:
     raise recorded_error(*outcome)
 
 
-_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})
-_ATTEMPTS = 8
+_RETRYABLE_SQLSTATES = frozenset({"40001", "40P01"})  # serialization failure, deadlock
+_SQLITE_BUSY = frozenset({5, 6})  # SQLITE_BUSY, SQLITE_LOCKED: a lock wait that timed out
+_BACKOFF = Backoff(attempts=8)
+
+
+def _retryable(exc: DBAPIError) -> bool:
+    """A lost race worth another attempt: a serialization failure, a deadlock, SQLite busy."""
+    orig = exc.orig
+    if getattr(orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return True
+    return isinstance(orig, sqlite3.Error) and getattr(orig, "sqlite_errorcode", None) in (
+        _SQLITE_BUSY
+    )
+
+
+def _conflict(exc: SQLAlchemyError) -> StorageUnavailable:
+    """The error raised once the retries of a lost race run out (its message, no params)."""
+    return StorageUnavailable(f"the wallet database kept conflicting ({db_message(exc)})")
 
 
 class SqlWallet(MovingWallet):
@@ -743,8 +799,25 @@ class SqlWallet(MovingWallet):
             else None
         )
 
+    _host: Connection | None = None  # set on the views using() returns
+
     def __repr__(self) -> str:
-        return f"SqlWallet(dialect={self._engine.dialect.name!r}, schema={self._schema!r})"
+        joined = ", joined=True" if self._host is not None else ""
+        return f"SqlWallet(dialect={self._engine.dialect.name!r}, schema={self._schema!r}{joined})"
+
+    def using(self, connection: Connection) -> Self:
+        """This wallet inside the host's transaction on ``connection``: a view whose calls
+        run in a SAVEPOINT of it, never commit or roll it back, never retry, and whose
+        listener hears about movements once the host commits. ``connection`` comes from
+        :attr:`engine` (``with wallet.engine.begin() as conn: wallet.using(conn).debit(...)``);
+        on SQLite that engine begins IMMEDIATE already. See docs/wallets.md, "Inside your own
+        transaction"."""
+        conn = check_connection(self._engine, connection)
+        bound = copy.copy(self)
+        bound._host = conn
+        bound._fast = None  # the fast path runs its own transaction on a pooled connection
+        bound._listener = host_events(conn).listener(self._listener)
+        return bound
 
     @property
     def engine(self) -> Engine:
@@ -760,25 +833,24 @@ class SqlWallet(MovingWallet):
         statement's parameters (a seed being revealed, say), so it is described by
         :func:`db_failure` and raised outside the handler.
         """
-        lost = ""
-        for _attempt in range(_ATTEMPTS):
+        if self._host is not None:
+            return on_host(self._host, work)
+
+        def attempt() -> T:
             try:
                 with self._engine.begin() as conn:
                     return work(conn)
             except IntegrityError as exc:
-                lost = db_message(exc)
-                continue
+                raise Retry(_conflict(exc)) from None
             except DBAPIError as exc:
-                if getattr(exc.orig, "sqlstate", None) in _RETRYABLE_SQLSTATES:
-                    lost = db_message(exc)
-                    continue
+                if _retryable(exc):
+                    raise Retry(_conflict(exc)) from None
                 failure = db_failure("the wallet database failed", exc)
             except SQLAlchemyError as exc:
                 failure = db_failure("the wallet database failed", exc)
             raise failure
-        raise StorageUnavailable(
-            f"the wallet database kept conflicting after {_ATTEMPTS} attempts ({lost})"
-        )
+
+        return retry(attempt, what="wallet transaction", policy=_BACKOFF)
 
     @staticmethod
     def _key_params(account: AccountKey) -> dict[str, Any]:
@@ -1326,8 +1398,9 @@ class SqlWallet(MovingWallet):
         return iter([Movement(r[0], r[1], r[2], r[3], int(r[4])) for r in rows])
 
     def close(self) -> None:
-        """Dispose of the engine's connection pool."""
-        self._engine.dispose()
+        """Dispose of the engine's connection pool (a :meth:`using` view leaves it be)."""
+        if self._host is None:
+            self._engine.dispose()
 
     # -- holds (HoldingWallet) ------------------------------------------------------------
 

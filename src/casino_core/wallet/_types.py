@@ -12,7 +12,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from casino_core._json import compact_sorted
 from casino_core.errors import InvalidAmount, InvalidInput, UnknownCurrency
@@ -187,6 +187,16 @@ class AccountKey:
     player_id: str
     currency: Currency
     mode: Mode = Mode.REAL
+
+    if TYPE_CHECKING:  # what the generated __init__ accepts (the fields hold the parsed values)
+
+        def __init__(
+            self,
+            operator_id: str,
+            player_id: str,
+            currency: Currency | str,
+            mode: Mode | str = Mode.REAL,
+        ) -> None: ...
 
     def __post_init__(self) -> None:
         _check_id(self.operator_id, "operator_id")

@@ -85,6 +85,7 @@ def test_public_names_are_pinned() -> None:
         "SeedKeys",
         "SeedReveal",
         "SeedRotation",
+        "open_casino",
     ]
 
 

@@ -8,7 +8,7 @@ from fractions import Fraction
 import pytest
 
 from casino_core.casino import Casino, CasinoSettings, CrashTable, CrashWager
-from casino_core.casino._crash_types import bet_multiplier
+from casino_core.casino.crash._types import bet_multiplier
 from casino_core.errors import (
     ConfigurationError,
     IdempotencyConflict,

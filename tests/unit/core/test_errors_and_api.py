@@ -71,6 +71,7 @@ PINNED_ALL = [
     "get_game",
     "make_record",
     "make_rng",
+    "open_casino",
     "open_wallet",
     "par_sheet",
     "parse_amount",

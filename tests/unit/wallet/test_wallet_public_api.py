@@ -42,6 +42,7 @@ def test_wallet_exports() -> None:
         "WalletService",
         "fingerprint",
         "is_production",
+        "open_sql_wallet",
         "open_wallet",
     ]
 

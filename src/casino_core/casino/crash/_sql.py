@@ -28,8 +28,12 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, tuple_
 
 from casino_core._ids import new_id
-from casino_core.casino._crash_tables import crash_bets, crash_chains, crash_rounds
-from casino_core.casino._crash_types import (
+from casino_core.casino._plan import bankroll_short, key_conflict, link_columns
+from casino_core.casino._sql_bankroll import SqlBankroll
+from casino_core.casino._sql_chain import SqlChainHeads
+from casino_core.casino._types import EXPORT_BATCH
+from casino_core.casino.crash._sql_tables import crash_bets, crash_chains, crash_rounds
+from casino_core.casino.crash._types import (
     BetPlan,
     CashOutRule,
     ChainRow,
@@ -44,10 +48,6 @@ from casino_core.casino._crash_types import (
     settle_values,
     wager_from_doc,
 )
-from casino_core.casino._plan import bankroll_short, key_conflict, link_columns
-from casino_core.casino._sql import SqlBankroll
-from casino_core.casino._sql_chain import SqlChainHeads
-from casino_core.casino._types import EXPORT_BATCH
 from casino_core.errors import (
     ConfigurationError,
     InvalidBet,

@@ -26,7 +26,10 @@ from functools import partial
 from typing import Any, Final, Literal
 
 from casino_core._ids import new_id
-from casino_core.casino._crash_types import (
+from casino_core.casino._plan import bankroll_short, key_conflict, wallet_key_used
+from casino_core.casino._redis_chain import HeadPlan, link_list, read_heads
+from casino_core.casino._types import EXPORT_BATCH
+from casino_core.casino.crash._types import (
     BetPlan,
     CashOutRule,
     ChainRow,
@@ -41,9 +44,6 @@ from casino_core.casino._crash_types import (
     settle_values,
     wager_from_doc,
 )
-from casino_core.casino._plan import bankroll_short, key_conflict, wallet_key_used
-from casino_core.casino._redis_chain import HeadPlan, link_list, read_heads
-from casino_core.casino._types import EXPORT_BATCH
 from casino_core.errors import (
     AccountNotFound,
     CasinoError,

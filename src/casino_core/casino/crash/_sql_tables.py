@@ -14,7 +14,7 @@ from sqlalchemy import (
     text,
 )
 
-from casino_core.casino._sql import casino_metadata
+from casino_core.casino._sql_tables import casino_metadata
 from casino_core.wallet._append_only import Guard
 from casino_core.wallet._sql import Amount, _Id
 

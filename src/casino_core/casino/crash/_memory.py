@@ -8,7 +8,10 @@ from decimal import Decimal
 from threading import RLock
 
 from casino_core._ids import new_id
-from casino_core.casino._crash_types import (
+from casino_core.casino._crypto import SeedCipher
+from casino_core.casino._plan import bankroll_short, key_conflict, wallet_key_used
+from casino_core.casino._types import EXPORT_BATCH
+from casino_core.casino.crash._types import (
     BetPlan,
     CashOutRule,
     ChainRow,
@@ -21,9 +24,6 @@ from casino_core.casino._crash_types import (
     lookup_key,
     settle_values,
 )
-from casino_core.casino._crypto import SeedCipher
-from casino_core.casino._plan import bankroll_short, key_conflict, wallet_key_used
-from casino_core.casino._types import EXPORT_BATCH
 from casino_core.chain._chain import ChainLink
 from casino_core.errors import (
     ConfigurationError,

@@ -10,14 +10,17 @@ the point is known: every bet is paid exactly once and the game hash is revealed
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import TYPE_CHECKING, Final
+from typing import Final, Literal, Protocol, TypeVar
 
 from casino_core._bounds import bounded_decimal
-from casino_core.casino._crash_types import (
+from casino_core.casino._crypto import SeedCipher
+from casino_core.casino._plan import CasinoStore
+from casino_core.casino._types import CasinoSettings, request_fingerprint
+from casino_core.casino.crash._types import (
     BetPlan,
     CrashChainInfo,
     CrashRound,
@@ -25,7 +28,6 @@ from casino_core.casino._crash_types import (
     CrashWager,
     effective_target,
 )
-from casino_core.casino._types import request_fingerprint
 from casino_core.errors import (
     InvalidBet,
     InvalidInput,
@@ -40,9 +42,6 @@ from casino_core.money import Currency
 from casino_core.wallet import AccountKey, Mode
 from casino_core.wallet._types import _check_id, check_amount, check_idempotency_key
 
-if TYPE_CHECKING:
-    from casino_core.casino._facade import Casino
-
 __all__ = ["MAX_TABLE_CHAIN", "CrashTable"]
 
 MAX_TABLE_CHAIN: Final = 1_000_000
@@ -50,6 +49,38 @@ MAX_TABLE_CHAIN: Final = 1_000_000
 MAX_BET_KEY: Final = 200
 _CENT: Final = Decimal("0.01")
 _MIN_CASH_OUT: Final = Decimal("1.01")
+
+T = TypeVar("T")
+
+
+class CrashHost(Protocol):
+    """What a table needs of its casino (:class:`~casino_core.casino.Casino` is one): its
+    store, seed cipher, limits, refusal handling and events. Named here so that the crash
+    modules never import the facade."""
+
+    @property
+    def _store(self) -> CasinoStore: ...
+
+    @property
+    def _cipher(self) -> SeedCipher: ...
+
+    @property
+    def _settings(self) -> CasinoSettings: ...
+
+    def _limited(
+        self,
+        account: AccountKey,
+        find: Callable[[str, str], tuple[str, T] | None],
+        what: Literal["round", "bet"],
+        key: str,
+        fingerprint: str,
+        limit: str,
+        message: str,
+    ) -> T: ...
+
+    def _store_refused(self, account: AccountKey, exc: LimitExceeded) -> None: ...
+
+    def _emit(self, event: str, *args: object) -> None: ...
 
 
 def _two_decimals(value: object, what: str) -> Decimal:
@@ -78,7 +109,7 @@ class CrashTable:
     :meth:`Casino.crash_table` or ``CrashTable(casino, operator_id, table_id)``.
     """
 
-    def __init__(self, casino: Casino, operator_id: str, table_id: str) -> None:
+    def __init__(self, casino: CrashHost, operator_id: str, table_id: str) -> None:
         self._casino = casino
         self._op = _check_id(operator_id, "operator_id")
         self._table = _check_id(table_id, "table_id")
@@ -196,7 +227,7 @@ class CrashTable:
         on ``stake x (auto target or max_target)``, and the bankroll on the round's total
         of those per currency and mode.
         """
-        account = AccountKey(self._op, player_id, currency, mode)  # type: ignore[arg-type]
+        account = AccountKey(self._op, player_id, currency, mode)
         if not isinstance(round_id, str):
             raise InvalidBet("round: a round id is a string")
         round_ = self._store.get_round(self._op, round_id)

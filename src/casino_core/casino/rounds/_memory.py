@@ -8,10 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from casino_core._ids import new_id
-from casino_core.casino._crash_memory import MemoryCrashStore
-from casino_core.casino._crash_types import account_of, lookup_key
 from casino_core.casino._crypto import SeedCipher
-from casino_core.casino._multistep import Unchanged
 from casino_core.casino._plan import (
     Advance,
     PairSeeds,
@@ -31,6 +28,9 @@ from casino_core.casino._plan import (
 )
 from casino_core.casino._reseal import ResealCounts, check_resealing
 from casino_core.casino._types import EXPORT_BATCH, Round, SeedInfo, SeedReveal
+from casino_core.casino.crash._memory import MemoryCrashStore
+from casino_core.casino.crash._types import account_of, lookup_key
+from casino_core.casino.rounds._multistep import Unchanged
 from casino_core.chain._chain import ChainHead, ChainLink, next_link
 from casino_core.errors import (
     InsufficientFunds,

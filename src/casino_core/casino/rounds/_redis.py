@@ -7,7 +7,7 @@ bankroll), moves the stake and the payout with the wallet's own posting code, st
 and increments the nonce. Redis runs a script alone, so that is one atomic unit; when another
 round took the nonce meanwhile the script writes nothing and the round is resolved again for
 the next nonce. Mines and hilo actions and seed rotations are one script each in the same way;
-crash tables live in :mod:`casino_core.casino._crash_redis` (one script per call that writes).
+crash tables live in :mod:`casino_core.casino.crash._redis` (one script per call that writes).
 
 **Play money only, not durable**: see :class:`RedisCasinoStore`.
 """
@@ -20,16 +20,7 @@ from datetime import datetime
 from typing import Any, Final
 
 from casino_core._ids import new_id
-from casino_core.casino._crash_redis import (
-    RedisCrashStore,
-    field_dict,
-    flat_fields,
-    script_refusal,
-    timeline_ids,
-)
-from casino_core.casino._crash_types import account_of
 from casino_core.casino._crypto import SeedCipher
-from casino_core.casino._multistep import Unchanged
 from casino_core.casino._plan import (
     Advance,
     PairSeeds,
@@ -60,6 +51,15 @@ from casino_core.casino._types import (
     SeedReveal,
     canonical_json,
 )
+from casino_core.casino.crash._redis import (
+    RedisCrashStore,
+    field_dict,
+    flat_fields,
+    script_refusal,
+    timeline_ids,
+)
+from casino_core.casino.crash._types import account_of
+from casino_core.casino.rounds._multistep import Unchanged
 from casino_core.chain._chain import GENESIS, ChainHead
 from casino_core.errors import (
     AccountNotFound,

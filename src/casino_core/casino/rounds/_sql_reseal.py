@@ -15,7 +15,7 @@ from sqlalchemy import Connection, bindparam, func, select
 
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._reseal import ResealCounts, check_resealing
-from casino_core.casino._sql import seed_pairs
+from casino_core.casino._sql_tables import seed_pairs
 from casino_core.wallet._sql import SqlWallet
 
 __all__ = ["reseal_sql"]
@@ -47,7 +47,7 @@ def _pages(wallet: SqlWallet, query: Any, update: Any, reseal: Any) -> int:
 
 def reseal_sql(wallet: SqlWallet, cipher: SeedCipher, batch: int = 200) -> ResealCounts:
     """Seal every stored seed again under the active key; see the module docstring."""
-    from casino_core.casino._crash_tables import crash_chains
+    from casino_core.casino.crash._sql_tables import crash_chains
 
     key_id = check_resealing(cipher)
     prefix = cipher.current_prefix

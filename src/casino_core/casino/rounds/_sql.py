@@ -18,35 +18,24 @@ time against each other's results. See :class:`SqlBankroll` for what the row cou
 
 from __future__ import annotations
 
+import copy
 import functools
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, TypeVar
 
 from sqlalchemy import (
-    BigInteger,
-    Column,
     Connection,
     Engine,
-    ForeignKey,
-    Index,
-    MetaData,
-    String,
-    Table,
-    Text,
-    UniqueConstraint,
     bindparam,
     func,
     select,
-    text,
     tuple_,
 )
 
 from casino_core._ids import new_id
-from casino_core.casino._crash_types import account_of
 from casino_core.casino._crypto import SeedCipher
-from casino_core.casino._multistep import Unchanged
 from casino_core.casino._plan import (
     Advance,
     PairSeeds,
@@ -65,6 +54,8 @@ from casino_core.casino._plan import (
     round_in_progress,
     set_link,
 )
+from casino_core.casino._sql_bankroll import _LOOKS, SqlBankroll
+from casino_core.casino._sql_tables import bankroll_table, casino_metadata, rounds_table, seed_pairs
 from casino_core.casino._types import (
     EXPORT_BATCH,
     Round,
@@ -72,6 +63,8 @@ from casino_core.casino._types import (
     SeedReveal,
     canonical_json,
 )
+from casino_core.casino.crash._types import account_of
+from casino_core.casino.rounds._multistep import Unchanged
 from casino_core.chain._chain import ChainHead
 from casino_core.errors import (
     ConfigurationError,
@@ -87,16 +80,14 @@ from casino_core.wallet._paging import Window
 from casino_core.wallet._sql import (
     Amount,
     SqlWallet,
-    _Id,
     create_schema_with,
     in_window,
-    postings,
 )
 
 if TYPE_CHECKING:
-    from casino_core.casino._crash_sql import SqlCrashStore
     from casino_core.casino._reseal import ResealCounts
     from casino_core.casino._sql_chain import SqlChainHeads
+    from casino_core.casino.crash._sql import SqlCrashStore
 
 __all__ = [
     "SqlBankroll",
@@ -109,233 +100,10 @@ __all__ = [
     "seed_pairs",
 ]
 
-T = TypeVar("T")
-
-casino_metadata = MetaData()
-"""The casino tables (rounds, seed pairs); include it in a host's Alembic metadata."""
-
-seed_pairs = Table(
-    "casino_seed_pairs",
-    casino_metadata,
-    Column("id", _Id, primary_key=True, autoincrement=True),
-    Column("operator_id", String(128), nullable=False),
-    Column("player_id", String(128), nullable=False),
-    Column("pair_no", BigInteger, nullable=False),
-    Column("status", String(8), nullable=False),
-    Column("server_seed", Text, nullable=False),  # SeedCipher form; never read by exports
-    Column("server_seed_hash", String(64), nullable=False),
-    Column("next_server_seed", Text, nullable=False),
-    Column("next_server_seed_hash", String(64), nullable=False),
-    Column("client_seed", String(64), nullable=False),
-    Column("scheme", String(16), nullable=False),
-    Column("nonce", BigInteger, nullable=False),
-    Column("revealed_seed", String(64)),  # the plain seed, written only at reveal
-    Column("created_us", BigInteger, nullable=False),
-    Column("revealed_us", BigInteger),
-    UniqueConstraint("operator_id", "player_id", "pair_no", name="uq_casino_seed_pair_no"),
-    Index(
-        "uq_casino_seed_pairs_active",
-        "operator_id",
-        "player_id",
-        unique=True,
-        postgresql_where=text("status = 'active'"),
-        sqlite_where=text("status = 'active'"),
-    ),
-)
-"""One row per seed pair; at most one per player is active (a partial unique index)."""
-
-rounds_table = Table(
-    "casino_rounds",
-    casino_metadata,
-    Column("id", String(32), primary_key=True),
-    Column("operator_id", String(128), nullable=False),
-    Column("idempotency_key", String(255), nullable=False),
-    Column("fingerprint", String(64), nullable=False),
-    Column("player_id", String(128), nullable=False),
-    Column("currency", String(12), nullable=False),
-    Column("mode", String(4), nullable=False),
-    Column("game", String(32), nullable=False),
-    Column("params", Text, nullable=False),
-    Column("offering", Text, nullable=False),  # OfferingRef.to_text(); "" for none
-    Column("scheme", String(16), nullable=False),
-    Column("seed_pair_id", _Id, ForeignKey("casino_seed_pairs.id"), nullable=False),
-    Column("nonce", BigInteger, nullable=False),
-    Column("result", Text, nullable=False),
-    Column("multiplier", Text, nullable=False),
-    Column("stake", Amount, nullable=False),
-    Column("payout", Amount, nullable=False),
-    Column("balance_after", Amount, nullable=False),
-    Column("created_us", BigInteger, nullable=False),
-    Column("status", String(12), nullable=False),  # settled, playing, cashed_out, busted, ...
-    Column("actions", Text, nullable=False),  # JSON list: what a multi-step round played
-    Column("updated_us", BigInteger, nullable=False),
-    # its link in the player's hash chain, written when the round settles (casino_core.chain)
-    Column("chain_seq", BigInteger),
-    Column("chain_prev", String(64)),
-    Column("chain_hash", String(64)),
-    UniqueConstraint("operator_id", "idempotency_key", name="uq_casino_round_key"),
-    UniqueConstraint("seed_pair_id", "nonce", name="uq_casino_round_nonce"),
-    # (operator, player) lookups and the export's keyset pages, in export order
-    Index("ix_casino_rounds_player", "operator_id", "player_id", "seed_pair_id", "nonce"),
-    Index("ix_casino_rounds_open", "status", "updated_us"),
-    # a player's rounds by time: the back-office lookup's keyset pages (Casino.rounds)
-    Index("ix_casino_rounds_player_time", "operator_id", "player_id", "created_us", "id"),
-)
-"""One row per settled instant round (the audit trail)."""
-
-bankroll_table = Table(
-    "casino_bankroll",
-    casino_metadata,
-    Column("operator_id", String(128), primary_key=True),
-    Column("currency", String(12), primary_key=True),
-    Column("mode", String(4), primary_key=True),
-    Column("house_balance", Amount, nullable=False),
-    Column("refreshed_us", BigInteger, nullable=False),  # the last sum over the journal
-    Column("updated_us", BigInteger, nullable=False),
-)
-"""One row per (operator, currency, mode) with a bankroll: the house balance its check uses."""
-
 
 def _all_rows(query: Any, conn: Connection) -> list[Any]:
     """Every row of ``query`` (one keyset page)."""
     return list(conn.execute(query).all())
-
-
-class _MissingBankroll(Exception):
-    """The bankroll row does not exist yet: create it (own transaction), then play again."""
-
-
-class SqlBankroll:
-    """The ``casino_bankroll`` rows: the house balance each bankroll check reads, locked.
-
-    What a row counts: the house's journal balance (its ``house`` postings in that operator,
-    currency and mode) summed when the row was created or last :meth:`refresh`-ed, plus what
-    the casino moved since under the row's lock: stake - payout of the instant rounds, and
-    the stakes of mines/hilo starts and crash bets, played with that bankroll configured;
-    minus every mines/hilo (act time) and crash (settlement) payout while the row exists. A
-    host's own movements into or out of ``house`` (and rounds of a casino without that
-    bankroll configured) count at the next :meth:`refresh`, exactly.
-    """
-
-    def __init__(self, wallet: SqlWallet) -> None:
-        self._wallet = wallet
-        k = bankroll_table.c
-        pk = (
-            (k.operator_id == bindparam("b_op"))
-            & (k.currency == bindparam("b_cur"))
-            & (k.mode == bindparam("b_mode"))
-        )
-        q = select(k.house_balance).where(pk)
-        self._q_read = q
-        self._q_lock = q if wallet._sqlite else q.with_for_update()
-        self._q_set = (
-            bankroll_table.update()
-            .where(pk)
-            .values(house_balance=bindparam("house", type_=Amount), updated_us=bindparam("at"))
-        )
-        self._q_refresh = (
-            bankroll_table.update()
-            .where(pk)
-            .values(
-                house_balance=bindparam("house", type_=Amount),
-                refreshed_us=bindparam("at"),
-                updated_us=bindparam("at"),
-            )
-        )
-
-    def _now(self) -> int:
-        return to_micros(self._wallet._clock())
-
-    @staticmethod
-    def _pk(who: dict[str, str]) -> dict[str, str]:
-        return {"b_op": who["op"], "b_cur": who["cur"], "b_mode": who["mode"]}
-
-    def lock(self, conn: Connection, who: dict[str, str]) -> int:
-        """Lock the row of ``who`` (op, cur, mode) and return its house balance."""
-        house = conn.execute(self._q_lock, self._pk(who)).scalar()
-        if house is None:
-            raise _MissingBankroll
-        return int(house)
-
-    def set(self, conn: Connection, who: dict[str, str], house: int) -> None:
-        """Store the house balance of the row locked by :meth:`lock`."""
-        conn.execute(self._q_set, {**self._pk(who), "house": house, "at": self._now()})
-
-    def pay(self, conn: Connection, who: dict[str, str], payout: int) -> None:
-        """Take a casino payout off the row of ``who`` if it has one (locking it)."""
-        house = conn.execute(self._q_lock, self._pk(who)).scalar()
-        if house is not None:
-            self.set(conn, who, int(house) - payout)
-
-    def _journal(self, conn: Connection, who: dict[str, str]) -> int:
-        p = postings.c
-        where = (
-            (p.operator_id == who["op"])
-            & (p.system_account == "house")
-            & (p.currency == who["cur"])
-            & (p.mode == who["mode"])
-        )
-        sums = self._wallet._sums(conn, [], where)
-        return sums[()][0] if () in sums else 0
-
-    def _insert(self, conn: Connection, who: dict[str, str], house: int) -> None:
-        at = self._now()
-        conn.execute(
-            bankroll_table.insert(),
-            {
-                "operator_id": who["op"],
-                "currency": who["cur"],
-                "mode": who["mode"],
-                "house_balance": house,
-                "refreshed_us": at,
-                "updated_us": at,
-            },
-        )
-
-    def create(self, who: dict[str, str]) -> None:
-        """Create the row from the journal if it is missing (idempotent, own transaction).
-
-        Two creators race on the primary key: the loser's transaction is retried and finds
-        the row. No casino writer of that bankroll moves money before the row exists.
-        """
-
-        def work(conn: Connection) -> None:
-            if conn.execute(self._q_read, self._pk(who)).first() is None:
-                self._insert(conn, who, self._journal(conn, who))
-
-        self._wallet._tx(work)
-
-    def refresh(self, who: dict[str, str]) -> int:
-        """Recompute the row from the journal under its lock (creating it); the balance."""
-
-        def work(conn: Connection) -> int:
-            # The lock first: every casino writer of the row has committed (its postings
-            # are in the sum) or waits and adds its net to what this writes.
-            known = conn.execute(self._q_lock, self._pk(who)).first()
-            house = self._journal(conn, who)
-            if known is None:
-                self._insert(conn, who, house)
-            else:
-                conn.execute(self._q_refresh, {**self._pk(who), "house": house, "at": self._now()})
-            return house
-
-        return self._wallet._tx(work)
-
-    def balance(self, who: dict[str, str]) -> int | None:
-        """The house balance the row holds now (None: no row)."""
-        value = self._wallet._tx(lambda conn: conn.execute(self._q_read, self._pk(who)).scalar())
-        return None if value is None else int(value)
-
-    def run(self, who: dict[str, str], unit: Callable[[], T]) -> T:
-        """Run ``unit`` (a ``_tx``); if it found no row for ``who``, create it and run again."""
-        for _ in range(_LOOKS):
-            try:
-                return unit()
-            except _MissingBankroll:
-                self.create(who)
-        raise StorageUnavailable(  # pragma: no cover - the row is never deleted
-            "the bankroll row kept disappearing"
-        )
 
 
 # -- append-only guards (casino_core.wallet._append_only) ----------------------------------
@@ -379,7 +147,7 @@ storage"); anything else, every DELETE and TRUNCATE raise."""
 def _append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
     """The append-only triggers of the casino tables (seed pairs, rounds, crash tables), for a
     host's migrations (``op.execute`` each); ``create_casino_schema`` runs them itself."""
-    from casino_core.casino._crash_tables import CRASH_GUARDS
+    from casino_core.casino.crash._sql_tables import CRASH_GUARDS
 
     return guard_ddl(dialect_name, (*CASINO_GUARDS, *CRASH_GUARDS), schema)
 
@@ -391,8 +159,8 @@ def create_casino_schema(engine: Engine, schema: str | None = None) -> None:
     """Create the wallet and casino tables (crash tables included) and their append-only
     triggers if missing; when this call created them, record the schema version
     (``casino_core_schema``)."""
-    import casino_core.casino._crash_tables
-    import casino_core.casino._sql_chain  # noqa: F401 - registers the chain heads table
+    import casino_core.casino._sql_chain
+    import casino_core.casino.crash._sql_tables  # noqa: F401 - registers the crash tables
     from casino_core.casino._schema_version import stamp_if_created
 
     stamp_if_created(
@@ -402,7 +170,16 @@ def create_casino_schema(engine: Engine, schema: str | None = None) -> None:
     )
 
 
-_LOOKS = 16
+_R = TypeVar("_R", "SqlCasinoStore", "SqlCrashStore", SqlBankroll)
+
+
+def _rebound(part: _R, wallet: SqlWallet, bankroll: SqlBankroll | None = None) -> _R:
+    """A copy of ``part`` working through ``wallet`` (a ``using`` view) and ``bankroll``."""
+    bound = copy.copy(part)
+    bound._wallet = wallet
+    if bankroll is not None and not isinstance(bound, SqlBankroll):
+        bound._bankroll = bankroll
+    return bound
 
 
 class SqlCasinoStore:
@@ -491,10 +268,18 @@ class SqlCasinoStore:
     def __repr__(self) -> str:
         return f"SqlCasinoStore({self._wallet!r})"
 
+    def using(self, connection: Connection) -> SqlCasinoStore:
+        """This store inside the host's transaction on ``connection`` (``Casino.using``)."""
+        wallet = self._wallet.using(connection)
+        bound = _rebound(self, wallet, _rebound(self._bankroll, wallet))
+        if self._crash is not None:
+            bound._crash = _rebound(self._crash, wallet, bound._bankroll)
+        return bound
+
     def reseal_seeds(self, cipher: SeedCipher, *, batch: int = 200) -> ResealCounts:
         """Seal every stored seed again under the cipher's active key (idempotent, resumable:
         a page of ``batch`` rows per transaction); see docs/casino.md, "Key management"."""
-        from casino_core.casino._sql_reseal import reseal_sql
+        from casino_core.casino.rounds._sql_reseal import reseal_sql
 
         return reseal_sql(self._wallet, cipher, batch)
 
@@ -511,7 +296,7 @@ class SqlCasinoStore:
     @property
     def crash(self) -> SqlCrashStore:
         if self._crash is None:
-            from casino_core.casino._crash_sql import SqlCrashStore
+            from casino_core.casino.crash._sql import SqlCrashStore
 
             self._crash = SqlCrashStore(self._wallet, self._heads)
         return self._crash
