@@ -148,7 +148,12 @@ def _facts(
     return facts
 
 
-@settings(suppress_health_check=[HealthCheck.function_scoped_fixture], deadline=None)
+@settings(
+    # four stores, two casinos an example: the ci profile's 300 would take minutes
+    max_examples=min(60, settings.default.max_examples),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    deadline=None,
+)
 @given(bets=BETS, seed=st.binary(min_size=32, max_size=32), limited=st.booleans())
 def test_set_based_settlement_equals_the_per_bet_rule(
     casino: Casino,
