@@ -185,6 +185,23 @@ def test_set_based_settlement_equals_the_per_bet_rule(
     )
 
 
+def _paying_round(table: Any, players: list[str]) -> Any:
+    """A started round with a bet of 100 at auto 1.01 for each of ``players`` (real money)
+    whose game reaches 1.01 (about 98 games in 100 do: the others are settled and skipped)."""
+    while True:
+        r = table.open_round()
+        for i, player in enumerate(players):
+            table.place_bet(
+                r.round_id, player, "USD", "real", 100, auto_cash_out="1.01",
+                idempotency_key=f"{r.round_id}-{i}",
+            )  # fmt: skip
+        point = table.start_round(r.round_id).crash_point
+        assert point is not None
+        if point >= Decimal("1.01"):
+            return r
+        table.settle_round(r.round_id)
+
+
 class TestStatementCount:
     """The SQL settlement issues a fixed number of statements, whatever the round's size."""
 
@@ -213,21 +230,8 @@ class TestStatementCount:
         table.new_chain(30, CrashRules(max_target=Fraction(2)))
         table.set_salt(SALT)
         counts = []
-        n = 0
         for size in (4, 5, 60):  # the first makes every player's chain head
-            while True:  # a game that pays (reaches 1.01: about 98 in 100 do)
-                n += 1
-                r = table.open_round()
-                for i in range(size):
-                    table.place_bet(
-                        r.round_id, PLAYERS[i % 4], "USD", "real", 100, auto_cash_out="1.01",
-                        idempotency_key=f"{n}-{i}",
-                    )  # fmt: skip
-                point = table.start_round(r.round_id).crash_point
-                assert point is not None
-                if point >= Decimal("1.01"):
-                    break
-                table.settle_round(r.round_id)
+            r = _paying_round(table, [PLAYERS[i % 4] for i in range(size)])
             seen: list[str] = []
 
             def count(*args: Any, seen: list[str] = seen) -> None:
@@ -272,18 +276,7 @@ class TestRefusal:
         table = casino.crash_table(operator, "t")
         table.new_chain(20, CrashRules(max_target=Fraction(2)))
         table.set_salt(SALT)
-        while True:  # a game that reaches 1.01 (about 98 in 100 do)
-            r = table.open_round()
-            for acct in (other, rich):
-                table.place_bet(
-                    r.round_id, acct.player_id, "USD", "real", 100, auto_cash_out="1.01",
-                    idempotency_key=f"{r.round_id}-{acct.player_id}",
-                )  # fmt: skip
-            point = table.start_round(r.round_id).crash_point
-            assert point is not None
-            if point >= Decimal("1.01"):
-                break
-            table.settle_round(r.round_id)
+        r = _paying_round(table, [other.player_id, rich.player_id])
         before = [casino.wallet.balance(a) for a in (rich, other)]
         with pytest.raises(LimitExceeded):
             table.settle_round(r.round_id)
