@@ -14,7 +14,7 @@ CONFLICT DO NOTHING``, so two first rounds racing both find it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Connection, String, Table, bindparam, select
@@ -26,9 +26,10 @@ from casino_core.chain._chain import (
     ChainLink,
     canonical_bytes,
     chain_body,
+    link_after,
     link_of_body,
 )
-from casino_core.wallet._sql import SqlWallet
+from casino_core.wallet._sql import SqlWallet, bulk_update, select_matching
 
 __all__ = ["SqlChainHeads", "chain_heads_table"]
 
@@ -74,6 +75,8 @@ class SqlChainHeads:
             .values(operator_id=bindparam("op"), player_id=bindparam("player"), seq=0, hash=GENESIS)
             .on_conflict_do_nothing()
         )
+        self._table = table
+        self._q_rows = select(h.player_id, h.seq, h.hash).order_by(h.player_id)
         self._q_heads = (
             select(h.player_id, h.seq, h.hash)
             .where((h.operator_id == bindparam("op")) & (h.seq > 0))
@@ -93,6 +96,40 @@ class SqlChainHeads:
         link = link_of_body(int(row.seq) - 1, row.hash, _body(record))
         conn.execute(self._q_set, {**params, "hash": link.hash})
         return link
+
+    def link_many(
+        self, conn: Connection, op: str, records: Sequence[tuple[str, Mapping[str, Any]]]
+    ) -> list[ChainLink]:
+        """The links of ``records`` ((player, record) each, in chain order), as :meth:`link`
+        one after the other would make them, in a fixed number of statements: the heads read
+        and locked at once in player order (first links create theirs), one update of all."""
+        if not records:
+            return []
+        h = self._table.c
+        q = self._q_rows.where(h.operator_id == op)
+        players = {(player,) for player, _ in records}
+        heads = {
+            r.player_id: (int(r.seq), r.hash)
+            for r in select_matching(conn, q, self._table, ("player_id",), players, lock=True)
+        }
+        missing = sorted(p for (p,) in players if p not in heads)
+        if missing:  # first links: create the rows (a racing creator's stay), then lock them
+            conn.execute(self._q_create, [{"op": op, "player": p} for p in missing])
+            made = select_matching(
+                conn, q, self._table, ("player_id",), [(p,) for p in missing], lock=True
+            )
+            heads.update((r.player_id, (int(r.seq), r.hash)) for r in made)
+        links = []
+        for player, record in records:
+            seq, digest = heads[player]
+            link = link_after(seq, digest, record)
+            heads[player] = (link.seq, link.hash)
+            links.append(link)
+        rows = [
+            {"operator_id": op, "player_id": p, "seq": s, "hash": d} for p, (s, d) in heads.items()
+        ]
+        bulk_update(conn, self._table, ("operator_id", "player_id"), rows)
+        return links
 
     def link_seen(
         self,

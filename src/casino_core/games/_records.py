@@ -962,6 +962,12 @@ def make_record(
     return record
 
 
+@functools.lru_cache(maxsize=256)
+def _game_point(kind: CrashScheme, game_hash: str, salt: str, edge: Fraction) -> Decimal:
+    """:func:`crash_point`, remembered: every bet of a round records the same game."""
+    return crash_point(kind, game_hash, salt, edge)
+
+
 def make_crash_record(
     scheme: CrashScheme | str,
     game_hash: str,
@@ -973,7 +979,7 @@ def make_crash_record(
     """The round record v1 of one crash game (with the player's result if ``target``)."""
     kind = CrashScheme.parse(scheme)
     edge = DEFAULT_CRASH_EDGE if house_edge is None else house_edge
-    point = crash_point(kind, game_hash, salt, edge)
+    point = _game_point(kind, game_hash, salt, edge)
     params: dict[str, object] = {}
     if house_edge is not None:
         params["house_edge"] = format_multiplier(house_edge)

@@ -530,8 +530,9 @@ CRASH_SETTLE = (
 -- ARGV: 1 round version read, 2 cash-outs read, 3 game hash, 4 micros, 5 max, 6 round id,
 --       7 n, then per bet its multiplier and payout, then the arguments of move() (11 each)
 --       of every paying bet, then the chain plan (CHAIN_FN; its head keys are the last KEYS)
--- Returns {'ok'}, {'retry'} (the round or a chain head moved since it was read),
--- {'wallet_key', key} or {'refused', code}. Every check runs before the first write.
+-- Returns {'ok', balance after each paying bet's credit ...}, {'retry'} (the round or a chain
+-- head moved since it was read), {'wallet_key', key} or {'refused', code}. Every check runs
+-- before the first write.
 local r = redis.call('HMGET', KEYS[1], 'ver', 'co', 'status')
 if r[1] ~= ARGV[1] or r[2] ~= ARGV[2] or r[3] ~= 'running' then return {'retry'} end
 local chain = chain_plan()
@@ -554,14 +555,17 @@ for i = 1, n do
   end
 end
 j = 0
+local out = {'ok'}
 for i = 1, n do
   local payout = ARGV[7 + 2 * i]
   local fields = {'status', 'settled', 'multiplier', ARGV[6 + 2 * i], 'payout', payout,
     'settled_us', ARGV[4]}
   if payout ~= '0' then
     local kb, ab = 3 + n + 7 * j, 7 + 2 * n + 11 * j
+    local bal = move_at(kb + 1, ab + 1)[4]
     fields[#fields + 1] = 'balance_after'
-    fields[#fields + 1] = move_at(kb + 1, ab + 1)[4]
+    fields[#fields + 1] = bal
+    out[#out + 1] = bal
     j = j + 1
   end
   if chain then link_fields(fields, chain.b[i]) end
@@ -572,7 +576,7 @@ redis.call('HSET', KEYS[1], 'status', 'settled', 'game_hash', ARGV[3], 'settled_
 redis.call('HINCRBY', KEYS[1], 'ver', 1)
 redis.call('HDEL', KEYS[2], 'cur')
 redis.call('RPUSH', KEYS[3], ARGV[6])
-return {'ok'}
+return out
 """
 )
 """Settle every bet of a running round once (payout credits) and reveal its game hash."""

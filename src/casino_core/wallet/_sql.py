@@ -18,17 +18,19 @@ balance row: their balances are sums over the journal, so no hot row sits in eve
 from __future__ import annotations
 
 import copy
+import json
 import logging
 import sqlite3
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
 from typing import Any, Final, NamedTuple, Self, TypeVar
 
 from sqlalchemy import (
+    JSON,
     BigInteger,
     CheckConstraint,
     Column,
@@ -44,7 +46,10 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    and_,
     bindparam,
+    cast,
+    column,
     create_engine,
     event,
     func,
@@ -150,6 +155,8 @@ __all__ = [
     "SqlWallet",
     "accounts",
     "append_only_ddl",
+    "bulk_insert",
+    "bulk_update",
     "create_schema",
     "holds",
     "limits",
@@ -161,6 +168,7 @@ __all__ = [
     "rg_changes",
     "rg_players",
     "rg_sessions",
+    "select_matching",
     "transactions",
 ]
 
@@ -383,6 +391,106 @@ def in_window(query: Any, time: Any, ident: Any, win: Window) -> Any:
     return query.order_by(time, ident).limit(win.limit + 1)
 
 
+# -- set-based statements: a fixed number of statements for any number of rows -------------
+#
+# On PostgreSQL the rows travel as one JSON text, turned into rows by ``json_to_recordset``
+# in the statement (one round trip and one statement whatever the count, no limit on bound
+# parameters, no per-value escaping in the driver); on SQLite, local and serialised by
+# BEGIN IMMEDIATE, the same statement runs per row through executemany.
+
+
+def _rows_of(table: Table, names: Sequence[str], prefix: str) -> Any:
+    """``json_to_recordset(:<prefix>rows) AS <prefix>(<name> <type>, ...)``: the rows, sent
+    as one JSON text (decoded by the server in C; exact: amounts are JSON integers)."""
+    typed = [column(n, table.c[n].type) for n in names]
+    rows = func.json_to_recordset(cast(bindparam(prefix + "rows", type_=Text), JSON))
+    return rows.table_valued(*typed).render_derived(name=prefix.rstrip("_"), with_types=True)
+
+
+def _json_rows(rows: Iterable[Mapping[str, Any]]) -> str:
+    return json.dumps(rows if isinstance(rows, list) else list(rows), separators=(",", ":"))
+
+
+def bulk_update(
+    conn: Connection,
+    table: Table,
+    keys: Sequence[str],
+    rows: Sequence[Mapping[str, Any]],
+    where: Any = None,
+) -> int:
+    """Set each row's columns on the row of ``table`` its ``keys`` columns match (and
+    ``where``, a condition on ``table``); returns how many rows changed. One statement on
+    PostgreSQL (``UPDATE ... FROM json_to_recordset(...)``)."""
+    if not rows:
+        return 0
+    names = list(rows[0])
+    sets = [n for n in names if n not in keys]
+    c = table.c
+    if conn.dialect.name == "postgresql":
+        v = _rows_of(table, names, "u_")
+        stmt = table.update().where(and_(*(c[k] == v.c[k] for k in keys)))
+        stmt = stmt.values({n: v.c[n] for n in sets})
+        if where is not None:
+            stmt = stmt.where(where)
+        return int(conn.execute(stmt, {"u_rows": _json_rows(rows)}).rowcount)
+    stmt = table.update().where(and_(*(c[k] == bindparam("u_" + k, type_=c[k].type) for k in keys)))
+    stmt = stmt.values({n: bindparam("u_" + n, type_=c[n].type) for n in sets})
+    if where is not None:
+        stmt = stmt.where(where)
+    params = [{"u_" + n: row[n] for n in names} for row in rows]
+    return int(conn.execute(stmt, params).rowcount)
+
+
+def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert ``rows`` (dicts of the same columns) in order: ``INSERT ... SELECT FROM
+    json_to_recordset(...)`` on PostgreSQL (one statement), executemany on SQLite."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        conn.execute(table.insert(), list(rows))
+        return
+    names = list(rows[0])
+    v = _rows_of(table, names, "i_")
+    query = table.insert().from_select(names, select(*(v.c[n] for n in names)))
+    conn.execute(query, {"i_rows": _json_rows(rows)})
+
+
+_MATCH_CHUNK = 500  # SQLite: keys per IN list (a bound parameter per column of each key)
+
+
+def select_matching(
+    conn: Connection,
+    query: Any,
+    table: Table,
+    names: Sequence[str],
+    keys: Iterable[tuple[Any, ...]],
+    *,
+    lock: bool = False,
+) -> list[Any]:
+    """The rows of ``query`` (a SELECT from ``table``) whose ``names`` columns equal one of
+    ``keys`` (tuples). On PostgreSQL one statement joined to the keys (sent as JSON),
+    ``FOR UPDATE OF`` the table with ``lock`` (rows locked in ``query``'s ORDER BY); on SQLite
+    ``IN`` lists of a bounded size (BEGIN IMMEDIATE holds the lock already)."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return []
+    if conn.dialect.name == "postgresql":
+        m = _rows_of(table, names, "m_")
+        q = query.join(m, and_(*(table.c[n] == m.c[n] for n in names)))
+        if lock:
+            q = q.with_for_update(of=table)
+        keyed = (dict(zip(names, key, strict=True)) for key in wanted)
+        return list(conn.execute(q, {"m_rows": _json_rows(keyed)}))
+    single = len(names) == 1
+    target = table.c[names[0]] if single else tuple_(*(table.c[n] for n in names))
+    q = query.where(target.in_(bindparam("m_keys", expanding=True)))
+    found: list[Any] = []
+    for start in range(0, len(wanted), _MATCH_CHUNK):
+        part = wanted[start : start + _MATCH_CHUNK]
+        found += conn.execute(q, {"m_keys": [k[0] for k in part] if single else part})
+    return found
+
+
 WALLET_GUARDS: Final = tuple(
     Guard(t, pg_names=(f"{t}_no_change", f"{t}_no_truncate", f"{t}_guard"))
     for t in ("casino_wallet_postings", "casino_wallet_transactions", "casino_rg_changes")
@@ -571,6 +679,19 @@ class LockedRow(NamedTuple):
     limited: int
     chain_seq: int | None
     chain_hash: str | None
+
+
+def _check_balance(account: AccountKey, amount: int, balance: int, row: Any) -> None:
+    """Refuse a movement of ``amount`` leaving ``account`` (its locked ``row``: held, floor)
+    at ``balance``: below its floor, or above 10**36 - 1."""
+    if balance - row.held < row.floor:
+        raise InsufficientFunds(
+            f"account {account} cannot pay {amount} without going below its floor"
+        )
+    if balance > MAX_MINOR_UNITS:
+        raise LimitExceeded(
+            f"account {account} would exceed 10**36 - 1 minor units", rule="balance_cap"
+        )
 
 
 def _settle(outcome: Receipt | tuple[str, str] | CasinoError) -> Receipt:
@@ -843,6 +964,93 @@ class SqlWallet(MovingWallet):
         """
         return _settle(self._attempt(conn, req, fresh=fresh))
 
+    def _credit_many_on(self, conn: Connection, reqs: Sequence[Request]) -> list[Receipt]:
+        """Apply fresh credits from system accounts in order, set-based, inside a transaction
+        the caller owns: each is what :meth:`_apply_on` with ``fresh`` would make of it (the
+        same rows, receipts, journal links, balances and errors), in a fixed number of
+        statements however many there are.
+
+        One read finds any key already stored (``IdempotencyConflict``), one locks the
+        accounts in (player, currency, mode) order (the order every multi-account writer
+        takes); then, with every balance and journal link computed here, one update of the
+        accounts, one insert of the transaction rows, one of the postings. An account with
+        responsible-gaming rules or limits (``limited``) takes the per-movement path, which
+        checks them. Any refusal raises (the caller's transaction rolls back).
+        """
+        if not reqs:
+            return []
+        op = reqs[0].account.operator_id
+        t, a = transactions.c, accounts.c
+        if any(r.account.operator_id != op or r.kind is not Kind.CREDIT or r.counter for r in reqs):
+            raise InvalidInput("a set of credits is of one operator, without transfers")
+        taken = {
+            row.idempotency_key
+            for row in select_matching(
+                conn,
+                select(t.idempotency_key).where(t.operator_id == op),
+                transactions,
+                ("idempotency_key",),
+                ((r.key,) for r in reqs),
+            )
+        }
+        for r in reqs:
+            if r.key in taken:  # stored already, or twice in this set
+                raise wallet_key_used(r.key)
+            taken.add(r.key)
+        locked = select_matching(
+            conn,
+            select(a.id, a.player_id, a.currency, a.mode, a.floor, a.balance, a.version)
+            .add_columns(a.held, a.limited, a.chain_seq, a.chain_hash)
+            .where(a.operator_id == op)
+            .order_by(a.player_id, a.currency, a.mode),
+            accounts,
+            ("player_id", "currency", "mode"),
+            ((r.account.player_id, r.account.currency.code, r.account.mode.value) for r in reqs),
+            lock=True,
+        )
+        rows = {(x.player_id, x.currency, x.mode): x for x in locked}
+        state: dict[int, dict[str, Any]] = {}
+        micros = to_micros(self._clock())
+        receipts: list[Receipt] = []
+        tx_rows: list[dict[str, Any]] = []
+        posting_rows: list[dict[str, Any]] = []
+        for req in reqs:
+            key = req.account
+            row = rows.get((key.player_id, key.currency.code, key.mode.value))
+            if row is None:
+                raise AccountNotFound(f"no account {key}")
+            if row.limited:  # rules to check: the general path, on the row locked above
+                receipts.append(self._apply_on(conn, req, fresh=True))
+                continue
+            now = state.setdefault(
+                row.id,
+                {"aid": row.id, "bal": row.balance, "ver": row.version}
+                | {"cseq": row.chain_seq, "chash": row.chain_hash},
+            )
+            balance = now["bal"] + req.amount
+            _check_balance(key, req.amount, balance, row)
+            tx_id = new_id()
+            link = None
+            if self._chain:
+                link = journal_link(req, tx_id, micros, now["cseq"], now["chash"])
+                now.update(head_params(link))
+            now["bal"], now["ver"] = balance, now["ver"] + 1
+            receipt, tx_row, legs = accepted_rows(
+                req, tx_id, micros, req.amount, row.id, balance, now["ver"], None, link
+            )
+            receipts.append(receipt)
+            tx_rows.append(tx_row)
+            posting_rows += legs
+        updates = [
+            {"id": s["aid"], "balance": s["bal"], "version": s["ver"]}
+            | {"chain_seq": s["cseq"], "chain_hash": s["chash"]}
+            for s in state.values()
+        ]
+        bulk_update(conn, accounts, ("id",), updates)
+        bulk_insert(conn, transactions, tx_rows)
+        bulk_insert(conn, postings, posting_rows)
+        return receipts
+
     def _attempt(
         self, conn: Connection, req: Request, *, fresh: bool = False
     ) -> Receipt | tuple[str, str] | CasinoError:
@@ -957,14 +1165,7 @@ class SqlWallet(MovingWallet):
         main_key, counter_key = req.account, req.counter
         delta = req.amount if req.kind is Kind.CREDIT else -req.amount
         new_balance = main_row.balance + delta
-        if new_balance - main_row.held < main_row.floor:
-            raise InsufficientFunds(
-                f"account {main_key} cannot pay {req.amount} without going below its floor"
-            )
-        if new_balance > MAX_MINOR_UNITS:
-            raise LimitExceeded(
-                f"account {main_key} would exceed 10**36 - 1 minor units", rule="balance_cap"
-            )
+        _check_balance(main_key, req.amount, new_balance, main_row)
         if main_row.limited:
             self._check_limits(conn, req, main_row.id, delta, micros)
             from casino_core.rg import _sql as rg_sql  # (imports this module)

@@ -411,6 +411,7 @@ class RedisCrashStore:
                 round_, status="settled", game_hash=game_hash, settled_at=from_micros(int(micros))
             )
             links: list[list[str]] = []
+            final: list[CrashWager] = []
             for bet in bets:
                 multiplier, text = settle_values(round_, bet)
                 payout = payout_minor(bet.stake, multiplier)
@@ -421,22 +422,32 @@ class RedisCrashStore:
                     move_args[4] = micros
                     keys += move_keys
                     moves += move_args
+                settled = replace(
+                    bet,
+                    status="settled",
+                    multiplier=text,
+                    payout=payout,
+                    settled_at=done.settled_at,
+                )
                 if heads is not None:
-                    settled = replace(
-                        bet,
-                        status="settled",
-                        multiplier=text,
-                        payout=payout,
-                        settled_at=done.settled_at,
-                    )
-                    links.append(link_list(heads.link(bet.player_id, settled.record(done))))
+                    link = heads.link(bet.player_id, settled.record(done))
+                    links.append(link_list(link))
+                    settled = replace(settled, link=link)
+                final.append(settled)
             if heads is not None:
                 keys += heads.keys
             moves.append("" if heads is None else heads.arg(b=links))
             out = self._script(self._settle_s, keys, args + moves)
-            if out[0] == "ok":
-                doc, bet_ids = self._round_and_bets(op, round_id)  # settled: final from now on
-                return crash_round_from_doc(doc), self._bets(op, bet_ids), True
+            if out[0] == "ok":  # the bets as written, with the balances the credits left
+                balances = iter(out[1:])
+                return (
+                    done,
+                    [
+                        replace(b, balance_after=int(next(balances))) if b.payout else b
+                        for b in final
+                    ],
+                    True,
+                )
             if out[0] == "wallet_key":
                 raise wallet_key_used(out[1])
             if out[0] == "refused":

@@ -8,8 +8,13 @@ against the house balance kept there), the start, cash-outs and the settlement `
 UPDATE`` (the settlement then takes its payouts off the bankroll rows). So a bet never lands
 in a started round, a cash-out never lands after the settlement, and the settlement (which
 moves each bet from ``placed`` to ``settled`` with its payout credit, in one transaction)
-runs once per round however many hosts call it. The chain's seed is stored sealed
-(:class:`SeedCipher`); a round's game hash is written only when it is settled.
+runs once per round however many hosts call it. The settlement is set-based: a fixed number
+of statements for the whole round whatever its size (the bets read, the accounts locked in
+order, one update of the accounts, one insert of the transaction rows, one of the postings,
+the chain heads read and written at once, one update of the bets; on PostgreSQL each of
+those is one statement over the rows sent as JSON, ``UPDATE ... FROM json_to_recordset``),
+every payout, balance and chain link computed in Python in between. The chain's seed is
+stored sealed (:class:`SeedCipher`); a round's game hash is written only when it is settled.
 """
 
 from __future__ import annotations
@@ -52,7 +57,7 @@ from casino_core.errors import (
 from casino_core.games import format_multiplier, payout_minor
 from casino_core.wallet._common import from_micros, to_micros
 from casino_core.wallet._paging import Window
-from casino_core.wallet._sql import Amount, SqlWallet, in_window
+from casino_core.wallet._sql import SqlWallet, bulk_update, in_window
 
 __all__ = ["SqlCrashStore"]
 
@@ -101,20 +106,6 @@ class SqlCrashStore:
             & (b.mode == bindparam("mode"))
         )
         self._bankroll = SqlBankroll(wallet)
-        self._q_settle_bet = (
-            crash_bets.update()
-            .where((b.id == bindparam("bid")) & (b.status == "placed"))
-            .values(
-                status="settled",
-                multiplier=bindparam("multiplier"),
-                payout=bindparam("payout", type_=Amount),
-                balance_after=bindparam("balance_after", type_=Amount),
-                settled_us=bindparam("at"),
-                chain_seq=bindparam("chain_seq"),
-                chain_prev=bindparam("chain_prev"),
-                chain_hash=bindparam("chain_hash"),
-            )
-        )
 
     def __repr__(self) -> str:
         return f"SqlCrashStore({self._wallet!r})"
@@ -382,53 +373,60 @@ class SqlCrashStore:
             for (cur, mode), total in sorted(paid.items()):
                 if total:
                     self._bankroll.pay(conn, {"op": operator_id, "cur": cur, "mode": mode}, total)
-            # Credits in account order, so two settlements never wait on each other in a cycle.
-            credited = []
-            for bet, multiplier, text in sorted(
-                settled, key=lambda s: (s[0].player_id, s[0].currency, s[0].mode, s[0].bet_id)
-            ):
-                payout = payout_minor(bet.stake, multiplier)
-                balance = bet.balance_after
-                if payout:
-                    req = crash_payout_request(account_of(bet), bet.idempotency_key, payout)
-                    balance = wallet._apply_on(conn, req, fresh=True).balance_after
-                credited.append((bet, text, payout, balance))
-            # Then the chain heads, in player order, after every account: a round locks its
-            # account before its player's head, so no lock here waits on one in a cycle.
-            for bet, text, payout, balance in credited:
-                link = None
-                if self._heads is not None:
-                    record = replace(
-                        bet,
-                        status="settled",
-                        multiplier=text,
-                        payout=payout,
-                        balance_after=balance,
-                        settled_at=settled_at,
-                    ).record(done)
-                    link = self._heads.link(conn, operator_id, bet.player_id, record)
-                written = conn.execute(
-                    self._q_settle_bet,
-                    {
-                        "bid": bet.bet_id,
-                        "multiplier": text,
-                        "payout": payout,
-                        "balance_after": balance,
-                        "at": micros,
-                        **link_columns(link),
-                    },
+            # Credits set-based, in the order the bets were placed (as the memory and Redis
+            # stores pay them): the accounts are locked at once in account order (the order
+            # of every multi-account writer), updated and journalled in a fixed number of
+            # statements.
+            payouts = [payout_minor(bet.stake, multiplier) for bet, multiplier, _ in settled]
+            receipts = iter(
+                wallet._credit_many_on(
+                    conn,
+                    [
+                        crash_payout_request(account_of(bet), bet.idempotency_key, payout)
+                        for (bet, _, _), payout in zip(settled, payouts, strict=True)
+                        if payout
+                    ],
                 )
-                if written.rowcount != 1:  # pragma: no cover - the round row is locked
-                    raise RoundClosed(f"crash bet {bet.bet_id} was settled meanwhile")
+            )
+            final = [
+                replace(
+                    bet,
+                    status="settled",
+                    multiplier=text,
+                    payout=payout,
+                    balance_after=next(receipts).balance_after if payout else bet.balance_after,
+                    settled_at=settled_at,
+                )
+                for (bet, _, text), payout in zip(settled, payouts, strict=True)
+            ]
+            # Then the chain heads (locked at once in player order), after every account: a
+            # round locks its account before its player's head, so no lock waits in a cycle.
+            if self._heads is not None:
+                records = [(bet.player_id, bet.record(done)) for bet in final]
+                links = self._heads.link_many(conn, operator_id, records)
+                final = [replace(bet, link=link) for bet, link in zip(final, links, strict=True)]
+            rows = [
+                {
+                    "id": bet.bet_id,
+                    "status": "settled",
+                    "multiplier": bet.multiplier,
+                    "payout": bet.payout,
+                    "balance_after": bet.balance_after,
+                    "settled_us": micros,
+                    **link_columns(bet.link),
+                }
+                for bet in final
+            ]
+            placed = crash_bets.c.status == "placed"
+            if bulk_update(conn, crash_bets, ("id",), rows, placed) != len(rows):
+                # pragma: no cover - the round row is locked
+                raise RoundClosed(f"crash round {round_id} was settled meanwhile")
             conn.execute(
                 crash_rounds.update()
                 .where((crash_rounds.c.id == round_id) & (crash_rounds.c.status == "running"))
                 .values(status="settled", game_hash=game_hash, settled_us=micros)
             )
-            done_round = self._round_of(
-                conn.execute(self._q_round, {"rid": round_id, "op": operator_id}).one()
-            )
-            return done_round, self._wagers(conn, round_id), True
+            return done, final, True
 
         return wallet._tx(work)
 
