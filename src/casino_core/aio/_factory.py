@@ -8,7 +8,6 @@ client) by :func:`_open_sync_casino`, the one sync builder.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any, cast
 
 from casino_core.aio._bridge import run
@@ -17,8 +16,8 @@ from casino_core.aio._wallet import AsyncWallet
 from casino_core.casino import Casino, CasinoSettings, open_casino
 from casino_core.errors import ConfigurationError
 from casino_core.wallet import MemoryWallet, WalletService, is_production
-from casino_core.wallet._common import Clock, redact_url, utc_now
-from casino_core.wallet._factory import ENV_URL
+from casino_core.wallet._common import Clock, utc_now
+from casino_core.wallet._factory import check_memory, check_redis, check_sql, redis_node, url_kind
 
 if TYPE_CHECKING:
     import redis.asyncio
@@ -30,26 +29,11 @@ if TYPE_CHECKING:
 __all__ = ["open_async_casino", "open_async_wallet"]
 
 
-def _scheme(url: str | None) -> tuple[str, str]:
-    """(scheme, url) of a wallet URL (``$CASINO_CORE_WALLET_URL`` when None)."""
-    if url is None:
-        url = os.environ.get(ENV_URL)
-    if not url or not url.strip():
-        raise ConfigurationError(
-            f"no wallet URL: pass a URL, an AsyncEngine or a redis.asyncio client, or set "
-            f"{ENV_URL} (sqlite:///path.db, postgresql+psycopg://..., redis://..., memory://)"
-        )
-    url = url.strip()
-    return (url.split("://", 1)[0].lower() if "://" in url else ""), url
-
-
 def _redis_client(url: str, scheme: str, prod: bool, demo_only: bool | None) -> redis.asyncio.Redis:
-    if prod and demo_only is False:
-        raise ConfigurationError(
-            "redis:// is the play-money demo wallet: not durable and refusing real money; "
-            "in production ask for it explicitly with demo_only=True"
-        )
-    if scheme.endswith("+cluster"):
+    if demo_only is not None:  # None: a casino, whose Redis store is play money only
+        check_redis(prod, demo_only)
+    url, cluster = redis_node(url, scheme)
+    if cluster:
         raise ConfigurationError("the asyncio API does not run on a Redis Cluster yet")
     import redis.asyncio
 
@@ -83,34 +67,21 @@ async def _target(
     engine's ``sync_engine`` or a bridged Redis client. ``demo_only`` None: a casino (a
     Redis casino store is play money only by construction)."""
     if target is None or isinstance(target, str):
-        scheme, url = _scheme(target)
-        if scheme == "memory":
-            if production:
-                raise ConfigurationError(
-                    "memory:// keeps balances in process memory and loses them on exit; "
-                    "production needs sqlite:///... or postgresql+psycopg://..."
-                )
-            if url not in ("memory://", "memory:///") or options:
-                raise ConfigurationError(f"memory:// takes no host, path or options: {url!r}")
+        kind, url, scheme = url_kind(target, sqlite_driver=True)
+        if kind == "memory":
+            check_memory(url, production, options)
             return "memory://"
-        if scheme in ("redis", "rediss", "redis+cluster", "rediss+cluster"):
+        if kind == "redis":
             if create_schema:
                 raise ConfigurationError("create_schema applies to SQL URLs only")
             return _bridged(_redis_client(url, scheme, production, demo_only))
-        if scheme == "sqlite" or scheme.startswith(("sqlite+", "postgresql")):
-            if demo_only:
-                raise ConfigurationError("demo_only applies to redis:// only")
-            from casino_core.aio._sql import make_async_engine
+        check_sql(bool(demo_only))
+        from casino_core.aio._sql import make_async_engine
 
-            try:
-                target = make_async_engine(url, **options)
-            except TypeError as exc:
-                raise ConfigurationError(f"bad option for the SQL engine: {exc}") from None
-        else:
-            raise ConfigurationError(
-                f"unsupported wallet URL scheme {scheme or redact_url(url)!r}: use memory://, "
-                "sqlite:///path.db, postgresql+psycopg://... or redis://..."
-            )
+        try:
+            target = make_async_engine(url, **options)
+        except TypeError as exc:
+            raise ConfigurationError(f"bad option for the SQL engine: {exc}") from None
     elif options:
         raise ConfigurationError(f"options apply to URLs only, got {sorted(options)}")
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -122,11 +93,8 @@ async def _target(
         return target.sync_engine
     if create_schema:
         raise ConfigurationError("create_schema applies to SQL engines only")
-    if production and demo_only is False:
-        raise ConfigurationError(
-            "a Redis client is the play-money demo wallet: in production ask for it "
-            "explicitly with demo_only=True"
-        )
+    if demo_only is not None:
+        check_redis(production, demo_only)
     return _bridged(target)
 
 
