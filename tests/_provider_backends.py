@@ -52,6 +52,7 @@ AIO_BACKENDS = [
     "sqlite_aio",
     pytest.param("pg_aio", marks=pytest.mark.postgres),
     pytest.param("redis_aio", marks=pytest.mark.redis),
+    pytest.param("redis_cluster_aio", marks=pytest.mark.redis_cluster),
 ]
 """The provider stores on the asyncio API, each call an ``AsyncProviderWallet`` coroutine."""
 
@@ -174,6 +175,23 @@ def _aio_backend(name: str, request: pytest.FixtureRequest) -> Backend:
             return RedisProviderStore(RedisDemoWallet(_bridged(client), prefix=prefix))
 
         return Backend(aio, Mode.DEMO, redis_store, loop=loop)
+    if name == "redis_cluster":  # a fresh prefix per backend, deleted by close()
+        import redis.asyncio
+
+        node = request.getfixturevalue("redis_cluster_url")
+        fresh = _service_data.fresh_prefix("cc-provider-")
+
+        def cluster_store() -> ProviderStore:
+            client = redis.asyncio.RedisCluster.from_url(node, decode_responses=True)
+            return RedisProviderStore(RedisDemoWallet(_bridged(client), prefix=fresh))
+
+        return Backend(
+            aio,
+            Mode.DEMO,
+            cluster_store,
+            cleanup=lambda: _service_data.delete_redis_keys(node, [fresh], cluster=True),
+            loop=loop,
+        )
     schema: str | None = None
     if name == "sqlite":
         engine = make_async_engine(request.getfixturevalue("provider_sqlite_url"))

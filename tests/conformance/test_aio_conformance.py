@@ -87,7 +87,7 @@ class TestAsyncCasinoConformance:
             if backend.target is None:
                 return MemoryCasinoStore()
             wallet = sync_wallet(backend)
-            if backend.name == "redis":
+            if backend.name.startswith("redis"):
                 return RedisCasinoStore(wallet)
             return SqlCasinoStore(wallet)
 

@@ -29,34 +29,42 @@ if TYPE_CHECKING:
 __all__ = ["open_async_casino", "open_async_wallet"]
 
 
-def _redis_client(url: str, scheme: str, prod: bool, demo_only: bool | None) -> redis.asyncio.Redis:
+def _redis_client(
+    url: str, scheme: str, prod: bool, demo_only: bool | None
+) -> redis.asyncio.Redis | redis.asyncio.RedisCluster:
     if demo_only is not None:  # None: a casino, whose Redis store is play money only
         check_redis(prod, demo_only)
     url, cluster = redis_node(url, scheme)
-    if cluster:
-        raise ConfigurationError("the asyncio API does not run on a Redis Cluster yet")
     import redis.asyncio
+    from redis.exceptions import RedisClusterException
 
     try:
+        if cluster:  # the cluster is discovered from this node on first use
+            return redis.asyncio.RedisCluster.from_url(url, decode_responses=True)
         client: redis.asyncio.Redis = redis.asyncio.Redis.from_url(url, decode_responses=True)
-    except ValueError as exc:
+    except (ValueError, RedisClusterException) as exc:
         raise ConfigurationError(f"not a Redis URL: {exc}") from None
     return client
 
 
-def _bridged(client: redis.asyncio.Redis) -> RedisClient:
-    """The sync stores' view of an async Redis client (see :mod:`casino_core.aio._redis`)."""
+def _bridged(client: redis.asyncio.Redis | redis.asyncio.RedisCluster) -> RedisClient:
+    """The sync stores' view of an async Redis or Redis Cluster client (see
+    :mod:`casino_core.aio._redis`)."""
     import redis.asyncio
 
-    from casino_core.aio._redis import BridgedRedis
+    from casino_core.aio._redis import BridgedRedis, BridgedRedisCluster
 
+    if isinstance(client, redis.asyncio.RedisCluster):
+        return cast("RedisClient", BridgedRedisCluster(client))
     if not isinstance(client, redis.asyncio.Redis):
-        raise ConfigurationError("pass a redis.asyncio.Redis client (decode_responses=True)")
+        raise ConfigurationError(
+            "pass a redis.asyncio.Redis or RedisCluster client (decode_responses=True)"
+        )
     return cast("RedisClient", BridgedRedis(client))
 
 
 async def _target(
-    target: str | AsyncEngine | redis.asyncio.Redis | None,
+    target: str | AsyncEngine | redis.asyncio.Redis | redis.asyncio.RedisCluster | None,
     *,
     production: bool,
     demo_only: bool | None,
@@ -148,7 +156,7 @@ def _sync_wallet(
 
 
 async def open_async_wallet(
-    target: str | AsyncEngine | redis.asyncio.Redis | None = None,
+    target: str | AsyncEngine | redis.asyncio.Redis | redis.asyncio.RedisCluster | None = None,
     *,
     production: bool | None = None,
     demo_only: bool = False,
@@ -194,7 +202,7 @@ async def open_async_wallet(
 
 
 async def open_async_casino(
-    target: str | AsyncEngine | redis.asyncio.Redis | None = None,
+    target: str | AsyncEngine | redis.asyncio.Redis | redis.asyncio.RedisCluster | None = None,
     *,
     settings: CasinoSettings | None = None,
     create_schema: bool = False,
