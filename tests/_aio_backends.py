@@ -6,7 +6,8 @@ async engine, aiosqlite/psycopg connection and ``redis.asyncio`` client lives on
 object submits its coroutine with ``asyncio.run_coroutine_threadsafe`` and waits, so a
 suite's threads become concurrent async calls on the one loop. ``aio_backend`` builds the
 sync stores on bridged engines/clients (memory, SQLite over aiosqlite, PostgreSQL over
-psycopg async, Redis and Redis Cluster over redis.asyncio), with the data isolation of ``_service_data``.
+psycopg async, Redis and Redis Cluster over redis.asyncio), with the data isolation of
+``_service_data``.
 """
 
 from __future__ import annotations
