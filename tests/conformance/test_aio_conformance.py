@@ -8,6 +8,8 @@ cannot drift from the sync side.
 
 from __future__ import annotations
 
+import random
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -27,6 +29,7 @@ from casino_core.aio import AsyncCasino, AsyncSagaCoordinator, AsyncWallet, asyn
 from casino_core.casino import Casino, MemoryCasinoStore
 from casino_core.casino.redis import RedisCasinoStore
 from casino_core.casino.sql import SqlCasinoStore
+from casino_core.errors import StorageUnavailable
 from casino_core.ledger import MemorySagaStore, PortStatus
 from casino_core.ledger._saga import Boundary
 from casino_core.ledger.sql import SqlSagaStore
@@ -37,6 +40,8 @@ from casino_core.testing import (
     run_wallet_conformance,
     sql_simulation,
 )
+from casino_core.testing._fault_games import StorageFaults
+from casino_core.testing._fault_sql import statement_faults
 from casino_core.testing._saga_conformance import CoordinatorFactory, SagaPorts
 from casino_core.wallet import AccountKey, HoldingWallet, LimitingWallet, MemoryWallet
 
@@ -185,3 +190,25 @@ class TestAsyncFaultSimulation:
                 options["storage_faults"] = None
             reports = backend.bridged(run_fault_simulation, range(8), steps=6, **options)
             assert len(reports) == 8
+
+    @pytest.mark.postgres
+    def test_statement_faults_reach_async_cursors(self, request: pytest.FixtureRequest) -> None:
+        """PostgreSQL's injected statement errors reach psycopg's async cursors: a credit
+        failing mid-transaction leaves nothing behind; the retry then applies once."""
+        for backend in aio_backend("pg", request):
+            faults: dict[str, int] = {}
+            switch = StorageFaults(random.Random(0), faults)
+            remove = statement_faults(backend.target, switch)
+            wallet = Blocking(AsyncWallet(sync_wallet(backend)), backend.loop)
+            player = AccountKey("faults-" + uuid.uuid4().hex[:12], "p", "USD")
+            wallet.open_account(player)
+            switch.rate = 1.0
+            with pytest.raises(StorageUnavailable):
+                wallet.credit(player, 500, idempotency_key="k", system_account="deposits")
+            switch.rate = 0.0
+            assert faults == {"statement error": 1}
+            assert wallet.balance(player).posted == 0
+            wallet.credit(player, 500, idempotency_key="k", system_account="deposits")
+            assert wallet.balance(player).posted == 500
+            assert wallet.reconcile(player.operator_id).ok
+            remove()
