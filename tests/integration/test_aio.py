@@ -76,7 +76,9 @@ async def casino_on(backend: AioBackend) -> AsyncCasino:
     if backend.target is None:
         return AsyncCasino.in_memory()
     wallet = sync_wallet(backend)
-    store: Any = RedisCasinoStore(wallet) if backend.name == "redis" else SqlCasinoStore(wallet)
+    store: Any = (
+        RedisCasinoStore(wallet) if backend.name.startswith("redis") else SqlCasinoStore(wallet)
+    )
     return await AsyncCasino.build(store)
 
 
@@ -292,7 +294,7 @@ class TestHostTransactions:
 def provider_on(backend: AioBackend, **options: Any) -> AsyncProviderWallet:
     if backend.target is None:
         store: Any = MemoryProviderStore()
-    elif backend.name == "redis":
+    elif backend.name.startswith("redis"):
         store = RedisProviderStore(sync_wallet(backend))
     else:
         store = SqlProviderStore(sync_wallet(backend))
