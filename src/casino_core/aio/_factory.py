@@ -166,9 +166,10 @@ async def open_async_wallet(
     **options: Any,
 ) -> AsyncWallet:
     """An :class:`AsyncWallet` from a URL (as :func:`~casino_core.wallet.open_wallet`:
-    ``memory://``, ``sqlite:///path.db``, ``postgresql+psycopg://...``, ``redis://...``),
-    a host's :class:`~sqlalchemy.ext.asyncio.AsyncEngine` or a ``redis.asyncio.Redis``
-    client (``decode_responses=True``). The same production refusals; SQL ``options``
+    ``memory://``, ``sqlite:///path.db``, ``postgresql+psycopg://...``, ``redis://...``,
+    ``redis+cluster://node:port``), a host's :class:`~sqlalchemy.ext.asyncio.AsyncEngine`
+    or a ``redis.asyncio.Redis`` / ``RedisCluster`` client (``decode_responses=True``).
+    The same production refusals (the same rules: ``wallet/_factory.py``); SQL ``options``
     go to ``create_async_engine``, Redis ones (``prefix``, ``starting_balance``,
     ``key_ttl``) to the demo wallet."""
     prod = is_production(production)
