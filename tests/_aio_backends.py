@@ -6,7 +6,8 @@ async engine, aiosqlite/psycopg connection and ``redis.asyncio`` client lives on
 object submits its coroutine with ``asyncio.run_coroutine_threadsafe`` and waits, so a
 suite's threads become concurrent async calls on the one loop. ``aio_backend`` builds the
 sync stores on bridged engines/clients (memory, SQLite over aiosqlite, PostgreSQL over
-psycopg async, Redis over redis.asyncio), with the data isolation of ``_service_data``.
+psycopg async, Redis and Redis Cluster over redis.asyncio), with the data isolation of
+``_service_data``.
 """
 
 from __future__ import annotations
@@ -122,6 +123,7 @@ AIO_BACKENDS = [
     "sqlite",
     pytest.param("pg", marks=pytest.mark.postgres),
     pytest.param("redis", marks=pytest.mark.redis),
+    pytest.param("redis_cluster", marks=pytest.mark.redis_cluster),
 ]
 
 
@@ -155,6 +157,13 @@ def aio_backend(name: str, request: pytest.FixtureRequest) -> Iterator[AioBacken
         return
     import redis.asyncio
 
+    if name == "redis_cluster":  # a fresh prefix, its keys deleted on every master after
+        url = request.getfixturevalue("redis_cluster_url")
+        for prefix in _service_data.redis_prefix(url, "cc-aio-", cluster=True):
+            node = redis.asyncio.RedisCluster.from_url(url, decode_responses=True)
+            yield AioBackend(name, Mode.DEMO, loop, _bridged(node), prefix=prefix)
+            loop.call(node.aclose())
+        return
     url = request.getfixturevalue("redis_url")
     for prefix in _service_data.redis_prefix(url, "cc-aio-"):
         client = redis.asyncio.Redis.from_url(url, decode_responses=True)
@@ -168,7 +177,7 @@ def sync_wallet(backend: AioBackend) -> Any:
 
     if backend.target is None:
         return MemoryWallet()
-    if backend.name == "redis":
+    if backend.name.startswith("redis"):
         from casino_core.wallet.redis import RedisDemoWallet
 
         assert backend.prefix is not None

@@ -4,6 +4,12 @@ Isolation from other sessions on the same services: a fresh PostgreSQL schema pe
 (dropped at the end), a fresh Redis key prefix per session (its keys deleted at the end), a
 SQLite temp file, and an operator id per test; on the Redis Cluster a fresh prefix per
 backend, deleted when the backend closes.
+
+``AIO_BACKENDS`` (``<name>_aio``) are the same stores on the asyncio API: built on an async
+engine (aiosqlite, psycopg async) or a bridged ``redis.asyncio`` client, driven through
+:class:`~casino_core.aio.AsyncProviderWallet` by the sync-over-async adapter of
+``tests/_aio_backends.py``; a module runs them by taking ``backend.provider(...)`` and
+``backend.wallet(store)`` instead of building a ``ProviderWallet`` itself.
 """
 
 from __future__ import annotations
@@ -15,10 +21,15 @@ from dataclasses import dataclass, field
 import pytest
 
 import _service_data
+from _aio_backends import Blocking, LoopThread
+from casino_core.aio import AsyncProviderWallet, make_async_engine
+from casino_core.aio._factory import _bridged
+from casino_core.events import Listener
 from casino_core.provider import (
     MemoryProviderStore,
     PlayerStatus,
     ProviderAnswer,
+    ProviderConfig,
     ProviderStore,
     ProviderWallet,
 )
@@ -35,6 +46,17 @@ BACKENDS = [
     pytest.param("redis", marks=pytest.mark.redis),
     pytest.param("redis_cluster", marks=pytest.mark.redis_cluster),
 ]
+
+AIO_BACKENDS = [
+    "memory_aio",
+    "sqlite_aio",
+    pytest.param("pg_aio", marks=pytest.mark.postgres),
+    pytest.param("redis_aio", marks=pytest.mark.redis),
+    pytest.param("redis_cluster_aio", marks=pytest.mark.redis_cluster),
+]
+"""The provider stores on the asyncio API, each call an ``AsyncProviderWallet`` coroutine."""
+
+StatusCheck = Callable[[AccountKey, str | None], PlayerStatus]
 
 
 @pytest.fixture(scope="session")
@@ -69,25 +91,128 @@ class Backend:
     factory: Callable[[], ProviderStore]
     made: list[ProviderStore] = field(default_factory=list)
     cleanup: Callable[[], None] | None = None
+    loop: LoopThread | None = None
+    """The event loop thread of an asyncio backend (None: the sync API)."""
 
     def store(self) -> ProviderStore:
         """A store on this backend's data."""
-        if self.name == "memory" and self.made:
+        if self.name.startswith("memory") and self.made:
             return self.made[0]
-        made = self.factory()
+        made = self.factory() if self.loop is None else self.loop.bridged(self.factory)
         self.made.append(made)
         return made
+
+    def wallet(self, store: ProviderStore) -> WalletService:
+        """The store's wallet, as the tests call it (through ``AsyncWallet`` on asyncio)."""
+        if self.loop is None:
+            return store.wallet
+        return self.provider(store, ProviderConfig("wallet")).wallet
+
+    def provider(
+        self,
+        store: ProviderStore,
+        config: ProviderConfig,
+        *,
+        status: StatusCheck | None = None,
+        listener: Listener | None = None,
+    ) -> ProviderWallet:
+        """A provider wallet on ``store``: the sync one, or on an asyncio backend the sync
+        face of an :class:`AsyncProviderWallet` (``status`` awaited as an ``async def``)."""
+        if self.loop is None:
+            return ProviderWallet(store, config, status=status, listener=listener)
+        return BlockingProvider(store, config, self.loop, status=status, listener=listener)
 
     def close(self) -> None:
         """Close every store made (and delete the data only this backend used)."""
         for made in self.made:
-            made.close()
+            if self.loop is None:
+                made.close()
+            else:
+                self.loop.bridged(made.close)
         if self.cleanup is not None:
             self.cleanup()
 
 
+class BlockingProvider(Blocking):
+    """The sync face of an :class:`AsyncProviderWallet` (typed as the ``ProviderWallet``
+    the modules use): each call a coroutine on the loop thread, its wallet wrapped too."""
+
+    def __init__(
+        self,
+        store: ProviderStore,
+        config: ProviderConfig,
+        loop: LoopThread,
+        *,
+        status: StatusCheck | None = None,
+        listener: Listener | None = None,
+    ) -> None:
+        async def check(account: AccountKey, session_id: str | None) -> PlayerStatus:
+            assert status is not None
+            return status(account, session_id)
+
+        wrapped = AsyncProviderWallet(
+            store, config, status=None if status is None else check, listener=listener
+        )
+        super().__init__(wrapped, loop)
+        self._store = store
+
+
+def _aio_backend(name: str, request: pytest.FixtureRequest) -> Backend:
+    """``name`` (without ``_aio``) on the asyncio API: its stores are built in the bridge
+    on an async engine or a bridged ``redis.asyncio`` client, on the sync backend's data."""
+    loop: LoopThread = request.getfixturevalue("aio_loop")
+    aio = name + "_aio"
+    if name == "memory":
+        return Backend(aio, Mode.REAL, MemoryProviderStore, loop=loop)
+    if name == "redis":
+        import redis.asyncio
+
+        url = request.getfixturevalue("redis_url")
+        prefix = request.getfixturevalue("provider_redis_prefix")
+
+        def redis_store() -> ProviderStore:
+            client = redis.asyncio.Redis.from_url(url, decode_responses=True)
+            return RedisProviderStore(RedisDemoWallet(_bridged(client), prefix=prefix))
+
+        return Backend(aio, Mode.DEMO, redis_store, loop=loop)
+    if name == "redis_cluster":  # a fresh prefix per backend, deleted by close()
+        import redis.asyncio
+
+        node = request.getfixturevalue("redis_cluster_url")
+        fresh = _service_data.fresh_prefix("cc-provider-")
+
+        def cluster_store() -> ProviderStore:
+            client = redis.asyncio.RedisCluster.from_url(node, decode_responses=True)
+            return RedisProviderStore(RedisDemoWallet(_bridged(client), prefix=fresh))
+
+        return Backend(
+            aio,
+            Mode.DEMO,
+            cluster_store,
+            cleanup=lambda: _service_data.delete_redis_keys(node, [fresh], cluster=True),
+            loop=loop,
+        )
+    schema: str | None = None
+    if name == "sqlite":
+        engine = make_async_engine(request.getfixturevalue("provider_sqlite_url"))
+    else:
+        schema = request.getfixturevalue("provider_pg_schema")
+        engine = make_async_engine(
+            request.getfixturevalue("postgres_url"), pool_size=10, max_overflow=10
+        )
+    return Backend(
+        aio,
+        Mode.REAL,
+        lambda: SqlProviderStore(SqlWallet(engine.sync_engine, schema=schema)),
+        cleanup=lambda: loop.call(engine.dispose()),
+        loop=loop,
+    )
+
+
 def make_backend(name: str, request: pytest.FixtureRequest) -> Backend:
     """The backend called ``name``, from the session fixtures it needs."""
+    if name.endswith("_aio"):
+        return _aio_backend(name.removesuffix("_aio"), request)
     if name == "memory":
         return Backend(name, Mode.REAL, MemoryProviderStore)
     if name == "sqlite":
@@ -125,7 +250,7 @@ def funded(wallet: WalletService, account: AccountKey, amount: int) -> AccountKe
     """Open ``account`` and give it ``amount`` (a deposit, or the faucet on Redis)."""
     wallet.open_account(account)
     if amount:
-        source = "faucet" if isinstance(wallet, RedisDemoWallet) else "deposits"
+        source = "faucet" if account.mode is Mode.DEMO else "deposits"  # Redis: play money
         wallet.credit(account, amount, idempotency_key="fund-" + uuid.uuid4().hex,
                       system_account=source)  # fmt: skip
     return account

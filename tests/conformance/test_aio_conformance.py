@@ -8,6 +8,8 @@ cannot drift from the sync side.
 
 from __future__ import annotations
 
+import random
+import uuid
 from collections.abc import Iterator
 from typing import Any
 
@@ -18,15 +20,18 @@ from _aio_backends import (  # noqa: F401 - fixtures are found by name
     AIO_BACKENDS,
     AioBackend,
     Blocking,
+    LoopThread,
     aio_backend,
     aio_loop,
     sync_wallet,
 )
-from casino_core.aio import AsyncCasino, AsyncWallet
+from casino_core.aio import AsyncCasino, AsyncSagaCoordinator, AsyncWallet, async_ledger_flows
 from casino_core.casino import Casino, MemoryCasinoStore
 from casino_core.casino.redis import RedisCasinoStore
 from casino_core.casino.sql import SqlCasinoStore
-from casino_core.ledger import MemorySagaStore
+from casino_core.errors import StorageUnavailable
+from casino_core.ledger import MemorySagaStore, PortStatus
+from casino_core.ledger._saga import Boundary
 from casino_core.ledger.sql import SqlSagaStore
 from casino_core.testing import (
     run_casino_conformance,
@@ -35,7 +40,10 @@ from casino_core.testing import (
     run_wallet_conformance,
     sql_simulation,
 )
-from casino_core.wallet import HoldingWallet, LimitingWallet, MemoryWallet
+from casino_core.testing._fault_games import StorageFaults
+from casino_core.testing._fault_sql import statement_faults
+from casino_core.testing._saga_conformance import CoordinatorFactory, SagaPorts
+from casino_core.wallet import AccountKey, HoldingWallet, LimitingWallet, MemoryWallet
 
 IO_SETTINGS = settings(
     max_examples=20,
@@ -84,7 +92,7 @@ class TestAsyncCasinoConformance:
             if backend.target is None:
                 return MemoryCasinoStore()
             wallet = sync_wallet(backend)
-            if backend.name == "redis":
+            if backend.name.startswith("redis"):
                 return RedisCasinoStore(wallet)
             return SqlCasinoStore(wallet)
 
@@ -101,8 +109,39 @@ class TestAsyncCasinoConformance:
         )
 
 
+class _AsyncPorts:
+    """The suite's sync payment provider as the async ports a host would write."""
+
+    def __init__(self, ports: SagaPorts) -> None:
+        self._ports = ports
+
+    async def payout(
+        self, withdrawal_id: str, account: AccountKey, amount: int, *, key: str
+    ) -> bool:
+        return self._ports.payout(withdrawal_id, account, amount, key=key)
+
+    async def confirm(self, deposit_id: str, account: AccountKey, amount: int, *, key: str) -> bool:
+        return self._ports.confirm(deposit_id, account, amount, key=key)
+
+    async def status(self, key: str) -> PortStatus:
+        return self._ports.status(key)
+
+
+def _async_coordinator(store: Any, wallet: AsyncWallet, loop: LoopThread) -> CoordinatorFactory:
+    """The suite's coordinators: AsyncSagaCoordinator with async ports, behind a sync face."""
+
+    def coordinator(ports: SagaPorts, on_boundary: Boundary) -> Any:
+        ported = _AsyncPorts(ports)
+        flows = async_ledger_flows(wallet, payouts=ported, deposits=ported)
+        return Blocking(AsyncSagaCoordinator(store, flows, on_boundary=on_boundary), loop)
+
+    return coordinator
+
+
 class TestAsyncSagaConformance:
-    """The saga suite run inside the bridge (what AsyncSagaCoordinator does per call)."""
+    """The saga suite driving AsyncSagaCoordinator (async ports, ``async_ledger_flows``)
+    through the sync-over-async adapter; the suite's own checks read the wallet through
+    AsyncWallet and the saga store in the bridge."""
 
     @pytest.mark.parametrize(
         "name", ["memory", "sqlite", pytest.param("pg", marks=pytest.mark.postgres)]
@@ -115,7 +154,26 @@ class TestAsyncSagaConformance:
                 store: Any = MemorySagaStore()
             else:
                 store = SqlSagaStore(backend.target, schema=backend.schema)
-            backend.bridged(run_saga_conformance, wallet, store, boundaries=4)
+            async_wallet = AsyncWallet(wallet)
+            coordinator = _async_coordinator(store, async_wallet, backend.loop)
+            run_saga_conformance(
+                Blocking(async_wallet, backend.loop),
+                Bridged(store, backend),
+                boundaries=4,
+                coordinator=coordinator,
+            )
+
+
+class Bridged:
+    """A sync store whose every method call runs in the bridge (the suite's reads)."""
+
+    def __init__(self, target: Any, backend: AioBackend) -> None:
+        self._target = target
+        self._backend = backend
+
+    def __getattr__(self, name: str) -> Any:
+        attr = getattr(self._target, name)
+        return lambda *args, **kwargs: self._backend.bridged(attr, *args, **kwargs)
 
 
 class TestAsyncFaultSimulation:
@@ -132,3 +190,25 @@ class TestAsyncFaultSimulation:
                 options["storage_faults"] = None
             reports = backend.bridged(run_fault_simulation, range(8), steps=6, **options)
             assert len(reports) == 8
+
+    @pytest.mark.postgres
+    def test_statement_faults_reach_async_cursors(self, request: pytest.FixtureRequest) -> None:
+        """PostgreSQL's injected statement errors reach psycopg's async cursors: a credit
+        failing mid-transaction leaves nothing behind; the retry then applies once."""
+        for backend in aio_backend("pg", request):
+            faults: dict[str, int] = {}
+            switch = StorageFaults(random.Random(0), faults)
+            remove = statement_faults(backend.target, switch)
+            wallet = Blocking(AsyncWallet(sync_wallet(backend)), backend.loop)
+            player = AccountKey("faults-" + uuid.uuid4().hex[:12], "p", "USD")
+            wallet.open_account(player)
+            switch.rate = 1.0
+            with pytest.raises(StorageUnavailable):
+                wallet.credit(player, 500, idempotency_key="k", system_account="deposits")
+            switch.rate = 0.0
+            assert faults == {"statement error": 1}
+            assert wallet.balance(player).posted == 0
+            wallet.credit(player, 500, idempotency_key="k", system_account="deposits")
+            assert wallet.balance(player).posted == 500
+            assert wallet.reconcile(player.operator_id).ok
+            remove()

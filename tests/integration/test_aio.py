@@ -53,7 +53,7 @@ from casino_core.provider import (
 )
 from casino_core.provider.redis import RedisProviderStore
 from casino_core.provider.sql import SqlProviderStore
-from casino_core.wallet import AccountKey, Mode
+from casino_core.wallet import AccountKey, Mode, open_wallet
 
 DICE = {"target": "50.5", "condition": "over"}
 SQL_BACKENDS = ["sqlite", pytest.param("pg", marks=pytest.mark.postgres)]
@@ -76,7 +76,9 @@ async def casino_on(backend: AioBackend) -> AsyncCasino:
     if backend.target is None:
         return AsyncCasino.in_memory()
     wallet = sync_wallet(backend)
-    store: Any = RedisCasinoStore(wallet) if backend.name == "redis" else SqlCasinoStore(wallet)
+    store: Any = (
+        RedisCasinoStore(wallet) if backend.name.startswith("redis") else SqlCasinoStore(wallet)
+    )
     return await AsyncCasino.build(store)
 
 
@@ -292,7 +294,7 @@ class TestHostTransactions:
 def provider_on(backend: AioBackend, **options: Any) -> AsyncProviderWallet:
     if backend.target is None:
         store: Any = MemoryProviderStore()
-    elif backend.name == "redis":
+    elif backend.name.startswith("redis"):
         store = RedisProviderStore(sync_wallet(backend))
     else:
         store = SqlProviderStore(sync_wallet(backend))
@@ -513,6 +515,57 @@ class TestFactories:
             return balance
 
         assert asyncio.run(main()) == 50
+
+    @pytest.mark.parametrize(
+        ("url", "options"),
+        [
+            ("memory://host", {}),
+            ("memory://", {"pool_size": 1}),
+            ("mysql://x/y", {}),
+            ("  ", {}),
+            ("redis://127.0.0.1:6379/15", {"production": True}),
+            ("redis+cluster://127.0.0.1:7000", {"production": True}),
+            ("sqlite:///x.db", {"demo_only": True}),
+            ("memory://", {"production": True}),
+        ],
+    )
+    def test_same_refusals_as_the_sync_factory(self, url: str, options: dict[str, Any]) -> None:
+        """open_async_wallet refuses what open_wallet refuses, with the same words (one set
+        of rules, in wallet/_factory.py)."""
+        with pytest.raises(ConfigurationError) as sync_error:
+            open_wallet(url, **options)
+        with pytest.raises(ConfigurationError) as async_error:
+            asyncio.run(open_async_wallet(url, **options))
+        assert str(async_error.value) == str(sync_error.value)
+
+    @pytest.mark.redis_cluster
+    def test_redis_cluster_url(self, redis_cluster_url: str) -> None:
+        """redis+cluster:// opens the async demo wallet and casino on a Redis Cluster: money
+        moves, a round plays, the ledger reconciles."""
+        import _service_data
+
+        prefix = _service_data.fresh_prefix("cc-aio-")
+        url = "redis+cluster://" + redis_cluster_url.split("://", 1)[1]
+
+        async def main() -> tuple[int, bool]:
+            wallet = await open_async_wallet(url, prefix=prefix)
+            op = new_op()
+            account = await funded(wallet, AccountKey(op, "p", "USD", Mode.DEMO), 70)
+            await wallet.debit(account, 20, idempotency_key="d")
+            balance = (await wallet.balance(account)).available
+            await wallet.close()
+            casino = await open_async_casino(url)
+            cop = new_op()
+            await funded(casino.wallet, AccountKey(cop, "p", "USD", Mode.DEMO), 1000)
+            await casino.play(cop, "p", "USD", "demo", "dice", DICE, 10, idempotency_key="k")
+            ok = (await casino.reconcile(cop)).ok
+            await casino.close()
+            return balance, ok
+
+        try:
+            assert asyncio.run(main()) == (50, True)
+        finally:
+            _service_data.delete_redis_keys(redis_cluster_url, [prefix], cluster=True)
 
     @pytest.mark.redis
     def test_redis_client(self, redis_url: str) -> None:

@@ -12,8 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from _aio_backends import aio_loop  # noqa: F401 - a session fixture, found by name
 from _provider_backends import (  # noqa: F401 - session fixtures are found by name
+    AIO_BACKENDS,
     BACKENDS,
+    Backend,
     funded,
     make_backend,
     provider_pg_schema,
@@ -54,14 +57,17 @@ def sql_store(request: pytest.FixtureRequest) -> Iterator[Store]:
     yield from _store(request)
 
 
-def play(store: Store) -> str:
+def play(store: Store, backend: Backend | None = None) -> str:
     """A fresh operator's honest provider history (bets, a win, a rollback, a refusal, a
-    tombstone, a bet-and-win, a replay) for two players; its id."""
+    tombstone, a bet-and-win, a replay) for two players; its id. With an asyncio
+    ``backend``, every call goes through ``AsyncProviderWallet``."""
     op = "pc" + uuid.uuid4().hex[:10]
     mode = Mode.DEMO if isinstance(store, RedisProviderStore) else Mode.REAL
-    alice = funded(store.wallet, AccountKey(op, "alice", "USD", mode), 1_000)
-    bob = funded(store.wallet, AccountKey(op, "bob", "USD", mode), 1_000)
-    pw = ProviderWallet(store, ProviderConfig("studio"))
+    wallet = store.wallet if backend is None else backend.wallet(store)
+    alice = funded(wallet, AccountKey(op, "alice", "USD", mode), 1_000)
+    bob = funded(wallet, AccountKey(op, "bob", "USD", mode), 1_000)
+    config = ProviderConfig("studio")
+    pw = ProviderWallet(store, config) if backend is None else backend.provider(store, config)
     pw.bet(alice, tx_id="b1", round_id="r1", amount=100)
     pw.bet(alice, tx_id="b1", round_id="r1", amount=100)  # a replay: no second link
     pw.win(alice, tx_id="w1", round_id="r1", bet_tx_id="b1", amount=250)
@@ -108,6 +114,30 @@ class TestHonest:
         assert verify_chain(store.transaction_lines(op), signed.heads).ok
         tail = store.transaction_lines(op)[:-1]
         assert not verify_chain(tail, signed.heads).ok
+
+
+@pytest.fixture(params=AIO_BACKENDS)
+def aio_store(request: pytest.FixtureRequest) -> Iterator[tuple[Backend, Store]]:
+    """A provider store of the asyncio API and its backend."""
+    backend = make_backend(request.param, request)
+    store = backend.store()
+    assert isinstance(store, MemoryProviderStore | SqlProviderStore | RedisProviderStore)
+    yield backend, store
+    backend.close()
+
+
+class TestHonestAsync:
+    def test_async_calls_are_one_link_each(self, aio_store: tuple[Backend, Store]) -> None:
+        """The same history played through AsyncProviderWallet chains and verifies."""
+        backend, store = aio_store
+        assert backend.loop is not None
+        op = play(store, backend)
+        lines = backend.loop.bridged(store.transaction_lines, op)
+        heads = backend.loop.bridged(store.chain_heads, op)
+        report = verify_chain(lines, heads)
+        assert report.ok, report.findings
+        assert report.links == len(lines) >= 7
+        assert {h.player_id for h in heads} == {"provider:alice", "provider:bob"}
 
 
 class TestTampering:

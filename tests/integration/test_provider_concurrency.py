@@ -10,7 +10,9 @@ from typing import Any, TypeVar
 
 import pytest
 
+from _aio_backends import aio_loop  # noqa: F401 - a session fixture, found by name
 from _provider_backends import (  # noqa: F401 - session fixtures are found by name
+    AIO_BACKENDS,
     BACKENDS,
     Backend,
     funded,
@@ -51,14 +53,14 @@ def race(calls: list[Callable[[], T]]) -> list[T]:
     return results
 
 
-@pytest.fixture(params=BACKENDS)
+@pytest.fixture(params=[*BACKENDS, *AIO_BACKENDS])
 def setup(request: pytest.FixtureRequest) -> Iterator[tuple[ProviderWallet, AccountKey, Backend]]:
     """A provider wallet on each backend and a player holding 10,000."""
     backend = make_backend(request.param, request)
     store = backend.store()
     op = "provc-" + uuid.uuid4().hex[:12]
-    player = funded(store.wallet, AccountKey(op, "alice", "USD", backend.mode), START)
-    yield ProviderWallet(store, ProviderConfig("studio")), player, backend
+    player = funded(backend.wallet(store), AccountKey(op, "alice", "USD", backend.mode), START)
+    yield backend.provider(store, ProviderConfig("studio")), player, backend
     backend.close()
 
 

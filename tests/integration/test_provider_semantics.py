@@ -1,4 +1,5 @@
-"""The seamless-wallet rules aggregators expect, each proved on every backend."""
+"""The seamless-wallet rules aggregators expect, each proved on every backend, through the
+sync API and through the asyncio API (``AsyncProviderWallet``, the ``*_aio`` backends)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,9 @@ from typing import Any
 
 import pytest
 
+from _aio_backends import aio_loop  # noqa: F401 - a session fixture, found by name
 from _provider_backends import (  # noqa: F401 - session fixtures are found by name
+    AIO_BACKENDS,
     BACKENDS,
     Backend,
     funded,
@@ -63,25 +66,30 @@ class Ctx:
 
     def provider(self, **config: object) -> ProviderWallet:
         """Another provider wallet on the same store."""
-        return ProviderWallet(self.pw._store, ProviderConfig(**config))  # type: ignore[arg-type]
+        return self.backend.provider(self.pw._store, ProviderConfig(**config))  # type: ignore[arg-type]
 
 
 def _ctx(request: pytest.FixtureRequest) -> Iterator[Ctx]:
     backend = make_backend(request.param, request)
     store = backend.store()
     op = "prov-" + uuid.uuid4().hex[:12]
-    player = funded(store.wallet, AccountKey(op, "alice", "USD", backend.mode), START)
-    other = funded(store.wallet, AccountKey(op, "bob", "USD", backend.mode), START)
-    yield Ctx(ProviderWallet(store, ProviderConfig("studio")), store.wallet, player, other, backend)
+    wallet = backend.wallet(store)
+    player = funded(wallet, AccountKey(op, "alice", "USD", backend.mode), START)
+    other = funded(wallet, AccountKey(op, "bob", "USD", backend.mode), START)
+    yield Ctx(backend.provider(store, ProviderConfig("studio")), wallet, player, other, backend)
     backend.close()
 
 
 def _backends(*names: str) -> list[Any]:
-    """The BACKENDS entries named ``names`` (with their service marks)."""
-    return [b for b in BACKENDS if (b if isinstance(b, str) else b.values[0]) in names]
+    """The backends named ``names`` and their asyncio twins (with their service marks)."""
+    wanted = {*names, *(name + "_aio" for name in names)}
+    return [b for b in ALL if (b if isinstance(b, str) else b.values[0]) in wanted]
 
 
-@pytest.fixture(params=BACKENDS)
+ALL = [*BACKENDS, *AIO_BACKENDS]
+
+
+@pytest.fixture(params=ALL)
 def ctx(request: pytest.FixtureRequest) -> Iterator[Ctx]:
     """A studio provider on each backend with two players holding 1,000 each."""
     yield from _ctx(request)
@@ -301,7 +309,7 @@ class TestSessionAndBlock:
             seen.append((account.player_id, session))
             return PlayerStatus(session_valid=session == "live")
 
-        pw = ProviderWallet(ctx.pw._store, ProviderConfig("studio"), status=status)
+        pw = ctx.backend.provider(ctx.pw._store, ProviderConfig("studio"), status=status)
         ok = pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=1, session_id="live")
         old = pw.bet(ctx.player, tx_id="b2", round_id="r2", amount=1, session_id="old")
         assert ok.ok
@@ -462,7 +470,7 @@ class TestOwnDecider:
 
     def test_round_and_refused_refund(self, ctx: Ctx) -> None:
         """Bet, win, rollback of a won bet; a refund over the cap is a recorded refusal."""
-        pw = ProviderWallet(_OwnDecider(ctx.pw._store), ProviderConfig("own"))
+        pw = ctx.backend.provider(_OwnDecider(ctx.pw._store), ProviderConfig("own"))
         assert pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=100).balance == START - 100
         assert pw.win(ctx.player, tx_id="w1", round_id="r1", bet_tx_id="b1", amount=30).ok
         late = pw.rollback(ctx.player, tx_id="x1", round_id="r1", bet_tx_id="b1")

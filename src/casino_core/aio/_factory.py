@@ -8,7 +8,6 @@ client) by :func:`_open_sync_casino`, the one sync builder.
 
 from __future__ import annotations
 
-import os
 from typing import TYPE_CHECKING, Any, cast
 
 from casino_core.aio._bridge import run
@@ -17,8 +16,8 @@ from casino_core.aio._wallet import AsyncWallet
 from casino_core.casino import Casino, CasinoSettings, open_casino
 from casino_core.errors import ConfigurationError
 from casino_core.wallet import MemoryWallet, WalletService, is_production
-from casino_core.wallet._common import Clock, redact_url, utc_now
-from casino_core.wallet._factory import ENV_URL
+from casino_core.wallet._common import Clock, utc_now
+from casino_core.wallet._factory import check_memory, check_redis, check_sql, redis_node, url_kind
 
 if TYPE_CHECKING:
     import redis.asyncio
@@ -30,49 +29,42 @@ if TYPE_CHECKING:
 __all__ = ["open_async_casino", "open_async_wallet"]
 
 
-def _scheme(url: str | None) -> tuple[str, str]:
-    """(scheme, url) of a wallet URL (``$CASINO_CORE_WALLET_URL`` when None)."""
-    if url is None:
-        url = os.environ.get(ENV_URL)
-    if not url or not url.strip():
-        raise ConfigurationError(
-            f"no wallet URL: pass a URL, an AsyncEngine or a redis.asyncio client, or set "
-            f"{ENV_URL} (sqlite:///path.db, postgresql+psycopg://..., redis://..., memory://)"
-        )
-    url = url.strip()
-    return (url.split("://", 1)[0].lower() if "://" in url else ""), url
-
-
-def _redis_client(url: str, scheme: str, prod: bool, demo_only: bool | None) -> redis.asyncio.Redis:
-    if prod and demo_only is False:
-        raise ConfigurationError(
-            "redis:// is the play-money demo wallet: not durable and refusing real money; "
-            "in production ask for it explicitly with demo_only=True"
-        )
-    if scheme.endswith("+cluster"):
-        raise ConfigurationError("the asyncio API does not run on a Redis Cluster yet")
+def _redis_client(
+    url: str, scheme: str, prod: bool, demo_only: bool | None
+) -> redis.asyncio.Redis | redis.asyncio.RedisCluster:
+    if demo_only is not None:  # None: a casino, whose Redis store is play money only
+        check_redis(prod, demo_only)
+    url, cluster = redis_node(url, scheme)
     import redis.asyncio
+    from redis.exceptions import RedisClusterException
 
     try:
+        if cluster:  # the cluster is discovered from this node on first use
+            return redis.asyncio.RedisCluster.from_url(url, decode_responses=True)
         client: redis.asyncio.Redis = redis.asyncio.Redis.from_url(url, decode_responses=True)
-    except ValueError as exc:
+    except (ValueError, RedisClusterException) as exc:
         raise ConfigurationError(f"not a Redis URL: {exc}") from None
     return client
 
 
-def _bridged(client: redis.asyncio.Redis) -> RedisClient:
-    """The sync stores' view of an async Redis client (see :mod:`casino_core.aio._redis`)."""
+def _bridged(client: redis.asyncio.Redis | redis.asyncio.RedisCluster) -> RedisClient:
+    """The sync stores' view of an async Redis or Redis Cluster client (see
+    :mod:`casino_core.aio._redis`)."""
     import redis.asyncio
 
-    from casino_core.aio._redis import BridgedRedis
+    from casino_core.aio._redis import BridgedRedis, BridgedRedisCluster
 
+    if isinstance(client, redis.asyncio.RedisCluster):
+        return cast("RedisClient", BridgedRedisCluster(client))
     if not isinstance(client, redis.asyncio.Redis):
-        raise ConfigurationError("pass a redis.asyncio.Redis client (decode_responses=True)")
+        raise ConfigurationError(
+            "pass a redis.asyncio.Redis or RedisCluster client (decode_responses=True)"
+        )
     return cast("RedisClient", BridgedRedis(client))
 
 
 async def _target(
-    target: str | AsyncEngine | redis.asyncio.Redis | None,
+    target: str | AsyncEngine | redis.asyncio.Redis | redis.asyncio.RedisCluster | None,
     *,
     production: bool,
     demo_only: bool | None,
@@ -83,34 +75,21 @@ async def _target(
     engine's ``sync_engine`` or a bridged Redis client. ``demo_only`` None: a casino (a
     Redis casino store is play money only by construction)."""
     if target is None or isinstance(target, str):
-        scheme, url = _scheme(target)
-        if scheme == "memory":
-            if production:
-                raise ConfigurationError(
-                    "memory:// keeps balances in process memory and loses them on exit; "
-                    "production needs sqlite:///... or postgresql+psycopg://..."
-                )
-            if url not in ("memory://", "memory:///") or options:
-                raise ConfigurationError(f"memory:// takes no host, path or options: {url!r}")
+        kind, url, scheme = url_kind(target, sqlite_driver=True)
+        if kind == "memory":
+            check_memory(url, production, options)
             return "memory://"
-        if scheme in ("redis", "rediss", "redis+cluster", "rediss+cluster"):
+        if kind == "redis":
             if create_schema:
                 raise ConfigurationError("create_schema applies to SQL URLs only")
             return _bridged(_redis_client(url, scheme, production, demo_only))
-        if scheme == "sqlite" or scheme.startswith(("sqlite+", "postgresql")):
-            if demo_only:
-                raise ConfigurationError("demo_only applies to redis:// only")
-            from casino_core.aio._sql import make_async_engine
+        check_sql(bool(demo_only))
+        from casino_core.aio._sql import make_async_engine
 
-            try:
-                target = make_async_engine(url, **options)
-            except TypeError as exc:
-                raise ConfigurationError(f"bad option for the SQL engine: {exc}") from None
-        else:
-            raise ConfigurationError(
-                f"unsupported wallet URL scheme {scheme or redact_url(url)!r}: use memory://, "
-                "sqlite:///path.db, postgresql+psycopg://... or redis://..."
-            )
+        try:
+            target = make_async_engine(url, **options)
+        except TypeError as exc:
+            raise ConfigurationError(f"bad option for the SQL engine: {exc}") from None
     elif options:
         raise ConfigurationError(f"options apply to URLs only, got {sorted(options)}")
     from sqlalchemy.ext.asyncio import AsyncEngine
@@ -122,11 +101,8 @@ async def _target(
         return target.sync_engine
     if create_schema:
         raise ConfigurationError("create_schema applies to SQL engines only")
-    if production and demo_only is False:
-        raise ConfigurationError(
-            "a Redis client is the play-money demo wallet: in production ask for it "
-            "explicitly with demo_only=True"
-        )
+    if demo_only is not None:
+        check_redis(production, demo_only)
     return _bridged(target)
 
 
@@ -180,7 +156,7 @@ def _sync_wallet(
 
 
 async def open_async_wallet(
-    target: str | AsyncEngine | redis.asyncio.Redis | None = None,
+    target: str | AsyncEngine | redis.asyncio.Redis | redis.asyncio.RedisCluster | None = None,
     *,
     production: bool | None = None,
     demo_only: bool = False,
@@ -190,9 +166,10 @@ async def open_async_wallet(
     **options: Any,
 ) -> AsyncWallet:
     """An :class:`AsyncWallet` from a URL (as :func:`~casino_core.wallet.open_wallet`:
-    ``memory://``, ``sqlite:///path.db``, ``postgresql+psycopg://...``, ``redis://...``),
-    a host's :class:`~sqlalchemy.ext.asyncio.AsyncEngine` or a ``redis.asyncio.Redis``
-    client (``decode_responses=True``). The same production refusals; SQL ``options``
+    ``memory://``, ``sqlite:///path.db``, ``postgresql+psycopg://...``, ``redis://...``,
+    ``redis+cluster://node:port``), a host's :class:`~sqlalchemy.ext.asyncio.AsyncEngine`
+    or a ``redis.asyncio.Redis`` / ``RedisCluster`` client (``decode_responses=True``).
+    The same production refusals (the same rules: ``wallet/_factory.py``); SQL ``options``
     go to ``create_async_engine``, Redis ones (``prefix``, ``starting_balance``,
     ``key_ttl``) to the demo wallet."""
     prod = is_production(production)
@@ -226,7 +203,7 @@ async def open_async_wallet(
 
 
 async def open_async_casino(
-    target: str | AsyncEngine | redis.asyncio.Redis | None = None,
+    target: str | AsyncEngine | redis.asyncio.Redis | redis.asyncio.RedisCluster | None = None,
     *,
     settings: CasinoSettings | None = None,
     create_schema: bool = False,

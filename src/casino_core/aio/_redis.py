@@ -16,23 +16,29 @@ import redis.asyncio
 from casino_core.aio._bridge import wait
 from casino_core.wallet._redis import SCRIPT_TEXTS
 
-__all__ = ["BridgedPipeline", "BridgedRedis"]
+__all__ = ["BridgedPipeline", "BridgedRedis", "BridgedRedisCluster"]
 
 
-async def _collect(client: redis.asyncio.Redis, match: str, count: int) -> list[Any]:
+async def _collect(
+    client: redis.asyncio.Redis | redis.asyncio.RedisCluster, match: str, count: int
+) -> list[Any]:
     return [key async for key in client.scan_iter(match=match, count=count)]
 
 
 class BridgedRedis:
     """The sync face of a :class:`redis.asyncio.Redis` (``decode_responses=True``)."""
 
-    def __init__(self, client: redis.asyncio.Redis) -> None:
+    cluster = False
+    """Whether the client is a Redis Cluster's (read by :func:`casino_core.wallet._redis.
+    is_cluster`, as the stores read ``isinstance(client, RedisCluster)``)."""
+
+    def __init__(self, client: redis.asyncio.Redis | redis.asyncio.RedisCluster) -> None:
         self.client = client
         self._c: Any = client  # (redis-py types its replies as a sync/async union)
         self.loaded: set[str] = set()
 
     def __repr__(self) -> str:
-        return f"BridgedRedis({self.client!r})"
+        return f"{type(self).__name__}({self.client!r})"
 
     def get_encoder(self) -> Any:
         return self._c.get_encoder()
@@ -84,6 +90,14 @@ class BridgedRedis:
         wait(self.client.aclose())
 
 
+class BridgedRedisCluster(BridgedRedis):
+    """The sync face of a :class:`redis.asyncio.RedisCluster` (``decode_responses=True``):
+    the stores take their cluster paths on it (one slot per operator, ``EVAL`` of the text
+    in a transaction)."""
+
+    cluster = True
+
+
 class BridgedPipeline:
     """The sync face of a ``redis.asyncio`` pipeline: queued commands return the
     pipeline, commands run at once (while WATCHing) return their reply."""
@@ -93,6 +107,8 @@ class BridgedPipeline:
         self._pipe = pipe
 
     def _do(self, result: Any) -> Any:
+        if result is self._pipe:  # queued (a cluster pipeline is itself awaitable)
+            return self
         return wait(result) if inspect.isawaitable(result) else self
 
     def __enter__(self) -> BridgedPipeline:
@@ -134,7 +150,9 @@ class BridgedPipeline:
         return self._do(self._pipe.hget(key, field))
 
     def hgetall(self, key: str) -> Any:
-        return self._do(self._pipe.hgetall(key))
+        # raw: redis-py's async cluster transaction calls HGETALL's reply callback with the
+        # command's ``keys=`` option, which the callback does not take
+        return self._do(self._pipe.execute_command("HGETALL", key))
 
     def hmget(self, key: str, fields: Sequence[str]) -> Any:
         return self._do(self._pipe.hmget(key, fields))

@@ -22,7 +22,6 @@ import json
 import logging
 from typing import Any
 
-from redis.cluster import RedisCluster
 from redis.exceptions import RedisClusterException, RedisError, WatchError
 
 from casino_core._ids import new_id
@@ -49,7 +48,7 @@ from casino_core.provider._types import (
 from casino_core.wallet import AccountKey, Kind, WalletService
 from casino_core.wallet._chain import dump_line
 from casino_core.wallet._common import to_micros
-from casino_core.wallet._redis import RedisDemoWallet, register_script
+from casino_core.wallet._redis import RedisDemoWallet, is_cluster, register_script
 from casino_core.wallet._redis_lua import MOVE
 from casino_core.wallet._types import derived_key, fingerprint
 
@@ -273,7 +272,7 @@ class RedisProviderStore:
                 plan = _affordable(call, plan, snap)
             requests = wallet_requests(provider, call, plan)
             pipe.multi()
-            cluster = isinstance(wallet._r, RedisCluster)
+            cluster = is_cluster(wallet._r)
             reference = None
             for req in requests:
                 keys, args = wallet._move_params(req)

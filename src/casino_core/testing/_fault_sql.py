@@ -82,7 +82,13 @@ def statement_faults(engine: Engine, switch: StorageFaults) -> Callable[[], None
             if on and status != TransactionStatus.IDLE and switch.draw("statement error"):
                 raise psycopg.OperationalError("injected mid-transaction")
 
+        def driver(dbapi_conn: Any) -> Any:
+            """psycopg's connection (under SQLAlchemy's adapter on an async engine, whose
+            async cursors fail the same way: before the statement's coroutine is made)."""
+            return getattr(dbapi_conn, "driver_connection", dbapi_conn)
+
         def pg_checkout(dbapi_conn: Any, _record: Any, _proxy: Any) -> None:
+            dbapi_conn = driver(dbapi_conn)
             base = factories.setdefault(id(dbapi_conn), dbapi_conn.cursor_factory)
 
             class Faulty(base):  # type: ignore[misc, valid-type]
@@ -97,6 +103,7 @@ def statement_faults(engine: Engine, switch: StorageFaults) -> Callable[[], None
             dbapi_conn.cursor_factory = Faulty
 
         def pg_checkin(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn = None if dbapi_conn is None else driver(dbapi_conn)
             if dbapi_conn is not None and id(dbapi_conn) in factories:
                 dbapi_conn.cursor_factory = factories.pop(id(dbapi_conn))
 

@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Callable
 from contextlib import suppress
 from datetime import UTC, datetime
+from typing import Protocol
 
 from casino_core.ledger._flows import (
     PENDING_DEPOSITS,
@@ -17,6 +18,7 @@ from casino_core.ledger._flows import (
     start_withdrawal,
 )
 from casino_core.ledger._saga import (
+    Boundary,
     PortStatus,
     SagaCoordinator,
     SagaRecord,
@@ -27,10 +29,14 @@ from casino_core.money import USD
 from casino_core.wallet._holds import HoldingWallet
 from casino_core.wallet._types import AccountKey, Mode
 
-__all__ = ["run_saga_conformance"]
+__all__ = ["CoordinatorFactory", "SagaPorts", "run_saga_conformance"]
 
 _DEADLINE = datetime(2100, 1, 1, tzinfo=UTC)
 _HOLD_UNTIL = datetime(2100, 1, 2, tzinfo=UTC)
+
+
+def _no_boundary(_saga: str, _step: int, _where: str) -> None:
+    """No interruption."""
 
 
 class _Interrupted(BaseException):
@@ -59,7 +65,34 @@ class _Provider:
         return PortStatus.PAID if key in self.paid else PortStatus.NOT_PAID
 
 
-def run_saga_conformance(wallet: HoldingWallet, store: SagaStore, *, boundaries: int = 8) -> None:
+class SagaPorts(Protocol):
+    """The suite's payment provider: a payout port and a deposit port in one (sync)."""
+
+    def payout(self, withdrawal_id: str, account: AccountKey, amount: int, *, key: str) -> bool:
+        """Pay out ``amount`` once per ``key``."""
+        ...
+
+    def confirm(self, deposit_id: str, account: AccountKey, amount: int, *, key: str) -> bool:
+        """Confirm a deposit once per ``key``."""
+        ...
+
+    def status(self, key: str) -> PortStatus:
+        """What became of ``key``."""
+        ...
+
+
+CoordinatorFactory = Callable[[SagaPorts, Boundary], SagaCoordinator]
+"""``(ports, on_boundary)`` -> a coordinator running the built-in flows with those ports:
+how the asyncio API's ``AsyncSagaCoordinator`` (behind a sync face) enters the suite."""
+
+
+def run_saga_conformance(
+    wallet: HoldingWallet,
+    store: SagaStore,
+    *,
+    boundaries: int = 8,
+    coordinator: CoordinatorFactory | None = None,
+) -> None:
     """Run every built-in flow on ``wallet`` and ``store``, interrupted at each boundary.
 
     For each flow and outcome (success, refusal) and each boundary k < ``boundaries``, a
@@ -68,16 +101,30 @@ def run_saga_conformance(wallet: HoldingWallet, store: SagaStore, *, boundaries:
     operator's ledger must reconcile, no hold may be left, the provider must have paid each
     saga at most once, and the money must be where one whole run (or none) puts it. Raises
     ``AssertionError`` on any divergence. Uses fresh operator ids, so shared services are fine.
+
+    ``coordinator(ports, on_boundary)`` builds each coordinator the suite drives (default: a
+    :class:`~casino_core.ledger.SagaCoordinator` on ``store`` with :func:`ledger_flows` on
+    ``wallet``); the suite itself reads ``wallet`` and ``store`` to check the outcome.
     """
     for k in range(boundaries + 1):
-        _round(wallet, store, k)
+        _round(wallet, store, k, coordinator)
 
 
-def _round(wallet: HoldingWallet, store: SagaStore, k: int) -> None:
+def _round(
+    wallet: HoldingWallet, store: SagaStore, k: int, coordinator: CoordinatorFactory | None
+) -> None:
     """All flows, each abandoned at its k-th boundary, then recovered twice; then checked."""
     op = "sagaconf-" + uuid.uuid4().hex[:12]
     provider = _Provider()
-    flows = ledger_flows(wallet, payouts=provider, deposits=provider)
+    make: CoordinatorFactory
+    if coordinator is None:
+        flows = ledger_flows(wallet, payouts=provider, deposits=provider)
+
+        def make(ports: SagaPorts, on_boundary: Boundary) -> SagaCoordinator:
+            return SagaCoordinator(store, flows, on_boundary=on_boundary)
+
+    else:
+        make = coordinator
     seen = [0]
 
     def interrupt(_saga: str, _step: int, _where: str) -> None:
@@ -101,8 +148,8 @@ def _round(wallet: HoldingWallet, store: SagaStore, k: int) -> None:
     for _name, run in runs:
         seen[0] = 0
         with suppress(_Interrupted):
-            run(SagaCoordinator(store, flows, on_boundary=interrupt))
-        fresh = SagaCoordinator(store, flows)
+            run(make(provider, interrupt))
+        fresh = make(provider, _no_boundary)
         fresh.recover()
         fresh.recover()
     for name, _run in runs:

@@ -65,19 +65,65 @@ def _url(url: str | None) -> tuple[str, str]:
     return url, url.split("://", 1)[0].lower() if "://" in url else ""
 
 
+def url_kind(
+    url: str | None, *, sqlite_driver: bool = False
+) -> tuple[Literal["memory", "redis", "sql"], str, str]:
+    """(kind, URL, scheme) of a wallet URL (``$CASINO_CORE_WALLET_URL`` when None): the one
+    reading of a URL, for the sync and the asyncio factories (``sqlite_driver``: a
+    ``sqlite+<driver>://`` scheme is SQL too, as the asyncio API's ``sqlite+aiosqlite``)."""
+    url, scheme = _url(url)
+    if sqlite_driver and scheme.startswith("sqlite+"):
+        return "sql", url, scheme
+    if scheme == "memory":
+        return "memory", url, scheme
+    if scheme in _REDIS:
+        return "redis", url, scheme
+    if scheme == "sqlite" or scheme.startswith("postgresql"):
+        return "sql", url, scheme
+    raise ConfigurationError(
+        f"unsupported wallet URL scheme {scheme or redact_url(url)!r}: use {_SCHEMES}"
+    )
+
+
+def check_memory(url: str, production: bool, options: dict[str, Any]) -> None:
+    """The rules of ``memory://``: refused in production, no host, path or options."""
+    if production:
+        raise ConfigurationError(
+            "memory:// keeps balances in process memory and loses them on exit; "
+            "production needs sqlite:///... or postgresql+psycopg://..."
+        )
+    if url not in ("memory://", "memory:///"):
+        raise ConfigurationError(f"memory:// takes no host or path, got {redact_url(url)!r}")
+    if options:
+        raise ConfigurationError(f"memory:// takes no options, got {sorted(options)}")
+
+
+def check_redis(production: bool, demo_only: bool) -> None:
+    """The rule of a Redis URL or client: the demo wallet, asked for by name in production."""
+    if production and not demo_only:
+        raise ConfigurationError(
+            "redis:// is the play-money demo wallet: not durable and refusing real money; "
+            "in production ask for it explicitly with demo_only=True"
+        )
+
+
+def check_sql(demo_only: bool) -> None:
+    """The rule of a SQL URL or engine: ``demo_only`` is Redis's."""
+    if demo_only:
+        raise ConfigurationError("demo_only applies to redis:// only")
+
+
+def redis_node(url: str, scheme: str) -> tuple[str, bool]:
+    """A Redis URL without ``+cluster`` in its scheme, and whether it had it."""
+    if scheme.endswith("+cluster"):
+        return scheme.removesuffix("+cluster") + url[len(scheme) :], True
+    return url, False
+
+
 def _kind(target: object) -> Literal["memory", "redis", "sql", "engine", "client"]:
     """Which store ``target`` names (``ConfigurationError`` for anything else)."""
     if target is None or isinstance(target, str):
-        url, scheme = _url(target)
-        if scheme == "memory":
-            return "memory"
-        if scheme in _REDIS:
-            return "redis"
-        if scheme == "sqlite" or scheme.startswith("postgresql"):
-            return "sql"
-        raise ConfigurationError(
-            f"unsupported wallet URL scheme {scheme or redact_url(url)!r}: use {_SCHEMES}"
-        )
+        return url_kind(target)[0]
     name = type(target).__name__
     if name in ("AsyncEngine", "AsyncConnection"):
         raise ConfigurationError(
@@ -165,22 +211,10 @@ def _open(
     if schema is not None or create_schema:
         raise ConfigurationError("schema and create_schema apply to SQL URLs and engines only")
     if kind == "memory":
-        if prod:
-            raise ConfigurationError(
-                "memory:// keeps balances in process memory and loses them on exit; "
-                "production needs sqlite:///... or postgresql+psycopg://..."
-            )
         url, _ = _url(target if isinstance(target, str) else None)
-        if url not in ("memory://", "memory:///"):
-            raise ConfigurationError(f"memory:// takes no host or path, got {redact_url(url)!r}")
-        if options:
-            raise ConfigurationError(f"memory:// takes no options, got {sorted(options)}")
+        check_memory(url, prod, options)
         return MemoryWallet(clock=clock)
-    if prod and not demo_only:
-        raise ConfigurationError(
-            "redis:// is the play-money demo wallet: not durable and refusing real money; "
-            "in production ask for it explicitly with demo_only=True"
-        )
+    check_redis(prod, demo_only)
     try:
         from casino_core.wallet._redis import RedisDemoWallet
     except ImportError as exc:  # pragma: no cover - depends on the installed extras
@@ -190,11 +224,8 @@ def _open(
     try:
         if kind == "client":
             return RedisDemoWallet(target, clock=clock, **options)  # type: ignore[arg-type]
-        url, scheme = _url(target if isinstance(target, str) else None)
-        if scheme.endswith("+cluster"):
-            plain = scheme.removesuffix("+cluster") + url[len(scheme) :]
-            return RedisDemoWallet.from_url(plain, cluster=True, clock=clock, **options)
-        return RedisDemoWallet.from_url(url, clock=clock, **options)
+        url, cluster = redis_node(*_url(target if isinstance(target, str) else None))
+        return RedisDemoWallet.from_url(url, cluster=cluster, clock=clock, **options)
     except TypeError as exc:
         raise ConfigurationError(f"bad option for redis://: {exc}") from None
 
@@ -209,8 +240,7 @@ def _sql_wallet(
     make_tables: MakeTables | None,
     options: dict[str, Any],
 ) -> SqlWallet:
-    if demo_only:
-        raise ConfigurationError("demo_only applies to redis:// only")
+    check_sql(demo_only)
     try:
         from casino_core.wallet import _sql
     except ImportError as exc:  # pragma: no cover - depends on the installed extras

@@ -78,6 +78,12 @@ def as_hash(reply: Any) -> dict[str, str]:
     return dict(zip(reply[::2], reply[1::2], strict=True))
 
 
+def is_cluster(client: object) -> bool:
+    """Whether ``client`` talks to a Redis Cluster: a :class:`RedisCluster`, or a client
+    that says so (the asyncio API's bridged cluster client, ``cluster = True``)."""
+    return isinstance(client, RedisCluster) or getattr(client, "cluster", False) is True
+
+
 def register_script(client: RedisClient, text: str) -> Script:
     """``client.register_script(text)`` for either client: redis-py runs scripts on a
     cluster too (routed by their KEYS, loaded on the node on first use) but types the
