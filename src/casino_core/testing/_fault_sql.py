@@ -55,22 +55,6 @@ def statement_faults(engine: Engine, switch: StorageFaults) -> Callable[[], None
             ("checkout", checkout),
             ("checkin", checkin),
         ]
-    elif engine.dialect.is_async:
-        # An asyncio engine (psycopg async through the greenlet bridge) has no raw-driver
-        # fast path and its adapted connection no cursor_factory: SQLAlchemy's own hooks see
-        # every statement it sends.
-        from sqlalchemy.exc import OperationalError
-
-        def begin(conn: Any) -> None:
-            conn.info["sim_statements"] = 0
-
-        def before(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-            seen = conn.info.get("sim_statements", 0)
-            conn.info["sim_statements"] = seen + 1
-            if on and seen and switch.draw("statement error"):
-                raise OperationalError(statement, None, Exception("injected mid-transaction"))
-
-        hooks = [("begin", begin), ("before_cursor_execute", before)]
     else:
         import psycopg
         from psycopg.pq import TransactionStatus
