@@ -27,11 +27,11 @@ from redis.exceptions import RedisClusterException, RedisError, WatchError
 
 from casino_core._ids import new_id
 from casino_core._retry import Backoff, Retry, retry
-from casino_core.chain._chain import GENESIS, ChainHead, link_after
+from casino_core.chain._chain import GENESIS, ChainHead
 from casino_core.errors import ConfigurationError, StorageUnavailable
 from casino_core.money import MAX_MINOR_UNITS, Currency
 from casino_core.provider._adapter import Decider, Decision, wallet_requests
-from casino_core.provider._chain import provider_chain_id, provider_line
+from casino_core.provider._chain import linked_provider_line, provider_chain_id, provider_line
 from casino_core.provider._decide import refuse, with_reference
 from casino_core.provider._redis_lua import PROVIDER_CALL
 from casino_core.provider._types import (
@@ -47,7 +47,6 @@ from casino_core.provider._types import (
     TxRecord,
 )
 from casino_core.wallet import AccountKey, Kind, WalletService
-from casino_core.wallet._chain import dump_line
 from casino_core.wallet._common import to_micros
 from casino_core.wallet._redis import RedisDemoWallet, register_script
 from casino_core.wallet._redis_lua import MOVE
@@ -181,11 +180,10 @@ class RedisProviderStore:
                 credit = int(refund or 0)
             credit_key, credit_args = self._move(provider, call, Kind.CREDIT, credit, round_key)
             seq, prev = self._heads.get((op, chain), ("0", GENESIS))
-            first = link_after(int(seq), prev, line)
-            text, tomb_text, last = dump_line({**line, **first.as_dict()}), "", first
+            first, text = linked_provider_line(line, int(seq), prev)
+            tomb_text, last = "", first
             if tomb_line is not None:
-                last = link_after(first.seq, first.hash, tomb_line)
-                tomb_text = dump_line({**tomb_line, **last.as_dict()})
+                last, tomb_text = linked_provider_line(tomb_line, first.seq, first.hash)
             params = [
                 *fixed, seq, "", str(first.seq), first.hash, "", str(last.seq), last.hash,
                 chain, refund, str(micros), str(wallet._ttl), *debit_args, *credit_args,
@@ -287,9 +285,9 @@ class RedisProviderStore:
             micros = to_micros(wallet._clock())
             for rec in plan.inserts:  # the call's player's records: links in its chain
                 line = provider_line(op, provider, rec, micros)
-                link = link_after(seq, prev, line)
+                link, text = linked_provider_line(line, seq, prev)
                 seq, prev = link.seq, link.hash
-                pipe.rpush(self._lines_key(op), dump_line({**line, **link.as_dict()}))
+                pipe.rpush(self._lines_key(op), text)
             if plan.inserts:
                 pipe.hset(head_key, mapping={"seq": seq, "hash": prev})
                 pipe.sadd(self._chains_key(op), chain)
