@@ -74,7 +74,7 @@ class RedisProviderStore:
         self._ttl = record_ttl
         self._script = register_script(wallet._r, PROVIDER_CALL)
         self._heads: dict[tuple[str, str], tuple[str, str]] = {}  # (op, chain) -> seq, hash
-        self._keys: dict[AccountKey, list[str]] = {}
+        self._keys: dict[AccountKey, list[bytes]] = {}
 
     def __repr__(self) -> str:
         return f"RedisProviderStore({self._wallet!r})"
@@ -171,7 +171,8 @@ class RedisProviderStore:
         debit = call.amount if call.op in (Op.BET, Op.BET_AND_WIN) else 0
         credit = call.amount if call.op is Op.WIN else call.win
         debit_key, debit_args = self._move(provider, call, Kind.DEBIT, debit, round_key)
-        base_keys = [tx_key, ref_key, round_key, *self._account_keys(acct, chain), debit_key]
+        base_keys: list[str | bytes] = [tx_key, ref_key, round_key]
+        base_keys += [*self._account_keys(acct, chain), debit_key]
         for _attempt in range(_ATTEMPTS):
             refund = ""
             if tomb is not None:  # the refund's fingerprint needs the bet's amount
@@ -201,18 +202,20 @@ class RedisProviderStore:
             return _answer(json.loads(text), cur, replayed == "1")
         raise StorageUnavailable(f"provider call kept conflicting after {_ATTEMPTS} attempts")
 
-    def _account_keys(self, acct: AccountKey, chain: str) -> list[str]:
-        """KEYS 4-11 of the script (the account's, its chain's, the operator's), cached."""
+    def _account_keys(self, acct: AccountKey, chain: str) -> list[bytes]:
+        """KEYS 4-11 of the script (the account's, its chain's, the operator's), cached as
+        the bytes the client sends (it passes bytes through instead of encoding each)."""
         keys = self._keys.get(acct)
         if keys is None:
             if len(self._keys) >= _HEADS:
                 self._keys.clear()
             w, op = self._wallet, acct.operator_id
-            keys = self._keys[acct] = [
+            names = [
                 w._acct(acct), self._head_key(op, chain), self._lines_key(op),
                 self._chains_key(op), w._hist(acct), w._sys(op, "house", acct.currency.code),
                 w._k(op, "seq"), w._k(op, "ntx"),
             ]  # fmt: skip
+            keys = self._keys[acct] = [name.encode() for name in names]
         return keys
 
     def _remember(self, op: str, chain: str, seq: str, digest: str) -> None:
