@@ -507,7 +507,7 @@ class TestAtomicity:
 
         with monkeypatch.context() as patch:
             if ctx.backend.name.startswith("redis"):
-                patch.setattr(provider_redis, "dump_line", broken)
+                patch.setattr(provider_redis, "linked_provider_line", broken)
             else:
                 patch.setattr(TxRecord, "encode", broken)
             with pytest.raises(RuntimeError):

@@ -36,6 +36,7 @@ __all__ = [
     "bankroll_short",
     "chain_body_bytes",
     "chain_line",
+    "decoded_params",
     "describable",
     "first_pair",
     "in_chain",
@@ -205,6 +206,27 @@ def chain_body_bytes(round_: Round, params_json: str, result_json: str) -> bytes
         ',"version":2}'
     )
     return text.encode()
+
+
+_FLAT = (str, int, float, bool, type(None))
+_DECODED_MAX = 1024
+_decoded: dict[str, dict[str, Any]] = {}
+
+
+def decoded_params(params_json: str) -> dict[str, Any]:
+    """``json.loads(params_json)``: a fresh dict every call. An offering's rounds repeat a
+    few bet texts, so a flat object (strings, numbers, booleans, nulls: a shallow copy
+    shares nothing mutable) is decoded once per distinct text and copied after."""
+    flat = _decoded.get(params_json)
+    if flat is not None:
+        return dict(flat)
+    value = json.loads(params_json)
+    if type(value) is dict and all(isinstance(v, _FLAT) for v in value.values()):
+        if len(_decoded) >= _DECODED_MAX:
+            _decoded.clear()
+        _decoded[params_json] = value
+        return dict(value)
+    return value  # type: ignore[no-any-return]
 
 
 def set_link(fresh: Round, link: ChainLink) -> Round:

@@ -108,8 +108,18 @@ class DiceGame:
 
     def payout_multiplier(self, rules: DiceRules, bet: DiceBet) -> Fraction:
         """The multiplier a win pays: :meth:`exact_multiplier` rounded down to the decimals
-        (remembered per (rules, bet): an offering's rounds check and compute it once)."""
-        return _payout_multiplier(rules, bet)
+        (remembered per (rules, bet): an offering's rounds check and compute it once; the
+        same placed rules and bet objects are found by identity, without hashing the models
+        and their fractions again)."""
+        held = _SAME.get((id(rules), id(bet)))
+        if held is not None and held[0] is rules and held[1] is bet:
+            return held[2]
+        pays = _payout_multiplier(rules, bet)
+        if len(_SAME) >= _SAME_MAX:
+            _SAME.clear()
+        # The entry holds both objects, so their ids cannot be reused while it lives.
+        _SAME[(id(rules), id(bet))] = (rules, bet, pays)
+        return pays
 
     def exact_multiplier(self, rules: DiceRules, bet: DiceBet) -> Fraction:
         """``(1 - edge) * 10001 / winning rolls``: RTP exactly ``1 - edge`` before rounding.
@@ -134,7 +144,7 @@ class DiceGame:
         lo, hi = bet.winning_rolls()
         won = lo <= hundredths < hi
         roll = Decimal(hundredths).scaleb(-2)
-        return DiceOutcome(roll=roll, won=won, multiplier=pays if won else Fraction(0))
+        return DiceOutcome(roll=roll, won=won, multiplier=pays if won else _ZERO)
 
     def distribution(
         self,
@@ -160,6 +170,11 @@ class DiceGame:
         if roll.as_tuple().exponent == -2:  # as resolve makes it: its text has two places
             return {"roll": str(roll)}
         return {"roll": decimal_text(Fraction(roll), 2)}
+
+
+_ZERO: Final = Fraction(0)
+_SAME_MAX: Final = 4096
+_SAME: dict[tuple[int, int], tuple[DiceRules, DiceBet, Fraction]] = {}
 
 
 @functools.lru_cache(maxsize=4096)

@@ -156,8 +156,19 @@ def _terminates(value: Fraction) -> bool:
 def format_multiplier(value: Fraction) -> str:
     """A multiplier as an exact decimal string ("1.2", "36"), or ``"p/q"`` if none exists."""
     if type(value) is Fraction:  # a game pays a few distinct multipliers: remembered
-        return _format_fraction(value)
+        held = _FORMATTED.get(id(value))  # the same object again: no Fraction hash
+        if held is not None and held[0] is value:
+            return held[1]
+        text = _format_fraction(value)
+        if len(_FORMATTED) >= _FORMATTED_MAX:
+            _FORMATTED.clear()
+        _FORMATTED[id(value)] = (value, text)  # holds the value: its id is not reused
+        return text
     return _format_multiplier(value)
+
+
+_FORMATTED_MAX = 4096
+_FORMATTED: dict[int, tuple[Fraction, str]] = {}
 
 
 @functools.lru_cache(maxsize=4096)

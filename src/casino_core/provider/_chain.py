@@ -21,11 +21,14 @@ the win or rollback that settles it is a link of its own.
 
 from __future__ import annotations
 
+from json.encoder import encode_basestring_ascii as _esc
 from typing import Any, Final
 
+from casino_core.chain._chain import ChainLink, link_after, link_of_body
 from casino_core.provider._types import TxRecord
+from casino_core.wallet._chain import dump_line
 
-__all__ = ["PROVIDER_KIND", "provider_chain_id", "provider_line"]
+__all__ = ["PROVIDER_KIND", "linked_provider_line", "provider_chain_id", "provider_line"]
 
 PROVIDER_KIND: Final = "provider_transaction"
 PROVIDER_LINE_VERSION: Final = 2
@@ -57,3 +60,57 @@ def provider_line(op: str, provider: str, rec: TxRecord, micros: int) -> dict[st
         "ref": rec.ref,
         "created_us": micros,
     }
+
+
+def linked_provider_line(line: dict[str, Any], seq: int, prev: str) -> tuple[ChainLink, str]:
+    """The link of a :func:`provider_line` after link ``seq`` (0: none) whose hash is
+    ``prev``, and its exported line ``dump_line({**line, **link.as_dict()})``, from one
+    encoding: the body is written in sorted key order with the encoder's own string
+    escaping, and the chain fields are spliced in where the sorted keys put them (between
+    ``amount`` and ``chain_id``, before ``created_us``). Lines of this release's
+    :data:`PROVIDER_LINE_VERSION` only (their body covers ``round_id``). A property test
+    holds both to
+    :func:`~casino_core.chain.link_after` and :func:`dump_line`; a line of other shapes or
+    value types takes that general path.
+    """
+    if line.keys() != _LINE_KEYS or not all(type(line[k]) is str for k in _TEXT_KEYS):
+        link = link_after(seq, prev, line)
+        return link, dump_line({**line, **link.as_dict()})
+    ref, created, version = line["ref"], line["created_us"], line["version"]
+    if (
+        (ref is not None and type(ref) is not str)
+        or type(created) is not int
+        or type(version) is not int
+        or version != PROVIDER_LINE_VERSION
+    ):
+        link = link_after(seq, prev, line)
+        return link, dump_line({**line, **link.as_dict()})
+    amount = '{"amount":' + _esc(line["amount"])
+    chain_id = '"chain_id":' + _esc(line["chain_id"])
+    middle = (
+        f',"created_us":{created},"fingerprint":{_esc(line["fingerprint"])}'
+        f',"kind":{_esc(line["kind"])},"operator_id":{_esc(line["operator_id"])}'
+        f',"player_id":{_esc(line["player_id"])},"provider":{_esc(line["provider"])}'
+        f',"ref":{"null" if ref is None else _esc(ref)}'
+    )
+    end = (
+        f',"round_id":{_esc(line["round_id"])}'
+        f',"tx_id":{_esc(line["tx_id"])},"type":{_esc(line["type"])}'
+        f',"version":{PROVIDER_LINE_VERSION},"win":{_esc(line["win"])}}}'
+    )
+    link = link_of_body(seq, prev, f"{amount},{chain_id}{middle}{end}".encode())
+    text = (
+        f'{amount},"chain_hash":"{link.hash}",{chain_id}'
+        f',"chain_prev":"{link.prev}","chain_seq":{link.seq}{middle}{end}'
+    )
+    return link, text
+
+
+_LINE_KEYS: Final = frozenset(
+    {"kind", "version", "operator_id", "chain_id", "provider", "tx_id", "type", "round_id",
+     "player_id", "fingerprint", "amount", "win", "ref", "created_us"}
+)  # fmt: skip
+_TEXT_KEYS: Final = (
+    "kind", "operator_id", "chain_id", "provider", "tx_id", "type", "round_id", "player_id",
+    "fingerprint", "amount", "win",
+)  # fmt: skip

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from casino_core.chain._chain import ChainHead, ChainLink, next_link
+from casino_core.chain._chain import GENESIS, ChainHead, ChainLink
 from casino_core.errors import AccountNotFound, ConfigurationError
 from casino_core.provider._adapter import Decider, make_moves
-from casino_core.provider._chain import provider_line
+from casino_core.provider._chain import linked_provider_line, provider_line
 from casino_core.provider._types import (
     AccountSnapshot,
     ProviderAnswer,
@@ -17,7 +17,6 @@ from casino_core.provider._types import (
     TxRecord,
 )
 from casino_core.wallet import MemoryWallet, WalletService
-from casino_core.wallet._chain import dump_line
 from casino_core.wallet._common import to_micros
 
 __all__ = ["MemoryProviderStore"]
@@ -72,8 +71,11 @@ class MemoryProviderStore:
             for rec in plan.inserts:
                 line = provider_line(op, provider, rec, micros)
                 chain = (op, line["chain_id"])
-                link = self._heads[chain] = next_link(self._heads.get(chain), line)
-                self._lines[op].append(dump_line({**line, **link.as_dict()}))
+                head = self._heads.get(chain)
+                seq, prev = (0, GENESIS) if head is None else (head.seq, head.hash)
+                link, text = linked_provider_line(line, seq, prev)
+                self._heads[chain] = link
+                self._lines[op].append(text)
             for rec in plan.inserts + plan.updates:
                 self._records[(op, provider, rec.tx_id)] = rec
             if plan.round is not None:

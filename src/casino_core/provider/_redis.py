@@ -26,11 +26,11 @@ from redis.exceptions import RedisClusterException, RedisError, WatchError
 
 from casino_core._ids import new_id
 from casino_core._retry import Backoff, Retry, retry
-from casino_core.chain._chain import GENESIS, ChainHead, link_after
+from casino_core.chain._chain import GENESIS, ChainHead
 from casino_core.errors import ConfigurationError, StorageUnavailable
 from casino_core.money import MAX_MINOR_UNITS, Currency
 from casino_core.provider._adapter import Decider, Decision, wallet_requests
-from casino_core.provider._chain import provider_chain_id, provider_line
+from casino_core.provider._chain import linked_provider_line, provider_chain_id, provider_line
 from casino_core.provider._decide import refuse, with_reference
 from casino_core.provider._redis_lua import PROVIDER_CALL
 from casino_core.provider._types import (
@@ -46,7 +46,6 @@ from casino_core.provider._types import (
     TxRecord,
 )
 from casino_core.wallet import AccountKey, Kind, WalletService
-from casino_core.wallet._chain import dump_line
 from casino_core.wallet._common import to_micros
 from casino_core.wallet._redis import RedisDemoWallet, is_cluster, register_script
 from casino_core.wallet._redis_lua import MOVE
@@ -74,7 +73,7 @@ class RedisProviderStore:
         self._ttl = record_ttl
         self._script = register_script(wallet._r, PROVIDER_CALL)
         self._heads: dict[tuple[str, str], tuple[str, str]] = {}  # (op, chain) -> seq, hash
-        self._keys: dict[AccountKey, list[str]] = {}
+        self._keys: dict[AccountKey, list[bytes]] = {}
 
     def __repr__(self) -> str:
         return f"RedisProviderStore({self._wallet!r})"
@@ -171,7 +170,8 @@ class RedisProviderStore:
         debit = call.amount if call.op in (Op.BET, Op.BET_AND_WIN) else 0
         credit = call.amount if call.op is Op.WIN else call.win
         debit_key, debit_args = self._move(provider, call, Kind.DEBIT, debit, round_key)
-        base_keys = [tx_key, ref_key, round_key, *self._account_keys(acct, chain), debit_key]
+        base_keys: list[str | bytes] = [tx_key, ref_key, round_key]
+        base_keys += [*self._account_keys(acct, chain), debit_key]
         for _attempt in range(_ATTEMPTS):
             refund = ""
             if tomb is not None:  # the refund's fingerprint needs the bet's amount
@@ -180,11 +180,10 @@ class RedisProviderStore:
                 credit = int(refund or 0)
             credit_key, credit_args = self._move(provider, call, Kind.CREDIT, credit, round_key)
             seq, prev = self._heads.get((op, chain), ("0", GENESIS))
-            first = link_after(int(seq), prev, line)
-            text, tomb_text, last = dump_line({**line, **first.as_dict()}), "", first
+            first, text = linked_provider_line(line, int(seq), prev)
+            tomb_text, last = "", first
             if tomb_line is not None:
-                last = link_after(first.seq, first.hash, tomb_line)
-                tomb_text = dump_line({**tomb_line, **last.as_dict()})
+                last, tomb_text = linked_provider_line(tomb_line, first.seq, first.hash)
             params = [
                 *fixed, seq, "", str(first.seq), first.hash, "", str(last.seq), last.hash,
                 chain, refund, str(micros), str(wallet._ttl), *debit_args, *credit_args,
@@ -202,18 +201,20 @@ class RedisProviderStore:
             return _answer(json.loads(text), cur, replayed == "1")
         raise StorageUnavailable(f"provider call kept conflicting after {_ATTEMPTS} attempts")
 
-    def _account_keys(self, acct: AccountKey, chain: str) -> list[str]:
-        """KEYS 4-11 of the script (the account's, its chain's, the operator's), cached."""
+    def _account_keys(self, acct: AccountKey, chain: str) -> list[bytes]:
+        """KEYS 4-11 of the script (the account's, its chain's, the operator's), cached as
+        the bytes the client sends (it passes bytes through instead of encoding each)."""
         keys = self._keys.get(acct)
         if keys is None:
             if len(self._keys) >= _HEADS:
                 self._keys.clear()
             w, op = self._wallet, acct.operator_id
-            keys = self._keys[acct] = [
+            names = [
                 w._acct(acct), self._head_key(op, chain), self._lines_key(op),
                 self._chains_key(op), w._hist(acct), w._sys(op, "house", acct.currency.code),
                 w._k(op, "seq"), w._k(op, "ntx"),
             ]  # fmt: skip
+            keys = self._keys[acct] = [name.encode() for name in names]
         return keys
 
     def _remember(self, op: str, chain: str, seq: str, digest: str) -> None:
@@ -286,9 +287,9 @@ class RedisProviderStore:
             micros = to_micros(wallet._clock())
             for rec in plan.inserts:  # the call's player's records: links in its chain
                 line = provider_line(op, provider, rec, micros)
-                link = link_after(seq, prev, line)
+                link, text = linked_provider_line(line, seq, prev)
                 seq, prev = link.seq, link.hash
-                pipe.rpush(self._lines_key(op), dump_line({**line, **link.as_dict()}))
+                pipe.rpush(self._lines_key(op), text)
             if plan.inserts:
                 pipe.hset(head_key, mapping={"seq": seq, "hash": prev})
                 pipe.sadd(self._chains_key(op), chain)

@@ -110,7 +110,11 @@ local function commit(state, ans, moves, ref_doc, tomb, round_closed)
     reference = out[8]
   end
   if reference then ans.ref = reference end
-  redis.call('SET', KEYS[1], cjson.encode(record(state, ans)), 'EX', ttl)
+  -- the answer is encoded once: the record's text ends with it, and the reply is it
+  local ans_text = cjson.encode(ans)
+  local rec_text = cjson.encode(record(state, nil))
+  redis.call('SET', KEYS[1], string.sub(rec_text, 1, -2) .. ',"ans":' .. ans_text .. '}',
+    'EX', ttl)
   local seq, hash = A[17], A[18]
   redis.call('RPUSH', KEYS[6], A[16])
   if ref_doc then redis.call('SET', KEYS[2], cjson.encode(ref_doc), 'EX', ttl) end
@@ -127,7 +131,7 @@ local function commit(state, ans, moves, ref_doc, tomb, round_closed)
     if round_closed then c = 1 end
     redis.call('SET', KEYS[3], cjson.encode({player, c}), 'EX', ttl)
   end
-  return reply(ans, seq, hash)
+  return {'a', ans_text, '0', seq, hash}
 end
 local function refuse(outcome, balance)
   return commit('refused', answer(outcome, balance), {}, nil, false, nil)
