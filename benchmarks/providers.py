@@ -3,7 +3,7 @@
     .venv/bin/python benchmarks/providers.py [--rounds 2000] [--postgres URL] [--redis URL]
     .venv/bin/python benchmarks/providers.py --smoke   # tiny, on every service that is up
 
-For each backend (memory, SQLite file, and PostgreSQL / Redis when a URL is given), plays
+For each backend (memory, SQLite file, and PostgreSQL / Redis when their service is up), plays
 ``rounds`` provider rounds (one bet, one win) on one player, then the same number of bare
 wallet debit + credit pairs on another player of the same wallet, single-threaded, and prints
 both rates and their ratio (the cost of the provider records and the decision). The two run
@@ -67,14 +67,15 @@ def timed(fn: Callable[[], None]) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2_000)
-    parser.add_argument("--postgres", help="postgresql+psycopg://... (a schema is created)")
-    parser.add_argument("--redis", help="redis://host:port/db (keys under a fresh prefix)")
-    parser.add_argument("--smoke", action="store_true", help="tiny sizes; PostgreSQL, Redis too")
+    parser.add_argument("--postgres", help="postgresql+psycopg://... (default: the local one)")
+    parser.add_argument("--redis", help="redis://host:port/db (default: the local one)")
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, no thresholds")
     args = parser.parse_args()
-    if args.smoke:  # every backend whose service is up (with CI set: must be up)
+    if args.smoke:
         args.rounds = 50
-        args.postgres = args.postgres or service_url("PostgreSQL", PG_URL, 5432)
-        args.redis = args.redis or service_url("Redis", REDIS_URL, 6379)
+    # every backend whose service is up (with CI set: must be up), as the other benchmarks
+    args.postgres = args.postgres or service_url("PostgreSQL", PG_URL, 5432)
+    args.redis = args.redis or service_url("Redis", REDIS_URL, 6379)
     print(f"{'backend':<10}{'provider op/s':>16}{'bare wallet/s':>16}{'ratio':>10}")
     run("memory", MemoryProviderStore(), Mode.REAL, args.rounds)
     from casino_core.provider.sql import SqlProviderStore, create_provider_schema
