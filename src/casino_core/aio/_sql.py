@@ -12,14 +12,17 @@ import sqlite3
 from typing import Any
 
 from sqlalchemy import Connection, event
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from casino_core.aio._bridge import wait
 from casino_core.errors import ConfigurationError
-from casino_core.wallet._common import redact_url
-from casino_core.wallet._sql import _SQLITE_ENGINES, mark_sqlite_engine, prepare_sqlite3
+from casino_core.wallet._sql import (
+    _SQLITE_ENGINES,
+    engine_url,
+    mark_sqlite_engine,
+    prepare_sqlite3,
+)
 
 __all__ = ["configure_async_engine", "make_async_engine"]
 
@@ -32,31 +35,14 @@ def make_async_engine(url: str, **kwargs: Any) -> AsyncEngine:
     :func:`~sqlalchemy.ext.asyncio.create_async_engine`; ``hide_parameters`` defaults to
     True, as in :func:`casino_core.wallet.sql.make_engine`.
     """
-    try:
-        parsed = make_url(url)
-    except (ArgumentError, ValueError):
-        raise ConfigurationError(f"not a database URL: {redact_url(url)}") from None
-    kwargs.setdefault("hide_parameters", True)
-    backend = parsed.get_backend_name()
+    parsed, backend = engine_url(url, kwargs)
     if backend == "sqlite":
-        if parsed.database in (None, "", ":memory:") or "mode=memory" in str(parsed):
-            raise ConfigurationError(
-                "an in-memory SQLite database is private to one connection; use memory:// "
-                "for a throwaway wallet or sqlite:///path.db for a file"
-            )
         if parsed.drivername not in ("sqlite", "sqlite+aiosqlite"):
             raise ConfigurationError("async SQLite runs on aiosqlite: sqlite+aiosqlite:///...")
-        kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
         engine = create_async_engine(parsed.set(drivername="sqlite+aiosqlite"), **kwargs)
         configure_async_engine(engine)
         return engine
-    if backend == "postgresql":
-        if parsed.drivername != "postgresql+psycopg":
-            raise ConfigurationError(
-                "PostgreSQL wallets use psycopg 3: write the URL as postgresql+psycopg://..."
-            )
-        return create_async_engine(parsed, **kwargs)
-    raise ConfigurationError(f"the SQL wallet supports PostgreSQL and SQLite, not {backend!r}")
+    return create_async_engine(parsed, **kwargs)
 
 
 def configure_async_engine(engine: AsyncEngine) -> None:

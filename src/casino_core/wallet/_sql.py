@@ -57,7 +57,7 @@ from sqlalchemy import (
     select,
     tuple_,
 )
-from sqlalchemy.engine import Dialect, make_url
+from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.exc import (
     ArgumentError,
     DBAPIError,
@@ -512,13 +512,11 @@ def append_only_ddl(dialect_name: str, schema: str | None = None) -> list[str]:
 _SQLITE_ENGINES: weakref.WeakSet[Engine] = weakref.WeakSet()
 
 
-def make_engine(url: str, **kwargs: Any) -> Engine:
-    """An engine fit for the wallet; on SQLite it begins every transaction IMMEDIATE.
-
-    ``kwargs`` go to :func:`sqlalchemy.create_engine` (``pool_size`` and so on).
-    ``hide_parameters`` defaults to True: statement parameters (server seeds among them)
-    stay out of SQL logs and of SQLAlchemy's error messages.
-    """
+def engine_url(url: str, kwargs: dict[str, Any]) -> tuple[URL, str]:
+    """``url`` parsed and checked for a wallet database, and its backend (``sqlite`` or
+    ``postgresql``): the rules every engine factory shares (sync and async). Sets the
+    defaults in ``kwargs``: ``hide_parameters=True`` (statement parameters, server seeds among
+    them, stay out of SQL logs and SQLAlchemy's error messages), SQLite's 30 s busy timeout."""
     try:
         parsed = make_url(url)
     except (ArgumentError, ValueError):
@@ -532,22 +530,34 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
                 "for a throwaway wallet or sqlite:///path.db for a file"
             )
         kwargs.setdefault("connect_args", {}).setdefault("timeout", 30)
-        engine = create_engine(parsed, **kwargs)
-        _configure_sqlite(engine)
-        return engine
-    if backend == "postgresql":
+    elif backend == "postgresql":
         if parsed.drivername != "postgresql+psycopg":
             raise ConfigurationError(
                 "PostgreSQL wallets use psycopg 3: write the URL as postgresql+psycopg://..."
             )
-        try:
-            return create_engine(parsed, **kwargs)
-        except ImportError as exc:  # pragma: no cover - depends on the installed extras
-            raise ConfigurationError(
-                "PostgreSQL needs the 'postgres' extra (psycopg 3): "
-                "pip install 'casino-core[postgres]'"
-            ) from exc
-    raise ConfigurationError(f"the SQL wallet supports PostgreSQL and SQLite, not {backend!r}")
+    else:
+        raise ConfigurationError(f"the SQL wallet supports PostgreSQL and SQLite, not {backend!r}")
+    return parsed, backend
+
+
+def make_engine(url: str, **kwargs: Any) -> Engine:
+    """An engine fit for the wallet; on SQLite it begins every transaction IMMEDIATE.
+
+    ``kwargs`` go to :func:`sqlalchemy.create_engine` (``pool_size`` and so on).
+    ``hide_parameters`` defaults to True: statement parameters (server seeds among them)
+    stay out of SQL logs and of SQLAlchemy's error messages.
+    """
+    parsed, backend = engine_url(url, kwargs)
+    if backend == "sqlite":
+        engine = create_engine(parsed, **kwargs)
+        _configure_sqlite(engine)
+        return engine
+    try:
+        return create_engine(parsed, **kwargs)
+    except ImportError as exc:  # pragma: no cover - depends on the installed extras
+        raise ConfigurationError(
+            "PostgreSQL needs the 'postgres' extra (psycopg 3): pip install 'casino-core[postgres]'"
+        ) from exc
 
 
 def db_message(exc: BaseException) -> str:
