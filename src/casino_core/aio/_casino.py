@@ -13,7 +13,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from casino_core.aio._bridge import run
-from casino_core.aio._wallet import AsyncWallet, sync_connection
+from casino_core.aio._wallet import AsyncWallet, paged, sync_connection
 from casino_core.casino import (
     Casino,
     CasinoObserver,
@@ -283,16 +283,14 @@ class AsyncCasino:
         page_size: int = DEFAULT_PAGE,
     ) -> AsyncIterator[Round | CrashWager]:
         """Every round and crash bet of :meth:`rounds`, page after page."""
-        cursor: PageCursor | None = None
-        while True:
-            page = await self.rounds(
+
+        async def fetch(cursor: PageCursor | None) -> Page[Round | CrashWager]:
+            return await self.rounds(
                 operator_id, player_id, since=since, until=until, cursor=cursor, limit=page_size
             )
-            for item in page.items:
-                yield item
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
+
+        async for item in paged(fetch):
+            yield item
 
     async def transactions(
         self,

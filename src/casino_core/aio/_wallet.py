@@ -7,9 +7,9 @@ validation, idempotency, statements and Lua scripts are the sync wallet's own.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
 from casino_core.aio._bridge import run
 from casino_core.chain import ChainHead
@@ -308,16 +308,14 @@ class AsyncWallet:
         page_size: int = DEFAULT_PAGE,
     ) -> AsyncIterator[JournalEntry]:
         """Every journal entry of :meth:`transactions`, page after page."""
-        cursor: PageCursor | None = None
-        while True:
-            page = await self.transactions(
+
+        async def fetch(cursor: PageCursor | None) -> Page[JournalEntry]:
+            return await self.transactions(
                 operator_id, player_id, since=since, until=until, cursor=cursor, limit=page_size
             )
-            for item in page.items:
-                yield item
-            if page.next_cursor is None:
-                return
-            cursor = page.next_cursor
+
+        async for item in paged(fetch):
+            yield item
 
     async def movements(
         self, operator_id: str, key_prefixes: tuple[str, ...]
@@ -414,6 +412,21 @@ class AsyncWallet:
             raise ConfigurationError(f"{type(self._sync).__name__} keeps no journal chain")
         result: list[ChainHead] = await run(heads, operator_id)
         return result
+
+
+T = TypeVar("T")
+
+
+async def paged(fetch: Callable[[PageCursor | None], Awaitable[Page[T]]]) -> AsyncIterator[T]:
+    """Every item of the keyset pages ``fetch(cursor)`` returns, page after page."""
+    cursor: PageCursor | None = None
+    while True:
+        page = await fetch(cursor)
+        for item in page.items:
+            yield item
+        if page.next_cursor is None:
+            return
+        cursor = page.next_cursor
 
 
 def _listed(
