@@ -378,11 +378,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{'hot: lib':>10} {'pgbench':>12} {'ratio':>6}   {'spread+bankroll':>14}   "
           f"{'lib CPU ms':>9}", flush=True)  # fmt: skip
     engine, schema, drop = pg_schema(url, create_casino_schema)
-    store = SqlCasinoStore(SqlWallet(engine, schema=schema))
     # The capture listens to SQLAlchemy, which the driver fast path of a plain round bypasses:
     # this one store (the workers keep theirs) takes the general path, whose statements are
     # the fast path's (benchmarks/bare_round.py lists what the driver really runs).
-    store._fast = None
+    store = SqlCasinoStore(SqlWallet(engine, schema=schema), fast_path=False)
     casino = Casino(store, CasinoSettings(seed_key=SEED_KEY))
     try:
         measure(url, schema, casino, engine, sorted(set(args.clients)), args.seconds)

@@ -189,10 +189,12 @@ class SqlCasinoStore:
 
     Each settled round and crash bet takes its link in its player's hash chain in the
     transaction that settles it (``casino_chain_heads``, see :mod:`casino_core.chain`);
-    ``chain=False`` keeps no chain (for measuring what the chain costs).
+    ``chain=False`` keeps no chain (for measuring what the chain costs). ``fast_path=False``
+    plays every round through SQLAlchemy, never on the raw driver connection (for tools that
+    watch SQLAlchemy's statement events; the statements are the same).
     """
 
-    def __init__(self, wallet: SqlWallet, *, chain: bool = True) -> None:
+    def __init__(self, wallet: SqlWallet, *, chain: bool = True, fast_path: bool = True) -> None:
         if not isinstance(wallet, SqlWallet):
             raise ConfigurationError("SqlCasinoStore needs a SqlWallet")
         from casino_core.casino._sql_chain import SqlChainHeads
@@ -269,7 +271,7 @@ class SqlCasinoStore:
         from casino_core.casino.rounds._sql_fast import round_path  # plain rounds on the driver
 
         queries = (self._q_round_by_key, self._q_take_head, self._q_insert_round)
-        self._fast = round_path(wallet, self._heads, queries)
+        self._fast = round_path(wallet, self._heads, queries) if fast_path else None
 
     def __repr__(self) -> str:
         return f"SqlCasinoStore({self._wallet!r})"
