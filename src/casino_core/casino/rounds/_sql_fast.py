@@ -7,7 +7,8 @@ the wallet's plain movements on SQLite (:mod:`casino_core.wallet._sqlite_fast`):
 statements, compiled once from the same :class:`~sqlalchemy.Table` objects (on PostgreSQL
 with the wallet's schema), their parameters bound through the same column types, in one
 transaction (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: the conditional ``UPDATE`` of
-decision 4 takes the account's row lock). Anything off the plain path (a replayed or
+decision 4 takes the account's row lock; the statements go in three round trips of
+psycopg's pipeline mode). Anything off the plain path (a replayed or
 conflicting key, no active seed pair yet, a player without a chain head row, a movement the
 fast path declines, a serialization failure) rolls back and returns None: the general path
 then plays the round from the start and decides, raises, retries or records it. The fast
