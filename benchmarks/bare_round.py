@@ -15,7 +15,10 @@ movement the wallet-key lookup, the account update (SQLite: read then write unde
 ``BEGIN IMMEDIATE``; PostgreSQL: the conditional ``UPDATE ... RETURNING`` and the chain head),
 the transaction row and its two postings, then the round chain head and the round row, all in
 one transaction. The bare side hashes the same chains (SHA-256 over compact JSON) but skips
-everything else the library does (validation, typed errors, receipts, replay handling).
+everything else the library does (validation, typed errors, receipts, replay handling). On
+PostgreSQL the library sends a plain round in three round trips of psycopg's pipeline mode,
+so the bare round it is held to does the same (``PipelinedBareRound``); the bare round with
+one round trip a statement is printed beside it for reference.
 
 Printed per backend: rounds/s of each side and their ratio (goal: >= 0.5), and the Python
 CPU per round (``time.process_time``) of each side and their ratio (goal: <= 2). Everything
