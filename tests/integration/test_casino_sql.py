@@ -169,6 +169,55 @@ def test_plain_rounds_commit_on_the_driver_and_the_rest_falls_back(
     casino.close()
 
 
+@pytest.mark.postgres
+def test_a_hot_players_queued_rounds_stay_on_the_fast_path(
+    postgres_url: str, casino_pg_schema: str
+) -> None:
+    """Four threads play one player's rounds: each waits for the seed row, then reads the
+    chain head the previous round left (not the one before its wait), so none falls back to
+    the general path; nonces, links, money and the journal all hold."""
+    casino = sql_casino(postgres_url, casino_pg_schema)
+    fast = casino._store._fast  # type: ignore[attr-defined]
+    outcomes: list[bool] = []
+    original = fast.play
+
+    def play(plan: object, cipher: object) -> object:
+        round_ = original(plan, cipher)
+        outcomes.append(round_ is not None)
+        return round_
+
+    fast.play = play
+    op = "op-" + uuid.uuid4().hex[:12]
+    account = AccountKey(op, "alice", "USD")
+    casino.wallet.open_account(account)
+    casino.wallet.credit(account, 100_000, idempotency_key="dep", system_account="deposits")
+    casino.play(op, "alice", "USD", "real", "dice", DICE, 10, idempotency_key="first")
+    start = threading.Barrier(4)
+
+    def worker(w: int) -> None:
+        start.wait()
+        for i in range(12):
+            casino.play(op, "alice", "USD", "real", "dice", DICE, 10, idempotency_key=f"{w}-{i}")
+
+    threads = [threading.Thread(target=worker, args=(w,)) for w in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes == [False] + [True] * 48  # the first makes the pair and the head
+    played = casino.rounds(op, "alice", since=EPOCH, until=LATER, limit=100).items
+    assert sorted(r.nonce for r in played) == list(range(49))
+    links = sorted((r.link for r in played if r.link is not None), key=lambda link: link.seq)
+    assert [link.seq for link in links] == list(range(1, 50))
+    assert all(b.prev == a.hash for a, b in itertools.pairwise(links))
+    assert casino.wallet.balance(account).posted == 100_000 + sum(
+        r.payout - r.stake for r in played
+    )
+    assert casino.wallet.reconcile(op).ok
+    assert casino.reconcile(op).ok
+    casino.close()
+
+
 def _hammer(url: str, schema: str, op: str, worker: int, bets: int) -> tuple[int, int]:
     """One process: ``bets`` dice rounds for the shared player; (played, refused)."""
     casino = sql_casino(url, schema)

@@ -45,11 +45,13 @@ __all__ = [
     "linked",
     "money_requests",
     "pair_seeds",
+    "payout_credit",
     "payout_request",
     "round_from_doc",
     "round_in_progress",
     "round_row",
     "set_link",
+    "stake_request",
     "wallet_key_used",
 ]
 
@@ -257,11 +259,19 @@ def money_requests(plan: PlayPlan, payout: int) -> tuple[Request, Request | None
     characters) once, so the requests are built as they stand: ``casino:<key>:stake`` is a
     valid derived key of at most 213 characters (what :func:`derived_key` would check again).
     """
-    acct = plan.account
-    debit = _house_request(Kind.DEBIT, acct, plan.stake, f"casino:{plan.key}:stake")
+    return stake_request(plan), payout_credit(plan, payout)
+
+
+def stake_request(plan: PlayPlan) -> Request:
+    """The stake debit of :func:`money_requests` alone (it does not depend on the result)."""
+    return _house_request(Kind.DEBIT, plan.account, plan.stake, f"casino:{plan.key}:stake")
+
+
+def payout_credit(plan: PlayPlan, payout: int) -> Request | None:
+    """The payout credit of :func:`money_requests` alone; None when nothing is won."""
     if payout <= 0:
-        return debit, None
-    return debit, _house_request(Kind.CREDIT, acct, payout, f"casino:{plan.key}:payout")
+        return None
+    return _house_request(Kind.CREDIT, plan.account, payout, f"casino:{plan.key}:payout")
 
 
 def _house_request(kind: Kind, account: AccountKey, amount: int, key: str) -> Request:

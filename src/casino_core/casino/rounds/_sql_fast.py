@@ -7,7 +7,8 @@ the wallet's plain movements on SQLite (:mod:`casino_core.wallet._sqlite_fast`):
 statements, compiled once from the same :class:`~sqlalchemy.Table` objects (on PostgreSQL
 with the wallet's schema), their parameters bound through the same column types, in one
 transaction (SQLite: ``BEGIN IMMEDIATE``; PostgreSQL: the conditional ``UPDATE`` of
-decision 4 takes the account's row lock). Anything off the plain path (a replayed or
+decision 4 takes the account's row lock; the statements go in three round trips of
+psycopg's pipeline mode). Anything off the plain path (a replayed or
 conflicting key, no active seed pair yet, a player without a chain head row, a movement the
 fast path declines, a serialization failure) rolls back and returns None: the general path
 then plays the round from the start and decides, raises, retries or records it. The fast
@@ -20,6 +21,7 @@ import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.sql.compiler import SQLCompiler
 
 from casino_core._ids import new_id
@@ -28,9 +30,11 @@ from casino_core.casino._plan import (
     PlayPlan,
     chain_body_bytes,
     money_requests,
+    payout_credit,
     round_from_doc,
     round_row,
     set_link,
+    stake_request,
 )
 from casino_core.casino._types import Round
 from casino_core.chain._chain import link_of_body
@@ -41,7 +45,7 @@ from casino_core.wallet._common import Request, to_micros
 from casino_core.wallet._sql import _RETRYABLE_SQLSTATES as RETRYABLE_SQLSTATES
 from casino_core.wallet._sql import db_failure, postings, transactions
 from casino_core.wallet._sqlite_fast import SqliteFastPath, _Compiled, accepted_rows
-from casino_core.wallet._types import Kind, Receipt
+from casino_core.wallet._types import Receipt
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -116,7 +120,7 @@ class _Named:
 
 
 class _RoundPath:
-    """What both drivers share: the round's statements in order, on a driver cursor."""
+    """What both drivers share: the round's statements, compiled once from the store's."""
 
     def __init__(self, wallet: SqlWallet, heads: SqlChainHeads | None, queries: Queries) -> None:
         self._wallet = wallet
@@ -133,10 +137,27 @@ class _RoundPath:
         """The round, committed, if it is a plain one; else nothing changed and None."""
         raise NotImplementedError
 
+
+class SqliteRoundPath(_RoundPath):
+    """Plain instant rounds on SQLite, straight on the driver (see the module doc)."""
+
+    def __init__(
+        self,
+        wallet: SqlWallet,
+        movements: SqliteFastPath,
+        heads: SqlChainHeads | None,
+        queries: Queries,
+    ) -> None:
+        self._movements = movements
+        super().__init__(wallet, heads, queries)
+
+    def _compile(self, stmt: ClauseElement, keys: Sequence[str] = ()) -> _Statement:
+        return _Statement(stmt, self._wallet.engine, tuple(keys))
+
     def _move(
         self, cur: Any, req: Request, micros: int, key_params: dict[str, Any]
     ) -> Receipt | None:
-        raise NotImplementedError
+        return self._movements._attempt(cur, req, new_id(), micros, key_params)
 
     def _attempt(self, cur: Any, plan: PlayPlan, cipher: SeedCipher) -> Round | None:
         acct = plan.account
@@ -193,28 +214,6 @@ class _RoundPath:
         cur.execute(self._insert.sql, self._insert.args(doc))
         return round_
 
-
-class SqliteRoundPath(_RoundPath):
-    """Plain instant rounds on SQLite, straight on the driver (see the module doc)."""
-
-    def __init__(
-        self,
-        wallet: SqlWallet,
-        movements: SqliteFastPath,
-        heads: SqlChainHeads | None,
-        queries: Queries,
-    ) -> None:
-        self._movements = movements
-        super().__init__(wallet, heads, queries)
-
-    def _compile(self, stmt: ClauseElement, keys: Sequence[str] = ()) -> _Statement:
-        return _Statement(stmt, self._wallet.engine, tuple(keys))
-
-    def _move(
-        self, cur: Any, req: Request, micros: int, key_params: dict[str, Any]
-    ) -> Receipt | None:
-        return self._movements._attempt(cur, req, new_id(), micros, key_params)
-
     def play(self, plan: PlayPlan, cipher: SeedCipher) -> Round | None:
         """The round, committed, if it is a plain one; else nothing changed and None.
 
@@ -245,53 +244,162 @@ class SqliteRoundPath(_RoundPath):
 
 
 class PostgresRoundPath(_RoundPath):
-    """Plain instant rounds on PostgreSQL, straight on psycopg (see the module doc).
+    """Plain instant rounds on PostgreSQL, straight on psycopg, in pipeline mode.
 
     A movement is the wallet's PostgreSQL path by hand: the key lookup, the conditional
     ``UPDATE ... RETURNING`` (balance, floor, limits and cap checked by the row it locks),
-    the account's journal chain head, the transaction row and its postings. A movement the
-    conditional update refuses (or an account it does not find) is decided by the general
-    path, under the row lock, as before.
+    the account's journal chain head, the transaction row and its postings. The round's
+    statements are the same as one by one, sent in three round trips instead of one each
+    (libpq's pipeline mode: the server runs them in order as they arrive):
+
+    1. the round's key, the two wallet keys, the nonce take (the seed row's lock, with the
+       chain head) and the stake's conditional update (the account row's lock);
+    2. with the result, the payout and the links computed in Python: the stake's journal
+       head, transaction and postings; the payout's conditional update, head, transaction
+       and postings (its link is the one after the stake's, so nothing waits for it); the
+       chain head's advance and the round row;
+    3. the commit, once every answer of trip 2 is the one trip 1 implies.
+
+    The player's rows are locked for two round trips instead of a dozen, which is what a hot
+    player's rounds queue behind. Any other answer (a used key, a refused movement, a
+    moved head) rolls back and the general path decides, as before.
     """
 
     def __init__(self, wallet: SqlWallet, heads: SqlChainHeads | None, queries: Queries) -> None:
         super().__init__(wallet, heads, queries)
-        self._key = self._compile(wallet._q_key)
+        t = transactions.c
+        self._keys = self._compile(  # the stake's and the payout's wallet keys, at once
+            select(t.idempotency_key).where(
+                (t.operator_id == bindparam("op"))
+                & t.idempotency_key.in_([bindparam("stake"), bindparam("payout")])
+            )
+        )
         self._update = self._compile(wallet._q_cond_update)
         self._set_head = self._compile(wallet._q_set_head)
         self._insert_tx = self._compile(wallet._q_insert_tx, TX_KEYS)
         self._insert_postings = self._compile(wallet._q_insert_postings, POSTING_KEYS)
+        # The chain head, read by a statement of its own after the nonce take: the take's
+        # RETURNING reads it with the snapshot taken before the take waited for the seed
+        # row, so under a hot player's queue it is the head before the previous round.
+        self._head = (
+            None if heads is None else self._compile(select(heads.seen_seq, heads.seen_hash))
+        )
 
     def _compile(self, stmt: ClauseElement, keys: Sequence[str] = ()) -> _Named:
         return _Named(stmt, self._wallet.engine, self._wallet._schema, keys)
 
-    def _move(
-        self, cur: Any, req: Request, micros: int, key_params: dict[str, Any]
-    ) -> Receipt | None:
-        op = req.account.operator_id
-        if cur.execute(self._key.sql, self._key.args({"op": op, "key": req.key})).fetchone():
-            return None  # a used key: the general path raises it
-        delta = req.amount if req.kind is Kind.CREDIT else -req.amount
-        moved = cur.execute(self._update.sql, self._update.args({**key_params, "delta": delta}))
-        row = moved.fetchone()
-        if row is None:
+    def _pipelined(self, conn: Any, pipe: Any, plan: PlayPlan, cipher: SeedCipher) -> Round | None:
+        acct = plan.account
+        op = acct.operator_id
+        who = {"op": op, "player": acct.player_id}
+        key_params = self._wallet._key_params(acct)
+        debit = stake_request(plan)
+
+        def send(stmt: _Statement | _Named, params: Mapping[str, Any]) -> Any:
+            return conn.execute(stmt.sql, stmt.args(params))
+
+        # Trip 1: the lookups, the seed row's lock and the stake (the account row's lock).
+        by_key = send(self._by_key, {"op": op, "key": plan.key})
+        used = send(
+            self._keys, {"op": op, "stake": debit.key, "payout": f"casino:{plan.key}:payout"}
+        )
+        taking = send(self._take, who)
+        heading = None if self._head is None else send(self._head, who)
+        staking = send(self._update, {**key_params, "delta": -debit.amount})
+        if by_key.fetchone() is not None or used.fetchone() is not None:
+            return None  # a replay, a conflict or a used wallet key: the general path
+        taken = taking.fetchone()
+        if taken is None:
+            return None  # no active pair yet: the general path makes it
+        pair_id, nonce, stored, seed_hash, client_seed, scheme_name = taken[:6]
+        head = None if heading is None else heading.fetchone()
+        if heading is not None and (head is None or head[0] is None or head[1] is None):
+            return None  # the player's first link creates the head row: the general path
+        moved = staking.fetchone()
+        if moved is None:
             return None  # refused or missing: the general path decides under the row lock
-        account_id, balance, version, chain_seq, chain_hash = row
+        account_id, balance, version, chain_seq, chain_hash = moved
+        nonce = int(nonce) - 1
+        pair_scheme = Scheme(scheme_name)
+        seed = cipher.open(stored, seed_hash)
+        result, multiplier = plan.resolve(seed.reveal_text(), client_seed, nonce, pair_scheme)
+        payout = payout_minor(plan.stake, multiplier)
+
+        # Trip 2: everything else, each answer checked once it is back.
+        state = (int(balance), int(version), int(chain_seq), chain_hash)
+        receipt, state = self._write(conn, debit, account_id, -debit.amount, state)
+        credit = payout_credit(plan, payout)
+        crediting = expected = None
+        if credit is not None:
+            crediting = send(self._update, {**key_params, "delta": credit.amount})
+            bal, ver, seq, chash = state
+            state = (bal + credit.amount, ver + 1, seq + (1 if self._wallet._chain else 0), chash)
+            expected = (account_id, *state)
+            receipt, state = self._write(conn, credit, account_id, credit.amount, state)
+        micros = to_micros(receipt.created_at)
+        doc = round_row(
+            plan, new_id(), pair_id, nonce, pair_scheme, result, multiplier, payout,
+            receipt.balance_after, micros,
+        )  # fmt: skip
+        doc.update(chain_seq=None, chain_prev=None, chain_hash=None)
+        round_ = round_from_doc(
+            {
+                **doc,
+                "round_id": doc["id"],
+                "server_seed_hash": seed_hash,
+                "client_seed": client_seed,
+            }
+        )
+        advancing = None
+        if self._advance is not None and head is not None:
+            seen_seq, seen_hash = int(head[0]), head[1]
+            link = link_of_body(
+                seen_seq, seen_hash, chain_body_bytes(round_, plan.params_json, result)
+            )
+            advancing = send(
+                self._advance, {**who, "seen": seen_seq, "seq": link.seq, "hash": link.hash}
+            )
+            set_link(round_, link)
+            doc.update(link.as_dict())
+        send(self._insert, doc)
+        pipe.sync()  # raises the first failure (a lost race on a key: IntegrityError)
+        if crediting is not None:
+            row = crediting.fetchone()
+            got = None if row is None else (row[0], int(row[1]), int(row[2]), int(row[3]), row[4])
+            if got != expected:
+                return None  # refused (the cap) or not what the stake implied: general path
+        if advancing is not None and advancing.rowcount != 1:
+            return None  # the head moved (a multi-step or crash settlement): general path
+        return round_
+
+    def _write(
+        self,
+        conn: Any,
+        req: Request,
+        account_id: int,
+        delta: int,
+        state: tuple[int, int, int, str | None],
+    ) -> tuple[Receipt, tuple[int, int, int, str | None]]:
+        """Send an accepted movement's head, transaction and postings; its receipt and the
+        account's (balance, version, chain seq, chain hash) after it."""
+        balance, version, chain_seq, chain_hash = state
         tx_id = new_id()
+        micros = to_micros(self._wallet._clock())
         link = None
         if self._wallet._chain:
-            link = journal_link(req, tx_id, micros, int(chain_seq) - 1, chain_hash)
-            cur.execute(
+            link = journal_link(req, tx_id, micros, chain_seq - 1, chain_hash)
+            conn.execute(
                 self._set_head.sql, self._set_head.args({"aid": account_id, "chash": link.hash})
             )
+            chain_hash = link.hash
         receipt, tx_row, posting_rows = accepted_rows(
-            req, tx_id, micros, delta, account_id, int(balance), int(version), None, link
+            req, tx_id, micros, delta, account_id, balance, version, None, link
         )
-        cur.execute(self._insert_tx.sql, self._insert_tx.args(tx_row))
-        cur.executemany(
+        conn.execute(self._insert_tx.sql, self._insert_tx.args(tx_row))
+        conn.cursor().executemany(
             self._insert_postings.sql, [self._insert_postings.args(r) for r in posting_rows]
         )
-        return receipt
+        return receipt, (balance, version, chain_seq, chain_hash)
 
     def play(self, plan: PlayPlan, cipher: SeedCipher) -> Round | None:
         """The round, committed, if it is a plain one; else nothing changed and None.
@@ -309,8 +417,8 @@ class PostgresRoundPath(_RoundPath):
         try:
             conn: Any = pooled.driver_connection
             try:
-                with conn.cursor() as cur:
-                    round_ = self._attempt(cur, plan, cipher)
+                with conn.pipeline() as pipe:
+                    round_ = self._pipelined(conn, pipe, plan, cipher)
             except BaseException:
                 conn.rollback()
                 raise
