@@ -4,7 +4,8 @@
 
 Runs :func:`~casino_core.testing.simulate` for each seed on the SQL stores (no provider
 workload: its model lives in this process) and SIGKILLs itself just before its KILL_AT-th SQL
-statement, mid-transaction as likely as not. SCHEMA is "-" for none (SQLite). The payment
+statement as the driver sees it (the stores' driver fast paths included), mid-transaction as
+likely as not. SCHEMA is "-" for none (SQLite). The payment
 ports remember what they paid in PAIDDIR (a file per key), so the parent can recover.
 """
 
@@ -65,7 +66,35 @@ def main(argv: list[str]) -> int:
         if left[0] == 0:
             os.kill(os.getpid(), signal.SIGKILL)
 
-    event.listen(engine, "before_cursor_execute", before)
+    # Counted on the driver, not through SQLAlchemy's hooks: the stores' fast paths run on
+    # the driver connection (sqlite3, psycopg), and a kill must be able to land inside them.
+    if engine.dialect.name == "sqlite":
+
+        def checkout(dbapi_conn: Any, *_: Any) -> None:
+            dbapi_conn.set_trace_callback(before)  # every statement, BEGIN and COMMIT too
+
+    else:
+        counted: dict[int, Any] = {}
+
+        def checkout(dbapi_conn: Any, *_: Any) -> None:
+            conn = getattr(dbapi_conn, "driver_connection", dbapi_conn)
+            if id(conn) in counted:
+                return
+            base = conn.cursor_factory
+
+            class Counted(base):  # type: ignore[misc, valid-type]
+                def execute(self, *args: Any, **kwargs: Any) -> Any:
+                    before()
+                    return super().execute(*args, **kwargs)
+
+                def executemany(self, *args: Any, **kwargs: Any) -> Any:
+                    before()
+                    return super().executemany(*args, **kwargs)
+
+            counted[id(conn)] = conn
+            conn.cursor_factory = Counted
+
+    event.listen(engine, "checkout", checkout)
     options = sql_simulation(engine, None if schema == "-" else schema)
     options["provider"] = None
     for seed in seeds:
