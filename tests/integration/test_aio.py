@@ -36,7 +36,13 @@ from casino_core.aio import (
 from casino_core.casino import CasinoSettings
 from casino_core.casino.redis import RedisCasinoStore
 from casino_core.casino.sql import SqlCasinoStore
-from casino_core.errors import ConfigurationError, InsufficientFunds, StorageUnavailable
+from casino_core.catalog import Catalog, Offering
+from casino_core.errors import (
+    ConfigurationError,
+    InsufficientFunds,
+    InvalidBet,
+    StorageUnavailable,
+)
 from casino_core.ledger import (
     MemorySagaStore,
     PortStatus,
@@ -485,6 +491,55 @@ class TestFactories:
         url = f"sqlite:///{tmp_path / 'prod.db'}"
         with pytest.raises(ConfigurationError, match="seed key"):
             asyncio.run(open_async_casino(url, settings=production, create_schema=True))
+
+    def test_redis_casino_needs_demo_only_in_production(self) -> None:
+        """As open_casino: a Redis casino in production must be asked for with demo_only."""
+        production = CasinoSettings(production=True, seed_key=b"k" * 32)
+        with pytest.raises(ConfigurationError, match="demo_only=True"):
+            asyncio.run(open_async_casino("redis://127.0.0.1:6379/15", settings=production))
+
+    def test_casino_arguments_reach_the_casino(self) -> None:
+        """open_async_casino takes open_casino's catalog, observers, listener and clock."""
+        at = datetime(2031, 5, 6, 7, 8, 9, tzinfo=UTC)
+        settled: list[object] = []
+        heard: list[object] = []
+
+        class Observer:
+            def round_settled(self, round_: object) -> None:
+                settled.append(round_)
+
+            def seed_rotated(self, *_: object) -> None:
+                pass
+
+            def limit_hit(self, *_: object) -> None:
+                pass
+
+        catalog = Catalog([Offering("dice-2", "dice", {"house_edge": "2/100"})])
+
+        async def main() -> object:
+            casino = await open_async_casino(
+                "memory://",
+                catalog=catalog,
+                observers=[Observer()],
+                listener=heard.append,
+                clock=lambda: at,
+            )
+            op = new_op()
+            await funded(casino.wallet, AccountKey(op, "p", "USD", "real"), 1000)
+            with pytest.raises(InvalidBet):  # only the given catalog's offerings are played
+                await casino.play(op, "p", "USD", "real", "dice", DICE, 10, idempotency_key="a")
+            round_ = await casino.play(
+                op, "p", "USD", "real", "dice-2", DICE, 10, idempotency_key="b"
+            )
+            assert (await casino.reconcile(op)).ok
+            await casino.close()
+            return round_
+
+        round_ = asyncio.run(main())
+        assert settled == [round_]
+        assert len(heard) == 1  # the listener hears each reconcile run
+        assert getattr(round_, "created_at", None) == at
+        assert getattr(round_, "offering", None) is not None
 
     def test_sqlite_url_plays(self, tmp_path: Path) -> None:
         """open_async_casino("sqlite:///...") plays, rotates and exports."""

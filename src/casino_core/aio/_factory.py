@@ -20,10 +20,15 @@ from casino_core.wallet._common import Clock, utc_now
 from casino_core.wallet._factory import check_memory, check_redis, check_sql, redis_node, url_kind
 
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     import redis.asyncio
     from sqlalchemy import Engine
     from sqlalchemy.ext.asyncio import AsyncEngine
 
+    from casino_core.casino import CasinoObserver
+    from casino_core.catalog import Catalog
+    from casino_core.events import Listener
     from casino_core.wallet._redis import RedisClient
 
 __all__ = ["open_async_casino", "open_async_wallet"]
@@ -73,7 +78,7 @@ async def _target(
 ) -> str | Engine | RedisClient:
     """What :func:`_open_sync_casino` and the sync wallets take: ``memory://``, the async
     engine's ``sync_engine`` or a bridged Redis client. ``demo_only`` None: a casino (a
-    Redis casino store is play money only by construction)."""
+    Redis casino store is play money only by construction: no ``demo_only`` check)."""
     if target is None or isinstance(target, str):
         kind, url, scheme = url_kind(target, sqlite_driver=True)
         if kind == "memory":
@@ -111,6 +116,11 @@ def _open_sync_casino(
     *,
     settings: CasinoSettings | None = None,
     create_schema: bool = False,
+    schema: str | None = None,
+    catalog: Catalog | None = None,
+    observers: Iterable[CasinoObserver] = (),
+    listener: Listener | None = None,
+    clock: Clock = utc_now,
 ) -> Casino:
     """The sync casino on ``target`` (``memory://``, an async engine's ``sync_engine``, a
     bridged Redis client); run it in the bridge. The one sync builder of the asyncio
@@ -118,12 +128,27 @@ def _open_sync_casino(
     (not a ``redis.Redis``, which ``open_casino`` checks for)."""
     from casino_core.aio._redis import BridgedRedis
 
+    casino_args: dict[str, Any] = {
+        "catalog": catalog,
+        "observers": observers,
+        "listener": listener,
+    }
     if not isinstance(target, BridgedRedis):
-        return open_casino(target, settings=settings, create_schema=create_schema)
+        return open_casino(
+            target,
+            settings=settings,
+            create_schema=create_schema,
+            schema=schema,
+            clock=clock,
+            **casino_args,
+        )
     from casino_core.casino.redis import RedisCasinoStore
     from casino_core.wallet.redis import RedisDemoWallet
 
-    return Casino(RedisCasinoStore(RedisDemoWallet(target)), settings)
+    if schema is not None:
+        raise ConfigurationError("schema applies to SQL stores only")
+    store = RedisCasinoStore(RedisDemoWallet(target, clock=clock))
+    return Casino(store, settings, **casino_args)
 
 
 def _sync_wallet(
@@ -207,18 +232,37 @@ async def open_async_casino(
     *,
     settings: CasinoSettings | None = None,
     create_schema: bool = False,
+    schema: str | None = None,
+    demo_only: bool = False,
+    catalog: Catalog | None = None,
+    observers: Iterable[CasinoObserver] = (),
+    listener: Listener | None = None,
+    clock: Clock = utc_now,
 ) -> AsyncCasino:
     """An :class:`AsyncCasino` from a URL, an ``AsyncEngine`` or a ``redis.asyncio``
-    client: the same schemes as :func:`open_async_wallet`; production is
-    ``settings.production`` (or ``$CASINO_CORE_ENV``), with the casino's production
-    checks (durable store, seed key, schema version) run when it is built. A Redis casino
-    plays play money only."""
+    client: the same schemes as :func:`open_async_wallet` and the same arguments as
+    :func:`~casino_core.casino.open_casino`. Production is ``settings.production`` (or
+    ``$CASINO_CORE_ENV``): it refuses ``memory://`` and a Redis store not asked for with
+    ``demo_only=True`` (a Redis casino plays play money only), and the casino's own
+    production checks (durable store, seed key, schema version) run when it is built.
+    ``observers`` and ``listener`` are called as the sync casino calls them, inside the
+    bridge (keep them short and non-blocking)."""
     prod = is_production(None if settings is None else settings.production)
     built = await _target(
-        target, production=prod, demo_only=None, create_schema=create_schema, options={}
+        target, production=prod, demo_only=demo_only, create_schema=create_schema, options={}
     )
     try:
-        casino = await run(_open_sync_casino, built, settings=settings, create_schema=create_schema)
+        casino = await run(
+            _open_sync_casino,
+            built,
+            settings=settings,
+            create_schema=create_schema,
+            schema=schema,
+            catalog=catalog,
+            observers=observers,
+            listener=listener,
+            clock=clock,
+        )
     except BaseException:
         await _release(target, built)
         raise
