@@ -28,12 +28,15 @@ from __future__ import annotations
 
 import enum
 import json
+import random
 import re
+import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
 from typing import Protocol
 
+from casino_core._retry import Backoff, pause
 from casino_core.errors import (
     AccountNotFound,
     CasinoError,
@@ -43,6 +46,7 @@ from casino_core.errors import (
     InvalidInput,
     LimitExceeded,
     StepFailed,
+    StorageUnavailable,
 )
 from casino_core.events import (
     Listener,
@@ -53,6 +57,11 @@ from casino_core.events import (
     wanted,
 )
 from casino_core.wallet._types import _check_id, derived_key
+
+_RACES = Backoff(attempts=100, base=0.001, cap=0.05, budget=10.0)
+"""How long :meth:`SagaCoordinator.drive` keeps reloading a saga whose writes it loses: each
+loss is another driver's write (a saga has finitely many), so a correct store ends it long
+before; a store whose ``save`` refuses every write gets ``StorageUnavailable``, not a loop."""
 
 __all__ = [
     "FINAL",
@@ -380,6 +389,8 @@ class SagaCoordinator:
         saga where it is, with the reason in ``error``; only a failing store, or a stored saga
         whose steps cannot be built, raises.
         """
+        lost = 0  # compare-and-set races lost in a row
+        started = time.monotonic()
         while True:
             record = self.store.load(operator_id, saga_id)
             if record.finished:
@@ -391,8 +402,18 @@ class SagaCoordinator:
             moved, go_on = self._advance(record, steps)
             if wanted(self.listener):
                 self._tell(moved, steps, *_what_moved(record, moved))
-            if moved is None:
-                continue  # lost a compare-and-set: reload
+            if moved is None:  # lost a compare-and-set: another driver moved it; reload
+                lost += 1
+                delay = _RACES.delay(lost - 1, random.random)
+                if lost >= _RACES.attempts or time.monotonic() - started + delay > _RACES.budget:
+                    raise StorageUnavailable(
+                        f"saga {saga_id!r}: {lost} compare-and-set writes in a row were "
+                        "refused; is another driver stuck on it, or does the store's save() "
+                        "refuse every write?"
+                    )
+                pause(delay)
+                continue
+            lost = 0
             if moved.finished or not go_on:
                 return moved
 

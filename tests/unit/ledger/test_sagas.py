@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from casino_core.errors import InvalidInput, StepFailed
+from casino_core.errors import InvalidInput, StepFailed, StorageUnavailable
 from casino_core.ledger import (
     PENDING_DEPOSITS,
     MemorySagaStore,
@@ -351,3 +351,59 @@ class TestStateMachine:
         assert c.start("f", "op", "s1", {}).status is SagaStatus.IN_DOUBT
         assert c.recover().sagas[0].status is SagaStatus.COMPENSATED
         assert log[-1] == "undo a"
+
+
+class _RefusingStore(MemorySagaStore):
+    """A store whose compare-and-set refuses every write after the saga is created."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.refused = 0
+
+    def save(self, record: SagaRecord) -> bool:
+        self.refused += 1
+        return False
+
+
+class TestLostRaces:
+    """drive() reloads a saga whose write another driver beat, but not forever."""
+
+    def test_a_store_refusing_every_write_ends_in_a_typed_error(
+        self, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A store whose save() never succeeds gets StorageUnavailable, not an endless loop;
+        the retries wait a growing, jittered delay between reloads."""
+        waits: list[float] = []
+        monkeypatch.setattr("casino_core.ledger._saga.pause", waits.append)
+        store = _RefusingStore()
+        wallet = MemoryWallet()
+        wallet.open_account(PLAYER)
+        wallet.credit(PLAYER, 1_000, idempotency_key="fund", system_account="faucet")
+        provider = FakePaymentPort(True)
+        flows = ledger_flows(wallet, payouts=provider, deposits=provider)
+        c = SagaCoordinator(store, flows)
+        with pytest.raises(StorageUnavailable, match="compare-and-set"):
+            _withdraw(c)
+        assert store.refused == len(waits) + 1 == 100
+        assert all(0 <= w <= 0.05 for w in waits)
+        assert provider.calls == 0  # nothing was ever started: no payout called
+        assert wallet.balance(PLAYER).held == 0
+
+    def test_a_race_lost_to_another_driver_is_reloaded(self) -> None:
+        """One lost write (another driver moved the saga first): drive reloads and finishes."""
+        _wallet, provider, c, _clock = _setup()
+        store = c.store
+        real_save = store.save
+        beaten = [True]
+
+        def save(record: SagaRecord) -> bool:
+            if beaten and record.phase == "started":
+                beaten.clear()
+                return False
+            return real_save(record)
+
+        store.save = save  # type: ignore[method-assign]
+        record = _withdraw(c)
+        assert record.status is SagaStatus.COMPLETED
+        assert not beaten
+        assert len(provider.paid) == 1
