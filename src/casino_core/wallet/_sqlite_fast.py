@@ -221,6 +221,20 @@ class SqliteFastPath:
         row = cur.execute(self._account.sql, self._account.args(key_params)).fetchone()
         if row is None:
             return None
+        moved = self.move_locked(cur, req, tx_id, micros, row)
+        return None if moved is None else moved[0]
+
+    def move_locked(
+        self, cur: sqlite3.Cursor, req: Request, tx_id: str, micros: int, row: Sequence[Any]
+    ) -> tuple[Receipt, tuple[Any, ...]] | None:
+        """``req`` on the account whose row (the columns of ``SqlWallet._q_lock``, as the
+        driver returns them) this transaction read, under a key never used (a component's
+        derived key whose own record is absent: a duplicate fails the key's unique index).
+
+        Returns the receipt and the row as it is now (for a second movement in the same
+        transaction), or None with nothing written when the movement is off the plain path
+        (limits to check, too little money, the balance cap).
+        """
         account_id, floor, balance, version, held, limited, chain_seq, chain_hash = row
         delta = req.amount if req.kind is Kind.CREDIT else -req.amount
         new_balance = int(balance) + delta
@@ -240,4 +254,5 @@ class SqliteFastPath:
         cur.executemany(
             self._insert_postings.sql, [self._insert_postings.args(r) for r in posting_rows]
         )
-        return receipt
+        now = (account_id, floor, new_balance, version, held, limited, head["cseq"], head["chash"])
+        return receipt, now
