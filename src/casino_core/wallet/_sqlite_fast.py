@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
 from typing import Any, cast
 
 from sqlalchemy import Engine
@@ -152,12 +153,30 @@ class _Compiled:
         processors: list[Callable[[Any], Any] | None] = [
             compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
         ]
-        self._plan = tuple(zip(names, processors, strict=True))
+        self._plan = tuple(zip(names, processors, strict=True))  # each name, its converter
+        # What ``args`` runs: the plan in C where it can be, every value picked at once, then
+        # the few that their type converts (a property test holds it to the plan).
+        self._pick = _picker(names)
+        self._convert = tuple((i, p) for i, p in enumerate(processors) if p is not None)
 
     def args(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(
-            params[n] if process is None else process(params[n]) for n, process in self._plan
-        )
+        values = self._pick(params)
+        if not self._convert:
+            return values
+        out = list(values)
+        for i, process in self._convert:
+            out[i] = process(out[i])
+        return tuple(out)
+
+
+def _picker(names: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """A function from a mapping to the tuple of its values under ``names``, in order."""
+    if len(names) > 1:
+        return cast(Callable[[Mapping[str, Any]], tuple[Any, ...]], itemgetter(*names))
+    if names:
+        (name,) = names
+        return lambda params: (params[name],)
+    return lambda params: ()
 
 
 class SqliteFastPath:
