@@ -24,6 +24,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
+from _provider_backends import send_call
 from casino_core.aio import make_async_engine
 from casino_core.errors import InvalidInput
 from casino_core.provider import (
@@ -99,19 +100,28 @@ def send(pw: ProviderWallet, call: Call) -> ProviderAnswer | str:
     """One call through the adapter (``"invalid"`` when it refuses the input)."""
     kind, player, tx, rnd, ref, amount, win, blocked = call
     acct = AccountKey("op", player, "USD")
-    status = PlayerStatus(blocked=blocked)
     try:
-        if kind == "bet":
-            return pw.bet(acct, tx_id=tx, round_id=rnd, amount=amount, status=status)
-        if kind == "bet_and_win":
-            return pw.bet_and_win(acct, tx_id=tx, round_id=rnd, bet=amount, win=win, status=status)
-        if kind == "win":
-            return pw.win(acct, tx_id=tx, round_id=rnd, bet_tx_id=ref, amount=amount)
-        if kind == "rollback":
-            return pw.rollback(acct, tx_id=tx, round_id=rnd, bet_tx_id=ref)
-        return pw.end_round(acct, round_id=rnd)
+        return send_call(
+            pw, acct, kind, (tx, rnd, ref), (amount, win), PlayerStatus(blocked=blocked)
+        )
     except InvalidInput:
         return "invalid"
+
+
+def watched(store: SqlProviderStore) -> list[bool]:
+    """Whether each call that tried the store's fast path committed there, in order."""
+    fast = store._fast
+    assert fast is not None
+    taken: list[bool] = []
+    original = fast.execute
+
+    def execute(*args: Any) -> ProviderAnswer | None:
+        answer = original(*args)
+        taken.append(answer is not None)
+        return answer
+
+    fast.execute = execute  # type: ignore[method-assign]
+    return taken
 
 
 def play(
@@ -121,16 +131,7 @@ def play(
     wallet = SqlWallet(make_engine(f"sqlite:///{path}"), clock=lambda: NOW)
     store = SqlProviderStore(wallet, fast_path=fast)
     assert (store._fast is not None) is fast
-    taken: list[bool] = []
-    if store._fast is not None:
-        original = store._fast.execute
-
-        def execute(*args: Any) -> ProviderAnswer | None:
-            answer = original(*args)
-            taken.append(answer is not None)
-            return answer
-
-        store._fast.execute = execute  # type: ignore[method-assign]
+    taken = watched(store) if fast else []
     for player in PLAYERS:
         acct = AccountKey("op", player, "USD")
         wallet.open_account(acct)
@@ -181,16 +182,7 @@ def test_plain_calls_commit_on_the_driver_and_the_rest_falls_back(
     shutil.copy(template, path)
     wallet = SqlWallet(make_engine(f"sqlite:///{path}"))
     store = SqlProviderStore(wallet)
-    assert store._fast is not None
-    taken: list[bool] = []
-    original = store._fast.execute
-
-    def execute(*args: Any) -> ProviderAnswer | None:
-        answer = original(*args)
-        taken.append(answer is not None)
-        return answer
-
-    store._fast.execute = execute  # type: ignore[method-assign]
+    taken = watched(store)
     alice, bob = AccountKey("op", "alice", "USD"), AccountKey("op", "bob", "USD")
     for acct in (alice, bob):
         wallet.open_account(acct)

@@ -39,8 +39,7 @@ from casino_core.provider._sql import (
 )
 from casino_core.provider._types import ProviderAnswer, ProviderCall
 from casino_core.wallet._common import Request, to_micros
-from casino_core.wallet._sql import _SQLITE_BUSY, db_failure
-from casino_core.wallet._sqlite_fast import SqliteFastPath, _Compiled
+from casino_core.wallet._sqlite_fast import SqliteFastPath, _Compiled, in_immediate
 
 if TYPE_CHECKING:
     from casino_core.provider._sql import SqlProviderStore
@@ -78,30 +77,21 @@ class SqliteProviderPath:
 
     def execute(self, provider: str, call: ProviderCall, decider: Decider) -> ProviderAnswer | None:
         """The answer to ``call``, committed, if it is a plain one; else nothing changed and
-        None. Raises ``StorageUnavailable`` on a database failure (nothing committed)."""
-        failure = None
-        pooled = self._wallet.engine.raw_connection()
+        None (also after a lost race on a key or a busy database). Raises
+        ``StorageUnavailable`` on a database failure (nothing committed)."""
+        return in_immediate(
+            self._wallet.engine,
+            lambda cur: self._declinable(cur, provider, call, decider),
+            "the wallet database failed",
+        )
+
+    def _declinable(
+        self, cur: sqlite3.Cursor, provider: str, call: ProviderCall, decider: Decider
+    ) -> ProviderAnswer | None:
         try:
-            cur = pooled.driver_connection.cursor()  # type: ignore[union-attr]
-            cur.execute("BEGIN IMMEDIATE")
-            try:
-                answer = self._attempt(cur, provider, call, decider)
-            except _Declined:
-                answer = None
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT" if answer is not None else "ROLLBACK")
-            return answer
-        except sqlite3.IntegrityError:
-            return None  # a lost race on a key: the general path replays the winner
-        except sqlite3.Error as exc:
-            if getattr(exc, "sqlite_errorcode", None) in _SQLITE_BUSY:
-                return None  # the general path waits and retries
-            failure = db_failure("the wallet database failed", exc)
-        finally:
-            pooled.close()
-        raise failure  # outside the handler: the driver error (its parameters) is not chained
+            return self._attempt(cur, provider, call, decider)
+        except _Declined:
+            return None
 
     def _attempt(
         self, cur: sqlite3.Cursor, provider: str, call: ProviderCall, decider: Decider

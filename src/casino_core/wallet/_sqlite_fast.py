@@ -6,7 +6,9 @@ house account runs on the driver connection directly: the same statements, compi
 from the same :class:`~sqlalchemy.Table` objects, their parameters bound through the same
 column types. Anything off the plain path (a replayed or refused key, a missing, limited or
 insufficient account) rolls back and goes through the general path, which decides and
-records it; the fast path only ever commits an accepted movement.
+records it; so does a lost race on a key or a busy database (:func:`in_immediate`, which the
+casino's and the provider store's SQLite fast paths share). The fast path only ever commits
+an accepted movement.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine
 from sqlalchemy.sql import ClauseElement
@@ -26,7 +28,7 @@ from casino_core.wallet._chain import head_params, journal_link
 from casino_core.wallet._common import Request, encode_receipt, from_micros
 from casino_core.wallet._types import Kind, Receipt
 
-__all__ = ["Accepted", "SqliteFastPath", "accepted_rows", "transaction_row"]
+__all__ = ["Accepted", "SqliteFastPath", "accepted_rows", "in_immediate", "transaction_row"]
 
 Row = dict[str, Any]
 
@@ -179,6 +181,45 @@ def _picker(names: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ..
     return lambda params: ()
 
 
+T = TypeVar("T")
+
+
+def in_immediate(
+    engine: Engine, work: Callable[[sqlite3.Cursor], T | None], failed: str
+) -> T | None:
+    """``work`` on a pooled driver connection in one ``BEGIN IMMEDIATE`` transaction, which
+    commits when it returns a value and rolls back when it returns None or raises.
+
+    A lost race on a key (an integrity error) or a busy database also rolls back and
+    returns None: the general path then replays the winner, or waits and retries. Any other
+    driver error raises ``StorageUnavailable`` (``failed``), chaining nothing: the driver
+    error carries the statement's parameters.
+    """
+    from casino_core.wallet._sql import _SQLITE_BUSY, db_failure  # (imports this module)
+
+    failure = None
+    pooled = engine.raw_connection()
+    try:
+        cur = pooled.driver_connection.cursor()  # type: ignore[union-attr]
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            done = work(cur)
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        cur.execute("COMMIT" if done is not None else "ROLLBACK")
+        return done
+    except sqlite3.IntegrityError:
+        return None
+    except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorcode", None) in _SQLITE_BUSY:
+            return None
+        failure = db_failure(failed, exc)
+    finally:
+        pooled.close()
+    raise failure  # outside the handler
+
+
 class SqliteFastPath:
     """Plain credits and debits on SQLite, straight on the driver (see the module doc)."""
 
@@ -206,25 +247,15 @@ class SqliteFastPath:
     def move(
         self, req: Request, tx_id: str, micros: int, key_params: Mapping[str, Any]
     ) -> Receipt | None:
-        """Commit ``req`` if it is a plain accepted movement; else change nothing, return None.
-
-        Raises ``sqlite3.Error`` on a database failure (nothing committed).
-        """
+        """Commit ``req`` if it is a plain accepted movement; else change nothing, return None
+        (see :func:`in_immediate` for a lost race, a busy database and a failure)."""
         if req.counter is not None or req.kind not in (Kind.CREDIT, Kind.DEBIT):
             return None
-        pooled = self._engine.raw_connection()
-        try:
-            cur = pooled.driver_connection.cursor()  # type: ignore[union-attr]
-            cur.execute("BEGIN IMMEDIATE")
-            try:
-                receipt = self._attempt(cur, req, tx_id, micros, key_params)
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT" if receipt is not None else "ROLLBACK")
-            return receipt
-        finally:
-            pooled.close()
+        return in_immediate(
+            self._engine,
+            lambda cur: self._attempt(cur, req, tx_id, micros, key_params),
+            "the wallet database failed",
+        )
 
     def _attempt(
         self,

@@ -16,7 +16,6 @@ path only ever commits a round the general path would have committed the same wa
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -40,7 +39,7 @@ from casino_core.wallet._chain import journal_link
 from casino_core.wallet._common import Request, to_micros
 from casino_core.wallet._sql import _RETRYABLE_SQLSTATES as RETRYABLE_SQLSTATES
 from casino_core.wallet._sql import db_failure, postings, transactions
-from casino_core.wallet._sqlite_fast import SqliteFastPath, _Compiled, accepted_rows
+from casino_core.wallet._sqlite_fast import SqliteFastPath, _Compiled, accepted_rows, in_immediate
 from casino_core.wallet._types import Kind, Receipt
 
 if TYPE_CHECKING:
@@ -223,25 +222,11 @@ class SqliteRoundPath(_RoundPath):
         """
         if plan.bankroll is not None or plan.multi_step:
             return None
-        failure = None
-        pooled = self._wallet.engine.raw_connection()
-        try:
-            cur = pooled.driver_connection.cursor()  # type: ignore[union-attr]
-            cur.execute("BEGIN IMMEDIATE")
-            try:
-                round_ = self._attempt(cur, plan, cipher)
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT" if round_ is not None else "ROLLBACK")
-            return round_
-        except sqlite3.IntegrityError:
-            return None  # a lost race on a key: the general path replays the winner
-        except sqlite3.Error as exc:
-            failure = db_failure("the casino database failed", exc)
-        finally:
-            pooled.close()
-        raise failure  # outside the handler: the driver error (its parameters) is not chained
+        return in_immediate(
+            self._wallet.engine,
+            lambda cur: self._attempt(cur, plan, cipher),
+            "the casino database failed",
+        )
 
 
 class PostgresRoundPath(_RoundPath):
