@@ -2,12 +2,19 @@
 
     .venv/bin/python benchmarks/providers.py [--rounds 2000] [--postgres URL] [--redis URL]
     .venv/bin/python benchmarks/providers.py --smoke   # tiny, on every service that is up
+    .venv/bin/python benchmarks/providers.py --split   # memory: where a call's CPU goes
 
 For each backend (memory, SQLite file, and PostgreSQL / Redis when their service is up), plays
 ``rounds`` provider rounds (one bet, one win) on one player, then the same number of bare
 wallet debit + credit pairs on another player of the same wallet, single-threaded, and prints
 both rates and their ratio (the cost of the provider records and the decision). The two run
 in alternating slices of the rounds, so that the load of a shared machine weighs on both.
+
+``--split`` (memory only) prints the CPU time (``time.process_time``, the best of alternating
+batches) of a provider bet, of a bare wallet debit, and of the bet's parts each run alone on
+the same inputs: its wallet move (the ``_run`` a bare debit makes too), the decision, the
+provider line and its chain link, the wallet request, the reference set on the answer; the
+rest (the adapter's validation, the state read, the records stored) is the difference.
 """
 
 from __future__ import annotations
@@ -58,6 +65,87 @@ def run(name: str, store: ProviderStore, mode: Mode, rounds: int) -> None:
     store.close()
 
 
+def split(rounds: int) -> None:
+    """The CPU split of a memory provider bet (see the module doc)."""
+    from dataclasses import replace
+
+    from casino_core.chain import GENESIS
+    from casino_core.provider import (
+        AccountSnapshot,
+        Op,
+        PlayerStatus,
+        ProviderAnswer,
+        ProviderCall,
+        State,
+    )
+    from casino_core.provider._adapter import wallet_requests
+    from casino_core.provider._chain import linked_provider_line, provider_line
+    from casino_core.provider._decide import decide, with_reference
+
+    store = MemoryProviderStore()
+    wallet = store._wallet
+    a, b = AccountKey("op", "a", "USD"), AccountKey("op", "b", "USD")
+    for acct in (a, b):
+        wallet.open_account(acct)
+        wallet.credit(
+            acct, 10**12, idempotency_key=f"f-{acct.player_id}", system_account="deposits"
+        )
+    pw = ProviderWallet(store, ProviderConfig("bench"))
+    call = ProviderCall(Op.BET, a, "b-1", "r-1", amount=100)
+    state = State(account=AccountSnapshot(10**12, 10**12, 0))
+    plan = decide(call, state, multiple_wins=False, status=PlayerStatus())
+    assert not isinstance(plan, ProviderAnswer)
+    (req,) = wallet_requests("bench", call, plan)
+    record = plan.inserts[0]
+    done = [0, 0, 0]
+
+    def bets(n: int) -> None:
+        for i in range(done[0], done[0] + n):
+            pw.bet(a, tx_id=f"b{i}", round_id=f"r{i}", amount=100)
+        done[0] += n
+
+    def debits(n: int) -> None:
+        for i in range(done[1], done[1] + n):
+            wallet.debit(b, 100, idempotency_key=f"d{i}")
+        done[1] += n
+
+    step = max(1, rounds // 10)
+    fresh = [replace(req, key=f"m{i}") for i in range(10 * step)]  # the bet's move, new keys
+
+    def moves(n: int) -> None:
+        for r in fresh[done[2] : done[2] + n]:
+            wallet._run(r)
+        done[2] += n
+
+    parts: dict[str, Callable[[int], object]] = {
+        "provider bet": bets,
+        "bare wallet debit": debits,
+        "  wallet move (wallet._run)": moves,
+        "  decision (decide)": lambda n: [
+            decide(call, state, multiple_wins=False, status=PlayerStatus()) for _ in range(n)
+        ],
+        "  provider line + chain link": lambda n: [
+            linked_provider_line(provider_line("op", "bench", record, 1), 7, GENESIS)
+            for _ in range(n)
+        ],
+        "  wallet request": lambda n: [wallet_requests("bench", call, plan) for _ in range(n)],
+        "  reference on the answer": lambda n: [with_reference(plan, "0" * 32) for _ in range(n)],
+    }
+    best = dict.fromkeys(parts, float("inf"))
+    for _ in range(10):  # alternating batches, the best of each
+        for name, fn in parts.items():
+            start = time.process_time()
+            fn(step)
+            best[name] = min(best[name], (time.process_time() - start) / step * 1e6)
+    for name, us in best.items():
+        print(f"{name:<32}{us:>8.1f} us CPU")
+    rest = best["provider bet"] - sum(v for k, v in best.items() if k.startswith("  "))
+    print(f"{'  the rest (adapter, state, store)':<32}{rest:>8.1f} us CPU")
+    print(
+        f"ratio (bare debit / provider bet): {best['bare wallet debit'] / best['provider bet']:.2f}"
+    )
+
+
 def timed(fn: Callable[[], None]) -> float:
     start = time.perf_counter()
     fn()
@@ -70,9 +158,13 @@ def main() -> None:
     parser.add_argument("--postgres", help="postgresql+psycopg://... (default: the local one)")
     parser.add_argument("--redis", help="redis://host:port/db (default: the local one)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, no thresholds")
+    parser.add_argument("--split", action="store_true", help="memory: a call's CPU split")
     args = parser.parse_args()
     if args.smoke:
         args.rounds = 50
+    if args.split:
+        split(args.rounds)
+        return
     # every backend whose service is up (with CI set: must be up), as the other benchmarks
     args.postgres = args.postgres or service_url("PostgreSQL", PG_URL, 5432)
     args.redis = args.redis or service_url("Redis", REDIS_URL, 6379)

@@ -38,8 +38,8 @@ from casino_core.provider._types import (
     check_ref,
 )
 from casino_core.wallet import AccountKey, Kind, WalletService
-from casino_core.wallet._common import Request, check_account, single_request
-from casino_core.wallet._types import derived_key
+from casino_core.wallet._common import Request, check_account
+from casino_core.wallet._types import check_amount, derived_key, fingerprint
 
 __all__ = [
     "Decider",
@@ -110,22 +110,22 @@ def call_event(
 def wallet_requests(provider: str, call: ProviderCall, plan: Plan) -> list[Request]:
     """The wallet movements of a plan, keyed ``provider:<name>:<tx id>:debit|credit``.
 
-    Derived keys make a retried movement a wallet replay, never a second movement.
+    Derived keys make a retried movement a wallet replay, never a second movement. Each
+    part is checked once: the account by the adapter (``check_account``), the key by
+    :func:`derived_key`, the amount here; the request is the one :func:`single_request`
+    would build (a unit test holds the two equal).
     """
     base = f"provider:{provider}:{call.tx_id}"
+    acct = call.account
     out = []
-    if plan.debit:
-        out.append(
-            single_request(
-                Kind.DEBIT, call.account, plan.debit, derived_key(base + ":debit"), "house"
-            )
-        )
-    if plan.credit:
-        out.append(
-            single_request(
-                Kind.CREDIT, call.account, plan.credit, derived_key(base + ":credit"), "house"
-            )
-        )
+    for kind, amount, suffix in (
+        (Kind.DEBIT, plan.debit, ":debit"),
+        (Kind.CREDIT, plan.credit, ":credit"),
+    ):
+        if amount:
+            amt = check_amount(amount)
+            fp = fingerprint(kind, (acct,), amt, "house")
+            out.append(Request(kind, acct, None, "house", amt, derived_key(base + suffix), fp))
     return out
 
 

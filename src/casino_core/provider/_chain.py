@@ -22,6 +22,7 @@ the win or rollback that settles it is a link of its own.
 from __future__ import annotations
 
 from json.encoder import encode_basestring_ascii as _esc
+from operator import itemgetter
 from typing import Any, Final
 
 from casino_core.chain._chain import ChainLink, link_after, link_of_body
@@ -73,7 +74,7 @@ def linked_provider_line(line: dict[str, Any], seq: int, prev: str) -> tuple[Cha
     :func:`~casino_core.chain.link_after` and :func:`dump_line`; a line of other shapes or
     value types takes that general path.
     """
-    if line.keys() != _LINE_KEYS or not all(type(line[k]) is str for k in _TEXT_KEYS):
+    if line.keys() != _LINE_KEYS or set(map(type, _texts(line))) != _STR:
         link = link_after(seq, prev, line)
         return link, dump_line({**line, **link.as_dict()})
     ref, created, version = line["ref"], line["created_us"], line["version"]
@@ -114,3 +115,5 @@ _TEXT_KEYS: Final = (
     "kind", "operator_id", "chain_id", "provider", "tx_id", "type", "round_id", "player_id",
     "fingerprint", "amount", "win",
 )  # fmt: skip
+_texts: Final = itemgetter(*_TEXT_KEYS)
+_STR: Final = {str}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from casino_core.chain._chain import GENESIS, ChainHead, ChainLink
-from casino_core.errors import AccountNotFound, ConfigurationError
+from casino_core.errors import ConfigurationError
 from casino_core.provider._adapter import Decider, make_moves
 from casino_core.provider._chain import linked_provider_line, provider_line
 from casino_core.provider._types import (
@@ -17,7 +17,7 @@ from casino_core.provider._types import (
     TxRecord,
 )
 from casino_core.wallet import MemoryWallet, WalletService
-from casino_core.wallet._common import to_micros
+from casino_core.wallet._common import Request, to_micros
 
 __all__ = ["MemoryProviderStore"]
 
@@ -50,11 +50,12 @@ class MemoryProviderStore:
         """Decide and apply ``call`` under the wallet's lock."""
         op = call.account.operator_id
         with self._lock:
-            try:
-                bal = self._wallet.balance(call.account)
-                snap: AccountSnapshot | None = AccountSnapshot(bal.available, bal.posted, bal.floor)
-            except AccountNotFound:
-                snap = None
+            # The account as ``wallet.balance`` reads it, without a second check of the key
+            # (the adapter checked it) or a ``Balance`` built to be taken apart.
+            acct = self._wallet._accounts.get(call.account)
+            snap = None
+            if acct is not None:
+                snap = AccountSnapshot(acct.posted - acct.held, acct.posted, acct.floor)
             state = State(
                 self._records.get((op, provider, call.tx_id)) if call.tx_id else None,
                 self._records.get((op, provider, call.ref)) if call.ref else None,
@@ -64,9 +65,7 @@ class MemoryProviderStore:
             plan = decider(state)
             if isinstance(plan, ProviderAnswer):
                 return plan
-            plan = make_moves(
-                provider, call, plan, state, lambda req: self._wallet._run(req).transaction_id
-            )
+            plan = make_moves(provider, call, plan, state, self._move)
             micros = to_micros(self._wallet._clock())
             for rec in plan.inserts:
                 line = provider_line(op, provider, rec, micros)
@@ -81,6 +80,9 @@ class MemoryProviderStore:
             if plan.round is not None:
                 self._rounds[(op, provider, plan.round.round_id)] = plan.round
             return plan.answer
+
+    def _move(self, req: Request) -> str:
+        return self._wallet._run(req).transaction_id
 
     def transaction_lines(self, operator_id: str) -> list[str]:
         """The operator's provider lines, oldest first (see :meth:`SqlProviderStore.

@@ -20,6 +20,7 @@ again, and then sees the winner's record.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from sqlalchemy import (
@@ -155,6 +156,41 @@ def create_provider_schema(engine: Engine, schema: str | None = None) -> None:
 _BACKOFF = Backoff(attempts=8)
 
 
+def loaded_state(
+    call: ProviderCall, found: Sequence[Any], balance: int, held: int, floor: int
+) -> State:
+    """The state of ``call`` from what :attr:`SqlProviderStore._q_all` read beside the
+    account: ``found`` is (call's record, bet's record, round's player, round closed)."""
+    tx_doc, ref_doc, round_player, round_closed = found
+    rnd = None
+    if round_player is not None:
+        rnd = RoundRecord(call.round_id, round_player, bool(round_closed))
+    return State(
+        None if tx_doc is None or not call.tx_id else TxRecord.decode(tx_doc),
+        None if ref_doc is None or not call.ref else TxRecord.decode(ref_doc),
+        rnd,
+        AccountSnapshot(balance - held, balance, floor),
+    )
+
+
+def record_row(op: str, provider: str, rec: TxRecord, at: int, link: ChainLink) -> dict[str, Any]:
+    """The ``casino_provider_transactions`` row of a new record linked by ``link``."""
+    return {
+        "operator_id": op,
+        "provider": provider,
+        "tx_id": rec.tx_id,
+        "kind": rec.kind,
+        "round_id": rec.round_id,
+        "state": rec.state.value,
+        "doc": rec.encode(),
+        "created_us": at,
+        "updated_us": at,
+        "chain_seq": link.seq,
+        "chain_prev": link.prev,
+        "chain_hash": link.hash,
+    }
+
+
 class _LostRace(Exception):
     """The wallet key of a movement was taken by a concurrent call: decide again."""
 
@@ -164,9 +200,15 @@ class _LostRace(Exception):
 
 
 class SqlProviderStore:
-    """Provider records in the :class:`SqlWallet`'s database (PostgreSQL or SQLite)."""
+    """Provider records in the :class:`SqlWallet`'s database (PostgreSQL or SQLite).
 
-    def __init__(self, wallet: SqlWallet) -> None:
+    On SQLite (a sync engine, not a wallet bound to a host's transaction) a plain call runs
+    on the driver connection (:mod:`casino_core.provider._sql_fast`: the same statements,
+    compiled once); ``fast_path=False`` runs every call through SQLAlchemy (for tools that
+    watch SQLAlchemy's statement events; the statements and the rows are the same).
+    """
+
+    def __init__(self, wallet: SqlWallet, *, fast_path: bool = True) -> None:
         if not isinstance(wallet, SqlWallet):
             raise ConfigurationError("SqlProviderStore needs a SqlWallet")
         self._wallet = wallet
@@ -227,6 +269,11 @@ class SqlProviderStore:
             .where(round_match)
             .values(closed=bindparam("closed"), updated_us=bindparam("at"))
         )
+        from casino_core.provider._sql_fast import SqliteProviderPath  # (imports this module)
+
+        self._fast: SqliteProviderPath | None = None
+        if fast_path and wallet._fast is not None and wallet._host is None:
+            self._fast = SqliteProviderPath(self, wallet._fast)
 
     def __repr__(self) -> str:
         return f"SqlProviderStore({self._wallet!r})"
@@ -262,6 +309,10 @@ class SqlProviderStore:
 
     def execute(self, provider: str, call: ProviderCall, decider: Decider) -> ProviderAnswer:
         """Decide and apply ``call`` in one database transaction (again if it lost a race)."""
+        if self._fast is not None:
+            answer = self._fast.execute(provider, call, decider)
+            if answer is not None:
+                return answer
 
         def attempt() -> ProviderAnswer:
             try:
@@ -286,13 +337,7 @@ class SqlProviderStore:
     def _work(
         self, conn: Connection, provider: str, call: ProviderCall, decider: Decider
     ) -> ProviderAnswer:
-        acct, op = call.account, call.account.operator_id
-        chain_id = provider_chain_id(acct.player_id)
-        params = {
-            **self._wallet._key_params(acct), "op": op, "prov": provider, "tx": call.tx_id,
-            "ref": call.ref or "", "rid": call.round_id, "player": chain_id,
-        }  # fmt: skip
-        row = conn.execute(self._q_all, params).first()
+        row = conn.execute(self._q_all, self._params(provider, call)).first()
         if row is None:  # no account: no money moves, the records are read one by one
             state = self._state(conn, provider, call)
             plan = decider(state)
@@ -300,15 +345,7 @@ class SqlProviderStore:
                 return plan
             plan = make_moves(provider, call, plan, state, lambda req: self._move(conn, req))
             return self._write(conn, provider, call, plan, None)
-        rnd = None
-        if row.round_player is not None:
-            rnd = RoundRecord(call.round_id, row.round_player, bool(row.round_closed))
-        state = State(
-            None if row.tx_doc is None or not call.tx_id else TxRecord.decode(row.tx_doc),
-            None if row.ref_doc is None or not call.ref else TxRecord.decode(row.ref_doc),
-            rnd,
-            AccountSnapshot(row.balance - row.held, row.balance, row.floor),
-        )
+        state = loaded_state(call, row[8:12], row.balance, row.held, row.floor)
         plan = decider(state)
         if isinstance(plan, ProviderAnswer):
             return plan
@@ -322,6 +359,15 @@ class SqlProviderStore:
         plan = make_moves(provider, call, plan, state, move)
         return self._write(conn, provider, call, plan, (row.head_seq, row.head_hash))
 
+    def _params(self, provider: str, call: ProviderCall) -> dict[str, Any]:
+        """The parameters of :attr:`_q_all` for ``call``."""
+        acct = call.account
+        return {
+            **self._wallet._key_params(acct), "op": acct.operator_id, "prov": provider,
+            "tx": call.tx_id, "ref": call.ref or "", "rid": call.round_id,
+            "player": provider_chain_id(acct.player_id),
+        }  # fmt: skip
+
     def _write(
         self,
         conn: Connection,
@@ -334,7 +380,6 @@ class SqlProviderStore:
         read with the account, one conditional write; None: not read, take it)."""
         at = to_micros(self._wallet._clock())
         op = call.account.operator_id
-        common: dict[str, Any] = {"operator_id": op, "provider": provider}
         if plan.inserts:
             rows = []
             for rec in plan.inserts:
@@ -344,40 +389,40 @@ class SqlProviderStore:
                 else:
                     link = self._chain.link_seen(conn, op, line["chain_id"], seen, line)
                     seen = (link.seq, link.hash)
-                rows.append(
-                    {
-                        **common,
-                        "tx_id": rec.tx_id,
-                        "kind": rec.kind,
-                        "round_id": rec.round_id,
-                        "state": rec.state.value,
-                        "doc": rec.encode(),
-                        "created_us": at,
-                        "updated_us": at,
-                        **link.as_dict(),
-                    }
-                )
+                rows.append(record_row(op, provider, rec, at, link))
             conn.execute(self._q_insert_tx, rows)
+        for stmt, params in self._settled(op, provider, plan, at):
+            conn.execute(stmt, params)
+        return plan.answer
+
+    def _settled(
+        self, op: str, provider: str, plan: Plan, at: int
+    ) -> list[tuple[Any, dict[str, Any]]]:
+        """The statements (and their parameters) of ``plan`` after its new records: the
+        settled bets' updates, then the round's insert or update."""
+        key: dict[str, Any] = {"op": op, "prov": provider}
+        out: list[tuple[Any, dict[str, Any]]] = []
         for rec in plan.updates:
-            conn.execute(
-                self._q_update_tx,
-                {"op": op, "prov": provider, "tx": rec.tx_id, "state": rec.state.value,
-                 "doc": rec.encode(), "at": at},
-            )  # fmt: skip
+            params: dict[str, Any] = {
+                "tx": rec.tx_id,
+                "state": rec.state.value,
+                "doc": rec.encode(),
+                "at": at,
+            }
+            out.append((self._q_update_tx, key | params))
         rnd = plan.round
         if rnd is not None and plan.new_round:
-            conn.execute(
-                self._q_insert_round,
-                {**common, "round_id": rnd.round_id, "player_id": rnd.player_id,
-                 "closed": int(rnd.closed), "created_us": at, "updated_us": at},
-            )  # fmt: skip
+            row: dict[str, Any] = {
+                "operator_id": op,
+                "provider": provider,
+                "round_id": rnd.round_id,
+            }
+            row |= {"player_id": rnd.player_id, "closed": int(rnd.closed)}
+            out.append((self._q_insert_round, row | {"created_us": at, "updated_us": at}))
         elif rnd is not None:
-            conn.execute(
-                self._q_update_round,
-                {"op": op, "prov": provider, "rid": rnd.round_id, "closed": int(rnd.closed),
-                 "at": at},
-            )  # fmt: skip
-        return plan.answer
+            params = {"rid": rnd.round_id, "closed": int(rnd.closed), "at": at}
+            out.append((self._q_update_round, key | params))
+        return out
 
     def transaction_lines(self, operator_id: str) -> list[str]:
         """The operator's provider transactions as provider lines (JSON, chain fields

@@ -948,17 +948,9 @@ class SqlWallet(MovingWallet):
 
     def _run(self, req: Request) -> Receipt:
         if self._fast is not None:
-            failure: StorageUnavailable | None = None
-            try:
-                fast = self._fast.move(
-                    req, new_id(), to_micros(self._clock()), self._key_params(req.account)
-                )
-            except sqlite3.IntegrityError:
-                fast = None  # a lost race on the key: the general path replays the winner
-            except sqlite3.Error as exc:
-                failure = db_failure("the wallet database failed", exc)
-            if failure is not None:
-                raise failure  # outside the handler: nothing chained
+            fast = self._fast.move(
+                req, new_id(), to_micros(self._clock()), self._key_params(req.account)
+            )
             if fast is not None:
                 return fast
         return _settle(self._tx(lambda conn: self._attempt(conn, req)))

@@ -6,14 +6,17 @@ house account runs on the driver connection directly: the same statements, compi
 from the same :class:`~sqlalchemy.Table` objects, their parameters bound through the same
 column types. Anything off the plain path (a replayed or refused key, a missing, limited or
 insufficient account) rolls back and goes through the general path, which decides and
-records it; the fast path only ever commits an accepted movement.
+records it; so does a lost race on a key or a busy database (:func:`in_immediate`, which the
+casino's and the provider store's SQLite fast paths share). The fast path only ever commits
+an accepted movement.
 """
 
 from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from typing import Any, cast
+from operator import itemgetter
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Engine
 from sqlalchemy.sql import ClauseElement
@@ -25,7 +28,7 @@ from casino_core.wallet._chain import head_params, journal_link
 from casino_core.wallet._common import Request, encode_receipt, from_micros
 from casino_core.wallet._types import Kind, Receipt
 
-__all__ = ["Accepted", "SqliteFastPath", "accepted_rows", "transaction_row"]
+__all__ = ["Accepted", "SqliteFastPath", "accepted_rows", "in_immediate", "transaction_row"]
 
 Row = dict[str, Any]
 
@@ -152,12 +155,69 @@ class _Compiled:
         processors: list[Callable[[Any], Any] | None] = [
             compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
         ]
-        self._plan = tuple(zip(names, processors, strict=True))
+        self._plan = tuple(zip(names, processors, strict=True))  # each name, its converter
+        # What ``args`` runs: the plan in C where it can be, every value picked at once, then
+        # the few that their type converts (a property test holds it to the plan).
+        self._pick = _picker(names)
+        self._convert = tuple((i, p) for i, p in enumerate(processors) if p is not None)
 
     def args(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(
-            params[n] if process is None else process(params[n]) for n, process in self._plan
-        )
+        values = self._pick(params)
+        if not self._convert:
+            return values
+        out = list(values)
+        for i, process in self._convert:
+            out[i] = process(out[i])
+        return tuple(out)
+
+
+def _picker(names: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """A function from a mapping to the tuple of its values under ``names``, in order."""
+    if len(names) > 1:
+        return cast(Callable[[Mapping[str, Any]], tuple[Any, ...]], itemgetter(*names))
+    if names:
+        (name,) = names
+        return lambda params: (params[name],)
+    return lambda params: ()
+
+
+T = TypeVar("T")
+
+
+def in_immediate(
+    engine: Engine, work: Callable[[sqlite3.Cursor], T | None], failed: str
+) -> T | None:
+    """``work`` on a pooled driver connection in one ``BEGIN IMMEDIATE`` transaction, which
+    commits when it returns a value and rolls back when it returns None or raises.
+
+    A lost race on a key (an integrity error) or a busy database also rolls back and
+    returns None: the general path then replays the winner, or waits and retries. Any other
+    driver error raises ``StorageUnavailable`` (``failed``), chaining nothing: the driver
+    error carries the statement's parameters.
+    """
+    from casino_core.wallet._sql import _SQLITE_BUSY, db_failure  # (imports this module)
+
+    failure = None
+    pooled = engine.raw_connection()
+    try:
+        cur = pooled.driver_connection.cursor()  # type: ignore[union-attr]
+        cur.execute("BEGIN IMMEDIATE")
+        try:
+            done = work(cur)
+        except BaseException:
+            cur.execute("ROLLBACK")
+            raise
+        cur.execute("COMMIT" if done is not None else "ROLLBACK")
+        return done
+    except sqlite3.IntegrityError:
+        return None
+    except sqlite3.Error as exc:
+        if getattr(exc, "sqlite_errorcode", None) in _SQLITE_BUSY:
+            return None
+        failure = db_failure(failed, exc)
+    finally:
+        pooled.close()
+    raise failure  # outside the handler
 
 
 class SqliteFastPath:
@@ -187,25 +247,15 @@ class SqliteFastPath:
     def move(
         self, req: Request, tx_id: str, micros: int, key_params: Mapping[str, Any]
     ) -> Receipt | None:
-        """Commit ``req`` if it is a plain accepted movement; else change nothing, return None.
-
-        Raises ``sqlite3.Error`` on a database failure (nothing committed).
-        """
+        """Commit ``req`` if it is a plain accepted movement; else change nothing, return None
+        (see :func:`in_immediate` for a lost race, a busy database and a failure)."""
         if req.counter is not None or req.kind not in (Kind.CREDIT, Kind.DEBIT):
             return None
-        pooled = self._engine.raw_connection()
-        try:
-            cur = pooled.driver_connection.cursor()  # type: ignore[union-attr]
-            cur.execute("BEGIN IMMEDIATE")
-            try:
-                receipt = self._attempt(cur, req, tx_id, micros, key_params)
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT" if receipt is not None else "ROLLBACK")
-            return receipt
-        finally:
-            pooled.close()
+        return in_immediate(
+            self._engine,
+            lambda cur: self._attempt(cur, req, tx_id, micros, key_params),
+            "the wallet database failed",
+        )
 
     def _attempt(
         self,
@@ -221,6 +271,20 @@ class SqliteFastPath:
         row = cur.execute(self._account.sql, self._account.args(key_params)).fetchone()
         if row is None:
             return None
+        moved = self.move_locked(cur, req, tx_id, micros, row)
+        return None if moved is None else moved[0]
+
+    def move_locked(
+        self, cur: sqlite3.Cursor, req: Request, tx_id: str, micros: int, row: Sequence[Any]
+    ) -> tuple[Receipt, tuple[Any, ...]] | None:
+        """``req`` on the account whose row (the columns of ``SqlWallet._q_lock``, as the
+        driver returns them) this transaction read, under a key never used (a component's
+        derived key whose own record is absent: a duplicate fails the key's unique index).
+
+        Returns the receipt and the row as it is now (for a second movement in the same
+        transaction), or None with nothing written when the movement is off the plain path
+        (limits to check, too little money, the balance cap).
+        """
         account_id, floor, balance, version, held, limited, chain_seq, chain_hash = row
         delta = req.amount if req.kind is Kind.CREDIT else -req.amount
         new_balance = int(balance) + delta
@@ -240,4 +304,5 @@ class SqliteFastPath:
         cur.executemany(
             self._insert_postings.sql, [self._insert_postings.args(r) for r in posting_rows]
         )
-        return receipt
+        now = (account_id, floor, new_balance, version, held, limited, head["cseq"], head["chash"])
+        return receipt, now

@@ -17,7 +17,6 @@ path only ever commits a round the general path would have committed the same wa
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, cast
 
@@ -44,7 +43,7 @@ from casino_core.wallet._chain import journal_link
 from casino_core.wallet._common import Request, to_micros
 from casino_core.wallet._sql import _RETRYABLE_SQLSTATES as RETRYABLE_SQLSTATES
 from casino_core.wallet._sql import db_failure, postings, transactions
-from casino_core.wallet._sqlite_fast import SqliteFastPath, _Compiled, accepted_rows
+from casino_core.wallet._sqlite_fast import SqliteFastPath, _Compiled, accepted_rows, in_immediate
 from casino_core.wallet._types import Receipt
 
 if TYPE_CHECKING:
@@ -222,25 +221,11 @@ class SqliteRoundPath(_RoundPath):
         """
         if plan.bankroll is not None or plan.multi_step:
             return None
-        failure = None
-        pooled = self._wallet.engine.raw_connection()
-        try:
-            cur = pooled.driver_connection.cursor()  # type: ignore[union-attr]
-            cur.execute("BEGIN IMMEDIATE")
-            try:
-                round_ = self._attempt(cur, plan, cipher)
-            except BaseException:
-                cur.execute("ROLLBACK")
-                raise
-            cur.execute("COMMIT" if round_ is not None else "ROLLBACK")
-            return round_
-        except sqlite3.IntegrityError:
-            return None  # a lost race on a key: the general path replays the winner
-        except sqlite3.Error as exc:
-            failure = db_failure("the casino database failed", exc)
-        finally:
-            pooled.close()
-        raise failure  # outside the handler: the driver error (its parameters) is not chained
+        return in_immediate(
+            self._wallet.engine,
+            lambda cur: self._attempt(cur, plan, cipher),
+            "the casino database failed",
+        )
 
 
 class PostgresRoundPath(_RoundPath):
@@ -252,8 +237,8 @@ class PostgresRoundPath(_RoundPath):
     statements are the same as one by one, sent in three round trips instead of one each
     (libpq's pipeline mode: the server runs them in order as they arrive):
 
-    1. the round's key, the two wallet keys, the nonce take (the seed row's lock, with the
-       chain head) and the stake's conditional update (the account row's lock);
+    1. the round's key, the two wallet keys, the nonce take (the seed row's lock), the chain
+       head and the stake's conditional update (the account row's lock);
     2. with the result, the payout and the links computed in Python: the stake's journal
        head, transaction and postings; the payout's conditional update, head, transaction
        and postings (its link is the one after the stake's, so nothing waits for it); the

@@ -1,0 +1,102 @@
+"""Properties: the provider call's shortcuts build exactly what the general code builds.
+
+A call's fingerprint is ``json.dumps`` of its parts; the answers and records a decision
+copies are ``dataclasses.replace`` of the originals; the wallet requests of a plan are the
+ones ``single_request`` validates and builds.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import fields, replace
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from casino_core.money import EUR, USD
+from casino_core.provider import BetState, Op, Outcome, Plan, ProviderAnswer, ProviderCall
+from casino_core.provider._adapter import wallet_requests
+from casino_core.provider._decide import _answer_of, _record_of
+from casino_core.provider._types import TxRecord
+from casino_core.wallet import AccountKey, Kind, Mode
+from casino_core.wallet._common import single_request
+from casino_core.wallet._types import derived_key
+
+IDS = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,20}", fullmatch=True)
+TEXT = st.text(max_size=30)  # escapes, quotes, non-ASCII: what the encoder must escape
+REFS = st.from_regex(r"[\x21-\x7e]{1,40}", fullmatch=True)
+MONEY = st.integers(0, 10**36 - 1)
+ACCOUNTS = st.builds(AccountKey, IDS, IDS, st.sampled_from([USD, EUR]), st.sampled_from(list(Mode)))
+CALLS = st.builds(
+    ProviderCall,
+    st.sampled_from(list(Op)),
+    ACCOUNTS,
+    REFS,
+    TEXT,
+    amount=MONEY,
+    win=MONEY,
+    ref=st.none() | TEXT,
+)
+ANSWERS = st.builds(
+    ProviderAnswer,
+    st.sampled_from(list(Outcome)),
+    st.none() | MONEY,
+    st.sampled_from([USD, EUR]),
+    st.none() | TEXT,
+    st.none() | TEXT,
+    st.none() | TEXT,
+    st.booleans(),
+)
+RECORDS = st.builds(
+    TxRecord,
+    TEXT,
+    TEXT,
+    TEXT,
+    TEXT,
+    TEXT,
+    st.sampled_from(list(BetState)),
+    MONEY,
+    MONEY,
+    st.none() | TEXT,
+    st.none() | ANSWERS,
+)
+
+
+@given(CALLS)
+def test_fingerprint_is_the_json_of_its_parts(call: ProviderCall) -> None:
+    a = call.account
+    parts = [call.op.value, a.player_id, a.currency.code, a.mode.value, call.round_id]
+    parts += [str(call.amount), str(call.win), call.ref or ""]
+    assert call.fingerprint() == json.dumps(parts, separators=(",", ":"))
+
+
+@given(ANSWERS, st.none() | TEXT, st.booleans())
+def test_answer_copy_is_replace(answer: ProviderAnswer, reference: str | None, again: bool) -> None:
+    assert len(fields(ProviderAnswer)) == 7  # a new field must be copied by _answer_of too
+    made = _answer_of(answer, reference, replayed=again)
+    assert made == replace(answer, reference=reference, replayed=again)
+
+
+@given(RECORDS, st.sampled_from(list(BetState)), st.none() | ANSWERS)
+def test_record_copy_is_replace(
+    record: TxRecord, state: BetState, answer: ProviderAnswer | None
+) -> None:
+    assert len(fields(TxRecord)) == 10  # a new field must be copied by _record_of too
+    assert _record_of(record, state, answer) == replace(record, state=state, answer=answer)
+
+
+@given(IDS.filter(lambda s: len(s) <= 32), CALLS, MONEY, MONEY)
+def test_wallet_requests_are_single_requests(
+    provider: str, call: ProviderCall, debit: int, credit: int
+) -> None:
+    plan = Plan(ProviderAnswer(Outcome.OK, 0, USD), debit=debit, credit=credit)
+    base = f"provider:{provider}:{call.tx_id}"
+    expected = [
+        single_request(kind, call.account, amount, derived_key(base + suffix), "house")
+        for kind, amount, suffix in (
+            (Kind.DEBIT, debit, ":debit"),
+            (Kind.CREDIT, credit, ":credit"),
+        )
+        if amount
+    ]
+    assert wallet_requests(provider, call, plan) == expected
