@@ -10,11 +10,14 @@ from fractions import Fraction
 from json.encoder import encode_basestring_ascii as _esc
 from typing import Any, Literal, Protocol
 
+from casino_core._frozen import builder
+from casino_core._json import compact_sorted
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._types import MULTI_STEP_FIELD, Round, SeedInfo, SeedReveal, link_of
 from casino_core.casino._types import _timestamp as utc_text
 from casino_core.casino.crash._types import CrashStore
 from casino_core.catalog import OfferingRef
+from casino_core.catalog._offering import canonical_json, flat_json
 from casino_core.chain._chain import ChainHead, ChainLink, canonical_bytes, chain_body, next_link
 from casino_core.errors import IdempotencyConflict, InvalidBet, LimitExceeded, RoundInProgress
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
@@ -44,8 +47,11 @@ __all__ = [
     "link_columns",
     "linked",
     "money_requests",
+    "new_plan",
+    "new_round",
     "pair_seeds",
     "payout_request",
+    "result_doc",
     "round_from_doc",
     "round_in_progress",
     "round_row",
@@ -53,8 +59,9 @@ __all__ = [
     "wallet_key_used",
 ]
 
-Resolver = Callable[[str, str, int, Scheme], tuple[str, Fraction]]
-"""(server seed text, client seed, nonce, scheme) -> (result as JSON, exact multiplier)."""
+Resolver = Callable[[str, str, int, Scheme], tuple[str, dict[str, Any], Fraction]]
+"""(server seed text, client seed, nonce, scheme) -> (result as canonical JSON, that JSON
+decoded (a dict of the round's own), exact multiplier)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +79,10 @@ class PlayPlan:
     max_net_win: int  # largest possible payout - stake (for the bankroll check)
     multi_step: bool = False  # stored as "playing", settled later by act()
     offering: OfferingRef | None = None  # the offering version the round is played under
+
+
+new_plan: Callable[..., PlayPlan] = builder(PlayPlan)
+"""``PlayPlan(...)`` by keyword, without the frozen ``__init__``'s per-field calls."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +238,22 @@ def decoded_params(params_json: str) -> dict[str, Any]:
         _decoded[params_json] = value
         return dict(value)
     return value  # type: ignore[no-any-return]
+
+
+new_round: Callable[..., Round] = builder(Round)
+"""``Round(...)`` with every field by keyword, without the frozen ``__init__``'s 22 calls
+(a round is built once a play: an ordinary frozen ``Round``, see :mod:`casino_core._frozen`)."""
+
+
+def result_doc(result: dict[str, object]) -> tuple[str, dict[str, Any]]:
+    """A game's ``record_result`` as (canonical JSON, what that JSON decodes to): a flat dict
+    of strings, ints and None is its own decoded form (copied: the round gets its own), so
+    most results are not decoded again; anything else is."""
+    if type(result) is dict and flat_json(result):
+        return compact_sorted(result), dict(result)  # canonical_json's own flat case
+    text = canonical_json(result)
+    doc: dict[str, Any] = json.loads(text)
+    return text, doc
 
 
 def set_link(fresh: Round, link: ChainLink) -> Round:

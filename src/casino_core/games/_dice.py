@@ -24,7 +24,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from casino_core.errors import InvalidBet
+from casino_core.errors import InvalidBet, InvalidInput
 from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution
 from casino_core.games._formula import (
@@ -140,11 +140,18 @@ class DiceGame:
     def resolve(self, rules: DiceRules, bet: DiceBet, rng: Rng) -> DiceOutcome:
         """Draw one ``int_below(10001)``: the roll in hundredths."""
         pays = self.payout_multiplier(rules, bet)
-        hundredths = rng.int_below(ROLLS)
-        lo, hi = bet.winning_rolls()
-        won = lo <= hundredths < hi
-        roll = Decimal(hundredths).scaleb(-2)
-        return DiceOutcome(roll=roll, won=won, multiplier=pays if won else _ZERO)
+        return _rolled(pays, bet, rng.int_below(ROLLS))
+
+    def draw_bound(self, rules: DiceRules) -> int:
+        """The bound of dice's one draw (:class:`~casino_core.games._core.OneDraw`): 10,001."""
+        return ROLLS
+
+    def outcome(self, rules: DiceRules, bet: DiceBet, value: int) -> DiceOutcome:
+        """What :meth:`resolve` makes of the roll ``value`` (hundredths, 0..10000)."""
+        pays = self.payout_multiplier(rules, bet)
+        if type(value) is not int or not 0 <= value < ROLLS:
+            raise InvalidInput(f"a dice roll is an int in 0..{ROLLS - 1}, got {value!r}")
+        return _rolled(pays, bet, value)
 
     def distribution(
         self,
@@ -170,6 +177,13 @@ class DiceGame:
         if roll.as_tuple().exponent == -2:  # as resolve makes it: its text has two places
             return {"roll": str(roll)}
         return {"roll": decimal_text(Fraction(roll), 2)}
+
+
+def _rolled(pays: Fraction, bet: DiceBet, hundredths: int) -> DiceOutcome:
+    lo, hi = bet.winning_rolls()
+    won = lo <= hundredths < hi
+    roll = Decimal(hundredths).scaleb(-2)
+    return DiceOutcome(roll=roll, won=won, multiplier=pays if won else _ZERO)
 
 
 _ZERO: Final = Fraction(0)

@@ -27,8 +27,9 @@ from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._plan import (
     PlayPlan,
     chain_body_bytes,
+    decoded_params,
     money_requests,
-    round_from_doc,
+    new_round,
     round_row,
     set_link,
 )
@@ -153,7 +154,9 @@ class _RoundPath:
         nonce = int(nonce) - 1
         pair_scheme = Scheme(scheme_name)
         seed = cipher.open(stored, seed_hash)
-        result, multiplier = plan.resolve(seed.reveal_text(), client_seed, nonce, pair_scheme)
+        result, result_doc, multiplier = plan.resolve(
+            seed.reveal_text(), client_seed, nonce, pair_scheme
+        )
         payout = payout_minor(plan.stake, multiplier)
         key_params = self._wallet._key_params(acct)
         receipt = None
@@ -169,13 +172,29 @@ class _RoundPath:
             receipt.balance_after, micros,
         )  # fmt: skip
         doc.update(chain_seq=None, chain_prev=None, chain_hash=None)
-        round_ = round_from_doc(
-            {
-                **doc,
-                "round_id": doc["id"],
-                "server_seed_hash": seed_hash,
-                "client_seed": client_seed,
-            }
+        round_ = new_round(  # round_from_doc(doc) from the values the row was made of
+            round_id=doc["id"],
+            operator_id=doc["operator_id"],
+            player_id=doc["player_id"],
+            currency=doc["currency"],
+            mode=doc["mode"],
+            game=plan.game,
+            params=decoded_params(plan.params_json),
+            scheme=pair_scheme,
+            server_seed_hash=seed_hash,
+            client_seed=client_seed,
+            nonce=nonce,
+            result=result_doc,
+            multiplier=doc["multiplier"],
+            stake=plan.stake,
+            payout=payout,
+            balance_after=receipt.balance_after,
+            idempotency_key=plan.key,
+            created_at=receipt.created_at,
+            status=doc["status"],
+            actions=(),
+            offering=plan.offering,
+            link=None,
         )
         if self._advance is not None:
             seen_seq, seen_hash = int(head[0]), head[1]
