@@ -8,7 +8,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
 from json.encoder import encode_basestring_ascii as _esc
-from typing import Any, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
 
 from casino_core._frozen import builder
 from casino_core._json import compact_sorted
@@ -291,11 +291,32 @@ def money_requests(plan: PlayPlan, payout: int) -> tuple[Request, Request | None
     return debit, _house_request(Kind.CREDIT, acct, payout, f"casino:{plan.key}:payout")
 
 
+_HOUSE_FPS_MAX: Final = 4096
+_house_fps: dict[tuple[bool, int, int], tuple[AccountKey, str]] = {}
+_new_request: Final = builder(Request)
+
+
 def _house_request(kind: Kind, account: AccountKey, amount: int, key: str) -> Request:
-    """:func:`single_request` against ``house`` of an already checked account and derived key."""
+    """:func:`single_request` against ``house`` of an already checked account and derived key.
+
+    The wallet's fingerprint (remembered by value: hashing the key, its currency and mode
+    each time) is found first by the account key's identity: the facade hands a player's
+    rounds the same key object (the entry holds it, so its id is not reused meanwhile).
+    """
     amount = check_amount(amount)
-    fp = fingerprint(kind, (account,), amount, "house")
-    return Request(kind, account, None, "house", amount, DerivedKey(key), fp)
+    slot = (kind is Kind.DEBIT, id(account), amount)
+    held = _house_fps.get(slot)
+    if held is not None and held[0] is account:
+        fp = held[1]
+    else:
+        fp = fingerprint(kind, (account,), amount, "house")
+        if len(_house_fps) >= _HOUSE_FPS_MAX:
+            _house_fps.clear()
+        _house_fps[slot] = (account, fp)
+    return _new_request(
+        kind=kind, account=account, counter=None, counterparty="house", amount=amount,
+        key=DerivedKey(key), fingerprint=fp,
+    )  # fmt: skip
 
 
 def payout_request(account: AccountKey, key: str, payout: int) -> Request:
