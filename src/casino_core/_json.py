@@ -17,7 +17,9 @@ _c_make_encoder: Final[Callable[..., Any] | None] = getattr(json.encoder, "c_mak
 """The C encoder ``json.JSONEncoder.encode`` builds on every call (None without ``_json``)."""
 
 
-def _writer(default: Callable[[Any], Any] | None, *, sort_keys: bool = True) -> Callable[[Any], str]:
+def _writer(
+    default: Callable[[Any], Any] | None, *, sort_keys: bool = True
+) -> Callable[[Any], str]:
     """``JSONEncoder(sort_keys=sort_keys, separators=(",", ":"), default=default).encode``.
 
     ``encode`` runs two Python frames and builds the C encoder each call; this builds the

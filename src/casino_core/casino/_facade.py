@@ -108,7 +108,7 @@ _NOTHING: Final = Fraction(0)
 
 
 def _one_draw(game: object) -> OneDraw | None:
-    """``game`` if its outcome is one first draw (:class:`OneDraw`: dice), else None."""
+    """``game`` if its outcome is one first draw (:class:`OneDraw`), else None."""
     if hasattr(game, "draw_bound") and hasattr(game, "outcome"):
         return cast("OneDraw", game)
     return None
@@ -526,7 +526,7 @@ class Casino:
                 return "{}", {}, _NOTHING
             outcome: Outcome
             if one is not None:  # its one value, read straight from the first HMAC block
-                bound = one.draw_bound(rules)
+                bound = one.draw_bound(rules, parsed_bet)
                 value = first_int_below(scheme, server_seed, client_seed, nonce, bound)
                 outcome = one.outcome(rules, parsed_bet, value)
             else:

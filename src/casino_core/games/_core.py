@@ -238,15 +238,16 @@ class Game(Protocol[RulesC, BetC, OutcomeT]):
 
 
 class OneDraw(Protocol):
-    """A game whose outcome is one value, its stream's first ``rng.int_below(bound)``.
+    """A game whose outcome is one value: its stream's first ``rng.int_below(bound)``.
 
-    ``resolve(rules, bet, rng)`` is ``outcome(rules, bet, rng.int_below(draw_bound(rules)))``
-    for a fresh ``rng``, so a caller holding the bet's seeds may draw that value with
+    ``resolve(rules, bet, rng)`` is ``outcome(rules, bet, rng.int_below(bound))`` with
+    ``bound = draw_bound(rules, bet)``, for a fresh ``rng`` (dice, roulette, wheel). A caller
+    holding the bet's seeds may draw that value with
     :func:`~casino_core.fairness.first_int_below` (the same value, without building the
     stream and the RNG) and pass it to ``outcome``. A property test holds each such game's
     two paths to the same outcome.
     """
 
-    def draw_bound(self, rules: Any) -> int: ...
+    def draw_bound(self, rules: Any, bet: Any) -> int: ...
 
     def outcome(self, rules: Any, bet: Any, value: int) -> Outcome: ...

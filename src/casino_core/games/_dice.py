@@ -133,7 +133,7 @@ class DiceGame:
         """Draw one ``int_below(10001)``: the roll in hundredths."""
         return _rolled(_placed(rules, bet), rng.int_below(ROLLS))
 
-    def draw_bound(self, rules: DiceRules) -> int:
+    def draw_bound(self, rules: DiceRules, bet: DiceBet) -> int:
         """The bound of dice's one draw (:class:`~casino_core.games._core.OneDraw`): 10,001."""
         return ROLLS
 

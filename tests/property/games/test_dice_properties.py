@@ -58,7 +58,7 @@ def test_one_draw_equals_resolve(
 ) -> None:
     """``outcome`` of the first draw (what the casino plays) equals ``resolve`` on the RNG."""
     bet = data.draw(dice_bets(rules))
-    value = first_int_below(scheme, *seeds, DICE.draw_bound(rules))
+    value = first_int_below(scheme, *seeds, DICE.draw_bound(rules, bet))
     assert DICE.outcome(rules, bet, value) == DICE.resolve(rules, bet, make_rng(scheme, *seeds))
 
 
