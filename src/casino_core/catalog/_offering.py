@@ -432,10 +432,11 @@ class Offering:
 
     def _place(self, bet: Mapping[str, object], text: str) -> PlacedBet:
         """:meth:`bet` of a checked mapping whose canonical JSON is ``text`` (the facade has
-        made it already, for the round's request fingerprint)."""
-        self._check_keys(bet)
+        made it already, for the round's request fingerprint). A remembered text was checked
+        when first placed: its keys, all this check reads, are the text's own."""
         placed = self._placed.get(text)
         if placed is None:
+            self._check_keys(bet)
             placed = self._accept(json.loads(text))
             if len(self._placed) >= PLACED_CACHE:
                 self._placed.clear()
