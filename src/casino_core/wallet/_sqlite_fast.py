@@ -11,6 +11,7 @@ records it; the fast path only ever commits an accepted movement.
 
 from __future__ import annotations
 
+import operator
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
@@ -152,12 +153,28 @@ class _Compiled:
         processors: list[Callable[[Any], Any] | None] = [
             compiled.binds[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names
         ]
-        self._plan = tuple(zip(names, processors, strict=True))
+        # The values in order by one C call; then only the few typed ones converted (amounts).
+        self._pick = _picker(names)
+        self._convert = tuple((i, p) for i, p in enumerate(processors) if p is not None)
 
-    def args(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
-        return tuple(
-            params[n] if process is None else process(params[n]) for n, process in self._plan
-        )
+    def args(self, params: Mapping[str, Any]) -> Sequence[Any]:
+        values = self._pick(params)
+        if not self._convert:
+            return values
+        out = list(values)
+        for i, process in self._convert:
+            out[i] = process(out[i])
+        return out
+
+
+def _picker(names: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """``lambda params: tuple(params[n] for n in names)``, by ``operator.itemgetter``."""
+    if not names:
+        return lambda params: ()
+    get = operator.itemgetter(*names)
+    if len(names) == 1:
+        return lambda params: (get(params),)
+    return get
 
 
 class SqliteFastPath:

@@ -78,7 +78,7 @@ class _Statement(_Compiled):  # SQLite: positional parameters
         compiled = stmt.compile(dialect=engine.dialect, column_keys=list(keys) or None)
         self._literals = {k: v for k, v in compiled.params.items() if v is not None}
 
-    def args(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
+    def args(self, params: Mapping[str, Any]) -> Sequence[Any]:
         return super().args({**self._literals, **params} if self._literals else params)
 
 
