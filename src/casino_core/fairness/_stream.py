@@ -293,9 +293,9 @@ def first_int_below(
     the stream's first HMAC block, without building the :class:`ByteStream` and the
     :class:`Rng` (about a third of such a bet's RNG time). The same bytes, the same mapping:
     an ``unbiased`` word that is rejected goes on from the stream's next word, exactly as
-    :meth:`UnbiasedRng.int_below` does; any other case (a bound past one word or past the
-    scheme's limit, an unknown scheme) is the RNG's own call. A property test holds it to
-    the RNG for any seeds, nonce and bound.
+    :meth:`UnbiasedRng.int_below` does; any other case (a bound that is not an int in
+    1..2^21, an unknown scheme) is the RNG's own call, with its errors. A property test
+    holds it to the RNG for any seeds, nonce, scheme and bound.
     """
     if type(n) is int and 1 <= n <= _STAKE_MAX_N:
         word = _word_at(
