@@ -69,6 +69,7 @@ def test_result_doc_is_the_text_and_its_decoding(result: dict[str, object]) -> N
     text, doc = result_doc(result)
     assert text == canonical_json(result)
     assert doc == json.loads(text)
+    assert list(doc) == list(json.loads(text))  # the same key order too
     assert doc is not result
 
 

@@ -247,10 +247,11 @@ new_round: Callable[..., Round] = builder(Round)
 
 def result_doc(result: dict[str, object]) -> tuple[str, dict[str, Any]]:
     """A game's ``record_result`` as (canonical JSON, what that JSON decodes to): a flat dict
-    of strings, ints and None is its own decoded form (copied: the round gets its own), so
-    most results are not decoded again; anything else is."""
-    if type(result) is dict and flat_json(result):
-        return compact_sorted(result), dict(result)  # canonical_json's own flat case
+    of strings, ints and None is its own decoded form (copied in the text's sorted key
+    order: the round gets a dict of its own, as ``json.loads`` would give it), so most
+    results are not decoded again; anything else is."""
+    if type(result) is dict and flat_json(result):  # canonical_json's own flat case
+        return compact_sorted(result), {key: result[key] for key in sorted(result)}
     text = canonical_json(result)
     doc: dict[str, Any] = json.loads(text)
     return text, doc
