@@ -9,16 +9,17 @@ import logging
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from fractions import Fraction
-from typing import TYPE_CHECKING, Final, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Literal, Self, TypeVar, cast
 
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._observer import CasinoObserver
 from casino_core.casino._plan import (
     CasinoStore,
-    PlayPlan,
     StepResult,
     describable,
     key_conflict,
+    new_plan,
+    result_doc,
 )
 from casino_core.casino._production import check_production
 from casino_core.casino._reconcile import CasinoReconciliation, reconcile_casino
@@ -31,7 +32,6 @@ from casino_core.casino._types import (
     RoundExport,
     SeedInfo,
     SeedRotation,
-    canonical_json,
     request_fingerprint,
 )
 from casino_core.casino.crash._types import CrashWager, lookup_key
@@ -53,8 +53,9 @@ from casino_core.errors import (
     RoundNotFound,
 )
 from casino_core.events import Listener, check_listener, emit, wanted
-from casino_core.fairness import Scheme, make_rng, validate_client_seed
+from casino_core.fairness import Scheme, first_int_below, make_rng, validate_client_seed
 from casino_core.games import get_game, payout_minor
+from casino_core.games._core import OneDraw, Outcome
 from casino_core.money import Currency
 from casino_core.wallet import (
     AccountKey,
@@ -101,6 +102,16 @@ def _max_multiplier(game: str, params_json: str) -> Fraction:
 def _max_multi_step(game: str, params_json: str) -> Fraction:
     """The largest multiplier a mines or hilo round can pay (see max_multi_step_multiplier)."""
     return max_multi_step_multiplier(game, json.loads(params_json))
+
+
+_NOTHING: Final = Fraction(0)
+
+
+def _one_draw(game: object) -> OneDraw | None:
+    """``game`` if its outcome is one first draw (:class:`OneDraw`), else None."""
+    if hasattr(game, "draw_bound") and hasattr(game, "outcome"):
+        return cast("OneDraw", game)
+    return None
 
 
 _account_key: Final = functools.lru_cache(maxsize=4096)(AccountKey)
@@ -506,27 +517,37 @@ class Casino:
                     f"this bet could pay {max_win}, above the maximum payout {cap}",
                 )
 
+        one = _one_draw(g)
+
         def resolve(
             server_seed: str, client_seed: str, nonce: int, scheme: Scheme
-        ) -> tuple[str, Fraction]:
+        ) -> tuple[str, dict[str, Any], Fraction]:
             if multi_step:
-                return "{}", Fraction(0)
-            rng = make_rng(scheme, server_seed, client_seed, nonce)
-            outcome = g.resolve(rules, parsed_bet, rng)
-            return canonical_json(g.record_result(outcome)), outcome.multiplier
+                return "{}", {}, _NOTHING
+            outcome: Outcome
+            if one is not None:  # its one value, read straight from the first HMAC block
+                bound = one.draw_bound(rules, parsed_bet)
+                value = first_int_below(scheme, server_seed, client_seed, nonce, bound)
+                outcome = one.outcome(rules, parsed_bet, value)
+            else:
+                outcome = g.resolve(
+                    rules, parsed_bet, make_rng(scheme, server_seed, client_seed, nonce)
+                )
+            text, doc = result_doc(g.record_result(outcome))
+            return text, doc, outcome.multiplier
 
-        plan = PlayPlan(
-            account,
-            game,
-            params_json,
-            fingerprint,
-            key,
-            stake,
-            resolve,
-            bankroll,
-            max(0, max_win - stake),
-            multi_step,
-            offering.ref,
+        plan = new_plan(
+            account=account,
+            game=game,
+            params_json=params_json,
+            fingerprint=fingerprint,
+            key=key,
+            stake=stake,
+            resolve=resolve,
+            bankroll=bankroll,
+            max_net_win=max(0, max_win - stake),
+            multi_step=multi_step,
+            offering=offering.ref,
         )
         try:
             round_, replayed = self._store.play(plan, self._cipher, self._scheme)

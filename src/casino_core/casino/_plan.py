@@ -8,13 +8,16 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
 from json.encoder import encode_basestring_ascii as _esc
-from typing import Any, Literal, Protocol
+from typing import Any, Final, Literal, Protocol
 
+from casino_core._frozen import builder
+from casino_core._json import compact_sorted
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._types import MULTI_STEP_FIELD, Round, SeedInfo, SeedReveal, link_of
 from casino_core.casino._types import _timestamp as utc_text
 from casino_core.casino.crash._types import CrashStore
 from casino_core.catalog import OfferingRef
+from casino_core.catalog._offering import canonical_json, flat_json
 from casino_core.chain._chain import ChainHead, ChainLink, canonical_bytes, chain_body, next_link
 from casino_core.errors import IdempotencyConflict, InvalidBet, LimitExceeded, RoundInProgress
 from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_client_seed
@@ -44,9 +47,12 @@ __all__ = [
     "link_columns",
     "linked",
     "money_requests",
+    "new_plan",
+    "new_round",
     "pair_seeds",
     "payout_credit",
     "payout_request",
+    "result_doc",
     "round_from_doc",
     "round_in_progress",
     "round_row",
@@ -55,8 +61,9 @@ __all__ = [
     "wallet_key_used",
 ]
 
-Resolver = Callable[[str, str, int, Scheme], tuple[str, Fraction]]
-"""(server seed text, client seed, nonce, scheme) -> (result as JSON, exact multiplier)."""
+Resolver = Callable[[str, str, int, Scheme], tuple[str, dict[str, Any], Fraction]]
+"""(server seed text, client seed, nonce, scheme) -> (result as canonical JSON, that JSON
+decoded (a dict of the round's own), exact multiplier)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +81,10 @@ class PlayPlan:
     max_net_win: int  # largest possible payout - stake (for the bankroll check)
     multi_step: bool = False  # stored as "playing", settled later by act()
     offering: OfferingRef | None = None  # the offering version the round is played under
+
+
+new_plan: Callable[..., PlayPlan] = builder(PlayPlan)
+"""``PlayPlan(...)`` by keyword, without the frozen ``__init__``'s per-field calls."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -231,6 +242,23 @@ def decoded_params(params_json: str) -> dict[str, Any]:
     return value  # type: ignore[no-any-return]
 
 
+new_round: Callable[..., Round] = builder(Round)
+"""``Round(...)`` with every field by keyword, without the frozen ``__init__``'s 22 calls
+(a round is built once a play: an ordinary frozen ``Round``, see :mod:`casino_core._frozen`)."""
+
+
+def result_doc(result: dict[str, object]) -> tuple[str, dict[str, Any]]:
+    """A game's ``record_result`` as (canonical JSON, what that JSON decodes to): a flat dict
+    of strings, ints and None is its own decoded form (copied in the text's sorted key
+    order: the round gets a dict of its own, as ``json.loads`` would give it), so most
+    results are not decoded again; anything else is."""
+    if type(result) is dict and flat_json(result):  # canonical_json's own flat case
+        return compact_sorted(result), {key: result[key] for key in sorted(result)}
+    text = canonical_json(result)
+    doc: dict[str, Any] = json.loads(text)
+    return text, doc
+
+
 def set_link(fresh: Round, link: ChainLink) -> Round:
     """``replace(fresh, link=link)`` for a ``Round`` the caller has just built and shown to
     no one: its link set in place (``replace`` would build and check every field again)."""
@@ -274,11 +302,32 @@ def payout_credit(plan: PlayPlan, payout: int) -> Request | None:
     return _house_request(Kind.CREDIT, plan.account, payout, f"casino:{plan.key}:payout")
 
 
+_HOUSE_FPS_MAX: Final = 4096
+_house_fps: dict[tuple[bool, int, int], tuple[AccountKey, str]] = {}
+_new_request: Final = builder(Request)
+
+
 def _house_request(kind: Kind, account: AccountKey, amount: int, key: str) -> Request:
-    """:func:`single_request` against ``house`` of an already checked account and derived key."""
+    """:func:`single_request` against ``house`` of an already checked account and derived key.
+
+    The wallet's fingerprint (remembered by value: hashing the key, its currency and mode
+    each time) is found first by the account key's identity: the facade hands a player's
+    rounds the same key object (the entry holds it, so its id is not reused meanwhile).
+    """
     amount = check_amount(amount)
-    fp = fingerprint(kind, (account,), amount, "house")
-    return Request(kind, account, None, "house", amount, DerivedKey(key), fp)
+    slot = (kind is Kind.DEBIT, id(account), amount)
+    held = _house_fps.get(slot)
+    if held is not None and held[0] is account:
+        fp = held[1]
+    else:
+        fp = fingerprint(kind, (account,), amount, "house")
+        if len(_house_fps) >= _HOUSE_FPS_MAX:
+            _house_fps.clear()
+        _house_fps[slot] = (account, fp)
+    return _new_request(
+        kind=kind, account=account, counter=None, counterparty="house", amount=amount,
+        key=DerivedKey(key), fingerprint=fp,
+    )  # fmt: skip
 
 
 def payout_request(account: AccountKey, key: str, payout: int) -> Request:

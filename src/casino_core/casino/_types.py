@@ -62,9 +62,10 @@ def link_of(doc: Mapping[str, Any]) -> ChainLink | None:
 def request_fingerprint(*parts: object) -> str:
     """SHA-256 of the canonical JSON list of ``parts``: two requests under one idempotency
     key are the same request exactly when their fingerprints are equal."""
-    if all(type(p) is str or type(p) is int for p in parts):  # as canonical_json writes them
-        return hashlib.sha256(compact_sorted(parts).encode()).hexdigest()
-    return hashlib.sha256(canonical_json(list(parts)).encode()).hexdigest()
+    for part in parts:  # plain strings and ints: as canonical_json writes them
+        if type(part) is not str and type(part) is not int:
+            return hashlib.sha256(canonical_json(list(parts)).encode()).hexdigest()
+    return hashlib.sha256(compact_sorted(parts).encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -137,7 +137,7 @@ def canonical_json(value: object) -> str:
     """Compact JSON with sorted keys, exact numbers as text: what fingerprints hash (rules,
     requests), and the form stored params and results take. A flat ``dict`` of strings,
     ints and None (most bets and results) is its own JSON-ready form: encoded at once."""
-    if type(value) is dict and _flat(value):
+    if type(value) is dict and flat_json(value):
         return compact_sorted(value)
     return compact_sorted(jsonable(value))
 
@@ -146,7 +146,7 @@ _FLAT_LEAVES: Final = frozenset({str, int, type(None)})
 """The value types :func:`canonical_json` writes as they are (no exact number to format)."""
 
 
-def _flat(doc: dict[Any, object]) -> bool:
+def flat_json(doc: dict[Any, object]) -> bool:
     """True when ``doc`` has string keys and only :data:`_FLAT_LEAVES` values."""
     for key, value in doc.items():
         if type(key) is not str or type(value) not in _FLAT_LEAVES:
@@ -161,7 +161,7 @@ def bet_json(bet: Mapping[str, object]) -> str:
     A flat ``dict`` of strings, ints and None (most bets) passes those checks as it stands
     and is its own canonical form: it is encoded at once, without walking it twice.
     """
-    if type(bet) is dict and _flat(bet):
+    if type(bet) is dict and flat_json(bet):
         return compact_sorted(bet)
     check_params(bet)  # bounded before canonical_json: str keys, at most 32 deep
     try:
@@ -432,10 +432,11 @@ class Offering:
 
     def _place(self, bet: Mapping[str, object], text: str) -> PlacedBet:
         """:meth:`bet` of a checked mapping whose canonical JSON is ``text`` (the facade has
-        made it already, for the round's request fingerprint)."""
-        self._check_keys(bet)
+        made it already, for the round's request fingerprint). A remembered text was checked
+        when first placed: its keys, all this check reads, are the text's own."""
         placed = self._placed.get(text)
         if placed is None:
+            self._check_keys(bet)
             placed = self._accept(json.loads(text))
             if len(self._placed) >= PLACED_CACHE:
                 self._placed.clear()

@@ -30,6 +30,7 @@ from casino_core.fairness._stream import (
     Scheme,
     StakeRng,
     UnbiasedRng,
+    first_int_below,
     make_rng,
 )
 from casino_core.fairness._verify import (
@@ -57,6 +58,7 @@ __all__ = [
     "UnbiasedRng",
     "commitment_of",
     "crash_point",
+    "first_int_below",
     "generate_client_seed",
     "make_rng",
     "stream_bytes",

@@ -25,6 +25,7 @@ from casino_core.fairness import Rng, Scheme
 __all__ = [
     "Distribution",
     "Game",
+    "OneDraw",
     "Outcome",
     "ParSheet",
     "as_value_error",
@@ -234,3 +235,19 @@ class Game(Protocol[RulesC, BetC, OutcomeT]):
     ) -> Distribution: ...
 
     def record_result(self, outcome: Any) -> dict[str, object]: ...
+
+
+class OneDraw(Protocol):
+    """A game whose outcome is one value: its stream's first ``rng.int_below(bound)``.
+
+    ``resolve(rules, bet, rng)`` is ``outcome(rules, bet, rng.int_below(bound))`` with
+    ``bound = draw_bound(rules, bet)``, for a fresh ``rng`` (dice, roulette, wheel). A caller
+    holding the bet's seeds may draw that value with
+    :func:`~casino_core.fairness.first_int_below` (the same value, without building the
+    stream and the RNG) and pass it to ``outcome``. A property test holds each such game's
+    two paths to the same outcome.
+    """
+
+    def draw_bound(self, rules: Any, bet: Any) -> int: ...
+
+    def outcome(self, rules: Any, bet: Any, value: int) -> Outcome: ...

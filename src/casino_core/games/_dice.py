@@ -24,7 +24,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from casino_core.errors import InvalidBet
+from casino_core.errors import InvalidBet, InvalidInput
 from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution
 from casino_core.games._formula import (
@@ -111,15 +111,7 @@ class DiceGame:
         (remembered per (rules, bet): an offering's rounds check and compute it once; the
         same placed rules and bet objects are found by identity, without hashing the models
         and their fractions again)."""
-        held = _SAME.get((id(rules), id(bet)))
-        if held is not None and held[0] is rules and held[1] is bet:
-            return held[2]
-        pays = _payout_multiplier(rules, bet)
-        if len(_SAME) >= _SAME_MAX:
-            _SAME.clear()
-        # The entry holds both objects, so their ids cannot be reused while it lives.
-        _SAME[(id(rules), id(bet))] = (rules, bet, pays)
-        return pays
+        return _placed(rules, bet)[0]
 
     def exact_multiplier(self, rules: DiceRules, bet: DiceBet) -> Fraction:
         """``(1 - edge) * 10001 / winning rolls``: RTP exactly ``1 - edge`` before rounding.
@@ -139,12 +131,18 @@ class DiceGame:
 
     def resolve(self, rules: DiceRules, bet: DiceBet, rng: Rng) -> DiceOutcome:
         """Draw one ``int_below(10001)``: the roll in hundredths."""
-        pays = self.payout_multiplier(rules, bet)
-        hundredths = rng.int_below(ROLLS)
-        lo, hi = bet.winning_rolls()
-        won = lo <= hundredths < hi
-        roll = Decimal(hundredths).scaleb(-2)
-        return DiceOutcome(roll=roll, won=won, multiplier=pays if won else _ZERO)
+        return _rolled(_placed(rules, bet), rng.int_below(ROLLS))
+
+    def draw_bound(self, rules: DiceRules, bet: DiceBet) -> int:
+        """The bound of dice's one draw (:class:`~casino_core.games._core.OneDraw`): 10,001."""
+        return ROLLS
+
+    def outcome(self, rules: DiceRules, bet: DiceBet, value: int) -> DiceOutcome:
+        """What :meth:`resolve` makes of the roll ``value`` (hundredths, 0..10000)."""
+        placed = _placed(rules, bet)
+        if type(value) is not int or not 0 <= value < ROLLS:
+            raise InvalidInput(f"a dice roll is an int in 0..{ROLLS - 1}, got {value!r}")
+        return _rolled(placed, value)
 
     def distribution(
         self,
@@ -172,9 +170,34 @@ class DiceGame:
         return {"roll": decimal_text(Fraction(roll), 2)}
 
 
+def _placed(rules: DiceRules, bet: DiceBet) -> tuple[Fraction, int, int]:
+    """(the multiplier a win pays, the winning rolls' lo, hi) of a bet under ``rules``.
+
+    Remembered per (rules, bet): an offering's placed rules and bet are the same objects
+    round after round, so they are found by identity first, without hashing the models and
+    their fractions; equal but distinct objects take the remembered multiplier.
+    """
+    held = _SAME.get((id(rules), id(bet)))
+    if held is not None and held[0] is rules and held[1] is bet:
+        return held[2]
+    placed = (_payout_multiplier(rules, bet), *bet.winning_rolls())
+    if len(_SAME) >= _SAME_MAX:
+        _SAME.clear()
+    # The entry holds both objects, so their ids cannot be reused while it lives.
+    _SAME[(id(rules), id(bet))] = (rules, bet, placed)
+    return placed
+
+
+def _rolled(placed: tuple[Fraction, int, int], hundredths: int) -> DiceOutcome:
+    pays, lo, hi = placed
+    won = lo <= hundredths < hi
+    roll = Decimal(hundredths).scaleb(-2)
+    return DiceOutcome(roll=roll, won=won, multiplier=pays if won else _ZERO)
+
+
 _ZERO: Final = Fraction(0)
 _SAME_MAX: Final = 4096
-_SAME: dict[tuple[int, int], tuple[DiceRules, DiceBet, Fraction]] = {}
+_SAME: dict[tuple[int, int], tuple[DiceRules, DiceBet, tuple[Fraction, int, int]]] = {}
 
 
 @functools.lru_cache(maxsize=4096)

@@ -46,7 +46,7 @@ from typing import Final
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from casino_core._bounds import bounded_list, bounded_text
-from casino_core.errors import InvalidBet
+from casino_core.errors import InvalidBet, InvalidInput
 from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution, as_value_error, check_params, validate_model
 from casino_core.games._formula import ParamInt, value_probabilities
@@ -345,6 +345,17 @@ class RouletteGame:
         table = _returns_by_pocket(rules.variant, bet)
         pocket = rng.int_below(rules.pockets)
         return RouletteOutcome(pocket, table[pocket], bet.total_amount)
+
+    def draw_bound(self, rules: RouletteRules, bet: RouletteBet) -> int:
+        """The bound of roulette's one draw (:class:`~casino_core.games._core.OneDraw`)."""
+        return rules.pockets
+
+    def outcome(self, rules: RouletteRules, bet: RouletteBet, value: int) -> RouletteOutcome:
+        """What :meth:`resolve` makes of the pocket ``value``."""
+        table = _returns_by_pocket(rules.variant, bet)
+        if type(value) is not int or not 0 <= value < rules.pockets:
+            raise InvalidInput(f"a pocket is an int in 0..{rules.pockets - 1}, got {value!r}")
+        return RouletteOutcome(value, table[value], bet.total_amount)
 
     def distribution(
         self, rules: RouletteRules, bet: RouletteBet, scheme: Scheme | str = Scheme.UNBIASED

@@ -17,6 +17,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from casino_core.errors import InvalidInput
 from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution
 from casino_core.games._formula import ParamInt, value_probabilities
@@ -70,6 +71,17 @@ class WheelGame(TableGame[WheelRules, WheelBet]):
         table = self.table(rules, bet)
         segment = rng.int_below(len(table))
         return WheelOutcome(segment, table[segment])
+
+    def draw_bound(self, rules: WheelRules, bet: WheelBet) -> int:
+        """The bound of the wheel's one draw (:class:`~casino_core.games._core.OneDraw`)."""
+        return len(self.table(rules, bet))
+
+    def outcome(self, rules: WheelRules, bet: WheelBet, value: int) -> WheelOutcome:
+        """What :meth:`resolve` makes of the segment ``value``."""
+        table = self.table(rules, bet)
+        if type(value) is not int or not 0 <= value < len(table):
+            raise InvalidInput(f"a segment is an int in 0..{len(table) - 1}, got {value!r}")
+        return WheelOutcome(value, table[value])
 
     def distribution(
         self, rules: WheelRules, bet: WheelBet, scheme: Scheme | str = Scheme.UNBIASED

@@ -5,10 +5,12 @@ from __future__ import annotations
 from decimal import Decimal
 from fractions import Fraction
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casino_core.fairness import Scheme, make_rng
+from casino_core.errors import InvalidInput
+from casino_core.fairness import Scheme, first_int_below, make_rng
 from casino_core.games import DICE, DiceRules, par_sheet, payout_minor
 from casino_core.testing._game_strategies_a import dice_bets, dice_rules, round_seeds, schemes
 
@@ -48,3 +50,23 @@ def test_payout_in_minor_units(rules: DiceRules, data: st.DataObject, stake: int
     m = DICE.payout_multiplier(rules, bet)
     paid = payout_minor(stake, m)
     assert paid <= stake * m < paid + 1
+
+
+@given(rules=dice_rules(), data=st.data(), seeds=round_seeds(), scheme=schemes())
+def test_one_draw_equals_resolve(
+    rules: DiceRules, data: st.DataObject, seeds: tuple[str, str, int], scheme: Scheme
+) -> None:
+    """``outcome`` of the first draw (what the casino plays) equals ``resolve`` on the RNG."""
+    bet = data.draw(dice_bets(rules))
+    value = first_int_below(scheme, *seeds, DICE.draw_bound(rules, bet))
+    assert DICE.outcome(rules, bet, value) == DICE.resolve(rules, bet, make_rng(scheme, *seeds))
+
+
+@given(rules=dice_rules(), data=st.data(), value=st.sampled_from([-1, 10_001, 2**40, 1.0, True]))
+def test_one_draw_refuses_a_value_no_roll_has(
+    rules: DiceRules, data: st.DataObject, value: object
+) -> None:
+    """A value outside 0..10000 (or not an int) is no roll: ``InvalidInput``."""
+    bet = data.draw(dice_bets(rules))
+    with pytest.raises(InvalidInput):
+        DICE.outcome(rules, bet, value)  # type: ignore[arg-type]

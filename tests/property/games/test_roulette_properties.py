@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casino_core.fairness import Scheme, make_rng
+from casino_core.errors import InvalidInput
+from casino_core.fairness import Scheme, first_int_below, make_rng
 from casino_core.games import ROULETTE, RouletteBet, RouletteRules
 from casino_core.games._roulette import covered, pays
 from casino_core.testing._game_strategies_b import (
@@ -57,3 +59,17 @@ class TestRoulette:
         assert dist.mean() == expected
         edge = Fraction(1, 37) if rules.pockets == 37 else Fraction(2, 38)
         assert dist.mean() <= 1 - edge
+
+
+@given(rules_and_bets, round_seeds(), schemes())
+def test_one_draw_equals_resolve(
+    rb: tuple[RouletteRules, RouletteBet], seeds: tuple[str, str, int], scheme: Scheme
+) -> None:
+    """``outcome`` of the first draw (what the casino plays) equals ``resolve`` on the RNG."""
+    rules, bet = rb
+    value = first_int_below(scheme, *seeds, ROULETTE.draw_bound(rules, bet))
+    assert ROULETTE.outcome(rules, bet, value) == ROULETTE.resolve(
+        rules, bet, make_rng(scheme, *seeds)
+    )
+    with pytest.raises(InvalidInput):
+        ROULETTE.outcome(rules, bet, rules.pockets)

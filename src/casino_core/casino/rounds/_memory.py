@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass, replace
 from datetime import datetime
@@ -22,6 +21,7 @@ from casino_core.casino._plan import (
     in_chain,
     key_conflict,
     money_requests,
+    new_round,
     pair_seeds,
     payout_request,
     round_in_progress,
@@ -219,7 +219,7 @@ class MemoryCasinoStore:
             pair = self._active(op, acct.player_id, cipher, scheme)
             seed = cipher.open(pair.seed, pair.commitment)
             nonce = pair.nonce
-            result, multiplier = plan.resolve(
+            result, result_doc, multiplier = plan.resolve(
                 seed.reveal_text(), pair.client_seed, nonce, pair.scheme
             )
             payout = payout_minor(plan.stake, multiplier)
@@ -236,7 +236,7 @@ class MemoryCasinoStore:
             if credit is not None:
                 receipt = wallet._apply_on(credit)
             pair.nonce = nonce + 1
-            round_ = Round(
+            round_ = new_round(
                 round_id=new_id(),
                 operator_id=op,
                 player_id=acct.player_id,
@@ -248,7 +248,7 @@ class MemoryCasinoStore:
                 server_seed_hash=pair.commitment,
                 client_seed=pair.client_seed,
                 nonce=nonce,
-                result=json.loads(result),
+                result=result_doc,
                 multiplier=format_multiplier(multiplier),
                 stake=plan.stake,
                 payout=payout,
@@ -256,7 +256,9 @@ class MemoryCasinoStore:
                 idempotency_key=plan.key,
                 created_at=receipt.created_at,
                 status="playing" if plan.multi_step else "settled",
+                actions=(),
                 offering=plan.offering,
+                link=None,
             )
             if self._chain and in_chain(round_):
                 body = chain_body_bytes(round_, plan.params_json, result)

@@ -306,7 +306,7 @@ class RedisCasinoStore:
                 opened = (pair["seed"], cipher.open(pair["seed"], pair["hash"]).reveal_text())
             nonce = int(pair["nonce"])
             pair_scheme = Scheme(pair["scheme"])
-            result, multiplier = plan.resolve(opened[1], pair["client"], nonce, pair_scheme)
+            result, _, multiplier = plan.resolve(opened[1], pair["client"], nonce, pair_scheme)
             payout = payout_minor(plan.stake, multiplier)
             debit, credit = money_requests(plan, payout)
             micros = str(to_micros(self._clock()))

@@ -463,7 +463,7 @@ class SqlCasinoStore:
             nonce = int(taken.nonce) - 1
             seed = cipher.open(taken.server_seed, taken.server_seed_hash)
             pair_scheme = Scheme(taken.scheme)
-            result, multiplier = plan.resolve(
+            result, _, multiplier = plan.resolve(
                 seed.reveal_text(), taken.client_seed, nonce, pair_scheme
             )
             payout = payout_minor(plan.stake, multiplier)

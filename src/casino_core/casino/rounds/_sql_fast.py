@@ -28,9 +28,10 @@ from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._plan import (
     PlayPlan,
     chain_body_bytes,
+    decoded_params,
     money_requests,
+    new_round,
     payout_credit,
-    round_from_doc,
     round_row,
     set_link,
     stake_request,
@@ -80,7 +81,7 @@ class _Statement(_Compiled):  # SQLite: positional parameters
         compiled = stmt.compile(dialect=engine.dialect, column_keys=list(keys) or None)
         self._literals = {k: v for k, v in compiled.params.items() if v is not None}
 
-    def args(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
+    def args(self, params: Mapping[str, Any]) -> Sequence[Any]:
         return super().args({**self._literals, **params} if self._literals else params)
 
 
@@ -173,7 +174,9 @@ class SqliteRoundPath(_RoundPath):
         nonce = int(nonce) - 1
         pair_scheme = Scheme(scheme_name)
         seed = cipher.open(stored, seed_hash)
-        result, multiplier = plan.resolve(seed.reveal_text(), client_seed, nonce, pair_scheme)
+        result, result_doc, multiplier = plan.resolve(
+            seed.reveal_text(), client_seed, nonce, pair_scheme
+        )
         payout = payout_minor(plan.stake, multiplier)
         key_params = self._wallet._key_params(acct)
         receipt = None
@@ -189,13 +192,8 @@ class SqliteRoundPath(_RoundPath):
             receipt.balance_after, micros,
         )  # fmt: skip
         doc.update(chain_seq=None, chain_prev=None, chain_hash=None)
-        round_ = round_from_doc(
-            {
-                **doc,
-                "round_id": doc["id"],
-                "server_seed_hash": seed_hash,
-                "client_seed": client_seed,
-            }
+        round_ = _settled_round(
+            plan, doc, pair_scheme, seed_hash, client_seed, nonce, result_doc, payout, receipt
         )
         if self._advance is not None:
             seen_seq, seen_hash = int(head[0]), head[1]
@@ -307,7 +305,9 @@ class PostgresRoundPath(_RoundPath):
         nonce = int(nonce) - 1
         pair_scheme = Scheme(scheme_name)
         seed = cipher.open(stored, seed_hash)
-        result, multiplier = plan.resolve(seed.reveal_text(), client_seed, nonce, pair_scheme)
+        result, result_doc, multiplier = plan.resolve(
+            seed.reveal_text(), client_seed, nonce, pair_scheme
+        )
         payout = payout_minor(plan.stake, multiplier)
 
         # Trip 2: everything else, each answer checked once it is back.
@@ -327,13 +327,8 @@ class PostgresRoundPath(_RoundPath):
             receipt.balance_after, micros,
         )  # fmt: skip
         doc.update(chain_seq=None, chain_prev=None, chain_hash=None)
-        round_ = round_from_doc(
-            {
-                **doc,
-                "round_id": doc["id"],
-                "server_seed_hash": seed_hash,
-                "client_seed": client_seed,
-            }
+        round_ = _settled_round(
+            plan, doc, pair_scheme, seed_hash, client_seed, nonce, result_doc, payout, receipt
         )
         advancing = None
         if self._advance is not None and head is not None:
@@ -421,6 +416,44 @@ class PostgresRoundPath(_RoundPath):
         finally:
             pooled.close()
         raise failure  # outside the handler: the driver error (its parameters) is not chained
+
+
+def _settled_round(
+    plan: PlayPlan,
+    doc: dict[str, Any],
+    scheme: Scheme,
+    seed_hash: str,
+    client_seed: str,
+    nonce: int,
+    result: dict[str, Any],
+    payout: int,
+    receipt: Receipt,
+) -> Round:
+    """``round_from_doc`` of a fast path's new round row, from the values it was made of."""
+    return new_round(
+        round_id=doc["id"],
+        operator_id=doc["operator_id"],
+        player_id=doc["player_id"],
+        currency=doc["currency"],
+        mode=doc["mode"],
+        game=plan.game,
+        params=decoded_params(plan.params_json),
+        scheme=scheme,
+        server_seed_hash=seed_hash,
+        client_seed=client_seed,
+        nonce=nonce,
+        result=result,
+        multiplier=doc["multiplier"],
+        stake=plan.stake,
+        payout=payout,
+        balance_after=receipt.balance_after,
+        idempotency_key=plan.key,
+        created_at=receipt.created_at,
+        status=doc["status"],
+        actions=(),
+        offering=plan.offering,
+        link=None,
+    )
 
 
 def round_path(
