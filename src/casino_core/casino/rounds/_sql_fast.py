@@ -81,7 +81,7 @@ class _Statement(_Compiled):  # SQLite: positional parameters
         compiled = stmt.compile(dialect=engine.dialect, column_keys=list(keys) or None)
         self._literals = {k: v for k, v in compiled.params.items() if v is not None}
 
-    def args(self, params: Mapping[str, Any]) -> Sequence[Any]:
+    def args(self, params: Mapping[str, Any]) -> tuple[Any, ...]:
         return super().args({**self._literals, **params} if self._literals else params)
 
 
