@@ -8,12 +8,12 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
 from json.encoder import encode_basestring_ascii as _esc
-from typing import Any, Literal, Protocol
+from typing import Any, Literal, Protocol, TypeVar
 
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._types import MULTI_STEP_FIELD, Round, SeedInfo, SeedReveal, link_of
 from casino_core.casino._types import _timestamp as utc_text
-from casino_core.casino.crash._types import CrashStore
+from casino_core.casino.crash._types import CrashStore, CrashWager
 from casino_core.catalog import OfferingRef
 from casino_core.chain._chain import ChainHead, ChainLink, canonical_bytes, chain_body, next_link
 from casino_core.errors import IdempotencyConflict, InvalidBet, LimitExceeded, RoundInProgress
@@ -21,9 +21,15 @@ from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_clie
 from casino_core.games import format_multiplier, get_game
 from casino_core.money import get_currency
 from casino_core.wallet import AccountKey, Kind, WalletService
-from casino_core.wallet._common import Request, from_micros, single_request, wallet_key_used
+from casino_core.wallet._common import (
+    Request,
+    from_micros,
+    house_request,
+    single_request,
+    wallet_key_used,
+)
 from casino_core.wallet._paging import Window
-from casino_core.wallet._types import DerivedKey, check_amount, derived_key, fingerprint
+from casino_core.wallet._types import derived_key
 
 __all__ = [
     "Advance",
@@ -229,9 +235,13 @@ def decoded_params(params_json: str) -> dict[str, Any]:
     return value  # type: ignore[no-any-return]
 
 
-def set_link(fresh: Round, link: ChainLink) -> Round:
-    """``replace(fresh, link=link)`` for a ``Round`` the caller has just built and shown to
-    no one: its link set in place (``replace`` would build and check every field again)."""
+Linked = TypeVar("Linked", Round, CrashWager)
+
+
+def set_link(fresh: Linked, link: ChainLink) -> Linked:
+    """``replace(fresh, link=link)`` for a ``Round`` (or crash bet) the caller has just built
+    and shown to no one: its link set in place (``replace`` would build and check every
+    field again)."""
     object.__setattr__(fresh, "link", link)
     return fresh
 
@@ -258,17 +268,10 @@ def money_requests(plan: PlayPlan, payout: int) -> tuple[Request, Request | None
     valid derived key of at most 213 characters (what :func:`derived_key` would check again).
     """
     acct = plan.account
-    debit = _house_request(Kind.DEBIT, acct, plan.stake, f"casino:{plan.key}:stake")
+    debit = house_request(Kind.DEBIT, acct, plan.stake, f"casino:{plan.key}:stake")
     if payout <= 0:
         return debit, None
-    return debit, _house_request(Kind.CREDIT, acct, payout, f"casino:{plan.key}:payout")
-
-
-def _house_request(kind: Kind, account: AccountKey, amount: int, key: str) -> Request:
-    """:func:`single_request` against ``house`` of an already checked account and derived key."""
-    amount = check_amount(amount)
-    fp = fingerprint(kind, (account,), amount, "house")
-    return Request(kind, account, None, "house", amount, DerivedKey(key), fp)
+    return debit, house_request(Kind.CREDIT, acct, payout, f"casino:{plan.key}:payout")
 
 
 def payout_request(account: AccountKey, key: str, payout: int) -> Request:

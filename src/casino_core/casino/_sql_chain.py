@@ -26,7 +26,6 @@ from casino_core.chain._chain import (
     ChainLink,
     canonical_bytes,
     chain_body,
-    link_after,
     link_of_body,
 )
 from casino_core.wallet._sql import SqlWallet, bulk_update, select_matching
@@ -98,11 +97,15 @@ class SqlChainHeads:
         return link
 
     def link_many(
-        self, conn: Connection, op: str, records: Sequence[tuple[str, Mapping[str, Any]]]
+        self,
+        conn: Connection,
+        op: str,
+        records: Sequence[tuple[str, Mapping[str, Any] | bytes]],
     ) -> list[ChainLink]:
-        """The links of ``records`` ((player, record) each, in chain order), as :meth:`link`
-        one after the other would make them, in a fixed number of statements: the heads read
-        and locked at once in player order (first links create theirs), one update of all."""
+        """The links of ``records`` ((player, record or its body's canonical bytes) each, in
+        chain order), as :meth:`link` one after the other would make them, in a fixed number
+        of statements: the heads read and locked at once in player order (first links create
+        theirs), one update of all."""
         if not records:
             return []
         h = self._table.c
@@ -122,7 +125,7 @@ class SqlChainHeads:
         links = []
         for player, record in records:
             seq, digest = heads[player]
-            link = link_after(seq, digest, record)
+            link = link_of_body(seq, digest, _body(record))
             heads[player] = (link.seq, link.hash)
             links.append(link)
         rows = [

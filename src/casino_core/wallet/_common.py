@@ -24,6 +24,7 @@ from casino_core.errors import (
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet._types import (
     AccountKey,
+    DerivedKey,
     HistoryEntry,
     HistoryPage,
     JournalEntry,
@@ -49,6 +50,7 @@ __all__ = [
     "encode_receipt",
     "from_micros",
     "history_page",
+    "house_request",
     "journal_key",
     "key_conflict",
     "recorded_error",
@@ -150,6 +152,15 @@ def single_request(
     k = check_idempotency_key(key)
     name = check_system_account(system_account)
     return Request(kind, acct, None, name, amt, k, fingerprint(kind, (acct,), amt, name))
+
+
+def house_request(kind: Kind, account: AccountKey, amount: int, key: str) -> Request:
+    """:func:`single_request` against ``house`` of an already checked account and a derived
+    key its component built from a key it checked (``casino:<key>:payout`` of a checked
+    round key is a valid derived key by construction: no second check of either)."""
+    amount = check_amount(amount)
+    fp = fingerprint(kind, (account,), amount, "house")
+    return Request(kind, account, None, "house", amount, DerivedKey(key), fp)
 
 
 def transfer_request(source: object, destination: object, amount: object, key: object) -> Request:
