@@ -11,12 +11,17 @@ import json
 from collections.abc import Callable
 from typing import Any, Final
 
-__all__ = ["compact_sorted", "compact_sorted_with"]
+__all__ = ["compact", "compact_sorted", "compact_sorted_with"]
 
 compact_sorted: Final[Callable[[Any], str]] = json.JSONEncoder(
     sort_keys=True, separators=(",", ":")
 ).encode
 """``json.dumps(value, sort_keys=True, separators=(",", ":"))``."""
+
+
+compact: Final[Callable[[Any], str]] = json.JSONEncoder(separators=(",", ":")).encode
+"""``json.dumps(value, separators=(",", ":"))``: keys in insertion order (stored receipts,
+a statement's rows), with one shared encoder."""
 
 
 def compact_sorted_with(default: Callable[[Any], Any]) -> Callable[[Any], str]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import TypeVar
 
+from casino_core._json import compact
 from casino_core.errors import (
     AccountNotFound,
     CasinoError,
@@ -276,7 +277,7 @@ def encode_receipt(r: Receipt) -> str:
         "cv": r.counter_version,
         "at": to_micros(r.created_at),
     }
-    return json.dumps(doc, separators=(",", ":"))
+    return compact(doc)
 
 
 def decode_receipt(text: str) -> Receipt:
