@@ -42,6 +42,7 @@ from casino_core.casino.crash._types import (
     crash_payout_request,
     crash_round_from_doc,
     crash_stake_request,
+    round_full,
     settle_rule,
     wager_from_doc,
 )
@@ -327,6 +328,7 @@ class RedisCrashStore:
             code,
             w._ttl,
             *move_args,
+            "" if plan.max_bets is None else str(plan.max_bets),
             *flat_fields(doc),
         ]
         out = self._script(self._bet_s, keys, args)
@@ -342,6 +344,8 @@ class RedisCrashStore:
             raise _no_round(op, plan.round_id)
         if status == "closed":
             raise RoundClosed(f"crash round {plan.round_id} has started: no more bets")
+        if status == "full" and plan.max_bets is not None:
+            raise round_full(plan.round_id, plan.max_bets)
         if status == "wallet_key":
             raise wallet_key_used(out[1])
         raise script_refusal(out[1], acct, plan.stake, "round")

@@ -47,6 +47,7 @@ from casino_core.casino.crash._types import (
     crash_round_from_doc,
     crash_stake_request,
     decimal_or_none,
+    round_full,
     settle_rule,
     wager_from_doc,
 )
@@ -109,6 +110,7 @@ class SqlCrashStore:
         self._q_key = select(crash_bets).where(
             (b.operator_id == bindparam("op")) & (b.idempotency_key == bindparam("key"))
         )
+        self._q_count = select(func.count()).where(b.round_id == bindparam("rid"))
         self._q_exposure = select(b.max_payout).where(
             (b.round_id == bindparam("rid"))
             & (b.currency == bindparam("cur"))
@@ -273,6 +275,12 @@ class SqlCrashStore:
             round_ = self._locked_round(conn, op, plan.round_id, share=True)
             if round_.status != "open":
                 raise RoundClosed(f"crash round {plan.round_id} has started: no more bets")
+            cap = plan.max_bets  # counted under the round's shared lock (docs/scaling.md)
+            if (
+                cap is not None
+                and conn.execute(self._q_count, {"rid": plan.round_id}).scalar_one() >= cap
+            ):
+                raise round_full(plan.round_id, cap)
             house = 0
             if plan.bankroll is not None:  # bets of this operator, currency, mode: one a time
                 house = self._bankroll.lock(conn, who)

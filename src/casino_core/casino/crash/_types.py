@@ -8,11 +8,11 @@ from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from json.encoder import encode_basestring_ascii as _esc
-from typing import Any, Protocol
+from typing import Any, Final, Protocol
 
 from casino_core.casino._types import Round, _timestamp, link_of, money_fields
 from casino_core.chain._chain import ChainLink
-from casino_core.errors import InvalidInput
+from casino_core.errors import InvalidInput, RoundClosed
 from casino_core.fairness import CrashScheme
 from casino_core.games import format_multiplier, make_crash_record
 from casino_core.money import get_currency
@@ -28,6 +28,7 @@ from casino_core.wallet._paging import Window
 from casino_core.wallet._types import derived_key
 
 __all__ = [
+    "MAX_CRASH_BETS",
     "BetPlan",
     "ChainRow",
     "CrashChainInfo",
@@ -45,6 +46,7 @@ __all__ = [
     "decimal_or_none",
     "effective_target",
     "lookup_key",
+    "round_full",
     "settle_rule",
     "wager_from_doc",
 ]
@@ -207,6 +209,7 @@ class BetPlan:
     auto_cash_out: Decimal | None
     max_payout: int  # floor(stake x (auto target or max_target)): the bankroll exposure
     bankroll: int | None
+    max_bets: int | None = None  # the round's cap on bets (CasinoSettings.max_crash_bets)
 
 
 def decimal_or_none(value: str | None) -> Decimal | None:
@@ -379,6 +382,15 @@ class CrashStore(Protocol):
         """Settled bets (the operator's or one player's) with their rounds, in settlement
         order, read lazily a bounded page of rounds at a time (the streamed export)."""
         ...
+
+
+MAX_CRASH_BETS: Final = 1_000_000
+"""The largest ``CasinoSettings.max_crash_bets`` (a cap is bounded too)."""
+
+
+def round_full(round_id: str, cap: int) -> RoundClosed:
+    """The refusal of a bet past a round's cap (``CasinoSettings.max_crash_bets``)."""
+    return RoundClosed(f"crash round {round_id} is full ({cap} bets): no more bets")
 
 
 def settle_values(round_: CrashRound, bet: CrashWager) -> tuple[Fraction, str]:
