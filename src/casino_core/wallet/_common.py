@@ -37,6 +37,7 @@ from casino_core.wallet._types import (
     check_idempotency_key,
     check_system_account,
     fingerprint,
+    one_account_fingerprint,
 )
 
 __all__ = [
@@ -155,12 +156,18 @@ def single_request(
     return Request(kind, acct, None, name, amt, k, fingerprint(kind, (acct,), amt, name))
 
 
-def house_request(kind: Kind, account: AccountKey, amount: int, key: str) -> Request:
+def house_request(
+    kind: Kind, account: AccountKey, amount: int, key: str, *, remembered: bool = True
+) -> Request:
     """:func:`single_request` against ``house`` of an already checked account and a derived
     key its component built from a key it checked (``casino:<key>:payout`` of a checked
-    round key is a valid derived key by construction: no second check of either)."""
+    round key is a valid derived key by construction: no second check of either).
+    ``remembered=False``: an amount that rarely repeats, its fingerprint not cached."""
     amount = check_amount(amount)
-    fp = fingerprint(kind, (account,), amount, "house")
+    if remembered:
+        fp = fingerprint(kind, (account,), amount, "house")
+    else:
+        fp = one_account_fingerprint(kind, account, amount, "house")
     return Request(kind, account, None, "house", amount, DerivedKey(key), fp)
 
 

@@ -305,7 +305,8 @@ def crash_payout_request(account: AccountKey, key: str, payout: int) -> Request:
     valid by construction, at most 220), and a stored bet's are fixed (its append-only
     guard): they are not checked again per bet at settlement.
     """
-    return house_request(Kind.CREDIT, account, payout, f"casino-crash:{key}:payout")
+    key = f"casino-crash:{key}:payout"
+    return house_request(Kind.CREDIT, account, payout, key, remembered=False)
 
 
 CashOutRule = Callable[[CrashWager, CrashRound], Decimal]
