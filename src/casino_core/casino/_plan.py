@@ -268,10 +268,15 @@ def money_requests(plan: PlayPlan, payout: int) -> tuple[Request, Request | None
     valid derived key of at most 213 characters (what :func:`derived_key` would check again).
     """
     acct = plan.account
-    debit = house_request(Kind.DEBIT, acct, plan.stake, f"casino:{plan.key}:stake")
+    debit = _house_request(Kind.DEBIT, acct, plan.stake, f"casino:{plan.key}:stake")
     if payout <= 0:
         return debit, None
-    return debit, house_request(Kind.CREDIT, acct, payout, f"casino:{plan.key}:payout")
+    return debit, _house_request(Kind.CREDIT, acct, payout, f"casino:{plan.key}:payout")
+
+
+def _house_request(kind: Kind, account: AccountKey, amount: int, key: str) -> Request:
+    """:func:`single_request` against ``house`` of an already checked account and derived key."""
+    return house_request(kind, account, amount, key)
 
 
 def payout_request(account: AccountKey, key: str, payout: int) -> Request:
