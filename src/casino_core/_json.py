@@ -42,7 +42,8 @@ compact_sorted: Final[Callable[[Any], str]] = _writer(None)
 """``json.dumps(value, sort_keys=True, separators=(",", ":"))``."""
 
 compact: Final[Callable[[Any], str]] = _writer(None, sort_keys=False)
-"""``json.dumps(value, separators=(",", ":"))``: keys in the value's own order."""
+"""``json.dumps(value, separators=(",", ":"))``: keys in insertion order (stored receipts,
+a statement's rows), with one shared encoder."""
 
 
 def compact_sorted_with(default: Callable[[Any], Any]) -> Callable[[Any], str]:

@@ -340,8 +340,8 @@ class RoundNotFound(InvalidBet):
 
 
 class RoundClosed(CasinoError):
-    """A crash round is past (or not yet at) the phase a call needs: a bet after its start,
-    a cash-out before its start or after its crash point ("too late"), a settlement before
-    its start."""
+    """A crash round is past (or not yet at) the phase a call needs: a bet after its start
+    (or past the round's ``max_crash_bets``), a cash-out before its start or after its
+    crash point ("too late"), a settlement before its start."""
 
     code = "ROUND_CLOSED"

@@ -13,6 +13,7 @@ from _casino_backends import SEED_KEY, CasinoFactory, RedisKeys, money_mode, sql
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.redis import RedisCasinoStore
 from casino_core.errors import (
+    ConfigurationError,
     IdempotencyConflict,
     RoundClosed,
     StorageUnavailable,
@@ -125,6 +126,52 @@ class TestOnEveryStore:
         with pytest.raises(IdempotencyConflict):
             table.place_bet(r.round_id, "alice", "USD", mode, 6_00, idempotency_key="k")
         assert table.bets(r.round_id) == [bet]
+
+    def test_a_round_takes_at_most_max_crash_bets(
+        self, casino_factory: CasinoFactory, operator: str
+    ) -> None:
+        """A bet past ``max_crash_bets`` is RoundClosed and moves nothing; a bet already in
+        replays; the round settles its bets and the next round takes the refused key."""
+        casino = casino_factory(CasinoSettings(seed_key=SEED_KEY, max_crash_bets=2))
+        mode = casino_factory.mode
+        account = funded(casino, operator, "alice")
+        table = casino.crash_table(operator, "t")
+        table.new_chain(3)
+        table.set_salt(SALT)
+        r = table.open_round()
+        bets = [
+            table.place_bet(r.round_id, "alice", "USD", mode, 5_00, idempotency_key=f"k{i}")
+            for i in range(2)
+        ]
+        before = casino.wallet.balance(account)
+        with pytest.raises(RoundClosed, match="is full"):
+            table.place_bet(r.round_id, "alice", "USD", mode, 5_00, idempotency_key="k2")
+        assert casino.wallet.balance(account) == before
+        assert table.bets(r.round_id) == bets
+        again = table.place_bet(r.round_id, "alice", "USD", mode, 5_00, idempotency_key="k0")
+        assert again == bets[0]
+        table.start_round(r.round_id)
+        assert len(table.settle_round(r.round_id)[1]) == 2
+        following = table.open_round()
+        late = table.place_bet(following.round_id, "alice", "USD", mode, 5_00, idempotency_key="k2")
+        assert late.round_id == following.round_id
+        assert casino.wallet.reconcile(operator).ok
+
+
+class TestMaxCrashBets:
+    """The cap on a round's bets is bounded, checked when the casino is built."""
+
+    @pytest.mark.parametrize("cap", [0, -1, 1_000_001, True, 2.0, "5"])
+    def test_a_cap_out_of_bounds_is_refused(self, cap: object) -> None:
+        """Not an int from 1 to 1,000,000: ConfigurationError, no casino."""
+        settings = CasinoSettings(seed_key=SEED_KEY, max_crash_bets=cap)  # type: ignore[arg-type]
+        with pytest.raises(ConfigurationError, match="max_crash_bets"):
+            Casino.in_memory(settings)
+
+    @pytest.mark.parametrize("cap", [None, 1, 1_000_000])
+    def test_a_cap_in_bounds_is_taken(self, cap: int | None) -> None:
+        """None (no cap) and the bounds themselves are accepted."""
+        assert Casino.in_memory(CasinoSettings(seed_key=SEED_KEY, max_crash_bets=cap))
 
 
 class TestSqlReload:

@@ -17,7 +17,7 @@ import casino_core.casino.crash._redis as crash_redis
 from _casino_backends import SEED_KEY, RedisKeys, snapshot
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.crash._table import CrashTable
-from casino_core.casino.crash._types import CrashRound, CrashWager
+from casino_core.casino.crash._types import CrashRound, CrashWager, Exits
 from casino_core.casino.redis import RedisCasinoStore
 from casino_core.errors import (
     ConfigurationError,
@@ -131,18 +131,24 @@ class TestOptimisticCommits:
         table, r, _ = table_at(casino, operator, "1.50")
         bet = table.place_bet(r.round_id, "alice", "USD", "demo", 10_00, idempotency_key="b")
         table.start_round(r.round_id)
-        original = crash_redis.settle_values
-        calls: list[str] = []
+        original = crash_redis.settle_rule
+        calls: list[Exits] = []
 
-        def cash_out_first(round_: CrashRound, wager: CrashWager) -> Any:
-            if not calls:
-                table.cash_out(bet.bet_id, "1.25")  # commits after the settlement's read
-            calls.append(wager.bet_id)
-            return original(round_, wager)
+        def cash_out_first(round_: CrashRound) -> Any:
+            rule = original(round_)
 
-        monkeypatch.setattr(crash_redis, "settle_values", cash_out_first)
+            def first_cashes_out(exits: Exits) -> Any:
+                if not calls:
+                    table.cash_out(bet.bet_id, "1.25")  # commits after the settlement's read
+                calls.append(exits)
+                return rule(exits)
+
+            return first_cashes_out
+
+        monkeypatch.setattr(crash_redis, "settle_rule", cash_out_first)
         settled, wagers = table.settle_round(r.round_id)
-        assert calls == [bet.bet_id, bet.bet_id]  # computed twice: the first commit retried
+        # Computed twice: the first commit retried, the second saw the cash-out.
+        assert calls == [(None, None), (Decimal("1.25"), None)]
         assert settled.status == "settled"
         assert wagers[0].cashed_out_at == Decimal("1.25")
         assert wagers[0].payout == 12_50

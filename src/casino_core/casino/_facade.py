@@ -34,7 +34,7 @@ from casino_core.casino._types import (
     SeedRotation,
     request_fingerprint,
 )
-from casino_core.casino.crash._types import CrashWager, lookup_key
+from casino_core.casino.crash._types import MAX_CRASH_BETS, CrashWager, lookup_key
 from casino_core.casino.rounds._multistep import (
     MULTI_STEP_GAMES,
     POLICIES,
@@ -169,6 +169,11 @@ class Casino:
             )
         if self._settings.abandoned_after <= timedelta(0):
             raise ConfigurationError("abandoned_after must be a positive duration")
+        cap = self._settings.max_crash_bets
+        if cap is not None and (type(cap) is not int or not 1 <= cap <= MAX_CRASH_BETS):
+            raise ConfigurationError(
+                f"max_crash_bets must be None or an int from 1 to {MAX_CRASH_BETS:,}"
+            )
         check_production(store, self._settings)
         self._cipher = SeedCipher(self._settings.seed_key)
         self._scheme = Scheme.parse(self._settings.default_scheme)

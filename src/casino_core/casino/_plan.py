@@ -8,14 +8,14 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from fractions import Fraction
 from json.encoder import encode_basestring_ascii as _esc
-from typing import Any, Final, Literal, Protocol
+from typing import Any, Final, Literal, Protocol, TypeVar
 
 from casino_core._frozen import builder
 from casino_core._json import compact_sorted
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._types import MULTI_STEP_FIELD, Round, SeedInfo, SeedReveal, link_of
 from casino_core.casino._types import _timestamp as utc_text
-from casino_core.casino.crash._types import CrashStore
+from casino_core.casino.crash._types import CrashStore, CrashWager
 from casino_core.catalog import OfferingRef
 from casino_core.catalog._offering import canonical_json, flat_json
 from casino_core.chain._chain import ChainHead, ChainLink, canonical_bytes, chain_body, next_link
@@ -259,9 +259,13 @@ def result_doc(result: dict[str, object]) -> tuple[str, dict[str, Any]]:
     return text, doc
 
 
-def set_link(fresh: Round, link: ChainLink) -> Round:
-    """``replace(fresh, link=link)`` for a ``Round`` the caller has just built and shown to
-    no one: its link set in place (``replace`` would build and check every field again)."""
+Linked = TypeVar("Linked", Round, CrashWager)
+
+
+def set_link(fresh: Linked, link: ChainLink) -> Linked:
+    """``replace(fresh, link=link)`` for a ``Round`` (or crash bet) the caller has just built
+    and shown to no one: its link set in place (``replace`` would build and check every
+    field again)."""
     object.__setattr__(fresh, "link", link)
     return fresh
 

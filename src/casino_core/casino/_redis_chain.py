@@ -11,7 +11,7 @@ import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from casino_core.chain._chain import GENESIS, ChainHead, ChainLink, link_after
+from casino_core.chain._chain import GENESIS, ChainHead, ChainLink, body_bytes, link_of_body
 from casino_core.wallet._redis import RedisDemoWallet
 
 __all__ = ["HeadPlan", "chain_heads", "head_key", "link_list", "players_key", "read_heads"]
@@ -60,10 +60,11 @@ class HeadPlan:
         self._heads = dict(heads)
         self.keys = [players_key(wallet, op), *(head_key(wallet, op, p) for p in self._heads)]
 
-    def link(self, player: str, record: Mapping[str, Any]) -> ChainLink:
-        """The link of ``record`` after ``player``'s head, now that player's head."""
+    def link(self, player: str, record: Mapping[str, Any] | bytes) -> ChainLink:
+        """The link of ``record`` (or its body's canonical bytes) after ``player``'s head,
+        now that player's head."""
         seq, prev = self._heads[player]
-        link = link_after(seq, prev, record)
+        link = link_of_body(seq, prev, body_bytes(record))
         self._heads[player] = (link.seq, link.hash)
         return link
 

@@ -24,19 +24,12 @@ from casino_core.chain._chain import (
     GENESIS,
     ChainHead,
     ChainLink,
-    canonical_bytes,
-    chain_body,
-    link_after,
+    body_bytes,
     link_of_body,
 )
 from casino_core.wallet._sql import SqlWallet, bulk_update, select_matching
 
 __all__ = ["SqlChainHeads", "chain_heads_table"]
-
-
-def _body(record: Mapping[str, Any] | bytes) -> bytes:
-    """The canonical bytes a link hashes, of a record or void line (or the bytes as given)."""
-    return record if isinstance(record, bytes) else canonical_bytes(chain_body(record))
 
 
 chain_heads_table = Table(
@@ -93,16 +86,20 @@ class SqlChainHeads:
         if row is None:  # the player's first link
             conn.execute(self._q_create, params)
             row = conn.execute(self._q_take, params).one()
-        link = link_of_body(int(row.seq) - 1, row.hash, _body(record))
+        link = link_of_body(int(row.seq) - 1, row.hash, body_bytes(record))
         conn.execute(self._q_set, {**params, "hash": link.hash})
         return link
 
     def link_many(
-        self, conn: Connection, op: str, records: Sequence[tuple[str, Mapping[str, Any]]]
+        self,
+        conn: Connection,
+        op: str,
+        records: Sequence[tuple[str, Mapping[str, Any] | bytes]],
     ) -> list[ChainLink]:
-        """The links of ``records`` ((player, record) each, in chain order), as :meth:`link`
-        one after the other would make them, in a fixed number of statements: the heads read
-        and locked at once in player order (first links create theirs), one update of all."""
+        """The links of ``records`` ((player, record or its body's canonical bytes) each, in
+        chain order), as :meth:`link` one after the other would make them, in a fixed number
+        of statements: the heads read and locked at once in player order (first links create
+        theirs), one update of all."""
         if not records:
             return []
         h = self._table.c
@@ -122,7 +119,7 @@ class SqlChainHeads:
         links = []
         for player, record in records:
             seq, digest = heads[player]
-            link = link_after(seq, digest, record)
+            link = link_of_body(seq, digest, body_bytes(record))
             heads[player] = (link.seq, link.hash)
             links.append(link)
         rows = [
@@ -147,7 +144,7 @@ class SqlChainHeads:
         """
         seq, digest = seen
         if seq is not None and digest is not None:
-            record = _body(record)  # written once, for the locking path too
+            record = body_bytes(record)  # written once, for the locking path too
             link = link_of_body(int(seq), digest, record)
             params = {"op": op, "player": player, "seen": seq, "seq": link.seq, "hash": link.hash}
             if conn.execute(self._q_advance, params).rowcount == 1:

@@ -84,6 +84,10 @@ class CasinoSettings:
       provider) or at least 32 random bytes (one key, id ``"default"``); server seeds are
       then stored AES-GCM encrypted. Bytes are wrapped in a ``SeedKeys`` at once, so the
       settings' repr and ``dataclasses.asdict`` never hold raw key bytes.
+    * ``max_crash_bets``: the most bets one crash round takes (1 to 1,000,000); a bet past it
+      is refused with ``RoundClosed`` while the round is open, so a round's settlement stays
+      bounded (on Redis it is one Lua script that blocks the server while it runs;
+      docs/scaling.md, "Crash rounds on Redis"). None: no cap.
     * ``production``: run the production checks when the casino is built (docs/casino.md,
       "Production checks"); None: when ``CASINO_CORE_ENV=production``.
     * ``default_scheme``: the RNG scheme of new seed pairs.
@@ -100,6 +104,7 @@ class CasinoSettings:
     abandoned_after: timedelta = timedelta(hours=24)
     abandoned_policy: str = "cash_out"
     production: bool | None = None
+    max_crash_bets: int | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.seed_key, bytes):  # never kept as plain bytes (asdict, copies)

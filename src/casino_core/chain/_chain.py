@@ -52,6 +52,7 @@ __all__ = [
     "ChainLink",
     "ChainReport",
     "ChainVerifier",
+    "body_bytes",
     "chain_body",
     "link_after",
     "link_hash",
@@ -151,6 +152,12 @@ def canonical_bytes(body: Mapping[str, Any]) -> bytes:
     except TypeError:  # keys that are not strings: the general (slower) form
         text = canonical_json(body)
     return text.encode()
+
+
+def body_bytes(record: Mapping[str, Any] | bytes) -> bytes:
+    """The canonical bytes a link hashes, of a record or void line (or the bytes as given:
+    a body its caller wrote already, ``chain_body_bytes`` or ``bet_body_writer``)."""
+    return record if isinstance(record, bytes) else canonical_bytes(chain_body(record))
 
 
 def link_hash(prev: str, body: Mapping[str, Any]) -> str:

@@ -25,6 +25,7 @@ from casino_core.errors import (
 from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet._types import (
     AccountKey,
+    DerivedKey,
     HistoryEntry,
     HistoryPage,
     JournalEntry,
@@ -36,6 +37,7 @@ from casino_core.wallet._types import (
     check_idempotency_key,
     check_system_account,
     fingerprint,
+    one_account_fingerprint,
 )
 
 __all__ = [
@@ -50,6 +52,7 @@ __all__ = [
     "encode_receipt",
     "from_micros",
     "history_page",
+    "house_request",
     "journal_key",
     "key_conflict",
     "recorded_error",
@@ -151,6 +154,21 @@ def single_request(
     k = check_idempotency_key(key)
     name = check_system_account(system_account)
     return Request(kind, acct, None, name, amt, k, fingerprint(kind, (acct,), amt, name))
+
+
+def house_request(
+    kind: Kind, account: AccountKey, amount: int, key: str, *, remembered: bool = True
+) -> Request:
+    """:func:`single_request` against ``house`` of an already checked account and a derived
+    key its component built from a key it checked (``casino:<key>:payout`` of a checked
+    round key is a valid derived key by construction: no second check of either).
+    ``remembered=False``: an amount that rarely repeats, its fingerprint not cached."""
+    amount = check_amount(amount)
+    if remembered:
+        fp = fingerprint(kind, (account,), amount, "house")
+    else:
+        fp = one_account_fingerprint(kind, account, amount, "house")
+    return Request(kind, account, None, "house", amount, DerivedKey(key), fp)
 
 
 def transfer_request(source: object, destination: object, amount: object, key: object) -> Request:

@@ -460,10 +460,10 @@ CRASH_BET = (
 --       hash, 6 house journal, 7 house sum cache, 8-14 the keys of move() for the stake,
 --       15 the player's bets by time (sorted set, members '<micros, 20 digits>|<bet id>')
 -- ARGV: 1 fingerprint, 2 bet id, 3 stake, 4 largest payout, 5 bankroll ('' for none),
---       6 currency, 7 ttl, 8-18 the arguments of move() for the stake, 19... the bet's
---       field, value ...
+--       6 currency, 7 ttl, 8-18 the arguments of move() for the stake, 19 the round's cap on
+--       bets ('' for none), 20... the bet's field, value ...
 -- Returns {'ok', balance after}, {'replay', bet id}, {'conflict'}, {'noround'}, {'closed'},
--- {'wallet_key', key} or {'refused', code}. Every check runs before the first write.
+-- {'full'}, {'wallet_key', key} or {'refused', code}. Every check runs before the first write.
 local known = redis.call('HMGET', KEYS[1], 'fp', 'bid')
 if known[1] then
   if known[1] ~= ARGV[1] then return {'conflict'} end
@@ -472,6 +472,7 @@ end
 local status = redis.call('HGET', KEYS[2], 'status')
 if not status then return {'noround'} end
 if status ~= 'open' then return {'closed'} end
+if ARGV[19] ~= '' and redis.call('LLEN', KEYS[3]) >= tonumber(ARGV[19]) then return {'full'} end
 if redis.call('EXISTS', KEYS[8]) == 1 then return {'wallet_key', ARGV[16]} end
 local acct = redis.call('HMGET', KEYS[9], 'bal', 'floor')
 if not acct[1] then return {'refused', 'ACCOUNT_NOT_FOUND'} end
@@ -486,7 +487,7 @@ end
 if house then redis.call('HSET', KEYS[7], 'n', house[1], 'sum', house[2]) end
 local bal = move_at(8, 8)[4]
 local fields = {'balance_after', bal}
-for i = 19, #ARGV do fields[#fields + 1] = ARGV[i] end
+for i = 20, #ARGV do fields[#fields + 1] = ARGV[i] end
 redis.call('HSET', KEYS[5], unpack(fields))
 redis.call('RPUSH', KEYS[3], ARGV[2])
 redis.call('ZADD', KEYS[15], 0, timeline_member(ARGV[12], ARGV[2]))

@@ -18,7 +18,6 @@ balance row: their balances are sums over the journal, so no hot row sits in eve
 from __future__ import annotations
 
 import copy
-import json
 import logging
 import sqlite3
 import weakref
@@ -70,6 +69,7 @@ from sqlalchemy.sql.naming import conv
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
 from casino_core._ids import new_id
+from casino_core._json import compact
 from casino_core._retry import Backoff, Retry, retry
 from casino_core.chain._chain import ChainHead
 from casino_core.errors import (
@@ -408,7 +408,7 @@ def _rows_of(table: Table, names: Sequence[str], prefix: str) -> Any:
 
 
 def _json_rows(rows: Iterable[Mapping[str, Any]]) -> str:
-    return json.dumps(rows if isinstance(rows, list) else list(rows), separators=(",", ":"))
+    return compact(rows if isinstance(rows, list) else list(rows))
 
 
 def bulk_update(

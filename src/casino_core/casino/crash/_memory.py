@@ -22,6 +22,7 @@ from casino_core.casino.crash._types import (
     crash_payout_request,
     crash_stake_request,
     lookup_key,
+    round_full,
     settle_values,
 )
 from casino_core.chain._chain import ChainLink
@@ -183,6 +184,8 @@ class MemoryCrashStore:
             round_ = self._round(op, plan.round_id)
             if round_.status != "open":
                 raise RoundClosed(f"crash round {plan.round_id} has started: no more bets")
+            if plan.max_bets is not None and len(self._round_bets[plan.round_id]) >= plan.max_bets:
+                raise round_full(plan.round_id, plan.max_bets)
             before = wallet.balance(acct)  # AccountNotFound before anything moves
             if before.available - plan.stake < before.floor:
                 raise InsufficientFunds(f"account {acct} cannot stake {plan.stake}")

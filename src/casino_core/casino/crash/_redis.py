@@ -26,7 +26,7 @@ from functools import partial
 from typing import Any, Final, Literal
 
 from casino_core._ids import new_id
-from casino_core.casino._plan import bankroll_short, key_conflict, wallet_key_used
+from casino_core.casino._plan import bankroll_short, key_conflict, set_link, wallet_key_used
 from casino_core.casino._redis_chain import HeadPlan, link_list, read_heads
 from casino_core.casino._types import EXPORT_BATCH
 from casino_core.casino.crash._types import (
@@ -37,11 +37,13 @@ from casino_core.casino.crash._types import (
     CrashRound,
     CrashWager,
     account_of,
+    bet_body_writer,
     chain_info_from_doc,
     crash_payout_request,
     crash_round_from_doc,
     crash_stake_request,
-    settle_values,
+    round_full,
+    settle_rule,
     wager_from_doc,
 )
 from casino_core.errors import (
@@ -326,6 +328,7 @@ class RedisCrashStore:
             code,
             w._ttl,
             *move_args,
+            "" if plan.max_bets is None else str(plan.max_bets),
             *flat_fields(doc),
         ]
         out = self._script(self._bet_s, keys, args)
@@ -341,6 +344,8 @@ class RedisCrashStore:
             raise _no_round(op, plan.round_id)
         if status == "closed":
             raise RoundClosed(f"crash round {plan.round_id} has started: no more bets")
+        if status == "full" and plan.max_bets is not None:
+            raise round_full(plan.round_id, plan.max_bets)
         if status == "wallet_key":
             raise wallet_key_used(out[1])
         raise script_refusal(out[1], acct, plan.stake, "round")
@@ -412,8 +417,9 @@ class RedisCrashStore:
             )
             links: list[list[str]] = []
             final: list[CrashWager] = []
+            rule, body = settle_rule(round_), bet_body_writer(done)
             for bet in bets:
-                multiplier, text = settle_values(round_, bet)
+                multiplier, text = rule((bet.cashed_out_at, bet.auto_cash_out))
                 payout = payout_minor(bet.stake, multiplier)
                 args += [text, str(payout)]
                 if payout:
@@ -430,9 +436,9 @@ class RedisCrashStore:
                     settled_at=done.settled_at,
                 )
                 if heads is not None:
-                    link = heads.link(bet.player_id, settled.record(done))
+                    link = heads.link(bet.player_id, body(settled))
                     links.append(link_list(link))
-                    settled = replace(settled, link=link)
+                    set_link(settled, link)
                 final.append(settled)
             if heads is not None:
                 keys += heads.keys

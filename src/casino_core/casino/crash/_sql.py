@@ -28,7 +28,7 @@ from typing import Any
 from sqlalchemy import Connection, bindparam, func, select, tuple_
 
 from casino_core._ids import new_id
-from casino_core.casino._plan import bankroll_short, key_conflict, link_columns
+from casino_core.casino._plan import bankroll_short, key_conflict, link_columns, set_link
 from casino_core.casino._sql_bankroll import SqlBankroll
 from casino_core.casino._sql_chain import SqlChainHeads
 from casino_core.casino._types import EXPORT_BATCH
@@ -40,12 +40,15 @@ from casino_core.casino.crash._types import (
     CrashChainInfo,
     CrashRound,
     CrashWager,
-    account_of,
+    Exits,
+    bet_body_writer,
     chain_info_from_doc,
     crash_payout_request,
     crash_round_from_doc,
     crash_stake_request,
-    settle_values,
+    decimal_or_none,
+    round_full,
+    settle_rule,
     wager_from_doc,
 )
 from casino_core.errors import (
@@ -55,7 +58,8 @@ from casino_core.errors import (
     RoundInProgress,
 )
 from casino_core.games import format_multiplier, payout_minor
-from casino_core.wallet._common import from_micros, to_micros
+from casino_core.wallet import AccountKey
+from casino_core.wallet._common import Request, from_micros, to_micros
 from casino_core.wallet._paging import Window
 from casino_core.wallet._sql import SqlWallet, bulk_update, in_window
 
@@ -94,12 +98,19 @@ class SqlCrashStore:
         self._q_bets = (
             select(crash_bets).where(b.round_id == bindparam("rid")).order_by(b.created_us, b.id)
         )
+        self._q_settle_bets = (
+            select(b.id, b.player_id, b.currency, b.mode, b.stake, b.auto_cash_out)
+            .add_columns(b.cashed_out_at, b.balance_after, b.idempotency_key, b.created_us)
+            .where(b.round_id == bindparam("rid"))
+            .order_by(b.created_us, b.id)
+        )
         self._q_bet = select(crash_bets).where(
             (b.id == bindparam("bid")) & (b.operator_id == bindparam("op"))
         )
         self._q_key = select(crash_bets).where(
             (b.operator_id == bindparam("op")) & (b.idempotency_key == bindparam("key"))
         )
+        self._q_count = select(func.count()).where(b.round_id == bindparam("rid"))
         self._q_exposure = select(b.max_payout).where(
             (b.round_id == bindparam("rid"))
             & (b.currency == bindparam("cur"))
@@ -264,6 +275,12 @@ class SqlCrashStore:
             round_ = self._locked_round(conn, op, plan.round_id, share=True)
             if round_.status != "open":
                 raise RoundClosed(f"crash round {plan.round_id} has started: no more bets")
+            cap = plan.max_bets  # counted under the round's shared lock (docs/scaling.md)
+            if (
+                cap is not None
+                and conn.execute(self._q_count, {"rid": plan.round_id}).scalar_one() >= cap
+            ):
+                raise round_full(plan.round_id, cap)
             house = 0
             if plan.bankroll is not None:  # bets of this operator, currency, mode: one a time
                 house = self._bankroll.lock(conn, who)
@@ -363,48 +380,68 @@ class SqlCrashStore:
             micros = to_micros(self._clock())
             settled_at = from_micros(micros)
             done = replace(round_, status="settled", game_hash=game_hash, settled_at=settled_at)
-            bets = self._wagers(conn, round_id)
-            settled = [(bet, *settle_values(round_, bet)) for bet in bets]
+            # Each bet read once (the columns settling needs), its settlement worked out
+            # once per distinct exit, its account key once per account.
+            rule = settle_rule(round_)
+            exits: dict[tuple[str | None, str | None], Exits] = {}
+            owners: dict[tuple[str, str, str], AccountKey] = {}
+            bets = []
+            requests: list[Request] = []
             paid: dict[tuple[str, str], int] = {}
-            for bet, multiplier, _text in settled:
-                money = (bet.currency, bet.mode)
-                paid[money] = paid.get(money, 0) + payout_minor(bet.stake, multiplier)
+            for row in conn.execute(self._q_settle_bets, {"rid": round_id}):
+                texts = (row.cashed_out_at, row.auto_cash_out)
+                exit_ = exits.get(texts)
+                if exit_ is None:
+                    exit_ = exits[texts] = (decimal_or_none(texts[0]), decimal_or_none(texts[1]))
+                multiplier, text = rule(exit_)
+                payout = payout_minor(row.stake, multiplier)
+                if payout:
+                    money = (row.currency, row.mode)
+                    paid[money] = paid.get(money, 0) + payout
+                    who = (row.player_id, *money)
+                    owner = owners.get(who)
+                    if owner is None:
+                        owner = owners[who] = AccountKey(operator_id, *who)
+                    requests.append(crash_payout_request(owner, row.idempotency_key, payout))
+                bets.append((row, exit_, text, payout))
             # The bankroll rows (if any) before the accounts, in order, as bets lock them.
             for (cur, mode), total in sorted(paid.items()):
-                if total:
-                    self._bankroll.pay(conn, {"op": operator_id, "cur": cur, "mode": mode}, total)
+                self._bankroll.pay(conn, {"op": operator_id, "cur": cur, "mode": mode}, total)
             # Credits set-based, in the order the bets were placed (as the memory and Redis
             # stores pay them): the accounts are locked at once in account order (the order
             # of every multi-account writer), updated and journalled in a fixed number of
             # statements.
-            payouts = [payout_minor(bet.stake, multiplier) for bet, multiplier, _ in settled]
-            receipts = iter(
-                wallet._credit_many_on(
-                    conn,
-                    [
-                        crash_payout_request(account_of(bet), bet.idempotency_key, payout)
-                        for (bet, _, _), payout in zip(settled, payouts, strict=True)
-                        if payout
-                    ],
-                )
-            )
+            receipts = iter(wallet._credit_many_on(conn, requests))
             final = [
-                replace(
-                    bet,
+                CrashWager(
+                    bet_id=row.id,
+                    round_id=round_id,
+                    operator_id=operator_id,
+                    player_id=row.player_id,
+                    currency=row.currency,
+                    mode=row.mode,
+                    stake=row.stake,
+                    auto_cash_out=exit_[1],
+                    cashed_out_at=exit_[0],
                     status="settled",
                     multiplier=text,
                     payout=payout,
-                    balance_after=next(receipts).balance_after if payout else bet.balance_after,
+                    balance_after=next(receipts).balance_after if payout else row.balance_after,
+                    idempotency_key=row.idempotency_key,
+                    placed_at=from_micros(row.created_us),
                     settled_at=settled_at,
                 )
-                for (bet, _, text), payout in zip(settled, payouts, strict=True)
+                for row, exit_, text, payout in bets
             ]
             # Then the chain heads (locked at once in player order), after every account: a
             # round locks its account before its player's head, so no lock waits in a cycle.
             if self._heads is not None:
-                records = [(bet.player_id, bet.record(done)) for bet in final]
-                links = self._heads.link_many(conn, operator_id, records)
-                final = [replace(bet, link=link) for bet, link in zip(final, links, strict=True)]
+                body = bet_body_writer(done)
+                links = self._heads.link_many(
+                    conn, operator_id, [(bet.player_id, body(bet)) for bet in final]
+                )
+                for bet, link in zip(final, links, strict=True):
+                    set_link(bet, link)
             rows = [
                 {
                     "id": bet.bet_id,

@@ -268,6 +268,7 @@ class CrashTable:
             auto,
             max_payout,
             limits.bankroll.get((self._op, code)),
+            limits.max_crash_bets,
         )
         try:
             return self._store.place_bet(plan)[0]

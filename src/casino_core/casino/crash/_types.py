@@ -7,34 +7,47 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
-from typing import Any, Protocol
+from json.encoder import encode_basestring_ascii as _esc
+from typing import Any, Final, Protocol
 
 from casino_core.casino._types import Round, _timestamp, link_of, money_fields
 from casino_core.chain._chain import ChainLink
-from casino_core.errors import InvalidInput
+from casino_core.errors import InvalidInput, RoundClosed
 from casino_core.fairness import CrashScheme
 from casino_core.games import format_multiplier, make_crash_record
 from casino_core.money import get_currency
 from casino_core.wallet import AccountKey, Kind, Mode
-from casino_core.wallet._common import Request, from_micros, single_request, to_micros
+from casino_core.wallet._common import (
+    Request,
+    from_micros,
+    house_request,
+    single_request,
+    to_micros,
+)
 from casino_core.wallet._paging import Window
 from casino_core.wallet._types import derived_key
 
 __all__ = [
+    "MAX_CRASH_BETS",
     "BetPlan",
     "ChainRow",
     "CrashChainInfo",
     "CrashRound",
     "CrashStore",
     "CrashWager",
+    "Exits",
     "account_of",
+    "bet_body_writer",
     "bet_multiplier",
     "chain_info_from_doc",
     "crash_payout_request",
     "crash_round_from_doc",
     "crash_stake_request",
+    "decimal_or_none",
     "effective_target",
     "lookup_key",
+    "round_full",
+    "settle_rule",
     "wager_from_doc",
 ]
 
@@ -196,9 +209,11 @@ class BetPlan:
     auto_cash_out: Decimal | None
     max_payout: int  # floor(stake x (auto target or max_target)): the bankroll exposure
     bankroll: int | None
+    max_bets: int | None = None  # the round's cap on bets (CasinoSettings.max_crash_bets)
 
 
-def _decimal(value: str | None) -> Decimal | None:
+def decimal_or_none(value: str | None) -> Decimal | None:
+    """A stored decimal text (None: None)."""
     return None if value is None else Decimal(value)
 
 
@@ -238,7 +253,7 @@ def crash_round_from_doc(doc: Mapping[str, Any]) -> CrashRound:
         max_target=Fraction(doc["max_target"]),
         status=doc["status"],
         created_at=from_micros(int(doc["created_us"])),
-        crash_point=_decimal(doc.get("crash_point")),
+        crash_point=decimal_or_none(doc.get("crash_point")),
         game_hash=doc.get("game_hash"),
         started_at=_moment(doc.get("started_us")),
         settled_at=_moment(doc.get("settled_us")),
@@ -255,8 +270,8 @@ def wager_from_doc(doc: Mapping[str, Any]) -> CrashWager:
         currency=doc["currency"],
         mode=doc["mode"],
         stake=int(doc["stake"]),
-        auto_cash_out=_decimal(doc.get("auto_cash_out")),
-        cashed_out_at=_decimal(doc.get("cashed_out_at")),
+        auto_cash_out=decimal_or_none(doc.get("auto_cash_out")),
+        cashed_out_at=decimal_or_none(doc.get("cashed_out_at")),
         status=doc["status"],
         multiplier=doc["multiplier"],
         payout=int(doc["payout"]),
@@ -283,10 +298,15 @@ def crash_stake_request(account: AccountKey, key: str, stake: int) -> Request:
 
 
 def crash_payout_request(account: AccountKey, key: str, payout: int) -> Request:
-    """The payout credit of a crash bet (wallet key ``casino-crash:<key>:payout``)."""
-    return single_request(
-        Kind.CREDIT, account, payout, derived_key(f"casino-crash:{key}:payout"), "house"
-    )
+    """The payout credit of a crash bet (wallet key ``casino-crash:<key>:payout``).
+
+    ``account`` and ``key`` are a placed bet's: both were checked when it was placed (the
+    key printable ASCII of at most ``MAX_BET_KEY`` = 200 characters, so the derived key is
+    valid by construction, at most 220), and a stored bet's are fixed (its append-only
+    guard): they are not checked again per bet at settlement.
+    """
+    key = f"casino-crash:{key}:payout"
+    return house_request(Kind.CREDIT, account, payout, key, remembered=False)
 
 
 CashOutRule = Callable[[CrashWager, CrashRound], Decimal]
@@ -365,11 +385,95 @@ class CrashStore(Protocol):
         ...
 
 
+MAX_CRASH_BETS: Final = 1_000_000
+"""The largest ``CasinoSettings.max_crash_bets`` (a cap is bounded too)."""
+
+
+def round_full(round_id: str, cap: int) -> RoundClosed:
+    """The refusal of a bet past a round's cap (``CasinoSettings.max_crash_bets``)."""
+    return RoundClosed(f"crash round {round_id} is full ({cap} bets): no more bets")
+
+
 def settle_values(round_: CrashRound, bet: CrashWager) -> tuple[Fraction, str]:
     """(exact multiplier, its text) of ``bet`` in the running ``round_``."""
     assert round_.crash_point is not None
     m = bet_multiplier(round_.crash_point, bet.cashed_out_at, bet.auto_cash_out, round_.max_target)
     return m, format_multiplier(m)
+
+
+Exits = tuple[Decimal | None, Decimal | None]
+"""A bet's (``cashed_out_at``, ``auto_cash_out``): all its settlement depends on."""
+
+
+def settle_rule(round_: CrashRound) -> Callable[[Exits], tuple[Fraction, str]]:
+    """:func:`settle_values` for the bets of one running round, by their :data:`Exits`:
+    a round's bets share a few targets, each worked out once (the same values)."""
+    point, top = round_.crash_point, round_.max_target
+    assert point is not None
+    known: dict[Exits, tuple[Fraction, str]] = {}
+
+    def rule(exits: Exits) -> tuple[Fraction, str]:
+        found = known.get(exits)
+        if found is None:
+            m = bet_multiplier(point, exits[0], exits[1], top)
+            found = known[exits] = (m, format_multiplier(m))
+        return found
+
+    return rule
+
+
+def bet_body_writer(round_: CrashRound) -> Callable[[CrashWager], bytes]:
+    """The bytes a settled bet's link hashes, ``canonical_bytes(chain_body(bet.record(
+    round_)))``, for the bets of the settled ``round_``, each written piece by piece.
+
+    The round's part of the record (game, scheme, hash, salt, house edge, crash point) is
+    made by :func:`make_crash_record` and encoded once; each bet's fields are spliced in
+    sorted key order with the encoder's own string escaping (``ensure_ascii``), its target
+    and multiplier texts worked out once per distinct exit. A property test holds the bytes
+    to the general path's for any texts.
+    """
+    if round_.game_hash is None:
+        raise InvalidInput("only a settled bet has a round record")
+    game = make_crash_record(
+        round_.crash_scheme, round_.game_hash, round_.salt, house_edge=round_.house_edge
+    )
+    params, result = game["params"], game["result"]
+    assert isinstance(params, dict)
+    assert isinstance(result, dict)
+    point = Fraction(result["crash_point"])
+    # The fixed pieces between a bet's fields, in sorted key order.
+    middle = f',"game":{_esc(str(game["game"]))},"game_hash":{_esc(round_.game_hash)},"mode":'
+    offering = f',"offering_id":{_esc(round_.table_id)},"params":{{"house_edge":'
+    offering += f'{_esc(params["house_edge"])},"target":'
+    tail = f',"result":{{"crash_point":{_esc(result["crash_point"])}}},"round_id":'
+    end = f',"salt":{_esc(round_.salt)},"scheme":{_esc(str(game["scheme"]))},"stake":"'
+    decimals: dict[str, int] = {}
+    exits: dict[Exits, tuple[str, str]] = {}
+
+    def body(bet: CrashWager) -> bytes:
+        if bet.settled_at is None:
+            raise InvalidInput("only a settled bet has a round record")
+        cur = bet.currency
+        places = decimals.get(cur)
+        if places is None:
+            places = decimals[cur] = get_currency(cur).decimals
+        key = (bet.cashed_out_at, bet.auto_cash_out)
+        texts = exits.get(key)
+        if texts is None:
+            target = effective_target(key[0], key[1], round_.max_target)
+            won = target if point >= target else Fraction(0)
+            texts = exits[key] = (
+                _esc(format_multiplier(target)),
+                _esc(format_multiplier(won)),
+            )
+        return (
+            f'{{"currency":{_esc(cur)},"decimals":{int(places)}{middle}{_esc(bet.mode)}'
+            f',"multiplier":{texts[1]}{offering}{texts[0]}}},"payout":"{int(bet.payout)}"'
+            f',"placed_at":{_esc(_timestamp(bet.placed_at))},"player_id":{_esc(bet.player_id)}'
+            f'{tail}{_esc(bet.bet_id)}{end}{int(bet.stake)}","version":2}}'
+        ).encode()
+
+    return body
 
 
 def lookup_key(item: Round | CrashWager) -> tuple[int, str]:
