@@ -179,7 +179,7 @@ def v7_index_ddl(schema: str | None) -> list[str]:
 
     q = f'"{schema}".' if schema else ""
     found = {
-        index.name: (t.name, [c.name for c in index.columns])
+        str(index.name): (t.name, [c.name for c in index.columns])
         for t in metadata().sorted_tables
         for index in t.indexes
     }
