@@ -7,6 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TypeVar
 
 from casino_core._ids import new_id
 from casino_core.chain._chain import ChainHead, ChainLink
@@ -66,6 +67,9 @@ from casino_core.wallet._types import (
 )
 
 __all__ = ["MemoryWallet"]
+
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -318,6 +322,21 @@ class MemoryWallet(MovingWallet):
         with self._lock:
             return list(self._lines.get(operator_id, ()))
 
+    def iter_journal_lines(self, operator_id: str, *, batch: int = READ_BATCH) -> Iterator[str]:
+        """:meth:`journal_lines`, read lazily ``batch`` lines at a time under the lock."""
+        return self._slices(lambda: self._lines.get(operator_id, []), batch)
+
+    def _slices(self, items: Callable[[], list[T]], batch: int) -> Iterator[T]:
+        """The items of an append-only list, copied ``batch`` at a time under the lock."""
+        start = 0
+        while True:
+            with self._lock:
+                page = items()[start : start + batch]
+            yield from page
+            if len(page) < batch:
+                return
+            start += batch
+
     def journal_heads(self, operator_id: str) -> list[ChainHead]:
         """The head of every journal chain of ``operator_id``, by chain id."""
         with self._lock:
@@ -424,16 +443,9 @@ class MemoryWallet(MovingWallet):
         """Player postings under keys with one of ``key_prefixes``; see :class:`JournalReader`.
 
         Reads the journal (append-only) a slice at a time under the lock."""
-        start = 0
-        while True:
-            with self._lock:
-                page = self._journal[start : start + READ_BATCH]
-            for p in page:
-                if p.operator_id == operator_id and p.player and p.key.startswith(key_prefixes):
-                    yield _movement(p, p.player)
-            if len(page) < READ_BATCH:
-                return
-            start += READ_BATCH
+        for p in self._slices(lambda: self._journal, READ_BATCH):
+            if p.operator_id == operator_id and p.player and p.key.startswith(key_prefixes):
+                yield _movement(p, p.player)
 
     def movements_under(self, operator_id: str, keys: Sequence[str]) -> Iterator[Movement]:
         """Player postings under exactly ``keys``; see :class:`JournalReader`."""
