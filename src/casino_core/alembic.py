@@ -12,7 +12,8 @@ Each takes Alembic's ``op`` (``from alembic import op``; or ``Operations(Migrati
 * :func:`upgrade_5_to_6`: migrates a database at casino schema version 5 (the provider
   tables without the ``casino_`` prefix, keys named by PostgreSQL's defaults) to version 6.
 * :func:`upgrade_6_to_7`: adds the indexes of version 7 (the streamed journal export, the
-  reconciliation's lookups by key, a player's crash bets) to a database at version 6.
+  reconciliation's lookups by key, settled crash bets in pages of bets) to a database at
+  version 6.
 
 This module never imports Alembic; the host's environment does.
 """
@@ -168,6 +169,7 @@ def upgrade_5_to_6(op: MigrationOperations, schema: str | None = None) -> None:
 V7_INDEXES = (
     "ix_casino_wallet_tx_time",
     "ix_casino_wallet_postings_tx",
+    "ix_casino_crash_bets_settled",
     "ix_casino_crash_bets_player_settled",
 )
 """The indexes version 7 added (each on one table of :func:`casino_core.sql.metadata`)."""
@@ -192,10 +194,11 @@ def v7_index_ddl(schema: str | None) -> list[str]:
 def upgrade_6_to_7(op: MigrationOperations, schema: str | None = None) -> None:
     """Migrate the library's tables from casino schema version 6 to 7, then record 7.
 
-    Adds three indexes (:data:`V7_INDEXES`): the journal export's keyset pages
+    Adds four indexes (:data:`V7_INDEXES`): the journal export's keyset pages
     (``casino_wallet_transactions (operator_id, created_us, id)``), a transaction's postings
-    (``casino_wallet_postings (transaction_id)``) and a player's settled crash bets
-    (``casino_crash_bets (operator_id, player_id, settled_us, round_id, created_us, id)``).
+    (``casino_wallet_postings (transaction_id)``) and the settled crash bets in settlement
+    order, the operator's and a player's (``casino_crash_bets (operator_id, settled_us,
+    round_id, created_us, id)`` and ``(operator_id, player_id, settled_us, ...)``).
     Rows are untouched. An index that exists already is skipped, so on a large PostgreSQL
     database create them first with ``CREATE INDEX CONCURRENTLY`` (no write lock) under the
     same names, then run this.

@@ -360,7 +360,7 @@ class TestUpgrade6To7:
     """casino_core.alembic.upgrade_6_to_7 on a database at version 6."""
 
     def test_sqlite(self, tmp_path: Path) -> None:
-        """SQLite: the three indexes created, version 7, the casino opens and reconciles."""
+        """SQLite: the four indexes created, version 7, the casino opens and reconciles."""
         engine = make_engine(f"sqlite:///{tmp_path / 'v6.db'}")
         _upgrade_6_to_7(engine, None)
         engine.dispose()
@@ -382,7 +382,7 @@ class TestUpgrade6To7:
     def test_offline_sql_names_the_schema(self) -> None:
         """The statements (what `--sql` writes) create each index in the tables' schema."""
         ddl = casino_core.alembic.v7_index_ddl("cc")
-        assert len(ddl) == len(casino_core.alembic.V7_INDEXES) == 3
+        assert len(ddl) == len(casino_core.alembic.V7_INDEXES) == 4
         assert all(s.startswith("CREATE INDEX IF NOT EXISTS ix_casino_") for s in ddl)
         assert all(' ON "cc".casino_' in s for s in ddl)
 

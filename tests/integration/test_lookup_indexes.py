@@ -151,6 +151,8 @@ def _flat_reads(casino: Casino) -> list[tuple[str, Any, str, bool]]:
     return [
         ("a player's settled crash bets", lambda: store.crash.settled_bets(OP, "alice", batch=2),
          "ix_casino_crash_bets_player_settled", True),
+        ("the operator's settled crash bets", lambda: store.crash.settled_bets(OP, None, batch=2),
+         "ix_casino_crash_bets_settled", True),
         ("a page of the journal export", lambda: wallet.iter_journal_lines(OP, batch=2),
          "ix_casino_wallet_tx_time", True),
         ("movements under keys", lambda: wallet.movements_under(OP, keys),

@@ -48,7 +48,8 @@ tables, the same three on ``provider_transactions`` and the ``provider_chain_hea
 names; new tables name their primary and foreign keys by ``NAMING_CONVENTION``
 (``casino_core.alembic.upgrade_5_to_6`` migrates a version 5 database; docs/alembic.md).
 7: indexes for flat exports and audits: ``ix_casino_wallet_tx_time``,
-``ix_casino_wallet_postings_tx`` and ``ix_casino_crash_bets_player_settled``
+``ix_casino_wallet_postings_tx``, ``ix_casino_crash_bets_settled`` and
+``ix_casino_crash_bets_player_settled``
 (``casino_core.alembic.upgrade_6_to_7``)."""
 
 _COMPONENT: Final = "casino"

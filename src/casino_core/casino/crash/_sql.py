@@ -479,83 +479,37 @@ class SqlCrashStore:
     def settled_bets(
         self, operator_id: str, player_id: str | None, *, batch: int = EXPORT_BATCH
     ) -> Iterator[tuple[CrashWager, CrashRound]]:
-        """Settled bets by (round settlement time, round id, bet time, bet id), in keyset
-        pages, each page one short read transaction; no transaction stays open across pages.
+        """Settled bets by (round settlement time, round id, bet time, bet id): keyset pages
+        of ``batch`` bets (a bet's ``settled_us`` is its round's), each page with its rounds
+        in one short read transaction; no transaction stays open across pages.
 
-        The operator's: pages of ``batch`` settled rounds (``ix_casino_crash_rounds_settled``)
-        and their bets. A player's: pages of ``batch`` of the player's settled bets
-        (``ix_casino_crash_bets_player_settled``; a bet's ``settled_us`` is its round's) and
-        their rounds, so the time follows the player's bets, not the operator's rounds.
+        The operator's by ``ix_casino_crash_bets_settled``, a player's by
+        ``ix_casino_crash_bets_player_settled``: the time follows the bets read (a player's
+        export does not walk the operator's rounds) and the memory ``batch`` bets, however
+        many bets a round has.
         """
-        r, c = crash_rounds.c, crash_chains.c
-        q_rounds = (
-            select(crash_rounds, c.chain_no, c.terminal_hash, c.salt)
-            .add_columns(c.crash_scheme, c.house_edge, c.max_target)
-            .join(crash_chains, c.id == r.chain_id)
-        )
+        r, b, c = crash_rounds.c, crash_bets.c, crash_chains.c
+        who = b.operator_id == operator_id
         if player_id is not None:
-            return self._player_settled(q_rounds, operator_id, player_id, batch)
-        return self._operator_settled(q_rounds, operator_id, batch)
-
-    def _operator_settled(
-        self, q_rounds: Any, operator_id: str, batch: int
-    ) -> Iterator[tuple[CrashWager, CrashRound]]:
-        r, b = crash_rounds.c, crash_bets.c
-        q_page = (
-            q_rounds.where((r.operator_id == operator_id) & (r.status == "settled"))
-            .order_by(r.settled_us, r.id)
-            .limit(batch)
-        )
-        key = tuple_(r.settled_us, r.id)
-        q_bets = (
-            select(crash_bets)
-            .where(
-                b.round_id.in_(bindparam("rids", expanding=True)) & (b.operator_id == operator_id)
-            )
-            .order_by(b.created_us, b.id)
-        )
-
-        def work(conn: Connection, *, q: Any) -> tuple[list[Any], list[CrashWager]]:
-            rows = all_rows(q, conn)
-            rids = [row.id for row in rows]
-            bets = [self._bet_of(x) for x in conn.execute(q_bets, {"rids": rids})] if rids else []
-            return rows, bets
-
-        page_q = q_page
-        while True:
-            rows, bets = self._wallet._tx(functools.partial(work, q=page_q))
-            by_round: dict[str, list[CrashWager]] = {}
-            for bet in bets:
-                by_round.setdefault(bet.round_id, []).append(bet)
-            for row in rows:
-                round_ = self._round_of(row)
-                for bet in by_round.get(round_.round_id, ()):
-                    yield bet, round_
-            if len(rows) < batch:
-                return
-            page_q = q_page.where(key > tuple_(rows[-1].settled_us, rows[-1].id))
-
-    def _player_settled(
-        self, q_rounds: Any, operator_id: str, player_id: str, batch: int
-    ) -> Iterator[tuple[CrashWager, CrashRound]]:
-        r, b = crash_rounds.c, crash_bets.c
+            who &= b.player_id == player_id
         q_page = (
             select(crash_bets)
-            .where(
-                (b.operator_id == operator_id)
-                & (b.player_id == player_id)
-                & (b.status == "settled")
-            )
+            .where(who & (b.status == "settled"))
             .order_by(b.settled_us, b.round_id, b.created_us, b.id)
             .limit(batch)
         )
         key = tuple_(b.settled_us, b.round_id, b.created_us, b.id)
-        q_of = q_rounds.where(r.id.in_(bindparam("rids", expanding=True)))
+        q_rounds = (
+            select(crash_rounds, c.chain_no, c.terminal_hash, c.salt)
+            .add_columns(c.crash_scheme, c.house_edge, c.max_target)
+            .join(crash_chains, c.id == r.chain_id)
+            .where(r.id.in_(bindparam("rids", expanding=True)))
+        )
 
         def work(conn: Connection, *, q: Any) -> tuple[list[Any], dict[str, CrashRound]]:
             rows = all_rows(q, conn)
             rids = sorted({row.round_id for row in rows})
-            found = conn.execute(q_of, {"rids": rids}) if rids else ()
+            found = conn.execute(q_rounds, {"rids": rids}) if rids else ()
             return rows, {row.id: self._round_of(row) for row in found}
 
         page_q = q_page
