@@ -20,7 +20,7 @@ same load:
 * ``Casino.play`` rounds/s of the meter player (alternating 0.25 s slices);
 * the probe player's ``export_lines`` (the same dice rounds and crash bets in both, among
   the operator's many crash rounds in the large store): best seconds, and the tracemalloc
-  peak;
+  peak; and its crash bets alone (``settled_bets``): best seconds;
 * the first ``--lines`` lines of the operator's whole ``export_lines``: tracemalloc peak;
 * the ledger audit ``wallet.reconcile`` (balances and transactions against the journal,
   SQL aggregates): tracemalloc peak, and seconds;
@@ -166,6 +166,10 @@ def compare_sizes(
     def probe(casino: Casino) -> Callable[[], int]:
         return lambda: sum(len(line) for line in casino.export_lines(OP, "probe"))
 
+    def crash_bets(casino: Casino) -> Callable[[], int]:
+        store = casino._store
+        return lambda: sum(1 for _ in store.crash.settled_bets(OP, "probe"))
+
     def first_lines(casino: Casino) -> Callable[[], int]:
         return lambda: sum(
             len(line) for line in itertools.islice(casino.export_lines(OP), args.lines)
@@ -191,6 +195,7 @@ def compare_sizes(
     rows = [("rounds/s", *compare(args.seconds, player(empty, "e"), player(large, "l")))]
     rows.append(("probe export s", *best_seconds([probe(empty), probe(large)], 3)))
     rows.append(("probe export MiB", peak(probe(empty)), peak(probe(large))))
+    rows.append(("probe crash bets s", *best_seconds([crash_bets(empty), crash_bets(large)], 3)))
     rows.append(
         (f"first {args.lines:,} lines MiB", *(peak(first_lines(c)) for c in (empty, large)))
     )
@@ -411,7 +416,7 @@ def run(name: str, made: list[tuple[Casino, Engine, str]], args: argparse.Namesp
     analyze(empty_engine)
     print(f"  {'':<24} {f'{small_n:,} rounds':>14} {f'{large_n:,} rounds':>16} {'ratio':>7}")
     for what, before, after in compare_sizes(empty, large, args):
-        print(f"  {what:<24} {before:>14,.2f} {after:>16,.2f} {after / before:>7.2f}")
+        print(f"  {what:<24} {before:>14,.3f} {after:>16,.3f} {after / before:>7.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
