@@ -164,6 +164,7 @@ __all__ = [
     "make_engine",
     "mark_sqlite_engine",
     "metadata",
+    "padded",
     "postings",
     "prepare_sqlite3",
     "rg_changes",
@@ -1528,7 +1529,7 @@ class SqlWallet(MovingWallet):
             .join(accounts, p.account_id == a.id)
             .where(
                 (t.operator_id == operator_id)
-                & t.idempotency_key.in_(list(keys))
+                & t.idempotency_key.in_(padded(keys))
                 & (p.idempotency_key == t.idempotency_key)
             )
             .order_by(p.id)
@@ -1926,11 +1927,21 @@ def create_schema_with(
 def stored_keys(wallet: SqlWallet, table: Table, operator_id: str, keys: Sequence[str]) -> set[str]:
     """Which of ``keys`` are an ``idempotency_key`` of the operator in ``table`` (one read,
     by its unique index on ``(operator_id, idempotency_key)``)."""
+    if not keys:
+        return set()
     c = table.c
     q = select(c.idempotency_key).where(
-        (c.operator_id == operator_id) & c.idempotency_key.in_(keys)
+        (c.operator_id == operator_id) & c.idempotency_key.in_(padded(keys))
     )
-    return {row[0] for row in wallet._tx(partial(all_rows, q))} if keys else set()
+    return {row[0] for row in wallet._tx(partial(all_rows, q))}
+
+
+def padded(values: Sequence[T]) -> list[T]:
+    """``values`` (not empty) with the last repeated up to the next power of two: an ``IN``
+    list then has one of a few lengths, so the drivers' statement caches (keyed by the SQL
+    text, which has one placeholder per value) keep a few statements, not one per length."""
+    size = 1 << (len(values) - 1).bit_length()
+    return [*values, *[values[-1]] * (size - len(values))]
 
 
 def all_rows(query: Any, conn: Connection) -> list[Any]:

@@ -57,7 +57,14 @@ from casino_core.errors import (
 from casino_core.games import format_multiplier, payout_minor
 from casino_core.wallet._common import from_micros, to_micros
 from casino_core.wallet._paging import Window
-from casino_core.wallet._sql import SqlWallet, all_rows, bulk_update, in_window, stored_keys
+from casino_core.wallet._sql import (
+    SqlWallet,
+    all_rows,
+    bulk_update,
+    in_window,
+    padded,
+    stored_keys,
+)
 
 __all__ = ["SqlCrashStore"]
 
@@ -509,7 +516,7 @@ class SqlCrashStore:
         def work(conn: Connection, *, q: Any) -> tuple[list[Any], dict[str, CrashRound]]:
             rows = all_rows(q, conn)
             rids = sorted({row.round_id for row in rows})
-            found = conn.execute(q_rounds, {"rids": rids}) if rids else ()
+            found = conn.execute(q_rounds, {"rids": padded(rids)}) if rids else ()
             return rows, {row.id: self._round_of(row) for row in found}
 
         page_q = q_page
