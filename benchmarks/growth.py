@@ -7,22 +7,31 @@ Run from the repository root::
     python benchmarks/growth.py --smoke              # tiny: a few thousand rounds
 
 On each backend it makes two stores: "empty" holds a probe player's ``--probe`` dice rounds
-(seeds revealed) and a meter player; "large" holds the same, plus ``--template`` rounds of
-``--players`` template players (seeds revealed) copied under new player ids until it holds
-``--rounds`` rounds: their seed pairs, rounds, chain heads, journal transactions, postings and
-accounts, with ``INSERT ... SELECT`` in batches (the append-only triggers guard UPDATE and
-DELETE only; every unique key gets a fresh value, so the copies are real, exportable rows),
-then ``ANALYZE``. It measures on both, alternating between them so both see the same load:
+(seeds revealed) and bets in ``--probe-crash`` crash rounds, and a meter player; "large" holds
+the same, plus ``--template`` dice rounds of ``--players`` template players (seeds revealed)
+and ``--crash`` crash rounds in which each of them bets, copied under new player ids (and
+crash table ids) until it holds ``--rounds`` dice rounds: their seed pairs, rounds, chain
+heads, crash chains, rounds and bets, journal transactions, postings and accounts, with
+``INSERT ... SELECT`` in batches (the append-only triggers guard UPDATE and DELETE only;
+every unique key gets a fresh value, so the copies are real, exportable rows that
+reconcile), then ``ANALYZE``. It measures on both, alternating between them so both see the
+same load:
 
 * ``Casino.play`` rounds/s of the meter player (alternating 0.25 s slices);
-* the probe player's ``export_lines`` (the same rounds in both): best seconds, and the
-  tracemalloc peak;
+* the probe player's ``export_lines`` (the same dice rounds and crash bets in both, among
+  the operator's many crash rounds in the large store): best seconds, and the tracemalloc
+  peak; and its crash bets alone (``settled_bets``): best seconds;
 * the first ``--lines`` lines of the operator's whole ``export_lines``: tracemalloc peak;
 * the ledger audit ``wallet.reconcile`` (balances and transactions against the journal,
-  SQL aggregates): tracemalloc peak, and seconds (which grow with the journal by nature:
-  it reads all of it).
+  SQL aggregates): tracemalloc peak, and seconds;
+* ``Casino.reconcile`` (the ledger audit plus every round and crash bet against the
+  journal, streamed): tracemalloc peak, and seconds;
+* the operator's whole journal export (``iter_journal_lines``, drained): tracemalloc peak,
+  and seconds.
 
-It prints both figures and large / empty (goal: within 20%, the reconcile time aside).
+The seconds of the three whole-store reads grow with the store by nature (they read all of
+it); their memory must not. It prints both figures and large / empty (goal: within 20%,
+those times aside).
 Everything it creates (temporary SQLite files, PostgreSQL schemas) is removed at the end.
 This is a command, not a test: numbers depend on the machine.
 """
@@ -52,6 +61,7 @@ from casino_core.wallet.sql import SqlWallet, make_engine
 OP = "bench-op"
 DICE = {"target": "50.5", "condition": "over"}
 SEED_KEY = b"growth-benchmark-seed-key-32byte"
+TABLE = "t"
 
 
 def stores(
@@ -86,6 +96,21 @@ def play(casino: Casino, player: str, rounds: int, tag: str = "r") -> None:
                     idempotency_key=f"{player}-{tag}{i}")  # fmt: skip
 
 
+def crash(casino: Casino, players: list[str], games: int, tag: str) -> None:
+    """``games`` settled crash rounds on a new chain of the table, each player betting 100
+    (auto cash-out at 1.5) in each; the players' accounts must be open and funded."""
+    table = casino.crash_table(OP, TABLE)
+    table.new_chain(max(games, 1))
+    table.set_salt(f"growth-{tag}")
+    for game in range(games):
+        r = table.open_round()
+        for player in players:
+            table.place_bet(r.round_id, player, "USD", "real", 100, auto_cash_out="1.5",
+                            idempotency_key=f"{tag}-{player}-{game}")  # fmt: skip
+        table.start_round(r.round_id)
+        table.settle_round(r.round_id)
+
+
 # -- measurements --------------------------------------------------------------------
 
 
@@ -99,6 +124,20 @@ def peak(fn: Callable[[], object]) -> float:
     _, top = tracemalloc.get_traced_memory()
     tracemalloc.stop()
     return top / 2**20
+
+
+def timed_peak(fn: Callable[[], object]) -> tuple[float, float]:
+    """(seconds, tracemalloc peak MiB) of ``fn()``: one untraced run timed (it also warms
+    up), then one traced; for the whole-store reads, too long to repeat."""
+    start = time.perf_counter()
+    fn()
+    seconds = time.perf_counter() - start
+    tracemalloc.start()
+    tracemalloc.reset_peak()
+    fn()
+    _, top = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return seconds, top / 2**20
 
 
 def best_seconds(fns: list[Callable[[], object]], repeat: int) -> list[float]:
@@ -127,6 +166,10 @@ def compare_sizes(
     def probe(casino: Casino) -> Callable[[], int]:
         return lambda: sum(len(line) for line in casino.export_lines(OP, "probe"))
 
+    def crash_bets(casino: Casino) -> Callable[[], int]:
+        store = casino._store
+        return lambda: sum(1 for _ in store.crash.settled_bets(OP, "probe"))
+
     def first_lines(casino: Casino) -> Callable[[], int]:
         return lambda: sum(
             len(line) for line in itertools.islice(casino.export_lines(OP), args.lines)
@@ -137,14 +180,35 @@ def compare_sizes(
         assert isinstance(wallet, SqlWallet)
         return lambda: wallet.reconcile(OP)
 
+    def audit(casino: Casino) -> Callable[[], object]:
+        def run() -> None:
+            report = casino.reconcile(OP)
+            assert report.ok, report.differences[:3]  # the copies reconcile: real rows
+
+        return run
+
+    def journal(casino: Casino) -> Callable[[], int]:
+        wallet = casino.wallet
+        assert isinstance(wallet, SqlWallet)
+        return lambda: sum(len(line) for line in wallet.iter_journal_lines(OP))
+
     rows = [("rounds/s", *compare(args.seconds, player(empty, "e"), player(large, "l")))]
     rows.append(("probe export s", *best_seconds([probe(empty), probe(large)], 3)))
     rows.append(("probe export MiB", peak(probe(empty)), peak(probe(large))))
+    rows.append(("probe crash bets s", *best_seconds([crash_bets(empty), crash_bets(large)], 3)))
     rows.append(
         (f"first {args.lines:,} lines MiB", *(peak(first_lines(c)) for c in (empty, large)))
     )
-    rows.append(("ledger reconcile MiB", peak(ledger(empty)), peak(ledger(large))))
-    rows.append(("ledger reconcile s", *best_seconds([ledger(empty), ledger(large)], 1)))
+    for what, read in (
+        ("ledger reconcile", ledger),
+        ("casino reconcile", audit),
+        ("journal export", journal),
+    ):
+        (small_s, small_mib), (large_s, large_mib) = (
+            timed_peak(read(empty)),
+            timed_peak(read(large)),
+        )
+        rows += [(f"{what} MiB", small_mib, large_mib), (f"{what} s", small_s, large_s)]
     return rows
 
 
@@ -152,10 +216,12 @@ def compare_sizes(
 
 
 def _new_key(column: str) -> str:
-    """A copied wallet key: ``casino:K:...`` -> ``casino:<tag>-K:...``; else ``<tag>-K``."""
+    """A copied wallet key: ``casino:K:...`` -> ``casino:<tag>-K:...`` (and so for
+    ``casino-crash:``, so a copied round or bet owns its copied movements); else ``<tag>-K``."""
     return (
         f"CASE WHEN {column} LIKE 'casino:%' THEN 'casino:' || t.tag || '-' || "
-        f"substr({column}, 8) ELSE t.tag || '-' || {column} END"
+        f"substr({column}, 8) WHEN {column} LIKE 'casino-crash:%' THEN 'casino-crash:' || "
+        f"t.tag || '-' || substr({column}, 14) ELSE t.tag || '-' || {column} END"
     )
 
 
@@ -193,6 +259,21 @@ def clone_sql(q: str, template: list[str]) -> list[str]:
         "transaction_id, operator_id, account_id, system_account, currency, mode, kind, amount, "
         "balance_after, counterparty, idempotency_key, created_us"
     )
+    chain_cols = (
+        "operator_id, table_id, chain_no, status, length, terminal_hash, chain_seed, salt, "
+        "crash_scheme, house_edge, max_target, games_used, created_us"
+    )
+    crash_round_cols = (
+        "id, operator_id, table_id, chain_id, game_no, status, crash_point, game_hash, "
+        "created_us, started_us, settled_us"
+    )
+    bet_cols = (
+        "id, round_id, operator_id, idempotency_key, fingerprint, player_id, currency, mode, "
+        "stake, max_payout, auto_cash_out, cashed_out_at, status, multiplier, payout, "
+        "balance_after, created_us, settled_us, chain_seq, chain_prev, chain_hash"
+    )
+    bet_rounds = f"SELECT b.round_id FROM {q}casino_crash_bets b WHERE {mine('b')}"
+    new_table = "t.tag || '-' || {}.table_id"
 
     def renamed(cols: str, alias: str, **swap: str) -> str:
         return ", ".join(swap.get(c, f"{alias}.{c}") for c in cols.split(", "))
@@ -244,6 +325,34 @@ def clone_sql(q: str, template: list[str]) -> list[str]:
         f" LEFT JOIN {q}casino_wallet_accounts a2 ON a2.operator_id = a.operator_id"
         f" AND a2.player_id = t.tag || '-' || a.player_id AND a2.currency = a.currency"
         f" AND a2.mode = a.mode WHERE p.transaction_id IN ({tx_ids})",
+        # the crash tables: a copy of each chain under a table of its own, the rounds the
+        # template players bet in, their bets
+        f"INSERT INTO {q}casino_crash_chains ({chain_cols}) SELECT "
+        f"{renamed(chain_cols, 'c', table_id=new_table.format('c'))} "
+        f"FROM {q}casino_crash_chains c CROSS JOIN {{tags}} t WHERE c.operator_id = '{OP}'"
+        f" AND c.id IN (SELECT chain_id FROM {q}casino_crash_rounds WHERE id IN ({bet_rounds}))",
+        f"INSERT INTO {q}casino_crash_rounds ({crash_round_cols}) SELECT "
+        + renamed(
+            crash_round_cols,
+            "r",
+            id="t.tag || substr(r.id, 8)",
+            table_id=new_table.format("r"),
+            chain_id="c2.id",
+        )
+        + f" FROM {q}casino_crash_rounds r JOIN {q}casino_crash_chains c ON c.id = r.chain_id"
+        f" CROSS JOIN {{tags}} t JOIN {q}casino_crash_chains c2 ON c2.operator_id = c.operator_id"
+        f" AND c2.table_id = t.tag || '-' || c.table_id AND c2.chain_no = c.chain_no"
+        f" WHERE r.id IN ({bet_rounds})",
+        f"INSERT INTO {q}casino_crash_bets ({bet_cols}) SELECT "
+        + renamed(
+            bet_cols,
+            "b",
+            id="t.tag || substr(b.id, 8)",
+            round_id="t.tag || substr(b.round_id, 8)",
+            idempotency_key="t.tag || '-' || b.idempotency_key",
+            player_id=new_player.format("b"),
+        )
+        + f" FROM {q}casino_crash_bets b CROSS JOIN {{tags}} t WHERE {mine('b')}",
     ]
 
 
@@ -274,9 +383,9 @@ def analyze(engine: Engine) -> None:
         conn.commit()
 
 
-def count_rounds(engine: Engine, q: str) -> int:
+def count_rounds(engine: Engine, q: str, table: str = "casino_rounds") -> int:
     with engine.connect() as conn:
-        return int(conn.execute(text(f"SELECT count(*) FROM {q}casino_rounds")).scalar_one())
+        return int(conn.execute(text(f"SELECT count(*) FROM {q}{table}")).scalar_one())
 
 
 def run(name: str, made: list[tuple[Casino, Engine, str]], args: argparse.Namespace) -> None:
@@ -287,21 +396,27 @@ def run(name: str, made: list[tuple[Casino, Engine, str]], args: argparse.Namesp
     for casino in (empty, large):
         play(casino, "probe", args.probe)
         casino.rotate_seed(OP, "probe")  # a revealed pair: its rounds export as records
+        crash(casino, ["probe"], args.probe_crash, "p")
         play(casino, "meter", 0)
     for player in template:
         play(large, player, each)
         large.rotate_seed(OP, player)
-    print(f"{name}: {args.template + 2 * args.probe:,} rounds played in "
+    crash(large, template, args.crash, "t")
+    print(f"{name}: {args.template + 2 * args.probe:,} rounds and "
+          f"{args.crash + 2 * args.probe_crash:,} crash rounds played in "
           f"{time.perf_counter() - start:.1f} s", flush=True)  # fmt: skip
     small_n = count_rounds(empty_engine, eq)
     copies = max(0, (args.rounds - count_rounds(engine, q)) // (each * args.players))
     took = grow(engine, q, template, each * args.players, copies, args.batch)
     large_n = count_rounds(engine, q)
-    print(f"{name}: grown to {large_n:,} rounds in {took:.1f} s")
+    crash_n = count_rounds(engine, q, "casino_crash_rounds")
+    bets_n = count_rounds(engine, q, "casino_crash_bets")
+    print(f"{name}: grown to {large_n:,} rounds, {crash_n:,} crash rounds and {bets_n:,} "
+          f"crash bets in {took:.1f} s")  # fmt: skip
     analyze(empty_engine)
     print(f"  {'':<24} {f'{small_n:,} rounds':>14} {f'{large_n:,} rounds':>16} {'ratio':>7}")
     for what, before, after in compare_sizes(empty, large, args):
-        print(f"  {what:<24} {before:>14,.2f} {after:>16,.2f} {after / before:>7.2f}")
+        print(f"  {what:<24} {before:>14,.3f} {after:>16,.3f} {after / before:>7.2f}")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -310,6 +425,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--template", type=int, default=5_000, help="rounds played to copy")
     parser.add_argument("--players", type=int, default=10, help="template players")
     parser.add_argument("--probe", type=int, default=2_000, help="the exported player's rounds")
+    parser.add_argument(
+        "--probe-crash", type=int, default=20, help="crash rounds the exported player bets in"
+    )
+    parser.add_argument(
+        "--crash", type=int, default=250, help="crash rounds the template players bet in"
+    )
     parser.add_argument("--lines", type=int, default=2_000, help="operator export lines read")
     parser.add_argument("--seconds", type=float, default=3.0, help="rounds/s measurement")
     parser.add_argument("--batch", type=int, default=20, help="copies per transaction")
@@ -319,6 +440,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if args.smoke:
         args.rounds, args.template, args.players, args.probe = 1_000, 60, 2, 20
+        args.probe_crash, args.crash = 2, 3
         args.lines, args.seconds, args.batch = 20, 0.3, 8
     pg_url = None
     if "postgresql" in args.backends:

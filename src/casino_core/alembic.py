@@ -11,6 +11,9 @@ Each takes Alembic's ``op`` (``from alembic import op``; or ``Operations(Migrati
   this release ends with it.
 * :func:`upgrade_5_to_6`: migrates a database at casino schema version 5 (the provider
   tables without the ``casino_`` prefix, keys named by PostgreSQL's defaults) to version 6.
+* :func:`upgrade_6_to_7`: adds the indexes of version 7 (the streamed journal export, the
+  reconciliation's lookups by key, settled crash bets in pages of bets) to a database at
+  version 6.
 
 This module never imports Alembic; the host's environment does.
 """
@@ -33,6 +36,7 @@ __all__ = [
     "drop_append_only_triggers",
     "record_schema_version",
     "upgrade_5_to_6",
+    "upgrade_6_to_7",
 ]
 
 
@@ -158,3 +162,47 @@ def upgrade_5_to_6(op: MigrationOperations, schema: str | None = None) -> None:
         _run(op, _pg_key_renames(schema))
     _run(op, guard_ddl(dialect, PROVIDER_GUARDS, schema))
     record_schema_version(op, schema, 6)
+
+
+# -- casino schema version 6 -> 7 -----------------------------------------------------------
+
+V7_INDEXES = (
+    "ix_casino_wallet_tx_time",
+    "ix_casino_wallet_postings_tx",
+    "ix_casino_crash_bets_settled",
+    "ix_casino_crash_bets_player_settled",
+)
+"""The indexes version 7 added (each on one table of :func:`casino_core.sql.metadata`)."""
+
+
+def v7_index_ddl(schema: str | None) -> list[str]:
+    """``CREATE INDEX IF NOT EXISTS`` of each of :data:`V7_INDEXES` (SQLite, PostgreSQL)."""
+    from casino_core.sql import metadata
+
+    q = f'"{schema}".' if schema else ""
+    found = {
+        str(index.name): (t.name, [c.name for c in index.columns])
+        for t in metadata().sorted_tables
+        for index in t.indexes
+    }
+    return [
+        f"CREATE INDEX IF NOT EXISTS {name} ON {q}{found[name][0]} ({', '.join(found[name][1])})"
+        for name in V7_INDEXES
+    ]
+
+
+def upgrade_6_to_7(op: MigrationOperations, schema: str | None = None) -> None:
+    """Migrate the library's tables from casino schema version 6 to 7, then record 7.
+
+    Adds four indexes (:data:`V7_INDEXES`): the journal export's keyset pages
+    (``casino_wallet_transactions (operator_id, created_us, id)``), a transaction's postings
+    (``casino_wallet_postings (transaction_id)``) and the settled crash bets in settlement
+    order, the operator's and a player's (``casino_crash_bets (operator_id, settled_us,
+    round_id, created_us, id)`` and ``(operator_id, player_id, settled_us, ...)``).
+    Rows are untouched. An index that exists already is skipped, so on a large PostgreSQL
+    database create them first with ``CREATE INDEX CONCURRENTLY`` (no write lock) under the
+    same names, then run this.
+    """
+    _dialect(op, schema)
+    _run(op, v7_index_ddl(schema))
+    record_schema_version(op, schema, 7)

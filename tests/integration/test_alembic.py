@@ -1,6 +1,6 @@
 """The Alembic recipe of docs/alembic.md, run: autogenerate against an empty SQLite database
 and an empty PostgreSQL schema, upgrade, open the casino in production mode and play; and the
-version 5 -> 6 migration of an existing database."""
+version 5 -> 6 and 6 -> 7 migrations of an existing database."""
 
 from __future__ import annotations
 
@@ -29,6 +29,7 @@ from casino_core.casino.sql import (
     SqlCasinoStore,
     casino_schema_version,
     create_casino_schema,
+    stamp_casino_schema,
 )
 from casino_core.errors import ConfigurationError
 from casino_core.ledger.sql import create_saga_schema
@@ -230,6 +231,7 @@ def _v5_layout(engine: Engine, schema: str | None) -> None:
         copy.primary_key.name = None  # type: ignore[assignment]
         for fk in copy.foreign_key_constraints:
             fk.name = None  # type: ignore[assignment]
+        copy.indexes -= {i for i in copy.indexes if i.name in casino_core.alembic.V7_INDEXES}
     old.tables["provider_transactions"].primary_key.name = "pk_provider_transactions"
     old.tables["provider_rounds"].primary_key.name = "pk_provider_rounds"
     with engine.begin() as conn:
@@ -274,6 +276,8 @@ def _upgrade_5_to_6(engine: Engine, schema: str | None) -> None:
     with engine.begin() as conn:
         casino_core.alembic.upgrade_5_to_6(Operations(MigrationContext.configure(conn)), schema)
     assert casino_schema_version(engine, schema) == 6
+    with engine.begin() as conn:
+        casino_core.alembic.upgrade_6_to_7(Operations(MigrationContext.configure(conn)), schema)
     q = f'"{schema}".' if schema else ""
     with engine.connect() as conn:
         tables = set(inspect(conn).get_table_names(schema=schema))
@@ -312,6 +316,75 @@ class TestUpgrade5To6:
             with engine.begin() as conn:
                 conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
             engine.dispose()
+
+
+def _index_names(engine: Engine, schema: str | None) -> set[str]:
+    with engine.connect() as conn:
+        insp = inspect(conn)
+        return {
+            str(i["name"])
+            for t in insp.get_table_names(schema=schema)
+            for i in insp.get_indexes(t, schema=schema)
+        }
+
+
+def _upgrade_6_to_7(engine: Engine, schema: str | None) -> None:
+    """A version 6 database (this release's tables without version 7's indexes, one round
+    played) migrates to 7: refused before, the indexes and version 7 after, the rows kept,
+    and the casino plays and reconciles."""
+    create_casino_schema(engine, schema=schema)
+    create_provider_schema(engine, schema=schema)
+    create_saga_schema(engine, schema=schema)
+    _play_and_reconcile(SqlWallet(engine, schema=schema))
+    q = f'"{schema}".' if schema else ""
+    with engine.begin() as conn:
+        for name in casino_core.alembic.V7_INDEXES:
+            conn.exec_driver_sql(f"DROP INDEX {q}{name}")
+    stamp_casino_schema(engine, schema, 6)
+    assert not _index_names(engine, schema) & set(casino_core.alembic.V7_INDEXES)
+    with pytest.raises(ConfigurationError, match="at version 6"):
+        Casino(SqlCasinoStore(SqlWallet(engine, schema=schema)), PROD)
+    with engine.begin() as conn:
+        casino_core.alembic.upgrade_6_to_7(Operations(MigrationContext.configure(conn)), schema)
+    assert casino_schema_version(engine, schema) == 7
+    assert set(casino_core.alembic.V7_INDEXES) <= _index_names(engine, schema)
+    with engine.connect() as conn:
+        rounds = conn.exec_driver_sql(f"SELECT count(*) FROM {q}casino_rounds").scalar_one()  # noqa: S608
+    assert rounds == 1
+    casino = Casino(SqlCasinoStore(SqlWallet(engine, schema=schema)), PROD)
+    assert casino.reconcile("op").ok
+    casino.close()
+
+
+class TestUpgrade6To7:
+    """casino_core.alembic.upgrade_6_to_7 on a database at version 6."""
+
+    def test_sqlite(self, tmp_path: Path) -> None:
+        """SQLite: the four indexes created, version 7, the casino opens and reconciles."""
+        engine = make_engine(f"sqlite:///{tmp_path / 'v6.db'}")
+        _upgrade_6_to_7(engine, None)
+        engine.dispose()
+
+    @pytest.mark.postgres
+    def test_postgres_schema(self, postgres_url: str) -> None:
+        """PostgreSQL, the tables in a schema: the same, and the database then matches the
+        library's MetaData (autogenerate has nothing left to do)."""
+        schema = "cc_v6_" + uuid.uuid4().hex[:12]
+        engine = make_engine(postgres_url)
+        try:
+            _upgrade_6_to_7(engine, schema)
+            assert _in_step(engine, schema) == []
+        finally:
+            with engine.begin() as conn:
+                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+            engine.dispose()
+
+    def test_offline_sql_names_the_schema(self) -> None:
+        """The statements (what `--sql` writes) create each index in the tables' schema."""
+        ddl = casino_core.alembic.v7_index_ddl("cc")
+        assert len(ddl) == len(casino_core.alembic.V7_INDEXES) == 4
+        assert all(s.startswith("CREATE INDEX IF NOT EXISTS ix_casino_") for s in ddl)
+        assert all(' ON "cc".casino_' in s for s in ddl)
 
 
 class TestQuickStartMatchesMigrations:

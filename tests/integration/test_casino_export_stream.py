@@ -137,6 +137,19 @@ class TestStreamedExport:
                 paged_bets = store.crash.settled_bets(operator, player, batch=batch)
                 assert [(w.bet_id, c.round_id) for w, c in paged_bets] == bets
 
+    def test_a_players_crash_bets_are_the_operators_of_that_player(
+        self, mixed: Casino, operator: str
+    ) -> None:
+        """A player's settled bets (read by the player's own index on SQL) are exactly the
+        operator's settled bets of that player, in the same order, with the same rounds."""
+        store: Any = mixed._store
+        everyone = list(store.crash.settled_bets(operator, None))
+        assert {w.player_id for w, _ in everyone} == {"alice", "bob"}
+        for player in ("alice", "bob", "nobody"):
+            for batch in (1, 2, 1000):
+                mine = list(store.crash.settled_bets(operator, player, batch=batch))
+                assert mine == [(w, c) for w, c in everyone if w.player_id == player]
+
     def test_rounds_played_mid_stream(self, casino_factory: CasinoFactory, operator: str) -> None:
         """Rounds stored before a stream began come exactly once, whatever is played meanwhile."""
         casino = casino_factory(CasinoSettings(seed_key=SEED_KEY))

@@ -22,9 +22,10 @@ import _service_data
 from _casino_backends import SEED_KEY, CasinoFactory, sql_casino
 from _tamper import tamper as raw_tamper
 from casino_core.casino import Casino, CasinoSettings, CrashWager, Round, RoundDifference
+from casino_core.casino._reconcile import CASINO_KEY_PREFIXES, reconcile_casino, round_differences
 from casino_core.casino.sql import create_casino_schema
 from casino_core.cli import main
-from casino_core.wallet import AccountKey
+from casino_core.wallet import AccountKey, JournalReader
 from casino_core.wallet.sql import SqlWallet, make_engine
 
 SALT = "reconcile-salt"
@@ -82,6 +83,17 @@ def play(casino: Casino, operator: str, mode: str) -> Played:
     return out
 
 
+def reference(casino: Casino, operator: str) -> list[RoundDifference]:
+    """The findings of the comparison holding every round, bet and casino movement."""
+    store = casino._store
+    wallet = store.wallet
+    assert isinstance(wallet, JournalReader)
+    rounds = [r for r, _seed, _at in store.rounds(operator, None)]
+    bets = [b for b, _round in store.crash.settled_bets(operator, None)]
+    bets += store.crash.unsettled_bets(operator)
+    return round_differences(rounds, bets, wallet.movements(operator, CASINO_KEY_PREFIXES))
+
+
 class TestHonestStores:
     """Rounds played through the casino reconcile clean on every store."""
 
@@ -96,6 +108,19 @@ class TestHonestStores:
         assert report.differences == ()
         assert report.ok
         assert (report.rounds_checked, report.bets_checked) == (25, 3)
+
+    def test_any_page_size_finds_what_holding_everything_finds(
+        self, casino_factory: CasinoFactory, operator: str
+    ) -> None:
+        """Pages of one round and the default: the same clean result as the comparison
+        holding everything, with every round and bet counted."""
+        played = play(
+            casino_factory(CasinoSettings(seed_key=SEED_KEY)), operator, casino_factory.mode
+        )
+        for batch in (1, 3, 1000):
+            report = reconcile_casino(played.casino._store, operator, batch=batch)
+            assert (report.rounds_checked, report.bets_checked) == (25, 3)
+            assert list(report.differences) == reference(played.casino, operator) == []
 
     def test_operators_are_apart(self, casino_factory: CasinoFactory, operator: str) -> None:
         """Another operator's rounds are not this one's: an empty operator is clean."""
@@ -242,6 +267,25 @@ class TestTamperedRounds:
                 bet.payout,
             ),
         )
+
+    def test_paged_findings_equal_the_reference(self, played: Played) -> None:
+        """Several tamperings at once (a round deleted, a stake changed, a bet's payout
+        changed), pages of 1, 2 and 1000: the findings of the comparison holding all."""
+        r, s, bet = played.won(), played.rounds[3], played.bets[1]
+        edits = [
+            ("casino_rounds", "DELETE FROM casino_rounds WHERE id = :id", {"id": r.round_id}),
+            ("casino_rounds", "UPDATE casino_rounds SET stake = '1' WHERE id = :id",
+             {"id": s.round_id}),
+            ("casino_crash_bets", "UPDATE casino_crash_bets SET payout = '9' WHERE id = :id",
+             {"id": bet.bet_id}),
+        ]  # fmt: skip
+        for table, statement, params in edits:
+            tamper(played.casino, table, statement, **params)
+        expected = reference(played.casino, played.operator)
+        assert len(expected) >= 4
+        for batch in (1, 2, 1000):
+            found = reconcile_casino(played.casino._store, played.operator, batch=batch)
+            assert list(found.differences) == expected
 
     def test_crash_bet_deleted(self, played: Played) -> None:
         """A deleted crash bet leaves its stake orphaned (and its payout, if it won)."""

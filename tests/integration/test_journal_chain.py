@@ -117,6 +117,48 @@ class TestHonest:
         assert any("journal:p1/USD/real" in f.message and f.line == 0 for f in report.findings)
 
 
+class TestStreamed:
+    """iter_journal_lines: the lines of journal_lines, read in pages (sync and asyncio)."""
+
+    def test_any_page_size_reads_the_same_lines(self, wallet: Wallet) -> None:
+        """Pages of 1, 2, 3 and 1000 transactions: journal_lines' lines, in order, lazily
+        (the first line comes before the rest is read), and they verify."""
+        op = play(wallet)
+        lines = wallet.journal_lines(op)
+        assert len(lines) == 7  # every accepted movement but the hold itself
+        for batch in (1, 2, 3, 1000):
+            stream = wallet.iter_journal_lines(op, batch=batch)
+            assert next(stream) == lines[0]
+            assert [lines[0], *stream] == lines
+        assert verify_chain(list(wallet.iter_journal_lines(op)), wallet.journal_heads(op)).ok
+        assert list(wallet.iter_journal_lines(op + "-none")) == []
+
+    def test_rows_written_mid_stream(self, wallet: Wallet) -> None:
+        """A transaction accepted while the export is read comes at most once, after the
+        lines that were there; every earlier line exactly once."""
+        op = play(wallet)
+        before = wallet.journal_lines(op)
+        stream = wallet.iter_journal_lines(op, batch=2)
+        first = [next(stream), next(stream), next(stream)]
+        wallet.credit(AccountKey(op, "p2", "USD"), 5, idempotency_key="mid")
+        rest = list(stream)
+        assert (first + rest)[: len(before)] == before
+        assert len(first + rest) in (len(before), len(before) + 1)
+
+    def test_asyncio_mirrors_the_stream(self, wallet: Wallet) -> None:
+        """AsyncWallet.iter_journal_lines yields journal_lines' lines (``async for``)."""
+        import asyncio
+
+        from casino_core.aio import AsyncWallet
+
+        op = play(wallet)
+
+        async def read() -> list[str]:
+            return [line async for line in AsyncWallet(wallet).iter_journal_lines(op)]
+
+        assert asyncio.run(read()) == wallet.journal_lines(op)
+
+
 class TestTampering:
     def test_an_edited_posting_amount_breaks_its_line(self, sql_wallet: SqlWallet) -> None:
         op = play(sql_wallet)

@@ -13,12 +13,13 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from itertools import islice
 from typing import ParamSpec, TypeVar
 
 from sqlalchemy.util import await_only, greenlet_spawn
 
-__all__ = ["blocking", "in_bridge", "run", "sleep", "wait"]
+__all__ = ["blocking", "in_bridge", "run", "sleep", "streamed", "wait"]
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -27,6 +28,17 @@ P = ParamSpec("P")
 async def run(fn: Callable[P, T], /, *args: P.args, **kwargs: P.kwargs) -> T:
     """``fn(*args, **kwargs)`` on the sync core, its I/O awaited on the running loop."""
     return await greenlet_spawn(functools.partial(fn, *args, **kwargs))
+
+
+async def streamed(items: Iterator[T], chunk: int = 256) -> AsyncIterator[T]:
+    """The items of a lazy sync iterator (a streamed read of the core), drawn inside the
+    bridge ``chunk`` at a time: never more than one chunk is held."""
+    while True:
+        got = await run(lambda: list(islice(items, chunk)))
+        for item in got:
+            yield item
+        if len(got) < chunk:
+            return
 
 
 def wait(awaitable: Awaitable[T]) -> T:

@@ -7,11 +7,11 @@ validation, idempotency, statements and Lua scripts are the sync wallet's own.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Protocol, TypeVar, runtime_checkable
 
-from casino_core.aio._bridge import run
+from casino_core.aio._bridge import run, streamed
 from casino_core.chain import ChainHead
 from casino_core.errors import ConfigurationError
 from casino_core.money import Currency
@@ -37,7 +37,7 @@ from casino_core.wallet import (
     WalletService,
 )
 from casino_core.wallet._base import MovingWallet
-from casino_core.wallet._paging import DEFAULT_PAGE
+from casino_core.wallet._paging import DEFAULT_PAGE, READ_BATCH
 
 if TYPE_CHECKING:
     from sqlalchemy import Connection
@@ -320,12 +320,11 @@ class AsyncWallet:
     async def movements(
         self, operator_id: str, key_prefixes: tuple[str, ...]
     ) -> AsyncIterator[Movement]:
-        """See :meth:`~casino_core.wallet.JournalReader.movements`
-        (read in the bridge in one go, then yielded)."""
+        """See :meth:`~casino_core.wallet.JournalReader.movements` (read in the bridge a
+        chunk at a time)."""
         if not isinstance(self._sync, JournalReader):
             raise ConfigurationError(f"{type(self._sync).__name__} reads no movements")
-        reader = self._sync
-        for item in await run(_listed, reader.movements, operator_id, key_prefixes):
+        async for item in streamed(self._sync.movements(operator_id, key_prefixes)):
             yield item
 
     # -- holds ----------------------------------------------------------------------------
@@ -398,12 +397,24 @@ class AsyncWallet:
     # -- the journal chain ----------------------------------------------------------------
 
     async def journal_lines(self, operator_id: str) -> list[str]:
-        """The operator's journal chain lines (SQL and memory wallets)."""
+        """The operator's journal chain lines, listed (SQL and memory wallets)."""
         lines = getattr(self._sync, "journal_lines", None)
         if not callable(lines):
             raise ConfigurationError(f"{type(self._sync).__name__} keeps no journal chain")
         result: list[str] = await run(lines, operator_id)
         return result
+
+    async def iter_journal_lines(
+        self, operator_id: str, *, batch: int = READ_BATCH
+    ) -> AsyncIterator[str]:
+        """The operator's journal chain lines, streamed (SQL and memory wallets:
+        ``iter_journal_lines``): ``async for line in wallet.iter_journal_lines(op):``, read
+        in the bridge a chunk at a time."""
+        lines = getattr(self._sync, "iter_journal_lines", None)
+        if not callable(lines):
+            raise ConfigurationError(f"{type(self._sync).__name__} keeps no journal chain")
+        async for line in streamed(lines(operator_id, batch=batch)):
+            yield line
 
     async def journal_heads(self, operator_id: str) -> list[ChainHead]:
         """The operator's journal chain heads (SQL and memory wallets)."""
@@ -427,12 +438,3 @@ async def paged(fetch: Callable[[PageCursor | None], Awaitable[Page[T]]]) -> Asy
         if page.next_cursor is None:
             return
         cursor = page.next_cursor
-
-
-def _listed(
-    read: Callable[[str, tuple[str, ...]], Iterator[Movement]],
-    operator_id: str,
-    key_prefixes: tuple[str, ...],
-) -> list[Movement]:
-    """``list(read(...))``: a sync iterator drained inside the bridge."""
-    return list(read(operator_id, key_prefixes))

@@ -18,12 +18,13 @@ Reported, never fixed: a correction is an explicit journal transaction.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Final
+from itertools import islice
+from typing import Final, Protocol, TypeVar, runtime_checkable
 
 from casino_core.casino._plan import CasinoStore
-from casino_core.casino._types import Round
+from casino_core.casino._types import EXPORT_BATCH, Round
 from casino_core.casino.crash._types import CrashWager
 from casino_core.errors import ConfigurationError
 from casino_core.wallet import JournalReader, LedgerReport, Movement
@@ -33,9 +34,12 @@ __all__ = [
     "DIFFERENCE_KINDS",
     "CasinoReconciliation",
     "RoundDifference",
+    "owner_key",
     "reconcile_casino",
     "round_differences",
 ]
+
+T = TypeVar("T")
 
 CASINO_KEY_PREFIXES: Final = ("casino:", "casino-crash:")
 """The wallet key namespaces a casino's rounds (``casino:``) and crash bets write."""
@@ -167,13 +171,84 @@ def round_differences(
     return _compare(_owned_keys(rounds, bets), movements)
 
 
-def reconcile_casino(store: CasinoStore, operator_id: str) -> CasinoReconciliation:
-    """Reconcile the operator's ledger and its rounds and crash bets against the journal.
+def owner_key(wallet_key: str) -> tuple[str, str] | None:
+    """(namespace prefix, the round's or bet's idempotency key) of a wallet key a round or
+    bet can own (``<prefix><key>:stake`` or ``:payout``); None for any other key."""
+    for prefix in CASINO_KEY_PREFIXES:
+        if wallet_key.startswith(prefix):
+            base, _, suffix = wallet_key[len(prefix) :].rpartition(":")
+            if base and suffix in ("stake", "payout"):
+                return prefix, base
+    return None
 
-    Reads the rounds (streamed, keeping only their wallet keys and figures), the crash bets,
-    then the journal's casino movements: not one snapshot, so run it while the operator is
-    quiet (a round played meanwhile is looked up by its key). ``ConfigurationError`` if the
-    store's wallet cannot list its journal by key.
+
+def _pages(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    """``items`` in lists of at most ``size`` (the last one shorter)."""
+    it = iter(items)
+    while page := list(islice(it, size)):
+        yield page
+
+
+@runtime_checkable
+class _KeyedJournal(Protocol):
+    def movements_under(self, operator_id: str, keys: Sequence[str]) -> Iterator[Movement]:
+        """The operator's player postings under exactly ``keys`` (a page): one lookup."""
+        ...
+
+
+@runtime_checkable
+class _RoundKeys(Protocol):
+    def stored_round_keys(self, operator_id: str, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` (a page) name a round of the operator: one lookup."""
+        ...
+
+
+@runtime_checkable
+class _BetKeys(Protocol):
+    def stored_bet_keys(self, operator_id: str, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` (a page) name a crash bet of the operator: one lookup."""
+        ...
+
+
+def _orphans(
+    reader: JournalReader,
+    lookups: Mapping[str, Callable[[str, Sequence[str]], set[str]]],
+    operator_id: str,
+    batch: int,
+) -> list[RoundDifference]:
+    """The casino movements no round or bet owns: the movements read a page at a time, each
+    page's owners looked up by key (``lookups``: per namespace) in one call a namespace."""
+    found: dict[str, list[RoundDifference]] = {}
+    for page in _pages(reader.movements(operator_id, CASINO_KEY_PREFIXES), batch):
+        owners = [owner_key(m.key) for m in page]
+        known = {
+            prefix: lookup(operator_id, sorted({o[1] for o in owners if o and o[0] == prefix}))
+            for prefix, lookup in lookups.items()
+        }
+        for m, owner in zip(page, owners, strict=True):
+            if owner is None or owner[1] not in known[owner[0]]:
+                account = f"{m.player_id}/{m.currency}/{m.mode}"
+                found.setdefault(m.key, []).append(
+                    RoundDifference("orphan_casino_movement", m.key, None, account, 0, m.amount)
+                )
+    return [d for group in found.values() for d in group]
+
+
+def reconcile_casino(
+    store: CasinoStore, operator_id: str, *, batch: int = EXPORT_BATCH
+) -> CasinoReconciliation:
+    """Reconcile the operator's ledger and its rounds and crash bets against the journal
+    (:func:`round_differences`'s rules).
+
+    Where the wallet reads its journal by key (``movements_under``) and the store its rounds
+    and bets (``stored_round_keys``, ``stored_bet_keys``: the memory and SQL backends) it
+    streams, its memory depending on ``batch`` (and the findings), not on the rounds: first
+    the casino movements, a page at a time, each page's owners looked up by key (a movement
+    without one is an orphan); then the rounds and crash bets, a page at a time, each page's
+    movements looked up by key and compared. Elsewhere (the Redis demo stores: their key
+    records expire) it holds every round's wallet keys and every casino movement. Not one
+    snapshot either way, so run it while the operator is quiet. ``ConfigurationError`` if
+    the store's wallet cannot list its journal by key.
     """
     wallet = store.wallet
     if not isinstance(wallet, JournalReader):
@@ -181,21 +256,45 @@ def reconcile_casino(store: CasinoStore, operator_id: str) -> CasinoReconciliati
     ledger = wallet.reconcile(operator_id)
     counts = [0, 0]
 
-    def rounds() -> Iterator[Round]:
+    def owners() -> Iterator[dict[str, _Owned]]:
         for r, _seed, _at in store.rounds(operator_id, None):
             counts[0] += 1
-            yield r
-
-    def bets() -> Iterator[CrashWager]:
+            yield _owned("casino:", r, r.status != "playing")
         for b, _round in store.crash.settled_bets(operator_id, None):
             counts[1] += 1
-            yield b
+            yield _owned("casino-crash:", b, True)
         for b in store.crash.unsettled_bets(operator_id):
             counts[1] += 1
-            yield b
+            yield _owned("casino-crash:", b, b.status == "settled")
 
-    owned = _owned_keys(rounds(), bets())
-    movements = list(wallet.movements(operator_id, CASINO_KEY_PREFIXES))
+    crash = store.crash
+    if not (
+        isinstance(wallet, _KeyedJournal)
+        and isinstance(store, _RoundKeys)
+        and isinstance(crash, _BetKeys)
+    ):
+        found = _held(store, wallet, operator_id, owners(), counts)
+        return CasinoReconciliation(ledger, counts[0], counts[1], tuple(found))
+    lookups = {"casino:": store.stored_round_keys, "casino-crash:": crash.stored_bet_keys}
+    orphans = _orphans(wallet, lookups, operator_id, batch)
+    found = []
+    for page in _pages(owners(), batch):
+        owned = {key: want for keys in page for key, want in keys.items()}
+        found += _compare(owned, wallet.movements_under(operator_id, sorted(owned)))
+    return CasinoReconciliation(ledger, counts[0], counts[1], tuple(found + orphans))
+
+
+def _held(
+    store: CasinoStore,
+    reader: JournalReader,
+    operator_id: str,
+    owners: Iterable[dict[str, _Owned]],
+    counts: list[int],
+) -> list[RoundDifference]:
+    """The comparison holding every owned key and every casino movement (O(rounds) memory),
+    for stores that cannot look a page of keys up."""
+    owned = {key: want for keys in owners for key, want in keys.items()}
+    movements = list(reader.movements(operator_id, CASINO_KEY_PREFIXES))
     # A movement of no round or bet read above: one played since is found by its key;
     # anything else is an orphan.
     for base in sorted({m.key.rsplit(":", 1)[0] for m in movements}):
@@ -210,4 +309,4 @@ def reconcile_casino(store: CasinoStore, operator_id: str) -> CasinoReconciliati
             late = _owned_keys((), () if known_bet is None else (known_bet[1],))
         counts[0 if prefix == "casino" else 1] += 1 if late else 0
         owned.update(late)
-    return CasinoReconciliation(ledger, counts[0], counts[1], tuple(_compare(owned, movements)))
+    return _compare(owned, movements)

@@ -29,7 +29,7 @@ __all__ = [
     "stamp_casino_schema",
 ]
 
-CASINO_SCHEMA_VERSION: Final = 6
+CASINO_SCHEMA_VERSION: Final = 7
 """The version of the casino SQL schema (wallet and casino tables) this release needs.
 Bumped by every release that changes a table; production refuses any other version.
 2: ``casino_rounds.offering`` (the round's offering id, version and rules fingerprint).
@@ -46,7 +46,11 @@ tables, the same three on ``provider_transactions`` and the ``provider_chain_hea
 6: the provider tables take the ``casino_`` prefix (``casino_provider_transactions``,
 ``casino_provider_rounds``, ``casino_provider_chain_heads``) and their triggers the new
 names; new tables name their primary and foreign keys by ``NAMING_CONVENTION``
-(``casino_core.alembic.upgrade_5_to_6`` migrates a version 5 database; docs/alembic.md)."""
+(``casino_core.alembic.upgrade_5_to_6`` migrates a version 5 database; docs/alembic.md).
+7: indexes for flat exports and audits: ``ix_casino_wallet_tx_time``,
+``ix_casino_wallet_postings_tx``, ``ix_casino_crash_bets_settled`` and
+``ix_casino_crash_bets_player_settled``
+(``casino_core.alembic.upgrade_6_to_7``)."""
 
 _COMPONENT: Final = "casino"
 

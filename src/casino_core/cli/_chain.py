@@ -9,6 +9,7 @@ import argparse
 import json
 import os
 import sys
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -195,23 +196,36 @@ def _sign(args: argparse.Namespace) -> int:
 
 
 def _export(args: argparse.Namespace) -> int:
-    """Write the operator's journal or provider lines (JSON Lines) to --out or stdout."""
+    """Write the operator's journal or provider lines (JSON Lines) to --out or stdout, line
+    by line as they are read (the journal in keyset pages: memory does not grow with it).
+    --out is written beside the target and renamed at the end: a failed export leaves no
+    partial file."""
     wallet = _sql_wallet(args)
     try:
         if args.what == "journal":
-            lines: list[str] = wallet.journal_lines(args.operator)
+            lines: Iterable[str] = wallet.iter_journal_lines(args.operator)
         else:
             from casino_core.provider.sql import SqlProviderStore
 
             lines = SqlProviderStore(wallet).transaction_lines(args.operator)
+        if not args.out:
+            for line in lines:
+                sys.stdout.write(line + "\n")
+            return 0
+        tmp = f"{args.out}.tmp"
+        try:
+            with open(tmp, "w", encoding="utf-8", newline="\n") as out:
+                count = 0
+                for line in lines:
+                    out.write(line + "\n")
+                    count += 1
+            os.replace(tmp, args.out)
+        finally:
+            if os.path.exists(tmp):
+                os.remove(tmp)
     finally:
         wallet.close()
-    text = "".join(line + "\n" for line in lines)
-    if args.out:
-        Path(args.out).write_text(text)
-        print(f"exported {len(lines)} {args.what} lines of {args.operator}")
-    else:
-        sys.stdout.write(text)
+    print(f"exported {count} {args.what} lines of {args.operator}")
     return 0
 
 

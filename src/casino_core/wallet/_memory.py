@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from typing import TypeVar
 
 from casino_core._ids import new_id
 from casino_core.chain._chain import ChainHead, ChainLink
@@ -48,7 +49,7 @@ from casino_core.wallet._holds import (
     release_request,
 )
 from casino_core.wallet._limits import Limit, LimitKind, check_limits, limit_request
-from casino_core.wallet._paging import Window
+from casino_core.wallet._paging import READ_BATCH, Window
 from casino_core.wallet._reconcile import differences
 from casino_core.wallet._types import (
     AccountKey,
@@ -66,6 +67,9 @@ from casino_core.wallet._types import (
 )
 
 __all__ = ["MemoryWallet"]
+
+
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -94,6 +98,10 @@ class _Posting:
     balance_after: int | None
     counterparty: str
     micros: int
+
+
+def _movement(p: _Posting, player: AccountKey) -> Movement:
+    return Movement(p.key, player.player_id, p.currency, p.mode, p.amount)
 
 
 def _since(acct: _Account) -> Callable[[int], Iterator[tuple[str, str, int, int]]]:
@@ -127,6 +135,7 @@ class MemoryWallet(MovingWallet):
         self._accounts: dict[AccountKey, _Account] = {}
         self._keys: dict[tuple[str, str], tuple[str, Receipt | tuple[str, str]]] = {}
         self._journal: list[_Posting] = []
+        self._under: dict[tuple[str, str], list[_Posting]] = defaultdict(list)  # player's, by key
         self._system: dict[tuple[str, str, str, str], list[_Posting]] = defaultdict(list)
         self._transactions: dict[str, int] = defaultdict(int)
         self._lines: dict[str, list[str]] = defaultdict(list)  # journal lines per operator
@@ -303,6 +312,7 @@ class MemoryWallet(MovingWallet):
     def _post(self, acct: _Account, posting: _Posting) -> None:
         self._journal.append(posting)
         acct.postings.append(posting)
+        self._under[(posting.operator_id, posting.key)].append(posting)
 
     # -- reading --------------------------------------------------------------------------
 
@@ -311,6 +321,21 @@ class MemoryWallet(MovingWallet):
         <casino_core.wallet.sql.SqlWallet.journal_lines>`)."""
         with self._lock:
             return list(self._lines.get(operator_id, ()))
+
+    def iter_journal_lines(self, operator_id: str, *, batch: int = READ_BATCH) -> Iterator[str]:
+        """:meth:`journal_lines`, read lazily ``batch`` lines at a time under the lock."""
+        return self._slices(lambda: self._lines.get(operator_id, []), batch)
+
+    def _slices(self, items: Callable[[], list[T]], batch: int) -> Iterator[T]:
+        """The items of an append-only list, copied ``batch`` at a time under the lock."""
+        start = 0
+        while True:
+            with self._lock:
+                page = items()[start : start + batch]
+            yield from page
+            if len(page) < batch:
+                return
+            start += batch
 
     def journal_heads(self, operator_id: str) -> list[ChainHead]:
         """The head of every journal chain of ``operator_id``, by chain id."""
@@ -415,12 +440,18 @@ class MemoryWallet(MovingWallet):
         )
 
     def movements(self, operator_id: str, key_prefixes: tuple[str, ...]) -> Iterator[Movement]:
-        """Player postings under keys with one of ``key_prefixes``; see :class:`JournalReader`."""
+        """Player postings under keys with one of ``key_prefixes``; see :class:`JournalReader`.
+
+        Reads the journal (append-only) a slice at a time under the lock."""
+        for p in self._slices(lambda: self._journal, READ_BATCH):
+            if p.operator_id == operator_id and p.player and p.key.startswith(key_prefixes):
+                yield _movement(p, p.player)
+
+    def movements_under(self, operator_id: str, keys: Sequence[str]) -> Iterator[Movement]:
+        """Player postings under exactly ``keys``; see :class:`JournalReader`."""
         with self._lock:
-            journal = [p for p in self._journal if p.operator_id == operator_id]
-        for p in journal:
-            if p.player is not None and p.key.startswith(key_prefixes):
-                yield Movement(p.key, p.player.player_id, p.currency, p.mode, p.amount)
+            found = [p for key in keys for p in self._under.get((operator_id, key), ())]
+        return iter([_movement(p, p.player) for p in found if p.player is not None])
 
     def close(self) -> None:
         """Nothing to release; present for the protocol."""

@@ -32,6 +32,7 @@ from casino_core.wallet._types import _check_id
 
 __all__ = [
     "DEFAULT_PAGE",
+    "READ_BATCH",
     "LookupKind",
     "Page",
     "PageCursor",
@@ -47,6 +48,9 @@ LookupKind = Literal["rounds", "journal"]
 
 DEFAULT_PAGE: Final = 50
 """The page size when the caller names none (at most 1000, as wallet histories)."""
+
+READ_BATCH: Final = 1000
+"""Rows a streamed journal read (movements, journal lines) takes per page: its memory."""
 
 _MAX_TOKEN: Final = 300
 _MAX_ID: Final = 64

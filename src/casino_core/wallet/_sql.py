@@ -125,7 +125,7 @@ from casino_core.wallet._limits import (
     earliest_start,
     limit_request,
 )
-from casino_core.wallet._paging import Window, merge_sorted
+from casino_core.wallet._paging import READ_BATCH, Window, merge_sorted
 from casino_core.wallet._reconcile import differences
 from casino_core.wallet._sqlite_fast import (
     Accepted,
@@ -154,6 +154,7 @@ __all__ = [
     "Amount",
     "SqlWallet",
     "accounts",
+    "all_rows",
     "append_only_ddl",
     "bulk_insert",
     "bulk_update",
@@ -163,12 +164,14 @@ __all__ = [
     "make_engine",
     "mark_sqlite_engine",
     "metadata",
+    "padded",
     "postings",
     "prepare_sqlite3",
     "rg_changes",
     "rg_players",
     "rg_sessions",
     "select_matching",
+    "stored_keys",
     "transactions",
 ]
 
@@ -268,6 +271,8 @@ transactions = Table(
     Column("chain_hash", String(64)),
     UniqueConstraint("operator_id", "idempotency_key", name="uq_casino_wallet_tx_key"),
     CheckConstraint("status IN ('accepted', 'refused')", name=conv("ck_casino_wallet_tx_status")),
+    # the journal export's keyset pages, oldest first (iter_journal_lines)
+    Index("ix_casino_wallet_tx_time", "operator_id", "created_us", "id"),
 )
 """One row per idempotency key: the accepted receipt or the refused business error."""
 
@@ -294,6 +299,8 @@ postings = Table(
         name=conv("ck_casino_wallet_posting_side"),
     ),
     Index("ix_casino_wallet_postings_account", "account_id", "id"),
+    # a transaction's postings: the journal export's pages, movements_under's lookups
+    Index("ix_casino_wallet_postings_tx", "transaction_id"),
     # a player's journal by time: the back-office lookup's keyset pages (Wallet.transactions)
     Index("ix_casino_wallet_postings_account_time", "account_id", "created_us", "transaction_id"),
     Index("ix_casino_wallet_postings_system", "operator_id", "system_account", "currency", "mode"),
@@ -1397,13 +1404,28 @@ class SqlWallet(MovingWallet):
         return self._tx(work)
 
     def journal_lines(self, operator_id: str) -> list[str]:
-        """The operator's accepted journal transactions as journal lines (JSON, one per
-        transaction, chain fields included; :mod:`casino_core.wallet._chain`), oldest first.
+        """Every line of :meth:`iter_journal_lines`, listed (memory grows with the journal:
+        an export streams them instead)."""
+        return list(self.iter_journal_lines(operator_id))
 
-        One read transaction; what :func:`~casino_core.chain.verify_chain` checks.
+    def iter_journal_lines(self, operator_id: str, *, batch: int = READ_BATCH) -> Iterator[str]:
+        """The operator's accepted journal transactions as journal lines (JSON, one per
+        transaction, chain fields included; :mod:`casino_core.wallet._chain`), oldest first:
+        what :func:`~casino_core.chain.verify_chain` checks.
+
+        Read lazily in keyset pages of ``batch`` transactions (``ix_casino_wallet_tx_time``,
+        then their postings by ``ix_casino_wallet_postings_tx``), each page one short read
+        transaction, so memory depends on ``batch``, not on the journal; every transaction
+        accepted before the iteration began comes exactly once.
         """
         t, p, a = transactions.c, postings.c, accounts.c
-        q = (
+        q_page = (
+            select(t.id, t.created_us)
+            .where((t.operator_id == operator_id) & (t.status == "accepted"))
+            .order_by(t.created_us, t.id)
+            .limit(batch)
+        )
+        q_rows = (
             select(
                 t.id,
                 t.kind,
@@ -1420,14 +1442,23 @@ class SqlWallet(MovingWallet):
             )
             .join_from(transactions, postings, p.transaction_id == t.id)
             .outerjoin(accounts, p.account_id == a.id)
-            .where((t.operator_id == operator_id) & (t.status == "accepted"))
+            .where(t.id.in_(bindparam("ids", expanding=True)))
             .order_by(t.created_us, t.id, p.id)
         )
 
-        def work(conn: Connection) -> list[str]:
-            return list(journal_export(operator_id, conn.execute(q)))
+        def work(conn: Connection, *, q: Any) -> tuple[list[Any], list[Any]]:
+            ids = all_rows(q, conn)
+            rows = all_rows(q_rows.params(ids=[r.id for r in ids]), conn) if ids else []
+            return ids, rows
 
-        return self._tx(work)
+        page_q = q_page
+        while True:
+            ids, rows = self._tx(partial(work, q=page_q))
+            yield from journal_export(operator_id, rows)
+            if len(ids) < batch:
+                return
+            last = ids[-1]
+            page_q = q_page.where(tuple_(t.created_us, t.id) > tuple_(last.created_us, last.id))
 
     def journal_heads(self, operator_id: str) -> list[ChainHead]:
         """The head of every journal chain of ``operator_id`` (by chain id), to sign."""
@@ -1448,22 +1479,54 @@ class SqlWallet(MovingWallet):
 
         return self._tx(work)
 
-    def movements(self, operator_id: str, key_prefixes: tuple[str, ...]) -> Iterator[Movement]:
+    def movements(
+        self, operator_id: str, key_prefixes: tuple[str, ...], *, batch: int = READ_BATCH
+    ) -> Iterator[Movement]:
         """Player postings under keys with one of ``key_prefixes``; see :class:`JournalReader`.
 
-        One read transaction (the result is listed before it returns).
+        In keyset pages of ``batch`` postings by posting id, one short read transaction each.
         """
+        if not key_prefixes:
+            return
         a, p = accounts.c, postings.c
         q = (
-            select(p.idempotency_key, a.player_id, p.currency, p.mode, p.amount)
+            select(p.id, p.idempotency_key, a.player_id, p.currency, p.mode, p.amount)
             .join_from(postings, accounts, p.account_id == a.id)
             .where(
                 (p.operator_id == operator_id)
                 & or_(*(p.idempotency_key.startswith(x, autoescape=True) for x in key_prefixes))
             )
             .order_by(p.id)
+            .limit(batch)
         )
-        rows = self._tx(lambda conn: conn.execute(q).all()) if key_prefixes else []
+        page_q = q
+        while True:
+            rows = self._tx(partial(all_rows, page_q))
+            for r in rows:
+                yield Movement(r[1], r[2], r[3], r[4], int(r[5]))
+            if len(rows) < batch:
+                return
+            page_q = q.where(p.id > rows[-1].id)
+
+    def movements_under(self, operator_id: str, keys: Sequence[str]) -> Iterator[Movement]:
+        """Player postings under exactly ``keys``; see :class:`JournalReader`. One read:
+        the transactions by ``uq_casino_wallet_tx_key``, their postings by
+        ``ix_casino_wallet_postings_tx``."""
+        if not keys:
+            return iter(())
+        t, a, p = transactions.c, accounts.c, postings.c
+        q = (
+            select(p.idempotency_key, a.player_id, p.currency, p.mode, p.amount)
+            .join_from(transactions, postings, p.transaction_id == t.id)
+            .join(accounts, p.account_id == a.id)
+            .where(
+                (t.operator_id == operator_id)
+                & t.idempotency_key.in_(padded(keys))
+                & (p.idempotency_key == t.idempotency_key)
+            )
+            .order_by(p.id)
+        )
+        rows = self._tx(partial(all_rows, q))
         return iter([Movement(r[0], r[1], r[2], r[3], int(r[4])) for r in rows])
 
     def close(self) -> None:
@@ -1851,3 +1914,28 @@ def create_schema_with(
     else:
         return
     raise failure
+
+
+def stored_keys(wallet: SqlWallet, table: Table, operator_id: str, keys: Sequence[str]) -> set[str]:
+    """Which of ``keys`` are an ``idempotency_key`` of the operator in ``table`` (one read,
+    by its unique index on ``(operator_id, idempotency_key)``)."""
+    if not keys:
+        return set()
+    c = table.c
+    q = select(c.idempotency_key).where(
+        (c.operator_id == operator_id) & c.idempotency_key.in_(padded(keys))
+    )
+    return {row[0] for row in wallet._tx(partial(all_rows, q))}
+
+
+def padded(values: Sequence[T]) -> list[T]:
+    """``values`` (not empty) with the last repeated up to the next power of two: an ``IN``
+    list then has one of a few lengths, so the drivers' statement caches (keyed by the SQL
+    text, which has one placeholder per value) keep a few statements, not one per length."""
+    size = 1 << (len(values) - 1).bit_length()
+    return [*values, *[values[-1]] * (size - len(values))]
+
+
+def all_rows(query: Any, conn: Connection) -> list[Any]:
+    """Every row of ``query`` (one keyset page)."""
+    return list(conn.execute(query).all())

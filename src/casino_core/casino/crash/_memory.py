@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from threading import RLock
@@ -307,6 +307,10 @@ class MemoryCrashStore:
         with self._lock:
             known = self._keys.get((operator_id, key))
             return None if known is None else (known[0], self._bets[known[1]])
+
+    def stored_bet_keys(self, operator_id: str, keys: Sequence[str]) -> set[str]:
+        with self._lock:
+            return {key for key in keys if (operator_id, key) in self._keys}
 
     def bet(self, operator_id: str, bet_id: str) -> CrashWager | None:
         with self._lock:

@@ -20,7 +20,7 @@ stored sealed (:class:`SeedCipher`); a round's game hash is written only when it
 from __future__ import annotations
 
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from decimal import Decimal
 from typing import Any
@@ -61,7 +61,14 @@ from casino_core.games import format_multiplier, payout_minor
 from casino_core.wallet import AccountKey
 from casino_core.wallet._common import Request, from_micros, to_micros
 from casino_core.wallet._paging import Window
-from casino_core.wallet._sql import SqlWallet, bulk_update, in_window
+from casino_core.wallet._sql import (
+    SqlWallet,
+    all_rows,
+    bulk_update,
+    in_window,
+    padded,
+    stored_keys,
+)
 
 __all__ = ["SqlCrashStore"]
 
@@ -485,6 +492,10 @@ class SqlCrashStore:
 
         return self._wallet._tx(work)
 
+    def stored_bet_keys(self, operator_id: str, keys: Sequence[str]) -> set[str]:
+        """One read by ``uq_casino_crash_bet_key``."""
+        return stored_keys(self._wallet, crash_bets, operator_id, keys)
+
     def bet(self, operator_id: str, bet_id: str) -> CrashWager | None:
         def work(conn: Connection) -> CrashWager | None:
             row = conn.execute(self._q_bet, {"bid": bet_id, "op": operator_id}).first()
@@ -512,42 +523,47 @@ class SqlCrashStore:
     def settled_bets(
         self, operator_id: str, player_id: str | None, *, batch: int = EXPORT_BATCH
     ) -> Iterator[tuple[CrashWager, CrashRound]]:
-        """Settled bets by (round settlement time, round id, bet time, bet id), read in
-        keyset pages of ``batch`` settled rounds, each page (rounds and their bets) in one
-        short read transaction; no transaction stays open across pages."""
+        """Settled bets by (round settlement time, round id, bet time, bet id): keyset pages
+        of ``batch`` bets (a bet's ``settled_us`` is its round's), each page with its rounds
+        in one short read transaction; no transaction stays open across pages.
+
+        The operator's by ``ix_casino_crash_bets_settled``, a player's by
+        ``ix_casino_crash_bets_player_settled``: the time follows the bets read (a player's
+        export does not walk the operator's rounds) and the memory ``batch`` bets, however
+        many bets a round has.
+        """
         r, b, c = crash_rounds.c, crash_bets.c, crash_chains.c
+        who = b.operator_id == operator_id
+        if player_id is not None:
+            who &= b.player_id == player_id
+        q_page = (
+            select(crash_bets)
+            .where(who & (b.status == "settled"))
+            .order_by(b.settled_us, b.round_id, b.created_us, b.id)
+            .limit(batch)
+        )
+        key = tuple_(b.settled_us, b.round_id, b.created_us, b.id)
         q_rounds = (
             select(crash_rounds, c.chain_no, c.terminal_hash, c.salt)
             .add_columns(c.crash_scheme, c.house_edge, c.max_target)
             .join(crash_chains, c.id == r.chain_id)
-            .where((r.operator_id == operator_id) & (r.status == "settled"))
-            .order_by(r.settled_us, r.id)
-            .limit(batch)
+            .where(r.id.in_(bindparam("rids", expanding=True)))
         )
-        key = tuple_(r.settled_us, r.id)
-        q_bets = select(crash_bets).where(
-            b.round_id.in_(bindparam("rids", expanding=True)) & (b.operator_id == operator_id)
-        )
-        if player_id is not None:
-            q_bets = q_bets.where(b.player_id == player_id)
-        q_bets = q_bets.order_by(b.created_us, b.id)
 
-        def work(conn: Connection, *, q: Any) -> tuple[list[Any], list[CrashWager]]:
-            rows = list(conn.execute(q).all())
-            rids = [row.id for row in rows]
-            bets = [self._bet_of(x) for x in conn.execute(q_bets, {"rids": rids})] if rids else []
-            return rows, bets
+        def work(conn: Connection, *, q: Any) -> tuple[list[Any], dict[str, CrashRound]]:
+            rows = all_rows(q, conn)
+            rids = sorted({row.round_id for row in rows})
+            found = conn.execute(q_rounds, {"rids": padded(rids)}) if rids else ()
+            return rows, {row.id: self._round_of(row) for row in found}
 
-        page_q = q_rounds
+        page_q = q_page
         while True:
-            rows, bets = self._wallet._tx(functools.partial(work, q=page_q))
-            by_round: dict[str, list[CrashWager]] = {}
-            for bet in bets:
-                by_round.setdefault(bet.round_id, []).append(bet)
+            rows, rounds = self._wallet._tx(functools.partial(work, q=page_q))
             for row in rows:
-                round_ = self._round_of(row)
-                for bet in by_round.get(round_.round_id, ()):
-                    yield bet, round_
+                yield self._bet_of(row), rounds[row.round_id]
             if len(rows) < batch:
                 return
-            page_q = q_rounds.where(key > tuple_(rows[-1].settled_us, rows[-1].id))
+            last = rows[-1]
+            page_q = q_page.where(
+                key > tuple_(last.settled_us, last.round_id, last.created_us, last.id)
+            )

@@ -99,6 +99,20 @@ crash_bets = Table(
     Index("ix_casino_crash_bets_player", "operator_id", "player_id"),
     # a player's bets by time: the back-office lookup's keyset pages (Casino.rounds)
     Index("ix_casino_crash_bets_player_time", "operator_id", "player_id", "created_us", "id"),
+    # settled bets in settlement order, the operator's and a player's: the exports' and the
+    # reconciliation's keyset pages of bets (settled_bets)
+    Index(
+        "ix_casino_crash_bets_settled", "operator_id", "settled_us", "round_id", "created_us", "id"
+    ),
+    Index(
+        "ix_casino_crash_bets_player_settled",
+        "operator_id",
+        "player_id",
+        "settled_us",
+        "round_id",
+        "created_us",
+        "id",
+    ),
 )
 """One row per crash bet; ``status`` goes from ``placed`` to ``settled`` exactly once."""
 

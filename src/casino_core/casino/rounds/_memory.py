@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -319,6 +319,10 @@ class MemoryCasinoStore:
     def find_round(self, operator_id: str, key: str) -> tuple[str, Round] | None:
         with self._lock:
             return self._keys.get((operator_id, key))
+
+    def stored_round_keys(self, operator_id: str, keys: Sequence[str]) -> set[str]:
+        with self._lock:
+            return {key for key in keys if (operator_id, key) in self._keys}
 
     def round_by_id(self, operator_id: str, round_id: str) -> Round | None:
         with self._lock:

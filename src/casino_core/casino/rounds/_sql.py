@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import copy
 import functools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Final, TypeVar
@@ -82,8 +82,10 @@ from casino_core.wallet._paging import Window
 from casino_core.wallet._sql import (
     Amount,
     SqlWallet,
+    all_rows,
     create_schema_with,
     in_window,
+    stored_keys,
 )
 
 if TYPE_CHECKING:
@@ -101,11 +103,6 @@ __all__ = [
     "rounds_table",
     "seed_pairs",
 ]
-
-
-def _all_rows(query: Any, conn: Connection) -> list[Any]:
-    """Every row of ``query`` (one keyset page)."""
-    return list(conn.execute(query).all())
 
 
 # -- append-only guards (casino_core.wallet._append_only) ----------------------------------
@@ -579,6 +576,10 @@ class SqlCasinoStore:
 
         return self._wallet._tx(work)
 
+    def stored_round_keys(self, operator_id: str, keys: Sequence[str]) -> set[str]:
+        """One read by ``uq_casino_round_key``."""
+        return stored_keys(self._wallet, rounds_table, operator_id, keys)
+
     def round_by_id(self, operator_id: str, round_id: str) -> Round | None:
         def work(conn: Connection) -> Round | None:
             row = conn.execute(self._q_round_by_id, {"rid": round_id, "op": operator_id}).first()
@@ -629,7 +630,7 @@ class SqlCasinoStore:
         key = tuple_(r.player_id, r.seed_pair_id, r.nonce)
         page_q = q
         while True:
-            rows = self._wallet._tx(functools.partial(_all_rows, page_q))
+            rows = self._wallet._tx(functools.partial(all_rows, page_q))
             for row in rows:
                 yield (
                     self._round(row),
@@ -657,7 +658,7 @@ class SqlCasinoStore:
         key = tuple_(s.player_id, s.pair_no)
         page_q = q
         while True:
-            rows = self._wallet._tx(functools.partial(_all_rows, page_q))
+            rows = self._wallet._tx(functools.partial(all_rows, page_q))
             for row in rows:
                 yield SeedReveal(
                     row.player_id, row.server_seed_hash, row.revealed_seed, row.client_seed,
