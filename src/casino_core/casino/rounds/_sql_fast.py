@@ -18,6 +18,7 @@ path only ever commits a round the general path would have committed the same wa
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy import bindparam, select
@@ -186,15 +187,10 @@ class SqliteRoundPath(_RoundPath):
                 if receipt is None:
                     return None  # declined (a used key, a limit, funds): the general path
         assert receipt is not None  # the stake debit always moves
-        micros = to_micros(receipt.created_at)
-        doc = round_row(
-            plan, new_id(), pair_id, nonce, pair_scheme, result, multiplier, payout,
-            receipt.balance_after, micros,
+        doc, round_ = _settled_round(
+            plan, pair_id, nonce, pair_scheme, (result, result_doc, multiplier), payout,
+            receipt, seed_hash, client_seed,
         )  # fmt: skip
-        doc.update(chain_seq=None, chain_prev=None, chain_hash=None)
-        round_ = _settled_round(
-            plan, doc, pair_scheme, seed_hash, client_seed, nonce, result_doc, payout, receipt
-        )
         if self._advance is not None:
             seen_seq, seen_hash = int(head[0]), head[1]
             link = link_of_body(
@@ -321,15 +317,10 @@ class PostgresRoundPath(_RoundPath):
             state = (bal + credit.amount, ver + 1, seq + (1 if self._wallet._chain else 0), chash)
             expected = (account_id, *state)
             receipt, state = self._write(conn, credit, account_id, credit.amount, state)
-        micros = to_micros(receipt.created_at)
-        doc = round_row(
-            plan, new_id(), pair_id, nonce, pair_scheme, result, multiplier, payout,
-            receipt.balance_after, micros,
+        doc, round_ = _settled_round(
+            plan, pair_id, nonce, pair_scheme, (result, result_doc, multiplier), payout,
+            receipt, seed_hash, client_seed,
         )  # fmt: skip
-        doc.update(chain_seq=None, chain_prev=None, chain_hash=None)
-        round_ = _settled_round(
-            plan, doc, pair_scheme, seed_hash, client_seed, nonce, result_doc, payout, receipt
-        )
         advancing = None
         if self._advance is not None and head is not None:
             seen_seq, seen_hash = int(head[0]), head[1]
@@ -420,17 +411,24 @@ class PostgresRoundPath(_RoundPath):
 
 def _settled_round(
     plan: PlayPlan,
-    doc: dict[str, Any],
-    scheme: Scheme,
-    seed_hash: str,
-    client_seed: str,
+    pair_id: str,
     nonce: int,
-    result: dict[str, Any],
+    scheme: Scheme,
+    resolved: tuple[str, dict[str, Any], Fraction],
     payout: int,
     receipt: Receipt,
-) -> Round:
-    """``round_from_doc`` of a fast path's new round row, from the values it was made of."""
-    return new_round(
+    seed_hash: str,
+    client_seed: str,
+) -> tuple[dict[str, Any], Round]:
+    """A fast path's new round: its row (not linked yet) and the ``Round`` that
+    ``round_from_doc`` would read back from it, built from the values it was made of."""
+    result, result_doc, multiplier = resolved
+    doc = round_row(
+        plan, new_id(), pair_id, nonce, scheme, result, multiplier, payout,
+        receipt.balance_after, to_micros(receipt.created_at),
+    )  # fmt: skip
+    doc.update(chain_seq=None, chain_prev=None, chain_hash=None)
+    round_ = new_round(
         round_id=doc["id"],
         operator_id=doc["operator_id"],
         player_id=doc["player_id"],
@@ -442,7 +440,7 @@ def _settled_round(
         server_seed_hash=seed_hash,
         client_seed=client_seed,
         nonce=nonce,
-        result=result,
+        result=result_doc,
         multiplier=doc["multiplier"],
         stake=plan.stake,
         payout=payout,
@@ -454,6 +452,7 @@ def _settled_round(
         offering=plan.offering,
         link=None,
     )
+    return doc, round_
 
 
 def round_path(
