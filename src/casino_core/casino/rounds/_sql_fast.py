@@ -172,13 +172,9 @@ class SqliteRoundPath(_RoundPath):
         pair_id, nonce, stored, seed_hash, client_seed, scheme_name, *head = taken
         if self._advance is not None and (not head or head[0] is None or head[1] is None):
             return None  # the player's first link creates the head row: the general path
-        nonce = int(nonce) - 1
-        pair_scheme = Scheme(scheme_name)
-        seed = cipher.open(stored, seed_hash)
-        result, result_doc, multiplier = plan.resolve(
-            seed.reveal_text(), client_seed, nonce, pair_scheme
+        nonce, pair_scheme, resolved, payout = _resolved(
+            plan, cipher, nonce, stored, seed_hash, client_seed, scheme_name
         )
-        payout = payout_minor(plan.stake, multiplier)
         key_params = self._wallet._key_params(acct)
         receipt = None
         for req in money_requests(plan, payout):
@@ -188,22 +184,14 @@ class SqliteRoundPath(_RoundPath):
                     return None  # declined (a used key, a limit, funds): the general path
         assert receipt is not None  # the stake debit always moves
         doc, round_ = _settled_round(
-            plan, pair_id, nonce, pair_scheme, (result, result_doc, multiplier), payout,
+            plan, pair_id, nonce, pair_scheme, resolved, payout,
             receipt, seed_hash, client_seed,
         )  # fmt: skip
         if self._advance is not None:
-            seen_seq, seen_hash = int(head[0]), head[1]
-            link = link_of_body(
-                seen_seq, seen_hash, chain_body_bytes(round_, plan.params_json, result)
-            )
-            moved = cur.execute(
-                self._advance.sql,
-                self._advance.args({**who, "seen": seen_seq, "seq": link.seq, "hash": link.hash}),
-            )
+            advance = _linked(round_, doc, plan, resolved[0], head, who)
+            moved = cur.execute(self._advance.sql, self._advance.args(advance))
             if moved.rowcount != 1:
                 return None  # the head moved (a multi-step or crash settlement): general path
-            set_link(round_, link)
-            doc.update(link.as_dict())
         cur.execute(self._insert.sql, self._insert.args(doc))
         return round_
 
@@ -298,13 +286,9 @@ class PostgresRoundPath(_RoundPath):
         if moved is None:
             return None  # refused or missing: the general path decides under the row lock
         account_id, balance, version, chain_seq, chain_hash = moved
-        nonce = int(nonce) - 1
-        pair_scheme = Scheme(scheme_name)
-        seed = cipher.open(stored, seed_hash)
-        result, result_doc, multiplier = plan.resolve(
-            seed.reveal_text(), client_seed, nonce, pair_scheme
+        nonce, pair_scheme, resolved, payout = _resolved(
+            plan, cipher, nonce, stored, seed_hash, client_seed, scheme_name
         )
-        payout = payout_minor(plan.stake, multiplier)
 
         # Trip 2: everything else, each answer checked once it is back.
         state = (int(balance), int(version), int(chain_seq), chain_hash)
@@ -318,20 +302,12 @@ class PostgresRoundPath(_RoundPath):
             expected = (account_id, *state)
             receipt, state = self._write(conn, credit, account_id, credit.amount, state)
         doc, round_ = _settled_round(
-            plan, pair_id, nonce, pair_scheme, (result, result_doc, multiplier), payout,
+            plan, pair_id, nonce, pair_scheme, resolved, payout,
             receipt, seed_hash, client_seed,
         )  # fmt: skip
         advancing = None
         if self._advance is not None and head is not None:
-            seen_seq, seen_hash = int(head[0]), head[1]
-            link = link_of_body(
-                seen_seq, seen_hash, chain_body_bytes(round_, plan.params_json, result)
-            )
-            advancing = send(
-                self._advance, {**who, "seen": seen_seq, "seq": link.seq, "hash": link.hash}
-            )
-            set_link(round_, link)
-            doc.update(link.as_dict())
+            advancing = send(self._advance, _linked(round_, doc, plan, resolved[0], head, who))
         send(self._insert, doc)
         pipe.sync()  # raises the first failure (a lost race on a key: IntegrityError)
         if crediting is not None:
@@ -407,6 +383,42 @@ class PostgresRoundPath(_RoundPath):
         finally:
             pooled.close()
         raise failure  # outside the handler: the driver error (its parameters) is not chained
+
+
+def _resolved(
+    plan: PlayPlan,
+    cipher: SeedCipher,
+    taken: int,
+    stored: str,
+    seed_hash: str,
+    client_seed: str,
+    scheme_name: str,
+) -> tuple[int, Scheme, tuple[str, dict[str, Any], Fraction], int]:
+    """The round's nonce (``taken``: the pair's nonce after the take), scheme, resolution
+    (result text, result, multiplier) and payout, from the seed pair the take returned."""
+    nonce = int(taken) - 1
+    scheme = Scheme(scheme_name)
+    seed = cipher.open(stored, seed_hash)
+    resolved = plan.resolve(seed.reveal_text(), client_seed, nonce, scheme)
+    return nonce, scheme, resolved, payout_minor(plan.stake, resolved[2])
+
+
+def _linked(
+    round_: Round,
+    doc: dict[str, Any],
+    plan: PlayPlan,
+    result: str,
+    head: Sequence[Any],
+    who: Mapping[str, str],
+) -> dict[str, Any]:
+    """Link a fast path's new round (and its row) after the chain head it read; the
+    parameters of the head's conditional advance, which must move exactly one row (else
+    the caller rolls back and the round, linked or not, is never shown)."""
+    seen_seq, seen_hash = int(head[0]), head[1]
+    link = link_of_body(seen_seq, seen_hash, chain_body_bytes(round_, plan.params_json, result))
+    set_link(round_, link)
+    doc.update(link.as_dict())
+    return {**who, "seen": seen_seq, "seq": link.seq, "hash": link.hash}
 
 
 def _settled_round(
