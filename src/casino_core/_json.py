@@ -11,7 +11,7 @@ import json
 from collections.abc import Callable
 from typing import Any, Final
 
-__all__ = ["compact", "compact_sorted", "compact_sorted_with"]
+__all__ = ["compact", "compact_sorted", "compact_sorted_flat", "compact_sorted_with"]
 
 _c_make_encoder: Final[Callable[..., Any] | None] = getattr(json.encoder, "c_make_encoder", None)
 """The C encoder ``json.JSONEncoder.encode`` builds on every call (None without ``_json``)."""
@@ -44,6 +44,32 @@ compact_sorted: Final[Callable[[Any], str]] = _writer(None)
 compact: Final[Callable[[Any], str]] = _writer(None, sort_keys=False)
 """``json.dumps(value, separators=(",", ":"))``: keys in insertion order (stored receipts,
 a statement's rows), with one shared encoder."""
+
+
+def _flat_writer() -> Callable[[Any], str]:
+    """:func:`compact_sorted` of a flat value, by one C encoder built once.
+
+    The encoder's ``markers`` dict is what finds a circular value; a dict or list whose
+    values are strings, ints and None holds no container, so it needs none: the encoder is
+    built once without it (``markers=None``: nothing in it changes between calls, so it is
+    safe to share between threads) and only the chunks are joined per call.
+    """
+    encoder = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+    if _c_make_encoder is None:  # pragma: no cover
+        return encoder.encode
+    esc = json.encoder.encode_basestring_ascii
+    make = _c_make_encoder(None, encoder.default, esc, None, ":", ",", True, False, True)
+
+    def write(value: Any) -> str:
+        return "".join(make(value, 0))
+
+    return write
+
+
+compact_sorted_flat: Final[Callable[[Any], str]] = _flat_writer()
+"""``compact_sorted(value)`` for a ``dict`` of ``str`` keys, or a ``list`` / ``tuple``,
+whose values are exactly ``str``, ``int`` or None (no container, nothing circular): the
+caller checks that shape (``flat_json``); a property test holds it to ``json.dumps``."""
 
 
 def compact_sorted_with(default: Callable[[Any], Any]) -> Callable[[Any], str]:

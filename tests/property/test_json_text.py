@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from decimal import Decimal
 from fractions import Fraction
@@ -11,8 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casino_core._json import compact, compact_sorted, compact_sorted_with
+from casino_core._json import compact, compact_sorted, compact_sorted_flat, compact_sorted_with
 from casino_core.casino._plan import result_doc
+from casino_core.casino._types import request_fingerprint
 
 json_values = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -25,6 +27,21 @@ json_values = st.recursive(
 def test_compact_sorted_is_json_dumps(value: object) -> None:
     """Byte for byte ``json.dumps(value, sort_keys=True, separators=(",", ":"))``."""
     assert compact_sorted(value) == json.dumps(value, sort_keys=True, separators=(",", ":"))
+
+
+flat_leaves = st.none() | st.integers() | st.text()
+
+
+@given(
+    st.dictionaries(st.text(), flat_leaves, max_size=6)
+    | st.lists(flat_leaves, max_size=8)
+    | st.lists(flat_leaves, max_size=8).map(tuple)
+)
+def test_compact_sorted_flat_is_json_dumps(value: object) -> None:
+    """The shared encoder without a circular check writes a flat value as ``json.dumps``."""
+    expected = json.dumps(value, sort_keys=True, separators=(",", ":"))
+    assert compact_sorted_flat(value) == expected
+    assert compact_sorted_flat(value) == compact_sorted(value)  # and again: nothing kept
 
 
 @given(json_values)
@@ -77,3 +94,10 @@ def test_result_doc_of_exact_numbers_is_their_text() -> None:
     text, doc = result_doc({"x": Fraction(1, 4), "y": Decimal("2.50")})
     assert doc == json.loads(text)
     assert all(isinstance(v, str) for v in doc.values())
+
+
+@given(st.lists(st.integers() | st.text(), max_size=9))
+def test_request_fingerprint_is_the_sha256_of_the_json_list(parts: list[object]) -> None:
+    """A round's request fingerprint: SHA-256 of the compact JSON list of its parts."""
+    text = json.dumps(parts, sort_keys=True, separators=(",", ":"))
+    assert request_fingerprint(*parts) == hashlib.sha256(text.encode()).hexdigest()

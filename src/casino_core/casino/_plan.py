@@ -11,7 +11,7 @@ from json.encoder import encode_basestring_ascii as _esc
 from typing import Any, Final, Literal, Protocol, TypeVar
 
 from casino_core._frozen import builder
-from casino_core._json import compact_sorted
+from casino_core._json import compact_sorted_flat
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._types import MULTI_STEP_FIELD, Round, SeedInfo, SeedReveal, link_of
 from casino_core.casino._types import _timestamp as utc_text
@@ -253,7 +253,7 @@ def result_doc(result: dict[str, object]) -> tuple[str, dict[str, Any]]:
     order: the round gets a dict of its own, as ``json.loads`` would give it), so most
     results are not decoded again; anything else is."""
     if type(result) is dict and flat_json(result):  # canonical_json's own flat case
-        return compact_sorted(result), {key: result[key] for key in sorted(result)}
+        return compact_sorted_flat(result), {key: result[key] for key in sorted(result)}
     text = canonical_json(result)
     doc: dict[str, Any] = json.loads(text)
     return text, doc

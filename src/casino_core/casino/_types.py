@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from casino_core._json import compact_sorted
+from casino_core._json import compact_sorted_flat
 from casino_core.casino._crypto import SeedKeys
 from casino_core.catalog._offering import PLAYED_FIELD, OfferingRef, canonical_json
 from casino_core.chain._chain import ChainLink
@@ -65,7 +65,7 @@ def request_fingerprint(*parts: object) -> str:
     for part in parts:  # plain strings and ints: as canonical_json writes them
         if type(part) is not str and type(part) is not int:
             return hashlib.sha256(canonical_json(list(parts)).encode()).hexdigest()
-    return hashlib.sha256(compact_sorted(parts).encode()).hexdigest()
+    return hashlib.sha256(compact_sorted_flat(parts).encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

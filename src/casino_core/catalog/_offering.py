@@ -36,7 +36,7 @@ from typing import Any, Final
 from pydantic import BaseModel, ValidationError
 
 from casino_core._bounds import MAX_JSON_TEXT, load_json
-from casino_core._json import compact_sorted
+from casino_core._json import compact_sorted, compact_sorted_flat
 from casino_core.errors import ConfigurationError, InvalidBet, InvalidInput
 from casino_core.games import (
     CoinflipRules,
@@ -138,7 +138,7 @@ def canonical_json(value: object) -> str:
     requests), and the form stored params and results take. A flat ``dict`` of strings,
     ints and None (most bets and results) is its own JSON-ready form: encoded at once."""
     if type(value) is dict and flat_json(value):
-        return compact_sorted(value)
+        return compact_sorted_flat(value)
     return compact_sorted(jsonable(value))
 
 
@@ -162,7 +162,7 @@ def bet_json(bet: Mapping[str, object]) -> str:
     and is its own canonical form: it is encoded at once, without walking it twice.
     """
     if type(bet) is dict and flat_json(bet):
-        return compact_sorted(bet)
+        return compact_sorted_flat(bet)
     check_params(bet)  # bounded before canonical_json: str keys, at most 32 deep
     try:
         return canonical_json(bet)
