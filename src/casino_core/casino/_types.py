@@ -42,8 +42,31 @@ __all__ = [
 ]
 
 
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_second: tuple[int, str] = (-1, "")
+"""The last UTC second :func:`_timestamp` wrote, and its text up to the seconds' digits."""
+
+
 def _timestamp(moment: datetime) -> str:
-    """ISO 8601 in UTC with microseconds and a ``Z`` (round record v1 timestamps)."""
+    """ISO 8601 in UTC with microseconds and a ``Z`` (round record v1 timestamps).
+
+    Rounds follow each other within a second: the text up to the seconds is written once
+    per second (by :func:`_timestamp_text`) and the microseconds appended to it; a naive
+    ``moment`` (local time) takes the general path.
+    """
+    global _second
+    if moment.tzinfo is None:
+        return _timestamp_text(moment)
+    delta = moment - _EPOCH  # exact: the UTC instant, whatever the zone
+    second = delta.days * 86_400 + delta.seconds
+    held = _second
+    if held[0] != second:
+        held = _second = (second, _timestamp_text(moment)[:-8])  # without ".ffffffZ"
+    return f"{held[1]}.{delta.microseconds:06d}Z"
+
+
+def _timestamp_text(moment: datetime) -> str:
+    """:func:`_timestamp` written in full (``isoformat``, or ``strftime`` before year 1000)."""
     utc = moment.astimezone(UTC)
     if utc.year < 1000:  # isoformat pads the year to four digits, strftime does not
         return utc.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
