@@ -215,8 +215,26 @@ class MemoryWallet(MovingWallet):
             self._keys[scope] = (req.fingerprint, receipt)
             return receipt
 
-    def _apply(self, req: Request) -> Receipt:
-        acct = self._get(req.account)
+    def _apply_fresh(self, req: Request, acct: _Account) -> Receipt:
+        """:meth:`_apply_on` for a new round's movement, under the lock the caller holds.
+
+        The caller has found ``req``'s key absent from the recorded keys (a key already
+        used is its refusal: never a replay standing in for a new movement, as the SQL
+        wallet's ``fresh``) and read ``acct``, the state of ``req.account``: neither lookup
+        is done again. A key taken by a hold is still a conflict; every balance, limit and
+        rule check is :meth:`_apply`'s own.
+        """
+        scope = (req.account.operator_id, req.key)
+        if scope in self._hold_keys:
+            raise key_conflict(req.key)
+        receipt = self._apply(req, acct)
+        self._keys[scope] = (req.fingerprint, receipt)
+        return receipt
+
+    def _apply(self, req: Request, acct: _Account | None = None) -> Receipt:
+        """Move ``req`` (new key) on ``acct``, the state of ``req.account`` (None: read here)."""
+        if acct is None:
+            acct = self._get(req.account)
         counter = self._get(req.counter) if req.counter is not None else None
         if req.kind is Kind.CREDIT:
             delta = req.amount

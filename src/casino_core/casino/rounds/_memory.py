@@ -232,9 +232,9 @@ class MemoryCasinoStore:
                 if req is not None and (op, req.key) in wallet._keys:
                     raise wallet_key_used(req.key)
             # Only the debit can still be refused (a wallet limit): nothing has moved then.
-            receipt = wallet._apply_on(debit)
+            receipt = wallet._apply_fresh(debit, before)
             if credit is not None:
-                receipt = wallet._apply_on(credit)
+                receipt = wallet._apply_fresh(credit, before)
             pair.nonce = nonce + 1
             round_ = new_round(
                 round_id=new_id(),
