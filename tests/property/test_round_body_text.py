@@ -6,6 +6,7 @@ the general path."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from hypothesis import given
@@ -87,3 +88,7 @@ def test_instant_body_matches_the_encoder(
     )
     expected = canonical_bytes(chain_body(chain_line(round_)))
     assert chain_body_bytes(round_, params_json, result_json) == expected
+    # the player's next round: its repeated fields' text is held now, its own values are not
+    later = replace(round_, round_id=round_id + "2", nonce=nonce + 1, payout=payout + 1)
+    expected = canonical_bytes(chain_body(chain_line(later)))
+    assert chain_body_bytes(later, params_json, result_json) == expected

@@ -194,31 +194,61 @@ def chain_body_bytes(round_: Round, params_json: str, result_json: str) -> bytes
     ``params_json`` and ``result_json`` (canonical JSON, as the facade writes them), the
     body is written piece by piece in sorted key order with the encoder's own string
     escaping, the canonical texts spliced in as they are (re-encoding what was just decoded
-    gives them back byte for byte); anything else takes the general path. A property test
-    holds the two to the same bytes.
+    gives them back byte for byte); the fields a player's rounds repeat (seeds, account,
+    game, offering) are escaped once per distinct set (:func:`_body_parts`). Anything else
+    takes the general path. A property test holds the two to the same bytes.
     """
     if round_.game in MULTI_STEP_FIELD or round_.status != "settled" or round_.actions:
         return canonical_bytes(chain_body(chain_line(round_)))
-    decimals = get_currency(round_.currency).decimals
     ref = round_.offering
-    offering = (
-        ""
-        if ref is None
-        else f'"offering_id":{_esc(ref.offering_id)},"offering_version":{int(ref.version)},'
-    )
-    fingerprint_field = "" if ref is None else f'"rules_fingerprint":{_esc(ref.rules_fingerprint)},'
+    key = (
+        round_.client_seed, round_.currency, round_.game, round_.mode, round_.player_id,
+        round_.scheme, round_.server_seed_hash,
+        None if ref is None else (ref.offering_id, ref.version, ref.rules_fingerprint),
+    )  # fmt: skip
+    parts = _body_held.get(key)
+    if parts is None:
+        parts = _body_parts(key)
+    head, offering, player, tail = parts
     text = (
-        f'{{"client_seed":{_esc(round_.client_seed)},"currency":{_esc(round_.currency)}'
-        f',"decimals":{int(decimals)},"game":{_esc(round_.game)}'
-        f',"mode":{_esc(round_.mode)},"multiplier":{_esc(round_.multiplier)}'
-        f',"nonce":{int(round_.nonce)},{offering}"params":{params_json}'
-        f',"payout":"{int(round_.payout)}","placed_at":{_esc(utc_text(round_.created_at))}'
-        f',"player_id":{_esc(round_.player_id)},"result":{result_json}'
-        f',"round_id":{_esc(round_.round_id)},{fingerprint_field}"scheme":{_esc(round_.scheme.value)}'
-        f',"server_seed_hash":{_esc(round_.server_seed_hash)},"stake":"{int(round_.stake)}"'
-        ',"version":2}'
+        f'{head}{_esc(round_.multiplier)},"nonce":{int(round_.nonce)},{offering}'
+        f'"params":{params_json},"payout":"{int(round_.payout)}"'
+        f',"placed_at":{_esc(utc_text(round_.created_at))},{player}"result":{result_json}'
+        f',"round_id":{_esc(round_.round_id)},{tail}{int(round_.stake)}","version":2}}'
     )
     return text.encode()
+
+
+_BodyKey = tuple[str, str, str, str, str, Scheme, str, tuple[str, int, str] | None]
+_BODY_HELD_MAX: Final = 4096
+_body_held: dict[_BodyKey, tuple[str, str, str, str]] = {}
+
+
+def _body_parts(key: _BodyKey) -> tuple[str, str, str, str]:
+    """The escaped text around a round body's own values, for :func:`chain_body_bytes`: up
+    to ``"multiplier":``, the offering's fields, ``"player_id"``, and from the rules
+    fingerprint to ``"stake":"``; remembered (a currency's decimals never change once
+    registered)."""
+    client_seed, currency, game, mode, player_id, scheme, seed_hash, ref = key
+    decimals = get_currency(currency).decimals
+    head = (
+        f'{{"client_seed":{_esc(client_seed)},"currency":{_esc(currency)}'
+        f',"decimals":{int(decimals)},"game":{_esc(game)},"mode":{_esc(mode)},"multiplier":'
+    )
+    offering = fingerprint_field = ""
+    if ref is not None:
+        offering_id, version, rules_fingerprint = ref
+        offering = f'"offering_id":{_esc(offering_id)},"offering_version":{int(version)},'
+        fingerprint_field = f'"rules_fingerprint":{_esc(rules_fingerprint)},'
+    tail = (
+        f'{fingerprint_field}"scheme":{_esc(scheme.value)}'
+        f',"server_seed_hash":{_esc(seed_hash)},"stake":"'
+    )
+    parts = (head, offering, f'"player_id":{_esc(player_id)},', tail)
+    if len(_body_held) >= _BODY_HELD_MAX:
+        _body_held.clear()
+    _body_held[key] = parts
+    return parts
 
 
 _FLAT = (str, int, float, bool, type(None))
