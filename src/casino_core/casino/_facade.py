@@ -114,6 +114,11 @@ def _one_draw(game: object) -> OneDraw | None:
     return None
 
 
+_round_fingerprint: Final = functools.lru_cache(maxsize=4096)(request_fingerprint)
+"""``request_fingerprint`` of a round's parts, remembered: a player's rounds repeat their
+bet and stake (the idempotency key is not a part). For parts of exactly ``str`` and ``int``
+(a subclass could compare equal to a different text)."""
+
 _account_key: Final = functools.lru_cache(maxsize=4096)(AccountKey)
 """``AccountKey(...)`` of str arguments, each distinct key checked once (a bad one raises
 every time: errors are not cached; a registered currency code keeps its decimals)."""
@@ -471,7 +476,8 @@ class Casino:
             raise InvalidBet("offering, bet: an offering id and a mapping of bet fields")
         bet_json = checked_bet_json(bet)  # InvalidBet unless bounded JSON values
         code = account.currency.code
-        fingerprint = request_fingerprint(
+        plain = type(operator_id) is type(player_id) is type(offering_id) is str
+        fingerprint = (_round_fingerprint if plain else request_fingerprint)(
             operator_id, player_id, code, account.currency.decimals, account.mode.value,
             offering_id, bet_json, str(stake),
         )  # fmt: skip
