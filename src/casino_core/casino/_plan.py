@@ -283,7 +283,7 @@ def result_doc(result: dict[str, object]) -> tuple[str, dict[str, Any]]:
     order: the round gets a dict of its own, as ``json.loads`` would give it), so most
     results are not decoded again; anything else is."""
     if type(result) is dict and flat_json(result):  # canonical_json's own flat case
-        return compact_sorted_flat(result), {key: result[key] for key in sorted(result)}
+        return compact_sorted_flat(result), dict(sorted(result.items()))
     text = canonical_json(result)
     doc: dict[str, Any] = json.loads(text)
     return text, doc

@@ -24,6 +24,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from casino_core._frozen import builder
 from casino_core.errors import InvalidBet, InvalidInput
 from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution
@@ -165,8 +166,11 @@ class DiceGame:
     def record_result(self, outcome: DiceOutcome) -> dict[str, object]:
         """``{"roll": "77.29"}``."""
         roll = outcome.roll
-        if roll.as_tuple().exponent == -2:  # as resolve makes it: its text has two places
-            return {"roll": str(roll)}
+        text = str(roll)
+        # Exponent -2, as resolve makes it: the text has two places and no exponent (a
+        # Decimal's fixed notation shows exactly -exponent digits after the point).
+        if text[-3:-2] == "." and "E" not in text:
+            return {"roll": text}
         return {"roll": decimal_text(Fraction(roll), 2)}
 
 
@@ -192,9 +196,11 @@ def _rolled(placed: tuple[Fraction, int, int], hundredths: int) -> DiceOutcome:
     pays, lo, hi = placed
     won = lo <= hundredths < hi
     roll = Decimal(hundredths).scaleb(-2)
-    return DiceOutcome(roll=roll, won=won, multiplier=pays if won else _ZERO)
+    return _new_outcome(roll=roll, won=won, multiplier=pays if won else _ZERO)
 
 
+_new_outcome: Final = builder(DiceOutcome)
+"""``DiceOutcome(...)`` by keyword, without the frozen ``__init__``'s per-field calls."""
 _ZERO: Final = Fraction(0)
 _SAME_MAX: Final = 4096
 _SAME: dict[tuple[int, int], tuple[DiceRules, DiceBet, tuple[Fraction, int, int]]] = {}

@@ -12,6 +12,8 @@ from hypothesis import strategies as st
 from casino_core.errors import InvalidInput
 from casino_core.fairness import Scheme, first_int_below, make_rng
 from casino_core.games import DICE, DiceRules, par_sheet, payout_minor
+from casino_core.games._dice import DiceOutcome, _new_outcome
+from casino_core.games._formula import decimal_text
 from casino_core.testing._game_strategies_a import dice_bets, dice_rules, round_seeds, schemes
 
 
@@ -27,6 +29,35 @@ def test_outcome_in_support(
     assert dist.probability_of(outcome.multiplier) > 0
     assert Decimal(str(DICE.record_result(outcome)["roll"])) == outcome.roll
     assert 0 <= outcome.roll <= 100
+
+
+@given(
+    st.decimals(allow_nan=False, allow_infinity=False, places=None)
+    | st.integers(0, 10_000).map(lambda n: Decimal(n).scaleb(-2)),
+    st.booleans(),
+)
+def test_record_result_is_the_roll_to_two_places(roll: Decimal, won: bool) -> None:
+    """A roll of two places (as resolve makes it) is its own text; any other roll is
+    written to two places; built the frozen way or by the outcome's builder, the same."""
+    outcome = DiceOutcome(roll=roll, won=won, multiplier=Fraction(2) if won else Fraction(0))
+    expected: object
+    try:
+        expected = {
+            "roll": str(roll) if roll.as_tuple().exponent == -2 else decimal_text(Fraction(roll), 2)
+        }
+    except ValueError as exc:  # more than two places: refused, the same way
+        expected = str(exc)
+    try:
+        got: object = DICE.record_result(outcome)
+    except ValueError as exc:
+        got = str(exc)
+    assert got == expected
+    built = _new_outcome(roll=roll, won=won, multiplier=outcome.multiplier)
+    assert type(built) is DiceOutcome
+    assert built == outcome
+    assert (built.roll, built.won, built.multiplier) == (roll, won, outcome.multiplier)
+    assert hash(built) == hash(outcome)
+    assert repr(built) == repr(outcome)
 
 
 @given(rules=dice_rules(), data=st.data(), scheme=schemes())
