@@ -4,7 +4,7 @@ per UTC second, the microseconds appended) is the full ``isoformat`` / ``strftim
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone, tzinfo
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -40,3 +40,21 @@ def test_timestamp_examples() -> None:
     )
     naive = datetime(2025, 12, 6, 5, 46, 40, 1)  # local time: the general path
     assert _timestamp(naive) == _timestamp_text(naive)
+
+
+class _NoOffset(tzinfo):
+    """A zone that does not know its offset: the moment is naive to arithmetic."""
+
+    def utcoffset(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+    def tzname(self, dt: datetime | None) -> str | None:
+        return None
+
+    def dst(self, dt: datetime | None) -> timedelta | None:
+        return None
+
+
+def test_a_zone_without_an_offset_is_local_time() -> None:
+    moment = datetime(2025, 12, 6, 5, 46, 40, 1, tzinfo=_NoOffset())
+    assert _timestamp(moment) == _timestamp_text(moment)

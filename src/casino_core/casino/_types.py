@@ -55,9 +55,10 @@ def _timestamp(moment: datetime) -> str:
     ``moment`` (local time) takes the general path.
     """
     global _second
-    if moment.tzinfo is None:
+    try:
+        delta = moment - _EPOCH  # exact: the UTC instant, whatever the zone
+    except TypeError:  # naive (no offset): local time, as astimezone reads it
         return _timestamp_text(moment)
-    delta = moment - _EPOCH  # exact: the UTC instant, whatever the zone
     second = delta.days * 86_400 + delta.seconds
     held = _second
     if held[0] != second:
