@@ -289,9 +289,7 @@ class SqlCrashStore:
                     raise key_conflict(plan.key, "bet")
                 return self._bet_of(known), True
             cap = plan.max_bets
-            round_ = self._locked_round(
-                conn, op, plan.round_id, share=True, claim=cap is not None
-            )
+            round_ = self._locked_round(conn, op, plan.round_id, share=True, claim=cap is not None)
             if round_.status != "open":
                 raise RoundClosed(f"crash round {plan.round_id} has started: no more bets")
             if (
