@@ -157,6 +157,49 @@ class TestOnEveryStore:
         assert late.round_id == following.round_id
         assert casino.wallet.reconcile(operator).ok
 
+    def test_bets_released_at_once_never_pass_the_cap(
+        self, casino_factory: CasinoFactory, operator: str
+    ) -> None:
+        """12 players bet at the same moment into a round capped at 3: exactly 3 land
+        (debited), the other 9 are refused as full and keep their money."""
+        casino = casino_factory(CasinoSettings(seed_key=SEED_KEY, max_crash_bets=3))
+        mode = casino_factory.mode
+        players = [f"p{i}" for i in range(12)]
+        accounts = {p: funded(casino, operator, p) for p in players}
+        table = casino.crash_table(operator, "capped")
+        table.new_chain(2)
+        table.set_salt(SALT)
+        r = table.open_round()
+        barrier = threading.Barrier(len(players))
+        placed: dict[str, str] = {}
+        full: list[str] = []  # the refusals' messages
+
+        def bet(player: str) -> None:
+            barrier.wait()
+            try:
+                w = table.place_bet(
+                    r.round_id, player, "USD", mode, 4_00, idempotency_key=f"cap-{player}"
+                )
+            except RoundClosed as exc:
+                full.append(str(exc))
+            else:
+                placed[player] = w.bet_id
+
+        threads = [threading.Thread(target=bet, args=(p,)) for p in players]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert (len(placed), len(full)) == (3, 9)
+        assert all("is full" in message for message in full)
+        assert {w.bet_id for w in table.bets(r.round_id)} == set(placed.values())
+        for p, account in accounts.items():
+            expected = 1_000_00 - (4_00 if p in placed else 0)
+            assert casino.wallet.balance(account).posted == expected
+        table.start_round(r.round_id)
+        assert len(table.settle_round(r.round_id)[1]) == 3
+        assert casino.wallet.reconcile(operator).ok
+
 
 class TestMaxCrashBets:
     """The cap on a round's bets is bounded, checked when the casino is built."""

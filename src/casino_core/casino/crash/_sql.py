@@ -102,6 +102,13 @@ class SqlCrashStore:
         self._q_share = (
             self._q_round if sqlite else self._q_round.with_for_update(of=crash_rounds, read=True)
         )
+        # A capped round's bets take its row one at a time (FOR NO KEY UPDATE): each counts
+        # the bets committed before it, so the cap is exact (SQLite's writer lock does that).
+        self._q_claim = (
+            self._q_round
+            if sqlite
+            else self._q_round.with_for_update(of=crash_rounds, key_share=True)
+        )
         self._q_bets = (
             select(crash_bets).where(b.round_id == bindparam("rid")).order_by(b.created_us, b.id)
         )
@@ -142,8 +149,10 @@ class SqlCrashStore:
     def _bet_of(row: Any) -> CrashWager:
         return wager_from_doc({**row._mapping, "bet_id": row.id, "placed_us": row.created_us})
 
-    def _locked_round(self, conn: Connection, op: str, round_id: str, *, share: bool) -> Any:
-        q = self._q_share if share else self._q_lock
+    def _locked_round(
+        self, conn: Connection, op: str, round_id: str, *, share: bool, claim: bool = False
+    ) -> Any:
+        q = self._q_claim if claim else self._q_share if share else self._q_lock
         row = conn.execute(q, {"rid": round_id, "op": op}).first()
         if row is None:
             raise InvalidBet(f"round: no crash round {round_id!r} for operator {op}")
@@ -279,10 +288,10 @@ class SqlCrashStore:
                 if known.fingerprint != plan.fingerprint:
                     raise key_conflict(plan.key, "bet")
                 return self._bet_of(known), True
-            round_ = self._locked_round(conn, op, plan.round_id, share=True)
+            cap = plan.max_bets
+            round_ = self._locked_round(conn, op, plan.round_id, share=True, claim=cap is not None)
             if round_.status != "open":
                 raise RoundClosed(f"crash round {plan.round_id} has started: no more bets")
-            cap = plan.max_bets  # counted under the round's shared lock (docs/scaling.md)
             if (
                 cap is not None
                 and conn.execute(self._q_count, {"rid": plan.round_id}).scalar_one() >= cap
