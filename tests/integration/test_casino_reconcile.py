@@ -271,7 +271,9 @@ class TestTamperedRounds:
     def test_paged_findings_equal_the_reference(self, played: Played) -> None:
         """Several tamperings at once (a round deleted, a stake changed, a bet's payout
         changed), pages of 1, 2 and 1000: the findings of the comparison holding all."""
-        r, s, bet = played.won(), played.rounds[3], played.bets[1]
+        r = played.won()
+        s = next(x for x in played.rounds[3:] if x.round_id != r.round_id)  # another round
+        bet = played.bets[1]
         edits = [
             ("casino_rounds", "DELETE FROM casino_rounds WHERE id = :id", {"id": r.round_id}),
             ("casino_rounds", "UPDATE casino_rounds SET stake = '1' WHERE id = :id",
