@@ -62,15 +62,23 @@ from casino_core.wallet import AccountKey
 from casino_core.wallet._common import Request, from_micros, to_micros
 from casino_core.wallet._paging import Window
 from casino_core.wallet._sql import (
+    SetWriter,
     SqlWallet,
     all_rows,
-    bulk_update,
     in_window,
     padded,
     stored_keys,
 )
 
 __all__ = ["SqlCrashStore"]
+
+SETTLE_CHUNK = 1_000
+"""Bets a settlement writes per statement: on PostgreSQL the server updates one chunk while
+the next is worked out (the statements of a round stay few: one per 1,000 bets)."""
+
+
+def _settled_meanwhile(round_id: str) -> RoundClosed:  # pragma: no cover - round row locked
+    return RoundClosed(f"crash round {round_id} was settled meanwhile")
 
 
 class SqlCrashStore:
@@ -415,56 +423,67 @@ class SqlCrashStore:
             for (cur, mode), total in sorted(paid.items()):
                 self._bankroll.pay(conn, {"op": operator_id, "cur": cur, "mode": mode}, total)
             # Credits set-based, in the order the bets were placed (as the memory and Redis
-            # stores pay them): the accounts are locked at once in account order (the order
-            # of every multi-account writer), updated and journalled in a fixed number of
-            # statements.
-            receipts = iter(wallet._credit_many_on(conn, requests))
-            final = [
-                CrashWager(
-                    bet_id=row.id,
-                    round_id=round_id,
-                    operator_id=operator_id,
-                    player_id=row.player_id,
-                    currency=row.currency,
-                    mode=row.mode,
-                    stake=row.stake,
-                    auto_cash_out=exit_[1],
-                    cashed_out_at=exit_[0],
-                    status="settled",
-                    multiplier=text,
-                    payout=payout,
-                    balance_after=next(receipts).balance_after if payout else row.balance_after,
-                    idempotency_key=row.idempotency_key,
-                    placed_at=from_micros(row.created_us),
-                    settled_at=settled_at,
-                )
-                for row, exit_, text, payout in bets
-            ]
-            # Then the chain heads (locked at once in player order), after every account: a
-            # round locks its account before its player's head, so no lock waits in a cycle.
+            # stores pay them): the accounts locked at once in account order (the order of
+            # every multi-account writer) and every new balance checked; then the chain
+            # heads (locked at once in player order), after every account: a round locks its
+            # account before its player's head, so no lock waits in a cycle. Every read is
+            # done by then. The writes follow a chunk of bets at a time (the payouts' journal
+            # rows, the bets), then the accounts and heads: on PostgreSQL in pipeline mode,
+            # so the server writes one chunk while the next is worked out here.
+            credits = wallet._credits_on(conn, requests)
+            heads = None
             if self._heads is not None:
-                body = bet_body_writer(done)
-                links = self._heads.link_many(
-                    conn, operator_id, [(bet.player_id, body(bet)) for bet in final]
-                )
-                for bet, link in zip(final, links, strict=True):
-                    set_link(bet, link)
-            rows = [
-                {
-                    "id": bet.bet_id,
-                    "status": "settled",
-                    "multiplier": bet.multiplier,
-                    "payout": bet.payout,
-                    "balance_after": bet.balance_after,
-                    "settled_us": micros,
-                    **link_columns(bet.link),
-                }
-                for bet in final
-            ]
+                heads = self._heads.lock_many(conn, operator_id, {b[0].player_id for b in bets})
+            body = None if heads is None else bet_body_writer(done)
             placed = crash_bets.c.status == "placed"
-            if bulk_update(conn, crash_bets, ("id",), rows, placed) != len(rows):
-                # pragma: no cover - the round row is locked
-                raise RoundClosed(f"crash round {round_id} was settled meanwhile")
+            final: list[CrashWager] = []
+            with SetWriter(conn) as writer:
+                for start in range(0, len(bets), SETTLE_CHUNK):
+                    part = [
+                        CrashWager(
+                            bet_id=row.id,
+                            round_id=round_id,
+                            operator_id=operator_id,
+                            player_id=row.player_id,
+                            currency=row.currency,
+                            mode=row.mode,
+                            stake=row.stake,
+                            auto_cash_out=exit_[1],
+                            cashed_out_at=exit_[0],
+                            status="settled",
+                            multiplier=text,
+                            payout=payout,
+                            balance_after=(
+                                credits.receipt().balance_after if payout else row.balance_after
+                            ),
+                            idempotency_key=row.idempotency_key,
+                            placed_at=from_micros(row.created_us),
+                            settled_at=settled_at,
+                        )
+                        for row, exit_, text, payout in bets[start : start + SETTLE_CHUNK]
+                    ]
+                    credits.write(writer)
+                    if heads is not None and body is not None:
+                        for bet in part:
+                            set_link(bet, heads.link(bet.player_id, body(bet)))
+                    rows = [
+                        {
+                            "id": bet.bet_id,
+                            "status": "settled",
+                            "multiplier": bet.multiplier,
+                            "payout": bet.payout,
+                            "balance_after": bet.balance_after,
+                            "settled_us": micros,
+                            **link_columns(bet.link),
+                        }
+                        for bet in part
+                    ]
+                    closed = functools.partial(_settled_meanwhile, round_id)
+                    writer.update(crash_bets, ("id",), rows, placed, expect=(len(rows), closed))
+                    final += part
+                credits.finish(writer)
+                if heads is not None:
+                    writer.update(heads.table, ("operator_id", "player_id"), heads.rows())
             conn.execute(
                 crash_rounds.update()
                 .where((crash_rounds.c.id == round_id) & (crash_rounds.c.status == "running"))
