@@ -633,7 +633,7 @@ def select_matching(
         if lock:
             q = q.with_for_update(of=table)
         keyed = (dict(zip(names, key, strict=True)) for key in wanted)
-        return list(conn.execute(q, {"m_rows": _json_rows(keyed)}))
+        return list(conn.execute(q, {"m_rows": _json_rows(keyed)}).all())
     single = len(names) == 1
     target = table.c[names[0]] if single else tuple_(*(table.c[n] for n in names))
     q = query.where(target.in_(bindparam("m_keys", expanding=True)))

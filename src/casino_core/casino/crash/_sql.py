@@ -403,7 +403,8 @@ class SqlCrashStore:
             bets = []
             requests: list[Request] = []
             paid: dict[tuple[str, str], int] = {}
-            for row in conn.execute(self._q_settle_bets, {"rid": round_id}):
+            # .all(): one fetch of every row (iterating fetches them one by one)
+            for row in conn.execute(self._q_settle_bets, {"rid": round_id}).all():
                 texts = (row.cashed_out_at, row.auto_cash_out)
                 exit_ = exits.get(texts)
                 if exit_ is None:
