@@ -8,12 +8,14 @@ against the house balance kept there), the start, cash-outs and the settlement `
 UPDATE`` (the settlement then takes its payouts off the bankroll rows). So a bet never lands
 in a started round, a cash-out never lands after the settlement, and the settlement (which
 moves each bet from ``placed`` to ``settled`` with its payout credit, in one transaction)
-runs once per round however many hosts call it. The settlement is set-based: a fixed number
-of statements for the whole round whatever its size (the bets read, the accounts locked in
-order, one update of the accounts, one insert of the transaction rows, one of the postings,
-the chain heads read and written at once, one update of the bets; on PostgreSQL each of
-those is one statement over the rows sent as JSON, ``UPDATE ... FROM json_to_recordset``),
-every payout, balance and chain link computed in Python in between. The chain's seed is
+runs once per round however many hosts call it. The settlement is set-based: a few
+statements for the whole round, not one per bet (the bets read, the accounts and then the
+chain heads locked at once in order; then per :data:`SETTLE_CHUNK` bets one insert of the
+transaction rows, one of the postings and one update of the bets; one update of the
+accounts and one of the heads; on PostgreSQL each is one statement over the rows sent as
+JSON, ``UPDATE ... FROM json_to_recordset``, and the writes go out in psycopg's pipeline
+mode, :class:`~casino_core.wallet._sql.SetWriter`), every payout, balance and chain link
+computed in Python. The chain's seed is
 stored sealed (:class:`SeedCipher`); a round's game hash is written only when it is settled.
 """
 
