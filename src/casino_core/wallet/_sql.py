@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import json
 import logging
 import sqlite3
 import weakref
@@ -574,6 +575,33 @@ class SetWriter:
         elif rows:
             stmt = self._compile(_update_rows(table, keys, list(rows[0]), where))
             got = self._send(stmt, {"u_rows": _json_rows(rows)})
+        if expect is not None:
+            self._counts.append((got, *expect))
+
+    @property
+    def pipelined(self) -> bool:
+        """True on PostgreSQL through psycopg: the statements are sent as JSON text (and
+        :meth:`update_text` takes the rows already written as such)."""
+        return self._driver is not None
+
+    def update_text(
+        self,
+        table: Table,
+        keys: Sequence[str],
+        names: Sequence[str],
+        text: str,
+        where: Any = None,
+        *,
+        expect: tuple[int, Callable[[], Exception]] | None = None,
+    ) -> None:
+        """:meth:`update` of rows given as their JSON text (an array of objects of the
+        ``names`` columns, what :meth:`update` would write of their dicts): sent as it is
+        when :attr:`pipelined`, else decoded for :func:`bulk_update`."""
+        if self._driver is None:
+            self.update(table, keys, json.loads(text), where, expect=expect)
+            return
+        stmt = self._compile(_update_rows(table, keys, names, where))
+        got = self._send(stmt, {"u_rows": text})
         if expect is not None:
             self._counts.append((got, *expect))
 

@@ -25,6 +25,7 @@ import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from decimal import Decimal
+from json.encoder import encode_basestring_ascii as _esc
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, tuple_
@@ -77,6 +78,49 @@ __all__ = ["SqlCrashStore"]
 SETTLE_CHUNK = 1_000
 """Bets a settlement writes per statement: on PostgreSQL the server updates one chunk while
 the next is worked out (the statements of a round stay few: one per 1,000 bets)."""
+
+
+SETTLED = (
+    "id", "status", "multiplier", "payout", "balance_after", "settled_us",
+    "chain_seq", "chain_prev", "chain_hash",
+)  # fmt: skip
+"""The columns the settlement writes on each bet."""
+
+
+def settled_rows(bets: Sequence[CrashWager], micros: int) -> list[dict[str, object]]:
+    """The :data:`SETTLED` columns of settled ``bets`` (settled at ``micros``), as rows."""
+    return [
+        {
+            "id": bet.bet_id,
+            "status": "settled",
+            "multiplier": bet.multiplier,
+            "payout": bet.payout,
+            "balance_after": bet.balance_after,
+            "settled_us": micros,
+            **link_columns(bet.link),
+        }
+        for bet in bets
+    ]
+
+
+def settled_rows_text(bets: Sequence[CrashWager], micros: int) -> str:
+    """``compact(settled_rows(bets, micros))`` written directly: no dict a bet (a property
+    test holds the two equal)."""
+    parts = []
+    for bet in bets:
+        link = bet.link
+        chain = (
+            '"chain_seq":null,"chain_prev":null,"chain_hash":null'
+            if link is None
+            else f'"chain_seq":{int(link.seq)},"chain_prev":{_esc(link.prev)}'
+            f',"chain_hash":{_esc(link.hash)}'
+        )
+        parts.append(
+            f'{{"id":{_esc(bet.bet_id)},"status":"settled","multiplier":{_esc(bet.multiplier)}'
+            f',"payout":{int(bet.payout)},"balance_after":{int(bet.balance_after)}'
+            f',"settled_us":{int(micros)},{chain}}}'
+        )
+    return "[" + ",".join(parts) + "]"
 
 
 def _settled_meanwhile(round_id: str) -> RoundClosed:  # pragma: no cover - round row locked
@@ -469,20 +513,15 @@ class SqlCrashStore:
                     if heads is not None and body is not None:
                         for bet in part:
                             set_link(bet, heads.link(bet.player_id, body(bet)))
-                    rows = [
-                        {
-                            "id": bet.bet_id,
-                            "status": "settled",
-                            "multiplier": bet.multiplier,
-                            "payout": bet.payout,
-                            "balance_after": bet.balance_after,
-                            "settled_us": micros,
-                            **link_columns(bet.link),
-                        }
-                        for bet in part
-                    ]
-                    closed = functools.partial(_settled_meanwhile, round_id)
-                    writer.update(crash_bets, ("id",), rows, placed, expect=(len(rows), closed))
+                    expect = (len(part), functools.partial(_settled_meanwhile, round_id))
+                    if writer.pipelined:  # the rows' JSON text written directly
+                        text = settled_rows_text(part, micros)
+                        writer.update_text(
+                            crash_bets, ("id",), SETTLED, text, placed, expect=expect
+                        )
+                    else:
+                        rows = settled_rows(part, micros)
+                        writer.update(crash_bets, ("id",), rows, placed, expect=expect)
                     final += part
                 credits.finish(writer)
                 if heads is not None:
