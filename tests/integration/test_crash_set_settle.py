@@ -230,6 +230,25 @@ def _paying_round(table: Any, players: list[str]) -> Any:
         table.settle_round(r.round_id)
 
 
+def _backend_casino(backend: str, request: pytest.FixtureRequest) -> Casino:
+    """A casino on the test schema of PostgreSQL ("pg") or the test's SQLite file."""
+    if backend == "pg":
+        return sql_casino(
+            request.getfixturevalue("postgres_url"), request.getfixturevalue("casino_pg_schema")
+        )
+    return sql_casino(f"sqlite:///{request.getfixturevalue('casino_sqlite_path')}", None)
+
+
+def _fund(casino: Casino, operator: str) -> None:
+    """Open and fund a real-money account for each of :data:`PLAYERS`."""
+    for player in PLAYERS:
+        account = AccountKey(operator, player, "USD", "real")
+        casino.wallet.open_account(account)
+        casino.wallet.credit(
+            account, 10**9, idempotency_key=f"dep-{player}", system_account="deposits"
+        )
+
+
 class TestStatementCount:
     """The SQL settlement issues a fixed number of statements, whatever the round's size."""
 
@@ -238,22 +257,10 @@ class TestStatementCount:
         self, backend: str, request: pytest.FixtureRequest, operator: str
     ) -> None:
         """Settling 60 bets issues as many statements as settling 5 (players known)."""
-        if backend == "pg":
-            casino = sql_casino(
-                request.getfixturevalue("postgres_url"),
-                request.getfixturevalue("casino_pg_schema"),
-            )
-        else:
-            path = request.getfixturevalue("casino_sqlite_path")
-            casino = sql_casino(f"sqlite:///{path}", None)
+        casino = _backend_casino(backend, request)
         wallet = casino.wallet
         assert isinstance(wallet, SqlWallet)
-        for player in PLAYERS:
-            account = AccountKey(operator, player, "USD", "real")
-            wallet.open_account(account)
-            wallet.credit(
-                account, 10**9, idempotency_key=f"dep-{player}", system_account="deposits"
-            )
+        _fund(casino, operator)
         table = casino.crash_table(operator, "t")
         table.new_chain(30, CrashRules(max_target=Fraction(2)))
         table.set_salt(SALT)
@@ -305,13 +312,7 @@ class TestRefusal:
     ) -> None:
         """One payout over 10**36 - 1 refuses the whole round: no bet paid or settled, the
         round still running, balances and journal as before."""
-        if backend == "pg":
-            casino = sql_casino(
-                request.getfixturevalue("postgres_url"),
-                request.getfixturevalue("casino_pg_schema"),
-            )
-        else:
-            casino = sql_casino(f"sqlite:///{request.getfixturevalue('casino_sqlite_path')}", None)
+        casino = _backend_casino(backend, request)
         rich, other = (AccountKey(operator, p, "USD", "real") for p in ("rich", "other"))
         for account, amount in ((rich, 10**36 - 1), (other, 1_000)):
             casino.wallet.open_account(account)
@@ -353,12 +354,7 @@ class TestPipelinedWrites:
         once the trigger is gone the same round settles."""
         schema = request.getfixturevalue("casino_pg_schema")
         casino = sql_casino(request.getfixturevalue("postgres_url"), schema)
-        for player in PLAYERS:
-            account = AccountKey(operator, player, "USD", "real")
-            casino.wallet.open_account(account)
-            casino.wallet.credit(
-                account, 10**9, idempotency_key=f"dep-{player}", system_account="deposits"
-            )
+        _fund(casino, operator)
         crash = casino.crash_table(operator, "t")
         crash.new_chain(20, CrashRules(max_target=Fraction(2)))
         crash.set_salt(SALT)
@@ -402,13 +398,7 @@ class TestPipelinedWrites:
         """SetWriter checks the counts asked for once every answer is in: an update that
         changes fewer rows than expected raises the caller's error, and its transaction
         rolls back."""
-        if backend == "pg":
-            casino = sql_casino(
-                request.getfixturevalue("postgres_url"),
-                request.getfixturevalue("casino_pg_schema"),
-            )
-        else:
-            casino = sql_casino(f"sqlite:///{request.getfixturevalue('casino_sqlite_path')}", None)
+        casino = _backend_casino(backend, request)
         wallet = casino.wallet
         assert isinstance(wallet, SqlWallet)
         account = AccountKey(operator, "p0", "USD", "real")

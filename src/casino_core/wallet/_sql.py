@@ -1215,22 +1215,13 @@ class SqlWallet(MovingWallet):
         """
         return _settle(self._attempt(conn, req, fresh=fresh))
 
-    def _credit_many_on(self, conn: Connection, reqs: Sequence[Request]) -> list[Receipt]:
-        """Apply fresh credits from system accounts in order, set-based, inside a transaction
-        the caller owns: each is what :meth:`_apply_on` with ``fresh`` would make of it (the
-        same rows, receipts, journal links, balances and errors), in a fixed number of
-        statements however many there are (see :meth:`_credits_on`)."""
-        run = self._credits_on(conn, reqs)
-        receipts = [run.receipt() for _ in reqs]
-        with SetWriter(conn) as writer:
-            run.write(writer)
-            run.finish(writer)
-        return receipts
-
     def _credits_on(self, conn: Connection, reqs: Sequence[Request]) -> CreditRun:
-        """Fresh credits from system accounts, checked and their accounts locked inside a
-        transaction the caller owns, to be made in order by the :class:`CreditRun` returned
-        (its receipts, then its rows written: the caller can write other rows between).
+        """Fresh credits from system accounts, set-based, inside a transaction the caller
+        owns: checked and their accounts locked here, then made in order by the
+        :class:`CreditRun` returned (its receipts, its rows written through a
+        :class:`SetWriter`: the caller can write other rows between). Each is what
+        :meth:`_apply_on` with ``fresh`` would make of it (the same rows, receipts, journal
+        links, balances and errors), in a few statements however many there are.
 
         One read finds any key already stored (``IdempotencyConflict``), one locks the
         accounts in (player, currency, mode) order (the order every multi-account writer
