@@ -16,14 +16,15 @@ from unittest import mock
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event
+from sqlalchemy import event, select
 
 from _casino_backends import module_casino, money_mode, sql_casino
 from casino_core.casino import Casino
-from casino_core.errors import LimitExceeded, RoundClosed
+from casino_core.errors import LimitExceeded, RoundClosed, StorageUnavailable
 from casino_core.fairness import HashChain
 from casino_core.games import CrashRules, verify_lines
 from casino_core.wallet import AccountKey, Limit, LimitKind
+from casino_core.wallet._sql import SetWriter, accounts
 from casino_core.wallet.sql import SqlWallet
 
 PLAYERS = ["p0", "p1", "p2", "p3"]
@@ -185,6 +186,33 @@ def test_set_based_settlement_equals_the_per_bet_rule(
     )
 
 
+@settings(
+    max_examples=min(30, settings.default.max_examples),
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+    deadline=None,
+)
+@given(bets=BETS, seed=st.binary(min_size=32, max_size=32), chunk=st.integers(1, 4))
+def test_a_round_written_in_small_chunks_settles_the_same(
+    casino: Casino, bets: list[tuple[int, int, int | None, int | None]], seed: bytes, chunk: int
+) -> None:
+    """With the SQL settlement's chunk at 1-4 bets (a round of up to 16 bets written in many
+    chunks: several pipelined statements of each kind on PostgreSQL), a round settles to
+    exactly what the memory store's per-bet settlement gives, as with one chunk."""
+    if not isinstance(casino.wallet, SqlWallet):
+        pytest.skip("the chunks are the SQL settlement's")
+    op = "op-" + uuid.uuid4().hex[:12]
+    reference = Casino.in_memory()
+    mode = money_mode(casino)
+    with mock.patch("casino_core.casino.crash._sql.SETTLE_CHUNK", chunk):
+        got = _play(casino, op, mode, seed.hex(), bets)
+    want = _play(reference, op, mode, seed.hex(), bets)
+    assert casino.wallet.reconcile(op).ok
+    assert all(c.ok for c in verify_lines(casino.export(op).jsonl().splitlines()))
+    assert _facts(casino, op, mode, got, journal=True) == _facts(
+        reference, op, mode, want, journal=True
+    )
+
+
 def _paying_round(table: Any, players: list[str]) -> Any:
     """A started round with a bet of 100 at auto 1.01 for each of ``players`` (real money)
     whose game reaches 1.01 (about 98 games in 100 do: the others are settled and skipped)."""
@@ -202,6 +230,25 @@ def _paying_round(table: Any, players: list[str]) -> Any:
         table.settle_round(r.round_id)
 
 
+def _backend_casino(backend: str, request: pytest.FixtureRequest) -> Casino:
+    """A casino on the test schema of PostgreSQL ("pg") or the test's SQLite file."""
+    if backend == "pg":
+        return sql_casino(
+            request.getfixturevalue("postgres_url"), request.getfixturevalue("casino_pg_schema")
+        )
+    return sql_casino(f"sqlite:///{request.getfixturevalue('casino_sqlite_path')}", None)
+
+
+def _fund(casino: Casino, operator: str) -> None:
+    """Open and fund a real-money account for each of :data:`PLAYERS`."""
+    for player in PLAYERS:
+        account = AccountKey(operator, player, "USD", "real")
+        casino.wallet.open_account(account)
+        casino.wallet.credit(
+            account, 10**9, idempotency_key=f"dep-{player}", system_account="deposits"
+        )
+
+
 class TestStatementCount:
     """The SQL settlement issues a fixed number of statements, whatever the round's size."""
 
@@ -210,22 +257,10 @@ class TestStatementCount:
         self, backend: str, request: pytest.FixtureRequest, operator: str
     ) -> None:
         """Settling 60 bets issues as many statements as settling 5 (players known)."""
-        if backend == "pg":
-            casino = sql_casino(
-                request.getfixturevalue("postgres_url"),
-                request.getfixturevalue("casino_pg_schema"),
-            )
-        else:
-            path = request.getfixturevalue("casino_sqlite_path")
-            casino = sql_casino(f"sqlite:///{path}", None)
+        casino = _backend_casino(backend, request)
         wallet = casino.wallet
         assert isinstance(wallet, SqlWallet)
-        for player in PLAYERS:
-            account = AccountKey(operator, player, "USD", "real")
-            wallet.open_account(account)
-            wallet.credit(
-                account, 10**9, idempotency_key=f"dep-{player}", system_account="deposits"
-            )
+        _fund(casino, operator)
         table = casino.crash_table(operator, "t")
         table.new_chain(30, CrashRules(max_target=Fraction(2)))
         table.set_salt(SALT)
@@ -239,13 +274,33 @@ class TestStatementCount:
 
             event.listen(wallet.engine, "before_cursor_execute", count)
             try:
-                table.settle_round(r.round_id)
+                with _driver_statements(backend, seen):
+                    table.settle_round(r.round_id)
             finally:
                 event.remove(wallet.engine, "before_cursor_execute", count)
             counts.append(len(seen))
         casino.close()
         assert counts[1] == counts[2]
         assert counts[2] <= 16
+
+
+@contextlib.contextmanager
+def _driver_statements(backend: str, seen: list[str]) -> Iterator[None]:
+    """On PostgreSQL, also the statements sent on psycopg's connection itself (the
+    settlement's pipelined writes, which SQLAlchemy's events do not see)."""
+    if backend != "pg":
+        yield
+        return
+    import psycopg
+
+    real = psycopg.Connection.execute
+
+    def counted(self: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(str(query))
+        return real(self, query, *args, **kwargs)
+
+    with mock.patch.object(psycopg.Connection, "execute", counted):
+        yield
 
 
 class TestRefusal:
@@ -257,13 +312,7 @@ class TestRefusal:
     ) -> None:
         """One payout over 10**36 - 1 refuses the whole round: no bet paid or settled, the
         round still running, balances and journal as before."""
-        if backend == "pg":
-            casino = sql_casino(
-                request.getfixturevalue("postgres_url"),
-                request.getfixturevalue("casino_pg_schema"),
-            )
-        else:
-            casino = sql_casino(f"sqlite:///{request.getfixturevalue('casino_sqlite_path')}", None)
+        casino = _backend_casino(backend, request)
         rich, other = (AccountKey(operator, p, "USD", "real") for p in ("rich", "other"))
         for account, amount in ((rich, 10**36 - 1), (other, 1_000)):
             casino.wallet.open_account(account)
@@ -285,3 +334,97 @@ class TestRefusal:
         assert [casino.wallet.balance(a) for a in (rich, other)] == before
         assert casino.wallet.reconcile(operator).ok
         casino.close()
+
+
+class TestPipelinedWrites:
+    """On PostgreSQL the settlement's writes go out in psycopg's pipeline mode; a statement
+    the server refuses there, early or last, still rolls the whole settlement back."""
+
+    @pytest.mark.postgres
+    @pytest.mark.parametrize(
+        ("table", "event_"),
+        [("casino_wallet_postings", "INSERT"), ("casino_chain_heads", "UPDATE")],
+    )
+    def test_a_refused_write_changes_nothing(
+        self, table: str, event_: str, request: pytest.FixtureRequest, operator: str
+    ) -> None:
+        """A trigger refuses the postings' insert (an early statement of the pipeline) or
+        the chain heads' update (its last): the settlement raises StorageUnavailable, the
+        round stays running, its bets placed, the balances and the journal as they were;
+        once the trigger is gone the same round settles."""
+        schema = request.getfixturevalue("casino_pg_schema")
+        casino = sql_casino(request.getfixturevalue("postgres_url"), schema)
+        _fund(casino, operator)
+        crash = casino.crash_table(operator, "t")
+        crash.new_chain(20, CrashRules(max_target=Fraction(2)))
+        crash.set_salt(SALT)
+        r = _paying_round(crash, [PLAYERS[i % 4] for i in range(12)])
+        accounts = [AccountKey(operator, p, "USD", "real") for p in PLAYERS]
+        before = [casino.wallet.balance(a) for a in accounts]
+        fail = f'"{schema}".cc_test_refuse'
+        with casino.wallet.engine.begin() as conn:  # type: ignore[attr-defined]
+            conn.exec_driver_sql(
+                f"CREATE FUNCTION {fail}() RETURNS trigger LANGUAGE plpgsql AS "
+                "$$ BEGIN RAISE EXCEPTION 'refused by the test'; END $$"
+            )
+            conn.exec_driver_sql(
+                f'CREATE TRIGGER cc_test_refuse BEFORE {event_} ON "{schema}".{table} '
+                f"FOR EACH STATEMENT EXECUTE FUNCTION {fail}()"
+            )
+        try:
+            with (
+                mock.patch("casino_core.casino.crash._sql.SETTLE_CHUNK", 5),
+                pytest.raises(StorageUnavailable, match="refused by the test"),
+            ):
+                crash.settle_round(r.round_id)
+        finally:
+            with casino.wallet.engine.begin() as conn:  # type: ignore[attr-defined]
+                conn.exec_driver_sql(f'DROP TRIGGER cc_test_refuse ON "{schema}".{table}')
+                conn.exec_driver_sql(f"DROP FUNCTION {fail}()")
+        assert crash.round(r.round_id).status == "running"
+        assert {b.status for b in crash.bets(r.round_id)} == {"placed"}
+        assert [casino.wallet.balance(a) for a in accounts] == before
+        assert casino.wallet.reconcile(operator).ok
+        _, settled = crash.settle_round(r.round_id)
+        assert {b.status for b in settled} == {"settled"}
+        assert [casino.wallet.balance(a) for a in accounts] != before
+        assert casino.wallet.reconcile(operator).ok
+        casino.close()
+
+    @pytest.mark.parametrize("backend", ["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
+    def test_a_row_count_short_of_the_expected_raises(
+        self, backend: str, request: pytest.FixtureRequest, operator: str
+    ) -> None:
+        """SetWriter checks the counts asked for once every answer is in: an update that
+        changes fewer rows than expected raises the caller's error, and its transaction
+        rolls back."""
+        casino = _backend_casino(backend, request)
+        wallet = casino.wallet
+        assert isinstance(wallet, SqlWallet)
+        account = AccountKey(operator, "p0", "USD", "real")
+        wallet.open_account(account)
+        with wallet.engine.connect() as conn:
+            conn.begin()
+            mine = (accounts.c.operator_id == operator) & (accounts.c.player_id == "p0")
+            (aid,) = conn.execute(select(accounts.c.id).where(mine)).one()
+            with pytest.raises(RoundClosed, match="short"):
+                _write_short(conn, aid)
+            conn.rollback()
+        with wallet.engine.connect() as conn:
+            conn.begin()
+            with SetWriter(conn) as writer:  # the counts right: nothing raised
+                writer.update(accounts, ("id",), [{"id": aid, "floor": 0}], expect=(1, _short))
+            conn.rollback()
+        casino.close()
+
+
+def _short() -> RoundClosed:
+    return RoundClosed("short")
+
+
+def _write_short(conn: Any, aid: int) -> None:
+    """Two updates, the second expecting two rows where one exists (no account -1)."""
+    rows = [{"id": aid, "floor": 0}, {"id": -1, "floor": 0}]
+    with SetWriter(conn) as writer:
+        writer.update(accounts, ("id",), rows[:1], expect=(1, _short))
+        writer.update(accounts, ("id",), rows, expect=(2, _short))

@@ -1,6 +1,7 @@
 """Property: the chain body of a settled crash bet, written piece by piece for a round's bets
 (``bet_body_writer``), is the shared encoder's text of ``chain_body(bet.record(round_))``,
-byte for byte; and a round's settlement rule worked out once per exit (``settle_rule``) is
+byte for byte; so are a settlement's bet rows written as JSON text (``settled_rows_text``);
+and a round's settlement rule worked out once per exit (``settle_rule``) is
 ``settle_values`` of each bet."""
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from casino_core._json import compact
+from casino_core.casino.crash._sql import SETTLED, settled_rows, settled_rows_text
 from casino_core.casino.crash._types import (
     CrashRound,
     CrashWager,
@@ -89,6 +92,18 @@ def test_bet_bodies_match_the_encoder(data: st.DataObject) -> None:
     body = bet_body_writer(round_)
     for bet in bets:  # several bets: the remembered exits and currencies serve the later ones
         assert body(bet) == canonical_bytes(chain_body(bet.record(round_)))
+
+
+@given(st.data(), st.integers(0, 2**62))
+def test_settled_rows_text_is_the_encoders(data: st.DataObject, micros: int) -> None:
+    """The bets' settled columns written as JSON text directly (the PostgreSQL settlement's
+    statement parameter) are the shared encoder's text of the same rows as dicts (what the
+    SQLite settlement binds), for any texts, money and links."""
+    round_ = data.draw(rounds())
+    bets = data.draw(st.lists(wagers(round_), max_size=8))
+    rows = settled_rows(bets, micros)
+    assert settled_rows_text(bets, micros) == compact(rows)
+    assert all(tuple(row) == SETTLED for row in rows)
 
 
 @given(st.data())

@@ -14,7 +14,7 @@ CONFLICT DO NOTHING``, so two first rounds racing both find it).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import BigInteger, Column, Connection, String, Table, bindparam, select
@@ -29,7 +29,7 @@ from casino_core.chain._chain import (
 )
 from casino_core.wallet._sql import SqlWallet, bulk_update, select_matching
 
-__all__ = ["SqlChainHeads", "chain_heads_table"]
+__all__ = ["LockedHeads", "SqlChainHeads", "chain_heads_table"]
 
 
 chain_heads_table = Table(
@@ -41,6 +41,32 @@ chain_heads_table = Table(
     Column("hash", String(64), nullable=False),  # the last link's chain_hash (64 zeros: none)
 )
 """One row per (operator, player) with a chain: its last link."""
+
+
+class LockedHeads:
+    """Heads a transaction has locked (:meth:`SqlChainHeads.lock_many`), advanced in
+    Python link by link."""
+
+    def __init__(self, op: str, table: Table, heads: dict[str, tuple[int, str]]) -> None:
+        self._op = op
+        self.table = table
+        self._heads = heads
+
+    def link(self, player: str, body: bytes) -> ChainLink:
+        """The link of ``body`` (a record's canonical bytes) after the player's head, which
+        it becomes."""
+        seq, digest = self._heads[player]
+        made = link_of_body(seq, digest, body)
+        self._heads[player] = (made.seq, made.hash)
+        return made
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The heads as they are now, as rows of the heads table."""
+        op = self._op
+        return [
+            {"operator_id": op, "player_id": p, "seq": s, "hash": d}
+            for p, (s, d) in self._heads.items()
+        ]
 
 
 class SqlChainHeads:
@@ -102,31 +128,30 @@ class SqlChainHeads:
         theirs), one update of all."""
         if not records:
             return []
+        heads = self.lock_many(conn, op, {player for player, _ in records})
+        links = [heads.link(player, body_bytes(record)) for player, record in records]
+        bulk_update(conn, self._table, ("operator_id", "player_id"), heads.rows())
+        return links
+
+    def lock_many(self, conn: Connection, op: str, players: Iterable[str]) -> LockedHeads:
+        """The heads of ``players``, read and locked at once in player order (a player's
+        first link creates its row first), to link records after in Python
+        (:meth:`LockedHeads.link`) and write back in one update (:meth:`LockedHeads.rows`)."""
         h = self._table.c
         q = self._q_rows.where(h.operator_id == op)
-        players = {(player,) for player, _ in records}
+        keys = {(player,) for player in players}
         heads = {
             r.player_id: (int(r.seq), r.hash)
-            for r in select_matching(conn, q, self._table, ("player_id",), players, lock=True)
+            for r in select_matching(conn, q, self._table, ("player_id",), keys, lock=True)
         }
-        missing = sorted(p for (p,) in players if p not in heads)
+        missing = sorted(p for (p,) in keys if p not in heads)
         if missing:  # first links: create the rows (a racing creator's stay), then lock them
             conn.execute(self._q_create, [{"op": op, "player": p} for p in missing])
             made = select_matching(
                 conn, q, self._table, ("player_id",), [(p,) for p in missing], lock=True
             )
             heads.update((r.player_id, (int(r.seq), r.hash)) for r in made)
-        links = []
-        for player, record in records:
-            seq, digest = heads[player]
-            link = link_of_body(seq, digest, body_bytes(record))
-            heads[player] = (link.seq, link.hash)
-            links.append(link)
-        rows = [
-            {"operator_id": op, "player_id": p, "seq": s, "hash": d} for p, (s, d) in heads.items()
-        ]
-        bulk_update(conn, self._table, ("operator_id", "player_id"), rows)
-        return links
+        return LockedHeads(op, self._table, heads)
 
     def link_seen(
         self,

@@ -17,7 +17,9 @@ balance row: their balances are sums over the journal, so no hot row sits in eve
 
 from __future__ import annotations
 
+import contextlib
 import copy
+import json
 import logging
 import sqlite3
 import weakref
@@ -65,6 +67,7 @@ from sqlalchemy.exc import (
     SQLAlchemyError,
     StatementError,
 )
+from sqlalchemy.sql import ClauseElement
 from sqlalchemy.sql.naming import conv
 from sqlalchemy.types import TypeDecorator, TypeEngine
 
@@ -418,6 +421,21 @@ def _json_rows(rows: Iterable[Mapping[str, Any]]) -> str:
     return compact(rows if isinstance(rows, list) else list(rows))
 
 
+def _update_rows(table: Table, keys: Sequence[str], names: Sequence[str], where: Any) -> Any:
+    """PostgreSQL: ``UPDATE table ... FROM json_to_recordset(:u_rows)`` on ``keys``."""
+    c = table.c
+    v = _rows_of(table, names, "u_")
+    stmt = table.update().where(and_(*(c[k] == v.c[k] for k in keys)))
+    stmt = stmt.values({n: v.c[n] for n in names if n not in keys})
+    return stmt if where is None else stmt.where(where)
+
+
+def _insert_rows(table: Table, names: Sequence[str]) -> Any:
+    """PostgreSQL: ``INSERT INTO table ... SELECT ... FROM json_to_recordset(:i_rows)``."""
+    v = _rows_of(table, names, "i_")
+    return table.insert().from_select(names, select(*(v.c[n] for n in names)))
+
+
 def bulk_update(
     conn: Connection,
     table: Table,
@@ -431,17 +449,12 @@ def bulk_update(
     if not rows:
         return 0
     names = list(rows[0])
-    sets = [n for n in names if n not in keys]
-    c = table.c
     if conn.dialect.name == "postgresql":
-        v = _rows_of(table, names, "u_")
-        stmt = table.update().where(and_(*(c[k] == v.c[k] for k in keys)))
-        stmt = stmt.values({n: v.c[n] for n in sets})
-        if where is not None:
-            stmt = stmt.where(where)
+        stmt = _update_rows(table, keys, names, where)
         return int(conn.execute(stmt, {"u_rows": _json_rows(rows)}).rowcount)
+    c = table.c
     stmt = table.update().where(and_(*(c[k] == bindparam("u_" + k, type_=c[k].type) for k in keys)))
-    stmt = stmt.values({n: bindparam("u_" + n, type_=c[n].type) for n in sets})
+    stmt = stmt.values({n: bindparam("u_" + n, type_=c[n].type) for n in names if n not in keys})
     if where is not None:
         stmt = stmt.where(where)
     params = [{"u_" + n: row[n] for n in names} for row in rows]
@@ -456,10 +469,171 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     if conn.dialect.name != "postgresql":
         conn.execute(table.insert(), list(rows))
         return
-    names = list(rows[0])
-    v = _rows_of(table, names, "i_")
-    query = table.insert().from_select(names, select(*(v.c[n] for n in names)))
-    conn.execute(query, {"i_rows": _json_rows(rows)})
+    conn.execute(_insert_rows(table, list(rows[0])), {"i_rows": _json_rows(rows)})
+
+
+class NamedStatement:
+    """PostgreSQL: one statement compiled once (schema rendered in), its named parameters
+    bound through their column types, its own literal parameters included: what psycopg
+    runs as it is (the driver fast paths, the pipelined set statements)."""
+
+    def __init__(
+        self,
+        stmt: ClauseElement,
+        dialect: Dialect,
+        schema_map: Mapping[str | None, str | None] | None,
+        keys: Sequence[str] = (),
+    ) -> None:
+        compiled: Any = stmt.compile(
+            dialect=dialect,
+            column_keys=list(keys) or None,
+            schema_translate_map=dict(schema_map) if schema_map else None,
+            render_schema_translate=bool(schema_map),
+        )
+        self.sql = compiled.string
+        self._literals = {k: v for k, v in compiled.params.items() if v is not None}
+        self._names = tuple(compiled.bind_names.values())
+        self._process = {
+            name: proc
+            for bind, name in compiled.bind_names.items()
+            if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+        }
+
+    def args(self, params: Mapping[str, Any]) -> dict[str, Any]:
+        given = {**self._literals, **params}
+        out = {name: given[name] for name in self._names}
+        for name, process in self._process.items():
+            out[name] = process(out[name])
+        return out
+
+
+class SetWriter:
+    """Where the set statements of one unit of work go, in the order given, once its reads
+    are done (``with SetWriter(conn) as writer: ...``).
+
+    On PostgreSQL through psycopg (a sync connection) they go out in pipeline mode: the
+    server runs each as it arrives while Python works out the next, and nothing waits for
+    an answer until the block ends, which takes every answer, raises the first failure (as
+    SQLAlchemy's error, so the caller's transaction handling is the usual one) and checks
+    the row counts asked for. Elsewhere (SQLite, an asyncio engine's connection) each runs
+    at once through :func:`bulk_update` / :func:`bulk_insert`. No read may run on the
+    connection inside the block (in pipeline mode it would wait for everything sent).
+    """
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self._driver: Any = None
+        if conn.dialect.name == "postgresql":
+            import psycopg
+
+            driver = conn.connection.driver_connection
+            if isinstance(driver, psycopg.Connection):
+                self._driver = driver
+        self._pipe: Any = None
+        self._counts: list[tuple[Any, int, Callable[[], Exception]]] = []
+        self._last = ""  # the last statement sent (named by a failure, its parameters hidden)
+
+    def __enter__(self) -> Self:
+        if self._driver is not None:
+            self._pipe = self._driver.pipeline()
+            self._pipe.__enter__()
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        pipe, self._pipe = self._pipe, None
+        if kind is not None:  # leave pipeline mode; the caller's transaction rolls back
+            if pipe is not None:
+                with contextlib.suppress(Exception):
+                    pipe.__exit__(None, None, None)
+            return
+        if pipe is not None:
+            import psycopg
+
+            try:
+                pipe.__exit__(None, None, None)
+            except psycopg.Error as exc:
+                failure = _driver_error(self._last, exc)
+                raise failure from None
+        for got, want, error in self._counts:
+            if (got if isinstance(got, int) else int(got.rowcount)) != want:
+                raise error()
+
+    def update(
+        self,
+        table: Table,
+        keys: Sequence[str],
+        rows: Sequence[Mapping[str, Any]],
+        where: Any = None,
+        *,
+        expect: tuple[int, Callable[[], Exception]] | None = None,
+    ) -> None:
+        """:func:`bulk_update` of ``rows``; with ``expect`` (count, error), the rows it
+        changes must number ``count``, else ``error()`` is raised (at the block's end)."""
+        got: Any = 0
+        if self._driver is None:
+            got = bulk_update(self._conn, table, keys, rows, where)
+        elif rows:
+            stmt = self._compile(_update_rows(table, keys, list(rows[0]), where))
+            got = self._send(stmt, {"u_rows": _json_rows(rows)})
+        if expect is not None:
+            self._counts.append((got, *expect))
+
+    @property
+    def pipelined(self) -> bool:
+        """True on PostgreSQL through psycopg: the statements are sent as JSON text (and
+        :meth:`update_text` takes the rows already written as such)."""
+        return self._driver is not None
+
+    def update_text(
+        self,
+        table: Table,
+        keys: Sequence[str],
+        names: Sequence[str],
+        text: str,
+        where: Any = None,
+        *,
+        expect: tuple[int, Callable[[], Exception]] | None = None,
+    ) -> None:
+        """:meth:`update` of rows given as their JSON text (an array of objects of the
+        ``names`` columns, what :meth:`update` would write of their dicts): sent as it is
+        when :attr:`pipelined`, else decoded for :func:`bulk_update`."""
+        if self._driver is None:
+            self.update(table, keys, json.loads(text), where, expect=expect)
+            return
+        stmt = self._compile(_update_rows(table, keys, names, where))
+        got = self._send(stmt, {"u_rows": text})
+        if expect is not None:
+            self._counts.append((got, *expect))
+
+    def insert(self, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+        """:func:`bulk_insert` of ``rows``."""
+        if self._driver is None:
+            bulk_insert(self._conn, table, rows)
+        elif rows:
+            stmt = self._compile(_insert_rows(table, list(rows[0])))
+            self._send(stmt, {"i_rows": _json_rows(rows)})
+
+    def _compile(self, stmt: ClauseElement) -> NamedStatement:
+        schema_map = self._conn.get_execution_options().get("schema_translate_map")
+        return NamedStatement(stmt, self._conn.dialect, schema_map)
+
+    def _send(self, stmt: NamedStatement, params: Mapping[str, Any]) -> Any:
+        import psycopg
+
+        self._last = stmt.sql
+        try:
+            return self._driver.execute(stmt.sql, stmt.args(params))  # its rowcount once synced
+        except psycopg.Error as exc:
+            failure = _driver_error(stmt.sql, exc)
+        raise failure from None
+
+
+def _driver_error(sql: str, exc: Exception) -> StatementError:
+    """psycopg's ``exc`` as SQLAlchemy would raise it (``IntegrityError`` ...), without the
+    statement's parameters."""
+    import psycopg
+
+    return DBAPIError.instance(sql, None, exc, psycopg.Error, hide_parameters=True)
 
 
 _MATCH_CHUNK = 500  # SQLite: keys per IN list (a bound parameter per column of each key)
@@ -487,7 +661,7 @@ def select_matching(
         if lock:
             q = q.with_for_update(of=table)
         keyed = (dict(zip(names, key, strict=True)) for key in wanted)
-        return list(conn.execute(q, {"m_rows": _json_rows(keyed)}))
+        return list(conn.execute(q, {"m_rows": _json_rows(keyed)}).all())
     single = len(names) == 1
     target = table.c[names[0]] if single else tuple_(*(table.c[n] for n in names))
     q = query.where(target.in_(bindparam("m_keys", expanding=True)))
@@ -740,6 +914,74 @@ def _conflict(exc: SQLAlchemyError) -> StorageUnavailable:
     return StorageUnavailable(f"the wallet database kept conflicting ({db_message(exc)})")
 
 
+class CreditRun:
+    """Credits checked and locked by :meth:`SqlWallet._credits_on`, made in order: each
+    :meth:`receipt` the next one's (its journal link, transaction row and postings worked
+    out then), :meth:`write` the rows made so far, :meth:`finish` the accounts."""
+
+    def __init__(
+        self,
+        wallet: SqlWallet,
+        reqs: Sequence[Request],
+        made: list[Receipt | None],
+        rows: list[Any],
+        micros: int,
+    ) -> None:
+        self._wallet = wallet
+        self._reqs = reqs
+        self._made = made  # the receipts of the per-movement path (None: to make here)
+        self._rows = rows  # each request's locked account row
+        self._micros = micros
+        self._next = 0
+        self._state: dict[int, dict[str, Any]] = {}
+        self._tx_rows: list[dict[str, Any]] = []
+        self._postings: list[dict[str, Any]] = []
+
+    def receipt(self) -> Receipt:
+        """The next credit's receipt."""
+        i = self._next
+        self._next = i + 1
+        done = self._made[i]
+        if done is not None:
+            return done
+        req, row, micros = self._reqs[i], self._rows[i], self._micros
+        now = self._state.get(row.id)
+        if now is None:
+            now = self._state[row.id] = {"aid": row.id, "bal": row.balance, "ver": row.version}
+            now |= {"cseq": row.chain_seq, "chash": row.chain_hash}
+        balance = now["bal"] + req.amount  # checked by _credits_on
+        tx_id = new_id()
+        link = None
+        if self._wallet._chain:
+            link = journal_link(req, tx_id, micros, now["cseq"], now["chash"])
+            now.update(head_params(link))
+        now["bal"], now["ver"] = balance, now["ver"] + 1
+        receipt, tx_row, legs = accepted_rows(
+            req, tx_id, micros, req.amount, row.id, balance, now["ver"], None, link
+        )
+        self._tx_rows.append(tx_row)
+        self._postings += legs
+        return receipt
+
+    def write(self, writer: SetWriter) -> None:
+        """The transaction rows and postings of the receipts made since the last call."""
+        writer.insert(transactions, self._tx_rows)
+        writer.insert(postings, self._postings)
+        self._tx_rows, self._postings = [], []
+
+    def finish(self, writer: SetWriter) -> None:
+        """The rest of the rows and the accounts' new balances and heads (every receipt made)."""
+        if self._next != len(self._reqs):
+            raise InvalidInput("a credit run is finished once every receipt is made")
+        self.write(writer)
+        updates = [
+            {"id": s["aid"], "balance": s["bal"], "version": s["ver"]}
+            | {"chain_seq": s["cseq"], "chain_hash": s["chash"]}
+            for s in self._state.values()
+        ]
+        writer.update(accounts, ("id",), updates)
+
+
 class SqlWallet(MovingWallet):
     """A :class:`~casino_core.wallet.WalletService` on PostgreSQL or SQLite.
 
@@ -973,21 +1215,25 @@ class SqlWallet(MovingWallet):
         """
         return _settle(self._attempt(conn, req, fresh=fresh))
 
-    def _credit_many_on(self, conn: Connection, reqs: Sequence[Request]) -> list[Receipt]:
-        """Apply fresh credits from system accounts in order, set-based, inside a transaction
-        the caller owns: each is what :meth:`_apply_on` with ``fresh`` would make of it (the
-        same rows, receipts, journal links, balances and errors), in a fixed number of
-        statements however many there are.
+    def _credits_on(self, conn: Connection, reqs: Sequence[Request]) -> CreditRun:
+        """Fresh credits from system accounts, set-based, inside a transaction the caller
+        owns: checked and their accounts locked here, then made in order by the
+        :class:`CreditRun` returned (its receipts, its rows written through a
+        :class:`SetWriter`: the caller can write other rows between). Each is what
+        :meth:`_apply_on` with ``fresh`` would make of it (the same rows, receipts, journal
+        links, balances and errors), in a few statements however many there are.
 
         One read finds any key already stored (``IdempotencyConflict``), one locks the
         accounts in (player, currency, mode) order (the order every multi-account writer
-        takes); then, with every balance and journal link computed here, one update of the
-        accounts, one insert of the transaction rows, one of the postings. An account with
-        responsible-gaming rules or limits (``limited``) takes the per-movement path, which
-        checks them. Any refusal raises (the caller's transaction rolls back).
+        takes); then every credit's new balance is checked here in order, so a refusal is
+        raised before anything is written, the one :meth:`_apply_on` one by one would raise
+        first. An account with responsible-gaming rules or limits (``limited``) takes the
+        per-movement path, which checks them, here too (its own statements: before the
+        caller's writes, which no other account's credit depends on). Any refusal raises
+        (the caller's transaction rolls back).
         """
         if not reqs:
-            return []
+            return CreditRun(self, [], [], [], 0)
         op = reqs[0].account.operator_id
         t, a = transactions.c, accounts.c
         if any(r.account.operator_id != op or r.kind is not Kind.CREDIT or r.counter for r in reqs):
@@ -1018,47 +1264,24 @@ class SqlWallet(MovingWallet):
             lock=True,
         )
         rows = {(x.player_id, x.currency, x.mode): x for x in locked}
-        state: dict[int, dict[str, Any]] = {}
         micros = to_micros(self._clock())
-        receipts: list[Receipt] = []
-        tx_rows: list[dict[str, Any]] = []
-        posting_rows: list[dict[str, Any]] = []
+        balances: dict[int, int] = {}
+        made: list[Receipt | None] = []
+        of: list[Any] = []
         for req in reqs:
             key = req.account
             row = rows.get((key.player_id, key.currency.code, key.mode.value))
             if row is None:
                 raise AccountNotFound(f"no account {key}")
+            of.append(row)
             if row.limited:  # rules to check: the general path, on the row locked above
-                receipts.append(self._apply_on(conn, req, fresh=True))
+                made.append(self._apply_on(conn, req, fresh=True))
                 continue
-            now = state.setdefault(
-                row.id,
-                {"aid": row.id, "bal": row.balance, "ver": row.version}
-                | {"cseq": row.chain_seq, "chash": row.chain_hash},
-            )
-            balance = now["bal"] + req.amount
+            balance = balances.get(row.id, row.balance) + req.amount
             _check_balance(key, req.amount, balance, row)
-            tx_id = new_id()
-            link = None
-            if self._chain:
-                link = journal_link(req, tx_id, micros, now["cseq"], now["chash"])
-                now.update(head_params(link))
-            now["bal"], now["ver"] = balance, now["ver"] + 1
-            receipt, tx_row, legs = accepted_rows(
-                req, tx_id, micros, req.amount, row.id, balance, now["ver"], None, link
-            )
-            receipts.append(receipt)
-            tx_rows.append(tx_row)
-            posting_rows += legs
-        updates = [
-            {"id": s["aid"], "balance": s["bal"], "version": s["ver"]}
-            | {"chain_seq": s["cseq"], "chain_hash": s["chash"]}
-            for s in state.values()
-        ]
-        bulk_update(conn, accounts, ("id",), updates)
-        bulk_insert(conn, transactions, tx_rows)
-        bulk_insert(conn, postings, posting_rows)
-        return receipts
+            balances[row.id] = balance
+            made.append(None)
+        return CreditRun(self, reqs, made, of, micros)
 
     def _attempt(
         self, conn: Connection, req: Request, *, fresh: bool = False

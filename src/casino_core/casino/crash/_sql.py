@@ -8,12 +8,14 @@ against the house balance kept there), the start, cash-outs and the settlement `
 UPDATE`` (the settlement then takes its payouts off the bankroll rows). So a bet never lands
 in a started round, a cash-out never lands after the settlement, and the settlement (which
 moves each bet from ``placed`` to ``settled`` with its payout credit, in one transaction)
-runs once per round however many hosts call it. The settlement is set-based: a fixed number
-of statements for the whole round whatever its size (the bets read, the accounts locked in
-order, one update of the accounts, one insert of the transaction rows, one of the postings,
-the chain heads read and written at once, one update of the bets; on PostgreSQL each of
-those is one statement over the rows sent as JSON, ``UPDATE ... FROM json_to_recordset``),
-every payout, balance and chain link computed in Python in between. The chain's seed is
+runs once per round however many hosts call it. The settlement is set-based: a few
+statements for the whole round, not one per bet (the bets read, the accounts and then the
+chain heads locked at once in order; then per :data:`SETTLE_CHUNK` bets one insert of the
+transaction rows, one of the postings and one update of the bets; one update of the
+accounts and one of the heads; on PostgreSQL each is one statement over the rows sent as
+JSON, ``UPDATE ... FROM json_to_recordset``, and the writes go out in psycopg's pipeline
+mode, :class:`~casino_core.wallet._sql.SetWriter`), every payout, balance and chain link
+computed in Python. The chain's seed is
 stored sealed (:class:`SeedCipher`); a round's game hash is written only when it is settled.
 """
 
@@ -23,6 +25,7 @@ import functools
 from collections.abc import Iterator, Sequence
 from dataclasses import replace
 from decimal import Decimal
+from json.encoder import encode_basestring_ascii as _esc
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, func, select, tuple_
@@ -62,15 +65,66 @@ from casino_core.wallet import AccountKey
 from casino_core.wallet._common import Request, from_micros, to_micros
 from casino_core.wallet._paging import Window
 from casino_core.wallet._sql import (
+    SetWriter,
     SqlWallet,
     all_rows,
-    bulk_update,
     in_window,
     padded,
     stored_keys,
 )
 
 __all__ = ["SqlCrashStore"]
+
+SETTLE_CHUNK = 1_000
+"""Bets a settlement writes per statement: on PostgreSQL the server updates one chunk while
+the next is worked out (the statements of a round stay few: one per 1,000 bets)."""
+
+
+SETTLED = (
+    "id", "status", "multiplier", "payout", "balance_after", "settled_us",
+    "chain_seq", "chain_prev", "chain_hash",
+)  # fmt: skip
+"""The columns the settlement writes on each bet."""
+
+
+def settled_rows(bets: Sequence[CrashWager], micros: int) -> list[dict[str, object]]:
+    """The :data:`SETTLED` columns of settled ``bets`` (settled at ``micros``), as rows."""
+    return [
+        {
+            "id": bet.bet_id,
+            "status": "settled",
+            "multiplier": bet.multiplier,
+            "payout": bet.payout,
+            "balance_after": bet.balance_after,
+            "settled_us": micros,
+            **link_columns(bet.link),
+        }
+        for bet in bets
+    ]
+
+
+def settled_rows_text(bets: Sequence[CrashWager], micros: int) -> str:
+    """``compact(settled_rows(bets, micros))`` written directly: no dict a bet (a property
+    test holds the two equal)."""
+    parts = []
+    for bet in bets:
+        link = bet.link
+        chain = (
+            '"chain_seq":null,"chain_prev":null,"chain_hash":null'
+            if link is None
+            else f'"chain_seq":{int(link.seq)},"chain_prev":{_esc(link.prev)}'
+            f',"chain_hash":{_esc(link.hash)}'
+        )
+        parts.append(
+            f'{{"id":{_esc(bet.bet_id)},"status":"settled","multiplier":{_esc(bet.multiplier)}'
+            f',"payout":{int(bet.payout)},"balance_after":{int(bet.balance_after)}'
+            f',"settled_us":{int(micros)},{chain}}}'
+        )
+    return "[" + ",".join(parts) + "]"
+
+
+def _settled_meanwhile(round_id: str) -> RoundClosed:  # pragma: no cover - round row locked
+    return RoundClosed(f"crash round {round_id} was settled meanwhile")
 
 
 class SqlCrashStore:
@@ -404,7 +458,8 @@ class SqlCrashStore:
             bets = []
             requests: list[Request] = []
             paid: dict[tuple[str, str], int] = {}
-            for row in conn.execute(self._q_settle_bets, {"rid": round_id}):
+            # .all(): one fetch of every row (iterating fetches them one by one)
+            for row in conn.execute(self._q_settle_bets, {"rid": round_id}).all():
                 texts = (row.cashed_out_at, row.auto_cash_out)
                 exit_ = exits.get(texts)
                 if exit_ is None:
@@ -424,56 +479,62 @@ class SqlCrashStore:
             for (cur, mode), total in sorted(paid.items()):
                 self._bankroll.pay(conn, {"op": operator_id, "cur": cur, "mode": mode}, total)
             # Credits set-based, in the order the bets were placed (as the memory and Redis
-            # stores pay them): the accounts are locked at once in account order (the order
-            # of every multi-account writer), updated and journalled in a fixed number of
-            # statements.
-            receipts = iter(wallet._credit_many_on(conn, requests))
-            final = [
-                CrashWager(
-                    bet_id=row.id,
-                    round_id=round_id,
-                    operator_id=operator_id,
-                    player_id=row.player_id,
-                    currency=row.currency,
-                    mode=row.mode,
-                    stake=row.stake,
-                    auto_cash_out=exit_[1],
-                    cashed_out_at=exit_[0],
-                    status="settled",
-                    multiplier=text,
-                    payout=payout,
-                    balance_after=next(receipts).balance_after if payout else row.balance_after,
-                    idempotency_key=row.idempotency_key,
-                    placed_at=from_micros(row.created_us),
-                    settled_at=settled_at,
-                )
-                for row, exit_, text, payout in bets
-            ]
-            # Then the chain heads (locked at once in player order), after every account: a
-            # round locks its account before its player's head, so no lock waits in a cycle.
+            # stores pay them): the accounts locked at once in account order (the order of
+            # every multi-account writer) and every new balance checked; then the chain
+            # heads (locked at once in player order), after every account: a round locks its
+            # account before its player's head, so no lock waits in a cycle. Every read is
+            # done by then. The writes follow a chunk of bets at a time (the payouts' journal
+            # rows, the bets), then the accounts and heads: on PostgreSQL in pipeline mode,
+            # so the server writes one chunk while the next is worked out here.
+            credits = wallet._credits_on(conn, requests)
+            heads = None
             if self._heads is not None:
-                body = bet_body_writer(done)
-                links = self._heads.link_many(
-                    conn, operator_id, [(bet.player_id, body(bet)) for bet in final]
-                )
-                for bet, link in zip(final, links, strict=True):
-                    set_link(bet, link)
-            rows = [
-                {
-                    "id": bet.bet_id,
-                    "status": "settled",
-                    "multiplier": bet.multiplier,
-                    "payout": bet.payout,
-                    "balance_after": bet.balance_after,
-                    "settled_us": micros,
-                    **link_columns(bet.link),
-                }
-                for bet in final
-            ]
+                heads = self._heads.lock_many(conn, operator_id, {b[0].player_id for b in bets})
+            body = None if heads is None else bet_body_writer(done)
             placed = crash_bets.c.status == "placed"
-            if bulk_update(conn, crash_bets, ("id",), rows, placed) != len(rows):
-                # pragma: no cover - the round row is locked
-                raise RoundClosed(f"crash round {round_id} was settled meanwhile")
+            final: list[CrashWager] = []
+            with SetWriter(conn) as writer:
+                for start in range(0, len(bets), SETTLE_CHUNK):
+                    part = [
+                        CrashWager(
+                            bet_id=row.id,
+                            round_id=round_id,
+                            operator_id=operator_id,
+                            player_id=row.player_id,
+                            currency=row.currency,
+                            mode=row.mode,
+                            stake=row.stake,
+                            auto_cash_out=exit_[1],
+                            cashed_out_at=exit_[0],
+                            status="settled",
+                            multiplier=text,
+                            payout=payout,
+                            balance_after=(
+                                credits.receipt().balance_after if payout else row.balance_after
+                            ),
+                            idempotency_key=row.idempotency_key,
+                            placed_at=from_micros(row.created_us),
+                            settled_at=settled_at,
+                        )
+                        for row, exit_, text, payout in bets[start : start + SETTLE_CHUNK]
+                    ]
+                    credits.write(writer)
+                    if heads is not None and body is not None:
+                        for bet in part:
+                            set_link(bet, heads.link(bet.player_id, body(bet)))
+                    expect = (len(part), functools.partial(_settled_meanwhile, round_id))
+                    if writer.pipelined:  # the rows' JSON text written directly
+                        text = settled_rows_text(part, micros)
+                        writer.update_text(
+                            crash_bets, ("id",), SETTLED, text, placed, expect=expect
+                        )
+                    else:
+                        rows = settled_rows(part, micros)
+                        writer.update(crash_bets, ("id",), rows, placed, expect=expect)
+                    final += part
+                credits.finish(writer)
+                if heads is not None:
+                    writer.update(heads.table, ("operator_id", "player_id"), heads.rows())
             conn.execute(
                 crash_rounds.update()
                 .where((crash_rounds.c.id == round_id) & (crash_rounds.c.status == "running"))

@@ -19,10 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, select
-from sqlalchemy.sql.compiler import SQLCompiler
 
 from casino_core._ids import new_id
 from casino_core.casino._crypto import SeedCipher
@@ -44,7 +43,7 @@ from casino_core.games import payout_minor
 from casino_core.wallet._chain import journal_link
 from casino_core.wallet._common import Request, to_micros
 from casino_core.wallet._sql import _RETRYABLE_SQLSTATES as RETRYABLE_SQLSTATES
-from casino_core.wallet._sql import db_failure, postings, transactions
+from casino_core.wallet._sql import NamedStatement, db_failure, postings, transactions
 from casino_core.wallet._sqlite_fast import SqliteFastPath, _Compiled, accepted_rows, in_immediate
 from casino_core.wallet._types import Receipt
 
@@ -86,40 +85,6 @@ class _Statement(_Compiled):  # SQLite: positional parameters
         return super().args({**self._literals, **params} if self._literals else params)
 
 
-class _Named:
-    """PostgreSQL: one statement compiled once (schema rendered in), its named parameters
-    bound through their column types, its own literal parameters included."""
-
-    def __init__(
-        self, stmt: ClauseElement, engine: Engine, schema: str | None, keys: Sequence[str] = ()
-    ) -> None:
-        dialect = engine.dialect
-        compiled = cast(
-            SQLCompiler,
-            stmt.compile(
-                dialect=dialect,
-                column_keys=list(keys) or None,
-                schema_translate_map=None if schema is None else {None: schema},
-                render_schema_translate=schema is not None,
-            ),
-        )
-        self.sql = compiled.string
-        self._literals = {k: v for k, v in compiled.params.items() if v is not None}
-        self._names = tuple(compiled.bind_names.values())
-        self._process = {
-            name: proc
-            for bind, name in compiled.bind_names.items()
-            if (proc := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
-        }
-
-    def args(self, params: Mapping[str, Any]) -> dict[str, Any]:
-        given = {**self._literals, **params}
-        out = {name: given[name] for name in self._names}
-        for name, process in self._process.items():
-            out[name] = process(out[name])
-        return out
-
-
 class _RoundPath:
     """What both drivers share: the round's statements, compiled once from the store's."""
 
@@ -131,7 +96,9 @@ class _RoundPath:
         self._insert = self._compile(insert, ROUND_COLUMNS)
         self._advance = None if heads is None else self._compile(heads._q_advance)
 
-    def _compile(self, stmt: ClauseElement, keys: Sequence[str] = ()) -> _Statement | _Named:
+    def _compile(
+        self, stmt: ClauseElement, keys: Sequence[str] = ()
+    ) -> _Statement | NamedStatement:
         raise NotImplementedError
 
     def play(self, plan: PlayPlan, cipher: SeedCipher) -> Round | None:
@@ -252,8 +219,12 @@ class PostgresRoundPath(_RoundPath):
             None if heads is None else self._compile(select(heads.seen_seq, heads.seen_hash))
         )
 
-    def _compile(self, stmt: ClauseElement, keys: Sequence[str] = ()) -> _Named:
-        return _Named(stmt, self._wallet.engine, self._wallet._schema, keys)
+    def _compile(self, stmt: ClauseElement, keys: Sequence[str] = ()) -> NamedStatement:
+        schema = self._wallet._schema
+        schema_map: dict[str | None, str | None] | None = None
+        if schema is not None:
+            schema_map = {None: schema}
+        return NamedStatement(stmt, self._wallet.engine.dialect, schema_map, keys)
 
     def _pipelined(self, conn: Any, pipe: Any, plan: PlayPlan, cipher: SeedCipher) -> Round | None:
         acct = plan.account
@@ -262,7 +233,7 @@ class PostgresRoundPath(_RoundPath):
         key_params = self._wallet._key_params(acct)
         debit = stake_request(plan)
 
-        def send(stmt: _Statement | _Named, params: Mapping[str, Any]) -> Any:
+        def send(stmt: _Statement | NamedStatement, params: Mapping[str, Any]) -> Any:
             return conn.execute(stmt.sql, stmt.args(params))
 
         # Trip 1: the lookups, the seed row's lock and the stake (the account row's lock).
