@@ -58,6 +58,20 @@ def casino(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[Casino]:
     """One casino per store for the module; each example uses its own operator."""
+    yield from _store_casino(request, tmp_path_factory)
+
+
+@pytest.fixture(scope="module", params=["sqlite", pytest.param("pg", marks=pytest.mark.postgres)])
+def sql_casino_of_module(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Casino]:
+    """One casino per SQL store for the module (the set-based settlement's own)."""
+    yield from _store_casino(request, tmp_path_factory)
+
+
+def _store_casino(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Casino]:
     if request.param != "pg":
         yield from module_casino(request, tmp_path_factory)
         return
@@ -193,13 +207,16 @@ def test_set_based_settlement_equals_the_per_bet_rule(
 )
 @given(bets=BETS, seed=st.binary(min_size=32, max_size=32), chunk=st.integers(1, 4))
 def test_a_round_written_in_small_chunks_settles_the_same(
-    casino: Casino, bets: list[tuple[int, int, int | None, int | None]], seed: bytes, chunk: int
+    sql_casino_of_module: Casino,
+    bets: list[tuple[int, int, int | None, int | None]],
+    seed: bytes,
+    chunk: int,
 ) -> None:
     """With the SQL settlement's chunk at 1-4 bets (a round of up to 16 bets written in many
     chunks: several pipelined statements of each kind on PostgreSQL), a round settles to
     exactly what the memory store's per-bet settlement gives, as with one chunk."""
-    if not isinstance(casino.wallet, SqlWallet):
-        pytest.skip("the chunks are the SQL settlement's")
+    casino = sql_casino_of_module
+    assert isinstance(casino.wallet, SqlWallet)
     op = "op-" + uuid.uuid4().hex[:12]
     reference = Casino.in_memory()
     mode = money_mode(casino)
