@@ -262,9 +262,14 @@ def _sql_wallet(
             engine = _sql.make_engine(url, **options)
         except TypeError as exc:
             raise ConfigurationError(f"bad option for the SQL engine: {exc}") from None
-    wallet = _sql.SqlWallet(engine, schema=schema, clock=clock)
-    if create_schema:
-        (make_tables or _sql.create_schema)(engine, schema)
+    try:
+        wallet = _sql.SqlWallet(engine, schema=schema, clock=clock)
+        if create_schema:
+            (make_tables or _sql.create_schema)(engine, schema)
+    except BaseException:
+        if kind != "engine":  # the pool this call made (a host's engine stays the host's)
+            engine.dispose()
+        raise
     return wallet
 
 
