@@ -75,7 +75,9 @@ class TestReconcileCommand:
         assert doc[0]["unbalanced_transactions"] == [receipt.transaction_id]
         assert doc[0]["discrepancies"][0]["stored"] == "700"
         # Nothing was fixed: the stored balance is still the tampered one.
-        assert SqlWallet(make_engine(url)).balance(account).posted == 700
+        after = SqlWallet(make_engine(url))
+        assert after.balance(account).posted == 700
+        after.close()
 
     def test_memory_wallet_needs_operators(self, capsys: pytest.CaptureFixture[str]) -> None:
         """A wallet that cannot list its operators asks for --operator."""

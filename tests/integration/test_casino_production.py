@@ -26,7 +26,13 @@ PROD = CasinoSettings(production=True, seed_key=SEED_KEY)
 
 
 def sqlite_casino(path: Path, settings: CasinoSettings = PROD, **engine: object) -> Casino:
-    return Casino(SqlCasinoStore(SqlWallet(make_engine(f"sqlite:///{path}", **engine))), settings)
+    """A casino on the SQLite file; its engine disposed again when the casino refuses."""
+    wallet = SqlWallet(make_engine(f"sqlite:///{path}", **engine))
+    try:
+        return Casino(SqlCasinoStore(wallet), settings)
+    except BaseException:
+        wallet.close()
+        raise
 
 
 @pytest.fixture
@@ -109,7 +115,9 @@ class TestProductionRefusals:
         _sql(db, "DELETE FROM casino_core_schema")
         with pytest.raises(ConfigurationError, match="no version record"):
             sqlite_casino(db)
-        stamp_casino_schema(make_engine(f"sqlite:///{db}"))
+        engine = make_engine(f"sqlite:///{db}")
+        stamp_casino_schema(engine)
+        engine.dispose()
         sqlite_casino(db).close()
 
     @pytest.mark.parametrize(
@@ -158,7 +166,9 @@ class TestSchemaVersion:
 
     def test_fresh_schema_is_stamped(self, db: Path) -> None:
         """A schema created by create_casino_schema is at the current version."""
-        assert casino_schema_version(make_engine(f"sqlite:///{db}")) == CASINO_SCHEMA_VERSION
+        engine = make_engine(f"sqlite:///{db}")
+        assert casino_schema_version(engine) == CASINO_SCHEMA_VERSION
+        engine.dispose()
 
     def test_existing_tables_are_not_vouched_for(self, tmp_path: Path) -> None:
         """Tables made before versioning get no version record from create_casino_schema."""

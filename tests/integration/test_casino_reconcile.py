@@ -365,7 +365,9 @@ class TestCommand:
     ) -> None:
         """Clean: exit 0 with the rounds counted; tampered: exit 1 and the kind named."""
         url = f"sqlite:///{tmp_path / 'c.db'}"
-        create_casino_schema(make_engine(url))
+        engine = make_engine(url)
+        create_casino_schema(engine)
+        engine.dispose()
         casino = sql_casino(url, None, CasinoSettings(seed_key=SEED_KEY))
         played = play(casino, operator, "real")
         assert main(["reconcile", url]) == 0

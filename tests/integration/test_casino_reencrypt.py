@@ -78,7 +78,9 @@ class TestMemoryReseal:
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
     url = f"sqlite:///{tmp_path / 'casino.db'}"
-    create_casino_schema(make_engine(url))
+    engine = make_engine(url)
+    create_casino_schema(engine)
+    engine.dispose()
     return url
 
 
@@ -88,10 +90,23 @@ def reseal_pg_schema(postgres_url: str) -> Iterator[str]:
     yield from _service_data.pg_schema(postgres_url, "cc_reseal_", create_casino_schema)
 
 
+OPENED: list[Casino] = []
+"""The casinos ``_sql_casino`` made in the running test, closed after it."""
+
+
+@pytest.fixture(autouse=True)
+def _close_casinos() -> Iterator[None]:
+    yield
+    while OPENED:
+        OPENED.pop().close()
+
+
 def _sql_casino(url: str, schema: str | None, keys: SeedKeys | None) -> Casino:
-    return Casino(
+    casino = Casino(
         SqlCasinoStore(SqlWallet(make_engine(url), schema=schema)), CasinoSettings(seed_key=keys)
     )
+    OPENED.append(casino)
+    return casino
 
 
 class TestSqlReseal:

@@ -79,6 +79,7 @@ class TestLookupPlans:
                 )
             assert any(ix in plan for ix in INDEXES), plan
             assert "TEMP B-TREE" not in plan, plan
+        engine.dispose()
 
     @pytest.mark.postgres
     def test_postgres(self, postgres_url: str) -> None:

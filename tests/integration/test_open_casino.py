@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
+from sqlalchemy.pool import Pool
 
 import _service_data
 from _casino_backends import SEED_KEY
@@ -228,6 +231,54 @@ class TestRefusals:
         """demo_only on a SQL URL is an error."""
         with pytest.raises(ConfigurationError, match="demo_only"):
             open_casino(f"sqlite:///{tmp_path / 'd.db'}", demo_only=True)
+
+
+@contextmanager
+def connections_opened() -> Iterator[list[Any]]:
+    """The driver connections any SQLAlchemy pool opens inside the block."""
+    opened: list[Any] = []
+
+    def record(driver_conn: Any, _record: Any) -> None:
+        opened.append(driver_conn)
+
+    event.listen(Pool, "connect", record)
+    try:
+        yield opened
+    finally:
+        event.remove(Pool, "connect", record)
+
+
+RESERVED_SCHEMA = "pg_cc_reserved"
+"""A schema name PostgreSQL refuses to create (``pg_`` names are the system's)."""
+
+
+@pytest.mark.postgres
+class TestFailedOpen:
+    """A factory that fails after connecting closes the pool it made from a URL (else its
+    psycopg connection is left open, and a ResourceWarning at some later garbage collection
+    names none of this); a host's own engine is left as it was."""
+
+    @pytest.mark.parametrize("factory", [open_wallet, open_sql_wallet, open_casino])
+    def test_url_pool_closed_when_create_schema_fails(
+        self, postgres_url: str, factory: Callable[..., object]
+    ) -> None:
+        with (
+            connections_opened() as opened,
+            pytest.raises(StorageUnavailable, match="could not create the wallet schema"),
+        ):
+            factory(postgres_url, create_schema=True, schema=RESERVED_SCHEMA)
+        assert opened
+        assert all(conn.closed for conn in opened)
+
+    @pytest.mark.parametrize("factory", [open_wallet, open_sql_wallet, open_casino])
+    def test_host_engine_left_open(self, postgres_url: str, factory: Callable[..., object]) -> None:
+        engine = make_engine(postgres_url)
+        with pytest.raises(StorageUnavailable, match="could not create the wallet schema"):
+            factory(engine, create_schema=True, schema=RESERVED_SCHEMA)
+        assert engine.pool.checkedin() == 1  # its connection back in its pool, not disposed
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("SELECT 1").scalar() == 1
+        engine.dispose()
 
 
 class TestProduction:

@@ -9,6 +9,7 @@ commitment, rounds beyond the nonces used and a dropped reveal line are each a f
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -82,11 +83,12 @@ class TestEveryStore:
 
 
 @pytest.fixture
-def sqlite_casino(tmp_path: Path) -> Casino:
-    """A casino on its own SQLite file (raw SQL edits stay in this test)."""
+def sqlite_casino(tmp_path: Path) -> Iterator[Casino]:
+    """A casino on its own SQLite file (raw SQL edits stay in this test); closed afterwards."""
     casino = sql_casino(f"sqlite:///{tmp_path / 'tamper.db'}", None, CasinoSettings())
     create_casino_schema(casino.wallet.engine)  # type: ignore[attr-defined]
-    return casino
+    yield casino
+    casino.close()
 
 
 class TestTamperingOnSqlite:

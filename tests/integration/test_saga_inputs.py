@@ -173,7 +173,8 @@ class TestStoreFailuresSaySafely:
 
         from casino_core.ledger.sql import SqlSagaStore
 
-        store = SqlSagaStore(create_engine(f"sqlite:///{tmp_path / 'no-table.db'}"))
+        engine = create_engine(f"sqlite:///{tmp_path / 'no-table.db'}")
+        store = SqlSagaStore(engine)
         secret = "payment-token-5f1b0c9d"
         record = SagaRecord(
             "op-1", "saga-1", "withdrawal", {"reference": secret}, {}, SagaStatus.RUNNING,
@@ -185,3 +186,4 @@ class TestStoreFailuresSaySafely:
         assert secret not in str(caught.value)
         assert caught.value.__cause__ is None
         assert caught.value.__context__ is None
+        engine.dispose()

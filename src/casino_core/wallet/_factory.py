@@ -262,9 +262,14 @@ def _sql_wallet(
             engine = _sql.make_engine(url, **options)
         except TypeError as exc:
             raise ConfigurationError(f"bad option for the SQL engine: {exc}") from None
-    wallet = _sql.SqlWallet(engine, schema=schema, clock=clock)
-    if create_schema:
-        (make_tables or _sql.create_schema)(engine, schema)
+    try:
+        wallet = _sql.SqlWallet(engine, schema=schema, clock=clock)
+        if create_schema:
+            (make_tables or _sql.create_schema)(engine, schema)
+    except BaseException:
+        if kind != "engine":  # the pool this call made (a host's engine stays the host's)
+            engine.dispose()
+        raise
     return wallet
 
 
@@ -325,7 +330,8 @@ def open_wallet(
     ``url`` defaults to ``$CASINO_CORE_WALLET_URL``; with neither, this raises
     :class:`~casino_core.errors.ConfigurationError`. ``production`` defaults to
     ``$CASINO_CORE_ENV == "production"``. ``create_schema=True`` creates the SQL tables
-    (quick start; hosts with migrations use :data:`casino_core.wallet.sql.metadata`).
+    (quick start; hosts with migrations use :data:`casino_core.wallet.sql.metadata`); if
+    that fails, an engine made here from a URL is disposed of before the error is raised.
     Other keyword ``options`` go to the backend (SQL URL: ``create_engine`` arguments;
     Redis: ``prefix``, ``starting_balance``, ``key_ttl``). ``listener`` hears the wallet's
     events, as the constructors' does (:mod:`casino_core.events`). For a result typed as
