@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
+from unittest import mock
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from casino_core.errors import InsufficientFunds, InvalidAmount
 from casino_core.money import USD
@@ -66,6 +69,55 @@ class TestReconcile:
         assert report.unbalanced == (receipt.transaction_id,)
         assert report.journal_totals == {("USD", "real"): 3}
         assert sql_wallet.balance(account).posted == 900  # reported, not fixed
+
+    @settings(
+        max_examples=min(25, settings.default.max_examples),
+        suppress_health_check=[HealthCheck.function_scoped_fixture],
+        deadline=None,
+    )
+    @given(
+        players=st.lists(st.sampled_from("abcdefgh"), min_size=1, max_size=8, unique=True),
+        tampered=st.sets(st.integers(0, 7)),
+        held=st.sets(st.integers(0, 7)),
+        batch=st.integers(1, 4),
+    )
+    def test_accounts_read_in_pages_report_the_same(
+        self,
+        sql_wallet: SqlWallet,
+        players: list[str],
+        tampered: set[int],
+        held: set[int],
+        batch: int,
+    ) -> None:
+        """The accounts read a page of 1-4 at a time (each page's sums and holds looked up
+        for its ids) give the report of one page: the same counts and discrepancies, in
+        (player, currency, mode) order whatever order the accounts were opened in."""
+        op = "rec-" + uuid.uuid4().hex[:12]
+        for i, player in enumerate(players):
+            for code in ("USD", "BTC"):
+                account = AccountKey(op, player, code)
+                sql_wallet.open_account(account)
+                sql_wallet.credit(account, 500 + i, idempotency_key=f"k-{player}-{code}")
+                if i in held:
+                    sql_wallet.hold(
+                        account, 50, idempotency_key=f"h-{player}-{code}",
+                        expires_at=datetime(2100, 1, 1, tzinfo=UTC),
+                    )  # fmt: skip
+        a = accounts.c
+        with sql_wallet.engine.begin() as conn:
+            for i in tampered & set(range(len(players))):
+                where = (a.operator_id == op) & (a.player_id == players[i]) & (a.currency == "USD")
+                conn.execute(accounts.update().where(where).values(balance=1, held=7))
+        whole = sql_wallet.reconcile(op)
+        with mock.patch("casino_core.wallet._sql.READ_BATCH", batch):
+            paged = sql_wallet.reconcile(op)
+        assert paged == whole
+        assert whole.accounts_checked == 2 * len(players)
+        names = [f"{op}/{players[i]}/USD/real" for i in tampered if i < len(players)]
+        assert whole.mismatches == tuple(sorted(names))
+        assert [d.account for d in whole.discrepancies] == sorted(
+            (d.account for d in whole.discrepancies), key=lambda n: n.split("/")[1]
+        )
 
     def test_sums_are_exact_past_64_bits(self, sql_wallet: SqlWallet) -> None:
         """Journal sums past 2**63 are exact, and one minor unit off in a 10**35 transaction

@@ -1544,14 +1544,15 @@ class SqlWallet(MovingWallet):
         return merge_sorted(self._tx(work), journal_key, win.limit + 1)
 
     def _sums(
-        self, conn: Connection, keys: Iterable[Any], where: Any
+        self, conn: Connection, keys: Iterable[Any], where: Any, **params: Any
     ) -> dict[tuple[Any, ...], list[int]]:
-        """(sum of amount, count) grouped by ``keys``; exact on both dialects."""
+        """(sum of amount, count) grouped by ``keys``; exact on both dialects (``params``:
+        the values of ``where``'s bound parameters)."""
         cols = list(keys)
         out: dict[tuple[Any, ...], list[int]] = {}
         total = self._sum(postings.c.amount).label("total")
         q = select(*cols, total, func.count().label("n")).where(where).group_by(*cols)
-        for row in conn.execute(q):
+        for row in conn.execute(q, params):
             if row.n:  # without GROUP BY keys, an empty journal still yields one NULL row
                 out[tuple(row[: len(cols)])] = [int(row.total), int(row.n)]
         return out
@@ -1581,16 +1582,42 @@ class SqlWallet(MovingWallet):
     def _reconcile(self, operator_id: str) -> LedgerReport:
         """Recompute balances from the journal; see :meth:`WalletService.reconcile`."""
         a, p, t = accounts.c, postings.c, transactions.c
+        q_accounts = (
+            select(a.id, a.player_id, a.currency, a.mode, a.balance, a.version, a.held)
+            .where(a.operator_id == operator_id)
+            .order_by(a.id)
+            .limit(READ_BATCH)
+        )
+        in_op = p.operator_id == operator_id
+        in_page = p.account_id.in_(bindparam("ids", expanding=True))
 
         def work(conn: Connection) -> LedgerReport:
-            rows = conn.execute(
-                select(a.id, a.player_id, a.currency, a.mode, a.balance, a.version, a.held).where(
-                    a.operator_id == operator_id
-                )
-            ).all()
-            held = self._held_by_holds(conn, operator_id)
-            in_op = p.operator_id == operator_id
-            per_account = self._sums(conn, [p.account_id], in_op & p.account_id.is_not(None))
+            # The accounts a page of READ_BATCH at a time (by id), each page's journal sums
+            # and holds looked up for its ids alone: memory follows the page and what is
+            # found, not the number of accounts or postings.
+            n_accounts = 0
+            keyed: list[tuple[tuple[str, str, str], list[Discrepancy]]] = []
+            page_q = q_accounts
+            while True:
+                rows = conn.execute(page_q).all()
+                ids = [r.id for r in rows]
+                per_account = self._sums(conn, [p.account_id], in_op & in_page, ids=ids)
+                held = self._held_by_holds(conn, operator_id, ids)
+                for r in rows:
+                    sums = per_account.get((r.id,), [0, 0])
+                    found_here = differences(
+                        f"{operator_id}/{r.player_id}/{r.currency}/{r.mode}",
+                        (r.balance, r.version, r.held),
+                        (sums[0], sums[1], held.get(r.id, 0)),
+                    )
+                    if found_here:
+                        keyed.append(((r.player_id, r.currency, r.mode), found_here))
+                n_accounts += len(rows)
+                if len(rows) < READ_BATCH:
+                    break
+                page_q = q_accounts.where(a.id > rows[-1].id)
+            keyed.sort(key=lambda item: item[0])  # the report's order: by player, currency, mode
+            found = [d for _key, ds in keyed for d in ds]
             totals = self._sums(conn, [p.currency, p.mode], in_op)
             system = self._sums(
                 conn, [p.system_account, p.currency, p.mode], in_op & p.system_account.is_not(None)
@@ -1602,20 +1629,10 @@ class SqlWallet(MovingWallet):
                     & t.kind.not_in(("hold", "release"))
                 )
             ).scalar_one()
-            found: list[Discrepancy] = []
-            for r in sorted(rows, key=lambda r: (r.player_id, r.currency, r.mode)):
-                sums = per_account.get((r.id,), [0, 0])
-                found.extend(
-                    differences(
-                        f"{operator_id}/{r.player_id}/{r.currency}/{r.mode}",
-                        (r.balance, r.version, r.held),
-                        (sums[0], sums[1], held.get(r.id, 0)),
-                    )
-                )
             per_tx = self._unbalanced(conn, in_op)
             return LedgerReport(
                 operator_id,
-                len(rows),
+                n_accounts,
                 int(n_tx),
                 {(k[0], k[1]): v[0] for k, v in totals.items()},
                 {(k[0], k[1], k[2]): v[0] for k, v in system.items()},
@@ -2009,15 +2026,19 @@ class SqlWallet(MovingWallet):
             )
         return count
 
-    def _held_by_holds(self, conn: Connection, operator_id: str) -> dict[int, int]:
-        """Each account id's active holds summed (what ``held`` must equal)."""
+    def _held_by_holds(
+        self, conn: Connection, operator_id: str, account_ids: Sequence[int] | None = None
+    ) -> dict[int, int]:
+        """Each account id's active holds summed (what ``held`` must equal); with
+        ``account_ids``, those accounts' only."""
         h = holds.c
         out: dict[int, int] = defaultdict(int)
-        rows = conn.execute(
-            select(h.account_id, h.amount).where(
-                (h.operator_id == operator_id) & (h.status == HoldStatus.ACTIVE.value)
-            )
-        )
+        where = (h.operator_id == operator_id) & (h.status == HoldStatus.ACTIVE.value)
+        if account_ids is not None:
+            if not account_ids:
+                return out
+            where = where & h.account_id.in_(account_ids)
+        rows = conn.execute(select(h.account_id, h.amount).where(where))
         for account_id, amount in rows:
             out[account_id] += amount
         return out
