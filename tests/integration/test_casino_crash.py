@@ -4,6 +4,7 @@ and Redis."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from decimal import Decimal
 from fractions import Fraction
 
@@ -163,41 +164,13 @@ class TestOnEveryStore:
         """12 players bet at the same moment into a round capped at 3: exactly 3 land
         (debited), the other 9 are refused as full and keep their money."""
         casino = casino_factory(CasinoSettings(seed_key=SEED_KEY, max_crash_bets=3))
-        mode = casino_factory.mode
-        players = [f"p{i}" for i in range(12)]
-        accounts = {p: funded(casino, operator, p) for p in players}
-        table = casino.crash_table(operator, "capped")
-        table.new_chain(2)
-        table.set_salt(SALT)
-        r = table.open_round()
-        barrier = threading.Barrier(len(players))
-        placed: dict[str, str] = {}
-        full: list[str] = []  # the refusals' messages
-
-        def bet(player: str) -> None:
-            barrier.wait()
-            try:
-                w = table.place_bet(
-                    r.round_id, player, "USD", mode, 4_00, idempotency_key=f"cap-{player}"
-                )
-            except RoundClosed as exc:
-                full.append(str(exc))
-            else:
-                placed[player] = w.bet_id
-
-        threads = [threading.Thread(target=bet, args=(p,)) for p in players]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        assert (len(placed), len(full)) == (3, 9)
-        assert all("is full" in message for message in full)
-        assert {w.bet_id for w in table.bets(r.round_id)} == set(placed.values())
-        for p, account in accounts.items():
-            expected = 1_000_00 - (4_00 if p in placed else 0)
-            assert casino.wallet.balance(account).posted == expected
-        table.start_round(r.round_id)
-        assert len(table.settle_round(r.round_id)[1]) == 3
+        race = BetRace(casino, operator, "capped", "p", 4_00)
+        race.run()
+        assert (len(race.placed), len(race.refused)) == (3, 9)
+        assert all("is full" in message for message in race.refused)
+        race.check_bets_and_balances()
+        race.table.start_round(race.round_id)
+        assert len(race.table.settle_round(race.round_id)[1]) == 3
         assert casino.wallet.reconcile(operator).ok
 
 
@@ -323,48 +296,70 @@ def check_settle_races(hosts: list[Casino], operator: str, counter: Counter) -> 
     assert balances == 12 * 1_000_00 - 3 * 12 * 10_00 + paid
 
 
+class BetRace:
+    """12 funded players who bet ``stake`` into a fresh round of ``table_name`` at the same
+    moment (:meth:`run`), with ``also`` released beside them; what landed and what was
+    refused (RoundClosed: its message)."""
+
+    def __init__(
+        self, casino: Casino, operator: str, table_name: str, prefix: str, stake: int
+    ) -> None:
+        self.casino, self.stake = casino, stake
+        self.players = [f"{prefix}{i}" for i in range(12)]
+        self.accounts = {p: funded(casino, operator, p) for p in self.players}
+        self.table = casino.crash_table(operator, table_name)
+        self.table.new_chain(2)
+        self.table.set_salt(SALT)
+        self.round_id = self.table.open_round().round_id
+        self.placed: dict[str, str] = {}
+        self.refused: list[str] = []
+
+    def run(self, also: Callable[[], object] | None = None) -> None:
+        barrier = threading.Barrier(len(self.players) + (also is not None))
+        mode = money_mode(self.casino)
+
+        def bet(player: str) -> None:
+            barrier.wait()
+            try:
+                w = self.table.place_bet(
+                    self.round_id, player, "USD", mode, self.stake,
+                    idempotency_key=f"race-{player}",
+                )  # fmt: skip
+            except RoundClosed as exc:
+                self.refused.append(str(exc))
+            else:
+                self.placed[player] = w.bet_id
+
+        def other() -> None:
+            barrier.wait()
+            assert also is not None
+            also()
+
+        threads = [threading.Thread(target=bet, args=(p,)) for p in self.players]
+        if also is not None:
+            threads.append(threading.Thread(target=other))
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+
+    def check_bets_and_balances(self) -> None:
+        """Every bet came back, the round holds exactly the placed ones, only they paid."""
+        assert len(self.placed) + len(self.refused) == len(self.players)
+        assert {w.bet_id for w in self.table.bets(self.round_id)} == set(self.placed.values())
+        for p, account in self.accounts.items():
+            expected = 1_000_00 - (self.stake if p in self.placed else 0)
+            assert self.casino.wallet.balance(account).posted == expected
+
+
 def check_start_race(casino: Casino, operator: str) -> None:
     """12 bets released with the start: each lands (debited) or is refused (RoundClosed, no
     money moved); the round holds exactly the accepted ones."""
-    mode = money_mode(casino)
-    players = [f"q{i}" for i in range(12)]
-    accounts = {p: funded(casino, operator, p) for p in players}
-    table = casino.crash_table(operator, "start-race")
-    table.new_chain(2)
-    table.set_salt(SALT)
-    r = table.open_round()
-    barrier = threading.Barrier(len(players) + 1)
-    placed: dict[str, str] = {}
-    refused: list[str] = []
-
-    def bet(player: str) -> None:
-        barrier.wait()
-        try:
-            w = table.place_bet(
-                r.round_id, player, "USD", mode, 7_00, idempotency_key=f"race-{player}"
-            )
-        except RoundClosed:
-            refused.append(player)
-        else:
-            placed[player] = w.bet_id
-
-    def start() -> None:
-        barrier.wait()
-        table.start_round(r.round_id)
-
-    threads = [threading.Thread(target=bet, args=(p,)) for p in players]
-    threads.append(threading.Thread(target=start))
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    assert len(placed) + len(refused) == len(players)
-    assert {w.bet_id for w in table.bets(r.round_id)} == set(placed.values())
-    for p, account in accounts.items():
-        expected = 1_000_00 - (7_00 if p in placed else 0)
-        assert casino.wallet.balance(account).posted == expected
-    settled = table.settle_round(r.round_id)[1]
-    assert len(settled) == len(placed)
+    race = BetRace(casino, operator, "start-race", "q", 7_00)
+    race.run(also=lambda: race.table.start_round(race.round_id))
+    race.check_bets_and_balances()
+    settled = race.table.settle_round(race.round_id)[1]
+    assert len(settled) == len(race.placed)
     assert casino.wallet.reconcile(operator).ok
 
 
