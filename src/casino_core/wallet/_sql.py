@@ -1600,7 +1600,7 @@ class SqlWallet(MovingWallet):
             page_q = q_accounts
             while True:
                 rows = conn.execute(page_q).all()
-                ids = [r.id for r in rows]
+                ids = padded([r.id for r in rows]) if rows else []
                 per_account = self._sums(conn, [p.account_id], in_op & in_page, ids=ids)
                 held = self._held_by_holds(conn, operator_id, ids)
                 for r in rows:
@@ -2037,7 +2037,7 @@ class SqlWallet(MovingWallet):
         if account_ids is not None:
             if not account_ids:
                 return out
-            where = where & h.account_id.in_(account_ids)
+            where = where & h.account_id.in_(padded(account_ids))
         rows = conn.execute(select(h.account_id, h.amount).where(where))
         for account_id, amount in rows:
             out[account_id] += amount
