@@ -4,7 +4,12 @@
     python3 run.py demo    # creates .venv if needed, installs casino_core, runs the demo
     python3 run.py test    # creates .venv if needed, installs everything, runs the test suite
 
-Extra arguments after ``test`` go to pytest (``python3 run.py test -k money``).
+Extra arguments after ``test`` go to pytest (``python3 run.py test -k money``). With no
+test selection (options only, as CI calls it), the suite runs as concurrent pytest sessions,
+one per core up to ``CASINO_CORE_TEST_SHARDS`` (default 2), each on its own share of the test
+files (tests/conftest.py splits them) and its own PostgreSQL schemas and Redis key prefixes;
+the first session prints as it goes, the others when they end, and the command fails if any
+session fails. ``CASINO_CORE_TEST_SHARDS=1`` runs one session.
 The virtual environment is reused while pyproject.toml is unchanged.
 """
 
@@ -12,8 +17,10 @@ from __future__ import annotations
 
 import hashlib
 import os
+import signal
 import subprocess
 import sys
+import tempfile
 import venv
 from pathlib import Path
 
@@ -69,7 +76,68 @@ def main(argv: list[str]) -> int:
         args = [str(python), str(ROOT / "examples" / "demo.py"), *rest]
     else:
         args = [str(python), "-m", "pytest", *rest]
+        shards = test_shards(rest)
+        if shards > 1:
+            return run_shards(args, shards)
     return subprocess.run(args, cwd=ROOT, check=False).returncode
+
+
+def test_shards(rest: list[str]) -> int:
+    """How many concurrent pytest sessions to run: one when the arguments select tests (a
+    path, ``-k``, a node id: anything not an option), else one per core, at most
+    ``CASINO_CORE_TEST_SHARDS`` (default 2)."""
+    if any(not arg.startswith("-") or arg in ("-k", "-m") for arg in rest):
+        return 1
+    wanted = int(os.environ.get("CASINO_CORE_TEST_SHARDS", "2"))
+    return max(1, min(wanted, os.cpu_count() or 1))
+
+
+def run_shards(args: list[str], shards: int) -> int:
+    """Run ``args`` as ``shards`` pytest sessions at once (``CASINO_CORE_TEST_SHARD=i/n``).
+
+    Session 0 writes to this terminal; the others to files printed when they end. Exit
+    status: 0 only when every session passed (a session that selected no test, status 5, is
+    a failure too: the split must give every session some files)."""
+    procs: list[subprocess.Popen[bytes]] = []
+    outs = []
+    with tempfile.TemporaryDirectory(prefix="casino-core-shards-") as tmp:
+        logs = [Path(tmp) / f"shard-{i}.log" for i in range(shards)]
+
+        def stop(signum: int, _frame: object) -> None:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait()
+            show(logs[1:])
+            sys.exit(128 + signum)
+
+        signal.signal(signal.SIGTERM, stop)
+        signal.signal(signal.SIGINT, stop)
+        print(f"running the suite as {shards} concurrent pytest sessions", flush=True)
+        for i in range(shards):
+            env = {**os.environ, "CASINO_CORE_TEST_SHARD": f"{i}/{shards}"}
+            out = None if i == 0 else logs[i].open("wb")
+            if out is not None:
+                outs.append(out)
+            procs.append(
+                subprocess.Popen(args, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
+            )
+        codes = [proc.wait() for proc in procs]
+        for out in outs:
+            out.close()
+        show(logs[1:])
+    for i, code in enumerate(codes):
+        print(f"session {i + 1} of {shards}: exit status {code}")
+    return 0 if all(code == 0 for code in codes) else max(codes) or 1
+
+
+def show(logs: list[Path]) -> None:
+    """Print each other session's output, under a header."""
+    for log in logs:
+        if log.exists():
+            print(f"\n===== {log.stem}: its output =====", flush=True)
+            sys.stdout.buffer.write(log.read_bytes())
+            sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -94,3 +94,65 @@ def redis_cluster_url() -> str:
         "(tests/redis_cluster.sh starts one on 127.0.0.1:7000-7002)",
         _cluster_ok(REDIS_CLUSTER_URL),
     )  # fmt: skip
+
+
+# -- shards: `python3 run.py test` runs the suite as concurrent pytest sessions ------------
+
+SHARD_ENV = "CASINO_CORE_TEST_SHARD"
+"""``i/n``: this session runs the test files of shard ``i`` (0-based) of ``n``."""
+
+FILE_SECONDS = {
+    "tests/integration/test_fault_simulation_sql.py": 600.0,
+    "tests/integration/test_casino_roundtrip.py": 330.0,
+    "tests/e2e/test_docs.py": 120.0,
+    "tests/integration/test_saga_crash.py": 90.0,
+    "tests/unit/testing/test_fault_simulation.py": 60.0,
+    "tests/property/test_provider_model.py": 60.0,
+    "tests/integration/test_casino_bankroll.py": 60.0,
+    "tests/integration/test_casino_redis.py": 50.0,
+    "tests/conformance/test_wallet_conformance.py": 50.0,
+    "tests/integration/test_casino_sql.py": 45.0,
+    "tests/conformance/test_aio_conformance.py": 40.0,
+    "tests/integration/test_crash_set_settle.py": 30.0,
+    "tests/property/test_provider_lua.py": 25.0,
+    "tests/unit/chain/test_chain.py": 25.0,
+    "tests/e2e/test_verifier_page.py": 20.0,
+}
+"""Rough seconds of the slowest files under ``CI`` (``--durations`` of a 2-core run); any
+other file weighs :data:`ITEM_SECONDS` a test. Only the balance of the shards depends on
+these: every file runs in exactly one shard whatever they say."""
+ITEM_SECONDS = 0.25
+
+
+def shard_of_files(weights: dict[str, float], shards: int) -> dict[str, int]:
+    """Each file's shard: the heaviest first, each to the lightest shard so far (ties by
+    name, so that every session of one run computes the same split)."""
+    load = [0.0] * shards
+    out: dict[str, int] = {}
+    for name in sorted(weights, key=lambda f: (-weights[f], f)):
+        i = min(range(shards), key=lambda k: (load[k], k))
+        out[name] = i
+        load[i] += weights[name]
+    return out
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    spec = os.environ.get(SHARD_ENV)
+    if not spec:
+        return
+    index, _, count = spec.partition("/")
+    me, shards = int(index), int(count)
+    if not 0 <= me < shards:
+        raise pytest.UsageError(f"{SHARD_ENV}={spec!r}: want i/n with 0 <= i < n")
+    root = config.rootpath
+    files = {item: item.path.relative_to(root).as_posix() for item in items}
+    weights: dict[str, float] = {}
+    for name in files.values():
+        weights[name] = weights.get(name, 0.0) + ITEM_SECONDS
+    weights.update({f: s for f, s in FILE_SECONDS.items() if f in weights})
+    shard = shard_of_files(weights, shards)
+    kept = [item for item in items if shard[files[item]] == me]
+    dropped = [item for item in items if shard[files[item]] != me]
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+    items[:] = kept
