@@ -84,10 +84,14 @@ def main(argv: list[str]) -> int:
 
 def test_shards(rest: list[str]) -> int:
     """How many concurrent pytest sessions to run: one when the arguments select tests (a
-    path, ``-k``, a node id: anything not an option), else one per core, at most
-    ``CASINO_CORE_TEST_SHARDS`` (default 2)."""
-    if any(not arg.startswith("-") or arg in ("-k", "-m") for arg in rest):
-        return 1
+    path or node id that exists, ``-k``, ``-m``), else one per core, at most
+    ``CASINO_CORE_TEST_SHARDS`` (default 2). (An option's value, as ``no:cacheprovider``
+    after ``-p``, names no file here.)"""
+    for arg in rest:
+        if arg in ("-k", "-m") or (arg[:2] in ("-k", "-m") and not arg.startswith("--")):
+            return 1
+        if not arg.startswith("-") and (ROOT / arg.split("::")[0]).exists():
+            return 1
     wanted = int(os.environ.get("CASINO_CORE_TEST_SHARDS", "2"))
     return max(1, min(wanted, os.cpu_count() or 1))
 
