@@ -2,7 +2,7 @@
 and provider callbacks, with statements failing mid-transaction; on Redis the casino and
 provider workloads in play money (issue 12).
 
-Seeds: ``CASINO_CORE_SIM_SEEDS`` if set, else 2,000 per backend in CI and 40 while editing,
+Seeds: ``CASINO_CORE_SIM_SEEDS`` if set, else 1,000 per backend in CI and 40 while editing,
 split over two worker processes. Each worker
 has one engine and one database (SQLite file, PostgreSQL schema) for all its seeds (each seed
 has its own operator id); the simulation's engine trades durability for speed
@@ -55,7 +55,7 @@ from casino_core.wallet import AccountKey
 from casino_core.wallet.redis import RedisDemoWallet
 from casino_core.wallet.sql import SqlWallet, make_engine
 
-SEEDS = int(os.environ.get("CASINO_CORE_SIM_SEEDS") or (2_000 if os.environ.get("CI") else 40))
+SEEDS = int(os.environ.get("CASINO_CORE_SIM_SEEDS") or (1_000 if os.environ.get("CI") else 40))
 STEPS = 6  # per seed: the SQL budget buys more seeds rather than longer ones
 REDIS_CHUNK = 50  # seeds under one Redis key prefix
 WORKERS = 2  # processes, each on its own database (recover() drives every operator's sagas)
