@@ -432,12 +432,16 @@ class Offering:
 
     def _place(self, bet: Mapping[str, object], text: str) -> PlacedBet:
         """:meth:`bet` of a checked mapping whose canonical JSON is ``text`` (the facade has
-        made it already, for the round's request fingerprint). A remembered text was checked
-        when first placed: its keys, all this check reads, are the text's own."""
+        made it already, for the round's request fingerprint). The keys checked are the
+        text's own, the bet that is played (a str subclass in ``bet`` may compare equal to a
+        bet field while its text names a rule); a remembered text was checked when first
+        placed."""
+        del bet  # what is played is the text: everything is read from it
         placed = self._placed.get(text)
         if placed is None:
-            self._check_keys(bet)
-            placed = self._accept(json.loads(text))
+            doc = json.loads(text)
+            self._check_keys(doc)
+            placed = self._accept(doc)
             if len(self._placed) >= PLACED_CACHE:
                 self._placed.clear()
             self._placed[text] = placed
