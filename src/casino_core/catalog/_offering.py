@@ -35,7 +35,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ValidationError
 
-from casino_core._bounds import MAX_JSON_TEXT, load_json
+from casino_core._bounds import MAX_JSON_TEXT, MAX_SHOWN, load_json, shown
 from casino_core._json import compact_sorted, compact_sorted_flat
 from casino_core.errors import ConfigurationError, InvalidBet, InvalidInput
 from casino_core.games import (
@@ -161,10 +161,10 @@ def bet_json(bet: Mapping[str, object]) -> str:
     A flat ``dict`` of strings, ints and None (most bets) passes those checks as it stands
     and is its own canonical form: it is encoded at once, without walking it twice.
     """
-    if type(bet) is dict and flat_json(bet):
-        return compact_sorted_flat(bet)
-    check_params(bet)  # bounded before canonical_json: str keys, at most 32 deep
     try:
+        if type(bet) is dict and flat_json(bet):
+            return compact_sorted_flat(bet)  # ValueError: an int past Python's str limit
+        check_params(bet)  # bounded before canonical_json: str keys, at most 32 deep
         return canonical_json(bet)
     except (TypeError, ValueError, RecursionError):
         raise InvalidBet("bet: must hold JSON values (str, int, decimals, lists)") from None
@@ -483,7 +483,8 @@ class Offering:
                 )
             if key not in allowed:
                 fields = ", ".join(sorted(allowed)) or "none"
-                raise InvalidBet(f"{key}: not a field of a {self.game} bet (fields: {fields})")
+                name = key if len(key) <= MAX_SHOWN else shown(key)
+                raise InvalidBet(f"{name}: not a field of a {self.game} bet (fields: {fields})")
 
     def _start(self, params: Mapping[str, object]) -> tuple[Any, Any]:
         from casino_core.casino.rounds._multistep import check_start  # the start rules live there
