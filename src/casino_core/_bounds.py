@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import re
+import reprlib
 from collections.abc import Iterable, Iterator, Mapping
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -52,6 +53,7 @@ __all__ = [
     "bounded_text",
     "check_nesting",
     "load_json",
+    "shown",
 ]
 
 MAX_DIGITS: Final = 64
@@ -79,6 +81,28 @@ _DECIMAL_TEXT: Final = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE]
 _RATIO_TEXT: Final = re.compile(r"([+-]?[0-9]+)\s*/\s*([0-9]+)")
 _INT_TEXT: Final = re.compile(r"[+-]?[0-9]+")
 _INT_LIMIT: Final = 10**MAX_DIGITS
+
+
+MAX_SHOWN: Final = 64
+"""Characters of a refused string an error message quotes (then ``...``)."""
+
+_REPR: Final = reprlib.Repr()
+_REPR.maxstring = MAX_SHOWN + 2  # the quotes
+_REPR.maxother = MAX_SHOWN + 2
+_REPR.maxlong = MAX_DIGITS + 2  # a sign: every bounded int in full
+
+
+def shown(value: object) -> str:
+    """``repr(value)`` for an error message, of bounded length whatever the value: a long
+    string, list or text repr is cut (``reprlib``), an int past Python's str limit (4,300
+    digits: ``repr`` raises ``ValueError``) is named by its size."""
+    if isinstance(value, int) and not isinstance(value, bool) and value.bit_length() > 4096:
+        return f"<an int of {value.bit_length():,} bits>"
+    try:
+        text = _REPR.repr(value)
+    except ValueError:  # an int beyond the str limit inside a container
+        return f"<a {type(value).__name__}>"
+    return text if len(text) <= 2 * MAX_SHOWN + 8 else text[: 2 * MAX_SHOWN] + "..."
 
 
 def _refuse(what: str, message: str) -> InvalidInput:

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Self
 
-from casino_core._bounds import bounded_number_text
+from casino_core._bounds import bounded_number_text, shown
 from casino_core.errors import InvalidAmount, InvalidInput, UnknownCurrency
 
 __all__ = [
@@ -116,7 +116,7 @@ class CurrencyRegistry:
         try:
             return self._by_code[code]
         except (KeyError, TypeError):
-            raise UnknownCurrency(f"unknown currency code {code!r}") from None
+            raise UnknownCurrency(f"unknown currency code {shown(code)}") from None
 
     def __contains__(self, code: object) -> bool:
         return code in self._by_code

@@ -28,7 +28,7 @@ from casino_core.catalog._offering import canonical_json
 from casino_core.cli import main
 from casino_core.errors import CasinoError
 from casino_core.fairness import commitment_of
-from casino_core.games import _records, make_record, payout_minor
+from casino_core.games import _records, make_crash_record, make_record, payout_minor
 from casino_core.games._records import format_multiplier, verify_lines
 from formula_games_support import STAKE_SEEDS
 
@@ -276,6 +276,44 @@ class TestRecordsV2:
         if PYTHON_READS_V2:  # casino_core's own v2 reader gives the same line verdicts
             python = [(p["status"], p["fields"]) for p in _python_verdicts(lines)]
             assert python == checks
+
+    def test_a_multiplier_left_out_hides_no_win(self, tmp_path: Path) -> None:
+        """Only a mines or hilo record may leave its multiplier out (a forfeited round, paid
+        0); an instant round or crash bet without one is still paid by its recomputed
+        multiplier, and a crash v2 record needs its target: the page agrees with Python."""
+        server = "18e93f4a7b5b58d2569765766d1b6c3296bbd8430d6f20249044d72f14720159"
+        money = {
+            "version": 2, "round_id": "r", "player_id": "alice", "mode": "real",
+            "currency": "USD", "decimals": 2, "stake": "1000",
+            "placed_at": "2026-12-06T04:00:00Z",
+        }  # fmt: skip
+        cases: list[tuple[dict[str, Any], str, list[str]]] = []
+        for game, params, nonce in (
+            ("dice", {"target": "49.50", "condition": "under"}, 0),
+            ("wheel", {"segments": 10}, 1),
+            ("mines", {"mines": 3, "tiles": [4, 9]}, 0),
+            ("hilo", {"actions": ["likelier", "likelier", "cash_out"]}, 0),
+        ):
+            won = make_record(game, "unbiased", server, "bb62964774", nonce, params)
+            assert won["multiplier"] != "0", game
+            record = {k: v for k, v in won.items() if k != "multiplier"}
+            record.update(money, payout="0")
+            forfeitable = game in ("mines", "hilo")
+            cases.append(
+                (record, "match" if forfeitable else "mismatch", [] if forfeitable else ["payout"])
+            )
+        crash = make_crash_record("stake_crash", "ab" * 32, "salt", target=Fraction(101, 100))
+        assert crash["multiplier"] != "0"
+        crash = {k: v for k, v in crash.items() if k != "multiplier"}
+        crash.update(money, offering_id="table-1", payout="0")
+        cases.append((crash, "mismatch", ["payout"]))
+        untargeted = {**crash, "params": {}}
+        cases.append((untargeted, "malformed", []))
+        lines = [json.dumps(record) for record, _, _ in cases]
+        out = run_core(tmp_path, {"export": "\n".join(lines)})
+        expected = [(status, fields) for _, status, fields in cases]
+        assert [(c["status"], c["fields"]) for c in out["checks"]] == expected
+        assert [(p["status"], p["fields"]) for p in _python_verdicts(lines)] == expected
 
 
 PYTHON_READS_V2 = 2 in getattr(_records, "RECORD_VERSIONS", (1,))

@@ -914,6 +914,7 @@ globalThis.VerifierCore = (function () {
       trace = [{ label: "crash point", how: cp.how }];
       result = { crash_point: cp.point };
       diffs.push(...resultDiffs(record.result, result));
+      if (target === null && version === 2) throw new Bad("params.target: a crash record v2 carries its bet's cash-out target (the payout is checked against it)");
       multiplier = target === null ? null : (toQ(cp.point).cmp(target) >= 0 ? target : ZERO);
       if ("multiplier" in record) {
         if (multiplier === null) throw new Bad("multiplier: a crash record needs params.target to check it");
@@ -943,10 +944,12 @@ globalThis.VerifierCore = (function () {
       checkCatalog(record, opts.catalog, diffs);
     }
     if (version === 2) {
-      // The money: payout = floor(stake x multiplier), exact (0 when the record carries no
-      // multiplier: a forfeited round pays nothing).
+      // The money: payout = floor(stake x multiplier) for the recomputed multiplier, exact
+      // (0 for a mines or hilo record without a multiplier: a forfeited round pays nothing;
+      // any other round is paid by its multiplier whether or not the record writes it).
       const stake = BigInt(record.stake), payout = BigInt(record.payout);
-      const due = multiplier === null || !("multiplier" in record) ? 0n : (stake * multiplier.n) / multiplier.d;
+      const forfeited = !("multiplier" in record) && (game === "mines" || game === "hilo");
+      const due = multiplier === null || forfeited ? 0n : (stake * multiplier.n) / multiplier.d;
       if (payout !== due) diffs.push(diff("payout", record.payout, due.toString()));
     }
     return { status: diffs.length ? "mismatch" : "match", game: typeof game === "string" ? game : null, differences: diffs, multiplier: multiplier === null ? null : formatQ(multiplier), result, trace };

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any, Final, Literal, Self, TypeVar, cast
 
+from casino_core._bounds import MAX_LIST_ITEMS
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._observer import CasinoObserver
 from casino_core.casino._plan import (
@@ -85,6 +86,8 @@ INSTANT_GAMES: Final = frozenset(
 T = TypeVar("T")
 
 MAX_ROUND_KEY: Final = 200
+MAX_STEP: Final = MAX_LIST_ITEMS
+"""The largest ``step`` :meth:`Casino.act` takes (a round plays at most 100 actions)."""
 _log = logging.getLogger(__name__)
 _EXPORT_KINDS: Final = ("record", "pending", "void", "reveal")
 _ALL_KINDS: Final = frozenset(_EXPORT_KINDS)
@@ -392,6 +395,15 @@ class Casino:
         authenticated ``player_id`` when the round id comes from a client: another player's
         round is then refused as unknown (``InvalidBet``), so round ids cannot be probed.
         """
+        _check_id(operator_id, "operator_id")
+        if player_id is not None:
+            _check_id(player_id, "player_id")
+        if not isinstance(round_id, str) or not 0 < len(round_id) <= MAX_ROUND_KEY:
+            raise InvalidInput(f"round_id: a string of 1..{MAX_ROUND_KEY} characters")
+        if step is not None and (type(step) is not int or not 0 <= step <= MAX_STEP):
+            raise InvalidInput(
+                f"step: the number of actions the client has seen, an int in 0..{MAX_STEP}"
+            )
         if action in ("auto_cash_out", "forfeit"):
             raise InvalidBet(f"action: {action!r} is the sweep's, not a player's")
         return self._act(operator_id, round_id, action, step, None, player_id)[0]

@@ -35,7 +35,7 @@ from typing import Any, Final
 
 from pydantic import BaseModel, ValidationError
 
-from casino_core._bounds import MAX_JSON_TEXT, load_json
+from casino_core._bounds import MAX_JSON_TEXT, MAX_SHOWN, load_json, shown
 from casino_core._json import compact_sorted, compact_sorted_flat
 from casino_core.errors import ConfigurationError, InvalidBet, InvalidInput
 from casino_core.games import (
@@ -161,10 +161,10 @@ def bet_json(bet: Mapping[str, object]) -> str:
     A flat ``dict`` of strings, ints and None (most bets) passes those checks as it stands
     and is its own canonical form: it is encoded at once, without walking it twice.
     """
-    if type(bet) is dict and flat_json(bet):
-        return compact_sorted_flat(bet)
-    check_params(bet)  # bounded before canonical_json: str keys, at most 32 deep
     try:
+        if type(bet) is dict and flat_json(bet):
+            return compact_sorted_flat(bet)  # ValueError: an int past Python's str limit
+        check_params(bet)  # bounded before canonical_json: str keys, at most 32 deep
         return canonical_json(bet)
     except (TypeError, ValueError, RecursionError):
         raise InvalidBet("bet: must hold JSON values (str, int, decimals, lists)") from None
@@ -432,12 +432,16 @@ class Offering:
 
     def _place(self, bet: Mapping[str, object], text: str) -> PlacedBet:
         """:meth:`bet` of a checked mapping whose canonical JSON is ``text`` (the facade has
-        made it already, for the round's request fingerprint). A remembered text was checked
-        when first placed: its keys, all this check reads, are the text's own."""
+        made it already, for the round's request fingerprint). The keys checked are the
+        text's own, the bet that is played (a str subclass in ``bet`` may compare equal to a
+        bet field while its text names a rule); a remembered text was checked when first
+        placed."""
+        del bet  # what is played is the text: everything is read from it
         placed = self._placed.get(text)
         if placed is None:
-            self._check_keys(bet)
-            placed = self._accept(json.loads(text))
+            doc = json.loads(text)
+            self._check_keys(doc)
+            placed = self._accept(doc)
             if len(self._placed) >= PLACED_CACHE:
                 self._placed.clear()
             self._placed[text] = placed
@@ -479,7 +483,8 @@ class Offering:
                 )
             if key not in allowed:
                 fields = ", ".join(sorted(allowed)) or "none"
-                raise InvalidBet(f"{key}: not a field of a {self.game} bet (fields: {fields})")
+                name = key if len(key) <= MAX_SHOWN else shown(key)
+                raise InvalidBet(f"{name}: not a field of a {self.game} bet (fields: {fields})")
 
     def _start(self, params: Mapping[str, object]) -> tuple[Any, Any]:
         from casino_core.casino.rounds._multistep import check_start  # the start rules live there

@@ -34,7 +34,7 @@ from enum import StrEnum
 from fractions import Fraction
 from typing import Final
 
-from casino_core._bounds import bounded_fraction
+from casino_core._bounds import bounded_fraction, shown
 from casino_core.errors import ChainMismatch, InvalidInput, InvalidSeed, UnknownScheme
 
 __all__ = [
@@ -62,7 +62,7 @@ class CrashScheme(StrEnum):
             return cls(value)
         except ValueError:
             names = ", ".join(s.value for s in cls)
-            raise UnknownScheme(f"unknown crash scheme {value!r} (known: {names})") from None
+            raise UnknownScheme(f"unknown crash scheme {shown(value)} (known: {names})") from None
 
 
 def _check_hash(value: object, what: str) -> str:
@@ -93,7 +93,9 @@ class HashChain:
     def generate(cls, length: int, seed: str | None = None) -> HashChain:
         """A chain of ``length`` game hashes from ``seed`` (random if omitted)."""
         if type(length) is not int or not 1 <= length <= MAX_CHAIN_LENGTH:
-            raise InvalidInput(f"chain length must be in 1..{MAX_CHAIN_LENGTH}, got {length!r}")
+            raise InvalidInput(
+                f"chain length must be in 1..{MAX_CHAIN_LENGTH}, got {shown(length)}"
+            )
         if seed is None:
             seed = secrets.token_bytes(32).hex()
         current = _check_hash(seed, "chain seed")
@@ -114,7 +116,7 @@ class HashChain:
     def game_hash(self, game: int) -> str:
         """The hash of game ``game`` (1-based, in play order)."""
         if type(game) is not int or not 1 <= game <= self._length:
-            raise InvalidInput(f"game must be an int in 1..{self._length}, got {game!r}")
+            raise InvalidInput(f"game must be an int in 1..{self._length}, got {shown(game)}")
         index = self._length - game
         return self._digests[32 * index : 32 * index + 32].hex()
 
@@ -143,7 +145,7 @@ def verify_chain_link(
     current = _check_hash(game_hash, "game hash")
     target = _check_hash(terminal_hash, "terminal hash")
     if type(max_distance) is not int or max_distance < 1:
-        raise InvalidInput(f"max_distance must be a positive int, got {max_distance!r}")
+        raise InvalidInput(f"max_distance must be a positive int, got {shown(max_distance)}")
     done = 0
     while done < max_distance:  # in blocks, so the hot loop pays nothing for the progress
         block = min(PROGRESS_LINKS, max_distance - done)

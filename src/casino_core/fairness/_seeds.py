@@ -17,6 +17,7 @@ import threading
 from dataclasses import dataclass
 from typing import Final
 
+from casino_core._bounds import shown
 from casino_core.errors import InvalidSeed, SeedRevealed
 from casino_core.fairness._stream import Scheme, StakeRng, UnbiasedRng, make_rng
 
@@ -59,7 +60,7 @@ def validate_client_seed(client_seed: object) -> str:
 def validate_nonce(nonce: object) -> int:
     """Return ``nonce`` if it is an int in 0..2^63-1."""
     if not isinstance(nonce, int) or isinstance(nonce, bool) or not 0 <= nonce <= MAX_NONCE:
-        raise InvalidSeed(f"nonce must be an int in 0..{MAX_NONCE}, got {nonce!r}")
+        raise InvalidSeed(f"nonce must be an int in 0..{MAX_NONCE}, got {shown(nonce)}")
     return nonce
 
 

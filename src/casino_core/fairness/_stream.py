@@ -22,6 +22,7 @@ from collections.abc import Callable
 from enum import StrEnum
 from typing import Final
 
+from casino_core._bounds import shown
 from casino_core.errors import InvalidInput, UnknownScheme
 
 _hmac: Callable[[bytes, bytes, str], bytes]
@@ -67,7 +68,7 @@ class Scheme(StrEnum):
             return cls(value)
         except ValueError:
             names = ", ".join(s.value for s in cls)
-            raise UnknownScheme(f"unknown RNG scheme {value!r} (known: {names})") from None
+            raise UnknownScheme(f"unknown RNG scheme {shown(value)} (known: {names})") from None
 
 
 SCHEME_VERSIONS: Final[dict[Scheme, int]] = {Scheme.STAKE: 1, Scheme.UNBIASED: 1}
@@ -134,7 +135,7 @@ class ByteStream:
 
 def _check_n(n: int, upper: int) -> None:
     if type(n) is not int or not 1 <= n <= upper:
-        raise InvalidInput(f"n must be an int in 1..{upper}, got {n!r}")
+        raise InvalidInput(f"n must be an int in 1..{upper}, got {shown(n)}")
 
 
 class Rng(ABC):

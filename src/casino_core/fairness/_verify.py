@@ -6,6 +6,7 @@ import hmac
 import re
 from typing import Final
 
+from casino_core._bounds import shown
 from casino_core.errors import InvalidInput, InvalidSeed
 from casino_core.fairness._seeds import commitment_of, validate_nonce
 from casino_core.fairness._stream import ByteStream, Scheme, StakeRng, make_rng
@@ -27,7 +28,7 @@ def verify_commitment(server_seed: str, commitment: str) -> bool:
 
 def _check_count(count: int) -> int:
     if not isinstance(count, int) or isinstance(count, bool) or not 0 <= count <= MAX_COUNT:
-        raise InvalidInput(f"count must be an int in 0..{MAX_COUNT}, got {count!r}")
+        raise InvalidInput(f"count must be an int in 0..{MAX_COUNT}, got {shown(count)}")
     return count
 
 

@@ -33,6 +33,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from casino_core._bounds import shown
 from casino_core.errors import InvalidBet, UnknownScheme
 from casino_core.fairness import DEFAULT_CRASH_EDGE, CrashScheme, Rng, Scheme, crash_point
 from casino_core.games._core import Distribution
@@ -226,7 +227,7 @@ class CrashGame:
             return
         if scheme not in _CRASH_SCHEMES:
             known = ", ".join(sorted(_RNG_SCHEMES | _CRASH_SCHEMES))
-            raise UnknownScheme(f"unknown scheme {scheme!r} (known: {known})")
+            raise UnknownScheme(f"unknown scheme {shown(scheme)} (known: {known})")
         if CrashScheme(scheme) is not rules.crash_scheme:
             raise InvalidBet(
                 f"scheme: {CrashScheme(scheme).value} rounds, but the rules' crash_scheme is "

@@ -24,6 +24,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from casino_core._bounds import shown
 from casino_core._frozen import builder
 from casino_core.errors import InvalidBet, InvalidInput
 from casino_core.fairness import Rng, Scheme
@@ -142,7 +143,7 @@ class DiceGame:
         """What :meth:`resolve` makes of the roll ``value`` (hundredths, 0..10000)."""
         placed = _placed(rules, bet)
         if type(value) is not int or not 0 <= value < ROLLS:
-            raise InvalidInput(f"a dice roll is an int in 0..{ROLLS - 1}, got {value!r}")
+            raise InvalidInput(f"a dice roll is an int in 0..{ROLLS - 1}, got {shown(value)}")
         return _rolled(placed, value)
 
     def distribution(

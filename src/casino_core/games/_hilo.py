@@ -34,6 +34,7 @@ from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from casino_core._bounds import shown
 from casino_core.errors import InvalidBet
 from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution
@@ -243,7 +244,7 @@ class HiloGame:
             action = HiloAction(action)
         except ValueError:
             names = ", ".join(a.value for a in HiloAction)
-            raise InvalidBet(f"action: unknown {action!r} (known: {names})") from None
+            raise InvalidBet(f"action: unknown {shown(action)} (known: {names})") from None
         if action is HiloAction.CASH_OUT:
             if state.guesses == 0:
                 raise InvalidBet("action: cash out needs at least one correct guess")

@@ -31,6 +31,7 @@ from typing import Annotated, Final
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from casino_core._bounds import shown
 from casino_core.errors import InvalidBet
 from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution
@@ -185,7 +186,7 @@ class MinesGame:
     def start(self, rules: MinesRules, mines: int, rng: Rng) -> MinesState:
         """Place ``mines`` mines: one ``int_below(25 - i)`` per mine, in order."""
         if isinstance(mines, bool) or not isinstance(mines, int) or not 1 <= mines < TILES:
-            raise InvalidBet(f"mines: must be an int in 1-{TILES - 1}, got {mines!r}")
+            raise InvalidBet(f"mines: must be an int in 1-{TILES - 1}, got {shown(mines)}")
         remaining = list(range(TILES))
         placed = tuple(remaining.pop(rng.int_below(TILES - i)) for i in range(mines))
         return MinesState(rules=rules, mines=placed)
@@ -201,10 +202,10 @@ class MinesGame:
                 raise InvalidBet("action: cash out needs at least one revealed tile")
             return self._finish(state, MinesStatus.CASHED_OUT)
         if not isinstance(action, Reveal):
-            raise InvalidBet(f"action: expected Reveal or CashOut, got {action!r}")
+            raise InvalidBet(f"action: expected Reveal or CashOut, got {shown(action)}")
         tile = action.tile
         if isinstance(tile, bool) or not isinstance(tile, int) or not 0 <= tile < TILES:
-            raise InvalidBet(f"tile: must be an int in 0-{TILES - 1}, got {tile!r}")
+            raise InvalidBet(f"tile: must be an int in 0-{TILES - 1}, got {shown(tile)}")
         if tile in state.revealed:
             raise InvalidBet(f"tile: {tile} is already revealed")
         state = replace(state, revealed=(*state.revealed, tile))

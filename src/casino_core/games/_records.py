@@ -22,11 +22,12 @@ recorded and the recomputed value.
 
 Round record v2 (what a casino exports) adds ``round_id``, ``player_id``, ``mode``,
 ``currency``, ``decimals``, ``stake`` and ``payout`` (minor units as decimal integer
-strings), and requires ``placed_at`` and (seeded games) ``server_seed_hash``; optional chain
-fields ``chain_seq``, ``chain_prev``, ``chain_hash``. Its check adds
-``payout == floor(stake x multiplier)`` for the recomputed multiplier (0 with no
-multiplier). A reveal line (``"kind": "reveal"``) gives a seed pair's revealed seed, its
-commitment and ``nonces_used``. A void line (``"kind": "void"``) stands for a mines or
+strings), and requires ``placed_at`` and (seeded games) ``server_seed_hash`` (crash:
+``params.target``); optional chain fields ``chain_seq``, ``chain_prev``, ``chain_hash``. Its
+check adds ``payout == floor(stake x multiplier)`` for the recomputed multiplier (0 for a
+mines or hilo record with no multiplier: a forfeited round). A reveal line
+(``"kind": "reveal"``) gives a seed pair's revealed seed, its commitment and
+``nonces_used``. A void line (``"kind": "void"``) stands for a mines or
 hilo round that ended before any move: its seeds, nonce and zero payout, no outcome. Every
 line is validated by its pydantic model (the published JSON Schema is generated from the
 same models), after the bounded JSON reader. See docs/auditors.md.
@@ -786,6 +787,11 @@ def _verify_crash(
         target = to_fraction(params["target"]) if "target" in params else None
     except ValueError as exc:
         raise InvalidInput(f"params: {exc}") from None
+    if target is None and record["version"] == 2:
+        raise InvalidInput(
+            "params.target: a crash record v2 carries its bet's cash-out target "
+            "(the payout is checked against it)"
+        )
     point = crash_point(
         scheme, _require_str(record, "game_hash"), _require_str(record, "salt"), edge
     )
@@ -838,8 +844,9 @@ def verify_record(
     The record is validated by its published model first (:func:`validate_line`). Checks the
     commitment (when ``server_seed_hash`` is given), every key of ``result`` and the
     ``multiplier`` (when given). On a v2 record also the money: ``payout`` must be
-    ``floor(stake x multiplier)`` for the recomputed multiplier exactly (0 when the record
-    carries no multiplier: a forfeited round pays nothing), else a ``payout`` difference.
+    ``floor(stake x multiplier)`` for the recomputed multiplier exactly, written down or not
+    (0 for a mines or hilo record that carries no multiplier: a forfeited round pays
+    nothing), else a ``payout`` difference; a crash v2 record needs ``params.target``.
     Games come from the registry, so any registered game verifies; crash records are
     recomputed with :func:`~casino_core.fairness.crash_point`. With the operator's published
     ``catalog``, a seeded record must also name an offering version of it whose rules are
@@ -875,10 +882,21 @@ _CRASH_ONLY: Final = ("game_hash", "salt")
 _SEEDED_ONLY: Final = ("server_seed", "server_seed_hash", "client_seed", "nonce")
 
 
+_FORFEITABLE: Final = frozenset({"mines", "hilo"})
+"""The games whose round can be forfeited (paid 0 by policy, not by the game): only their
+records may leave the multiplier out to say so."""
+
+
 def _money_differences(record: Mapping[str, Any], exact: Fraction | None) -> list[Difference]:
-    """A v2 record's payout against ``floor(stake x multiplier)`` (0 with no multiplier)."""
+    """A v2 record's payout against ``floor(stake x multiplier)`` for the recomputed
+    multiplier; 0 for a mines or hilo record without a multiplier (a forfeited round).
+
+    Any other record is paid by its recomputed multiplier whether or not it writes one down,
+    so a winning round whose multiplier was left out cannot pass with a payout of 0.
+    """
     stake, payout = int(record["stake"]), int(record["payout"])
-    due = 0 if exact is None or "multiplier" not in record else payout_minor(stake, exact)
+    forfeited = "multiplier" not in record and record["game"] in _FORFEITABLE
+    due = 0 if exact is None or forfeited else payout_minor(stake, exact)
     return [] if payout == due else [Difference("payout", record["payout"], str(due))]
 
 

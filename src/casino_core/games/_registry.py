@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from casino_core._bounds import shown
 from casino_core.errors import InvalidBet
 from casino_core.games._core import Game
 
@@ -26,4 +27,4 @@ def get_game(name: str) -> Game[Any, Any, Any]:
         return GAMES[name]
     except KeyError:
         known = ", ".join(sorted(GAMES))
-        raise InvalidBet(f"game: unknown game {name!r} (known: {known})") from None
+        raise InvalidBet(f"game: unknown game {shown(name)} (known: {known})") from None

@@ -45,7 +45,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from casino_core._bounds import bounded_list, bounded_text
+from casino_core._bounds import bounded_list, bounded_text, shown
 from casino_core.errors import InvalidBet, InvalidInput
 from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution, as_value_error, check_params, validate_model
@@ -354,7 +354,7 @@ class RouletteGame:
         """What :meth:`resolve` makes of the pocket ``value``."""
         table = _returns_by_pocket(rules.variant, bet)
         if type(value) is not int or not 0 <= value < rules.pockets:
-            raise InvalidInput(f"a pocket is an int in 0..{rules.pockets - 1}, got {value!r}")
+            raise InvalidInput(f"a pocket is an int in 0..{rules.pockets - 1}, got {shown(value)}")
         return RouletteOutcome(value, table[value], bet.total_amount)
 
     def distribution(

@@ -17,6 +17,7 @@ from typing import Final
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from casino_core._bounds import shown
 from casino_core.errors import InvalidInput
 from casino_core.fairness import Rng, Scheme
 from casino_core.games._core import Distribution
@@ -80,7 +81,7 @@ class WheelGame(TableGame[WheelRules, WheelBet]):
         """What :meth:`resolve` makes of the segment ``value``."""
         table = self.table(rules, bet)
         if type(value) is not int or not 0 <= value < len(table):
-            raise InvalidInput(f"a segment is an int in 0..{len(table) - 1}, got {value!r}")
+            raise InvalidInput(f"a segment is an int in 0..{len(table) - 1}, got {shown(value)}")
         return WheelOutcome(value, table[value])
 
     def distribution(

@@ -15,6 +15,7 @@ from datetime import datetime
 from json.encoder import encode_basestring_ascii
 from typing import TYPE_CHECKING, Any
 
+from casino_core._bounds import shown
 from casino_core._json import compact_sorted
 from casino_core.errors import InvalidAmount, InvalidInput, UnknownCurrency
 from casino_core.money import MAX_MINOR_UNITS, Currency, get_currency
@@ -81,7 +82,7 @@ def _check_id(value: object, what: str) -> str:
     if not isinstance(value, str) or not _ID_RE.fullmatch(value):
         raise InvalidInput(
             f"{what} must be 1-128 characters of letters, digits and _.:@- "
-            f"(starting with a letter or digit), got {value!r}"
+            f"(starting with a letter or digit), got {shown(value)}"
         )
     return value
 
@@ -165,7 +166,7 @@ def system_key(
     else:
         raise InvalidInput(f"currency must be a Currency or a code, got {type(currency).__name__}")
     if not isinstance(mode, str) or mode not in {m.value for m in Mode}:
-        raise InvalidInput(f"mode must be 'real' or 'demo', got {mode!r}")
+        raise InvalidInput(f"mode must be 'real' or 'demo', got {shown(mode)}")
     return op, account, currency, Mode(mode)
 
 
@@ -211,7 +212,7 @@ class AccountKey:
         try:
             object.__setattr__(self, "mode", Mode(self.mode))
         except ValueError:
-            raise InvalidInput(f"mode must be 'real' or 'demo', got {self.mode!r}") from None
+            raise InvalidInput(f"mode must be 'real' or 'demo', got {shown(self.mode)}") from None
 
     def __str__(self) -> str:
         return f"{self.operator_id}/{self.player_id}/{self.currency.code}/{self.mode.value}"

@@ -231,6 +231,40 @@ class TestCashOut:
             t.settle_round(r.round_id)
         pytest.fail("no point of 1.50 or more in 20 games")  # pragma: no cover
 
+    @pytest.mark.parametrize(
+        "huge", ["1e30", "1" * 30, "9" * 62 + ".00", "9" * 64 + "e64", Decimal("1" * 40)]
+    )
+    def test_a_huge_multiplier_is_a_cash_out_at_the_cap(self, huge: object) -> None:
+        """A cash-out request far above any point (more digits than the decimal context
+        holds: was decimal.InvalidOperation) is read exactly: the bet leaves at its cap
+        (the chain's max_target) if the round reached it, else it is too late."""
+        casino = Casino.in_memory()
+        funded(casino)
+        t = table(casino, rules=CrashRules(max_target=Decimal("2.00")))
+        r = t.open_round()
+        bet = t.place_bet(r.round_id, "alice", "USD", "real", 1_00, idempotency_key="a")
+        point = t.start_round(r.round_id).crash_point
+        assert point is not None
+        if point >= Decimal("2.00"):
+            assert t.cash_out(bet.bet_id, huge).cashed_out_at == Decimal("2.00")  # type: ignore[arg-type]
+        else:
+            with pytest.raises(RoundClosed, match="too late"):
+                t.cash_out(bet.bet_id, huge)  # type: ignore[arg-type]
+
+    def test_ids_from_a_request_are_bounded(self) -> None:
+        """A round or bet id longer than any id is refused, without echoing it."""
+        casino = Casino.in_memory()
+        funded(casino)
+        t = table(casino)
+        t.open_round()
+        for call in (
+            lambda: t.place_bet("r" * 100_000, "alice", "USD", "real", 1, idempotency_key="a"),
+            lambda: t.cash_out("b" * 100_000, "1.01"),
+        ):
+            with pytest.raises(InvalidBet) as refused:
+                call()
+            assert len(refused.value.message) < 200
+
     @pytest.mark.parametrize("bad", ["1.00", "1.005", 1.5, "abc", "NaN", True])
     def test_bad_multiplier_is_invalid(self, bad: object) -> None:
         """A multiplier below 1.01, with three decimals, a float or not a number."""
@@ -270,11 +304,12 @@ class TestBets:
     @pytest.mark.parametrize(
         "auto",
         ["1.00", "0.5", "2.001", "1000000.01", 2.5, "1e999999999", Decimal("1e-999999999"),
-         "\u0665\u0660", "nan"],
+         "\u0665\u0660", "nan", "1e30", "1" * 30, "9" * 64, "9" * 64 + "e64", Decimal("1" * 40)],
     )  # fmt: skip
     def test_bad_auto_target(self, auto: object) -> None:
         """Targets outside [1.01, max_target], with three decimals, in exponent form beyond the
-        bounds (was decimal.InvalidOperation) or non-ASCII are InvalidBet."""
+        bounds or with more digits than the decimal context holds (both were
+        decimal.InvalidOperation) or non-ASCII are InvalidBet."""
         casino = Casino.in_memory()
         funded(casino)
         t = table(casino)

@@ -13,11 +13,13 @@ from casino_core._bounds import (
     MAX_DIGITS,
     MAX_JSON_DEPTH,
     MAX_LINE_BYTES,
+    MAX_SHOWN,
     bounded_decimal,
     bounded_fraction,
     bounded_int,
     bounded_lines,
     load_json,
+    shown,
 )
 from casino_core.errors import InvalidAmount, InvalidBet, InvalidInput
 from casino_core.fairness import HashChain, crash_point
@@ -81,6 +83,30 @@ class TestNumbers:
         """The message starts with what was being parsed."""
         with pytest.raises(InvalidInput, match=r"^\[INVALID_INPUT\] target: "):
             bounded_decimal("1e999999999", "target")
+
+
+class TestShown:
+    """What an error message quotes of a refused value."""
+
+    @pytest.mark.parametrize(
+        "value",
+        [
+            pytest.param(10**5000, id="int-past-the-str-limit"),
+            pytest.param(-(10**5000), id="negative-int"),
+            pytest.param([1, 10**5000], id="int-in-a-list"),
+            pytest.param("x" * 1_000_000, id="megabyte-text"),
+            pytest.param(["y" * 1_000] * 1_000, id="long-list"),
+        ],
+    )
+    def test_bounded_whatever_the_value(self, value: object) -> None:
+        """Never more than a few lines, and never an exception (repr of an int past 4,300
+        digits raises ValueError)."""
+        assert len(shown(value)) <= 2 * MAX_SHOWN + 8
+
+    @pytest.mark.parametrize("value", ["REAL", 5, None, 10**63, ["a"], 1.5])
+    def test_short_values_as_repr(self, value: object) -> None:
+        """A short value reads as its repr, as the messages quoted it before."""
+        assert shown(value) == repr(value)
 
 
 class TestJson:

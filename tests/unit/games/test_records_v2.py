@@ -10,7 +10,13 @@ import pytest
 
 from casino_core.errors import InvalidInput
 from casino_core.fairness import commitment_of
-from casino_core.games import make_crash_record, make_record, verify_lines, verify_record
+from casino_core.games import (
+    make_crash_record,
+    make_record,
+    payout_minor,
+    verify_lines,
+    verify_record,
+)
 from casino_core.games._records import (
     CrashRecordV2,
     RevealLine,
@@ -44,6 +50,14 @@ def _wheel_v2(**changes: Any) -> dict[str, Any]:
     record = make_record("wheel", "stake", SERVER, "bb62964774", 1, {"segments": 10})
     record.update(V2_EXTRA, stake="1001", payout="1201")
     record.update(changes)
+    return record
+
+
+def _multi_step_v2(game: str, params: dict[str, object]) -> dict[str, Any]:
+    """A winning mines or hilo round staked 1,000 minor units, paid by its multiplier."""
+    record = make_record(game, "unbiased", SERVER, "bb62964774", 0, params)
+    payout = payout_minor(1000, Fraction(str(record["multiplier"])))
+    record.update(V2_EXTRA, stake="1000", payout=str(payout))
     return record
 
 
@@ -103,12 +117,48 @@ class TestVerifyV2:
         assert [d.field for d in both.differences] == ["multiplier", "payout"]
 
     def test_no_multiplier_means_nothing_paid(self) -> None:
-        """A forfeited round carries no multiplier: its payout must be 0."""
+        """A forfeited mines or hilo round carries no multiplier: its payout must be 0."""
+        for game, params in (
+            ("mines", {"mines": 3, "tiles": [4, 9]}),
+            ("hilo", {"actions": ["likelier", "likelier", "cash_out"]}),
+        ):
+            record = _multi_step_v2(game, params)
+            assert verify_record(record).ok, game
+            assert record["payout"] != "0", game  # cashed out: forfeiting it paid nothing
+            del record["multiplier"]
+            record["payout"] = "0"
+            assert verify_record(record).ok, game
+            record["payout"] = "1"
+            assert [d.field for d in verify_record(record).differences] == ["payout"]
+
+    def test_an_instant_win_without_its_multiplier_is_still_due(self) -> None:
+        """Only a mines or hilo round can be forfeited: an instant round (or a crash bet)
+        whose multiplier was left out is checked against the recomputed one, so an edited
+        winning record that pays 0 does not verify."""
         record = _wheel_v2(payout="0")
         del record["multiplier"]
-        assert verify_record(record).ok
-        record["payout"] = "1"
-        assert [d.field for d in verify_record(record).differences] == ["payout"]
+        assert [d.as_dict() for d in verify_record(record).differences] == [
+            {"field": "payout", "recorded": "0", "expected": "1201"}
+        ]
+        del record["payout"]
+        assert verify_record({**record, "payout": "1201"}).ok
+        crash = _crash_v2()
+        assert crash["payout"] != "0"  # the fixture's bet won
+        due = crash["payout"]
+        del crash["multiplier"]
+        check = verify_record({**crash, "payout": "0"})
+        assert [d.as_dict() for d in check.differences] == [
+            {"field": "payout", "recorded": "0", "expected": due}
+        ]
+
+    def test_a_crash_v2_record_names_its_target(self) -> None:
+        """A crash bet's v2 record needs params.target (the bet's cash-out): without it the
+        payout could not be checked."""
+        record = _crash_v2()
+        del record["params"]["target"]
+        del record["multiplier"]
+        with pytest.raises(InvalidInput, match=r"params\.target: a crash record v2"):
+            verify_record({**record, "payout": "0"})
 
     def test_amounts_up_to_10_to_the_36(self) -> None:
         """The largest amounts are checked exactly (no float on the way)."""

@@ -12,11 +12,11 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
-from decimal import Decimal
+from decimal import Context, Decimal, localcontext
 from fractions import Fraction
 from typing import Final, Literal, Protocol, TypeVar
 
-from casino_core._bounds import bounded_decimal
+from casino_core._bounds import MAX_DIGITS, MAX_EXPONENT, bounded_decimal
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._plan import CasinoStore
 from casino_core.casino._types import CasinoSettings, request_fingerprint
@@ -47,7 +47,11 @@ __all__ = ["MAX_TABLE_CHAIN", "CrashTable"]
 MAX_TABLE_CHAIN: Final = 1_000_000
 """The longest chain a table takes (a table keeps its chain in memory: 32 bytes a game)."""
 MAX_BET_KEY: Final = 200
+MAX_REQUEST_ID: Final = 200
+"""The longest round or bet id a request may name (the stores' ids are 32 characters)."""
 _CENT: Final = Decimal("0.01")
+_WIDE: Final = Context(prec=MAX_DIGITS + MAX_EXPONENT + 4)
+"""Room for any bounded decimal written to cents (2 places beyond MAX_DIGITS + MAX_EXPONENT)."""
 _MIN_CASH_OUT: Final = Decimal("1.01")
 
 T = TypeVar("T")
@@ -84,20 +88,36 @@ class CrashHost(Protocol):
 
 
 def _two_decimals(value: object, what: str) -> Decimal:
-    """``value`` as a Decimal of at most two decimals and at least 1.01 (else InvalidBet)."""
+    """``value`` as a Decimal of at most two decimals and at least 1.01 (else InvalidBet).
+
+    Checked exactly (as a Fraction) and quantized in a context wide enough for any bounded
+    decimal (up to MAX_DIGITS digits and an exponent of MAX_EXPONENT): the default context's
+    28 digits made ``"1e30"`` raise ``decimal.InvalidOperation``.
+    """
     if isinstance(value, bool | float) or not isinstance(value, Decimal | int | str):
         raise InvalidBet(f"{what}: a decimal as str, int or Decimal (never a float)")
     try:
         d = bounded_decimal(value, what)
     except InvalidInput as exc:
         raise InvalidBet(exc.message) from None
-    if not d.is_finite() or d != d.quantize(_CENT) or d < _MIN_CASH_OUT:
+    if (Fraction(d) * 100).denominator != 1 or d < _MIN_CASH_OUT:
         raise InvalidBet(f"{what}: must be a multiplier of at least 1.01 with two decimals")
-    return d.quantize(_CENT)
+    with localcontext(_WIDE):
+        return d.quantize(_CENT)
 
 
 def _decimal(value: Fraction) -> Decimal:
-    return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(_CENT)
+    """``value`` rounded to cents, in the wide context (a cash-out request may be huge)."""
+    with localcontext(_WIDE):
+        return (Decimal(value.numerator) / Decimal(value.denominator)).quantize(_CENT)
+
+
+def _request_id(value: object, what: str) -> str:
+    """A round or bet id from a request: a string of at most :data:`MAX_REQUEST_ID`
+    characters (longer is no id of ours; it is refused without being echoed)."""
+    if not isinstance(value, str) or not 0 < len(value) <= MAX_REQUEST_ID:
+        raise InvalidBet(f"{what}: a {what} id is a string of 1..{MAX_REQUEST_ID} characters")
+    return value
 
 
 class CrashTable:
@@ -228,9 +248,7 @@ class CrashTable:
         of those per currency and mode.
         """
         account = AccountKey(self._op, player_id, currency, mode)
-        if not isinstance(round_id, str):
-            raise InvalidBet("round: a round id is a string")
-        round_ = self._store.get_round(self._op, round_id)
+        round_ = self._store.get_round(self._op, _request_id(round_id, "round"))
         auto = None if auto_cash_out is None else _two_decimals(auto_cash_out, "auto_cash_out")
         if auto is not None and Fraction(auto) > round_.max_target:
             raise InvalidBet(f"auto_cash_out: must be at most {_decimal(round_.max_target)}")
@@ -300,8 +318,7 @@ class CrashTable:
         multiplier is past the crash point or the round settled ("too late"). Idempotent: a
         bet cashed out once is returned as it is.
         """
-        if not isinstance(bet_id, str):
-            raise InvalidBet("bet: a bet id is a string")
+        _request_id(bet_id, "bet")
         at = Fraction(_two_decimals(at_multiplier, "at_multiplier"))
 
         def rule(bet: CrashWager, round_: CrashRound) -> Decimal:

@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from fractions import Fraction
 from typing import Any, Final
 
+from casino_core._bounds import shown
 from casino_core.casino._plan import StepResult
 from casino_core.casino._types import MULTI_STEP_FIELD, Round, canonical_json
 from casino_core.errors import IdempotencyConflict, InvalidBet
@@ -136,12 +137,14 @@ def _action(game: str, action: object) -> Reveal | CashOut | HiloAction:
         tile = action.get("reveal") if isinstance(action, Mapping) else action
         if isinstance(tile, bool) or not isinstance(tile, int):
             raise InvalidBet('action: mines takes {"reveal": tile} or "cash_out"')
+        if not 0 <= tile < MINES_TILES:
+            raise InvalidBet(f"tile: must be an int in 0-{MINES_TILES - 1}")
         return Reveal(tile)
     try:
         return HiloAction(str(action))
     except ValueError:
         names = ", ".join(a.value for a in HiloAction)
-        raise InvalidBet(f"action: unknown {action!r} (known: {names})") from None
+        raise InvalidBet(f"action: unknown {shown(action)} (known: {names})") from None
 
 
 def _same(stored: object, given: Reveal | CashOut | HiloAction) -> bool:
