@@ -40,6 +40,7 @@ from casino_core.fairness import HashChain, crash_point
 from casino_core.games import CrashRules, payout_minor
 from casino_core.money import Currency
 from casino_core.wallet import AccountKey, Mode
+from casino_core.wallet._common import check_player_account
 from casino_core.wallet._types import _check_id, check_amount, check_idempotency_key
 
 __all__ = ["MAX_TABLE_CHAIN", "CrashTable"]
@@ -227,7 +228,7 @@ class CrashTable:
         on ``stake x (auto target or max_target)``, and the bankroll on the round's total
         of those per currency and mode.
         """
-        account = AccountKey(self._op, player_id, currency, mode)
+        account = check_player_account(AccountKey(self._op, player_id, currency, mode))
         if not isinstance(round_id, str):
             raise InvalidBet("round: a round id is a string")
         round_ = self._store.get_round(self._op, round_id)
