@@ -35,7 +35,7 @@ from casino_core.provider import (
     TxRecord,
 )
 from casino_core.provider import _redis as provider_redis
-from casino_core.wallet import AccountKey, Limit, LimitKind, WalletService
+from casino_core.wallet import AccountKey, Limit, LimitKind, Mode, WalletService
 
 START = 1_000
 
@@ -391,6 +391,43 @@ class TestRoundClosing:
         answer = ctx.pw.bet(ctx.other, tx_id="b2", round_id="r1", amount=100)
         assert answer.outcome is Outcome.ROUND_MISMATCH
         assert ctx.wallet.balance(ctx.other).available == START
+
+
+class TestTheBetsAccount:
+    """A win or rollback settles a bet on the account the bet debited, and no other one."""
+
+    def _accounts(self, ctx: Ctx) -> list[AccountKey]:
+        """The player's other accounts: another currency (and the other mode off Redis)."""
+        op, mode = ctx.player.operator_id, ctx.backend.mode
+        others = [funded(ctx.wallet, AccountKey(op, "alice", "BTC", mode), 0)]
+        if not ctx.backend.name.startswith("redis"):  # the Redis wallet is play money only
+            others.append(funded(ctx.wallet, AccountKey(op, "alice", "USD", Mode.DEMO), 0))
+        return others
+
+    def test_rollback_from_another_account(self, ctx: Ctx) -> None:
+        """A rollback sent for another currency or mode is ROUND_MISMATCH and refunds nothing
+        there; the bet's own account can still roll it back."""
+        assert ctx.pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=100).ok
+        for i, other in enumerate(self._accounts(ctx)):
+            rb = ctx.pw.rollback(other, tx_id=f"x{i}", round_id="r1", bet_tx_id="b1")
+            assert rb.outcome is Outcome.ROUND_MISMATCH
+            assert ctx.wallet.balance(other).available == 0
+        assert ctx.balance() == START - 100
+        assert ctx.pw.rollback(ctx.player, tx_id="x9", round_id="r1", bet_tx_id="b1").ok
+        assert ctx.balance() == START
+        ctx.check_ledger()
+
+    def test_win_from_another_account(self, ctx: Ctx) -> None:
+        """A win sent for another currency or mode is ROUND_MISMATCH and pays nothing there;
+        the bet stays open for the win on its own account."""
+        assert ctx.pw.bet(ctx.player, tx_id="b1", round_id="r1", amount=100).ok
+        for i, other in enumerate(self._accounts(ctx)):
+            win = ctx.pw.win(other, tx_id=f"w{i}", round_id="r1", bet_tx_id="b1", amount=500)
+            assert win.outcome is Outcome.ROUND_MISMATCH
+            assert ctx.wallet.balance(other).available == 0
+        assert ctx.pw.win(ctx.player, tx_id="w9", round_id="r1", bet_tx_id="b1", amount=50).ok
+        assert ctx.balance() == START - 50
+        ctx.check_ledger()
 
 
 class TestBalanceAndAccounts:

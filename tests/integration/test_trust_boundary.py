@@ -14,7 +14,7 @@ import pytest
 from _casino_backends import CasinoFactory, money_mode
 from casino_core.casino import Casino
 from casino_core.catalog import BET_FIELDS, RULE_KEYS, Catalog, Offering, default_catalog
-from casino_core.errors import InvalidBet, LimitExceeded
+from casino_core.errors import InvalidBet, InvalidInput, LimitExceeded
 from casino_core.games import DICE, DiceBet, DiceRules, payout_minor, verify_lines
 from casino_core.wallet import AccountKey
 
@@ -133,6 +133,29 @@ class TestRuleKeysRefused:
             casino.play(operator, "alice", "USD", account.mode, "dice-0-edge", {}, 100,
                         idempotency_key="k")  # fmt: skip
         assert casino.wallet.balance(account).available == 100_000
+
+
+class TestInternalAccounts:
+    """The ledger flows' internal accounts (pending deposits, tournament pools) never play."""
+
+    @pytest.mark.parametrize("player", ["pending-deposits", "pool-t1"])
+    def test_a_round_or_crash_bet_cannot_name_one(
+        self, casino_factory: CasinoFactory, operator: str, player: str
+    ) -> None:
+        """play, start and a crash bet with an internal account's id: InvalidInput, the
+        account's money (other players' pending deposits, a prize pool) untouched."""
+        casino = casino_factory()
+        mode = money_mode(casino)
+        internal = AccountKey(operator, player, "USD", mode)
+        casino.wallet.open_account(internal)
+        casino.wallet.credit(internal, 1_000, idempotency_key="dep", system_account="deposits")
+        with pytest.raises(InvalidInput, match="internal account"):
+            casino.play(operator, player, "USD", mode, "dice", VALID_BETS["dice"], 100,
+                        idempotency_key="k1")  # fmt: skip
+        with pytest.raises(InvalidInput, match="internal account"):
+            casino.start(operator, player, "USD", mode, "mines", VALID_BETS["mines"], 100,
+                         idempotency_key="k2")  # fmt: skip
+        assert casino.wallet.balance(internal).available == 1_000
 
 
 class TestPinnedOfferings:

@@ -1,11 +1,12 @@
 """The Redis provider script (decide() ported to Lua) agrees with decide() on every call.
 
 Random call sequences (bets, wins, rollbacks, bet-and-wins, round ends, exact replays,
-reused ids with other payloads, wins and rollbacks before their bet, unknown bets and rounds,
-tombstones, another player's rounds, a player with no account, invalid sessions and blocks,
-balances at the 10**36 - 1 cap) run through a memory store (Python's decide()) and a Redis
-store (the Lua script) on one fixed clock: every answer, every balance and the provider
-lines (records and chain links) must be the same.
+reused ids with other payloads, wins and rollbacks before their bet, unknown bets and
+rounds, tombstones, another player's rounds and bets, the player's bets in another currency,
+a player with no account, invalid sessions and blocks, balances at the 10**36 - 1 cap) run
+through a memory store (Python's decide()) and a Redis store (the Lua script) on one fixed
+clock: every answer, every balance and the provider lines (records and chain links) must be
+the same.
 """
 
 from __future__ import annotations
@@ -31,7 +32,7 @@ from casino_core.provider.redis import RedisProviderStore
 from casino_core.wallet import AccountKey, MemoryWallet, Mode, WalletService
 from casino_core.wallet.redis import RedisDemoWallet
 
-PLAYERS = ["alice", "bob", "ghost"]  # ghost has no account
+PLAYERS = ["alice", "bob", "alice:EUR", "ghost"]  # alice's EUR account; ghost has none
 ROUNDS = ["r0", "r1", "r2"]
 KINDS = ["bet", "bet", "bet_and_win", "win", "win", "rollback", "rollback", "end_round"]
 NOW = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
@@ -57,7 +58,7 @@ def sequences(draw: st.DrawFn) -> list[Call]:
             out.append(draw(st.sampled_from(out)))  # an exact replay
             continue
         kind = draw(st.sampled_from(KINDS))
-        player = draw(st.sampled_from(PLAYERS[:2] if draw(st.integers(0, 5)) else PLAYERS))
+        player = draw(st.sampled_from(PLAYERS[:3] if draw(st.integers(0, 5)) else PLAYERS))
         tx, rnd, ref = draw(ids), draw(st.sampled_from([*ROUNDS, "elsewhere"])), ""
         if kind in ("win", "rollback"):
             ref = draw(ids)
@@ -83,7 +84,10 @@ def fund(wallet: WalletService, account: AccountKey, amount: int) -> None:
     wallet.open_account(account)
     if amount:
         wallet.credit(
-            account, amount, idempotency_key=f"fund-{account.player_id}", system_account="faucet"
+            account,
+            amount,
+            idempotency_key=f"fund-{account.player_id}-{account.currency.code}",
+            system_account="faucet",
         )
 
 
@@ -122,16 +126,16 @@ def test_lua_agrees_with_decide(
     stores: list[ProviderStore] = [memory, redis]
     config = ProviderConfig("studio", multiple_wins=multiple_wins)
     wallets = [ProviderWallet(store, config) for store in stores]
-    accounts = {p: AccountKey(op, p, "USD", Mode.DEMO) for p in PLAYERS}
+    accounts = {p: AccountKey(op, *[*p.split(":"), "USD"][:2], Mode.DEMO) for p in PLAYERS}
     try:
         for store in stores:
-            for player, start in zip(PLAYERS, starts, strict=False):
+            for player, start in zip(PLAYERS, [*starts, 500], strict=False):
                 fund(store.wallet, accounts[player], start)
         for call in seq:
             account = accounts[call[1]]
             answers = [shape(send(pw, account, call)) for pw in wallets]
             assert answers[0] == answers[1], call
-            for player in PLAYERS[:2]:
+            for player in PLAYERS[:3]:
                 balances = [s.wallet.balance(accounts[player]).available for s in stores]
                 assert balances[0] == balances[1], (call, player)
         assert memory.transaction_lines(op) == redis.transaction_lines(op)

@@ -67,6 +67,7 @@ from casino_core.wallet import (
     WalletService,
 )
 from casino_core.wallet._base import reconcile_event
+from casino_core.wallet._common import check_player_account
 from casino_core.wallet._paging import DEFAULT_PAGE, Page, PageCursor, merge_sorted, page_of, window
 from casino_core.wallet._types import _check_id, check_amount, check_idempotency_key
 
@@ -122,8 +123,15 @@ _round_fingerprint: Final = functools.lru_cache(maxsize=4096)(request_fingerprin
 bet and stake (the idempotency key is not a part). For parts of exactly ``str`` and ``int``
 (a subclass could compare equal to a different text)."""
 
-_account_key: Final = functools.lru_cache(maxsize=4096)(AccountKey)
-"""``AccountKey(...)`` of str arguments, each distinct key checked once (a bad one raises
+
+def _player_key(operator_id: str, player_id: str, currency: object, mode: object) -> AccountKey:
+    """``AccountKey(...)`` of a player: an internal account of the ledger flows (pending
+    deposits, a tournament pool) is ``InvalidInput``."""
+    return check_player_account(AccountKey(operator_id, player_id, currency, mode))  # type: ignore[arg-type]
+
+
+_account_key: Final = functools.lru_cache(maxsize=4096)(_player_key)
+"""``_player_key(...)`` of str arguments, each distinct key checked once (a bad one raises
 every time: errors are not cached; a registered currency code keeps its decimals)."""
 
 
@@ -131,7 +139,7 @@ def _account(operator_id: str, player_id: str, currency: object, mode: object) -
     """The round's account key: built and checked once per distinct key."""
     if type(operator_id) is type(player_id) is type(currency) is str and type(mode) in (str, Mode):
         return _account_key(operator_id, player_id, currency, mode)
-    return AccountKey(operator_id, player_id, currency, mode)  # type: ignore[arg-type]
+    return _player_key(operator_id, player_id, currency, mode)
 
 
 def _stricter(a: int | None, b: int | None) -> int | None:

@@ -30,9 +30,22 @@ from casino_core.ledger._saga import (
     StepFailed,
 )
 from casino_core.money import Currency
-from casino_core.wallet._common import Clock, check_account, from_micros, to_micros, utc_now
+from casino_core.wallet._common import (
+    Clock,
+    check_player_account,
+    from_micros,
+    to_micros,
+    utc_now,
+)
 from casino_core.wallet._holds import NO_EXPIRY, HoldingWallet, check_expiry
-from casino_core.wallet._types import AccountKey, Mode, _check_id, check_amount
+from casino_core.wallet._types import (
+    PENDING_DEPOSITS,
+    POOL_PREFIX,
+    AccountKey,
+    Mode,
+    _check_id,
+    check_amount,
+)
 
 __all__ = [
     "PENDING_DEPOSITS",
@@ -45,9 +58,6 @@ __all__ = [
     "start_prize",
     "start_withdrawal",
 ]
-
-PENDING_DEPOSITS = "pending-deposits"
-"""Player id of the per-operator account where deposits wait for their confirmation."""
 
 
 class PayoutPort(Protocol):
@@ -85,16 +95,18 @@ class DepositPort(Protocol):
 def pool_account(account: AccountKey, tournament_id: str) -> AccountKey:
     """The tournament pool of ``account``'s operator, currency and mode."""
     _check_id(tournament_id, "tournament_id")
-    return AccountKey(account.operator_id, f"pool-{tournament_id}", account.currency, account.mode)
+    return AccountKey(
+        account.operator_id, f"{POOL_PREFIX}{tournament_id}", account.currency, account.mode
+    )
 
 
 def _params(
     account: AccountKey, amount: int, tournament: str | None = None, **extra: str
 ) -> dict[str, str]:
     """A saga's parameters, each checked (the flow checks them again as it builds its steps)."""
-    check_account(account)
+    check_player_account(account)
     if tournament is not None:
-        extra["tournament"] = pool_account(account, tournament).player_id.removeprefix("pool-")
+        extra["tournament"] = pool_account(account, tournament).player_id.removeprefix(POOL_PREFIX)
     return {
         "operator": account.operator_id,
         "player": account.player_id,
@@ -113,12 +125,15 @@ def _start(
 
 
 def _account(p: Mapping[str, str], player: str | None = None) -> AccountKey:
-    return AccountKey(
+    """The saga's player account (an internal account is ``InvalidInput``, however the saga
+    was started), or with ``player`` the flow's own account of that id."""
+    account = AccountKey(
         p["operator"],
         player if player is not None else p["player"],
         Currency(p["currency"], int(p["decimals"])),
         Mode(p["mode"]),
     )
+    return account if player is not None else check_player_account(account)
 
 
 def ledger_flows(

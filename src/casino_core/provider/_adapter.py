@@ -38,7 +38,7 @@ from casino_core.provider._types import (
     check_ref,
 )
 from casino_core.wallet import AccountKey, Kind, WalletService
-from casino_core.wallet._common import Request, check_account
+from casino_core.wallet._common import Request, check_player_account
 from casino_core.wallet._types import check_amount, derived_key, fingerprint
 
 __all__ = [
@@ -230,7 +230,7 @@ class ProviderWallet:
 
     def balance(self, account: AccountKey) -> ProviderAnswer:
         """The player's available balance (``ACCOUNT_NOT_FOUND`` when there is no account)."""
-        acct = check_account(account)
+        acct = check_player_account(account)
         try:
             available = self._store.wallet.balance(acct).available
         except AccountNotFound:
@@ -248,7 +248,7 @@ class ProviderWallet:
         status: PlayerStatus | None = None,
     ) -> ProviderAnswer:
         """Debit a stake (refused on an invalid session, a blocked player, a closed round)."""
-        acct = check_account(account)
+        acct = check_player_account(account)
         call = ProviderCall(
             Op.BET,
             acct,
@@ -281,7 +281,7 @@ class ProviderWallet:
             raise InvalidInput(f"a {op.value} needs its own tx_id, not the bet's")
         return ProviderCall(
             op,
-            check_account(account),
+            check_player_account(account),
             tx,
             check_ref(round_id, "round_id"),
             amount=check_money(amount, "amount"),
@@ -300,7 +300,7 @@ class ProviderWallet:
         status: PlayerStatus | None = None,
     ) -> ProviderAnswer:
         """Debit ``bet`` and credit ``win`` in one call, all or nothing."""
-        acct = check_account(account)
+        acct = check_player_account(account)
         call = ProviderCall(
             Op.BET_AND_WIN,
             acct,
@@ -314,7 +314,7 @@ class ProviderWallet:
     def end_round(self, account: AccountKey, *, round_id: str) -> ProviderAnswer:
         """Close the round: later bets in it are refused (idempotent)."""
         call = ProviderCall(
-            Op.END_ROUND, check_account(account), "", check_ref(round_id, "round_id")
+            Op.END_ROUND, check_player_account(account), "", check_ref(round_id, "round_id")
         )
         return self._run(call, _OK)
 

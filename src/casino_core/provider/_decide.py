@@ -10,10 +10,12 @@ The rules, in order:
 * no account: ``ACCOUNT_NOT_FOUND``;
 * bets: an invalid session or a blocked player, a closed round, a round of another player,
   or too little money refuse the bet (recorded, balance unchanged);
-* wins: the bet must exist, be this player's, in this round, not rolled back, not already won
-  (unless the provider allows several wins), and its round open; a zero win closes the round;
-* rollbacks: an unknown bet leaves a tombstone and succeeds; a refused or already rolled back
-  bet succeeds moving nothing; a won bet is refused; a placed bet is refunded.
+* wins: the bet must exist, be this account's (player, currency and mode: else
+  ``ROUND_MISMATCH``), in this round, not rolled back, not already won (unless the provider
+  allows several wins), and its round open; a zero win closes the round;
+* rollbacks: an unknown bet leaves a tombstone and succeeds; a bet of another account
+  (player, currency or mode) is ``ROUND_MISMATCH``; a refused or already rolled back bet
+  succeeds moving nothing; a won bet is refused; a placed bet is refunded.
 
 Wins and rollbacks ignore the session and the block (money owed to the player is paid).
 """
@@ -126,7 +128,11 @@ def _win(
         if bet is not None and bet.state is BetState.TOMBSTONE:
             return refuse(call, Outcome.BET_ROLLED_BACK, available)
         return refuse(call, Outcome.BET_NOT_FOUND, available)
-    if bet.round_id != call.round_id or bet.player_id != call.account.player_id:
+    if (
+        bet.round_id != call.round_id
+        or bet.player_id != call.account.player_id
+        or not call.owns(bet)  # the same player's bet in another currency or mode
+    ):
         return refuse(call, Outcome.ROUND_MISMATCH, available)
     if bet.state is BetState.ROLLED_BACK:
         return refuse(call, Outcome.BET_ROLLED_BACK, available)
@@ -165,7 +171,9 @@ def _rollback(call: ProviderCall, state: State, available: int) -> Plan:
         return Plan(ok, inserts=(done, tomb))
     if bet.state is not BetState.TOMBSTONE and bet.kind not in _BETS:
         return refuse(call, Outcome.BET_NOT_FOUND, available)  # a win's or rollback's id
-    if bet.player_id != call.account.player_id:
+    if bet.player_id != call.account.player_id or (
+        bet.state is not BetState.TOMBSTONE and not call.owns(bet)
+    ):  # another player's bet, or the player's bet in another currency or mode
         return refuse(call, Outcome.ROUND_MISMATCH, available)
     if bet.state in (BetState.TOMBSTONE, BetState.REFUSED, BetState.ROLLED_BACK):
         return Plan(ok, inserts=(done,))  # nothing was taken, or it was already given back

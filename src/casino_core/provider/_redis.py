@@ -187,6 +187,7 @@ class RedisProviderStore:
             params = [
                 *fixed, seq, "", str(first.seq), first.hash, "", str(last.seq), last.hash,
                 chain, refund, str(micros), str(wallet._ttl), *debit_args, *credit_args,
+                call.account_part(),
             ]  # fmt: skip
             out = self._script(
                 keys=[*base_keys, credit_key], args=[json.dumps(params), text, tomb_text]

@@ -40,7 +40,8 @@ PROVIDER_CALL = (
 --       16 line of the call's record, 17 its seq, 18 its hash, 19 line of a tombstone,
 --       20 its seq, 21 its hash, 22 chain id, 23 refund the rollback expects ('' none),
 --       24 micros, 25 wallet ttl, 26-29 the debit's amount, fingerprint, wallet
---       transaction id, idempotency key, 30-33 the credit's
+--       transaction id, idempotency key, 30-33 the credit's, 34 the account's part of a
+--       fingerprint (ProviderCall.account_part: player, currency, mode)
 -- Returns {'a', answer JSON, replayed '1'/'0', new head seq, new head hash} (the head ''
 -- when no link was written) or {'retry', head seq, head hash} (nothing written).
 local A = cjson.decode(ARGV[1])
@@ -53,6 +54,11 @@ local MAX = '"""
     + r"""'
 local null = cjson.null
 local function is_bet(kind) return kind == 'bet' or kind == 'bet_and_win' end
+-- ProviderCall.owns: the record (not a tombstone) was a call on this call's account
+local function owns(doc)
+  local pre = '["' .. doc.k .. '"' .. A[34]
+  return string.sub(doc.fp, 1, #pre) == pre
+end
 local function answer(outcome, balance)
   local t = null
   if tx ~= '' then t = tx end
@@ -173,7 +179,9 @@ if op == 'rollback' then
     return commit('done', answer('OK', bal), {}, nil, true, nil)
   end
   if bet.s ~= 'tombstone' and not is_bet(bet.k) then return refuse('BET_NOT_FOUND', bal) end
-  if bet.p ~= player then return refuse('ROUND_MISMATCH', bal) end
+  if bet.p ~= player or (bet.s ~= 'tombstone' and not owns(bet)) then
+    return refuse('ROUND_MISMATCH', bal)
+  end
   if bet.s == 'tombstone' or bet.s == 'refused' or bet.s == 'rolled_back' then
     return commit('done', answer('OK', bal), {}, nil, false, nil)
   end
@@ -192,7 +200,9 @@ if op == 'win' then
     if bet and bet.s == 'tombstone' then return refuse('BET_ROLLED_BACK', bal) end
     return refuse('BET_NOT_FOUND', bal)
   end
-  if bet.r ~= round_id or bet.p ~= player then return refuse('ROUND_MISMATCH', bal) end
+  if bet.r ~= round_id or bet.p ~= player or not owns(bet) then
+    return refuse('ROUND_MISMATCH', bal)
+  end
   if bet.s == 'rolled_back' then return refuse('BET_ROLLED_BACK', bal) end
   if bet.s == 'won' and A[9] ~= '1' then return refuse('BET_ALREADY_SETTLED', bal) end
   if rnd and rnd_closed then return refuse('ROUND_CLOSED', bal) end

@@ -141,6 +141,17 @@ class ProviderCall:
         # with the encoder's own escaping (a property test holds the two equal)
         return f'[{",".join(map(_esc, parts))},"{self.amount}","{self.win}",{_esc(self.ref or "")}]'
 
+    def account_part(self) -> str:
+        """The account's part of :meth:`fingerprint`: ``,"<player>","<currency>","<mode>",``
+        (what follows the op in the fingerprint of every call on this account)."""
+        a = self.account
+        return f",{_esc(a.player_id)},{_esc(a.currency.code)},{_esc(a.mode.value)},"
+
+    def owns(self, record: TxRecord) -> bool:
+        """Whether ``record`` (a bet, a win, a rollback or a refusal: not a tombstone, which
+        has no fingerprint) was a call on this call's account: same player, currency, mode."""
+        return record.fingerprint.startswith(f"[{_esc(record.kind)}{self.account_part()}")
+
 
 @dataclass(frozen=True, slots=True)
 class ProviderAnswer:

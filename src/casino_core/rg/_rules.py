@@ -53,7 +53,7 @@ from casino_core.errors import (
 from casino_core.money import Currency, get_currency
 from casino_core.wallet._common import from_micros, to_micros
 from casino_core.wallet._limits import LimitKind, Posting, contribution, window_usage
-from casino_core.wallet._types import check_amount
+from casino_core.wallet._types import PENDING_DEPOSITS, check_amount
 
 __all__ = [
     "MONEY_RULES",
@@ -80,7 +80,6 @@ __all__ = [
 US: Final = 1_000_000
 HOUR_US: Final = 3_600 * US
 DAY_US: Final = 24 * HOUR_US
-PENDING_DEPOSITS: Final = "pending-deposits"  # casino_core.ledger.PENDING_DEPOSITS
 
 
 class Rule(enum.StrEnum):

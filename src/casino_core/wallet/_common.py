@@ -37,6 +37,7 @@ from casino_core.wallet._types import (
     check_idempotency_key,
     check_system_account,
     fingerprint,
+    internal_player,
     one_account_fingerprint,
 )
 
@@ -48,6 +49,7 @@ __all__ = [
     "check_account",
     "check_floor",
     "check_limit",
+    "check_player_account",
     "decode_receipt",
     "encode_receipt",
     "from_micros",
@@ -116,6 +118,19 @@ def check_account(account: object) -> AccountKey:
     if not isinstance(account, AccountKey):
         raise InvalidInput(f"expected an AccountKey, got {type(account).__name__}")
     return account
+
+
+def check_player_account(account: object) -> AccountKey:
+    """:func:`check_account` for a player-facing call (a round, a crash bet, a provider
+    callback, a flow's player): an internal account of the ledger flows
+    (:func:`~casino_core.wallet._types.internal_player`) is ``InvalidInput``."""
+    acct = check_account(account)
+    if internal_player(acct.player_id):
+        raise InvalidInput(
+            f"player id {acct.player_id!r} is an internal account of the ledger flows "
+            "(pending deposits, tournament pools), not a player's"
+        )
+    return acct
 
 
 def check_floor(floor: object) -> int:

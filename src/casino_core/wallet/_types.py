@@ -21,6 +21,8 @@ from casino_core.errors import InvalidAmount, InvalidInput, UnknownCurrency
 from casino_core.money import MAX_MINOR_UNITS, Currency, get_currency
 
 __all__ = [
+    "PENDING_DEPOSITS",
+    "POOL_PREFIX",
     "RESERVED_KEY_PREFIXES",
     "SYSTEM_ACCOUNTS",
     "AccountKey",
@@ -42,11 +44,28 @@ __all__ = [
     "check_system_account",
     "derived_key",
     "fingerprint",
+    "internal_player",
     "one_account_fingerprint",
     "system_key",
 ]
 
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}")
+
+PENDING_DEPOSITS = "pending-deposits"
+"""Player id of the per-operator account where deposits wait for their confirmation."""
+
+POOL_PREFIX = "pool-"
+"""Player ids ``pool-<tournament>`` are the tournament pools of the ledger flows."""
+
+
+def internal_player(player_id: str) -> bool:
+    """Whether ``player_id`` names an internal account of the ledger flows (the pending
+    deposits, a tournament pool): player-type accounts holding other players' money, which
+    no player-facing call (a round, a crash bet, a provider callback, a flow's player) may
+    name."""
+    return player_id == PENDING_DEPOSITS or player_id.startswith(POOL_PREFIX)
+
+
 _KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")
 
 SYSTEM_ACCOUNTS = frozenset(

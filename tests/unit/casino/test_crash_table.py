@@ -325,6 +325,19 @@ class TestBets:
                 idempotency_key="a",
             )
 
+    @pytest.mark.parametrize("player", ["pending-deposits", "pool-t1"])
+    def test_internal_accounts_cannot_bet(self, player: str) -> None:
+        """A bet naming a ledger flow's internal account (pending deposits, a pool) is
+        InvalidInput: its money is not a player's to stake."""
+        casino = Casino.in_memory()
+        internal = funded(casino, player)
+        t = table(casino)
+        r = t.open_round()
+        with pytest.raises(InvalidInput, match="internal account"):
+            t.place_bet(r.round_id, player, "USD", "real", 1_00, idempotency_key="a")
+        assert casino.wallet.balance(internal).available == 1_000_00
+        assert t.bets(r.round_id) == []
+
     def test_funds_and_unknown_round(self) -> None:
         """Insufficient funds and an unknown round refuse with nothing stored."""
         casino = Casino.in_memory()

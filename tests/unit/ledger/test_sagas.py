@@ -245,6 +245,31 @@ class TestCoordinator:
             start_withdrawal(c, "w", PLAYER, 1, deadline=T0, hold_until=T0)
         assert HoldStatus.ACTIVE.value == "active"
 
+    @pytest.mark.parametrize("player", [PENDING_DEPOSITS, "pool-t1"])
+    def test_internal_accounts_are_not_players(self, player: str) -> None:
+        """A flow's player cannot be an internal account (the pending deposits, a pool):
+        InvalidInput, nothing stored, nothing moved, however the saga is started."""
+        wallet, _provider, c, _clock = _setup()
+        start_entry_fee(c, "e1", PLAYER, "t1", 300)  # the pool holds 300
+        start_deposit(c, "d0", PLAYER, 1)  # (opens the pending account)
+        internal = AccountKey("op", player, USD)
+        before = wallet.balance(internal).posted
+        for start in (
+            lambda: start_withdrawal(c, "w9", internal, 1, deadline=T0 + timedelta(hours=1),
+                                     hold_until=T0 + timedelta(hours=2)),
+            lambda: start_deposit(c, "d9", internal, 1),
+            lambda: start_entry_fee(c, "e9", internal, "t2", 1),
+            lambda: start_prize(c, "p9", internal, "t1", 1),
+            lambda: c.start("prize", "op", "p8", {
+                "operator": "op", "player": player, "currency": "USD", "decimals": "2",
+                "mode": "real", "amount": "1", "tournament": "t1",
+            }),
+        ):  # fmt: skip
+            with pytest.raises(InvalidInput, match="internal account"):
+                start()
+        assert wallet.balance(internal).posted == before
+        assert c.store.unfinished() == []
+
 
 def _flow(log: list[str], plan: dict[str, object], last: str = "b") -> SagaDefinition:
     """Steps a, x (external), then ``last`` (external when its name starts with x);

@@ -84,6 +84,28 @@ class TestInputChecks:
         with pytest.raises(InvalidInput):
             ProviderWallet(pw._store, "studio")  # type: ignore[arg-type]
 
+    @pytest.mark.parametrize("player", ["pending-deposits", "pool-t1"])
+    def test_internal_accounts_are_not_players(self, pw: ProviderWallet, player: str) -> None:
+        """The ledger flows' internal accounts (pending deposits, tournament pools) are
+        player-type accounts: a callback naming one is InvalidInput and moves nothing."""
+        wallet = pw.wallet
+        internal = AccountKey("op", player, USD)
+        wallet.open_account(internal)
+        wallet.credit(internal, 500, idempotency_key="held-for-others", system_account="deposits")
+        calls = [
+            lambda: pw.balance(internal),
+            lambda: pw.bet(internal, tx_id="t", round_id="r", amount=500),
+            lambda: pw.bet_and_win(internal, tx_id="t", round_id="r", bet=500, win=0),
+            lambda: pw.win(internal, tx_id="w", round_id="r", bet_tx_id="t", amount=5),
+            lambda: pw.rollback(internal, tx_id="x", round_id="r", bet_tx_id="t"),
+            lambda: pw.end_round(internal, round_id="r"),
+        ]
+        for call in calls:
+            with pytest.raises(InvalidInput, match="internal account"):
+                call()
+        assert wallet.balance(internal).available == 500
+        assert "records=0" in repr(pw._store)
+
     def test_stores_check_their_wallet(self) -> None:
         """Each store refuses a wallet of another backend."""
         from casino_core.provider.sql import SqlProviderStore

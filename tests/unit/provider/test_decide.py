@@ -7,7 +7,7 @@ from dataclasses import replace
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casino_core.money import USD
+from casino_core.money import BTC, USD
 from casino_core.provider import (
     AccountSnapshot,
     BetState,
@@ -180,6 +180,19 @@ class TestSettlements:
             assert isinstance(plan, Plan)
             assert (plan.answer.outcome, plan.credit, plan.updates) == (outcome, credit, ())
 
+    def test_bet_of_another_currency_or_mode(self) -> None:
+        """A win or rollback from the player's other currency or mode is ROUND_MISMATCH and
+        moves nothing: the bet's money is in the account it was debited from."""
+        for account in (AccountKey("op", "alice", BTC), AccountKey("op", "alice", USD, "demo")):
+            for call in (
+                ProviderCall(Op.WIN, account, "w1", "r1", amount=50, ref="b1"),
+                ProviderCall(Op.ROLLBACK, account, "x1", "r1", ref="b1"),
+            ):
+                plan = run(call, State(ref=placed(bet()), account=RICH))
+                assert isinstance(plan, Plan)
+                assert plan.answer.outcome is Outcome.ROUND_MISMATCH
+                assert (plan.debit, plan.credit, plan.updates) == (0, 0, ())
+
     def test_status_does_not_stop_settlements(self) -> None:
         """An expired session and a blocked player still get their win."""
         bad = PlayerStatus(session_valid=False, blocked=True)
@@ -199,3 +212,23 @@ def test_reference_lands_on_answer_and_record(reference: str) -> None:
     assert out.answer.reference == reference
     assert out.inserts[0].answer == out.answer
     assert all(u.answer is None or u.answer.reference != reference for u in out.updates)
+
+
+ids = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,20}", fullmatch=True)
+accounts = st.builds(
+    AccountKey,
+    st.just("op"),
+    ids,
+    st.sampled_from(["USD", "BTC", "EUR"]),
+    st.sampled_from(["real", "demo"]),
+)
+
+
+@given(accounts, accounts, st.sampled_from([Op.BET, Op.BET_AND_WIN, Op.WIN, Op.ROLLBACK]))
+def test_owns_is_the_same_account(mine: AccountKey, theirs: AccountKey, op: Op) -> None:
+    """A call owns a record exactly when the record's call was on the same account."""
+    record = TxRecord("t1", op.value, "r1", theirs.player_id,
+                      ProviderCall(op, theirs, "t1", "r1", 5, ref="b").fingerprint(),
+                      BetState.PLACED)  # fmt: skip
+    call = ProviderCall(Op.ROLLBACK, mine, "x1", "r1", ref="t1")
+    assert call.owns(record) is (mine == theirs)

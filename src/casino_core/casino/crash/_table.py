@@ -40,6 +40,7 @@ from casino_core.fairness import HashChain, crash_point
 from casino_core.games import CrashRules, payout_minor
 from casino_core.money import Currency
 from casino_core.wallet import AccountKey, Mode
+from casino_core.wallet._common import check_player_account
 from casino_core.wallet._types import _check_id, check_amount, check_idempotency_key
 
 __all__ = ["MAX_TABLE_CHAIN", "CrashTable"]
@@ -247,7 +248,7 @@ class CrashTable:
         on ``stake x (auto target or max_target)``, and the bankroll on the round's total
         of those per currency and mode.
         """
-        account = AccountKey(self._op, player_id, currency, mode)
+        account = check_player_account(AccountKey(self._op, player_id, currency, mode))
         round_ = self._store.get_round(self._op, _request_id(round_id, "round"))
         auto = None if auto_cash_out is None else _two_decimals(auto_cash_out, "auto_cash_out")
         if auto is not None and Fraction(auto) > round_.max_target:
