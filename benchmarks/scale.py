@@ -21,6 +21,16 @@ the row ids as pgbench variables, so every transaction is a new round of its cli
 player). The script is checked once (``-t 3``) before it is timed: its rounds must land.
 The ratio library / pgbench says what the Python side costs beside the database's own work
 (goal: >= 0.5 at every count). Everything runs in a fresh schema, dropped at the end.
+
+Before every timed phase (each library figure and each pgbench run) the schema's tables are
+vacuumed and analysed (``VACUUM (ANALYZE)``), so each phase starts from the same state, as
+autovacuum keeps a long-running database. The phases are seconds long, autovacuum's nap a
+minute: without it the tables were never analysed, the prepared statements' generic plans
+looked a round's keys up on an index by operator (every one of the operator's rows read a
+round; docs/scaling.md, "A fresh schema's first plans"), and each phase paid for the rows
+of all the phases before it. On a 2-core machine the spread figure read 437, 295, 282, 116
+rounds/s at 1, 2, 4, 8 processes that way, and 686, 869, 711, 695 with the vacuum
+(``--no-vacuum`` shows the old way).
 This is a command, not a test: numbers depend on the machine (``os.cpu_count()`` is printed).
 """
 
@@ -44,7 +54,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from _common import PG_URL, pg_schema, service_url
-from sqlalchemy import event
+from sqlalchemy import event, text
 
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
@@ -301,7 +311,13 @@ def fund(casino: Casino, player: str) -> None:
 
 
 def measure(
-    url: str, schema: str, casino: Casino, engine: Any, clients: list[int], seconds: float
+    url: str,
+    schema: str,
+    casino: Casino,
+    engine: Any,
+    clients: list[int],
+    seconds: float,
+    clean: bool = True,
 ) -> list[Row]:
     """(clients, lib spread, pgbench spread, lib hot, pgbench hot) per client count."""
     most = max(clients)
@@ -328,20 +344,42 @@ def measure(
         with ctx.Pool(most) as pool:
             warm = [(url, schema, f"lib-{w}", f"warm-{w}", 0.0, 0.0, False) for w in range(most)]
             pool.map(_worker, warm, chunksize=1)
+
+            def fresh() -> None:  # each phase from the same state (the module's docstring)
+                if clean:
+                    vacuum(engine, schema)
+
             for n in clients:
+                fresh()
                 lib_spread, cpu = library_rate(
                     pool, url, schema, [f"lib-{w}" for w in range(n)], f"s{n}", seconds
                 )
+                fresh()
                 lib_hot, _ = library_rate(pool, url, schema, ["lib-hot"] * n, f"h{n}", seconds)
                 pg_spread = pg_hot = None
                 if exe is not None:
+                    fresh()
                     pg_spread = tps(pgbench(exe, env, spread, n, pgbench_run))
+                    fresh()
                     pg_hot = tps(pgbench(exe, env, hot, n, pgbench_run))
                 players = [f"lib-{w}" for w in range(n)]
+                fresh()
                 bank, _ = library_rate(pool, url, schema, players, f"b{n}", seconds, True)
                 rows.append((n, lib_spread, pg_spread, lib_hot, pg_hot, bank, cpu))
                 print_row(rows[-1])
     return rows
+
+
+def vacuum(engine: Any, schema: str) -> None:
+    """``VACUUM (ANALYZE)`` the benchmark schema's tables (outside a transaction, as it must
+    run): dead row versions gone and the planner's statistics current."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        names = conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = :s ORDER BY tablename"),
+            {"s": schema},
+        ).scalars()
+        for name in list(names):
+            conn.execute(text(f'VACUUM (ANALYZE) "{schema}"."{name}"'))
 
 
 def _ratio(a: float, b: float | None) -> str:
@@ -367,6 +405,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
     parser.add_argument("--postgres", default=PG_URL, help="PostgreSQL URL")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, no thresholds")
+    parser.add_argument(
+        "--no-vacuum", action="store_true", help="no VACUUM before each phase (the old way)"
+    )
     args = parser.parse_args(argv)
     if args.smoke:
         args.clients, args.seconds = [1, 2], 0.3
@@ -384,7 +425,8 @@ def main(argv: list[str] | None = None) -> int:
     store = SqlCasinoStore(SqlWallet(engine, schema=schema), fast_path=False)
     casino = Casino(store, CasinoSettings(seed_key=SEED_KEY))
     try:
-        measure(url, schema, casino, engine, sorted(set(args.clients)), args.seconds)
+        clients = sorted(set(args.clients))
+        measure(url, schema, casino, engine, clients, args.seconds, not args.no_vacuum)
     finally:
         drop()
     return 0

@@ -24,7 +24,7 @@ import logging
 import sqlite3
 import weakref
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
@@ -507,6 +507,40 @@ class NamedStatement:
         return out
 
 
+_NAMED: dict[Hashable, NamedStatement] = {}
+_NAMED_MOST: Final = 256
+"""Compiled set statements kept (a settlement sends five shapes; schemas multiply them)."""
+
+
+def named_statement(
+    stmt: ClauseElement, dialect: Dialect, schema_map: Mapping[str | None, str | None] | None
+) -> NamedStatement:
+    """``NamedStatement(stmt, dialect, schema_map)``, compiled once per statement shape: keyed
+    by SQLAlchemy's own cache key of ``stmt`` (its structure) with the values of its literal
+    parameters, the dialect and the schema map. Compiling a wide ``json_to_recordset``
+    statement costs about 2 ms of Python, a tenth of a 500-bet settlement."""
+    found = stmt._generate_cache_key()  # what SQLAlchemy's own compiled cache is keyed by
+    if found is None:  # pragma: no cover - every set statement here is cacheable
+        return NamedStatement(stmt, dialect, schema_map)
+    key = (
+        found.key,
+        tuple(bind.effective_value for bind in found.bindparams),
+        dialect.name,
+        dialect.driver,
+        dialect.server_version_info,
+        tuple(sorted(schema_map.items(), key=repr)) if schema_map else (),
+    )
+    try:
+        named = _NAMED.get(key)
+    except TypeError:  # pragma: no cover - an unhashable literal: compiled each time
+        return NamedStatement(stmt, dialect, schema_map)
+    if named is None:
+        if len(_NAMED) >= _NAMED_MOST:
+            _NAMED.clear()
+        named = _NAMED[key] = NamedStatement(stmt, dialect, schema_map)
+    return named
+
+
 class SetWriter:
     """Where the set statements of one unit of work go, in the order given, once its reads
     are done (``with SetWriter(conn) as writer: ...``).
@@ -615,7 +649,7 @@ class SetWriter:
 
     def _compile(self, stmt: ClauseElement) -> NamedStatement:
         schema_map = self._conn.get_execution_options().get("schema_translate_map")
-        return NamedStatement(stmt, self._conn.dialect, schema_map)
+        return named_statement(stmt, self._conn.dialect, schema_map)
 
     def _send(self, stmt: NamedStatement, params: Mapping[str, Any]) -> Any:
         import psycopg
