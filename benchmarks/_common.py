@@ -11,7 +11,7 @@ import socket
 import uuid
 from collections.abc import Callable
 
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
 from casino_core.wallet.sql import make_engine
 
@@ -38,6 +38,21 @@ def pg_schema(
         engine.dispose()
 
     return engine, schema, drop
+
+
+def vacuum(engine: Engine, schema: str) -> None:
+    """``VACUUM (ANALYZE)`` the schema's tables (outside a transaction, as it must run): dead
+    row versions gone and the planner's statistics current, as autovacuum keeps a database
+    that has run a while. A benchmark times its phases after it: on never-analysed tables
+    the prepared statements' generic plans can look a round's keys up on an index by
+    operator (docs/scaling.md, "A fresh schema's first plans")."""
+    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+        names = conn.execute(
+            text("SELECT tablename FROM pg_tables WHERE schemaname = :s ORDER BY tablename"),
+            {"s": schema},
+        ).scalars()
+        for name in list(names):
+            conn.execute(text(f'VACUUM (ANALYZE) "{schema}"."{name}"'))
 
 
 def redis_prefix(url: str, prefix: str = "cc-bench-") -> tuple[str, Callable[[], None]]:

@@ -19,6 +19,10 @@ removed at the end. Redis plays in demo mode (play money only).
 A second table prints what the hash chain costs: rounds per second of the casino (chain on,
 the default) against a twin store on the same database built with ``chain=False``, measured
 in alternating slices of the same run, and the cost as a percentage (the goal: at most 10%).
+On PostgreSQL each comparison starts after a warm-up of ``--warm`` rounds and pairs and a
+``VACUUM (ANALYZE)`` of the schema: a fresh schema's never-analysed tables get generic plans
+that look a round's keys up on an index by operator, and its rounds then read every row the
+operator has (docs/scaling.md, "A fresh schema's first plans").
 This is a command, not a test: numbers depend on the machine.
 """
 
@@ -30,7 +34,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from _common import pg_schema, redis_prefix, service_url
+from _common import pg_schema, redis_prefix, service_url, vacuum
 from wallet import compare, fund, library_pair
 
 from casino_core.casino import Casino, CasinoSettings, MemoryCasinoStore
@@ -47,19 +51,21 @@ DICE = {"target": "50.5", "condition": "over"}
 
 def backends(
     pg_url: str | None, redis_url: str | None, tmp: Path
-) -> Iterator[tuple[str, Casino, Callable[[], None]]]:
-    """(name, casino, cleanup) for memory, SQLite and (if given) PostgreSQL and Redis."""
+) -> Iterator[tuple[str, Casino, Callable[[], None], Callable[[], None] | None]]:
+    """(name, casino, cleanup, analyse) for memory, SQLite and (if given) PostgreSQL and
+    Redis; ``analyse`` (PostgreSQL only) vacuums and analyses the schema."""
     settings = CasinoSettings(seed_key=os.urandom(32))
-    yield "memory", Casino.in_memory(settings), lambda: None
+    yield "memory", Casino.in_memory(settings), lambda: None, None
     engine = make_engine(f"sqlite:///{tmp / 'rounds.db'}")
     create_casino_schema(engine)
-    yield "sqlite", Casino(SqlCasinoStore(SqlWallet(engine)), settings), lambda: None
+    yield "sqlite", Casino(SqlCasinoStore(SqlWallet(engine)), settings), lambda: None, None
     if redis_url is not None:
-        yield redis_backend(redis_url, settings)
+        yield (*redis_backend(redis_url, settings), None)
     if pg_url is None:
         return
     pg, schema, drop = pg_schema(pg_url, create_casino_schema)
-    yield "postgresql", Casino(SqlCasinoStore(SqlWallet(pg, schema=schema)), settings), drop
+    casino = Casino(SqlCasinoStore(SqlWallet(pg, schema=schema)), settings)
+    yield "postgresql", casino, drop, lambda: vacuum(pg, schema)
 
 
 def redis_backend(url: str, settings: CasinoSettings) -> tuple[str, Casino, Callable[[], None]]:
@@ -106,33 +112,47 @@ def player(casino: Casino, mode: str, player_id: str) -> Callable[[int], None]:
     return play
 
 
+def warm(analyse: Callable[[], None] | None, count: int, *sides: Callable[[int], None]) -> None:
+    """With ``analyse`` (PostgreSQL): ``count`` calls of each side, then ``analyse()``, so the
+    timed calls run on plans made from statistics."""
+    if analyse is None:
+        return
+    for i in range(count):
+        for side in sides:
+            side(-1000 - i)
+    analyse()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=3.0, help="per measurement")
     parser.add_argument("--postgres", default=PG_DEFAULT, help="PostgreSQL URL (skipped if down)")
     parser.add_argument("--redis", default=REDIS_DEFAULT, help="Redis URL (skipped if down)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, no thresholds")
+    parser.add_argument(
+        "--warm", type=int, default=500, help="PostgreSQL: calls of each side before ANALYZE"
+    )
     args = parser.parse_args()
     if args.smoke:
-        args.seconds = 0.3
+        args.seconds, args.warm = 0.3, 20
     pg_url = service_url("PostgreSQL", args.postgres, 5432)
     redis_url = service_url("Redis", args.redis, 6379)
     print(f"{'backend':<11} {'rounds/s':>10} {'wallet pairs/s':>15} {'ratio':>6}")
     costs: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
-        for name, casino, cleanup in backends(pg_url, redis_url, Path(tmp)):
+        for name, casino, cleanup, analyse in backends(pg_url, redis_url, Path(tmp)):
             mode = "demo" if name == "redis" else "real"
             wallet_only = AccountKey("bench-op", "wallet-only", "USD", mode)
             fund(casino.wallet, wallet_only)
             play = player(casino, mode, "player")
-            rounds, pairs = compare(
-                args.seconds, play, library_pair(casino.wallet, wallet_only, "pair")
-            )
+            pair = library_pair(casino.wallet, wallet_only, "pair")
+            warm(analyse, args.warm, play, pair)
+            rounds, pairs = compare(args.seconds, play, pair)
             print(f"{name:<11} {rounds:>10,.0f} {pairs:>15,.0f} {rounds / pairs:>6.2f}")
             chained, twin = twins(name, casino, casino._settings)
-            on, off = compare(
-                args.seconds, player(chained, mode, "chained"), player(twin, mode, "unchained")
-            )
+            on_play, off_play = player(chained, mode, "chained"), player(twin, mode, "unchained")
+            warm(analyse, args.warm, on_play, off_play)
+            on, off = compare(args.seconds, on_play, off_play)
             costs.append(
                 f"{name:<11} {on:>10,.0f} {off:>10,.0f} {on / off:>6.3f} {1 - on / off:>+7.1%}"
             )

@@ -53,8 +53,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from _common import PG_URL, pg_schema, service_url
-from sqlalchemy import event, text
+from _common import PG_URL, pg_schema, service_url, vacuum
+from sqlalchemy import event
 
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
@@ -368,18 +368,6 @@ def measure(
                 rows.append((n, lib_spread, pg_spread, lib_hot, pg_hot, bank, cpu))
                 print_row(rows[-1])
     return rows
-
-
-def vacuum(engine: Any, schema: str) -> None:
-    """``VACUUM (ANALYZE)`` the benchmark schema's tables (outside a transaction, as it must
-    run): dead row versions gone and the planner's statistics current."""
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        names = conn.execute(
-            text("SELECT tablename FROM pg_tables WHERE schemaname = :s ORDER BY tablename"),
-            {"s": schema},
-        ).scalars()
-        for name in list(names):
-            conn.execute(text(f'VACUUM (ANALYZE) "{schema}"."{name}"'))
 
 
 def _ratio(a: float, b: float | None) -> str:
