@@ -51,8 +51,9 @@ def vacuum(engine: Engine, schema: str) -> None:
             text("SELECT tablename FROM pg_tables WHERE schemaname = :s ORDER BY tablename"),
             {"s": schema},
         ).scalars()
+        quote = conn.dialect.identifier_preparer.quote_identifier
         for name in list(names):
-            conn.execute(text(f'VACUUM (ANALYZE) "{schema}"."{name}"'))
+            conn.execute(text(f"VACUUM (ANALYZE) {quote(schema)}.{quote(name)}"))
 
 
 def redis_prefix(url: str, prefix: str = "cc-bench-") -> tuple[str, Callable[[], None]]:

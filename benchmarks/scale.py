@@ -344,11 +344,8 @@ def measure(
         with ctx.Pool(most) as pool:
             warm = [(url, schema, f"lib-{w}", f"warm-{w}", 0.0, 0.0, False) for w in range(most)]
             pool.map(_worker, warm, chunksize=1)
-
-            def fresh() -> None:  # each phase from the same state (the module's docstring)
-                if clean:
-                    vacuum(engine, schema)
-
+            # each phase from the same state (the module's docstring)
+            fresh = (lambda: vacuum(engine, schema)) if clean else (lambda: None)
             for n in clients:
                 fresh()
                 lib_spread, cpu = library_rate(

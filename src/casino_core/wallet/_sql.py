@@ -517,8 +517,9 @@ def named_statement(
 ) -> NamedStatement:
     """``NamedStatement(stmt, dialect, schema_map)``, compiled once per statement shape: keyed
     by SQLAlchemy's own cache key of ``stmt`` (its structure) with the values of its literal
-    parameters, the dialect and the schema map. Compiling a wide ``json_to_recordset``
-    statement costs about 2 ms of Python, a tenth of a 500-bet settlement."""
+    parameters, the dialect and the schema map. Four of a crash settlement's
+    ``json_to_recordset`` statements took 2.1 ms of Python to compile, 0.85 ms to build and
+    look up here."""
     found = stmt._generate_cache_key()  # what SQLAlchemy's own compiled cache is keyed by
     if found is None:  # pragma: no cover - every set statement here is cacheable
         return NamedStatement(stmt, dialect, schema_map)
