@@ -56,6 +56,17 @@ def vacuum(engine: Engine, schema: str) -> None:
             conn.execute(text(f"VACUUM (ANALYZE) {quote(schema)}.{quote(name)}"))
 
 
+def warm(analyse: Callable[[], None] | None, count: int, *sides: Callable[[int], None]) -> None:
+    """With ``analyse`` (PostgreSQL, usually :func:`vacuum`): ``count`` calls of each side,
+    then ``analyse()``, so the timed calls run on plans made from statistics."""
+    if analyse is None:
+        return
+    for i in range(count):
+        for side in sides:
+            side(-1000 - i)
+    analyse()
+
+
 def redis_prefix(url: str, prefix: str = "cc-bench-") -> tuple[str, Callable[[], None]]:
     """A fresh key prefix, and a cleanup that deletes the keys under it (only those)."""
     made = prefix + uuid.uuid4().hex[:10]

@@ -38,7 +38,7 @@ from collections.abc import Callable, Iterator
 from fractions import Fraction
 from pathlib import Path
 
-from _common import pg_schema, redis_prefix, service_url
+from _common import pg_schema, redis_prefix, service_url, vacuum
 
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
@@ -61,21 +61,23 @@ BACKENDS = ("memory", "sqlite", "postgresql", "redis")
 
 def backends(
     pg_url: str | None, redis_url: str | None, tmp: Path, only: str | None
-) -> Iterator[tuple[str, Casino, Callable[[], None], ScriptClock | None]]:
-    """(name, casino, cleanup, script clock) for memory, SQLite and (if given) PostgreSQL
-    and Redis (``only``: that one)."""
+) -> Iterator[tuple[str, Casino, Callable[[], None], ScriptClock | None, Callable[[], None]]]:
+    """(name, casino, cleanup, script clock, analyse) for memory, SQLite and (if given)
+    PostgreSQL and Redis (``only``: that one); ``analyse`` runs before each settlement, once
+    its bets are placed (PostgreSQL: ``VACUUM (ANALYZE)``, so the settlement's statements
+    are planned from statistics; elsewhere nothing)."""
     settings = CasinoSettings(seed_key=os.urandom(32))
     if only in (None, "memory"):
-        yield "memory", Casino.in_memory(settings), lambda: None, None
+        yield "memory", Casino.in_memory(settings), lambda: None, None, nothing
     if only in (None, "sqlite"):
         engine = make_engine(f"sqlite:///{tmp / 'crash.db'}")
         create_casino_schema(engine)
         casino = Casino(SqlCasinoStore(SqlWallet(engine)), settings)
-        yield "sqlite", casino, lambda: None, None
+        yield "sqlite", casino, lambda: None, None, nothing
     if pg_url is not None and only in (None, "postgresql"):
         pg, schema, drop = pg_schema(pg_url, create_casino_schema)
         casino = Casino(SqlCasinoStore(SqlWallet(pg, schema=schema)), settings)
-        yield "postgresql", casino, drop, None
+        yield "postgresql", casino, drop, None, lambda: vacuum(pg, schema)
     if redis_url is not None and only in (None, "redis"):
         from casino_core.casino.redis import RedisCasinoStore
         from casino_core.wallet.redis import RedisDemoWallet
@@ -88,7 +90,11 @@ def backends(
             script.close()
             clean()
 
-        yield "redis", Casino(RedisCasinoStore(wallet), settings), cleanup, script
+        yield "redis", Casino(RedisCasinoStore(wallet), settings), cleanup, script, nothing
+
+
+def nothing() -> None:
+    """No analysis (every store but PostgreSQL)."""
 
 
 def accounts(casino: Casino, mode: str, count: int, tag: str) -> list[AccountKey]:
@@ -142,7 +148,12 @@ class ScriptClock:
 
 
 def settle_once(
-    casino: Casino, players: list[AccountKey], bets: int, n: int, script: ScriptClock | None
+    casino: Casino,
+    players: list[AccountKey],
+    bets: int,
+    n: int,
+    script: ScriptClock | None,
+    analyse: Callable[[], None],
 ) -> tuple[float, float, float | None]:
     """(wall seconds, this process's CPU seconds, the Redis script's milliseconds) to
     settle one round of ``bets`` bets spread over ``players``."""
@@ -160,6 +171,7 @@ def settle_once(
             idempotency_key=f"r{n}-b{i}",
         )
     table.start_round(round_.round_id)
+    analyse()
     if script is not None:
         script.start()
     t0, c0 = time.perf_counter(), time.process_time()
@@ -204,7 +216,8 @@ def main() -> None:
     head = f"{'backend':<11} {'bets':>6} {'settled bets/s':>15} {'credits/s':>10} {'ratio':>7}"
     print(f"{head} {'CPU us/bet':>11} {'script ms':>10}")
     with tempfile.TemporaryDirectory() as tmp:
-        for name, casino, cleanup, script in backends(pg_url, redis_url, Path(tmp), args.only):
+        found = backends(pg_url, redis_url, Path(tmp), args.only)
+        for name, casino, cleanup, script, analyse in found:
             mode = "demo" if name == "redis" else "real"
             table = casino.crash_table(OP, "bench")
             table.new_chain(len(args.bets) * args.repeat + 1, CrashRules(max_target=Fraction(50)))
@@ -216,7 +229,7 @@ def main() -> None:
                 blocks = []
                 for _ in range(args.repeat):
                     n += 1
-                    wall, cpu, blocked = settle_once(casino, players, bets, n, script)
+                    wall, cpu, blocked = settle_once(casino, players, bets, n, script, analyse)
                     best_settle, best_cpu = min(best_settle, wall), min(best_cpu, cpu)
                     best_credit = min(best_credit, credits_once(casino, players, bets, n))
                     blocks += [] if blocked is None else [blocked]

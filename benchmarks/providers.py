@@ -27,13 +27,22 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 
-from _common import PG_URL, REDIS_URL, pg_schema, redis_prefix, service_url
+from _common import PG_URL, REDIS_URL, pg_schema, redis_prefix, service_url, vacuum, warm
 
 from casino_core.provider import MemoryProviderStore, ProviderConfig, ProviderStore, ProviderWallet
 from casino_core.wallet import AccountKey, Mode
 
 
-def run(name: str, store: ProviderStore, mode: Mode, rounds: int) -> None:
+def run(
+    name: str,
+    store: ProviderStore,
+    mode: Mode,
+    rounds: int,
+    analyse: Callable[[], None] | None = None,
+) -> None:
+    """Print ``name``'s provider and bare rates; with ``analyse`` (PostgreSQL), after a
+    warm-up of ``rounds // 4`` of each and ``analyse()``, so both sides run on plans made
+    from statistics (docs/scaling.md, "A fresh schema's first plans")."""
     op = "bench-" + uuid.uuid4().hex[:8]
     wallet = store.wallet
     src = "faucet" if mode is Mode.DEMO else "deposits"
@@ -53,6 +62,7 @@ def run(name: str, store: ProviderStore, mode: Mode, rounds: int) -> None:
             wallet.debit(b, 100, idempotency_key=f"d{i}")
             wallet.credit(b, 50, idempotency_key=f"c{i}")
 
+    warm(analyse, rounds // 4, lambda i: provider(i, i + 1), lambda i: bare(i, i + 1))
     # In alternating slices, so that a shared machine's load drifts over both alike.
     spent = [0.0, 0.0]
     step = max(1, rounds // 20)
@@ -178,10 +188,10 @@ def main() -> None:
         create_provider_schema(make_engine(url))
         run("sqlite", SqlProviderStore(SqlWallet(make_engine(url))), Mode.REAL, args.rounds)
     if args.postgres:
-        _engine, schema, drop = pg_schema(args.postgres, create_provider_schema, "bench_provider_")
+        engine, schema, drop = pg_schema(args.postgres, create_provider_schema, "bench_provider_")
         try:
             store = SqlProviderStore(SqlWallet(make_engine(args.postgres), schema=schema))
-            run("postgres", store, Mode.REAL, args.rounds)
+            run("postgres", store, Mode.REAL, args.rounds, lambda: vacuum(engine, schema))
         finally:
             drop()
     if args.redis:

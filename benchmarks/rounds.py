@@ -34,7 +34,7 @@ import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from _common import pg_schema, redis_prefix, service_url, vacuum
+from _common import pg_schema, redis_prefix, service_url, vacuum, warm
 from wallet import compare, fund, library_pair
 
 from casino_core.casino import Casino, CasinoSettings, MemoryCasinoStore
@@ -110,17 +110,6 @@ def player(casino: Casino, mode: str, player_id: str) -> Callable[[int], None]:
         )  # fmt: skip
 
     return play
-
-
-def warm(analyse: Callable[[], None] | None, count: int, *sides: Callable[[int], None]) -> None:
-    """With ``analyse`` (PostgreSQL): ``count`` calls of each side, then ``analyse()``, so the
-    timed calls run on plans made from statistics."""
-    if analyse is None:
-        return
-    for i in range(count):
-        for side in sides:
-            side(-1000 - i)
-    analyse()
 
 
 def main() -> None:

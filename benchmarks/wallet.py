@@ -37,7 +37,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from _common import PG_URL, REDIS_URL, service_url
+from _common import PG_URL, REDIS_URL, service_url, vacuum, warm
 
 from casino_core.money import USD
 from casino_core.wallet import AccountKey, MemoryWallet, Mode, WalletService
@@ -210,7 +210,9 @@ def bench_sqlite(seconds: float, rows: list[tuple[str, float, float | None]]) ->
     rows.append(("sqlite", lib, bare))
 
 
-def bench_postgres(url: str, seconds: float, rows: list[tuple[str, float, float | None]]) -> None:
+def bench_postgres(
+    url: str, seconds: float, rows: list[tuple[str, float, float | None]], warm_calls: int
+) -> None:
     import psycopg
 
     from casino_core.wallet.sql import SqlWallet, create_schema, make_engine
@@ -234,7 +236,9 @@ def bench_postgres(url: str, seconds: float, rows: list[tuple[str, float, float 
                         "bench", "bare", kind, 100, f"bare-{kind}{i}", True,
                     )  # fmt: skip
 
-            lib, bare = compare(seconds, library_pair(wallet, account, "lib"), pairs(one))
+            lib_pair, bare_pair = library_pair(wallet, account, "lib"), pairs(one)
+            warm(lambda: vacuum(engine, schema), warm_calls, lib_pair, bare_pair)
+            lib, bare = compare(seconds, lib_pair, bare_pair)
         rows.append(("postgresql", lib, bare))
         print_table(rows)
         rows.clear()
@@ -244,6 +248,7 @@ def bench_postgres(url: str, seconds: float, rows: list[tuple[str, float, float 
             cold = [AccountKey("bench", f"cold{workers}-{w}", USD) for w in range(workers)]
             for account in {*hot, *cold}:
                 fund(wallet, account)
+            vacuum(engine, schema)
             print(f"  {workers:>2} workers: hot {throughput(wallet, hot, seconds, 'h'):7.0f}   "
                   f"spread {throughput(wallet, cold, seconds, 'c'):7.0f}")  # fmt: skip
         wallet.close()
@@ -323,18 +328,22 @@ def print_table(rows: list[tuple[str, float, float | None]]) -> None:
             )
 
 
-def chain_cost(seconds: float, postgres: str) -> None:
+def chain_cost(seconds: float, postgres: str, warm_calls: int) -> None:
     """Print pairs/s with the journal chain on and off (twin wallets, same database)."""
     from casino_core.wallet.sql import SqlWallet, create_schema, make_engine
 
     print("\njournal hash chain: debit+credit pairs/s, chain on vs off (same database)")
     print(f"{'backend':<11} {'chain on':>10} {'chain off':>10} {'ratio':>6}")
 
-    def row(name: str, on: WalletService, off: WalletService) -> None:
+    def row(
+        name: str, on: WalletService, off: WalletService, analyse: Callable[[], None] | None = None
+    ) -> None:
         a, b = AccountKey("chain", "on", USD), AccountKey("chain", "off", USD)
         fund(on, a)
         fund(off, b)
-        lib_on, lib_off = compare(seconds, library_pair(on, a, "on"), library_pair(off, b, "off"))
+        pair_on, pair_off = library_pair(on, a, "on"), library_pair(off, b, "off")
+        warm(analyse, warm_calls, pair_on, pair_off)
+        lib_on, lib_off = compare(seconds, pair_on, pair_off)
         print(f"{name:<11} {lib_on:10.0f} {lib_off:10.0f} {lib_on / lib_off:6.2f}")
 
     row("memory", MemoryWallet(), MemoryWallet(chain=False))
@@ -352,6 +361,7 @@ def chain_cost(seconds: float, postgres: str) -> None:
                 "postgresql",
                 SqlWallet(engine, schema=schema),
                 SqlWallet(engine, schema=schema, chain=False),
+                lambda: vacuum(engine, schema),
             )
         finally:
             with engine.begin() as conn:
@@ -365,9 +375,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--postgres", default=PG_DEFAULT, help="PostgreSQL URL ('' to skip)")
     parser.add_argument("--redis", default=REDIS_DEFAULT, help="Redis URL ('' to skip)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, no thresholds")
+    parser.add_argument(
+        "--warm", type=int, default=500, help="PostgreSQL: pairs of each side before ANALYZE"
+    )
     args = parser.parse_args(argv)
     if args.smoke:
-        args.seconds = 0.2
+        args.seconds, args.warm = 0.2, 20
     print(f"debit+credit pairs per second, one client thread, {args.seconds:g}s each\n")
     rows: list[tuple[str, float, float | None]] = []
     memory = MemoryWallet()
@@ -382,8 +395,8 @@ def main(argv: list[str] | None = None) -> int:
     rows.clear()
     pg_url = service_url("PostgreSQL", args.postgres, 5432) if args.postgres else None
     if pg_url:
-        bench_postgres(pg_url, args.seconds, rows)
-    chain_cost(args.seconds, pg_url or "")
+        bench_postgres(pg_url, args.seconds, rows, args.warm)
+    chain_cost(args.seconds, pg_url or "", args.warm)
     return 0
 
 
