@@ -49,6 +49,7 @@ __all__ = [
     "ProviderWallet",
     "StatusCheck",
     "make_moves",
+    "moved",
     "wallet_requests",
 ]
 
@@ -147,6 +148,16 @@ def make_moves(
     Returns the plan with the reference of the last movement, or the refusal of ``call`` when
     a wallet limit refused its first movement (then nothing has moved).
     """
+    plan, reference = moved(provider, call, plan, state, move)
+    return with_reference(plan, reference)
+
+
+def moved(
+    provider: str, call: ProviderCall, plan: Plan, state: State, move: Callable[[Request], str]
+) -> tuple[Plan, str | None]:
+    """:func:`make_moves` before the reference is set: the plan (or the refusal of ``call``
+    when a wallet limit refused its first movement) and the last movement's transaction id
+    (None: nothing moved)."""
     reference = None
     for i, req in enumerate(wallet_requests(provider, call, plan)):
         try:
@@ -155,9 +166,8 @@ def make_moves(
             if i:  # pragma: no cover - the plan was checked under the store's lock
                 raise
             balance = None if state.account is None else state.account.available
-            plan = refuse(call, _outcome(exc), balance)  # a wallet limit refused
-            break
-    return with_reference(plan, reference)
+            return refuse(call, _outcome(exc), balance), None  # a wallet limit refused
+    return plan, reference
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,7 +36,7 @@ from casino_core.provider._types import (
     TxRecord,
 )
 
-__all__ = ["decide", "refuse", "with_reference"]
+__all__ = ["decide", "referenced", "refuse", "with_reference"]
 
 _BETS = (Op.BET.value, Op.BET_AND_WIN.value)
 
@@ -205,12 +205,18 @@ def with_reference(plan: Plan, reference: str | None) -> Plan:
     """The plan with the wallet transaction id set on its answer and on the new record."""
     if reference is None:
         return plan
+    answer, inserts = referenced(plan, reference)
+    return Plan(answer, plan.debit, plan.credit, inserts, plan.updates, plan.round, plan.new_round)
+
+
+def referenced(plan: Plan, reference: str) -> tuple[ProviderAnswer, tuple[TxRecord, ...]]:
+    """The answer and the inserts of :func:`with_reference` (for a store that writes them
+    at once, without the plan around them)."""
     before = plan.answer
     answer = _answer_of(before, reference, replayed=before.replayed)
-    inserts = tuple(
-        _record_of(r, r.state, answer) if r.answer is before else r for r in plan.inserts
+    return answer, tuple(
+        [_record_of(r, r.state, answer) if r.answer is before else r for r in plan.inserts]
     )
-    return Plan(answer, plan.debit, plan.credit, inserts, plan.updates, plan.round, plan.new_round)
 
 
 # ``dataclasses.replace`` reads every field through ``fields()`` and ``getattr``: on a
