@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Final, Protocol, runtime_checkable
 
+from casino_core._frozen import builder
 from casino_core.errors import (
     AccountNotFound,
     InsufficientFunds,
@@ -36,6 +37,7 @@ from casino_core.provider._types import (
     check_money,
     check_name,
     check_ref,
+    new_call,
 )
 from casino_core.wallet import AccountKey, Kind, WalletService
 from casino_core.wallet._common import Request, check_player_account
@@ -75,6 +77,9 @@ class Decision:
 
     def __call__(self, state: State) -> Plan | ProviderAnswer:
         return decide(self.call, state, multiple_wins=self.multiple_wins, status=self.status)
+
+
+_new_decision: Final[Callable[..., Decision]] = builder(Decision)
 
 
 @runtime_checkable
@@ -221,7 +226,7 @@ class ProviderWallet:
         return self._store.wallet
 
     def _run(self, call: ProviderCall, status: PlayerStatus) -> ProviderAnswer:
-        decider = Decision(call, self._config.multiple_wins, status)
+        decider = _new_decision(call=call, multiple_wins=self._config.multiple_wins, status=status)
         answer = self._store.execute(self._config.name, call, decider)
         if wanted(self._listener):
             emit(self._listener, call_event(self._config.name, call, answer))
@@ -259,12 +264,14 @@ class ProviderWallet:
     ) -> ProviderAnswer:
         """Debit a stake (refused on an invalid session, a blocked player, a closed round)."""
         acct = check_player_account(account)
-        call = ProviderCall(
-            Op.BET,
-            acct,
-            check_ref(tx_id, "tx_id"),
-            check_ref(round_id, "round_id"),
+        call = new_call(
+            op=Op.BET,
+            account=acct,
+            tx_id=check_ref(tx_id, "tx_id"),
+            round_id=check_ref(round_id, "round_id"),
             amount=check_money(amount, "amount"),
+            win=0,
+            ref=None,
         )
         return self._run(call, self._status_of(acct, session_id, status))
 
@@ -289,12 +296,13 @@ class ProviderWallet:
         ref = check_ref(bet_tx_id, "bet_tx_id")
         if ref == tx:
             raise InvalidInput(f"a {op.value} needs its own tx_id, not the bet's")
-        return ProviderCall(
-            op,
-            check_player_account(account),
-            tx,
-            check_ref(round_id, "round_id"),
+        return new_call(
+            op=op,
+            account=check_player_account(account),
+            tx_id=tx,
+            round_id=check_ref(round_id, "round_id"),
             amount=check_money(amount, "amount"),
+            win=0,
             ref=ref,
         )
 

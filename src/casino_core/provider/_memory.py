@@ -15,13 +15,13 @@ from casino_core.provider._chain import (
 )
 from casino_core.provider._decide import referenced
 from casino_core.provider._types import (
-    AccountSnapshot,
     Plan,
     ProviderAnswer,
     ProviderCall,
     RoundRecord,
-    State,
     TxRecord,
+    new_snapshot,
+    new_state,
 )
 from casino_core.wallet import MemoryWallet, WalletService
 from casino_core.wallet._common import Request, to_micros
@@ -71,13 +71,15 @@ class MemoryProviderStore:
             acct = self._wallet._accounts.get(call.account)
             snap = None
             if acct is not None:
-                snap = AccountSnapshot(acct.posted - acct.held, acct.posted, acct.floor)
+                snap = new_snapshot(
+                    available=acct.posted - acct.held, posted=acct.posted, floor=acct.floor
+                )
             records = self._records
-            state = State(
-                records.get((op, provider, call.tx_id)) if call.tx_id else None,
-                records.get((op, provider, call.ref)) if call.ref else None,
-                self._rounds.get((op, provider, call.round_id)),
-                snap,
+            state = new_state(
+                record=records.get((op, provider, call.tx_id)) if call.tx_id else None,
+                ref=records.get((op, provider, call.ref)) if call.ref else None,
+                round=self._rounds.get((op, provider, call.round_id)),
+                account=snap,
             )
             plan = decider(state)
             if isinstance(plan, ProviderAnswer):
