@@ -40,8 +40,8 @@ from casino_core.provider._types import (
     new_call,
 )
 from casino_core.wallet import AccountKey, Kind, WalletService
-from casino_core.wallet._common import Request, check_player_account
-from casino_core.wallet._types import check_amount, derived_key, fingerprint
+from casino_core.wallet._common import Request, check_player_account, house_request
+from casino_core.wallet._types import derived_key
 
 __all__ = [
     "Decider",
@@ -118,8 +118,9 @@ def wallet_requests(provider: str, call: ProviderCall, plan: Plan) -> list[Reque
 
     Derived keys make a retried movement a wallet replay, never a second movement. Each
     part is checked once: the account by the adapter (``check_account``), the key by
-    :func:`derived_key`, the amount here; the request is the one :func:`single_request`
-    would build (a unit test holds the two equal).
+    :func:`derived_key`, the amount by :func:`house_request` (which finds the fingerprint
+    by the account key's identity first); the request is the one :func:`single_request`
+    would build (a property test holds the two equal).
     """
     base = f"provider:{provider}:{call.tx_id}"
     acct = call.account
@@ -129,9 +130,7 @@ def wallet_requests(provider: str, call: ProviderCall, plan: Plan) -> list[Reque
         (Kind.CREDIT, plan.credit, ":credit"),
     ):
         if amount:
-            amt = check_amount(amount)
-            fp = fingerprint(kind, (acct,), amt, "house")
-            out.append(Request(kind, acct, None, "house", amt, derived_key(base + suffix), fp))
+            out.append(house_request(kind, acct, amount, derived_key(base + suffix)))
     return out
 
 
@@ -241,7 +240,7 @@ class ProviderWallet:
             return status
         if self._status is not None:
             return self._status(account, session_id)
-        return PlayerStatus()
+        return _OK
 
     def balance(self, account: AccountKey) -> ProviderAnswer:
         """The player's available balance (``ACCOUNT_NOT_FOUND`` when there is no account)."""
