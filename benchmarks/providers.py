@@ -3,6 +3,7 @@
     .venv/bin/python benchmarks/providers.py [--rounds 2000] [--postgres URL] [--redis URL]
     .venv/bin/python benchmarks/providers.py --smoke   # tiny, on every service that is up
     .venv/bin/python benchmarks/providers.py --split   # memory: where a call's CPU goes
+    .venv/bin/python benchmarks/providers.py --only memory,sqlite   # some backends only
 
 For each backend (memory, SQLite file, and PostgreSQL / Redis when their service is up), plays
 ``rounds`` provider rounds (one bet, one win) on one player, then the same number of bare
@@ -13,8 +14,9 @@ in alternating slices of the rounds, so that the load of a shared machine weighs
 ``--split`` (memory only) prints the CPU time (``time.process_time``, the best of alternating
 batches) of a provider bet, of a bare wallet debit, and of the bet's parts each run alone on
 the same inputs: its wallet move (the ``_run`` a bare debit makes too), the decision, the
-provider line and its chain link, the wallet request, the reference set on the answer; the
-rest (the adapter's validation, the state read, the records stored) is the difference.
+provider line and its chain link (``provider_record_line``), the wallet request, the
+reference set on the answer (``referenced``); the rest (the adapter's validation, the state
+read, the records stored, the garbage collector's share) is the difference.
 """
 
 from __future__ import annotations
@@ -79,8 +81,8 @@ def split(rounds: int) -> None:
         State,
     )
     from casino_core.provider._adapter import wallet_requests
-    from casino_core.provider._chain import linked_provider_line, provider_line
-    from casino_core.provider._decide import decide, with_reference
+    from casino_core.provider._chain import provider_record_line
+    from casino_core.provider._decide import decide, referenced
 
     store = MemoryProviderStore()
     wallet = store._wallet
@@ -125,11 +127,10 @@ def split(rounds: int) -> None:
             decide(call, state, multiple_wins=False, status=PlayerStatus()) for _ in range(n)
         ],
         "  provider line + chain link": lambda n: [
-            linked_provider_line(provider_line("op", "bench", record, 1), 7, GENESIS)
-            for _ in range(n)
+            provider_record_line("op", "bench", record, 1, 7, GENESIS) for _ in range(n)
         ],
         "  wallet request": lambda n: [wallet_requests("bench", call, plan) for _ in range(n)],
-        "  reference on the answer": lambda n: [with_reference(plan, "0" * 32) for _ in range(n)],
+        "  reference on the answer": lambda n: [referenced(plan, "0" * 32) for _ in range(n)],
     }
     best = dict.fromkeys(parts, float("inf"))
     for _ in range(10):  # alternating batches, the best of each
@@ -146,6 +147,17 @@ def split(rounds: int) -> None:
     )
 
 
+def sqlite(rounds: int) -> None:
+    """The SQLite row: a provider store on a fresh file."""
+    from casino_core.provider.sql import SqlProviderStore, create_provider_schema
+    from casino_core.wallet.sql import SqlWallet, make_engine
+
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        create_provider_schema(make_engine(url))
+        run("sqlite", SqlProviderStore(SqlWallet(make_engine(url))), Mode.REAL, rounds)
+
+
 def timed(fn: Callable[[], None]) -> float:
     start = time.perf_counter()
     fn()
@@ -159,6 +171,9 @@ def main() -> None:
     parser.add_argument("--redis", help="redis://host:port/db (default: the local one)")
     parser.add_argument("--smoke", action="store_true", help="tiny sizes, no thresholds")
     parser.add_argument("--split", action="store_true", help="memory: a call's CPU split")
+    parser.add_argument(
+        "--only", help="comma-separated backends to run (memory,sqlite,postgres,redis)"
+    )
     args = parser.parse_args()
     if args.smoke:
         args.rounds = 50
@@ -166,18 +181,21 @@ def main() -> None:
         split(args.rounds)
         return
     # every backend whose service is up (with CI set: must be up), as the other benchmarks
-    args.postgres = args.postgres or service_url("PostgreSQL", PG_URL, 5432)
-    args.redis = args.redis or service_url("Redis", REDIS_URL, 6379)
+    only = set(args.only.split(",")) if args.only else {"memory", "sqlite", "postgres", "redis"}
+    if "postgres" in only:
+        args.postgres = args.postgres or service_url("PostgreSQL", PG_URL, 5432)
+    else:
+        args.postgres = None
+    args.redis = args.redis or service_url("Redis", REDIS_URL, 6379) if "redis" in only else None
     print(f"{'backend':<10}{'provider op/s':>16}{'bare wallet/s':>16}{'ratio':>10}")
-    run("memory", MemoryProviderStore(), Mode.REAL, args.rounds)
-    from casino_core.provider.sql import SqlProviderStore, create_provider_schema
-    from casino_core.wallet.sql import SqlWallet, make_engine
-
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        create_provider_schema(make_engine(url))
-        run("sqlite", SqlProviderStore(SqlWallet(make_engine(url))), Mode.REAL, args.rounds)
+    if "memory" in only:
+        run("memory", MemoryProviderStore(), Mode.REAL, args.rounds)
+    if "sqlite" in only:
+        sqlite(args.rounds)
     if args.postgres:
+        from casino_core.provider.sql import SqlProviderStore, create_provider_schema
+        from casino_core.wallet.sql import SqlWallet, make_engine
+
         _engine, schema, drop = pg_schema(args.postgres, create_provider_schema, "bench_provider_")
         try:
             store = SqlProviderStore(SqlWallet(make_engine(args.postgres), schema=schema))
