@@ -15,6 +15,7 @@ from dataclasses import fields, replace
 from hypothesis import given
 from hypothesis import strategies as st
 
+from casino_core.chain._chain import ChainLink, _new_link
 from casino_core.money import EUR, USD
 from casino_core.provider import BetState, Op, Outcome, Plan, ProviderAnswer, ProviderCall, _types
 from casino_core.provider._adapter import Decision, _new_decision, wallet_requests
@@ -135,6 +136,7 @@ BUILT = {
         ),
     ),
     "new_plan": (Plan, PLANS),
+    "_new_link": (ChainLink, st.builds(ChainLink, st.integers(1, 2**63 - 1), TEXT, TEXT)),
     "_new_decision": (
         Decision,
         st.builds(
@@ -149,7 +151,8 @@ def test_builders_make_what_the_classes_make(data: st.DataObject) -> None:
     """Each builder, given every field of a value made by the class, makes an equal value of
     that class with the same fields (the same objects) and repr."""
     for name, (cls, values) in BUILT.items():
-        build = _new_decision if name == "_new_decision" else getattr(_types, name)
+        build = {"_new_decision": _new_decision, "_new_link": _new_link}.get(name)
+        build = build or getattr(_types, name)
         made = data.draw(values)
         parts = {f.name: getattr(made, f.name) for f in fields(cls)}
         built = build(**parts)

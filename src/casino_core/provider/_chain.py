@@ -101,10 +101,16 @@ def provider_record_line(
     """``linked_provider_line(provider_line(op, provider, rec, micros), seq, prev)``
     written from the record's fields, without the line's dict (a property test holds the
     two equal); values of other types than the record's take that general path."""
-    texts = (op, provider, rec.tx_id, rec.kind, rec.round_id, rec.player_id, rec.fingerprint)
+    tx_id, kind, round_id, player_id, fp = (
+        rec.tx_id, rec.kind, rec.round_id, rec.player_id, rec.fingerprint,
+    )  # fmt: skip
     amount, win, ref = rec.amount, rec.win, rec.ref
+    texts = (
+        type(op) is type(provider) is type(tx_id) is type(kind) is type(round_id)
+        is type(player_id) is type(fp) is str
+    )  # fmt: skip
     if (
-        set(map(type, texts)) != _STR
+        not texts
         or type(amount) is not int
         or type(win) is not int
         or (ref is not None and type(ref) is not str)
@@ -113,8 +119,8 @@ def provider_record_line(
         return linked_provider_line(provider_line(op, provider, rec, micros), seq, prev)
     return _linked_text(
         seq, prev,
-        (PROVIDER_KIND, op, provider_chain_id(rec.player_id), provider, rec.tx_id, rec.kind,
-         rec.round_id, rec.player_id, rec.fingerprint, str(amount), str(win)),
+        (PROVIDER_KIND, op, provider_chain_id(player_id), provider, tx_id, kind, round_id,
+         player_id, fp, str(amount), str(win)),
         ref, micros,
     )  # fmt: skip
 
