@@ -10,6 +10,9 @@ For each backend (memory, SQLite file, and PostgreSQL / Redis when their service
 wallet debit + credit pairs on another player of the same wallet, single-threaded, and prints
 both rates and their ratio (the cost of the provider records and the decision). The two run
 in alternating slices of the rounds, so that the load of a shared machine weighs on both.
+A second row (``w/o gc``) gives the rates without the garbage collector's time in each
+side's slices, and that time: a full collection of a large heap takes tens of ms and lands
+in one side's slice, which moves a memory ratio by more than most changes do.
 
 ``--split`` (memory only) prints the CPU time (``time.process_time``, the best of alternating
 batches) of a provider bet, of a bare wallet debit, and of the bet's parts each run alone on
@@ -22,6 +25,7 @@ read, the records stored, the garbage collector's share) is the difference.
 from __future__ import annotations
 
 import argparse
+import gc
 import tempfile
 import time
 import uuid
@@ -56,14 +60,34 @@ def run(name: str, store: ProviderStore, mode: Mode, rounds: int) -> None:
             wallet.credit(b, 50, idempotency_key=f"c{i}")
 
     # In alternating slices, so that a shared machine's load drifts over both alike.
-    spent = [0.0, 0.0]
+    spent, collecting = [0.0, 0.0], [0.0, 0.0]
+    side, began = [-1], [0.0]
+
+    def watch(phase: str, _info: dict[str, int]) -> None:
+        """The garbage collector's time inside each side's slices."""
+        if phase == "start":
+            began[0] = time.perf_counter()
+        elif side[0] >= 0:
+            collecting[side[0]] += time.perf_counter() - began[0]
+
     step = max(1, rounds // 20)
-    for start in range(0, rounds, step):
-        stop = min(rounds, start + step)
-        for j, fn in enumerate((provider, bare)):
-            spent[j] += timed(partial(fn, start, stop))
+    gc.callbacks.append(watch)
+    try:
+        for start in range(0, rounds, step):
+            stop = min(rounds, start + step)
+            for j, fn in enumerate((provider, bare)):
+                side[0] = j
+                spent[j] += timed(partial(fn, start, stop))
+                side[0] = -1
+    finally:
+        gc.callbacks.remove(watch)
     rates = [rounds * 2 / t for t in spent]
     print(f"{name:<10}{rates[0]:>16,.0f}{rates[1]:>16,.0f}{rates[0] / rates[1]:>10.2f}")
+    # One full collection (tens of ms once the heap is large) outweighs a side's slices:
+    # which side it falls in moves the ratio by more than most changes do. Both, then.
+    net = [rounds * 2 / (t - g) for t, g in zip(spent, collecting, strict=True)]
+    gcs = f"(gc {collecting[0] * 1e3:.0f} / {collecting[1] * 1e3:.0f} ms)"
+    print(f"{'  w/o gc':<10}{net[0]:>16,.0f}{net[1]:>16,.0f}{net[0] / net[1]:>10.2f}  {gcs}")
     store.close()
 
 
