@@ -14,11 +14,16 @@ engine (aiosqlite, psycopg async) or a bridged ``redis.asyncio`` client, driven 
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
+from types import ModuleType
+from unittest import mock
 
 import pytest
+from hypothesis import strategies as st
 
 import _service_data
 from _aio_backends import Blocking, LoopThread
@@ -276,3 +281,42 @@ def send_call(
     if kind == "rollback":
         return pw.rollback(account, tx_id=tx, round_id=rnd, bet_tx_id=ref)
     return pw.end_round(account, round_id=rnd)
+
+
+@contextmanager
+def counted_ids(*modules: ModuleType) -> Iterator[Callable[[], None]]:
+    """Transaction ids from a counter as the ``new_id`` of ``modules`` (``reset()`` starts
+    it again): two runs of one call sequence write the same ids."""
+    counter = itertools.count()
+
+    def next_id() -> str:
+        return f"{next(counter):032x}"
+
+    def reset() -> None:
+        nonlocal counter
+        counter = itertools.count()
+
+    with ExitStack() as stack:
+        for module in modules:
+            stack.enter_context(mock.patch.object(module, "new_id", next_id))
+        yield reset
+
+
+_KINDS = ["bet", "bet", "bet", "win", "win", "rollback", "bet_and_win", "end_round"]
+
+
+def call_tuples(
+    players: list[str], txs: list[str], rounds: list[str], amounts: st.SearchStrategy[int]
+) -> st.SearchStrategy[tuple[str, str, str, str, str, int, int, bool]]:
+    """Calls as (kind, player, tx, round, bet ref, amount, win, blocked), mostly bets; ids
+    from small pools, so that replays, duplicates and mismatches come up often."""
+    return st.tuples(
+        st.sampled_from(_KINDS),
+        st.sampled_from(players),
+        st.sampled_from(txs),
+        st.sampled_from(rounds),
+        st.sampled_from(txs),
+        amounts,
+        amounts,
+        st.integers(0, 6).map(lambda n: n == 0),
+    )

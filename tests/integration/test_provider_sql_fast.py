@@ -10,21 +10,20 @@ or an asyncio engine take the general path.
 
 from __future__ import annotations
 
-import itertools
 import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
-from unittest import mock
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import text
 
-from _provider_backends import send_call
+from _provider_backends import call_tuples, send_call
+from _provider_backends import counted_ids as provider_ids
 from casino_core.aio import make_async_engine
 from casino_core.errors import InvalidInput
 from casino_core.provider import (
@@ -55,16 +54,7 @@ TABLES = [
 
 Call = tuple[str, str, str, str, str, int, int, bool]  # kind, player, tx, round, ref, a, w, blocked
 
-CALLS = st.tuples(
-    st.sampled_from(["bet", "bet", "bet", "win", "win", "rollback", "bet_and_win", "end_round"]),
-    st.sampled_from(PLAYERS),
-    st.sampled_from(TXS),  # a small pool: replays and duplicates come up often
-    st.sampled_from(ROUNDS),
-    st.sampled_from(TXS),
-    AMOUNTS,
-    AMOUNTS,
-    st.integers(0, 6).map(lambda n: n == 0),
-)
+CALLS = call_tuples(PLAYERS, TXS, ROUNDS, AMOUNTS)
 
 
 @pytest.fixture(scope="module")
@@ -80,19 +70,7 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def counted_ids() -> Iterator[Callable[[], None]]:
     """Transaction ids from a counter (``reset()`` starts it again), on both paths."""
-    counter = itertools.count()
-
-    def next_id() -> str:
-        return f"{next(counter):032x}"
-
-    def reset() -> None:
-        nonlocal counter
-        counter = itertools.count()
-
-    with (
-        mock.patch.object(wallet_sql, "new_id", next_id),
-        mock.patch.object(_sql_fast, "new_id", next_id),
-    ):
+    with provider_ids(wallet_sql, _sql_fast) as reset:
         yield reset
 
 

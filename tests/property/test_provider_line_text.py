@@ -1,6 +1,7 @@
 """Property: a provider line linked from one encoding (``linked_provider_line``) has the
 link ``link_after`` makes of the line and the exported text ``dump_line`` writes of it with
-its chain fields, byte for byte, for any ids and texts (escapes, non-ASCII)."""
+its chain fields, byte for byte, for any ids and texts (escapes, non-ASCII); and a line
+written from its record (``provider_record_line``) is that line."""
 
 from __future__ import annotations
 
@@ -13,7 +14,11 @@ from hypothesis import strategies as st
 from casino_core.chain import GENESIS
 from casino_core.chain._chain import link_after
 from casino_core.provider import _chain as provider_chain
-from casino_core.provider._chain import linked_provider_line, provider_line
+from casino_core.provider._chain import (
+    linked_provider_line,
+    provider_line,
+    provider_record_line,
+)
 from casino_core.provider._types import BetState, TxRecord
 from casino_core.wallet._chain import dump_line
 
@@ -65,6 +70,11 @@ def test_one_encoding_matches_the_encoder(
 ) -> None:
     rec = TxRecord(tx, kind, round_id, player, fp, BetState.DONE, amount, win, ref)
     check(provider_line(op, provider, rec, micros), seq, prev, fast=True)
+    expected = link_after(seq, prev, provider_line(op, provider, rec, micros))
+    with mock.patch.object(provider_chain, "link_after", side_effect=AssertionError):
+        link, text = provider_record_line(op, provider, rec, micros, seq, prev)
+    assert link == expected
+    assert text == dump_line({**provider_line(op, provider, rec, micros), **expected.as_dict()})
 
 
 @given(
@@ -76,3 +86,39 @@ def test_other_shapes_take_the_general_path(field: str, value: object) -> None:
     line = provider_line("op", "acme", rec, 1_767_225_600_000_000)
     line[field] = value
     check(line, 3, GENESIS)
+
+
+class _Text(str):
+    """A string subclass: not a plain ``str`` to the record line's checks."""
+
+    __slots__ = ()
+
+
+@given(
+    field=st.sampled_from(["tx_id", "kind", "player_id", "amount", "win", "ref", "micros"]),
+    value=st.integers() | st.booleans() | TEXT.map(_Text),
+)
+def test_records_of_other_types_take_the_general_path(field: str, value: object) -> None:
+    """A record value of another type than the record's (a bool amount, a str subclass):
+    ``provider_record_line`` is what the general path makes of it, or raises as it does."""
+    parts: dict[str, Any] = {
+        "tx_id": "t1", "kind": "bet", "player_id": "p1", "amount": 100, "win": 0, "ref": None,
+    }  # fmt: skip
+    micros: Any = 1_767_225_600_000_000
+    if field == "micros":
+        micros = value
+    else:
+        parts[field] = value
+    rec = TxRecord(
+        parts["tx_id"], parts["kind"], "r1", parts["player_id"], "f" * 64, BetState.DONE,
+        parts["amount"], parts["win"], parts["ref"],
+    )  # fmt: skip
+    try:
+        expected = linked_provider_line(provider_line("op", "acme", rec, micros), 2, GENESIS)
+    except (TypeError, ValueError) as exc:
+        try:
+            provider_record_line("op", "acme", rec, micros, 2, GENESIS)
+        except type(exc):
+            return
+        raise AssertionError("the record line did not raise as the general path") from exc
+    assert provider_record_line("op", "acme", rec, micros, 2, GENESIS) == expected

@@ -2,7 +2,9 @@
 
 A call's fingerprint is ``json.dumps`` of its parts; the answers and records a decision
 copies are ``dataclasses.replace`` of the originals; the wallet requests of a plan are the
-ones ``single_request`` validates and builds.
+ones ``single_request`` validates and builds; the values the builders of ``_types`` make
+(``new_answer`` ...) are the ones the classes' own ``__init__`` makes; ``referenced`` is
+what ``with_reference`` sets.
 """
 
 from __future__ import annotations
@@ -13,11 +15,18 @@ from dataclasses import fields, replace
 from hypothesis import given
 from hypothesis import strategies as st
 
+from casino_core.chain._chain import ChainLink, _new_link
 from casino_core.money import EUR, USD
-from casino_core.provider import BetState, Op, Outcome, Plan, ProviderAnswer, ProviderCall
-from casino_core.provider._adapter import wallet_requests
-from casino_core.provider._decide import _answer_of, _record_of
-from casino_core.provider._types import TxRecord
+from casino_core.provider import BetState, Op, Outcome, Plan, ProviderAnswer, ProviderCall, _types
+from casino_core.provider._adapter import Decision, _new_decision, wallet_requests
+from casino_core.provider._decide import _answer_of, _record_of, referenced, with_reference
+from casino_core.provider._types import (
+    AccountSnapshot,
+    PlayerStatus,
+    RoundRecord,
+    State,
+    TxRecord,
+)
 from casino_core.wallet import AccountKey, Kind, Mode
 from casino_core.wallet._common import single_request
 from casino_core.wallet._types import derived_key
@@ -100,3 +109,63 @@ def test_wallet_requests_are_single_requests(
         if amount
     ]
     assert wallet_requests(provider, call, plan) == expected
+
+
+PLANS = st.builds(
+    Plan,
+    ANSWERS,
+    MONEY,
+    MONEY,
+    st.lists(RECORDS, max_size=2).map(tuple),
+    st.lists(RECORDS, max_size=2).map(tuple),
+    st.none() | st.builds(RoundRecord, TEXT, TEXT, st.booleans()),
+    st.booleans(),
+)
+BOOLS = st.booleans()
+SNAPSHOTS = st.builds(AccountSnapshot, MONEY, MONEY, st.integers(-(10**36) + 1, 0))
+BUILT = {
+    "new_call": (ProviderCall, CALLS),
+    "new_answer": (ProviderAnswer, ANSWERS),
+    "new_record": (TxRecord, RECORDS),
+    "new_round": (RoundRecord, st.builds(RoundRecord, TEXT, TEXT, st.booleans())),
+    "new_snapshot": (AccountSnapshot, SNAPSHOTS),
+    "new_state": (
+        State,
+        st.builds(
+            State, st.none() | RECORDS, st.none() | RECORDS, st.none(), st.none() | SNAPSHOTS
+        ),
+    ),
+    "new_plan": (Plan, PLANS),
+    "_new_link": (ChainLink, st.builds(ChainLink, st.integers(1, 2**63 - 1), TEXT, TEXT)),
+    "_new_decision": (
+        Decision,
+        st.builds(
+            Decision, CALLS, st.booleans(), st.builds(PlayerStatus, st.booleans(), st.booleans())
+        ),
+    ),
+}
+
+
+@given(st.data())
+def test_builders_make_what_the_classes_make(data: st.DataObject) -> None:
+    """Each builder, given every field of a value made by the class, makes an equal value of
+    that class with the same fields (the same objects) and repr."""
+    for name, (cls, values) in BUILT.items():
+        build = {"_new_decision": _new_decision, "_new_link": _new_link}.get(name)
+        build = build or getattr(_types, name)
+        made = data.draw(values)
+        parts = {f.name: getattr(made, f.name) for f in fields(cls)}
+        built = build(**parts)
+        assert type(built) is cls
+        assert built == made
+        assert repr(built) == repr(made)
+        assert all(getattr(built, k) is v for k, v in parts.items())
+
+
+@given(PLANS, REFS)
+def test_referenced_is_what_with_reference_sets(plan: Plan, reference: str) -> None:
+    answer, inserts = referenced(plan, reference)
+    whole = with_reference(plan, reference)
+    assert (answer, inserts) == (whole.answer, whole.inserts)
+    assert whole == replace(plan, answer=answer, inserts=inserts)
+    assert answer == replace(plan.answer, reference=reference)

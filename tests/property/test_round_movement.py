@@ -13,12 +13,11 @@ from unittest import mock
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casino_core.casino import _plan
 from casino_core.errors import CasinoError, IdempotencyConflict
 from casino_core.money import USD
 from casino_core.wallet import AccountKey, Kind, MemoryWallet
 from casino_core.wallet import _memory as wallet_memory
-from casino_core.wallet._common import Request
+from casino_core.wallet._common import Request, house_request
 from casino_core.wallet._limits import Limit, LimitKind
 
 PLAYERS = ("a", "b")
@@ -55,7 +54,7 @@ def _wallet(wager_limit: int | None) -> MemoryWallet:
 def _request(player: str, debit: bool, amount: int, key: str) -> Request:
     account = AccountKey("op", player, USD)
     kind, part = (Kind.DEBIT, "stake") if debit else (Kind.CREDIT, "payout")
-    return _plan._house_request(kind, account, amount, f"casino:{key}:{part}")
+    return house_request(kind, account, amount, f"casino:{key}:{part}")
 
 
 def _play(

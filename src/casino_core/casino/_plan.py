@@ -24,9 +24,15 @@ from casino_core.fairness import RevealedSeed, Scheme, ServerSeed, generate_clie
 from casino_core.games import format_multiplier, get_game
 from casino_core.money import get_currency
 from casino_core.wallet import AccountKey, Kind, WalletService
-from casino_core.wallet._common import Request, from_micros, single_request, wallet_key_used
+from casino_core.wallet._common import (
+    Request,
+    from_micros,
+    house_request,
+    single_request,
+    wallet_key_used,
+)
 from casino_core.wallet._paging import Window
-from casino_core.wallet._types import DerivedKey, check_amount, derived_key, fingerprint
+from casino_core.wallet._types import derived_key
 
 __all__ = [
     "Advance",
@@ -326,42 +332,14 @@ def money_requests(plan: PlayPlan, payout: int) -> tuple[Request, Request | None
 
 def stake_request(plan: PlayPlan) -> Request:
     """The stake debit of :func:`money_requests` alone (it does not depend on the result)."""
-    return _house_request(Kind.DEBIT, plan.account, plan.stake, f"casino:{plan.key}:stake")
+    return house_request(Kind.DEBIT, plan.account, plan.stake, f"casino:{plan.key}:stake")
 
 
 def payout_credit(plan: PlayPlan, payout: int) -> Request | None:
     """The payout credit of :func:`money_requests` alone; None when nothing is won."""
     if payout <= 0:
         return None
-    return _house_request(Kind.CREDIT, plan.account, payout, f"casino:{plan.key}:payout")
-
-
-_HOUSE_FPS_MAX: Final = 4096
-_house_fps: dict[tuple[bool, int, int], tuple[AccountKey, str]] = {}
-_new_request: Final = builder(Request)
-
-
-def _house_request(kind: Kind, account: AccountKey, amount: int, key: str) -> Request:
-    """:func:`single_request` against ``house`` of an already checked account and derived key.
-
-    The wallet's fingerprint (remembered by value: hashing the key, its currency and mode
-    each time) is found first by the account key's identity: the facade hands a player's
-    rounds the same key object (the entry holds it, so its id is not reused meanwhile).
-    """
-    amount = check_amount(amount)
-    slot = (kind is Kind.DEBIT, id(account), amount)
-    held = _house_fps.get(slot)
-    if held is not None and held[0] is account:
-        fp = held[1]
-    else:
-        fp = fingerprint(kind, (account,), amount, "house")
-        if len(_house_fps) >= _HOUSE_FPS_MAX:
-            _house_fps.clear()
-        _house_fps[slot] = (account, fp)
-    return _new_request(
-        kind=kind, account=account, counter=None, counterparty="house", amount=amount,
-        key=DerivedKey(key), fingerprint=fp,
-    )  # fmt: skip
+    return house_request(Kind.CREDIT, plan.account, payout, f"casino:{plan.key}:payout")
 
 
 def payout_request(account: AccountKey, key: str, payout: int) -> Request:

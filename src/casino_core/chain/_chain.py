@@ -32,13 +32,14 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any, Final
 
 from casino_core._bounds import load_json
+from casino_core._frozen import builder
 from casino_core._json import compact_sorted_with
 from casino_core.catalog._offering import canonical_json
 from casino_core.errors import CasinoError, InvalidInput
@@ -104,6 +105,11 @@ class ChainLink:
     def as_dict(self) -> dict[str, object]:
         """The record fields ``chain_seq``, ``chain_prev`` and ``chain_hash``."""
         return {"chain_seq": self.seq, "chain_prev": self.prev, "chain_hash": self.hash}
+
+
+_new_link: Final[Callable[..., ChainLink]] = builder(ChainLink)
+"""``ChainLink(...)`` by keyword, without the frozen ``__init__``'s per-field calls (a
+journal movement makes one, a provider call two)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -173,7 +179,7 @@ def _hash_bytes(prev: str, body: bytes) -> str:
 def link_of_body(seq: int, prev: str, body: bytes) -> ChainLink:
     """:func:`link_after` for a caller holding the body's canonical JSON bytes already
     (``canonical_bytes(chain_body(record))``, written once and reused)."""
-    return ChainLink(seq + 1, prev, _hash_bytes(prev, body))
+    return _new_link(seq=seq + 1, prev=prev, hash=_hash_bytes(prev, body))
 
 
 def next_link(head: ChainLink | None, record: Mapping[str, Any]) -> ChainLink:

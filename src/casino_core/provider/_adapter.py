@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Protocol, runtime_checkable
+from typing import Final, Protocol, runtime_checkable
 
+from casino_core._frozen import builder
 from casino_core.errors import (
     AccountNotFound,
     InsufficientFunds,
@@ -36,10 +37,11 @@ from casino_core.provider._types import (
     check_money,
     check_name,
     check_ref,
+    new_call,
 )
 from casino_core.wallet import AccountKey, Kind, WalletService
-from casino_core.wallet._common import Request, check_player_account
-from casino_core.wallet._types import check_amount, derived_key, fingerprint
+from casino_core.wallet._common import Request, check_player_account, house_request
+from casino_core.wallet._types import derived_key
 
 __all__ = [
     "Decider",
@@ -49,6 +51,7 @@ __all__ = [
     "ProviderWallet",
     "StatusCheck",
     "make_moves",
+    "moved",
     "wallet_requests",
 ]
 
@@ -74,6 +77,9 @@ class Decision:
 
     def __call__(self, state: State) -> Plan | ProviderAnswer:
         return decide(self.call, state, multiple_wins=self.multiple_wins, status=self.status)
+
+
+_new_decision: Final[Callable[..., Decision]] = builder(Decision)
 
 
 @runtime_checkable
@@ -112,8 +118,9 @@ def wallet_requests(provider: str, call: ProviderCall, plan: Plan) -> list[Reque
 
     Derived keys make a retried movement a wallet replay, never a second movement. Each
     part is checked once: the account by the adapter (``check_account``), the key by
-    :func:`derived_key`, the amount here; the request is the one :func:`single_request`
-    would build (a unit test holds the two equal).
+    :func:`derived_key`, the amount by :func:`house_request` (which finds the fingerprint
+    by the account key's identity first); the request is the one :func:`single_request`
+    would build (a property test holds the two equal).
     """
     base = f"provider:{provider}:{call.tx_id}"
     acct = call.account
@@ -123,9 +130,7 @@ def wallet_requests(provider: str, call: ProviderCall, plan: Plan) -> list[Reque
         (Kind.CREDIT, plan.credit, ":credit"),
     ):
         if amount:
-            amt = check_amount(amount)
-            fp = fingerprint(kind, (acct,), amt, "house")
-            out.append(Request(kind, acct, None, "house", amt, derived_key(base + suffix), fp))
+            out.append(house_request(kind, acct, amount, derived_key(base + suffix)))
     return out
 
 
@@ -147,6 +152,16 @@ def make_moves(
     Returns the plan with the reference of the last movement, or the refusal of ``call`` when
     a wallet limit refused its first movement (then nothing has moved).
     """
+    plan, reference = moved(provider, call, plan, state, move)
+    return with_reference(plan, reference)
+
+
+def moved(
+    provider: str, call: ProviderCall, plan: Plan, state: State, move: Callable[[Request], str]
+) -> tuple[Plan, str | None]:
+    """:func:`make_moves` before the reference is set: the plan (or the refusal of ``call``
+    when a wallet limit refused its first movement) and the last movement's transaction id
+    (None: nothing moved)."""
     reference = None
     for i, req in enumerate(wallet_requests(provider, call, plan)):
         try:
@@ -155,9 +170,8 @@ def make_moves(
             if i:  # pragma: no cover - the plan was checked under the store's lock
                 raise
             balance = None if state.account is None else state.account.available
-            plan = refuse(call, _outcome(exc), balance)  # a wallet limit refused
-            break
-    return with_reference(plan, reference)
+            return refuse(call, _outcome(exc), balance), None  # a wallet limit refused
+    return plan, reference
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,7 +225,7 @@ class ProviderWallet:
         return self._store.wallet
 
     def _run(self, call: ProviderCall, status: PlayerStatus) -> ProviderAnswer:
-        decider = Decision(call, self._config.multiple_wins, status)
+        decider = _new_decision(call=call, multiple_wins=self._config.multiple_wins, status=status)
         answer = self._store.execute(self._config.name, call, decider)
         if wanted(self._listener):
             emit(self._listener, call_event(self._config.name, call, answer))
@@ -226,7 +240,7 @@ class ProviderWallet:
             return status
         if self._status is not None:
             return self._status(account, session_id)
-        return PlayerStatus()
+        return _OK
 
     def balance(self, account: AccountKey) -> ProviderAnswer:
         """The player's available balance (``ACCOUNT_NOT_FOUND`` when there is no account)."""
@@ -249,12 +263,14 @@ class ProviderWallet:
     ) -> ProviderAnswer:
         """Debit a stake (refused on an invalid session, a blocked player, a closed round)."""
         acct = check_player_account(account)
-        call = ProviderCall(
-            Op.BET,
-            acct,
-            check_ref(tx_id, "tx_id"),
-            check_ref(round_id, "round_id"),
+        call = new_call(
+            op=Op.BET,
+            account=acct,
+            tx_id=check_ref(tx_id, "tx_id"),
+            round_id=check_ref(round_id, "round_id"),
             amount=check_money(amount, "amount"),
+            win=0,
+            ref=None,
         )
         return self._run(call, self._status_of(acct, session_id, status))
 
@@ -279,12 +295,13 @@ class ProviderWallet:
         ref = check_ref(bet_tx_id, "bet_tx_id")
         if ref == tx:
             raise InvalidInput(f"a {op.value} needs its own tx_id, not the bet's")
-        return ProviderCall(
-            op,
-            check_player_account(account),
-            tx,
-            check_ref(round_id, "round_id"),
+        return new_call(
+            op=op,
+            account=check_player_account(account),
+            tx_id=tx,
+            round_id=check_ref(round_id, "round_id"),
             amount=check_money(amount, "amount"),
+            win=0,
             ref=ref,
         )
 

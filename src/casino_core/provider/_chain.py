@@ -29,7 +29,13 @@ from casino_core.chain._chain import ChainLink, link_after, link_of_body
 from casino_core.provider._types import TxRecord
 from casino_core.wallet._chain import dump_line
 
-__all__ = ["PROVIDER_KIND", "linked_provider_line", "provider_chain_id", "provider_line"]
+__all__ = [
+    "PROVIDER_KIND",
+    "linked_provider_line",
+    "provider_chain_id",
+    "provider_line",
+    "provider_record_line",
+]
 
 PROVIDER_KIND: Final = "provider_transaction"
 PROVIDER_LINE_VERSION: Final = 2
@@ -86,22 +92,65 @@ def linked_provider_line(line: dict[str, Any], seq: int, prev: str) -> tuple[Cha
     ):
         link = link_after(seq, prev, line)
         return link, dump_line({**line, **link.as_dict()})
-    amount = '{"amount":' + _esc(line["amount"])
-    chain_id = '"chain_id":' + _esc(line["chain_id"])
+    return _linked_text(seq, prev, _texts(line), ref, created)
+
+
+def provider_record_line(
+    op: str, provider: str, rec: TxRecord, micros: int, seq: int, prev: str
+) -> tuple[ChainLink, str]:
+    """``linked_provider_line(provider_line(op, provider, rec, micros), seq, prev)``
+    written from the record's fields, without the line's dict (a property test holds the
+    two equal); values of other types than the record's take that general path."""
+    tx_id, kind, round_id, player_id, fp = (
+        rec.tx_id, rec.kind, rec.round_id, rec.player_id, rec.fingerprint,
+    )  # fmt: skip
+    amount, win, ref = rec.amount, rec.win, rec.ref
+    texts = (
+        type(op) is type(provider) is type(tx_id) is type(kind) is type(round_id)
+        is type(player_id) is type(fp) is str
+    )  # fmt: skip
+    if (
+        not texts
+        or type(amount) is not int
+        or type(win) is not int
+        or (ref is not None and type(ref) is not str)
+        or type(micros) is not int
+    ):
+        return linked_provider_line(provider_line(op, provider, rec, micros), seq, prev)
+    return _linked_text(
+        seq, prev,
+        (PROVIDER_KIND, op, provider_chain_id(player_id), provider, tx_id, kind, round_id,
+         player_id, fp, str(amount), str(win)),
+        ref, micros,
+    )  # fmt: skip
+
+
+def _linked_text(
+    seq: int, prev: str, texts: tuple[str, ...], ref: str | None, created: int
+) -> tuple[ChainLink, str]:
+    """The link and the line of :func:`linked_provider_line`'s own encoding, from checked
+    values: ``texts`` the strings of :data:`_TEXT_KEYS` in that order, ``ref`` a string or
+    None, ``created`` an int."""
+    (
+        kind, operator_id, chain_id, provider, tx_id, tx_type, round_id, player_id,
+        fingerprint, amount, win,
+    ) = texts  # fmt: skip
+    head = '{"amount":' + _esc(amount)
+    chain = '"chain_id":' + _esc(chain_id)
     middle = (
-        f',"created_us":{created},"fingerprint":{_esc(line["fingerprint"])}'
-        f',"kind":{_esc(line["kind"])},"operator_id":{_esc(line["operator_id"])}'
-        f',"player_id":{_esc(line["player_id"])},"provider":{_esc(line["provider"])}'
+        f',"created_us":{created},"fingerprint":{_esc(fingerprint)}'
+        f',"kind":{_esc(kind)},"operator_id":{_esc(operator_id)}'
+        f',"player_id":{_esc(player_id)},"provider":{_esc(provider)}'
         f',"ref":{"null" if ref is None else _esc(ref)}'
     )
     end = (
-        f',"round_id":{_esc(line["round_id"])}'
-        f',"tx_id":{_esc(line["tx_id"])},"type":{_esc(line["type"])}'
-        f',"version":{PROVIDER_LINE_VERSION},"win":{_esc(line["win"])}}}'
+        f',"round_id":{_esc(round_id)}'
+        f',"tx_id":{_esc(tx_id)},"type":{_esc(tx_type)}'
+        f',"version":{PROVIDER_LINE_VERSION},"win":{_esc(win)}}}'
     )
-    link = link_of_body(seq, prev, f"{amount},{chain_id}{middle}{end}".encode())
+    link = link_of_body(seq, prev, f"{head},{chain}{middle}{end}".encode())
     text = (
-        f'{amount},"chain_hash":"{link.hash}",{chain_id}'
+        f'{head},"chain_hash":"{link.hash}",{chain}'
         f',"chain_prev":"{link.prev}","chain_seq":{link.seq}{middle}{end}'
     )
     return link, text

@@ -34,21 +34,26 @@ from casino_core.provider._types import (
     RoundRecord,
     State,
     TxRecord,
+    new_answer,
+    new_plan,
+    new_record,
 )
+from casino_core.provider._types import new_round as new_round_record
 
-__all__ = ["decide", "refuse", "with_reference"]
+__all__ = ["decide", "referenced", "refuse", "with_reference"]
 
 _BETS = (Op.BET.value, Op.BET_AND_WIN.value)
 
 
 def _answer(call: ProviderCall, outcome: Outcome, balance: int | None) -> ProviderAnswer:
-    return ProviderAnswer(
-        outcome, balance, call.account.currency, call.tx_id or None, call.round_id
-    )
+    return new_answer(
+        outcome=outcome, balance=balance, currency=call.account.currency,
+        tx_id=call.tx_id or None, round_id=call.round_id, reference=None, replayed=False,
+    )  # fmt: skip
 
 
 def _record(call: ProviderCall, state: BetState, answer: ProviderAnswer) -> TxRecord:
-    return TxRecord(
+    return new_record(
         tx_id=call.tx_id,
         kind=call.op.value,
         round_id=call.round_id,
@@ -109,12 +114,15 @@ def decide(
     closes = won and call.win == 0
     new_round = rnd is None
     if new_round or closes:
-        rnd = RoundRecord(call.round_id, call.account.player_id, closes)
-    return Plan(
-        answer,
+        rnd = new_round_record(
+            round_id=call.round_id, player_id=call.account.player_id, closed=closes
+        )
+    return new_plan(
+        answer=answer,
         debit=call.amount,
         credit=call.win,
         inserts=(_record(call, BetState.WON if won else BetState.PLACED, answer),),
+        updates=(),
         round=rnd if (new_round or closes) else None,
         new_round=new_round,
     )
@@ -145,12 +153,14 @@ def _win(
     answer = _answer(call, Outcome.OK, available + call.amount)
     closes = call.amount == 0
     updates = () if bet.state is BetState.WON else (_record_of(bet, BetState.WON, bet.answer),)
-    return Plan(
-        answer,
+    return new_plan(
+        answer=answer,
+        debit=0,
         credit=call.amount,
         inserts=(_record(call, BetState.DONE, answer),),
         updates=updates,
         round=RoundRecord(call.round_id, call.account.player_id, True) if closes else None,
+        new_round=False,
     )
 
 
@@ -205,12 +215,21 @@ def with_reference(plan: Plan, reference: str | None) -> Plan:
     """The plan with the wallet transaction id set on its answer and on the new record."""
     if reference is None:
         return plan
+    answer, inserts = referenced(plan, reference)
+    return new_plan(
+        answer=answer, debit=plan.debit, credit=plan.credit, inserts=inserts,
+        updates=plan.updates, round=plan.round, new_round=plan.new_round,
+    )  # fmt: skip
+
+
+def referenced(plan: Plan, reference: str) -> tuple[ProviderAnswer, tuple[TxRecord, ...]]:
+    """The answer and the inserts of :func:`with_reference` (for a store that writes them
+    at once, without the plan around them)."""
     before = plan.answer
     answer = _answer_of(before, reference, replayed=before.replayed)
-    inserts = tuple(
-        _record_of(r, r.state, answer) if r.answer is before else r for r in plan.inserts
+    return answer, tuple(
+        [_record_of(r, r.state, answer) if r.answer is before else r for r in plan.inserts]
     )
-    return Plan(answer, plan.debit, plan.credit, inserts, plan.updates, plan.round, plan.new_round)
 
 
 # ``dataclasses.replace`` reads every field through ``fields()`` and ``getattr``: on a
@@ -220,14 +239,16 @@ def with_reference(plan: Plan, reference: str | None) -> Plan:
 
 def _answer_of(a: ProviderAnswer, reference: str | None, *, replayed: bool) -> ProviderAnswer:
     """``replace(a, reference=reference, replayed=replayed)``."""
-    return ProviderAnswer(
-        a.outcome, a.balance, a.currency, a.tx_id, a.round_id, reference, replayed
-    )
+    return new_answer(
+        outcome=a.outcome, balance=a.balance, currency=a.currency, tx_id=a.tx_id,
+        round_id=a.round_id, reference=reference, replayed=replayed,
+    )  # fmt: skip
 
 
 def _record_of(r: TxRecord, state: BetState, answer: ProviderAnswer | None) -> TxRecord:
     """``replace(r, state=state, answer=answer)``."""
-    return TxRecord(
-        r.tx_id, r.kind, r.round_id, r.player_id, r.fingerprint, state, r.amount, r.win, r.ref,
-        answer,
+    return new_record(
+        tx_id=r.tx_id, kind=r.kind, round_id=r.round_id, player_id=r.player_id,
+        fingerprint=r.fingerprint, state=state, amount=r.amount, win=r.win, ref=r.ref,
+        answer=answer,
     )  # fmt: skip

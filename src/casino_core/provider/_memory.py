@@ -6,15 +6,22 @@ from collections import defaultdict
 
 from casino_core.chain._chain import GENESIS, ChainHead, ChainLink
 from casino_core.errors import ConfigurationError
-from casino_core.provider._adapter import Decider, make_moves
-from casino_core.provider._chain import linked_provider_line, provider_line
+from casino_core.provider._adapter import Decider, make_moves, moved
+from casino_core.provider._chain import (
+    linked_provider_line,
+    provider_chain_id,
+    provider_line,
+    provider_record_line,
+)
+from casino_core.provider._decide import referenced
 from casino_core.provider._types import (
-    AccountSnapshot,
+    Plan,
     ProviderAnswer,
     ProviderCall,
     RoundRecord,
-    State,
     TxRecord,
+    new_snapshot,
+    new_state,
 )
 from casino_core.wallet import MemoryWallet, WalletService
 from casino_core.wallet._common import Request, to_micros
@@ -29,11 +36,12 @@ class MemoryProviderStore:
     concurrent calls are serialised and nothing is observed half done. Not durable.
     """
 
-    def __init__(self, wallet: MemoryWallet | None = None) -> None:
+    def __init__(self, wallet: MemoryWallet | None = None, *, fast_path: bool = True) -> None:
         if wallet is not None and not isinstance(wallet, MemoryWallet):
             raise ConfigurationError("MemoryProviderStore needs a MemoryWallet")
         self._wallet = wallet if wallet is not None else MemoryWallet()
         self._lock = self._wallet._lock
+        self._fast = fast_path  # False: every call through make_moves and the line's dict
         self._records: dict[tuple[str, str, str], TxRecord] = {}
         self._rounds: dict[tuple[str, str, str], RoundRecord] = {}
         self._heads: dict[tuple[str, str], ChainLink] = {}  # (operator, chain id) -> head
@@ -47,7 +55,15 @@ class MemoryProviderStore:
         return self._wallet
 
     def execute(self, provider: str, call: ProviderCall, decider: Decider) -> ProviderAnswer:
-        """Decide and apply ``call`` under the wallet's lock."""
+        """Decide and apply ``call`` under the wallet's lock.
+
+        By default the money moves on the account the state read (the wallet's
+        ``_run_fresh``: no second key lookup or account read; a key already recorded takes
+        the wallet's general path), the answer and the new record get the movement's
+        reference without a second plan, and each provider line is written from its record.
+        ``fast_path=False`` runs the general code (``make_moves``, ``provider_line``); a
+        property test holds the two to the same answers, records, lines and wallet state.
+        """
         op = call.account.operator_id
         with self._lock:
             # The account as ``wallet.balance`` reads it, without a second check of the key
@@ -55,31 +71,63 @@ class MemoryProviderStore:
             acct = self._wallet._accounts.get(call.account)
             snap = None
             if acct is not None:
-                snap = AccountSnapshot(acct.posted - acct.held, acct.posted, acct.floor)
-            state = State(
-                self._records.get((op, provider, call.tx_id)) if call.tx_id else None,
-                self._records.get((op, provider, call.ref)) if call.ref else None,
-                self._rounds.get((op, provider, call.round_id)),
-                snap,
+                snap = new_snapshot(
+                    available=acct.posted - acct.held, posted=acct.posted, floor=acct.floor
+                )
+            records = self._records
+            state = new_state(
+                record=records.get((op, provider, call.tx_id)) if call.tx_id else None,
+                ref=records.get((op, provider, call.ref)) if call.ref else None,
+                round=self._rounds.get((op, provider, call.round_id)),
+                account=snap,
             )
             plan = decider(state)
             if isinstance(plan, ProviderAnswer):
                 return plan
-            plan = make_moves(provider, call, plan, state, self._move)
+            if not self._fast:
+                return self._write(
+                    op, provider, make_moves(provider, call, plan, state, self._move)
+                )
+            answer, inserts = plan.answer, plan.inserts
+            if plan.debit or plan.credit:
+                assert acct is not None  # a plan moves money on an account it read
+                run = self._wallet._run_fresh
+                plan, reference = moved(
+                    provider, call, plan, state, lambda req: run(req, acct).transaction_id
+                )
+                answer, inserts = plan.answer, plan.inserts
+                if reference is not None:
+                    answer, inserts = referenced(plan, reference)
             micros = to_micros(self._wallet._clock())
-            for rec in plan.inserts:
-                line = provider_line(op, provider, rec, micros)
-                chain = (op, line["chain_id"])
-                head = self._heads.get(chain)
+            heads, lines = self._heads, self._lines[op] if inserts else []
+            for rec in inserts:
+                chain = (op, provider_chain_id(rec.player_id))
+                head = heads.get(chain)
                 seq, prev = (0, GENESIS) if head is None else (head.seq, head.hash)
-                link, text = linked_provider_line(line, seq, prev)
-                self._heads[chain] = link
-                self._lines[op].append(text)
-            for rec in plan.inserts + plan.updates:
-                self._records[(op, provider, rec.tx_id)] = rec
+                heads[chain], text = provider_record_line(op, provider, rec, micros, seq, prev)
+                lines.append(text)
+            for rec in inserts + plan.updates:
+                records[(op, provider, rec.tx_id)] = rec
             if plan.round is not None:
                 self._rounds[(op, provider, plan.round.round_id)] = plan.round
-            return plan.answer
+            return answer
+
+    def _write(self, op: str, provider: str, plan: Plan) -> ProviderAnswer:
+        """Write a plan whose money has moved: the general path (``fast_path=False``)."""
+        micros = to_micros(self._wallet._clock())
+        for rec in plan.inserts:
+            line = provider_line(op, provider, rec, micros)
+            chain = (op, line["chain_id"])
+            head = self._heads.get(chain)
+            seq, prev = (0, GENESIS) if head is None else (head.seq, head.hash)
+            link, text = linked_provider_line(line, seq, prev)
+            self._heads[chain] = link
+            self._lines[op].append(text)
+        for rec in plan.inserts + plan.updates:
+            self._records[(op, provider, rec.tx_id)] = rec
+        if plan.round is not None:
+            self._rounds[(op, provider, plan.round.round_id)] = plan.round
+        return plan.answer
 
     def _move(self, req: Request) -> str:
         return self._wallet._run(req).transaction_id

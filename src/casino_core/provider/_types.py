@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from enum import StrEnum
 from json.encoder import encode_basestring_ascii as _esc
-from typing import Any
+from typing import Any, Final
 
+from casino_core._frozen import builder
 from casino_core.errors import (
     AccountNotFound,
     CasinoError,
@@ -302,3 +304,14 @@ class Plan:
     updates: tuple[TxRecord, ...] = ()
     round: RoundRecord | None = None
     new_round: bool = False
+
+
+# ``Cls(...)`` by keyword (every field), without the frozen ``__init__``'s per-field calls
+# (see :mod:`casino_core._frozen`): for the values each provider call builds.
+new_call: Final[Callable[..., ProviderCall]] = builder(ProviderCall)
+new_answer: Final[Callable[..., ProviderAnswer]] = builder(ProviderAnswer)
+new_record: Final[Callable[..., TxRecord]] = builder(TxRecord)
+new_round: Final[Callable[..., RoundRecord]] = builder(RoundRecord)
+new_snapshot: Final[Callable[..., AccountSnapshot]] = builder(AccountSnapshot)
+new_state: Final[Callable[..., State]] = builder(State)
+new_plan: Final[Callable[..., Plan]] = builder(Plan)

@@ -7,8 +7,9 @@ import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import TypeVar
+from typing import Final, TypeVar
 
+from casino_core._frozen import builder
 from casino_core._json import compact
 from casino_core.errors import (
     AccountNotFound,
@@ -177,13 +178,33 @@ def house_request(
     """:func:`single_request` against ``house`` of an already checked account and a derived
     key its component built from a key it checked (``casino:<key>:payout`` of a checked
     round key is a valid derived key by construction: no second check of either).
+
+    The wallet's fingerprint (remembered by value: hashing the key, its currency and mode
+    each time) is found first by the account key's identity: a component hands a player's
+    movements the same key object (the entry holds it, so its id is not reused meanwhile).
     ``remembered=False``: an amount that rarely repeats, its fingerprint not cached."""
     amount = check_amount(amount)
     if remembered:
-        fp = fingerprint(kind, (account,), amount, "house")
+        slot = (kind is Kind.DEBIT, id(account), amount)
+        held = _house_fps.get(slot)
+        if held is not None and held[0] is account:
+            fp = held[1]
+        else:
+            fp = fingerprint(kind, (account,), amount, "house")
+            if len(_house_fps) >= _HOUSE_FPS_MAX:
+                _house_fps.clear()
+            _house_fps[slot] = (account, fp)
     else:
         fp = one_account_fingerprint(kind, account, amount, "house")
-    return Request(kind, account, None, "house", amount, DerivedKey(key), fp)
+    return _new_request(
+        kind=kind, account=account, counter=None, counterparty="house", amount=amount,
+        key=DerivedKey(key), fingerprint=fp,
+    )  # fmt: skip
+
+
+_HOUSE_FPS_MAX: Final = 4096
+_house_fps: dict[tuple[bool, int, int], tuple[AccountKey, str]] = {}
+_new_request: Final = builder(Request)
 
 
 def transfer_request(source: object, destination: object, amount: object, key: object) -> Request:

@@ -13,6 +13,7 @@ from casino_core._ids import new_id
 from casino_core.chain._chain import ChainHead, ChainLink
 from casino_core.errors import (
     AccountNotFound,
+    CasinoError,
     HoldNotActive,
     HoldNotFound,
     InsufficientFunds,
@@ -194,10 +195,13 @@ class MemoryWallet(MovingWallet):
             try:
                 return self._apply_on(req)
             except (InsufficientFunds, AccountNotFound, LimitExceeded) as exc:
-                # A new refusal is recorded under the key; a replayed one already is.
-                scope = (req.account.operator_id, req.key)
-                self._keys.setdefault(scope, (req.fingerprint, (exc.code, exc.message)))
+                self._refused(req, exc)
                 raise
+
+    def _refused(self, req: Request, exc: CasinoError) -> None:
+        """Record a refusal under ``req``'s key (a replayed one already is)."""
+        scope = (req.account.operator_id, req.key)
+        self._keys.setdefault(scope, (req.fingerprint, (exc.code, exc.message)))
 
     def _apply_on(self, req: Request) -> Receipt:
         """Apply ``req`` for a caller that owns the unit of work (the casino's rounds).
@@ -230,6 +234,23 @@ class MemoryWallet(MovingWallet):
         receipt = self._apply(req, acct)
         self._keys[scope] = (req.fingerprint, receipt)
         return receipt
+
+    def _run_fresh(self, req: Request, acct: _Account) -> Receipt:
+        """:meth:`_run` for a caller holding the lock that has read ``acct``, the state of
+        ``req.account``, and expects ``req``'s key to be new (a provider call's derived key,
+        when the call has no record yet).
+
+        A key not recorded moves through :meth:`_apply_fresh` (no second key lookup or
+        account read); a recorded one takes :meth:`_run` (its replay or conflict, as
+        before). A refusal is recorded under the key as :meth:`_run` records it.
+        """
+        if (req.account.operator_id, req.key) in self._keys:
+            return self._run(req)
+        try:
+            return self._apply_fresh(req, acct)
+        except (InsufficientFunds, AccountNotFound, LimitExceeded) as exc:
+            self._refused(req, exc)
+            raise
 
     def _apply(self, req: Request, acct: _Account | None = None) -> Receipt:
         """Move ``req`` (new key) on ``acct``, the state of ``req.account`` (None: read here)."""
