@@ -147,23 +147,49 @@ def test_fast_path_answers_and_writes_what_the_general_path_does(
 
 def test_the_fast_path_moves_on_the_account_read(counted_ids: Callable[[], None]) -> None:
     """A plain bet and win move through the wallet's ``_run_fresh`` (never ``_run``); a
-    key already recorded (a second store of the provider) takes ``_run`` and its replay."""
+    derived key the wallet already recorded a movement under (only the library's own
+    components derive one: here the test does) takes ``_run`` and its replay."""
     wallet = MemoryWallet()
     alice = ACCOUNTS["alice"]
     wallet.open_account(alice)
     wallet.credit(alice, 1_000, idempotency_key="f", system_account="deposits")
-    first, second = (
-        ProviderWallet(MemoryProviderStore(wallet), ProviderConfig("studio")) for _ in range(2)
-    )
+    pw = ProviderWallet(MemoryProviderStore(wallet), ProviderConfig("studio"))
+    wallet.debit(alice, 100, idempotency_key=derived_key("provider:studio:b2:debit"))
     with (
         mock.patch.object(wallet, "_run", wraps=wallet._run) as run,
         mock.patch.object(wallet, "_run_fresh", wraps=wallet._run_fresh) as fresh,
     ):
-        assert first.bet(alice, tx_id="b1", round_id="r1", amount=100).balance == 900
-        assert first.win(alice, tx_id="w1", round_id="r1", bet_tx_id="b1", amount=30).ok
+        assert pw.bet(alice, tx_id="b1", round_id="r1", amount=100).balance == 800
+        assert pw.win(alice, tx_id="w1", round_id="r1", bet_tx_id="b1", amount=30).ok
         assert (fresh.call_count, run.call_count) == (2, 0)
-        # The second store has no record of b1: the wallet replays the recorded movement.
-        again = second.bet(alice, tx_id="b1", round_id="r1", amount=100)
+        assert pw.bet(alice, tx_id="b2", round_id="r2", amount=100).ok
         assert (fresh.call_count, run.call_count) == (3, 1)
-    assert again.ok
-    assert wallet.balance(alice).available == 930  # the replay moved nothing
+    assert wallet.balance(alice).available == 830  # b2's debit is the one already recorded
+
+
+def test_stores_on_one_wallet_share_its_records(counted_ids: Callable[[], None]) -> None:
+    """Two stores on one wallet are one book, as SQL stores on one database: a bet sent to
+    the second after the first is its replay (nothing moves, the wallet's balance and the
+    first reference answered), a win sent to the second settles the first's bet, and both
+    show the same lines and heads. (Before, the second store kept records of its own: the
+    wallet replayed the first movement under the derived key, and the second store answered
+    the bet as placed with a balance one stake below the wallet's.)"""
+    wallet = MemoryWallet()
+    alice = ACCOUNTS["alice"]
+    wallet.open_account(alice)
+    wallet.credit(alice, 1_000, idempotency_key="f", system_account="deposits")
+    stores = [MemoryProviderStore(wallet) for _ in range(2)]
+    first, second = (ProviderWallet(store, ProviderConfig("studio")) for store in stores)
+    placed = first.bet(alice, tx_id="b1", round_id="r1", amount=100)
+    again = second.bet(alice, tx_id="b1", round_id="r1", amount=100)
+    assert (again.ok, again.replayed, again.balance) == (True, True, 900)
+    assert again.reference == placed.reference
+    assert wallet.balance(alice).available == 900
+    assert second.win(alice, tx_id="w1", round_id="r1", bet_tx_id="b1", amount=30).balance == 930
+    assert first.win(alice, tx_id="w1", round_id="r1", bet_tx_id="b1", amount=30).replayed
+    assert wallet.balance(alice).available == 930
+    assert stores[0].transaction_lines("op") == stores[1].transaction_lines("op")
+    assert len(stores[0].transaction_lines("op")) == 2
+    assert stores[0].chain_heads("op") == stores[1].chain_heads("op")
+    other = MemoryProviderStore(MemoryWallet())
+    assert other.transaction_lines("op") == []  # another wallet, another book

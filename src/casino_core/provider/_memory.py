@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import weakref
 from collections import defaultdict
+from dataclasses import dataclass, field
 
 from casino_core.chain._chain import GENESIS, ChainHead, ChainLink
 from casino_core.errors import ConfigurationError
@@ -29,11 +31,26 @@ from casino_core.wallet._common import Request, to_micros
 __all__ = ["MemoryProviderStore"]
 
 
+@dataclass
+class _Book:
+    """A wallet's provider records: one per :class:`MemoryWallet`, shared by every store on
+    it, as SQL stores on one database share its tables."""
+
+    records: dict[tuple[str, str, str], TxRecord] = field(default_factory=dict)
+    rounds: dict[tuple[str, str, str], RoundRecord] = field(default_factory=dict)
+    heads: dict[tuple[str, str], ChainLink] = field(default_factory=dict)  # (op, chain id)
+    lines: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
+
+
+_books: weakref.WeakKeyDictionary[MemoryWallet, _Book] = weakref.WeakKeyDictionary()
+
+
 class MemoryProviderStore:
     """Provider records beside a :class:`MemoryWallet`, atomic with it (one lock).
 
     The decision, the wallet movements and the records happen under the wallet's lock, so
-    concurrent calls are serialised and nothing is observed half done. Not durable.
+    concurrent calls are serialised and nothing is observed half done. Not durable. Every
+    store on one wallet shares that wallet's records (as SQL stores share a database).
     """
 
     def __init__(self, wallet: MemoryWallet | None = None, *, fast_path: bool = True) -> None:
@@ -42,10 +59,18 @@ class MemoryProviderStore:
         self._wallet = wallet if wallet is not None else MemoryWallet()
         self._lock = self._wallet._lock
         self._fast = fast_path  # False: every call through make_moves and the line's dict
-        self._records: dict[tuple[str, str, str], TxRecord] = {}
-        self._rounds: dict[tuple[str, str, str], RoundRecord] = {}
-        self._heads: dict[tuple[str, str], ChainLink] = {}  # (operator, chain id) -> head
-        self._lines: dict[str, list[str]] = defaultdict(list)  # provider lines per operator
+        # The wallet's derived keys (provider:<name>:<tx>:...) are its memory of what moved:
+        # a second store on the same wallet with records of its own would take the first
+        # store's movement for its own replay and answer a bet as placed that it never paid.
+        # So the records belong to the wallet, as a database's tables do to every SQL store.
+        with self._lock:
+            book = _books.get(self._wallet)
+            if book is None:
+                book = _books[self._wallet] = _Book()
+        self._records = book.records
+        self._rounds = book.rounds
+        self._heads = book.heads
+        self._lines = book.lines  # provider lines per operator
 
     def __repr__(self) -> str:
         return f"MemoryProviderStore(records={len(self._records)}, rounds={len(self._rounds)})"
