@@ -46,6 +46,12 @@ class ResponseFormat:
         unknown = set(self.fields) - set(FIELDS)
         if unknown:
             raise ConfigurationError(f"unknown response fields {sorted(unknown)}")
+        if not all(isinstance(name, str) for name in self.fields.values()):
+            raise ConfigurationError("fields renames a response field to a str ('' drops it)")
+        names = [self.fields.get(name, name) for name in FIELDS]
+        shown = [name for name in names if name]
+        if len(set(shown)) != len(shown):  # the later field would overwrite the earlier
+            raise ConfigurationError("fields gives two response fields one name")
         for outcome, value in self.codes.items():
             if not isinstance(outcome, Outcome) or not (
                 isinstance(value, tuple)

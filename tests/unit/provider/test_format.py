@@ -100,6 +100,28 @@ class TestCustom:
         with pytest.raises(ConfigurationError):
             ResponseFormat(codes={"OK": ("0", 200)})  # type: ignore[dict-item]
 
+    @pytest.mark.parametrize(
+        "fields",
+        [
+            {"balance": "code"},  # the balance would overwrite the outcome code
+            {"status": "code"},  # "OK" / "ERROR" would overwrite the outcome code
+            {"reference": "balance"},  # the wallet reference would replace the balance
+            {"balance": "amount", "reference": "amount"},
+            {"balance": 5},
+        ],
+    )
+    def test_fields_cannot_collide(self, fields: dict[str, str]) -> None:
+        """Two response fields under one name (one silently overwriting the other in every
+        answer) or a name that is not a str are refused at construction."""
+        with pytest.raises(ConfigurationError):
+            ResponseFormat(fields=fields)
+
+    def test_fields_may_swap_names(self) -> None:
+        """Renaming onto a name another renamed field gave up is allowed."""
+        fmt = ResponseFormat(fields={"code": "status", "status": "result"})
+        _, body = fmt.render(answer(Outcome.INSUFFICIENT_FUNDS))
+        assert (body["status"], body["result"]) == ("INSUFFICIENT_FUNDS", "ERROR")
+
     def test_mapping_is_frozen(self) -> None:
         """The format copies its mappings: changing the caller's dict changes nothing."""
         codes = {Outcome.OK: ("0", 200)}

@@ -323,6 +323,20 @@ class TestMalformed:
         assert send(preset, query).startswith(b'{"status":"500"')
         assert balance_of(store, op) == 300_00
 
+    @pytest.mark.parametrize("player", ["pending-deposits", "pool-weekly"])
+    @pytest.mark.parametrize("action", ["balance", "debit", "credit", "rollback"])
+    def test_internal_account_is_a_malformed_username(
+        self, env: Any, player: str, action: str
+    ) -> None:
+        """A username naming an internal ledger account (pending deposits, a tournament
+        pool) answers Blue Ocean's 500 for every action, the balance included: never an
+        exception out of ``handle``, never that account's balance."""
+        store, preset, op = env
+        fund(store, op, player, 7_00)
+        query = money(action, "t-1", "1.00", username=player)
+        assert send(preset, query) == b'{"status":"500","msg":"malformed username"}'
+        assert balance_of(store, op, player) == 7_00
+
     @pytest.mark.parametrize("query", [b"x" * 5000, "caf\u00e9=1", b"\xff=1"])
     def test_unreadable_query(self, env: Any, query: bytes | str) -> None:
         """Oversized or non-ASCII queries are refused before the key is read."""

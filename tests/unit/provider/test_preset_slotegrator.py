@@ -248,6 +248,23 @@ class TestMalformed:
         assert b"INTERNAL_ERROR" in send(preset, money("bet", "t1", "1.00", currency="XYZ"))
         assert b"INTERNAL_ERROR" in send(preset, money("bet", "t1", "1.00", player_id=""))
 
+    @pytest.mark.parametrize("player", ["pending-deposits", "pool-weekly"])
+    @pytest.mark.parametrize("action", ["balance", "bet", "win", "refund"])
+    def test_internal_account_is_refused(self, env: Any, player: str, action: str) -> None:
+        """A player_id naming an internal ledger account (pending deposits, a tournament
+        pool) answers INTERNAL_ERROR for every action, the balance included: never an
+        exception out of ``handle``, never that account's balance."""
+        store, preset, op, _ = env
+        internal = AccountKey(op, player, USD)
+        store.wallet.open_account(internal)
+        store.wallet.credit(internal, 7_00, idempotency_key="fund-i", system_account="deposits")
+        params = money(action, "t1", "1.00", player_id=player, bet_transaction_id="t0")
+        body = send(preset, params)
+        assert body == b'{"error_code":"INTERNAL_ERROR",' + (
+            b'"error_description":"malformed player_id or currency"}'
+        )
+        assert store.wallet.balance(internal).available == 7_00
+
 
 class TestConfiguration:
     """Credentials are checked at construction and never shown."""

@@ -55,6 +55,7 @@ from casino_core.provider.presets._common import (
     json_bytes,
 )
 from casino_core.wallet import AccountKey, Mode
+from casino_core.wallet._common import check_player_account
 
 __all__ = ["BLUEOCEAN_ACTIONS", "BlueOceanPreset", "blueocean_key"]
 
@@ -225,7 +226,8 @@ class BlueOceanPreset:
             raise _Refusal("500", "malformed username")
         try:
             currency = get_currency(self._currency_of(username))
-            return AccountKey(self._operator, username, currency, self._mode)
+            # a player's account: an internal one (pending deposits, a pool) is malformed
+            return check_player_account(AccountKey(self._operator, username, currency, self._mode))
         except UnknownCurrency:
             raise _Refusal("500", "currency not known") from None
         except InvalidInput:

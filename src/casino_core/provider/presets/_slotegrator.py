@@ -54,6 +54,7 @@ from casino_core.provider.presets._common import (
     number,
 )
 from casino_core.wallet import AccountKey, Mode
+from casino_core.wallet._common import check_player_account
 
 __all__ = ["SIGNED_HEADERS", "SlotegratorPreset", "slotegrator_sign"]
 
@@ -192,7 +193,10 @@ class SlotegratorPreset:
             raise _Refusal("INTERNAL_ERROR", "action not supported")
         try:
             currency = get_currency(p.get("currency", ""))
-            account = AccountKey(self._operator, p.get("player_id", ""), currency, self._mode)
+            # a player's account: an internal one (pending deposits, a pool) is malformed
+            account = check_player_account(
+                AccountKey(self._operator, p.get("player_id", ""), currency, self._mode)
+            )
         except UnknownCurrency:
             raise _Refusal("INTERNAL_ERROR", "currency not known") from None
         except InvalidInput:
