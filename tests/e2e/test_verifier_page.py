@@ -279,8 +279,10 @@ class TestRecordsV2:
 
     def test_a_multiplier_left_out_hides_no_win(self, tmp_path: Path) -> None:
         """Only a mines or hilo record may leave its multiplier out (a forfeited round, paid
-        0); an instant round or crash bet without one is still paid by its recomputed
-        multiplier, and a crash v2 record needs its target: the page agrees with Python."""
+        0), and only one its moves left in play; an instant round, a crash bet, a mines round
+        that revealed every safe tile or a hilo round that records its cash-out, without one,
+        is still paid by its recomputed multiplier, and a crash v2 record needs its target:
+        the page agrees with Python."""
         server = "18e93f4a7b5b58d2569765766d1b6c3296bbd8430d6f20249044d72f14720159"
         money = {
             "version": 2, "round_id": "r", "player_id": "alice", "mode": "real",
@@ -288,17 +290,18 @@ class TestRecordsV2:
             "placed_at": "2026-12-06T04:00:00Z",
         }  # fmt: skip
         cases: list[tuple[dict[str, Any], str, list[str]]] = []
-        for game, params, nonce in (
-            ("dice", {"target": "49.50", "condition": "under"}, 0),
-            ("wheel", {"segments": 10}, 1),
-            ("mines", {"mines": 3, "tiles": [4, 9]}, 0),
-            ("hilo", {"actions": ["likelier", "likelier", "cash_out"]}, 0),
+        for game, params, nonce, forfeitable in (
+            ("dice", {"target": "49.50", "condition": "under"}, 0, False),
+            ("wheel", {"segments": 10}, 1, False),
+            ("mines", {"mines": 3, "tiles": [4, 9]}, 0, True),
+            ("hilo", {"actions": ["likelier", "likelier"]}, 0, True),
+            ("mines", {"mines": 24, "tiles": [12]}, 15, False),  # the one safe tile: cashed out
+            ("hilo", {"actions": ["likelier", "likelier", "cash_out"]}, 0, False),  # cashed out
         ):
             won = make_record(game, "unbiased", server, "bb62964774", nonce, params)
             assert won["multiplier"] != "0", game
             record = {k: v for k, v in won.items() if k != "multiplier"}
             record.update(money, payout="0")
-            forfeitable = game in ("mines", "hilo")
             cases.append(
                 (record, "match" if forfeitable else "mismatch", [] if forfeitable else ["payout"])
             )

@@ -664,6 +664,9 @@ globalThis.VerifierCore = (function () {
       if (tiles.length > 25 - mines) throw new Bad(`tiles: at most ${25 - mines} safe tiles exist with ${mines} mines`);
       return { rules, mines, tiles };
     },
+    // Could the round still be in play after these moves (so forfeited)? Not once every
+    // safe tile is revealed: that cashes out.
+    forfeitable(bet) { return bet.tiles.length < 25 - bet.mines; },
     async play(bet, rng) {
       const remaining = range(0, 25), placed = [];
       for (let k = 0; k < bet.mines; k++) placed.push(remaining.splice(await rng.intBelow(25 - k, `mine ${k + 1}: index among ${25 - k} tiles left`), 1)[0]);
@@ -702,8 +705,11 @@ globalThis.VerifierCore = (function () {
       if (!actions.some((a) => a !== "skip" && a !== "cash_out")) throw new Bad("actions: at least one guess is needed before cashing out");
       const moves = actions.filter((a) => a !== "cash_out");
       if (moves.length > rules.max_actions) throw new Bad(`actions: ${moves.length} guesses and skips, allowed 1-${rules.max_actions}`);
-      return { rules, moves };
+      return { rules, moves, cashOut: actions[actions.length - 1] === "cash_out" };
     },
+    // Could the round still be in play after these moves (so forfeited)? Not after a
+    // recorded cash-out.
+    forfeitable(bet) { return !bet.cashOut; },
     async play(bet, rng) {
       const deck = [];
       for (let k = 0; k <= bet.rules.max_actions; k++) deck.push(await rng.intBelow(52, `card ${k + 1}`));
@@ -901,7 +907,7 @@ globalThis.VerifierCore = (function () {
     if (version === 2) checkV2(record);
     const game = record.game;
     const diffs = [];
-    let multiplier = null, result = null, trace = [];
+    let multiplier = null, result = null, trace = [], forfeitable = false;
     if (game === "crash") {
       const params = checkFields(record, version, ["game", "scheme", "game_hash", "salt", "result"]);
       for (const k of ["server_seed", "server_seed_hash", "client_seed", "nonce"]) if (k in record) throw new Bad(`${k}: a crash record carries game_hash and salt instead`);
@@ -939,16 +945,18 @@ globalThis.VerifierCore = (function () {
       try { bet = GAMES[game].parse(params); } catch (e) { if (e instanceof Bad) throw new Bad(`params: ${e.message}`); throw e; }
       const out = await GAMES[game].play(bet, makeRng(scheme, server, client, String(nonce), trace));
       result = out.result; multiplier = out.multiplier;
+      forfeitable = (game === "mines" || game === "hilo") && GAMES[game].forfeitable(bet);
       diffs.push(...resultDiffs(record.result, result));
       if ("multiplier" in record && !multiplierMatches(record.multiplier, multiplier)) diffs.push(diff("multiplier", record.multiplier, multiplier));
       checkCatalog(record, opts.catalog, diffs);
     }
     if (version === 2) {
       // The money: payout = floor(stake x multiplier) for the recomputed multiplier, exact
-      // (0 for a mines or hilo record without a multiplier: a forfeited round pays nothing;
-      // any other round is paid by its multiplier whether or not the record writes it).
+      // (0 for a mines or hilo record without a multiplier whose moves left the round in
+      // play: a forfeited round pays nothing; any other round is paid by its multiplier
+      // whether or not the record writes it).
       const stake = BigInt(record.stake), payout = BigInt(record.payout);
-      const forfeited = !("multiplier" in record) && (game === "mines" || game === "hilo");
+      const forfeited = !("multiplier" in record) && forfeitable;
       const due = multiplier === null || forfeited ? 0n : (stake * multiplier.n) / multiplier.d;
       if (payout !== due) diffs.push(diff("payout", record.payout, due.toString()));
     }
