@@ -362,6 +362,8 @@ def _v2_export(
                     payout=str(payout_minor(stake, Fraction(record["multiplier"]))),
                     placed_at="2026-12-06T04:00:00Z",
                 )  # fmt: skip
+            if (pair, nonce) == (2, 3):  # the round replaced by a void line (chained anew)
+                record = _void_line(game, scheme, server, client, nonce, stake)
             body = {k: v for k, v in record.items() if k not in ("server_seed", "seed_revealed_at")}
             digest = hashlib.sha256(bytes.fromhex(prev) + canonical_json(body).encode())
             record.update(chain_seq=len(rounds) + 1, chain_prev=prev, chain_hash=digest.hexdigest())
@@ -375,6 +377,9 @@ def _v2_export(
             if (pair, nonce) == (1, 4):  # pointed at a link that is not there
                 record["chain_prev"] = "f" * 64
                 findings += [(line, "chain"), (line, "chain")]  # edited, and a link missing
+            if (pair, nonce) == (2, 3):  # only a mines or hilo round can be void
+                verdict = ("malformed", [])
+                findings.append((line + 1, "nonce_gap"))  # the void line took no nonce
             if (pair, nonce) == (3, 0):  # a bet after its seed was revealed
                 record["seed_revealed_at"] = "2026-12-06T03:00:00Z"
                 findings.append((line, "used_after_reveal"))

@@ -1001,7 +1001,8 @@ globalThis.VerifierCore = (function () {
   }
 
   // A void line: a mines or hilo round that ended before any move (casino_core's
-  // verify_void): well formed, a known game and scheme, and it paid nothing.
+  // verify_void): well formed, mines or hilo (no other round can end before a move, so a
+  // void line of another game would hide a round), a known scheme, and it paid nothing.
   const VOID_FIELDS = ["kind", "version", "round_id", "player_id", "mode", "game", "scheme", "server_seed_hash", "client_seed", "nonce", "status", "currency", "decimals", "stake", "payout", "placed_at", "seed_revealed_at", "offering_id", "offering_version", "rules_fingerprint", "chain_seq", "chain_prev", "chain_hash"];
   async function verifyVoid(line) {
     const unknown = Object.keys(line).filter((k) => !VOID_FIELDS.includes(k)).sort();
@@ -1010,7 +1011,7 @@ globalThis.VerifierCore = (function () {
     for (const k of ["game", "scheme", "client_seed", "nonce", "status"]) if (!(k in line)) throw new Bad(`${k}: missing`);
     if (line.version !== 2) throw new Bad("version: a void line is version 2");
     checkV2(line);
-    if (typeof line.game !== "string" || !(line.game in GAMES)) throw new Bad(`game: unknown game ${JSON.stringify(show(line.game))}`);
+    if (line.game !== "mines" && line.game !== "hilo") throw new Bad(`game: a void line is a mines or hilo round, got ${JSON.stringify(show(line.game))}`);
     if (line.scheme !== "stake" && line.scheme !== "unbiased") throw new Bad(`scheme: unknown RNG scheme ${JSON.stringify(show(line.scheme))} (known: stake, unbiased)`);
     seedText(line, "client_seed");
     const nonce = line.nonce;

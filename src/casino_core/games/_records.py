@@ -462,7 +462,7 @@ class VoidLine(BaseModel):
     round_id: _Id
     player_id: _Id
     mode: Literal["real", "demo"]
-    game: _SeededGame
+    game: Literal["mines", "hilo"]  # only a multi-step round can end before any move
     scheme: _Text
     server_seed_hash: _Hex64
     client_seed: _SeedText
@@ -942,9 +942,11 @@ def verify_reveal(line: Mapping[str, Any], number: int = 0) -> RecordCheck:
 
 
 def verify_void(line: Mapping[str, Any], number: int = 0) -> RecordCheck:
-    """Check one void line (export v2): well formed, a known game and scheme, and it paid
-    nothing (else a ``payout`` difference). There is no outcome to replay; the nonce it
-    occupies is a check over the whole export (``audit verify``)."""
+    """Check one void line (export v2): well formed, a mines or hilo round (no other round
+    can end before any move: a void line of another game would stand in for a round that
+    has an outcome), a known scheme, and it paid nothing (else a ``payout`` difference).
+    There is no outcome to replay; the nonce it occupies is a check over the whole export
+    (``audit verify``)."""
     void = validate_line(line)
     assert isinstance(void, VoidLine)
     Scheme.parse(void.scheme)

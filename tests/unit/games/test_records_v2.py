@@ -370,6 +370,17 @@ class TestVoidLines:
         with pytest.raises((InvalidInput, ValueError), match=message):
             verify_void(_void(**changes))
 
+    @pytest.mark.parametrize("game", ["dice", "wheel", "limbo", "keno", "crash"])
+    def test_only_a_mines_or_hilo_round_can_be_void(self, game: str) -> None:
+        """Only a multi-step round can end before any move. A void line of another game
+        would stand in for a round with an outcome: a winning dice round replaced by a void
+        line paying 0 (its pair's nonce still taken, no gap) is malformed, not a match."""
+        with pytest.raises(InvalidInput, match="game: Input should be 'mines' or 'hilo'"):
+            verify_void(_void(game=game))
+        (check,) = verify_lines([json.dumps(_void(game=game))])
+        assert check.status == "malformed"
+        assert "game: Input should be 'mines' or 'hilo'" in str(check.error)
+
     def test_verify_record_refuses_a_void_line(self) -> None:
         """A void line is not a round record."""
         with pytest.raises(InvalidInput, match="void line"):
