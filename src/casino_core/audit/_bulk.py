@@ -422,7 +422,7 @@ def _catalog_checker(
     return run
 
 
-def _check_json_chunk(chunk: list[tuple[int, str]]) -> list[CheckedRound]:
+def _check_json_chunk(chunk: list[tuple[int, str | bytes]]) -> list[CheckedRound]:
     out = []
     for line, text in chunk:
         try:
@@ -453,9 +453,16 @@ def _csv_record(row: Mapping[str, str], column_map: Mapping[str, str]) -> dict[s
     return record
 
 
-def _json_lines(handle: IO[bytes]) -> Iterator[tuple[int, str]]:
+def _json_lines(handle: IO[bytes]) -> Iterator[tuple[int, str | bytes]]:
+    """The non-blank lines of a JSON Lines file as text; a line that is not UTF-8 as its
+    bytes, which :func:`~casino_core._bounds.load_json` refuses (a malformed line, as
+    ``verify`` and the chain check have it: never read with its bytes replaced)."""
     for number, raw in enumerate(bounded_lines(handle), 1):
-        text = raw.decode("utf-8", errors="replace")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield number, raw
+            continue
         if text.strip():
             yield number, text
 

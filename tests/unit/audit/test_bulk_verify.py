@@ -11,7 +11,7 @@ import pytest
 
 from casino_core.audit import verify_files
 from casino_core.cli import main
-from casino_core.games import make_record
+from casino_core.games import make_record, verify_lines
 
 SEED_A = "a5022ccf5dd5a76d2014278e3d91d1dfc47c3f12e683ea0c8151fdc2f944beb1"
 SEED_B = "18e93f4a7b5b58d2569765766d1b6c3296bbd8430d6f20249044d72f14720159"
@@ -70,6 +70,24 @@ class TestFindings:
         report = verify_files([str(path)])
         assert report.exit_code == 2
         assert [f.line for f in report.findings if f.kind == "malformed"] == [2]
+
+    @pytest.mark.parametrize("jobs", [1, 2])
+    def test_a_line_that_is_not_utf8_is_malformed(self, tmp_path: Path, jobs: int) -> None:
+        """A JSON Lines file is UTF-8: a line with other bytes is malformed, as ``verify``
+        and the chain check say. It was read with its bytes replaced by U+FFFD, so a record
+        played with that character verified from a line that is not UTF-8 (a clean report
+        where ``verify`` said malformed)."""
+        played = json.dumps(records(SEED_A, "a\ufffd", [0])[0], ensure_ascii=False)
+        line = played.encode().replace("\ufffd".encode(), b"\xff")
+        path = tmp_path / "bytes.jsonl"
+        path.write_bytes(line + b"\n")
+        report = verify_files([str(path)], jobs=jobs)
+        assert report.exit_code == 2
+        [finding] = report.findings
+        assert (finding.kind, finding.line) == ("malformed", 1)
+        assert "not UTF-8" in finding.detail
+        [check] = verify_lines([line])
+        assert check.status == "malformed"
 
 
 class TestFormatsAndJobs:
