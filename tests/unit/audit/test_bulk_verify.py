@@ -11,6 +11,7 @@ import pytest
 
 from casino_core.audit import verify_files
 from casino_core.cli import main
+from casino_core.errors import InvalidInput
 from casino_core.games import make_record, verify_lines
 
 SEED_A = "a5022ccf5dd5a76d2014278e3d91d1dfc47c3f12e683ea0c8151fdc2f944beb1"
@@ -110,6 +111,31 @@ class TestFormatsAndJobs:
         assert report.files[0].records == 5
         unmapped = verify_files([str(path)])
         assert unmapped.exit_code == 2
+
+    @pytest.mark.parametrize(
+        ("header", "mapping"),
+        [
+            (["game", "scheme", "server_seed", "client_seed", "nonce", "result", "result"], {}),
+            (["game", "scheme", "server_seed", "client_seed", "nonce", "Result", "result"],
+             {"Result": "result"}),
+        ],
+    )  # fmt: skip
+    def test_a_field_given_twice_stops_the_run(
+        self, tmp_path: Path, header: list[str], mapping: dict[str, str]
+    ) -> None:
+        """Two CSV columns for one field (a repeated header name, or a column mapped onto
+        another) are refused, as duplicate JSON keys are: the reader took the last one, so a
+        file whose first ``result`` column (what a spreadsheet shows) was edited verified."""
+        path = tmp_path / "twice.csv"
+        record = records(SEED_A, "a", [0])[0]
+        edited = {"segment": (int(record["result"]["segment"]) + 1) % 10}  # type: ignore[index]
+        cells = [record[k] for k in ("game", "scheme", "server_seed", "client_seed", "nonce")]
+        with path.open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerow([*cells, json.dumps(edited), json.dumps(record["result"])])
+        with pytest.raises(InvalidInput, match="'result': two columns"):
+            verify_files([str(path)], column_map=mapping)
 
     def test_jobs_give_the_same_report(self, tmp_path: Path) -> None:
         """--jobs 2 finds exactly what one process finds, in the same order."""
