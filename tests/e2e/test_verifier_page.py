@@ -8,6 +8,7 @@ and the public Stake verifiers' known answers.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import random
@@ -107,6 +108,26 @@ class TestAgreement:
             assert js["status"] == py["status"], (line, js, py)
             if py["status"] == "mismatch":
                 assert js["fields"] == py["fields"], (line, js, py)
+
+    def test_a_file_line_that_is_not_utf8_is_malformed(self, tmp_path: Path) -> None:
+        """A file is read as the page reads it (its bytes): a line that is not UTF-8 is
+        malformed, as casino_core has it, not decoded with U+FFFD in place of its bytes
+        (which let a record played with that character verify); the other lines and CRLF
+        line ends read as before."""
+        server = "18e93f4a7b5b58d2569765766d1b6c3296bbd8430d6f20249044d72f14720159"
+        played = json.dumps(
+            make_record("wheel", "stake", server, "a\ufffd", 0, {}), ensure_ascii=False
+        )
+        bad = played.encode().replace("\ufffd".encode(), b"\xff")
+        good = json.dumps(make_record("wheel", "stake", server, "a", 0, {})).encode()
+        data = good + b"\r\n" + bad + b"\r\n\r\n" + played.encode() + b"\n"
+        out = run_core(tmp_path, {"export_b64": base64.b64encode(data).decode()})
+        assert [(c["line"], c["status"]) for c in out["checks"]] == [
+            (1, "match"), (2, "malformed"), (4, "match"),
+        ]  # fmt: skip
+        assert "not UTF-8" in out["checks"][1]["error"]
+        python = [c.status for c in verify_lines(data.split(b"\n"))]
+        assert python == ["match", "malformed", "match"]
 
     def test_mutated_fields_get_the_same_verdicts(self, tmp_path: Path) -> None:
         """Params, fields and values replaced by odd ones (wrong types, out of range, huge

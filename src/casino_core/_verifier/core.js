@@ -1114,16 +1114,33 @@ globalThis.VerifierCore = (function () {
     if (chained.length) for (const line of unchained) find(line, "chain", "no chain fields");
   }
 
-  // Verify a JSON Lines export: one verdict per non-blank line (as verify_lines gives them),
-  // then, over two or more lines, the findings across lines (sequenceFindings, chainFindings).
+  // The lines of an export given as text, or as a file's bytes: each line decoded as strict
+  // UTF-8 (null for a line that is not UTF-8, which is malformed as casino_core has it;
+  // never decoded with its bytes replaced, which could make such a line verify).
+  function exportLines(input) {
+    if (typeof input === "string") return input.split(/\r?\n/);
+    const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }), lines = [];
+    for (let start = 0, k = 0; k <= input.length; k++) {
+      if (k < input.length && input[k] !== 10) continue;
+      const end = k > start && input[k - 1] === 13 ? k - 1 : k;
+      try { lines.push(strict.decode(input.subarray(start, end))); } catch (e) { lines.push(null); }
+      start = k + 1;
+    }
+    return lines;
+  }
+
+  // Verify a JSON Lines export (text, or a file's bytes as a Uint8Array): one verdict per
+  // non-blank line (as verify_lines gives them), then, over two or more lines, the findings
+  // across lines (sequenceFindings, chainFindings).
   async function verifyExport(text, opts = {}) {
     const out = [], parsed = [];
-    const lines = text.split(/\r?\n/);
+    const lines = exportLines(text);
     for (let k = 0; k < lines.length; k++) {
       const raw = lines[k];
-      if (!raw.trim()) continue;
+      if (raw !== null && !raw.trim()) continue;
       let check, value;
       try {
+        if (raw === null) throw new Bad("not UTF-8 text");
         value = parseJson(raw);
         check = isObj(value) && value.kind === "reveal" ? await verifyReveal(value)
           : isObj(value) && value.kind === "void" ? await verifyVoid(value)
