@@ -8,6 +8,7 @@ and the public Stake verifiers' known answers.
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import random
@@ -107,6 +108,26 @@ class TestAgreement:
             assert js["status"] == py["status"], (line, js, py)
             if py["status"] == "mismatch":
                 assert js["fields"] == py["fields"], (line, js, py)
+
+    def test_a_file_line_that_is_not_utf8_is_malformed(self, tmp_path: Path) -> None:
+        """A file is read as the page reads it (its bytes): a line that is not UTF-8 is
+        malformed, as casino_core has it, not decoded with U+FFFD in place of its bytes
+        (which let a record played with that character verify); the other lines and CRLF
+        line ends read as before."""
+        server = "18e93f4a7b5b58d2569765766d1b6c3296bbd8430d6f20249044d72f14720159"
+        played = json.dumps(
+            make_record("wheel", "stake", server, "a\ufffd", 0, {}), ensure_ascii=False
+        )
+        bad = played.encode().replace("\ufffd".encode(), b"\xff")
+        good = json.dumps(make_record("wheel", "stake", server, "a", 0, {})).encode()
+        data = good + b"\r\n" + bad + b"\r\n\r\n" + played.encode() + b"\n"
+        out = run_core(tmp_path, {"export_b64": base64.b64encode(data).decode()})
+        assert [(c["line"], c["status"]) for c in out["checks"]] == [
+            (1, "match"), (2, "malformed"), (4, "match"),
+        ]  # fmt: skip
+        assert "not UTF-8" in out["checks"][1]["error"]
+        python = [c.status for c in verify_lines(data.split(b"\n"))]
+        assert python == ["match", "malformed", "match"]
 
     def test_mutated_fields_get_the_same_verdicts(self, tmp_path: Path) -> None:
         """Params, fields and values replaced by odd ones (wrong types, out of range, huge
@@ -279,8 +300,10 @@ class TestRecordsV2:
 
     def test_a_multiplier_left_out_hides_no_win(self, tmp_path: Path) -> None:
         """Only a mines or hilo record may leave its multiplier out (a forfeited round, paid
-        0); an instant round or crash bet without one is still paid by its recomputed
-        multiplier, and a crash v2 record needs its target: the page agrees with Python."""
+        0), and only one its moves left in play; an instant round, a crash bet, a mines round
+        that revealed every safe tile or a hilo round that records its cash-out, without one,
+        is still paid by its recomputed multiplier, and a crash v2 record needs its target:
+        the page agrees with Python."""
         server = "18e93f4a7b5b58d2569765766d1b6c3296bbd8430d6f20249044d72f14720159"
         money = {
             "version": 2, "round_id": "r", "player_id": "alice", "mode": "real",
@@ -288,17 +311,18 @@ class TestRecordsV2:
             "placed_at": "2026-12-06T04:00:00Z",
         }  # fmt: skip
         cases: list[tuple[dict[str, Any], str, list[str]]] = []
-        for game, params, nonce in (
-            ("dice", {"target": "49.50", "condition": "under"}, 0),
-            ("wheel", {"segments": 10}, 1),
-            ("mines", {"mines": 3, "tiles": [4, 9]}, 0),
-            ("hilo", {"actions": ["likelier", "likelier", "cash_out"]}, 0),
+        for game, params, nonce, forfeitable in (
+            ("dice", {"target": "49.50", "condition": "under"}, 0, False),
+            ("wheel", {"segments": 10}, 1, False),
+            ("mines", {"mines": 3, "tiles": [4, 9]}, 0, True),
+            ("hilo", {"actions": ["likelier", "likelier"]}, 0, True),
+            ("mines", {"mines": 24, "tiles": [12]}, 15, False),  # the one safe tile: cashed out
+            ("hilo", {"actions": ["likelier", "likelier", "cash_out"]}, 0, False),  # cashed out
         ):
             won = make_record(game, "unbiased", server, "bb62964774", nonce, params)
             assert won["multiplier"] != "0", game
             record = {k: v for k, v in won.items() if k != "multiplier"}
             record.update(money, payout="0")
-            forfeitable = game in ("mines", "hilo")
             cases.append(
                 (record, "match" if forfeitable else "mismatch", [] if forfeitable else ["payout"])
             )
@@ -359,6 +383,8 @@ def _v2_export(
                     payout=str(payout_minor(stake, Fraction(record["multiplier"]))),
                     placed_at="2026-12-06T04:00:00Z",
                 )  # fmt: skip
+            if (pair, nonce) == (2, 3):  # the round replaced by a void line (chained anew)
+                record = _void_line(game, scheme, server, client, nonce, stake)
             body = {k: v for k, v in record.items() if k not in ("server_seed", "seed_revealed_at")}
             digest = hashlib.sha256(bytes.fromhex(prev) + canonical_json(body).encode())
             record.update(chain_seq=len(rounds) + 1, chain_prev=prev, chain_hash=digest.hexdigest())
@@ -372,6 +398,9 @@ def _v2_export(
             if (pair, nonce) == (1, 4):  # pointed at a link that is not there
                 record["chain_prev"] = "f" * 64
                 findings += [(line, "chain"), (line, "chain")]  # edited, and a link missing
+            if (pair, nonce) == (2, 3):  # only a mines or hilo round can be void
+                verdict = ("malformed", [])
+                findings.append((line + 1, "nonce_gap"))  # the void line took no nonce
             if (pair, nonce) == (3, 0):  # a bet after its seed was revealed
                 record["seed_revealed_at"] = "2026-12-06T03:00:00Z"
                 findings.append((line, "used_after_reveal"))

@@ -664,6 +664,9 @@ globalThis.VerifierCore = (function () {
       if (tiles.length > 25 - mines) throw new Bad(`tiles: at most ${25 - mines} safe tiles exist with ${mines} mines`);
       return { rules, mines, tiles };
     },
+    // Could the round still be in play after these moves (so forfeited)? Not once every
+    // safe tile is revealed: that cashes out.
+    forfeitable(bet) { return bet.tiles.length < 25 - bet.mines; },
     async play(bet, rng) {
       const remaining = range(0, 25), placed = [];
       for (let k = 0; k < bet.mines; k++) placed.push(remaining.splice(await rng.intBelow(25 - k, `mine ${k + 1}: index among ${25 - k} tiles left`), 1)[0]);
@@ -702,8 +705,11 @@ globalThis.VerifierCore = (function () {
       if (!actions.some((a) => a !== "skip" && a !== "cash_out")) throw new Bad("actions: at least one guess is needed before cashing out");
       const moves = actions.filter((a) => a !== "cash_out");
       if (moves.length > rules.max_actions) throw new Bad(`actions: ${moves.length} guesses and skips, allowed 1-${rules.max_actions}`);
-      return { rules, moves };
+      return { rules, moves, cashOut: actions[actions.length - 1] === "cash_out" };
     },
+    // Could the round still be in play after these moves (so forfeited)? Not after a
+    // recorded cash-out.
+    forfeitable(bet) { return !bet.cashOut; },
     async play(bet, rng) {
       const deck = [];
       for (let k = 0; k <= bet.rules.max_actions; k++) deck.push(await rng.intBelow(52, `card ${k + 1}`));
@@ -901,7 +907,7 @@ globalThis.VerifierCore = (function () {
     if (version === 2) checkV2(record);
     const game = record.game;
     const diffs = [];
-    let multiplier = null, result = null, trace = [];
+    let multiplier = null, result = null, trace = [], forfeitable = false;
     if (game === "crash") {
       const params = checkFields(record, version, ["game", "scheme", "game_hash", "salt", "result"]);
       for (const k of ["server_seed", "server_seed_hash", "client_seed", "nonce"]) if (k in record) throw new Bad(`${k}: a crash record carries game_hash and salt instead`);
@@ -939,16 +945,18 @@ globalThis.VerifierCore = (function () {
       try { bet = GAMES[game].parse(params); } catch (e) { if (e instanceof Bad) throw new Bad(`params: ${e.message}`); throw e; }
       const out = await GAMES[game].play(bet, makeRng(scheme, server, client, String(nonce), trace));
       result = out.result; multiplier = out.multiplier;
+      forfeitable = (game === "mines" || game === "hilo") && GAMES[game].forfeitable(bet);
       diffs.push(...resultDiffs(record.result, result));
       if ("multiplier" in record && !multiplierMatches(record.multiplier, multiplier)) diffs.push(diff("multiplier", record.multiplier, multiplier));
       checkCatalog(record, opts.catalog, diffs);
     }
     if (version === 2) {
       // The money: payout = floor(stake x multiplier) for the recomputed multiplier, exact
-      // (0 for a mines or hilo record without a multiplier: a forfeited round pays nothing;
-      // any other round is paid by its multiplier whether or not the record writes it).
+      // (0 for a mines or hilo record without a multiplier whose moves left the round in
+      // play: a forfeited round pays nothing; any other round is paid by its multiplier
+      // whether or not the record writes it).
       const stake = BigInt(record.stake), payout = BigInt(record.payout);
-      const forfeited = !("multiplier" in record) && (game === "mines" || game === "hilo");
+      const forfeited = !("multiplier" in record) && forfeitable;
       const due = multiplier === null || forfeited ? 0n : (stake * multiplier.n) / multiplier.d;
       if (payout !== due) diffs.push(diff("payout", record.payout, due.toString()));
     }
@@ -993,7 +1001,8 @@ globalThis.VerifierCore = (function () {
   }
 
   // A void line: a mines or hilo round that ended before any move (casino_core's
-  // verify_void): well formed, a known game and scheme, and it paid nothing.
+  // verify_void): well formed, mines or hilo (no other round can end before a move, so a
+  // void line of another game would hide a round), a known scheme, and it paid nothing.
   const VOID_FIELDS = ["kind", "version", "round_id", "player_id", "mode", "game", "scheme", "server_seed_hash", "client_seed", "nonce", "status", "currency", "decimals", "stake", "payout", "placed_at", "seed_revealed_at", "offering_id", "offering_version", "rules_fingerprint", "chain_seq", "chain_prev", "chain_hash"];
   async function verifyVoid(line) {
     const unknown = Object.keys(line).filter((k) => !VOID_FIELDS.includes(k)).sort();
@@ -1002,7 +1011,7 @@ globalThis.VerifierCore = (function () {
     for (const k of ["game", "scheme", "client_seed", "nonce", "status"]) if (!(k in line)) throw new Bad(`${k}: missing`);
     if (line.version !== 2) throw new Bad("version: a void line is version 2");
     checkV2(line);
-    if (typeof line.game !== "string" || !(line.game in GAMES)) throw new Bad(`game: unknown game ${JSON.stringify(show(line.game))}`);
+    if (line.game !== "mines" && line.game !== "hilo") throw new Bad(`game: a void line is a mines or hilo round, got ${JSON.stringify(show(line.game))}`);
     if (line.scheme !== "stake" && line.scheme !== "unbiased") throw new Bad(`scheme: unknown RNG scheme ${JSON.stringify(show(line.scheme))} (known: stake, unbiased)`);
     seedText(line, "client_seed");
     const nonce = line.nonce;
@@ -1105,16 +1114,33 @@ globalThis.VerifierCore = (function () {
     if (chained.length) for (const line of unchained) find(line, "chain", "no chain fields");
   }
 
-  // Verify a JSON Lines export: one verdict per non-blank line (as verify_lines gives them),
-  // then, over two or more lines, the findings across lines (sequenceFindings, chainFindings).
+  // The lines of an export given as text, or as a file's bytes: each line decoded as strict
+  // UTF-8 (null for a line that is not UTF-8, which is malformed as casino_core has it;
+  // never decoded with its bytes replaced, which could make such a line verify).
+  function exportLines(input) {
+    if (typeof input === "string") return input.split(/\r?\n/);
+    const strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }), lines = [];
+    for (let start = 0, k = 0; k <= input.length; k++) {
+      if (k < input.length && input[k] !== 10) continue;
+      const end = k > start && input[k - 1] === 13 ? k - 1 : k;
+      try { lines.push(strict.decode(input.subarray(start, end))); } catch (e) { lines.push(null); }
+      start = k + 1;
+    }
+    return lines;
+  }
+
+  // Verify a JSON Lines export (text, or a file's bytes as a Uint8Array): one verdict per
+  // non-blank line (as verify_lines gives them), then, over two or more lines, the findings
+  // across lines (sequenceFindings, chainFindings).
   async function verifyExport(text, opts = {}) {
     const out = [], parsed = [];
-    const lines = text.split(/\r?\n/);
+    const lines = exportLines(text);
     for (let k = 0; k < lines.length; k++) {
       const raw = lines[k];
-      if (!raw.trim()) continue;
+      if (raw !== null && !raw.trim()) continue;
       let check, value;
       try {
+        if (raw === null) throw new Bad("not UTF-8 text");
         value = parseJson(raw);
         check = isObj(value) && value.kind === "reveal" ? await verifyReveal(value)
           : isObj(value) && value.kind === "void" ? await verifyVoid(value)

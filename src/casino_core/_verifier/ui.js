@@ -180,7 +180,7 @@
 
   async function verifyText(text) {
     const out = $("records-out");
-    if (!text.trim()) { errorBox(out, "paste a record or pick an export file"); return; }
+    if (typeof text === "string" ? !text.trim() : !text.length) { errorBox(out, "paste a record or pick an export file"); return; }
     const r = await C.verifyExport(text, { catalog });
     const s = r.summary;
     const summary = el("p", { id: "records-summary", class: "verdict " + (s.mismatched || s.malformed || s.findings ? "bad" : "ok") },
@@ -222,7 +222,7 @@
     if (!file) return;
     try {
       if (file.size > 64 * 1024 * 1024) throw new C.Bad("the file is over 64 MiB; split it");
-      await verifyText(await file.text());
+      await verifyText(new Uint8Array(await file.arrayBuffer()));  // each line strict UTF-8
     } catch (e) { errorBox($("records-out"), e.message); }
   });
 })();

@@ -16,7 +16,8 @@ CSV files name the record fields in their header row (``game, scheme, server_see
 server_seed_hash, client_seed, nonce, params, result, multiplier, game_hash, salt``);
 ``params`` and ``result`` hold JSON text; a missing ``version`` column means version 1; empty
 cells are absent fields. A header may use other names through ``column_map``
-(``{"Server Seed": "server_seed", ...}``).
+(``{"Server Seed": "server_seed", ...}``); a header that gives one field two columns stops
+the run with :class:`~casino_core.errors.InvalidInput`.
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import IO, Any, Final, TypeVar
 
-from casino_core._bounds import MAX_JOBS, bounded_int, bounded_lines, load_json
+from casino_core._bounds import MAX_JOBS, bounded_int, bounded_lines, load_json, shown
 from casino_core._progress import Progress
 from casino_core.errors import CasinoError, InvalidInput
 from casino_core.fairness import commitment_of, stream_bytes
@@ -422,7 +423,7 @@ def _catalog_checker(
     return run
 
 
-def _check_json_chunk(chunk: list[tuple[int, str]]) -> list[CheckedRound]:
+def _check_json_chunk(chunk: list[tuple[int, str | bytes]]) -> list[CheckedRound]:
     out = []
     for line, text in chunk:
         try:
@@ -453,9 +454,31 @@ def _csv_record(row: Mapping[str, str], column_map: Mapping[str, str]) -> dict[s
     return record
 
 
-def _json_lines(handle: IO[bytes]) -> Iterator[tuple[int, str]]:
+def _check_header(path: str, header: Iterable[str], column_map: Mapping[str, str]) -> None:
+    """Refuse a CSV header that gives one field two columns (a repeated name, or a column
+    mapped onto another): as with a duplicate JSON key, a reader would keep one of them
+    silently, and what is verified would not be what a spreadsheet shows."""
+    seen: dict[str, str] = {}
+    for column in header:
+        name = column_map.get(column, column)
+        if name in seen:
+            raise InvalidInput(
+                f"{path}: {shown(name)}: two columns ({shown(seen[name])} and {shown(column)}) "
+                "for one field"
+            )
+        seen[name] = column
+
+
+def _json_lines(handle: IO[bytes]) -> Iterator[tuple[int, str | bytes]]:
+    """The non-blank lines of a JSON Lines file as text; a line that is not UTF-8 as its
+    bytes, which :func:`~casino_core._bounds.load_json` refuses (a malformed line, as
+    ``verify`` and the chain check have it: never read with its bytes replaced)."""
     for number, raw in enumerate(bounded_lines(handle), 1):
-        text = raw.decode("utf-8", errors="replace")
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            yield number, raw
+            continue
         if text.strip():
             yield number, text
 
@@ -705,6 +728,11 @@ def _verify_one_file(
                 rows = csv.DictReader(_csv_lines(buffered))
 
                 def csv_checked() -> Iterator[CheckedRound]:
+                    try:
+                        header = rows.fieldnames
+                    except csv.Error as exc:
+                        raise InvalidInput(f"{path}: line {rows.line_num}: {exc}") from None
+                    _check_header(path, header or (), mapping)
                     while True:
                         try:
                             row = next(rows)

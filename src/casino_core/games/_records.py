@@ -25,7 +25,8 @@ Round record v2 (what a casino exports) adds ``round_id``, ``player_id``, ``mode
 strings), and requires ``placed_at`` and (seeded games) ``server_seed_hash`` (crash:
 ``params.target``); optional chain fields ``chain_seq``, ``chain_prev``, ``chain_hash``. Its
 check adds ``payout == floor(stake x multiplier)`` for the recomputed multiplier (0 for a
-mines or hilo record with no multiplier: a forfeited round). A reveal line
+mines or hilo record with no multiplier whose moves left the round in play: a forfeited
+round). A reveal line
 (``"kind": "reveal"``) gives a seed pair's revealed seed, its commitment and
 ``nonces_used``. A void line (``"kind": "void"``) stands for a mines or
 hilo round that ended before any move: its seeds, nonce and zero payout, no outcome. Every
@@ -75,6 +76,8 @@ from casino_core.fairness import (
     verify_commitment,
 )
 from casino_core.games._core import Game, Outcome, floor_to_decimals, payout_minor
+from casino_core.games._hilo import HiloAction, HiloBet
+from casino_core.games._mines import TILES, MinesBet
 from casino_core.games._registry import get_game
 from casino_core.games._tables import to_fraction
 
@@ -459,7 +462,7 @@ class VoidLine(BaseModel):
     round_id: _Id
     player_id: _Id
     mode: Literal["real", "demo"]
-    game: _SeededGame
+    game: Literal["mines", "hilo"]  # only a multi-step round can end before any move
     scheme: _Text
     server_seed_hash: _Hex64
     client_seed: _SeedText
@@ -805,9 +808,21 @@ def _verify_crash(
     return diffs, exact
 
 
+def _could_be_forfeited(bet: object) -> bool:
+    """Whether a mines or hilo round whose recorded moves are ``bet`` could still have been
+    in play after them, so that the sweep could forfeit it: not when the moves end the
+    round by themselves (mines: every safe tile revealed, which cashes out; hilo: an explicit
+    final ``cash_out``). A bust or a lost guess pays 0 either way."""
+    if isinstance(bet, MinesBet):
+        return len(bet.tiles) < TILES - bet.mines
+    if isinstance(bet, HiloBet):
+        return bet.actions[-1] is not HiloAction.CASH_OUT
+    return False
+
+
 def _verify_seeded(
     record: Mapping[str, Any], params: dict[str, Any]
-) -> tuple[list[Difference], Fraction]:
+) -> tuple[list[Difference], Fraction, bool]:
     game_name = _require_str(record, "game")
     scheme = Scheme.parse(_require_str(record, "scheme"))
     server_seed = _require_str(record, "server_seed")
@@ -826,7 +841,8 @@ def _verify_seeded(
     diffs.extend(_result_differences(record["result"], game.record_result(outcome)))
     if "multiplier" in record and not _multiplier_matches(record["multiplier"], outcome.multiplier):
         diffs.append(Difference("multiplier", record["multiplier"], outcome.multiplier))
-    return diffs, outcome.multiplier
+    forfeitable = game_name in _FORFEITABLE and _could_be_forfeited(bet)
+    return diffs, outcome.multiplier, forfeitable
 
 
 class RulesCatalog(Protocol):
@@ -846,7 +862,9 @@ def verify_record(
     ``multiplier`` (when given). On a v2 record also the money: ``payout`` must be
     ``floor(stake x multiplier)`` for the recomputed multiplier exactly, written down or not
     (0 for a mines or hilo record that carries no multiplier: a forfeited round pays
-    nothing), else a ``payout`` difference; a crash v2 record needs ``params.target``.
+    nothing, unless its moves ended the round by themselves: every safe tile revealed, an
+    explicit final ``cash_out``), else a ``payout`` difference; a crash v2 record needs
+    ``params.target``.
     Games come from the registry, so any registered game verifies; crash records are
     recomputed with :func:`~casino_core.fairness.crash_point`. With the operator's published
     ``catalog``, a seeded record must also name an offering version of it whose rules are
@@ -867,14 +885,15 @@ def verify_record(
                 )
     params = _check_fields(record)
     game = record["game"]
+    forfeitable = False
     if game == "crash":
         diffs, multiplier = _verify_crash(record, params)
     else:
-        diffs, multiplier = _verify_seeded(record, params)
+        diffs, multiplier, forfeitable = _verify_seeded(record, params)
         if catalog is not None:
             diffs.extend(Difference(*d) for d in catalog.check_record(record))
     if record["version"] == 2:
-        diffs.extend(_money_differences(record, multiplier))
+        diffs.extend(_money_differences(record, multiplier, forfeitable=forfeitable))
     return RecordCheck(line, game, tuple(diffs), multiplier=multiplier)
 
 
@@ -887,15 +906,20 @@ _FORFEITABLE: Final = frozenset({"mines", "hilo"})
 records may leave the multiplier out to say so."""
 
 
-def _money_differences(record: Mapping[str, Any], exact: Fraction | None) -> list[Difference]:
+def _money_differences(
+    record: Mapping[str, Any], exact: Fraction | None, *, forfeitable: bool
+) -> list[Difference]:
     """A v2 record's payout against ``floor(stake x multiplier)`` for the recomputed
-    multiplier; 0 for a mines or hilo record without a multiplier (a forfeited round).
+    multiplier; 0 for a mines or hilo record without a multiplier (a forfeited round) whose
+    moves left the round in play (``forfeitable``, see :func:`_could_be_forfeited`).
 
     Any other record is paid by its recomputed multiplier whether or not it writes one down,
-    so a winning round whose multiplier was left out cannot pass with a payout of 0.
+    so a winning round whose multiplier was left out cannot pass with a payout of 0: an
+    instant round, a crash bet, a mines round that revealed every safe tile, a hilo round
+    that records its cash-out.
     """
     stake, payout = int(record["stake"]), int(record["payout"])
-    forfeited = "multiplier" not in record and record["game"] in _FORFEITABLE
+    forfeited = "multiplier" not in record and forfeitable
     due = 0 if exact is None or forfeited else payout_minor(stake, exact)
     return [] if payout == due else [Difference("payout", record["payout"], str(due))]
 
@@ -918,9 +942,11 @@ def verify_reveal(line: Mapping[str, Any], number: int = 0) -> RecordCheck:
 
 
 def verify_void(line: Mapping[str, Any], number: int = 0) -> RecordCheck:
-    """Check one void line (export v2): well formed, a known game and scheme, and it paid
-    nothing (else a ``payout`` difference). There is no outcome to replay; the nonce it
-    occupies is a check over the whole export (``audit verify``)."""
+    """Check one void line (export v2): well formed, a mines or hilo round (no other round
+    can end before any move: a void line of another game would stand in for a round that
+    has an outcome), a known scheme, and it paid nothing (else a ``payout`` difference).
+    There is no outcome to replay; the nonce it occupies is a check over the whole export
+    (``audit verify``)."""
     void = validate_line(line)
     assert isinstance(void, VoidLine)
     Scheme.parse(void.scheme)

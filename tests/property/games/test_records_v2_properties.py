@@ -11,7 +11,7 @@ from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from casino_core.casino import Casino
-from casino_core.games import verify_record
+from casino_core.games import make_record, payout_minor, verify_record
 from casino_core.games._records import SeededRecordV2, validate_line
 from casino_core.wallet import AccountKey
 
@@ -92,3 +92,48 @@ def test_an_edited_multiplier_is_named(bet: int, stake: int, num: int, den: int)
     assume(edited != exact)
     check = verify_record({**record, "multiplier": f"{edited.numerator}/{edited.denominator}"})
     assert [d.field for d in check.differences] == ["multiplier"]
+
+
+SERVER = "18e93f4a7b5b58d2569765766d1b6c3296bbd8430d6f20249044d72f14720159"
+V2_FIELDS: dict[str, Any] = {
+    "version": 2,
+    "round_id": "r-1",
+    "player_id": "alice",
+    "mode": "real",
+    "currency": "USD",
+    "decimals": 2,
+    "placed_at": "2026-11-23T15:04:05Z",
+}
+HILO_MOVES = st.lists(
+    st.sampled_from(["likelier", "higher_or_same", "skip"]), min_size=1, max_size=8
+).filter(lambda moves: any(m != "skip" for m in moves))
+
+
+@st.composite
+def _ended_multi_step(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    """Params of a mines or hilo round whose moves end it: every safe tile revealed, or a
+    recorded cash-out."""
+    if draw(st.booleans()):
+        mines = draw(st.integers(15, 24))
+        tiles = draw(st.permutations(range(25)))[: 25 - mines]
+        return "mines", {"mines": mines, "tiles": tiles}
+    moves = draw(HILO_MOVES)
+    return "hilo", {"actions": [*moves, "cash_out"]}
+
+
+@given(bet=_ended_multi_step(), nonce=st.integers(0, 10**6), stake=STAKES)
+def test_a_round_its_moves_ended_is_never_a_forfeit(
+    bet: tuple[str, dict[str, Any]], nonce: int, stake: int
+) -> None:
+    """Leaving out the multiplier of a mines or hilo round that its own moves ended (the last
+    safe tile, a cash-out) and paying 0 verifies only when the round paid 0 x stake anyway."""
+    game, params = bet
+    record = make_record(game, "unbiased", SERVER, "c", nonce, params)
+    exact = Fraction(str(record.pop("multiplier")))
+    record.update(V2_FIELDS, stake=str(stake), payout="0")
+    check = verify_record(record)
+    due = payout_minor(stake, exact)
+    if due == 0:
+        assert check.ok
+    else:
+        assert [(d.field, d.expected) for d in check.differences] == [("payout", str(due))]

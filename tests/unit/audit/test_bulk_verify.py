@@ -11,7 +11,8 @@ import pytest
 
 from casino_core.audit import verify_files
 from casino_core.cli import main
-from casino_core.games import make_record
+from casino_core.errors import InvalidInput
+from casino_core.games import make_record, verify_lines
 
 SEED_A = "a5022ccf5dd5a76d2014278e3d91d1dfc47c3f12e683ea0c8151fdc2f944beb1"
 SEED_B = "18e93f4a7b5b58d2569765766d1b6c3296bbd8430d6f20249044d72f14720159"
@@ -71,6 +72,24 @@ class TestFindings:
         assert report.exit_code == 2
         assert [f.line for f in report.findings if f.kind == "malformed"] == [2]
 
+    @pytest.mark.parametrize("jobs", [1, 2])
+    def test_a_line_that_is_not_utf8_is_malformed(self, tmp_path: Path, jobs: int) -> None:
+        """A JSON Lines file is UTF-8: a line with other bytes is malformed, as ``verify``
+        and the chain check say. It was read with its bytes replaced by U+FFFD, so a record
+        played with that character verified from a line that is not UTF-8 (a clean report
+        where ``verify`` said malformed)."""
+        played = json.dumps(records(SEED_A, "a\ufffd", [0])[0], ensure_ascii=False)
+        line = played.encode().replace("\ufffd".encode(), b"\xff")
+        path = tmp_path / "bytes.jsonl"
+        path.write_bytes(line + b"\n")
+        report = verify_files([str(path)], jobs=jobs)
+        assert report.exit_code == 2
+        [finding] = report.findings
+        assert (finding.kind, finding.line) == ("malformed", 1)
+        assert "not UTF-8" in finding.detail
+        [check] = verify_lines([line])
+        assert check.status == "malformed"
+
 
 class TestFormatsAndJobs:
     """CSV with a column mapping, and parallel verification."""
@@ -92,6 +111,31 @@ class TestFormatsAndJobs:
         assert report.files[0].records == 5
         unmapped = verify_files([str(path)])
         assert unmapped.exit_code == 2
+
+    @pytest.mark.parametrize(
+        ("header", "mapping"),
+        [
+            (["game", "scheme", "server_seed", "client_seed", "nonce", "result", "result"], {}),
+            (["game", "scheme", "server_seed", "client_seed", "nonce", "Result", "result"],
+             {"Result": "result"}),
+        ],
+    )  # fmt: skip
+    def test_a_field_given_twice_stops_the_run(
+        self, tmp_path: Path, header: list[str], mapping: dict[str, str]
+    ) -> None:
+        """Two CSV columns for one field (a repeated header name, or a column mapped onto
+        another) are refused, as duplicate JSON keys are: the reader took the last one, so a
+        file whose first ``result`` column (what a spreadsheet shows) was edited verified."""
+        path = tmp_path / "twice.csv"
+        record = records(SEED_A, "a", [0])[0]
+        edited = {"segment": (int(record["result"]["segment"]) + 1) % 10}  # type: ignore[index]
+        cells = [record[k] for k in ("game", "scheme", "server_seed", "client_seed", "nonce")]
+        with path.open("w", newline="") as handle:
+            writer = csv.writer(handle)
+            writer.writerow(header)
+            writer.writerow([*cells, json.dumps(edited), json.dumps(record["result"])])
+        with pytest.raises(InvalidInput, match="'result': two columns"):
+            verify_files([str(path)], column_map=mapping)
 
     def test_jobs_give_the_same_report(self, tmp_path: Path) -> None:
         """--jobs 2 finds exactly what one process finds, in the same order."""

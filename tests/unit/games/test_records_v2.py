@@ -120,7 +120,7 @@ class TestVerifyV2:
         """A forfeited mines or hilo round carries no multiplier: its payout must be 0."""
         for game, params in (
             ("mines", {"mines": 3, "tiles": [4, 9]}),
-            ("hilo", {"actions": ["likelier", "likelier", "cash_out"]}),
+            ("hilo", {"actions": ["likelier", "likelier"]}),
         ):
             record = _multi_step_v2(game, params)
             assert verify_record(record).ok, game
@@ -130,6 +130,31 @@ class TestVerifyV2:
             assert verify_record(record).ok, game
             record["payout"] = "1"
             assert [d.field for d in verify_record(record).differences] == ["payout"]
+
+    @pytest.mark.parametrize(
+        ("game", "params"),
+        [
+            ("mines", {"mines": 24, "tiles": [0]}),  # the one safe tile: the round cashes out
+            ("mines", {"mines": 23, "tiles": [0, 1]}),
+            ("hilo", {"actions": ["likelier", "likelier", "cash_out"]}),  # cashed out
+        ],
+    )
+    def test_a_round_its_moves_ended_cannot_be_forfeited(
+        self, game: str, params: dict[str, object]
+    ) -> None:
+        """A forfeit is the sweep ending a round still in play: a mines round that revealed
+        every safe tile (cashed out by the game) or a hilo round that records its cash-out
+        was not, so leaving its multiplier out and paying 0 is a payout difference."""
+        for nonce in range(5000):  # the first of these rounds that won
+            record = make_record(game, "unbiased", SERVER, "won", nonce, params)
+            if record["multiplier"] != "0":
+                break
+        due = payout_minor(1000, Fraction(str(record.pop("multiplier"))))
+        record.update(V2_EXTRA, stake="1000", payout="0")
+        assert [d.as_dict() for d in verify_record(record).differences] == [
+            {"field": "payout", "recorded": "0", "expected": str(due)}
+        ]
+        assert verify_record({**record, "payout": str(due)}).ok
 
     def test_an_instant_win_without_its_multiplier_is_still_due(self) -> None:
         """Only a mines or hilo round can be forfeited: an instant round (or a crash bet)
@@ -344,6 +369,17 @@ class TestVoidLines:
         belong on it."""
         with pytest.raises((InvalidInput, ValueError), match=message):
             verify_void(_void(**changes))
+
+    @pytest.mark.parametrize("game", ["dice", "wheel", "limbo", "keno", "crash"])
+    def test_only_a_mines_or_hilo_round_can_be_void(self, game: str) -> None:
+        """Only a multi-step round can end before any move. A void line of another game
+        would stand in for a round with an outcome: a winning dice round replaced by a void
+        line paying 0 (its pair's nonce still taken, no gap) is malformed, not a match."""
+        with pytest.raises(InvalidInput, match="game: Input should be 'mines' or 'hilo'"):
+            verify_void(_void(game=game))
+        (check,) = verify_lines([json.dumps(_void(game=game))])
+        assert check.status == "malformed"
+        assert "game: Input should be 'mines' or 'hilo'" in str(check.error)
 
     def test_verify_record_refuses_a_void_line(self) -> None:
         """A void line is not a round record."""
