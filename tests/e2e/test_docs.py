@@ -65,6 +65,9 @@ SKIPPED: dict[str, list[str]] = {
         "needs dieharder and 100 MB of output",
     ],
     "casino.md": ["needs Redis (tests/integration/test_casino_redis.py runs the same calls)"],
+    "scaling.md": [
+        "pins the machine's PostgreSQL server to one core (a change to the host); minutes"
+    ],
 }
 """Every ``<!-- skip: ... -->`` block, by page: adding one is a decision, made here."""
 
