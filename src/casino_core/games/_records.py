@@ -76,6 +76,7 @@ from casino_core.fairness import (
     verify_commitment,
 )
 from casino_core.games._core import Game, Outcome, floor_to_decimals, payout_minor
+from casino_core.games._crash import CrashGame
 from casino_core.games._hilo import HiloAction, HiloBet
 from casino_core.games._mines import TILES, MinesBet
 from casino_core.games._registry import get_game
@@ -790,6 +791,11 @@ def _verify_crash(
         target = to_fraction(params["target"]) if "target" in params else None
     except ValueError as exc:
         raise InvalidInput(f"params: {exc}") from None
+    if target is not None:
+        try:
+            CrashGame.check_recorded_target(target)
+        except CasinoError as exc:
+            raise InvalidInput(f"params.{exc.message}") from None
     if target is None and record["version"] == 2:
         raise InvalidInput(
             "params.target: a crash record v2 carries its bet's cash-out target "
