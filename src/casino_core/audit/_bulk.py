@@ -76,7 +76,8 @@ class Finding:
     line: int
     kind: str  # "mismatch", "malformed", "nonce_gap", "nonce_repeat", "used_after_reveal",
     # "off_catalog" (rules not those of a published offering version); from reveal lines:
-    # "missing_tail", "beyond_reveal", "reveal_mismatch", "reveal_repeat", "unrevealed"
+    # "missing_tail", "beyond_reveal", "reveal_mismatch", "reveal_repeat", "unrevealed",
+    # "reveal_player_mismatch"; from a seed pair's rounds: "pair_player_mismatch"
     detail: str
     differences: tuple[dict[str, object], ...] = ()
 
@@ -116,6 +117,7 @@ class FileReport:
     beyond_reveal: int = 0
     reveal_mismatches: int = 0
     unrevealed_pairs: int = 0
+    player_mismatches: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -139,6 +141,7 @@ class FileReport:
             "beyond_reveal": self.beyond_reveal,
             "reveal_mismatches": self.reveal_mismatches,
             "unrevealed_pairs": self.unrevealed_pairs,
+            "player_mismatches": self.player_mismatches,
         }
 
 
@@ -206,23 +209,36 @@ class CheckedRound:
     kind: str = "round"  # or "reveal": a seed pair's reveal line (pair, nonces_used, time);
     # "void": a void line (pair and nonce, no outcome: a mines/hilo round with no move)
     nonces_used: int | None = None
+    player_id: str | None = None  # a v2 line's player (round, void or reveal line)
 
 
 @dataclass(slots=True)
 class _PairSeen:
     """What the reveal checks keep per seed pair: its first line, whether any of its records
-    is v2 (an export that promises reveal lines) and its latest bet not yet flagged."""
+    is v2 (an export that promises reveal lines), its latest bet not yet flagged, and the
+    player of its first v2 line (with that line: every other line of the pair, its reveal
+    line included, must name the same player)."""
 
     first_line: int
     v2: bool = False
     latest: datetime | None = None
     latest_line: int = 0
+    player: str | None = None
+    player_line: int = 0
 
     def see(self, checked: CheckedRound, *, flagged: bool) -> None:
         self.v2 = self.v2 or checked.version == 2
         placed = checked.placed_at
         if not flagged and placed is not None and (self.latest is None or placed > self.latest):
             self.latest, self.latest_line = placed, checked.line
+        if self.player is None and checked.player_id is not None:
+            self.player, self.player_line = checked.player_id, checked.line
+
+    def other_player(self, checked: CheckedRound) -> str | None:
+        """The pair's player when ``checked`` names another one (else None)."""
+        if self.player is None or checked.player_id is None or checked.player_id == self.player:
+            return None
+        return self.player
 
 
 def _nonces(first: int, last: int) -> str:
@@ -269,6 +285,18 @@ def _check_reveals(
                 )
             )
         seen = pairs.get(key)
+        owner = None if seen is None else seen.other_player(reveal)
+        if seen is not None and owner is not None:
+            file_report.player_mismatches += 1
+            emit(
+                Finding(
+                    path,
+                    reveal.line,
+                    "reveal_player_mismatch",
+                    f"{name}: the reveal names player {shown(reveal.player_id)}, its rounds "
+                    f"player {shown(owner)} (line {seen.player_line})",
+                )
+            )
         at = reveal.seed_revealed_at
         if seen is not None and seen.latest is not None and at is not None and seen.latest >= at:
             file_report.used_after_reveal += 1
@@ -315,6 +343,7 @@ def _check_reveal(line: int, record: Mapping[str, Any]) -> CheckedRound:
         version=2,
         kind="reveal",
         nonces_used=record["nonces_used"],
+        player_id=record["player_id"],
     )
 
 
@@ -340,6 +369,7 @@ def _check_void(line: int, record: Mapping[str, Any]) -> CheckedRound:
         ),
         version=2,
         kind="void",
+        player_id=record["player_id"],
     )
 
 
@@ -387,6 +417,7 @@ def _check_one(line: int, record: object) -> CheckedRound:
         parse_timestamp(revealed, "seed_revealed_at") if revealed is not None else None,
         _offering_of(record),
         record.get("version") if type(record.get("version")) is int else None,
+        player_id=record["player_id"] if record.get("version") == 2 else None,
     )
 
 
@@ -643,6 +674,19 @@ def _verify_one_file(
         if checked.pair is not None and checked.nonce is not None:
             seen = pairs.setdefault(_pair_key(*checked.pair), _PairSeen(checked.line))
             seen.see(checked, flagged=after_reveal)
+            owner = seen.other_player(checked)
+            if owner is not None:
+                file_report.player_mismatches += 1
+                emit(
+                    Finding(
+                        path,
+                        checked.line,
+                        "pair_player_mismatch",
+                        f"seed pair {checked.pair[0][:16]}...: player "
+                        f"{shown(checked.player_id)}, but the pair's first round is player "
+                        f"{shown(owner)}'s (line {seen.player_line})",
+                    )
+                )
         if after_reveal:
             assert checked.placed_at is not None
             assert checked.seed_revealed_at is not None
