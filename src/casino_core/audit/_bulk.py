@@ -42,6 +42,7 @@ from casino_core._progress import Progress
 from casino_core.errors import CasinoError, InvalidInput
 from casino_core.fairness import commitment_of, stream_bytes
 from casino_core.games import Difference, RecordCheck, verify_record
+from casino_core.games._canonical import canonical_json
 from casino_core.games._records import (
     RECORD_V2_FIELDS,
     RulesCatalog,
@@ -187,7 +188,8 @@ class AuditReport:
 class CheckedRound:
     """One record's verdict plus what sequence checks and statistics need (picklable, small).
 
-    ``config`` is (game, scheme, canonical params JSON); ``multiplier`` the recomputed one;
+    ``config`` is (game, scheme, canonical params JSON: :func:`_config_of`) and
+    ``params_json`` the record's own params as JSON; ``multiplier`` the recomputed one;
     ``first_uniform`` the first 4 stream bytes / 2^32 of a seeded round (uniform under any
     scheme and game, for the KS test of the generator itself).
     """
@@ -210,6 +212,7 @@ class CheckedRound:
     # "void": a void line (pair and nonce, no outcome: a mines/hilo round with no move)
     nonces_used: int | None = None
     player_id: str | None = None  # a v2 line's player (round, void or reveal line)
+    params_json: str | None = None  # the record's params as written (sorted keys)
 
 
 @dataclass(slots=True)
@@ -396,12 +399,9 @@ def _check_one(line: int, record: object) -> CheckedRound:
             first = int.from_bytes(stream_bytes(seed, client, nonce, 4)) / 2**32
     placed = record.get("placed_at")
     revealed = record.get("seed_revealed_at")
-    params = record.get("params", {})
-    config = (
-        str(record.get("game")),
-        str(record.get("scheme")),
-        json.dumps(params, sort_keys=True, default=str, separators=(",", ":")),
-    )
+    params = record.get("params") or {}
+    params_json = json.dumps(params, sort_keys=True, default=str, separators=(",", ":"))
+    config = _config_of(str(record.get("game")), str(record.get("scheme")), params, params_json)
     return CheckedRound(
         line,
         check.status,
@@ -418,7 +418,24 @@ def _check_one(line: int, record: object) -> CheckedRound:
         _offering_of(record),
         record.get("version") if type(record.get("version")) is int else None,
         player_id=record["player_id"] if record.get("version") == 2 else None,
+        params_json=params_json,
     )
+
+
+def _config_of(
+    game: str, scheme: str, params: Mapping[str, Any], params_json: str
+) -> tuple[str, str, str]:
+    """(game, scheme, canonical params JSON): the configuration a round is counted under in
+    the report's statistics, one however its params are spelled (``"50.5"`` or ``"50.50"``,
+    a default written or left out; :func:`~casino_core.games._canonical.canonical_json`).
+    A crash record's scheme is its rules' crash scheme. Params the game refuses keep their
+    own JSON (the report then finds no distribution for them and says so)."""
+    if game == "crash" and isinstance(params, Mapping):
+        params = {**params, "crash_scheme": scheme}
+    try:
+        return (game, scheme, canonical_json(game, params))
+    except (CasinoError, ValueError, TypeError, KeyError):
+        return (game, scheme, params_json)
 
 
 def _offering_of(record: Mapping[str, Any]) -> tuple[str, int, str] | None:
@@ -449,7 +466,8 @@ def _catalog_checker(
 
     def run(checked: CheckedRound) -> tuple[dict[str, object], ...]:
         assert checked.config is not None
-        return check(checked.offering, checked.config[0], checked.config[2])
+        assert checked.params_json is not None
+        return check(checked.offering, checked.config[0], checked.params_json)
 
     return run
 

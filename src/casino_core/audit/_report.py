@@ -158,6 +158,9 @@ class CertificationReport:
     not_checked: list[str]
     alpha: float
     failures: list[str] = field(default_factory=list)
+    rounds_left_out: int = 0
+    """Verified rounds no configuration's statistics counted: beyond the first
+    :data:`MAX_CONFIGS` configurations, or of a configuration with no exact distribution."""
 
     def all_tests(self) -> list[dict[str, Any]]:
         return [*self.generator_tests, *(t for c in self.configs for t in _tests_of(c))]
@@ -181,16 +184,30 @@ class CertificationReport:
         """``FAIL`` on any verification finding (a record that does not recompute, a nonce
         defect, rules off the published catalog) or hard failure (a configuration whose exact
         RTP is >= 1, an observed RTP its exact distribution makes implausible);
-        ``STATISTICAL FLAGS`` when a test stays significant after Holm; else ``PASS``."""
+        ``STATISTICAL FLAGS`` when a test stays significant after Holm; ``INCOMPLETE`` when
+        rounds were left out of the statistics (:attr:`rounds_left_out`): the tests did not
+        see them, so they cannot pass them; else ``PASS``."""
         if not self.verification.clean or self.failures:
             return "FAIL"
-        return "STATISTICAL FLAGS" if self.holm_flags() else "PASS"
+        if self.holm_flags():
+            return "STATISTICAL FLAGS"
+        return "INCOMPLETE" if self.rounds_left_out else "PASS"
+
+    @property
+    def verdict_note(self) -> str:
+        """What qualifies the verdict: the rounds left out of the statistics, if any."""
+        if not self.rounds_left_out:
+            return ""
+        return (
+            f"{self.rounds_left_out:,} verified rounds left out of the statistics (see Not checked)"
+        )
 
     def as_dict(self) -> dict[str, object]:
         return {
             "report": "casino_core certification report",
             "created_at": self.created_at,
             "verdict": self.verdict,
+            "rounds_left_out": self.rounds_left_out,
             "failures": list(self.failures),
             "alpha": self.alpha,
             "flags_after_holm": [
@@ -286,12 +303,16 @@ def build_report(
     if overflow:
         not_checked.append(
             f"{overflow:,} rounds in configurations beyond the first {MAX_CONFIGS} (statistics "
-            "skipped; they were still verified)."
+            "skipped; they were still verified): the verdict cannot be PASS."
         )
     failures: list[str] = []
-    out_configs = [
-        _config_section(stats, alpha, not_checked, failures) for stats in configs.values()
-    ]
+    out_configs = []
+    left_out = overflow
+    for stats in configs.values():
+        section = _config_section(stats, alpha, not_checked, failures)
+        if "distribution" not in section:  # no exact distribution: statistics skipped
+            left_out += stats.rounds
+        out_configs.append(section)
     out_configs.sort(key=lambda c: (str(c["game"]), str(c["scheme"]), str(c["params"])))
     generator = [
         hist.ks(alpha, f"Kolmogorov-Smirnov, scheme {scheme}").as_dict()
@@ -307,6 +328,7 @@ def build_report(
         not_checked=not_checked,
         alpha=alpha,
         failures=failures,
+        rounds_left_out=left_out,
     )
 
 
@@ -389,7 +411,8 @@ def _config_section(
         dist = _distribution(stats.game, stats.scheme, stats.params_json)
     except (CasinoError, ValueError, TypeError, KeyError) as exc:
         not_checked.append(
-            f"{stats.game} {stats.params_json}: no exact distribution ({exc}); statistics skipped."
+            f"{stats.game} {stats.params_json}: no exact distribution ({exc}); statistics "
+            f"skipped for its {stats.rounds:,} rounds: the verdict cannot be PASS."
         )
         return section
     sheet = par_sheet(stats.game, json.loads(stats.params_json), dist)
@@ -555,7 +578,8 @@ def render_markdown(report: CertificationReport) -> str:
         "# casino_core certification report",
         "",
         f"- Created: {report.created_at}",
-        f"- Verdict: **{report.verdict}**",
+        f"- Verdict: **{report.verdict}**"
+        + (f" ({report.verdict_note})" if report.verdict_note else ""),
         f"- Library: casino_core {report.package['version']}, package SHA-256 "
         f"`{report.package['sha256']}` (per-file hashes in the JSON report)",
         f"- Significance level: alpha = {report.alpha} per test; the verdict counts a "

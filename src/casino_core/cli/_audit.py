@@ -168,7 +168,8 @@ def _report(args: argparse.Namespace) -> int:
     if args.html:
         (out / "report.html").write_text(render_html(report))
         written.append("report.html")
-    print(f"{report.verification.records:,} rounds; verdict {report.verdict}")
+    note = f" ({report.verdict_note})" if report.verdict_note else ""
+    print(f"{report.verification.records:,} rounds; verdict {report.verdict}{note}")
     print("wrote " + ", ".join(str(out / name) for name in written))
     if report.verdict == "PASS":
         return 0

@@ -711,14 +711,19 @@ def _params_key(params: Mapping[str, Any]) -> str:
 def _parse_cached(game: str, game_id: int, params_json: str) -> tuple[Any, Any]:
     """``get_game(game).parse`` of the params, remembered (keyed by the game object's id)."""
     del game_id  # part of the key only: a game re-registered under the name gets new entries
+    return get_game(game).parse(_params_of_key(params_json))
+
+
+def _params_of_key(params_json: str) -> dict[str, Any]:
+    """The params :func:`_params_key` wrote (its tagged Decimals read back as Decimals)."""
 
     def untag(obj: dict[str, Any]) -> object:
         if obj.keys() == {"__decimal__"}:
             return Decimal(obj["__decimal__"])
         return obj
 
-    params = json.loads(params_json, object_hook=untag)
-    return get_game(game).parse(params)
+    params: dict[str, Any] = json.loads(params_json, object_hook=untag)
+    return params
 
 
 def _parse(game_name: str, game: Game[Any, Any, Any], params: Mapping[str, Any]) -> tuple[Any, Any]:
