@@ -571,8 +571,44 @@ def _fmt_p(value: object) -> str:
     return f"{p:.3g}" if p >= 1e-4 else f"{p:.2e}"
 
 
+_MD_SPECIAL: Final = frozenset("\\`|<>[]")
+"""What a backslash escapes in Markdown text from an input, the characters that change the
+document's structure: a table cell's end (``|``), a code span (backquote), raw HTML
+(``<``, ``>``), a link or image (``[``, ``]``), and the backslash itself (which would
+escape the ``|`` after a cell). Emphasis (``*``, ``_``) is left as it is: it changes how a
+word looks, not what the report holds, and ``placed_at`` stays readable."""
+
+
+def _md(value: object) -> str:
+    """An input's text (a file name, a finding, a parameter) as Markdown that reads as that
+    text and nothing else, the way the HTML report autoescapes it: control characters (a
+    line break would end a table row or a list item) written as ``\\n``, ``\\x07``, ...;
+    Markdown's active characters backslash-escaped."""
+    out = []
+    for char in str(value):
+        if char.isprintable() or char == " ":
+            out.append("\\" + char if char in _MD_SPECIAL else char)
+        else:
+            out.append(repr(char)[1:-1].replace("\\", "\\\\"))
+    return "".join(out)
+
+
+def _code(text: str) -> str:
+    """``text`` as one code span, fenced by more backquotes than it holds in a row (its
+    control characters written as ``\\n``, ...: a span here is one line)."""
+    text = "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+    run = longest = 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
+
+
 def render_markdown(report: CertificationReport) -> str:
-    """The report as Markdown, for filing."""
+    """The report as Markdown, for filing. Every value that comes from an input (file
+    names, findings, parameters, configuration labels) is escaped (:func:`_md`,
+    :func:`_code`)."""
     v = report.verification
     lines = [
         "# casino_core certification report",
@@ -588,14 +624,14 @@ def render_markdown(report: CertificationReport) -> str:
         "",
     ]
     if report.failures:
-        lines += ["## Failures", "", *(f"- {item}" for item in report.failures), ""]
+        lines += ["## Failures", "", *(f"- {_md(item)}" for item in report.failures), ""]
     lines += [
         "## Inputs",
         "",
         "| file | SHA-256 | bytes | records |",
         "|---|---|---|---|",
     ]
-    lines += [f"| {f.path} | `{f.sha256}` | {f.size:,} | {f.records:,} |" for f in v.files]
+    lines += [f"| {_md(f.path)} | `{f.sha256}` | {f.size:,} | {f.records:,} |" for f in v.files]
     lines += [
         "",
         "## Verification",
@@ -605,19 +641,21 @@ def render_markdown(report: CertificationReport) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [
-        f"| {f.path} | {f.matched:,} | {f.mismatched:,} | {f.malformed:,} | {f.seed_pairs:,} "
+        f"| {_md(f.path)} | {f.matched:,} | {f.mismatched:,} | {f.malformed:,} | {f.seed_pairs:,} "
         f"| {f.nonce_gaps:,} | {f.nonce_repeats:,} | {f.used_after_reveal:,} "
         f"| {f.off_catalog:,} |"
         for f in v.files
     ]
     if v.findings:
         lines += ["", "Findings (first 50):", ""]
-        lines += [f"- {f.file}:{f.line}: {f.kind}: {f.detail}" for f in v.findings[:50]]
+        lines += [
+            f"- {_md(f.file)}:{f.line}: {_md(f.kind)}: {_md(f.detail)}" for f in v.findings[:50]
+        ]
     flags = report.holm_flags()
     if flags:
         lines += ["", "## Statistical flags (after Holm's correction)", ""]
         lines += [
-            f"- {t.get('config', 'generator')}: {t['test']}, p = {_fmt_p(t['p_value'])}"
+            f"- {_md(t.get('config', 'generator'))}: {_md(t['test'])}, p = {_fmt_p(t['p_value'])}"
             for t in flags
         ]
     lines += ["", "## Generator tests", ""]
@@ -625,7 +663,8 @@ def render_markdown(report: CertificationReport) -> str:
     lines += ["", "## Game configurations", ""]
     for config in report.configs:
         lines += [
-            f"### {config['game']} ({config['scheme']}) `{json.dumps(config['params'])}`",
+            f"### {_md(config['game'])} ({_md(config['scheme'])}) "
+            f"{_code(json.dumps(config['params']))}",
             "",
             f"Rounds: {config['rounds']:,}; observed RTP {config['observed_rtp']}",
         ]
@@ -640,7 +679,7 @@ def render_markdown(report: CertificationReport) -> str:
             ]
         lines += ["", *_test_table(_tests_of(config)), ""]
     lines += ["## Not checked", ""]
-    lines += [f"- {item}" for item in report.not_checked]
+    lines += [f"- {_md(item)}" for item in report.not_checked]
     return "\n".join(lines) + "\n"
 
 
@@ -652,8 +691,8 @@ def _test_table(tests: list[dict[str, Any]]) -> list[str]:
         stat = t["statistic"]
         stat_text = f"{stat:.6g}" if isinstance(stat, float) else str(stat)
         rows.append(
-            f"| {t['test']} | {stat_text} | {_fmt_p(t['p_value'])} | {t['n']:,} | "
-            f"{t['verdict']} | {t['detail']} |"
+            f"| {_md(t['test'])} | {stat_text} | {_fmt_p(t['p_value'])} | {t['n']:,} | "
+            f"{_md(t['verdict'])} | {_md(t['detail'])} |"
         )
     return rows
 
