@@ -339,6 +339,24 @@ class TestRecordsV2:
         assert [(c["status"], c["fields"]) for c in out["checks"]] == expected
         assert [(p["status"], p["fields"]) for p in _python_verdicts(lines)] == expected
 
+    def test_a_crash_target_no_table_accepts_is_malformed(self, tmp_path: Path) -> None:
+        """A crash target below 1.01, with more than two decimals or above 10^9 is malformed
+        on the page as in Python; 1.01 and 10^9 themselves verify."""
+        crash = make_crash_record("stake_crash", "ab" * 32, "salt", target=Fraction(101, 100))
+        targets = {
+            "0": "malformed", "1": "malformed", "1.005": "malformed",
+            "1000000000.01": "malformed", "1.01": "match", "1000000000": "match",
+        }  # fmt: skip
+        lines = []
+        for target in targets:
+            t = Fraction(target)
+            won = t <= Fraction(str(crash["result"]["crash_point"]))  # type: ignore[index]
+            record = {**crash, "params": {"target": target}, "multiplier": target if won else "0"}
+            lines.append(json.dumps(record))
+        out = run_core(tmp_path, {"export": "\n".join(lines)})
+        assert [c["status"] for c in out["checks"]] == list(targets.values())
+        assert [p["status"] for p in _python_verdicts(lines)] == list(targets.values())
+
 
 PYTHON_READS_V2 = 2 in getattr(_records, "RECORD_VERSIONS", (1,))
 

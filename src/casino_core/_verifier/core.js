@@ -916,6 +916,8 @@ globalThis.VerifierCore = (function () {
       if (unknown.length) throw new Bad(`params.${unknown[0]}: not a crash parameter (house_edge, target)`);
       const edge = "house_edge" in params ? toQ(params.house_edge, "params: house_edge") : DEFAULT_EDGE;
       const target = "target" in params ? toQ(params.target, "params: target") : null;
+      // No crash table accepts a target below 1.01, above the largest max_target any rules may set, or with more than 2 decimals.
+      if (target !== null && (target.mul(100n).d !== 1n || target.cmp(new Q(101n, 100n)) < 0 || target.cmp(10n ** 9n) > 0)) throw new Bad(`params.target: a crash cash-out target has at most 2 decimals and lies in [1.01, 1000000000], got ${formatQ(target)}`);
       const cp = await crashPoint(scheme, seedText(record, "game_hash"), seedText(record, "salt"), edge);
       trace = [{ label: "crash point", how: cp.how }];
       result = { crash_point: cp.point };

@@ -42,6 +42,7 @@ from casino_core._progress import Progress
 from casino_core.errors import CasinoError, InvalidInput
 from casino_core.fairness import commitment_of, stream_bytes
 from casino_core.games import Difference, RecordCheck, verify_record
+from casino_core.games._canonical import canonical_json
 from casino_core.games._records import (
     RECORD_V2_FIELDS,
     RulesCatalog,
@@ -76,7 +77,8 @@ class Finding:
     line: int
     kind: str  # "mismatch", "malformed", "nonce_gap", "nonce_repeat", "used_after_reveal",
     # "off_catalog" (rules not those of a published offering version); from reveal lines:
-    # "missing_tail", "beyond_reveal", "reveal_mismatch", "reveal_repeat", "unrevealed"
+    # "missing_tail", "beyond_reveal", "reveal_mismatch", "reveal_repeat", "unrevealed",
+    # "reveal_player_mismatch"; from a seed pair's rounds: "pair_player_mismatch"
     detail: str
     differences: tuple[dict[str, object], ...] = ()
 
@@ -116,6 +118,7 @@ class FileReport:
     beyond_reveal: int = 0
     reveal_mismatches: int = 0
     unrevealed_pairs: int = 0
+    player_mismatches: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return {
@@ -139,6 +142,7 @@ class FileReport:
             "beyond_reveal": self.beyond_reveal,
             "reveal_mismatches": self.reveal_mismatches,
             "unrevealed_pairs": self.unrevealed_pairs,
+            "player_mismatches": self.player_mismatches,
         }
 
 
@@ -184,7 +188,8 @@ class AuditReport:
 class CheckedRound:
     """One record's verdict plus what sequence checks and statistics need (picklable, small).
 
-    ``config`` is (game, scheme, canonical params JSON); ``multiplier`` the recomputed one;
+    ``config`` is (game, scheme, canonical params JSON: :func:`_config_of`) and
+    ``params_json`` the record's own params as JSON; ``multiplier`` the recomputed one;
     ``first_uniform`` the first 4 stream bytes / 2^32 of a seeded round (uniform under any
     scheme and game, for the KS test of the generator itself).
     """
@@ -206,23 +211,37 @@ class CheckedRound:
     kind: str = "round"  # or "reveal": a seed pair's reveal line (pair, nonces_used, time);
     # "void": a void line (pair and nonce, no outcome: a mines/hilo round with no move)
     nonces_used: int | None = None
+    player_id: str | None = None  # a v2 line's player (round, void or reveal line)
+    params_json: str | None = None  # the record's params as written (sorted keys)
 
 
 @dataclass(slots=True)
 class _PairSeen:
     """What the reveal checks keep per seed pair: its first line, whether any of its records
-    is v2 (an export that promises reveal lines) and its latest bet not yet flagged."""
+    is v2 (an export that promises reveal lines), its latest bet not yet flagged, and the
+    player of its first v2 line (with that line: every other line of the pair, its reveal
+    line included, must name the same player)."""
 
     first_line: int
     v2: bool = False
     latest: datetime | None = None
     latest_line: int = 0
+    player: str | None = None
+    player_line: int = 0
 
     def see(self, checked: CheckedRound, *, flagged: bool) -> None:
         self.v2 = self.v2 or checked.version == 2
         placed = checked.placed_at
         if not flagged and placed is not None and (self.latest is None or placed > self.latest):
             self.latest, self.latest_line = placed, checked.line
+        if self.player is None and checked.player_id is not None:
+            self.player, self.player_line = checked.player_id, checked.line
+
+    def other_player(self, checked: CheckedRound) -> str | None:
+        """The pair's player when ``checked`` names another one (else None)."""
+        if self.player is None or checked.player_id is None or checked.player_id == self.player:
+            return None
+        return self.player
 
 
 def _nonces(first: int, last: int) -> str:
@@ -269,6 +288,18 @@ def _check_reveals(
                 )
             )
         seen = pairs.get(key)
+        owner = None if seen is None else seen.other_player(reveal)
+        if seen is not None and owner is not None:
+            file_report.player_mismatches += 1
+            emit(
+                Finding(
+                    path,
+                    reveal.line,
+                    "reveal_player_mismatch",
+                    f"{name}: the reveal names player {shown(reveal.player_id)}, its rounds "
+                    f"player {shown(owner)} (line {seen.player_line})",
+                )
+            )
         at = reveal.seed_revealed_at
         if seen is not None and seen.latest is not None and at is not None and seen.latest >= at:
             file_report.used_after_reveal += 1
@@ -315,6 +346,7 @@ def _check_reveal(line: int, record: Mapping[str, Any]) -> CheckedRound:
         version=2,
         kind="reveal",
         nonces_used=record["nonces_used"],
+        player_id=record["player_id"],
     )
 
 
@@ -340,6 +372,7 @@ def _check_void(line: int, record: Mapping[str, Any]) -> CheckedRound:
         ),
         version=2,
         kind="void",
+        player_id=record["player_id"],
     )
 
 
@@ -366,12 +399,9 @@ def _check_one(line: int, record: object) -> CheckedRound:
             first = int.from_bytes(stream_bytes(seed, client, nonce, 4)) / 2**32
     placed = record.get("placed_at")
     revealed = record.get("seed_revealed_at")
-    params = record.get("params", {})
-    config = (
-        str(record.get("game")),
-        str(record.get("scheme")),
-        json.dumps(params, sort_keys=True, default=str, separators=(",", ":")),
-    )
+    params = record.get("params") or {}
+    params_json = json.dumps(params, sort_keys=True, default=str, separators=(",", ":"))
+    config = _config_of(str(record.get("game")), str(record.get("scheme")), params, params_json)
     return CheckedRound(
         line,
         check.status,
@@ -387,7 +417,25 @@ def _check_one(line: int, record: object) -> CheckedRound:
         parse_timestamp(revealed, "seed_revealed_at") if revealed is not None else None,
         _offering_of(record),
         record.get("version") if type(record.get("version")) is int else None,
+        player_id=record["player_id"] if record.get("version") == 2 else None,
+        params_json=params_json,
     )
+
+
+def _config_of(
+    game: str, scheme: str, params: Mapping[str, Any], params_json: str
+) -> tuple[str, str, str]:
+    """(game, scheme, canonical params JSON): the configuration a round is counted under in
+    the report's statistics, one however its params are spelled (``"50.5"`` or ``"50.50"``,
+    a default written or left out; :func:`~casino_core.games._canonical.canonical_json`).
+    A crash record's scheme is its rules' crash scheme. Params the game refuses keep their
+    own JSON (the report then finds no distribution for them and says so)."""
+    if game == "crash" and isinstance(params, Mapping):
+        params = {**params, "crash_scheme": scheme}
+    try:
+        return (game, scheme, canonical_json(game, params))
+    except (CasinoError, ValueError, TypeError, KeyError):
+        return (game, scheme, params_json)
 
 
 def _offering_of(record: Mapping[str, Any]) -> tuple[str, int, str] | None:
@@ -418,7 +466,8 @@ def _catalog_checker(
 
     def run(checked: CheckedRound) -> tuple[dict[str, object], ...]:
         assert checked.config is not None
-        return check(checked.offering, checked.config[0], checked.config[2])
+        assert checked.params_json is not None
+        return check(checked.offering, checked.config[0], checked.params_json)
 
     return run
 
@@ -643,6 +692,19 @@ def _verify_one_file(
         if checked.pair is not None and checked.nonce is not None:
             seen = pairs.setdefault(_pair_key(*checked.pair), _PairSeen(checked.line))
             seen.see(checked, flagged=after_reveal)
+            owner = seen.other_player(checked)
+            if owner is not None:
+                file_report.player_mismatches += 1
+                emit(
+                    Finding(
+                        path,
+                        checked.line,
+                        "pair_player_mismatch",
+                        f"seed pair {checked.pair[0][:16]}...: player "
+                        f"{shown(checked.player_id)}, but the pair's first round is player "
+                        f"{shown(owner)}'s (line {seen.player_line})",
+                    )
+                )
         if after_reveal:
             assert checked.placed_at is not None
             assert checked.seed_revealed_at is not None

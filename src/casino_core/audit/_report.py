@@ -158,6 +158,9 @@ class CertificationReport:
     not_checked: list[str]
     alpha: float
     failures: list[str] = field(default_factory=list)
+    rounds_left_out: int = 0
+    """Verified rounds no configuration's statistics counted: beyond the first
+    :data:`MAX_CONFIGS` configurations, or of a configuration with no exact distribution."""
 
     def all_tests(self) -> list[dict[str, Any]]:
         return [*self.generator_tests, *(t for c in self.configs for t in _tests_of(c))]
@@ -181,16 +184,30 @@ class CertificationReport:
         """``FAIL`` on any verification finding (a record that does not recompute, a nonce
         defect, rules off the published catalog) or hard failure (a configuration whose exact
         RTP is >= 1, an observed RTP its exact distribution makes implausible);
-        ``STATISTICAL FLAGS`` when a test stays significant after Holm; else ``PASS``."""
+        ``STATISTICAL FLAGS`` when a test stays significant after Holm; ``INCOMPLETE`` when
+        rounds were left out of the statistics (:attr:`rounds_left_out`): the tests did not
+        see them, so they cannot pass them; else ``PASS``."""
         if not self.verification.clean or self.failures:
             return "FAIL"
-        return "STATISTICAL FLAGS" if self.holm_flags() else "PASS"
+        if self.holm_flags():
+            return "STATISTICAL FLAGS"
+        return "INCOMPLETE" if self.rounds_left_out else "PASS"
+
+    @property
+    def verdict_note(self) -> str:
+        """What qualifies the verdict: the rounds left out of the statistics, if any."""
+        if not self.rounds_left_out:
+            return ""
+        return (
+            f"{self.rounds_left_out:,} verified rounds left out of the statistics (see Not checked)"
+        )
 
     def as_dict(self) -> dict[str, object]:
         return {
             "report": "casino_core certification report",
             "created_at": self.created_at,
             "verdict": self.verdict,
+            "rounds_left_out": self.rounds_left_out,
             "failures": list(self.failures),
             "alpha": self.alpha,
             "flags_after_holm": [
@@ -286,12 +303,16 @@ def build_report(
     if overflow:
         not_checked.append(
             f"{overflow:,} rounds in configurations beyond the first {MAX_CONFIGS} (statistics "
-            "skipped; they were still verified)."
+            "skipped; they were still verified): the verdict cannot be PASS."
         )
     failures: list[str] = []
-    out_configs = [
-        _config_section(stats, alpha, not_checked, failures) for stats in configs.values()
-    ]
+    out_configs = []
+    left_out = overflow
+    for stats in configs.values():
+        section = _config_section(stats, alpha, not_checked, failures)
+        if "distribution" not in section:  # no exact distribution: statistics skipped
+            left_out += stats.rounds
+        out_configs.append(section)
     out_configs.sort(key=lambda c: (str(c["game"]), str(c["scheme"]), str(c["params"])))
     generator = [
         hist.ks(alpha, f"Kolmogorov-Smirnov, scheme {scheme}").as_dict()
@@ -307,6 +328,7 @@ def build_report(
         not_checked=not_checked,
         alpha=alpha,
         failures=failures,
+        rounds_left_out=left_out,
     )
 
 
@@ -389,7 +411,8 @@ def _config_section(
         dist = _distribution(stats.game, stats.scheme, stats.params_json)
     except (CasinoError, ValueError, TypeError, KeyError) as exc:
         not_checked.append(
-            f"{stats.game} {stats.params_json}: no exact distribution ({exc}); statistics skipped."
+            f"{stats.game} {stats.params_json}: no exact distribution ({exc}); statistics "
+            f"skipped for its {stats.rounds:,} rounds: the verdict cannot be PASS."
         )
         return section
     sheet = par_sheet(stats.game, json.loads(stats.params_json), dist)
@@ -548,14 +571,51 @@ def _fmt_p(value: object) -> str:
     return f"{p:.3g}" if p >= 1e-4 else f"{p:.2e}"
 
 
+_MD_SPECIAL: Final = frozenset("\\`|<>[]")
+"""What a backslash escapes in Markdown text from an input, the characters that change the
+document's structure: a table cell's end (``|``), a code span (backquote), raw HTML
+(``<``, ``>``), a link or image (``[``, ``]``), and the backslash itself (which would
+escape the ``|`` after a cell). Emphasis (``*``, ``_``) is left as it is: it changes how a
+word looks, not what the report holds, and ``placed_at`` stays readable."""
+
+
+def _md(value: object) -> str:
+    """An input's text (a file name, a finding, a parameter) as Markdown that reads as that
+    text and nothing else, the way the HTML report autoescapes it: control characters (a
+    line break would end a table row or a list item) written as ``\\n``, ``\\x07``, ...;
+    Markdown's active characters backslash-escaped."""
+    out = []
+    for char in str(value):
+        if char.isprintable() or char == " ":
+            out.append("\\" + char if char in _MD_SPECIAL else char)
+        else:
+            out.append(repr(char)[1:-1].replace("\\", "\\\\"))
+    return "".join(out)
+
+
+def _code(text: str) -> str:
+    """``text`` as one code span, fenced by more backquotes than it holds in a row (its
+    control characters written as ``\\n``, ...: a span here is one line)."""
+    text = "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+    run = longest = 0
+    for char in text:
+        run = run + 1 if char == "`" else 0
+        longest = max(longest, run)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
+
+
 def render_markdown(report: CertificationReport) -> str:
-    """The report as Markdown, for filing."""
+    """The report as Markdown, for filing. Every value that comes from an input (file
+    names, findings, parameters, configuration labels) is escaped (:func:`_md`,
+    :func:`_code`)."""
     v = report.verification
     lines = [
         "# casino_core certification report",
         "",
         f"- Created: {report.created_at}",
-        f"- Verdict: **{report.verdict}**",
+        f"- Verdict: **{report.verdict}**"
+        + (f" ({report.verdict_note})" if report.verdict_note else ""),
         f"- Library: casino_core {report.package['version']}, package SHA-256 "
         f"`{report.package['sha256']}` (per-file hashes in the JSON report)",
         f"- Significance level: alpha = {report.alpha} per test; the verdict counts a "
@@ -564,14 +624,14 @@ def render_markdown(report: CertificationReport) -> str:
         "",
     ]
     if report.failures:
-        lines += ["## Failures", "", *(f"- {item}" for item in report.failures), ""]
+        lines += ["## Failures", "", *(f"- {_md(item)}" for item in report.failures), ""]
     lines += [
         "## Inputs",
         "",
         "| file | SHA-256 | bytes | records |",
         "|---|---|---|---|",
     ]
-    lines += [f"| {f.path} | `{f.sha256}` | {f.size:,} | {f.records:,} |" for f in v.files]
+    lines += [f"| {_md(f.path)} | `{f.sha256}` | {f.size:,} | {f.records:,} |" for f in v.files]
     lines += [
         "",
         "## Verification",
@@ -581,19 +641,21 @@ def render_markdown(report: CertificationReport) -> str:
         "|---|---|---|---|---|---|---|---|---|",
     ]
     lines += [
-        f"| {f.path} | {f.matched:,} | {f.mismatched:,} | {f.malformed:,} | {f.seed_pairs:,} "
+        f"| {_md(f.path)} | {f.matched:,} | {f.mismatched:,} | {f.malformed:,} | {f.seed_pairs:,} "
         f"| {f.nonce_gaps:,} | {f.nonce_repeats:,} | {f.used_after_reveal:,} "
         f"| {f.off_catalog:,} |"
         for f in v.files
     ]
     if v.findings:
         lines += ["", "Findings (first 50):", ""]
-        lines += [f"- {f.file}:{f.line}: {f.kind}: {f.detail}" for f in v.findings[:50]]
+        lines += [
+            f"- {_md(f.file)}:{f.line}: {_md(f.kind)}: {_md(f.detail)}" for f in v.findings[:50]
+        ]
     flags = report.holm_flags()
     if flags:
         lines += ["", "## Statistical flags (after Holm's correction)", ""]
         lines += [
-            f"- {t.get('config', 'generator')}: {t['test']}, p = {_fmt_p(t['p_value'])}"
+            f"- {_md(t.get('config', 'generator'))}: {_md(t['test'])}, p = {_fmt_p(t['p_value'])}"
             for t in flags
         ]
     lines += ["", "## Generator tests", ""]
@@ -601,7 +663,8 @@ def render_markdown(report: CertificationReport) -> str:
     lines += ["", "## Game configurations", ""]
     for config in report.configs:
         lines += [
-            f"### {config['game']} ({config['scheme']}) `{json.dumps(config['params'])}`",
+            f"### {_md(config['game'])} ({_md(config['scheme'])}) "
+            f"{_code(json.dumps(config['params']))}",
             "",
             f"Rounds: {config['rounds']:,}; observed RTP {config['observed_rtp']}",
         ]
@@ -616,7 +679,7 @@ def render_markdown(report: CertificationReport) -> str:
             ]
         lines += ["", *_test_table(_tests_of(config)), ""]
     lines += ["## Not checked", ""]
-    lines += [f"- {item}" for item in report.not_checked]
+    lines += [f"- {_md(item)}" for item in report.not_checked]
     return "\n".join(lines) + "\n"
 
 
@@ -628,8 +691,8 @@ def _test_table(tests: list[dict[str, Any]]) -> list[str]:
         stat = t["statistic"]
         stat_text = f"{stat:.6g}" if isinstance(stat, float) else str(stat)
         rows.append(
-            f"| {t['test']} | {stat_text} | {_fmt_p(t['p_value'])} | {t['n']:,} | "
-            f"{t['verdict']} | {t['detail']} |"
+            f"| {_md(t['test'])} | {stat_text} | {_fmt_p(t['p_value'])} | {t['n']:,} | "
+            f"{_md(t['verdict'])} | {_md(t['detail'])} |"
         )
     return rows
 

@@ -84,12 +84,13 @@ def _verify(args: argparse.Namespace) -> int:
             f"gaps, {f.nonce_repeats:,} nonce repeats, {f.used_after_reveal:,} bets after "
             f"their seed's reveal ({f.timed_records:,} records timed)"
         )
-        if f.reveals or f.unrevealed_pairs:
+        if f.reveals or f.unrevealed_pairs or f.player_mismatches:
             print(
                 f"  {f.reveals:,} reveal lines: {f.missing_tails:,} missing tails, "
                 f"{f.beyond_reveal:,} with rounds beyond the nonces used, "
                 f"{f.reveal_mismatches:,} not matching their commitment; "
-                f"{f.unrevealed_pairs:,} seed pairs without a reveal line"
+                f"{f.unrevealed_pairs:,} seed pairs without a reveal line; "
+                f"{f.player_mismatches:,} lines naming another player than their pair's"
             )
     shown = report.findings[: args.show]
     for finding in shown:
@@ -167,7 +168,8 @@ def _report(args: argparse.Namespace) -> int:
     if args.html:
         (out / "report.html").write_text(render_html(report))
         written.append("report.html")
-    print(f"{report.verification.records:,} rounds; verdict {report.verdict}")
+    note = f" ({report.verdict_note})" if report.verdict_note else ""
+    print(f"{report.verification.records:,} rounds; verdict {report.verdict}{note}")
     print("wrote " + ", ".join(str(out / name) for name in written))
     if report.verdict == "PASS":
         return 0

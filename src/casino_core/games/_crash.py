@@ -38,6 +38,7 @@ from casino_core.errors import InvalidBet, UnknownScheme
 from casino_core.fairness import DEFAULT_CRASH_EDGE, CrashScheme, Rng, Scheme, crash_point
 from casino_core.games._core import Distribution
 from casino_core.games._formula import (
+    MAX_TARGET_LIMIT,
     TWO_32,
     BoundedDecimal,
     HouseEdge,
@@ -50,6 +51,7 @@ from casino_core.games._registry import register_game
 
 __all__ = [
     "CRASH",
+    "MIN_TARGET",
     "CrashBet",
     "CrashGame",
     "CrashOutcome",
@@ -60,6 +62,8 @@ __all__ = [
 ]
 
 TWO_52: Final = 1 << 52
+MIN_TARGET: Final = Fraction(101, 100)
+"""The smallest cash-out target any crash table accepts (fixed: no rules move it)."""
 _RNG_SCHEMES: Final = frozenset(s.value for s in Scheme)
 _CRASH_SCHEMES: Final = frozenset(s.value for s in CrashScheme)
 
@@ -138,9 +142,22 @@ class CrashGame:
         if bet.target is None:
             return None
         t = Fraction(bet.target)
-        if not Fraction(101, 100) <= t <= rules.max_target:
+        if not MIN_TARGET <= t <= rules.max_target:
             raise InvalidBet(f"target: must lie in [1.01, {rules.max_target}], got {bet.target}")
         return t
+
+    @staticmethod
+    def check_recorded_target(target: Fraction) -> None:
+        """Refuse a recorded cash-out target no crash table could have accepted, whatever its
+        rules: below :data:`MIN_TARGET` (1.01), above the largest ``max_target`` any rules may
+        set (:data:`~casino_core.games._formula.MAX_TARGET_LIMIT`), or with more than two
+        decimals (:class:`CrashBet`). A table's own ``max_target`` is not in the record, so
+        a target between it and that limit is not caught here. :class:`InvalidBet`."""
+        if (target * 100).denominator != 1 or not MIN_TARGET <= target <= MAX_TARGET_LIMIT:
+            raise InvalidBet(
+                f"target: a crash cash-out target has at most 2 decimals and lies in "
+                f"[1.01, {MAX_TARGET_LIMIT}], got {target}"
+            )
 
     def resolve_round(
         self, rules: CrashRules, bet: CrashBet, game_hash: str, salt: str

@@ -51,6 +51,7 @@ from casino_core.games._core import (
 
 __all__ = [
     "DEFAULT_HOUSE_EDGE",
+    "MAX_TARGET_LIMIT",
     "TWO_32",
     "BoundedDecimal",
     "ExactNumber",
@@ -74,6 +75,8 @@ __all__ = [
 TWO_32: Final = 1 << 32
 DEFAULT_HOUSE_EDGE: Final = Fraction(1, 100)
 MAX_DECIMALS: Final = 8
+MAX_TARGET_LIMIT: Final = 10**9
+"""The largest ``max_target`` any rules may set (:data:`MaxTarget`): no target beyond it."""
 
 RulesT = TypeVar("RulesT", bound=BaseModel)
 BetT = TypeVar("BetT", bound=BaseModel)
@@ -156,8 +159,8 @@ def check_house_edge(value: Fraction) -> Fraction:
 
 
 def _check_max_target(value: Fraction) -> Fraction:
-    if not 2 <= value <= 10**9:
-        raise ValueError(f"must be in [2, 1000000000], got {value}")
+    if not 2 <= value <= MAX_TARGET_LIMIT:
+        raise ValueError(f"must be in [2, {MAX_TARGET_LIMIT}], got {value}")
     return value
 
 

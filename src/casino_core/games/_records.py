@@ -76,6 +76,7 @@ from casino_core.fairness import (
     verify_commitment,
 )
 from casino_core.games._core import Game, Outcome, floor_to_decimals, payout_minor
+from casino_core.games._crash import CrashGame
 from casino_core.games._hilo import HiloAction, HiloBet
 from casino_core.games._mines import TILES, MinesBet
 from casino_core.games._registry import get_game
@@ -710,14 +711,19 @@ def _params_key(params: Mapping[str, Any]) -> str:
 def _parse_cached(game: str, game_id: int, params_json: str) -> tuple[Any, Any]:
     """``get_game(game).parse`` of the params, remembered (keyed by the game object's id)."""
     del game_id  # part of the key only: a game re-registered under the name gets new entries
+    return get_game(game).parse(_params_of_key(params_json))
+
+
+def _params_of_key(params_json: str) -> dict[str, Any]:
+    """The params :func:`_params_key` wrote (its tagged Decimals read back as Decimals)."""
 
     def untag(obj: dict[str, Any]) -> object:
         if obj.keys() == {"__decimal__"}:
             return Decimal(obj["__decimal__"])
         return obj
 
-    params = json.loads(params_json, object_hook=untag)
-    return get_game(game).parse(params)
+    params: dict[str, Any] = json.loads(params_json, object_hook=untag)
+    return params
 
 
 def _parse(game_name: str, game: Game[Any, Any, Any], params: Mapping[str, Any]) -> tuple[Any, Any]:
@@ -790,6 +796,11 @@ def _verify_crash(
         target = to_fraction(params["target"]) if "target" in params else None
     except ValueError as exc:
         raise InvalidInput(f"params: {exc}") from None
+    if target is not None:
+        try:
+            CrashGame.check_recorded_target(target)
+        except CasinoError as exc:
+            raise InvalidInput(f"params.{exc.message}") from None
     if target is None and record["version"] == 2:
         raise InvalidInput(
             "params.target: a crash record v2 carries its bet's cash-out target "

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casino_core.games import CRASH, CrashRules
+from casino_core.errors import InvalidInput
+from casino_core.games import CRASH, CrashRules, make_crash_record, verify_record
 from casino_core.testing._game_strategies_a import crash_bets, crash_rules, game_hashes
 
 
@@ -34,3 +36,17 @@ def test_rtp_near_one_minus_edge(rules: CrashRules, data: st.DataObject) -> None
     t = Fraction(bet.target)
     # Within about one word (2^-32, or 2^-52 for bustabit) of (1 - edge) / t.
     assert abs(dist.mean() - (1 - rules.house_edge)) < t * Fraction(2, 2**32)
+
+
+@given(target=st.fractions(min_value=-10, max_value=2 * 10**9, max_denominator=1000))
+def test_a_recorded_target_verifies_only_within_the_fixed_bounds(target: Fraction) -> None:
+    """A crash record's target verifies exactly when some crash table could have taken it
+    (two decimals, 1.01 to 10^9); any other is malformed, never a match."""
+    record = make_crash_record("stake_crash", "ab" * 32, "salt")
+    record["params"] = {"target": f"{target.numerator}/{target.denominator}"}
+    allowed = (target * 100).denominator == 1 and Fraction(101, 100) <= target <= 10**9
+    if allowed:
+        assert verify_record(record).ok
+    else:
+        with pytest.raises(InvalidInput, match=r"params\.target"):
+            verify_record(record)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -12,7 +13,8 @@ import pytest
 from casino_core.audit import verify_files
 from casino_core.cli import main
 from casino_core.errors import InvalidInput
-from casino_core.games import make_record, verify_lines
+from casino_core.fairness import commitment_of
+from casino_core.games import make_record, payout_minor, verify_lines
 
 SEED_A = "a5022ccf5dd5a76d2014278e3d91d1dfc47c3f12e683ea0c8151fdc2f944beb1"
 SEED_B = "18e93f4a7b5b58d2569765766d1b6c3296bbd8430d6f20249044d72f14720159"
@@ -189,3 +191,86 @@ class TestRevealOrder:
         report = verify_files([str(write_jsonl(tmp_path / "bad.jsonl", [row]))])
         assert report.exit_code == 2
         assert "placed_at" in report.findings[0].detail
+
+
+def v2_records(
+    seed: str, client: str, players: list[str], start: int = 0
+) -> list[dict[str, object]]:
+    """A v2 wheel round per player name, nonces from ``start``, staked 1,000 minor units."""
+    out = []
+    for i, player in enumerate(players):
+        record = make_record("wheel", "stake", seed, client, start + i, WHEEL)
+        record.update(
+            version=2, round_id=f"{client}-{start + i}", player_id=player, mode="real",
+            currency="USD", decimals=2, stake="1000",
+            payout=str(payout_minor(1000, Fraction(str(record["multiplier"])))),
+            placed_at="2026-12-01T10:00:00Z",
+        )  # fmt: skip
+        out.append(record)
+    return out
+
+
+def reveal(seed: str, client: str, player: str, used: int) -> dict[str, object]:
+    return {
+        "kind": "reveal", "version": 2, "player_id": player,
+        "server_seed_hash": commitment_of(seed), "server_seed": seed, "client_seed": client,
+        "scheme": "stake", "nonces_used": used, "revealed_at": "2026-12-02T10:00:00Z",
+    }  # fmt: skip
+
+
+class TestPairPlayer:
+    """A seed pair belongs to one player: its rounds and its reveal line name the same one."""
+
+    def test_an_honest_export_is_clean(self, tmp_path: Path) -> None:
+        """Two players' pairs, each revealed to its own player: no finding."""
+        rows = [
+            *v2_records(SEED_A, "a", ["alice"] * 3),
+            *v2_records(SEED_B, "b", ["bob"] * 2),
+            reveal(SEED_B, "b", "bob", 2),
+            reveal(SEED_A, "a", "alice", 3),
+        ]
+        report = verify_files([str(write_jsonl(tmp_path / "x.jsonl", rows))], progress=False)
+        assert report.clean, report.findings
+        assert report.files[0].player_mismatches == 0
+
+    def test_a_reveal_naming_another_player_is_a_finding(self, tmp_path: Path) -> None:
+        """alice's seed revealed as bob's: one reveal_player_mismatch on the reveal line,
+        naming both players and the line of the pair's first round; exit 1."""
+        rows = [*v2_records(SEED_A, "a", ["alice"] * 3), reveal(SEED_A, "a", "bob", 3)]
+        report = verify_files([str(write_jsonl(tmp_path / "x.jsonl", rows))], progress=False)
+        assert [(f.line, f.kind) for f in report.findings] == [(4, "reveal_player_mismatch")]
+        assert "'bob'" in report.findings[0].detail
+        assert "'alice'" in report.findings[0].detail
+        assert "(line 1)" in report.findings[0].detail
+        assert report.files[0].player_mismatches == 1
+        assert report.files[0].as_dict()["player_mismatches"] == 1
+        assert report.exit_code == 1
+
+    def test_a_round_of_another_player_in_the_pair_is_a_finding(self, tmp_path: Path) -> None:
+        """A round of the pair attributed to another player is flagged on its own line; the
+        reveal is held to the pair's first player."""
+        rows = [*v2_records(SEED_A, "a", ["alice", "mallory", "alice"]),
+                reveal(SEED_A, "a", "alice", 3)]  # fmt: skip
+        report = verify_files([str(write_jsonl(tmp_path / "x.jsonl", rows))], progress=False)
+        assert [(f.line, f.kind) for f in report.findings] == [(2, "pair_player_mismatch")]
+
+    def test_a_void_line_names_its_player_too(self, tmp_path: Path) -> None:
+        """A void line of the pair naming another player is flagged like a round."""
+        (round_,) = v2_records(SEED_A, "a", ["alice"])
+        void = {
+            "kind": "void", "version": 2, "round_id": "v-1", "player_id": "eve", "mode": "real",
+            "game": "mines", "scheme": "stake", "server_seed_hash": commitment_of(SEED_A),
+            "client_seed": "a", "nonce": 1, "status": "forfeited", "currency": "USD",
+            "decimals": 2, "stake": "1000", "payout": "0", "placed_at": "2026-12-01T10:00:00Z",
+        }  # fmt: skip
+        rows = [round_, void, reveal(SEED_A, "a", "alice", 2)]
+        report = verify_files([str(write_jsonl(tmp_path / "x.jsonl", rows))], progress=False)
+        assert [(f.line, f.kind) for f in report.findings] == [(2, "pair_player_mismatch")]
+
+    @pytest.mark.parametrize("jobs", [1, 2])
+    def test_the_same_with_jobs(self, tmp_path: Path, jobs: int) -> None:
+        """Workers carry each line's player: the finding is the same with --jobs."""
+        rows = [*v2_records(SEED_A, "a", ["alice"] * 3), reveal(SEED_A, "a", "bob", 3)]
+        path = write_jsonl(tmp_path / "x.jsonl", rows)
+        report = verify_files([str(path)], jobs=jobs, progress=False)
+        assert [f.kind for f in report.findings] == ["reveal_player_mismatch"]

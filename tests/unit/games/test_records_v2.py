@@ -69,6 +69,12 @@ def _crash_v2(**changes: Any) -> dict[str, Any]:
     return record
 
 
+def _v1_crash(record: dict[str, Any]) -> dict[str, Any]:
+    """``record`` as a crash record v1 (the v2 fields dropped)."""
+    v2_only = {*V2_EXTRA, "offering_id", "stake", "payout"} - {"version", "placed_at"}
+    return {k: v for k, v in record.items() if k not in v2_only} | {"version": 1}
+
+
 def _reveal(**changes: Any) -> dict[str, Any]:
     line: dict[str, Any] = {
         "kind": "reveal",
@@ -184,6 +190,31 @@ class TestVerifyV2:
         del record["multiplier"]
         with pytest.raises(InvalidInput, match=r"params\.target: a crash record v2"):
             verify_record({**record, "payout": "0"})
+
+    @pytest.mark.parametrize("target", ["0", "1", "1.00", "1.009", "-2", "1.015", "1000000000.01"])
+    def test_a_crash_target_no_table_accepts_is_malformed(self, target: str) -> None:
+        """A cash-out target below 1.01, with more than two decimals or above the largest
+        max_target any rules may set (10^9) is one no crash table could have taken: the record
+        is malformed, whatever its crash point and payout say (a target of 0 or 1 always
+        "wins" and would pass any payout of 0 or the stake)."""
+        record = _crash_v2()
+        record["params"]["target"] = target
+        exact = Fraction(target)
+        record["multiplier"] = target if exact >= 0 else "0"
+        record["payout"] = str(payout_minor(500, max(exact, Fraction(0))))
+        with pytest.raises(InvalidInput, match=r"params\.target: a crash cash-out target"):
+            verify_record(record)
+        with pytest.raises(InvalidInput, match=r"params\.target: a crash cash-out target"):
+            verify_record(_v1_crash(record))
+
+    @pytest.mark.parametrize("target", ["1.01", "101/100", "2", "2.5", "1000000000"])
+    def test_a_crash_target_any_table_may_accept_verifies(self, target: str) -> None:
+        """The bounds are the fixed ones: 1.01 up to 10^9 with two decimals, in any spelling."""
+        record = _crash_v2()
+        record["params"]["target"] = target
+        check = verify_record(record)
+        assert check.error is None
+        assert check.multiplier in (Fraction(0), Fraction(target))
 
     def test_amounts_up_to_10_to_the_36(self) -> None:
         """The largest amounts are checked exactly (no float on the way)."""
