@@ -24,6 +24,7 @@ from _verifier_page import (
     run_core,
 )
 from casino_core import verifier_page
+from casino_core.audit import verify_files
 from casino_core.catalog import Catalog, Offering, default_catalog
 from casino_core.catalog._offering import canonical_json
 from casino_core.cli import main
@@ -297,6 +298,41 @@ class TestRecordsV2:
         if PYTHON_READS_V2:  # casino_core's own v2 reader gives the same line verdicts
             python = [(p["status"], p["fields"]) for p in _python_verdicts(lines)]
             assert python == checks
+
+    def test_a_seed_pair_is_one_players(self, tmp_path: Path) -> None:
+        """A reveal line naming another player than its pair's rounds, and a round of the
+        pair naming another player, are found on the page on the same lines and of the same
+        kinds as ``audit verify`` finds them; the honest export has neither."""
+        lines, _, _ = _v2_export(random.Random(5))
+
+        def mismatches(export: list[str]) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+            out = run_core(tmp_path, {"export": "\n".join(export)})
+            page = sorted((n, k) for n, k in out["findings"] if k.endswith("player_mismatch"))
+            path = tmp_path / "export.jsonl"
+            path.write_text("\n".join(export) + "\n")
+            report = verify_files([str(path)], progress=False)
+            python = sorted(
+                (f.line, f.kind) for f in report.findings if f.kind.endswith("player_mismatch")
+            )
+            return page, python
+
+        assert mismatches(lines) == ([], [])
+        edited = list(lines)
+        reveal = json.loads(edited[-1])
+        edited[-1] = json.dumps({**reveal, "player_id": "mallory"})
+        round_at = next(
+            i for i, text in enumerate(edited)
+            if json.loads(text).get("server_seed_hash") == reveal["server_seed_hash"]
+            and json.loads(text).get("kind") != "reveal" and i > 0
+            and json.loads(edited[i - 1]).get("server_seed_hash") == reveal["server_seed_hash"]
+        )  # fmt: skip
+        edited[round_at] = json.dumps({**json.loads(edited[round_at]), "player_id": "eve"})
+        page, python = mismatches(edited)
+        assert page == python
+        assert page == [
+            (round_at + 1, "pair_player_mismatch"),
+            (len(edited), "reveal_player_mismatch"),
+        ]
 
     def test_a_multiplier_left_out_hides_no_win(self, tmp_path: Path) -> None:
         """Only a mines or hilo record may leave its multiplier out (a forfeited round, paid

@@ -1039,7 +1039,7 @@ globalThis.VerifierCore = (function () {
       if (c.kind === "reveal") {
         const key = `${v.server_seed_hash}\u0000${v.client_seed}`;
         if (reveals.has(key)) find(line, "reveal_repeat", `seed pair ${short(v.server_seed_hash)} revealed again (first on line ${reveals.get(key).line})`);
-        else reveals.set(key, { line, used: BigInt(v.nonces_used), at: moment(v.revealed_at), hash: v.server_seed_hash });
+        else reveals.set(key, { line, used: BigInt(v.nonces_used), at: moment(v.revealed_at), hash: v.server_seed_hash, player: v.player_id });
         continue;
       }
       const isVoid = c.kind === "void";  // no seed, but its nonce is taken
@@ -1048,10 +1048,15 @@ globalThis.VerifierCore = (function () {
       const placed = moment(v.placed_at), revealed = moment(v.seed_revealed_at);
       const after = placed !== null && revealed !== null && placed >= revealed;
       if (typeof v.nonce === "number" || typeof v.nonce === "bigint") {
-        const seen = pairs.get(key) || { first: line, v2: false, latest: null, latestLine: 0 };
+        const seen = pairs.get(key) || { first: line, v2: false, latest: null, latestLine: 0, player: null, playerLine: 0 };
         pairs.set(key, seen);
         seen.v2 = seen.v2 || v.version === 2;
         if (!after && placed !== null && (seen.latest === null || placed > seen.latest)) { seen.latest = placed; seen.latestLine = line; }
+        // A seed pair is one player's: the player of its first v2 line, which every other
+        // line of the pair (its reveal line included) must name.
+        const player = v.version === 2 && typeof v.player_id === "string" ? v.player_id : null;
+        if (seen.player === null && player !== null) { seen.player = player; seen.playerLine = line; }
+        else if (player !== null && player !== seen.player) find(line, "pair_player_mismatch", `seed pair ${short(key)}: player ${JSON.stringify(player)}, but the pair's first round is player ${JSON.stringify(seen.player)}'s (line ${seen.playerLine})`);
       }
       if (after) find(line, "used_after_reveal", `bet placed at ${v.placed_at}, its seed revealed at ${v.seed_revealed_at}`);
       if (!(typeof v.nonce === "number" || typeof v.nonce === "bigint")) continue;
@@ -1068,6 +1073,7 @@ globalThis.VerifierCore = (function () {
       if (r.used > present) find(r.line, "missing_tail", `${name}: the reveal says ${r.used} nonces used, ${present ? `the rounds end at nonce ${present - 1n}` : "no round"}: ${present === r.used - 1n ? `nonce ${present}` : `nonces ${present}..${r.used - 1n}`} missing`);
       else if (present > r.used) find(r.line, "beyond_reveal", `${name}: the reveal says ${r.used} nonces used, yet rounds go up to nonce ${present - 1n}`);
       const seen = pairs.get(key);
+      if (seen && seen.player !== null && typeof r.player === "string" && r.player !== seen.player) find(r.line, "reveal_player_mismatch", `${name}: the reveal names player ${JSON.stringify(r.player)}, its rounds player ${JSON.stringify(seen.player)} (line ${seen.playerLine})`);
       if (seen && seen.latest !== null && r.at !== null && seen.latest >= r.at) find(seen.latestLine, "used_after_reveal", `a bet placed after its seed was revealed (reveal line ${r.line})`);
     }
     for (const [key, seen] of pairs) if (seen.v2 && !reveals.has(key)) find(seen.first, "unrevealed", `seed pair with ${next.get(key) || 0n} nonces: no reveal line, so whether rounds are missing at its end cannot be checked`);
