@@ -160,7 +160,8 @@ class CertificationReport:
     failures: list[str] = field(default_factory=list)
     rounds_left_out: int = 0
     """Verified rounds no configuration's statistics counted: beyond the first
-    :data:`MAX_CONFIGS` configurations, or of a configuration with no exact distribution."""
+    :data:`MAX_CONFIGS` configurations, of a configuration with no exact distribution, or
+    crash rounds with no cash-out target (no multiplier to count)."""
 
     def all_tests(self) -> list[dict[str, Any]]:
         return [*self.generator_tests, *(t for c in self.configs for t in _tests_of(c))]
@@ -258,14 +259,16 @@ def build_report(
     mids: dict[tuple[str, str, str], dict[Fraction, float] | None] = {}
     uniforms: dict[str, _UniformHistogram] = {}
     overflow = 0
+    no_bet = 0  # verified crash rounds without a cash-out target: no multiplier to count
 
     def on_round(checked: CheckedRound) -> None:
-        nonlocal overflow
+        nonlocal overflow, no_bet
         if checked.status == "malformed" or checked.config is None:
             return
         if checked.first_uniform is not None:
             uniforms.setdefault(checked.config[1], _UniformHistogram()).add(checked.first_uniform)
         if checked.multiplier is None:
+            no_bet += 1
             return
         key = checked.config
         stats = configs.get(key)
@@ -305,9 +308,15 @@ def build_report(
             f"{overflow:,} rounds in configurations beyond the first {MAX_CONFIGS} (statistics "
             "skipped; they were still verified): the verdict cannot be PASS."
         )
+    if no_bet:
+        not_checked.append(
+            f"{no_bet:,} crash rounds with no cash-out target (a record v1 without "
+            "params.target: no bet, so no multiplier; their crash points were verified, not "
+            "tested statistically): the verdict cannot be PASS."
+        )
     failures: list[str] = []
     out_configs = []
-    left_out = overflow
+    left_out = overflow + no_bet
     for stats in configs.values():
         section = _config_section(stats, alpha, not_checked, failures)
         if "distribution" not in section:  # no exact distribution: statistics skipped

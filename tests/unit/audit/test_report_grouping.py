@@ -134,6 +134,19 @@ class TestIncomplete:
         report = build_report([str(_write(tmp_path / "x.jsonl", rows))], progress=False)
         assert (report.verdict, report.rounds_left_out) == ("INCOMPLETE", 5)
 
+    def test_crash_rounds_without_a_bet(self, tmp_path: Path) -> None:
+        """A crash record v1 with no ``target`` verifies (its crash point) but pays no
+        multiplier, so no statistic counts it: it is left out, and "Not checked" says so."""
+        crash = [
+            make_crash_record("stake_crash", f"{k:064x}", "salt", target=None) for k in range(5)
+        ]
+        assert all(r["params"] == {} and "multiplier" not in r for r in crash)
+        rows = [*_dice("50.5", "a", 40), *crash]
+        report = build_report([str(_write(tmp_path / "x.jsonl", rows))], progress=False)
+        assert report.verification.clean
+        assert (report.verdict, report.rounds_left_out) == ("INCOMPLETE", 5)
+        assert any("no cash-out target" in item for item in report.not_checked)
+
     @settings(max_examples=10)
     @given(sizes=st.lists(st.integers(1, 4), min_size=1, max_size=5), limit=st.integers(1, 4))
     def test_never_pass_with_rounds_left_out(self, sizes: list[int], limit: int) -> None:
