@@ -187,13 +187,13 @@ def house_request(
     if remembered:
         slot = (kind is Kind.DEBIT, id(account), amount)
         held = _house_fps.get(slot)
-        if held is not None and held[0] is account:
-            fp = held[1]
-        else:
+        if held is not None and held[0] is account and held[1] is kind:
+            fp = held[2]
+        else:  # (the slot tells a debit from the rest: the entry names its kind)
             fp = fingerprint(kind, (account,), amount, "house")
             if len(_house_fps) >= _HOUSE_FPS_MAX:
                 _house_fps.clear()
-            _house_fps[slot] = (account, fp)
+            _house_fps[slot] = (account, kind, fp)
     else:
         fp = one_account_fingerprint(kind, account, amount, "house")
     return _new_request(
@@ -203,7 +203,7 @@ def house_request(
 
 
 _HOUSE_FPS_MAX: Final = 4096
-_house_fps: dict[tuple[bool, int, int], tuple[AccountKey, str]] = {}
+_house_fps: dict[tuple[bool, int, int], tuple[AccountKey, Kind, str]] = {}
 _new_request: Final = builder(Request)
 
 
