@@ -219,6 +219,12 @@ class HiloGame:
         self._check_length(rules, bet)
         return rules, bet
 
+    def in_play_after(self, bet: HiloBet) -> bool:
+        """Whether a round whose moves are ``bet`` could still be in play after them (so a
+        sweep could forfeit it): not after a recorded final ``cash_out``. A lost guess pays
+        0 either way."""
+        return bet.actions[-1] is not HiloAction.CASH_OUT
+
     @staticmethod
     def _check_length(rules: HiloRules, bet: HiloBet) -> None:
         if len(bet.moves) > rules.max_actions:

@@ -183,6 +183,12 @@ class MinesGame:
         """Rules and bet from record params ``{"mines": 3, "tiles": [...]}``."""
         return split_params(params, MinesRules, MinesBet)
 
+    def in_play_after(self, bet: MinesBet) -> bool:
+        """Whether a round whose moves are ``bet`` could still be in play after them (so a
+        sweep could forfeit it): not once every safe tile is revealed, which cashes out
+        (:meth:`step`). A mine hit pays 0 either way."""
+        return len(bet.tiles) < TILES - bet.mines
+
     def start(self, rules: MinesRules, mines: int, rng: Rng) -> MinesState:
         """Place ``mines`` mines: one ``int_below(25 - i)`` per mine, in order."""
         if isinstance(mines, bool) or not isinstance(mines, int) or not 1 <= mines < TILES:

@@ -77,8 +77,6 @@ from casino_core.fairness import (
 )
 from casino_core.games._core import Game, Outcome, floor_to_decimals, payout_minor
 from casino_core.games._crash import CrashGame
-from casino_core.games._hilo import HiloAction, HiloBet
-from casino_core.games._mines import TILES, MinesBet
 from casino_core.games._registry import get_game
 from casino_core.games._tables import to_fraction
 
@@ -819,18 +817,6 @@ def _verify_crash(
     return diffs, exact
 
 
-def _could_be_forfeited(bet: object) -> bool:
-    """Whether a mines or hilo round whose recorded moves are ``bet`` could still have been
-    in play after them, so that the sweep could forfeit it: not when the moves end the
-    round by themselves (mines: every safe tile revealed, which cashes out; hilo: an explicit
-    final ``cash_out``). A bust or a lost guess pays 0 either way."""
-    if isinstance(bet, MinesBet):
-        return len(bet.tiles) < TILES - bet.mines
-    if isinstance(bet, HiloBet):
-        return bet.actions[-1] is not HiloAction.CASH_OUT
-    return False
-
-
 def _verify_seeded(
     record: Mapping[str, Any], params: dict[str, Any]
 ) -> tuple[list[Difference], Fraction, bool]:
@@ -852,7 +838,10 @@ def _verify_seeded(
     diffs.extend(_result_differences(record["result"], game.record_result(outcome)))
     if "multiplier" in record and not _multiplier_matches(record["multiplier"], outcome.multiplier):
         diffs.append(Difference("multiplier", record["multiplier"], outcome.multiplier))
-    forfeitable = game_name in _FORFEITABLE and _could_be_forfeited(bet)
+    # Only a game whose round can be left in play (mines, hilo: ``in_play_after``) can be
+    # forfeited, paid 0 by policy, not by the game; and only if its moves left it in play.
+    in_play_after = getattr(game, "in_play_after", None)
+    forfeitable = in_play_after is not None and bool(in_play_after(bet))
     return diffs, outcome.multiplier, forfeitable
 
 
@@ -912,17 +901,12 @@ _CRASH_ONLY: Final = ("game_hash", "salt")
 _SEEDED_ONLY: Final = ("server_seed", "server_seed_hash", "client_seed", "nonce")
 
 
-_FORFEITABLE: Final = frozenset({"mines", "hilo"})
-"""The games whose round can be forfeited (paid 0 by policy, not by the game): only their
-records may leave the multiplier out to say so."""
-
-
 def _money_differences(
     record: Mapping[str, Any], exact: Fraction | None, *, forfeitable: bool
 ) -> list[Difference]:
     """A v2 record's payout against ``floor(stake x multiplier)`` for the recomputed
     multiplier; 0 for a mines or hilo record without a multiplier (a forfeited round) whose
-    moves left the round in play (``forfeitable``, see :func:`_could_be_forfeited`).
+    moves left the round in play (``forfeitable``: the game's ``in_play_after``).
 
     Any other record is paid by its recomputed multiplier whether or not it writes one down,
     so a winning round whose multiplier was left out cannot pass with a payout of 0: an
