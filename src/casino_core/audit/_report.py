@@ -588,24 +588,23 @@ escape the ``|`` after a cell). Emphasis (``*``, ``_``) is left as it is: it cha
 word looks, not what the report holds, and ``placed_at`` stays readable."""
 
 
+def _visible(text: str) -> str:
+    """``text`` with its control characters written as ``\\n``, ``\\x07``, ...: one line."""
+    return "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+
+
 def _md(value: object) -> str:
     """An input's text (a file name, a finding, a parameter) as Markdown that reads as that
     text and nothing else, the way the HTML report autoescapes it: control characters (a
-    line break would end a table row or a list item) written as ``\\n``, ``\\x07``, ...;
-    Markdown's active characters backslash-escaped."""
-    out = []
-    for char in str(value):
-        if char.isprintable() or char == " ":
-            out.append("\\" + char if char in _MD_SPECIAL else char)
-        else:
-            out.append(repr(char)[1:-1].replace("\\", "\\\\"))
-    return "".join(out)
+    line break would end a table row or a list item) written as ``\\n``, ``\\x07``, ...
+    (:func:`_visible`); Markdown's active characters backslash-escaped."""
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in _visible(str(value)))
 
 
 def _code(text: str) -> str:
     """``text`` as one code span, fenced by more backquotes than it holds in a row (its
     control characters written as ``\\n``, ...: a span here is one line)."""
-    text = "".join(c if c.isprintable() or c == " " else repr(c)[1:-1] for c in text)
+    text = _visible(text)
     run = longest = 0
     for char in text:
         run = run + 1 if char == "`" else 0

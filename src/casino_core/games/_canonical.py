@@ -48,9 +48,9 @@ def canonical_value(value: object) -> object:
     if value is None or isinstance(value, bool | int | str):
         return value
     if isinstance(value, Decimal):
-        return _exact_text(Fraction(value))
+        return format_multiplier(Fraction(value))
     if isinstance(value, Fraction):
-        return _exact_text(value)
+        return format_multiplier(value)
     if isinstance(value, Mapping):
         return {str(k): canonical_value(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -122,10 +122,6 @@ def canonical_json(game_name: str, params: Mapping[str, object]) -> str:
 def _canonical_text(game_name: str, game_id: int, params_key: str) -> str:
     del game_id  # part of the key only: a game registered anew gets new entries
     return _dumps(canonical_params(game_name, _params_of_key(params_key)))
-
-
-def _exact_text(value: Fraction) -> str:
-    return format_multiplier(value)
 
 
 def _dumps(data: object) -> str:
