@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import weakref
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from casino_core.chain._chain import GENESIS, ChainHead, ChainLink
@@ -43,6 +44,17 @@ class _Book:
 
 
 _books: weakref.WeakKeyDictionary[MemoryWallet, _Book] = weakref.WeakKeyDictionary()
+
+_LineOf = Callable[[str, str, TxRecord, int, int, str], tuple[ChainLink, str]]
+"""(operator, provider, record, micros, seq, prev) -> the record's link and line."""
+
+
+def _general_line(
+    op: str, provider: str, rec: TxRecord, micros: int, seq: int, prev: str
+) -> tuple[ChainLink, str]:
+    """:func:`provider_record_line` the general way, through the line's dict (the path
+    ``fast_path=False`` keeps)."""
+    return linked_provider_line(provider_line(op, provider, rec, micros), seq, prev)
 
 
 class MemoryProviderStore:
@@ -110,9 +122,8 @@ class MemoryProviderStore:
             if isinstance(plan, ProviderAnswer):
                 return plan
             if not self._fast:
-                return self._write(
-                    op, provider, make_moves(provider, call, plan, state, self._move)
-                )
+                plan = make_moves(provider, call, plan, state, self._move)
+                return self._write(op, provider, plan, plan.answer, plan.inserts, _general_line)
             answer, inserts = plan.answer, plan.inserts
             if plan.debit or plan.credit:
                 assert acct is not None  # a plan moves money on an account it read
@@ -123,36 +134,33 @@ class MemoryProviderStore:
                 answer, inserts = plan.answer, plan.inserts
                 if reference is not None:
                     answer, inserts = referenced(plan, reference)
-            micros = to_micros(self._wallet._clock())
-            heads, lines = self._heads, self._lines[op] if inserts else []
-            for rec in inserts:
-                chain = (op, provider_chain_id(rec.player_id))
-                head = heads.get(chain)
-                seq, prev = (0, GENESIS) if head is None else (head.seq, head.hash)
-                heads[chain], text = provider_record_line(op, provider, rec, micros, seq, prev)
-                lines.append(text)
-            for rec in inserts + plan.updates:
-                records[(op, provider, rec.tx_id)] = rec
-            if plan.round is not None:
-                self._rounds[(op, provider, plan.round.round_id)] = plan.round
-            return answer
+            return self._write(op, provider, plan, answer, inserts, provider_record_line)
 
-    def _write(self, op: str, provider: str, plan: Plan) -> ProviderAnswer:
-        """Write a plan whose money has moved: the general path (``fast_path=False``)."""
+    def _write(
+        self,
+        op: str,
+        provider: str,
+        plan: Plan,
+        answer: ProviderAnswer,
+        inserts: tuple[TxRecord, ...],
+        line_of: _LineOf,
+    ) -> ProviderAnswer:
+        """Write a plan whose money has moved: ``inserts`` (the plan's, or with the
+        movement's reference) each as a line linked into its player's provider chain
+        (``line_of``), every record, the round; ``answer``."""
         micros = to_micros(self._wallet._clock())
-        for rec in plan.inserts:
-            line = provider_line(op, provider, rec, micros)
-            chain = (op, line["chain_id"])
-            head = self._heads.get(chain)
+        heads, lines = self._heads, self._lines[op] if inserts else []
+        for rec in inserts:
+            chain = (op, provider_chain_id(rec.player_id))
+            head = heads.get(chain)
             seq, prev = (0, GENESIS) if head is None else (head.seq, head.hash)
-            link, text = linked_provider_line(line, seq, prev)
-            self._heads[chain] = link
-            self._lines[op].append(text)
-        for rec in plan.inserts + plan.updates:
+            heads[chain], text = line_of(op, provider, rec, micros, seq, prev)
+            lines.append(text)
+        for rec in inserts + plan.updates:
             self._records[(op, provider, rec.tx_id)] = rec
         if plan.round is not None:
             self._rounds[(op, provider, plan.round.round_id)] = plan.round
-        return plan.answer
+        return answer
 
     def _move(self, req: Request) -> str:
         return self._wallet._run(req).transaction_id
