@@ -391,15 +391,15 @@ def fill_accounts(casino: Casino, engine: Engine, q: str, wanted: int) -> int:
     holds ``wanted`` accounts; how many it holds. The ledger audit reads accounts in pages
     of 1,000: with as many on both sides, large / empty shows what the stored rounds cost,
     not the accounts (the large store's copied players each bring theirs)."""
-    have = count_rounds(engine, q, ACCOUNTS)
+    have = count_rows(engine, q, ACCOUNTS)
     for i in range(max(0, wanted - have)):
         account = AccountKey(OP, f"filler{i}", "USD", "real")
         casino.wallet.open_account(account)
         casino.wallet.credit(account, 10**6, idempotency_key=f"fund-filler{i}")
-    return count_rounds(engine, q, ACCOUNTS)
+    return count_rows(engine, q, ACCOUNTS)
 
 
-def count_rounds(engine: Engine, q: str, table: str = "casino_rounds") -> int:
+def count_rows(engine: Engine, q: str, table: str = "casino_rounds") -> int:
     with engine.connect() as conn:
         return int(conn.execute(text(f"SELECT count(*) FROM {q}{table}")).scalar_one())
 
@@ -421,15 +421,15 @@ def run(name: str, made: list[tuple[Casino, Engine, str]], args: argparse.Namesp
     print(f"{name}: {args.template + 2 * args.probe:,} rounds and "
           f"{args.crash + 2 * args.probe_crash:,} crash rounds played in "
           f"{time.perf_counter() - start:.1f} s", flush=True)  # fmt: skip
-    small_n = count_rounds(empty_engine, eq)
-    copies = max(0, (args.rounds - count_rounds(engine, q)) // (each * args.players))
+    small_n = count_rows(empty_engine, eq)
+    copies = max(0, (args.rounds - count_rows(engine, q)) // (each * args.players))
     took = grow(engine, q, template, each * args.players, copies, args.batch)
-    large_n = count_rounds(engine, q)
-    crash_n = count_rounds(engine, q, "casino_crash_rounds")
-    bets_n = count_rounds(engine, q, "casino_crash_bets")
+    large_n = count_rows(engine, q)
+    crash_n = count_rows(engine, q, "casino_crash_rounds")
+    bets_n = count_rows(engine, q, "casino_crash_bets")
     print(f"{name}: grown to {large_n:,} rounds, {crash_n:,} crash rounds and {bets_n:,} "
           f"crash bets in {took:.1f} s")  # fmt: skip
-    accounts = fill_accounts(empty, empty_engine, eq, count_rounds(engine, q, ACCOUNTS))
+    accounts = fill_accounts(empty, empty_engine, eq, count_rows(engine, q, ACCOUNTS))
     print(f"{name}: both stores hold {accounts:,} accounts")
     analyze(empty_engine)
     print(f"  {'':<24} {f'{small_n:,} rounds':>14} {f'{large_n:,} rounds':>16} {'ratio':>7}")
