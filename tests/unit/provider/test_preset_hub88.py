@@ -350,6 +350,27 @@ class TestRefusedBeforeMoney:
         assert answer == echoed
         self.assert_untouched(store, op)
 
+    @pytest.mark.parametrize("user", ["john 12345", "j\u00f6hn", "-john", "pending-deposits"])
+    def test_currency_callable_sees_only_player_ids(self, user: str) -> None:
+        """The host's currency_of is asked only about a valid player's id: a user that is not
+        one (spaces, non-ASCII, an internal account) is refused before it is asked."""
+        asked: list[str] = []
+
+        def currency_of(name: str) -> str:
+            asked.append(name)
+            return "USD"
+
+        wallet = ProviderWallet(MemoryProviderStore(), ProviderConfig("hub88"))
+        preset = Hub88Preset(
+            wallet,
+            operator_id="op-c",
+            hub88_public_key=public_pem("hub88"),
+            currency_of=currency_of,
+        )
+        body, headers = hub88_request({"user": user, "request_uuid": REQUEST_UUID})
+        assert preset.handle("/user/balance", body, headers).code == "RS_ERROR_WRONG_SYNTAX"
+        assert asked == []
+
     def test_uuid_in_capitals_is_a_uuid(self, env: Any) -> None:
         """The UUID shape is hex in either case; such a request_uuid is answered as sent."""
         _, preset, _ = env

@@ -62,6 +62,7 @@ from casino_core.provider.presets._common import (
     check_operator,
     header,
     json_bytes,
+    player_id,
 )
 from casino_core.wallet import AccountKey, Mode
 from casino_core.wallet._types import _check_id
@@ -358,6 +359,10 @@ class Hub88Preset:
     # -- the calls ---------------------------------------------------------------------
 
     def _account(self, user: str, currency_code: str | None) -> AccountKey:
+        try:
+            player_id(user)  # before the host's currency_of is asked about it
+        except InvalidInput:
+            raise _Refusal(_SYNTAX, "user is not a player's account id") from None
         if currency_code is None:
             if self._currency_of is None:
                 raise _Refusal(_SYNTAX, "currency is required")
