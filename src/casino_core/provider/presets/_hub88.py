@@ -254,11 +254,14 @@ class Hub88Preset:
     """Hub88's Wallet API endpoints over ``wallet`` (a :class:`ProviderWallet`).
 
     ``hub88_public_key`` (PEM) verifies every request's ``X-Hub88-Signature``;
-    ``signing_key`` (the operator's private key, PEM), when given, signs every response body
-    the same way (``X-Hub88-Signature`` on the response). ``operator_id`` and ``mode`` make the
-    account of a request's ``user`` and ``currency``. ``currency_of(user)`` names the currency
-    of a ``/user/balance`` request that carries none. The wallet should be configured with
-    ``multiple_wins=True`` (Hub88 may send several wins for one bet).
+    ``signing_key`` (the operator's private key, PEM), when given, signs the answer to every
+    request whose signature verified the same way (``X-Hub88-Signature`` on the response);
+    the answer to one that did not is ``{"status": ...}`` alone, unsigned (no signing
+    oracle: nothing of an unverified body is echoed or signed). ``operator_id`` and ``mode``
+    make the account of a request's ``user`` and ``currency``. ``currency_of(user)`` names
+    the currency of a ``/user/balance`` request that carries none (asked only about a
+    player's account id). The wallet should be configured with ``multiple_wins=True`` (Hub88
+    may send several wins for one bet).
 
     :meth:`handle` takes the endpoint path, the raw body bytes and the headers, and returns a
     :class:`PresetResponse` (always HTTP 200: Hub88 reads the ``status`` field). A body over
