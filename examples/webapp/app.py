@@ -446,8 +446,9 @@ def create_app(
 
     Aggregators (seamless wallet, docs/providers.md "Aggregator presets"): with
     ``hub88_public_key`` (PEM; ``hub88_signing_key``, the operator's private key, signs the
-    answers) Hub88's Wallet API is served under ``POST /hub88/...``; with ``slotegrator``
-    (merchant id, merchant key) Slotegrator's callbacks at ``POST /slotegrator``; with
+    answers to verified requests) Hub88's Wallet API is served under ``POST /hub88/...``;
+    with ``slotegrator`` (merchant id, merchant key) Slotegrator's callbacks at
+    ``POST /slotegrator``; with
     ``blueocean`` (salt key, currency code) Blue Ocean Gaming's seamless wallet at
     ``GET /blueocean``. All move the same players' accounts as the casino (same database).
     """

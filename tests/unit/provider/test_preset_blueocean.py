@@ -337,6 +337,26 @@ class TestMalformed:
         assert send(preset, query) == b'{"status":"500","msg":"malformed username"}'
         assert balance_of(store, op, player) == 7_00
 
+    @pytest.mark.parametrize("player", ["a+b", "caf%C3%A9", "-lead", "pending-deposits", "pool-x"])
+    def test_currency_callable_sees_only_player_ids(self, player: str) -> None:
+        """The host's currency callable is asked only about a valid player's id: a username
+        that is not one (spaces, non-ASCII, an internal account) is refused before it."""
+        store, asked = MemoryProviderStore(), list[str]()
+
+        def currency(user: str) -> str:
+            asked.append(user)
+            return "EUR"
+
+        preset = BlueOceanPreset(
+            ProviderWallet(store, ProviderConfig("blueocean")),
+            operator_id="op-cb",
+            salt=SALT,
+            currency=currency,
+        )
+        answer = preset.handle(blueocean_request(money("balance", "t-1", "1.00", username=player)))
+        assert answer.body == b'{"status":"500","msg":"malformed username"}'
+        assert asked == []
+
     @pytest.mark.parametrize("query", [b"x" * 5000, "caf\u00e9=1", b"\xff=1"])
     def test_unreadable_query(self, env: Any, query: bytes | str) -> None:
         """Oversized or non-ASCII queries are refused before the key is read."""

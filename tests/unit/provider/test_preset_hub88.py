@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 
 from _presets import hub88_request, make_hub88, public_pem, rsa_verifies
+from _presets import rsa_sign as _rsa_sign
 from casino_core.errors import ConfigurationError, InvalidInput
 from casino_core.money import BTC, USD, USDT
 from casino_core.provider import MemoryProviderStore, PlayerStatus, ProviderConfig, ProviderWallet
@@ -57,6 +58,11 @@ def call(preset: Hub88Preset, endpoint: str, doc: dict[str, Any]) -> dict[str, A
     answer = json.loads(response.body)
     assert answer["status"] == response.code
     return answer
+
+
+def rsa_sign(body: bytes) -> str:
+    """Hub88's signature of a hand-written body."""
+    return _rsa_sign("hub88", body)
 
 
 def bet(tx: str = TX, amount: int = 100_000, **extra: Any) -> dict[str, Any]:
@@ -238,11 +244,23 @@ class TestRefusedBeforeMoney:
         elif mangle == "truncated":
             headers["X-Hub88-Signature"] = headers["X-Hub88-Signature"][:40]
         response = preset.handle("/transaction/bet", body, headers)
-        assert response.json() == {
-            "user": USER,
-            "request_uuid": REQUEST_UUID,
-            "status": "RS_ERROR_INVALID_SIGNATURE",
-        }
+        # nothing of an unverified body is echoed, and the answer is not signed: no
+        # operator signature over a body of the sender's choosing (a signing oracle)
+        assert response.body == b'{"status":"RS_ERROR_INVALID_SIGNATURE"}'
+        assert "X-Hub88-Signature" not in response.headers
+        self.assert_untouched(store, op)
+        assert store.transaction_lines(op) == []
+
+    def test_forged_body_is_not_signed_or_echoed(self, env: Any) -> None:
+        """A forged request's chosen fields never come back, least of all signed."""
+        store, preset, op = env
+        chosen = {"user": "pay-to-" + "x" * 100, "request_uuid": "I owe you 1000000 USD"}
+        body, headers = hub88_request(bet(**chosen), key="intruder")
+        response = preset.handle("/transaction/bet", body, headers)
+        assert response.code == "RS_ERROR_INVALID_SIGNATURE"
+        for value in chosen.values():
+            assert value.encode() not in response.body
+        assert response.headers == {}
         self.assert_untouched(store, op)
 
     def test_signature_header_is_case_insensitive(self, env: Any) -> None:
@@ -264,11 +282,7 @@ class TestRefusedBeforeMoney:
     def test_malformed_body(self, env: Any, raw: bytes, status: str) -> None:
         """A signed body that is not one JSON object with unique keys is refused."""
         store, preset, op = env
-        from _presets import rsa_sign
-
-        response = preset.handle(
-            "/transaction/bet", raw, {"X-Hub88-Signature": rsa_sign("hub88", raw)}
-        )
+        response = preset.handle("/transaction/bet", raw, {"X-Hub88-Signature": rsa_sign(raw)})
         assert response.code == status
         self.assert_untouched(store, op)
 
@@ -302,8 +316,109 @@ class TestRefusedBeforeMoney:
         """A body over max_body is refused before its signature is even checked."""
         store, preset, op = env
         body, headers = hub88_request(bet(meta={"pad": "x" * 20_000}))
-        assert preset.handle("/transaction/bet", body, headers).code == "RS_ERROR_WRONG_SYNTAX"
+        response = preset.handle("/transaction/bet", body, headers)
+        # read before the signature: nothing echoed, nothing signed
+        assert response.body == b'{"status":"RS_ERROR_WRONG_SYNTAX"}'
+        assert "X-Hub88-Signature" not in response.headers
         self.assert_untouched(store, op)
+
+    @pytest.mark.parametrize(
+        ("change", "echoed"),
+        [
+            ({"request_uuid": "not-a-uuid"}, {"user": USER}),
+            ({"request_uuid": REQUEST_UUID + "0"}, {"user": USER}),
+            ({"request_uuid": "583c985f_fee6_4c0e_bbf5_308aad6265af"}, {"user": USER}),
+            ({"request_uuid": "\uff15" + REQUEST_UUID[1:]}, {"user": USER}),  # a non-ASCII digit
+            ({"user": "john 12345"}, {"request_uuid": REQUEST_UUID}),
+            ({"user": "j" * 129}, {"request_uuid": REQUEST_UUID}),
+            ({"user": 7, "request_uuid": 7}, {}),
+            ({"amount": "1", "request_uuid": "x" * 128}, {"user": USER}),
+        ],
+    )
+    def test_refusal_echoes_only_bounded_fields(
+        self, env: Any, change: dict[str, Any], echoed: dict[str, str]
+    ) -> None:
+        """A signed request refused: only a user id within the account id bounds and a
+        request_uuid of the UUID shape (36 characters, 8-4-4-4-12 hex) come back."""
+        store, preset, op = env
+        body, headers = hub88_request({**bet(), **change})
+        response = preset.handle("/transaction/bet", body, headers)
+        assert rsa_verifies("operator", response.body, response.headers["X-Hub88-Signature"])
+        answer = response.json()
+        assert isinstance(answer, dict)
+        assert answer.pop("status") != "RS_OK"
+        assert answer == echoed
+        self.assert_untouched(store, op)
+
+    @pytest.mark.parametrize("user", ["john 12345", "j\u00f6hn", "-john", "pending-deposits"])
+    def test_currency_callable_sees_only_player_ids(self, user: str) -> None:
+        """The host's currency_of is asked only about a valid player's id: a user that is not
+        one (spaces, non-ASCII, an internal account) is refused before it is asked."""
+        asked: list[str] = []
+
+        def currency_of(name: str) -> str:
+            asked.append(name)
+            return "USD"
+
+        wallet = ProviderWallet(MemoryProviderStore(), ProviderConfig("hub88"))
+        preset = Hub88Preset(
+            wallet,
+            operator_id="op-c",
+            hub88_public_key=public_pem("hub88"),
+            currency_of=currency_of,
+        )
+        body, headers = hub88_request({"user": user, "request_uuid": REQUEST_UUID})
+        assert preset.handle("/user/balance", body, headers).code == "RS_ERROR_WRONG_SYNTAX"
+        assert asked == []
+
+    def test_uuid_in_capitals_is_a_uuid(self, env: Any) -> None:
+        """The UUID shape is hex in either case; such a request_uuid is answered as sent."""
+        _, preset, _ = env
+        upper = REQUEST_UUID.upper()
+        answer = call(preset, "/transaction/bet", bet(request_uuid=upper))
+        assert (answer["status"], answer["request_uuid"]) == ("RS_OK", upper)
+
+    @pytest.mark.parametrize(
+        ("literal", "status"),
+        [
+            (b"-0", "RS_ERROR_WRONG_SYNTAX"),  # not an integer any encoder writes
+            (b"1e400", "RS_ERROR_WRONG_SYNTAX"),  # beyond the number bounds (not inf)
+            (b"1e5", "RS_ERROR_WRONG_TYPES"),  # exact, but not an integer
+            (b"100000.0", "RS_ERROR_WRONG_TYPES"),
+            (b"12345678901234567890", "RS_ERROR_WRONG_SYNTAX"),  # 20 digits: beyond Int64
+            (b"9223372036854775808", "RS_ERROR_WRONG_SYNTAX"),  # Int64 max + 1
+            (b"-1", "RS_ERROR_WRONG_SYNTAX"),
+            (b"Infinity", "RS_ERROR_WRONG_SYNTAX"),
+            (b"-Infinity", "RS_ERROR_WRONG_SYNTAX"),
+            (b"NaN", "RS_ERROR_WRONG_SYNTAX"),
+            (b"9" * 5000, "RS_ERROR_WRONG_SYNTAX"),  # past Python's int text limit
+        ],
+    )
+    def test_amount_literal_out_of_bounds(self, env: Any, literal: bytes, status: str) -> None:
+        """An amount written as a number Hub88's Int64 format cannot hold is refused."""
+        store, preset, op = env
+        body, _ = hub88_request(bet())
+        raw = body.replace(b'"amount":100000', b'"amount":' + literal)
+        assert raw != body
+        response = preset.handle("/transaction/bet", raw, {"X-Hub88-Signature": rsa_sign(raw)})
+        assert response.code == status
+        self.assert_untouched(store, op)
+        assert store.transaction_lines(op) == []
+
+    def test_deep_nesting_is_refused(self, env: Any) -> None:
+        """A signed body nested deeper than the library's JSON bound (32) is refused."""
+        store, preset, op = env
+        deep: Any = 1
+        for _ in range(33):
+            deep = [deep]
+        assert call(preset, "/transaction/bet", bet(meta=deep))["status"] == (
+            "RS_ERROR_WRONG_SYNTAX"
+        )
+        self.assert_untouched(store, op)
+        shallow: Any = 1
+        for _ in range(30):
+            shallow = [shallow]
+        assert call(preset, "/transaction/bet", bet(meta=shallow))["status"] == "RS_OK"
 
     def test_replayed_request_moves_nothing(self, env: Any) -> None:
         """Hub88 sends no timestamp: a replayed signed bet is a transaction replay."""

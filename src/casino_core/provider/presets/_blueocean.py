@@ -53,6 +53,7 @@ from casino_core.provider.presets._common import (
     check_limits,
     check_operator,
     json_bytes,
+    player_id,
 )
 from casino_core.wallet import AccountKey, Mode
 from casino_core.wallet._common import check_player_account
@@ -225,6 +226,7 @@ class BlueOceanPreset:
         if not 0 < len(username) <= _MAX_USERNAME:
             raise _Refusal("500", "malformed username")
         try:
+            player_id(username)  # before the host's currency callable is asked about it
             currency = get_currency(self._currency_of(username))
             # a player's account: an internal one (pending deposits, a pool) is malformed
             return check_player_account(AccountKey(self._operator, username, currency, self._mode))

@@ -10,6 +10,7 @@ from types import MappingProxyType
 from casino_core.errors import ConfigurationError, InvalidInput, StaleRequest
 from casino_core.money import Currency, format_amount, get_currency
 from casino_core.wallet import AccountKey, Mode
+from casino_core.wallet._types import _check_id, internal_player
 
 __all__ = [
     "DEFAULT_MAX_BODY",
@@ -24,6 +25,7 @@ __all__ = [
     "header",
     "json_bytes",
     "number",
+    "player_id",
 ]
 
 DEFAULT_MAX_BODY = 16 * 1024
@@ -97,6 +99,15 @@ def check_operator(operator_id: object, mode: object) -> Mode:
         return AccountKey(operator_id, "probe", get_currency("USD"), mode).mode  # type: ignore[arg-type]
     except InvalidInput as exc:
         raise ConfigurationError(exc.message) from None
+
+
+def player_id(value: object) -> str:
+    """``value`` if it is a player's account id (the account id bounds, and not an internal
+    account of the ledger flows), else InvalidInput: what a host callable may be asked about."""
+    player = _check_id(value, "the player id")
+    if internal_player(player):
+        raise InvalidInput("the player id names an internal account")
+    return player
 
 
 def check_body(body: object, max_body: int) -> bytes:

@@ -26,16 +26,25 @@ Written from Hub88's public developer docs (read 2026):
 Hub88's requests carry no timestamp, so there is no clock-skew window to check: a replayed
 request is answered by the transaction rules (the same ``transaction_uuid`` replays the stored
 answer and moves nothing; a changed one is ``RS_ERROR_DUPLICATE_TRANSACTION``).
+
+No signing oracle: a request refused before its signature verifies (a bad or missing
+signature, a body over ``max_body``) is answered ``{"status": ...}`` alone, echoing nothing of
+the body and signed by nobody; a verified request refused later echoes ``user`` only within the
+account id bounds and ``request_uuid`` only in the UUID shape the docs give it ("standard
+16-byte UUID format"), and only such a ``request_uuid`` is accepted at all.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import contextlib
 import json
+import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from casino_core._bounds import MAX_JSON_DEPTH, _depth, bounded_decimal, bounded_int
 from casino_core.errors import (
     ConfigurationError,
     InvalidInput,
@@ -53,8 +62,10 @@ from casino_core.provider.presets._common import (
     check_operator,
     header,
     json_bytes,
+    player_id,
 )
 from casino_core.wallet import AccountKey, Mode
+from casino_core.wallet._types import _check_id
 
 __all__ = ["HUB88_SCALE", "HUB88_STATUS", "Hub88Preset", "from_hub88", "to_hub88"]
 
@@ -84,6 +95,7 @@ _CURRENCY = "RS_ERROR_WRONG_CURRENCY"
 
 _MAX_KEYS = 64
 _MAX_TOKEN = 255
+_UUID_RE = re.compile(r"[0-9a-fA-F]{8}(?:-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}")
 
 
 def from_hub88(value: int, currency: Currency) -> int:
@@ -133,6 +145,62 @@ def _bad_constant(name: str) -> object:
     raise _Refusal(_SYNTAX, f"{name} is not JSON")
 
 
+def _integer(text: str) -> int:
+    """A JSON integer within the library's bounds; ``-0`` (no encoder writes it) refused."""
+    if text == "-0":
+        raise _Refusal(_SYNTAX, "-0 is not an integer Hub88 sends")
+    try:
+        return bounded_int(text, "a JSON integer")
+    except InvalidInput as exc:
+        raise _Refusal(_SYNTAX, exc.message) from None
+
+
+def _decimal(text: str) -> object:
+    """A JSON number with a fraction or exponent as an exact, bounded Decimal (no float)."""
+    try:
+        return bounded_decimal(text, "a JSON number")
+    except InvalidInput as exc:
+        raise _Refusal(_SYNTAX, exc.message) from None
+
+
+def _parse(raw: bytes) -> dict[str, Any]:
+    """The verified body as one JSON object within the bounds (nesting, keys, numbers)."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _Refusal(_SYNTAX, "the body is not UTF-8") from None
+    if _depth(text) > MAX_JSON_DEPTH:
+        raise _Refusal(_SYNTAX, f"the body nests deeper than {MAX_JSON_DEPTH} levels")
+    try:
+        doc = json.loads(
+            text,
+            object_pairs_hook=_no_duplicates,
+            parse_constant=_bad_constant,
+            parse_int=_integer,
+            parse_float=_decimal,
+        )
+    except (ValueError, RecursionError):
+        raise _Refusal(_SYNTAX, "the body is not JSON") from None
+    if not isinstance(doc, dict):
+        raise _Refusal(_SYNTAX, "the body is not a JSON object")
+    return doc
+
+
+def _refused(doc: dict[str, Any], status: str) -> list[tuple[str, object]]:
+    """The answer to a verified request refused with ``status``: its ``user`` and
+    ``request_uuid`` echoed only where within their bounds (an account id; the UUID shape),
+    so that no answer carries an unbounded string."""
+    fields: list[tuple[str, object]] = []
+    user = doc.get("user")
+    with contextlib.suppress(InvalidInput):
+        fields.append(("user", _check_id(user, "user")))
+    fields.append(("status", status))
+    request_uuid = doc.get("request_uuid")
+    if isinstance(request_uuid, str) and _UUID_RE.fullmatch(request_uuid):
+        fields.append(("request_uuid", request_uuid))
+    return fields
+
+
 class _Request:
     """The fields of one parsed request, checked as they are read."""
 
@@ -154,6 +222,12 @@ class _Request:
     def ref(self, name: str) -> str:
         value = self.text(name)
         assert value is not None
+        return value
+
+    def request_uuid(self) -> str:
+        value = self.ref("request_uuid")
+        if not _UUID_RE.fullmatch(value):
+            raise _Refusal(_SYNTAX, "request_uuid is not a UUID")
         return value
 
     def flag(self, name: str) -> bool:
@@ -180,11 +254,14 @@ class Hub88Preset:
     """Hub88's Wallet API endpoints over ``wallet`` (a :class:`ProviderWallet`).
 
     ``hub88_public_key`` (PEM) verifies every request's ``X-Hub88-Signature``;
-    ``signing_key`` (the operator's private key, PEM), when given, signs every response body
-    the same way (``X-Hub88-Signature`` on the response). ``operator_id`` and ``mode`` make the
-    account of a request's ``user`` and ``currency``. ``currency_of(user)`` names the currency
-    of a ``/user/balance`` request that carries none. The wallet should be configured with
-    ``multiple_wins=True`` (Hub88 may send several wins for one bet).
+    ``signing_key`` (the operator's private key, PEM), when given, signs the answer to every
+    request whose signature verified the same way (``X-Hub88-Signature`` on the response);
+    the answer to one that did not is ``{"status": ...}`` alone, unsigned (no signing
+    oracle: nothing of an unverified body is echoed or signed). ``operator_id`` and ``mode``
+    make the account of a request's ``user`` and ``currency``. ``currency_of(user)`` names
+    the currency of a ``/user/balance`` request that carries none (asked only about a
+    player's account id). The wallet should be configured with ``multiple_wins=True`` (Hub88
+    may send several wins for one bet).
 
     :meth:`handle` takes the endpoint path, the raw body bytes and the headers, and returns a
     :class:`PresetResponse` (always HTTP 200: Hub88 reads the ``status`` field). A body over
@@ -241,13 +318,18 @@ class Hub88Preset:
         """Answer one Hub88 request to ``endpoint`` (one of :attr:`ENDPOINTS`)."""
         if endpoint not in self.ENDPOINTS:
             raise InvalidInput(f"not a Hub88 wallet endpoint: {endpoint[:64]!r}")
-        fields: list[tuple[str, object]]
         try:
             raw = self._verified(body, headers)
-            doc = self._parse(raw)
+        except _Refusal as refusal:
+            # unverified: echo nothing, sign nothing (no operator signature over a body of
+            # the sender's choosing, no private-key work for an unauthenticated sender)
+            return PresetResponse(200, json_bytes([("status", refusal.status)]), refusal.status)
+        doc: dict[str, Any] = {}
+        try:
+            doc = _parse(raw)
             fields = self._dispatch(endpoint, _Request(doc))
         except _Refusal as refusal:
-            fields = [*self._echo(body), ("status", refusal.status)]
+            fields = _refused(doc, refusal.status)
         return self._respond(fields)
 
     # -- verification and parsing ------------------------------------------------------
@@ -277,36 +359,13 @@ class Hub88Preset:
             raise _Refusal(_SIGNATURE, exc.message) from None
         return raw
 
-    @staticmethod
-    def _parse(raw: bytes) -> dict[str, Any]:
-        try:
-            doc = json.loads(raw, object_pairs_hook=_no_duplicates, parse_constant=_bad_constant)
-        except (ValueError, RecursionError):
-            raise _Refusal(_SYNTAX, "the body is not JSON") from None
-        if not isinstance(doc, dict):
-            raise _Refusal(_SYNTAX, "the body is not a JSON object")
-        return doc
-
-    def _echo(self, body: bytes) -> list[tuple[str, object]]:
-        """``user`` and ``request_uuid`` of a refused request, where they can be read."""
-        try:
-            doc = self._parse(check_body(body, self._max_body))
-        except (_Refusal, InvalidInput):
-            return []
-        req = _Request(doc)
-        out: list[tuple[str, object]] = []
-        for name in ("user", "request_uuid"):
-            try:
-                value = req.text(name, required=False)
-            except _Refusal:
-                value = None
-            if value is not None:
-                out.append((name, value))
-        return out
-
     # -- the calls ---------------------------------------------------------------------
 
     def _account(self, user: str, currency_code: str | None) -> AccountKey:
+        try:
+            player_id(user)  # before the host's currency_of is asked about it
+        except InvalidInput:
+            raise _Refusal(_SYNTAX, "user is not a player's account id") from None
         if currency_code is None:
             if self._currency_of is None:
                 raise _Refusal(_SYNTAX, "currency is required")
@@ -324,7 +383,7 @@ class Hub88Preset:
 
     def _dispatch(self, endpoint: str, req: _Request) -> list[tuple[str, object]]:
         user = req.ref("user")
-        request_uuid = req.ref("request_uuid")
+        request_uuid = req.request_uuid()
         currency_code = req.text("currency", required=endpoint != "/user/balance")
         account = self._account(user, currency_code)
         w = self._wallet
