@@ -14,14 +14,19 @@ validation the round was verified with) and writes the parsed rules and bet back
 A game may write its own form with a ``canonical_params(rules, bet)`` method. The table
 games (wheel, plinko, keno) give their bet and, only when it is not the published one, the
 multipliers of the one table that pays it (``table``), never every published table; keno's
-picks are sorted (its hits do not depend on their order). The form is itself valid params:
-``game.parse(canonical_params(game, params))`` gives the same rules and bet.
+picks are sorted (its hits do not depend on their order). Roulette's bets are one list
+whatever their order: identical bets merged, amounts divided by their greatest common
+divisor (a spin's multiplier, its total return over its total stake, depends on neither),
+a top-line bet without its numbers. The form is itself valid params:
+``game.parse(canonical_params(game, params))`` gives rules and a bet paid the same (the
+same rules and bet, but for roulette's order and amounts).
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import math
 from collections.abc import Mapping
 from decimal import Decimal
 from enum import Enum
@@ -34,6 +39,13 @@ from casino_core.errors import InvalidBet
 from casino_core.games._keno import KenoGame
 from casino_core.games._records import _params_key, _params_of_key, format_multiplier
 from casino_core.games._registry import get_game
+from casino_core.games._roulette import (
+    MAX_WAGER_AMOUNT,
+    RouletteBet,
+    RouletteBetKind,
+    RouletteGame,
+    RouletteWager,
+)
 from casino_core.games._tables import TableGame, TableRules
 
 __all__ = ["canonical_json", "canonical_params", "canonical_value", "model_fields"]
@@ -85,6 +97,8 @@ def canonical_params(game_name: str, params: Mapping[str, object]) -> dict[str, 
         return data
     if isinstance(game, TableGame):
         return _table_params(game, rules, bet)
+    if isinstance(game, RouletteGame):
+        return {**model_fields(rules), "bets": _roulette_wagers(bet)}
     return {**model_fields(rules), **model_fields(bet)}
 
 
@@ -106,6 +120,24 @@ def _table_params(
         assert isinstance(picks, list)
         out["picks"] = sorted(picks)  # hits count the picks drawn, in any order
     return out
+
+
+def _roulette_wagers(bet: RouletteBet) -> list[object]:
+    """A spin's bets in their one form (see the module docstring)."""
+    merged: dict[tuple[RouletteBetKind, tuple[int, ...], int | None], list[int]] = {}
+    for wager in bet.bets:
+        numbers = () if wager.kind is RouletteBetKind.TOP_LINE else wager.numbers
+        merged.setdefault((wager.kind, numbers, wager.which), []).append(wager.amount)
+    amounts = {key: [sum(parts)] for key, parts in merged.items()}
+    if max(parts[0] for parts in amounts.values()) > MAX_WAGER_AMOUNT:
+        amounts = merged  # a merged amount over the bound: identical bets stay apart
+    unit = math.gcd(*(a for parts in amounts.values() for a in parts))
+    wagers = [
+        canonical_value(RouletteWager(kind=kind, numbers=numbers, which=which, amount=a // unit))
+        for (kind, numbers, which), parts in amounts.items()
+        for a in parts
+    ]
+    return sorted(wagers, key=_dumps)
 
 
 def canonical_json(game_name: str, params: Mapping[str, object]) -> str:

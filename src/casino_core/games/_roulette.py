@@ -144,6 +144,10 @@ class RouletteRules(BaseModel):
         return 38 if self.variant is RouletteVariant.AMERICAN else 37
 
 
+MAX_WAGER_AMOUNT: Final = 10**30
+"""The largest amount one bet on the layout may carry."""
+
+
 class RouletteWager(BaseModel):
     """One bet on the layout. Which numbers are adjacent is checked against the rules."""
 
@@ -152,7 +156,7 @@ class RouletteWager(BaseModel):
     kind: RouletteBetKind
     numbers: tuple[ParamInt, ...] = ()
     which: ParamInt | None = Field(None, ge=1, le=3)
-    amount: ParamInt = Field(1, ge=1, le=10**30)
+    amount: ParamInt = Field(1, ge=1, le=MAX_WAGER_AMOUNT)
 
     @field_validator("numbers", mode="before")
     @classmethod

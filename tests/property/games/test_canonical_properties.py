@@ -166,3 +166,56 @@ def test_a_custom_table_is_kept(game_params: tuple[str, dict[str, object]]) -> N
     assert canonical_json(game, one) != canonical_json(game, params)
     form = json.loads(canonical_json(game, one))
     assert target.distribution(*target.parse(form)) == target.distribution(*target.parse(one))
+
+
+@st.composite
+def roulette_respelled(draw: st.DrawFn) -> tuple[dict[str, object], dict[str, object]]:
+    """A spin's bets, and the same spin respelled: the bets in another order, some split in
+    two identical bets, every amount times one factor (a top-line bet with or without its
+    numbers)."""
+    params = draw(strategies.table_game_params("roulette"))
+    wagers = [dict(w) for w in params["bets"]]  # type: ignore[attr-defined]
+    factor = draw(st.integers(1, 7))
+    other: list[dict[str, object]] = []
+    for wager in wagers:
+        amount = int(wager.get("amount", 1)) * factor  # type: ignore[call-overload]
+        if wager["kind"] == "top_line" and draw(st.booleans()):
+            wager = {**wager, "numbers": [0, 37, 1, 2, 3]}
+        if amount >= 2 and len(wagers) <= 100 and draw(st.booleans()):  # at most 200 bets
+            part = draw(st.integers(1, amount - 1))
+            other += [{**wager, "amount": part}, {**wager, "amount": amount - part}]
+        else:
+            other.append({**wager, "amount": amount})
+    other = draw(st.permutations(other))
+    return params, {**params, "bets": other}
+
+
+@given(roulette_respelled())
+def test_a_roulette_spin_respelled_has_one_form(
+    spins: tuple[dict[str, object], dict[str, object]],
+) -> None:
+    """Roulette's bets in any order, identical bets merged or apart, all amounts scaled by
+    one factor: one form (a spin's multiplier depends on none of these), which parses to a
+    bet paid the same."""
+    one, other = spins
+    roulette = get_game("roulette")
+    assert canonical_json("roulette", one) == canonical_json("roulette", other)
+    form = json.loads(canonical_json("roulette", one))
+    assert roulette.distribution(*roulette.parse(form)) == roulette.distribution(
+        *roulette.parse(one)
+    )
+
+
+def test_roulette_bets_that_pay_differently_keep_their_forms() -> None:
+    """Weights between bets, and the bets themselves, stay in the form."""
+    forms = {
+        canonical_json("roulette", {"bets": bets})
+        for bets in ("red;black", "red*2;black", "red;odd", "red", "split:1-2;red")
+    }
+    assert len(forms) == 5
+    assert canonical_json("roulette", {"bets": "black*3;red*3"}) == canonical_json(
+        "roulette", {"bets": "red;black"}
+    )
+    assert canonical_json("roulette", {"bets": "red;red;black*2"}) == canonical_json(
+        "roulette", {"bets": "black;red"}
+    )
