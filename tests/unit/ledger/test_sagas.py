@@ -19,6 +19,7 @@ from casino_core.ledger import (
     Step,
     StepContext,
     ledger_flows,
+    pending_account,
     pool_account,
     start_deposit,
     start_entry_fee,
@@ -151,7 +152,7 @@ class TestDepositAndTournament:
         wallet, _provider, c, _clock = _setup()
         assert start_deposit(c, "d1", PLAYER, 250).status is SagaStatus.COMPLETED
         assert wallet.balance(PLAYER).posted == 1_250
-        assert wallet.balance(AccountKey("op", PENDING_DEPOSITS, USD)).posted == 0
+        assert wallet.balance(pending_account(PLAYER)).posted == 0
         assert wallet.system_balance("op", "deposits", USD, Mode.REAL) == -250
 
     def test_deposit_failed_is_reversed(self) -> None:
@@ -245,15 +246,15 @@ class TestCoordinator:
             start_withdrawal(c, "w", PLAYER, 1, deadline=T0, hold_until=T0)
         assert HoldStatus.ACTIVE.value == "active"
 
-    @pytest.mark.parametrize("player", [PENDING_DEPOSITS, "pool-t1"])
+    @pytest.mark.parametrize("player", [PENDING_DEPOSITS, "pending-deposits:alice", "pool-t1"])
     def test_internal_accounts_are_not_players(self, player: str) -> None:
-        """A flow's player cannot be an internal account (the pending deposits, a pool):
+        """A flow's player cannot be an internal account (a pending deposits account, a pool):
         InvalidInput, nothing stored, nothing moved, however the saga is started."""
         wallet, _provider, c, _clock = _setup()
         start_entry_fee(c, "e1", PLAYER, "t1", 300)  # the pool holds 300
         start_deposit(c, "d0", PLAYER, 1)  # (opens the pending account)
         internal = AccountKey("op", player, USD)
-        before = wallet.balance(internal).posted
+        before = wallet.open_account(internal).posted
         for start in (
             lambda: start_withdrawal(c, "w9", internal, 1, deadline=T0 + timedelta(hours=1),
                                      hold_until=T0 + timedelta(hours=2)),
