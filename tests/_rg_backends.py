@@ -80,7 +80,7 @@ class RgWorld:
     name: str
     wallet: WalletService
     clock: Clock
-    events: Events
+    events: Events = field(repr=False)  # (long: kept out of failure reports)
     casino: Casino
     provider: ProviderWallet
     sagas: SagaCoordinator

@@ -116,6 +116,7 @@ FILE_SECONDS = {
     "tests/integration/test_crash_set_settle.py": 35.0,
     "tests/conformance/test_casino_conformance.py": 35.0,
     "tests/property/test_crash_table_properties.py": 30.0,
+    "tests/integration/test_rg_deposit_sagas.py": 30.0,
     "tests/unit/chain/test_chain.py": 25.0,
     "tests/property/test_provider_lua.py": 20.0,
     "tests/e2e/test_verifier_page.py": 20.0,

@@ -35,7 +35,7 @@ from casino_core.casino import Casino
 from casino_core.casino.redis import RedisCasinoStore
 from casino_core.casino.sql import SqlCasinoStore
 from casino_core.errors import AccountNotFound, StorageUnavailable
-from casino_core.ledger import PENDING_DEPOSITS, SagaCoordinator, ledger_flows
+from casino_core.ledger import SagaCoordinator, ledger_flows, pending_account
 from casino_core.ledger.sql import SqlSagaStore
 from casino_core.money import USD
 from casino_core.provider.redis import RedisProviderStore
@@ -224,8 +224,8 @@ def _check_after_kill(
             assert b.available >= b.floor, f"{op} p{i}: {b}"
             assert b.held >= 0, f"{op} p{i}: {b}"
             held += b.posted
-    with contextlib.suppress(AccountNotFound):
-        held += wallet.balance(AccountKey(op, PENDING_DEPOSITS, USD)).posted
+        with contextlib.suppress(AccountNotFound):  # (no deposit cleared for p{i})
+            held += wallet.balance(pending_account(AccountKey(op, f"p{i}", USD))).posted
     mine = f":{op}:"
     paid_out = sum(v for k, v in payouts.paid.items() if mine in k)
     confirmed = sum(v for k, v in deposits.paid.items() if mine in k)

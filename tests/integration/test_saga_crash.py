@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from casino_core.errors import AccountNotFound
-from casino_core.ledger import PENDING_DEPOSITS, SagaStatus, pool_account
+from casino_core.ledger import SagaStatus, pending_account, pool_account
 from casino_core.ledger.sql import SqlSagaStore, create_saga_schema
 from casino_core.money import USD
 from casino_core.wallet import AccountKey, Mode
@@ -106,7 +106,7 @@ def _check(
         assert b.posted == (600 if ok else 1_000), where
         assert system("withdrawals") == (400 if ok else 0), where
     elif scenario.startswith("deposit"):
-        pending = wallet.balance(AccountKey(op, PENDING_DEPOSITS, USD))
+        pending = wallet.balance(pending_account(player))
         assert pending.posted == 0, where
         assert b.posted == (1_250 if ok else 1_000), where
         assert system("deposits") == (-250 if ok else 0), where
@@ -117,7 +117,7 @@ def _check(
     # what left (withdrawals) minus what came in (deposits), is still the 1,000 funded.
     inside = sum(
         wallet.balance(AccountKey(op, name, USD)).posted
-        for name in ("player", PENDING_DEPOSITS, "pool-t1")
+        for name in ("player", pending_account(player).player_id, "pool-t1")
         if _exists(wallet, AccountKey(op, name, USD))
     )
     assert inside + system("withdrawals") + system("deposits") == 1_000, where

@@ -10,9 +10,9 @@ paid out by the provider is exactly the money captured, and the total is conserv
 from __future__ import annotations
 
 from _saga_backends import DEADLINE, Rig
-from casino_core.ledger import PENDING_DEPOSITS, SagaStatus, start_deposit
+from casino_core.ledger import SagaStatus, pending_account, start_deposit
 from casino_core.money import USD
-from casino_core.wallet import AccountKey, HoldStatus, Mode
+from casino_core.wallet import HoldStatus, Mode
 
 
 class TestReportedScenarios:
@@ -128,7 +128,7 @@ class TestDeposit:
         rig.coordinator().recover()
         assert rig.store.load(op, f"{op}-d1").status is SagaStatus.COMPLETED
         assert rig.wallet.balance(rig.player).posted == 5_700
-        assert rig.wallet.balance(AccountKey(op, PENDING_DEPOSITS, USD)).posted == 0
+        assert rig.wallet.balance(pending_account(rig.player)).posted == 0
 
     def test_unconfirmed_is_reversed(self, rig: Rig) -> None:
         """Not confirmed (asked after a crash): the pending credit is reversed."""

@@ -138,7 +138,7 @@ class TestRuleKeysRefused:
 class TestInternalAccounts:
     """The ledger flows' internal accounts (pending deposits, tournament pools) never play."""
 
-    @pytest.mark.parametrize("player", ["pending-deposits", "pool-t1"])
+    @pytest.mark.parametrize("player", ["pending-deposits", "pending-deposits:alice", "pool-t1"])
     def test_a_round_or_crash_bet_cannot_name_one(
         self, casino_factory: CasinoFactory, operator: str, player: str
     ) -> None:

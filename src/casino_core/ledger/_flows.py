@@ -7,6 +7,12 @@ port again on a guess: it asks ``status(key)`` and goes forward on ``paid``, com
 ``not_paid`` and waits on ``unknown`` (see :class:`~casino_core.ledger.PortStatus` and
 docs/ledger.md for the contract a host implements).
 
+The deposit clears into the player's own pending account (:func:`pending_account`), whose
+balance is the player's deposits in flight: the first step's responsible-gaming check
+counts them, atomically with the clearing (``_clear_deposit`` on the wallet), so deposit
+sagas running at once cannot together pass a deposit limit. A saga started before the
+per-player accounts (no ``pending`` parameter) goes on with the operator's shared one.
+
 The withdrawal pins its hold (:data:`~casino_core.wallet.NO_EXPIRY`) right before the payout
 call, so money paid out is always captured: no sweep expires the hold and a late capture is
 never refused, whatever ``hold_until`` said.
@@ -45,6 +51,7 @@ from casino_core.wallet._types import (
     Mode,
     _check_id,
     check_amount,
+    pending_account,
 )
 
 __all__ = [
@@ -52,6 +59,7 @@ __all__ = [
     "DepositPort",
     "PayoutPort",
     "ledger_flows",
+    "pending_account",
     "pool_account",
     "start_deposit",
     "start_entry_fee",
@@ -136,6 +144,19 @@ def _account(p: Mapping[str, str], player: str | None = None) -> AccountKey:
     return account if player is not None else check_player_account(account)
 
 
+def _pending(p: Mapping[str, str], player: AccountKey) -> AccountKey:
+    """The deposit saga's pending account: the player's own, named in its ``pending``
+    parameter, or the operator's shared one for a saga started before those (no parameter);
+    any other name is ``InvalidInput``."""
+    own = pending_account(player)
+    name = p.get("pending", PENDING_DEPOSITS)
+    if name == own.player_id:
+        return own
+    if name == PENDING_DEPOSITS:
+        return _account(p, PENDING_DEPOSITS)
+    raise InvalidInput(f"a deposit's pending account is {own.player_id!r}, got {name!r}")
+
+
 def ledger_flows(
     wallet: HoldingWallet,
     *,
@@ -148,16 +169,18 @@ def ledger_flows(
     def deposit_steps(p: Mapping[str, str]) -> Sequence[Step]:
         assert deposits is not None
         player, amount = _account(p), int(p["amount"])
-        pending = _account(p, PENDING_DEPOSITS)
+        pending = _pending(p, player)
 
         def clear(ctx: StepContext) -> None:
-            # A self-exclusion, time-out or deposit limit refuses before any money is taken
+            # A self-exclusion, time-out or deposit limit (the player's deposits in flight
+            # counted) refuses before any money is taken, in the step that clears it
             # (casino_core.rg; the confirmed credit below counts but is never refused).
-            precheck = getattr(wallet, "_rg_precheck", None)
-            if precheck is not None:
-                precheck(player, amount)
             wallet.open_account(pending)
-            wallet.credit(pending, amount, idempotency_key=ctx.key(), system_account="deposits")
+            clearing = getattr(wallet, "_clear_deposit", None)
+            if clearing is None:  # a wallet of the host's own: no rules to check
+                wallet.credit(pending, amount, idempotency_key=ctx.key(), system_account="deposits")
+            else:
+                clearing(player, pending, amount, idempotency_key=ctx.key())
 
         def unclear(ctx: StepContext) -> None:
             wallet.debit(
@@ -259,8 +282,11 @@ def ledger_flows(
 def start_deposit(
     coordinator: SagaCoordinator, saga_id: str, account: AccountKey, amount: int
 ) -> SagaRecord:
-    """Deposit ``amount``: deposits clearing -> pending, confirmed, -> the player."""
-    return _start(coordinator, "deposit", saga_id, _params(account, amount))
+    """Deposit ``amount``: deposits clearing -> the player's pending account, confirmed, ->
+    the player."""
+    player = check_player_account(account)
+    pending = pending_account(player).player_id
+    return _start(coordinator, "deposit", saga_id, _params(player, amount, pending=pending))
 
 
 def start_withdrawal(

@@ -52,6 +52,7 @@ class MemoryRgBook:
         delta: int,
         now_us: int,
         history: Callable[[int], Iterable[Posting]],
+        in_flight: Callable[[], int],
     ) -> None:
         """Raise the responsible-gaming refusal of a movement, if any (see
         :func:`~casino_core.rg._rules.check_movement`)."""
@@ -71,6 +72,7 @@ class MemoryRgBook:
                 counterparty=counterparty,
                 delta=delta,
                 history=history,
+                in_flight=in_flight,
             )
         except ResponsibleGamingRefusal as exc:
             notify(self.listeners, account, exc)

@@ -19,8 +19,10 @@ What each rule aggregates:
 * ``deposit_limit``, ``loss_limit``, ``wager_limit``: one currency's **real-money**
   account of the player (money is never summed across currencies: there is no exact rate;
   demo play moves no money, so it neither counts nor is limited). Deposits are credits
-  from the ``deposits`` system account and confirmed deposit sagas (transfers from
-  ``pending-deposits``); wagers are debits to ``house`` (casino rounds, crash bets,
+  from the ``deposits`` system account and confirmed deposit sagas (transfers from a
+  pending deposits account), plus the player's deposits in flight (cleared by a deposit
+  saga, not yet credited or undone: the balance of the player's pending account), which
+  count now in every window; wagers are debits to ``house`` (casino rounds, crash bets,
   provider bets); losses are wagers minus credits from ``house``.
 * ``self_exclusion``, ``timeout``: the player in every currency **and both modes**: the
   rule is about the person, so demo play stops too.
@@ -53,7 +55,7 @@ from casino_core.errors import (
 from casino_core.money import Currency, get_currency
 from casino_core.wallet._common import from_micros, to_micros
 from casino_core.wallet._limits import LimitKind, Posting, contribution, window_usage
-from casino_core.wallet._types import PENDING_DEPOSITS, check_amount
+from casino_core.wallet._types import check_amount, pending_deposits_player
 
 __all__ = [
     "MONEY_RULES",
@@ -411,9 +413,10 @@ def window_bounds(limit: PlayerLimit, now_us: int) -> tuple[int, int | None]:
 
 def rg_contribution(kind: str, counterparty: str, amount: int) -> dict[LimitKind, int]:
     """What a player posting adds to each usage: the wallet's :func:`contribution`, plus a
-    confirmed deposit saga's transfer from ``pending-deposits`` as a deposit."""
+    confirmed deposit saga's transfer from a pending deposits account (the player's own, or
+    the shared one of sagas started before those) as a deposit."""
     if kind == "transfer":
-        if counterparty == PENDING_DEPOSITS and amount > 0:
+        if amount > 0 and pending_deposits_player(counterparty):
             return {LimitKind.DEPOSIT: amount}
         return {}
     return contribution(kind, counterparty, amount)
@@ -530,11 +533,15 @@ def check_movement(
     counterparty: str,
     delta: int,
     history: Callable[[int], Iterable[Posting]],
+    in_flight: Callable[[], int] = lambda: 0,
 ) -> None:
     """Raise the refusal of one wallet movement of a player's account, or return.
 
     ``delta`` is signed (credit > 0); ``history(start_us)`` gives the account's postings
-    from ``start_us`` on (only read when a money limit applies). Rules in order: a
+    from ``start_us`` on (only read when a money limit applies); ``in_flight()`` the
+    player's deposits in flight in the account's currency and mode (only read when a
+    deposit limit applies): they count toward every deposit window now, since each lands
+    in a window not over yet (a deposit limit is a hard limit). Rules in order: a
     self-exclusion or time-out refuses bets and deposits; the session limit refuses bets;
     each money limit of the account's currency (real money only) refuses what would pass
     it. Withdrawals, wins, refunds and a confirmed deposit saga's credit (the money is the
@@ -561,8 +568,11 @@ def check_movement(
         return
     bounds = [window_bounds(lim, now_us) for lim in checked]
     past = list(history(min(start for start, _ in bounds)))
+    pending = in_flight() if LimitKind.DEPOSIT in adds else 0
     for lim, (start, end) in zip(checked, bounds, strict=True):
         used, earliest = window_usage(MONEY_RULES[lim.rule], start, past, rg_contribution)
+        if lim.rule is Rule.DEPOSIT_LIMIT:
+            used += pending
         add = adds[MONEY_RULES[lim.rule]]
         if used + add <= lim.amount:
             continue
@@ -571,14 +581,21 @@ def check_movement(
         resets_at = from_micros(end)
         raise RgLimitExceeded(
             f"player {who} {lim.rule.value} {lim.amount} {currency} per {lim.window.value} "
-            f"{lim.period.value}: {used} used, {add} more asked; resets at "
-            f"{resets_at.isoformat()}",
+            f"{lim.period.value}: {used} used{_of_it(pending, lim)}, {add} more asked; "
+            f"resets at {resets_at.isoformat()}",
             rule=lim.rule.value,
             resets_at=resets_at,
             limit=lim.amount,
             used=used,
             period=lim.period.value,
         )
+
+
+def _of_it(pending: int, limit: PlayerLimit) -> str:
+    """How much of a deposit limit's usage is still in flight (said only when some is)."""
+    if pending and limit.rule is Rule.DEPOSIT_LIMIT:
+        return f" ({pending} of it in deposits not yet confirmed)"
+    return ""
 
 
 def utc(moment: datetime) -> datetime:

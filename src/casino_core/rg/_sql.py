@@ -33,7 +33,7 @@ from casino_core.wallet._sql import (
     rg_players,
     rg_sessions,
 )
-from casino_core.wallet._types import Mode
+from casino_core.wallet._types import Mode, pending_account
 
 __all__ = ["SqlRgStore", "check"]
 
@@ -76,7 +76,11 @@ def _latest(conn: Connection, operator_id: str, player_id: str) -> Session | Non
 def check(
     wallet: SqlWallet, conn: Connection, req: Request, account_id: int, delta: int, micros: int
 ) -> None:
-    """Raise the responsible-gaming refusal of ``req`` (its account row is locked)."""
+    """Raise the responsible-gaming refusal of ``req`` (its account row is locked).
+
+    The player's deposits in flight are the balance of its pending account: only a deposit
+    saga's clearing raises it, under this same row lock (``SqlWallet._clear_run``), so the
+    value read here cannot grow before this transaction ends."""
     acct = req.account
     changes = _changes(conn, acct.operator_id, acct.player_id)
     session = _latest(conn, acct.operator_id, acct.player_id)
@@ -90,6 +94,11 @@ def check(
         )
         return [(r.kind, r.counterparty, r.amount, r.created_us) for r in conn.execute(q)]
 
+    def in_flight() -> int:
+        found = conn.execute(wallet._q_account, wallet._key_params(pending_account(acct)))
+        row = found.first()
+        return 0 if row is None else int(row.balance)
+
     try:
         check_movement(
             fold(changes, micros),
@@ -101,6 +110,7 @@ def check(
             counterparty=req.counterparty,
             delta=delta,
             history=history,
+            in_flight=in_flight,
         )
     except ResponsibleGamingRefusal as exc:
         notify(wallet._rg_listeners, acct, exc)

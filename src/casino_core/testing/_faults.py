@@ -33,8 +33,8 @@ from casino_core.casino._plan import CasinoStore
 from casino_core.casino.rounds._memory import MemoryCasinoStore
 from casino_core.errors import CasinoError, StorageUnavailable
 from casino_core.ledger._flows import (
-    PENDING_DEPOSITS,
     ledger_flows,
+    pending_account,
     start_deposit,
     start_withdrawal,
 )
@@ -298,7 +298,7 @@ def _invariants(w: _World, *, final: bool) -> None:
     assert captured <= w.payouts.total_paid, f"captured {captured} > paid {w.payouts.total_paid}"
     pending = 0
     if w.holding and (final or w.doing in _SAGAS):
-        pending = w.wallet.balance(AccountKey(w.op, PENDING_DEPOSITS, USD)).posted
+        pending = sum(w.wallet.balance(pending_account(p)).posted for p in w.players)
         assert credited - pending <= w.deposits.total_paid, "credited more than was confirmed"
     house = system.get("house", 0)
     expected = sum(g.house for g in (w.games, w.callbacks) if g is not None)
@@ -397,7 +397,8 @@ def simulate(
     players = [AccountKey(op, f"p{i}", USD, Mode(mode)) for i in range(_PLAYERS)]
     holding = isinstance(made, HoldingWallet)
     if holding:
-        made.open_account(AccountKey(op, PENDING_DEPOSITS, USD))
+        for p in players:
+            made.open_account(pending_account(p))
     for p in players:
         made.open_account(p)
         made.credit(p, _FUNDS, idempotency_key=f"fund-{p.player_id}", system_account="faucet")

@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from casino_core.ledger._flows import (
-    PENDING_DEPOSITS,
     ledger_flows,
+    pending_account,
     pool_account,
     start_deposit,
     start_entry_fee,
@@ -164,6 +164,6 @@ def _round(
     # 10,000 - 1,000 withdrawn + 700 deposited - 300 fee + 200 prize
     assert b.posted == 9_600, f"k={k}: player has {b.posted}"
     assert wallet.balance(pool_account(player, "t")).posted == 100
-    assert wallet.balance(AccountKey(op, PENDING_DEPOSITS, USD)).posted == 0
+    assert wallet.balance(pending_account(player)).posted == 0
     assert wallet.system_balance(op, "withdrawals", USD, Mode.REAL) == 1_000
     assert wallet.system_balance(op, "deposits", USD, Mode.REAL) == -700

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Self
 
@@ -66,14 +67,16 @@ class MovingWallet(ABC):
             "using(connection) needs a SQL wallet"
         )
 
-    def _moved(self, req: Request) -> Receipt:
-        """Run ``req`` and tell the listener how it was answered."""
+    def _moved(self, req: Request, run: Callable[[Request], Receipt] | None = None) -> Receipt:
+        """Run ``req`` (with ``run``; default :meth:`_run`) and tell the listener how it was
+        answered."""
+        run = self._run if run is None else run
         if not wanted(self._listener):
-            return self._run(req)
+            return run(req)
         a = req.account
         facts = (a.operator_id, a.player_id, req.kind.value, a.currency.code, a.mode.value)
         try:
-            receipt = self._run(req)
+            receipt = run(req)
         except InvalidInput:
             raise
         except CasinoError as exc:
@@ -121,6 +124,24 @@ class MovingWallet(ABC):
     ) -> Receipt:
         """Move ``amount`` between two accounts of one operator, currency and mode."""
         return self._moved(transfer_request(source, destination, amount, idempotency_key))
+
+    def _clear_deposit(
+        self, player: AccountKey, pending: AccountKey, amount: int, *, idempotency_key: str
+    ) -> Receipt:
+        """A deposit saga's first step: credit ``pending`` from ``deposits`` with ``amount``
+        of ``player``'s deposit, refused (``ResponsibleGamingRefusal``, nothing moved, the
+        key left free) as a deposit into ``player`` would be, counting the player's deposits
+        in flight; the check and the credit are one atomic step per player (see
+        :meth:`_clear_run`). A replay of the key answers the first credit, unchecked."""
+        req = single_request(Kind.CREDIT, pending, amount, idempotency_key, "deposits")
+        checked = check_account(player)
+        return self._moved(req, lambda r: self._clear_run(checked, r))
+
+    def _clear_run(self, player: AccountKey, req: Request) -> Receipt:
+        """Run :meth:`_clear_deposit`'s credit ``req``; a wallet with responsible-gaming
+        rules (memory, SQL) checks them for ``player`` under the lock or in the transaction
+        that credits, holding ``player``'s lock. Here: no rules, the plain credit."""
+        return self._run(req)
 
     def post_correction(self, account: AccountKey, amount: int, *, idempotency_key: str) -> Receipt:
         """Correct a player balance with an explicit, balanced journal transaction.

@@ -64,6 +64,7 @@ from casino_core.wallet._types import (
     Mode,
     Movement,
     Receipt,
+    pending_account,
     system_key,
 )
 
@@ -283,7 +284,10 @@ class MemoryWallet(MovingWallet):
                 req.account, acct.limits, req.kind, req.counterparty, delta, micros, history
             )
         if self._rg.changes or self._rg.latest:  # (no player has rules: nothing to read)
-            self._rg.check(req.account, req.kind, req.counterparty, delta, micros, _since(acct))
+            self._rg.check(
+                req.account, req.kind, req.counterparty, delta, micros, _since(acct),
+                self._in_flight(req.account),
+            )  # fmt: skip
         acct.posted += delta
         acct.version += 1
         if self._chain:
@@ -336,17 +340,30 @@ class MemoryWallet(MovingWallet):
             created_at=from_micros(micros),
         )
 
-    def _rg_precheck(self, account: AccountKey, amount: int) -> None:
-        """Raise the responsible-gaming refusal a deposit of ``amount`` would meet now
-        (nothing moves): the deposit saga asks before any money is taken. No account: no
-        check (the saga's credit finds it missing, as without rules)."""
+    def _clear_run(self, player: AccountKey, req: Request) -> Receipt:
+        """A deposit saga's clearing ``req`` (a credit of a pending account from
+        ``deposits``), refused as a deposit into ``player`` would be, the player's deposits
+        in flight counted; check and credit under one hold of the lock. A replay is never
+        checked again (its own amount is in flight by then). No player account: no check
+        (the saga's final credit finds it missing, as without rules)."""
         with self._lock:
-            acct = self._accounts.get(account)
-            if acct is None:
-                return
-            self._rg.check(
-                account, Kind.CREDIT, "deposits", amount, to_micros(self._clock()), _since(acct)
-            )
+            acct = self._accounts.get(player)
+            if acct is not None and (req.account.operator_id, req.key) not in self._keys:
+                self._rg.check(
+                    player, Kind.CREDIT, "deposits", req.amount, to_micros(self._clock()),
+                    _since(acct), self._in_flight(player),
+                )  # fmt: skip
+            return self._run(req)
+
+    def _in_flight(self, account: AccountKey) -> Callable[[], int]:
+        """The player's deposits in flight: its pending account's balance (read when asked,
+        under the lock the caller holds)."""
+
+        def pending() -> int:
+            acct = self._accounts.get(pending_account(account))
+            return 0 if acct is None else acct.posted
+
+        return pending
 
     def _post(self, acct: _Account, posting: _Posting) -> None:
         self._journal.append(posting)

@@ -25,6 +25,7 @@ import sqlite3
 import weakref
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import datetime
 from decimal import Decimal
 from functools import partial
@@ -104,7 +105,6 @@ from casino_core.wallet._common import (
     key_conflict,
     recorded_error,
     redact_url,
-    single_request,
     to_micros,
     utc_now,
     wallet_key_used,
@@ -1474,20 +1474,32 @@ class SqlWallet(MovingWallet):
         )
         return receipt, head
 
-    def _rg_precheck(self, account: AccountKey, amount: int) -> None:
-        """Raise the responsible-gaming refusal a deposit of ``amount`` would meet now
-        (nothing moves): the deposit saga asks before any money is taken. No account: no
-        check (the saga's credit finds it missing, as without rules)."""
-        req = single_request(Kind.CREDIT, account, amount, "rg-precheck", "deposits")
+    def _clear_run(self, player: AccountKey, req: Request) -> Receipt:
+        """A deposit saga's clearing ``req`` (a credit of a pending account from
+        ``deposits``), refused as a deposit into ``player`` would be, the player's deposits
+        in flight counted, in one transaction holding both rows' locks (``SELECT ... FOR
+        UPDATE`` in player id order, the order a transfer between them takes; SQLite:
+        ``BEGIN IMMEDIATE``): two clearings of one player are decided one after the other.
+        A replay is never checked again (its own amount is in flight by then); a refusal
+        rolls back and leaves the key free. No player account: no check (the saga's final
+        credit finds it missing, as without rules)."""
 
-        def work(conn: Connection) -> None:
-            row = conn.execute(self._q_lock, self._key_params(account)).first()
+        def work(conn: Connection) -> Receipt | tuple[str, str] | CasinoError:
+            rows = {
+                acct: conn.execute(self._q_lock, self._key_params(acct)).first()
+                for acct in sorted((player, req.account), key=lambda a: a.player_id)
+            }
+            row = rows[player]
             if row is not None and row.limited:
-                from casino_core.rg import _sql as rg_sql  # (imports this module)
+                known = conn.execute(self._q_key, {"op": player.operator_id, "key": req.key})
+                if known.first() is None:
+                    from casino_core.rg import _sql as rg_sql  # (imports this module)
 
-                rg_sql.check(self, conn, req, row.id, amount, to_micros(self._clock()))
+                    deposit = replace(req, account=player)
+                    rg_sql.check(self, conn, deposit, row.id, req.amount, to_micros(self._clock()))
+            return self._attempt(conn, req)
 
-        self._tx(work)
+        return _settle(self._tx(work))
 
     def _record(self, conn: Connection, rows: Accepted) -> Receipt:
         """Append an accepted movement's transaction row and postings; return its receipt."""

@@ -46,24 +46,52 @@ __all__ = [
     "fingerprint",
     "internal_player",
     "one_account_fingerprint",
+    "pending_account",
+    "pending_deposits_player",
     "system_key",
 ]
 
 _ID_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}")
+_MAX_ID = 128  # (what _ID_RE takes)
 
 PENDING_DEPOSITS = "pending-deposits"
-"""Player id of the per-operator account where deposits wait for their confirmation."""
+"""Player id of the per-operator account where the deposits of sagas started before the
+per-player pending accounts wait for their confirmation; a new deposit saga uses the
+player's own (:func:`pending_account`)."""
 
 POOL_PREFIX = "pool-"
 """Player ids ``pool-<tournament>`` are the tournament pools of the ledger flows."""
 
 
 def internal_player(player_id: str) -> bool:
-    """Whether ``player_id`` names an internal account of the ledger flows (the pending
-    deposits, a tournament pool): player-type accounts holding other players' money, which
-    no player-facing call (a round, a crash bet, a provider callback, a flow's player) may
-    name."""
-    return player_id == PENDING_DEPOSITS or player_id.startswith(POOL_PREFIX)
+    """Whether ``player_id`` names an internal account of the ledger flows (a pending
+    deposits account, a tournament pool): player-type accounts holding money that is not
+    (yet) the player's, which no player-facing call (a round, a crash bet, a provider
+    callback, a flow's player) may name."""
+    return pending_deposits_player(player_id) or player_id.startswith(POOL_PREFIX)
+
+
+_PENDING_PREFIX = PENDING_DEPOSITS + ":"
+
+
+def pending_deposits_player(player_id: str) -> bool:
+    """Whether ``player_id`` names a pending deposits account: the operator's shared one
+    (:data:`PENDING_DEPOSITS`) or a player's own (:func:`pending_account`)."""
+    return player_id == PENDING_DEPOSITS or player_id.startswith(_PENDING_PREFIX)
+
+
+def pending_account(account: AccountKey) -> AccountKey:
+    """The account where ``account``'s deposits wait for their confirmation (same operator,
+    currency and mode): ``pending-deposits:<player id>``, or for a player id too long for
+    that to fit in 128 characters ``pending-deposits::<SHA-256 hex of the player id>`` (a
+    player id starts with a letter or a digit, so the two forms never name one account).
+
+    Its balance is the player's deposits in flight, which a deposit limit counts
+    (docs/responsible-gaming.md)."""
+    named = _PENDING_PREFIX + account.player_id
+    if len(named) > _MAX_ID:
+        named = _PENDING_PREFIX + ":" + hashlib.sha256(account.player_id.encode()).hexdigest()
+    return AccountKey(account.operator_id, named, account.currency, account.mode)
 
 
 _KEY_RE = re.compile(r"[\x21-\x7e]{1,255}")

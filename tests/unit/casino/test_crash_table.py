@@ -325,7 +325,7 @@ class TestBets:
                 idempotency_key="a",
             )
 
-    @pytest.mark.parametrize("player", ["pending-deposits", "pool-t1"])
+    @pytest.mark.parametrize("player", ["pending-deposits", "pending-deposits:alice", "pool-t1"])
     def test_internal_accounts_cannot_bet(self, player: str) -> None:
         """A bet naming a ledger flow's internal account (pending deposits, a pool) is
         InvalidInput: its money is not a player's to stake."""

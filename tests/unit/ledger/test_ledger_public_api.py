@@ -24,6 +24,7 @@ def test_ledger_exports() -> None:
         "StepContext",
         "StepFailed",
         "ledger_flows",
+        "pending_account",
         "pool_account",
         "start_deposit",
         "start_entry_fee",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import hashlib
 import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from casino_core.errors import InvalidInput, StepFailed, StorageUnavailable
 from casino_core.ledger import (
@@ -19,6 +22,7 @@ from casino_core.ledger import (
     Step,
     StepContext,
     ledger_flows,
+    pending_account,
     pool_account,
     start_deposit,
     start_entry_fee,
@@ -28,6 +32,7 @@ from casino_core.ledger import (
 from casino_core.money import USD
 from casino_core.testing import FakePaymentPort
 from casino_core.wallet import AccountKey, HoldStatus, MemoryWallet, Mode
+from casino_core.wallet._types import internal_player
 
 T0 = datetime(2030, 1, 1, tzinfo=UTC)
 PLAYER = AccountKey("op", "alice", USD)
@@ -151,7 +156,7 @@ class TestDepositAndTournament:
         wallet, _provider, c, _clock = _setup()
         assert start_deposit(c, "d1", PLAYER, 250).status is SagaStatus.COMPLETED
         assert wallet.balance(PLAYER).posted == 1_250
-        assert wallet.balance(AccountKey("op", PENDING_DEPOSITS, USD)).posted == 0
+        assert wallet.balance(pending_account(PLAYER)).posted == 0
         assert wallet.system_balance("op", "deposits", USD, Mode.REAL) == -250
 
     def test_deposit_failed_is_reversed(self) -> None:
@@ -172,6 +177,40 @@ class TestDepositAndTournament:
         assert wallet.balance(pool).posted == 100
         assert start_entry_fee(c, "e2", PLAYER, "t1", 5_000).status is SagaStatus.COMPENSATED
         assert wallet.balance(PLAYER).posted == 900
+
+
+PLAYER_IDS = st.from_regex(r"[A-Za-z0-9][A-Za-z0-9_.:@\-]{0,127}", fullmatch=True)
+
+
+class TestPendingAccount:
+    """Each player's deposits wait in an account of its own, named within the id bounds."""
+
+    @given(a=PLAYER_IDS, b=PLAYER_IDS)
+    def test_one_internal_account_per_player(self, a: str, b: str) -> None:
+        """Any player id (1-128 characters) gets a valid internal account id of its
+        operator, currency and mode; two players never share one."""
+        mine, theirs = (pending_account(AccountKey("op", p, USD, Mode.DEMO)) for p in (a, b))
+        assert internal_player(mine.player_id)
+        assert len(mine.player_id) <= 128
+        assert (mine.operator_id, mine.currency, mine.mode) == ("op", USD, Mode.DEMO)
+        assert (mine == theirs) is (a == b)
+
+    def test_names(self) -> None:
+        """``pending-deposits:<player>`` while it fits in 128 characters, then the
+        SHA-256 of the id after ``pending-deposits::`` (no player id starts with ``:``)."""
+        fits, long = "a" * 111, "a" * 112
+        assert pending_account(PLAYER).player_id == "pending-deposits:alice"
+        assert pending_account(AccountKey("op", fits, USD)).player_id == f"pending-deposits:{fits}"
+        digest = hashlib.sha256(long.encode()).hexdigest()
+        assert pending_account(AccountKey("op", long, USD)).player_id == (
+            f"pending-deposits::{digest}"
+        )
+
+    def test_the_saga_records_its_pending_account(self) -> None:
+        """start_deposit names the account in the saga's parameters (what recovery uses)."""
+        _wallet, _provider, c, _clock = _setup()
+        record = start_deposit(c, "d1", PLAYER, 250)
+        assert record.params["pending"] == "pending-deposits:alice"
 
 
 class TestCoordinator:
@@ -245,15 +284,15 @@ class TestCoordinator:
             start_withdrawal(c, "w", PLAYER, 1, deadline=T0, hold_until=T0)
         assert HoldStatus.ACTIVE.value == "active"
 
-    @pytest.mark.parametrize("player", [PENDING_DEPOSITS, "pool-t1"])
+    @pytest.mark.parametrize("player", [PENDING_DEPOSITS, "pending-deposits:alice", "pool-t1"])
     def test_internal_accounts_are_not_players(self, player: str) -> None:
-        """A flow's player cannot be an internal account (the pending deposits, a pool):
+        """A flow's player cannot be an internal account (a pending deposits account, a pool):
         InvalidInput, nothing stored, nothing moved, however the saga is started."""
         wallet, _provider, c, _clock = _setup()
         start_entry_fee(c, "e1", PLAYER, "t1", 300)  # the pool holds 300
         start_deposit(c, "d0", PLAYER, 1)  # (opens the pending account)
         internal = AccountKey("op", player, USD)
-        before = wallet.balance(internal).posted
+        before = wallet.open_account(internal).posted
         for start in (
             lambda: start_withdrawal(c, "w9", internal, 1, deadline=T0 + timedelta(hours=1),
                                      hold_until=T0 + timedelta(hours=2)),

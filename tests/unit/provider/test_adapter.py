@@ -84,7 +84,7 @@ class TestInputChecks:
         with pytest.raises(InvalidInput):
             ProviderWallet(pw._store, "studio")  # type: ignore[arg-type]
 
-    @pytest.mark.parametrize("player", ["pending-deposits", "pool-t1"])
+    @pytest.mark.parametrize("player", ["pending-deposits", "pending-deposits:alice", "pool-t1"])
     def test_internal_accounts_are_not_players(self, pw: ProviderWallet, player: str) -> None:
         """The ledger flows' internal accounts (pending deposits, tournament pools) are
         player-type accounts: a callback naming one is InvalidInput and moves nothing."""

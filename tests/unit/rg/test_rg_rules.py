@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -182,10 +183,12 @@ class TestFold:
 
 def _check(changes: list[RuleChange], now: int, kind: str, cp: str, delta: int,
            history: list[tuple[str, str, int, int]], *, real: bool = True,
-           session: Session | None = None) -> None:  # fmt: skip
+           session: Session | None = None, in_flight: Callable[[], int] = lambda: 0,
+           ) -> None:  # fmt: skip
     check_movement(
         fold(changes, now), session, who="op/p", real=real, currency="USD", kind=kind,
         counterparty=cp, delta=delta, history=lambda start: [h for h in history if h[3] >= start],
+        in_flight=in_flight,
     )  # fmt: skip
 
 
@@ -204,13 +207,39 @@ class TestDecision:
             _check(block, 1, "credit", "deposits", 5, [], real=False)
 
     def test_confirmed_saga_deposits_count_but_are_not_refused(self) -> None:
-        """A transfer from pending-deposits uses the deposit limit."""
+        """A transfer from a pending deposits account (the shared one, a player's own) uses
+        the deposit limit."""
         limit = [change(1, 100, 0, 0)]
-        history = [("transfer", "pending-deposits", 100, 5)]
-        _check(limit, 10, "transfer", "pending-deposits", 100, history)
+        history = [
+            ("transfer", "pending-deposits", 60, 5),
+            ("transfer", "pending-deposits:p", 40, 6),
+        ]
+        _check(limit, 10, "transfer", "pending-deposits:p", 100, history)
         with pytest.raises(RgLimitExceeded) as refused:
             _check(limit, 10, "credit", "deposits", 1, history)
         assert refused.value.used == 100
+
+    def test_deposits_in_flight_count_toward_every_deposit_window(self) -> None:
+        """The player's deposits in flight (cleared by a saga, not yet credited) are used
+        deposit limit, in a rolling window too; the refusal says how much is in flight."""
+        history = [("transfer", "pending-deposits:p", 30, 5)]
+        for window in ("calendar", "rolling"):
+            limit = [change(1, 100, 0, 0, window=window)]
+            _check(limit, 10, "credit", "deposits", 40, history, in_flight=lambda: 30)
+            with pytest.raises(RgLimitExceeded, match="30 of it in deposits not yet") as refused:
+                _check(limit, 10, "credit", "deposits", 41, history, in_flight=lambda: 30)
+            assert refused.value.used == 60
+
+    def test_deposits_in_flight_are_read_for_deposit_limits_only(self) -> None:
+        """A bet under a wager limit, or a deposit without a deposit limit, never reads
+        the deposits in flight (one read fewer on the SQL wallet)."""
+
+        def unread() -> int:
+            raise AssertionError("read")
+
+        wager = [change(1, 100, 0, 0, rule=Rule.WAGER_LIMIT)]
+        _check(wager, 10, "debit", "house", -5, [], in_flight=unread)
+        _check(wager, 10, "credit", "deposits", 5, [], in_flight=unread)
 
     def test_demo_money_is_not_limited(self) -> None:
         """Money limits count real money only."""
