@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 from _aio_backends import AioBackend, aio_backend, aio_loop, sync_wallet  # noqa: F401 - fixtures
 from _rg_backends import BACKENDS, RgWorld, make_world, rg_pg_schema  # noqa: F401 - fixture
 from casino_core.aio import AsyncSagaCoordinator, AsyncWallet, async_ledger_flows
-from casino_core.errors import AccountNotFound, InvalidInput, RgLimitExceeded
+from casino_core.errors import AccountNotFound, InvalidInput, LimitExceeded, RgLimitExceeded
 from casino_core.ledger import (
     PENDING_DEPOSITS,
     MemorySagaStore,
@@ -36,7 +36,7 @@ from casino_core.ledger.sql import SqlSagaStore
 from casino_core.money import USD
 from casino_core.rg import ResponsibleGaming
 from casino_core.testing import FakePaymentPort
-from casino_core.wallet import AccountKey, Mode
+from casino_core.wallet import AccountKey, Limit, LimitKind, Mode
 
 SAGAS, AMOUNT, LIMIT = 8, 30, 100  # three deposits of 30 fit in 100, a fourth does not
 FITS = LIMIT // AMOUNT
@@ -87,14 +87,17 @@ class GatedPort:
         return PortStatus.PAID if key in self.paid else PortStatus.NOT_PAID
 
 
-def _check_outcome(wallet: Any, player: AccountKey, records: list[SagaRecord]) -> None:
+def _check_outcome(
+    wallet: Any, player: AccountKey, records: list[SagaRecord], code: str = "RG_LIMIT_EXCEEDED"
+) -> None:
     """Exactly the deposits that fit were credited; the others were refused by the deposit
-    limit at their first step; nothing is left pending; the ledger reconciles."""
+    limit (error ``code``) at their first step; nothing is left pending; the ledger
+    reconciles."""
     done = [r for r in records if r.status is SagaStatus.COMPLETED]
     refused = [r for r in records if r.status is SagaStatus.COMPENSATED]
     assert len(done) == FITS, [(r.saga_id, r.status, r.error) for r in records]
     assert len(refused) == SAGAS - FITS
-    assert all(r.error and r.error.startswith("clear: [RG_LIMIT_EXCEEDED]") for r in refused)
+    assert all(r.error and r.error.startswith(f"clear: [{code}]") for r in refused)
     assert wallet.balance(player).posted == FITS * AMOUNT
     assert wallet.balance(pending_account(player)).posted == 0
     report = wallet.reconcile(player.operator_id)
@@ -105,12 +108,17 @@ def _check_outcome(wallet: Any, player: AccountKey, records: list[SagaRecord]) -
 class TestConcurrentSagas:
     """Deposit sagas started at the same instant for one player."""
 
-    def test_only_what_fits_is_credited(self, world: RgWorld) -> None:
-        """Eight sagas of 30 against a daily limit of 100, all in flight at once: exactly
-        three are credited, five are refused at their first step, and the limit's last 10
-        is still there (a direct deposit of 10 passes, one more is refused)."""
+    @pytest.mark.parametrize("rules", ["rg", "wallet"])
+    def test_only_what_fits_is_credited(self, world: RgWorld, rules: str) -> None:
+        """Eight sagas of 30 against a daily limit of 100 (a player's responsible-gaming
+        limit, or the account's own wallet limit), all in flight at once: exactly three are
+        credited, five are refused at their first step, and the limit's last 10 is still
+        there (a direct deposit of 10 passes, one more is refused)."""
         player = world.funded("p", 0)
-        world.rg().set_limit(world.op, "p", "deposit_limit", "USD", "day", LIMIT)
+        if rules == "rg":
+            world.rg().set_limit(world.op, "p", "deposit_limit", "USD", "day", LIMIT)
+        else:
+            world.wallet.set_limit(player, Limit(LimitKind.DEPOSIT, LIMIT))  # type: ignore[attr-defined]
         port = GatedPort(SAGAS)
         flows = ledger_flows(world.wallet, deposits=port, clock=world.clock)
         sagas = SagaCoordinator(world.sagas.store, flows)
@@ -130,9 +138,10 @@ class TestConcurrentSagas:
         for t in threads:
             t.join(120)
         assert len(records) == SAGAS
-        _check_outcome(world.wallet, player, records)
+        refusal = RgLimitExceeded if rules == "rg" else LimitExceeded
+        _check_outcome(world.wallet, player, records, refusal.code)
         world.deposit(player, LIMIT - FITS * AMOUNT)
-        with pytest.raises(RgLimitExceeded):
+        with pytest.raises(refusal):
             world.deposit(player, 1)
 
     @pytest.mark.parametrize(
@@ -223,6 +232,32 @@ class TestInFlight:
         assert world.wallet.balance(pending_account(player)).posted == 0
         world.deposit(player, 60)
         assert world.wallet.balance(player).posted == LIMIT
+
+    def test_an_in_doubt_deposit_holds_its_share_of_a_wallet_limit(self, world: RgWorld) -> None:
+        """The account's own deposit limit (``set_limit``) counts the same: a saga of 60 in
+        doubt against 100 refuses a direct deposit and a saga of 50, lets 40 through; its
+        confirmed credit counts as a deposit of the day (never refused), so the limit is
+        then used up."""
+        player = world.funded("p", 0)
+        world.wallet.set_limit(player, Limit(LimitKind.DEPOSIT, LIMIT))  # type: ignore[attr-defined]
+        world.payments.lose_answers = True  # the provider takes the money, the answer is lost
+        assert start_deposit(world.sagas, f"{world.op}-d1", player, 60).status is (
+            SagaStatus.IN_DOUBT
+        )
+        with pytest.raises(LimitExceeded, match="60 used, 50 more asked"):
+            world.deposit(player, 50)
+        world.payments.lose_answers = False
+        second = start_deposit(world.sagas, f"{world.op}-d2", player, 50)
+        assert second.status is SagaStatus.COMPENSATED
+        assert second.error is not None
+        assert second.error.startswith("clear: [LIMIT_EXCEEDED]")
+        world.deposit(player, 40)
+        world.sagas.recover()  # the provider says paid: the saga credits its 60
+        assert world.sagas.store.load(world.op, f"{world.op}-d1").status is (SagaStatus.COMPLETED)
+        assert world.wallet.balance(player).posted == LIMIT
+        assert world.wallet.balance(pending_account(player)).posted == 0
+        with pytest.raises(LimitExceeded, match="100 used, 1 more asked"):
+            world.deposit(player, 1)
 
     def test_a_replayed_clearing_is_not_refused_by_itself(self, world: RgWorld) -> None:
         """A process dies right after a saga cleared the whole limit; recovery runs the

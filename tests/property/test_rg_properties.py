@@ -11,9 +11,9 @@ from hypothesis import strategies as st
 from _rg_backends import Clock
 from casino_core.errors import ResponsibleGamingRefusal
 from casino_core.rg import MONEY_RULES, Period, ResponsibleGaming, RgPolicy, Rule, WindowKind
-from casino_core.rg._rules import rg_contribution
 from casino_core.wallet import AccountKey, MemoryWallet
 from casino_core.wallet._common import to_micros
+from casino_core.wallet._limits import contribution as rg_contribution
 
 MOVES = {
     "deposit": ("credit", "deposits"),

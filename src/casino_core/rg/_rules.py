@@ -55,7 +55,7 @@ from casino_core.errors import (
 from casino_core.money import Currency, get_currency
 from casino_core.wallet._common import from_micros, to_micros
 from casino_core.wallet._limits import LimitKind, Posting, contribution, window_usage
-from casino_core.wallet._types import check_amount, pending_deposits_player
+from casino_core.wallet._types import check_amount
 
 __all__ = [
     "MONEY_RULES",
@@ -73,7 +73,6 @@ __all__ = [
     "limit_change_effective",
     "limit_key",
     "reality_checks_due",
-    "rg_contribution",
     "session_refusal",
     "superseded",
     "window_bounds",
@@ -411,17 +410,6 @@ def window_bounds(limit: PlayerLimit, now_us: int) -> tuple[int, int | None]:
     return _local_start(first, zone), _local_start(after, zone)
 
 
-def rg_contribution(kind: str, counterparty: str, amount: int) -> dict[LimitKind, int]:
-    """What a player posting adds to each usage: the wallet's :func:`contribution`, plus a
-    confirmed deposit saga's transfer from a pending deposits account (the player's own, or
-    the shared one of sagas started before those) as a deposit."""
-    if kind == "transfer":
-        if amount > 0 and pending_deposits_player(counterparty):
-            return {LimitKind.DEPOSIT: amount}
-        return {}
-    return contribution(kind, counterparty, amount)
-
-
 @dataclass(frozen=True, slots=True)
 class Session:
     """A play session the host started for a player (times in microseconds since the epoch).
@@ -548,7 +536,7 @@ def check_movement(
     player's already) are never refused.
     """
     now_us = status.at_us
-    adds = {k: v for k, v in rg_contribution(kind, counterparty, delta).items() if v > 0}
+    adds = {k: v for k, v in contribution(kind, counterparty, delta).items() if v > 0}
     if kind == "transfer" or not adds.keys() & {LimitKind.WAGER, LimitKind.DEPOSIT}:
         return
     bet = LimitKind.WAGER in adds
@@ -570,7 +558,7 @@ def check_movement(
     past = list(history(min(start for start, _ in bounds)))
     pending = in_flight() if LimitKind.DEPOSIT in adds else 0
     for lim, (start, end) in zip(checked, bounds, strict=True):
-        used, earliest = window_usage(MONEY_RULES[lim.rule], start, past, rg_contribution)
+        used, earliest = window_usage(MONEY_RULES[lim.rule], start, past)
         if lim.rule is Rule.DEPOSIT_LIMIT:
             used += pending
         add = adds[MONEY_RULES[lim.rule]]

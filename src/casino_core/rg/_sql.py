@@ -33,7 +33,7 @@ from casino_core.wallet._sql import (
     rg_players,
     rg_sessions,
 )
-from casino_core.wallet._types import Mode, pending_account
+from casino_core.wallet._types import Mode
 
 __all__ = ["SqlRgStore", "check"]
 
@@ -94,11 +94,6 @@ def check(
         )
         return [(r.kind, r.counterparty, r.amount, r.created_us) for r in conn.execute(q)]
 
-    def in_flight() -> int:
-        found = conn.execute(wallet._q_account, wallet._key_params(pending_account(acct)))
-        row = found.first()
-        return 0 if row is None else int(row.balance)
-
     try:
         check_movement(
             fold(changes, micros),
@@ -110,7 +105,7 @@ def check(
             counterparty=req.counterparty,
             delta=delta,
             history=history,
-            in_flight=in_flight,
+            in_flight=lambda: wallet._in_flight(conn, acct),
         )
     except ResponsibleGamingRefusal as exc:
         notify(wallet._rg_listeners, acct, exc)

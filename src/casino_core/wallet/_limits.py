@@ -2,7 +2,10 @@
 
 A limit caps what one kind of movement may add up to within a day:
 
-* ``deposit``: credits from the ``deposits`` system account;
+* ``deposit``: credits from the ``deposits`` system account, and a deposit saga's final
+  transfer from a pending deposits account (counted, never refused: the payment provider has
+  the money already; the saga's first step is checked instead, with the player's deposits in
+  flight counted);
 * ``withdrawal``: debits and hold captures to ``withdrawals``;
 * ``wager``: debits to ``house`` (stakes);
 * ``loss``: debits to ``house`` minus credits from ``house`` (stakes minus wins);
@@ -24,7 +27,7 @@ from typing import Protocol, runtime_checkable
 from casino_core.errors import InvalidInput, LimitExceeded
 from casino_core.wallet._common import check_account, from_micros
 from casino_core.wallet._protocol import WalletService
-from casino_core.wallet._types import AccountKey, Kind, check_amount
+from casino_core.wallet._types import AccountKey, Kind, check_amount, pending_deposits_player
 
 __all__ = [
     "DAY_US",
@@ -119,9 +122,13 @@ Contribution = Callable[[str, str, int], Mapping[LimitKind, int]]
 
 
 def contribution(kind: Kind | str, counterparty: str, amount: int) -> dict[LimitKind, int]:
-    """What a player posting of signed ``amount`` adds to each limit kind's usage."""
+    """What a player posting of signed ``amount`` adds to each limit kind's usage (a
+    confirmed deposit saga's transfer from a pending deposits account, the player's own or
+    the shared one of sagas started before those, is a deposit)."""
     kind = Kind(kind)
     if kind is Kind.TRANSFER:
+        if amount > 0 and pending_deposits_player(counterparty):
+            return {LimitKind.DEPOSIT: amount}
         return {}
     out: dict[LimitKind, int] = {}
     if amount > 0:
@@ -147,12 +154,19 @@ def check_limits(
     delta: int,
     now_us: int,
     history: Iterable[tuple[str, str, int, int]],
+    in_flight: Callable[[], int] | None = None,
 ) -> None:
     """Raise ``LimitExceeded`` if a posting of ``delta`` would pass one of ``limits``.
 
     ``history`` holds the account's earlier postings as (kind, counterparty, amount, micros);
-    only those inside the widest window need be given.
+    only those inside the widest window need be given. ``in_flight()`` (read only when a
+    deposit limit applies) is the player's deposits in flight, cleared by a deposit saga and
+    not yet credited or undone: used in every deposit window now (each lands in a window not
+    over yet). A transfer is never refused (a confirmed deposit saga's credit counts, but the
+    money is the player's already).
     """
+    if Kind(kind) is Kind.TRANSFER:
+        return
     adds = {k: v for k, v in contribution(kind, counterparty, delta).items() if v > 0}
     checked = [limits[k] for k in adds if k in limits]
     if not checked:
@@ -161,6 +175,8 @@ def check_limits(
     for limit in checked:
         start = limit.window_start(now_us)
         used, earliest = window_usage(limit.kind, start, past)
+        if limit.kind is LimitKind.DEPOSIT and in_flight is not None:
+            used += in_flight()
         if used + adds[limit.kind] > limit.amount:
             if limit.window is LimitWindow.CALENDAR:
                 reset = start + DAY_US

@@ -279,10 +279,10 @@ class MemoryWallet(MovingWallet):
         op = req.account.operator_id
         cur, mode = req.account.currency.code, req.account.mode.value
         if acct.limits:
-            history = ((p.kind, p.counterparty, p.amount, p.micros) for p in acct.postings)
             check_limits(
-                req.account, acct.limits, req.kind, req.counterparty, delta, micros, history
-            )
+                req.account, acct.limits, req.kind, req.counterparty, delta, micros,
+                _since(acct)(0), self._in_flight(req.account),
+            )  # fmt: skip
         if self._rg.changes or self._rg.latest:  # (no player has rules: nothing to read)
             self._rg.check(
                 req.account, req.kind, req.counterparty, delta, micros, _since(acct),
@@ -349,10 +349,15 @@ class MemoryWallet(MovingWallet):
         with self._lock:
             acct = self._accounts.get(player)
             if acct is not None and (req.account.operator_id, req.key) not in self._keys:
+                now, in_flight = to_micros(self._clock()), self._in_flight(player)
+                if acct.limits:
+                    check_limits(
+                        player, acct.limits, Kind.CREDIT, "deposits", req.amount, now,
+                        _since(acct)(0), in_flight,
+                    )  # fmt: skip
                 self._rg.check(
-                    player, Kind.CREDIT, "deposits", req.amount, to_micros(self._clock()),
-                    _since(acct), self._in_flight(player),
-                )  # fmt: skip
+                    player, Kind.CREDIT, "deposits", req.amount, now, _since(acct), in_flight
+                )
             return self._run(req)
 
     def _in_flight(self, account: AccountKey) -> Callable[[], int]:

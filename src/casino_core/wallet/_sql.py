@@ -148,6 +148,7 @@ from casino_core.wallet._types import (
     Mode,
     Movement,
     Receipt,
+    pending_account,
     system_key,
 )
 
@@ -1495,8 +1496,9 @@ class SqlWallet(MovingWallet):
                 if known.first() is None:
                     from casino_core.rg import _sql as rg_sql  # (imports this module)
 
-                    deposit = replace(req, account=player)
-                    rg_sql.check(self, conn, deposit, row.id, req.amount, to_micros(self._clock()))
+                    deposit, now = replace(req, account=player), to_micros(self._clock())
+                    self._check_limits(conn, deposit, row.id, req.amount, now)
+                    rg_sql.check(self, conn, deposit, row.id, req.amount, now)
             return self._attempt(conn, req)
 
         return _settle(self._tx(work))
@@ -2112,7 +2114,17 @@ class SqlWallet(MovingWallet):
             )
         ).all()
         history = ((r.kind, r.counterparty, r.amount, r.created_us) for r in past)
-        check_limits(req.account, found, req.kind, req.counterparty, delta, micros, history)
+        check_limits(
+            req.account, found, req.kind, req.counterparty, delta, micros, history,
+            lambda: self._in_flight(conn, req.account),
+        )  # fmt: skip
+
+    def _in_flight(self, conn: Connection, account: AccountKey) -> int:
+        """The player's deposits in flight: its pending account's balance. Only a deposit
+        saga's clearing raises it, under the player's row lock (:meth:`_clear_run`), which the
+        caller holds: the value read cannot grow before its transaction ends."""
+        row = conn.execute(self._q_account, self._key_params(pending_account(account))).first()
+        return 0 if row is None else int(row.balance)
 
     def set_limit(self, account: AccountKey, limit: Limit) -> None:
         """Set or replace a limit; see :meth:`LimitingWallet.set_limit`."""
