@@ -277,6 +277,10 @@ class TestRefusedBeforeMoney:
             (b"[1, 2]", "RS_ERROR_WRONG_SYNTAX"),
             (b'{"user": "a", "user": "b"}', "RS_ERROR_WRONG_SYNTAX"),
             (b'{"amount": NaN}', "RS_ERROR_WRONG_SYNTAX"),
+            # JSON text is UTF-8 without a BOM (RFC 8259): UTF-16, a BOM, invalid UTF-8
+            ('{"user": "a"}'.encode("utf-16"), "RS_ERROR_WRONG_SYNTAX"),
+            (b'\xef\xbb\xbf{"user": "a"}', "RS_ERROR_WRONG_SYNTAX"),
+            (b'{"user": "\xff"}', "RS_ERROR_WRONG_SYNTAX"),
         ],
     )
     def test_malformed_body(self, env: Any, raw: bytes, status: str) -> None:

@@ -44,7 +44,7 @@ from collections.abc import Callable
 from urllib.parse import unquote_plus
 
 from casino_core.errors import ConfigurationError, InvalidInput, UnknownCurrency
-from casino_core.money import Currency, format_amount, get_currency, parse_amount
+from casino_core.money import Currency, format_amount, get_currency
 from casino_core.provider._adapter import ProviderWallet
 from casino_core.provider._types import Outcome, PlayerStatus, ProviderAnswer
 from casino_core.provider.presets._common import (
@@ -53,6 +53,7 @@ from casino_core.provider.presets._common import (
     check_limits,
     check_operator,
     json_bytes,
+    plain_amount,
     player_id,
 )
 from casino_core.wallet import AccountKey, Mode
@@ -68,7 +69,6 @@ DEFAULT_MAX_QUERY = 4096
 
 _SALT_RE = re.compile(r"[A-Za-z0-9]{16,128}")
 _KEY_RE = re.compile(r"[0-9a-fA-F]{40}")
-_AMOUNT_RE = re.compile(r"[0-9]{1,40}(?:\.[0-9]{1,36})?")
 _MAX_FIELDS = 64
 _MAX_VALUE = 255
 _MAX_ID = 70  # transaction_id, round_id: "string(32-70)"
@@ -293,10 +293,8 @@ class BlueOceanPreset:
 
     @staticmethod
     def _amount(text: str, currency: Currency) -> int:
-        if not _AMOUNT_RE.fullmatch(text):  # plain digits: no sign, space or exponent
-            raise _Refusal("500", "malformed amount")
         try:
-            return parse_amount(text, currency)
+            return plain_amount(text, currency)
         except InvalidInput:
             raise _Refusal("500", "malformed amount") from None
 

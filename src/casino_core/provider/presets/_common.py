@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import MappingProxyType
 
 from casino_core.errors import ConfigurationError, InvalidInput, StaleRequest
-from casino_core.money import Currency, format_amount, get_currency
+from casino_core.money import Currency, format_amount, get_currency, parse_amount
 from casino_core.wallet import AccountKey, Mode
 from casino_core.wallet._types import _check_id, internal_player
 
@@ -25,6 +26,7 @@ __all__ = [
     "header",
     "json_bytes",
     "number",
+    "plain_amount",
     "player_id",
 ]
 
@@ -143,3 +145,15 @@ def check_fresh(timestamp: str | None, now: float, max_skew: float) -> int:
     if abs(value - now) > max_skew:
         raise StaleRequest(f"the request's timestamp is more than {max_skew:g}s from now")
     return value
+
+
+_PLAIN_AMOUNT = re.compile(r"[0-9]{1,40}(?:\.[0-9]{1,36})?")
+
+
+def plain_amount(text: str, currency: Currency) -> int:
+    """A protocol's amount text in major units as exact minor units of ``currency``: plain
+    digits with an optional fraction (no sign, space, exponent or other digit characters),
+    at most the currency's decimals; :class:`InvalidInput` otherwise ("0.1" USD is 10)."""
+    if not _PLAIN_AMOUNT.fullmatch(text):
+        raise InvalidInput("amount is not a plain decimal")
+    return parse_amount(text, currency)

@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import re
 import time
 from collections.abc import Mapping
 from urllib.parse import parse_qsl, quote_plus
@@ -38,7 +37,7 @@ from casino_core.errors import (
     InvalidSignature,
     UnknownCurrency,
 )
-from casino_core.money import get_currency, parse_amount
+from casino_core.money import get_currency
 from casino_core.provider._adapter import ProviderWallet
 from casino_core.provider._types import Outcome, PlayerStatus, ProviderAnswer
 from casino_core.provider.presets._common import (
@@ -52,6 +51,7 @@ from casino_core.provider.presets._common import (
     header,
     json_bytes,
     number,
+    plain_amount,
 )
 from casino_core.wallet import AccountKey, Mode
 from casino_core.wallet._common import check_player_account
@@ -61,7 +61,6 @@ __all__ = ["SIGNED_HEADERS", "SlotegratorPreset", "slotegrator_sign"]
 SIGNED_HEADERS = ("X-Merchant-Id", "X-Nonce", "X-Timestamp")
 """The headers merged into the signed parameters."""
 
-_AMOUNT_RE = re.compile(r"[0-9]{1,40}(?:\.[0-9]{1,36})?")
 _MAX_FIELDS = 64
 _MAX_VALUE = 255
 _OWED = PlayerStatus()  # wins and refunds are owed whatever the session's state
@@ -207,9 +206,7 @@ class SlotegratorPreset:
         try:
             tx, round_id = p.get("transaction_id", ""), p.get("round_id", "")
             text = p.get("amount", "")
-            if not _AMOUNT_RE.fullmatch(text):  # plain digits: no sign, space or exponent
-                raise InvalidInput("amount is not a plain decimal")
-            amount = parse_amount(text, currency)
+            amount = plain_amount(text, currency)
             if action == "bet":
                 answer = w.bet(
                     account,
