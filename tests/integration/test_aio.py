@@ -4,14 +4,17 @@ provider wallet, sagas with async steps, streamed exports and the factories' ref
 from __future__ import annotations
 
 import asyncio
+import gc
+import sqlite3
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, event, func, select
 from sqlalchemy.exc import MissingGreenlet
 
 from _aio_backends import (  # noqa: F401 - fixtures are found by name
@@ -159,6 +162,105 @@ class TestConcurrentCalls:
 
         with pytest.raises((MissingGreenlet, StorageUnavailable)):
             sql_backend.loop.call(outside())
+
+
+def takes_the_write_lock(backend: AioBackend) -> bool:
+    """Whether another connection can start a write now (SQLite: ``BEGIN IMMEDIATE`` within
+    a second; PostgreSQL locks rows, not the database: the next movement shows those)."""
+    if backend.name != "sqlite":
+        return True
+    conn = sqlite3.connect(str(backend.target.url.database), timeout=1)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.rollback()
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        conn.close()
+
+
+class TestCancellation:
+    """A task cancelled in the middle of a call (a request timed out, a client gone) leaves
+    no partial state: its unit of work is rolled back at once (no lock held until a garbage
+    collection), no money is created or lost, and its key replays as one movement."""
+
+    @pytest.mark.parametrize("call", ["debit", "play", "bet"])
+    def test_cancelled_at_each_statement(self, sql_backend: AioBackend, call: str) -> None:
+        """The call is cancelled at its 1st, 2nd ... statement: after each, another
+        connection writes at once, the account moves, the key replays and money adds up."""
+        engine = sql_backend.target
+
+        async def main() -> None:
+            loop = asyncio.get_running_loop()
+            casino = await casino_on(sql_backend)
+            pw = AsyncProviderWallet(SqlProviderStore(casino.wallet.sync), ProviderConfig("s"))
+            op = new_op()
+            account = await funded(casino.wallet, AccountKey(op, "p", "USD", "real"), 100_000)
+            calls: dict[str, Callable[[str], Awaitable[object]]] = {
+                "debit": lambda key: casino.wallet.debit(account, 100, idempotency_key=key),
+                "play": lambda key: casino.play(
+                    op, "p", "USD", "real", "dice", DICE, 100, idempotency_key=key
+                ),
+                "bet": lambda key: pw.bet(account, tx_id=key, round_id=key, amount=100),
+            }
+            run = calls[call]
+            seen = 0
+            cancel_at = 0
+            task: asyncio.Future[object] | None = None
+
+            def on_statement(*_: object) -> None:
+                nonlocal seen
+                seen += 1
+                if seen == cancel_at and task is not None:
+                    loop.call_soon(task.cancel)  # lands on this statement's await
+
+            event.listen(engine, "before_cursor_execute", on_statement)
+            try:
+                await run("first")  # (the first round makes the player's seed pair)
+                seen = 0
+                await run("warm")
+                statements = seen
+                assert statements >= 3
+                for cancel_at in range(1, statements + 1):
+                    seen = 0
+                    task = asyncio.ensure_future(run(f"c{cancel_at}"))
+                    with suppress(asyncio.CancelledError):
+                        await task
+                    # cancelled, or over before that statement (a lost round credits nothing)
+                    assert task.cancelled() or seen < cancel_at, cancel_at
+                    task = None
+                    assert takes_the_write_lock(sql_backend), f"locked after {cancel_at}"
+                    await asyncio.wait_for(
+                        casino.wallet.debit(account, 1, idempotency_key=f"a{cancel_at}"), 60
+                    )
+                    await run(f"c{cancel_at}")  # the cancelled call, retried: once
+                    await run(f"c{cancel_at}")  # and replayed
+            finally:
+                event.remove(engine, "before_cursor_execute", on_statement)
+            balance = (await casino.wallet.balance(account)).available
+            moved = statements * 1
+            if call == "play":
+                since = datetime.now(UTC) - timedelta(hours=1)
+                rounds = [
+                    r
+                    async for r in casino.iter_rounds(
+                        op, "p", since=since, until=since + timedelta(hours=2)
+                    )
+                ]
+                assert len(rounds) == statements + 2
+                won = sum(getattr(r, "payout", 0) - getattr(r, "stake", 0) for r in rounds)
+                assert balance == 100_000 + won - moved
+                assert (await casino.reconcile(op)).ok
+            else:
+                assert balance == 100_000 - 100 * (statements + 2) - moved
+                assert (await casino.wallet.reconcile(op)).ok
+
+        gc.disable()  # the cancellation itself must let go of the database, not a collection
+        try:
+            sql_backend.loop.call(main())
+        finally:
+            gc.enable()
 
 
 class TestLoopFriendly:
