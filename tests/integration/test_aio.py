@@ -263,6 +263,31 @@ class TestCancellation:
             gc.enable()
 
 
+class TestSecrets:
+    """What the asyncio API prints of a client never carries its credentials."""
+
+    @pytest.mark.parametrize("cluster", [False, True])
+    def test_bridged_redis_repr_hides_the_password(self, cluster: bool) -> None:
+        """redis-py's client repr shows the password of the URL; the bridged client's (and
+        what wraps it) does not."""
+        import redis.asyncio
+
+        from casino_core.aio._factory import _bridged
+        from casino_core.wallet.redis import RedisDemoWallet
+
+        secret = "hunter2-" + uuid.uuid4().hex
+        if cluster:  # (no connection is made: the cluster is discovered on first use)
+            client: Any = redis.asyncio.RedisCluster(
+                host="127.0.0.1", port=7000, username="u", password=secret
+            )
+        else:
+            client = redis.asyncio.Redis.from_url(f"redis://u:{secret}@127.0.0.1:6379/15")
+        bridged = _bridged(client)
+        shown = [repr(bridged), str(bridged), repr(AsyncWallet(RedisDemoWallet(bridged)))]
+        assert all(secret not in text for text in shown), shown
+        assert type(bridged).__name__ in shown[0]
+
+
 class TestLoopFriendly:
     """The core never blocks the loop: its one sleep (the retry backoff) awaits there."""
 
