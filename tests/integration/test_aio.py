@@ -36,7 +36,7 @@ from casino_core.aio import (
     open_async_casino,
     open_async_wallet,
 )
-from casino_core.casino import CasinoSettings
+from casino_core.casino import CasinoSettings, open_casino
 from casino_core.casino.redis import RedisCasinoStore
 from casino_core.casino.sql import SqlCasinoStore
 from casino_core.catalog import Catalog, Offering
@@ -719,6 +719,32 @@ class TestFactories:
         with pytest.raises(ConfigurationError) as async_error:
             asyncio.run(open_async_wallet(url, **options))
         assert str(async_error.value) == str(sync_error.value)
+
+    @pytest.mark.parametrize("options", [{"demo_only": True}, {"schema": "other"}])
+    def test_host_engine_refusals_as_open_wallet(
+        self, tmp_path: Path, options: dict[str, Any]
+    ) -> None:
+        """A host's AsyncEngine is refused what open_wallet refuses of a host's Engine, in the
+        same words: demo_only (Redis's), and a schema its schema_translate_map contradicts
+        (the wallet's tables would be looked for in another schema than the host's)."""
+        from sqlalchemy import create_engine
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        url = f"sqlite:///{tmp_path / 'h.db'}"
+        mapped = {"execution_options": {"schema_translate_map": {None: "main"}}}
+        engine = create_engine(url, **mapped)
+        async_engine = create_async_engine(url.replace("sqlite", "sqlite+aiosqlite", 1), **mapped)
+        words = "demo_only applies" if "demo_only" in options else "schema_translate_map"
+        for sync_open, async_open in (
+            (open_wallet, open_async_wallet),
+            (open_casino, open_async_casino),
+        ):
+            with pytest.raises(ConfigurationError, match=words) as sync_error:
+                sync_open(engine, **options)
+            with pytest.raises(ConfigurationError) as async_error:
+                asyncio.run(async_open(async_engine, **options))
+            assert str(async_error.value) == str(sync_error.value)
+        engine.dispose()
 
     @pytest.mark.redis_cluster
     def test_redis_cluster_url(self, redis_cluster_url: str) -> None:
