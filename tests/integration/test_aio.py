@@ -419,6 +419,58 @@ class TestHostTransactions:
         """A debit inside the host's rolled-back transaction leaves no debit."""
         assert self._run(sql_backend, commit=False, what="debit") == (0, 0, 0)
 
+    def test_one_call_at_a_time_on_a_host_connection(self, sql_backend: AioBackend) -> None:
+        """Rounds gathered on one host connection's view would interleave their SAVEPOINTs
+        (one call's RELEASE ending another's): calls that failed left their debits or their
+        rounds in the host's transaction, and the host committed a ledger that did not
+        reconcile. A call while another runs on the connection is refused before it
+        touches anything; what the host commits adds up."""
+
+        async def main() -> None:
+            from sqlalchemy.ext.asyncio import AsyncEngine
+
+            casino = await casino_on(sql_backend)
+            engine = AsyncEngine(sql_backend.target)
+            op = new_op()
+            account = await funded(casino.wallet, AccountKey(op, "p", "USD", "real"), 100_000)
+            await casino.play(op, "p", "USD", "real", "dice", DICE, 100, idempotency_key="w")
+            played = 1
+            for trial in range(4):
+                async with engine.begin() as conn:
+                    if sql_backend.schema is not None:
+                        await conn.execution_options(
+                            schema_translate_map={None: sql_backend.schema}
+                        )
+                    view = casino.using(conn)
+                    results = await asyncio.gather(
+                        *(
+                            view.play(
+                                op,
+                                "p",
+                                "USD",
+                                "real",
+                                "dice",
+                                DICE,
+                                100,
+                                idempotency_key=f"t{trial}-{i}",
+                            )
+                            for i in range(4)
+                        ),
+                        return_exceptions=True,
+                    )
+                    refused = [r for r in results if isinstance(r, BaseException)]
+                    assert all(isinstance(r, ConfigurationError) for r in refused), refused
+                    assert len(refused) < len(results)
+                    played += len(results) - len(refused)
+            since = datetime.now(UTC) - timedelta(hours=1)
+            page = await casino.rounds(op, "p", since=since, until=since + timedelta(hours=2))
+            assert len(page.items) == played
+            won = sum(getattr(r, "payout", 0) - getattr(r, "stake", 0) for r in page.items)
+            assert (await casino.wallet.balance(account)).available == 100_000 + won
+            assert (await casino.reconcile(op)).ok
+
+        sql_backend.loop.call(main())
+
     def test_movement_committed_with_the_host(self, sql_backend: AioBackend) -> None:
         """A debit inside the host's committed transaction is there with the host's row."""
         assert self._run(sql_backend, commit=True, what="debit") == (1, 100, 0)
