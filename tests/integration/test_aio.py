@@ -636,6 +636,69 @@ class TestAsyncSagas:
         assert done == ["reserve", "unreserve"]
 
 
+class TestAsyncCallablesInPlainSteps:
+    """``async def`` callables handed to a plain :class:`Step` (mypy catches the action,
+    not a compensation: a callable returning anything fits ``Callable[..., None]``). Their
+    coroutines were never awaited: a compensation that never ran counted as done, and the
+    saga ended COMPENSATED with the reservation still held."""
+
+    @staticmethod
+    def _steps(done: list[str]) -> Callable[[Mapping[str, str]], list[Any]]:
+        from casino_core.ledger import Step, StepFailed
+
+        async def reserve(ctx: StepContext) -> None:
+            await asyncio.sleep(0)
+            done.append("reserve")
+
+        async def unreserve(ctx: StepContext) -> None:
+            await asyncio.sleep(0)
+            done.append("unreserve")
+
+        async def charge(ctx: StepContext) -> None:
+            raise StepFailed("card declined")
+
+        def steps(_params: Mapping[str, str]) -> list[Any]:
+            return [Step("reserve", reserve, unreserve), Step("charge", charge)]  # type: ignore[arg-type]
+
+        return steps
+
+    def test_awaited_by_the_async_coordinator(self) -> None:
+        """AsyncSagaCoordinator awaits them (in a SagaDefinition or an AsyncSagaDefinition)."""
+        from casino_core.ledger import SagaDefinition
+
+        for make in (AsyncSagaDefinition, SagaDefinition):
+            done: list[str] = []
+
+            async def main(make: Any = make, done: list[str] = done) -> SagaStatus:
+                flows = {"order": make("order", self._steps(done))}
+                record = await AsyncSagaCoordinator(MemorySagaStore(), flows).start(
+                    "order", "op", "s1", {}
+                )
+                return record.status
+
+            assert asyncio.run(main()) is SagaStatus.COMPENSATED, make
+            assert done == ["reserve", "unreserve"], make
+
+    def test_never_counted_done_by_the_sync_coordinator(self) -> None:
+        """The sync coordinator cannot await: an awaitable from a step is that step's
+        failure, never its success (the saga stays where it is, with the reason)."""
+        import warnings
+
+        from casino_core.ledger import SagaCoordinator, SagaDefinition
+
+        done: list[str] = []
+        coordinator = SagaCoordinator(
+            MemorySagaStore(), {"order": SagaDefinition("order", self._steps(done))}
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no coroutine left unawaited either
+            record = coordinator.start("order", "op", "s1", {})
+        assert record.status is SagaStatus.RUNNING
+        assert record.step == 0
+        assert "awaitable" in (record.error or "")
+        assert done == []
+
+
 class TestFactories:
     """open_async_wallet / open_async_casino: the sync factories' schemes and refusals."""
 
