@@ -699,6 +699,67 @@ class TestAsyncCallablesInPlainSteps:
         assert done == []
 
 
+class TestSyncCallbacksGivenToTheAsyncApi:
+    """A plain ``def`` where the asyncio API types an ``async def`` (an untyped host, a
+    sync port reused): its answer is taken as it is. Awaiting it raised TypeError after the
+    call had happened: a payout made, the saga stuck in doubt for good (the port's status
+    check failing the same way) while the withdrawal's hold ran towards its expiry."""
+
+    def test_sync_payout_port(self) -> None:
+        """The withdrawal flow pays once through a sync port and completes."""
+
+        class SyncGateway:
+            def __init__(self) -> None:
+                self.paid: dict[str, int] = {}
+
+            def payout(
+                self, withdrawal_id: str, account: AccountKey, amount: int, *, key: str
+            ) -> bool:
+                self.paid.setdefault(key, amount)
+                return True
+
+            def status(self, key: str) -> PortStatus:
+                return PortStatus.PAID if key in self.paid else PortStatus.NOT_PAID
+
+        gateway = SyncGateway()
+
+        async def main() -> SagaStatus:
+            from casino_core.wallet import MemoryWallet
+
+            wallet = AsyncWallet(MemoryWallet())
+            flows = async_ledger_flows(wallet, payouts=gateway)  # type: ignore[arg-type]
+            coordinator = AsyncSagaCoordinator(MemorySagaStore(), flows)
+            account = await funded(wallet, AccountKey(new_op(), "p", "USD", "real"), 500)
+            now = datetime.now(UTC)
+            record = await coordinator.run_sync(
+                start_withdrawal, "w-1", account, 200,
+                deadline=now + timedelta(hours=1), hold_until=now + timedelta(hours=2),
+            )  # fmt: skip
+            assert (await wallet.balance(account)).available == 300
+            return record.status
+
+        assert asyncio.run(main()) is SagaStatus.COMPLETED
+        assert list(gateway.paid.values()) == [200]
+
+    def test_sync_status_check(self) -> None:
+        """AsyncProviderWallet takes a plain ``def`` status check: a blocked player is
+        refused, another plays."""
+
+        def status(account: AccountKey, session: str | None) -> PlayerStatus:
+            return PlayerStatus(blocked=account.player_id == "bad")
+
+        async def main() -> None:
+            pw = AsyncProviderWallet(MemoryProviderStore(), ProviderConfig("s"), status=status)  # type: ignore[arg-type]
+            op = new_op()
+            bad = await funded(pw.wallet, AccountKey(op, "bad", "USD", "real"), 100)
+            good = await funded(pw.wallet, AccountKey(op, "good", "USD", "real"), 100)
+            refused = await pw.bet(bad, tx_id="b1", round_id="r1", amount=10)
+            assert refused.outcome is Outcome.PLAYER_BLOCKED
+            assert (await pw.bet(good, tx_id="b2", round_id="r2", amount=10)).ok
+
+        asyncio.run(main())
+
+
 class TestFactories:
     """open_async_wallet / open_async_casino: the sync factories' schemes and refusals."""
 
