@@ -531,14 +531,24 @@ class TestAsyncProviderWallet:
 
         backend.loop.call(main())
 
-    def test_async_status_check_is_awaited(self) -> None:
-        """The host's async status check decides: a blocked player's bet is refused."""
+    @pytest.mark.parametrize("kind", ["async", "sync"])
+    def test_async_status_check_is_awaited(self, kind: str) -> None:
+        """The host's async status check decides: a blocked player's bet is refused. A plain
+        ``def`` given instead answers as it is (awaiting its answer raised TypeError)."""
         asked: list[str] = []
 
-        async def status(account: AccountKey, session: str | None) -> PlayerStatus:
-            await asyncio.sleep(0)
+        def answer(account: AccountKey) -> PlayerStatus:
             asked.append(account.player_id)
             return PlayerStatus(blocked=account.player_id == "bad")
+
+        async def awaited(account: AccountKey, session: str | None) -> PlayerStatus:
+            await asyncio.sleep(0)
+            return answer(account)
+
+        def plain(account: AccountKey, session: str | None) -> PlayerStatus:
+            return answer(account)
+
+        status: Any = awaited if kind == "async" else plain
 
         async def main() -> None:
             pw = AsyncProviderWallet(MemoryProviderStore(), ProviderConfig("s"), status=status)
@@ -701,7 +711,8 @@ class TestAsyncCallablesInPlainSteps:
 
 class TestSyncCallbacksGivenToTheAsyncApi:
     """A plain ``def`` where the asyncio API types an ``async def`` (an untyped host, a
-    sync port reused): its answer is taken as it is. Awaiting it raised TypeError after the
+    sync port reused; the provider's status check: TestAsyncProviderWallet): its answer is
+    taken as it is. Awaiting it raised TypeError after the
     call had happened: a payout made, the saga stuck in doubt for good (the port's status
     check failing the same way) while the withdrawal's hold ran towards its expiry."""
 
@@ -740,24 +751,6 @@ class TestSyncCallbacksGivenToTheAsyncApi:
 
         assert asyncio.run(main()) is SagaStatus.COMPLETED
         assert list(gateway.paid.values()) == [200]
-
-    def test_sync_status_check(self) -> None:
-        """AsyncProviderWallet takes a plain ``def`` status check: a blocked player is
-        refused, another plays."""
-
-        def status(account: AccountKey, session: str | None) -> PlayerStatus:
-            return PlayerStatus(blocked=account.player_id == "bad")
-
-        async def main() -> None:
-            pw = AsyncProviderWallet(MemoryProviderStore(), ProviderConfig("s"), status=status)  # type: ignore[arg-type]
-            op = new_op()
-            bad = await funded(pw.wallet, AccountKey(op, "bad", "USD", "real"), 100)
-            good = await funded(pw.wallet, AccountKey(op, "good", "USD", "real"), 100)
-            refused = await pw.bet(bad, tx_id="b1", round_id="r1", amount=10)
-            assert refused.outcome is Outcome.PLAYER_BLOCKED
-            assert (await pw.bet(good, tx_id="b2", round_id="r2", amount=10)).ok
-
-        asyncio.run(main())
 
 
 class TestFactories:
