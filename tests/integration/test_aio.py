@@ -180,10 +180,79 @@ def takes_the_write_lock(backend: AioBackend) -> bool:
         conn.close()
 
 
+class _Calls:
+    """One funded player and the three calls the cancellation tests cut short: a debit, a
+    round, a provider bet, each of 100 under a key; then whether the money adds up."""
+
+    def __init__(self, backend: AioBackend, casino: AsyncCasino, op: str) -> None:
+        self.casino = casino
+        self.op = op
+        self.account = AccountKey(op, "p", "USD", backend.mode)
+        wallet = casino.wallet.sync
+        if backend.target is None:
+            store: Any = MemoryProviderStore(wallet)
+        elif backend.name.startswith("redis"):
+            store = RedisProviderStore(wallet)
+        else:
+            store = SqlProviderStore(wallet)
+        self.pw = AsyncProviderWallet(store, ProviderConfig("s"))
+
+    def of(self, call: str) -> Callable[[str], Awaitable[object]]:
+        account, mode = self.account, self.account.mode.value
+        return {
+            "debit": lambda key: self.casino.wallet.debit(account, 100, idempotency_key=key),
+            "play": lambda key: self.casino.play(
+                self.op, "p", "USD", mode, "dice", DICE, 100, idempotency_key=key
+            ),
+            "bet": lambda key: self.pw.bet(account, tx_id=key, round_id=key, amount=100),
+        }[call]
+
+    async def adds_up(self, call: str, keys: int, funded: int, moved: int) -> None:
+        """The balance is ``funded`` less one movement per key (a round's own payout for
+        rounds) and ``moved``; the ledger (and the rounds) reconcile."""
+        balance = (await self.casino.wallet.balance(self.account)).available
+        if call == "play":
+            since = datetime.now(UTC) - timedelta(hours=1)
+            until = since + timedelta(hours=2)
+            rounds = [
+                r async for r in self.casino.iter_rounds(self.op, "p", since=since, until=until)
+            ]
+            assert len(rounds) == keys
+            won = sum(getattr(r, "payout", 0) - getattr(r, "stake", 0) for r in rounds)
+            assert balance == funded + won - moved
+            assert (await self.casino.reconcile(self.op)).ok
+        else:
+            assert balance == funded - 100 * keys - moved
+            assert (await self.casino.wallet.reconcile(self.op)).ok
+
+
 class TestCancellation:
     """A task cancelled in the middle of a call (a request timed out, a client gone) leaves
     no partial state: its unit of work is rolled back at once (no lock held until a garbage
     collection), no money is created or lost, and its key replays as one movement."""
+
+    @pytest.mark.parametrize("call", ["debit", "play", "bet"])
+    def test_cancelled_anywhere(self, backend: AioBackend, call: str) -> None:
+        """The call is cancelled after 0, 1, 2 ... turns of the loop (wherever it stands
+        then, on every backend): retried and replayed, each key moved once; money adds up."""
+
+        async def main() -> None:
+            casino = await casino_on(backend)
+            calls = _Calls(backend, casino, new_op())
+            await funded(casino.wallet, calls.account, 100_000)
+            run = calls.of(call)
+            for turns in range(40):
+                task = asyncio.ensure_future(run(f"c{turns}"))
+                for _ in range(turns):
+                    await asyncio.sleep(0)
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+                await run(f"c{turns}")
+                await run(f"c{turns}")
+            await calls.adds_up(call, 40, 100_000, 0)
+
+        backend.loop.call(main())
 
     @pytest.mark.parametrize("call", ["debit", "play", "bet"])
     def test_cancelled_at_each_statement(self, sql_backend: AioBackend, call: str) -> None:
@@ -194,17 +263,9 @@ class TestCancellation:
         async def main() -> None:
             loop = asyncio.get_running_loop()
             casino = await casino_on(sql_backend)
-            pw = AsyncProviderWallet(SqlProviderStore(casino.wallet.sync), ProviderConfig("s"))
-            op = new_op()
-            account = await funded(casino.wallet, AccountKey(op, "p", "USD", "real"), 100_000)
-            calls: dict[str, Callable[[str], Awaitable[object]]] = {
-                "debit": lambda key: casino.wallet.debit(account, 100, idempotency_key=key),
-                "play": lambda key: casino.play(
-                    op, "p", "USD", "real", "dice", DICE, 100, idempotency_key=key
-                ),
-                "bet": lambda key: pw.bet(account, tx_id=key, round_id=key, amount=100),
-            }
-            run = calls[call]
+            calls = _Calls(sql_backend, casino, new_op())
+            account = await funded(casino.wallet, calls.account, 100_000)
+            run = calls.of(call)
             seen = 0
             cancel_at = 0
             task: asyncio.Future[object] | None = None
@@ -238,23 +299,7 @@ class TestCancellation:
                     await run(f"c{cancel_at}")  # and replayed
             finally:
                 event.remove(engine, "before_cursor_execute", on_statement)
-            balance = (await casino.wallet.balance(account)).available
-            moved = statements * 1
-            if call == "play":
-                since = datetime.now(UTC) - timedelta(hours=1)
-                rounds = [
-                    r
-                    async for r in casino.iter_rounds(
-                        op, "p", since=since, until=since + timedelta(hours=2)
-                    )
-                ]
-                assert len(rounds) == statements + 2
-                won = sum(getattr(r, "payout", 0) - getattr(r, "stake", 0) for r in rounds)
-                assert balance == 100_000 + won - moved
-                assert (await casino.reconcile(op)).ok
-            else:
-                assert balance == 100_000 - 100 * (statements + 2) - moved
-                assert (await casino.wallet.reconcile(op)).ok
+            await calls.adds_up(call, statements + 2, 100_000, statements)
 
         gc.disable()  # the cancellation itself must let go of the database, not a collection
         try:
