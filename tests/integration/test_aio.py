@@ -4,14 +4,17 @@ provider wallet, sagas with async steps, streamed exports and the factories' ref
 from __future__ import annotations
 
 import asyncio
+import gc
+import sqlite3
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextlib import suppress
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Column, Integer, MetaData, String, Table, func, select
+from sqlalchemy import Column, Integer, MetaData, String, Table, event, func, select
 from sqlalchemy.exc import MissingGreenlet
 
 from _aio_backends import (  # noqa: F401 - fixtures are found by name
@@ -33,7 +36,7 @@ from casino_core.aio import (
     open_async_casino,
     open_async_wallet,
 )
-from casino_core.casino import CasinoSettings
+from casino_core.casino import CasinoSettings, open_casino
 from casino_core.casino.redis import RedisCasinoStore
 from casino_core.casino.sql import SqlCasinoStore
 from casino_core.catalog import Catalog, Offering
@@ -159,6 +162,175 @@ class TestConcurrentCalls:
 
         with pytest.raises((MissingGreenlet, StorageUnavailable)):
             sql_backend.loop.call(outside())
+
+
+def takes_the_write_lock(backend: AioBackend) -> bool:
+    """Whether another connection can start a write now (SQLite: ``BEGIN IMMEDIATE`` within
+    a second; PostgreSQL locks rows, not the database: the next movement shows those)."""
+    if backend.name != "sqlite":
+        return True
+    conn = sqlite3.connect(str(backend.target.url.database), timeout=1)
+    try:
+        conn.execute("BEGIN IMMEDIATE")
+        conn.rollback()
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        conn.close()
+
+
+class _Calls:
+    """One funded player and the three calls the cancellation tests cut short: a debit, a
+    round, a provider bet, each of 100 under a key; then whether the money adds up."""
+
+    def __init__(self, backend: AioBackend, casino: AsyncCasino, op: str) -> None:
+        self.casino = casino
+        self.op = op
+        self.account = AccountKey(op, "p", "USD", backend.mode)
+        wallet = casino.wallet.sync
+        if backend.target is None:
+            store: Any = MemoryProviderStore(wallet)
+        elif backend.name.startswith("redis"):
+            store = RedisProviderStore(wallet)
+        else:
+            store = SqlProviderStore(wallet)
+        self.pw = AsyncProviderWallet(store, ProviderConfig("s"))
+
+    def of(self, call: str) -> Callable[[str], Awaitable[object]]:
+        account, mode = self.account, self.account.mode.value
+        return {
+            "debit": lambda key: self.casino.wallet.debit(account, 100, idempotency_key=key),
+            "play": lambda key: self.casino.play(
+                self.op, "p", "USD", mode, "dice", DICE, 100, idempotency_key=key
+            ),
+            "bet": lambda key: self.pw.bet(account, tx_id=key, round_id=key, amount=100),
+        }[call]
+
+    async def adds_up(self, call: str, keys: int, funded: int, moved: int) -> None:
+        """The balance is ``funded`` less one movement per key (a round's own payout for
+        rounds) and ``moved``; the ledger (and the rounds) reconcile."""
+        balance = (await self.casino.wallet.balance(self.account)).available
+        if call == "play":
+            since = datetime.now(UTC) - timedelta(hours=1)
+            until = since + timedelta(hours=2)
+            rounds = [
+                r async for r in self.casino.iter_rounds(self.op, "p", since=since, until=until)
+            ]
+            assert len(rounds) == keys
+            won = sum(getattr(r, "payout", 0) - getattr(r, "stake", 0) for r in rounds)
+            assert balance == funded + won - moved
+            assert (await self.casino.reconcile(self.op)).ok
+        else:
+            assert balance == funded - 100 * keys - moved
+            assert (await self.casino.wallet.reconcile(self.op)).ok
+
+
+class TestCancellation:
+    """A task cancelled in the middle of a call (a request timed out, a client gone) leaves
+    no partial state: its unit of work is rolled back at once (no lock held until a garbage
+    collection), no money is created or lost, and its key replays as one movement."""
+
+    @pytest.mark.parametrize("call", ["debit", "play", "bet"])
+    def test_cancelled_anywhere(self, backend: AioBackend, call: str) -> None:
+        """The call is cancelled after 0, 1, 2 ... turns of the loop (wherever it stands
+        then, on every backend): retried and replayed, each key moved once; money adds up."""
+
+        async def main() -> None:
+            casino = await casino_on(backend)
+            calls = _Calls(backend, casino, new_op())
+            await funded(casino.wallet, calls.account, 100_000)
+            run = calls.of(call)
+            for turns in range(40):
+                task = asyncio.ensure_future(run(f"c{turns}"))
+                for _ in range(turns):
+                    await asyncio.sleep(0)
+                task.cancel()
+                with suppress(asyncio.CancelledError):
+                    await task
+                await run(f"c{turns}")
+                await run(f"c{turns}")
+            await calls.adds_up(call, 40, 100_000, 0)
+
+        backend.loop.call(main())
+
+    @pytest.mark.parametrize("call", ["debit", "play", "bet"])
+    def test_cancelled_at_each_statement(self, sql_backend: AioBackend, call: str) -> None:
+        """The call is cancelled at its 1st, 2nd ... statement: after each, another
+        connection writes at once, the account moves, the key replays and money adds up."""
+        engine = sql_backend.target
+
+        async def main() -> None:
+            loop = asyncio.get_running_loop()
+            casino = await casino_on(sql_backend)
+            calls = _Calls(sql_backend, casino, new_op())
+            account = await funded(casino.wallet, calls.account, 100_000)
+            run = calls.of(call)
+            seen = 0
+            cancel_at = 0
+            task: asyncio.Future[object] | None = None
+
+            def on_statement(*_: object) -> None:
+                nonlocal seen
+                seen += 1
+                if seen == cancel_at and task is not None:
+                    loop.call_soon(task.cancel)  # lands on this statement's await
+
+            event.listen(engine, "before_cursor_execute", on_statement)
+            try:
+                await run("first")  # (the first round makes the player's seed pair)
+                seen = 0
+                await run("warm")
+                statements = seen
+                assert statements >= 3
+                for cancel_at in range(1, statements + 1):
+                    seen = 0
+                    task = asyncio.ensure_future(run(f"c{cancel_at}"))
+                    with suppress(asyncio.CancelledError):
+                        await task
+                    # cancelled, or over before that statement (a lost round credits nothing)
+                    assert task.cancelled() or seen < cancel_at, cancel_at
+                    task = None
+                    assert takes_the_write_lock(sql_backend), f"locked after {cancel_at}"
+                    await asyncio.wait_for(
+                        casino.wallet.debit(account, 1, idempotency_key=f"a{cancel_at}"), 60
+                    )
+                    await run(f"c{cancel_at}")  # the cancelled call, retried: once
+                    await run(f"c{cancel_at}")  # and replayed
+            finally:
+                event.remove(engine, "before_cursor_execute", on_statement)
+            await calls.adds_up(call, statements + 2, 100_000, statements)
+
+        gc.disable()  # the cancellation itself must let go of the database, not a collection
+        try:
+            sql_backend.loop.call(main())
+        finally:
+            gc.enable()
+
+
+class TestSecrets:
+    """What the asyncio API prints of a client never carries its credentials."""
+
+    @pytest.mark.parametrize("cluster", [False, True])
+    def test_bridged_redis_repr_hides_the_password(self, cluster: bool) -> None:
+        """redis-py's client repr shows the password of the URL; the bridged client's (and
+        what wraps it) does not."""
+        import redis.asyncio
+
+        from casino_core.aio._factory import _bridged
+        from casino_core.wallet.redis import RedisDemoWallet
+
+        secret = "hunter2-" + uuid.uuid4().hex
+        if cluster:  # (no connection is made: the cluster is discovered on first use)
+            client: Any = redis.asyncio.RedisCluster(
+                host="127.0.0.1", port=7000, username="u", password=secret
+            )
+        else:
+            client = redis.asyncio.Redis.from_url(f"redis://u:{secret}@127.0.0.1:6379/15")
+        bridged = _bridged(client)
+        shown = [repr(bridged), str(bridged), repr(AsyncWallet(RedisDemoWallet(bridged)))]
+        assert all(secret not in text for text in shown), shown
+        assert type(bridged).__name__ in shown[0]
 
 
 class TestLoopFriendly:
@@ -292,6 +464,58 @@ class TestHostTransactions:
         """A debit inside the host's rolled-back transaction leaves no debit."""
         assert self._run(sql_backend, commit=False, what="debit") == (0, 0, 0)
 
+    def test_one_call_at_a_time_on_a_host_connection(self, sql_backend: AioBackend) -> None:
+        """Rounds gathered on one host connection's view would interleave their SAVEPOINTs
+        (one call's RELEASE ending another's): calls that failed left their debits or their
+        rounds in the host's transaction, and the host committed a ledger that did not
+        reconcile. A call while another runs on the connection is refused before it
+        touches anything; what the host commits adds up."""
+
+        async def main() -> None:
+            from sqlalchemy.ext.asyncio import AsyncEngine
+
+            casino = await casino_on(sql_backend)
+            engine = AsyncEngine(sql_backend.target)
+            op = new_op()
+            account = await funded(casino.wallet, AccountKey(op, "p", "USD", "real"), 100_000)
+            await casino.play(op, "p", "USD", "real", "dice", DICE, 100, idempotency_key="w")
+            played = 1
+            for trial in range(4):
+                async with engine.begin() as conn:
+                    if sql_backend.schema is not None:
+                        await conn.execution_options(
+                            schema_translate_map={None: sql_backend.schema}
+                        )
+                    view = casino.using(conn)
+                    results = await asyncio.gather(
+                        *(
+                            view.play(
+                                op,
+                                "p",
+                                "USD",
+                                "real",
+                                "dice",
+                                DICE,
+                                100,
+                                idempotency_key=f"t{trial}-{i}",
+                            )
+                            for i in range(4)
+                        ),
+                        return_exceptions=True,
+                    )
+                    refused = [r for r in results if isinstance(r, BaseException)]
+                    assert all(isinstance(r, ConfigurationError) for r in refused), refused
+                    assert len(refused) < len(results)
+                    played += len(results) - len(refused)
+            since = datetime.now(UTC) - timedelta(hours=1)
+            page = await casino.rounds(op, "p", since=since, until=since + timedelta(hours=2))
+            assert len(page.items) == played
+            won = sum(getattr(r, "payout", 0) - getattr(r, "stake", 0) for r in page.items)
+            assert (await casino.wallet.balance(account)).available == 100_000 + won
+            assert (await casino.reconcile(op)).ok
+
+        sql_backend.loop.call(main())
+
     def test_movement_committed_with_the_host(self, sql_backend: AioBackend) -> None:
         """A debit inside the host's committed transaction is there with the host's row."""
         assert self._run(sql_backend, commit=True, what="debit") == (1, 100, 0)
@@ -352,14 +576,24 @@ class TestAsyncProviderWallet:
 
         backend.loop.call(main())
 
-    def test_async_status_check_is_awaited(self) -> None:
-        """The host's async status check decides: a blocked player's bet is refused."""
+    @pytest.mark.parametrize("kind", ["async", "sync"])
+    def test_async_status_check_is_awaited(self, kind: str) -> None:
+        """The host's async status check decides: a blocked player's bet is refused. A plain
+        ``def`` given instead answers as it is (awaiting its answer raised TypeError)."""
         asked: list[str] = []
 
-        async def status(account: AccountKey, session: str | None) -> PlayerStatus:
-            await asyncio.sleep(0)
+        def answer(account: AccountKey) -> PlayerStatus:
             asked.append(account.player_id)
             return PlayerStatus(blocked=account.player_id == "bad")
+
+        async def awaited(account: AccountKey, session: str | None) -> PlayerStatus:
+            await asyncio.sleep(0)
+            return answer(account)
+
+        def plain(account: AccountKey, session: str | None) -> PlayerStatus:
+            return answer(account)
+
+        status: Any = awaited if kind == "async" else plain
 
         async def main() -> None:
             pw = AsyncProviderWallet(MemoryProviderStore(), ProviderConfig("s"), status=status)
@@ -455,6 +689,113 @@ class TestAsyncSagas:
 
         assert asyncio.run(main()) is SagaStatus.COMPENSATED
         assert done == ["reserve", "unreserve"]
+
+
+class TestAsyncCallablesInPlainSteps:
+    """``async def`` callables handed to a plain :class:`Step` (mypy catches the action,
+    not a compensation: a callable returning anything fits ``Callable[..., None]``). Their
+    coroutines were never awaited: a compensation that never ran counted as done, and the
+    saga ended COMPENSATED with the reservation still held."""
+
+    @staticmethod
+    def _steps(done: list[str]) -> Callable[[Mapping[str, str]], list[Any]]:
+        from casino_core.ledger import Step, StepFailed
+
+        async def reserve(ctx: StepContext) -> None:
+            await asyncio.sleep(0)
+            done.append("reserve")
+
+        async def unreserve(ctx: StepContext) -> None:
+            await asyncio.sleep(0)
+            done.append("unreserve")
+
+        async def charge(ctx: StepContext) -> None:
+            raise StepFailed("card declined")
+
+        def steps(_params: Mapping[str, str]) -> list[Any]:
+            return [Step("reserve", reserve, unreserve), Step("charge", charge)]  # type: ignore[arg-type]
+
+        return steps
+
+    def test_awaited_by_the_async_coordinator(self) -> None:
+        """AsyncSagaCoordinator awaits them (in a SagaDefinition or an AsyncSagaDefinition)."""
+        from casino_core.ledger import SagaDefinition
+
+        for make in (AsyncSagaDefinition, SagaDefinition):
+            done: list[str] = []
+
+            async def main(make: Any = make, done: list[str] = done) -> SagaStatus:
+                flows = {"order": make("order", self._steps(done))}
+                record = await AsyncSagaCoordinator(MemorySagaStore(), flows).start(
+                    "order", "op", "s1", {}
+                )
+                return record.status
+
+            assert asyncio.run(main()) is SagaStatus.COMPENSATED, make
+            assert done == ["reserve", "unreserve"], make
+
+    def test_never_counted_done_by_the_sync_coordinator(self) -> None:
+        """The sync coordinator cannot await: an awaitable from a step is that step's
+        failure, never its success (the saga stays where it is, with the reason)."""
+        import warnings
+
+        from casino_core.ledger import SagaCoordinator, SagaDefinition
+
+        done: list[str] = []
+        coordinator = SagaCoordinator(
+            MemorySagaStore(), {"order": SagaDefinition("order", self._steps(done))}
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # no coroutine left unawaited either
+            record = coordinator.start("order", "op", "s1", {})
+        assert record.status is SagaStatus.RUNNING
+        assert record.step == 0
+        assert "awaitable" in (record.error or "")
+        assert done == []
+
+
+class TestSyncCallbacksGivenToTheAsyncApi:
+    """A plain ``def`` where the asyncio API types an ``async def`` (an untyped host, a
+    sync port reused; the provider's status check: TestAsyncProviderWallet): its answer is
+    taken as it is. Awaiting it raised TypeError after the
+    call had happened: a payout made, the saga stuck in doubt for good (the port's status
+    check failing the same way) while the withdrawal's hold ran towards its expiry."""
+
+    def test_sync_payout_port(self) -> None:
+        """The withdrawal flow pays once through a sync port and completes."""
+
+        class SyncGateway:
+            def __init__(self) -> None:
+                self.paid: dict[str, int] = {}
+
+            def payout(
+                self, withdrawal_id: str, account: AccountKey, amount: int, *, key: str
+            ) -> bool:
+                self.paid.setdefault(key, amount)
+                return True
+
+            def status(self, key: str) -> PortStatus:
+                return PortStatus.PAID if key in self.paid else PortStatus.NOT_PAID
+
+        gateway = SyncGateway()
+
+        async def main() -> SagaStatus:
+            from casino_core.wallet import MemoryWallet
+
+            wallet = AsyncWallet(MemoryWallet())
+            flows = async_ledger_flows(wallet, payouts=gateway)  # type: ignore[arg-type]
+            coordinator = AsyncSagaCoordinator(MemorySagaStore(), flows)
+            account = await funded(wallet, AccountKey(new_op(), "p", "USD", "real"), 500)
+            now = datetime.now(UTC)
+            record = await coordinator.run_sync(
+                start_withdrawal, "w-1", account, 200,
+                deadline=now + timedelta(hours=1), hold_until=now + timedelta(hours=2),
+            )  # fmt: skip
+            assert (await wallet.balance(account)).available == 300
+            return record.status
+
+        assert asyncio.run(main()) is SagaStatus.COMPLETED
+        assert list(gateway.paid.values()) == [200]
 
 
 class TestFactories:
@@ -592,6 +933,32 @@ class TestFactories:
         with pytest.raises(ConfigurationError) as async_error:
             asyncio.run(open_async_wallet(url, **options))
         assert str(async_error.value) == str(sync_error.value)
+
+    @pytest.mark.parametrize("options", [{"demo_only": True}, {"schema": "other"}])
+    def test_host_engine_refusals_as_open_wallet(
+        self, tmp_path: Path, options: dict[str, Any]
+    ) -> None:
+        """A host's AsyncEngine is refused what open_wallet refuses of a host's Engine, in the
+        same words: demo_only (Redis's), and a schema its schema_translate_map contradicts
+        (the wallet's tables would be looked for in another schema than the host's)."""
+        from sqlalchemy import create_engine
+        from sqlalchemy.ext.asyncio import create_async_engine
+
+        url = f"sqlite:///{tmp_path / 'h.db'}"
+        mapped = {"execution_options": {"schema_translate_map": {None: "main"}}}
+        engine = create_engine(url, **mapped)
+        async_engine = create_async_engine(url.replace("sqlite", "sqlite+aiosqlite", 1), **mapped)
+        words = "demo_only applies" if "demo_only" in options else "schema_translate_map"
+        for sync_open, async_open in (
+            (open_wallet, open_async_wallet),
+            (open_casino, open_async_casino),
+        ):
+            with pytest.raises(ConfigurationError, match=words) as sync_error:
+                sync_open(engine, **options)
+            with pytest.raises(ConfigurationError) as async_error:
+                asyncio.run(async_open(async_engine, **options))
+            assert str(async_error.value) == str(sync_error.value)
+        engine.dispose()
 
     @pytest.mark.redis_cluster
     def test_redis_cluster_url(self, redis_cluster_url: str) -> None:

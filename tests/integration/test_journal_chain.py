@@ -6,12 +6,14 @@ SQLite and PostgreSQL; signed journal heads catch a removed tail."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 
+from _deadline import within
 from _tamper import tamper as raw_tamper
 from casino_core.chain import (
     HeadSigner,
@@ -20,7 +22,7 @@ from casino_core.chain import (
     verify_chain,
     verify_signed_heads,
 )
-from casino_core.errors import InsufficientFunds
+from casino_core.errors import InsufficientFunds, InvalidInput
 from casino_core.wallet import AccountKey, MemoryWallet
 from casino_core.wallet.sql import SqlWallet
 
@@ -144,6 +146,30 @@ class TestStreamed:
         rest = list(stream)
         assert (first + rest)[: len(before)] == before
         assert len(first + rest) in (len(before), len(before) + 1)
+
+    @pytest.mark.parametrize(
+        "batch", [0, -1, 1001, pytest.param(10**5000, id="huge"), True, 2.0, "10", None]
+    )
+    def test_a_batch_outside_1_to_1000_is_refused(self, wallet: Wallet, batch: Any) -> None:
+        """A page size that is not an int in 1..1000 is InvalidInput, sync and asyncio, before
+        anything is read: 0 read nothing forever on the memory wallet (through the asyncio
+        API, inside the bridge: the event loop itself hung), raised IndexError on SQL, and
+        a negative one read the whole journal at once on SQLite (LIMIT -1)."""
+        import asyncio
+
+        from casino_core.aio import AsyncWallet
+
+        op = play(wallet)
+        refused = re.escape("batch must be an int in 1..1000")
+
+        async def read() -> list[str]:
+            return [line async for line in AsyncWallet(wallet).iter_journal_lines(op, batch=batch)]
+
+        with within(10):
+            with pytest.raises(InvalidInput, match=refused):
+                next(wallet.iter_journal_lines(op, batch=batch))
+            with pytest.raises(InvalidInput, match=refused):
+                asyncio.run(read())
 
     def test_asyncio_mirrors_the_stream(self, wallet: Wallet) -> None:
         """AsyncWallet.iter_journal_lines yields journal_lines' lines (``async for``)."""

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import inspect
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from itertools import islice
 from typing import ParamSpec, TypeVar
@@ -61,10 +62,14 @@ def in_bridge() -> bool:
 
 def blocking(fn: Callable[P, Awaitable[T]]) -> Callable[P, T]:
     """A host's ``async def`` callback as the sync callable the core calls (inside
-    :func:`run`): each call awaits the coroutine on the loop."""
+    :func:`run`): each call awaits the coroutine on the loop. A plain ``def`` given instead
+    answers as it is: awaiting its answer would raise after its effect (a payout made)."""
 
     @functools.wraps(fn)
     def call(*args: P.args, **kwargs: P.kwargs) -> T:
-        return await_only(fn(*args, **kwargs))
+        result = fn(*args, **kwargs)
+        if inspect.isawaitable(result):
+            return await_only(result)
+        return result
 
     return call

@@ -15,7 +15,7 @@ from casino_core.aio._casino import AsyncCasino
 from casino_core.aio._wallet import AsyncWallet
 from casino_core.casino import Casino, CasinoSettings, open_casino
 from casino_core.errors import ConfigurationError
-from casino_core.wallet import MemoryWallet, WalletService, is_production
+from casino_core.wallet import MemoryWallet, WalletService, is_production, open_wallet
 from casino_core.wallet._common import Clock, utc_now
 from casino_core.wallet._factory import check_memory, check_redis, check_sql, redis_node, url_kind
 
@@ -102,6 +102,7 @@ async def _target(
     if isinstance(target, AsyncEngine):
         from casino_core.aio._sql import configure_async_engine
 
+        check_sql(bool(demo_only))  # as for a URL (and open_wallet's rule for an Engine)
         configure_async_engine(target)
         return target.sync_engine
     if create_schema:
@@ -164,12 +165,8 @@ def _sync_wallet(
         return MemoryWallet(clock=clock)
     from sqlalchemy import Engine
 
-    if isinstance(target, Engine):
-        from casino_core.wallet import sql
-
-        if create_schema:
-            sql.create_schema(target, schema)
-        return sql.SqlWallet(target, schema=schema, clock=clock)
+    if isinstance(target, Engine):  # open_wallet's rules for an engine (its schema map)
+        return open_wallet(target, create_schema=create_schema, schema=schema, clock=clock)
     from casino_core.wallet.redis import RedisDemoWallet
 
     if schema is not None:

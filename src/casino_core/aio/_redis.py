@@ -38,7 +38,8 @@ class BridgedRedis:
         self.loaded: set[str] = set()
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}({self.client!r})"
+        # Not the client's own repr: redis-py's shows the password of the URL it was made from.
+        return f"{type(self).__name__}({type(self.client).__name__})"
 
     def get_encoder(self) -> Any:
         return self._c.get_encoder()

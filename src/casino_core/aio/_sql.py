@@ -9,13 +9,14 @@ fast path is off on an async engine (the general path runs instead: docs/async.m
 from __future__ import annotations
 
 import sqlite3
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy import Connection, event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
-from casino_core.aio._bridge import wait
+from casino_core.aio._bridge import in_bridge, wait
 from casino_core.errors import ConfigurationError
 from casino_core.wallet._sql import (
     _SQLITE_ENGINES,
@@ -66,5 +67,19 @@ def configure_async_engine(engine: AsyncEngine) -> None:
             wait(conn.connection.driver_connection.execute("BEGIN IMMEDIATE"))  # type: ignore[union-attr]
         except sqlite3.Error as exc:
             raise OperationalError("BEGIN IMMEDIATE", None, exc) from None
+
+    @event.listens_for(sync, "invalidate")
+    def _on_invalidate(_dbapi_conn: Any, record: Any, _exc: BaseException | None) -> None:
+        # A task cancelled mid-statement invalidates its connection, which is then closed.
+        # sqlite3 closes a connection whose cursor is still referenced (by the cancelled
+        # call's traceback) only when that cursor is collected: until a garbage collection
+        # its transaction held the database's write lock. Roll it back first, on the
+        # connection's thread (queued before the close; a rollback with a pending statement
+        # aborts it).
+        driver = record.driver_connection
+        if driver is None or not in_bridge():
+            return
+        with suppress(Exception):  # already closed or broken: nothing left to roll back
+            wait(driver._execute(driver._conn.rollback))
 
     mark_sqlite_engine(sync)

@@ -13,6 +13,7 @@ from casino_core._json import compact_sorted_flat
 from casino_core.casino._crypto import SeedKeys
 from casino_core.catalog._offering import PLAYED_FIELD, OfferingRef, canonical_json
 from casino_core.chain._chain import ChainLink
+from casino_core.errors import StorageUnavailable
 from casino_core.fairness import RevealedSeed, Scheme
 from casino_core.games._records import _jsonable as jsonable
 from casino_core.money import get_currency
@@ -398,27 +399,37 @@ class ExportLines(Iterator[str]):
     pending, so its ``counts`` leave them out). See :meth:`Casino.export_lines`.
     """
 
-    __slots__ = ("_items", "_pending", "counts")
+    __slots__ = ("_failed", "_items", "_pending", "counts")
 
     def __init__(self, items: Iterator[ExportItem], *, pending: bool = False) -> None:
         self._items = items
         self._pending = pending
+        self._failed = False
         self.counts = ExportCounts()
 
     def __iter__(self) -> ExportLines:
         return self
 
     def __next__(self) -> str:
+        if self._failed:  # the store's read ended with the failure: it would end "complete"
+            raise StorageUnavailable(
+                "this export stream failed part-way (its lines and counts are incomplete): "
+                "start a new one"
+            )
         counts = self.counts
-        for kind, item_id, record in self._items:
-            counts.add(kind)
-            if kind in ("record", "reveal", "void"):
-                if not self._pending:
-                    return record_line(record)
-            elif kind == "pending" and self._pending:
-                return pending_line(item_id, record)
-            elif kind == "void_pending" and self._pending:
-                return record_line(record)  # a void line carries its round id
+        try:
+            for kind, item_id, record in self._items:
+                counts.add(kind)
+                if kind in ("record", "reveal", "void"):
+                    if not self._pending:
+                        return record_line(record)
+                elif kind == "pending" and self._pending:
+                    return pending_line(item_id, record)
+                elif kind == "void_pending" and self._pending:
+                    return record_line(record)  # a void line carries its round id
+        except BaseException:  # a database failure, a cancelled asyncio read ...
+            self._failed = True
+            raise
         raise StopIteration
 
     def close(self) -> None:

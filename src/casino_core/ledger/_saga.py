@@ -27,19 +27,22 @@ advance it; the loser reloads. The state machine is drawn in docs/ledger.md.
 from __future__ import annotations
 
 import enum
+import inspect
 import json
 import random
 import re
+import sys
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import dataclass, field, replace
-from typing import Protocol
+from typing import Any, Protocol
 
 from casino_core._retry import Backoff, pause
 from casino_core.errors import (
     AccountNotFound,
     CasinoError,
+    ConfigurationError,
     HoldNotActive,
     HoldNotFound,
     InsufficientFunds,
@@ -471,7 +474,7 @@ class SagaCoordinator:
                 return None, True
             ctx = StepContext.of(record, step.name)
             try:
-                out = step.action(ctx)
+                out = _awaited(step.action(ctx), step.name)
             except _DEFINITIVE as exc:
                 self.on_boundary(record.saga_id, i, "after")
                 return self._fail(started, steps, _reason(step.name, exc))
@@ -490,7 +493,7 @@ class SagaCoordinator:
         undo = steps[i].compensation
         if undo is not None:
             try:
-                undo(StepContext.of(record, steps[i].name))
+                _awaited(undo(StepContext.of(record, steps[i].name)), steps[i].name)
             except Exception as exc:
                 reason = "undo " + _reason(steps[i].name, exc)
                 return self._write(record, phase="ready", error=reason), False
@@ -505,7 +508,7 @@ class SagaCoordinator:
         assert step.status is not None  # only an external step is ever in doubt
         self.on_boundary(record.saga_id, i, "query")
         try:
-            answer = PortStatus(step.status(StepContext.of(record, step.name)))
+            answer = PortStatus(_awaited(step.status(StepContext.of(record, step.name)), step.name))
         except Exception as exc:
             return self._write(record, phase="started", error=_reason(step.name, exc)), False
         if answer is PortStatus.PAID:
@@ -516,6 +519,25 @@ class SagaCoordinator:
             return self._fail(record, steps, f"{step.name}: the port reports it not paid")
         reason = f"{step.name}: in doubt, the port does not know the outcome yet"
         return self._write(record, phase="started", error=reason), False
+
+
+def _awaited(result: Any, step: str) -> Any:
+    """What a step's callable returned. An awaitable (an ``async def`` given to a plain
+    :class:`Step`) is awaited inside the asyncio API's bridge (``AsyncSagaCoordinator``);
+    elsewhere nothing can await it, and it is the step's failure (``ConfigurationError``),
+    never its success: a compensation that never ran must not count as done."""
+    if not inspect.isawaitable(result):
+        return result
+    bridge = sys.modules.get("casino_core.aio._bridge")
+    if bridge is not None and bridge.in_bridge():
+        return bridge.wait(result)
+    close = getattr(result, "close", None)
+    if callable(close):  # a coroutine: closed, not left "never awaited"
+        close()
+    raise ConfigurationError(
+        f"step {step!r} returned an awaitable (an async def?): the sync SagaCoordinator "
+        "cannot await it; use casino_core.aio.AsyncSagaCoordinator"
+    )
 
 
 def _what_moved(before: SagaRecord, after: SagaRecord | None) -> tuple[int | None, int | None]:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final, TypeVar
 
+from casino_core._bounds import shown
 from casino_core._frozen import builder
 from casino_core._json import compact
 from casino_core.errors import (
@@ -141,10 +142,10 @@ def check_floor(floor: object) -> int:
     return floor
 
 
-def check_limit(limit: object) -> int:
-    """A page size is an int in 1..1000."""
+def check_limit(limit: object, what: str = "limit") -> int:
+    """A page size (or the batch of a streamed read, ``what``) is an int in 1..1000."""
     if not isinstance(limit, int) or isinstance(limit, bool) or not 1 <= limit <= 1000:
-        raise InvalidInput(f"limit must be an int in 1..1000, got {limit!r}")
+        raise InvalidInput(f"{what} must be an int in 1..1000, got {shown(limit)}")
     return limit
 
 

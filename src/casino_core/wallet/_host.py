@@ -17,6 +17,7 @@ Imports SQLAlchemy, so it is only imported by the SQL stores. The rules (docs/wa
 
 from __future__ import annotations
 
+import importlib
 import threading
 import weakref
 from collections.abc import Callable
@@ -128,14 +129,23 @@ def check_connection(engine: Engine, conn: object) -> Connection:
             "the connection is not from this wallet's engine: open it from wallet.engine "
             "(or the Engine given to open_wallet / open_casino)"
         )
-    mine = engine.get_execution_options().get("schema_translate_map")
-    theirs = conn.get_execution_options().get("schema_translate_map")
-    if (mine or None) != (theirs or None):
+    mine = _schema_map(engine.get_execution_options().get("schema_translate_map"))
+    theirs = _schema_map(conn.get_execution_options().get("schema_translate_map"))
+    if mine != theirs:
         raise ConfigurationError(
             "the connection's schema_translate_map differs from the wallet's: open it from "
             "wallet.engine, which carries the wallet's schema"
         )
     return conn
+
+
+def _schema_map(mapping: object) -> dict[object, object] | None:
+    """A ``schema_translate_map`` as given: without the ``"_none"`` alias SQLAlchemy adds to
+    the dict in place as it renders a statement through it (the wallet engine's map gains it
+    with the first such statement; a host's map, the same schema, has not)."""
+    if not isinstance(mapping, dict) or not mapping:
+        return None
+    return {k: v for k, v in mapping.items() if k != "_none"} or None
 
 
 def on_host(conn: Connection, work: Callable[[Connection], T]) -> T:
@@ -144,14 +154,52 @@ def on_host(conn: Connection, work: Callable[[Connection], T]) -> T:
     A business error (``InsufficientFunds`` ...) rolls the savepoint back and is raised as
     it is. A driver error is ``StorageUnavailable`` (chaining nothing, like the wallet's
     own transactions: a driver error carries the statement's parameters).
+
+    One call at a time per connection: a call made while another runs on it (two tasks of
+    the asyncio API gathered over one ``AsyncConnection``, two threads sharing one
+    ``Connection``) would interleave its SAVEPOINT with the other's, one's ``RELEASE``
+    ending both, and a failed call could leave its half in the host's transaction. It is
+    refused (``ConfigurationError``) before it touches anything.
     """
+    caller = _caller()
+    with _LOCK:
+        busy = _BUSY.get(conn)
+        if busy is not None and busy[0] != caller:
+            raise ConfigurationError(
+                "another call of this library is running on this connection: one call at a "
+                "time per host transaction (await each call before the next, or give each "
+                "task its own connection)"
+            )
+        _BUSY[conn] = (caller, 1 if busy is None else busy[1] + 1)
     failure: StorageUnavailable
     try:
         with conn.begin_nested():
             return work(conn)
     except SQLAlchemyError as exc:
         failure = _failure(exc)
+    finally:
+        with _LOCK:
+            depth = _BUSY[conn][1] - 1
+            if depth:
+                _BUSY[conn] = (caller, depth)
+            else:
+                del _BUSY[conn]
     raise failure
+
+
+_BUSY: weakref.WeakKeyDictionary[Connection, tuple[object, int]] = weakref.WeakKeyDictionary()
+"""The caller running a call on a host connection (and how deep, as a call may nest)."""
+
+
+def _caller() -> object:
+    """Who is calling: the greenlet (each call of the asyncio API runs in its own, threads
+    each in theirs), or the thread where greenlet is not installed."""
+    try:
+        greenlet = importlib.import_module("greenlet")  # (no type stubs)
+    except ImportError:  # pragma: no cover - greenlet comes with SQLAlchemy on most platforms
+        return threading.get_ident()
+    current: object = greenlet.getcurrent()
+    return current
 
 
 def _failure(exc: SQLAlchemyError) -> StorageUnavailable:

@@ -384,8 +384,9 @@ class MemoryWallet(MovingWallet):
             return list(self._lines.get(operator_id, ()))
 
     def iter_journal_lines(self, operator_id: str, *, batch: int = READ_BATCH) -> Iterator[str]:
-        """:meth:`journal_lines`, read lazily ``batch`` lines at a time under the lock."""
-        return self._slices(lambda: self._lines.get(operator_id, []), batch)
+        """:meth:`journal_lines`, read lazily ``batch`` (1..1000) lines at a time under the
+        lock."""
+        return self._slices(lambda: self._lines.get(operator_id, []), check_limit(batch, "batch"))
 
     def _slices(self, items: Callable[[], list[T]], batch: int) -> Iterator[T]:
         """The items of an append-only list, copied ``batch`` at a time under the lock."""

@@ -1704,9 +1704,10 @@ class SqlWallet(MovingWallet):
 
         Read lazily in keyset pages of ``batch`` transactions (``ix_casino_wallet_tx_time``,
         then their postings by ``ix_casino_wallet_postings_tx``), each page one short read
-        transaction, so memory depends on ``batch``, not on the journal; every transaction
-        accepted before the iteration began comes exactly once.
+        transaction, so memory depends on ``batch`` (1..1000), not on the journal; every
+        transaction accepted before the iteration began comes exactly once.
         """
+        batch = check_limit(batch, "batch")
         t, p, a = transactions.c, postings.c, accounts.c
         q_page = (
             select(t.id, t.created_us)
