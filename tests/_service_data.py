@@ -35,11 +35,13 @@ def pg_schema(url: str, prefix: str, create: CreateTables) -> Iterator[str]:
     """Yield a fresh schema ``<prefix><hex>`` with the tables ``create`` makes; then drop it."""
     schema = prefix + uuid.uuid4().hex[:12]
     engine = make_engine(url)
-    create(engine, schema)
-    yield schema
-    with engine.begin() as conn:
-        conn.exec_driver_sql(f'DROP SCHEMA "{schema}" CASCADE')
-    engine.dispose()
+    try:
+        create(engine, schema)
+        yield schema  # (a failing test closes the generator here: the schema still goes)
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
+        engine.dispose()
 
 
 def fresh_prefix(prefix: str) -> str:
