@@ -833,6 +833,28 @@ class TestFactories:
         with pytest.raises(ConfigurationError, match="seed key"):
             asyncio.run(open_async_casino(url, settings=production, create_schema=True))
 
+    @pytest.mark.parametrize("scheme", ["memory", "sqlite"])
+    def test_wallet_listener_hears_movements(self, scheme: str, tmp_path: Path) -> None:
+        """open_async_wallet takes open_wallet's listener: a credit reaches it as
+        MovementApplied; one that is not callable is refused before the file exists."""
+        from casino_core.events import MovementApplied
+
+        heard: list[object] = []
+        path = tmp_path / "w.db"
+        url = "memory://" if scheme == "memory" else f"sqlite:///{path}"
+
+        async def main() -> None:
+            with pytest.raises(ConfigurationError, match="listener"):
+                await open_async_wallet(url, create_schema=True, listener="no")  # type: ignore[arg-type]
+            assert not path.exists()
+            wallet = await open_async_wallet(url, create_schema=True, listener=heard.append)
+            await funded(wallet, AccountKey(new_op(), "p", "USD", "real"), 250)
+            await wallet.close()
+
+        asyncio.run(main())
+        applied = [e for e in heard if isinstance(e, MovementApplied)]
+        assert [(e.kind, e.amount) for e in applied] == [("credit", 250)]
+
     def test_redis_casino_needs_demo_only_in_production(self) -> None:
         """As open_casino: a Redis casino in production must be asked for with demo_only."""
         production = CasinoSettings(production=True, seed_key=b"k" * 32)

@@ -15,7 +15,9 @@ from casino_core.aio._casino import AsyncCasino
 from casino_core.aio._wallet import AsyncWallet
 from casino_core.casino import Casino, CasinoSettings, open_casino
 from casino_core.errors import ConfigurationError
+from casino_core.events import check_listener
 from casino_core.wallet import MemoryWallet, WalletService, is_production, open_wallet
+from casino_core.wallet._base import MovingWallet
 from casino_core.wallet._common import Clock, utc_now
 from casino_core.wallet._factory import check_memory, check_redis, check_sql, redis_node, url_kind
 
@@ -185,6 +187,7 @@ async def open_async_wallet(
     create_schema: bool = False,
     schema: str | None = None,
     clock: Clock = utc_now,
+    listener: Listener | None = None,
     **options: Any,
 ) -> AsyncWallet:
     """An :class:`AsyncWallet` from a URL (as :func:`~casino_core.wallet.open_wallet`:
@@ -193,7 +196,9 @@ async def open_async_wallet(
     or a ``redis.asyncio.Redis`` / ``RedisCluster`` client (``decode_responses=True``).
     The same production refusals (the same rules: ``wallet/_factory.py``); SQL ``options``
     go to ``create_async_engine``, Redis ones (``prefix``, ``starting_balance``,
-    ``key_ttl``) to the demo wallet."""
+    ``key_ttl``) to the demo wallet. ``listener`` hears the wallet's events
+    (:mod:`casino_core.events`), called inside the bridge (keep it short and non-blocking)."""
+    check_listener(listener)  # before anything is opened
     prod = is_production(production)
     from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -221,6 +226,8 @@ async def open_async_wallet(
     except BaseException:
         await _release(target, built)
         raise
+    if isinstance(wallet, MovingWallet):  # every wallet this opens is one
+        wallet._listen(listener)
     return AsyncWallet(wallet)
 
 
