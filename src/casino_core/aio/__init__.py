@@ -1,7 +1,8 @@
 """The asyncio API: the same core as the sync one, driven from ``async def``.
 
 :class:`AsyncCasino`, :class:`AsyncWallet` (an :class:`AsyncWalletService`),
-:class:`AsyncProviderWallet` and :class:`AsyncSagaCoordinator` run the sync core inside
+:class:`AsyncProviderWallet`, :class:`AsyncSagaCoordinator` and
+:class:`AsyncResponsibleGaming` run the sync core inside
 SQLAlchemy's greenlet bridge over async drivers (aiosqlite, psycopg 3 async,
 ``redis.asyncio``): no thread per call, nothing written twice (docs/async.md).
 Needs the ``aio`` extra (``sqlalchemy[asyncio]``, ``aiosqlite``)::
@@ -14,6 +15,7 @@ from casino_core.aio._bridge import run as run_sync
 from casino_core.aio._casino import AsyncCasino, AsyncCrashTable, AsyncExportLines
 from casino_core.aio._factory import open_async_casino, open_async_wallet
 from casino_core.aio._provider import AsyncProviderWallet, AsyncStatusCheck
+from casino_core.aio._rg import AsyncResponsibleGaming
 from casino_core.aio._saga import (
     AsyncDepositPort,
     AsyncPayoutPort,
@@ -32,6 +34,7 @@ __all__ = [
     "AsyncExportLines",
     "AsyncPayoutPort",
     "AsyncProviderWallet",
+    "AsyncResponsibleGaming",
     "AsyncSagaCoordinator",
     "AsyncSagaDefinition",
     "AsyncStatusCheck",

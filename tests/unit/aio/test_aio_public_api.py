@@ -13,6 +13,7 @@ from casino_core.aio import (
     AsyncCasino,
     AsyncCrashTable,
     AsyncProviderWallet,
+    AsyncResponsibleGaming,
     AsyncSagaCoordinator,
     AsyncWallet,
     AsyncWalletService,
@@ -20,6 +21,7 @@ from casino_core.aio import (
 from casino_core.casino import Casino, CrashTable
 from casino_core.ledger import SagaCoordinator
 from casino_core.provider import ProviderWallet
+from casino_core.rg import ResponsibleGaming
 from casino_core.wallet import HoldingWallet, LimitingWallet, WalletService
 
 NO_IO = {"catalog", "crash_table", "export_lines", "respond", "using"}
@@ -53,6 +55,7 @@ class TestExports:
             "AsyncExportLines",
             "AsyncPayoutPort",
             "AsyncProviderWallet",
+            "AsyncResponsibleGaming",
             "AsyncSagaCoordinator",
             "AsyncSagaDefinition",
             "AsyncStatusCheck",
@@ -91,7 +94,13 @@ class TestExports:
 
     def test_no_getattr_magic(self) -> None:
         """The async classes define their methods; nothing is forwarded by __getattr__."""
-        for cls in (AsyncCasino, AsyncCrashTable, AsyncWallet, AsyncProviderWallet):
+        for cls in (
+            AsyncCasino,
+            AsyncCrashTable,
+            AsyncWallet,
+            AsyncProviderWallet,
+            AsyncResponsibleGaming,
+        ):
             assert "__getattr__" not in vars(cls)
 
 
@@ -99,6 +108,7 @@ PAIRS = [
     (Casino, AsyncCasino),
     (CrashTable, AsyncCrashTable),
     (ProviderWallet, AsyncProviderWallet),
+    (ResponsibleGaming, AsyncResponsibleGaming),
     (SagaCoordinator, AsyncSagaCoordinator),
     (WalletService, AsyncWalletService),
     (WalletService, AsyncWallet),
