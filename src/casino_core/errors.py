@@ -11,7 +11,8 @@ Messages never contain secrets: no server seed before its reveal, no key, no pas
     CasinoError                              (code CASINO_ERROR)
     ├── InvalidInput (ValueError)            INVALID_INPUT
     │   ├── InvalidBet                       INVALID_BET
-    │   │   └── RoundNotFound                ROUND_NOT_FOUND
+    │   │   ├── RoundNotFound                ROUND_NOT_FOUND
+    │   │   └── AboveCurve                   ABOVE_CURVE
     │   ├── InvalidCursor                    INVALID_CURSOR
     │   ├── InvalidSeed                      INVALID_SEED
     │   ├── InvalidAmount                    INVALID_AMOUNT
@@ -47,6 +48,7 @@ from datetime import datetime
 from typing import ClassVar
 
 __all__ = [
+    "AboveCurve",
     "AccountNotFound",
     "CasinoError",
     "ChainMismatch",
@@ -337,6 +339,13 @@ class RoundNotFound(InvalidBet):
     """No such round for this operator (or for this player, when the caller names one)."""
 
     code = "ROUND_NOT_FOUND"
+
+
+class AboveCurve(InvalidBet):
+    """A crash cash-out asked for more than the table's pinned curve shows now (or the curve
+    has not reached 1.01 yet): nothing was done."""
+
+    code = "ABOVE_CURVE"
 
 
 class RoundClosed(CasinoError):

@@ -21,6 +21,7 @@ from casino_core.casino import (
     CasinoSettings,
     CasinoStore,
     CrashChainInfo,
+    CrashCurve,
     CrashRound,
     CrashTable,
     CrashWager,
@@ -323,9 +324,11 @@ class AsyncCasino:
         """See :meth:`~casino_core.casino.Casino.reconcile`."""
         return await run(self._sync.reconcile, operator_id)
 
-    def crash_table(self, operator_id: str, table_id: str) -> AsyncCrashTable:
+    def crash_table(
+        self, operator_id: str, table_id: str, *, curve: CrashCurve | None = None
+    ) -> AsyncCrashTable:
         """The crash table ``table_id`` of the operator, async (no I/O to build it)."""
-        return AsyncCrashTable(self._sync.crash_table(operator_id, table_id))
+        return AsyncCrashTable(self._sync.crash_table(operator_id, table_id, curve=curve))
 
     async def chain_heads(self, operator_id: str) -> list[ChainHead]:
         """See :meth:`~casino_core.casino.Casino.chain_heads`."""
@@ -411,7 +414,9 @@ class AsyncCrashTable:
         """See :meth:`~casino_core.casino.CrashTable.start_round`."""
         return await run(self._sync.start_round, round_id)
 
-    async def cash_out(self, bet_id: str, at_multiplier: Decimal | str | int) -> CrashWager:
+    async def cash_out(
+        self, bet_id: str, at_multiplier: Decimal | str | int | None = None
+    ) -> CrashWager:
         """See :meth:`~casino_core.casino.CrashTable.cash_out`."""
         return await run(self._sync.cash_out, bet_id, at_multiplier)
 

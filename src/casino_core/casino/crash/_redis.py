@@ -369,9 +369,10 @@ class RedisCrashStore:
                 return bet
             round_key = self._k(op, "r", bet.round_id)
             round_doc = self._hash(round_key)
-            at = rule(
-                bet, crash_round_from_doc(round_doc)
-            )  # may raise RoundClosed: nothing written
+            # Priced at the clock read now: the script writes it only if the round is still
+            # this version (else the next attempt reads the round and the clock again).
+            at = rule(bet, crash_round_from_doc(round_doc), self._clock())
+            # (the rule may raise RoundClosed or AboveCurve: nothing written)
             out = self._script(self._cash_s, [round_key, bet_key], [round_doc["ver"], str(at)])
             if out[0] == "ok":
                 return replace(bet, cashed_out_at=at)

@@ -426,7 +426,7 @@ class SqlCrashStore:
             bet = self._bet_of(conn.execute(self._q_bet, {"bid": bet_id, "op": operator_id}).one())
             if bet.cashed_out_at is not None:
                 return bet
-            at = rule(bet, round_)
+            at = rule(bet, round_, self._clock())  # the clock read under the round's lock
             conn.execute(
                 crash_bets.update()
                 .where((crash_bets.c.id == bet_id) & crash_bets.c.cashed_out_at.is_(None))

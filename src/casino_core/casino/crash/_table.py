@@ -3,8 +3,10 @@
 One table of one operator plays games of its active chain in order (game 1 uses the last
 hash generated, as :class:`~casino_core.fairness.HashChain` does). A round is opened, takes
 bets (stake debited), starts (its crash point is fixed from the next game hash: no more
-bets), takes cash-outs while it runs (at the host clock's multiplier), and is settled once
-the point is known: every bet is paid exactly once and the game hash is revealed.
+bets), takes cash-outs while it runs (at the host clock's multiplier, or, on a table with a
+pinned :class:`~casino_core.casino.CrashCurve`, at most the curve's value at the store's clock
+now), and is settled once the point is known: every bet is paid exactly once and the game hash
+is revealed.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from casino_core._bounds import MAX_DIGITS, MAX_EXPONENT, bounded_decimal
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._plan import CasinoStore
 from casino_core.casino._types import CasinoSettings, request_fingerprint
+from casino_core.casino.crash._curve import CrashCurve
 from casino_core.casino.crash._types import (
     BetPlan,
     CrashChainInfo,
@@ -29,6 +32,8 @@ from casino_core.casino.crash._types import (
     effective_target,
 )
 from casino_core.errors import (
+    AboveCurve,
+    ConfigurationError,
     InvalidBet,
     InvalidInput,
     InvalidSeed,
@@ -127,19 +132,40 @@ class CrashTable:
     Thread-safe; any number of processes may drive the same table on a SQL or Redis store
     (every call is one unit of work that checks the round's phase: under its lock on SQL, in
     one Lua script on Redis). Build it with
-    :meth:`Casino.crash_table` or ``CrashTable(casino, operator_id, table_id)``.
+    :meth:`Casino.crash_table` or ``CrashTable(casino, operator_id, table_id, curve=...)``.
+
+    ``curve``: the operator's pinned growth curve (:class:`CrashCurve`); with one, a cash-out
+    is priced by the curve at the store's clock, never above it (:meth:`cash_out`). Every
+    table object driving the same table should pin the same curve (publish it).
     """
 
-    def __init__(self, casino: CrashHost, operator_id: str, table_id: str) -> None:
+    def __init__(
+        self,
+        casino: CrashHost,
+        operator_id: str,
+        table_id: str,
+        *,
+        curve: CrashCurve | None = None,
+    ) -> None:
+        if curve is not None and not isinstance(curve, CrashCurve):
+            raise ConfigurationError("curve: a CrashCurve or None")
         self._casino = casino
         self._op = _check_id(operator_id, "operator_id")
         self._table = _check_id(table_id, "table_id")
+        self._curve = curve
         self._store: CrashStore = casino._store.crash
         self._chains: dict[int, HashChain] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return f"CrashTable(operator_id={self._op!r}, table_id={self._table!r})"
+        return (
+            f"CrashTable(operator_id={self._op!r}, table_id={self._table!r}, curve={self._curve!r})"
+        )
+
+    @property
+    def curve(self) -> CrashCurve | None:
+        """The pinned growth curve that prices cash-outs (None: the caller's multiplier)."""
+        return self._curve
 
     # -- the chain ------------------------------------------------------------------------
 
@@ -309,26 +335,57 @@ class CrashTable:
         )
         return self._store.start_round(self._op, round_id, point)
 
-    def cash_out(self, bet_id: str, at_multiplier: Decimal | str | int) -> CrashWager:
-        """Cash the bet out at the running round's current multiplier (the host's clock).
+    def cash_out(self, bet_id: str, at_multiplier: Decimal | str | int | None = None) -> CrashWager:
+        """Cash the bet out at the running round's current multiplier.
 
-        Accepted when ``at_multiplier`` (two decimals, at least 1.01) is at or below the
-        crash point, the same rule as an auto target; a bet whose auto target (or the
-        chain's ``max_target``) lies at or below ``at_multiplier`` was already cashed out
-        there, and keeps that. ``RoundClosed`` if the round has not started, or the
-        multiplier is past the crash point or the round settled ("too late"). Idempotent: a
-        bet cashed out once is returned as it is.
+        Without a pinned curve, ``at_multiplier`` (two decimals, at least 1.01) is the
+        multiplier the host's clock shows, and is required. With a curve, the curve's value
+        at the store's clock now (read in the unit of work that checks the round) is the
+        most a cash-out gets: without ``at_multiplier`` the bet leaves at that value; an
+        ``at_multiplier`` below it is taken as given (a host reporting its own, earlier
+        display time); one above it, or any cash-out before the curve reaches 1.01, is
+        ``AboveCurve`` and changes nothing. Once the curve has passed the crash point the
+        round has crashed: ``RoundClosed`` ("too late").
+
+        Accepted when the multiplier is at or below the crash point, the same rule as an
+        auto target; a bet whose auto target (or the chain's ``max_target``) lies at or
+        below the multiplier was already cashed out there, and keeps that (also after the
+        crash). ``RoundClosed`` if the round has not started, or the multiplier is past the
+        crash point or the round settled ("too late"). Idempotent: a bet cashed out once is
+        returned as it is.
         """
         _request_id(bet_id, "bet")
-        at = Fraction(_two_decimals(at_multiplier, "at_multiplier"))
+        curve = self._curve
+        if at_multiplier is not None:
+            asked: Fraction | None = Fraction(_two_decimals(at_multiplier, "at_multiplier"))
+        elif curve is None:
+            raise InvalidBet("at_multiplier: required (the table pins no curve)")
+        else:
+            asked = None
 
-        def rule(bet: CrashWager, round_: CrashRound) -> Decimal:
+        def rule(bet: CrashWager, round_: CrashRound, now: datetime) -> Decimal:
             if round_.status == "open":
                 raise RoundClosed(f"crash round {round_.round_id} has not started")
             if round_.status != "running" or round_.crash_point is None:
                 raise RoundClosed(f"crash round {round_.round_id} is settled: too late")
             point = Fraction(round_.crash_point)
             auto = effective_target(None, bet.auto_cash_out, round_.max_target)
+            at = asked
+            if curve is not None:
+                assert round_.started_at is not None  # a running round has started
+                shown = Fraction(curve.at(round_.started_at, now))
+                if at is not None and at > shown:
+                    raise AboveCurve(
+                        f"cash-out at {_decimal(at)} is above the curve's {_decimal(shown)} now"
+                    )
+                at = shown if at is None else at
+                if auto <= at and auto <= point:
+                    return _decimal(auto)  # left at its target before the crash
+                if shown > point:
+                    raise RoundClosed(f"cash-out at {_decimal(at)} is too late: the round crashed")
+                if at < _MIN_CASH_OUT:
+                    raise AboveCurve("the curve has not reached 1.01 yet: no cash-out")
+            assert at is not None
             leave = min(auto, at)
             if leave > point:
                 raise RoundClosed(f"cash-out at {_decimal(at)} is too late: the round crashed")

@@ -309,8 +309,9 @@ def crash_payout_request(account: AccountKey, key: str, payout: int) -> Request:
     return house_request(Kind.CREDIT, account, payout, key, remembered=False)
 
 
-CashOutRule = Callable[[CrashWager, CrashRound], Decimal]
-"""(the bet, its running round) -> the cash-out to record (or raise RoundClosed)."""
+CashOutRule = Callable[[CrashWager, CrashRound, datetime], Decimal]
+"""(the bet, its round, the store's clock now) -> the cash-out to record (or raise
+RoundClosed). A store reads the clock inside the unit of work that checks the round."""
 
 
 class CrashStore(Protocol):
@@ -346,7 +347,8 @@ class CrashStore(Protocol):
         ...
 
     def cash_out(self, operator_id: str, bet_id: str, rule: CashOutRule) -> CrashWager:
-        """Record the cash-out ``rule`` gives, under the round's lock (idempotent)."""
+        """Record the cash-out ``rule`` gives (called with the store's clock read under the
+        round's lock, or in the version-checked attempt on Redis), once (idempotent)."""
         ...
 
     def settle_round(
