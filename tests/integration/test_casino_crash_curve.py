@@ -42,9 +42,11 @@ def _setup(
     account = AccountKey(operator, "alice", "USD", money_mode(casino))
     casino.wallet.open_account(account)
     casino.wallet.credit(account, 1_000_00, idempotency_key="dep", system_account="deposits")
-    table = casino.crash_table(operator, "main", curve=CURVE)
-    table.new_chain(40, CrashRules(max_target=Fraction(100)))
+    table = casino.crash_table(operator, "main")
+    info = table.new_chain(40, CrashRules(max_target=Fraction(100)), curve=CURVE)
+    assert info.curve == CURVE
     table.set_salt(SALT)
+    assert table.chain().curve == CURVE  # published with the chain, as stored
     return casino, clock, table, account
 
 
@@ -98,7 +100,7 @@ class TestCurveOnEveryStore:
         assert table.cash_out(a).cashed_out_at == Decimal("1.50")  # the first one stays
         before = casino.wallet.balance(account).posted
         _settled, wagers = table.settle_round(running.round_id)
-        assert [w.payout for w in wagers] == [1_50, 1_20]
+        assert {w.bet_id: w.payout for w in wagers} == {a: 1_50, b: 1_20}
         assert [w.payout for w in wagers] == [
             payout_minor(w.stake, Fraction(w.multiplier)) for w in wagers
         ]
@@ -157,15 +159,30 @@ class TestCurveOnEveryStore:
         assert wagers[auto.bet_id].payout == (1_01 if point >= Decimal("1.01") else 0)
         assert casino.wallet.reconcile(operator).ok
 
-    def test_without_a_curve_the_multiplier_is_required(
+    def test_the_chain_pins_the_curve_for_every_host(
         self, casino_factory: CasinoFactory, operator: str
     ) -> None:
-        """A table with no curve keeps the host's multiplier, and needs one."""
-        casino, _clock, curved, account = _setup(casino_factory, operator)
-        _running, (a,) = _round_reaching(curved, account, Decimal("1.01"), 1)
-        plain = casino.crash_table(operator, "main")
-        assert plain.curve is None
-        assert curved.curve == CrashCurve("0.00006")
+        """Every table object (another host's too) prices by the chain's curve; a chain
+        without one keeps the host's multiplier, and needs it."""
+        casino, clock, table, account = _setup(casino_factory, operator)
+        running, (a,) = _round_reaching(table, account, Decimal("1.50"), 1)
+        assert running.curve == CURVE
+        other = Casino(casino._store).crash_table(operator, "main")  # another host's casino
+        clock.advance(AT_150)
+        with pytest.raises(AboveCurve):
+            other.cash_out(a, "1.51")
+        assert other.cash_out(a).cashed_out_at == Decimal("1.50")
+        table.settle_round(running.round_id)
+        info = table.new_chain(3, CrashRules(max_target=Fraction(100)))
+        assert info.curve is None
+        table.set_salt(SALT)
+        r = table.open_round()
+        assert r.curve is None
+        mode = account.mode.value
+        c = table.place_bet(r.round_id, "alice", "USD", mode, 1_00, idempotency_key="c")
+        point = table.start_round(r.round_id).crash_point
+        assert point is not None
         with pytest.raises(InvalidBet, match="required"):
-            plain.cash_out(a)
-        assert plain.cash_out(a, "1.01").cashed_out_at == Decimal("1.01")  # at 0 ms
+            table.cash_out(c.bet_id)
+        if point >= Decimal("5.00"):
+            assert table.cash_out(c.bet_id, "5.00").cashed_out_at == Decimal("5.00")  # at 0 ms

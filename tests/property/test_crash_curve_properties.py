@@ -102,8 +102,8 @@ def test_no_cash_out_is_priced_above_the_curve_or_the_point(
     casino.wallet.credit(account, 10**9, idempotency_key="dep", system_account="deposits")
     curve = CrashCurve(rate)
     CLOCK.now = START
-    table = casino.crash_table(op, "t", curve=curve)
-    table.new_chain(1, CrashRules(max_target=MAX_TARGET))
+    table = casino.crash_table(op, "t")
+    table.new_chain(1, CrashRules(max_target=MAX_TARGET), curve=curve)
     table.set_salt(salt)
     r = table.open_round()
     placed = [

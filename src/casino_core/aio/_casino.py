@@ -324,11 +324,9 @@ class AsyncCasino:
         """See :meth:`~casino_core.casino.Casino.reconcile`."""
         return await run(self._sync.reconcile, operator_id)
 
-    def crash_table(
-        self, operator_id: str, table_id: str, *, curve: CrashCurve | None = None
-    ) -> AsyncCrashTable:
+    def crash_table(self, operator_id: str, table_id: str) -> AsyncCrashTable:
         """The crash table ``table_id`` of the operator, async (no I/O to build it)."""
-        return AsyncCrashTable(self._sync.crash_table(operator_id, table_id, curve=curve))
+        return AsyncCrashTable(self._sync.crash_table(operator_id, table_id))
 
     async def chain_heads(self, operator_id: str) -> list[ChainHead]:
         """See :meth:`~casino_core.casino.Casino.chain_heads`."""
@@ -362,10 +360,14 @@ class AsyncCrashTable:
         return f"Async{self._sync!r}"
 
     async def new_chain(
-        self, length: int, rules: CrashRules | Mapping[str, object] | None = None
+        self,
+        length: int,
+        rules: CrashRules | Mapping[str, object] | None = None,
+        *,
+        curve: CrashCurve | None = None,
     ) -> CrashChainInfo:
         """See :meth:`~casino_core.casino.CrashTable.new_chain`."""
-        return await run(self._sync.new_chain, length, rules)
+        return await run(self._sync.new_chain, length, rules, curve=curve)
 
     async def set_salt(self, salt: str) -> CrashChainInfo:
         """See :meth:`~casino_core.casino.CrashTable.set_salt`."""

@@ -74,7 +74,6 @@ from casino_core.wallet._types import _check_id, check_amount, check_idempotency
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from casino_core.casino.crash._curve import CrashCurve
     from casino_core.casino.crash._table import CrashTable
     from casino_core.wallet._host import HostEvents
 
@@ -700,15 +699,11 @@ class Casino:
 
     # -- crash ----------------------------------------------------------------------------
 
-    def crash_table(
-        self, operator_id: str, table_id: str, *, curve: CrashCurve | None = None
-    ) -> CrashTable:
-        """The crash table ``table_id`` of the operator, on this casino's store and limits;
-        ``curve``: the operator's pinned growth curve that prices its cash-outs (None: the
-        host's multiplier, as given to :meth:`CrashTable.cash_out`)."""
+    def crash_table(self, operator_id: str, table_id: str) -> CrashTable:
+        """The crash table ``table_id`` of the operator, on this casino's store and limits."""
         from casino_core.casino.crash._table import CrashTable
 
-        return CrashTable(self, operator_id, table_id, curve=curve)
+        return CrashTable(self, operator_id, table_id)
 
     # -- chain heads ----------------------------------------------------------------------
 

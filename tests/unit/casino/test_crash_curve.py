@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from casino_core.casino import CrashCurve, CrashTable
+from casino_core.casino import Casino, CrashCurve, CrashTable
 from casino_core.casino.crash._curve import MAX_CURVE_RATE, MAX_EXPONENT
 from casino_core.errors import ConfigurationError, InvalidInput
 
@@ -71,12 +71,13 @@ class TestBounds:
         with pytest.raises(InvalidInput):
             CrashCurve().multiplier(t)  # type: ignore[arg-type]
 
-    def test_a_table_takes_a_curve_or_none(self) -> None:
-        """Anything else is a ConfigurationError."""
-        from casino_core.casino import Casino
-
+    def test_a_chain_takes_a_curve_or_none(self) -> None:
+        """Anything else is InvalidInput, and no chain is made."""
+        table = CrashTable(Casino.in_memory(), "op", "t")
+        with pytest.raises(InvalidInput):
+            table.new_chain(3, curve="0.00006")  # type: ignore[arg-type]
         with pytest.raises(ConfigurationError):
-            CrashTable(Casino.in_memory(), "op", "t", curve="0.00006")  # type: ignore[arg-type]
+            table.chain()
 
 
 class TestValue:

@@ -154,6 +154,7 @@ class MemoryCrashStore:
                 max_target=info.max_target,
                 status="open",
                 created_at=self._clock(),
+                curve=info.curve,
             )
             self._rounds[round_.round_id] = round_
             self._round_order.append(round_.round_id)

@@ -42,6 +42,7 @@ from casino_core.casino.crash._types import (
     crash_payout_request,
     crash_round_from_doc,
     crash_stake_request,
+    curve_text,
     round_full,
     settle_rule,
     wager_from_doc,
@@ -220,6 +221,7 @@ class RedisCrashStore:
                 "crash_scheme": info.crash_scheme.value,
                 "house_edge": format_multiplier(info.house_edge),
                 "max_target": format_multiplier(info.max_target),
+                "curve_rate": curve_text(info.curve) or "",
                 "games_used": "0",
                 "created_us": str(to_micros(self._clock())),
             }

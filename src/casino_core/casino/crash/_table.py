@@ -3,7 +3,7 @@
 One table of one operator plays games of its active chain in order (game 1 uses the last
 hash generated, as :class:`~casino_core.fairness.HashChain` does). A round is opened, takes
 bets (stake debited), starts (its crash point is fixed from the next game hash: no more
-bets), takes cash-outs while it runs (at the host clock's multiplier, or, on a table with a
+bets), takes cash-outs while it runs (at the host clock's multiplier, or, on a chain with a
 pinned :class:`~casino_core.casino.CrashCurve`, at most the curve's value at the store's clock
 now), and is settled once the point is known: every bet is paid exactly once and the game hash
 is revealed.
@@ -33,7 +33,6 @@ from casino_core.casino.crash._types import (
 )
 from casino_core.errors import (
     AboveCurve,
-    ConfigurationError,
     InvalidBet,
     InvalidInput,
     InvalidSeed,
@@ -132,55 +131,42 @@ class CrashTable:
     Thread-safe; any number of processes may drive the same table on a SQL or Redis store
     (every call is one unit of work that checks the round's phase: under its lock on SQL, in
     one Lua script on Redis). Build it with
-    :meth:`Casino.crash_table` or ``CrashTable(casino, operator_id, table_id, curve=...)``.
-
-    ``curve``: the operator's pinned growth curve (:class:`CrashCurve`); with one, a cash-out
-    is priced by the curve at the store's clock, never above it (:meth:`cash_out`). Every
-    table object driving the same table should pin the same curve (publish it).
+    :meth:`Casino.crash_table` or ``CrashTable(casino, operator_id, table_id)``.
     """
 
-    def __init__(
-        self,
-        casino: CrashHost,
-        operator_id: str,
-        table_id: str,
-        *,
-        curve: CrashCurve | None = None,
-    ) -> None:
-        if curve is not None and not isinstance(curve, CrashCurve):
-            raise ConfigurationError("curve: a CrashCurve or None")
+    def __init__(self, casino: CrashHost, operator_id: str, table_id: str) -> None:
         self._casino = casino
         self._op = _check_id(operator_id, "operator_id")
         self._table = _check_id(table_id, "table_id")
-        self._curve = curve
         self._store: CrashStore = casino._store.crash
         self._chains: dict[int, HashChain] = {}
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
-        return (
-            f"CrashTable(operator_id={self._op!r}, table_id={self._table!r}, curve={self._curve!r})"
-        )
-
-    @property
-    def curve(self) -> CrashCurve | None:
-        """The pinned growth curve that prices cash-outs (None: the caller's multiplier)."""
-        return self._curve
+        return f"CrashTable(operator_id={self._op!r}, table_id={self._table!r})"
 
     # -- the chain ------------------------------------------------------------------------
 
     def new_chain(
-        self, length: int, rules: CrashRules | Mapping[str, object] | None = None
+        self,
+        length: int,
+        rules: CrashRules | Mapping[str, object] | None = None,
+        *,
+        curve: CrashCurve | None = None,
     ) -> CrashChainInfo:
         """Generate a secret chain of ``length`` games; publish its ``terminal_hash``.
 
-        ``rules`` (formula, house edge, largest cash-out) hold for every game of the chain.
+        ``rules`` (formula, house edge, largest cash-out) hold for every game of the chain,
+        and so does ``curve``, the growth curve that prices its cash-outs (:meth:`cash_out`;
+        None: the host's multiplier); publish it with the terminal hash.
         The chain's seed is stored sealed with the casino's seed key. The previous chain is
         retired (its unplayed hashes are never revealed); ``RoundInProgress`` while a round
         of the table is unsettled. Fix the salt with :meth:`set_salt` before the first game.
         """
         if type(length) is not int or not 1 <= length <= MAX_TABLE_CHAIN:
             raise InvalidInput(f"a table's chain length must be in 1..{MAX_TABLE_CHAIN}")
+        if curve is not None and not isinstance(curve, CrashCurve):
+            raise InvalidInput("curve: a CrashCurve or None")
         if rules is None:
             rules = CrashRules()
         elif not isinstance(rules, CrashRules):
@@ -204,6 +190,7 @@ class CrashTable:
             max_target=rules.max_target,
             games_used=0,
             created_at=datetime.now(UTC),  # the store's clock replaces it
+            curve=curve,
         )
         row = self._store.new_chain(info, self._casino._cipher.seal_text(seed, chain.terminal_hash))
         with self._lock:
@@ -338,8 +325,9 @@ class CrashTable:
     def cash_out(self, bet_id: str, at_multiplier: Decimal | str | int | None = None) -> CrashWager:
         """Cash the bet out at the running round's current multiplier.
 
-        Without a pinned curve, ``at_multiplier`` (two decimals, at least 1.01) is the
-        multiplier the host's clock shows, and is required. With a curve, the curve's value
+        Without a curve pinned on the round's chain (:meth:`new_chain`), ``at_multiplier``
+        (two decimals, at least 1.01) is the multiplier the host's clock shows, and is
+        required. With a curve, the curve's value
         at the store's clock now (read in the unit of work that checks the round) is the
         most a cash-out gets: without ``at_multiplier`` the bet leaves at that value; an
         ``at_multiplier`` below it is taken as given (a host reporting its own, earlier
@@ -355,15 +343,14 @@ class CrashTable:
         returned as it is.
         """
         _request_id(bet_id, "bet")
-        curve = self._curve
+        asked = None
         if at_multiplier is not None:
-            asked: Fraction | None = Fraction(_two_decimals(at_multiplier, "at_multiplier"))
-        elif curve is None:
-            raise InvalidBet("at_multiplier: required (the table pins no curve)")
-        else:
-            asked = None
+            asked = Fraction(_two_decimals(at_multiplier, "at_multiplier"))
 
         def rule(bet: CrashWager, round_: CrashRound, now: datetime) -> Decimal:
+            curve = round_.curve
+            if asked is None and curve is None:
+                raise InvalidBet("at_multiplier: required (the round's chain pins no curve)")
             if round_.status == "open":
                 raise RoundClosed(f"crash round {round_.round_id} has not started")
             if round_.status != "running" or round_.crash_point is None:
