@@ -351,6 +351,7 @@ class AboveCurve(InvalidBet):
 class RoundClosed(CasinoError):
     """A crash round is past (or not yet at) the phase a call needs: a bet after its start
     (or past the round's ``max_crash_bets``), a cash-out before its start or after its
-    crash point ("too late"), a settlement before its start."""
+    crash point, or once its chain's pinned curve has passed the point ("too late"), a
+    settlement before its start."""
 
     code = "ROUND_CLOSED"

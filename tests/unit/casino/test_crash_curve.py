@@ -12,7 +12,8 @@ from hypothesis import strategies as st
 
 from casino_core.casino import Casino, CrashCurve, CrashTable
 from casino_core.casino.crash._curve import MAX_CURVE_RATE, MAX_EXPONENT
-from casino_core.errors import ConfigurationError, InvalidInput
+from casino_core.casino.crash._types import curve_of
+from casino_core.errors import ConfigurationError, InvalidInput, StorageUnavailable
 
 RATES = st.integers(1, 10**10).map(lambda n: Decimal(n).scaleb(-12))  # 1e-12 .. 0.01
 ELAPSED = st.integers(0, 10**12)
@@ -91,3 +92,11 @@ class TestValue:
         assert repr(CrashCurve()) == "CrashCurve(rate='0.00006')"
         with pytest.raises(AttributeError):
             CrashCurve().rate = Decimal(1)  # type: ignore[misc]
+
+    def test_a_malformed_stored_rate_is_a_storage_error(self) -> None:
+        """A stored rate that is no valid rate is StorageUnavailable; none or "" is no curve."""
+        assert curve_of(None) is None
+        assert curve_of("") is None
+        assert curve_of("0.00006") == CrashCurve()
+        with pytest.raises(StorageUnavailable):
+            curve_of("0.5")

@@ -13,7 +13,7 @@ from typing import Any, Final, Protocol
 from casino_core.casino._types import Round, _timestamp, link_of, money_fields
 from casino_core.casino.crash._curve import CrashCurve
 from casino_core.chain._chain import ChainLink
-from casino_core.errors import InvalidInput, RoundClosed
+from casino_core.errors import InvalidInput, RoundClosed, StorageUnavailable
 from casino_core.fairness import CrashScheme
 from casino_core.games import format_multiplier, make_crash_record
 from casino_core.money import get_currency
@@ -229,8 +229,14 @@ def _moment(value: Any) -> datetime | None:
 
 
 def curve_of(rate: str | None) -> CrashCurve | None:
-    """A chain's stored curve rate as a :class:`CrashCurve` (None or "": no curve)."""
-    return CrashCurve(rate) if rate else None
+    """A chain's stored curve rate as a :class:`CrashCurve` (None or "": no curve); a
+    stored rate that is no valid rate is ``StorageUnavailable`` (not the caller's input)."""
+    if not rate:
+        return None
+    try:
+        return CrashCurve(rate)
+    except InvalidInput:
+        raise StorageUnavailable("a stored crash curve rate is malformed") from None
 
 
 def curve_text(curve: CrashCurve | None) -> str | None:
