@@ -327,13 +327,13 @@ class CrashTable:
 
         Without a curve pinned on the round's chain (:meth:`new_chain`), ``at_multiplier``
         (two decimals, at least 1.01) is the multiplier the host's clock shows, and is
-        required. With a curve, the curve's value
-        at the store's clock now (read in the unit of work that checks the round) is the
-        most a cash-out gets: without ``at_multiplier`` the bet leaves at that value; an
-        ``at_multiplier`` below it is taken as given (a host reporting its own, earlier
-        display time); one above it, or any cash-out before the curve reaches 1.01, is
-        ``AboveCurve`` and changes nothing. Once the curve has passed the crash point the
-        round has crashed: ``RoundClosed`` ("too late").
+        required. With a curve, the curve's value at the store's clock now (read in the unit
+        of work that checks the round) is the most a cash-out gets: without
+        ``at_multiplier`` the bet leaves at that value; an ``at_multiplier`` at or below it
+        is taken as given (a host reporting its own, earlier display time); one above it,
+        or any cash-out before the curve reaches 1.01, is ``AboveCurve`` and changes
+        nothing. Once the curve has passed the crash point the round has crashed:
+        ``RoundClosed`` ("too late"), whatever multiplier the call names.
 
         Accepted when the multiplier is at or below the crash point, the same rule as an
         auto target; a bet whose auto target (or the chain's ``max_target``) lies at or
