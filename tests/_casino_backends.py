@@ -18,8 +18,11 @@ import pytest
 import _service_data
 from casino_core.casino import Casino, CasinoSettings
 from casino_core.casino.redis import RedisCasinoStore
+from casino_core.casino.rounds._memory import MemoryCasinoStore
 from casino_core.casino.sql import SqlCasinoStore, create_casino_schema
 from casino_core.catalog import Catalog
+from casino_core.wallet import MemoryWallet
+from casino_core.wallet._common import Clock, utc_now
 from casino_core.wallet.redis import RedisDemoWallet
 from casino_core.wallet.sql import SqlWallet, make_engine
 
@@ -49,10 +52,12 @@ def casino_pg_schema(postgres_url: str) -> Iterator[str]:
     yield from _service_data.pg_schema(postgres_url, "cc_casino_", create_casino_schema)
 
 
-def sql_casino(url: str, schema: str | None, settings: CasinoSettings | None = None) -> Casino:
-    """A casino on a new engine for ``url`` (and ``schema`` on PostgreSQL)."""
+def sql_casino(
+    url: str, schema: str | None, settings: CasinoSettings | None = None, clock: Clock = utc_now
+) -> Casino:
+    """A casino on a new engine for ``url`` (and ``schema`` on PostgreSQL), on ``clock``."""
     wallet = SqlWallet(
-        make_engine(url, pool_size=10) if schema else make_engine(url), schema=schema
+        make_engine(url, pool_size=10) if schema else make_engine(url), schema=schema, clock=clock
     )
     return Casino(SqlCasinoStore(wallet), settings)
 
@@ -97,11 +102,11 @@ class RedisKeys:
         deleted by :meth:`clean` if ``prefix`` is one of :attr:`prefixes`."""
         return RedisDemoWallet.from_url(self.url, cluster=self.cluster, prefix=prefix, **options)
 
-    def casino(self, settings: CasinoSettings | None = None) -> Casino:
-        """A casino on a Redis demo wallet under a new prefix."""
+    def casino(self, settings: CasinoSettings | None = None, clock: Clock = utc_now) -> Casino:
+        """A casino on a Redis demo wallet under a new prefix, on ``clock``."""
         prefix = _service_data.fresh_prefix("cc-casino-")
         self.prefixes.append(prefix)
-        return Casino(RedisCasinoStore(self.wallet(prefix)), settings)
+        return Casino(RedisCasinoStore(self.wallet(prefix, clock=clock)), settings)
 
     def clean(self) -> None:
         """Delete the keys under the prefixes made here (and nothing else)."""
@@ -161,28 +166,35 @@ class CasinoFactory:
         self._redis: RedisKeys | None = None
 
     def __call__(
-        self, settings: CasinoSettings | None = None, *, catalog: Catalog | None = None
+        self,
+        settings: CasinoSettings | None = None,
+        *,
+        catalog: Catalog | None = None,
+        clock: Clock = utc_now,
     ) -> Casino:
-        """A casino on this backend; with ``catalog``, playing the operator's offerings."""
-        casino = self._build(settings)
+        """A casino on this backend; with ``catalog``, playing the operator's offerings; its
+        store and wallet read time from ``clock`` (a test's hand-set clock)."""
+        casino = self._build(settings, clock)
         if catalog is not None:
             casino = Casino(casino._store, settings, catalog=catalog)
         return casino
 
-    def _build(self, settings: CasinoSettings | None) -> Casino:
+    def _build(self, settings: CasinoSettings | None, clock: Clock) -> Casino:
         request = self._request
         if self.name == "memory":
-            casino = Casino.in_memory(settings)
+            store = MemoryCasinoStore(MemoryWallet(clock=clock), clock=clock)
+            casino = Casino(store, settings)
         elif self.name == "sqlite":
             path = request.getfixturevalue("casino_sqlite_path")
-            casino = sql_casino(f"sqlite:///{path}", None, settings)
+            casino = sql_casino(f"sqlite:///{path}", None, settings, clock)
         elif self.name.startswith("redis"):
             if self._redis is None:
                 self._redis = redis_keys_for(request, self.name)
-            casino = self._redis.casino(settings)
+            casino = self._redis.casino(settings, clock)
         else:
             url = request.getfixturevalue("postgres_url")
-            casino = sql_casino(url, request.getfixturevalue("casino_pg_schema"), settings)
+            schema = request.getfixturevalue("casino_pg_schema")
+            casino = sql_casino(url, schema, settings, clock)
         self._made.append(casino)
         return casino
 

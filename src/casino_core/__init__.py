@@ -15,6 +15,7 @@ from casino_core.casino import (
     Casino,
     CasinoObserver,
     CasinoSettings,
+    CrashCurve,
     CrashRound,
     CrashTable,
     CrashWager,
@@ -27,6 +28,7 @@ from casino_core.casino import (
     open_casino,
 )
 from casino_core.errors import (
+    AboveCurve,
     AccountNotFound,
     CasinoError,
     ChainMismatch,
@@ -100,6 +102,7 @@ from casino_core.wallet import (
 _logging.getLogger(__name__).addHandler(_logging.NullHandler())
 
 __all__ = [
+    "AboveCurve",
     "AccountKey",
     "AccountNotFound",
     "Balance",
@@ -109,6 +112,7 @@ __all__ = [
     "CasinoSettings",
     "ChainMismatch",
     "ConfigurationError",
+    "CrashCurve",
     "CrashRound",
     "CrashScheme",
     "CrashTable",

@@ -14,6 +14,8 @@ Each takes Alembic's ``op`` (``from alembic import op``; or ``Operations(Migrati
 * :func:`upgrade_6_to_7`: adds the indexes of version 7 (the streamed journal export, the
   reconciliation's lookups by key, settled crash bets in pages of bets) to a database at
   version 6.
+* :func:`upgrade_7_to_8`: adds ``casino_crash_chains.curve_rate`` (a crash chain's pinned
+  growth curve) to a database at version 7 and has the chain table's guard freeze it.
 
 This module never imports Alembic; the host's environment does.
 """
@@ -37,6 +39,7 @@ __all__ = [
     "record_schema_version",
     "upgrade_5_to_6",
     "upgrade_6_to_7",
+    "upgrade_7_to_8",
 ]
 
 
@@ -206,3 +209,32 @@ def upgrade_6_to_7(op: MigrationOperations, schema: str | None = None) -> None:
     _dialect(op, schema)
     _run(op, v7_index_ddl(schema))
     record_schema_version(op, schema, 7)
+
+
+# -- casino schema version 7 -> 8 -----------------------------------------------------------
+
+
+def v8_ddl(dialect: str, schema: str | None) -> list[str]:
+    """Version 8's statements on ``dialect``: the nullable ``curve_rate`` column of
+    ``casino_crash_chains``, then its append-only guard replaced by one that also freezes it."""
+    from casino_core.casino.crash._sql_tables import CRASH_GUARDS
+
+    q = f'"{schema}".' if schema else ""
+    chains = tuple(g for g in CRASH_GUARDS if g.table == "casino_crash_chains")
+    return [
+        f"ALTER TABLE {q}casino_crash_chains ADD COLUMN curve_rate TEXT",
+        *guard_drop_ddl(dialect, chains, schema),
+        *guard_ddl(dialect, chains, schema),
+    ]
+
+
+def upgrade_7_to_8(op: MigrationOperations, schema: str | None = None) -> None:
+    """Migrate the library's tables from casino schema version 7 to 8, then record 8.
+
+    Adds ``casino_crash_chains.curve_rate`` (TEXT, NULL: a chain without a pinned growth
+    curve, as every chain before it) and reinstalls the chain table's append-only guard so
+    that no UPDATE may change it. Rows are untouched; the guard is dropped and recreated in
+    the migration's transaction.
+    """
+    _run(op, v8_ddl(_dialect(op, schema), schema))
+    record_schema_version(op, schema, 8)

@@ -11,7 +11,8 @@ Messages never contain secrets: no server seed before its reveal, no key, no pas
     CasinoError                              (code CASINO_ERROR)
     ├── InvalidInput (ValueError)            INVALID_INPUT
     │   ├── InvalidBet                       INVALID_BET
-    │   │   └── RoundNotFound                ROUND_NOT_FOUND
+    │   │   ├── RoundNotFound                ROUND_NOT_FOUND
+    │   │   └── AboveCurve                   ABOVE_CURVE
     │   ├── InvalidCursor                    INVALID_CURSOR
     │   ├── InvalidSeed                      INVALID_SEED
     │   ├── InvalidAmount                    INVALID_AMOUNT
@@ -47,6 +48,7 @@ from datetime import datetime
 from typing import ClassVar
 
 __all__ = [
+    "AboveCurve",
     "AccountNotFound",
     "CasinoError",
     "ChainMismatch",
@@ -339,9 +341,17 @@ class RoundNotFound(InvalidBet):
     code = "ROUND_NOT_FOUND"
 
 
+class AboveCurve(InvalidBet):
+    """A crash cash-out asked for more than the table's pinned curve shows now (or the curve
+    has not reached 1.01 yet): nothing was done."""
+
+    code = "ABOVE_CURVE"
+
+
 class RoundClosed(CasinoError):
     """A crash round is past (or not yet at) the phase a call needs: a bet after its start
     (or past the round's ``max_crash_bets``), a cash-out before its start or after its
-    crash point ("too late"), a settlement before its start."""
+    crash point, or once its chain's pinned curve has passed the point ("too late"), a
+    settlement before its start."""
 
     code = "ROUND_CLOSED"

@@ -91,7 +91,7 @@ def _cash_out_always(crash: MemoryCrashStore) -> None:
     cash_out = crash.cash_out
 
     def always(operator_id: str, bet_id: str, rule: CashOutRule) -> CrashWager:
-        return cash_out(operator_id, bet_id, lambda bet, round_: Decimal("1.01"))
+        return cash_out(operator_id, bet_id, lambda bet, round_, now: Decimal("1.01"))
 
     crash.cash_out = always  # type: ignore[method-assign]
 

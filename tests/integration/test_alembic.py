@@ -1,13 +1,13 @@
 """The Alembic recipe of docs/alembic.md, run: autogenerate against an empty SQLite database
 and an empty PostgreSQL schema, upgrade, open the casino in production mode and play; and the
-version 5 -> 6 and 6 -> 7 migrations of an existing database."""
+version 5 -> 6, 6 -> 7 and 7 -> 8 migrations of an existing database."""
 
 from __future__ import annotations
 
 import io
 import re
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +23,8 @@ from sqlalchemy.exc import DBAPIError
 import casino_core.alembic
 import casino_core.sql
 from _casino_backends import SEED_KEY
-from casino_core.casino import Casino, CasinoSettings
+from casino_core.casino import Casino, CasinoSettings, CrashCurve
+from casino_core.casino.crash._sql_tables import CRASH_GUARDS
 from casino_core.casino.sql import (
     CASINO_SCHEMA_VERSION,
     SqlCasinoStore,
@@ -35,7 +36,7 @@ from casino_core.errors import ConfigurationError
 from casino_core.ledger.sql import create_saga_schema
 from casino_core.provider.sql import create_provider_schema
 from casino_core.wallet import AccountKey
-from casino_core.wallet._append_only import guard_ddl
+from casino_core.wallet._append_only import Guard, guard_ddl, guard_drop_ddl
 from casino_core.wallet.sql import SqlWallet, make_engine
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -218,6 +219,25 @@ class TestRecipe:
             casino_core.sql.metadata('x"; DROP TABLE y; --')
 
 
+_CHAIN_GUARD = next(g for g in CRASH_GUARDS if g.table == "casino_crash_chains")
+_V7_CHAIN_GUARD = Guard(
+    _CHAIN_GUARD.table, _CHAIN_GUARD.fixed.replace(" curve_rate", ""), _CHAIN_GUARD.allowed
+)
+"""The chain table's guard before version 8 (no ``curve_rate`` to freeze)."""
+
+
+def _v7_chains(conn: Any, dialect: str, schema: str | None) -> None:
+    """Turn this release's ``casino_crash_chains`` into version 7's: no ``curve_rate``, the
+    guard as it was."""
+    q = f'"{schema}".' if schema else ""
+    for statement in [
+        *guard_drop_ddl(dialect, (_CHAIN_GUARD,), schema),
+        f"ALTER TABLE {q}casino_crash_chains DROP COLUMN curve_rate",
+        *guard_ddl(dialect, (_V7_CHAIN_GUARD,), schema),
+    ]:
+        conn.exec_driver_sql(statement)
+
+
 def _v5_layout(engine: Engine, schema: str | None) -> None:
     """Turn a version 6 database into the layout version 5 made: provider tables without the
     prefix (their triggers under the old names), keys named by the database's defaults."""
@@ -248,6 +268,7 @@ def _v5_layout(engine: Engine, schema: str | None) -> None:
         ]
         for statement in guard_ddl(dialect, tuple(v5_guards), schema):
             conn.exec_driver_sql(statement)
+        _v7_chains(conn, dialect, schema)
         conn.exec_driver_sql(
             f"INSERT INTO {q}casino_core_schema (component, version, updated_us) "  # noqa: S608
             "VALUES ('casino', 5, 0)"
@@ -278,6 +299,7 @@ def _upgrade_5_to_6(engine: Engine, schema: str | None) -> None:
     assert casino_schema_version(engine, schema) == 6
     with engine.begin() as conn:
         casino_core.alembic.upgrade_6_to_7(Operations(MigrationContext.configure(conn)), schema)
+        casino_core.alembic.upgrade_7_to_8(Operations(MigrationContext.configure(conn)), schema)
     q = f'"{schema}".' if schema else ""
     with engine.connect() as conn:
         tables = set(inspect(conn).get_table_names(schema=schema))
@@ -340,6 +362,7 @@ def _upgrade_6_to_7(engine: Engine, schema: str | None) -> None:
     with engine.begin() as conn:
         for name in casino_core.alembic.V7_INDEXES:
             conn.exec_driver_sql(f"DROP INDEX {q}{name}")
+        _v7_chains(conn, engine.dialect.name, schema)
     stamp_casino_schema(engine, schema, 6)
     assert not _index_names(engine, schema) & set(casino_core.alembic.V7_INDEXES)
     with pytest.raises(ConfigurationError, match="at version 6"):
@@ -348,6 +371,8 @@ def _upgrade_6_to_7(engine: Engine, schema: str | None) -> None:
         casino_core.alembic.upgrade_6_to_7(Operations(MigrationContext.configure(conn)), schema)
     assert casino_schema_version(engine, schema) == 7
     assert set(casino_core.alembic.V7_INDEXES) <= _index_names(engine, schema)
+    with engine.begin() as conn:
+        casino_core.alembic.upgrade_7_to_8(Operations(MigrationContext.configure(conn)), schema)
     with engine.connect() as conn:
         rounds = conn.exec_driver_sql(f"SELECT count(*) FROM {q}casino_rounds").scalar_one()  # noqa: S608
     assert rounds == 1
@@ -356,28 +381,30 @@ def _upgrade_6_to_7(engine: Engine, schema: str | None) -> None:
     casino.close()
 
 
-class TestUpgrade6To7:
-    """casino_core.alembic.upgrade_6_to_7 on a database at version 6."""
+def _on_sqlite(tmp_path: Path, upgrade: Callable[[Engine, str | None], None]) -> None:
+    """Run an ``_upgrade_*`` check on a new SQLite file."""
+    engine = make_engine(f"sqlite:///{tmp_path / 'old.db'}")
+    upgrade(engine, None)
+    engine.dispose()
 
-    def test_sqlite(self, tmp_path: Path) -> None:
-        """SQLite: the four indexes created, version 7, the casino opens and reconciles."""
-        engine = make_engine(f"sqlite:///{tmp_path / 'v6.db'}")
-        _upgrade_6_to_7(engine, None)
+
+def _on_pg_schema(postgres_url: str, upgrade: Callable[[Engine, str | None], None]) -> None:
+    """Run an ``_upgrade_*`` check with the tables in a new PostgreSQL schema; the database
+    then matches the library's MetaData (autogenerate has nothing left to do)."""
+    schema = "cc_old_" + uuid.uuid4().hex[:12]
+    engine = make_engine(postgres_url)
+    try:
+        upgrade(engine, schema)
+        assert _in_step(engine, schema) == []
+    finally:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
         engine.dispose()
 
-    @pytest.mark.postgres
-    def test_postgres_schema(self, postgres_url: str) -> None:
-        """PostgreSQL, the tables in a schema: the same, and the database then matches the
-        library's MetaData (autogenerate has nothing left to do)."""
-        schema = "cc_v6_" + uuid.uuid4().hex[:12]
-        engine = make_engine(postgres_url)
-        try:
-            _upgrade_6_to_7(engine, schema)
-            assert _in_step(engine, schema) == []
-        finally:
-            with engine.begin() as conn:
-                conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-            engine.dispose()
+
+class TestUpgrade6To7:
+    """casino_core.alembic.upgrade_6_to_7 on a database at version 6 (run on SQLite and
+    PostgreSQL by TestUpgradesRun)."""
 
     def test_offline_sql_names_the_schema(self) -> None:
         """The statements (what `--sql` writes) create each index in the tables' schema."""
@@ -385,6 +412,63 @@ class TestUpgrade6To7:
         assert len(ddl) == len(casino_core.alembic.V7_INDEXES) == 4
         assert all(s.startswith("CREATE INDEX IF NOT EXISTS ix_casino_") for s in ddl)
         assert all(' ON "cc".casino_' in s for s in ddl)
+
+
+def _upgrade_7_to_8(engine: Engine, schema: str | None) -> None:
+    """A version 7 database (no ``curve_rate``, one chain stored) migrates to 8: refused
+    before; after, the column, version 8, the old chain without a curve, a new chain with
+    one, and the guard freezing the column."""
+    create_casino_schema(engine, schema=schema)
+    create_provider_schema(engine, schema=schema)
+    create_saga_schema(engine, schema=schema)
+    q = f'"{schema}".' if schema else ""
+    old = "INSERT INTO {q}casino_crash_chains (operator_id, table_id, chain_no, status, length, "
+    old += "terminal_hash, chain_seed, crash_scheme, house_edge, max_target, games_used, "
+    old += "created_us) VALUES ('op', 't', 1, 'active', 1, '{h}', 's', 'bustabit_v2', '0.01', "
+    old += "'100', 0, 0)"
+    with engine.begin() as conn:
+        _v7_chains(conn, engine.dialect.name, schema)
+        conn.exec_driver_sql(old.format(q=q, h="ab" * 32))
+    stamp_casino_schema(engine, schema, 7)
+    with pytest.raises(ConfigurationError, match="at version 7"):
+        Casino(SqlCasinoStore(SqlWallet(engine, schema=schema)), PROD)
+    with engine.begin() as conn:
+        casino_core.alembic.upgrade_7_to_8(Operations(MigrationContext.configure(conn)), schema)
+    assert casino_schema_version(engine, schema) == 8
+    casino = Casino(SqlCasinoStore(SqlWallet(engine, schema=schema)), PROD)
+    table = casino.crash_table("op", "t")
+    assert table.chain().curve is None  # the chain from before has none
+    assert table.new_chain(2, curve=CrashCurve()).curve == CrashCurve()
+    assert table.chain().curve == CrashCurve()
+    with pytest.raises(DBAPIError, match="append-only"), engine.begin() as conn:
+        conn.exec_driver_sql(f"UPDATE {q}casino_crash_chains SET curve_rate = '0.01'")  # noqa: S608
+    _play_and_reconcile(SqlWallet(engine, schema=schema))
+    casino.close()
+
+
+UPGRADES = [
+    pytest.param(_upgrade_6_to_7, id="6_to_7"),  # the indexes, version 7
+    pytest.param(_upgrade_7_to_8, id="7_to_8"),  # curve_rate added and guarded, version 8
+]
+
+
+class TestUpgradesRun:
+    """Each upgrade of a stored database: refused before, migrated after, rows kept, the
+    casino opens in production mode and plays."""
+
+    @pytest.mark.parametrize("upgrade", UPGRADES)
+    def test_sqlite(self, tmp_path: Path, upgrade: Callable[[Engine, str | None], None]) -> None:
+        """On SQLite."""
+        _on_sqlite(tmp_path, upgrade)
+
+    @pytest.mark.postgres
+    @pytest.mark.parametrize("upgrade", UPGRADES)
+    def test_postgres_schema(
+        self, postgres_url: str, upgrade: Callable[[Engine, str | None], None]
+    ) -> None:
+        """On PostgreSQL, the tables in a schema: the database then matches the library's
+        MetaData (autogenerate has nothing left to do)."""
+        _on_pg_schema(postgres_url, upgrade)
 
 
 class TestQuickStartMatchesMigrations:

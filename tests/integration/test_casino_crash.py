@@ -5,25 +5,28 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from decimal import Decimal
 from fractions import Fraction
 
 import pytest
 
 from _casino_backends import SEED_KEY, CasinoFactory, RedisKeys, money_mode, sql_casino
-from casino_core.casino import Casino, CasinoSettings
+from casino_core.casino import Casino, CasinoSettings, CrashCurve
 from casino_core.casino.redis import RedisCasinoStore
 from casino_core.errors import (
+    AboveCurve,
     ConfigurationError,
     IdempotencyConflict,
     RoundClosed,
     StorageUnavailable,
 )
 from casino_core.fairness import verify_chain_link
-from casino_core.games import CrashRules, verify_lines
+from casino_core.games import CrashRules, payout_minor, verify_lines
 from casino_core.wallet import AccountKey
 
 SALT = "00000000000000000002b8d1c0e3bd8c4c1d1e1b5f5a4bcd9f9b1c2d3e4f5a6b"
+FAST = CrashCurve("0.005")  # 1.01 from 2 ms, 2x at 139 ms: the race lands along the curve
 
 
 def funded(casino: Casino, operator: str, player: str, amount: int = 1_000_00) -> AccountKey:
@@ -219,10 +222,10 @@ class TestSqlReload:
 
 
 def race(
-    hosts: list[Casino], operator: str, round_id: str, bet_ids: list[str]
+    hosts: list[Casino], operator: str, round_id: str, bet_ids: list[str], at: str | None
 ) -> dict[str, Decimal]:
-    """6 threads settle the round while one thread per bet cashes it out at 1.01, all
-    released at once; returns the accepted cash-outs."""
+    """6 threads settle the round while one thread per bet cashes it out at ``at`` (None:
+    at the chain's curve now), all released at once; returns the accepted cash-outs."""
     accepted: dict[str, Decimal] = {}
     barrier = threading.Barrier(6 + len(bet_ids))
 
@@ -233,8 +236,8 @@ def race(
     def cash(host: Casino, bet_id: str) -> None:
         barrier.wait()
         try:
-            bet = host.crash_table(operator, "race").cash_out(bet_id, "1.01")
-        except RoundClosed:
+            bet = host.crash_table(operator, "race").cash_out(bet_id, at)
+        except (RoundClosed, AboveCurve):
             return
         assert bet.cashed_out_at is not None
         accepted[bet_id] = bet.cashed_out_at
@@ -250,15 +253,19 @@ def race(
     return accepted
 
 
-def check_settle_races(hosts: list[Casino], operator: str, counter: Counter) -> None:
+def check_settle_races(
+    hosts: list[Casino], operator: str, counter: Counter, curve: CrashCurve | None = None
+) -> None:
     """Three rounds of 12 bets, each settled by 6 threads while 12 threads cash out (the
-    hosts share one store): one settlement, each bet credited once, by the rule."""
+    hosts share one store): one settlement, each bet credited once, by the rule. With a
+    ``curve`` pinned, the threads cash out at the curve now: each accepted one at most the
+    curve's value after the race and the crash point."""
     casino = hosts[0]
     mode = money_mode(casino)
     players = [f"p{i}" for i in range(12)]
     accounts = [funded(casino, operator, p) for p in players]
     table = casino.crash_table(operator, "race")
-    table.new_chain(5)
+    table.new_chain(5, curve=curve)
     table.set_salt(SALT)
     paid = 0
     for _ in range(3):
@@ -275,16 +282,22 @@ def check_settle_races(hosts: list[Casino], operator: str, counter: Counter) -> 
             )
             for i, p in enumerate(players)
         ]
-        point = table.start_round(r.round_id).crash_point
+        running = table.start_round(r.round_id)
+        point = running.crash_point
         assert point is not None
-        accepted = race(hosts, operator, r.round_id, [b.bet_id for b in bets])
+        assert running.started_at is not None
+        at = None if curve else "1.01"
+        accepted = race(hosts, operator, r.round_id, [b.bet_id for b in bets], at)
+        if curve is not None:
+            top = min(curve.at(running.started_at, datetime.now(UTC)), point)
+            assert all(Decimal("1.01") <= a <= top for a in accepted.values())
         wagers = {w.bet_id: w for w in table.bets(r.round_id)}
         assert {w.status for w in wagers.values()} == {"settled"}
         for bet in bets:
             w = wagers[bet.bet_id]
             if bet.bet_id in accepted:
                 assert w.cashed_out_at == accepted[bet.bet_id]
-                assert w.payout == 10_10
+                assert w.payout == payout_minor(10_00, Fraction(w.cashed_out_at))
             elif bet.auto_cash_out is not None:
                 assert w.payout == (30_00 if point >= 3 else 0)
             else:
@@ -367,10 +380,12 @@ def check_start_race(casino: Casino, operator: str) -> None:
 class TestPostgresRaces:
     """Hosts settling and cashing out at once: every bet is paid exactly once."""
 
+    @pytest.mark.parametrize("curve", [None, FAST], ids=["host", "curve"])
     def test_concurrent_settles_and_cash_outs(
-        self, postgres_url: str, casino_pg_schema: str, operator: str
+        self, postgres_url: str, casino_pg_schema: str, operator: str, curve: CrashCurve | None
     ) -> None:
-        """6 threads settle while 12 cash out: one settlement, each bet credited once."""
+        """6 threads settle while 12 cash out (at 1.01, or at a pinned curve now): one
+        settlement, each bet credited once."""
         counter = Counter()
         hosts = [
             sql_casino(postgres_url, casino_pg_schema, CasinoSettings(seed_key=SEED_KEY))
@@ -378,7 +393,7 @@ class TestPostgresRaces:
         ]
         hosts = [Casino(h._store, h._settings, observers=[counter]) for h in hosts]
         try:
-            check_settle_races(hosts, operator, counter)
+            check_settle_races(hosts, operator, counter, curve)
         finally:
             for host in hosts:
                 host.close()
@@ -416,12 +431,16 @@ def redis_hosts(redis_keys: RedisKeys, count: int, counter: Counter) -> list[Cas
 class TestRedisRaces:
     """The same races on Redis, three hosts (connections) on one key prefix."""
 
-    def test_concurrent_settles_and_cash_outs(self, redis_keys: RedisKeys, operator: str) -> None:
-        """6 threads settle while 12 cash out: one settlement, each bet credited once."""
+    @pytest.mark.parametrize("curve", [None, FAST], ids=["host", "curve"])
+    def test_concurrent_settles_and_cash_outs(
+        self, redis_keys: RedisKeys, operator: str, curve: CrashCurve | None
+    ) -> None:
+        """6 threads settle while 12 cash out (at 1.01, or at a pinned curve now): one
+        settlement, each bet credited once."""
         counter = Counter()
         hosts = redis_hosts(redis_keys, 3, counter)
         try:
-            check_settle_races(hosts, operator, counter)
+            check_settle_races(hosts, operator, counter, curve)
         finally:
             for host in hosts:
                 host.close()

@@ -7,6 +7,7 @@ each, deleted afterwards: other sessions share the database).
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from fractions import Fraction
 from typing import Any
@@ -107,7 +108,7 @@ class TestOptimisticCommits:
         table.start_round(r.round_id)
         seen: list[str] = []
 
-        def rule(wager: CrashWager, round_: CrashRound) -> Decimal:
+        def rule(wager: CrashWager, round_: CrashRound, now: datetime) -> Decimal:
             seen.append(round_.status)
             if round_.status != "running":
                 raise RoundClosed("too late")

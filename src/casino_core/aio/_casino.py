@@ -21,6 +21,7 @@ from casino_core.casino import (
     CasinoSettings,
     CasinoStore,
     CrashChainInfo,
+    CrashCurve,
     CrashRound,
     CrashTable,
     CrashWager,
@@ -359,10 +360,14 @@ class AsyncCrashTable:
         return f"Async{self._sync!r}"
 
     async def new_chain(
-        self, length: int, rules: CrashRules | Mapping[str, object] | None = None
+        self,
+        length: int,
+        rules: CrashRules | Mapping[str, object] | None = None,
+        *,
+        curve: CrashCurve | None = None,
     ) -> CrashChainInfo:
         """See :meth:`~casino_core.casino.CrashTable.new_chain`."""
-        return await run(self._sync.new_chain, length, rules)
+        return await run(self._sync.new_chain, length, rules, curve=curve)
 
     async def set_salt(self, salt: str) -> CrashChainInfo:
         """See :meth:`~casino_core.casino.CrashTable.set_salt`."""
@@ -411,7 +416,9 @@ class AsyncCrashTable:
         """See :meth:`~casino_core.casino.CrashTable.start_round`."""
         return await run(self._sync.start_round, round_id)
 
-    async def cash_out(self, bet_id: str, at_multiplier: Decimal | str | int) -> CrashWager:
+    async def cash_out(
+        self, bet_id: str, at_multiplier: Decimal | str | int | None = None
+    ) -> CrashWager:
         """See :meth:`~casino_core.casino.CrashTable.cash_out`."""
         return await run(self._sync.cash_out, bet_id, at_multiplier)
 

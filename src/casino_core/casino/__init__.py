@@ -36,6 +36,7 @@ from casino_core.casino._types import (
     SeedReveal,
     SeedRotation,
 )
+from casino_core.casino.crash._curve import CrashCurve
 from casino_core.casino.crash._table import MAX_TABLE_CHAIN, CrashTable
 from casino_core.casino.crash._types import CrashChainInfo, CrashRound, CrashWager
 from casino_core.casino.rounds._memory import MemoryCasinoStore
@@ -52,6 +53,7 @@ __all__ = [
     "CasinoSettings",
     "CasinoStore",
     "CrashChainInfo",
+    "CrashCurve",
     "CrashRound",
     "CrashTable",
     "CrashWager",

@@ -29,7 +29,7 @@ __all__ = [
     "stamp_casino_schema",
 ]
 
-CASINO_SCHEMA_VERSION: Final = 7
+CASINO_SCHEMA_VERSION: Final = 8
 """The version of the casino SQL schema (wallet and casino tables) this release needs.
 Bumped by every release that changes a table; production refuses any other version.
 2: ``casino_rounds.offering`` (the round's offering id, version and rules fingerprint).
@@ -50,7 +50,9 @@ names; new tables name their primary and foreign keys by ``NAMING_CONVENTION``
 7: indexes for flat exports and audits: ``ix_casino_wallet_tx_time``,
 ``ix_casino_wallet_postings_tx``, ``ix_casino_crash_bets_settled`` and
 ``ix_casino_crash_bets_player_settled``
-(``casino_core.alembic.upgrade_6_to_7``)."""
+(``casino_core.alembic.upgrade_6_to_7``).
+8: ``casino_crash_chains.curve_rate`` (a chain's pinned growth curve, nullable; fixed by the
+chain table's append-only guard) (``casino_core.alembic.upgrade_7_to_8``)."""
 
 _COMPONENT: Final = "casino"
 

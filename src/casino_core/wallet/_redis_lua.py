@@ -436,15 +436,15 @@ if t[2] then return {'current', t[2]} end
 if not t[1] then return {'nochain'} end
 if t[1] ~= ARGV[1] then return {'retry'} end
 local c = redis.call('HMGET', KEYS[2], 'salt', 'games_used', 'length', 'chain_no',
-  'terminal_hash', 'crash_scheme', 'house_edge', 'max_target')
+  'terminal_hash', 'crash_scheme', 'house_edge', 'max_target', 'curve_rate')
 if not c[1] then return {'nosalt'} end
 local game = tonumber(c[2]) + 1
 if game > tonumber(c[3]) then return {'used'} end
 redis.call('HSET', KEYS[2], 'games_used', tostring(game))
 redis.call('HSET', KEYS[3], 'round_id', ARGV[2], 'operator_id', ARGV[4], 'table_id', ARGV[5],
   'chain_no', c[4], 'game', tostring(game), 'terminal_hash', c[5], 'salt', c[1],
-  'crash_scheme', c[6], 'house_edge', c[7], 'max_target', c[8], 'status', 'open',
-  'created_us', ARGV[3], 'ver', '0', 'co', '0')
+  'crash_scheme', c[6], 'house_edge', c[7], 'max_target', c[8], 'curve_rate', c[9] or '',
+  'status', 'open', 'created_us', ARGV[3], 'ver', '0', 'co', '0')
 redis.call('HSET', KEYS[1], 'cur', ARGV[2])
 local out = redis.call('HGETALL', KEYS[3])
 table.insert(out, 1, 'ok')

@@ -69,6 +69,7 @@ def test_public_names_are_pinned() -> None:
         "CasinoSettings",
         "CasinoStore",
         "CrashChainInfo",
+        "CrashCurve",
         "CrashRound",
         "CrashTable",
         "CrashWager",

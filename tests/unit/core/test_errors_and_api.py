@@ -8,6 +8,7 @@ import casino_core
 from casino_core import errors
 
 PINNED_ALL = [
+    "AboveCurve",
     "AccountKey",
     "AccountNotFound",
     "Balance",
@@ -17,6 +18,7 @@ PINNED_ALL = [
     "CasinoSettings",
     "ChainMismatch",
     "ConfigurationError",
+    "CrashCurve",
     "CrashRound",
     "CrashScheme",
     "CrashTable",

@@ -154,6 +154,7 @@ class MemoryCrashStore:
                 max_target=info.max_target,
                 status="open",
                 created_at=self._clock(),
+                curve=info.curve,
             )
             self._rounds[round_.round_id] = round_
             self._round_order.append(round_.round_id)
@@ -242,7 +243,7 @@ class MemoryCrashStore:
                 raise InvalidBet(f"bet: no crash bet {bet_id!r} for operator {operator_id}")
             if bet.cashed_out_at is not None:
                 return bet
-            at = rule(bet, self._rounds[bet.round_id])
+            at = rule(bet, self._rounds[bet.round_id], self._clock())
             new = replace(bet, cashed_out_at=at)
             self._bets[bet_id] = new
             return new

@@ -42,6 +42,7 @@ from casino_core.casino.crash._types import (
     crash_payout_request,
     crash_round_from_doc,
     crash_stake_request,
+    curve_text,
     round_full,
     settle_rule,
     wager_from_doc,
@@ -220,6 +221,7 @@ class RedisCrashStore:
                 "crash_scheme": info.crash_scheme.value,
                 "house_edge": format_multiplier(info.house_edge),
                 "max_target": format_multiplier(info.max_target),
+                "curve_rate": curve_text(info.curve) or "",
                 "games_used": "0",
                 "created_us": str(to_micros(self._clock())),
             }
@@ -369,9 +371,10 @@ class RedisCrashStore:
                 return bet
             round_key = self._k(op, "r", bet.round_id)
             round_doc = self._hash(round_key)
-            at = rule(
-                bet, crash_round_from_doc(round_doc)
-            )  # may raise RoundClosed: nothing written
+            # Priced at the clock read now: the script writes it only if the round is still
+            # this version (else the next attempt reads the round and the clock again).
+            at = rule(bet, crash_round_from_doc(round_doc), self._clock())
+            # (the rule may raise RoundClosed or AboveCurve: nothing written)
             out = self._script(self._cash_s, [round_key, bet_key], [round_doc["ver"], str(at)])
             if out[0] == "ok":
                 return replace(bet, cashed_out_at=at)

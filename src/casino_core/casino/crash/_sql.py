@@ -49,6 +49,7 @@ from casino_core.casino.crash._types import (
     crash_payout_request,
     crash_round_from_doc,
     crash_stake_request,
+    curve_text,
     decimal_or_none,
     round_full,
     settle_rule,
@@ -142,7 +143,7 @@ class SqlCrashStore:
         self._q_retire = crash_chains.update().where(table).values(status="retired")
         self._q_round = (
             select(crash_rounds, c.chain_no, c.terminal_hash, c.salt)
-            .add_columns(c.crash_scheme, c.house_edge, c.max_target)
+            .add_columns(c.crash_scheme, c.house_edge, c.max_target, c.curve_rate)
             .join(crash_chains, c.id == r.chain_id)
             .where((r.id == bindparam("rid")) & (r.operator_id == bindparam("op")))
         )
@@ -238,6 +239,7 @@ class SqlCrashStore:
                     "crash_scheme": info.crash_scheme.value,
                     "house_edge": format_multiplier(info.house_edge),
                     "max_target": format_multiplier(info.max_target),
+                    "curve_rate": curve_text(info.curve),
                     "games_used": 0,
                     "created_us": to_micros(self._clock()),
                 },
@@ -426,7 +428,7 @@ class SqlCrashStore:
             bet = self._bet_of(conn.execute(self._q_bet, {"bid": bet_id, "op": operator_id}).one())
             if bet.cashed_out_at is not None:
                 return bet
-            at = rule(bet, round_)
+            at = rule(bet, round_, self._clock())  # the clock read under the round's lock
             conn.execute(
                 crash_bets.update()
                 .where((crash_bets.c.id == bet_id) & crash_bets.c.cashed_out_at.is_(None))
@@ -615,7 +617,7 @@ class SqlCrashStore:
         key = tuple_(b.settled_us, b.round_id, b.created_us, b.id)
         q_rounds = (
             select(crash_rounds, c.chain_no, c.terminal_hash, c.salt)
-            .add_columns(c.crash_scheme, c.house_edge, c.max_target)
+            .add_columns(c.crash_scheme, c.house_edge, c.max_target, c.curve_rate)
             .join(crash_chains, c.id == r.chain_id)
             .where(r.id.in_(bindparam("rids", expanding=True)))
         )

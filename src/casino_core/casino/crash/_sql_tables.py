@@ -35,6 +35,7 @@ crash_chains = Table(
     Column("crash_scheme", String(16), nullable=False),
     Column("house_edge", Text, nullable=False),
     Column("max_target", Text, nullable=False),
+    Column("curve_rate", Text),  # the pinned growth curve's rate (NULL: no curve)
     Column("games_used", BigInteger, nullable=False),
     Column("created_us", BigInteger, nullable=False),
     UniqueConstraint("operator_id", "table_id", "chain_no", name="uq_casino_crash_chain_no"),
@@ -124,7 +125,7 @@ CRASH_GUARDS = (
         "casino_crash_chains",
         fixed=(
             "id operator_id table_id chain_no length terminal_hash crash_scheme house_edge "
-            "max_target created_us"
+            "max_target curve_rate created_us"
         ),
         # Retire once; the salt is fixed once before the first game; the game counter of an
         # active chain advances by one; chain_seed may be sealed again (key rotation).

@@ -3,8 +3,10 @@
 One table of one operator plays games of its active chain in order (game 1 uses the last
 hash generated, as :class:`~casino_core.fairness.HashChain` does). A round is opened, takes
 bets (stake debited), starts (its crash point is fixed from the next game hash: no more
-bets), takes cash-outs while it runs (at the host clock's multiplier), and is settled once
-the point is known: every bet is paid exactly once and the game hash is revealed.
+bets), takes cash-outs while it runs (at the host clock's multiplier, or, on a chain with a
+pinned :class:`~casino_core.casino.CrashCurve`, at most the curve's value at the store's clock
+now), and is settled once the point is known: every bet is paid exactly once and the game hash
+is revealed.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from casino_core._bounds import MAX_DIGITS, MAX_EXPONENT, bounded_decimal
 from casino_core.casino._crypto import SeedCipher
 from casino_core.casino._plan import CasinoStore
 from casino_core.casino._types import CasinoSettings, request_fingerprint
+from casino_core.casino.crash._curve import CrashCurve
 from casino_core.casino.crash._types import (
     BetPlan,
     CrashChainInfo,
@@ -29,6 +32,7 @@ from casino_core.casino.crash._types import (
     effective_target,
 )
 from casino_core.errors import (
+    AboveCurve,
     InvalidBet,
     InvalidInput,
     InvalidSeed,
@@ -144,17 +148,25 @@ class CrashTable:
     # -- the chain ------------------------------------------------------------------------
 
     def new_chain(
-        self, length: int, rules: CrashRules | Mapping[str, object] | None = None
+        self,
+        length: int,
+        rules: CrashRules | Mapping[str, object] | None = None,
+        *,
+        curve: CrashCurve | None = None,
     ) -> CrashChainInfo:
         """Generate a secret chain of ``length`` games; publish its ``terminal_hash``.
 
-        ``rules`` (formula, house edge, largest cash-out) hold for every game of the chain.
+        ``rules`` (formula, house edge, largest cash-out) hold for every game of the chain,
+        and so does ``curve``, the growth curve that prices its cash-outs (:meth:`cash_out`;
+        None: the host's multiplier); publish it with the terminal hash.
         The chain's seed is stored sealed with the casino's seed key. The previous chain is
         retired (its unplayed hashes are never revealed); ``RoundInProgress`` while a round
         of the table is unsettled. Fix the salt with :meth:`set_salt` before the first game.
         """
         if type(length) is not int or not 1 <= length <= MAX_TABLE_CHAIN:
             raise InvalidInput(f"a table's chain length must be in 1..{MAX_TABLE_CHAIN}")
+        if curve is not None and not isinstance(curve, CrashCurve):
+            raise InvalidInput("curve: a CrashCurve or None")
         if rules is None:
             rules = CrashRules()
         elif not isinstance(rules, CrashRules):
@@ -178,6 +190,7 @@ class CrashTable:
             max_target=rules.max_target,
             games_used=0,
             created_at=datetime.now(UTC),  # the store's clock replaces it
+            curve=curve,
         )
         row = self._store.new_chain(info, self._casino._cipher.seal_text(seed, chain.terminal_hash))
         with self._lock:
@@ -309,26 +322,57 @@ class CrashTable:
         )
         return self._store.start_round(self._op, round_id, point)
 
-    def cash_out(self, bet_id: str, at_multiplier: Decimal | str | int) -> CrashWager:
-        """Cash the bet out at the running round's current multiplier (the host's clock).
+    def cash_out(self, bet_id: str, at_multiplier: Decimal | str | int | None = None) -> CrashWager:
+        """Cash the bet out at the running round's current multiplier.
 
-        Accepted when ``at_multiplier`` (two decimals, at least 1.01) is at or below the
-        crash point, the same rule as an auto target; a bet whose auto target (or the
-        chain's ``max_target``) lies at or below ``at_multiplier`` was already cashed out
-        there, and keeps that. ``RoundClosed`` if the round has not started, or the
-        multiplier is past the crash point or the round settled ("too late"). Idempotent: a
-        bet cashed out once is returned as it is.
+        Without a curve pinned on the round's chain (:meth:`new_chain`), ``at_multiplier``
+        (two decimals, at least 1.01) is the multiplier the host's clock shows, and is
+        required. With a curve, the curve's value at the store's clock now (read in the unit
+        of work that checks the round) is the most a cash-out gets: without
+        ``at_multiplier`` the bet leaves at that value; an ``at_multiplier`` at or below it
+        is taken as given (a host reporting its own, earlier display time); one above it,
+        or any cash-out before the curve reaches 1.01, is ``AboveCurve`` and changes
+        nothing. Once the curve has passed the crash point the round has crashed:
+        ``RoundClosed`` ("too late"), whatever multiplier the call names.
+
+        Accepted when the multiplier is at or below the crash point, the same rule as an
+        auto target; a bet whose auto target (or the chain's ``max_target``) lies at or
+        below the multiplier was already cashed out there, and keeps that (also after the
+        crash). ``RoundClosed`` if the round has not started, or the multiplier is past the
+        crash point or the round settled ("too late"). Idempotent: a bet cashed out once is
+        returned as it is.
         """
         _request_id(bet_id, "bet")
-        at = Fraction(_two_decimals(at_multiplier, "at_multiplier"))
+        asked = None
+        if at_multiplier is not None:
+            asked = Fraction(_two_decimals(at_multiplier, "at_multiplier"))
 
-        def rule(bet: CrashWager, round_: CrashRound) -> Decimal:
+        def rule(bet: CrashWager, round_: CrashRound, now: datetime) -> Decimal:
+            curve = round_.curve
+            if asked is None and curve is None:
+                raise InvalidBet("at_multiplier: required (the round's chain pins no curve)")
             if round_.status == "open":
                 raise RoundClosed(f"crash round {round_.round_id} has not started")
             if round_.status != "running" or round_.crash_point is None:
                 raise RoundClosed(f"crash round {round_.round_id} is settled: too late")
             point = Fraction(round_.crash_point)
             auto = effective_target(None, bet.auto_cash_out, round_.max_target)
+            at = asked
+            if curve is not None:
+                assert round_.started_at is not None  # a running round has started
+                shown = Fraction(curve.at(round_.started_at, now))
+                if at is not None and at > shown:
+                    raise AboveCurve(
+                        f"cash-out at {_decimal(at)} is above the curve's {_decimal(shown)} now"
+                    )
+                at = shown if at is None else at
+                if auto <= at and auto <= point:
+                    return _decimal(auto)  # left at its target before the crash
+                if shown > point:
+                    raise RoundClosed(f"cash-out at {_decimal(at)} is too late: the round crashed")
+                if at < _MIN_CASH_OUT:
+                    raise AboveCurve("the curve has not reached 1.01 yet: no cash-out")
+            assert at is not None
             leave = min(auto, at)
             if leave > point:
                 raise RoundClosed(f"cash-out at {_decimal(at)} is too late: the round crashed")

@@ -11,8 +11,9 @@ from json.encoder import encode_basestring_ascii as _esc
 from typing import Any, Final, Protocol
 
 from casino_core.casino._types import Round, _timestamp, link_of, money_fields
+from casino_core.casino.crash._curve import CrashCurve
 from casino_core.chain._chain import ChainLink
-from casino_core.errors import InvalidInput, RoundClosed
+from casino_core.errors import InvalidInput, RoundClosed, StorageUnavailable
 from casino_core.fairness import CrashScheme
 from casino_core.games import format_multiplier, make_crash_record
 from casino_core.money import get_currency
@@ -43,6 +44,8 @@ __all__ = [
     "crash_payout_request",
     "crash_round_from_doc",
     "crash_stake_request",
+    "curve_of",
+    "curve_text",
     "decimal_or_none",
     "effective_target",
     "lookup_key",
@@ -58,7 +61,8 @@ class CrashChainInfo:
 
     ``terminal_hash`` is the commitment published before game 1; ``salt`` the public value
     fixed after it (None until :meth:`CrashTable.set_salt`); ``games_used`` how many games
-    of the ``length`` have been opened.
+    of the ``length`` have been opened; ``curve`` the growth curve pinned with the chain
+    that prices every cash-out of its games (None: the host's multiplier).
     """
 
     operator_id: str
@@ -72,6 +76,7 @@ class CrashChainInfo:
     max_target: Fraction
     games_used: int
     created_at: datetime
+    curve: CrashCurve | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,6 +96,7 @@ class CrashRound:
     ``crash_point`` is fixed at the start and is for the host's clock only until the round
     is settled (it is left out of the repr); ``game_hash`` is None until settlement reveals
     it (anyone can then check it with ``verify_chain_link(game_hash, terminal_hash)``).
+    ``curve`` is its chain's pinned growth curve (None: none), from ``started_at`` on.
     """
 
     round_id: str
@@ -109,6 +115,7 @@ class CrashRound:
     game_hash: str | None = None
     started_at: datetime | None = None
     settled_at: datetime | None = None
+    curve: CrashCurve | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -221,6 +228,22 @@ def _moment(value: Any) -> datetime | None:
     return None if value is None else from_micros(int(value))
 
 
+def curve_of(rate: str | None) -> CrashCurve | None:
+    """A chain's stored curve rate as a :class:`CrashCurve` (None or "": no curve); a
+    stored rate that is no valid rate is ``StorageUnavailable`` (not the caller's input)."""
+    if not rate:
+        return None
+    try:
+        return CrashCurve(rate)
+    except InvalidInput:
+        raise StorageUnavailable("a stored crash curve rate is malformed") from None
+
+
+def curve_text(curve: CrashCurve | None) -> str | None:
+    """How a chain stores its curve: the rate's text (None: no curve)."""
+    return None if curve is None else str(curve.rate)
+
+
 def chain_info_from_doc(doc: Mapping[str, Any]) -> CrashChainInfo:
     """A chain's :class:`CrashChainInfo` from its stored fields (a missing salt: None)."""
     return CrashChainInfo(
@@ -235,6 +258,7 @@ def chain_info_from_doc(doc: Mapping[str, Any]) -> CrashChainInfo:
         max_target=Fraction(doc["max_target"]),
         games_used=int(doc["games_used"]),
         created_at=from_micros(int(doc["created_us"])),
+        curve=curve_of(doc.get("curve_rate")),
     )
 
 
@@ -257,6 +281,7 @@ def crash_round_from_doc(doc: Mapping[str, Any]) -> CrashRound:
         game_hash=doc.get("game_hash"),
         started_at=_moment(doc.get("started_us")),
         settled_at=_moment(doc.get("settled_us")),
+        curve=curve_of(doc.get("curve_rate")),
     )
 
 
@@ -309,8 +334,9 @@ def crash_payout_request(account: AccountKey, key: str, payout: int) -> Request:
     return house_request(Kind.CREDIT, account, payout, key, remembered=False)
 
 
-CashOutRule = Callable[[CrashWager, CrashRound], Decimal]
-"""(the bet, its running round) -> the cash-out to record (or raise RoundClosed)."""
+CashOutRule = Callable[[CrashWager, CrashRound, datetime], Decimal]
+"""(the bet, its round, the store's clock now) -> the cash-out to record (or raise
+RoundClosed). A store reads the clock inside the unit of work that checks the round."""
 
 
 class CrashStore(Protocol):
@@ -346,7 +372,8 @@ class CrashStore(Protocol):
         ...
 
     def cash_out(self, operator_id: str, bet_id: str, rule: CashOutRule) -> CrashWager:
-        """Record the cash-out ``rule`` gives, under the round's lock (idempotent)."""
+        """Record the cash-out ``rule`` gives (called with the store's clock read under the
+        round's lock, or in the version-checked attempt on Redis), once (idempotent)."""
         ...
 
     def settle_round(
