@@ -181,6 +181,44 @@ class TestHolds:
             wallet.extend_hold(account, made.hold_id, expires_at=datetime(2100, 1, 1))
         assert wallet.reconcile(op).ok
 
+    def test_a_hold_pinned_after_the_sweep_chose_it_is_not_expired(
+        self, wallet: HoldingWallet, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A hold extended (pinned by a withdrawal saga about to pay out) between the sweep's
+        choice of due holds and its expiry is no longer due: the sweep leaves it active and
+        capturable (SQL: the choice and each expiry are separate transactions; memory: one
+        lock, so the extension lands after the sweep, which then expired it first)."""
+        account = _funded(wallet)
+        op = account.operator_id
+        soon = datetime.now(UTC) - timedelta(seconds=1)
+        made = wallet.hold(account, 400, idempotency_key="h1", expires_at=soon)
+        pinned: list[HoldStatus] = []
+        if isinstance(wallet, SqlWallet):
+            chosen = wallet._tx
+
+            def choose_then_pin(work: object) -> object:
+                out = chosen(work)  # type: ignore[arg-type]
+                if not pinned:  # the sweep's first transaction chose the due holds
+                    monkeypatch.undo()
+                    pinned.append(
+                        wallet.extend_hold(account, made.hold_id, expires_at=NO_EXPIRY).status
+                    )
+                return out
+
+            monkeypatch.setattr(wallet, "_tx", choose_then_pin)
+            assert wallet.expire_holds(now=datetime.now(UTC), operator_id=op) == 0
+            assert pinned == [HoldStatus.ACTIVE]
+            assert wallet.get_hold(account, made.hold_id).status is HoldStatus.ACTIVE
+            receipt = wallet.capture(account, made.hold_id, idempotency_key="c1")
+            assert (receipt.amount, receipt.balance_after) == (400, 600)
+        else:
+            assert wallet.expire_holds(now=datetime.now(UTC), operator_id=op) == 1
+            with pytest.raises(HoldNotActive):
+                wallet.extend_hold(account, made.hold_id, expires_at=NO_EXPIRY)
+        b = wallet.balance(account)
+        assert b.available + b.held == b.posted
+        assert wallet.reconcile(op).ok
+
     def test_idempotency(self, wallet: HoldingWallet) -> None:
         """Replays return the first result; a key reused for another request conflicts."""
         account = _funded(wallet)

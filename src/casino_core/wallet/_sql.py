@@ -2061,11 +2061,15 @@ class SqlWallet(MovingWallet):
             ).first()
             done = conn.execute(
                 holds.update()
-                .where((h.id == hold_id) & (h.status == HoldStatus.ACTIVE.value))
+                .where(
+                    (h.id == hold_id)
+                    & (h.status == HoldStatus.ACTIVE.value)
+                    & (h.expires_us <= cutoff)  # due still: not extended since it was chosen
+                )
                 .values(status=HoldStatus.EXPIRED.value, resolved_us=to_micros(self._clock()))
             )
             if acct is None or done.rowcount != 1:
-                return 0  # someone else resolved it first
+                return 0  # someone else resolved or extended it first
             self._set_held(conn, acct.id, acct.held - amount)
             return 1
 
