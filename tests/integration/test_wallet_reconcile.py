@@ -70,6 +70,46 @@ class TestReconcile:
         assert report.journal_totals == {("USD", "real"): 3}
         assert sql_wallet.balance(account).posted == 900  # reported, not fixed
 
+    @pytest.mark.parametrize(
+        ("column", "value", "renamed"),
+        [
+            ("mode", "real", "a/USD/real"),  # play money made real
+            ("currency", "BTC", "a/BTC/demo"),  # cents made satoshis
+            ("player_id", "mallory", "mallory/USD/demo"),  # the account given to another
+        ],
+    )
+    def test_an_account_row_given_another_identity_is_reported(
+        self, sql_wallet: SqlWallet, column: str, value: str, renamed: str
+    ) -> None:
+        """An account row whose mode, currency or player is edited keeps its id, so its
+        postings still point at it; but the journal names the account (each posting's
+        currency and mode, its other leg's counterparty), and under the new name the
+        journal holds nothing: reported, as posted and version that the journal does not
+        explain."""
+        op = "rec-" + uuid.uuid4().hex[:12]
+        account = AccountKey(op, "a", USD, Mode.DEMO)
+        other = AccountKey(op, "b", USD, Mode.DEMO)
+        for key in (account, other):
+            sql_wallet.open_account(key)
+            sql_wallet.credit(
+                key, 500, idempotency_key=f"f-{key.player_id}", system_account="faucet"
+            )
+        sql_wallet.debit(account, 100, idempotency_key="d")
+        sql_wallet.transfer(other, account, 50, idempotency_key="t")
+        assert sql_wallet.reconcile(op).ok
+        a = accounts.c
+        with sql_wallet.engine.begin() as conn:
+            where = (a.operator_id == op) & (a.player_id == "a")
+            conn.execute(accounts.update().where(where).values({column: value}))
+        report = sql_wallet.reconcile(op)
+        assert not report.ok
+        name = f"{op}/{renamed}"
+        assert report.discrepancies == (
+            Discrepancy(name, "posted", 450, 0),
+            Discrepancy(name, "version", 3, 0),
+        )
+        assert report.unbalanced == ()
+
     @settings(
         max_examples=min(25, settings.default.max_examples),
         suppress_health_check=[HealthCheck.function_scoped_fixture],

@@ -1639,6 +1639,24 @@ class SqlWallet(MovingWallet):
         )
         in_op = p.operator_id == operator_id
         in_page = p.account_id.in_(bindparam("ids", expanding=True))
+        # A posting counts for the account the journal names, not only the row its
+        # account_id points at: its currency and mode, and its other leg's counterparty
+        # (the player; accepted_rows writes every transaction so), must be the account
+        # row's. An insider who edits a row's mode (play money made real), currency or
+        # player leaves its postings pointing at it; the journal then explains none of it.
+        leg = postings.alias("leg")
+        named = (
+            (a.id == p.account_id)
+            & (p.currency == a.currency)
+            & (p.mode == a.mode)
+            & select(leg.c.id)
+            .where(
+                (leg.c.transaction_id == p.transaction_id)
+                & (leg.c.id != p.id)
+                & (leg.c.counterparty == a.player_id)
+            )
+            .exists()
+        )
 
         def work(conn: Connection) -> LedgerReport:
             # The accounts a page of READ_BATCH at a time (by id), each page's journal sums
@@ -1650,7 +1668,7 @@ class SqlWallet(MovingWallet):
             while True:
                 rows = conn.execute(page_q).all()
                 ids = padded([r.id for r in rows]) if rows else []
-                per_account = self._sums(conn, [p.account_id], in_op & in_page, ids=ids)
+                per_account = self._sums(conn, [p.account_id], in_op & in_page & named, ids=ids)
                 held = self._held_by_holds(conn, operator_id, ids)
                 for r in rows:
                     sums = per_account.get((r.id,), [0, 0])
