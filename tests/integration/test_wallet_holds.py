@@ -16,8 +16,9 @@ from casino_core.errors import (
     InsufficientFunds,
     InvalidAmount,
     InvalidInput,
+    LimitExceeded,
 )
-from casino_core.money import USD
+from casino_core.money import MAX_MINOR_UNITS, USD
 from casino_core.wallet import (
     NO_EXPIRY,
     AccountKey,
@@ -249,6 +250,23 @@ class TestHolds:
         with pytest.raises(InsufficientFunds):
             wallet.hold(account, 500, idempotency_key="h1", expires_at=LATER)
         assert wallet.balance(account).held == 0
+
+    def test_held_stays_within_the_cap(self, wallet: HoldingWallet) -> None:
+        """``held`` is an amount like a balance: a hold that would take it past 10**36 - 1
+        (possible with a floor far below zero) is ``LimitExceeded`` on every backend, recorded
+        under its key, rather than accepted (memory, SQLite) or a numeric overflow
+        (PostgreSQL's NUMERIC(36,0): ``StorageUnavailable``)."""
+        account = _funded(wallet, MAX_MINOR_UNITS, floor=-MAX_MINOR_UNITS)
+        wallet.hold(account, MAX_MINOR_UNITS, idempotency_key="h1", expires_at=LATER)
+        with pytest.raises(LimitExceeded) as refused:
+            wallet.hold(account, 1, idempotency_key="h2", expires_at=LATER)
+        assert refused.value.rule == "balance_cap"
+        wallet.post_correction(account, -1, idempotency_key="correction:make-room")
+        with pytest.raises(LimitExceeded):  # recorded: the key is refused for ever
+            wallet.hold(account, 1, idempotency_key="h2", expires_at=LATER)
+        b = wallet.balance(account)
+        assert (b.held, b.available) == (MAX_MINOR_UNITS, -1)
+        assert wallet.reconcile(account.operator_id).ok
 
     def test_bad_input(self, wallet: HoldingWallet) -> None:
         """Invalid input is refused before anything is recorded."""

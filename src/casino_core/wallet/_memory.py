@@ -46,6 +46,7 @@ from casino_core.wallet._holds import (
     capture_request,
     check_capture_amount,
     check_expiry,
+    check_hold_room,
     hold_request,
     release_request,
 )
@@ -557,11 +558,8 @@ class MemoryWallet(MovingWallet):
                 return first
             try:
                 acct = self._get(account)
-                if acct.posted - acct.held - amt < acct.floor:
-                    raise InsufficientFunds(
-                        f"account {account} cannot hold {amt} without going below its floor"
-                    )
-            except (InsufficientFunds, AccountNotFound) as exc:
+                check_hold_room(account, amt, acct.posted, acct.held, acct.floor)
+            except (InsufficientFunds, AccountNotFound, LimitExceeded) as exc:
                 self._hold_keys[scope] = (fp, (exc.code, exc.message))
                 raise
             acct.held += amt

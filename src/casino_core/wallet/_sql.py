@@ -115,6 +115,7 @@ from casino_core.wallet._holds import (
     capture_request,
     check_capture_amount,
     check_expiry,
+    check_hold_room,
     decode_hold,
     encode_hold,
     hold_request,
@@ -1894,7 +1895,7 @@ class SqlWallet(MovingWallet):
         account, amt, key, exp, fp = hold_request(account, amount, idempotency_key, expires_at)
         op = account.operator_id
 
-        def work(conn: Connection) -> Hold | tuple[str, str]:
+        def work(conn: Connection) -> Hold | tuple[str, str] | CasinoError:
             known = self._hold_known(conn, op, key, fp)
             if known is not None:
                 if known.status == "refused":
@@ -1904,11 +1905,8 @@ class SqlWallet(MovingWallet):
             tx_id = new_id()
             try:
                 row = self._lock(conn, account)
-                if row.balance - row.held - amt < row.floor:
-                    raise InsufficientFunds(
-                        f"account {account} cannot hold {amt} without going below its floor"
-                    )
-            except (AccountNotFound, InsufficientFunds) as error:
+                check_hold_room(account, amt, row.balance, row.held, row.floor)
+            except (AccountNotFound, InsufficientFunds, LimitExceeded) as error:
                 conn.execute(
                     self._q_insert_tx,
                     transaction_row(
@@ -1916,7 +1914,7 @@ class SqlWallet(MovingWallet):
                         error_code=error.code, error_message=error.message,
                     ),
                 )  # fmt: skip
-                return (error.code, error.message)
+                return error  # the first refusal keeps its facts (LimitExceeded.rule ...)
             made = Hold(
                 tx_id,
                 key,
@@ -1952,6 +1950,8 @@ class SqlWallet(MovingWallet):
         outcome = self._tx(work)
         if isinstance(outcome, Hold):
             return outcome
+        if isinstance(outcome, CasinoError):
+            raise outcome
         raise recorded_error(*outcome)
 
     def capture(
