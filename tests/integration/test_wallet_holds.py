@@ -286,6 +286,9 @@ class TestHolds:
             wallet.release(stranger, made.hold_id, idempotency_key="r1")
         with pytest.raises(HoldNotFound):
             wallet.get_hold(stranger, made.hold_id)
+        for not_an_id in (["x"], {"a": 1}, 5, None):  # any id but a str names no hold
+            with pytest.raises(HoldNotFound):
+                wallet.get_hold(account, not_an_id)  # type: ignore[arg-type]
         with pytest.raises(AccountNotFound):
             wallet.hold(
                 AccountKey(account.operator_id, "ghost", USD), 1,
