@@ -297,6 +297,49 @@ class TestHolds:
         assert wallet.get_hold(account, made.hold_id).status is HoldStatus.ACTIVE
 
 
+class _Clock:
+    """A settable clock."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.mark.parametrize(
+    "backend_name", ["memory", "sqlite", pytest.param("pg", marks=pytest.mark.postgres)]
+)
+def test_expiry_boundary_is_the_same_everywhere(
+    request: pytest.FixtureRequest, backend_name: str
+) -> None:
+    """``expires_at == now`` is expired for a capture and for the sweep alike, on every
+    backend; one microsecond before, the hold is capturable and the sweep leaves it."""
+    exp = datetime(2031, 3, 4, 5, 6, 7, 890_123, tzinfo=UTC)
+    clock = _Clock(exp - timedelta(microseconds=1))
+    wallet: HoldingWallet
+    if backend_name == "memory":
+        wallet = MemoryWallet(clock=clock)
+    else:
+        shared: SqlWallet = request.getfixturevalue(f"{backend_name}_wallet")
+        wallet = SqlWallet(shared.engine, clock=clock)
+    account = _funded(wallet)
+    op = account.operator_id
+    early = wallet.hold(account, 100, idempotency_key="h1", expires_at=exp)
+    late = wallet.hold(account, 200, idempotency_key="h2", expires_at=exp)
+    assert wallet.expire_holds(operator_id=op) == 0  # the clock's now: 1 µs before
+    assert wallet.capture(account, early.hold_id, idempotency_key="c1").amount == 100
+    clock.now = exp
+    with pytest.raises(HoldNotActive):
+        wallet.capture(account, late.hold_id, idempotency_key="c2")
+    assert wallet.get_hold(account, late.hold_id).status is HoldStatus.ACTIVE  # until swept
+    assert wallet.expire_holds(operator_id=op) == 1
+    assert wallet.get_hold(account, late.hold_id).status is HoldStatus.EXPIRED
+    b = wallet.balance(account)
+    assert (b.posted, b.held, b.available) == (900, 0, 900)
+    assert wallet.reconcile(op).ok
+
+
 class TestConcurrentHolds:
     """Racing captures, releases and sweeps resolve a hold once; holds never overdraw."""
 
