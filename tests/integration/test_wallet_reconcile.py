@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import UTC, datetime
 from unittest import mock
@@ -10,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from casino_core.errors import InsufficientFunds, InvalidAmount
+from _tamper import tamper
+from casino_core.errors import CasinoError, InsufficientFunds, InvalidAmount
 from casino_core.money import USD
 from casino_core.wallet import AccountKey, Discrepancy, Kind, MemoryWallet, Mode, WalletService
 from casino_core.wallet._base import MovingWallet
@@ -109,6 +111,40 @@ class TestReconcile:
             Discrepancy(name, "version", 3, 0),
         )
         assert report.unbalanced == ()
+
+    @pytest.mark.parametrize(
+        "edit",
+        [
+            "UPDATE casino_wallet_transactions SET idempotency_key = 'freed' WHERE {tx}",
+            "UPDATE casino_wallet_transactions SET operator_id = 'elsewhere' WHERE {tx}",
+            "UPDATE casino_wallet_transactions SET status = 'refused' WHERE {tx}",
+            "UPDATE casino_wallet_postings SET idempotency_key = 'other' WHERE {posting}",
+        ],
+    )
+    def test_a_key_record_that_disowns_its_postings_is_reported(
+        self, sql_wallet: SqlWallet, edit: str
+    ) -> None:
+        """The transaction row is the key's record (what a retry replays); its postings are
+        the money. An edit that parts them (the key renamed or moved to another operator,
+        which frees it for a second deposit under the same key; the status made a refusal,
+        which a retry then answers though the money moved) is reported: the transaction is
+        in ``unbalanced``, even when the retry has moved the money again."""
+        op = "rec-" + uuid.uuid4().hex[:12]
+        account = AccountKey(op, "p", USD)
+        sql_wallet.open_account(account)
+        first = sql_wallet.credit(account, 500, idempotency_key="dep", system_account="deposits")
+        tx = first.transaction_id
+        where = {"tx": "id = :tx", "posting": "transaction_id = :tx AND account_id IS NOT NULL"}
+        with sql_wallet.engine.begin() as conn:
+            if sql_wallet._schema:
+                conn.exec_driver_sql(f'SET LOCAL search_path TO "{sql_wallet._schema}"')
+            assert tamper(conn, edit.format(**where), {"tx": tx}).rowcount == 1
+        report = sql_wallet.reconcile(op)
+        assert report.unbalanced == (tx,)
+        assert not report.ok
+        with contextlib.suppress(CasinoError):  # a retry: moved again, or refused
+            sql_wallet.credit(account, 500, idempotency_key="dep", system_account="deposits")
+        assert tx in sql_wallet.reconcile(op).unbalanced
 
     @settings(
         max_examples=min(25, settings.default.max_examples),

@@ -2206,12 +2206,28 @@ class SqlWallet(MovingWallet):
         return self._tx(work)
 
     def _unbalanced(self, conn: Connection, where: Any) -> tuple[str, ...]:
-        """Ids of journal transactions whose postings do not sum to zero per currency."""
-        p = postings.c
+        """Ids of journal transactions whose postings do not sum to zero per currency, or
+        that their key record disowns: the transaction row (what a retry of the key
+        replays) missing, of another operator or key, or not accepted. Such an edit frees
+        a key whose money moved (a retry moves it again) or answers it with a refusal."""
+        p, t = postings.c, transactions.c
         q = select(p.transaction_id).where(where).group_by(p.transaction_id, p.currency, p.mode)
         zero = "0" if self._sqlite else 0
-        rows = conn.execute(q.having(self._sum(p.amount) != zero)).scalars()
-        return tuple(sorted(set(rows)))
+        found = set(conn.execute(q.having(self._sum(p.amount) != zero)).scalars())
+        disowned = (
+            select(p.transaction_id)
+            .join_from(postings, transactions, t.id == p.transaction_id, isouter=True)
+            .where(where)
+            .where(
+                t.id.is_(None)
+                | (t.operator_id != p.operator_id)
+                | (t.idempotency_key != p.idempotency_key)
+                | (t.status != "accepted")
+            )
+            .distinct()
+        )
+        found.update(conn.execute(disowned).scalars())
+        return tuple(sorted(found))
 
 
 def create_schema_with(
