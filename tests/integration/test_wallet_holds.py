@@ -237,8 +237,19 @@ class TestHolds:
         with pytest.raises(IdempotencyConflict):
             wallet.capture(account, made.hold_id, 101, idempotency_key="c1")
         other = wallet.hold(account, 10, idempotency_key="h2", expires_at=LATER)
+        for misuse in (  # a key of one kind reused for another request of any kind
+            lambda: wallet.release(account, other.hold_id, idempotency_key="c1"),
+            lambda: wallet.capture(account, other.hold_id, 100, idempotency_key="c1"),
+            lambda: wallet.capture(account, other.hold_id, idempotency_key="h2"),
+            lambda: wallet.release(account, other.hold_id, idempotency_key="h1"),
+            lambda: wallet.credit(account, 100, idempotency_key="c1"),
+        ):
+            with pytest.raises(IdempotencyConflict):
+                misuse()
         released = wallet.release(account, other.hold_id, idempotency_key="r1")
         assert wallet.release(account, other.hold_id, idempotency_key="r1") == released
+        with pytest.raises(IdempotencyConflict):
+            wallet.hold(account, 10, idempotency_key="r1", expires_at=LATER)
         assert wallet.balance(account).posted == 900
 
     def test_refused_hold_is_recorded(self, wallet: HoldingWallet) -> None:
