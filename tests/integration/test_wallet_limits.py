@@ -11,7 +11,10 @@ import pytest
 from casino_core.errors import IdempotencyConflict, InvalidAmount, InvalidInput, LimitExceeded
 from casino_core.money import USD
 from casino_core.wallet import (
+    NO_EXPIRY,
     AccountKey,
+    HoldingWallet,
+    HoldStatus,
     Limit,
     LimitingWallet,
     LimitKind,
@@ -136,6 +139,27 @@ class TestLimits:
         assert caught.value.resets_at == T0 + timedelta(days=1)
         clock.now = T0 + timedelta(days=1)
         wallet.debit(account, 500, idempotency_key="w3")
+        assert wallet.reconcile(account.operator_id).ok
+
+    def test_a_capture_refused_by_a_limit_keeps_its_hold_and_key(
+        self, clocked: tuple[LimitingWallet, FakeClock]
+    ) -> None:
+        """A capture past the withdrawal limit moves nothing and leaves the hold active; its
+        refusal is not recorded, so the same key captures once the limit allows (what a
+        withdrawal saga, paid out already, retries until it can)."""
+        wallet, _clock = clocked
+        assert isinstance(wallet, HoldingWallet)
+        account = _account(wallet, 1_000)
+        wallet.set_limit(account, Limit(LimitKind.WITHDRAWAL, 100))
+        made = wallet.hold(account, 500, idempotency_key="h", expires_at=NO_EXPIRY)
+        with pytest.raises(LimitExceeded):
+            wallet.capture(account, made.hold_id, idempotency_key="c")
+        assert wallet.get_hold(account, made.hold_id).status is HoldStatus.ACTIVE
+        assert wallet.balance(account).held == 500
+        wallet.set_limit(account, Limit(LimitKind.WITHDRAWAL, 500))
+        assert wallet.capture(account, made.hold_id, idempotency_key="c").amount == 500
+        b = wallet.balance(account)
+        assert (b.posted, b.held) == (500, 0)
         assert wallet.reconcile(account.operator_id).ok
 
     def test_loss_counts_wins_back(self, clocked: tuple[LimitingWallet, FakeClock]) -> None:

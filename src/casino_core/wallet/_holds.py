@@ -115,7 +115,9 @@ class HoldingWallet(WalletService, Protocol):
         """Post ``amount`` (default: all) of an active hold to ``system_account``.
 
         The rest of the hold returns to available. Raises ``HoldNotFound``, ``HoldNotActive``
-        (already resolved, or past ``expires_at``) or ``InvalidAmount`` (more than held).
+        (already resolved, or past ``expires_at``) or ``InvalidAmount`` (more than held);
+        ``LimitExceeded`` (a withdrawal limit) leaves the hold active and is not recorded
+        under the key, which may capture once the limit allows.
         """
         ...
 
