@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from _rg_backends import Clock
 from casino_core.errors import CasinoError
 from casino_core.money import MAX_MINOR_UNITS, USD
 from casino_core.wallet import (
@@ -34,16 +35,8 @@ STEPS = st.lists(
 Step = tuple[str, str, int, int]
 
 
-class _Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 def _run(
-    wallet: MemoryWallet | SqlWallet, clock: _Clock, op: str, steps: list[Step]
+    wallet: MemoryWallet | SqlWallet, clock: Clock, op: str, steps: list[Step]
 ) -> list[object]:
     """Each step's answer (its figures, or its error's code) and both balances after it."""
     keys = {"a": AccountKey(op, "a", USD), "b": AccountKey(op, "b", USD)}
@@ -104,7 +97,7 @@ def test_sql_agrees_with_memory(
     answers, errors and balances step by step on the SQL wallet as on the memory model."""
     shared: SqlWallet = request.getfixturevalue(f"{name}_wallet")
     op = "agree-" + uuid.uuid4().hex[:12]
-    model_clock, sql_clock = _Clock(), _Clock()
+    model_clock, sql_clock = Clock(T0), Clock(T0)
     model = _run(MemoryWallet(clock=model_clock), model_clock, op, steps)
     sql = _run(SqlWallet(shared.engine, clock=sql_clock), sql_clock, op, steps)
     assert sql == model

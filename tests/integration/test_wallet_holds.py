@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from _rg_backends import Clock
 from casino_core.errors import (
     AccountNotFound,
     HoldNotActive,
@@ -308,16 +309,6 @@ class TestHolds:
         assert wallet.get_hold(account, made.hold_id).status is HoldStatus.ACTIVE
 
 
-class _Clock:
-    """A settable clock."""
-
-    def __init__(self, now: datetime) -> None:
-        self.now = now
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.mark.parametrize(
     "backend_name", ["memory", "sqlite", pytest.param("pg", marks=pytest.mark.postgres)]
 )
@@ -327,7 +318,7 @@ def test_expiry_boundary_is_the_same_everywhere(
     """``expires_at == now`` is expired for a capture and for the sweep alike, on every
     backend; one microsecond before, the hold is capturable and the sweep leaves it."""
     exp = datetime(2031, 3, 4, 5, 6, 7, 890_123, tzinfo=UTC)
-    clock = _Clock(exp - timedelta(microseconds=1))
+    clock = Clock(exp - timedelta(microseconds=1))
     wallet: HoldingWallet
     if backend_name == "memory":
         wallet = MemoryWallet(clock=clock)
