@@ -298,6 +298,9 @@ class TestHolds:
             wallet.release(stranger, made.hold_id, idempotency_key="r1")
         with pytest.raises(HoldNotFound):
             wallet.get_hold(stranger, made.hold_id)
+        for not_a_moment in ("2100-01-01", 5, datetime(2100, 1, 1)):  # naive, or no datetime
+            with pytest.raises(InvalidInput):
+                wallet.expire_holds(now=not_a_moment)  # type: ignore[arg-type]
         for not_an_id in (["x"], {"a": 1}, 5, None):  # any id but a str names no hold
             with pytest.raises(HoldNotFound):
                 wallet.get_hold(account, not_an_id)  # type: ignore[arg-type]
