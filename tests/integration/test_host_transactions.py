@@ -11,6 +11,7 @@ import contextlib
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from fractions import Fraction
 from pathlib import Path
 
@@ -22,7 +23,12 @@ import _service_data
 from casino_core import AccountKey, open_casino
 from casino_core.casino import Casino, Round, SeedRotation
 from casino_core.casino.sql import create_casino_schema
-from casino_core.errors import ConfigurationError, InsufficientFunds, StorageUnavailable
+from casino_core.errors import (
+    ConfigurationError,
+    HoldNotFound,
+    InsufficientFunds,
+    StorageUnavailable,
+)
 from casino_core.events import Event, MovementApplied
 from casino_core.games import CrashRules
 from casino_core.wallet import MemoryWallet, open_sql_wallet
@@ -130,6 +136,40 @@ class TestRollback:
         failing_unit(wallet, body)
         assert order_count(wallet) == 0
         assert wallet.balance(BOB) == before
+        assert wallet.reconcile("op").ok
+
+    def test_holds_and_refusals_leave_their_keys_free(
+        self, casino: tuple[Casino, SqlWallet, Seen]
+    ) -> None:
+        """A hold, its capture, a second hold's release and a refused debit, rolled back by
+        the host: no hold, nothing held or moved, and every key free again (reused for
+        other requests, no conflict and no replay of what was undone)."""
+        _, wallet, _ = casino
+        before = wallet.balance(BOB)
+        later = datetime(2100, 1, 1, tzinfo=UTC)
+        made: list[str] = []
+
+        def body(conn: Connection) -> None:
+            view = wallet.using(conn)
+            first = view.hold(BOB, 300, idempotency_key="x-hold", expires_at=later)
+            view.capture(BOB, first.hold_id, 200, idempotency_key="x-capture")
+            second = view.hold(BOB, 50, idempotency_key="x-hold-2", expires_at=later)
+            view.release(BOB, second.hold_id, idempotency_key="x-release")
+            with pytest.raises(InsufficientFunds):
+                view.debit(BOB, 10**9, idempotency_key="x-refused")
+            made.extend((first.hold_id, second.hold_id))
+
+        failing_unit(wallet, body)
+        assert wallet.balance(BOB) == before
+        for hold_id in made:
+            with pytest.raises(HoldNotFound):
+                wallet.get_hold(BOB, hold_id)
+        again = wallet.hold(BOB, 10, idempotency_key="x-hold", expires_at=later)
+        assert wallet.capture(BOB, again.hold_id, idempotency_key="x-capture").amount == 10
+        other = wallet.hold(BOB, 5, idempotency_key="x-hold-2", expires_at=later)
+        assert wallet.release(BOB, other.hold_id, idempotency_key="x-release").amount == 5
+        assert wallet.debit(BOB, 1, idempotency_key="x-refused").amount == 1
+        assert wallet.balance(BOB).posted == before.posted - 11
         assert wallet.reconcile("op").ok
 
     def test_casino_round(self, casino: tuple[Casino, SqlWallet, Seen]) -> None:

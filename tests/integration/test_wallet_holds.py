@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from _rg_backends import Clock
 from casino_core.errors import (
     AccountNotFound,
     HoldNotActive,
@@ -16,8 +17,9 @@ from casino_core.errors import (
     InsufficientFunds,
     InvalidAmount,
     InvalidInput,
+    LimitExceeded,
 )
-from casino_core.money import USD
+from casino_core.money import MAX_MINOR_UNITS, USD
 from casino_core.wallet import (
     NO_EXPIRY,
     AccountKey,
@@ -181,6 +183,44 @@ class TestHolds:
             wallet.extend_hold(account, made.hold_id, expires_at=datetime(2100, 1, 1))
         assert wallet.reconcile(op).ok
 
+    def test_a_hold_pinned_after_the_sweep_chose_it_is_not_expired(
+        self, wallet: HoldingWallet, monkeypatch: pytest.MonkeyPatch
+    ) -> None:
+        """A hold extended (pinned by a withdrawal saga about to pay out) between the sweep's
+        choice of due holds and its expiry is no longer due: the sweep leaves it active and
+        capturable (SQL: the choice and each expiry are separate transactions; memory: one
+        lock, so the extension lands after the sweep, which then expired it first)."""
+        account = _funded(wallet)
+        op = account.operator_id
+        soon = datetime.now(UTC) - timedelta(seconds=1)
+        made = wallet.hold(account, 400, idempotency_key="h1", expires_at=soon)
+        pinned: list[HoldStatus] = []
+        if isinstance(wallet, SqlWallet):
+            chosen = wallet._tx
+
+            def choose_then_pin(work: object) -> object:
+                out = chosen(work)  # type: ignore[arg-type]
+                if not pinned:  # the sweep's first transaction chose the due holds
+                    monkeypatch.undo()
+                    pinned.append(
+                        wallet.extend_hold(account, made.hold_id, expires_at=NO_EXPIRY).status
+                    )
+                return out
+
+            monkeypatch.setattr(wallet, "_tx", choose_then_pin)
+            assert wallet.expire_holds(now=datetime.now(UTC), operator_id=op) == 0
+            assert pinned == [HoldStatus.ACTIVE]
+            assert wallet.get_hold(account, made.hold_id).status is HoldStatus.ACTIVE
+            receipt = wallet.capture(account, made.hold_id, idempotency_key="c1")
+            assert (receipt.amount, receipt.balance_after) == (400, 600)
+        else:
+            assert wallet.expire_holds(now=datetime.now(UTC), operator_id=op) == 1
+            with pytest.raises(HoldNotActive):
+                wallet.extend_hold(account, made.hold_id, expires_at=NO_EXPIRY)
+        b = wallet.balance(account)
+        assert b.available + b.held == b.posted
+        assert wallet.reconcile(op).ok
+
     def test_idempotency(self, wallet: HoldingWallet) -> None:
         """Replays return the first result; a key reused for another request conflicts."""
         account = _funded(wallet)
@@ -198,8 +238,19 @@ class TestHolds:
         with pytest.raises(IdempotencyConflict):
             wallet.capture(account, made.hold_id, 101, idempotency_key="c1")
         other = wallet.hold(account, 10, idempotency_key="h2", expires_at=LATER)
+        for misuse in (  # a key of one kind reused for another request of any kind
+            lambda: wallet.release(account, other.hold_id, idempotency_key="c1"),
+            lambda: wallet.capture(account, other.hold_id, 100, idempotency_key="c1"),
+            lambda: wallet.capture(account, other.hold_id, idempotency_key="h2"),
+            lambda: wallet.release(account, other.hold_id, idempotency_key="h1"),
+            lambda: wallet.credit(account, 100, idempotency_key="c1"),
+        ):
+            with pytest.raises(IdempotencyConflict):
+                misuse()
         released = wallet.release(account, other.hold_id, idempotency_key="r1")
         assert wallet.release(account, other.hold_id, idempotency_key="r1") == released
+        with pytest.raises(IdempotencyConflict):
+            wallet.hold(account, 10, idempotency_key="r1", expires_at=LATER)
         assert wallet.balance(account).posted == 900
 
     def test_refused_hold_is_recorded(self, wallet: HoldingWallet) -> None:
@@ -211,6 +262,23 @@ class TestHolds:
         with pytest.raises(InsufficientFunds):
             wallet.hold(account, 500, idempotency_key="h1", expires_at=LATER)
         assert wallet.balance(account).held == 0
+
+    def test_held_stays_within_the_cap(self, wallet: HoldingWallet) -> None:
+        """``held`` is an amount like a balance: a hold that would take it past 10**36 - 1
+        (possible with a floor far below zero) is ``LimitExceeded`` on every backend, recorded
+        under its key, rather than accepted (memory, SQLite) or a numeric overflow
+        (PostgreSQL's NUMERIC(36,0): ``StorageUnavailable``)."""
+        account = _funded(wallet, MAX_MINOR_UNITS, floor=-MAX_MINOR_UNITS)
+        wallet.hold(account, MAX_MINOR_UNITS, idempotency_key="h1", expires_at=LATER)
+        with pytest.raises(LimitExceeded) as refused:
+            wallet.hold(account, 1, idempotency_key="h2", expires_at=LATER)
+        assert refused.value.rule == "balance_cap"
+        wallet.post_correction(account, -1, idempotency_key="correction:make-room")
+        with pytest.raises(LimitExceeded):  # recorded: the key is refused for ever
+            wallet.hold(account, 1, idempotency_key="h2", expires_at=LATER)
+        b = wallet.balance(account)
+        assert (b.held, b.available) == (MAX_MINOR_UNITS, -1)
+        assert wallet.reconcile(account.operator_id).ok
 
     def test_bad_input(self, wallet: HoldingWallet) -> None:
         """Invalid input is refused before anything is recorded."""
@@ -230,12 +298,51 @@ class TestHolds:
             wallet.release(stranger, made.hold_id, idempotency_key="r1")
         with pytest.raises(HoldNotFound):
             wallet.get_hold(stranger, made.hold_id)
+        for not_a_moment in ("2100-01-01", 5, datetime(2100, 1, 1)):  # naive, or no datetime
+            with pytest.raises(InvalidInput):
+                wallet.expire_holds(now=not_a_moment)  # type: ignore[arg-type]
+        for not_an_id in (["x"], {"a": 1}, 5, None):  # any id but a str names no hold
+            with pytest.raises(HoldNotFound):
+                wallet.get_hold(account, not_an_id)  # type: ignore[arg-type]
         with pytest.raises(AccountNotFound):
             wallet.hold(
                 AccountKey(account.operator_id, "ghost", USD), 1,
                 idempotency_key="h9", expires_at=LATER,
             )  # fmt: skip
         assert wallet.get_hold(account, made.hold_id).status is HoldStatus.ACTIVE
+
+
+@pytest.mark.parametrize(
+    "backend_name", ["memory", "sqlite", pytest.param("pg", marks=pytest.mark.postgres)]
+)
+def test_expiry_boundary_is_the_same_everywhere(
+    request: pytest.FixtureRequest, backend_name: str
+) -> None:
+    """``expires_at == now`` is expired for a capture and for the sweep alike, on every
+    backend; one microsecond before, the hold is capturable and the sweep leaves it."""
+    exp = datetime(2031, 3, 4, 5, 6, 7, 890_123, tzinfo=UTC)
+    clock = Clock(exp - timedelta(microseconds=1))
+    wallet: HoldingWallet
+    if backend_name == "memory":
+        wallet = MemoryWallet(clock=clock)
+    else:
+        shared: SqlWallet = request.getfixturevalue(f"{backend_name}_wallet")
+        wallet = SqlWallet(shared.engine, clock=clock)
+    account = _funded(wallet)
+    op = account.operator_id
+    early = wallet.hold(account, 100, idempotency_key="h1", expires_at=exp)
+    late = wallet.hold(account, 200, idempotency_key="h2", expires_at=exp)
+    assert wallet.expire_holds(operator_id=op) == 0  # the clock's now: 1 µs before
+    assert wallet.capture(account, early.hold_id, idempotency_key="c1").amount == 100
+    clock.now = exp
+    with pytest.raises(HoldNotActive):
+        wallet.capture(account, late.hold_id, idempotency_key="c2")
+    assert wallet.get_hold(account, late.hold_id).status is HoldStatus.ACTIVE  # until swept
+    assert wallet.expire_holds(operator_id=op) == 1
+    assert wallet.get_hold(account, late.hold_id).status is HoldStatus.EXPIRED
+    b = wallet.balance(account)
+    assert (b.posted, b.held, b.available) == (900, 0, 900)
+    assert wallet.reconcile(op).ok
 
 
 class TestConcurrentHolds:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import threading
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
-from casino_core.errors import InvalidAmount, InvalidInput, LimitExceeded
+from casino_core.errors import IdempotencyConflict, InvalidAmount, InvalidInput, LimitExceeded
 from casino_core.money import USD
 from casino_core.wallet import (
+    NO_EXPIRY,
     AccountKey,
+    HoldingWallet,
+    HoldStatus,
     Limit,
     LimitingWallet,
     LimitKind,
@@ -92,6 +95,72 @@ class TestLimits:
         assert caught.value.resets_at == datetime(2030, 5, 1, 22, 0, tzinfo=UTC)
         clock.now = datetime(2030, 5, 1, 22, 0, tzinfo=UTC)
         wallet.debit(account, 500, idempotency_key="w3")
+
+    @pytest.mark.parametrize("offset", [345, -720, 840, -1])
+    def test_calendar_day_edges(
+        self, clocked: tuple[LimitingWallet, FakeClock], offset: int
+    ) -> None:
+        """At +05:45, -12:00, +14:00 and -00:01: a stake one microsecond before local
+        midnight counts in the day that ends; at local midnight the day is new and the
+        refusal's ``resets_at`` is exactly that midnight."""
+        wallet, clock = clocked
+        account = _account(wallet, 10_000)
+        wallet.set_limit(account, Limit(LimitKind.WAGER, 500, LimitWindow.CALENDAR, offset))
+        local = timezone(timedelta(minutes=offset))
+        midnight = datetime(2030, 5, 2, tzinfo=local).astimezone(UTC)
+        clock.now = midnight - timedelta(hours=3)
+        wallet.debit(account, 300, idempotency_key="w1")
+        clock.now = midnight - timedelta(microseconds=1)
+        wallet.debit(account, 200, idempotency_key="w2")
+        with pytest.raises(LimitExceeded) as caught:
+            wallet.debit(account, 1, idempotency_key="w3")
+        assert (caught.value.used, caught.value.resets_at) == (500, midnight)
+        clock.now = midnight
+        wallet.debit(account, 500, idempotency_key="w4")
+        with pytest.raises(LimitExceeded) as caught:
+            wallet.debit(account, 1, idempotency_key="w5")
+        assert caught.value.resets_at == midnight + timedelta(days=1)
+        clock.now = midnight + timedelta(days=1)
+        with pytest.raises(LimitExceeded):  # recorded: refused the same way next day
+            wallet.debit(account, 1, idempotency_key="w5")
+        with pytest.raises(IdempotencyConflict):  # another request under that key
+            wallet.debit(account, 2, idempotency_key="w5")
+        assert wallet.balance(account).posted == 10_000 - 1_000
+
+    def test_rolling_day_edge(self, clocked: tuple[LimitingWallet, FakeClock]) -> None:
+        """A rolling day counts a stake until 24 hours after it, to the microsecond."""
+        wallet, clock = clocked
+        account = _account(wallet, 10_000)
+        wallet.set_limit(account, Limit(LimitKind.WAGER, 500))
+        wallet.debit(account, 500, idempotency_key="w1")
+        clock.now = T0 + timedelta(days=1, microseconds=-1)
+        with pytest.raises(LimitExceeded) as caught:
+            wallet.debit(account, 1, idempotency_key="w2")
+        assert caught.value.resets_at == T0 + timedelta(days=1)
+        clock.now = T0 + timedelta(days=1)
+        wallet.debit(account, 500, idempotency_key="w3")
+        assert wallet.reconcile(account.operator_id).ok
+
+    def test_a_capture_refused_by_a_limit_keeps_its_hold_and_key(
+        self, clocked: tuple[LimitingWallet, FakeClock]
+    ) -> None:
+        """A capture past the withdrawal limit moves nothing and leaves the hold active; its
+        refusal is not recorded, so the same key captures once the limit allows (what a
+        withdrawal saga, paid out already, retries until it can)."""
+        wallet, _clock = clocked
+        assert isinstance(wallet, HoldingWallet)
+        account = _account(wallet, 1_000)
+        wallet.set_limit(account, Limit(LimitKind.WITHDRAWAL, 100))
+        made = wallet.hold(account, 500, idempotency_key="h", expires_at=NO_EXPIRY)
+        with pytest.raises(LimitExceeded):
+            wallet.capture(account, made.hold_id, idempotency_key="c")
+        assert wallet.get_hold(account, made.hold_id).status is HoldStatus.ACTIVE
+        assert wallet.balance(account).held == 500
+        wallet.set_limit(account, Limit(LimitKind.WITHDRAWAL, 500))
+        assert wallet.capture(account, made.hold_id, idempotency_key="c").amount == 500
+        b = wallet.balance(account)
+        assert (b.posted, b.held) == (500, 0)
+        assert wallet.reconcile(account.operator_id).ok
 
     def test_loss_counts_wins_back(self, clocked: tuple[LimitingWallet, FakeClock]) -> None:
         """The loss limit nets stakes against wins; withdrawals and prizes have their own."""

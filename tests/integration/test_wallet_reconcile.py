@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import uuid
 from datetime import UTC, datetime
 from unittest import mock
@@ -10,7 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from casino_core.errors import InsufficientFunds, InvalidAmount
+from _tamper import tamper
+from casino_core.errors import CasinoError, InsufficientFunds, InvalidAmount
 from casino_core.money import USD
 from casino_core.wallet import AccountKey, Discrepancy, Kind, MemoryWallet, Mode, WalletService
 from casino_core.wallet._base import MovingWallet
@@ -69,6 +71,80 @@ class TestReconcile:
         assert report.unbalanced == (receipt.transaction_id,)
         assert report.journal_totals == {("USD", "real"): 3}
         assert sql_wallet.balance(account).posted == 900  # reported, not fixed
+
+    @pytest.mark.parametrize(
+        ("column", "value", "renamed"),
+        [
+            ("mode", "real", "a/USD/real"),  # play money made real
+            ("currency", "BTC", "a/BTC/demo"),  # cents made satoshis
+            ("player_id", "mallory", "mallory/USD/demo"),  # the account given to another
+        ],
+    )
+    def test_an_account_row_given_another_identity_is_reported(
+        self, sql_wallet: SqlWallet, column: str, value: str, renamed: str
+    ) -> None:
+        """An account row whose mode, currency or player is edited keeps its id, so its
+        postings still point at it; but the journal names the account (each posting's
+        currency and mode, its other leg's counterparty), and under the new name the
+        journal holds nothing: reported, as posted and version that the journal does not
+        explain."""
+        op = "rec-" + uuid.uuid4().hex[:12]
+        account = AccountKey(op, "a", USD, Mode.DEMO)
+        other = AccountKey(op, "b", USD, Mode.DEMO)
+        for key in (account, other):
+            sql_wallet.open_account(key)
+            sql_wallet.credit(
+                key, 500, idempotency_key=f"f-{key.player_id}", system_account="faucet"
+            )
+        sql_wallet.debit(account, 100, idempotency_key="d")
+        sql_wallet.transfer(other, account, 50, idempotency_key="t")
+        assert sql_wallet.reconcile(op).ok
+        a = accounts.c
+        with sql_wallet.engine.begin() as conn:
+            where = (a.operator_id == op) & (a.player_id == "a")
+            conn.execute(accounts.update().where(where).values({column: value}))
+        report = sql_wallet.reconcile(op)
+        assert not report.ok
+        name = f"{op}/{renamed}"
+        assert report.discrepancies == (
+            Discrepancy(name, "posted", 450, 0),
+            Discrepancy(name, "version", 3, 0),
+        )
+        assert report.unbalanced == ()
+
+    @pytest.mark.parametrize(
+        "edit",
+        [
+            "UPDATE casino_wallet_transactions SET idempotency_key = 'freed' WHERE {tx}",
+            "UPDATE casino_wallet_transactions SET operator_id = 'elsewhere' WHERE {tx}",
+            "UPDATE casino_wallet_transactions SET status = 'refused' WHERE {tx}",
+            "UPDATE casino_wallet_postings SET idempotency_key = 'other' WHERE {posting}",
+        ],
+    )
+    def test_a_key_record_that_disowns_its_postings_is_reported(
+        self, sql_wallet: SqlWallet, edit: str
+    ) -> None:
+        """The transaction row is the key's record (what a retry replays); its postings are
+        the money. An edit that parts them (the key renamed or moved to another operator,
+        which frees it for a second deposit under the same key; the status made a refusal,
+        which a retry then answers though the money moved) is reported: the transaction is
+        in ``unbalanced``, even when the retry has moved the money again."""
+        op = "rec-" + uuid.uuid4().hex[:12]
+        account = AccountKey(op, "p", USD)
+        sql_wallet.open_account(account)
+        first = sql_wallet.credit(account, 500, idempotency_key="dep", system_account="deposits")
+        tx = first.transaction_id
+        where = {"tx": "id = :tx", "posting": "transaction_id = :tx AND account_id IS NOT NULL"}
+        with sql_wallet.engine.begin() as conn:
+            if sql_wallet._schema:
+                conn.exec_driver_sql(f'SET LOCAL search_path TO "{sql_wallet._schema}"')
+            assert tamper(conn, edit.format(**where), {"tx": tx}).rowcount == 1
+        report = sql_wallet.reconcile(op)
+        assert report.unbalanced == (tx,)
+        assert not report.ok
+        with contextlib.suppress(CasinoError):  # a retry: moved again, or refused
+            sql_wallet.credit(account, 500, idempotency_key="dep", system_account="deposits")
+        assert tx in sql_wallet.reconcile(op).unbalanced
 
     @settings(
         max_examples=min(25, settings.default.max_examples),

@@ -97,9 +97,10 @@ def utc_now() -> datetime:
 
 
 def to_micros(moment: datetime) -> int:
-    """Microseconds since the Unix epoch of an aware datetime."""
-    if moment.tzinfo is None:
-        raise InvalidInput("datetimes must be timezone-aware")
+    """Microseconds since the Unix epoch of an aware datetime (anything else from a caller,
+    a naive datetime, a string, a number, is ``InvalidInput``)."""
+    if not isinstance(moment, datetime) or moment.tzinfo is None:
+        raise InvalidInput("datetimes must be timezone-aware datetime objects")
     delta = moment - _EPOCH
     return (delta.days * 86_400 + delta.seconds) * 1_000_000 + delta.microseconds
 

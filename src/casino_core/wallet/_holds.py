@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Protocol, runtime_checkable
 
-from casino_core.errors import InvalidAmount, InvalidInput
+from casino_core.errors import InsufficientFunds, InvalidAmount, InvalidInput, LimitExceeded
+from casino_core.money import MAX_MINOR_UNITS
 from casino_core.wallet._common import check_account, from_micros, to_micros
 from casino_core.wallet._protocol import WalletService
 from casino_core.wallet._types import (
@@ -36,6 +37,7 @@ __all__ = [
     "capture_request",
     "check_capture_amount",
     "check_expiry",
+    "check_hold_room",
     "decode_hold",
     "encode_hold",
     "hold_fingerprint",
@@ -95,8 +97,9 @@ class HoldingWallet(WalletService, Protocol):
     ) -> Hold:
         """Reserve ``amount`` (available -> held) until ``expires_at`` (timezone-aware).
 
-        Raises ``InsufficientFunds`` (recorded under the key) when available would go below
-        the floor. A replay returns the first :class:`Hold` as it was when made.
+        Raises ``InsufficientFunds`` when available would go below the floor, and
+        ``LimitExceeded`` when ``held`` would pass 10**36 - 1 (both recorded under the key).
+        A replay returns the first :class:`Hold` as it was when made.
         """
         ...
 
@@ -112,7 +115,9 @@ class HoldingWallet(WalletService, Protocol):
         """Post ``amount`` (default: all) of an active hold to ``system_account``.
 
         The rest of the hold returns to available. Raises ``HoldNotFound``, ``HoldNotActive``
-        (already resolved, or past ``expires_at``) or ``InvalidAmount`` (more than held).
+        (already resolved, or past ``expires_at``) or ``InvalidAmount`` (more than held);
+        ``LimitExceeded`` (a withdrawal limit) leaves the hold active and is not recorded
+        under the key, which may capture once the limit allows.
         """
         ...
 
@@ -152,6 +157,20 @@ def check_capture_amount(amount: object, held: int) -> int:
     if value > held:
         raise InvalidAmount(f"cannot capture {value}: the hold is {held}")
     return value
+
+
+def check_hold_room(account: AccountKey, amount: int, posted: int, held: int, floor: int) -> None:
+    """Refuse a hold of ``amount`` on ``account`` (``posted``, ``held``, ``floor`` as locked):
+    ``InsufficientFunds`` when available would go below the floor, ``LimitExceeded`` when
+    ``held`` would pass 10**36 - 1 (a floor far below zero leaves room for that)."""
+    if posted - held - amount < floor:
+        raise InsufficientFunds(
+            f"account {account} cannot hold {amount} without going below its floor"
+        )
+    if held + amount > MAX_MINOR_UNITS:
+        raise LimitExceeded(
+            f"account {account} would hold more than 10**36 - 1 minor units", rule="balance_cap"
+        )
 
 
 def check_expiry(expires_at: object) -> datetime:

@@ -46,6 +46,7 @@ from casino_core.wallet._holds import (
     capture_request,
     check_capture_amount,
     check_expiry,
+    check_hold_room,
     hold_request,
     release_request,
 )
@@ -534,10 +535,15 @@ class MemoryWallet(MovingWallet):
             raise recorded_error(*outcome)
         return outcome
 
-    def _active_hold(self, account: AccountKey, hold_id: object, *, capturing: bool) -> Hold:
+    def _find_hold(self, account: AccountKey, hold_id: object) -> Hold:
+        """The hold ``hold_id`` of ``account`` (any id that is not a str is no hold)."""
         found = self._holds.get(hold_id) if isinstance(hold_id, str) else None
         if found is None or found.account != account:
             raise HoldNotFound(f"no hold {hold_id!r} on account {account}")
+        return found
+
+    def _active_hold(self, account: AccountKey, hold_id: object, *, capturing: bool) -> Hold:
+        found = self._find_hold(account, hold_id)
         if found.status is not HoldStatus.ACTIVE:
             raise HoldNotActive(f"hold {hold_id} is already {found.status.value}")
         if capturing and to_micros(self._clock()) >= to_micros(found.expires_at):
@@ -557,11 +563,8 @@ class MemoryWallet(MovingWallet):
                 return first
             try:
                 acct = self._get(account)
-                if acct.posted - acct.held - amt < acct.floor:
-                    raise InsufficientFunds(
-                        f"account {account} cannot hold {amt} without going below its floor"
-                    )
-            except (InsufficientFunds, AccountNotFound) as exc:
+                check_hold_room(account, amt, acct.posted, acct.held, acct.floor)
+            except (InsufficientFunds, AccountNotFound, LimitExceeded) as exc:
                 self._hold_keys[scope] = (fp, (exc.code, exc.message))
                 raise
             acct.held += amt
@@ -640,10 +643,7 @@ class MemoryWallet(MovingWallet):
         """The hold as it stands; see :meth:`HoldingWallet.get_hold`."""
         check_account(account)
         with self._lock:
-            found = self._holds.get(hold_id)
-        if found is None or found.account != account:
-            raise HoldNotFound(f"no hold {hold_id!r} on account {account}")
-        return found
+            return self._find_hold(account, hold_id)
 
     def expire_holds(
         self, *, now: datetime | None = None, operator_id: str | None = None, limit: int = 1000

@@ -115,6 +115,7 @@ from casino_core.wallet._holds import (
     capture_request,
     check_capture_amount,
     check_expiry,
+    check_hold_room,
     decode_hold,
     encode_hold,
     hold_request,
@@ -1639,6 +1640,24 @@ class SqlWallet(MovingWallet):
         )
         in_op = p.operator_id == operator_id
         in_page = p.account_id.in_(bindparam("ids", expanding=True))
+        # A posting counts for the account the journal names, not only the row its
+        # account_id points at: its currency and mode, and its other leg's counterparty
+        # (the player; accepted_rows writes every transaction so), must be the account
+        # row's. An insider who edits a row's mode (play money made real), currency or
+        # player leaves its postings pointing at it; the journal then explains none of it.
+        leg = postings.alias("leg")
+        named = (
+            (a.id == p.account_id)
+            & (p.currency == a.currency)
+            & (p.mode == a.mode)
+            & select(leg.c.id)
+            .where(
+                (leg.c.transaction_id == p.transaction_id)
+                & (leg.c.id != p.id)
+                & (leg.c.counterparty == a.player_id)
+            )
+            .exists()
+        )
 
         def work(conn: Connection) -> LedgerReport:
             # The accounts a page of READ_BATCH at a time (by id), each page's journal sums
@@ -1650,7 +1669,7 @@ class SqlWallet(MovingWallet):
             while True:
                 rows = conn.execute(page_q).all()
                 ids = padded([r.id for r in rows]) if rows else []
-                per_account = self._sums(conn, [p.account_id], in_op & in_page, ids=ids)
+                per_account = self._sums(conn, [p.account_id], in_op & in_page & named, ids=ids)
                 held = self._held_by_holds(conn, operator_id, ids)
                 for r in rows:
                     sums = per_account.get((r.id,), [0, 0])
@@ -1876,7 +1895,7 @@ class SqlWallet(MovingWallet):
         account, amt, key, exp, fp = hold_request(account, amount, idempotency_key, expires_at)
         op = account.operator_id
 
-        def work(conn: Connection) -> Hold | tuple[str, str]:
+        def work(conn: Connection) -> Hold | tuple[str, str] | CasinoError:
             known = self._hold_known(conn, op, key, fp)
             if known is not None:
                 if known.status == "refused":
@@ -1886,11 +1905,8 @@ class SqlWallet(MovingWallet):
             tx_id = new_id()
             try:
                 row = self._lock(conn, account)
-                if row.balance - row.held - amt < row.floor:
-                    raise InsufficientFunds(
-                        f"account {account} cannot hold {amt} without going below its floor"
-                    )
-            except (AccountNotFound, InsufficientFunds) as error:
+                check_hold_room(account, amt, row.balance, row.held, row.floor)
+            except (AccountNotFound, InsufficientFunds, LimitExceeded) as error:
                 conn.execute(
                     self._q_insert_tx,
                     transaction_row(
@@ -1898,7 +1914,7 @@ class SqlWallet(MovingWallet):
                         error_code=error.code, error_message=error.message,
                     ),
                 )  # fmt: skip
-                return (error.code, error.message)
+                return error  # the first refusal keeps its facts (LimitExceeded.rule ...)
             made = Hold(
                 tx_id,
                 key,
@@ -1934,6 +1950,8 @@ class SqlWallet(MovingWallet):
         outcome = self._tx(work)
         if isinstance(outcome, Hold):
             return outcome
+        if isinstance(outcome, CasinoError):
+            raise outcome
         raise recorded_error(*outcome)
 
     def capture(
@@ -2061,11 +2079,15 @@ class SqlWallet(MovingWallet):
             ).first()
             done = conn.execute(
                 holds.update()
-                .where((h.id == hold_id) & (h.status == HoldStatus.ACTIVE.value))
+                .where(
+                    (h.id == hold_id)
+                    & (h.status == HoldStatus.ACTIVE.value)
+                    & (h.expires_us <= cutoff)  # due still: not extended since it was chosen
+                )
                 .values(status=HoldStatus.EXPIRED.value, resolved_us=to_micros(self._clock()))
             )
             if acct is None or done.rowcount != 1:
-                return 0  # someone else resolved it first
+                return 0  # someone else resolved or extended it first
             self._set_held(conn, acct.id, acct.held - amount)
             return 1
 
@@ -2184,12 +2206,28 @@ class SqlWallet(MovingWallet):
         return self._tx(work)
 
     def _unbalanced(self, conn: Connection, where: Any) -> tuple[str, ...]:
-        """Ids of journal transactions whose postings do not sum to zero per currency."""
-        p = postings.c
+        """Ids of journal transactions whose postings do not sum to zero per currency, or
+        that their key record disowns: the transaction row (what a retry of the key
+        replays) missing, of another operator or key, or not accepted. Such an edit frees
+        a key whose money moved (a retry moves it again) or answers it with a refusal."""
+        p, t = postings.c, transactions.c
         q = select(p.transaction_id).where(where).group_by(p.transaction_id, p.currency, p.mode)
         zero = "0" if self._sqlite else 0
-        rows = conn.execute(q.having(self._sum(p.amount) != zero)).scalars()
-        return tuple(sorted(set(rows)))
+        found = set(conn.execute(q.having(self._sum(p.amount) != zero)).scalars())
+        disowned = (
+            select(p.transaction_id)
+            .join_from(postings, transactions, t.id == p.transaction_id, isouter=True)
+            .where(where)
+            .where(
+                t.id.is_(None)
+                | (t.operator_id != p.operator_id)
+                | (t.idempotency_key != p.idempotency_key)
+                | (t.status != "accepted")
+            )
+            .distinct()
+        )
+        found.update(conn.execute(disowned).scalars())
+        return tuple(sorted(found))
 
 
 def create_schema_with(

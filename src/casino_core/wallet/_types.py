@@ -372,8 +372,10 @@ class LedgerReport:
     zero; ``mismatches`` lists the player accounts whose stored balance differs from the sum
     of their postings; ``system_balances`` maps (system account, currency, mode) to its
     journal-derived balance. ``discrepancies`` details each differing figure (posted,
-    version, held) and ``unbalanced`` lists the journal transactions whose postings do not
-    sum to zero per currency and mode. ``ok`` is True when nothing is wrong.
+    version, held) and ``unbalanced`` lists the journal transactions that do not hold
+    together: their postings do not sum to zero per currency and mode, or (SQL) their key
+    record, the transaction row a retry replays, disowns them (missing, of another operator
+    or key, or not accepted). ``ok`` is True when nothing is wrong.
     """
 
     operator_id: str
