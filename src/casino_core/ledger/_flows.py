@@ -36,6 +36,7 @@ from casino_core.ledger._saga import (
     StepFailed,
 )
 from casino_core.money import Currency
+from casino_core.wallet._base import MovingWallet
 from casino_core.wallet._common import (
     Clock,
     check_player_account,
@@ -172,15 +173,15 @@ def ledger_flows(
         pending = _pending(p, player)
 
         def clear(ctx: StepContext) -> None:
-            # A self-exclusion, time-out or deposit limit (the player's deposits in flight
-            # counted) refuses before any money is taken, in the step that clears it
-            # (casino_core.rg; the confirmed credit below counts but is never refused).
+            # A self-exclusion, time-out or deposit limit (casino_core.rg, or the account's
+            # own wallet limit; the player's deposits in flight counted) refuses before any
+            # money is taken, in the step that clears it (the confirmed credit below counts
+            # but is never refused).
             wallet.open_account(pending)
-            clearing = getattr(wallet, "_clear_deposit", None)
-            if clearing is None:  # a wallet of the host's own: no rules to check
+            if isinstance(wallet, MovingWallet):
+                wallet._clear_deposit(player, pending, amount, idempotency_key=ctx.key())
+            else:  # a wallet of the host's own: no rules of ours to check
                 wallet.credit(pending, amount, idempotency_key=ctx.key(), system_account="deposits")
-            else:
-                clearing(player, pending, amount, idempotency_key=ctx.key())
 
         def unclear(ctx: StepContext) -> None:
             wallet.debit(
